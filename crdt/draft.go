@@ -1,0 +1,836 @@
+package crdt
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/automerge/automerge-go"
+)
+
+// Layout of one draft inside its Automerge document:
+//
+//	meta:         {id, template, title, theme, year, lang, created,
+//	               cofacilitators: Text, cover: Text, dissemination: Text}
+//	sections:     {sectionID: {heading, hint, order, removed, body: Text}}
+//	participants: {actorID: {person, name, group, region, role}}
+//
+// Sections live in a map keyed by a stable id and carry a fractional
+// order key (see order.go). Removing a section sets removed=true instead
+// of deleting the key, so text someone typed into it offline is never
+// dropped by the merge and the section can be restored.
+
+// Meta is the document's cover data.
+type Meta struct {
+	ID             string
+	Template       Template
+	Title          string
+	Theme          string
+	Year           int
+	Language       string
+	Created        time.Time
+	CoFacilitators string // one name per line
+	Cover          string // short cover summary
+	Dissemination  string // institutions to send the output to, one per line
+}
+
+// MetaField names a free-text field of Meta that can be edited as text.
+type MetaField string
+
+// The editable text fields of Meta.
+const (
+	FieldCoFacilitators MetaField = "cofacilitators"
+	FieldCover          MetaField = "cover"
+	FieldDissemination  MetaField = "dissemination"
+)
+
+// Section is a plain copy of one section.
+type Section struct {
+	ID      string
+	Heading string
+	Hint    string
+	Body    string
+	Removed bool
+	order   string
+}
+
+// Participant is one device's entry in the registry: the actor that
+// signs its changes, and the person behind it.
+type Participant struct {
+	Actor  string
+	Person string // stable id of the person; one person may have several actors
+	Name   string
+	Group  Group
+	Region Region
+	Role   Role
+}
+
+// Snapshot is a plain copy of the whole document, for readers such as
+// exporters that must not touch Automerge.
+type Snapshot struct {
+	Meta         Meta
+	Sections     []Section // visible sections in order
+	Participants []Participant
+}
+
+// Doc is one draft. It is safe for concurrent use: Automerge serialises
+// access to the document internally.
+type Doc struct {
+	am *automerge.Doc
+
+	mu    sync.Mutex // Protects dirty.
+	dirty bool       // edits made since the last Commit
+}
+
+// NewID returns a random identifier of n bytes as lower-case base32.
+func NewID(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// NewActor returns a fresh Automerge actor id (hex).
+func NewActor() string { return automerge.NewActorID() }
+
+// New creates a draft from a template. The creation is committed with the
+// given actor and time.
+func New(actor string, tmpl Template, title, theme string, year int, now time.Time) (*Doc, error) {
+	if _, err := ParseTemplate(string(tmpl)); err != nil {
+		return nil, err
+	}
+	if !utf8.ValidString(title) || !utf8.ValidString(theme) {
+		return nil, ErrInvalidText
+	}
+	am := automerge.New()
+	if err := am.SetActorID(actor); err != nil {
+		return nil, fmt.Errorf("setting actor: %w", err)
+	}
+	d := &Doc{am: am, dirty: true}
+	root := am.RootMap()
+	meta := automerge.NewMap()
+	if err := root.Set("meta", meta); err != nil {
+		return nil, err
+	}
+	mm, err := mapAt(root, "meta")
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range map[string]any{
+		"id": NewID(10), "template": string(tmpl), "title": title, "theme": theme,
+		"year": int64(year), "lang": "en", "created": now.UTC().Truncate(time.Millisecond),
+	} {
+		if err := mm.Set(k, v); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range []MetaField{FieldCoFacilitators, FieldCover, FieldDissemination} {
+		if err := mm.Set(string(f), automerge.NewText("")); err != nil {
+			return nil, err
+		}
+	}
+	if err := root.Set("sections", automerge.NewMap()); err != nil {
+		return nil, err
+	}
+	if err := root.Set("participants", automerge.NewMap()); err != nil {
+		return nil, err
+	}
+	prev := ""
+	for _, h := range tmpl.Headings() {
+		prev = keyBetween(prev, "")
+		if _, err := d.putSection(NewID(4), h.Title, h.Hint, prev); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := d.Commit(ChangeInfo{Kind: KindCreate}, now); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Load reads a document saved by Save (or an .automerge file from another
+// machine) and checks that it is a BPF draft.
+func Load(data []byte) (*Doc, error) {
+	am, err := loadAutomerge(data)
+	if err != nil {
+		return nil, err
+	}
+	d := &Doc{am: am}
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// loadAutomerge loads bytes into a fresh document. Automerge's loader
+// rejects malformed input with an error; a panic in the binding is turned
+// into ErrCorrupt as a last line of defence for files from elsewhere.
+func loadAutomerge(data []byte) (am *automerge.Doc, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			am, err = nil, fmt.Errorf("%w: %v", ErrCorrupt, r)
+		}
+	}()
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%w: empty", ErrCorrupt)
+	}
+	am = automerge.New()
+	if err := am.LoadIncremental(data); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return am, nil
+}
+
+// LoadChunks rebuilds a draft from stored chunks (a snapshot followed by
+// incremental saves, or only incrementals).
+func LoadChunks(chunks [][]byte) (*Doc, error) {
+	am := automerge.New()
+	for i, c := range chunks {
+		if err := loadInto(am, c); err != nil {
+			return nil, fmt.Errorf("chunk %d: %w", i, err)
+		}
+	}
+	d := &Doc{am: am}
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func loadInto(am *automerge.Doc, data []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
+		}
+	}()
+	if err := am.LoadIncremental(data); err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return nil
+}
+
+// check verifies the document has the draft layout.
+func (d *Doc) check() error {
+	m, err := mapAt(d.am.RootMap(), "meta")
+	if err != nil {
+		return ErrNotDraft
+	}
+	id, _ := strAt(m, "id")
+	tmpl, _ := strAt(m, "template")
+	if id == "" || tmpl == "" {
+		return ErrNotDraft
+	}
+	if _, err := mapAt(d.am.RootMap(), "sections"); err != nil {
+		return ErrNotDraft
+	}
+	return nil
+}
+
+// LoadIncremental merges bytes from Save, SaveIncremental or Changes into d.
+func (d *Doc) LoadIncremental(data []byte) error {
+	return loadInto(d.am, data)
+}
+
+// Merge folds other's changes into d. Both stay valid.
+func (d *Doc) Merge(other *Doc) error {
+	_, err := d.am.Merge(other.am)
+	return err
+}
+
+// Save returns the whole document in Automerge's compressed format.
+func (d *Doc) Save() []byte { return d.am.Save() }
+
+// SetActor makes later commits carry the given actor id.
+func (d *Doc) SetActor(actor string) error { return d.am.SetActorID(actor) }
+
+// Actor returns the actor id of later commits.
+func (d *Doc) Actor() string { return d.am.ActorID() }
+
+// ID returns the draft id stored in the document.
+func (d *Doc) ID() string {
+	m, err := mapAt(d.am.RootMap(), "meta")
+	if err != nil {
+		return ""
+	}
+	s, _ := strAt(m, "id")
+	return s
+}
+
+// Heads returns the current heads as hex strings.
+func (d *Doc) Heads() []string {
+	hs := d.am.Heads()
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.String()
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ChangesSince returns the raw changes not reachable from heads,
+// concatenated in a form LoadIncremental accepts, and how many there are.
+func (d *Doc) ChangesSince(heads []string) ([]byte, int, error) {
+	hs := make([]automerge.ChangeHash, 0, len(heads))
+	for _, h := range heads {
+		ch, err := automerge.NewChangeHash(h)
+		if err != nil {
+			return nil, 0, fmt.Errorf("head %q: %w", h, err)
+		}
+		hs = append(hs, ch)
+	}
+	cs, err := d.am.Changes(hs...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(cs) == 0 {
+		return nil, 0, nil
+	}
+	return automerge.SaveChanges(cs), len(cs), nil
+}
+
+// Meta returns the cover data.
+func (d *Doc) Meta() Meta {
+	var m Meta
+	mm, err := mapAt(d.am.RootMap(), "meta")
+	if err != nil {
+		return m
+	}
+	m.ID, _ = strAt(mm, "id")
+	t, _ := strAt(mm, "template")
+	m.Template = Template(t)
+	m.Title, _ = strAt(mm, "title")
+	m.Theme, _ = strAt(mm, "theme")
+	m.Language, _ = strAt(mm, "lang")
+	if v, err := mm.Get("year"); err == nil && v.Kind() == automerge.KindInt64 {
+		m.Year = int(v.Int64())
+	}
+	if v, err := mm.Get("created"); err == nil && v.Kind() == automerge.KindTime {
+		m.Created = v.Time().UTC()
+	}
+	m.CoFacilitators, _ = textAt(mm, string(FieldCoFacilitators))
+	m.Cover, _ = textAt(mm, string(FieldCover))
+	m.Dissemination, _ = textAt(mm, string(FieldDissemination))
+	return m
+}
+
+// SetTitle renames the draft.
+func (d *Doc) SetTitle(title string) error { return d.setMetaString("title", title) }
+
+// SetTheme sets the BPF theme.
+func (d *Doc) SetTheme(theme string) error { return d.setMetaString("theme", theme) }
+
+// SetYear sets the year of the output.
+func (d *Doc) SetYear(year int) error {
+	mm, err := mapAt(d.am.RootMap(), "meta")
+	if err != nil {
+		return err
+	}
+	d.touch()
+	return mm.Set("year", int64(year))
+}
+
+func (d *Doc) setMetaString(key, v string) error {
+	if !utf8.ValidString(v) {
+		return ErrInvalidText
+	}
+	mm, err := mapAt(d.am.RootMap(), "meta")
+	if err != nil {
+		return err
+	}
+	d.touch()
+	return mm.Set(key, v)
+}
+
+// ReplaceMeta rewrites a free-text meta field as the minimal diff from its
+// current value.
+func (d *Doc) ReplaceMeta(f MetaField, text string) (added, removed int, err error) {
+	t, err := d.metaText(f)
+	if err != nil {
+		return 0, 0, err
+	}
+	return d.replaceText(t, text)
+}
+
+func (d *Doc) metaText(f MetaField) (*automerge.Text, error) {
+	switch f {
+	case FieldCoFacilitators, FieldCover, FieldDissemination:
+	default:
+		return nil, fmt.Errorf("%w: meta field %q", ErrInvalid, f)
+	}
+	mm, err := mapAt(d.am.RootMap(), "meta")
+	if err != nil {
+		return nil, err
+	}
+	v, err := mm.Get(string(f))
+	if err != nil {
+		return nil, err
+	}
+	if v.Kind() != automerge.KindText {
+		if err := mm.Set(string(f), automerge.NewText("")); err != nil {
+			return nil, err
+		}
+		if v, err = mm.Get(string(f)); err != nil {
+			return nil, err
+		}
+	}
+	return v.Text(), nil
+}
+
+// Sections returns the visible sections in order.
+func (d *Doc) Sections() []Section {
+	all := d.allSections()
+	out := all[:0]
+	for _, s := range all {
+		if !s.Removed {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// RemovedSections returns the sections that were removed, which keep
+// their text and can be restored.
+func (d *Doc) RemovedSections() []Section {
+	var out []Section
+	for _, s := range d.allSections() {
+		if s.Removed {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (d *Doc) allSections() []Section {
+	sm, err := mapAt(d.am.RootMap(), "sections")
+	if err != nil {
+		return nil
+	}
+	vals, err := sm.Values()
+	if err != nil {
+		return nil
+	}
+	out := make([]Section, 0, len(vals))
+	for id, v := range vals {
+		if v.Kind() != automerge.KindMap {
+			continue
+		}
+		m := v.Map()
+		s := Section{ID: id}
+		s.Heading, _ = strAt(m, "heading")
+		s.Hint, _ = strAt(m, "hint")
+		s.order, _ = strAt(m, "order")
+		s.Body, _ = textAt(m, "body")
+		if rv, err := m.Get("removed"); err == nil && rv.Kind() == automerge.KindBool {
+			s.Removed = rv.Bool()
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].order != out[j].order {
+			return out[i].order < out[j].order
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Section returns one section by id, removed or not.
+func (d *Doc) Section(id string) (Section, error) {
+	for _, s := range d.allSections() {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return Section{}, fmt.Errorf("section %q: %w", id, ErrNotFound)
+}
+
+func (d *Doc) sectionMap(id string) (*automerge.Map, error) {
+	sm, err := mapAt(d.am.RootMap(), "sections")
+	if err != nil {
+		return nil, err
+	}
+	m, err := mapAt(sm, id)
+	if err != nil {
+		return nil, fmt.Errorf("section %q: %w", id, ErrNotFound)
+	}
+	return m, nil
+}
+
+func (d *Doc) body(id string) (*automerge.Text, error) {
+	m, err := d.sectionMap(id)
+	if err != nil {
+		return nil, err
+	}
+	v, err := m.Get("body")
+	if err != nil {
+		return nil, err
+	}
+	if v.Kind() != automerge.KindText {
+		return nil, fmt.Errorf("section %q has no text body: %w", id, ErrNotDraft)
+	}
+	return v.Text(), nil
+}
+
+// BodyLen returns the length of a section's text in code points.
+func (d *Doc) BodyLen(id string) (int, error) {
+	t, err := d.body(id)
+	if err != nil {
+		return 0, err
+	}
+	return t.Len(), nil
+}
+
+// Splice edits a section's text. Positions and lengths are Unicode code
+// points; anything outside the text is ErrRange, and invalid UTF-8 is
+// ErrInvalidText, so no edit can land in the middle of a character.
+func (d *Doc) Splice(id string, pos, del int, insert string) error {
+	t, err := d.body(id)
+	if err != nil {
+		return err
+	}
+	return d.splice(t, pos, del, insert)
+}
+
+func (d *Doc) splice(t *automerge.Text, pos, del int, insert string) error {
+	if !utf8.ValidString(insert) {
+		return ErrInvalidText
+	}
+	n := t.Len()
+	if pos < 0 || del < 0 || pos > n || del > n-pos {
+		return fmt.Errorf("%w: splice at %d deleting %d in a text of %d characters", ErrRange, pos, del, n)
+	}
+	if del == 0 && insert == "" {
+		return nil
+	}
+	d.touch()
+	return t.Splice(pos, del, insert)
+}
+
+// ReplaceBody rewrites a section's text to text, applying only the
+// difference so that concurrent edits elsewhere in the section survive.
+// It returns the code points added and removed.
+func (d *Doc) ReplaceBody(id, text string) (added, removed int, err error) {
+	t, err := d.body(id)
+	if err != nil {
+		return 0, 0, err
+	}
+	return d.replaceText(t, text)
+}
+
+func (d *Doc) replaceText(t *automerge.Text, text string) (added, removed int, err error) {
+	if !utf8.ValidString(text) {
+		return 0, 0, ErrInvalidText
+	}
+	cur, err := t.Get()
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, s := range Diff(cur, text) {
+		if err := d.splice(t, s.Pos, s.Del, s.Insert); err != nil {
+			return added, removed, err
+		}
+		added += utf8.RuneCountInString(s.Insert)
+		removed += s.Del
+	}
+	return added, removed, nil
+}
+
+// AppendBody adds text at the end of a section.
+func (d *Doc) AppendBody(id, text string) error {
+	t, err := d.body(id)
+	if err != nil {
+		return err
+	}
+	return d.splice(t, t.Len(), 0, text)
+}
+
+func (d *Doc) putSection(id, heading, hint, order string) (string, error) {
+	sm, err := mapAt(d.am.RootMap(), "sections")
+	if err != nil {
+		return "", err
+	}
+	d.touch()
+	if err := sm.Set(id, automerge.NewMap()); err != nil {
+		return "", err
+	}
+	m, err := mapAt(sm, id)
+	if err != nil {
+		return "", err
+	}
+	for k, v := range map[string]any{"heading": heading, "hint": hint, "order": order, "removed": false} {
+		if err := m.Set(k, v); err != nil {
+			return "", err
+		}
+	}
+	if err := m.Set("body", automerge.NewText("")); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// AddSection inserts a new empty section at index at (0-based among the
+// visible sections; len(Sections()) appends) and returns its id.
+func (d *Doc) AddSection(heading, hint string, at int) (string, error) {
+	if strings.TrimSpace(heading) == "" {
+		return "", fmt.Errorf("%w: a heading needs a title", ErrInvalid)
+	}
+	if !utf8.ValidString(heading) || !utf8.ValidString(hint) {
+		return "", ErrInvalidText
+	}
+	vis := d.Sections()
+	if at < 0 || at > len(vis) {
+		return "", fmt.Errorf("%w: position %d of %d headings", ErrRange, at+1, len(vis))
+	}
+	order, err := d.orderAt(vis, at, "")
+	if err != nil {
+		return "", err
+	}
+	id := NewID(4)
+	for d.hasSection(id) {
+		id = NewID(4)
+	}
+	return d.putSection(id, heading, hint, order)
+}
+
+func (d *Doc) hasSection(id string) bool {
+	_, err := d.sectionMap(id)
+	return err == nil
+}
+
+// orderAt returns an order key for a section placed at index at of vis,
+// where vis excludes the section being placed (skip). Equal neighbour keys,
+// left by concurrent inserts, are first spread apart.
+func (d *Doc) orderAt(vis []Section, at int, skip string) (string, error) {
+	others := make([]Section, 0, len(vis))
+	for _, s := range vis {
+		if s.ID != skip {
+			others = append(others, s)
+		}
+	}
+	for i := 1; i < len(others); i++ {
+		if others[i].order <= others[i-1].order || others[i].order == "" {
+			keys := spreadKeys(len(others))
+			for j := range others {
+				m, err := d.sectionMap(others[j].ID)
+				if err != nil {
+					return "", err
+				}
+				d.touch()
+				if err := m.Set("order", keys[j]); err != nil {
+					return "", err
+				}
+				others[j].order = keys[j]
+			}
+			break
+		}
+	}
+	lo, hi := "", ""
+	if at > 0 {
+		lo = others[at-1].order
+	}
+	if at < len(others) {
+		hi = others[at].order
+	}
+	return keyBetween(lo, hi), nil
+}
+
+// RenameSection changes a section's heading. Concurrent renames resolve
+// to one of them (last writer wins), never to a mix of both.
+func (d *Doc) RenameSection(id, heading string) error {
+	if strings.TrimSpace(heading) == "" {
+		return fmt.Errorf("%w: a heading needs a title", ErrInvalid)
+	}
+	if !utf8.ValidString(heading) {
+		return ErrInvalidText
+	}
+	m, err := d.sectionMap(id)
+	if err != nil {
+		return err
+	}
+	d.touch()
+	return m.Set("heading", heading)
+}
+
+// MoveSection puts a visible section at index to (0-based) among the
+// visible sections.
+func (d *Doc) MoveSection(id string, to int) error {
+	vis := d.Sections()
+	found := false
+	for _, s := range vis {
+		found = found || s.ID == id
+	}
+	if !found {
+		return fmt.Errorf("section %q: %w", id, ErrNotFound)
+	}
+	if to < 0 || to >= len(vis) {
+		return fmt.Errorf("%w: position %d of %d headings", ErrRange, to+1, len(vis))
+	}
+	order, err := d.orderAt(vis, to, id)
+	if err != nil {
+		return err
+	}
+	m, err := d.sectionMap(id)
+	if err != nil {
+		return err
+	}
+	d.touch()
+	return m.Set("order", order)
+}
+
+// RemoveSection hides a section. Its text stays in the document, so an
+// offline edit to it is not lost, and RestoreSection brings it back.
+func (d *Doc) RemoveSection(id string) error { return d.setRemoved(id, true) }
+
+// RestoreSection shows a removed section again.
+func (d *Doc) RestoreSection(id string) error { return d.setRemoved(id, false) }
+
+func (d *Doc) setRemoved(id string, removed bool) error {
+	m, err := d.sectionMap(id)
+	if err != nil {
+		return err
+	}
+	d.touch()
+	return m.Set("removed", removed)
+}
+
+// SetParticipant records the person behind the document's current actor
+// if the registry does not already say exactly that. It reports whether
+// anything changed.
+func (d *Doc) SetParticipant(p Participant) (bool, error) {
+	p.Actor = d.Actor()
+	if cur, ok := d.Participants()[p.Actor]; ok && cur == p {
+		return false, nil
+	}
+	pm, err := mapAt(d.am.RootMap(), "participants")
+	if err != nil {
+		if err := d.am.RootMap().Set("participants", automerge.NewMap()); err != nil {
+			return false, err
+		}
+		if pm, err = mapAt(d.am.RootMap(), "participants"); err != nil {
+			return false, err
+		}
+	}
+	d.touch()
+	if err := pm.Set(p.Actor, automerge.NewMap()); err != nil {
+		return false, err
+	}
+	m, err := mapAt(pm, p.Actor)
+	if err != nil {
+		return false, err
+	}
+	for k, v := range map[string]string{"person": p.Person, "name": p.Name, "group": string(p.Group), "region": string(p.Region), "role": string(p.Role)} {
+		if err := m.Set(k, v); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Participants returns the registry keyed by actor id.
+func (d *Doc) Participants() map[string]Participant {
+	out := map[string]Participant{}
+	pm, err := mapAt(d.am.RootMap(), "participants")
+	if err != nil {
+		return out
+	}
+	vals, err := pm.Values()
+	if err != nil {
+		return out
+	}
+	for actor, v := range vals {
+		if v.Kind() != automerge.KindMap {
+			continue
+		}
+		m := v.Map()
+		p := Participant{Actor: actor}
+		p.Person, _ = strAt(m, "person")
+		p.Name, _ = strAt(m, "name")
+		g, _ := strAt(m, "group")
+		r, _ := strAt(m, "region")
+		ro, _ := strAt(m, "role")
+		p.Group, p.Region, p.Role = Group(g), Region(r), Role(ro)
+		out[actor] = p
+	}
+	return out
+}
+
+// Snapshot returns a plain copy of the document.
+func (d *Doc) Snapshot() Snapshot {
+	s := Snapshot{Meta: d.Meta(), Sections: d.Sections()}
+	for _, p := range d.Participants() {
+		s.Participants = append(s.Participants, p)
+	}
+	sort.Slice(s.Participants, func(i, j int) bool {
+		if s.Participants[i].Name != s.Participants[j].Name {
+			return s.Participants[i].Name < s.Participants[j].Name
+		}
+		return s.Participants[i].Actor < s.Participants[j].Actor
+	})
+	return s
+}
+
+// Commit records the pending edits as one change carrying info, stamped
+// with at. It reports false when there was nothing to commit.
+func (d *Doc) Commit(info ChangeInfo, at time.Time) (bool, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.dirty {
+		return false, nil
+	}
+	if _, err := d.am.Commit(info.encode(), automerge.CommitOptions{Time: &at, AllowEmpty: true}); err != nil {
+		return false, err
+	}
+	d.dirty = false
+	return true, nil
+}
+
+// touch marks the document as having edits to commit. Every mutating
+// method calls it, so Commit knows without asking Automerge.
+func (d *Doc) touch() {
+	d.mu.Lock()
+	d.dirty = true
+	d.mu.Unlock()
+}
+
+func mapAt(m *automerge.Map, key string) (*automerge.Map, error) {
+	v, err := m.Get(key)
+	if err != nil {
+		return nil, err
+	}
+	if v.Kind() != automerge.KindMap {
+		return nil, fmt.Errorf("%q is not a map: %w", key, ErrNotFound)
+	}
+	return v.Map(), nil
+}
+
+func strAt(m *automerge.Map, key string) (string, error) {
+	v, err := m.Get(key)
+	if err != nil {
+		return "", err
+	}
+	if v.Kind() != automerge.KindStr {
+		return "", errors.New("not a string")
+	}
+	return v.Str(), nil
+}
+
+func textAt(m *automerge.Map, key string) (string, error) {
+	v, err := m.Get(key)
+	if err != nil {
+		return "", err
+	}
+	if v.Kind() != automerge.KindText {
+		return "", errors.New("not text")
+	}
+	return v.Text().Get()
+}

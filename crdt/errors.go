@@ -1,0 +1,21 @@
+package crdt
+
+import "errors"
+
+var (
+	// ErrNotFound is returned when a section, draft or participant does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrRange is returned for a text position or length outside the text,
+	// measured in Unicode code points.
+	ErrRange = errors.New("position out of range")
+	// ErrInvalidText is returned for text that is not valid UTF-8.
+	ErrInvalidText = errors.New("text is not valid UTF-8")
+	// ErrNotDraft is returned when bytes load as an Automerge document that
+	// is not a BPF draft (no draft id or template in its meta).
+	ErrNotDraft = errors.New("not a BPF Draft document")
+	// ErrCorrupt is returned when bytes are not a loadable Automerge document.
+	ErrCorrupt = errors.New("damaged or not an Automerge file")
+	// ErrInvalid is returned for a value outside its allowed set (a
+	// stakeholder group, region, role or template).
+	ErrInvalid = errors.New("invalid value")
+)

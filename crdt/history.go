@@ -1,0 +1,125 @@
+package crdt
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind says what a commit did. It travels in every change's message, so
+// the contribution log is read from the history alone.
+type Kind string
+
+// The kinds of commit.
+const (
+	KindCreate      Kind = "c" // draft created from a template
+	KindEdit        Kind = "e" // section text edited
+	KindHeadAdd     Kind = "ha"
+	KindHeadRename  Kind = "hr"
+	KindHeadMove    Kind = "hm"
+	KindHeadRemove  Kind = "hx"
+	KindHeadRestore Kind = "hu"
+	KindMeta        Kind = "m" // title, theme, year, cover data
+	KindProfile     Kind = "p" // participant registry entry
+)
+
+// Describe returns a short English label for the kind.
+func (k Kind) Describe() string {
+	switch k {
+	case KindCreate:
+		return "created"
+	case KindEdit:
+		return "edit"
+	case KindHeadAdd:
+		return "heading added"
+	case KindHeadRename:
+		return "heading renamed"
+	case KindHeadMove:
+		return "heading moved"
+	case KindHeadRemove:
+		return "heading removed"
+	case KindHeadRestore:
+		return "heading restored"
+	case KindMeta:
+		return "cover data"
+	case KindProfile:
+		return "profile"
+	}
+	return "other"
+}
+
+// ChangeInfo is the metadata of one commit: what kind of edit, in which
+// section, and how many code points were added and removed. Who made it is
+// the change's actor, resolved through the participant registry.
+type ChangeInfo struct {
+	Kind    Kind
+	Section string
+	Added   int
+	Removed int
+}
+
+// encode packs info compactly ("e|sec|12|3"): it rides in every change, and
+// every byte of it crosses slow links many times.
+func (ci ChangeInfo) encode() string {
+	if ci.Added == 0 && ci.Removed == 0 {
+		if ci.Section == "" {
+			return string(ci.Kind)
+		}
+		return string(ci.Kind) + "|" + ci.Section
+	}
+	return fmt.Sprintf("%s|%s|%d|%d", ci.Kind, ci.Section, ci.Added, ci.Removed)
+}
+
+func decodeInfo(msg string) ChangeInfo {
+	parts := strings.Split(msg, "|")
+	ci := ChangeInfo{Kind: Kind(parts[0])}
+	if len(parts) > 1 {
+		ci.Section = parts[1]
+	}
+	if len(parts) > 3 {
+		ci.Added, _ = strconv.Atoi(parts[2])
+		ci.Removed, _ = strconv.Atoi(parts[3])
+	}
+	return ci
+}
+
+// Contribution is one commit as the contribution log shows it.
+type Contribution struct {
+	Hash  string
+	Actor string
+	Seq   uint64
+	Time  time.Time
+	ChangeInfo
+}
+
+// History returns every commit of the draft in time order (ties broken by
+// actor and sequence number, so two replicas list the same history
+// identically and one device's commits keep their order).
+func (d *Doc) History() ([]Contribution, error) {
+	cs, err := d.am.Changes()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Contribution, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, Contribution{
+			Hash:       c.Hash().String(),
+			Actor:      c.ActorID(),
+			Seq:        c.ActorSeq(),
+			Time:       c.Timestamp().UTC(),
+			ChangeInfo: decodeInfo(c.Message()),
+		})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Time.Equal(out[j].Time) {
+			return out[i].Time.Before(out[j].Time)
+		}
+		if out[i].Actor != out[j].Actor {
+			return out[i].Actor < out[j].Actor
+		}
+		return out[i].Seq < out[j].Seq
+	})
+	return out, nil
+}
