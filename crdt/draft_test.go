@@ -87,8 +87,8 @@ func TestSpliceCodePoints(t *testing.T) {
 	id := d.Sections()[0].ID
 	cases := []struct {
 		name, start string
-		pos, del   int
-		ins, want  string
+		pos, del    int
+		ins, want   string
 	}{
 		{"emoji", "a😀b", 1, 1, "🙃", "a🙃b"},
 		{"emoji after", "😀😀", 2, 0, "!", "😀😀!"},

@@ -1,0 +1,491 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+)
+
+//go:embed sql/migrations/*.sql
+var migrations embed.FS
+
+var (
+	// ErrNotFound is returned for a draft id the store does not hold.
+	ErrNotFound = errors.New("no such draft")
+	// ErrExists is returned when creating a draft whose id is already stored.
+	ErrExists = errors.New("draft already exists")
+	// ErrCorrupt is returned when the file is not a readable SQLite database.
+	ErrCorrupt = errors.New("data file is damaged or not a BPF Draft database")
+	// ErrNewerSchema is returned when the file was written by a newer version.
+	ErrNewerSchema = errors.New("data file was written by a newer BPF Draft")
+)
+
+// Summary is what listing drafts shows, kept beside the document.
+type Summary struct {
+	ID       string
+	Title    string
+	Template string
+	Year     int
+	Sections int
+	Filled   int
+	Created  time.Time
+	Updated  time.Time
+	Deleted  time.Time // zero while live
+}
+
+// Chunk is one stored piece of a draft's document.
+type Chunk struct {
+	Seq      int64
+	Snapshot bool
+	Data     []byte
+}
+
+// Store is an open data file. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+	log  *slog.Logger
+}
+
+// Open opens (creating if needed) the SQLite file at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	// One connection: writes are serialised anyway, and it keeps reads
+	// inside this process consistent with its own last write.
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, path: path, log: log}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, s.wrap(err, "opening")
+	}
+	if err := s.quickCheck(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path returns the file the store reads and writes.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// SQLite's primary result codes that change what we tell the user.
+const (
+	codeCorrupt = 11 // SQLITE_CORRUPT
+	codeFull    = 13 // SQLITE_FULL
+	codeNotADB  = 26 // SQLITE_NOTADB
+)
+
+// wrap turns SQLite's corruption and disk-full errors into messages that
+// say what to do, and adds what was being done to any other error.
+func (s *Store) wrap(err error, doing string) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case codeCorrupt, codeNotADB:
+			return s.corrupt(err)
+		case codeFull:
+			return fmt.Errorf("%s: the disk holding %s is full; free some space and try again (what was saved before is intact): %w", doing, s.path, err)
+		}
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+func (s *Store) corrupt(cause error) error {
+	return fmt.Errorf("%w: %s (%v); move the file aside and restore a backup, or re-import your drafts from .automerge files; BPF Draft will not overwrite it", ErrCorrupt, s.path, cause)
+}
+
+// quickCheck asks SQLite to verify the file's structure, so a damaged file
+// is reported at open instead of halfway through reading a draft.
+func (s *Store) quickCheck(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, "PRAGMA quick_check(5)")
+	if err != nil {
+		return s.wrap(err, "checking data file")
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return s.wrap(err, "checking data file")
+		}
+		if r != "ok" {
+			problems = append(problems, r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.wrap(err, "checking data file")
+	}
+	if len(problems) > 0 {
+		return s.corrupt(errors.New(strings.Join(problems, "; ")))
+	}
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schemamigrations (
+		version INTEGER PRIMARY KEY, applied INTEGER NOT NULL) STRICT`); err != nil {
+		return err
+	}
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schemamigrations`).Scan(&have); err != nil {
+		return err
+	}
+	files, err := fs.Glob(migrations, "sql/migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	type mig struct {
+		version int
+		name    string
+	}
+	var ms []mig
+	for _, f := range files {
+		base := filepath.Base(f)
+		n, err := strconv.Atoi(strings.SplitN(base, "-", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s has no version number", base)
+		}
+		ms = append(ms, mig{n, f})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	if len(ms) > 0 && have > ms[len(ms)-1].version {
+		return fmt.Errorf("%w (schema %d, this program knows %d): update BPF Draft", ErrNewerSchema, have, ms[len(ms)-1].version)
+	}
+	for _, m := range ms {
+		if m.version <= have {
+			continue
+		}
+		body, err := migrations.ReadFile(m.name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("migration %s: %w", filepath.Base(m.name), err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schemamigrations (version, applied) VALUES (?, ?)`, m.version, time.Now().UnixMilli()); err != nil {
+			return err
+		}
+		s.log.Info("Applied storage migration", "version", m.version, "file", s.path)
+	}
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	bad := rows.Next()
+	rows.Close()
+	if bad {
+		return s.corrupt(errors.New("foreign key check failed after migration"))
+	}
+	return tx.Commit()
+}
+
+// CreateDraft stores a new draft with its first snapshot.
+func (s *Store) CreateDraft(ctx context.Context, sum Summary, snapshot []byte) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err, "creating draft")
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM drafts WHERE id = ?`, sum.ID).Scan(&n); err != nil {
+		return s.wrap(err, "creating draft")
+	}
+	if n > 0 {
+		return fmt.Errorf("%w: %s", ErrExists, sum.ID)
+	}
+	now := time.Now().UnixMilli()
+	created := sum.Created.UnixMilli()
+	if sum.Created.IsZero() {
+		created = now
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (id, title, template, year, sections, filled, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sum.ID, sum.Title, sum.Template, sum.Year, sum.Sections, sum.Filled, created, now); err != nil {
+		return s.wrap(err, "creating draft")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO chunks (draft_id, snapshot, data, written) VALUES (?, 1, ?, ?)`, sum.ID, snapshot, now); err != nil {
+		return s.wrap(err, "creating draft")
+	}
+	return s.wrap(tx.Commit(), "creating draft")
+}
+
+// Append stores one write's changes and the draft's new summary in one
+// transaction, and returns the chunk's sequence number. When Append
+// returns nil the write is on disk.
+func (s *Store) Append(ctx context.Context, sum Summary, data []byte) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, s.wrap(err, "saving edit")
+	}
+	defer tx.Rollback()
+	now := time.Now().UnixMilli()
+	res, err := tx.ExecContext(ctx, `UPDATE drafts SET title = ?, template = ?, year = ?, sections = ?, filled = ?, updated = ?
+		WHERE id = ?`, sum.Title, sum.Template, sum.Year, sum.Sections, sum.Filled, now, sum.ID)
+	if err != nil {
+		return 0, s.wrap(err, "saving edit")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, fmt.Errorf("%w: %s", ErrNotFound, sum.ID)
+	}
+	res, err = tx.ExecContext(ctx, `INSERT INTO chunks (draft_id, snapshot, data, written) VALUES (?, 0, ?, ?)`, sum.ID, data, now)
+	if err != nil {
+		return 0, s.wrap(err, "saving edit")
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return 0, s.wrap(err, "saving edit")
+	}
+	return seq, s.wrap(tx.Commit(), "saving edit")
+}
+
+// Chunks returns a draft's chunks with seq greater than after, in order.
+func (s *Store) Chunks(ctx context.Context, id string, after int64) ([]Chunk, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, snapshot, data FROM chunks WHERE draft_id = ? AND seq > ? ORDER BY seq`, id, after)
+	if err != nil {
+		return nil, s.wrap(err, "reading draft")
+	}
+	defer rows.Close()
+	var out []Chunk
+	for rows.Next() {
+		var c Chunk
+		if err := rows.Scan(&c.Seq, &c.Snapshot, &c.Data); err != nil {
+			return nil, s.wrap(err, "reading draft")
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap(err, "reading draft")
+	}
+	return out, nil
+}
+
+// Compact replaces every chunk of a draft by one snapshot. build receives
+// the chunks newer than seen (written by another process since the caller
+// last looked) and must return the whole document including them. It runs
+// inside the write transaction, so no chunk can slip in between reading
+// and deleting; the old chunks disappear in the same commit that stores
+// the snapshot. It returns the snapshot's sequence number.
+func (s *Store) Compact(ctx context.Context, id string, seen int64, build func(newer []Chunk) ([]byte, error)) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, s.wrap(err, "compacting")
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT seq, snapshot, data FROM chunks WHERE draft_id = ? AND seq > ? ORDER BY seq`, id, seen)
+	if err != nil {
+		return 0, s.wrap(err, "compacting")
+	}
+	var newer []Chunk
+	for rows.Next() {
+		var c Chunk
+		if err := rows.Scan(&c.Seq, &c.Snapshot, &c.Data); err != nil {
+			rows.Close()
+			return 0, s.wrap(err, "compacting")
+		}
+		newer = append(newer, c)
+	}
+	rows.Close()
+	snap, err := build(newer)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO chunks (draft_id, snapshot, data, written) VALUES (?, 1, ?, ?)`, id, snap, time.Now().UnixMilli())
+	if err != nil {
+		return 0, s.wrap(err, "compacting")
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return 0, s.wrap(err, "compacting")
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE draft_id = ? AND seq < ?`, id, seq); err != nil {
+		return 0, s.wrap(err, "compacting")
+	}
+	return seq, s.wrap(tx.Commit(), "compacting")
+}
+
+// ChunkCount returns how many chunks a draft has and their total size.
+func (s *Store) ChunkCount(ctx context.Context, id string) (n int, size int64, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(data)), 0) FROM chunks WHERE draft_id = ?`, id).Scan(&n, &size)
+	return n, size, s.wrap(err, "counting chunks")
+}
+
+// MaxSeq returns the highest chunk sequence number in the file. It grows
+// whenever any process writes, so polling it is how a process notices
+// another's edits.
+func (s *Store) MaxSeq(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM chunks`).Scan(&n)
+	return n, s.wrap(err, "polling")
+}
+
+const summaryCols = `id, title, template, year, sections, filled, created, updated, coalesce(deleted, 0)`
+
+func scanSummary(sc interface{ Scan(...any) error }) (Summary, error) {
+	var s Summary
+	var created, updated, deleted int64
+	if err := sc.Scan(&s.ID, &s.Title, &s.Template, &s.Year, &s.Sections, &s.Filled, &created, &updated, &deleted); err != nil {
+		return s, err
+	}
+	s.Created, s.Updated = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+	if deleted != 0 {
+		s.Deleted = time.UnixMilli(deleted).UTC()
+	}
+	return s, nil
+}
+
+// List returns the drafts, most recently changed first. Deleted drafts
+// are included only when withDeleted is set.
+func (s *Store) List(ctx context.Context, withDeleted bool) ([]Summary, error) {
+	q := `SELECT ` + summaryCols + ` FROM drafts`
+	if !withDeleted {
+		q += ` WHERE deleted IS NULL`
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY updated DESC, id`)
+	if err != nil {
+		return nil, s.wrap(err, "listing drafts")
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		sum, err := scanSummary(rows)
+		if err != nil {
+			return nil, s.wrap(err, "listing drafts")
+		}
+		out = append(out, sum)
+	}
+	return out, s.wrap(rows.Err(), "listing drafts")
+}
+
+// Draft returns one draft's summary.
+func (s *Store) Draft(ctx context.Context, id string) (Summary, error) {
+	sum, err := scanSummary(s.db.QueryRowContext(ctx, `SELECT `+summaryCols+` FROM drafts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return sum, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return sum, s.wrap(err, "reading draft")
+}
+
+// SetDeleted moves a draft to the trash (deleted=true) or back. Its
+// document stays in the file until Purge.
+func (s *Store) SetDeleted(ctx context.Context, id string, deleted bool) error {
+	var v any
+	if deleted {
+		v = time.Now().UnixMilli()
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE drafts SET deleted = ? WHERE id = ?`, v, id)
+	if err != nil {
+		return s.wrap(err, "deleting draft")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return nil
+}
+
+// Purge removes a draft and its chunks for good.
+func (s *Store) Purge(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM drafts WHERE id = ?`, id)
+	return s.wrap(err, "purging draft")
+}
+
+// Setting returns a stored setting, or "" when unset.
+func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, s.wrap(err, "reading settings")
+}
+
+// SetSettings stores several settings in one transaction.
+func (s *Store) SetSettings(ctx context.Context, kv map[string]string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err, "saving settings")
+	}
+	defer tx.Rollback()
+	for k, v := range kv {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
+			return s.wrap(err, "saving settings")
+		}
+	}
+	return s.wrap(tx.Commit(), "saving settings")
+}
+
+// LeaseActor gives the calling process (holder, a random token) an actor
+// id no other live process holds: a free one, one whose holder stopped
+// heartbeating for longer than stale, or newActor() if none is free.
+func (s *Store) LeaseActor(ctx context.Context, holder string, stale time.Duration, newActor func() string) (string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", s.wrap(err, "leasing actor")
+	}
+	defer tx.Rollback()
+	now := time.Now().UnixMilli()
+	var actor string
+	err = tx.QueryRowContext(ctx, `SELECT actor FROM actors WHERE holder = '' OR heartbeat < ? ORDER BY heartbeat LIMIT 1`,
+		now-stale.Milliseconds()).Scan(&actor)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		actor = newActor()
+		_, err = tx.ExecContext(ctx, `INSERT INTO actors (actor, holder, heartbeat) VALUES (?, ?, ?)`, actor, holder, now)
+	case err == nil:
+		_, err = tx.ExecContext(ctx, `UPDATE actors SET holder = ?, heartbeat = ? WHERE actor = ?`, holder, now, actor)
+	}
+	if err != nil {
+		return "", s.wrap(err, "leasing actor")
+	}
+	return actor, s.wrap(tx.Commit(), "leasing actor")
+}
+
+// Heartbeat keeps holder's lease alive.
+func (s *Store) Heartbeat(ctx context.Context, holder string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE actors SET heartbeat = ? WHERE holder = ?`, time.Now().UnixMilli(), holder)
+	return s.wrap(err, "renewing actor lease")
+}
+
+// ReleaseActor frees holder's lease.
+func (s *Store) ReleaseActor(ctx context.Context, holder string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE actors SET holder = '', heartbeat = 0 WHERE holder = ?`, holder)
+	return s.wrap(err, "releasing actor lease")
+}

@@ -1,0 +1,181 @@
+package sqlitestore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, nil))
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestAppendCompactAcrossTwoHandles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bpfdraft.db")
+	a, b := open(t, path), open(t, path) // two handles act like two processes
+	sum := Summary{ID: "d1", Title: "T", Template: "output", Year: 2026}
+	if err := a.CreateDraft(ctx, sum, []byte("snap")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.CreateDraft(ctx, sum, []byte("x")); !errors.Is(err, ErrExists) {
+		t.Errorf("second create: %v, want ErrExists", err)
+	}
+	s1, err := a.Append(ctx, sum, []byte("a1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Append(ctx, sum, []byte("b1")); err != nil {
+		t.Fatal(err)
+	}
+	if max, _ := a.MaxSeq(ctx); max <= s1 {
+		t.Errorf("MaxSeq %d did not see b's write after %d", max, s1)
+	}
+	// a compacts having seen up to s1: it must be handed b's chunk.
+	seq, err := a.Compact(ctx, "d1", s1, func(newer []Chunk) ([]byte, error) {
+		if len(newer) != 1 || string(newer[0].Data) != "b1" {
+			t.Errorf("Compact handed %+v, want b's chunk", newer)
+		}
+		return []byte("snap+a1+b1"), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := b.Chunks(ctx, "d1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || cs[0].Seq != seq || !cs[0].Snapshot || string(cs[0].Data) != "snap+a1+b1" {
+		t.Errorf("after compaction chunks = %+v", cs)
+	}
+	// A failed build leaves everything as it was.
+	if _, err := a.Compact(ctx, "d1", seq, func([]Chunk) ([]byte, error) { return nil, errors.New("boom") }); err == nil {
+		t.Error("Compact ignored build error")
+	}
+	if cs, _ := a.Chunks(ctx, "d1", 0); len(cs) != 1 {
+		t.Errorf("failed compaction changed chunks: %+v", cs)
+	}
+	if _, err := a.Append(ctx, Summary{ID: "nope"}, []byte("x")); !errors.Is(err, ErrNotFound) {
+		t.Errorf("append to unknown draft: %v", err)
+	}
+}
+
+func TestListDeleteSettings(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	for _, id := range []string{"a", "b"} {
+		if err := s.CreateDraft(ctx, Summary{ID: id, Title: "Draft " + id, Created: time.Unix(100, 0)}, []byte{1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetDeleted(ctx, "a", true); err != nil {
+		t.Fatal(err)
+	}
+	live, _ := s.List(ctx, false)
+	all, _ := s.List(ctx, true)
+	if len(live) != 1 || live[0].ID != "b" || len(all) != 2 {
+		t.Errorf("live %+v all %+v", live, all)
+	}
+	if err := s.SetDeleted(ctx, "zz", true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("delete unknown: %v", err)
+	}
+	if err := s.SetSettings(ctx, map[string]string{"name": "Amina"}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.Setting(ctx, "name"); v != "Amina" {
+		t.Errorf("setting = %q", v)
+	}
+	if v, _ := s.Setting(ctx, "missing"); v != "" {
+		t.Errorf("missing setting = %q", v)
+	}
+}
+
+func TestActorLeases(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	n := 0
+	mk := func() string { n++; return string(rune('a' + n)) }
+	a1, _ := s.LeaseActor(ctx, "p1", time.Minute, mk)
+	a2, _ := s.LeaseActor(ctx, "p2", time.Minute, mk)
+	if a1 == a2 {
+		t.Fatalf("two live processes got the same actor %q", a1)
+	}
+	s.ReleaseActor(ctx, "p1")
+	if a3, _ := s.LeaseActor(ctx, "p3", time.Minute, mk); a3 != a1 {
+		t.Errorf("released actor not reused: got %q want %q", a3, a1)
+	}
+	// p2 stops heartbeating (killed): after the stale time its actor is reusable.
+	if a4, _ := s.LeaseActor(ctx, "p4", -time.Second, mk); a4 != a2 && a4 != a1 {
+		t.Errorf("stale lease not reclaimed: %q", a4)
+	}
+}
+
+func TestMigrationsIdempotentAndNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	s := open(t, path)
+	s.Close()
+	s = open(t, path) // second open: nothing to apply
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO schemamigrations VALUES (99, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(ctx, path, testLog(t)); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("newer schema: %v", err)
+	}
+}
+
+func TestCorruptFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.db")
+	os.WriteFile(garbage, bytes.Repeat([]byte("not sqlite "), 1000), 0o600)
+	before, _ := os.ReadFile(garbage)
+	_, err := Open(ctx, garbage, testLog(t))
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "restore a backup") {
+		t.Errorf("garbage file: %v", err)
+	}
+	if after, _ := os.ReadFile(garbage); !bytes.Equal(before, after) {
+		t.Error("opening a garbage file modified it")
+	}
+
+	// A real store with some drafts, then truncated mid-file.
+	good := filepath.Join(dir, "good.db")
+	s := open(t, good)
+	for i := 0; i < 50; i++ {
+		id := string(rune('A'+i%26)) + string(rune('a'+i/26))
+		if err := s.CreateDraft(ctx, Summary{ID: id}, bytes.Repeat([]byte{byte(i)}, 8000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	data, _ := os.ReadFile(good)
+	os.Remove(good + "-wal")
+	os.Remove(good + "-shm")
+	trunc := filepath.Join(dir, "trunc.db")
+	os.WriteFile(trunc, data[:len(data)/2], 0o600)
+	_, err = Open(ctx, trunc, testLog(t))
+	if !errors.Is(err, ErrCorrupt) {
+		t.Errorf("truncated file: %v, want ErrCorrupt", err)
+	}
+}
