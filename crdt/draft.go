@@ -79,13 +79,22 @@ type Snapshot struct {
 	Participants []Participant
 }
 
-// Doc is one draft. It is safe for concurrent use: Automerge serialises
-// access to the document internally.
+// Doc is one draft. Reads are safe from any goroutine; edits and commits
+// should come from one owner (app.Session), which decides when to commit.
+//
+// Every edit is part of a pending commit whose ChangeInfo the Doc tracks
+// itself: an edit of another kind or section commits what was pending
+// first, so every change in the history names exactly one kind and one
+// section. Automerge closes an open transaction with an empty message
+// whenever the document is saved, merged or asked for its heads; the Doc
+// commits pending edits with their metadata before any of those.
 type Doc struct {
 	am *automerge.Doc
 
-	mu    sync.Mutex // Protects dirty.
-	dirty bool       // edits made since the last Commit
+	mu    sync.Mutex // Protects now, pend and dirty.
+	now   func() time.Time
+	pend  ChangeInfo // metadata of the pending commit
+	dirty bool       // edits made since the last commit
 }
 
 // NewID returns a random identifier of n bytes as lower-case base32.
@@ -113,7 +122,8 @@ func New(actor string, tmpl Template, title, theme string, year int, now time.Ti
 	if err := am.SetActorID(actor); err != nil {
 		return nil, fmt.Errorf("setting actor: %w", err)
 	}
-	d := &Doc{am: am, dirty: true}
+	d := &Doc{am: am, now: func() time.Time { return now }}
+	d.begin(KindCreate, "")
 	root := am.RootMap()
 	meta := automerge.NewMap()
 	if err := root.Set("meta", meta); err != nil {
@@ -149,9 +159,10 @@ func New(actor string, tmpl Template, title, theme string, year int, now time.Ti
 			return nil, err
 		}
 	}
-	if _, err := d.Commit(ChangeInfo{Kind: KindCreate}, now); err != nil {
+	if _, err := d.Commit(); err != nil {
 		return nil, err
 	}
+	d.SetClock(nil)
 	return d, nil
 }
 
@@ -162,7 +173,7 @@ func Load(data []byte) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Doc{am: am}
+	d := &Doc{am: am, now: time.Now}
 	if err := d.check(); err != nil {
 		return nil, err
 	}
@@ -197,7 +208,7 @@ func LoadChunks(chunks [][]byte) (*Doc, error) {
 			return nil, fmt.Errorf("chunk %d: %w", i, err)
 		}
 	}
-	d := &Doc{am: am}
+	d := &Doc{am: am, now: time.Now}
 	if err := d.check(); err != nil {
 		return nil, err
 	}
@@ -235,20 +246,51 @@ func (d *Doc) check() error {
 
 // LoadIncremental merges bytes from Save, SaveIncremental or Changes into d.
 func (d *Doc) LoadIncremental(data []byte) error {
+	if _, err := d.Commit(); err != nil {
+		return err
+	}
 	return loadInto(d.am, data)
 }
 
 // Merge folds other's changes into d. Both stay valid.
 func (d *Doc) Merge(other *Doc) error {
+	if _, err := d.Commit(); err != nil {
+		return err
+	}
+	if _, err := other.Commit(); err != nil {
+		return err
+	}
 	_, err := d.am.Merge(other.am)
 	return err
 }
 
-// Save returns the whole document in Automerge's compressed format.
-func (d *Doc) Save() []byte { return d.am.Save() }
+// Save commits pending edits and returns the whole document in
+// Automerge's compressed format.
+func (d *Doc) Save() ([]byte, error) {
+	if _, err := d.Commit(); err != nil {
+		return nil, err
+	}
+	return d.am.Save(), nil
+}
 
-// SetActor makes later commits carry the given actor id.
-func (d *Doc) SetActor(actor string) error { return d.am.SetActorID(actor) }
+// SetActor commits pending edits and makes later commits carry the given actor id.
+func (d *Doc) SetActor(actor string) error {
+	if _, err := d.Commit(); err != nil {
+		return err
+	}
+	return d.am.SetActorID(actor)
+}
+
+// SetClock sets what stamps commits (nil: time.Now). Replays of recorded
+// traces set it to the trace's clock.
+func (d *Doc) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	d.mu.Lock()
+	d.now = now
+	d.mu.Unlock()
+}
 
 // Actor returns the actor id of later commits.
 func (d *Doc) Actor() string { return d.am.ActorID() }
@@ -263,8 +305,9 @@ func (d *Doc) ID() string {
 	return s
 }
 
-// Heads returns the current heads as hex strings.
+// Heads commits pending edits and returns the heads as hex strings.
 func (d *Doc) Heads() []string {
+	d.Commit() // an error here resurfaces on the next write
 	hs := d.am.Heads()
 	out := make([]string, len(hs))
 	for i, h := range hs {
@@ -277,6 +320,9 @@ func (d *Doc) Heads() []string {
 // ChangesSince returns the raw changes not reachable from heads,
 // concatenated in a form LoadIncremental accepts, and how many there are.
 func (d *Doc) ChangesSince(heads []string) ([]byte, int, error) {
+	if _, err := d.Commit(); err != nil {
+		return nil, 0, err
+	}
 	hs := make([]automerge.ChangeHash, 0, len(heads))
 	for _, h := range heads {
 		ch, err := automerge.NewChangeHash(h)
@@ -321,7 +367,12 @@ func (d *Doc) Meta() Meta {
 }
 
 // SetTitle renames the draft.
-func (d *Doc) SetTitle(title string) error { return d.setMetaString("title", title) }
+func (d *Doc) SetTitle(title string) error {
+	if strings.TrimSpace(title) == "" {
+		return fmt.Errorf("%w: a draft needs a title", ErrInvalid)
+	}
+	return d.setMetaString("title", title)
+}
 
 // SetTheme sets the BPF theme.
 func (d *Doc) SetTheme(theme string) error { return d.setMetaString("theme", theme) }
@@ -332,7 +383,7 @@ func (d *Doc) SetYear(year int) error {
 	if err != nil {
 		return err
 	}
-	d.touch()
+	d.begin(KindMeta, "year")
 	return mm.Set("year", int64(year))
 }
 
@@ -344,7 +395,7 @@ func (d *Doc) setMetaString(key, v string) error {
 	if err != nil {
 		return err
 	}
-	d.touch()
+	d.begin(KindMeta, key)
 	return mm.Set(key, v)
 }
 
@@ -355,7 +406,7 @@ func (d *Doc) ReplaceMeta(f MetaField, text string) (added, removed int, err err
 	if err != nil {
 		return 0, 0, err
 	}
-	return d.replaceText(t, text)
+	return d.replaceText(t, KindMeta, string(f), text)
 }
 
 func (d *Doc) metaText(f MetaField) (*automerge.Text, error) {
@@ -373,6 +424,7 @@ func (d *Doc) metaText(f MetaField) (*automerge.Text, error) {
 		return nil, err
 	}
 	if v.Kind() != automerge.KindText {
+		d.begin(KindMeta, string(f))
 		if err := mm.Set(string(f), automerge.NewText("")); err != nil {
 			return nil, err
 		}
@@ -495,10 +547,10 @@ func (d *Doc) Splice(id string, pos, del int, insert string) error {
 	if err != nil {
 		return err
 	}
-	return d.splice(t, pos, del, insert)
+	return d.splice(t, KindEdit, id, pos, del, insert)
 }
 
-func (d *Doc) splice(t *automerge.Text, pos, del int, insert string) error {
+func (d *Doc) splice(t *automerge.Text, kind Kind, section string, pos, del int, insert string) error {
 	if !utf8.ValidString(insert) {
 		return ErrInvalidText
 	}
@@ -509,8 +561,15 @@ func (d *Doc) splice(t *automerge.Text, pos, del int, insert string) error {
 	if del == 0 && insert == "" {
 		return nil
 	}
-	d.touch()
-	return t.Splice(pos, del, insert)
+	d.begin(kind, section)
+	if err := t.Splice(pos, del, insert); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.pend.Added += utf8.RuneCountInString(insert)
+	d.pend.Removed += del
+	d.mu.Unlock()
+	return nil
 }
 
 // ReplaceBody rewrites a section's text to text, applying only the
@@ -521,10 +580,10 @@ func (d *Doc) ReplaceBody(id, text string) (added, removed int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	return d.replaceText(t, text)
+	return d.replaceText(t, KindEdit, id, text)
 }
 
-func (d *Doc) replaceText(t *automerge.Text, text string) (added, removed int, err error) {
+func (d *Doc) replaceText(t *automerge.Text, kind Kind, section, text string) (added, removed int, err error) {
 	if !utf8.ValidString(text) {
 		return 0, 0, ErrInvalidText
 	}
@@ -533,7 +592,7 @@ func (d *Doc) replaceText(t *automerge.Text, text string) (added, removed int, e
 		return 0, 0, err
 	}
 	for _, s := range Diff(cur, text) {
-		if err := d.splice(t, s.Pos, s.Del, s.Insert); err != nil {
+		if err := d.splice(t, kind, section, s.Pos, s.Del, s.Insert); err != nil {
 			return added, removed, err
 		}
 		added += utf8.RuneCountInString(s.Insert)
@@ -548,7 +607,7 @@ func (d *Doc) AppendBody(id, text string) error {
 	if err != nil {
 		return err
 	}
-	return d.splice(t, t.Len(), 0, text)
+	return d.splice(t, KindEdit, id, t.Len(), 0, text)
 }
 
 func (d *Doc) putSection(id, heading, hint, order string) (string, error) {
@@ -556,7 +615,6 @@ func (d *Doc) putSection(id, heading, hint, order string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	d.touch()
 	if err := sm.Set(id, automerge.NewMap()); err != nil {
 		return "", err
 	}
@@ -588,13 +646,14 @@ func (d *Doc) AddSection(heading, hint string, at int) (string, error) {
 	if at < 0 || at > len(vis) {
 		return "", fmt.Errorf("%w: position %d of %d headings", ErrRange, at+1, len(vis))
 	}
-	order, err := d.orderAt(vis, at, "")
-	if err != nil {
-		return "", err
-	}
 	id := NewID(4)
 	for d.hasSection(id) {
 		id = NewID(4)
+	}
+	d.begin(KindHeadAdd, id)
+	order, err := d.orderAt(vis, at, "")
+	if err != nil {
+		return "", err
 	}
 	return d.putSection(id, heading, hint, order)
 }
@@ -622,7 +681,6 @@ func (d *Doc) orderAt(vis []Section, at int, skip string) (string, error) {
 				if err != nil {
 					return "", err
 				}
-				d.touch()
 				if err := m.Set("order", keys[j]); err != nil {
 					return "", err
 				}
@@ -654,7 +712,7 @@ func (d *Doc) RenameSection(id, heading string) error {
 	if err != nil {
 		return err
 	}
-	d.touch()
+	d.begin(KindHeadRename, id)
 	return m.Set("heading", heading)
 }
 
@@ -672,6 +730,7 @@ func (d *Doc) MoveSection(id string, to int) error {
 	if to < 0 || to >= len(vis) {
 		return fmt.Errorf("%w: position %d of %d headings", ErrRange, to+1, len(vis))
 	}
+	d.begin(KindHeadMove, id)
 	order, err := d.orderAt(vis, to, id)
 	if err != nil {
 		return err
@@ -680,23 +739,22 @@ func (d *Doc) MoveSection(id string, to int) error {
 	if err != nil {
 		return err
 	}
-	d.touch()
 	return m.Set("order", order)
 }
 
 // RemoveSection hides a section. Its text stays in the document, so an
 // offline edit to it is not lost, and RestoreSection brings it back.
-func (d *Doc) RemoveSection(id string) error { return d.setRemoved(id, true) }
+func (d *Doc) RemoveSection(id string) error { return d.setRemoved(id, KindHeadRemove, true) }
 
 // RestoreSection shows a removed section again.
-func (d *Doc) RestoreSection(id string) error { return d.setRemoved(id, false) }
+func (d *Doc) RestoreSection(id string) error { return d.setRemoved(id, KindHeadRestore, false) }
 
-func (d *Doc) setRemoved(id string, removed bool) error {
+func (d *Doc) setRemoved(id string, kind Kind, removed bool) error {
 	m, err := d.sectionMap(id)
 	if err != nil {
 		return err
 	}
-	d.touch()
+	d.begin(kind, id)
 	return m.Set("removed", removed)
 }
 
@@ -717,7 +775,7 @@ func (d *Doc) SetParticipant(p Participant) (bool, error) {
 			return false, err
 		}
 	}
-	d.touch()
+	d.begin(KindProfile, "")
 	if err := pm.Set(p.Actor, automerge.NewMap()); err != nil {
 		return false, err
 	}
@@ -776,30 +834,49 @@ func (d *Doc) Snapshot() Snapshot {
 	return s
 }
 
-// Commit records the pending edits as one change carrying info, stamped
-// with at. It reports false when there was nothing to commit.
-func (d *Doc) Commit(info ChangeInfo, at time.Time) (bool, error) {
-	if at.IsZero() {
-		at = time.Now()
-	}
+// Commit records the pending edits as one change carrying their
+// metadata, stamped by the document's clock. It reports false when there
+// was nothing to commit.
+func (d *Doc) Commit() (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.commitLocked()
+}
+
+func (d *Doc) commitLocked() (bool, error) {
 	if !d.dirty {
 		return false, nil
 	}
-	if _, err := d.am.Commit(info.encode(), automerge.CommitOptions{Time: &at, AllowEmpty: true}); err != nil {
+	at := d.now()
+	if _, err := d.am.Commit(d.pend.encode(), automerge.CommitOptions{Time: &at, AllowEmpty: true}); err != nil {
 		return false, err
 	}
 	d.dirty = false
+	d.pend = ChangeInfo{}
 	return true, nil
 }
 
-// touch marks the document as having edits to commit. Every mutating
-// method calls it, so Commit knows without asking Automerge.
-func (d *Doc) touch() {
+// Pending returns the metadata of the edits not yet committed.
+func (d *Doc) Pending() (ChangeInfo, bool) {
 	d.mu.Lock()
-	d.dirty = true
-	d.mu.Unlock()
+	defer d.mu.Unlock()
+	return d.pend, d.dirty
+}
+
+// begin opens (or continues) the pending commit for an edit of kind in
+// section, first committing pending edits of another kind or section.
+func (d *Doc) begin(kind Kind, section string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.dirty && (d.pend.Kind != kind || d.pend.Section != section) {
+		// An error here means Automerge refused a commit of valid edits;
+		// they stay pending and go out with the next commit.
+		d.commitLocked()
+	}
+	if !d.dirty {
+		d.pend = ChangeInfo{Kind: kind, Section: section}
+		d.dirty = true
+	}
 }
 
 func mapAt(m *automerge.Map, key string) (*automerge.Map, error) {

@@ -18,17 +18,27 @@ func newDraft(t *testing.T, tmpl Template) *Doc {
 	return d
 }
 
-func commit(t *testing.T, d *Doc, ci ChangeInfo) {
+func commit(t *testing.T, d *Doc) {
 	t.Helper()
-	if _, err := d.Commit(ci, t0.Add(time.Minute)); err != nil {
+	d.SetClock(func() time.Time { return t0.Add(time.Minute) })
+	if _, err := d.Commit(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func save(t *testing.T, d *Doc) []byte {
+	t.Helper()
+	b, err := d.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // fork copies d onto a new actor, as a second machine that received the draft.
 func fork(t *testing.T, d *Doc) *Doc {
 	t.Helper()
-	c, err := Load(d.Save())
+	c, err := Load(save(t, d))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,15 +167,15 @@ func TestCommitInfoAndHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit(t, d, ChangeInfo{Kind: KindEdit, Section: id, Added: a, Removed: r})
-	if ok, err := d.Commit(ChangeInfo{Kind: KindEdit}, t0); ok || err != nil {
+	commit(t, d)
+	if ok, err := d.Commit(); ok || err != nil {
 		t.Errorf("empty commit: %v %v, want false nil", ok, err)
 	}
 	a, r, _ = d.ReplaceBody(id, "Hello brave world")
 	if a != 6 || r != 0 {
 		t.Errorf("replace added %d removed %d, want 6 0", a, r)
 	}
-	commit(t, d, ChangeInfo{Kind: KindEdit, Section: id, Added: a, Removed: r})
+	commit(t, d)
 	h, err := d.History()
 	if err != nil {
 		t.Fatal(err)
@@ -173,29 +183,46 @@ func TestCommitInfoAndHistory(t *testing.T) {
 	if len(h) != 3 || h[0].Kind != KindCreate || h[2].Section != id || h[2].Added != 6 || h[2].Actor != d.Actor() {
 		t.Fatalf("history = %+v", h)
 	}
+	// Edits in two sections without a commit in between become two commits.
+	other := d.Sections()[3].ID
+	d.AppendBody(id, "!")
+	d.AppendBody(other, "x")
+	d.RenameSection(other, "Renamed")
+	commit(t, d)
+	h, _ = d.History()
+	if len(h) != 6 || h[3].Section != id || h[4].Section != other || h[4].Kind != KindEdit || h[5].Kind != KindHeadRename {
+		t.Errorf("mixed edits history = %+v", h[3:])
+	}
+	// Save closes Automerge's transaction: the pending edit must be committed with its metadata.
+	d.AppendBody(other, "y")
+	save(t, d)
+	h, _ = d.History()
+	if last := h[len(h)-1]; last.Kind != KindEdit || last.Section != other || last.Added != 1 {
+		t.Errorf("edit committed by Save = %+v", last)
+	}
 }
 
 func TestConcurrentEditsMerge(t *testing.T) {
 	a := newDraft(t, TemplateOutput)
 	s1 := a.Sections()[0].ID
 	a.ReplaceBody(s1, "First paragraph.\nSecond paragraph.\nThird paragraph.\n")
-	commit(t, a, ChangeInfo{Kind: KindEdit, Section: s1})
+	commit(t, a)
 	b := fork(t, a)
 
 	// a edits the first paragraph, b replaces the whole section with the
 	// third paragraph changed: the replace must only touch the third.
 	a.Splice(s1, 0, 5, "Opening")
-	commit(t, a, ChangeInfo{Kind: KindEdit, Section: s1})
+	commit(t, a)
 	b.ReplaceBody(s1, "First paragraph.\nSecond paragraph.\nThird paragraph, expanded.\n")
-	commit(t, b, ChangeInfo{Kind: KindEdit, Section: s1})
+	commit(t, b)
 	// concurrent renames of different headings, and of the same heading.
 	s2, s3 := a.Sections()[1].ID, a.Sections()[2].ID
 	a.RenameSection(s2, "Regions")
 	b.RenameSection(s3, "Measures")
 	a.RenameSection(s1, "Definition (A)")
 	b.RenameSection(s1, "Definition (B)")
-	commit(t, a, ChangeInfo{Kind: KindHeadRename})
-	commit(t, b, ChangeInfo{Kind: KindHeadRename})
+	commit(t, a)
+	commit(t, b)
 
 	mergeBoth(t, a, b)
 	if a.Heads()[0] != b.Heads()[0] {
@@ -247,8 +274,8 @@ func TestHeadingsMergeSensibly(t *testing.T) {
 	nb, _ := b.AddSection("Glossary", "", 4)
 	b.RemoveSection(orig[5])
 	a.AppendBody(orig[5], "Text typed while b removed the heading.")
-	commit(t, a, ChangeInfo{Kind: KindHeadMove})
-	commit(t, b, ChangeInfo{Kind: KindHeadMove})
+	commit(t, a)
+	commit(t, b)
 	mergeBoth(t, a, b)
 
 	ga, gb := ids(a), ids(b)
@@ -294,13 +321,13 @@ func TestParticipants(t *testing.T) {
 	if err != nil || !changed {
 		t.Fatalf("SetParticipant: %v %v", changed, err)
 	}
-	commit(t, d, ChangeInfo{Kind: KindProfile})
+	commit(t, d)
 	if changed, _ := d.SetParticipant(p); changed {
 		t.Error("same profile again reported a change")
 	}
 	other := fork(t, d) // a second device of the same person
 	other.SetParticipant(p)
-	commit(t, other, ChangeInfo{Kind: KindProfile})
+	commit(t, other)
 	d.Merge(other)
 	ps := d.Participants()
 	if len(ps) != 2 || ps[d.Actor()].Person != "p1" || ps[other.Actor()].Person != "p1" || ps[d.Actor()].Region != African {
@@ -319,7 +346,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		}
 	}
 	d := newDraft(t, TemplateOutput)
-	full := d.Save()
+	full := save(t, d)
 	if _, err := Load(full[:len(full)/2]); err == nil {
 		t.Error("truncated file loaded without error")
 	}

@@ -12,7 +12,10 @@ func FuzzLoad(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	full := d.Save()
+	full, err := d.Save()
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add(full)
 	f.Add(full[:len(full)/2])
 	f.Add([]byte{})
@@ -39,7 +42,11 @@ func FuzzMergeConverges(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := Load(a.Save())
+		saved, err := a.Save()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Load(saved)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +66,7 @@ func FuzzMergeConverges(f *testing.F) {
 					_ = step.d.Splice(s.ID, pos, 0, string(rune(step.e[i+1])%0x3000+0x20))
 				}
 			}
-			if _, err := step.d.Commit(ChangeInfo{Kind: KindEdit}, time.Unix(1, 0)); err != nil {
+			if _, err := step.d.Commit(); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -98,6 +98,9 @@ type Contribution struct {
 // actor and sequence number, so two replicas list the same history
 // identically and one device's commits keep their order).
 func (d *Doc) History() ([]Contribution, error) {
+	if _, err := d.Commit(); err != nil {
+		return nil, err
+	}
 	cs, err := d.am.Changes()
 	if err != nil {
 		return nil, err

@@ -1,0 +1,404 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/crdt/sqlitestore"
+)
+
+var (
+	// ErrNoProfile is returned by writes before the local participant is set.
+	ErrNoProfile = errors.New("no local participant yet: run `bpfdraft profile --name NAME --group GROUP --region REGION` first")
+	// ErrNotFound is returned for a draft or section reference that matches nothing.
+	ErrNotFound = errors.New("not found")
+	// ErrAmbiguous is returned for a reference that matches more than one draft.
+	ErrAmbiguous = errors.New("ambiguous")
+)
+
+// FileName is the SQLite file inside a data dir.
+const FileName = "bpfdraft.db"
+
+// Options tune a Workspace. The zero value is what the app uses.
+type Options struct {
+	Logger *slog.Logger
+	// Now stamps commits; nil means time.Now. Benchmarks replaying a trace set it.
+	Now func() time.Time
+	// CommitEvery commits typing after this many keystrokes (0: 20; <0: never).
+	CommitEvery int
+	// IdleCommit commits typing after this pause (0: 1s; <0: never).
+	IdleCommit time.Duration
+	// CompactAfter compacts a draft once it has this many chunks (0: 256).
+	CompactAfter int
+	// Poll is how often to look for other processes' writes (0: 250ms; <0: never).
+	Poll time.Duration
+}
+
+// leaseStale is how long a process may miss heartbeats before its actor
+// id is given to another process.
+const leaseStale = 30 * time.Second
+
+// Workspace is one data dir opened by this process.
+type Workspace struct {
+	store  *sqlitestore.Store
+	log    *slog.Logger
+	opts   Options
+	holder string // lease token of this process
+	actor  string // Automerge actor id leased for this process
+
+	mu       sync.Mutex // Protects sessions.
+	sessions map[*Session]struct{}
+
+	stop     chan struct{} // closed by Close
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+// Open opens the data dir (creating it if needed) and starts watching it
+// for other processes' writes.
+func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.CommitEvery == 0 {
+		opts.CommitEvery = 20
+	}
+	if opts.IdleCommit == 0 {
+		opts.IdleCommit = time.Second
+	}
+	if opts.CompactAfter == 0 {
+		opts.CompactAfter = 256
+	}
+	if opts.Poll == 0 {
+		opts.Poll = 250 * time.Millisecond
+	}
+	st, err := sqlitestore.Open(ctx, filepath.Join(dataDir, FileName), opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	w := &Workspace{store: st, log: opts.Logger, opts: opts, holder: crdt.NewID(8),
+		sessions: map[*Session]struct{}{}, stop: make(chan struct{})}
+	w.actor, err = st.LeaseActor(ctx, w.holder, leaseStale, crdt.NewActor)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	w.wg.Add(1)
+	go w.watch()
+	return w, nil
+}
+
+// Close flushes open sessions, releases this process's actor id and closes the store.
+func (w *Workspace) Close() error {
+	var err error
+	w.stopOnce.Do(func() {
+		close(w.stop)
+		w.wg.Wait()
+		w.mu.Lock()
+		open := make([]*Session, 0, len(w.sessions))
+		for s := range w.sessions {
+			open = append(open, s)
+		}
+		w.mu.Unlock()
+		ctx := context.Background()
+		for _, s := range open {
+			err = errors.Join(err, s.Close(ctx))
+		}
+		err = errors.Join(err, w.store.ReleaseActor(ctx, w.holder), w.store.Close())
+	})
+	return err
+}
+
+// Path returns the SQLite file of this workspace.
+func (w *Workspace) Path() string { return w.store.Path() }
+
+// Actor returns the Automerge actor id this process commits with.
+func (w *Workspace) Actor() string { return w.actor }
+
+// watch heartbeats the actor lease and brings open sessions up to date
+// with writes made by other processes on the same data dir.
+func (w *Workspace) watch() {
+	defer w.wg.Done()
+	poll := w.opts.Poll
+	if poll < 0 {
+		poll = leaseStale / 3
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	lastBeat := time.Now()
+	var seen int64
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-t.C:
+		}
+		ctx := context.Background()
+		if time.Since(lastBeat) > leaseStale/3 {
+			if err := w.store.Heartbeat(ctx, w.holder); err != nil {
+				w.log.Warn("Could not renew actor lease", "err", err)
+			}
+			lastBeat = time.Now()
+		}
+		if w.opts.Poll < 0 {
+			continue
+		}
+		max, err := w.store.MaxSeq(ctx)
+		if err != nil {
+			w.log.Warn("Could not poll the data file", "err", err)
+			continue
+		}
+		if max == seen {
+			continue
+		}
+		seen = max
+		w.mu.Lock()
+		open := make([]*Session, 0, len(w.sessions))
+		for s := range w.sessions {
+			open = append(open, s)
+		}
+		w.mu.Unlock()
+		for _, s := range open {
+			if _, err := s.Refresh(ctx); err != nil {
+				w.log.Warn("Could not load another process's edits", "draft", s.id, "err", err)
+			}
+		}
+	}
+}
+
+// Profile is the local participant: who this data dir's edits are from.
+type Profile struct {
+	Person string // stable random id, the same on every draft
+	Name   string
+	Group  crdt.Group
+	Region crdt.Region
+	Role   crdt.Role
+}
+
+// Profile returns the local participant; ok is false until one is set.
+func (w *Workspace) Profile(ctx context.Context) (p Profile, ok bool, err error) {
+	get := func(k string) string {
+		if err != nil {
+			return ""
+		}
+		var v string
+		v, err = w.store.Setting(ctx, "profile."+k)
+		return v
+	}
+	p = Profile{Person: get("person"), Name: get("name"), Group: crdt.Group(get("group")),
+		Region: crdt.Region(get("region")), Role: crdt.Role(get("role"))}
+	return p, err == nil && p.Name != "", err
+}
+
+// SetProfile validates and stores the local participant. The person id is
+// kept across changes of name or group.
+func (w *Workspace) SetProfile(ctx context.Context, p Profile) (Profile, error) {
+	p.Name = strings.TrimSpace(p.Name)
+	if p.Name == "" {
+		return p, fmt.Errorf("%w: a name is required", crdt.ErrInvalid)
+	}
+	var err error
+	if p.Group, err = crdt.ParseGroup(string(p.Group)); err != nil {
+		return p, err
+	}
+	if p.Region, err = crdt.ParseRegion(string(p.Region)); err != nil {
+		return p, err
+	}
+	if p.Role == "" {
+		p.Role = crdt.RoleParticipant
+	}
+	if p.Role, err = crdt.ParseRole(string(p.Role)); err != nil {
+		return p, err
+	}
+	old, _, err := w.Profile(ctx)
+	if err != nil {
+		return p, err
+	}
+	p.Person = old.Person
+	if p.Person == "" {
+		p.Person = crdt.NewID(8)
+	}
+	return p, w.store.SetSettings(ctx, map[string]string{
+		"profile.person": p.Person, "profile.name": p.Name, "profile.group": string(p.Group),
+		"profile.region": string(p.Region), "profile.role": string(p.Role),
+	})
+}
+
+// DraftInfo is one row of the drafts list.
+type DraftInfo = sqlitestore.Summary
+
+// Drafts lists the live drafts, most recently changed first.
+func (w *Workspace) Drafts(ctx context.Context) ([]DraftInfo, error) {
+	return w.store.List(ctx, false)
+}
+
+// Trash lists drafts that were deleted and can be restored.
+func (w *Workspace) Trash(ctx context.Context) ([]DraftInfo, error) {
+	all, err := w.store.List(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []DraftInfo
+	for _, d := range all {
+		if !d.Deleted.IsZero() {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// NewDraft describes a draft to create.
+type NewDraft struct {
+	Template crdt.Template
+	Title    string
+	Theme    string
+	Year     int
+}
+
+// Create makes a new draft from a template and returns its id.
+func (w *Workspace) Create(ctx context.Context, nd NewDraft) (string, error) {
+	prof, ok, err := w.Profile(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", ErrNoProfile
+	}
+	if strings.TrimSpace(nd.Title) == "" {
+		return "", fmt.Errorf("%w: a draft needs a title", crdt.ErrInvalid)
+	}
+	if nd.Year == 0 {
+		nd.Year = w.opts.Now().Year()
+	}
+	doc, err := crdt.New(w.actor, nd.Template, nd.Title, nd.Theme, nd.Year, w.opts.Now())
+	if err != nil {
+		return "", err
+	}
+	if _, err := doc.SetParticipant(participant(prof)); err != nil {
+		return "", err
+	}
+	if _, err := doc.Commit(crdt.ChangeInfo{Kind: crdt.KindProfile}, w.opts.Now()); err != nil {
+		return "", err
+	}
+	if err := w.store.CreateDraft(ctx, summarize(doc), doc.Save()); err != nil {
+		return "", err
+	}
+	w.log.Info("Created draft", "draft", doc.ID(), "template", nd.Template)
+	return doc.ID(), nil
+}
+
+func participant(p Profile) crdt.Participant {
+	return crdt.Participant{Person: p.Person, Name: p.Name, Group: p.Group, Region: p.Region, Role: p.Role}
+}
+
+func summarize(doc *crdt.Doc) sqlitestore.Summary {
+	m := doc.Meta()
+	secs := doc.Sections()
+	filled := 0
+	for _, s := range secs {
+		if strings.TrimSpace(s.Body) != "" {
+			filled++
+		}
+	}
+	return sqlitestore.Summary{ID: m.ID, Title: m.Title, Template: string(m.Template), Year: m.Year,
+		Sections: len(secs), Filled: filled, Created: m.Created}
+}
+
+// Resolve finds a live draft by id, unique id prefix or exact title.
+func (w *Workspace) Resolve(ctx context.Context, ref string) (string, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return "", fmt.Errorf("%w: empty draft reference", ErrNotFound)
+	}
+	all, err := w.store.List(ctx, false)
+	if err != nil {
+		return "", err
+	}
+	var byPrefix, byTitle []DraftInfo
+	for _, d := range all {
+		if d.ID == ref {
+			return d.ID, nil
+		}
+		if strings.HasPrefix(d.ID, strings.ToLower(ref)) {
+			byPrefix = append(byPrefix, d)
+		}
+		if d.Title == ref {
+			byTitle = append(byTitle, d)
+		}
+	}
+	for _, cands := range [][]DraftInfo{byPrefix, byTitle} {
+		switch len(cands) {
+		case 0:
+			continue
+		case 1:
+			return cands[0].ID, nil
+		default:
+			var ids []string
+			for _, c := range cands {
+				ids = append(ids, c.ID+" ("+c.Title+")")
+			}
+			sort.Strings(ids)
+			return "", fmt.Errorf("%w: %q matches %s; give more of the id", ErrAmbiguous, ref, strings.Join(ids, ", "))
+		}
+	}
+	return "", fmt.Errorf("%w: no draft %q; `bpfdraft list` shows the drafts here", ErrNotFound, ref)
+}
+
+// Delete moves a draft to the trash; Restore brings it back. Nothing is
+// erased: the document stays in the data file.
+func (w *Workspace) Delete(ctx context.Context, id string) error {
+	return w.store.SetDeleted(ctx, id, true)
+}
+
+// Restore takes a draft out of the trash.
+func (w *Workspace) Restore(ctx context.Context, id string) error {
+	return w.store.SetDeleted(ctx, id, false)
+}
+
+// Import reads an .automerge file from another machine: a draft this data
+// dir doesn't hold becomes a new draft; one it holds (same id) is merged
+// into it. It returns the draft id and whether it merged.
+func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged bool, err error) {
+	doc, err := crdt.Load(data)
+	if err != nil {
+		return "", false, fmt.Errorf("importing: %w", err)
+	}
+	id = doc.ID()
+	sum, err := w.store.Draft(ctx, id)
+	switch {
+	case errors.Is(err, sqlitestore.ErrNotFound):
+		if err := w.store.CreateDraft(ctx, summarize(doc), doc.Save()); err != nil {
+			return "", false, err
+		}
+		w.log.Info("Imported new draft", "draft", id)
+		return id, false, nil
+	case err != nil:
+		return "", false, err
+	}
+	if !sum.Deleted.IsZero() {
+		if err := w.store.SetDeleted(ctx, id, false); err != nil {
+			return "", false, err
+		}
+	}
+	s, err := w.Session(ctx, id)
+	if err != nil {
+		return "", false, err
+	}
+	defer s.Close(ctx)
+	if err := s.merge(ctx, doc); err != nil {
+		return "", false, err
+	}
+	w.log.Info("Merged imported draft", "draft", id)
+	return id, true, nil
+}
