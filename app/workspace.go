@@ -285,13 +285,15 @@ func (w *Workspace) Create(ctx context.Context, nd NewDraft) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	doc.SetClock(w.opts.Now)
 	if _, err := doc.SetParticipant(participant(prof)); err != nil {
 		return "", err
 	}
-	if _, err := doc.Commit(crdt.ChangeInfo{Kind: crdt.KindProfile}, w.opts.Now()); err != nil {
+	snap, err := doc.Save()
+	if err != nil {
 		return "", err
 	}
-	if err := w.store.CreateDraft(ctx, summarize(doc), doc.Save()); err != nil {
+	if err := w.store.CreateDraft(ctx, summarize(doc), snap); err != nil {
 		return "", err
 	}
 	w.log.Info("Created draft", "draft", doc.ID(), "template", nd.Template)
@@ -378,7 +380,7 @@ func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged 
 	sum, err := w.store.Draft(ctx, id)
 	switch {
 	case errors.Is(err, sqlitestore.ErrNotFound):
-		if err := w.store.CreateDraft(ctx, summarize(doc), doc.Save()); err != nil {
+		if err := w.store.CreateDraft(ctx, summarize(doc), data); err != nil {
 			return "", false, err
 		}
 		w.log.Info("Imported new draft", "draft", id)

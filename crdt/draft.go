@@ -189,8 +189,8 @@ func loadAutomerge(data []byte) (am *automerge.Doc, err error) {
 			am, err = nil, fmt.Errorf("%w: %v", ErrCorrupt, r)
 		}
 	}()
-	if len(data) == 0 {
-		return nil, fmt.Errorf("%w: empty", ErrCorrupt)
+	if err := checkChunks(data); err != nil {
+		return nil, err
 	}
 	am = automerge.New()
 	if err := am.LoadIncremental(data); err != nil {
@@ -221,6 +221,9 @@ func loadInto(am *automerge.Doc, data []byte) (err error) {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
 		}
 	}()
+	if err := checkChunks(data); err != nil {
+		return err
+	}
 	if err := am.LoadIncremental(data); err != nil {
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}

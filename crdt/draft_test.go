@@ -370,3 +370,30 @@ func TestParseChoices(t *testing.T) {
 		t.Errorf("ParseRegion(Mars) err = %v, want the list of choices", err)
 	}
 }
+
+func TestCheckChunksOnRealData(t *testing.T) {
+	d := newDraft(t, TemplateOutput)
+	heads := d.Heads()
+	d.AppendBody(d.Sections()[0].ID, "more text")
+	changes, n, err := d.ChangesSince(heads)
+	if err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	full := save(t, d)
+	for name, data := range map[string][]byte{"document": full, "changes": changes, "both": append(append([]byte{}, full...), changes...)} {
+		if err := checkChunks(data); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	flipped := append([]byte{}, changes...)
+	flipped[len(flipped)-3] ^= 0x40
+	if err := checkChunks(flipped); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("flipped bit: %v", err)
+	}
+	if err := checkChunks(append(append([]byte{}, changes...), "junk after"...)); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("trailing junk: %v", err)
+	}
+	if err := d.LoadIncremental(flipped); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("LoadIncremental of a damaged chunk into a filled doc: %v", err)
+	}
+}

@@ -1,0 +1,374 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+func testLog(t testing.TB) *slog.Logger { return slog.New(slog.NewTextHandler(tWriter{t}, nil)) }
+
+func openWS(t testing.TB, dir string) *Workspace {
+	t.Helper()
+	w, err := Open(context.Background(), dir, Options{Logger: testLog(t), Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+func withProfile(t testing.TB, w *Workspace, name string) {
+	t.Helper()
+	if _, err := w.SetProfile(context.Background(), Profile{Name: name, Group: "civil society", Region: "African"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newDraft(t testing.TB, w *Workspace, title string) *Session {
+	t.Helper()
+	ctx := context.Background()
+	id, err := w.Create(ctx, NewDraft{Template: crdt.TemplateOutput, Title: title, Theme: "Gender and access", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(ctx) })
+	return s
+}
+
+func TestProfileRequiredAndValidated(t *testing.T) {
+	ctx := context.Background()
+	w := openWS(t, t.TempDir())
+	if _, err := w.Create(ctx, NewDraft{Template: crdt.TemplateOutput, Title: "x"}); !errors.Is(err, ErrNoProfile) {
+		t.Fatalf("create without profile: %v", err)
+	}
+	if !strings.Contains(ErrNoProfile.Error(), "bpfdraft profile") {
+		t.Error("ErrNoProfile does not say how to set a profile")
+	}
+	if _, err := w.SetProfile(ctx, Profile{Name: "A", Group: "aliens", Region: "WEOG"}); !errors.Is(err, crdt.ErrInvalid) {
+		t.Errorf("bad group: %v", err)
+	}
+	p1, err := w.SetProfile(ctx, Profile{Name: "Amina", Group: "civil-society", Region: "african"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, _ := w.SetProfile(ctx, Profile{Name: "Amina K.", Group: "Academia", Region: "African", Role: "rapporteur"})
+	if p1.Person == "" || p1.Person != p2.Person || p2.Role != crdt.RoleRapporteur || p1.Role != crdt.RoleParticipant {
+		t.Errorf("profiles %+v %+v: person id must persist, role default participant", p1, p2)
+	}
+}
+
+func TestWriteHeadingsLogAndResolve(t *testing.T) {
+	ctx := context.Background()
+	w := openWS(t, t.TempDir())
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "BPF Gender 2026")
+	other := newDraft(t, w, "BPF Cyber 2026")
+
+	if _, _, err := s.Write(ctx, "1", "The issue is access.\nAnd safety.\n", false); err != nil {
+		t.Fatal(err)
+	}
+	a, r, err := s.Write(ctx, "1", "The issue is meaningful access.\nAnd safety.\n", false)
+	if err != nil || a != 11 || r != 0 {
+		t.Errorf("minimal replace: +%d -%d %v, want +11 -0", a, r, err)
+	}
+	if _, _, err := s.Write(ctx, "1", "Online too.\n", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Write(ctx, "99", "x", false); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "1 to 9") {
+		t.Errorf("section out of range: %v", err)
+	}
+	if _, _, err := s.Write(ctx, "2", "bad \xff", false); !errors.Is(err, crdt.ErrInvalidText) {
+		t.Errorf("invalid UTF-8: %v", err)
+	}
+	sec, _ := s.Section("1")
+	if sec.Body != "The issue is meaningful access.\nAnd safety.\nOnline too.\n" {
+		t.Errorf("body = %q", sec.Body)
+	}
+	id, err := s.AddHeading(ctx, "Case studies", "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Section("3"); got.ID != id {
+		t.Errorf("added heading at 3 is %q", got.Heading)
+	}
+	if err := s.RenameHeading(ctx, id, "Case studies from the regions"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MoveHeading(ctx, id, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveHeading(ctx, "2"); err != nil { // the old section 1, with text
+		t.Fatal(err)
+	}
+	if n := len(s.Sections()); n != 9 {
+		t.Errorf("%d sections after add+remove, want 9", n)
+	}
+	if rem := s.RemovedHeadings(); len(rem) != 1 || !strings.HasPrefix(rem[0].Body, "The issue") {
+		t.Errorf("removed heading lost its text: %+v", rem)
+	}
+
+	log, err := s.Log(LogFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edits []LogEntry
+	for _, e := range log {
+		if e.Name != "Amina" || e.Group != crdt.CivilSociety || e.Region != crdt.African {
+			t.Errorf("entry not attributed: %+v", e)
+		}
+		if e.Kind == crdt.KindEdit {
+			edits = append(edits, e)
+		}
+	}
+	if len(edits) != 3 || edits[1].Added != 11 || !strings.HasPrefix(edits[0].Heading, "Definition") {
+		t.Errorf("edit entries = %+v", edits)
+	}
+	if l, _ := s.Log(LogFilter{Participant: "nobody"}); len(l) != 0 {
+		t.Errorf("filter by unknown participant gave %d entries", len(l))
+	}
+	if l, _ := s.Log(LogFilter{Section: "1", EditsOnly: true}); len(l) != 0 {
+		t.Errorf("section 1 (new heading) has %d edits, want 0", len(l))
+	}
+	if l, _ := s.Log(LogFilter{Since: time.Now().Add(time.Hour)}); len(l) != 0 {
+		t.Errorf("future since gave %d entries", len(l))
+	}
+
+	for ref, want := range map[string]string{s.ID(): s.ID(), s.ID()[:6]: s.ID(), "BPF Cyber 2026": other.ID()} {
+		if got, err := w.Resolve(ctx, ref); err != nil || got != want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", ref, got, err, want)
+		}
+	}
+	if _, err := w.Resolve(ctx, "no such draft"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Resolve unknown: %v", err)
+	}
+	list, _ := w.Drafts(ctx)
+	if len(list) != 2 || list[0].ID != s.ID() || list[0].Filled != 0 || list[0].Sections != 9 {
+		t.Errorf("drafts = %+v (the edited one first; its only text is in a removed section)", list)
+	}
+	if err := w.Delete(ctx, other.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := w.Drafts(ctx); len(list) != 1 {
+		t.Errorf("deleted draft still listed")
+	}
+	if trash, _ := w.Trash(ctx); len(trash) != 1 || trash[0].ID != other.ID() {
+		t.Errorf("trash = %+v", trash)
+	}
+	if err := w.Restore(ctx, other.ID()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTypingCommitsPerBatch(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w, err := Open(ctx, dir, Options{Logger: testLog(t), IdleCommit: 30 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Typing")
+	sec := s.Sections()[0].ID
+	for i, r := range "Forty-five keystrokes typed one at a time...." {
+		if err := s.Splice(ctx, sec, i, 0, string(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // the idle commit fires
+	log, _ := s.Log(LogFilter{EditsOnly: true})
+	var sizes []int
+	for _, e := range log {
+		sizes = append(sizes, e.Added)
+	}
+	if len(sizes) != 3 || sizes[0] != 20 || sizes[1] != 20 || sizes[2] != 5 {
+		t.Errorf("commit sizes %v, want [20 20 5] (20 keystrokes, then the pause)", sizes)
+	}
+	// The idle commit reached the disk: a second workspace sees all of it.
+	w2 := openWS(t, dir)
+	s2, err := w2.Session(ctx, s.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s2.Section("1"); got.Body != "Forty-five keystrokes typed one at a time...." {
+		t.Errorf("second process sees %q", got.Body)
+	}
+}
+
+func TestTwoProcessesSameDataDir(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	wa, wb := openWS(t, dir), openWS(t, dir)
+	if wa.Actor() == wb.Actor() {
+		t.Fatal("two processes on one data dir share an actor id")
+	}
+	withProfile(t, wa, "Amina")
+	sa := newDraft(t, wa, "Shared")
+	sb, err := wb.Session(ctx, sa.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, cancel := sb.Subscribe()
+	defer cancel()
+	start := time.Now()
+	if _, _, err := sa.Write(ctx, "2", "Written by the GUI.", false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changes:
+	case <-time.After(time.Second):
+		t.Fatal("the other process did not see the edit within a second")
+	}
+	t.Logf("edit visible to the other process after %v", time.Since(start))
+	if got, _ := sb.Section("2"); got.Body != "Written by the GUI." {
+		t.Errorf("other process sees %q", got.Body)
+	}
+	// Interleaved writes from both, including compaction, lose nothing.
+	for i := 0; i < 30; i++ {
+		if _, _, err := sa.Write(ctx, "3", "a", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := sb.Write(ctx, "4", "b", true); err != nil {
+			t.Fatal(err)
+		}
+		if i == 15 {
+			if err := sb.Compact(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	w3 := openWS(t, dir)
+	s3, err := w3.Session(ctx, sa.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3a, _ := s3.Section("3")
+	s3b, _ := s3.Section("4")
+	if s3a.Body != strings.Repeat("a", 30) || s3b.Body != strings.Repeat("b", 30) {
+		t.Errorf("after interleaved writes: %q / %q", s3a.Body, s3b.Body)
+	}
+}
+
+func TestOfflineMergeByFiles(t *testing.T) {
+	ctx := context.Background()
+	wa, wb := openWS(t, t.TempDir()), openWS(t, t.TempDir())
+	withProfile(t, wa, "Amina")
+	withProfile(t, wb, "Bruno")
+	sa := newDraft(t, wa, "Merge me")
+	sa.Write(ctx, "1", "Shared start.\nMiddle line.\nEnd line.\n", false)
+	file, err := sa.Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, merged, err := wb.Import(ctx, file)
+	if err != nil || merged || id != sa.ID() {
+		t.Fatalf("first import: %q %v %v", id, merged, err)
+	}
+	sb, _ := wb.Session(ctx, id)
+	defer sb.Close(ctx)
+
+	// Offline: both edit section 1 and rename headings.
+	sa.Write(ctx, "1", "Shared start, edited by A.\nMiddle line.\nEnd line.\n", false)
+	sb.Write(ctx, "1", "Shared start.\nMiddle line.\nEnd line, edited by B.\n", false)
+	sa.RenameHeading(ctx, "2", "Regions (A)")
+	sb.RenameHeading(ctx, "3", "Measures (B)")
+
+	fa, _ := sa.Save(ctx)
+	fb, _ := sb.Save(ctx)
+	if _, merged, err := wb.Import(ctx, fa); err != nil || !merged {
+		t.Fatalf("import into b: %v %v", merged, err)
+	}
+	if _, merged, err := wa.Import(ctx, fb); err != nil || !merged {
+		t.Fatalf("import into a: %v %v", merged, err)
+	}
+	sa.Refresh(ctx)
+	sb.Refresh(ctx)
+	want := "Shared start, edited by A.\nMiddle line.\nEnd line, edited by B.\n"
+	for name, s := range map[string]*Session{"a": sa, "b": sb} {
+		secs := s.Sections()
+		if secs[0].Body != want || secs[1].Heading != "Regions (A)" || secs[2].Heading != "Measures (B)" {
+			t.Errorf("%s after merge: %q / %q / %q", name, secs[0].Body, secs[1].Heading, secs[2].Heading)
+		}
+	}
+	names := map[string]bool{}
+	for _, e := range mustLog(t, sa) {
+		names[e.Name] = true
+	}
+	if !names["Amina"] || !names["Bruno"] {
+		t.Errorf("merged log names %v, want both authors", names)
+	}
+}
+
+func mustLog(t *testing.T, s *Session) []LogEntry {
+	l, err := s.Log(LogFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestBadImportsLeaveDraftsAlone(t *testing.T) {
+	ctx := context.Background()
+	w := openWS(t, t.TempDir())
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Keep me")
+	s.Write(ctx, "1", "precious", false)
+	good, _ := s.Save(ctx)
+	for name, data := range map[string][]byte{
+		"garbage":   []byte("definitely not automerge"),
+		"empty":     {},
+		"truncated": good[:len(good)/3],
+	} {
+		if _, _, err := w.Import(ctx, data); err == nil {
+			t.Errorf("%s import succeeded", name)
+		} else if !strings.Contains(err.Error(), "importing") {
+			t.Errorf("%s import error does not say what failed: %v", name, err)
+		}
+	}
+	list, _ := w.Drafts(ctx)
+	if len(list) != 1 {
+		t.Errorf("drafts after bad imports: %+v", list)
+	}
+	if got, _ := s.Section("1"); got.Body != "precious" {
+		t.Errorf("draft changed: %q", got.Body)
+	}
+}
+
+func TestDamagedDraftDoesNotBlockOthers(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWS(t, dir)
+	withProfile(t, w, "Amina")
+	bad := newDraft(t, w, "Damaged")
+	good := newDraft(t, w, "Fine")
+	good.Write(ctx, "1", "still here", false)
+	if _, err := w.store.Append(ctx, summarize(bad.doc), []byte("scribble over the chunk")); err != nil {
+		t.Fatal(err)
+	}
+	w2 := openWS(t, filepath.Clean(dir))
+	if _, err := w2.Session(ctx, bad.ID()); err == nil || !strings.Contains(err.Error(), "other drafts are unaffected") {
+		t.Errorf("damaged draft: %v", err)
+	}
+	s, err := w2.Session(ctx, good.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Section("1"); got.Body != "still here" {
+		t.Errorf("good draft = %q", got.Body)
+	}
+}

@@ -1,0 +1,92 @@
+package app
+
+import (
+	"strings"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// LogEntry is one row of the contribution log: who changed what, where.
+type LogEntry struct {
+	Time      time.Time
+	Actor     string
+	Person    string
+	Name      string // "unknown" when the actor never registered
+	Group     crdt.Group
+	Region    crdt.Region
+	Role      crdt.Role
+	Kind      crdt.Kind
+	SectionID string
+	Heading   string // the section's current heading, or the meta field
+	SectionNo int    // 1-based number among visible sections; 0 if none or removed
+	Added     int
+	Removed   int
+}
+
+// LogFilter narrows the contribution log. Zero fields match everything.
+type LogFilter struct {
+	Participant string    // name (case-insensitive substring), person id or actor id prefix
+	Section     string    // section number or id
+	Since       time.Time // entries at or after this time
+	EditsOnly   bool      // leave out creation, profile and structural entries
+}
+
+// Log returns the draft's contributions, oldest first, read from the
+// document's history alone.
+func (s *Session) Log(f LogFilter) ([]LogEntry, error) {
+	s.mu.Lock()
+	hist, err := s.doc.History()
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	parts := s.doc.Participants()
+	all := s.doc.Sections()
+	number := map[string]int{}
+	for i, sec := range all {
+		number[sec.ID] = i + 1
+	}
+	headings := map[string]string{}
+	for _, sec := range append(all, s.doc.RemovedSections()...) {
+		headings[sec.ID] = sec.Heading
+	}
+	wantSection := ""
+	if f.Section != "" {
+		sec, err := s.Section(f.Section)
+		if err != nil {
+			return nil, err
+		}
+		wantSection = sec.ID
+	}
+	needle := strings.ToLower(strings.TrimSpace(f.Participant))
+	var out []LogEntry
+	for _, c := range hist {
+		if c.Time.Before(f.Since) {
+			continue
+		}
+		if wantSection != "" && c.Section != wantSection {
+			continue
+		}
+		if f.EditsOnly && c.Kind != crdt.KindEdit && c.Kind != crdt.KindMeta {
+			continue
+		}
+		p, ok := parts[c.Actor]
+		e := LogEntry{Time: c.Time, Actor: c.Actor, Kind: c.Kind, SectionID: c.Section,
+			SectionNo: number[c.Section], Added: c.Added, Removed: c.Removed, Name: "unknown"}
+		if ok {
+			e.Person, e.Name, e.Group, e.Region, e.Role = p.Person, p.Name, p.Group, p.Region, p.Role
+		}
+		if h, ok := headings[c.Section]; ok {
+			e.Heading = h
+		} else {
+			e.Heading = c.Section
+		}
+		if needle != "" && !strings.Contains(strings.ToLower(e.Name), needle) &&
+			e.Person != f.Participant && !strings.HasPrefix(e.Actor, needle) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -1,0 +1,480 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/crdt/sqlitestore"
+)
+
+// Session is one open draft. Its methods are safe for concurrent use;
+// edits are committed per pause in typing (Options.IdleCommit) or per
+// Options.CommitEvery keystrokes, and every commit is on disk before the
+// method that made it returns (or, for typing, before Flush returns).
+type Session struct {
+	w  *Workspace
+	id string
+
+	mu         sync.Mutex // Protects everything below.
+	doc        *crdt.Doc
+	seen       int64    // highest chunk seq loaded into doc
+	persisted  []string // heads of what is on disk
+	unsaved    bool     // a commit failed to reach the disk; retried on the next write
+	chunks     int      // chunks on disk for this draft, roughly
+	keys       int      // keystrokes in the pending commit
+	idle       *time.Timer
+	registered bool // the local participant is in the document's registry
+	subs       map[chan struct{}]struct{}
+	closed     bool
+}
+
+// Session opens a draft by id.
+func (w *Workspace) Session(ctx context.Context, id string) (*Session, error) {
+	if _, err := w.store.Draft(ctx, id); err != nil {
+		return nil, err
+	}
+	chunks, err := w.store.Chunks(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	raw := make([][]byte, len(chunks))
+	for i, c := range chunks {
+		raw[i] = c.Data
+	}
+	doc, err := crdt.LoadChunks(raw)
+	if err != nil {
+		return nil, fmt.Errorf("draft %s cannot be read (%w); other drafts are unaffected; if you have an .automerge export of it, `bpfdraft import` it", id, err)
+	}
+	if err := doc.SetActor(w.actor); err != nil {
+		return nil, err
+	}
+	doc.SetClock(w.opts.Now)
+	s := &Session{w: w, id: id, doc: doc, persisted: doc.Heads(), chunks: len(chunks), subs: map[chan struct{}]struct{}{}}
+	if len(chunks) > 0 {
+		s.seen = chunks[len(chunks)-1].Seq
+	}
+	w.mu.Lock()
+	w.sessions[s] = struct{}{}
+	w.mu.Unlock()
+	return s, nil
+}
+
+// ID returns the draft id.
+func (s *Session) ID() string { return s.id }
+
+// Close commits and saves pending typing and detaches the session.
+func (s *Session) Close(ctx context.Context) error {
+	err := s.Flush(ctx)
+	s.mu.Lock()
+	s.closed = true
+	if s.idle != nil {
+		s.idle.Stop()
+	}
+	for ch := range s.subs {
+		close(ch)
+		delete(s.subs, ch)
+	}
+	s.mu.Unlock()
+	s.w.mu.Lock()
+	delete(s.w.sessions, s)
+	s.w.mu.Unlock()
+	return err
+}
+
+// Subscribe returns a channel that receives a value whenever the document
+// changes because of another process or peer (not because of this
+// session's own edits). cancel stops the subscription.
+func (s *Session) Subscribe() (ch <-chan struct{}, cancel func()) {
+	c := make(chan struct{}, 1)
+	s.mu.Lock()
+	s.subs[c] = struct{}{}
+	s.mu.Unlock()
+	return c, func() {
+		s.mu.Lock()
+		if _, ok := s.subs[c]; ok {
+			delete(s.subs, c)
+			close(c)
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Session) notifyLocked() {
+	for c := range s.subs {
+		select {
+		case c <- struct{}{}:
+		default: // a notification is already waiting
+		}
+	}
+}
+
+// Snapshot returns a plain copy of the document.
+func (s *Session) Snapshot() crdt.Snapshot { return s.doc.Snapshot() }
+
+// Meta returns the draft's cover data.
+func (s *Session) Meta() crdt.Meta { return s.doc.Meta() }
+
+// Sections returns the visible sections in order.
+func (s *Session) Sections() []crdt.Section { return s.doc.Sections() }
+
+// Section finds a visible section by its 1-based number or its id.
+func (s *Session) Section(ref string) (crdt.Section, error) {
+	secs := s.doc.Sections()
+	ref = strings.TrimSpace(ref)
+	if n, err := strconv.Atoi(ref); err == nil {
+		if n < 1 || n > len(secs) {
+			return crdt.Section{}, fmt.Errorf("%w: section %d; this draft has sections 1 to %d", ErrNotFound, n, len(secs))
+		}
+		return secs[n-1], nil
+	}
+	for _, sec := range secs {
+		if sec.ID == ref {
+			return sec, nil
+		}
+	}
+	return crdt.Section{}, fmt.Errorf("%w: no section %q; give a number from 1 to %d or a section id (`bpfdraft show DRAFT` lists them)", ErrNotFound, ref, len(secs))
+}
+
+// beginWriteLocked checks that a local participant is set and registers it
+// in the document the first time this session writes.
+func (s *Session) beginWriteLocked(ctx context.Context) error {
+	if s.closed {
+		return errors.New("session is closed")
+	}
+	if s.registered {
+		return nil
+	}
+	prof, ok, err := s.w.Profile(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNoProfile
+	}
+	changed, err := s.doc.SetParticipant(participant(prof))
+	if err != nil {
+		return err
+	}
+	if changed {
+		if err := s.commitLocked(ctx); err != nil {
+			return err
+		}
+	}
+	s.registered = true
+	return nil
+}
+
+// commitLocked commits pending edits and writes them to disk.
+func (s *Session) commitLocked(ctx context.Context) error {
+	if _, err := s.doc.Commit(); err != nil {
+		return err
+	}
+	s.keys = 0
+	return s.persistLocked(ctx)
+}
+
+// persistLocked appends everything committed but not yet on disk as one chunk.
+func (s *Session) persistLocked(ctx context.Context) error {
+	data, n, err := s.doc.ChangesSince(s.persisted)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		s.unsaved = false
+		return nil
+	}
+	seq, err := s.w.store.Append(ctx, summarize(s.doc), data)
+	if err != nil {
+		s.unsaved = true
+		return err
+	}
+	s.unsaved = false
+	s.persisted = s.doc.Heads()
+	s.chunks++
+	if seq == s.seen+1 {
+		s.seen = seq // no other process wrote in between: nothing to reload
+	}
+	if s.w.opts.CompactAfter > 0 && s.chunks >= s.w.opts.CompactAfter {
+		if err := s.compactLocked(ctx); err != nil {
+			// The edit itself is safely stored; compaction retries later.
+			s.w.log.Warn("Could not compact draft", "draft", s.id, "err", err)
+		}
+	}
+	return nil
+}
+
+// compactLocked replaces the draft's chunks with one snapshot.
+func (s *Session) compactLocked(ctx context.Context) error {
+	seq, err := s.w.store.Compact(ctx, s.id, s.seen, func(newer []sqlitestore.Chunk) ([]byte, error) {
+		for _, c := range newer {
+			if err := s.doc.LoadIncremental(c.Data); err != nil {
+				return nil, err
+			}
+		}
+		return s.doc.Save()
+	})
+	if err != nil {
+		return err
+	}
+	s.seen, s.chunks = seq, 1
+	if !s.unsaved {
+		s.persisted = s.doc.Heads()
+	}
+	return nil
+}
+
+// Compact replaces the draft's stored chunks with one snapshot now.
+func (s *Session) Compact(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(ctx); err != nil {
+		return err
+	}
+	return s.compactLocked(ctx)
+}
+
+// Refresh loads edits other processes wrote to the data file since the
+// session last looked, and tells subscribers if anything changed.
+func (s *Session) Refresh(ctx context.Context) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false, nil
+	}
+	// Pending typing is committed first: loading closes Automerge's open
+	// transaction, and the keystrokes must go out with their metadata.
+	if err := s.commitLocked(ctx); err != nil {
+		return false, err
+	}
+	chunks, err := s.w.store.Chunks(ctx, s.id, s.seen)
+	if err != nil || len(chunks) == 0 {
+		return false, err
+	}
+	before := strings.Join(s.doc.Heads(), ",")
+	for _, c := range chunks {
+		if err := s.doc.LoadIncremental(c.Data); err != nil {
+			return false, fmt.Errorf("loading chunk %d of draft %s: %w", c.Seq, s.id, err)
+		}
+		s.seen = c.Seq
+		if c.Snapshot {
+			s.chunks = 1
+		} else {
+			s.chunks++
+		}
+	}
+	heads := s.doc.Heads()
+	if !s.unsaved {
+		s.persisted = heads
+	}
+	changed := strings.Join(heads, ",") != before
+	if changed {
+		s.notifyLocked()
+	}
+	return changed, nil
+}
+
+// merge folds another replica of this draft in and saves the result.
+func (s *Session) merge(ctx context.Context, other *crdt.Doc) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(ctx); err != nil {
+		return err
+	}
+	if err := s.doc.Merge(other); err != nil {
+		return err
+	}
+	if err := s.persistLocked(ctx); err != nil {
+		return err
+	}
+	s.notifyLocked()
+	return nil
+}
+
+// Splice is one keystroke's worth of typing in a section: delete del code
+// points at pos and insert text. It is committed with the typing around it
+// after Options.CommitEvery keystrokes or a pause of Options.IdleCommit.
+func (s *Session) Splice(ctx context.Context, sectionID string, pos, del int, text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.beginWriteLocked(ctx); err != nil {
+		return err
+	}
+	if pi, dirty := s.doc.Pending(); dirty && (pi.Kind != crdt.KindEdit || pi.Section != sectionID) {
+		if err := s.commitLocked(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.doc.Splice(sectionID, pos, del, text); err != nil {
+		return err
+	}
+	s.keys++
+	if every := s.w.opts.CommitEvery; every > 0 && s.keys >= every {
+		return s.commitLocked(ctx)
+	}
+	s.armIdleLocked()
+	return nil
+}
+
+func (s *Session) armIdleLocked() {
+	d := s.w.opts.IdleCommit
+	if d < 0 {
+		return
+	}
+	if s.idle == nil {
+		s.idle = time.AfterFunc(d, func() {
+			if err := s.Flush(context.Background()); err != nil {
+				s.w.log.Warn("Could not save typing", "draft", s.id, "err", err)
+			}
+		})
+		return
+	}
+	s.idle.Reset(d)
+}
+
+// Flush commits and saves pending typing now.
+func (s *Session) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commitLocked(ctx)
+}
+
+// Write replaces a section's text (or appends to it), storing only the
+// difference so that concurrent edits elsewhere in the section survive.
+// It returns the code points added and removed.
+func (s *Session) Write(ctx context.Context, sectionRef, text string, appendText bool) (added, removed int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.beginWriteLocked(ctx); err != nil {
+		return 0, 0, err
+	}
+	sec, err := s.Section(sectionRef)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := s.commitLocked(ctx); err != nil {
+		return 0, 0, err
+	}
+	if appendText {
+		if err := s.doc.AppendBody(sec.ID, text); err != nil {
+			return 0, 0, err
+		}
+		added = len([]rune(text))
+	} else if added, removed, err = s.doc.ReplaceBody(sec.ID, text); err != nil {
+		return 0, 0, err
+	}
+	return added, removed, s.commitLocked(ctx)
+}
+
+// edit runs one structural change under the session lock and commits it.
+func (s *Session) edit(ctx context.Context, f func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.beginWriteLocked(ctx); err != nil {
+		return err
+	}
+	if err := s.commitLocked(ctx); err != nil {
+		return err
+	}
+	if err := f(); err != nil {
+		return err
+	}
+	return s.commitLocked(ctx)
+}
+
+// AddHeading inserts a new section at 1-based position pos (0 or beyond
+// the end appends) and returns its id.
+func (s *Session) AddHeading(ctx context.Context, title, hint string, pos int) (string, error) {
+	var id string
+	err := s.edit(ctx, func() error {
+		n := len(s.doc.Sections())
+		at := pos - 1
+		if pos <= 0 || pos > n+1 {
+			at = n
+		}
+		var err error
+		id, err = s.doc.AddSection(title, hint, at)
+		return err
+	})
+	return id, err
+}
+
+// RenameHeading renames a section given by number or id.
+func (s *Session) RenameHeading(ctx context.Context, ref, title string) error {
+	return s.edit(ctx, func() error {
+		sec, err := s.Section(ref)
+		if err != nil {
+			return err
+		}
+		return s.doc.RenameSection(sec.ID, title)
+	})
+}
+
+// MoveHeading moves a section to 1-based position to.
+func (s *Session) MoveHeading(ctx context.Context, ref string, to int) error {
+	return s.edit(ctx, func() error {
+		sec, err := s.Section(ref)
+		if err != nil {
+			return err
+		}
+		return s.doc.MoveSection(sec.ID, to-1)
+	})
+}
+
+// RemoveHeading hides a section; its text is kept and RestoreHeading brings it back.
+func (s *Session) RemoveHeading(ctx context.Context, ref string) error {
+	return s.edit(ctx, func() error {
+		sec, err := s.Section(ref)
+		if err != nil {
+			return err
+		}
+		return s.doc.RemoveSection(sec.ID)
+	})
+}
+
+// RestoreHeading shows a removed section again, by id.
+func (s *Session) RestoreHeading(ctx context.Context, id string) error {
+	return s.edit(ctx, func() error { return s.doc.RestoreSection(id) })
+}
+
+// RemovedHeadings lists removed sections.
+func (s *Session) RemovedHeadings() []crdt.Section { return s.doc.RemovedSections() }
+
+// SetTitle renames the draft.
+func (s *Session) SetTitle(ctx context.Context, title string) error {
+	return s.edit(ctx, func() error { return s.doc.SetTitle(title) })
+}
+
+// SetTheme sets the BPF theme.
+func (s *Session) SetTheme(ctx context.Context, theme string) error {
+	return s.edit(ctx, func() error { return s.doc.SetTheme(theme) })
+}
+
+// SetYear sets the year.
+func (s *Session) SetYear(ctx context.Context, year int) error {
+	return s.edit(ctx, func() error { return s.doc.SetYear(year) })
+}
+
+// SetMetaText rewrites a free-text cover field (co-facilitators, cover
+// summary, dissemination list) as the difference from its current value.
+func (s *Session) SetMetaText(ctx context.Context, f crdt.MetaField, text string) error {
+	return s.edit(ctx, func() error {
+		_, _, err := s.doc.ReplaceMeta(f, text)
+		return err
+	})
+}
+
+// Save returns the whole draft as an .automerge file.
+func (s *Session) Save(ctx context.Context) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(ctx); err != nil {
+		return nil, err
+	}
+	return s.doc.Save()
+}
