@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/igf-bpf/bpfdraft/app"
+)
+
+// command is one subcommand: its flags are declared by setup, which
+// returns the function to run once the flags and positional arguments
+// are parsed.
+type command struct {
+	name    string
+	usage   string // after "bpfdraft "
+	summary string
+	details string
+	setup   func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+}
+
+var commands []*command
+
+func findCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `BPF Draft: write IGF Best Practice Forum outputs together, offline first.
+
+usage: bpfdraft [--data DIR] COMMAND [arguments]
+
+commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Every command takes --data DIR (or BPFDRAFT_DATA); the default is the
+user data directory. DRAFT is a draft id, a unique start of one, or an
+exact title. Run `+"`bpfdraft COMMAND --help`"+` for a command's details.
+`)
+}
+
+func (c *command) flags() (*flag.FlagSet, func(ctx context.Context, e *env, args []string) error) {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.String("data", "", "data directory (default $BPFDRAFT_DATA or the user data directory)")
+	fs.Bool("verbose", false, "log more to stderr")
+	return fs, c.setup(fs)
+}
+
+func (c *command) help(w io.Writer) {
+	fs, _ := c.flags()
+	fmt.Fprintf(w, "usage: bpfdraft %s\n\n%s\n", c.usage, c.summary)
+	if c.details != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.details))
+	}
+	fmt.Fprintln(w, "\nflags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+func (c *command) run(ctx context.Context, e *env, args []string) error {
+	fs, do := c.flags()
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if d := fs.Lookup("data").Value.String(); d != "" {
+		e.dataDir = d
+	}
+	if fs.Lookup("verbose").Value.String() == "true" {
+		e.verbose = true
+	}
+	return do(ctx, e, pos)
+}
+
+// parseInterleaved parses flags that may come before, between or after
+// positional arguments, so `sync DRAFT --once` and `sync --once DRAFT`
+// mean the same. A "--" ends flag parsing.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		// flag stops at the first non-flag or just after "--".
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// workspace opens the data dir chosen by --data, BPFDRAFT_DATA or the default.
+func (e *env) workspace(ctx context.Context) (*app.Workspace, error) {
+	dir := e.dataDir
+	if dir == "" {
+		var err error
+		if dir, err = app.DefaultDataDir(); err != nil {
+			return nil, err
+		}
+	}
+	// One-shot commands neither poll for other processes nor wait for an
+	// idle pause: each write commits and saves before the command returns.
+	return app.Open(ctx, dir, app.Options{Logger: e.logger(), Poll: -1, IdleCommit: -1})
+}
+
+// session resolves DRAFT and opens it; done closes both (once, however
+// often it is called) and reports what failed to save.
+func (e *env) session(ctx context.Context, ref string) (s *app.Session, done func() error, err error) {
+	ws, err := e.workspace(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := ws.Resolve(ctx, ref)
+	if err != nil {
+		ws.Close()
+		return nil, nil, err
+	}
+	s, err = ws.Session(ctx, id)
+	if err != nil {
+		ws.Close()
+		return nil, nil, err
+	}
+	var once sync.Once
+	var closeErr error
+	return s, func() error {
+		once.Do(func() { closeErr = errors.Join(s.Close(ctx), ws.Close()) })
+		return closeErr
+	}, nil
+}
+
+// wantArgs checks the number of positional arguments.
+func wantArgs(args []string, min, max int, what string) error {
+	if len(args) < min {
+		return usagef("missing %s", what)
+	}
+	if max >= 0 && len(args) > max {
+		return usagef("unexpected argument %q", args[max])
+	}
+	return nil
+}

@@ -1,0 +1,381 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/export"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+func init() {
+	commands = []*command{profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd}
+}
+
+var profileCmd = &command{
+	name:    "profile",
+	usage:   "profile [--name N --group G --region R [--role ROLE]]",
+	summary: "show or set who you are: your name, stakeholder group and UN regional group",
+	details: `Every edit you make is attributed to this profile. Without flags, prints it.
+Groups: Government, Civil society, Private sector, Technical community,
+Intergovernmental organisation, Academia.
+Regions: African, Asia-Pacific, Eastern European, GRULAC, WEOG.
+Roles: participant (default), co-facilitator, rapporteur.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		name := fs.String("name", "", "your name as co-authors should see it")
+		group := fs.String("group", "", "stakeholder group")
+		region := fs.String("region", "", "UN regional group")
+		role := fs.String("role", "", "participant, co-facilitator or rapporteur")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 0, 0, ""); err != nil {
+				return err
+			}
+			ws, err := e.workspace(ctx)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			if *name == "" && *group == "" && *region == "" && *role == "" {
+				p, ok, err := ws.Profile(ctx)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return app.ErrNoProfile
+				}
+				fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", p.Name, p.Group, p.Region, p.Role)
+				return nil
+			}
+			cur, _, err := ws.Profile(ctx)
+			if err != nil {
+				return err
+			}
+			p := app.Profile{Name: pick(*name, cur.Name), Group: crdt.Group(pick(*group, string(cur.Group))),
+				Region: crdt.Region(pick(*region, string(cur.Region))), Role: crdt.Role(pick(*role, string(cur.Role)))}
+			if p.Name == "" || p.Group == "" || p.Region == "" {
+				return usagef("the first profile needs --name, --group and --region")
+			}
+			p, err = ws.SetProfile(ctx, p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", p.Name, p.Group, p.Region, p.Role)
+			return nil
+		}
+	},
+}
+
+func pick(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+var newCmd = &command{
+	name:    "new",
+	usage:   "new --template output|proposal --title T [--theme X] [--year Y]",
+	summary: "create a draft from a template and print its id",
+	details: `The output template has the eight recommended headings of a BPF output and a
+final "carry forward" segment; the proposal template has Background,
+Description, and Outreach plan and multistakeholder engagement.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		tmpl := fs.String("template", "output", "output or proposal")
+		title := fs.String("title", "", "title of the draft")
+		theme := fs.String("theme", "", "the BPF's theme")
+		year := fs.Int("year", 0, "year of the output (default this year)")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 0, 0, ""); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*title) == "" {
+				return usagef("--title is required")
+			}
+			t, err := crdt.ParseTemplate(*tmpl)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			ws, err := e.workspace(ctx)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			id, err := ws.Create(ctx, app.NewDraft{Template: t, Title: *title, Theme: *theme, Year: *year})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, id)
+			return nil
+		}
+	},
+}
+
+var listCmd = &command{
+	name:    "list",
+	usage:   "list [--trash]",
+	summary: "list the drafts in the data directory",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		trash := fs.Bool("trash", false, "list deleted drafts instead")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 0, 0, ""); err != nil {
+				return err
+			}
+			ws, err := e.workspace(ctx)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			list := ws.Drafts
+			if *trash {
+				list = ws.Trash
+			}
+			ds, err := list(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTITLE\tTEMPLATE\tYEAR\tLAST CHANGE\tFILLED")
+			for _, d := range ds {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d/%d\n", d.ID, d.Title, d.Template, d.Year,
+					d.Updated.Local().Format("2006-01-02 15:04"), d.Filled, d.Sections)
+			}
+			return tw.Flush()
+		}
+	},
+}
+
+var showCmd = &command{
+	name:    "show",
+	usage:   "show DRAFT [--section N|ID]",
+	summary: "print a draft's headings and text",
+	details: `Prints only the document's content, so two machines holding the same
+version of a draft print the same bytes.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		section := fs.String("section", "", "print only this section (number or id)")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			if *section != "" {
+				sec, err := s.Section(*section)
+				if err != nil {
+					return err
+				}
+				n := 0
+				for i, x := range s.Sections() {
+					if x.ID == sec.ID {
+						n = i + 1
+					}
+				}
+				fmt.Fprint(e.stdout, formatSection(n, sec))
+				return nil
+			}
+			fmt.Fprintf(e.stdout, "# %s\n", s.Meta().Title)
+			for i, sec := range s.Sections() {
+				fmt.Fprint(e.stdout, "\n"+formatSection(i+1, sec))
+			}
+			return nil
+		}
+	},
+}
+
+func formatSection(n int, sec crdt.Section) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## %d. %s\n", n, sec.Heading)
+	if body := strings.TrimRight(sec.Body, "\n"); body != "" {
+		b.WriteString("\n" + body + "\n")
+	}
+	return b.String()
+}
+
+var deleteCmd = &command{
+	name:    "delete",
+	usage:   "delete DRAFT",
+	summary: "move a draft to the trash (restore brings it back)",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			ws, err := e.workspace(ctx)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			id, err := ws.Resolve(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if err := ws.Delete(ctx, id); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "moved %s to the trash; `bpfdraft restore %s` brings it back\n", id, id)
+			return nil
+		}
+	},
+}
+
+var restoreCmd = &command{
+	name:    "restore",
+	usage:   "restore ID",
+	summary: "take a deleted draft out of the trash",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "ID (see `bpfdraft list --trash`)"); err != nil {
+				return err
+			}
+			ws, err := e.workspace(ctx)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			if err := ws.Restore(ctx, args[0]); err != nil {
+				return fmt.Errorf("%w; `bpfdraft list --trash` shows deleted drafts", err)
+			}
+			fmt.Fprintf(e.stdout, "restored %s\n", args[0])
+			return nil
+		}
+	},
+}
+
+var exportCmd = &command{
+	name:    "export",
+	usage:   "export DRAFT --format md|automerge -o FILE",
+	summary: "write a draft to a file: Markdown to read, or .automerge to carry to another machine",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		format := fs.String("format", "", "md or automerge (default: from the file name)")
+		out := fs.String("o", "", "output file (- for standard output)")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			if *out == "" {
+				return usagef("-o FILE is required")
+			}
+			f := *format
+			if f == "" {
+				switch strings.ToLower(filepath.Ext(*out)) {
+				case ".md", ".markdown":
+					f = "md"
+				case ".automerge":
+					f = "automerge"
+				default:
+					return usagef("--format md or --format automerge is required")
+				}
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			var data []byte
+			switch f {
+			case "md", "markdown":
+				data = export.Markdown(s.Snapshot())
+			case "automerge":
+				if data, err = s.Save(ctx); err != nil {
+					return err
+				}
+			default:
+				return usagef("unknown format %q; use md or automerge", f)
+			}
+			if *out == "-" {
+				_, err := e.stdout.Write(data)
+				return err
+			}
+			if err := writeFileAtomic(*out, data); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "wrote %s (%d bytes)\n", *out, len(data))
+			return nil
+		}
+	},
+}
+
+// writeFileAtomic writes through a temporary file and renames it, so a
+// full disk or a crash never leaves a half-written export behind.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+var importCmd = &command{
+	name:    "import",
+	usage:   "import FILE",
+	summary: "add a draft from an .automerge file, or merge it into the draft with the same id",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "FILE"); err != nil {
+				return err
+			}
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			ws, err := e.workspace(ctx)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			id, merged, err := ws.Import(ctx, data)
+			if err != nil {
+				return fmt.Errorf("%s: %w; nothing was changed", args[0], err)
+			}
+			if merged {
+				fmt.Fprintf(e.stdout, "merged into %s\n", id)
+			} else {
+				fmt.Fprintf(e.stdout, "imported %s\n", id)
+			}
+			return nil
+		}
+	},
+}
+
+// parseSince accepts a date, an RFC 3339 time, or an age like 36h or 7d.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if strings.HasSuffix(s, "d") {
+		var n int
+		if _, err := fmt.Sscanf(s, "%dd", &n); err == nil {
+			return now.AddDate(0, 0, -n), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usagef("--since %q: give a date (2026-03-01), a time (2026-03-01T09:00) or an age (36h, 7d)", s)
+}

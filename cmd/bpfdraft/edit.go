@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/igf-bpf/bpfdraft/app"
+)
+
+var writeCmd = &command{
+	name:    "write",
+	usage:   "write DRAFT --section N|ID [--append] [--file F | --text T]",
+	summary: "replace or append to a section's text (from --file, --text or standard input)",
+	details: `A replace stores only the difference from the current text, so edits others
+made elsewhere in the section, offline, survive the merge.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		section := fs.String("section", "", "section number or id (required)")
+		appendText := fs.Bool("append", false, "add to the end instead of replacing")
+		file := fs.String("file", "", "read the text from this file")
+		text := fs.String("text", "", "the text itself")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			if *section == "" {
+				return usagef("--section N|ID is required")
+			}
+			textSet := false
+			fs.Visit(func(f *flag.Flag) { textSet = textSet || f.Name == "text" })
+			if textSet && *file != "" {
+				return usagef("give --file or --text, not both")
+			}
+			var body string
+			switch {
+			case textSet:
+				body = *text
+			case *file != "":
+				b, err := os.ReadFile(*file)
+				if err != nil {
+					return err
+				}
+				body = string(b)
+			default:
+				b, err := io.ReadAll(e.stdin)
+				if err != nil {
+					return fmt.Errorf("reading standard input: %w", err)
+				}
+				body = string(b)
+			}
+			if !utf8.ValidString(body) {
+				return fmt.Errorf("the text is not valid UTF-8; save it as UTF-8 and try again (nothing was written)")
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			sec, err := s.Section(*section)
+			if err != nil {
+				return err
+			}
+			added, removed, err := s.Write(ctx, sec.ID, body, *appendText)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s: +%d -%d characters\n", sec.Heading, added, removed)
+			return done()
+		}
+	},
+}
+
+var headingCmd = &command{
+	name: "heading",
+	usage: `heading DRAFT list
+       bpfdraft heading DRAFT add TITLE [--at N] [--hint H]
+       bpfdraft heading DRAFT rename N|ID TITLE
+       bpfdraft heading DRAFT move N|ID --to N
+       bpfdraft heading DRAFT remove N|ID
+       bpfdraft heading DRAFT restore ID`,
+	summary: "list, add, rename, move, remove or restore a draft's headings",
+	details: `A removed heading keeps its text (and any text co-authors add to it offline);
+"list" shows removed ones with their ids so that "restore" can bring them back.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		at := fs.Int("at", 0, "add: position of the new heading (default: at the end)")
+		hint := fs.String("hint", "", "add: a one-line hint of what belongs there")
+		to := fs.Int("to", 0, "move: the new position")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 2, -1, "DRAFT and an action (list, add, rename, move, remove, restore)"); err != nil {
+				return err
+			}
+			action, rest := args[1], args[2:]
+			need := map[string]int{"list": 0, "add": 1, "rename": 2, "move": 1, "remove": 1, "restore": 1}
+			n, ok := need[action]
+			if !ok {
+				return usagef("unknown action %q; use list, add, rename, move, remove or restore", action)
+			}
+			if action == "move" && *to == 0 && len(rest) == 2 {
+				v, err := strconv.Atoi(rest[1])
+				if err != nil {
+					return usagef("move: position %q is not a number", rest[1])
+				}
+				*to, rest = v, rest[:1]
+			}
+			if len(rest) != n {
+				return usagef("%s takes %d argument(s), got %d", action, n, len(rest))
+			}
+			if action == "move" && *to < 1 {
+				return usagef("move needs --to N (1 is the first position)")
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			switch action {
+			case "list":
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NO\tID\tWORDS\tHEADING")
+				for i, sec := range s.Sections() {
+					fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", i+1, sec.ID, len(strings.Fields(sec.Body)), sec.Heading)
+				}
+				for _, sec := range s.RemovedHeadings() {
+					fmt.Fprintf(tw, "-\t%s\t%d\t%s (removed)\n", sec.ID, len(strings.Fields(sec.Body)), sec.Heading)
+				}
+				return tw.Flush()
+			case "add":
+				id, err := s.AddHeading(ctx, rest[0], *hint, *at)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, id)
+			case "rename":
+				err = s.RenameHeading(ctx, rest[0], rest[1])
+			case "move":
+				err = s.MoveHeading(ctx, rest[0], *to)
+			case "remove":
+				err = s.RemoveHeading(ctx, rest[0])
+			case "restore":
+				err = s.RestoreHeading(ctx, rest[0])
+			}
+			if err != nil {
+				return err
+			}
+			return done()
+		}
+	},
+}
+
+var logCmd = &command{
+	name:    "log",
+	usage:   "log DRAFT [--participant P] [--section N|ID] [--since T]",
+	summary: "list who contributed what, where: time, participant, group, region, section, characters added and removed",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		participant := fs.String("participant", "", "only this participant (part of a name)")
+		section := fs.String("section", "", "only this section (number or id)")
+		since := fs.String("since", "", "only since a date (2026-03-01), a time or an age (36h, 7d)")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			from, err := parseSince(*since, time.Now())
+			if err != nil {
+				return err
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			entries, err := s.Log(app.LogFilter{Participant: *participant, Section: *section, Since: from})
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tPARTICIPANT\tGROUP\tREGION\tSECTION\tADDED\tREMOVED")
+			for _, en := range entries {
+				where := en.Heading
+				if en.SectionNo > 0 {
+					where = fmt.Sprintf("%d. %s", en.SectionNo, en.Heading)
+				}
+				if en.Kind != "e" {
+					where = strings.TrimSpace(en.Kind.Describe() + " " + where)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t+%d\t-%d\n", en.Time.Local().Format("2006-01-02 15:04:05"),
+					en.Name, en.Group, en.Region, shorten(where, 48), en.Added, en.Removed)
+			}
+			return tw.Flush()
+		}
+	},
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

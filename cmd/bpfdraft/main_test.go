@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cli runs bpfdraft in-process against a data dir.
+type cli struct {
+	t    *testing.T
+	data string
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (c cli) run(stdin string, args ...string) result {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"--data", c.data}, args...), strings.NewReader(stdin), &out, &errb)
+	return result{code, out.String(), errb.String()}
+}
+
+func (c cli) ok(args ...string) string {
+	c.t.Helper()
+	r := c.run("", args...)
+	if r.code != 0 {
+		c.t.Fatalf("bpfdraft %v: exit %d\nstderr: %s", args, r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+func newCLI(t *testing.T, name string) cli {
+	c := cli{t, t.TempDir()}
+	c.ok("profile", "--name", name, "--group", "Technical community", "--region", "Asia-Pacific")
+	return c
+}
+
+func TestExitCodesAndMessages(t *testing.T) {
+	c := cli{t, t.TempDir()}
+	cases := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{nil, exitUsage, "usage: bpfdraft"},
+		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{[]string{"new", "--title", "X"}, exitFailed, "bpfdraft profile --name"},
+		{[]string{"new"}, exitUsage, "--title is required"},
+		{[]string{"profile", "--name", "A", "--group", "Martians", "--region", "WEOG"}, exitFailed, "choose one of"},
+		{[]string{"show"}, exitUsage, "missing DRAFT"},
+		{[]string{"show", "nope"}, exitFailed, "bpfdraft list"},
+		{[]string{"write", "x", "--bogus"}, exitUsage, "flag provided but not defined"},
+	}
+	for _, tc := range cases {
+		r := c.run("", tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.stderr) || (tc.code != 0 && r.stdout != "") {
+			t.Errorf("bpfdraft %v: exit %d stderr %q stdout %q; want exit %d and stderr containing %q", tc.args, r.code, r.stderr, r.stdout, tc.code, tc.stderr)
+		}
+	}
+	if r := c.run("", "write", "--help"); r.code != 0 || !strings.Contains(r.stdout, "--section N|ID") {
+		t.Errorf("write --help: %d %q", r.code, r.stdout)
+	}
+	for _, cmd := range commands {
+		if r := c.run("", cmd.name, "--help"); r.code != 0 || !strings.Contains(r.stdout, "usage: bpfdraft "+cmd.name) {
+			t.Errorf("%s --help: exit %d, %q", cmd.name, r.code, r.stdout)
+		}
+	}
+}
+
+func TestTour(t *testing.T) {
+	c := newCLI(t, "Lin Wei")
+	id := strings.TrimSpace(c.ok("new", "--template", "output", "--title", "BPF Cybersecurity 2026", "--theme", "Cybersecurity", "--year", "2026"))
+	if len(id) != 16 {
+		t.Fatalf("new printed %q, want a draft id", id)
+	}
+	// Flags before or after positional arguments; DRAFT by id prefix or title.
+	c.ok("write", id[:6], "--section", "1", "--text", "Norms for responsible behaviour.")
+	c.ok("write", "--section", "2", "BPF Cybersecurity 2026", "--text", "互联网 differs by region.")
+	if r := c.run("From standard input.\n", "write", id, "--section", "3", "--append"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	c.ok("heading", id, "rename", "3", "Existing measures")
+	c.ok("heading", id, "add", "Case studies", "--at", "4")
+	c.ok("heading", id, "move", "4", "--to", "10")
+	c.ok("heading", id, "remove", "9")
+	show := c.ok("show", id)
+	for _, want := range []string{"# BPF Cybersecurity 2026\n", "## 1. Definition of the issue(s)\n\nNorms for responsible behaviour.\n",
+		"## 3. Existing measures\n\nFrom standard input.\n", "## 9. Case studies\n"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show lacks %q:\n%s", want, show)
+		}
+	}
+	if strings.Contains(show, "Carrying the work forward") {
+		t.Errorf("removed heading still shown")
+	}
+	if got := c.ok("show", id, "--section", "2"); got != "## 2. Regional specificities observed (e.g. Internet industry development)\n\n互联网 differs by region.\n" {
+		t.Errorf("show --section 2 = %q", got)
+	}
+	list := c.ok("list")
+	if !strings.Contains(list, id) || !strings.Contains(list, "3/9") {
+		t.Errorf("list = %q, want 3 of 9 sections filled", list)
+	}
+	log := c.ok("log", id, "--section", "2")
+	if !strings.Contains(log, "Lin Wei") || !strings.Contains(log, "Technical community") || !strings.Contains(log, "Asia-Pacific") || !strings.Contains(log, "+22") {
+		t.Errorf("log --section 2 = %q", log)
+	}
+	if got := c.ok("log", id, "--participant", "someone else"); strings.Count(got, "\n") != 1 {
+		t.Errorf("log for unknown participant = %q", got)
+	}
+	md := filepath.Join(t.TempDir(), "out.md")
+	c.ok("export", id, "--format", "md", "-o", md)
+	b, err := os.ReadFile(md)
+	if err != nil || !strings.Contains(string(b), "## 1. Definition of the issue(s)") || !strings.Contains(string(b), "Lin Wei (Technical community, Asia-Pacific)") {
+		t.Errorf("markdown export: %v\n%s", err, b)
+	}
+	c.ok("delete", id)
+	if strings.Contains(c.ok("list"), id) || !strings.Contains(c.ok("list", "--trash"), id) {
+		t.Error("delete did not move the draft to the trash")
+	}
+	c.ok("restore", id)
+}
+
+func TestBadInput(t *testing.T) {
+	c := newCLI(t, "Ana")
+	id := strings.TrimSpace(c.ok("new", "--title", "Keep"))
+	c.ok("write", id, "--section", "1", "--text", "safe")
+	other := strings.TrimSpace(c.ok("new", "--title", "Other"))
+	c.ok("write", other, "--section", "1", "--text", "also safe")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("caf\xe9 latin-1"), 0o600)
+	garbage := filepath.Join(dir, "garbage.automerge")
+	os.WriteFile(garbage, []byte("not automerge at all"), 0o600)
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"write", id, "--section", "1", "--file", bad}, "not valid UTF-8"},
+		{[]string{"write", id, "--section", "0", "--text", "x"}, "sections 1 to 9"},
+		{[]string{"write", id, "--section", "zz", "--text", "x"}, "no section"},
+		{[]string{"import", garbage}, "nothing was changed"},
+		{[]string{"import", filepath.Join(dir, "missing.automerge")}, "no such file"},
+		{[]string{"show", "0000000"}, "no draft"},
+	} {
+		r := c.run("", tc.args...)
+		if r.code != exitFailed || !strings.Contains(r.stderr, tc.msg) {
+			t.Errorf("bpfdraft %v: exit %d, stderr %q; want 1 and %q", tc.args, r.code, r.stderr, tc.msg)
+		}
+	}
+	if got := c.ok("show", id, "--section", "1"); !strings.Contains(got, "safe") {
+		t.Errorf("draft changed by bad input: %q", got)
+	}
+	if got := c.ok("show", other, "--section", "1"); !strings.Contains(got, "also safe") {
+		t.Errorf("other draft changed by bad input: %q", got)
+	}
+
+	// A damaged data file: clear error, exit 1, the file left as it was.
+	broken := cli{t, t.TempDir()}
+	db := filepath.Join(broken.data, "bpfdraft.db")
+	os.WriteFile(db, bytes.Repeat([]byte("garbage!"), 512), 0o600)
+	r := broken.run("", "list")
+	if r.code != exitFailed || !strings.Contains(r.stderr, "damaged") || !strings.Contains(r.stderr, "restore a backup") {
+		t.Errorf("damaged file: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestOfflineMergeCLI: two data dirs start from the same draft, both edit
+// the same section and rename headings offline, and exchange .automerge
+// files both ways. Both then print exactly the same bytes.
+func TestOfflineMergeCLI(t *testing.T) {
+	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
+	files := t.TempDir()
+	fa, fb := filepath.Join(files, "a.automerge"), filepath.Join(files, "b.automerge")
+	id := strings.TrimSpace(a.ok("new", "--title", "Shared"))
+	a.ok("write", id, "--section", "4", "--text", "Para one.\nPara two.\nPara three.\n")
+	a.ok("export", id, "--format", "automerge", "-o", fa)
+	if got := b.ok("import", fa); got != "imported "+id+"\n" {
+		t.Fatalf("import = %q", got)
+	}
+	a.ok("write", id, "--section", "4", "--text", "Para one, by Amina.\nPara two.\nPara three.\n")
+	b.ok("write", id, "--section", "4", "--text", "Para one.\nPara two.\nPara three, by Bruno.\n")
+	a.ok("heading", id, "rename", "1", "Definition (Amina)")
+	b.ok("heading", id, "rename", "2", "Regions (Bruno)")
+	a.ok("export", id, "-o", fa)
+	b.ok("export", id, "-o", fb)
+	if got := a.ok("import", fb); got != "merged into "+id+"\n" {
+		t.Errorf("import into a = %q", got)
+	}
+	b.ok("import", fa)
+	sa, sb := a.ok("show", id), b.ok("show", id)
+	if sa != sb {
+		t.Fatalf("replicas differ:\n%s\n---\n%s", sa, sb)
+	}
+	for _, want := range []string{"Para one, by Amina.\nPara two.\nPara three, by Bruno.\n", "## 1. Definition (Amina)", "## 2. Regions (Bruno)"} {
+		if !strings.Contains(sa, want) {
+			t.Errorf("merged draft lacks %q:\n%s", want, sa)
+		}
+	}
+	log := a.ok("log", id, "--section", "4")
+	if !strings.Contains(log, "Amina") || !strings.Contains(log, "Bruno") {
+		t.Errorf("merged log lacks an author:\n%s", log)
+	}
+}
