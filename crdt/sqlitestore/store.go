@@ -70,7 +70,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+	// auto_vacuum only takes effect on a new file, so it comes first: it
+	// lets compaction hand the pages of replaced chunks back to the disk.
+	for _, p := range []string{"auto_vacuum(INCREMENTAL)", "busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -338,7 +340,14 @@ func (s *Store) Compact(ctx context.Context, id string, seen int64, build func(n
 	if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE draft_id = ? AND seq < ?`, id, seq); err != nil {
 		return 0, s.wrap(err, "compacting")
 	}
-	return seq, s.wrap(tx.Commit(), "compacting")
+	if err := tx.Commit(); err != nil {
+		return 0, s.wrap(err, "compacting")
+	}
+	// Giving freed pages back is housekeeping: the compaction is done.
+	if _, err := s.db.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
+		s.log.Warn("Could not shrink the data file", "file", s.path, "err", err)
+	}
+	return seq, nil
 }
 
 // ChunkCount returns how many chunks a draft has and their total size.
