@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -24,8 +23,10 @@ func main() {
 	workloads := fs.String("workloads", "../shared/bench/workloads.json", "the shared traces")
 	asJSON := fs.Bool("json", false, "print results as JSON")
 	dir := fs.String("dir", "", "data directory to use (default: a new temporary one)")
+	anchorDir := fs.String("anchors", "../shared/bench/anchors", "the anchor benchmark to run beside ours")
+	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-json] [-dir DIR] w1")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -54,6 +55,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bpfbench:", err)
 		os.Exit(1)
 	}
+	res.Anchors = publishedAnchors()
+	if !*noAnchors {
+		if a, err := runAnchors(ctx, *anchorDir); err != nil {
+			fmt.Fprintf(os.Stderr, "bpfbench: anchors not run (%v); printing RESULTS.md's numbers\n", err)
+		} else {
+			res.Anchors = a
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -62,5 +71,3 @@ func main() {
 	}
 	res.print(os.Stdout)
 }
-
-var _ io.Writer = os.Stdout

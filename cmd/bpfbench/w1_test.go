@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+)
+
+const sharedWorkloads = "../../../shared/bench/workloads.json"
+
+func TestW1Replay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays 43,638 keystrokes")
+	}
+	if _, err := os.Stat(sharedWorkloads); err != nil {
+		t.Skipf("shared workloads not beside the repository: %v", err)
+	}
+	w, err := loadWorkloads(sharedWorkloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.W1.keystrokes(); got != 43638 || len(w.W1.Commits) != 2191 {
+		t.Fatalf("W1 has %d keystrokes in %d commits, want 43,638 in 2,191", got, len(w.W1.Commits))
+	}
+	res, err := runW1(context.Background(), w, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.TextMatches {
+		t.Error("replayed text differs from the trace's final text")
+	}
+	// A guard against regressions in what we add to each commit: the bare
+	// trace saves to about 29.5 KB in automerge-go, our metadata adds ~4 KB.
+	if res.ExportBytes > 36000 {
+		t.Errorf("W1 saves to %d B, more than the 36,000 B guard", res.ExportBytes)
+	}
+	t.Logf("%+v", *res)
+}
