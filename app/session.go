@@ -30,6 +30,9 @@ type Session struct {
 	keys       int      // keystrokes in the pending commit
 	idle       *time.Timer
 	registered bool // the local participant is in the document's registry
+	sum        sqlitestore.Summary
+	filled     map[string]bool // section id → has text; valid while sum is
+	sumOK      bool            // sum reflects the document
 	subs       map[chan struct{}]struct{}
 	closed     bool
 }
@@ -172,11 +175,51 @@ func (s *Session) beginWriteLocked(ctx context.Context) error {
 
 // commitLocked commits pending edits and writes them to disk.
 func (s *Session) commitLocked(ctx context.Context) error {
+	pi, _ := s.doc.Pending()
 	if _, err := s.doc.Commit(); err != nil {
 		return err
 	}
 	s.keys = 0
+	s.touchSummaryLocked(pi)
 	return s.persistLocked(ctx)
+}
+
+// touchSummaryLocked keeps the drafts-list summary current. Reading every
+// section's text per commit would dominate the cost of typing, so a text
+// edit re-reads only its own section; anything else rebuilds the summary.
+func (s *Session) touchSummaryLocked(pi crdt.ChangeInfo) {
+	if !s.sumOK || pi.Kind != crdt.KindEdit {
+		s.sumOK = false
+		return
+	}
+	body, err := s.doc.Body(pi.Section)
+	if err != nil {
+		s.sumOK = false
+		return
+	}
+	if _, visible := s.filled[pi.Section]; !visible {
+		return // a removed section: not counted
+	}
+	s.filled[pi.Section] = strings.TrimSpace(body) != ""
+	s.sum.Filled = 0
+	for _, f := range s.filled {
+		if f {
+			s.sum.Filled++
+		}
+	}
+}
+
+func (s *Session) summaryLocked() sqlitestore.Summary {
+	if s.sumOK {
+		return s.sum
+	}
+	s.sum = summarize(s.doc)
+	s.filled = map[string]bool{}
+	for _, sec := range s.doc.Sections() {
+		s.filled[sec.ID] = strings.TrimSpace(sec.Body) != ""
+	}
+	s.sumOK = true
+	return s.sum
 }
 
 // persistLocked appends everything committed but not yet on disk as one chunk.
@@ -189,7 +232,7 @@ func (s *Session) persistLocked(ctx context.Context) error {
 		s.unsaved = false
 		return nil
 	}
-	seq, err := s.w.store.Append(ctx, summarize(s.doc), data)
+	seq, err := s.w.store.Append(ctx, s.summaryLocked(), data)
 	if err != nil {
 		s.unsaved = true
 		return err
@@ -272,6 +315,7 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 	if !s.unsaved {
 		s.persisted = heads
 	}
+	s.sumOK = false
 	changed := strings.Join(heads, ",") != before
 	if changed {
 		s.notifyLocked()
@@ -289,6 +333,7 @@ func (s *Session) merge(ctx context.Context, other *crdt.Doc) error {
 	if err := s.doc.Merge(other); err != nil {
 		return err
 	}
+	s.sumOK = false
 	if err := s.persistLocked(ctx); err != nil {
 		return err
 	}

@@ -91,10 +91,11 @@ type Snapshot struct {
 type Doc struct {
 	am *automerge.Doc
 
-	mu    sync.Mutex // Protects now, pend and dirty.
-	now   func() time.Time
-	pend  ChangeInfo // metadata of the pending commit
-	dirty bool       // edits made since the last commit
+	mu     sync.Mutex // Protects now, pend, dirty and bodies.
+	now    func() time.Time
+	pend   ChangeInfo                 // metadata of the pending commit
+	dirty  bool                       // edits made since the last commit
+	bodies map[string]*automerge.Text // section id → its body, saving lookups per keystroke
 }
 
 // NewID returns a random identifier of n bytes as lower-case base32.
@@ -252,6 +253,7 @@ func (d *Doc) LoadIncremental(data []byte) error {
 	if _, err := d.Commit(); err != nil {
 		return err
 	}
+	d.forgetBodies()
 	return loadInto(d.am, data)
 }
 
@@ -263,6 +265,7 @@ func (d *Doc) Merge(other *Doc) error {
 	if _, err := other.Commit(); err != nil {
 		return err
 	}
+	d.forgetBodies()
 	_, err := d.am.Merge(other.am)
 	return err
 }
@@ -518,7 +521,17 @@ func (d *Doc) sectionMap(id string) (*automerge.Map, error) {
 	return m, nil
 }
 
+// body returns a section's text object. A section's body is created with
+// the section and never replaced, so the object is cached by id; merges
+// and loads drop the cache all the same, as they may bring a section a
+// concurrent replica created.
 func (d *Doc) body(id string) (*automerge.Text, error) {
+	d.mu.Lock()
+	t, ok := d.bodies[id]
+	d.mu.Unlock()
+	if ok {
+		return t, nil
+	}
 	m, err := d.sectionMap(id)
 	if err != nil {
 		return nil, err
@@ -530,7 +543,29 @@ func (d *Doc) body(id string) (*automerge.Text, error) {
 	if v.Kind() != automerge.KindText {
 		return nil, fmt.Errorf("section %q has no text body: %w", id, ErrNotDraft)
 	}
-	return v.Text(), nil
+	t = v.Text()
+	d.mu.Lock()
+	if d.bodies == nil {
+		d.bodies = map[string]*automerge.Text{}
+	}
+	d.bodies[id] = t
+	d.mu.Unlock()
+	return t, nil
+}
+
+func (d *Doc) forgetBodies() {
+	d.mu.Lock()
+	d.bodies = nil
+	d.mu.Unlock()
+}
+
+// Body returns one section's text without reading the others.
+func (d *Doc) Body(id string) (string, error) {
+	t, err := d.body(id)
+	if err != nil {
+		return "", err
+	}
+	return t.Get()
 }
 
 // BodyLen returns the length of a section's text in code points.
