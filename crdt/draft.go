@@ -193,8 +193,7 @@ func loadAutomerge(data []byte) (am *automerge.Doc, err error) {
 	if err := checkChunks(data); err != nil {
 		return nil, err
 	}
-	am = automerge.New()
-	if err := am.LoadIncremental(data); err != nil {
+	if am, err = automerge.Load(data); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return am, nil
@@ -203,10 +202,18 @@ func loadAutomerge(data []byte) (am *automerge.Doc, err error) {
 // LoadChunks rebuilds a draft from stored chunks (a snapshot followed by
 // incremental saves, or only incrementals).
 func LoadChunks(chunks [][]byte) (*Doc, error) {
-	am := automerge.New()
-	for i, c := range chunks {
+	if len(chunks) == 0 {
+		return nil, fmt.Errorf("%w: no data", ErrCorrupt)
+	}
+	// The first chunk goes through Load, which reads a whole document
+	// far faster than LoadIncremental replays it.
+	am, err := loadAutomerge(chunks[0])
+	if err != nil {
+		return nil, fmt.Errorf("chunk 0: %w", err)
+	}
+	for i, c := range chunks[1:] {
 		if err := loadInto(am, c); err != nil {
-			return nil, fmt.Errorf("chunk %d: %w", i, err)
+			return nil, fmt.Errorf("chunk %d: %w", i+1, err)
 		}
 	}
 	d := &Doc{am: am, now: time.Now}
@@ -600,14 +607,7 @@ func (d *Doc) splice(t *automerge.Text, kind Kind, section string, pos, del int,
 		return nil
 	}
 	d.begin(kind, section)
-	if err := t.Splice(pos, del, insert); err != nil {
-		return err
-	}
-	d.mu.Lock()
-	d.pend.Added += utf8.RuneCountInString(insert)
-	d.pend.Removed += del
-	d.mu.Unlock()
-	return nil
+	return t.Splice(pos, del, insert)
 }
 
 // ReplaceBody rewrites a section's text to text, applying only the
@@ -894,7 +894,7 @@ func (d *Doc) commitLocked() (bool, error) {
 	return true, nil
 }
 
-// Pending returns the metadata of the edits not yet committed.
+// Pending returns the kind and section of the edits not yet committed.
 func (d *Doc) Pending() (ChangeInfo, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

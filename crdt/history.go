@@ -60,29 +60,32 @@ type ChangeInfo struct {
 	Removed int
 }
 
-// encode packs info compactly ("e|sec|12|3"): it rides in every change, and
-// every byte of it crosses slow links many times.
+// encode packs the kind and section into the change message ("e|sec").
+// The counts are left out: History reads them from the change's own
+// operations (changeops.go), and leaving them out keeps the messages of a
+// run of typing identical, which Automerge's encoding stores almost for
+// free.
 func (ci ChangeInfo) encode() string {
-	if ci.Added == 0 && ci.Removed == 0 {
-		if ci.Section == "" {
-			return string(ci.Kind)
-		}
-		return string(ci.Kind) + "|" + ci.Section
+	if ci.Section == "" {
+		return string(ci.Kind)
 	}
-	return fmt.Sprintf("%s|%s|%d|%d", ci.Kind, ci.Section, ci.Added, ci.Removed)
+	return string(ci.Kind) + "|" + ci.Section
 }
 
-func decodeInfo(msg string) ChangeInfo {
+// decodeInfo reads a message; counts written by older versions
+// ("e|sec|12|3") are taken as they are.
+func decodeInfo(msg string) (ci ChangeInfo, hasCounts bool) {
 	parts := strings.Split(msg, "|")
-	ci := ChangeInfo{Kind: Kind(parts[0])}
+	ci.Kind = Kind(parts[0])
 	if len(parts) > 1 {
 		ci.Section = parts[1]
 	}
 	if len(parts) > 3 {
 		ci.Added, _ = strconv.Atoi(parts[2])
 		ci.Removed, _ = strconv.Atoi(parts[3])
+		return ci, true
 	}
-	return ci
+	return ci, false
 }
 
 // Contribution is one commit as the contribution log shows it.
@@ -107,12 +110,18 @@ func (d *Doc) History() ([]Contribution, error) {
 	}
 	out := make([]Contribution, 0, len(cs))
 	for _, c := range cs {
+		info, hasCounts := decodeInfo(c.Message())
+		if !hasCounts && (info.Kind == KindEdit || info.Kind == KindMeta) {
+			if info.Added, info.Removed, err = textCounts(c.Save()); err != nil {
+				return nil, fmt.Errorf("change %s: %w", c.Hash(), err)
+			}
+		}
 		out = append(out, Contribution{
 			Hash:       c.Hash().String(),
 			Actor:      c.ActorID(),
 			Seq:        c.ActorSeq(),
 			Time:       c.Timestamp().UTC(),
-			ChangeInfo: decodeInfo(c.Message()),
+			ChangeInfo: info,
 		})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
