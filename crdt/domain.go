@@ -153,3 +153,16 @@ func (t Template) Headings() []Heading {
 		return append([]Heading(nil), outputHeadings...)
 	}
 }
+
+// templateHint returns the hint of a template heading with exactly this
+// title, or "".
+func templateHint(title string) string {
+	for _, hs := range [][]Heading{outputHeadings, proposalHeadings} {
+		for _, h := range hs {
+			if h.Title == title {
+				return h.Hint
+			}
+		}
+	}
+	return ""
+}

@@ -54,7 +54,7 @@ const (
 type Section struct {
 	ID      string
 	Heading string
-	Hint    string
+	Hint    string // its own hint, or the template's for a template heading
 	Body    string
 	Removed bool
 	order   string
@@ -156,7 +156,9 @@ func New(actor string, tmpl Template, title, theme string, year int, now time.Ti
 	prev := ""
 	for _, h := range tmpl.Headings() {
 		prev = keyBetween(prev, "")
-		if _, err := d.putSection(NewID(4), h.Title, h.Hint, prev); err != nil {
+		// Template hints are not stored: Section fills them in from the
+		// template while the heading keeps its template title.
+		if _, err := d.putSection(NewID(4), h.Title, "", prev); err != nil {
 			return nil, err
 		}
 	}
@@ -490,6 +492,9 @@ func (d *Doc) allSections() []Section {
 		s := Section{ID: id}
 		s.Heading, _ = strAt(m, "heading")
 		s.Hint, _ = strAt(m, "hint")
+		if s.Hint == "" {
+			s.Hint = templateHint(s.Heading)
+		}
 		s.order, _ = strAt(m, "order")
 		s.Body, _ = textAt(m, "body")
 		if rv, err := m.Get("removed"); err == nil && rv.Kind() == automerge.KindBool {
@@ -660,7 +665,11 @@ func (d *Doc) putSection(id, heading, hint, order string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for k, v := range map[string]any{"heading": heading, "hint": hint, "order": order, "removed": false} {
+	fields := map[string]any{"heading": heading, "order": order, "removed": false}
+	if hint != "" {
+		fields["hint"] = hint
+	}
+	for k, v := range fields {
 		if err := m.Set(k, v); err != nil {
 			return "", err
 		}
