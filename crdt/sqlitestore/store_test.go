@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +181,41 @@ func TestCorruptFiles(t *testing.T) {
 	_, err = Open(ctx, trunc, testLog(t))
 	if !errors.Is(err, ErrCorrupt) {
 		t.Errorf("truncated file: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestDiskFull fills the database (SQLite's max_page_count stands in for
+// a full disk): the failing write gets an error that says the disk is
+// full, and everything written before is intact.
+func TestDiskFull(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	if err := s.CreateDraft(ctx, Summary{ID: "d"}, []byte("snapshot")); err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, "PRAGMA max_page_count = "+strconv.Itoa(pages+3)); err != nil {
+		t.Fatal(err)
+	}
+	var written int
+	var err error
+	for i := 0; i < 100; i++ {
+		if _, err = s.Append(ctx, Summary{ID: "d"}, bytes.Repeat([]byte{byte(i)}, 3000)); err != nil {
+			break
+		}
+		written++
+	}
+	if err == nil || !strings.Contains(err.Error(), "is full") || !strings.Contains(err.Error(), "free some space") {
+		t.Fatalf("after %d writes: err = %v, want a disk-full message", written, err)
+	}
+	cs, err := s.Chunks(ctx, "d", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != written+1 || string(cs[0].Data) != "snapshot" {
+		t.Errorf("%d chunks after %d successful writes", len(cs), written)
 	}
 }
