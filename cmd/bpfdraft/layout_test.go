@@ -79,7 +79,7 @@ func TestImportBoundaries(t *testing.T) {
 		allowed func(dir string) bool
 	}{
 		{"github.com/automerge/", func(d string) bool { return d == "crdt" }},
-		{"github.com/libp2p/", func(d string) bool {
+		{"github.com/libp2p", func(d string) bool {
 			return strings.HasPrefix(d, "sync/p2p") || strings.HasPrefix(d, "sync/relay") || d == "cmd/bpfrelay"
 		}},
 		{"fyne.io/", func(d string) bool { return strings.HasPrefix(d, "ui") || d == "cmd/bpfdraft" }},
