@@ -1,0 +1,133 @@
+package wire
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+)
+
+func pipe() (*Conn, *Conn) {
+	a, b := net.Pipe()
+	return NewConn(a, 0), NewConn(b, 0)
+}
+
+func TestRoundTrip(t *testing.T) {
+	a, b := pipe()
+	frames := []Frame{
+		{Type: 1, Payload: nil},
+		{Type: 2, Payload: []byte("short")},
+		{Type: 3, Payload: bytes.Repeat([]byte("compressible "), 200)},
+		{Type: 4, Payload: []byte{0x85, 0x6f, 0x4a, 0x83, 0xde, 0xad, 0xbe, 0xef}},
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.WritePreamble()
+		for _, f := range frames {
+			if err := a.WriteFrame(f); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	if err := b.ReadPreamble(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range frames {
+		got, err := b.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Type != want.Type || !bytes.Equal(got.Payload, want.Payload) {
+			t.Errorf("got %d/%d bytes type %d, want %d/%d", len(got.Payload), got.Type, got.Type, len(want.Payload), want.Type)
+		}
+	}
+	<-done
+	if a.BytesOut != b.BytesIn {
+		t.Errorf("sender counted %d bytes, receiver %d", a.BytesOut, b.BytesIn)
+	}
+	// The repeated payload went compressed: far fewer bytes than its 2,600.
+	if b.BytesIn > 5+2+7+2600/4 {
+		t.Errorf("%d bytes on the wire; the compressible frame was not compressed", b.BytesIn)
+	}
+}
+
+func TestVersionMismatch(t *testing.T) {
+	x, y := net.Pipe()
+	old := NewConn(y, 0)
+	go func() { x.Write(append(Magic[:], 9)) }() // a future version
+	errc := make(chan error, 1)
+	go func() { errc <- old.ReadPreamble() }()
+	// The future peer reads the error frame that explains the mismatch.
+	peer := NewConn(x, 0)
+	_, err := peer.ReadFrame()
+	var re *RemoteError
+	if !errors.As(err, &re) || !strings.Contains(re.Message, "version 9") {
+		t.Errorf("future peer got %v", err)
+	}
+	var ve *VersionError
+	if err := <-errc; !errors.As(err, &ve) || ve.Remote != 9 || ve.Local != Version {
+		t.Errorf("old side got %v", err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	cases := map[string][]byte{
+		"not our protocol": []byte("GET / HTTP/1.1\r\n"),
+	}
+	for name, data := range cases {
+		c := NewConn(rw{bytes.NewReader(data)}, 0)
+		if err := c.ReadPreamble(); !errors.Is(err, ErrBadPreamble) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	frames := map[string]struct {
+		data []byte
+		want error
+	}{
+		"oversized":       {append([]byte{1}, 0xff, 0xff, 0xff, 0xff, 0x7f), ErrFrameTooLarge},
+		"cut mid-payload": {[]byte{1, 10, 'a', 'b'}, io.ErrUnexpectedEOF},
+		"cut mid-length":  {[]byte{1, 0x80}, io.ErrUnexpectedEOF},
+		"bad deflate":     {[]byte{0x81, 3, 0xff, 0xff, 0xff}, ErrMalformed},
+	}
+	for name, tc := range frames {
+		c := NewConn(rw{bytes.NewReader(tc.data)}, 0)
+		if _, err := c.ReadFrame(); !errors.Is(err, tc.want) {
+			t.Errorf("%s: err = %v, want %v", name, err, tc.want)
+		}
+	}
+	if err := NewConn(rw{nil}, 0).WriteFrame(Frame{Type: 0x81}); err == nil {
+		t.Error("a type with the compression bit was accepted")
+	}
+}
+
+type rw struct{ io.Reader }
+
+func (rw) Write(p []byte) (int, error) { return len(p), nil }
+
+// FuzzReadFrame feeds arbitrary bytes to the frame reader: it returns
+// frames or errors, never panics, and never returns a payload above the cap.
+func FuzzReadFrame(f *testing.F) {
+	var buf bytes.Buffer
+	c := NewConn(rw{}, 0)
+	c.w = &buf
+	c.WriteFrame(Frame{Type: 3, Payload: bytes.Repeat([]byte("abc"), 100)})
+	c.WriteFrame(Frame{Type: 1, Payload: []byte("x")})
+	f.Add(buf.Bytes())
+	f.Add([]byte{0x81, 0x05, 1, 2, 3, 4, 5})
+	f.Add([]byte{0x7f, 3, 'e', 'r', 'r'})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := NewConn(rw{bytes.NewReader(data)}, 0)
+		for i := 0; i < 100; i++ {
+			fr, err := c.ReadFrame()
+			if err != nil {
+				return
+			}
+			if len(fr.Payload) > MaxPayload {
+				t.Fatalf("payload of %d bytes", len(fr.Payload))
+			}
+		}
+	})
+}
