@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 )
 
 // Version is the protocol version this package speaks.
@@ -59,8 +60,7 @@ type Conn struct {
 	w  io.Writer
 	rw io.ReadWriter
 
-	// BytesIn and BytesOut count every byte read and written, preamble included.
-	BytesIn, BytesOut int64
+	in, out atomic.Int64 // bytes read and written, preamble included
 
 	compressAbove int
 }
@@ -72,24 +72,31 @@ func NewConn(rw io.ReadWriter, compressAbove int) *Conn {
 		compressAbove = 64
 	}
 	c := &Conn{rw: rw, w: rw, compressAbove: compressAbove}
-	c.r = bufio.NewReader(countingReader{rw, &c.BytesIn})
+	c.r = bufio.NewReader(countingReader{rw, &c.in})
 	return c
 }
 
+// BytesIn returns how many bytes were read, framing included. Safe to
+// call while another goroutine reads.
+func (c *Conn) BytesIn() int64 { return c.in.Load() }
+
+// BytesOut returns how many bytes were written, framing included.
+func (c *Conn) BytesOut() int64 { return c.out.Load() }
+
 type countingReader struct {
 	r io.Reader
-	n *int64
+	n *atomic.Int64
 }
 
 func (c countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	*c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
 func (c *Conn) write(b []byte) error {
 	n, err := c.w.Write(b)
-	c.BytesOut += int64(n)
+	c.out.Add(int64(n))
 	return err
 }
 

@@ -45,12 +45,12 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 	<-done
-	if a.BytesOut != b.BytesIn {
-		t.Errorf("sender counted %d bytes, receiver %d", a.BytesOut, b.BytesIn)
+	if a.BytesOut() != b.BytesIn() {
+		t.Errorf("sender counted %d bytes, receiver %d", a.BytesOut(), b.BytesIn())
 	}
 	// The repeated payload went compressed: far fewer bytes than its 2,600.
-	if b.BytesIn > 5+2+7+2600/4 {
-		t.Errorf("%d bytes on the wire; the compressible frame was not compressed", b.BytesIn)
+	if b.BytesIn() > 5+2+7+2600/4 {
+		t.Errorf("%d bytes on the wire; the compressible frame was not compressed", b.BytesIn())
 	}
 }
 

@@ -1,0 +1,109 @@
+package crdt
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/automerge/automerge-go"
+)
+
+// SyncState is Automerge's record of what one peer is known to have of
+// one draft. It is not safe for concurrent use: one peer session owns it.
+type SyncState struct {
+	doc *Doc
+	ss  *automerge.SyncState
+	// theirHeads are the heads the peer announced in its last message.
+	theirHeads []string
+}
+
+// NewSyncState starts a sync with a peer that shares nothing known yet.
+func (d *Doc) NewSyncState() *SyncState {
+	return &SyncState{doc: d, ss: automerge.NewSyncState(d.am)}
+}
+
+// LoadSyncState resumes a sync from a state saved by SyncState.Save, so a
+// reconnect starts from the heads both sides shared last time instead of
+// exchanging Bloom filters of the whole history.
+func (d *Doc) LoadSyncState(saved []byte) (*SyncState, error) {
+	ss, err := automerge.LoadSyncState(d.am, saved)
+	if err != nil {
+		return nil, fmt.Errorf("%w: sync state: %v", ErrCorrupt, err)
+	}
+	return &SyncState{doc: d, ss: ss}, nil
+}
+
+// Save returns the state to persist between connections.
+func (s *SyncState) Save() []byte { return s.ss.Save() }
+
+// TheirHeads returns the heads the peer announced last, sorted.
+func (s *SyncState) TheirHeads() []string { return s.theirHeads }
+
+// Generate returns the next message for the peer, or ok=false when the
+// peer needs nothing more. Pending edits are committed first, with their
+// metadata. changes is the number of changes the message carries.
+func (s *SyncState) Generate() (msg []byte, changes int, ok bool, err error) {
+	if _, err := s.doc.Commit(); err != nil {
+		return nil, 0, false, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("generating sync message: %v", r)
+		}
+	}()
+	m, ok := s.ss.GenerateMessage()
+	if !ok {
+		return nil, 0, false, nil
+	}
+	return m.Bytes(), len(m.Changes()), true, nil
+}
+
+// Receive applies a message from the peer and returns how many changes it
+// carried. A malformed message is an error and changes nothing.
+func (s *SyncState) Receive(msg []byte) (changes int, err error) {
+	if _, err := s.doc.Commit(); err != nil {
+		return 0, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: sync message: %v", ErrCorrupt, r)
+		}
+	}()
+	s.doc.forgetBodies()
+	m, err := s.ss.ReceiveMessage(msg)
+	if err != nil {
+		return 0, fmt.Errorf("%w: sync message: %v", ErrCorrupt, err)
+	}
+	hs := m.Heads()
+	s.theirHeads = make([]string, len(hs))
+	for i, h := range hs {
+		s.theirHeads[i] = h.String()
+	}
+	sort.Strings(s.theirHeads)
+	return len(m.Changes()), nil
+}
+
+// MissingFrom counts the changes d has that a peer with the given heads
+// lacks; -1 when the peer's heads include changes d has not seen.
+func (d *Doc) MissingFrom(heads []string) int {
+	_, n, err := d.ChangesSince(heads)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// Empty returns a document with no content yet, for a peer that was
+// invited to a draft and receives it by sync. Valid reports when it has
+// become a draft.
+func Empty(actor string) (*Doc, error) {
+	am := automerge.New()
+	if err := am.SetActorID(actor); err != nil {
+		return nil, err
+	}
+	return &Doc{am: am, now: time.Now}, nil
+}
+
+// Valid reports whether the document has the layout of a draft (it may
+// not, while an Empty document waits for its first sync).
+func (d *Doc) Valid() error { return d.check() }

@@ -1,0 +1,68 @@
+package docsync
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+)
+
+// SecretSize is the size of a draft secret in bytes.
+const SecretSize = 32
+
+const (
+	tagSize   = 8
+	macSize   = 16
+	nonceSize = 16
+)
+
+// ErrUnauthorized is returned when a peer proves access to no draft we share.
+var ErrUnauthorized = errors.New("peer proved access to no shared draft")
+
+// Access is what the local side needs to sync a draft: its id and the
+// secret that invitees hold.
+type Access struct {
+	DraftID string
+	Secret  []byte
+}
+
+// NewSecret returns a fresh random draft secret.
+func NewSecret() []byte {
+	b := make([]byte, SecretSize)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return b
+}
+
+func mac(secret []byte, parts ...[]byte) []byte {
+	h := hmac.New(sha256.New, secret)
+	for _, p := range parts {
+		var n [2]byte
+		n[0], n[1] = byte(len(p)>>8), byte(len(p))
+		h.Write(n[:]) // length prefixes keep field boundaries unambiguous
+		h.Write(p)
+	}
+	return h.Sum(nil)
+}
+
+// tag names a draft on the wire without revealing its id to peers that
+// do not hold its secret.
+func tag(a Access) []byte {
+	return mac(a.Secret, []byte("bpfdraft tag v1"), []byte(a.DraftID))[:tagSize]
+}
+
+// proof binds the secret to this connection: the draft, who proves to
+// whom, and both sides' fresh nonces, so a captured proof is worthless on
+// any other connection.
+func proof(a Access, from, to string, fromNonce, toNonce []byte) []byte {
+	return mac(a.Secret, []byte("bpfdraft auth v1"), []byte(a.DraftID), []byte(from), []byte(to), fromNonce, toNonce)[:macSize]
+}
+
+func newNonce() []byte {
+	b := make([]byte, nonceSize)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -1,0 +1,389 @@
+package docsync
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/sync/wire"
+)
+
+// Library is the local side's drafts as the engine needs them. app's
+// Workspace provides one over the SQLite store; the relay has its own.
+type Library interface {
+	// Access lists the drafts this side may sync, with their secrets.
+	Access(ctx context.Context) ([]Access, error)
+	// Open returns a draft for syncing. A draft this side was invited to
+	// but holds no copy of yet opens empty.
+	Open(ctx context.Context, draftID string) (Replica, error)
+	// LoadState returns the sync state saved for (peer, draft), or nil.
+	LoadState(ctx context.Context, peer, draftID string) ([]byte, error)
+	// SaveState keeps a sync state for the next connection.
+	SaveState(ctx context.Context, peer, draftID string, state []byte) error
+}
+
+// Replica is one open draft. Its methods are called from one goroutine
+// per connection, but several connections may share a draft.
+type Replica interface {
+	// SyncState resumes from saved (nil: a fresh state).
+	SyncState(saved []byte) (*crdt.SyncState, error)
+	// Generate returns the next message for a peer; see crdt.SyncState.Generate.
+	Generate(st *crdt.SyncState) (msg []byte, changes int, ok bool, err error)
+	// Receive applies a peer's message and saves what it brought.
+	Receive(ctx context.Context, st *crdt.SyncState, msg []byte) (changes int, err error)
+	// Heads returns the draft's current heads, sorted.
+	Heads() []string
+	// Missing counts the changes a peer with the given heads lacks (-1: unknown).
+	Missing(theirHeads []string) int
+	// Watch signals every change to the draft, local or remote.
+	Watch() (changed <-chan struct{}, cancel func())
+	// Close releases the draft.
+	Close(ctx context.Context) error
+}
+
+// Engine runs sync sessions for the local peer. It is safe for concurrent
+// use; each connection runs in its own Run call.
+type Engine struct {
+	lib  Library
+	self string
+	log  *slog.Logger
+
+	mu     sync.Mutex // Protects status.
+	status map[[2]string]*Status
+}
+
+// New returns an engine for the local peer id self.
+func New(lib Library, self string, log *slog.Logger) *Engine {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}}
+}
+
+// Stats says what moved on one connection.
+type Stats struct {
+	BytesIn, BytesOut     int64
+	ChangesIn, ChangesOut int
+	Drafts                []string // drafts both sides proved access to
+}
+
+// Status is the sync state of one draft with one peer, as the UI shows it.
+type Status struct {
+	Peer       string
+	Draft      string
+	Connected  bool
+	Synced     bool      // both sides had the same heads when last checked
+	LastSynced time.Time // when they last had the same heads
+	Pending    int       // changes the peer lacks (-1: unknown)
+}
+
+// Status returns the status of every (peer, draft) pair seen.
+func (e *Engine) Status() []Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Status, 0, len(e.status))
+	for _, s := range e.status {
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b Status) int {
+		if c := bytes.Compare([]byte(a.Draft), []byte(b.Draft)); c != 0 {
+			return c
+		}
+		return bytes.Compare([]byte(a.Peer), []byte(b.Peer))
+	})
+	return out
+}
+
+func (e *Engine) setStatus(peer, draft string, f func(*Status)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := [2]string{peer, draft}
+	s := e.status[k]
+	if s == nil {
+		s = &Status{Peer: peer, Draft: draft, Pending: -1}
+		e.status[k] = s
+	}
+	f(s)
+}
+
+type inbound struct {
+	f   wire.Frame
+	err error
+}
+
+// draftSession is one draft being synced on one connection.
+type draftSession struct {
+	id       string
+	rep      Replica
+	st       *crdt.SyncState
+	outIndex int // our offer index, which we put in records we send
+	dirty    bool
+	cancel   func()
+}
+
+// Run syncs over one connection with the peer remote until ctx ends, the
+// connection fails, or (once) both sides have the same heads for every
+// shared draft. The caller closes rw afterwards.
+func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once bool) (st Stats, err error) {
+	conn := wire.NewConn(rw, 0)
+	defer func() { st.BytesIn, st.BytesOut = conn.BytesIn(), conn.BytesOut() }()
+	done := make(chan struct{})
+	defer close(done)
+	frames := make(chan inbound, 16)
+	go func() {
+		send := func(in inbound) bool {
+			select {
+			case frames <- in:
+				return true
+			case <-done:
+				return false
+			}
+		}
+		if err := conn.ReadPreamble(); err != nil {
+			send(inbound{err: err})
+			return
+		}
+		for {
+			f, err := conn.ReadFrame()
+			if !send(inbound{f: f, err: err}) || err != nil {
+				return
+			}
+		}
+	}()
+	next := func(want wire.Type) ([]byte, error) {
+		select {
+		case in := <-frames:
+			if in.err != nil {
+				return nil, in.err
+			}
+			if in.f.Type != want {
+				return nil, fmt.Errorf("%w: expected frame %d, got %d", wire.ErrMalformed, want, in.f.Type)
+			}
+			return in.f.Payload, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	log := e.log.With("peer", shortPeer(remote))
+
+	// Hello: a fresh nonce each way.
+	ourNonce := newNonce()
+	if err := conn.WritePreamble(); err != nil {
+		return st, err
+	}
+	if err := conn.WriteFrame(wire.Frame{Type: frameHello, Payload: ourNonce}); err != nil {
+		return st, err
+	}
+	theirNonce, err := next(frameHello)
+	if err != nil {
+		return st, fmt.Errorf("handshake: %w", err)
+	}
+	if len(theirNonce) != nonceSize {
+		return st, fmt.Errorf("%w: nonce of %d bytes", wire.ErrMalformed, len(theirNonce))
+	}
+
+	// Offers: prove the secret of every draft we hold, bound to this connection.
+	access, err := e.lib.Access(ctx)
+	if err != nil {
+		return st, err
+	}
+	offers := make([]offer, len(access))
+	byTag := map[string]int{}
+	for i, a := range access {
+		offers[i] = offer{tag: tag(a), proof: proof(a, e.self, remote, ourNonce, theirNonce)}
+		byTag[string(offers[i].tag)] = i
+	}
+	if err := conn.WriteFrame(wire.Frame{Type: frameOffer, Payload: encodeOffers(offers)}); err != nil {
+		return st, err
+	}
+	payload, err := next(frameOffer)
+	if err != nil {
+		return st, fmt.Errorf("handshake: %w", err)
+	}
+	theirs, err := decodeOffers(payload)
+	if err != nil {
+		return st, err
+	}
+	sessions := map[int]*draftSession{} // by their offer index
+	var order []*draftSession
+	defer func() {
+		for _, ds := range order {
+			ds.cancel()
+			if serr := e.lib.SaveState(context.Background(), remote, ds.id, ds.st.Save()); serr != nil {
+				log.Warn("Could not save sync state", "draft", ds.id, "err", serr)
+			}
+			e.setStatus(remote, ds.id, func(s *Status) { s.Connected = false })
+			ds.rep.Close(context.Background())
+		}
+	}()
+	for ti, o := range theirs {
+		i, ok := byTag[string(o.tag)]
+		if !ok {
+			continue // a draft we do not hold: nothing to check, nothing to send
+		}
+		a := access[i]
+		if !hmac.Equal(o.proof, proof(a, remote, e.self, theirNonce, ourNonce)) {
+			log.Warn("Peer failed to prove access to a draft; sending it nothing", "draft", a.DraftID, "tag", hex.EncodeToString(o.tag))
+			continue
+		}
+		rep, err := e.lib.Open(ctx, a.DraftID)
+		if err != nil {
+			return st, fmt.Errorf("opening draft %s: %w", a.DraftID, err)
+		}
+		saved, err := e.lib.LoadState(ctx, remote, a.DraftID)
+		if err != nil {
+			log.Warn("Could not read saved sync state; starting afresh", "draft", a.DraftID, "err", err)
+		}
+		ss, err := rep.SyncState(saved)
+		if err != nil {
+			log.Warn("Saved sync state unreadable; starting afresh", "draft", a.DraftID, "err", err)
+			ss, err = rep.SyncState(nil)
+		}
+		if err != nil {
+			rep.Close(ctx)
+			return st, err
+		}
+		ds := &draftSession{id: a.DraftID, rep: rep, st: ss, outIndex: i, dirty: true}
+		sessions[ti] = ds
+		order = append(order, ds)
+		st.Drafts = append(st.Drafts, a.DraftID)
+		e.setStatus(remote, a.DraftID, func(s *Status) { s.Connected = true })
+	}
+	if len(order) == 0 {
+		conn.WriteFrame(wire.Frame{Type: frameBye})
+		if len(theirs) > 0 {
+			// Tags hide draft ids, so an unknown tag may be a draft we do not
+			// hold or a wrong or outdated secret for one we do.
+			log.Warn("Peer proved access to none of our drafts; sending it nothing", "offered", len(theirs))
+		}
+		return st, nil
+	}
+	log.Debug("Sync session open", "drafts", len(order))
+
+	// Local changes wake the loop.
+	changed := make(chan *draftSession, len(order))
+	for _, ds := range order {
+		ch, cancel := ds.rep.Watch()
+		ds.cancel = cancel
+		go func(ds *draftSession) {
+			for range ch {
+				select {
+				case changed <- ds:
+				case <-done:
+					return
+				}
+			}
+		}(ds)
+	}
+
+	byeSent, byeRecv := false, false
+	for {
+		var recs []record
+		for _, ds := range order {
+			if !ds.dirty {
+				continue
+			}
+			ds.dirty = false
+			msg, n, ok, err := ds.rep.Generate(ds.st)
+			if err != nil {
+				return st, fmt.Errorf("draft %s: %w", ds.id, err)
+			}
+			if ok {
+				recs = append(recs, record{index: ds.outIndex, msg: msg})
+				st.ChangesOut += n
+			}
+		}
+		if len(recs) > 0 {
+			if err := conn.WriteFrame(wire.Frame{Type: frameSync, Payload: encodeRecords(recs)}); err != nil {
+				return st, err
+			}
+			byeSent = false
+		}
+		converged := e.checkConverged(remote, order)
+		if once && converged && !byeSent {
+			if err := conn.WriteFrame(wire.Frame{Type: frameBye}); err != nil {
+				return st, err
+			}
+			byeSent = true
+		}
+		if once && byeSent && byeRecv {
+			return st, nil
+		}
+		select {
+		case in := <-frames:
+			if in.err != nil {
+				if errors.Is(in.err, io.EOF) && byeRecv {
+					return st, nil
+				}
+				return st, in.err
+			}
+			switch in.f.Type {
+			case frameBye:
+				byeRecv = true
+			case frameSync:
+				byeRecv = false
+				recs, err := decodeRecords(in.f.Payload)
+				if err != nil {
+					return st, err
+				}
+				for _, r := range recs {
+					ds := sessions[r.index]
+					if ds == nil {
+						return st, fmt.Errorf("%w: record for draft %d, which was not shared", wire.ErrMalformed, r.index)
+					}
+					n, err := ds.rep.Receive(ctx, ds.st, r.msg)
+					if err != nil {
+						return st, fmt.Errorf("draft %s: %w", ds.id, err)
+					}
+					st.ChangesIn += n
+					ds.dirty = true
+				}
+			default:
+				return st, fmt.Errorf("%w: unexpected frame type %d", wire.ErrMalformed, in.f.Type)
+			}
+		case ds := <-changed:
+			ds.dirty = true
+		case <-ctx.Done():
+			return st, ctx.Err()
+		}
+	}
+}
+
+// checkConverged updates the status of every draft and reports whether
+// both sides have the same heads for all of them.
+func (e *Engine) checkConverged(remote string, order []*draftSession) bool {
+	all := true
+	now := time.Now()
+	for _, ds := range order {
+		ours, theirs := ds.rep.Heads(), ds.st.TheirHeads()
+		same := theirs != nil && slices.Equal(ours, theirs)
+		pending := 0
+		if !same {
+			pending = ds.rep.Missing(theirs)
+		}
+		e.setStatus(remote, ds.id, func(s *Status) {
+			s.Synced, s.Pending = same, pending
+			if same {
+				s.LastSynced = now
+			}
+		})
+		all = all && same
+	}
+	return all
+}
+
+func shortPeer(id string) string {
+	if len(id) > 12 {
+		return id[len(id)-8:]
+	}
+	return id
+}

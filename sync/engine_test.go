@@ -1,0 +1,406 @@
+package docsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+type peer struct {
+	id  string
+	lib *memLib
+	eng *Engine
+	log *logBuf
+}
+
+func newPeer(id string) *peer {
+	p := &peer{id: id, lib: newMemLib(), log: &logBuf{}}
+	p.eng = New(p.lib, id, newLogger(p.log))
+	return p
+}
+
+type result struct {
+	st  Stats
+	err error
+}
+
+// connect runs both ends of one connection over a pipe and returns what each saw.
+func connect(t testing.TB, a, b *peer, once bool) (Stats, Stats, error, error) {
+	t.Helper()
+	x, y := net.Pipe()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rc := make(chan result, 1)
+	go func() {
+		st, err := b.eng.Run(ctx, y, a.id, once)
+		y.Close()
+		rc <- result{st, err}
+	}()
+	sa, ea := a.eng.Run(ctx, x, b.id, once)
+	x.Close()
+	r := <-rc
+	return sa, r.st, ea, r.err
+}
+
+func mustSync(t testing.TB, a, b *peer) (Stats, Stats) {
+	t.Helper()
+	sa, sb, ea, eb := connect(t, a, b, true)
+	if ea != nil || eb != nil {
+		t.Fatalf("sync %s↔%s: %v / %v", a.id, b.id, ea, eb)
+	}
+	return sa, sb
+}
+
+func baseDraft(t testing.TB) *crdt.Doc {
+	d, err := crdt.New(crdt.NewActor(), crdt.TemplateOutput, "Shared", "", 2026, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.ReplaceBody(d.Sections()[0].ID, "Para one.\nPara two.\nPara three.\n")
+	d.Commit()
+	return d
+}
+
+func TestOfflineEditsConverge(t *testing.T) {
+	base := baseDraft(t)
+	secret := NewSecret()
+	a, b := newPeer("peerA"), newPeer("peerB")
+	da := a.lib.add(t, "d1", base, secret)
+	db := b.lib.add(t, "d1", base, secret)
+	s1, s2 := base.Sections()[0].ID, base.Sections()[1].ID
+	da.edit(t, func(d *crdt.Doc) error {
+		_, _, err := d.ReplaceBody(s1, "Para one, by A.\nPara two.\nPara three.\n")
+		return err
+	})
+	db.edit(t, func(d *crdt.Doc) error {
+		_, _, err := d.ReplaceBody(s1, "Para one.\nPara two.\nPara three, by B.\n")
+		return err
+	})
+	da.edit(t, func(d *crdt.Doc) error { return d.AppendBody(s2, "A's regions.") })
+	db.edit(t, func(d *crdt.Doc) error { return d.RenameSection(s2, "Regions (B)") })
+	sa, sb := mustSync(t, a, b)
+	if da.text() != db.text() {
+		t.Fatalf("texts differ:\n%s\n---\n%s", da.text(), db.text())
+	}
+	snap := da.snapshot()
+	if snap.Sections[0].Body != "Para one, by A.\nPara two.\nPara three, by B.\n" || snap.Sections[1].Body != "A's regions." || snap.Sections[1].Heading != "Regions (B)" {
+		t.Errorf("merged: %+v", snap.Sections[:2])
+	}
+	if sa.ChangesOut != 2 || sb.ChangesOut != 2 || sa.ChangesIn != 2 {
+		t.Errorf("changes moved: a %+v, b %+v; want 2 each way", sa, sb)
+	}
+	if sa.BytesOut != sb.BytesIn || sb.BytesOut != sa.BytesIn {
+		t.Errorf("byte counts disagree: a %+v b %+v", sa, sb)
+	}
+	for _, s := range a.eng.Status() {
+		if !s.Synced || s.Pending != 0 || s.LastSynced.IsZero() || s.Connected {
+			t.Errorf("status after sync: %+v", s)
+		}
+	}
+}
+
+func TestJoinEmptyPeerFetchesDraft(t *testing.T) {
+	base := baseDraft(t)
+	secret := NewSecret()
+	a, b := newPeer("peerA"), newPeer("peerB")
+	da := a.lib.add(t, "d1", base, secret)
+	db := b.lib.add(t, "d1", nil, secret) // invited, holds nothing yet
+	mustSync(t, a, b)
+	if err := db.doc.Valid(); err != nil || db.text() != da.text() {
+		t.Fatalf("joined copy: %v\n%s", err, db.text())
+	}
+}
+
+func TestReconnectUsesSavedState(t *testing.T) {
+	base := baseDraft(t)
+	for i := 0; i < 400; i++ { // a history long enough for Bloom filters to matter
+		base.AppendBody(base.Sections()[i%8].ID, "typing ")
+		base.Commit()
+	}
+	secret := NewSecret()
+	twenty := func(d *crdt.Doc) error { return d.AppendBody(d.Sections()[3].ID, "Twenty characters!!!") }
+	// Two pairs meet once, then A edits 20 characters while apart. The
+	// first pair reconnects with the states saved last time; the second
+	// pair lost theirs.
+	var bytes [2]int64
+	for i, keep := range []bool{true, false} {
+		a, b := newPeer("peerA"), newPeer("peerB")
+		da := a.lib.add(t, "d1", base, secret)
+		db := b.lib.add(t, "d1", base, secret)
+		mustSync(t, a, b)
+		if !keep {
+			a.lib.states = map[[2]string][]byte{}
+			b.lib.states = map[[2]string][]byte{}
+		}
+		da.edit(t, twenty)
+		sa, _ := mustSync(t, a, b)
+		if da.text() != db.text() {
+			t.Fatal("no convergence")
+		}
+		bytes[i] = sa.BytesIn + sa.BytesOut
+	}
+	if bytes[0] >= bytes[1] {
+		t.Errorf("reconnect with saved state moved %d B, no fewer than with fresh states (%d B)", bytes[0], bytes[1])
+	}
+	t.Logf("20-char edit after reconnect: %d B with saved state, %d B without", bytes[0], bytes[1])
+}
+
+func TestUnauthorizedPeersGetNothing(t *testing.T) {
+	base := baseDraft(t)
+	secret := NewSecret()
+	owner := newPeer("owner")
+	od := owner.lib.add(t, "d1", base, secret)
+	before := od.text()
+	cases := []struct {
+		name  string
+		setup func(p *peer) *memDraft
+	}{
+		{"wrong secret", func(p *peer) *memDraft { return p.lib.add(t, "d1", nil, NewSecret()) }},
+		{"no secret", func(p *peer) *memDraft { return nil }},
+		{"secret of another draft", func(p *peer) *memDraft {
+			p.lib.add(t, "d1", nil, []byte("x"))
+			return p.lib.add(t, "d2", nil, secret) // right secret, other id: the tag differs
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			intruder := newPeer("intruder")
+			got := tc.setup(intruder)
+			sa, sb, ea, eb := connect(t, owner, intruder, true)
+			if ea != nil || eb != nil {
+				t.Fatalf("%v / %v", ea, eb)
+			}
+			if len(sa.Drafts) != 0 || sa.ChangesOut != 0 || sb.ChangesIn != 0 {
+				t.Errorf("owner shared %v, sent %d changes", sa.Drafts, sa.ChangesOut)
+			}
+			// Only preamble, hello, offer and bye crossed.
+			if sa.BytesOut > 5+2+nonceSize+3+tagSize+macSize+2 {
+				t.Errorf("owner sent %d bytes to an unauthorized peer", sa.BytesOut)
+			}
+			if got != nil && len(got.Heads()) != 0 {
+				t.Errorf("intruder's copy has %d heads", len(got.Heads()))
+			}
+			if od.text() != before {
+				t.Error("owner's draft changed")
+			}
+		})
+	}
+	if !strings.Contains(owner.log.String(), "proved access to none of our drafts") {
+		t.Errorf("no log line for the wrong secret:\n%s", owner.log.String())
+	}
+}
+
+// TestReplayedHandshakeFails records what an authorized peer sent on one
+// connection and plays it back on another: the nonces differ, so the
+// proof fails and nothing of the draft is sent.
+func TestReplayedHandshakeFails(t *testing.T) {
+	base := baseDraft(t)
+	secret := NewSecret()
+	owner, friend := newPeer("owner"), newPeer("friend")
+	owner.lib.add(t, "d1", base, secret)
+	friend.lib.add(t, "d1", nil, secret)
+
+	x, y := net.Pipe()
+	rec := &recorder{Conn: y}
+	ctx := context.Background()
+	go func() { owner.eng.Run(ctx, x, "friend", true); x.Close() }()
+	if _, err := friend.eng.Run(ctx, rec, "owner", true); err != nil {
+		t.Fatal(err)
+	}
+	y.Close()
+	captured := rec.sent()
+
+	// Replay the friend's bytes, verbatim, to the owner on a new connection.
+	x2, y2 := net.Pipe()
+	res := make(chan result, 1)
+	go func() { st, err := owner.eng.Run(ctx, x2, "friend", true); x2.Close(); res <- result{st, err} }()
+	go func() { y2.Write(captured) }()
+	var got []byte
+	buf := make([]byte, 4096)
+	for {
+		y2.SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, err := y2.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	y2.Close()
+	r := <-res
+	if len(r.st.Drafts) != 0 || r.st.ChangesOut != 0 {
+		t.Errorf("replayed handshake opened %v, sent %d changes", r.st.Drafts, r.st.ChangesOut)
+	}
+	if len(got) > 64 {
+		t.Errorf("owner sent %d bytes to the replayer", len(got))
+	}
+}
+
+type recorder struct {
+	net.Conn
+	buf []byte
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.buf = append(r.buf, p...)
+	return r.Conn.Write(p)
+}
+
+func (r *recorder) sent() []byte { return r.buf }
+
+// TestFivePeersPartitions: five peers edit one draft while random pairs
+// connect and disconnect; once everyone has met everyone, all converge.
+func TestFivePeersPartitions(t *testing.T) {
+	seeds := 12
+	if testing.Short() {
+		seeds = 3
+	}
+	for seed := 1; seed <= seeds; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(int64(seed)))
+			base := baseDraft(t)
+			secret := NewSecret()
+			var peers []*peer
+			var drafts []*memDraft
+			for i := 0; i < 5; i++ {
+				p := newPeer(fmt.Sprintf("p%d", i))
+				peers = append(peers, p)
+				var doc *crdt.Doc
+				if i < 2 { // the others join empty
+					doc = base
+				}
+				drafts = append(drafts, p.lib.add(t, "d1", doc, secret))
+			}
+			secs := base.Sections()
+			for round := 0; round < 8; round++ {
+				for i, d := range drafts {
+					if d.doc.Valid() != nil || rng.Intn(3) == 0 {
+						continue
+					}
+					sec := secs[rng.Intn(len(secs))].ID
+					word := fmt.Sprintf("p%d.r%d ", i, round)
+					d.edit(t, func(doc *crdt.Doc) error {
+						n, err := doc.BodyLen(sec)
+						if err != nil {
+							return err
+						}
+						if rng.Intn(4) == 0 && n > 3 {
+							return doc.Splice(sec, rng.Intn(n-2), 2, "")
+						}
+						return doc.Splice(sec, rng.Intn(n+1), 0, word)
+					})
+				}
+				for k := rng.Intn(4); k >= 0; k-- {
+					i, j := rng.Intn(5), rng.Intn(5)
+					if i != j {
+						mustSync(t, peers[i], peers[j])
+					}
+				}
+			}
+			// Heal: a ring twice round reaches everyone.
+			for r := 0; r < 2; r++ {
+				for i := range peers {
+					mustSync(t, peers[i], peers[(i+1)%5])
+				}
+			}
+			want := drafts[0].text()
+			for i, d := range drafts {
+				if d.text() != want {
+					t.Fatalf("peer %d differs:\n%s\n---\n%s", i, d.text(), want)
+				}
+			}
+		})
+	}
+}
+
+// TestFaultsMidSync: a malformed frame and a connection cut halfway
+// through a frame end the session with an error and lose nothing; the
+// next connection converges.
+func TestFaultsMidSync(t *testing.T) {
+	base := baseDraft(t)
+	secret := NewSecret()
+	a, b := newPeer("peerA"), newPeer("peerB")
+	da := a.lib.add(t, "d1", base, secret)
+	db := b.lib.add(t, "d1", nil, secret)
+	da.edit(t, func(d *crdt.Doc) error { return d.AppendBody(d.Sections()[2].ID, strings.Repeat("long text ", 300)) })
+
+	// A cut: the pipe closes after a few hundred bytes from a.
+	x, y := net.Pipe()
+	ctx := context.Background()
+	res := make(chan result, 1)
+	go func() { st, err := b.eng.Run(ctx, y, "peerA", true); y.Close(); res <- result{st, err} }()
+	_, ea := a.eng.Run(ctx, &cutAfter{Conn: x, n: 300}, "peerB", true)
+	x.Close()
+	eb := (<-res).err
+	if ea == nil && eb == nil {
+		t.Fatal("a cut connection reported success on both sides")
+	}
+	// Garbage after the handshake: b's engine must reject it, not crash.
+	x, y = net.Pipe()
+	go func() { st, err := b.eng.Run(ctx, y, "peerA", true); y.Close(); res <- result{st, err} }()
+	go func() {
+		y := &handshakeThenGarbage{Conn: x, peerID: "peerA", other: "peerB", lib: a.lib}
+		y.run(ctx)
+		x.Close()
+	}()
+	if err := (<-res).err; err == nil {
+		t.Error("garbage frame accepted")
+	}
+	mustSync(t, a, b)
+	if da.text() != db.text() {
+		t.Error("no convergence after faults")
+	}
+}
+
+type cutAfter struct {
+	net.Conn
+	n int
+}
+
+func (c *cutAfter) Write(p []byte) (int, error) {
+	if c.n <= 0 {
+		c.Conn.Close()
+		return 0, errors.New("cut")
+	}
+	if len(p) > c.n {
+		p = p[:c.n]
+	}
+	c.n -= len(p)
+	return c.Conn.Write(p)
+}
+
+// handshakeThenGarbage completes a valid handshake by hand, then sends a
+// sync frame whose record points past its own end.
+type handshakeThenGarbage struct {
+	net.Conn
+	peerID, other string
+	lib           *memLib
+}
+
+func (h *handshakeThenGarbage) run(ctx context.Context) {
+	conn := newWireConn(h.Conn)
+	conn.WritePreamble()
+	nonce := newNonce()
+	conn.WriteFrame(frameOf(frameHello, nonce))
+	conn.ReadPreamble()
+	hello, _ := conn.ReadFrame()
+	acc, _ := h.lib.Access(ctx)
+	offers := []offer{{tag: tag(acc[0]), proof: proof(acc[0], h.peerID, h.other, nonce, hello.Payload)}}
+	conn.WriteFrame(frameOf(frameOffer, encodeOffers(offers)))
+	conn.ReadFrame() // their offer
+	conn.WriteFrame(frameOf(frameSync, []byte{0, 200, 1, 2, 3}))
+	go func() {
+		for {
+			if _, err := conn.ReadFrame(); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+}

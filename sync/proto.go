@@ -1,0 +1,79 @@
+package docsync
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/igf-bpf/bpfdraft/sync/wire"
+)
+
+// Frame types of protocol version 1.
+const (
+	frameHello wire.Type = 1 // nonce
+	frameOffer wire.Type = 2 // count, then (tag, proof) per draft
+	frameSync  wire.Type = 3 // records: sender's offer index, length, Automerge sync message
+	frameBye   wire.Type = 4 // nothing more to send
+)
+
+type offer struct {
+	tag, proof []byte
+}
+
+func encodeOffers(os []offer) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(os)))
+	for _, o := range os {
+		b = append(append(b, o.tag...), o.proof...)
+	}
+	return b
+}
+
+func decodeOffers(b []byte) ([]offer, error) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b))/(tagSize+macSize) {
+		return nil, fmt.Errorf("%w: offer count", wire.ErrMalformed)
+	}
+	b = b[w:]
+	if uint64(len(b)) != n*(tagSize+macSize) {
+		return nil, fmt.Errorf("%w: offer length", wire.ErrMalformed)
+	}
+	out := make([]offer, n)
+	for i := range out {
+		out[i] = offer{tag: b[:tagSize], proof: b[tagSize : tagSize+macSize]}
+		b = b[tagSize+macSize:]
+	}
+	return out, nil
+}
+
+type record struct {
+	index int // the sender's offer index
+	msg   []byte
+}
+
+func encodeRecords(rs []record) []byte {
+	var b []byte
+	for _, r := range rs {
+		b = binary.AppendUvarint(b, uint64(r.index))
+		b = binary.AppendUvarint(b, uint64(len(r.msg)))
+		b = append(b, r.msg...)
+	}
+	return b
+}
+
+func decodeRecords(b []byte) ([]record, error) {
+	var out []record
+	for len(b) > 0 {
+		idx, w := binary.Uvarint(b)
+		if w <= 0 {
+			return nil, fmt.Errorf("%w: record index", wire.ErrMalformed)
+		}
+		b = b[w:]
+		n, w := binary.Uvarint(b)
+		if w <= 0 || n > uint64(len(b)-w) {
+			return nil, fmt.Errorf("%w: record length", wire.ErrMalformed)
+		}
+		b = b[w:]
+		out = append(out, record{index: int(idx), msg: b[:n]})
+		b = b[n:]
+	}
+	return out, nil
+}
