@@ -17,24 +17,31 @@ import (
 // edits are committed per pause in typing (Options.IdleCommit) or per
 // Options.CommitEvery keystrokes, and every commit is on disk before the
 // method that made it returns (or, for typing, before Flush returns).
+//
+// A workspace keeps one Session per draft: the window, a sync connection
+// and an import that open the same draft share it, so each sees the
+// others' edits at once. Every Session returned must be closed.
 type Session struct {
 	w  *Workspace
 	id string
 
-	mu         sync.Mutex // Protects everything below.
-	doc        *crdt.Doc
-	seen       int64    // highest chunk seq loaded into doc
-	persisted  []string // heads of what is on disk
-	unsaved    bool     // a commit failed to reach the disk; retried on the next write
-	chunks     int      // chunks on disk for this draft, roughly
-	keys       int      // keystrokes in the pending commit
-	idle       *time.Timer
-	registered bool // the local participant is in the document's registry
-	sum        sqlitestore.Summary
-	filled     map[string]bool // section id → has text; valid while sum is
-	sumOK      bool            // sum reflects the document
-	subs       map[chan struct{}]struct{}
-	closed     bool
+	refs int // holders of this session; protected by w.mu
+
+	mu            sync.Mutex // Protects everything below.
+	doc           *crdt.Doc
+	seen          int64    // highest chunk seq loaded into doc
+	persisted     []string // heads of what is on disk
+	unsaved       bool     // a commit failed to reach the disk; retried on the next write
+	pendingCreate bool     // joined by invite, not yet received: nothing on disk
+	chunks        int      // chunks on disk for this draft, roughly
+	keys          int      // keystrokes in the pending commit
+	idle          *time.Timer
+	registered    bool // the local participant is in the document's registry
+	sum           sqlitestore.Summary
+	filled        map[string]bool        // section id → has text; valid while sum is
+	sumOK         bool                   // sum reflects the document
+	subs          map[chan struct{}]bool // subscribers; true: also told of this process's own edits
+	closed        bool
 }
 
 // Session opens a draft by id.
@@ -42,38 +49,91 @@ func (w *Workspace) Session(ctx context.Context, id string) (*Session, error) {
 	if _, err := w.store.Draft(ctx, id); err != nil {
 		return nil, err
 	}
+	return w.session(ctx, id, false)
+}
+
+// session returns the shared session of a draft, loading it on first use.
+// With joining set, a draft that is not here yet but has access (joined
+// by invite) opens empty, to be filled by sync.
+func (w *Workspace) session(ctx context.Context, id string, joining bool) (*Session, error) {
+	w.mu.Lock()
+	if s := w.sessions[id]; s != nil {
+		s.refs++
+		w.mu.Unlock()
+		return s, nil
+	}
+	w.mu.Unlock()
+	s, err := w.load(ctx, id, joining)
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if other := w.sessions[id]; other != nil { // opened meanwhile by another goroutine
+		other.refs++
+		return other, nil
+	}
+	s.refs = 1
+	w.sessions[id] = s
+	return s, nil
+}
+
+func (w *Workspace) load(ctx context.Context, id string, joining bool) (*Session, error) {
 	chunks, err := w.store.Chunks(ctx, id, 0)
 	if err != nil {
 		return nil, err
 	}
-	raw := make([][]byte, len(chunks))
-	for i, c := range chunks {
-		raw[i] = c.Data
-	}
-	doc, err := crdt.LoadChunks(raw)
-	if err != nil {
-		return nil, fmt.Errorf("draft %s cannot be read (%w); other drafts are unaffected; if you have an .automerge export of it, `bpfdraft import` it", id, err)
-	}
-	if err := doc.SetActor(w.actor); err != nil {
-		return nil, err
+	var doc *crdt.Doc
+	pending := false
+	if len(chunks) == 0 {
+		if !joining {
+			return nil, fmt.Errorf("%w: draft %s has no stored document", ErrNotFound, id)
+		}
+		if _, err := w.store.Access(ctx, id); err != nil {
+			return nil, err
+		}
+		if doc, err = crdt.Empty(w.actor); err != nil {
+			return nil, err
+		}
+		pending = true
+	} else {
+		raw := make([][]byte, len(chunks))
+		for i, c := range chunks {
+			raw[i] = c.Data
+		}
+		if doc, err = crdt.LoadChunks(raw); err != nil {
+			return nil, fmt.Errorf("draft %s cannot be read (%w); other drafts are unaffected; if you have an .automerge export of it, `bpfdraft import` it", id, err)
+		}
+		if err := doc.SetActor(w.actor); err != nil {
+			return nil, err
+		}
 	}
 	doc.SetClock(w.opts.Now)
-	s := &Session{w: w, id: id, doc: doc, persisted: doc.Heads(), chunks: len(chunks), subs: map[chan struct{}]struct{}{}}
+	s := &Session{w: w, id: id, doc: doc, persisted: doc.Heads(), chunks: len(chunks), pendingCreate: pending,
+		subs: map[chan struct{}]bool{}}
 	if len(chunks) > 0 {
 		s.seen = chunks[len(chunks)-1].Seq
 	}
-	w.mu.Lock()
-	w.sessions[s] = struct{}{}
-	w.mu.Unlock()
 	return s, nil
 }
 
 // ID returns the draft id.
 func (s *Session) ID() string { return s.id }
 
-// Close commits and saves pending typing and detaches the session.
+// Close commits and saves pending typing and lets go of the session; the
+// last holder to close it detaches it from the workspace.
 func (s *Session) Close(ctx context.Context) error {
 	err := s.Flush(ctx)
+	s.w.mu.Lock()
+	s.refs--
+	last := s.refs <= 0
+	if last && s.w.sessions[s.id] == s {
+		delete(s.w.sessions, s.id)
+	}
+	s.w.mu.Unlock()
+	if !last {
+		return err
+	}
 	s.mu.Lock()
 	s.closed = true
 	if s.idle != nil {
@@ -84,19 +144,22 @@ func (s *Session) Close(ctx context.Context) error {
 		delete(s.subs, ch)
 	}
 	s.mu.Unlock()
-	s.w.mu.Lock()
-	delete(s.w.sessions, s)
-	s.w.mu.Unlock()
 	return err
 }
 
 // Subscribe returns a channel that receives a value whenever the document
-// changes because of another process or peer (not because of this
-// session's own edits). cancel stops the subscription.
-func (s *Session) Subscribe() (ch <-chan struct{}, cancel func()) {
+// changes because of another process or peer (not because of edits made
+// through this workspace). cancel stops the subscription.
+func (s *Session) Subscribe() (ch <-chan struct{}, cancel func()) { return s.subscribe(false) }
+
+// Watch is Subscribe that also reports edits made through this workspace:
+// what a sync connection needs to push them out.
+func (s *Session) Watch() (ch <-chan struct{}, cancel func()) { return s.subscribe(true) }
+
+func (s *Session) subscribe(own bool) (<-chan struct{}, func()) {
 	c := make(chan struct{}, 1)
 	s.mu.Lock()
-	s.subs[c] = struct{}{}
+	s.subs[c] = own
 	s.mu.Unlock()
 	return c, func() {
 		s.mu.Lock()
@@ -108,8 +171,13 @@ func (s *Session) Subscribe() (ch <-chan struct{}, cancel func()) {
 	}
 }
 
-func (s *Session) notifyLocked() {
-	for c := range s.subs {
+// notifyLocked tells subscribers the document changed; own says the
+// change was made through this workspace.
+func (s *Session) notifyLocked(own bool) {
+	for c, wantsOwn := range s.subs {
+		if own && !wantsOwn {
+			continue
+		}
 		select {
 		case c <- struct{}{}:
 		default: // a notification is already waiting
@@ -222,8 +290,12 @@ func (s *Session) summaryLocked() sqlitestore.Summary {
 	return s.sum
 }
 
-// persistLocked appends everything committed but not yet on disk as one chunk.
+// persistLocked appends everything committed but not yet on disk as one
+// chunk, and tells watchers.
 func (s *Session) persistLocked(ctx context.Context) error {
+	if s.pendingCreate {
+		return s.createLocked(ctx)
+	}
 	data, n, err := s.doc.ChangesSince(s.persisted)
 	if err != nil {
 		return err
@@ -232,6 +304,7 @@ func (s *Session) persistLocked(ctx context.Context) error {
 		s.unsaved = false
 		return nil
 	}
+	s.notifyLocked(true)
 	seq, err := s.w.store.Append(ctx, s.summaryLocked(), data)
 	if err != nil {
 		s.unsaved = true
@@ -249,6 +322,32 @@ func (s *Session) persistLocked(ctx context.Context) error {
 			s.w.log.Warn("Could not compact draft", "draft", s.id, "err", err)
 		}
 	}
+	return nil
+}
+
+// createLocked stores a draft received by sync for the first time, once
+// what arrived is a whole draft.
+func (s *Session) createLocked(ctx context.Context) error {
+	if s.doc.Valid() != nil {
+		return nil // nothing yet, or not the whole draft: keep waiting
+	}
+	snap, err := s.doc.Save()
+	if err != nil {
+		return err
+	}
+	err = s.w.store.CreateDraft(ctx, s.summaryLocked(), snap)
+	if errors.Is(err, sqlitestore.ErrExists) {
+		// Another process received it first: add ours to what it stored.
+		_, err = s.w.store.Append(ctx, s.summaryLocked(), snap)
+	}
+	if err != nil {
+		s.unsaved = true
+		return err
+	}
+	s.pendingCreate, s.unsaved, s.chunks = false, false, 1
+	s.persisted = s.doc.Heads()
+	s.w.log.Info("Received a joined draft", "draft", s.id)
+	s.notifyLocked(true)
 	return nil
 }
 
@@ -300,6 +399,11 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	before := strings.Join(s.doc.Heads(), ",")
+	if s.pendingCreate {
+		// Another process stored the joined draft first: from now on
+		// this one appends to it.
+		s.pendingCreate, s.unsaved, s.persisted = false, true, nil
+	}
 	for _, c := range chunks {
 		if err := s.doc.LoadIncremental(c.Data); err != nil {
 			return false, fmt.Errorf("loading chunk %d of draft %s: %w", c.Seq, s.id, err)
@@ -314,11 +418,13 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 	heads := s.doc.Heads()
 	if !s.unsaved {
 		s.persisted = heads
+	} else if err := s.persistLocked(ctx); err != nil {
+		s.w.log.Warn("Could not save edits", "draft", s.id, "err", err)
 	}
 	s.sumOK = false
 	changed := strings.Join(heads, ",") != before
 	if changed {
-		s.notifyLocked()
+		s.notifyLocked(false)
 	}
 	return changed, nil
 }
@@ -337,7 +443,7 @@ func (s *Session) merge(ctx context.Context, other *crdt.Doc) error {
 	if err := s.persistLocked(ctx); err != nil {
 		return err
 	}
-	s.notifyLocked()
+	s.notifyLocked(false)
 	return nil
 }
 

@@ -54,8 +54,8 @@ type Workspace struct {
 	holder string // lease token of this process
 	actor  string // Automerge actor id leased for this process
 
-	mu       sync.Mutex // Protects sessions.
-	sessions map[*Session]struct{}
+	mu       sync.Mutex          // Protects sessions and their refs.
+	sessions map[string]*Session // open drafts by id
 
 	stop     chan struct{} // closed by Close
 	stopOnce sync.Once
@@ -88,7 +88,7 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 		return nil, err
 	}
 	w := &Workspace{store: st, log: opts.Logger, opts: opts, holder: crdt.NewID(8),
-		sessions: map[*Session]struct{}{}, stop: make(chan struct{})}
+		sessions: map[string]*Session{}, stop: make(chan struct{})}
 	w.actor, err = st.LeaseActor(ctx, w.holder, leaseStale, crdt.NewActor)
 	if err != nil {
 		st.Close()
@@ -107,7 +107,8 @@ func (w *Workspace) Close() error {
 		w.wg.Wait()
 		w.mu.Lock()
 		open := make([]*Session, 0, len(w.sessions))
-		for s := range w.sessions {
+		for _, s := range w.sessions {
+			s.refs = 1 // whoever still holds it, it closes now
 			open = append(open, s)
 		}
 		w.mu.Unlock()
@@ -165,7 +166,7 @@ func (w *Workspace) watch() {
 		seen = max
 		w.mu.Lock()
 		open := make([]*Session, 0, len(w.sessions))
-		for s := range w.sessions {
+		for _, s := range w.sessions {
 			open = append(open, s)
 		}
 		w.mu.Unlock()

@@ -1,0 +1,157 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt/sqlitestore"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
+)
+
+// ErrBadInvite is returned for an invite code that cannot be read.
+var ErrBadInvite = errors.New("not a valid invite code")
+
+// Invite is what a participant needs to join a draft: its id, the secret
+// that proves access, and relays through which to reach the others.
+type Invite struct {
+	DraftID string
+	Secret  []byte
+	Relays  []string
+}
+
+const (
+	invitePrefix  = "BPF1"
+	inviteVersion = 1
+)
+
+var inviteEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// Code renders the invite as one line of letters and digits, safe to copy
+// into an e-mail or chat: a prefix, then base32 of (version, draft id,
+// secret, relays) followed by a 4-byte checksum that catches a truncated
+// or mistyped code.
+func (in Invite) Code() string {
+	b := []byte{inviteVersion}
+	b = appendString(b, in.DraftID)
+	b = append(b, in.Secret...)
+	b = binary.AppendUvarint(b, uint64(len(in.Relays)))
+	for _, r := range in.Relays {
+		b = appendString(b, r)
+	}
+	sum := sha256.Sum256(b)
+	return invitePrefix + inviteEncoding.EncodeToString(append(b, sum[:4]...))
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// ParseInvite reads a code made by Invite.Code. Spaces, line breaks and
+// dashes that mail programs add are ignored, and so is letter case.
+func ParseInvite(code string) (Invite, error) {
+	var in Invite
+	clean := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\n', '\r', '\t', '-', '>':
+			return -1
+		}
+		return r
+	}, strings.ToUpper(code))
+	if !strings.HasPrefix(clean, invitePrefix) {
+		return in, fmt.Errorf("%w: it should start with %q; paste the whole code from the invitation", ErrBadInvite, invitePrefix)
+	}
+	raw, err := inviteEncoding.DecodeString(clean[len(invitePrefix):])
+	if err != nil || len(raw) < 5 {
+		return in, fmt.Errorf("%w: it contains characters an invite never has; copy it again", ErrBadInvite)
+	}
+	body, sum := raw[:len(raw)-4], raw[len(raw)-4:]
+	want := sha256.Sum256(body)
+	if !bytes.Equal(sum, want[:4]) {
+		return in, fmt.Errorf("%w: it is incomplete or mistyped (checksum mismatch); copy the whole code again", ErrBadInvite)
+	}
+	if body[0] != inviteVersion {
+		return in, fmt.Errorf("%w: it was made by a newer BPF Draft (version %d); update to join", ErrBadInvite, body[0])
+	}
+	r := bytes.NewReader(body[1:])
+	readString := func() (string, error) {
+		n, err := binary.ReadUvarint(r)
+		if err != nil || n > uint64(r.Len()) {
+			return "", fmt.Errorf("%w: damaged", ErrBadInvite)
+		}
+		b := make([]byte, n)
+		r.Read(b)
+		return string(b), nil
+	}
+	if in.DraftID, err = readString(); err != nil {
+		return in, err
+	}
+	in.Secret = make([]byte, docsync.SecretSize)
+	if n, _ := r.Read(in.Secret); n != docsync.SecretSize {
+		return in, fmt.Errorf("%w: damaged", ErrBadInvite)
+	}
+	count, err := binary.ReadUvarint(r)
+	if err != nil || count > 64 {
+		return in, fmt.Errorf("%w: damaged", ErrBadInvite)
+	}
+	for i := uint64(0); i < count; i++ {
+		s, err := readString()
+		if err != nil {
+			return in, err
+		}
+		in.Relays = append(in.Relays, s)
+	}
+	return in, nil
+}
+
+// Invite returns the invite for a draft, creating its secret the first
+// time. relays, when given, replace the relays the invite names. rotate
+// issues a new secret: peers holding only the old one can no longer
+// prove access, so they receive no new changes (what they already have
+// stays with them).
+func (w *Workspace) Invite(ctx context.Context, draftID string, relays []string, rotate bool) (Invite, error) {
+	if _, err := w.store.Draft(ctx, draftID); err != nil {
+		return Invite{}, err
+	}
+	a, err := w.store.Access(ctx, draftID)
+	switch {
+	case errors.Is(err, sqlitestore.ErrNotFound):
+		a = sqlitestore.Access{DraftID: draftID}
+		rotate = true
+	case err != nil:
+		return Invite{}, err
+	}
+	if rotate {
+		a.Secret, a.Created = docsync.NewSecret(), time.Now()
+	}
+	if relays != nil {
+		a.Relays = relays
+	}
+	if err := w.store.SetAccess(ctx, a); err != nil {
+		return Invite{}, err
+	}
+	return Invite{DraftID: draftID, Secret: a.Secret, Relays: a.Relays}, nil
+}
+
+// Join records an invite: the draft is fetched by the next sync. It
+// returns the draft id. Joining a draft already here updates its secret
+// and relays.
+func (w *Workspace) Join(ctx context.Context, code string) (Invite, error) {
+	in, err := ParseInvite(code)
+	if err != nil {
+		return in, err
+	}
+	err = w.store.SetAccess(ctx, sqlitestore.Access{DraftID: in.DraftID, Secret: in.Secret, Relays: in.Relays, Created: time.Now()})
+	return in, err
+}
+
+// Access returns the sync access of every draft, joined or invited.
+func (w *Workspace) Access(ctx context.Context) ([]sqlitestore.Access, error) {
+	return w.store.AllAccess(ctx)
+}

@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
+)
+
+// SyncLibrary exposes the workspace's drafts, secrets and saved sync
+// states to the sync engine.
+func (w *Workspace) SyncLibrary() docsync.Library { return syncLibrary{w} }
+
+type syncLibrary struct{ w *Workspace }
+
+var (
+	_ docsync.Library = syncLibrary{}
+	_ docsync.Replica = (*Session)(nil)
+)
+
+func (l syncLibrary) Access(ctx context.Context) ([]docsync.Access, error) {
+	all, err := l.w.store.AllAccess(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]docsync.Access, len(all))
+	for i, a := range all {
+		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret}
+	}
+	return out, nil
+}
+
+func (l syncLibrary) Open(ctx context.Context, draftID string) (docsync.Replica, error) {
+	return l.w.session(ctx, draftID, true)
+}
+
+func (l syncLibrary) LoadState(ctx context.Context, peer, draftID string) ([]byte, error) {
+	return l.w.store.SyncState(ctx, peer, draftID)
+}
+
+func (l syncLibrary) SaveState(ctx context.Context, peer, draftID string, state []byte) error {
+	return l.w.store.SetSyncState(ctx, peer, draftID, state)
+}
+
+// SyncState resumes a peer's sync state (nil: a fresh one).
+func (s *Session) SyncState(saved []byte) (*crdt.SyncState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if saved == nil {
+		return s.doc.NewSyncState(), nil
+	}
+	return s.doc.LoadSyncState(saved)
+}
+
+// Generate commits and saves pending typing, then returns the next sync
+// message for a peer: nothing leaves this machine before it is on disk.
+func (s *Session) Generate(st *crdt.SyncState) ([]byte, int, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(context.Background()); err != nil {
+		return nil, 0, false, err
+	}
+	return st.Generate()
+}
+
+// Receive applies a peer's sync message, saves what it brought and tells
+// subscribers.
+func (s *Session) Receive(ctx context.Context, st *crdt.SyncState, msg []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(ctx); err != nil {
+		return 0, err
+	}
+	n, err := st.Receive(msg)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	s.sumOK = false
+	if err := s.persistLocked(ctx); err != nil {
+		return n, err
+	}
+	s.notifyLocked(false)
+	return n, nil
+}
+
+// Heads commits and saves pending typing and returns the draft's heads.
+func (s *Session) Heads() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(context.Background()); err != nil {
+		s.w.log.Warn("Could not save typing", "draft", s.id, "err", err)
+	}
+	return s.doc.Heads()
+}
+
+// Missing counts the changes a peer with the given heads lacks (-1: unknown).
+func (s *Session) Missing(theirHeads []string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.doc.MissingFrom(theirHeads)
+}

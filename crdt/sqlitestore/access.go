@@ -1,0 +1,87 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Access is a draft's sync secret and the relays to reach it through.
+type Access struct {
+	DraftID string
+	Secret  []byte
+	Relays  []string
+	Created time.Time
+}
+
+// SetAccess stores or replaces a draft's access.
+func (s *Store) SetAccess(ctx context.Context, a Access) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created) VALUES (?, ?, ?, ?)
+		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, relays = excluded.relays, created = excluded.created`,
+		a.DraftID, a.Secret, strings.Join(a.Relays, "\n"), a.Created.UnixMilli())
+	return s.wrap(err, "saving draft access")
+}
+
+// Access returns one draft's access, or ErrNotFound.
+func (s *Store) Access(ctx context.Context, draftID string) (Access, error) {
+	a, err := scanAccess(s.db.QueryRowContext(ctx, `SELECT draft_id, secret, relays, created FROM access WHERE draft_id = ?`, draftID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("%w: no access to %s", ErrNotFound, draftID)
+	}
+	return a, s.wrap(err, "reading draft access")
+}
+
+// AllAccess returns the access of every draft that is not in the trash,
+// including drafts joined but not yet received.
+func (s *Store) AllAccess(ctx context.Context) ([]Access, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT a.draft_id, a.secret, a.relays, a.created FROM access a
+		LEFT JOIN drafts d ON d.id = a.draft_id WHERE d.deleted IS NULL ORDER BY a.draft_id`)
+	if err != nil {
+		return nil, s.wrap(err, "listing draft access")
+	}
+	defer rows.Close()
+	var out []Access
+	for rows.Next() {
+		a, err := scanAccess(rows)
+		if err != nil {
+			return nil, s.wrap(err, "listing draft access")
+		}
+		out = append(out, a)
+	}
+	return out, s.wrap(rows.Err(), "listing draft access")
+}
+
+func scanAccess(sc interface{ Scan(...any) error }) (Access, error) {
+	var a Access
+	var relays string
+	var created int64
+	if err := sc.Scan(&a.DraftID, &a.Secret, &relays, &created); err != nil {
+		return a, err
+	}
+	if relays != "" {
+		a.Relays = strings.Split(relays, "\n")
+	}
+	a.Created = time.UnixMilli(created).UTC()
+	return a, nil
+}
+
+// SyncState returns the saved sync state of (peer, draft), or nil.
+func (s *Store) SyncState(ctx context.Context, peer, draftID string) ([]byte, error) {
+	var st []byte
+	err := s.db.QueryRowContext(ctx, `SELECT state FROM sync_states WHERE peer = ? AND draft_id = ?`, peer, draftID).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return st, s.wrap(err, "reading sync state")
+}
+
+// SetSyncState saves the sync state of (peer, draft).
+func (s *Store) SetSyncState(ctx context.Context, peer, draftID string, state []byte) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sync_states (peer, draft_id, state, updated) VALUES (?, ?, ?, ?)
+		ON CONFLICT (peer, draft_id) DO UPDATE SET state = excluded.state, updated = excluded.updated`,
+		peer, draftID, state, time.Now().UnixMilli())
+	return s.wrap(err, "saving sync state")
+}
