@@ -1,0 +1,234 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+	ma "github.com/multiformats/go-multiaddr"
+
+	docsync "github.com/igf-bpf/bpfdraft/sync"
+)
+
+// ProtocolID is the libp2p protocol of draft sync.
+const ProtocolID = protocol.ID("/bpfdraft/sync/1")
+
+// mdnsService is the name BPF Draft peers announce on the LAN.
+const mdnsService = "bpfdraft"
+
+// Config sets up a Node.
+type Config struct {
+	Key     crypto.PrivKey
+	Listen  []string // multiaddrs; default: TCP and QUIC on all interfaces, random ports
+	Relays  []string // relay multiaddrs (with /p2p/): used for circuits and as sync peers
+	MDNS    bool     // find peers on the LAN
+	Library docsync.Library
+	Logger  *slog.Logger
+	// Relay makes this node a circuit relay v2 for others (cmd/bpfrelay).
+	RelayService bool
+}
+
+// Node is this machine on the libp2p network.
+type Node struct {
+	host   host.Host
+	eng    *docsync.Engine
+	log    *slog.Logger
+	gater  *gater
+	mdns   mdns.Service
+	relays []peer.AddrInfo
+
+	ctx    context.Context // cancelled by Close; for stream handlers
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	found chan peer.AddrInfo // peers found by mDNS, for Serve
+}
+
+// New starts a node listening on cfg.Listen.
+func New(cfg Config) (*Node, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if len(cfg.Listen) == 0 {
+		cfg.Listen = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
+	}
+	var relays []peer.AddrInfo
+	for _, r := range cfg.Relays {
+		ai, err := peer.AddrInfoFromString(r)
+		if err != nil {
+			return nil, fmt.Errorf("relay address %q: %w (it must end in /p2p/PEER-ID)", r, err)
+		}
+		relays = append(relays, *ai)
+	}
+	g := newGater()
+	opts := []libp2p.Option{
+		libp2p.Identity(cfg.Key),
+		libp2p.ListenAddrStrings(cfg.Listen...),
+		libp2p.ConnectionGater(g),
+		libp2p.EnableHolePunching(),
+	}
+	if cfg.RelayService {
+		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic())
+	} else if len(relays) > 0 {
+		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(relays))
+	}
+	h, err := libp2p.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("starting libp2p: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &Node{host: h, log: cfg.Logger, gater: g, relays: relays, ctx: ctx, cancel: cancel,
+		found: make(chan peer.AddrInfo, 16)}
+	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger)
+	h.SetStreamHandler(ProtocolID, n.handle)
+	if cfg.MDNS {
+		n.mdns = mdns.NewMdnsService(h, mdnsService, notifee{n})
+		if err := n.mdns.Start(); err != nil {
+			n.log.Warn("LAN discovery unavailable", "err", err)
+			n.mdns = nil
+		}
+	}
+	return n, nil
+}
+
+type notifee struct{ n *Node }
+
+func (f notifee) HandlePeerFound(ai peer.AddrInfo) {
+	if ai.ID == f.n.host.ID() {
+		return
+	}
+	select {
+	case f.n.found <- ai:
+	default: // Serve is busy; mDNS announces again
+	}
+}
+
+// ID returns the node's peer id.
+func (n *Node) ID() string { return n.host.ID().String() }
+
+// Addrs returns the node's full multiaddrs (ending in /p2p/ID).
+func (n *Node) Addrs() []string {
+	ais, _ := peer.AddrInfoToP2pAddrs(&peer.AddrInfo{ID: n.host.ID(), Addrs: n.host.Addrs()})
+	out := make([]string, len(ais))
+	for i, a := range ais {
+		out[i] = a.String()
+	}
+	return out
+}
+
+// Engine returns the sync engine, for status.
+func (n *Node) Engine() *docsync.Engine { return n.eng }
+
+// Host returns the libp2p host (for the relay service).
+func (n *Node) Host() host.Host { return n.host }
+
+// Close stops the node and waits for its sessions.
+func (n *Node) Close() error {
+	n.cancel()
+	if n.mdns != nil {
+		n.mdns.Close()
+	}
+	err := n.host.Close()
+	n.wg.Wait()
+	return err
+}
+
+// handle serves one inbound sync stream.
+func (n *Node) handle(s network.Stream) {
+	n.wg.Add(1)
+	defer n.wg.Done()
+	defer s.Close()
+	remote := s.Conn().RemotePeer()
+	// The answering side follows the caller: it says when it has nothing
+	// more, and stays while the caller keeps the stream open.
+	st, err := n.eng.Run(n.ctx, s, remote.String(), true)
+	n.finished(remote, st, err, "inbound")
+}
+
+func (n *Node) finished(remote peer.ID, st docsync.Stats, err error, dir string) {
+	log := n.log.With("peer", remote.ShortString(), "dir", dir, "up", st.BytesOut, "down", st.BytesIn,
+		"changes_in", st.ChangesIn, "changes_out", st.ChangesOut)
+	switch {
+	case err != nil && !errors.Is(err, context.Canceled):
+		log.Warn("Sync session ended with an error", "err", err)
+	case len(st.Drafts) == 0:
+		// Proved nothing: put it off for a while, rather than answer it again and again.
+		n.gater.block(remote, time.Minute)
+		log.Info("Peer shares no draft with us")
+	default:
+		log.Info("Sync session done", "drafts", len(st.Drafts))
+	}
+}
+
+// Result is what one sync with one peer did.
+type Result struct {
+	Peer  string
+	Stats docsync.Stats
+	Err   error
+}
+
+// Sync dials the peer at addr (a multiaddr ending in /p2p/ID) and syncs
+// every shared draft. With once it returns when both sides agree;
+// otherwise it keeps the session live until ctx ends.
+func (n *Node) Sync(ctx context.Context, addr string, once bool) Result {
+	ai, err := peer.AddrInfoFromString(addr)
+	if err != nil {
+		return Result{Peer: addr, Err: fmt.Errorf("peer address %q: %w (it must end in /p2p/PEER-ID)", addr, err)}
+	}
+	return n.SyncPeer(ctx, *ai, once)
+}
+
+// SyncPeer is Sync with a parsed address.
+func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result {
+	res := Result{Peer: ai.ID.String()}
+	if ai.ID == n.host.ID() {
+		res.Err = errors.New("that address is this node itself")
+		return res
+	}
+	if err := n.host.Connect(ctx, ai); err != nil {
+		res.Err = fmt.Errorf("connecting: %w", err)
+		return res
+	}
+	// A small edit fits a relayed circuit's limits; bulk goes to the relay's own peer.
+	sctx := network.WithAllowLimitedConn(ctx, "draft sync")
+	s, err := n.host.NewStream(sctx, ai.ID, ProtocolID)
+	if err != nil {
+		res.Err = fmt.Errorf("opening sync stream: %w", err)
+		return res
+	}
+	defer s.Close()
+	stop := context.AfterFunc(ctx, func() { s.Reset() })
+	defer stop()
+	res.Stats, res.Err = n.eng.Run(ctx, s, ai.ID.String(), once)
+	n.finished(ai.ID, res.Stats, res.Err, "outbound")
+	return res
+}
+
+// Relays returns the relays this node was configured with.
+func (n *Node) Relays() []peer.AddrInfo { return n.relays }
+
+// Found delivers peers that mDNS finds on the LAN.
+func (n *Node) Found() <-chan peer.AddrInfo { return n.found }
+
+// ParseAddr checks a peer multiaddr.
+func ParseAddr(s string) (peer.AddrInfo, error) {
+	m, err := ma.NewMultiaddr(s)
+	if err != nil {
+		return peer.AddrInfo{}, err
+	}
+	ai, err := peer.AddrInfoFromP2pAddr(m)
+	if err != nil {
+		return peer.AddrInfo{}, err
+	}
+	return *ai, nil
+}

@@ -1,0 +1,160 @@
+package p2p
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+// machine is one participant's data dir and node on loopback.
+type machine struct {
+	ws   *app.Workspace
+	node *Node
+}
+
+func newMachine(t *testing.T, name string, listen ...string) *machine {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	log := slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ws, err := app.Open(ctx, dir, app.Options{Logger: log, Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ws.SetProfile(ctx, app.Profile{Name: name, Group: "Civil society", Region: "WEOG"}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := LoadKey(filepath.Join(dir, "identity.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listen) == 0 {
+		listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	}
+	n, err := New(Config{Key: key, Listen: listen, Library: ws.SyncLibrary(), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close(); ws.Close() })
+	return &machine{ws: ws, node: n}
+}
+
+func (m *machine) section(t *testing.T, id, ref string) string {
+	t.Helper()
+	s, err := m.ws.Session(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	sec, err := s.Section(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sec.Body
+}
+
+func (m *machine) write(t *testing.T, id, ref, text string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := m.ws.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if _, _, err := s.Write(ctx, ref, text, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func syncOnce(t *testing.T, from, to *machine) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r := from.node.Sync(ctx, to.node.Addrs()[0], true)
+	if r.Err != nil {
+		t.Fatalf("sync: %v", r.Err)
+	}
+	return r
+}
+
+func TestTwoHostsOverTCPAndQUIC(t *testing.T) {
+	for _, tc := range []struct{ name, listen string }{
+		{"tcp", "/ip4/127.0.0.1/tcp/0"},
+		{"quic", "/ip4/127.0.0.1/udp/0/quic-v1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			a, b := newMachine(t, "Amina", tc.listen), newMachine(t, "Bruno", tc.listen)
+			id, err := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Over libp2p"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.write(t, id, "1", "From A. ")
+			inv, err := a.ws.Invite(ctx, id, nil, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.ws.Join(ctx, inv.Code()); err != nil {
+				t.Fatal(err)
+			}
+			r := syncOnce(t, b, a)
+			if r.Stats.ChangesIn == 0 || len(r.Stats.Drafts) != 1 {
+				t.Fatalf("join fetched %+v", r.Stats)
+			}
+			if got := b.section(t, id, "1"); got != "From A. " {
+				t.Fatalf("b has %q", got)
+			}
+			// Offline edits on both sides, same section and another, then a sync.
+			a.write(t, id, "1", "A again. ")
+			b.write(t, id, "1", "B here. ")
+			b.write(t, id, "2", "B's regions.")
+			syncOnce(t, a, b)
+			ga, gb := a.section(t, id, "1"), b.section(t, id, "1")
+			if ga != gb || !strings.Contains(ga, "A again.") || !strings.Contains(ga, "B here.") {
+				t.Errorf("section 1: a %q, b %q", ga, gb)
+			}
+			if a.section(t, id, "2") != "B's regions." {
+				t.Error("a lacks b's section 2")
+			}
+			st := a.node.Engine().Status()
+			if len(st) != 1 || !st[0].Synced || st[0].Peer != b.node.ID() {
+				t.Errorf("status %+v", st)
+			}
+		})
+	}
+}
+
+func TestStrangerGetsNothing(t *testing.T) {
+	ctx := context.Background()
+	a, stranger := newMachine(t, "Amina"), newMachine(t, "Eve")
+	id, _ := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Private"})
+	a.write(t, id, "1", "secret text")
+	if _, err := a.ws.Invite(ctx, id, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	// Eve forges an invite with the right draft id and a wrong secret.
+	forged := app.Invite{DraftID: id, Secret: make([]byte, 32)}
+	if _, err := stranger.ws.Join(ctx, forged.Code()); err != nil {
+		t.Fatal(err)
+	}
+	r := syncOnce(t, stranger, a)
+	if len(r.Stats.Drafts) != 0 || r.Stats.ChangesIn != 0 {
+		t.Fatalf("stranger got %+v", r.Stats)
+	}
+	if list, _ := stranger.ws.Drafts(ctx); len(list) != 0 {
+		t.Errorf("stranger holds %+v", list)
+	}
+	if r.Stats.BytesIn > 80 {
+		t.Errorf("stranger received %d bytes", r.Stats.BytesIn)
+	}
+}
