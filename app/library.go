@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
@@ -98,4 +99,27 @@ func (s *Session) Missing(theirHeads []string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.doc.MissingFrom(theirHeads)
+}
+
+// OnlyDraft narrows a library to one draft, for `bpfdraft sync DRAFT`.
+func OnlyDraft(lib docsync.Library, draftID string) docsync.Library {
+	return onlyDraft{lib, draftID}
+}
+
+type onlyDraft struct {
+	docsync.Library
+	id string
+}
+
+func (o onlyDraft) Access(ctx context.Context) ([]docsync.Access, error) {
+	all, err := o.Library.Access(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range all {
+		if a.DraftID == o.id {
+			return []docsync.Access{a}, nil
+		}
+	}
+	return nil, fmt.Errorf("draft %s has no invite yet: run `bpfdraft invite %s` first", o.id, o.id)
 }

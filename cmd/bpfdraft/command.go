@@ -110,14 +110,19 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// workspace opens the data dir chosen by --data, BPFDRAFT_DATA or the default.
+// dir returns the data dir chosen by --data, BPFDRAFT_DATA or the default.
+func (e *env) dir() (string, error) {
+	if e.dataDir != "" {
+		return e.dataDir, nil
+	}
+	return app.DefaultDataDir()
+}
+
+// workspace opens the data dir.
 func (e *env) workspace(ctx context.Context) (*app.Workspace, error) {
-	dir := e.dataDir
-	if dir == "" {
-		var err error
-		if dir, err = app.DefaultDataDir(); err != nil {
-			return nil, err
-		}
+	dir, err := e.dir()
+	if err != nil {
+		return nil, err
 	}
 	// One-shot commands neither poll for other processes nor wait for an
 	// idle pause: each write commits and saves before the command returns.

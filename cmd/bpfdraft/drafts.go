@@ -16,7 +16,8 @@ import (
 )
 
 func init() {
-	commands = []*command{profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd}
+	commands = []*command{profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd,
+		inviteCmd, joinCmd, syncCmd, serveCmd}
 }
 
 var profileCmd = &command{

@@ -42,6 +42,7 @@ type env struct {
 	stdout, stderr io.Writer
 	dataDir        string // from --data before the subcommand; "" = default
 	verbose        bool
+	listen         []string // multiaddrs a node listens on; nil = default
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

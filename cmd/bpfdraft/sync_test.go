@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeJoinSync: A serves; B joins with the invite code and A's
+// address, edits offline, syncs once; A sees B's edit. Bad codes and
+// addresses are refused with a clear message.
+func TestServeJoinSync(t *testing.T) {
+	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
+	id := strings.TrimSpace(a.ok("new", "--title", "Served"))
+	a.ok("write", id, "--section", "1", "--text", "From A.")
+	code := strings.TrimSpace(a.ok("invite", id))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		var errb strings.Builder
+		done <- run(ctx, []string{"--data", a.data, "serve", "--listen", "/ip4/127.0.0.1/tcp/0"}, strings.NewReader(""), pw, &errb)
+		pw.Close()
+	}()
+	addr, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	addr = strings.TrimSpace(addr)
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+
+	if r := b.run("", "join", "BPF1NOTACODE", "--peer", addr); r.code != exitFailed || !strings.Contains(r.stderr, "invite") {
+		t.Errorf("bad code: %d %q", r.code, r.stderr)
+	}
+	if r := b.run("", "sync", "--once", "--peer", "/ip4/127.0.0.1/tcp/1"); r.code != exitUsage || !strings.Contains(r.stderr, "/p2p/") {
+		t.Errorf("address without peer id: %d %q", r.code, r.stderr)
+	}
+	out := b.ok("join", code, "--peer", addr)
+	if !strings.Contains(out, "joined "+id) || !strings.Contains(out, "synced") {
+		t.Fatalf("join printed %q", out)
+	}
+	if got := b.ok("show", id, "--section", "1"); !strings.Contains(got, "From A.") {
+		t.Fatalf("b has %q", got)
+	}
+	b.ok("write", id, "--section", "2", "--text", "From B, offline.")
+	out = b.ok("sync", id, "--once", "--lan", "0", "--peer", addr)
+	if !strings.Contains(out, "synced") {
+		t.Errorf("sync printed %q", out)
+	}
+	// A's serve process stored B's edit: a separate command reads it from disk.
+	if got := a.ok("show", id, "--section", "2"); !strings.Contains(got, "From B, offline.") {
+		t.Errorf("a has %q", got)
+	}
+}
