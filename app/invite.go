@@ -111,24 +111,26 @@ func ParseInvite(code string) (Invite, error) {
 }
 
 // Invite returns the invite for a draft, creating its secret the first
-// time. relays, when given, replace the relays the invite names. rotate
-// issues a new secret: peers holding only the old one can no longer
-// prove access, so they receive no new changes (what they already have
-// stays with them).
-func (w *Workspace) Invite(ctx context.Context, draftID string, relays []string, rotate bool) (Invite, error) {
+// time. relays, when not nil, replace the relays the invite names.
+// newSecret, when not nil, replaces the secret (a rotation): peers holding
+// only the old one can no longer prove access, so they receive no new
+// changes; what they already have stays with them.
+func (w *Workspace) Invite(ctx context.Context, draftID string, relays []string, newSecret []byte) (Invite, error) {
 	if _, err := w.store.Draft(ctx, draftID); err != nil {
 		return Invite{}, err
+	}
+	if newSecret != nil && len(newSecret) != docsync.SecretSize {
+		return Invite{}, fmt.Errorf("a draft secret has %d bytes", docsync.SecretSize)
 	}
 	a, err := w.store.Access(ctx, draftID)
 	switch {
 	case errors.Is(err, sqlitestore.ErrNotFound):
-		a = sqlitestore.Access{DraftID: draftID}
-		rotate = true
+		a = sqlitestore.Access{DraftID: draftID, Secret: docsync.NewSecret(), Created: time.Now()}
 	case err != nil:
 		return Invite{}, err
 	}
-	if rotate {
-		a.Secret, a.Created = docsync.NewSecret(), time.Now()
+	if newSecret != nil {
+		a.Secret, a.Created = newSecret, time.Now()
 	}
 	if relays != nil {
 		a.Relays = relays
@@ -154,4 +156,29 @@ func (w *Workspace) Join(ctx context.Context, code string) (Invite, error) {
 // Access returns the sync access of every draft, joined or invited.
 func (w *Workspace) Access(ctx context.Context) ([]sqlitestore.Access, error) {
 	return w.store.AllAccess(ctx)
+}
+
+// DraftSecret returns the secret a draft is synced with here, or nil.
+func (w *Workspace) DraftSecret(ctx context.Context, draftID string) ([]byte, error) {
+	a, err := w.store.Access(ctx, draftID)
+	if errors.Is(err, sqlitestore.ErrNotFound) {
+		return nil, nil
+	}
+	return a.Secret, err
+}
+
+// RegisterDraft records, on a relay, a draft registered by peer.
+func (w *Workspace) RegisterDraft(ctx context.Context, draftID string, secret []byte, peer string) error {
+	return w.store.Register(ctx, sqlitestore.Access{DraftID: draftID, Secret: secret, Created: time.Now()}, peer)
+}
+
+// Registrations counts the drafts peer registered with this relay.
+func (w *Workspace) Registrations(ctx context.Context, peer string) (int, error) {
+	return w.store.Registrations(ctx, peer)
+}
+
+// DraftBytes returns how many bytes a draft takes in the store.
+func (w *Workspace) DraftBytes(ctx context.Context, draftID string) (int64, error) {
+	_, n, err := w.store.ChunkCount(ctx, draftID)
+	return n, err
 }

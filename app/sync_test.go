@@ -43,7 +43,7 @@ func TestInviteJoinSync(t *testing.T) {
 	sa := newDraft(t, wa, "Joined over sync")
 	sa.Write(ctx, "1", "Written before the invite.", false)
 
-	inv, err := wa.Invite(ctx, sa.ID(), []string{"/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWExample"}, false)
+	inv, err := wa.Invite(ctx, sa.ID(), []string{"/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWExample"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestInviteJoinSync(t *testing.T) {
 		}
 	}
 	// Rotation: b's secret is now outdated; a sends it nothing new.
-	if _, err := wa.Invite(ctx, sa.ID(), nil, true); err != nil {
+	if _, err := wa.Invite(ctx, sa.ID(), nil, docsync.NewSecret()); err != nil {
 		t.Fatal(err)
 	}
 	sa.Write(ctx, "4", "After rotation.", false)

@@ -138,40 +138,41 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 	defer func() { st.BytesIn, st.BytesOut = conn.BytesIn(), conn.BytesOut() }()
 	done := make(chan struct{})
 	defer close(done)
-	frames := make(chan inbound, 16)
+	// The reader never waits for the loop below: if both sides could block
+	// writing while their readers waited on them, a synchronous stream
+	// would deadlock. The inbox is bounded instead, in bytes.
+	in := newInbox()
 	go func() {
-		send := func(in inbound) bool {
-			select {
-			case frames <- in:
-				return true
-			case <-done:
-				return false
-			}
-		}
 		if err := conn.ReadPreamble(); err != nil {
-			send(inbound{err: err})
+			in.push(inbound{err: err})
 			return
 		}
 		for {
 			f, err := conn.ReadFrame()
-			if !send(inbound{f: f, err: err}) || err != nil {
+			if !in.push(inbound{f: f, err: err}) || err != nil {
 				return
 			}
 		}
 	}()
+	var pending []inbound
 	next := func(want wire.Type) ([]byte, error) {
-		select {
-		case in := <-frames:
-			if in.err != nil {
-				return nil, in.err
+		for len(pending) == 0 {
+			select {
+			case <-in.ready:
+				pending = in.drain()
+			case <-ctx.Done():
+				return nil, ctx.Err()
 			}
-			if in.f.Type != want {
-				return nil, fmt.Errorf("%w: expected frame %d, got %d", wire.ErrMalformed, want, in.f.Type)
-			}
-			return in.f.Payload, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
+		f := pending[0]
+		pending = pending[1:]
+		if f.err != nil {
+			return nil, f.err
+		}
+		if f.f.Type != want {
+			return nil, fmt.Errorf("%w: expected frame %d, got %d", wire.ErrMalformed, want, f.f.Type)
+		}
+		return f.f.Payload, nil
 	}
 	log := e.log.With("peer", shortPeer(remote))
 
@@ -318,20 +319,34 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 		if once && byeSent && byeRecv {
 			return st, nil
 		}
-		select {
-		case in := <-frames:
-			if in.err != nil {
-				if errors.Is(in.err, io.EOF) && byeRecv {
+		if len(pending) == 0 {
+			select {
+			case <-in.ready:
+				pending = in.drain()
+			case ds := <-changed:
+				ds.dirty = true
+			case <-ctx.Done():
+				return st, ctx.Err()
+			}
+		}
+		// One frame per turn: Automerge's sync protocol expects a message
+		// to be generated after each one received, and skipping a turn can
+		// leave the peer waiting for an answer that never comes.
+		if len(pending) > 0 {
+			f := pending[0]
+			pending = pending[1:]
+			if f.err != nil {
+				if errors.Is(f.err, io.EOF) && byeRecv {
 					return st, nil
 				}
-				return st, in.err
+				return st, f.err
 			}
-			switch in.f.Type {
+			switch f.f.Type {
 			case frameBye:
 				byeRecv = true
 			case frameSync:
 				byeRecv = false
-				recs, err := decodeRecords(in.f.Payload)
+				recs, err := decodeRecords(f.f.Payload)
 				if err != nil {
 					return st, err
 				}
@@ -348,14 +363,55 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 					ds.dirty = true
 				}
 			default:
-				return st, fmt.Errorf("%w: unexpected frame type %d", wire.ErrMalformed, in.f.Type)
+				return st, fmt.Errorf("%w: unexpected frame type %d", wire.ErrMalformed, f.f.Type)
 			}
-		case ds := <-changed:
-			ds.dirty = true
-		case <-ctx.Done():
-			return st, ctx.Err()
 		}
 	}
+}
+
+// maxInbox bounds the bytes of frames read but not yet handled: a peer
+// that sends faster than we apply is cut off rather than let fill memory.
+const maxInbox = 64 << 20
+
+// inbox queues frames from the reader goroutine for the session loop.
+type inbox struct {
+	mu     sync.Mutex // Protects q, size and closed.
+	q      []inbound
+	size   int
+	closed bool
+	ready  chan struct{} // holds a token while q is not empty
+}
+
+func newInbox() *inbox { return &inbox{ready: make(chan struct{}, 1)} }
+
+// push queues a frame and reports whether the reader should go on.
+func (b *inbox) push(in inbound) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.size += len(in.f.Payload)
+	if b.size > maxInbox && in.err == nil {
+		in = inbound{err: fmt.Errorf("%w: peer sends faster than frames can be applied", wire.ErrFrameTooLarge)}
+	}
+	b.q = append(b.q, in)
+	if in.err != nil {
+		b.closed = true
+	}
+	select {
+	case b.ready <- struct{}{}:
+	default:
+	}
+	return !b.closed
+}
+
+func (b *inbox) drain() []inbound {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.q
+	b.q, b.size = nil, 0
+	return q
 }
 
 // checkConverged updates the status of every draft and reports whether

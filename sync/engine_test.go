@@ -53,7 +53,7 @@ func mustSync(t testing.TB, a, b *peer) (Stats, Stats) {
 	t.Helper()
 	sa, sb, ea, eb := connect(t, a, b, true)
 	if ea != nil || eb != nil {
-		t.Fatalf("sync %s↔%s: %v / %v", a.id, b.id, ea, eb)
+		t.Fatalf("sync %s↔%s: %v / %v\n%s\n---\n%s", a.id, b.id, ea, eb, a.log.String(), b.log.String())
 	}
 	return sa, sb
 }

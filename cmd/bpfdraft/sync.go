@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 )
 
@@ -43,7 +44,17 @@ everyone who should keep access.`,
 					return usagef("--relay %q: %v (it must end in /p2p/PEER-ID, as bpfrelay prints it)", r, err)
 				}
 			}
-			ws, err := e.workspace(ctx)
+			var ws *app.Workspace
+			var node *p2p.Node
+			var err error
+			if len(relays) > 0 {
+				ws, node, err = e.startNode(ctx, nil, false)
+				if err == nil {
+					defer node.Close()
+				}
+			} else {
+				ws, err = e.workspace(ctx)
+			}
 			if err != nil {
 				return err
 			}
@@ -52,11 +63,36 @@ everyone who should keep access.`,
 			if err != nil {
 				return err
 			}
+			current, err := ws.DraftSecret(ctx, id)
+			if err != nil {
+				return err
+			}
+			var newSecret []byte
+			if *rotate || current == nil {
+				newSecret = docsync.NewSecret()
+			}
+			// Relays learn the secret first: if one refuses, nothing changes here.
+			if len(relays) > 0 {
+				reg := p2p.Registration{DraftID: id, Secret: current}
+				if newSecret != nil {
+					reg.Secret = newSecret
+					if current != nil {
+						reg.Proof = docsync.RotationProof(current, id, newSecret)
+					}
+				}
+				rctx, cancel := context.WithTimeout(ctx, time.Minute)
+				defer cancel()
+				for _, r := range relays {
+					if err := node.Register(rctx, r, reg); err != nil {
+						return fmt.Errorf("registering with relay %s: %w (nothing was changed)", r, err)
+					}
+				}
+			}
 			var rs []string
 			if len(relays) > 0 {
 				rs = relays
 			}
-			inv, err := ws.Invite(ctx, id, rs, *rotate)
+			inv, err := ws.Invite(ctx, id, rs, newSecret)
 			if err != nil {
 				return err
 			}

@@ -85,3 +85,30 @@ func (s *Store) SetSyncState(ctx context.Context, peer, draftID string, state []
 		peer, draftID, state, time.Now().UnixMilli())
 	return s.wrap(err, "saving sync state")
 }
+
+// Register records that peer registered a draft with this relay, with
+// the draft's access, in one transaction.
+func (s *Store) Register(ctx context.Context, a Access, peer string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err, "registering draft")
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created) VALUES (?, ?, '', ?)
+		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, created = excluded.created`,
+		a.DraftID, a.Secret, a.Created.UnixMilli()); err != nil {
+		return s.wrap(err, "registering draft")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (draft_id, peer, created) VALUES (?, ?, ?)
+		ON CONFLICT (draft_id) DO NOTHING`, a.DraftID, peer, time.Now().UnixMilli()); err != nil {
+		return s.wrap(err, "registering draft")
+	}
+	return s.wrap(tx.Commit(), "registering draft")
+}
+
+// Registrations counts the drafts a peer registered.
+func (s *Store) Registrations(ctx context.Context, peer string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM registrations WHERE peer = ?`, peer).Scan(&n)
+	return n, s.wrap(err, "counting registrations")
+}

@@ -36,6 +36,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// Relay makes this node a circuit relay v2 for others (cmd/bpfrelay).
 	RelayService bool
+	// Admit, when set, is asked before serving an inbound sync stream; it
+	// returns false to refuse, or a release func called when the session ends.
+	Admit func(peer string) (release func(), ok bool)
 }
 
 // Node is this machine on the libp2p network.
@@ -46,6 +49,7 @@ type Node struct {
 	gater  *gater
 	mdns   mdns.Service
 	relays []peer.AddrInfo
+	admit  func(peer string) (func(), bool)
 
 	ctx    context.Context // cancelled by Close; for stream handlers
 	cancel context.CancelFunc
@@ -88,7 +92,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{host: h, log: cfg.Logger, gater: g, relays: relays, ctx: ctx, cancel: cancel,
-		found: make(chan peer.AddrInfo, 16)}
+		found: make(chan peer.AddrInfo, 16), admit: cfg.Admit}
 	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger)
 	h.SetStreamHandler(ProtocolID, n.handle)
 	if cfg.MDNS {
@@ -149,6 +153,15 @@ func (n *Node) handle(s network.Stream) {
 	defer n.wg.Done()
 	defer s.Close()
 	remote := s.Conn().RemotePeer()
+	if n.admit != nil {
+		release, ok := n.admit(remote.String())
+		if !ok {
+			n.log.Warn("Refused a sync session: too many from this peer", "peer", remote.ShortString())
+			s.Reset()
+			return
+		}
+		defer release()
+	}
 	// The answering side follows the caller: it says when it has nothing
 	// more, and stays while the caller keeps the stream open.
 	st, err := n.eng.Run(n.ctx, s, remote.String(), true)

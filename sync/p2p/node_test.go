@@ -103,7 +103,7 @@ func TestTwoHostsOverTCPAndQUIC(t *testing.T) {
 				t.Fatal(err)
 			}
 			a.write(t, id, "1", "From A. ")
-			inv, err := a.ws.Invite(ctx, id, nil, false)
+			inv, err := a.ws.Invite(ctx, id, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +142,7 @@ func TestStrangerGetsNothing(t *testing.T) {
 	a, stranger := newMachine(t, "Amina"), newMachine(t, "Eve")
 	id, _ := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Private"})
 	a.write(t, id, "1", "secret text")
-	if _, err := a.ws.Invite(ctx, id, nil, false); err != nil {
+	if _, err := a.ws.Invite(ctx, id, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Eve forges an invite with the right draft id and a wrong secret.

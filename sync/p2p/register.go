@@ -1,0 +1,139 @@
+package p2p
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/igf-bpf/bpfdraft/sync/wire"
+)
+
+// RegisterProtocolID is the protocol by which a draft's owner asks a
+// relay to store and forward the draft.
+const RegisterProtocolID = protocol.ID("/bpfdraft/register/1")
+
+const (
+	frameRegister wire.Type = 1
+	frameReply    wire.Type = 2
+)
+
+// Registration asks a relay to keep a draft. The relay gets the secret
+// (over the encrypted libp2p stream): it must prove access to peers just
+// as they prove it to the relay. Proof is set when the draft is already
+// registered under an older secret (docsync.RotationProof).
+type Registration struct {
+	DraftID string
+	Secret  []byte
+	Proof   []byte
+}
+
+func (r Registration) encode() []byte {
+	b := binary.AppendUvarint(nil, uint64(len(r.DraftID)))
+	b = append(b, r.DraftID...)
+	b = binary.AppendUvarint(b, uint64(len(r.Secret)))
+	b = append(b, r.Secret...)
+	b = binary.AppendUvarint(b, uint64(len(r.Proof)))
+	return append(b, r.Proof...)
+}
+
+func decodeRegistration(b []byte) (Registration, error) {
+	var r Registration
+	var fields [3][]byte
+	for i := range fields {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || n > uint64(len(b)-w) || n > 256 {
+			return r, fmt.Errorf("%w: registration", wire.ErrMalformed)
+		}
+		fields[i] = b[w : w+int(n)]
+		b = b[w+int(n):]
+	}
+	return Registration{DraftID: string(fields[0]), Secret: fields[1], Proof: fields[2]}, nil
+}
+
+// ErrRefused is returned when a relay refuses a registration.
+var ErrRefused = errors.New("relay refused")
+
+// Register asks the relay at addr to store and forward a draft.
+func (n *Node) Register(ctx context.Context, addr string, reg Registration) error {
+	ai, err := ParseAddr(addr)
+	if err != nil {
+		return fmt.Errorf("relay address %q: %w", addr, err)
+	}
+	if err := n.host.Connect(ctx, ai); err != nil {
+		return fmt.Errorf("connecting to relay: %w", err)
+	}
+	s, err := n.host.NewStream(ctx, ai.ID, RegisterProtocolID)
+	if err != nil {
+		return fmt.Errorf("relay %s does not take registrations: %w", ai.ID.ShortString(), err)
+	}
+	defer s.Close()
+	if d, ok := ctx.Deadline(); ok {
+		s.SetDeadline(d)
+	}
+	c := wire.NewConn(s, -1)
+	if err := c.WritePreamble(); err != nil {
+		return err
+	}
+	if err := c.WriteFrame(wire.Frame{Type: frameRegister, Payload: reg.encode()}); err != nil {
+		return err
+	}
+	if err := c.ReadPreamble(); err != nil {
+		return err
+	}
+	f, err := c.ReadFrame()
+	if err != nil {
+		return fmt.Errorf("reading the relay's answer: %w", err)
+	}
+	if f.Type != frameReply || len(f.Payload) == 0 {
+		return fmt.Errorf("%w: relay answer", wire.ErrMalformed)
+	}
+	if f.Payload[0] != 0 {
+		return fmt.Errorf("%w: %s", ErrRefused, f.Payload[1:])
+	}
+	return nil
+}
+
+// HandleRegistrations makes the node answer registrations with decide:
+// nil accepts, an error refuses with its text.
+func (n *Node) HandleRegistrations(decide func(ctx context.Context, peer string, r Registration) error) {
+	n.host.SetStreamHandler(RegisterProtocolID, func(s network.Stream) {
+		n.wg.Add(1)
+		defer n.wg.Done()
+		defer s.Close()
+		s.SetDeadline(time.Now().Add(30 * time.Second))
+		peer := s.Conn().RemotePeer().String()
+		c := wire.NewConn(s, -1)
+		if err := c.ReadPreamble(); err != nil {
+			return
+		}
+		if err := c.WritePreamble(); err != nil {
+			return
+		}
+		f, err := c.ReadFrame()
+		if err != nil || f.Type != frameRegister {
+			n.log.Warn("Bad registration request", "peer", shortID(peer), "err", err)
+			return
+		}
+		reply := []byte{0}
+		reg, err := decodeRegistration(f.Payload)
+		if err == nil {
+			err = decide(n.ctx, peer, reg)
+		}
+		if err != nil {
+			reply = append([]byte{1}, err.Error()...)
+		}
+		c.WriteFrame(wire.Frame{Type: frameReply, Payload: reply})
+	})
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[len(id)-8:]
+	}
+	return id
+}

@@ -1,0 +1,189 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/p2p"
+)
+
+// Store is the relay's own data: app.Workspace over the relay's data dir.
+type Store interface {
+	SyncLibrary() docsync.Library
+	// DraftSecret returns the registered secret of a draft, or nil.
+	DraftSecret(ctx context.Context, draftID string) ([]byte, error)
+	RegisterDraft(ctx context.Context, draftID string, secret []byte, peer string) error
+	Registrations(ctx context.Context, peer string) (int, error)
+	DraftBytes(ctx context.Context, draftID string) (int64, error)
+}
+
+// Config sets up a relay. Zero quotas take the defaults.
+type Config struct {
+	KeyFile string
+	Listen  []string
+	Store   Store
+	// AllowPeers, when not nil, lists the peer ids that may register drafts.
+	AllowPeers map[string]bool
+	// MaxDraftBytes stops storing a draft's changes beyond this size (default 64 MiB).
+	MaxDraftBytes int64
+	// MaxDraftsPerPeer caps registrations per peer (default 100).
+	MaxDraftsPerPeer int
+	// MaxSessionsPerPeer caps concurrent sync sessions per peer (default 8).
+	MaxSessionsPerPeer int
+	// MaxSessionsPerMinute caps new sync sessions per peer per minute (default 60).
+	MaxSessionsPerMinute int
+	Logger               *slog.Logger
+}
+
+// Relay is a running relay.
+type Relay struct {
+	node *p2p.Node
+	cfg  Config
+	log  *slog.Logger
+
+	mu     sync.Mutex             // Protects open and starts.
+	open   map[string]int         // peer → sessions now
+	starts map[string][]time.Time // peer → session starts in the last minute
+}
+
+// ErrOverQuota is returned when a draft or peer exceeds the relay's quota.
+var ErrOverQuota = errors.New("over this relay's quota")
+
+// Start opens the relay's node and begins serving.
+func Start(cfg Config) (*Relay, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxDraftBytes == 0 {
+		cfg.MaxDraftBytes = 64 << 20
+	}
+	if cfg.MaxDraftsPerPeer == 0 {
+		cfg.MaxDraftsPerPeer = 100
+	}
+	if cfg.MaxSessionsPerPeer == 0 {
+		cfg.MaxSessionsPerPeer = 8
+	}
+	if cfg.MaxSessionsPerMinute == 0 {
+		cfg.MaxSessionsPerMinute = 60
+	}
+	key, err := p2p.LoadKey(cfg.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	r := &Relay{cfg: cfg, log: cfg.Logger, open: map[string]int{}, starts: map[string][]time.Time{}}
+	r.node, err = p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, Library: quotaLibrary{cfg.Store.SyncLibrary(), r},
+		Logger: cfg.Logger, RelayService: true, Admit: r.admit})
+	if err != nil {
+		return nil, err
+	}
+	r.node.HandleRegistrations(r.register)
+	r.log.Info("Relay started", "peer", r.node.ID(), "addrs", r.node.Addrs())
+	return r, nil
+}
+
+// Addrs returns the relay's full multiaddrs, for invites.
+func (r *Relay) Addrs() []string { return r.node.Addrs() }
+
+// ID returns the relay's peer id.
+func (r *Relay) ID() string { return r.node.ID() }
+
+// Close stops the relay and waits for its sessions.
+func (r *Relay) Close() error { return r.node.Close() }
+
+func (r *Relay) register(ctx context.Context, peer string, reg p2p.Registration) error {
+	log := r.log.With("peer", peer, "draft", reg.DraftID)
+	if r.cfg.AllowPeers != nil && !r.cfg.AllowPeers[peer] {
+		log.Warn("Registration refused: peer not on the allow-list")
+		return errors.New("this relay only takes drafts from listed peers; ask its operator to add your peer id")
+	}
+	if len(reg.Secret) != docsync.SecretSize || reg.DraftID == "" {
+		return errors.New("malformed registration")
+	}
+	old, err := r.cfg.Store.DraftSecret(ctx, reg.DraftID)
+	if err != nil {
+		return fmt.Errorf("relay storage: %w", err)
+	}
+	switch {
+	case old == nil:
+		n, err := r.cfg.Store.Registrations(ctx, peer)
+		if err != nil {
+			return fmt.Errorf("relay storage: %w", err)
+		}
+		if n >= r.cfg.MaxDraftsPerPeer {
+			log.Warn("Registration refused: draft quota reached", "drafts", n)
+			return fmt.Errorf("%w: %d drafts per peer", ErrOverQuota, r.cfg.MaxDraftsPerPeer)
+		}
+	case string(old) == string(reg.Secret):
+		return nil // already registered
+	case !docsync.CheckRotation(old, reg.DraftID, reg.Secret, reg.Proof):
+		log.Warn("Registration refused: new secret without proof of the current one")
+		return errors.New("this draft is registered under another secret; only a holder of that secret can change it")
+	}
+	if err := r.cfg.Store.RegisterDraft(ctx, reg.DraftID, reg.Secret, peer); err != nil {
+		return fmt.Errorf("relay storage: %w", err)
+	}
+	log.Info("Draft registered")
+	return nil
+}
+
+// admit limits concurrent and new sync sessions per peer.
+func (r *Relay) admit(peer string) (func(), bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	recent := r.starts[peer][:0]
+	for _, t := range r.starts[peer] {
+		if now.Sub(t) < time.Minute {
+			recent = append(recent, t)
+		}
+	}
+	r.starts[peer] = recent
+	if r.open[peer] >= r.cfg.MaxSessionsPerPeer || len(recent) >= r.cfg.MaxSessionsPerMinute {
+		return nil, false
+	}
+	r.open[peer]++
+	r.starts[peer] = append(recent, now)
+	return func() {
+		r.mu.Lock()
+		r.open[peer]--
+		r.mu.Unlock()
+	}, true
+}
+
+// quotaLibrary refuses changes for drafts that outgrew the quota.
+type quotaLibrary struct {
+	docsync.Library
+	r *Relay
+}
+
+func (q quotaLibrary) Open(ctx context.Context, id string) (docsync.Replica, error) {
+	rep, err := q.Library.Open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return quotaReplica{rep, q.r, id}, nil
+}
+
+type quotaReplica struct {
+	docsync.Replica
+	r  *Relay
+	id string
+}
+
+func (q quotaReplica) Receive(ctx context.Context, st *crdt.SyncState, msg []byte) (int, error) {
+	n, err := q.r.cfg.Store.DraftBytes(ctx, q.id)
+	if err != nil {
+		return 0, err
+	}
+	if n > q.r.cfg.MaxDraftBytes {
+		q.r.log.Warn("Refusing changes: draft over quota", "draft", q.id, "bytes", n)
+		return 0, fmt.Errorf("%w: draft %s holds %d bytes", ErrOverQuota, q.id, n)
+	}
+	return q.Replica.Receive(ctx, st, msg)
+}
