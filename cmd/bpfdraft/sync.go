@@ -316,13 +316,18 @@ func (e *env) syncAll(ctx context.Context, node *p2p.Node, targets []string) err
 	wg.Wait()
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PEER\tDRAFTS\tUP\tDOWN\tCHANGES IN\tCHANGES OUT\tRESULT")
-	ok := 0
+	ok, shared := 0, 0
 	for _, r := range results {
 		res := "synced"
-		if r.Err != nil {
+		switch {
+		case r.Err != nil:
 			res = r.Err.Error()
-		} else {
+		case len(r.Stats.Drafts) == 0:
+			res = "shares no draft with you"
 			ok++
+		default:
+			ok++
+			shared++
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d B\t%d B\t%d\t%d\t%s\n", shortID(r.Peer), len(r.Stats.Drafts), r.Stats.BytesOut, r.Stats.BytesIn,
 			r.Stats.ChangesIn, r.Stats.ChangesOut, res)
@@ -330,6 +335,9 @@ func (e *env) syncAll(ctx context.Context, node *p2p.Node, targets []string) err
 	tw.Flush()
 	if ok == 0 {
 		return errors.New("no peer could be reached; your edits are safe here and will go out at the next sync")
+	}
+	if shared == 0 {
+		return errors.New("no peer shares a draft with you: if you joined by invite, the code may be outdated (its owner can issue a new one with `bpfdraft invite DRAFT`)")
 	}
 	return nil
 }

@@ -4,9 +4,14 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/sync/relay"
 )
 
 // TestServeJoinSync: A serves; B joins with the invite code and A's
@@ -62,5 +67,52 @@ func TestServeJoinSync(t *testing.T) {
 	// A's serve process stored B's edit: a separate command reads it from disk.
 	if got := a.ok("show", id, "--section", "2"); !strings.Contains(got, "From B, offline.") {
 		t.Errorf("a has %q", got)
+	}
+}
+
+// TestInviteThroughRelay: A registers the draft with a relay by inviting
+// with --relay and syncs to it; B, knowing only the code, joins through
+// the relay; A and B never dial each other.
+func TestInviteThroughRelay(t *testing.T) {
+	relayDir := t.TempDir()
+	rws, err := app.Open(context.Background(), relayDir, app.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rws.Close()
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(relayDir, "identity.key"),
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: rws, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	addr := rl.Addrs()[0]
+
+	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
+	id := strings.TrimSpace(a.ok("new", "--title", "Relayed"))
+	a.ok("write", id, "--section", "1", "--text", "Only via the relay.")
+	code := strings.TrimSpace(a.ok("invite", id, "--relay", addr))
+	if out := a.ok("sync", "--once", "--lan", "0"); !strings.Contains(out, "synced") {
+		t.Fatalf("a's sync: %q", out)
+	}
+	out := b.ok("join", code)
+	if !strings.Contains(out, "synced") {
+		t.Fatalf("join: %q", out)
+	}
+	if got := b.ok("show", id, "--section", "1"); !strings.Contains(got, "Only via the relay.") {
+		t.Errorf("b has %q", got)
+	}
+	// Rotation through the relay: registration with proof of the old secret.
+	newCode := strings.TrimSpace(a.ok("invite", id, "--relay", addr, "--rotate"))
+	if newCode == code {
+		t.Error("rotation kept the code")
+	}
+	b.ok("write", id, "--section", "2", "--text", "B after rotation.")
+	if r := b.run("", "sync", "--once", "--lan", "0"); r.code != exitFailed || !strings.Contains(r.stderr, "outdated") {
+		t.Errorf("sync with an outdated code: exit %d, %q", r.code, r.stderr)
+	}
+	a.ok("sync", "--once", "--lan", "0")
+	if got := a.ok("show", id, "--section", "2"); strings.Contains(got, "B after rotation.") {
+		t.Error("a holder of the old code still got changes through")
 	}
 }

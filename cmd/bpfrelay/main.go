@@ -1,0 +1,125 @@
+// Command bpfrelay runs a BPF Draft relay on a public host: a libp2p
+// circuit relay for participants behind NAT, and a store-and-forward
+// sync peer, so that two participants who are never online at the same
+// time still merge. It stores only drafts registered with it
+// (`bpfdraft invite DRAFT --relay ADDR`).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/sync/relay"
+)
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bpfrelay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var listen listFlag
+	fs.Var(&listen, "listen", "multiaddr to listen on; repeat for several (default: TCP and QUIC on port 4001)")
+	data := fs.String("data", "", "data directory for the relay's store and identity (required)")
+	allow := fs.String("allow-peers", "", "file of peer ids (one per line) allowed to register drafts; default: anyone")
+	maxBytes := fs.Int64("max-draft-bytes", 64<<20, "stop storing a draft's changes beyond this many bytes")
+	maxDrafts := fs.Int("max-drafts-per-peer", 100, "drafts one peer may register")
+	maxSessions := fs.Int("max-sessions-per-peer", 8, "concurrent sync sessions per peer")
+	perMinute := fs.Int("max-sessions-per-minute", 60, "new sync sessions per peer per minute")
+	verbose := fs.Bool("verbose", false, "log more")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: bpfrelay --data DIR [--listen MULTIADDR]... [--allow-peers FILE] [quotas]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *data == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	if len(listen) == 0 {
+		listen = listFlag{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1"}
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var allowed map[string]bool
+	if *allow != "" {
+		var err error
+		if allowed, err = readAllowList(*allow); err != nil {
+			fmt.Fprintf(stderr, "bpfrelay: %v\n", err)
+			return 1
+		}
+	}
+	ws, err := app.Open(ctx, *data, app.Options{Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "bpfrelay: %v\n", err)
+		return 1
+	}
+	defer ws.Close()
+	r, err := relay.Start(relay.Config{
+		KeyFile: filepath.Join(*data, "identity.key"), Listen: listen, Store: ws, AllowPeers: allowed,
+		MaxDraftBytes: *maxBytes, MaxDraftsPerPeer: *maxDrafts, MaxSessionsPerPeer: *maxSessions,
+		MaxSessionsPerMinute: *perMinute, Logger: log,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "bpfrelay: %v\n", err)
+		return 1
+	}
+	for _, a := range r.Addrs() {
+		fmt.Fprintln(stdout, a)
+	}
+	<-ctx.Done()
+	log.Info("Relay stopping")
+	if err := r.Close(); err != nil {
+		log.Warn("Relay did not stop cleanly", "err", err)
+	}
+	return 0
+}
+
+// readAllowList reads peer ids, one per line; blank lines and # comments are skipped.
+func readAllowList(path string) (map[string]bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("allow-list: %w", err)
+	}
+	defer f.Close()
+	out := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if line != "" {
+			out[line] = true
+		}
+	}
+	return out, sc.Err()
+}
