@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/crdt/sqlitestore"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 )
 
@@ -26,7 +28,8 @@ func (l syncLibrary) Access(ctx context.Context) ([]docsync.Access, error) {
 	}
 	out := make([]docsync.Access, len(all))
 	for i, a := range all {
-		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret}
+		_, err := l.w.store.Draft(ctx, a.DraftID)
+		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret, Empty: errors.Is(err, sqlitestore.ErrNotFound)}
 	}
 	return out, nil
 }
@@ -122,4 +125,46 @@ func (o onlyDraft) Access(ctx context.Context) ([]docsync.Access, error) {
 		}
 	}
 	return nil, fmt.Errorf("draft %s has no invite yet: run `bpfdraft invite %s` first", o.id, o.id)
+}
+
+// SyncStateAt starts a sync with a peer known to hold exactly heads.
+func (s *Session) SyncStateAt(heads []string) (*crdt.SyncState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.doc.SyncStateAt(heads)
+}
+
+// Whole commits and saves pending typing and returns the whole draft,
+// its heads and its number of changes, for a peer that holds no copy yet.
+func (s *Session) Whole() ([]byte, []string, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(context.Background()); err != nil {
+		return nil, nil, 0, err
+	}
+	data, err := s.doc.Save()
+	return data, s.doc.Heads(), s.doc.ChangeCount(), err
+}
+
+// MergeWhole merges a whole draft from a peer and saves it.
+func (s *Session) MergeWhole(ctx context.Context, data []byte) (int, []string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(ctx); err != nil {
+		return 0, nil, err
+	}
+	before := s.doc.Heads()
+	if err := s.doc.LoadIncremental(data); err != nil {
+		return 0, nil, err
+	}
+	_, n, err := s.doc.ChangesSince(before)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.sumOK = false
+	if err := s.persistLocked(ctx); err != nil {
+		return n, nil, err
+	}
+	s.notifyLocked(false)
+	return n, s.doc.Heads(), nil
 }

@@ -397,3 +397,34 @@ func TestCheckChunksOnRealData(t *testing.T) {
 		t.Errorf("LoadIncremental of a damaged chunk into a filled doc: %v", err)
 	}
 }
+
+func TestSyncStateAt(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	a.AppendBody(a.Sections()[0].ID, "x")
+	commit(t, a)
+	b := fork(t, a)
+	sb := b.NewSyncState()
+	st, err := a.SyncStateAt(a.Heads())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Save(); len(got) != 2+32 || got[0] != syncStateType || got[1] != 1 {
+		t.Errorf("state bytes %x", got)
+	}
+	// From that state, a peer already holding our heads needs no changes.
+	for i := 0; i < 4; i++ {
+		if m, _, ok, _ := st.Generate(); ok {
+			if _, err := sb.Receive(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if m, _, ok, _ := sb.Generate(); ok {
+			if n, err := st.Receive(m); err != nil || n != 0 {
+				t.Fatalf("received %d changes, %v", n, err)
+			}
+		}
+	}
+	if _, err := a.SyncStateAt([]string{"zz"}); err == nil {
+		t.Error("bad head accepted")
+	}
+}

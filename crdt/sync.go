@@ -1,6 +1,8 @@
 package crdt
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"time"
@@ -107,3 +109,35 @@ func Empty(actor string) (*Doc, error) {
 // Valid reports whether the document has the layout of a draft (it may
 // not, while an Empty document waits for its first sync).
 func (d *Doc) Valid() error { return d.check() }
+
+// syncStateType is the first byte of Automerge's encoded sync state,
+// followed by the shared heads (count, then 32-byte hashes).
+const syncStateType = 0x43
+
+// SyncStateAt returns a sync state for a peer known to hold exactly the
+// given heads: one that just loaded our snapshot. The sync that follows
+// starts from there, as after a reconnect, instead of exchanging Bloom
+// filters of the whole history.
+func (d *Doc) SyncStateAt(heads []string) (*SyncState, error) {
+	b := binary.AppendUvarint([]byte{syncStateType}, uint64(len(heads)))
+	for _, h := range heads {
+		raw, err := hex.DecodeString(h)
+		if err != nil || len(raw) != 32 {
+			return nil, fmt.Errorf("%w: head %q", ErrCorrupt, h)
+		}
+		b = append(b, raw...)
+	}
+	return d.LoadSyncState(b)
+}
+
+// ChangeCount returns how many changes the document's history holds.
+func (d *Doc) ChangeCount() int {
+	if _, err := d.Commit(); err != nil {
+		return -1
+	}
+	cs, err := d.am.Changes()
+	if err != nil {
+		return -1
+	}
+	return len(cs)
+}

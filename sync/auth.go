@@ -24,6 +24,9 @@ var ErrUnauthorized = errors.New("peer proved access to no shared draft")
 type Access struct {
 	DraftID string
 	Secret  []byte
+	// Empty says this side holds no copy yet (joined by invite): a peer
+	// that holds one sends it a snapshot instead of every change.
+	Empty bool
 }
 
 // NewSecret returns a fresh random draft secret.

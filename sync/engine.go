@@ -36,6 +36,8 @@ type Library interface {
 type Replica interface {
 	// SyncState resumes from saved (nil: a fresh state).
 	SyncState(saved []byte) (*crdt.SyncState, error)
+	// SyncStateAt starts from a peer known to hold exactly heads.
+	SyncStateAt(heads []string) (*crdt.SyncState, error)
 	// Generate returns the next message for a peer; see crdt.SyncState.Generate.
 	Generate(st *crdt.SyncState) (msg []byte, changes int, ok bool, err error)
 	// Receive applies a peer's message and saves what it brought.
@@ -44,6 +46,11 @@ type Replica interface {
 	Heads() []string
 	// Missing counts the changes a peer with the given heads lacks (-1: unknown).
 	Missing(theirHeads []string) int
+	// Whole returns the whole draft, saved, its heads and how many changes it holds.
+	Whole() (data []byte, heads []string, changes int, err error)
+	// MergeWhole merges a peer's whole draft, saves it, and returns how
+	// many changes were new and the heads now.
+	MergeWhole(ctx context.Context, data []byte) (changes int, heads []string, err error)
 	// Watch signals every change to the draft, local or remote.
 	Watch() (changed <-chan struct{}, cancel func())
 	// Close releases the draft.
@@ -127,6 +134,7 @@ type draftSession struct {
 	st       *crdt.SyncState
 	outIndex int // our offer index, which we put in records we send
 	dirty    bool
+	awaiting bool // we hold no copy and the peer does: its snapshot comes first
 	cancel   func()
 }
 
@@ -201,6 +209,9 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 	byTag := map[string]int{}
 	for i, a := range access {
 		offers[i] = offer{tag: tag(a), proof: proof(a, e.self, remote, ourNonce, theirNonce)}
+		if a.Empty {
+			offers[i].flags = offerEmpty
+		}
 		byTag[string(offers[i].tag)] = i
 	}
 	if err := conn.WriteFrame(wire.Frame{Type: frameOffer, Payload: encodeOffers(offers)}); err != nil {
@@ -216,6 +227,7 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 	}
 	sessions := map[int]*draftSession{} // by their offer index
 	var order []*draftSession
+	var snapshots []record
 	defer func() {
 		for _, ds := range order {
 			ds.cancel()
@@ -254,6 +266,24 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 			return st, err
 		}
 		ds := &draftSession{id: a.DraftID, rep: rep, st: ss, outIndex: i, dirty: true}
+		// A peer that holds no copy gets the whole draft in Automerge's
+		// compressed form, far smaller than every change sent one by one;
+		// both sides then sync from the snapshot's heads.
+		switch theirEmpty := o.flags&offerEmpty != 0; {
+		case theirEmpty && !a.Empty:
+			data, heads, n, err := rep.Whole()
+			st.ChangesOut += n
+			if err == nil {
+				ds.st, err = rep.SyncStateAt(heads)
+			}
+			if err != nil {
+				rep.Close(ctx)
+				return st, fmt.Errorf("draft %s: %w", a.DraftID, err)
+			}
+			snapshots = append(snapshots, record{index: i, msg: data})
+		case a.Empty && !theirEmpty:
+			ds.awaiting = true
+		}
 		sessions[ti] = ds
 		order = append(order, ds)
 		st.Drafts = append(st.Drafts, a.DraftID)
@@ -269,6 +299,11 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 		return st, nil
 	}
 	log.Debug("Sync session open", "drafts", len(order))
+	if len(snapshots) > 0 {
+		if err := conn.WriteFrame(wire.Frame{Type: frameSnapshot, Payload: encodeRecords(snapshots)}); err != nil {
+			return st, err
+		}
+	}
 
 	// Local changes wake the loop.
 	changed := make(chan *draftSession, len(order))
@@ -290,7 +325,7 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 	for {
 		var recs []record
 		for _, ds := range order {
-			if !ds.dirty {
+			if !ds.dirty || ds.awaiting {
 				continue
 			}
 			ds.dirty = false
@@ -361,6 +396,26 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 					}
 					st.ChangesIn += n
 					ds.dirty = true
+				}
+			case frameSnapshot:
+				recs, err := decodeRecords(f.f.Payload)
+				if err != nil {
+					return st, err
+				}
+				for _, r := range recs {
+					ds := sessions[r.index]
+					if ds == nil || !ds.awaiting {
+						return st, fmt.Errorf("%w: unasked-for snapshot for draft %d", wire.ErrMalformed, r.index)
+					}
+					n, heads, err := ds.rep.MergeWhole(ctx, r.msg)
+					if err == nil {
+						ds.st, err = ds.rep.SyncStateAt(heads)
+					}
+					if err != nil {
+						return st, fmt.Errorf("draft %s: %w", ds.id, err)
+					}
+					st.ChangesIn += n
+					ds.awaiting, ds.dirty = false, true
 				}
 			default:
 				return st, fmt.Errorf("%w: unexpected frame type %d", wire.ErrMalformed, f.f.Type)

@@ -52,7 +52,7 @@ func (l *memLib) add(t testing.TB, id string, doc *crdt.Doc, secret []byte) *mem
 	md := &memDraft{doc: d, watchers: map[chan struct{}]bool{}}
 	l.mu.Lock()
 	l.drafts[id] = md
-	l.access = append(l.access, Access{DraftID: id, Secret: secret})
+	l.access = append(l.access, Access{DraftID: id, Secret: secret, Empty: doc == nil})
 	l.mu.Unlock()
 	return md
 }
@@ -197,4 +197,31 @@ func (l *logBuf) String() string {
 
 func newLogger(w *logBuf) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func (d *memDraft) SyncStateAt(heads []string) (*crdt.SyncState, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.doc.SyncStateAt(heads)
+}
+
+func (d *memDraft) Whole() ([]byte, []string, int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	b, err := d.doc.Save()
+	return b, d.doc.Heads(), d.doc.ChangeCount(), err
+}
+
+func (d *memDraft) MergeWhole(_ context.Context, data []byte) (int, []string, error) {
+	d.mu.Lock()
+	before := d.doc.Heads()
+	err := d.doc.LoadIncremental(data)
+	n := 0
+	if err == nil {
+		_, n, err = d.doc.ChangesSince(before)
+	}
+	heads := d.doc.Heads()
+	d.mu.Unlock()
+	d.notify()
+	return n, heads, err
 }

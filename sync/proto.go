@@ -9,37 +9,44 @@ import (
 
 // Frame types of protocol version 1.
 const (
-	frameHello wire.Type = 1 // nonce
-	frameOffer wire.Type = 2 // count, then (tag, proof) per draft
-	frameSync  wire.Type = 3 // records: sender's offer index, length, Automerge sync message
-	frameBye   wire.Type = 4 // nothing more to send
+	frameHello    wire.Type = 1 // nonce
+	frameOffer    wire.Type = 2 // count, then (tag, proof) per draft
+	frameSync     wire.Type = 3 // records: sender's offer index, length, Automerge sync message
+	frameBye      wire.Type = 4 // nothing more to send
+	frameSnapshot wire.Type = 5 // records: sender's offer index, length, a whole saved draft
 )
+
+// offerEmpty flags an offer for a draft the sender holds no copy of.
+const offerEmpty = 1
 
 type offer struct {
 	tag, proof []byte
+	flags      byte
 }
+
+const offerSize = tagSize + macSize + 1
 
 func encodeOffers(os []offer) []byte {
 	b := binary.AppendUvarint(nil, uint64(len(os)))
 	for _, o := range os {
-		b = append(append(b, o.tag...), o.proof...)
+		b = append(append(append(b, o.tag...), o.proof...), o.flags)
 	}
 	return b
 }
 
 func decodeOffers(b []byte) ([]offer, error) {
 	n, w := binary.Uvarint(b)
-	if w <= 0 || n > uint64(len(b))/(tagSize+macSize) {
+	if w <= 0 || n > uint64(len(b))/offerSize {
 		return nil, fmt.Errorf("%w: offer count", wire.ErrMalformed)
 	}
 	b = b[w:]
-	if uint64(len(b)) != n*(tagSize+macSize) {
+	if uint64(len(b)) != n*offerSize {
 		return nil, fmt.Errorf("%w: offer length", wire.ErrMalformed)
 	}
 	out := make([]offer, n)
 	for i := range out {
-		out[i] = offer{tag: b[:tagSize], proof: b[tagSize : tagSize+macSize]}
-		b = b[tagSize+macSize:]
+		out[i] = offer{tag: b[:tagSize], proof: b[tagSize : tagSize+macSize], flags: b[tagSize+macSize]}
+		b = b[offerSize:]
 	}
 	return out, nil
 }

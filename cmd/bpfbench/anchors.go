@@ -15,21 +15,38 @@ import (
 type anchors struct {
 	Source    string `json:"source"` // "measured now" or where the numbers come from
 	Automerge struct {
-		W1MS   float64 `json:"w1_ms"`
-		W1Save int     `json:"w1_save"`
+		W1MS        float64  `json:"w1_ms"`
+		W1Save      int      `json:"w1_save"`
+		W1Join      msgBytes `json:"w1_join"`
+		W2Warm      msgBytes `json:"w2_warm"`
+		W2Persisted msgBytes `json:"w2_persisted"`
+		W3Warm      msgBytes `json:"w3_warm"`
 	} `json:"automerge"`
 	Yjs struct {
-		W1MS   float64 `json:"w1_ms"`
-		W1Save int     `json:"w1_save"`
+		W1MS    float64  `json:"w1_ms"`
+		W1Save  int      `json:"w1_save"`
+		W1Join  msgBytes `json:"w1_join"`
+		W2Event int      `json:"w2_event"`
+		W2Pull  msgBytes `json:"w2_pull"`
+		W3      msgBytes `json:"w3"`
 	} `json:"yjs"`
 }
+
+type msgBytes struct {
+	Bytes int `json:"bytes"`
+}
+
+// wireAnchors are the same numbers, named for the wire table.
+type wireAnchors = anchors
 
 // publishedAnchors are the figures in ../shared/bench/anchors/RESULTS.md
 // (apply time: the first of its four runs), used when node is not here.
 func publishedAnchors() *anchors {
 	a := &anchors{Source: "RESULTS.md"}
 	a.Automerge.W1MS, a.Automerge.W1Save = 5396, 29066
+	a.Automerge.W1Join.Bytes, a.Automerge.W2Warm.Bytes, a.Automerge.W2Persisted.Bytes, a.Automerge.W3Warm.Bytes = 34759, 289, 474, 108718
 	a.Yjs.W1MS, a.Yjs.W1Save = 225, 57349
+	a.Yjs.W1Join.Bytes, a.Yjs.W2Event, a.Yjs.W2Pull.Bytes, a.Yjs.W3.Bytes = 57350, 49, 2181, 40115
 	return a
 }
 

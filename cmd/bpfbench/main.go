@@ -4,6 +4,8 @@
 //
 //	bpfbench w1      W1 through app into SQLite: apply, persist p50/p99,
 //	                 file size, cold open, export size
+//	bpfbench wire    bytes on the wire for W1 join, W2 warm and after a
+//	                 reconnect, and W3 through a hub
 package main
 
 import (
@@ -16,6 +18,14 @@ import (
 	"os/signal"
 )
 
+// printer pairs a result with its table printer.
+type printer struct {
+	v any
+	p func()
+}
+
+func (p printer) print() { p.p() }
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -26,13 +36,13 @@ func main() {
 	anchorDir := fs.String("anchors", "../shared/bench/anchors", "the anchor benchmark to run beside ours")
 	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || fs.Arg(0) != "w1" {
+	if fs.NArg() != 1 || (fs.Arg(0) != "w1" && fs.Arg(0) != "wire") {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -50,24 +60,40 @@ func main() {
 		defer os.RemoveAll(d)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	res, err := runW1(ctx, w, d, log)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bpfbench:", err)
-		os.Exit(1)
-	}
-	res.Anchors = publishedAnchors()
+	anch := publishedAnchors()
 	if !*noAnchors {
 		if a, err := runAnchors(ctx, *anchorDir); err != nil {
 			fmt.Fprintf(os.Stderr, "bpfbench: anchors not run (%v); printing RESULTS.md's numbers\n", err)
 		} else {
-			res.Anchors = a
+			anch = a
 		}
+	}
+	var res interface{ print() }
+	switch fs.Arg(0) {
+	case "w1":
+		r, err := runW1(ctx, w, d, log)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bpfbench:", err)
+			os.Exit(1)
+		}
+		r.Anchors = anch
+		res = printer{r, func() { r.print(os.Stdout) }}
+	case "wire":
+		r, err := runWire(ctx, w, d, log)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bpfbench:", err)
+			os.Exit(1)
+		}
+		res = printer{struct {
+			*wireResult
+			Anchors *anchors `json:"anchors"`
+		}{r, anch}, func() { r.print(os.Stdout, anch) }}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(res)
+		enc.Encode(res.(printer).v)
 		return
 	}
-	res.print(os.Stdout)
+	res.print()
 }

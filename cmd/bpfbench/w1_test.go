@@ -37,3 +37,28 @@ func TestW1Replay(t *testing.T) {
 	}
 	t.Logf("%+v", *res)
 }
+
+func TestWireReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays W1, W2 and W3 through the sync engine")
+	}
+	if _, err := os.Stat(sharedWorkloads); err != nil {
+		t.Skipf("shared workloads not beside the repository: %v", err)
+	}
+	w, err := loadWorkloads(sharedWorkloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runWire(context.Background(), w, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.W3Converged {
+		t.Errorf("W3 did not converge in %d sessions", res.W3Sessions)
+	}
+	// Guards, not targets: a join sends one snapshot, not every change.
+	if res.W1Join > 40000 || res.W2Warm > 1000 {
+		t.Errorf("bytes regressed: %+v", *res)
+	}
+	t.Logf("%+v", *res)
+}
