@@ -3,7 +3,9 @@
 // A connection starts with a preamble from each side: the four bytes
 // "BPFD" and one version byte. After it come frames: a type byte, the
 // payload length as unsigned LEB128, and the payload. The high bit of the
-// type says the payload is deflated. Frames are capped in size, so a
+// type says the payload is deflated, in a deflate context per direction
+// that spans the whole connection (the payload then starts with its raw
+// length as LEB128). Frames are capped in size, so a
 // malformed or hostile length never makes a reader allocate more than
 // MaxPayload.
 //

@@ -55,6 +55,13 @@ type Frame struct {
 
 // Conn reads and writes frames on a stream and counts the bytes that
 // cross it, framing and all.
+//
+// Compression keeps one deflate context per direction for the whole
+// connection (as WebSocket's permessage-deflate does): a frame may refer
+// back to anything sent before it, so the actor ids, hashes and words a
+// session repeats cost a few bits after their first appearance. Each
+// compressed frame ends on a sync flush, whose fixed 4-byte tail is not
+// sent.
 type Conn struct {
 	r  *bufio.Reader
 	w  io.Writer
@@ -63,10 +70,17 @@ type Conn struct {
 	in, out atomic.Int64 // bytes read and written, preamble included
 
 	compressAbove int
+	zbuf          bytes.Buffer  // compressor output for the frame being written
+	zw            *flate.Writer // the outgoing deflate context
+	zin           bytes.Buffer  // compressed bytes not yet inflated
+	zr            io.Reader     // the incoming deflate context
 }
 
+// syncTail ends every sync flush; it is stripped on the wire.
+var syncTail = []byte{0, 0, 0xff, 0xff}
+
 // NewConn wraps a stream. Payloads larger than compressAbove bytes are
-// deflated when that makes them smaller (0 means 64; <0 never).
+// deflated in the connection's context (0 means 64; <0 never).
 func NewConn(rw io.ReadWriter, compressAbove int) *Conn {
 	if compressAbove == 0 {
 		compressAbove = 64
@@ -123,7 +137,7 @@ func (c *Conn) ReadPreamble() error {
 	return nil
 }
 
-// WriteFrame sends one frame, deflating the payload when that pays.
+// WriteFrame sends one frame, deflating payloads above the threshold.
 func (c *Conn) WriteFrame(f Frame) error {
 	if f.Type&compressed != 0 {
 		return fmt.Errorf("frame type %#x uses the compression bit", byte(f.Type))
@@ -131,9 +145,11 @@ func (c *Conn) WriteFrame(f Frame) error {
 	payload := f.Payload
 	typ := f.Type
 	if c.compressAbove >= 0 && len(payload) > c.compressAbove && f.Type != TypeError {
-		if z := deflate(payload); len(z) < len(payload) {
-			payload, typ = z, typ|compressed
+		z, err := c.deflate(payload)
+		if err != nil {
+			return err
 		}
+		payload, typ = z, typ|compressed
 	}
 	if len(payload) > MaxPayload {
 		return fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, len(payload))
@@ -165,7 +181,7 @@ func (c *Conn) ReadFrame() (Frame, error) {
 	typ := Type(t)
 	if typ&compressed != 0 {
 		typ &^= compressed
-		if payload, err = inflate(payload); err != nil {
+		if payload, err = c.inflate(payload); err != nil {
 			return Frame{}, err
 		}
 	}
@@ -189,22 +205,40 @@ type RemoteError struct{ Message string }
 
 func (e *RemoteError) Error() string { return "peer reported: " + e.Message }
 
-func deflate(b []byte) []byte {
-	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestCompression)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
+// deflate compresses a payload in the connection's context and returns
+// the raw length (uLEB128) followed by the compressed bytes.
+func (c *Conn) deflate(p []byte) ([]byte, error) {
+	c.zbuf.Reset()
+	if c.zw == nil {
+		c.zw, _ = flate.NewWriter(&c.zbuf, flate.BestCompression)
+	}
+	if _, err := c.zw.Write(p); err != nil {
+		return nil, err
+	}
+	if err := c.zw.Flush(); err != nil {
+		return nil, err
+	}
+	z := bytes.TrimSuffix(c.zbuf.Bytes(), syncTail)
+	return append(binary.AppendUvarint(nil, uint64(len(p))), z...), nil
 }
 
-func inflate(b []byte) ([]byte, error) {
-	r := flate.NewReader(bytes.NewReader(b))
-	out, err := io.ReadAll(io.LimitReader(r, MaxPayload+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: deflate: %v", ErrMalformed, err)
+// inflate reverses deflate in the incoming context.
+func (c *Conn) inflate(b []byte) ([]byte, error) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 {
+		return nil, fmt.Errorf("%w: compressed length", ErrMalformed)
 	}
-	if len(out) > MaxPayload {
-		return nil, fmt.Errorf("%w: inflates beyond %d bytes", ErrFrameTooLarge, MaxPayload)
+	if n > MaxPayload {
+		return nil, fmt.Errorf("%w: inflates to %d bytes", ErrFrameTooLarge, n)
+	}
+	c.zin.Write(b[w:])
+	c.zin.Write(syncTail)
+	if c.zr == nil {
+		c.zr = flate.NewReader(&c.zin)
+	}
+	out := make([]byte, n)
+	if _, err := io.ReadFull(c.zr, out); err != nil {
+		return nil, fmt.Errorf("%w: deflate: %v", ErrMalformed, err)
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math/rand"
 	"net"
 	"strings"
 	"testing"
@@ -130,4 +131,46 @@ func FuzzReadFrame(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestContextCompression: the deflate context spans frames, so a payload
+// repeating an earlier one costs a few bytes, and many frames of mixed
+// sizes and contents round-trip through the shared context.
+func TestContextCompression(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewConn(rw{}, 0)
+	w.w = &buf
+	r := NewConn(rw{&buf}, 0)
+	change := bytes.Repeat([]byte{0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 10)
+	w.WriteFrame(Frame{Type: 3, Payload: change})
+	first := w.BytesOut()
+	w.WriteFrame(Frame{Type: 3, Payload: change})
+	if second := w.BytesOut() - first; second > 20 {
+		t.Errorf("a repeated 160-byte payload cost %d bytes", second)
+	}
+	rng := rand.New(rand.NewSource(3))
+	var sent [][]byte
+	for i := 0; i < 200; i++ {
+		p := make([]byte, rng.Intn(3000))
+		if rng.Intn(2) == 0 {
+			rng.Read(p) // incompressible
+		} else {
+			copy(p, bytes.Repeat(change, len(p)/len(change)+1))
+		}
+		sent = append(sent, p)
+		if err := w.WriteFrame(Frame{Type: 3, Payload: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := r.ReadFrame(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range sent {
+		got, err := r.ReadFrame()
+		if err != nil || !bytes.Equal(got.Payload, want) {
+			t.Fatalf("frame %d: %v, %d bytes vs %d", i, err, len(got.Payload), len(want))
+		}
+	}
 }
