@@ -230,7 +230,9 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 	var snapshots []record
 	defer func() {
 		for _, ds := range order {
-			ds.cancel()
+			if ds.cancel != nil { // nil when the session failed before watching
+				ds.cancel()
+			}
 			if serr := e.lib.SaveState(context.Background(), remote, ds.id, ds.st.Save()); serr != nil {
 				log.Warn("Could not save sync state", "draft", ds.id, "err", serr)
 			}

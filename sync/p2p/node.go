@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	ma "github.com/multiformats/go-multiaddr"
 
 	docsync "github.com/igf-bpf/bpfdraft/sync"
@@ -207,6 +208,12 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 	if ai.ID == n.host.ID() {
 		res.Err = errors.New("that address is this node itself")
 		return res
+	}
+	// Retries are paced by Keep and by whoever asked for this sync; libp2p's
+	// own dial backoff would otherwise keep refusing a relay that just
+	// restarted for minutes.
+	if sw, ok := n.host.Network().(*swarm.Swarm); ok {
+		sw.Backoff().Clear(ai.ID)
 	}
 	if err := n.host.Connect(ctx, ai); err != nil {
 		res.Err = fmt.Errorf("connecting: %w", err)

@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -211,4 +212,63 @@ func TestRegistrationRules(t *testing.T) {
 	if list, _ := rl.ws.Drafts(ctx); len(list) != 0 {
 		t.Errorf("relay stores %+v", list)
 	}
+}
+
+// TestRelayKilledMidSync stops the relay while a participant is sending
+// to it, several times: the participant's sync fails cleanly, the relay's
+// store opens again, and the next sync delivers everything.
+func TestRelayKilledMidSync(t *testing.T) {
+	ctx := context.Background()
+	relayDir := t.TempDir()
+	rl := startRelay(t, relayDir, "/ip4/127.0.0.1/tcp/0", nil)
+	relayAddr := rl.r.Addrs()[0]
+	listen := relayAddr[:strings.Index(relayAddr, "/p2p/")]
+
+	a := start(t, t.TempDir(), "Amina")
+	defer a.stop()
+	id, _ := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Big"})
+	secret := docsync.NewSecret()
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := a.node.Register(rctx, relayAddr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+		t.Fatal(err)
+	}
+	inv, _ := a.ws.Invite(ctx, id, []string{relayAddr}, secret)
+	failures := 0
+	for round := 0; round < 4; round++ {
+		for i := 0; i < 40; i++ {
+			a.write(t, id, fmt.Sprint(1+i%8), strings.Repeat(fmt.Sprintf("round %d line %d. ", round, i), 20))
+		}
+		done := make(chan p2p.Result, 1)
+		go func() {
+			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			done <- a.node.Sync(sctx, relayAddr, true)
+		}()
+		time.Sleep(time.Duration(round) * 8 * time.Millisecond)
+		t0 := time.Now()
+		rl.stop()
+		t1 := time.Now()
+		r := <-done
+		if r.Err != nil {
+			failures++
+		}
+		t2 := time.Now()
+		rl = startRelay(t, relayDir, listen, nil)
+		t.Logf("round %d: stop took %v, the sync ended %v later (%v), restart took %v", round, t1.Sub(t0), t2.Sub(t1), r.Err, time.Since(t2))
+	}
+	defer rl.stop()
+	a.syncWith(t, relayAddr)
+
+	b := start(t, t.TempDir(), "Bruno")
+	defer b.stop()
+	b.ws.Join(ctx, inv.Code())
+	b.syncWith(t, relayAddr)
+	for sec := 1; sec <= 8; sec++ {
+		ref := fmt.Sprint(sec)
+		if got, want := b.read(t, id, ref), a.read(t, id, ref); got != want {
+			t.Fatalf("section %d differs after the relay's restarts (%d vs %d chars)", sec, len(got), len(want))
+		}
+	}
+	t.Logf("%d of 4 syncs were cut by the relay stopping", failures)
 }
