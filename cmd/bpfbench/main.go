@@ -6,6 +6,8 @@
 //	                 file size, cold open, export size
 //	bpfbench wire    bytes on the wire for W1 join, W2 warm and after a
 //	                 reconnect, and W3 through a hub
+//	bpfbench lowband W2 and W3 through a relay over an emulated 32 kbit/s,
+//	                 400 ms, 3 % loss link (TCP and QUIC): time and bytes
 package main
 
 import (
@@ -36,13 +38,13 @@ func main() {
 	anchorDir := fs.String("anchors", "../shared/bench/anchors", "the anchor benchmark to run beside ours")
 	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || (fs.Arg(0) != "w1" && fs.Arg(0) != "wire") {
+	if fs.NArg() != 1 || (fs.Arg(0) != "w1" && fs.Arg(0) != "wire" && fs.Arg(0) != "lowband") {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -78,6 +80,13 @@ func main() {
 		}
 		r.Anchors = anch
 		res = printer{r, func() { r.print(os.Stdout) }}
+	case "lowband":
+		rs, err := runLowband(ctx, w, d, log)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bpfbench:", err)
+			os.Exit(1)
+		}
+		res = printer{rs, func() { printLowband(os.Stdout, rs) }}
 	case "wire":
 		r, err := runWire(ctx, w, d, log)
 		if err != nil {

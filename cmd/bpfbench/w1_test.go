@@ -62,3 +62,27 @@ func TestWireReplay(t *testing.T) {
 	}
 	t.Logf("%+v", *res)
 }
+
+// TestLowbandW2 runs the slow-link scenario once (W2 over TCP): the link
+// emulator, the relay and two peers behind it must converge. Timing is
+// reported, not asserted.
+func TestLowbandW2(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes tens of seconds behind a 32 kbit/s, 400 ms link")
+	}
+	if _, err := os.Stat(sharedWorkloads); err != nil {
+		t.Skipf("shared workloads not beside the repository: %v", err)
+	}
+	w, err := loadWorkloads(sharedWorkloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := lowbandOnce(context.Background(), w, t.TempDir(), "tcp", "W2", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.LinkBytes <= r.StreamBytes || r.Sessions != 2 {
+		t.Errorf("result %+v: the link must carry at least the stream", r)
+	}
+	t.Logf("%+v", r)
+}

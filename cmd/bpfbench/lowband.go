@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/p2p"
+	"github.com/igf-bpf/bpfdraft/sync/relay"
+)
+
+// lowbandResult is one workload over the emulated link on one transport.
+type lowbandResult struct {
+	Transport   string  `json:"transport"`
+	Workload    string  `json:"workload"`
+	Seconds     float64 `json:"seconds_to_converge"`
+	LinkBytes   int64   `json:"link_bytes"`   // everything the emulator carried, transport overhead included
+	StreamBytes int64   `json:"stream_bytes"` // what the sync engine wrote
+	Bound       float64 `json:"target_seconds"`
+	Sessions    int     `json:"sessions"`
+}
+
+// link is one participant's emulated connection to the relay.
+type link interface {
+	addr() string
+	close()
+}
+
+type lowbandRun struct {
+	ctx      context.Context
+	dir      string
+	log      *slog.Logger
+	rl       *relay.Relay
+	relayWS  *app.Workspace
+	tcpAddr  string // the relay's own addresses, for set-up over the plain loopback
+	relayID  string
+	replicas map[string]*replica
+	draftID  string
+	ids      map[string]string
+	code     string
+}
+
+func runLowband(ctx context.Context, w *Workloads, dir string, log *slog.Logger) ([]lowbandResult, error) {
+	var out []lowbandResult
+	for _, transport := range []string{"tcp", "quic"} {
+		for _, wl := range []string{"W2", "W3"} {
+			r, err := lowbandOnce(ctx, w, filepath.Join(dir, transport+wl), transport, wl, log)
+			if err != nil {
+				return out, fmt.Errorf("%s %s: %w", transport, wl, err)
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, log *slog.Logger) (lowbandResult, error) {
+	res := lowbandResult{Transport: transport, Workload: wl}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	relayWS, err := app.Open(ctx, filepath.Join(dir, "relay"), app.Options{Logger: log, Poll: -1})
+	if err != nil {
+		return res, err
+	}
+	defer relayWS.Close()
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "relay", "identity.key"), Store: relayWS, Logger: log,
+		Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}})
+	if err != nil {
+		return res, err
+	}
+	defer rl.Close()
+	var tcpAddr, quicAddr string
+	for _, a := range rl.Addrs() {
+		switch {
+		case strings.Contains(a, "/tcp/"):
+			tcpAddr = a
+		case strings.Contains(a, "/quic-v1/"):
+			quicAddr = a
+		}
+	}
+
+	// Set-up over the plain loopback: A drafts W1, registers it with the
+	// relay and pushes it; the others join from the relay.
+	names := []string{"A", "B"}
+	if wl == "W3" {
+		names = []string{"A", "B", "C"}
+	}
+	reps := map[string]*replica{}
+	for _, n := range names {
+		r, err := openReplica(ctx, filepath.Join(dir, n), n, log)
+		if err != nil {
+			return res, err
+		}
+		defer r.close()
+		reps[n] = r
+	}
+	a := reps["A"]
+	id, err := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "W1", Year: 2025})
+	if err != nil {
+		return res, err
+	}
+	if a.s, err = a.ws.Session(ctx, id); err != nil {
+		return res, err
+	}
+	ids := sectionMap(a.s.Sections())
+	if err := a.replay(ctx, w.W1, ids); err != nil {
+		return res, err
+	}
+	secret := docsync.NewSecret()
+	inv, err := a.ws.Invite(ctx, id, []string{tcpAddr}, secret)
+	if err != nil {
+		return res, err
+	}
+	if err := withNode(ctx, a, dir, func(n *p2p.Node) error {
+		if err := n.Register(ctx, tcpAddr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+			return err
+		}
+		return n.Sync(ctx, tcpAddr, true).Err
+	}); err != nil {
+		return res, err
+	}
+	for _, n := range names[1:] {
+		r := reps[n]
+		if _, err := r.ws.Join(ctx, inv.Code()); err != nil {
+			return res, err
+		}
+		if err := withNode(ctx, r, dir, func(n *p2p.Node) error {
+			res := n.Sync(ctx, tcpAddr, true)
+			if res.Err == nil && len(res.Stats.Drafts) == 0 {
+				return fmt.Errorf("the relay shared nothing with %s", r.name)
+			}
+			return res.Err
+		}); err != nil {
+			return res, err
+		}
+		if r.s, err = r.ws.Session(ctx, id); err != nil {
+			return res, err
+		}
+	}
+
+	// The edits, made offline.
+	var order []string
+	switch wl {
+	case "W2":
+		tr := w.W2
+		for i := range tr.Commits {
+			tr.Commits[i].Time += 3600
+		}
+		if err := a.replay(ctx, tr, ids); err != nil {
+			return res, err
+		}
+		order = []string{"A", "B"}
+	case "W3":
+		for _, n := range names {
+			if err := reps[n].replay(ctx, w.W3.Peers[n], ids); err != nil {
+				return res, err
+			}
+		}
+		order = []string{"A", "B", "C", "A", "B", "C"}
+	}
+
+	// Each participant reaches the relay through its own emulated link.
+	target, relayAddr := tcpAddr, tcpAddr
+	if transport == "quic" {
+		target, relayAddr = quicAddr, quicAddr
+	}
+	hostPort := hostPortOf(target)
+	links := map[string]link{}
+	var counters []func() int64
+	for i, n := range names {
+		var l link
+		if transport == "quic" {
+			f, err := newUDPForwarder(hostPort, lowband, uint64(i+1))
+			if err != nil {
+				return res, err
+			}
+			l, counters = f, append(counters, f.bytes.Load)
+		} else {
+			p, err := newTCPProxy(hostPort, lowband, uint64(i+1))
+			if err != nil {
+				return res, err
+			}
+			l, counters = p, append(counters, p.bytes.Load)
+		}
+		defer l.close()
+		links[n] = l
+	}
+	emuAddr := func(n string) string {
+		h, port := splitHostPort(links[n].addr())
+		proto := "tcp"
+		suffix := ""
+		if transport == "quic" {
+			proto, suffix = "udp", "/quic-v1"
+		}
+		return fmt.Sprintf("/ip4/%s/%s/%s%s/p2p/%s", h, proto, port, suffix, rl.ID())
+	}
+	_ = relayAddr
+
+	start := time.Now()
+	converged := func() bool {
+		heads := reps["A"].s.Heads()
+		for _, r := range reps {
+			if !slices.Equal(r.s.Heads(), heads) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, n := range order {
+		if converged() {
+			break
+		}
+		var st docsync.Stats
+		if err := withNode(ctx, reps[n], dir, func(node *p2p.Node) error {
+			r := node.Sync(ctx, emuAddr(n), true)
+			st = r.Stats
+			return r.Err
+		}); err != nil {
+			return res, fmt.Errorf("session %d (%s): %w", res.Sessions+1, n, err)
+		}
+		res.StreamBytes += st.BytesIn + st.BytesOut
+		res.Sessions++
+	}
+	res.Seconds = time.Since(start).Seconds()
+	if !converged() {
+		return res, fmt.Errorf("not converged after %d sessions", res.Sessions)
+	}
+	for _, c := range counters {
+		res.LinkBytes += c()
+	}
+	rtt := 2 * lowband.delay.Seconds()
+	res.Bound = 1.5*float64(res.LinkBytes*8)/lowband.rate + 4*rtt
+	return res, nil
+}
+
+// withNode runs f with a fresh libp2p node for the replica's data dir, so
+// every session dials anew, as a laptop coming back online does.
+func withNode(ctx context.Context, r *replica, dir string, f func(*p2p.Node) error) error {
+	key, err := p2p.LoadKey(filepath.Join(dir, r.name, "identity.key"))
+	if err != nil {
+		return err
+	}
+	n, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
+		Library: r.ws.SyncLibrary(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	return f(n)
+}
+
+// hostPortOf turns /ip4/H/tcp/P/... or /ip4/H/udp/P/... into H:P.
+func hostPortOf(maddr string) string {
+	parts := strings.Split(maddr, "/")
+	return parts[2] + ":" + parts[4]
+}
+
+func splitHostPort(hp string) (string, string) {
+	i := strings.LastIndex(hp, ":")
+	return hp[:i], hp[i+1:]
+}
+
+func printLowband(w io.Writer, rs []lowbandResult) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "link: %.0f kbit/s, %v one way, %.0f%% loss; relay and peers on loopback behind it\t\t\t\t\t\t\t\n",
+		lowband.rate/1000, lowband.delay, lowband.loss*100)
+	fmt.Fprintln(tw, "transport\tworkload\tsessions\ton the link\tsync stream\tconverged in\ttarget ≤ 1.5×bytes/rate + 4 RTT\t")
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d B\t%d B\t%.1f s\t%.1f s\t\n", r.Transport, r.Workload, r.Sessions, r.LinkBytes, r.StreamBytes, r.Seconds, r.Bound)
+	}
+	tw.Flush()
+}
