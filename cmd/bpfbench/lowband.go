@@ -35,20 +35,6 @@ type link interface {
 	close()
 }
 
-type lowbandRun struct {
-	ctx      context.Context
-	dir      string
-	log      *slog.Logger
-	rl       *relay.Relay
-	relayWS  *app.Workspace
-	tcpAddr  string // the relay's own addresses, for set-up over the plain loopback
-	relayID  string
-	replicas map[string]*replica
-	draftID  string
-	ids      map[string]string
-	code     string
-}
-
 func runLowband(ctx context.Context, w *Workloads, dir string, log *slog.Logger) ([]lowbandResult, error) {
 	var out []lowbandResult
 	for _, transport := range []string{"tcp", "quic"} {
@@ -169,9 +155,9 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 	}
 
 	// Each participant reaches the relay through its own emulated link.
-	target, relayAddr := tcpAddr, tcpAddr
+	target := tcpAddr
 	if transport == "quic" {
-		target, relayAddr = quicAddr, quicAddr
+		target = quicAddr
 	}
 	hostPort := hostPortOf(target)
 	links := map[string]link{}
@@ -203,7 +189,6 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		}
 		return fmt.Sprintf("/ip4/%s/%s/%s%s/p2p/%s", h, proto, port, suffix, rl.ID())
 	}
-	_ = relayAddr
 
 	start := time.Now()
 	converged := func() bool {

@@ -20,14 +20,6 @@ import (
 	"os/signal"
 )
 
-// printer pairs a result with its table printer.
-type printer struct {
-	v any
-	p func()
-}
-
-func (p printer) print() { p.p() }
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -70,39 +62,42 @@ func main() {
 			anch = a
 		}
 	}
-	var res interface{ print() }
+	// Each benchmark yields what -json prints and how to print it as a table.
+	var (
+		result any
+		table  func()
+	)
 	switch fs.Arg(0) {
 	case "w1":
-		r, err := runW1(ctx, w, d, log)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bpfbench:", err)
-			os.Exit(1)
+		var r *w1Result
+		if r, err = runW1(ctx, w, d, log); err == nil {
+			r.Anchors = anch
+			result, table = r, func() { r.print(os.Stdout) }
 		}
-		r.Anchors = anch
-		res = printer{r, func() { r.print(os.Stdout) }}
 	case "lowband":
-		rs, err := runLowband(ctx, w, d, log)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bpfbench:", err)
-			os.Exit(1)
+		var rs []lowbandResult
+		if rs, err = runLowband(ctx, w, d, log); err == nil {
+			result, table = rs, func() { printLowband(os.Stdout, rs) }
 		}
-		res = printer{rs, func() { printLowband(os.Stdout, rs) }}
 	case "wire":
-		r, err := runWire(ctx, w, d, log)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bpfbench:", err)
-			os.Exit(1)
+		var r *wireResult
+		if r, err = runWire(ctx, w, d, log); err == nil {
+			result = struct {
+				*wireResult
+				Anchors *anchors `json:"anchors"`
+			}{r, anch}
+			table = func() { r.print(os.Stdout, anch) }
 		}
-		res = printer{struct {
-			*wireResult
-			Anchors *anchors `json:"anchors"`
-		}{r, anch}, func() { r.print(os.Stdout, anch) }}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bpfbench:", err)
+		os.Exit(1)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(res.(printer).v)
+		enc.Encode(result)
 		return
 	}
-	res.print()
+	table()
 }

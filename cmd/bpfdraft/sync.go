@@ -168,14 +168,11 @@ timeout (or Ctrl-C), reconnecting as links come and go.`,
 			}
 			defer ws.Close()
 			defer node.Close()
-			targets := append([]string{}, peers...)
-			access, err := ws.Access(ctx)
+			relays, err := relayTargets(ctx, ws)
 			if err != nil {
 				return err
 			}
-			for _, a := range access {
-				targets = append(targets, a.Relays...)
-			}
+			targets := append(append([]string{}, peers...), relays...)
 			if *lan > 0 {
 				targets = append(targets, e.lanPeers(ctx, node, *lan)...)
 			}
@@ -211,30 +208,21 @@ var serveCmd = &command{
 			for _, a := range node.Addrs() {
 				fmt.Fprintln(e.stdout, a)
 			}
-			access, err := ws.Access(ctx)
+			relays, err := relayTargets(ctx, ws)
 			if err != nil {
 				return err
 			}
-			var targets []string
-			for _, a := range access {
-				targets = append(targets, a.Relays...)
-			}
 			var wg sync.WaitGroup
-			for _, t := range dedupe(targets) {
-				ai, err := p2p.ParseAddr(t)
-				if err != nil {
-					continue
-				}
-				wg.Add(1)
-				go func() { defer wg.Done(); node.Keep(ctx, ai, e.report) }()
-			}
+			wg.Add(1)
+			go func() { defer wg.Done(); e.keepAll(ctx, node, relays) }()
 			for {
 				select {
 				case <-ctx.Done():
 					wg.Wait()
 					return nil
 				case ai := <-node.Found():
-					go func() { r := node.SyncPeer(ctx, ai, true); e.report(r) }()
+					wg.Add(1)
+					go func() { defer wg.Done(); e.report(node.SyncPeer(ctx, ai, true)) }()
 				}
 			}
 		}
@@ -340,6 +328,19 @@ func (e *env) syncAll(ctx context.Context, node *p2p.Node, targets []string) err
 		return errors.New("no peer shares a draft with you: if you joined by invite, the code may be outdated (its owner can issue a new one with `bpfdraft invite DRAFT`)")
 	}
 	return nil
+}
+
+// relayTargets lists the relays named by the invites of every draft here.
+func relayTargets(ctx context.Context, ws *app.Workspace) ([]string, error) {
+	access, err := ws.Access(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range access {
+		out = append(out, a.Relays...)
+	}
+	return dedupe(out), nil
 }
 
 // keepAll holds live sessions with every target until ctx ends.
