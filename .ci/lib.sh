@@ -3,7 +3,7 @@
 
 # System packages BPF Draft needs to build: a C compiler for cgo
 # (automerge-go links a static Rust library).
-BPF_PACKAGES=(gcc libc6-dev pkg-config git)
+BPF_PACKAGES=(gcc libc6-dev pkg-config git curl ca-certificates)
 
 # The Go version go.mod asks for.
 BPF_GO_VERSION=1.26.8

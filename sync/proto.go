@@ -16,6 +16,9 @@ const (
 	frameSnapshot wire.Type = 5 // records: sender's offer index, length, a whole saved draft
 )
 
+// maxOffers bounds the drafts one side may offer on a connection.
+const maxOffers = 1 << 16
+
 // offerEmpty flags an offer for a draft the sender holds no copy of.
 const offerEmpty = 1
 
@@ -36,7 +39,7 @@ func encodeOffers(os []offer) []byte {
 
 func decodeOffers(b []byte) ([]offer, error) {
 	n, w := binary.Uvarint(b)
-	if w <= 0 || n > uint64(len(b))/offerSize {
+	if w <= 0 || n > uint64(len(b))/offerSize || n > maxOffers {
 		return nil, fmt.Errorf("%w: offer count", wire.ErrMalformed)
 	}
 	b = b[w:]
@@ -70,7 +73,7 @@ func decodeRecords(b []byte) ([]record, error) {
 	var out []record
 	for len(b) > 0 {
 		idx, w := binary.Uvarint(b)
-		if w <= 0 {
+		if w <= 0 || idx > maxOffers {
 			return nil, fmt.Errorf("%w: record index", wire.ErrMalformed)
 		}
 		b = b[w:]
