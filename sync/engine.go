@@ -336,7 +336,11 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 				return st, fmt.Errorf("draft %s: %w", ds.id, err)
 			}
 			if ok {
-				recs = append(recs, record{index: ds.outIndex, msg: msg})
+				r := record{index: ds.outIndex, msg: msg}
+				if c, ok := crdt.CompactSync(msg); ok && len(c) < len(msg) {
+					r.msg, r.compact = c, true
+				}
+				recs = append(recs, r)
 				st.ChangesOut += n
 			}
 		}
@@ -392,7 +396,13 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 					if ds == nil {
 						return st, fmt.Errorf("%w: record for draft %d, which was not shared", wire.ErrMalformed, r.index)
 					}
-					n, err := ds.rep.Receive(ctx, ds.st, r.msg)
+					msg := r.msg
+					if r.compact {
+						if msg, err = crdt.ExpandSync(msg); err != nil {
+							return st, fmt.Errorf("draft %s: %w", ds.id, err)
+						}
+					}
+					n, err := ds.rep.Receive(ctx, ds.st, msg)
 					if err != nil {
 						return st, fmt.Errorf("draft %s: %w", ds.id, err)
 					}

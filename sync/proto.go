@@ -55,14 +55,21 @@ func decodeOffers(b []byte) ([]offer, error) {
 }
 
 type record struct {
-	index int // the sender's offer index
-	msg   []byte
+	index   int // the sender's offer index
+	compact bool
+	msg     []byte
 }
 
+// A record's first number is the offer index times two, plus one when the
+// message's changes travel as a compact batch (crdt.CompactSync).
 func encodeRecords(rs []record) []byte {
 	var b []byte
 	for _, r := range rs {
-		b = binary.AppendUvarint(b, uint64(r.index))
+		key := uint64(r.index) << 1
+		if r.compact {
+			key |= 1
+		}
+		b = binary.AppendUvarint(b, key)
 		b = binary.AppendUvarint(b, uint64(len(r.msg)))
 		b = append(b, r.msg...)
 	}
@@ -72,7 +79,8 @@ func encodeRecords(rs []record) []byte {
 func decodeRecords(b []byte) ([]record, error) {
 	var out []record
 	for len(b) > 0 {
-		idx, w := binary.Uvarint(b)
+		key, w := binary.Uvarint(b)
+		idx := key >> 1
 		if w <= 0 || idx > maxOffers {
 			return nil, fmt.Errorf("%w: record index", wire.ErrMalformed)
 		}
@@ -82,7 +90,7 @@ func decodeRecords(b []byte) ([]record, error) {
 			return nil, fmt.Errorf("%w: record length", wire.ErrMalformed)
 		}
 		b = b[w:]
-		out = append(out, record{index: int(idx), msg: b[:n]})
+		out = append(out, record{index: int(idx), compact: key&1 == 1, msg: b[:n]})
 		b = b[n:]
 	}
 	return out, nil

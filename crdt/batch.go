@@ -1,0 +1,253 @@
+package crdt
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// Compact change batches. A sync message carries changes as whole chunks;
+// compactSync rewrites that list as a batch in which each change keeps its
+// columns verbatim but drops what the receiver can derive:
+//   - dependencies on an earlier change of the batch become a back-reference
+//     (one byte instead of a 32-byte hash, which no compressor can shrink);
+//   - the actor and the message become indexes into tables built as the
+//     batch goes (a run of typing shares both);
+//   - sequence number, start op and time become small deltas;
+//   - the column layout (specs) becomes an index into a table as well;
+//   - the checksum and the chunk header are recomputed on arrival.
+// expandSync rebuilds the exact message, so the change hashes, and with
+// them Automerge's view of the history, are unchanged.
+
+const syncMessageType = 0x42
+
+// splitSync finds the list of changes in an Automerge sync message:
+// everything before it (type, heads, need, have) and after it are kept
+// verbatim.
+func splitSync(msg []byte) (prefix []byte, changes [][]byte, suffix []byte, err error) {
+	r := &reader{b: msg}
+	if len(msg) == 0 || msg[0] != syncMessageType {
+		return nil, nil, nil, fmt.Errorf("%w: not a sync message", ErrCorrupt)
+	}
+	r.take(1)
+	hashes := func() {
+		n := r.uleb()
+		r.take(int(n) * 32)
+	}
+	hashes() // heads
+	hashes() // need
+	for n := r.uleb(); n > 0 && r.err == nil; n-- {
+		hashes()              // last sync
+		r.take(int(r.uleb())) // bloom filter
+	}
+	if r.err != nil {
+		return nil, nil, nil, r.err
+	}
+	prefix = msg[:len(msg)-len(r.b)]
+	for n := r.uleb(); n > 0 && r.err == nil; n-- {
+		changes = append(changes, r.take(int(r.uleb())))
+	}
+	if r.err != nil {
+		return nil, nil, nil, r.err
+	}
+	return prefix, changes, r.b, nil
+}
+
+// CompactSync rewrites a sync message's changes as a compact batch. It
+// returns ok=false (and the caller sends the message as it is) when the
+// message cannot be read that way.
+func CompactSync(msg []byte) (out []byte, ok bool) {
+	prefix, changes, suffix, err := splitSync(msg)
+	if err != nil || len(changes) == 0 {
+		return nil, false
+	}
+	parts := make([]changeParts, len(changes))
+	for i, c := range changes {
+		if parts[i], err = parseChange(c); err != nil {
+			return nil, false
+		}
+	}
+	b := binary.AppendUvarint(nil, uint64(len(prefix)))
+	b = append(b, prefix...)
+	b = encodeBatch(b, parts)
+	return append(b, suffix...), true
+}
+
+// ExpandSync rebuilds the sync message CompactSync rewrote.
+func ExpandSync(compact []byte) ([]byte, error) {
+	r := &reader{b: compact}
+	prefix := r.take(int(r.uleb()))
+	if r.err != nil {
+		return nil, r.err
+	}
+	chunks, rest, err := decodeBatch(r.b)
+	if err != nil {
+		return nil, err
+	}
+	msg := append([]byte(nil), prefix...)
+	msg = binary.AppendUvarint(msg, uint64(len(chunks)))
+	for _, c := range chunks {
+		msg = appendBytes(msg, c)
+	}
+	return append(msg, rest...), nil
+}
+
+// table interns byte strings: an index below its length refers to an
+// entry; the length itself announces a new entry that follows.
+type table [][]byte
+
+func (t *table) put(b []byte, v []byte) []byte {
+	for i, e := range *t {
+		if string(e) == string(v) {
+			return binary.AppendUvarint(b, uint64(i))
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(*t)))
+	*t = append(*t, v)
+	return appendBytes(b, v)
+}
+
+func (t *table) get(r *reader) []byte {
+	i := r.uleb()
+	if r.err != nil {
+		return nil
+	}
+	if i < uint64(len(*t)) {
+		return (*t)[i]
+	}
+	if i != uint64(len(*t)) {
+		r.err = fmt.Errorf("%w: batch table index", ErrCorrupt)
+		return nil
+	}
+	v := r.take(int(r.uleb()))
+	*t = append(*t, v)
+	return v
+}
+
+func layoutKey(cols []colMeta) []byte {
+	var b []byte
+	for _, c := range cols {
+		b = binary.AppendUvarint(b, c.spec)
+	}
+	return b
+}
+
+func encodeBatch(b []byte, parts []changeParts) []byte {
+	var actors, messages, layouts table
+	lastSeq := map[string]uint64{}
+	var prevStart uint64
+	var prevTime int64
+	hashes := make([][32]byte, len(parts))
+	b = binary.AppendUvarint(b, uint64(len(parts)))
+	for i, p := range parts {
+		hashes[i] = p.hash()
+		b = binary.AppendUvarint(b, uint64(len(p.deps)))
+		for _, d := range p.deps {
+			ref := 0
+			for j := i - 1; j >= 0; j-- {
+				if string(hashes[j][:]) == string(d) {
+					ref = i - j
+					break
+				}
+			}
+			b = binary.AppendUvarint(b, uint64(ref))
+			if ref == 0 {
+				b = append(b, d...)
+			}
+		}
+		b = actors.put(b, p.actor)
+		b = binary.AppendUvarint(b, p.seq-lastSeq[string(p.actor)])
+		lastSeq[string(p.actor)] = p.seq
+		b = appendSleb(b, int64(p.startOp-prevStart))
+		prevStart = p.startOp
+		b = appendSleb(b, p.time-prevTime)
+		prevTime = p.time
+		b = messages.put(b, p.message)
+		b = binary.AppendUvarint(b, uint64(len(p.others)))
+		for _, o := range p.others {
+			b = appendBytes(b, o)
+		}
+		b = layouts.put(b, layoutKey(p.cols))
+		for _, c := range p.cols {
+			b = binary.AppendUvarint(b, c.length)
+		}
+		b = append(b, p.data...)
+		b = appendBytes(b, p.extra)
+	}
+	return b
+}
+
+func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
+	r := &reader{b: data}
+	var actors, messages, layouts table
+	lastSeq := map[string]uint64{}
+	var prevStart uint64
+	var prevTime int64
+	n := r.uleb()
+	if n > uint64(len(data)) {
+		return nil, nil, fmt.Errorf("%w: batch size", ErrCorrupt)
+	}
+	var hashes [][32]byte
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		var p changeParts
+		nd := r.uleb()
+		if nd > uint64(len(r.b)) {
+			return nil, nil, fmt.Errorf("%w: batch deps", ErrCorrupt)
+		}
+		for k := uint64(0); k < nd && r.err == nil; k++ {
+			ref := r.uleb()
+			switch {
+			case ref == 0:
+				p.deps = append(p.deps, r.take(32))
+			case ref <= uint64(len(hashes)):
+				h := hashes[uint64(len(hashes))-ref]
+				p.deps = append(p.deps, h[:])
+			default:
+				r.err = fmt.Errorf("%w: batch back-reference", ErrCorrupt)
+			}
+		}
+		p.actor = actors.get(r)
+		p.seq = lastSeq[string(p.actor)] + r.uleb()
+		lastSeq[string(p.actor)] = p.seq
+		if r.err != nil {
+			break
+		}
+		ds, w := sleb(r.b)
+		dt, w2 := sleb(r.b[w:])
+		if w == 0 || w2 == 0 {
+			return nil, nil, fmt.Errorf("%w: batch numbers", ErrCorrupt)
+		}
+		r.b = r.b[w+w2:]
+		p.startOp, p.time = prevStart+uint64(ds), prevTime+dt
+		prevStart, prevTime = p.startOp, p.time
+		p.message = messages.get(r)
+		no := r.uleb()
+		if no > uint64(len(r.b)) {
+			return nil, nil, fmt.Errorf("%w: batch actors", ErrCorrupt)
+		}
+		for k := uint64(0); k < no && r.err == nil; k++ {
+			p.others = append(p.others, r.take(int(r.uleb())))
+		}
+		layout := layouts.get(r)
+		var total uint64
+		lr := &reader{b: layout}
+		for len(lr.b) > 0 && lr.err == nil && r.err == nil {
+			c := colMeta{spec: lr.uleb(), length: r.uleb()}
+			total += c.length
+			p.cols = append(p.cols, c)
+		}
+		if total > uint64(len(r.b)) {
+			return nil, nil, fmt.Errorf("%w: batch columns", ErrCorrupt)
+		}
+		p.data = r.take(int(total))
+		p.extra = r.take(int(r.uleb()))
+		if r.err != nil || lr.err != nil {
+			break
+		}
+		hashes = append(hashes, p.hash())
+		chunks = append(chunks, p.build())
+	}
+	if r.err != nil {
+		return nil, nil, r.err
+	}
+	return chunks, r.b, nil
+}
