@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -244,11 +245,14 @@ func (s *Session) beginWriteLocked(ctx context.Context) error {
 // commitLocked commits pending edits and writes them to disk.
 func (s *Session) commitLocked(ctx context.Context) error {
 	pi, _ := s.doc.Pending()
-	if _, err := s.doc.Commit(); err != nil {
+	committed, err := s.doc.Commit()
+	if err != nil {
 		return err
 	}
 	s.keys = 0
-	s.touchSummaryLocked(pi)
+	if committed {
+		s.touchSummaryLocked(pi)
+	}
 	return s.persistLocked(ctx)
 }
 
@@ -295,6 +299,11 @@ func (s *Session) summaryLocked() sqlitestore.Summary {
 func (s *Session) persistLocked(ctx context.Context) error {
 	if s.pendingCreate {
 		return s.createLocked(ctx)
+	}
+	// Most calls find nothing new; comparing heads spares a walk of the history.
+	if slices.Equal(s.doc.Heads(), s.persisted) {
+		s.unsaved = false
+		return nil
 	}
 	data, n, err := s.doc.ChangesSince(s.persisted)
 	if err != nil {
