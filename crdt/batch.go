@@ -131,6 +131,27 @@ func layoutKey(cols []colMeta) []byte {
 	return b
 }
 
+// Within a batch, each op column of every change is stored next to the
+// same column of the other changes (all action columns, then all insert
+// flags, then all inserted text, …), not change after change: the
+// compressor then meets long runs of alike bytes. The per-change lengths
+// in the metadata split them again.
+
+// columnOrder lists the column specs of a batch in order of first use.
+func columnOrder(all [][]colMeta) []uint64 {
+	var order []uint64
+	seen := map[uint64]bool{}
+	for _, cols := range all {
+		for _, c := range cols {
+			if !seen[c.spec] {
+				seen[c.spec] = true
+				order = append(order, c.spec)
+			}
+		}
+	}
+	return order
+}
+
 func encodeBatch(b []byte, parts []changeParts) []byte {
 	var actors, messages, layouts table
 	lastSeq := map[string]uint64{}
@@ -138,8 +159,10 @@ func encodeBatch(b []byte, parts []changeParts) []byte {
 	var prevTime int64
 	hashes := make([][32]byte, len(parts))
 	b = binary.AppendUvarint(b, uint64(len(parts)))
+	allCols := make([][]colMeta, len(parts))
 	for i, p := range parts {
 		hashes[i] = p.hash()
+		allCols[i] = p.cols
 		b = binary.AppendUvarint(b, uint64(len(p.deps)))
 		for _, d := range p.deps {
 			ref := 0
@@ -170,8 +193,18 @@ func encodeBatch(b []byte, parts []changeParts) []byte {
 		for _, c := range p.cols {
 			b = binary.AppendUvarint(b, c.length)
 		}
-		b = append(b, p.data...)
 		b = appendBytes(b, p.extra)
+	}
+	for _, spec := range columnOrder(allCols) {
+		for _, p := range parts {
+			off := uint64(0)
+			for _, c := range p.cols {
+				if c.spec == spec {
+					b = append(b, p.data[off:off+c.length]...)
+				}
+				off += c.length
+			}
+		}
 	}
 	return b
 }
@@ -186,24 +219,28 @@ func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
 	if n > uint64(len(data)) {
 		return nil, nil, fmt.Errorf("%w: batch size", ErrCorrupt)
 	}
-	var hashes [][32]byte
+	parts := make([]changeParts, 0, n)
+	refs := make([][]uint64, 0, n) // per change, per dependency: 0 literal, k back-reference
+	var total uint64
 	for i := uint64(0); i < n && r.err == nil; i++ {
 		var p changeParts
 		nd := r.uleb()
 		if nd > uint64(len(r.b)) {
 			return nil, nil, fmt.Errorf("%w: batch deps", ErrCorrupt)
 		}
+		var rs []uint64
 		for k := uint64(0); k < nd && r.err == nil; k++ {
 			ref := r.uleb()
-			switch {
-			case ref == 0:
-				p.deps = append(p.deps, r.take(32))
-			case ref <= uint64(len(hashes)):
-				h := hashes[uint64(len(hashes))-ref]
-				p.deps = append(p.deps, h[:])
-			default:
+			if ref > i {
 				r.err = fmt.Errorf("%w: batch back-reference", ErrCorrupt)
+				break
 			}
+			var d []byte
+			if ref == 0 {
+				d = r.take(32)
+			}
+			rs = append(rs, ref)
+			p.deps = append(p.deps, d)
 		}
 		p.actor = actors.get(r)
 		p.seq = lastSeq[string(p.actor)] + r.uleb()
@@ -212,8 +249,11 @@ func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
 			break
 		}
 		ds, w := sleb(r.b)
+		if w == 0 {
+			return nil, nil, fmt.Errorf("%w: batch numbers", ErrCorrupt)
+		}
 		dt, w2 := sleb(r.b[w:])
-		if w == 0 || w2 == 0 {
+		if w2 == 0 {
 			return nil, nil, fmt.Errorf("%w: batch numbers", ErrCorrupt)
 		}
 		r.b = r.b[w+w2:]
@@ -228,26 +268,61 @@ func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
 			p.others = append(p.others, r.take(int(r.uleb())))
 		}
 		layout := layouts.get(r)
-		var total uint64
 		lr := &reader{b: layout}
 		for len(lr.b) > 0 && lr.err == nil && r.err == nil {
 			c := colMeta{spec: lr.uleb(), length: r.uleb()}
 			total += c.length
 			p.cols = append(p.cols, c)
 		}
-		if total > uint64(len(r.b)) {
-			return nil, nil, fmt.Errorf("%w: batch columns", ErrCorrupt)
-		}
-		p.data = r.take(int(total))
 		p.extra = r.take(int(r.uleb()))
 		if r.err != nil || lr.err != nil {
+			if r.err == nil {
+				r.err = lr.err
+			}
 			break
 		}
-		hashes = append(hashes, p.hash())
-		chunks = append(chunks, p.build())
+		if total > uint64(len(data)) {
+			return nil, nil, fmt.Errorf("%w: batch columns", ErrCorrupt)
+		}
+		parts = append(parts, p)
+		refs = append(refs, rs)
 	}
 	if r.err != nil {
 		return nil, nil, r.err
+	}
+	if total > uint64(len(r.b)) {
+		return nil, nil, fmt.Errorf("%w: batch columns cut short", ErrCorrupt)
+	}
+	// Gather each change's columns back from the per-column runs.
+	allCols := make([][]colMeta, len(parts))
+	pieces := make([][][]byte, len(parts))
+	for i, p := range parts {
+		allCols[i] = p.cols
+		pieces[i] = make([][]byte, len(p.cols))
+	}
+	for _, spec := range columnOrder(allCols) {
+		for i, p := range parts {
+			for k, c := range p.cols {
+				if c.spec == spec {
+					pieces[i][k] = r.take(int(c.length))
+				}
+			}
+		}
+	}
+	hashes := make([][32]byte, 0, len(parts))
+	for i := range parts {
+		p := &parts[i]
+		for _, piece := range pieces[i] {
+			p.data = append(p.data, piece...)
+		}
+		for k, ref := range refs[i] {
+			if ref > 0 {
+				h := hashes[len(hashes)-int(ref)]
+				p.deps[k] = h[:]
+			}
+		}
+		hashes = append(hashes, p.hash())
+		chunks = append(chunks, p.build())
 	}
 	return chunks, r.b, nil
 }
