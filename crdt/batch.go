@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -69,7 +70,14 @@ func CompactSync(msg []byte) (out []byte, ok bool) {
 	b := binary.AppendUvarint(nil, uint64(len(prefix)))
 	b = append(b, prefix...)
 	b = encodeBatch(b, parts)
-	return append(b, suffix...), true
+	b = append(b, suffix...)
+	// A message the peer could not rebuild would fail every session
+	// after it; checking here costs little next to a round trip on a
+	// slow link, and any surprise falls back to the plain message.
+	if back, err := ExpandSync(b); err != nil || !bytes.Equal(back, msg) {
+		return nil, false
+	}
+	return b, true
 }
 
 // ExpandSync rebuilds the sync message CompactSync rewrote.
