@@ -168,3 +168,21 @@ func (s *Session) MergeWhole(ctx context.Context, data []byte) (int, []string, e
 	s.notifyLocked(false)
 	return n, s.doc.Heads(), nil
 }
+
+// Changes commits and saves pending typing and returns the changes not
+// reachable from since (which must all be known here).
+func (s *Session) Changes(since []string) ([]byte, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(context.Background()); err != nil {
+		return nil, 0, err
+	}
+	return s.doc.ChangesSince(since)
+}
+
+// Known returns those of heads this draft holds.
+func (s *Session) Known(heads []string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.doc.Known(heads)
+}

@@ -3,7 +3,11 @@ package crdt
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"sort"
+
+	"github.com/automerge/automerge-go"
 )
 
 // Compact change batches. A sync message carries changes as whole chunks;
@@ -333,4 +337,97 @@ func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
 		chunks = append(chunks, p.build())
 	}
 	return chunks, r.b, nil
+}
+
+// SharedHeads reads the heads a saved sync state says both sides had.
+func SharedHeads(saved []byte) []string {
+	r := &reader{b: saved}
+	if len(saved) == 0 || saved[0] != syncStateType {
+		return nil
+	}
+	r.take(1)
+	n := r.uleb()
+	if n > uint64(len(r.b))/32 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		out = append(out, hex.EncodeToString(r.take(32)))
+	}
+	if r.err != nil {
+		return nil
+	}
+	sort.Strings(out)
+	return out
+}
+
+// splitChunks cuts concatenated chunks apart.
+func splitChunks(data []byte) ([][]byte, error) {
+	if err := checkChunks(data); err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for len(data) > 0 {
+		n, w := uleb(data[9:])
+		end := 9 + w + int(n)
+		out = append(out, data[:end])
+		data = data[end:]
+	}
+	return out, nil
+}
+
+// CompactChanges rewrites concatenated change chunks as a compact batch;
+// ok=false means send them as they are.
+func CompactChanges(data []byte) ([]byte, bool) {
+	chunks, err := splitChunks(data)
+	if err != nil || len(chunks) == 0 {
+		return nil, false
+	}
+	parts := make([]changeParts, len(chunks))
+	for i, c := range chunks {
+		if parts[i], err = parseChange(c); err != nil {
+			return nil, false
+		}
+	}
+	b := encodeBatch(nil, parts)
+	if back, err := ExpandChanges(b); err != nil || !bytes.Equal(back, data) {
+		return nil, false
+	}
+	return b, true
+}
+
+// ExpandChanges rebuilds the chunks CompactChanges rewrote.
+func ExpandChanges(compact []byte) ([]byte, error) {
+	chunks, rest, err := decodeBatch(compact)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("%w: bytes after a change batch", ErrCorrupt)
+	}
+	var out []byte
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
+}
+
+// HasAll reports whether the document holds every change named by heads.
+func (d *Doc) HasAll(heads []string) bool { return len(d.Known(heads)) == len(heads) }
+
+// Known returns the heads the document holds, dropping unknown ones.
+// (Automerge's Changes(since) ignores hashes it does not know, so it
+// cannot answer this.)
+func (d *Doc) Known(heads []string) []string {
+	var out []string
+	for _, h := range heads {
+		ch, err := automerge.NewChangeHash(h)
+		if err != nil {
+			continue
+		}
+		if _, err := d.am.Change(ch); err == nil {
+			out = append(out, h)
+		}
+	}
+	return out
 }

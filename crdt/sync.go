@@ -88,6 +88,9 @@ func (s *SyncState) Receive(msg []byte) (changes int, err error) {
 // MissingFrom counts the changes d has that a peer with the given heads
 // lacks; -1 when the peer's heads include changes d has not seen.
 func (d *Doc) MissingFrom(heads []string) int {
+	if !d.HasAll(heads) {
+		return -1
+	}
 	_, n, err := d.ChangesSince(heads)
 	if err != nil {
 		return -1

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -46,10 +47,15 @@ type Replica interface {
 	Heads() []string
 	// Missing counts the changes a peer with the given heads lacks (-1: unknown).
 	Missing(theirHeads []string) int
+	// Changes returns the changes not reachable from since (all known here)
+	// and how many there are.
+	Changes(since []string) (data []byte, changes int, err error)
+	// Known returns those of heads the draft holds.
+	Known(heads []string) []string
 	// Whole returns the whole draft, saved, its heads and how many changes it holds.
 	Whole() (data []byte, heads []string, changes int, err error)
-	// MergeWhole merges a peer's whole draft, saves it, and returns how
-	// many changes were new and the heads now.
+	// MergeWhole merges a peer's whole draft, or changes it pushed, saves
+	// them, and returns how many changes were new and the heads now.
 	MergeWhole(ctx context.Context, data []byte) (changes int, heads []string, err error)
 	// Watch signals every change to the draft, local or remote.
 	Watch() (changed <-chan struct{}, cancel func())
@@ -136,6 +142,29 @@ type draftSession struct {
 	dirty    bool
 	awaiting bool // we hold no copy and the peer does: its snapshot comes first
 	cancel   func()
+
+	// Push mode: when both sides know which heads they share (a saved
+	// state, a snapshot, or a sync that converged), each side sends its
+	// new changes with its heads straight away, without Automerge's Bloom
+	// filters and round trips. A peer that cannot apply them answers with
+	// Automerge's protocol, and both fall back to it.
+	push       bool
+	theirHeads []string // what the peer last said it has
+	pushed     []string // our heads when we last pushed changes
+	told       []string // the heads we last told the peer
+}
+
+// their returns the heads the peer is known to have, by mode.
+func (ds *draftSession) their() []string {
+	if ds.push {
+		return ds.theirHeads
+	}
+	return ds.st.TheirHeads()
+}
+
+// startPush switches a draft to push mode from heads both sides share.
+func (ds *draftSession) startPush(shared []string) {
+	ds.push, ds.theirHeads, ds.pushed, ds.told = true, shared, nil, nil
 }
 
 // Run syncs over one connection with the peer remote until ctx ends, the
@@ -233,6 +262,14 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 			if ds.cancel != nil { // nil when the session failed before watching
 				ds.cancel()
 			}
+			if ds.push {
+				// What the peer said it has is what both share now.
+				if shared := ds.rep.Known(ds.theirHeads); len(shared) > 0 {
+					if s2, err := ds.rep.SyncStateAt(shared); err == nil {
+						ds.st = s2
+					}
+				}
+			}
 			if serr := e.lib.SaveState(context.Background(), remote, ds.id, ds.st.Save()); serr != nil {
 				log.Warn("Could not save sync state", "draft", ds.id, "err", serr)
 			}
@@ -268,6 +305,9 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 			return st, err
 		}
 		ds := &draftSession{id: a.DraftID, rep: rep, st: ss, outIndex: i, dirty: true}
+		if shared := crdt.SharedHeads(saved); len(shared) > 0 {
+			ds.startPush(rep.Known(shared))
+		}
 		// A peer that holds no copy gets the whole draft in Automerge's
 		// compressed form, far smaller than every change sent one by one;
 		// both sides then sync from the snapshot's heads.
@@ -282,7 +322,9 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 				rep.Close(ctx)
 				return st, fmt.Errorf("draft %s: %w", a.DraftID, err)
 			}
-			snapshots = append(snapshots, record{index: i, msg: data})
+			snapshots = append(snapshots, record{index: i, msg: append(encodeHeads(heads), data...)})
+			ds.startPush(heads)
+			ds.pushed, ds.told = heads, heads
 		case a.Empty && !theirEmpty:
 			ds.awaiting = true
 		}
@@ -325,12 +367,23 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 
 	byeSent, byeRecv := false, false
 	for {
-		var recs []record
+		var recs, pushes []record
 		for _, ds := range order {
 			if !ds.dirty || ds.awaiting {
 				continue
 			}
 			ds.dirty = false
+			if ds.push {
+				r, n, err := ds.pushRecord()
+				if err != nil {
+					return st, fmt.Errorf("draft %s: %w", ds.id, err)
+				}
+				if r != nil {
+					pushes = append(pushes, *r)
+					st.ChangesOut += n
+				}
+				continue
+			}
 			msg, n, ok, err := ds.rep.Generate(ds.st)
 			if err != nil {
 				return st, fmt.Errorf("draft %s: %w", ds.id, err)
@@ -344,6 +397,12 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 				st.ChangesOut += n
 			}
 		}
+		if len(pushes) > 0 {
+			if err := conn.WriteFrame(wire.Frame{Type: framePush, Payload: encodeRecords(pushes)}); err != nil {
+				return st, err
+			}
+			byeSent = false
+		}
 		if len(recs) > 0 {
 			if err := conn.WriteFrame(wire.Frame{Type: frameSync, Payload: encodeRecords(recs)}); err != nil {
 				return st, err
@@ -351,13 +410,16 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 			byeSent = false
 		}
 		converged := e.checkConverged(remote, order)
+		if !converged {
+			byeSent = false // what we said no longer holds: say it again once it does
+		}
 		if once && converged && !byeSent {
 			if err := conn.WriteFrame(wire.Frame{Type: frameBye}); err != nil {
 				return st, err
 			}
 			byeSent = true
 		}
-		if once && byeSent && byeRecv {
+		if once && converged && byeSent && byeRecv {
 			return st, nil
 		}
 		if len(pending) == 0 {
@@ -402,7 +464,26 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 							return st, fmt.Errorf("draft %s: %w", ds.id, err)
 						}
 					}
+					ds.push = false // the peer speaks Automerge's protocol for this draft
 					n, err := ds.rep.Receive(ctx, ds.st, msg)
+					if err != nil {
+						return st, fmt.Errorf("draft %s: %w", ds.id, err)
+					}
+					st.ChangesIn += n
+					ds.dirty = true
+				}
+			case framePush:
+				byeRecv = false
+				recs, err := decodeRecords(f.f.Payload)
+				if err != nil {
+					return st, err
+				}
+				for _, r := range recs {
+					ds := sessions[r.index]
+					if ds == nil || ds.awaiting {
+						return st, fmt.Errorf("%w: push for draft %d, which was not shared", wire.ErrMalformed, r.index)
+					}
+					n, err := ds.applyPush(ctx, r)
 					if err != nil {
 						return st, fmt.Errorf("draft %s: %w", ds.id, err)
 					}
@@ -419,15 +500,22 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 					if ds == nil || !ds.awaiting {
 						return st, fmt.Errorf("%w: unasked-for snapshot for draft %d", wire.ErrMalformed, r.index)
 					}
-					n, heads, err := ds.rep.MergeWhole(ctx, r.msg)
+					// The snapshot starts with the sender's heads: what both
+					// share once it is merged (we may hold more of our own).
+					theirs, data, err := decodeHeads(r.msg)
+					if err != nil {
+						return st, err
+					}
+					n, _, err := ds.rep.MergeWhole(ctx, data)
 					if err == nil {
-						ds.st, err = ds.rep.SyncStateAt(heads)
+						ds.st, err = ds.rep.SyncStateAt(theirs)
 					}
 					if err != nil {
 						return st, fmt.Errorf("draft %s: %w", ds.id, err)
 					}
 					st.ChangesIn += n
 					ds.awaiting, ds.dirty = false, true
+					ds.startPush(theirs)
 				}
 			default:
 				return st, fmt.Errorf("%w: unexpected frame type %d", wire.ErrMalformed, f.f.Type)
@@ -487,8 +575,13 @@ func (e *Engine) checkConverged(remote string, order []*draftSession) bool {
 	all := true
 	now := time.Now()
 	for _, ds := range order {
-		ours, theirs := ds.rep.Heads(), ds.st.TheirHeads()
+		ours, theirs := ds.rep.Heads(), ds.their()
 		same := theirs != nil && slices.Equal(ours, theirs)
+		if same && !ds.push {
+			// Automerge's exchange agreed: from here on, push.
+			ds.startPush(ours)
+			ds.told, ds.pushed = ours, ours
+		}
 		pending := 0
 		if !same {
 			pending = ds.rep.Missing(theirs)
@@ -509,4 +602,97 @@ func shortPeer(id string) string {
 		return id[len(id)-8:]
 	}
 	return id
+}
+
+// pushRecord returns the push for a draft in push mode: the changes the
+// peer is not known to have, with our heads; nil when the peer already
+// knows everything we would say.
+func (ds *draftSession) pushRecord() (*record, int, error) {
+	ours := ds.rep.Heads()
+	since := ds.rep.Known(append(append([]string(nil), ds.theirHeads...), ds.pushed...))
+	var data []byte
+	n := 0
+	if !slices.Equal(ours, ds.theirHeads) {
+		var err error
+		if data, n, err = ds.rep.Changes(since); err != nil {
+			return nil, 0, err
+		}
+	}
+	if n == 0 && slices.Equal(ours, ds.told) {
+		return nil, 0, nil
+	}
+	r := &record{index: ds.outIndex}
+	payload := encodeHeads(ours)
+	if n > 0 {
+		if c, ok := crdt.CompactChanges(data); ok && len(c) < len(data) {
+			data, r.compact = c, true
+		}
+		ds.pushed = ours
+	}
+	r.msg = append(payload, data...)
+	ds.told = ours
+	return r, n, nil
+}
+
+// applyPush applies a peer's push: its changes, then what it says it has.
+// A push we cannot complete (it builds on changes we lack) drops the
+// draft back to Automerge's protocol, which finds out what is missing.
+func (ds *draftSession) applyPush(ctx context.Context, r record) (int, error) {
+	heads, b, err := decodeHeads(r.msg)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	if len(b) > 0 {
+		data := b
+		if r.compact {
+			var err error
+			if data, err = crdt.ExpandChanges(b); err != nil {
+				return 0, err
+			}
+		}
+		var err error
+		if n, _, err = ds.rep.MergeWhole(ctx, data); err != nil {
+			return 0, err
+		}
+	}
+	if len(ds.rep.Known(heads)) != len(heads) {
+		st, err := ds.rep.SyncState(nil)
+		if err != nil {
+			return n, err
+		}
+		ds.st, ds.push = st, false
+		return n, nil
+	}
+	if !ds.push {
+		ds.startPush(heads)
+	}
+	ds.theirHeads = heads
+	return n, nil
+}
+
+// encodeHeads writes heads as a count and 32-byte hashes.
+func encodeHeads(heads []string) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(heads)))
+	for _, h := range heads {
+		raw, _ := hex.DecodeString(h) // heads come from crdt: always 64 hex digits
+		b = append(b, raw...)
+	}
+	return b
+}
+
+// decodeHeads reads what encodeHeads wrote and returns the rest.
+func decodeHeads(b []byte) ([]string, []byte, error) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b)-w)/32 {
+		return nil, nil, fmt.Errorf("%w: heads", wire.ErrMalformed)
+	}
+	b = b[w:]
+	heads := make([]string, n)
+	for i := range heads {
+		heads[i] = hex.EncodeToString(b[:32])
+		b = b[32:]
+	}
+	slices.Sort(heads)
+	return heads, b, nil
 }

@@ -52,7 +52,7 @@ func (l *memLib) add(t testing.TB, id string, doc *crdt.Doc, secret []byte) *mem
 	md := &memDraft{doc: d, watchers: map[chan struct{}]bool{}}
 	l.mu.Lock()
 	l.drafts[id] = md
-	l.access = append(l.access, Access{DraftID: id, Secret: secret, Empty: doc == nil})
+	l.access = append(l.access, Access{DraftID: id, Secret: secret})
 	l.mu.Unlock()
 	return md
 }
@@ -60,7 +60,11 @@ func (l *memLib) add(t testing.TB, id string, doc *crdt.Doc, secret []byte) *mem
 func (l *memLib) Access(context.Context) ([]Access, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Access(nil), l.access...), nil
+	out := append([]Access(nil), l.access...)
+	for i := range out {
+		out[i].Empty = len(l.drafts[out[i].DraftID].Heads()) == 0
+	}
+	return out, nil
 }
 
 func (l *memLib) Open(_ context.Context, id string) (Replica, error) {
@@ -224,4 +228,16 @@ func (d *memDraft) MergeWhole(_ context.Context, data []byte) (int, []string, er
 	d.mu.Unlock()
 	d.notify()
 	return n, heads, err
+}
+
+func (d *memDraft) Changes(since []string) ([]byte, int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.doc.ChangesSince(since)
+}
+
+func (d *memDraft) Known(heads []string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.doc.Known(heads)
 }

@@ -14,6 +14,7 @@ const (
 	frameSync     wire.Type = 3 // records: sender's offer index, length, Automerge sync message
 	frameBye      wire.Type = 4 // nothing more to send
 	frameSnapshot wire.Type = 5 // records: sender's offer index, length, a whole saved draft
+	framePush     wire.Type = 6 // records: sender's offer index, length, heads then changes
 )
 
 // maxOffers bounds the drafts one side may offer on a connection.
