@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -430,4 +431,22 @@ func (d *Doc) Known(heads []string) []string {
 		}
 	}
 	return out
+}
+
+// ChunkHashes returns the change hashes of concatenated change chunks,
+// in order: what their heads will be called once applied.
+func ChunkHashes(data []byte) ([]string, error) {
+	chunks, err := splitChunks(data)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(chunks))
+	for i, c := range chunks {
+		if c[8] != 1 {
+			return nil, fmt.Errorf("%w: compressed change chunk", ErrCorrupt)
+		}
+		sum := sha256.Sum256(c[8:])
+		out[i] = hex.EncodeToString(sum[:])
+	}
+	return out, nil
 }

@@ -44,6 +44,10 @@ func TestChangeRoundTrip(t *testing.T) {
 			t.Errorf("change %d: rebuilt bytes differ", i)
 		}
 	}
+	hs, err := ChunkHashes(all)
+	if err != nil || len(hs) != len(cs) || hs[len(hs)-1] != cs[len(cs)-1].Hash().String() {
+		t.Errorf("ChunkHashes: %v", err)
+	}
 	// The rebuilt chunks, loaded into a new document, give the same draft.
 	back, err := automerge.Load(all)
 	if err != nil {

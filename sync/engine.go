@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -622,7 +623,14 @@ func (ds *draftSession) pushRecord() (*record, int, error) {
 		return nil, 0, nil
 	}
 	r := &record{index: ds.outIndex}
-	payload := encodeHeads(ours)
+	var batch []string
+	if n > 0 {
+		var err error
+		if batch, err = crdt.ChunkHashes(data); err != nil {
+			return nil, 0, err
+		}
+	}
+	payload := ds.encodePushHeads(ours, batch)
 	if n > 0 {
 		if c, ok := crdt.CompactChanges(data); ok && len(c) < len(data) {
 			data, r.compact = c, true
@@ -638,24 +646,27 @@ func (ds *draftSession) pushRecord() (*record, int, error) {
 // A push we cannot complete (it builds on changes we lack) drops the
 // draft back to Automerge's protocol, which finds out what is missing.
 func (ds *draftSession) applyPush(ctx context.Context, r record) (int, error) {
-	heads, b, err := decodeHeads(r.msg)
+	refs, b, err := decodePushHeads(r.msg)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
+	var batch []string
 	if len(b) > 0 {
 		data := b
 		if r.compact {
-			var err error
 			if data, err = crdt.ExpandChanges(b); err != nil {
 				return 0, err
 			}
 		}
-		var err error
+		if batch, err = crdt.ChunkHashes(data); err != nil {
+			return 0, err
+		}
 		if n, _, err = ds.rep.MergeWhole(ctx, data); err != nil {
 			return 0, err
 		}
 	}
+	heads := ds.resolveHeads(refs, batch)
 	if len(ds.rep.Known(heads)) != len(heads) {
 		st, err := ds.rep.SyncState(nil)
 		if err != nil {
@@ -695,4 +706,100 @@ func decodeHeads(b []byte) ([]string, []byte, error) {
 	}
 	slices.Sort(heads)
 	return heads, b, nil
+}
+
+// Heads in a push cost 32 bytes each unless the receiver can tell which
+// they are: a head that is one of the pushed changes is named by its
+// place in the batch, and one the receiver told us it has by the first 8
+// bytes of its hash (resolved against the heads either side has named in
+// this exchange). A prefix the receiver cannot resolve leaves the head
+// unknown, which sends the draft back to Automerge's protocol: never a
+// wrong guess.
+const (
+	headLiteral = 0 // 32-byte hash follows
+	headPrefix  = 1 // 8-byte prefix of a hash the receiver has
+	headBatch   = 2 // and above: the change at (value - 2) in this push
+	prefixSize  = 8
+)
+
+func (ds *draftSession) encodePushHeads(heads, batch []string) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(heads)))
+	for _, h := range heads {
+		raw, _ := hex.DecodeString(h) // heads come from crdt: 64 hex digits
+		switch k := slices.Index(batch, h); {
+		case k >= 0:
+			b = binary.AppendUvarint(b, uint64(headBatch+k))
+		case slices.Contains(ds.theirHeads, h):
+			b = append(binary.AppendUvarint(b, headPrefix), raw[:prefixSize]...)
+		default:
+			b = append(binary.AppendUvarint(b, headLiteral), raw...)
+		}
+	}
+	return b
+}
+
+type headRef struct {
+	kind uint64
+	raw  []byte
+}
+
+func decodePushHeads(b []byte) ([]headRef, []byte, error) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b)) {
+		return nil, nil, fmt.Errorf("%w: push heads", wire.ErrMalformed)
+	}
+	b = b[w:]
+	refs := make([]headRef, n)
+	for i := range refs {
+		k, w := binary.Uvarint(b)
+		if w <= 0 {
+			return nil, nil, fmt.Errorf("%w: push head", wire.ErrMalformed)
+		}
+		b = b[w:]
+		size := 0
+		switch k {
+		case headLiteral:
+			size = 32
+		case headPrefix:
+			size = prefixSize
+		}
+		if len(b) < size {
+			return nil, nil, fmt.Errorf("%w: push head cut short", wire.ErrMalformed)
+		}
+		refs[i] = headRef{kind: k, raw: b[:size]}
+		b = b[size:]
+	}
+	return refs, b, nil
+}
+
+// resolveHeads turns head references into hashes, sorted.
+func (ds *draftSession) resolveHeads(refs []headRef, batch []string) []string {
+	candidates := append(append(append(ds.rep.Heads(), ds.told...), ds.pushed...), ds.theirHeads...)
+	out := make([]string, 0, len(refs))
+	for _, r := range refs {
+		switch {
+		case r.kind == headLiteral:
+			out = append(out, hex.EncodeToString(r.raw))
+		case r.kind == headPrefix:
+			p := hex.EncodeToString(r.raw)
+			match := ""
+			for _, c := range candidates {
+				if strings.HasPrefix(c, p) && (match == "" || match == c) {
+					match = c
+				} else if strings.HasPrefix(c, p) {
+					match = "?" // ambiguous
+				}
+			}
+			if match == "" || match == "?" {
+				match = p // unknown: Known() will not find it
+			}
+			out = append(out, match)
+		case r.kind-headBatch < uint64(len(batch)):
+			out = append(out, batch[r.kind-headBatch])
+		default:
+			out = append(out, fmt.Sprintf("unknown-%d", r.kind))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
