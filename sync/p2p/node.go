@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
+	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	ma "github.com/multiformats/go-multiaddr"
 
 	docsync "github.com/igf-bpf/bpfdraft/sync"
@@ -81,6 +82,12 @@ func New(cfg Config) (*Node, error) {
 		libp2p.ListenAddrStrings(cfg.Listen...),
 		libp2p.ConnectionGater(g),
 		libp2p.EnableHolePunching(),
+		// Noise alone on TCP: offering TLS too costs its certificates on
+		// every connection (measured: 6.6 KB per connection with both,
+		// 2.7 KB with Noise), a lot on a 32 kbit/s link. QUIC brings its
+		// own TLS 1.3.
+		libp2p.Security(noise.ID, noise.New),
+		libp2p.UserAgent("bpfdraft"),
 	}
 	if cfg.RelayService {
 		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic())
