@@ -503,20 +503,20 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 					}
 					// The snapshot starts with the sender's heads: what both
 					// share once it is merged (we may hold more of our own).
-					theirs, data, err := decodeHeads(r.msg)
+					senderHeads, data, err := decodeHeads(r.msg)
 					if err != nil {
 						return st, err
 					}
 					n, _, err := ds.rep.MergeWhole(ctx, data)
 					if err == nil {
-						ds.st, err = ds.rep.SyncStateAt(theirs)
+						ds.st, err = ds.rep.SyncStateAt(senderHeads)
 					}
 					if err != nil {
 						return st, fmt.Errorf("draft %s: %w", ds.id, err)
 					}
 					st.ChangesIn += n
 					ds.awaiting, ds.dirty = false, true
-					ds.startPush(theirs)
+					ds.startPush(senderHeads)
 				}
 			default:
 				return st, fmt.Errorf("%w: unexpected frame type %d", wire.ErrMalformed, f.f.Type)
