@@ -366,6 +366,29 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 		}(ds)
 	}
 
+	// eachRecord decodes a frame's records and applies each to the draft it
+	// names, if that draft expects it.
+	eachRecord := func(payload []byte, what string, expects func(*draftSession) bool,
+		apply func(*draftSession, record) (int, error)) error {
+		recs, err := decodeRecords(payload)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			ds := sessions[r.index]
+			if ds == nil || !expects(ds) {
+				return fmt.Errorf("%w: %s for draft %d, which was not shared or not expected", wire.ErrMalformed, what, r.index)
+			}
+			n, err := apply(ds, r)
+			if err != nil {
+				return fmt.Errorf("draft %s: %w", ds.id, err)
+			}
+			st.ChangesIn += n
+			ds.dirty = true
+		}
+		return nil
+	}
+
 	byeSent, byeRecv := false, false
 	for {
 		var recs, pushes []record
@@ -445,81 +468,53 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 				}
 				return st, f.err
 			}
+			var err error
 			switch f.f.Type {
 			case frameBye:
 				byeRecv = true
 			case frameSync:
 				byeRecv = false
-				recs, err := decodeRecords(f.f.Payload)
-				if err != nil {
-					return st, err
-				}
-				for _, r := range recs {
-					ds := sessions[r.index]
-					if ds == nil {
-						return st, fmt.Errorf("%w: record for draft %d, which was not shared", wire.ErrMalformed, r.index)
-					}
-					msg := r.msg
-					if r.compact {
-						if msg, err = crdt.ExpandSync(msg); err != nil {
-							return st, fmt.Errorf("draft %s: %w", ds.id, err)
+				err = eachRecord(f.f.Payload, "sync record", func(*draftSession) bool { return true },
+					func(ds *draftSession, r record) (int, error) {
+						msg := r.msg
+						if r.compact {
+							var err error
+							if msg, err = crdt.ExpandSync(msg); err != nil {
+								return 0, err
+							}
 						}
-					}
-					ds.push = false // the peer speaks Automerge's protocol for this draft
-					n, err := ds.rep.Receive(ctx, ds.st, msg)
-					if err != nil {
-						return st, fmt.Errorf("draft %s: %w", ds.id, err)
-					}
-					st.ChangesIn += n
-					ds.dirty = true
-				}
+						ds.push = false // the peer speaks Automerge's protocol for this draft
+						return ds.rep.Receive(ctx, ds.st, msg)
+					})
 			case framePush:
 				byeRecv = false
-				recs, err := decodeRecords(f.f.Payload)
-				if err != nil {
-					return st, err
-				}
-				for _, r := range recs {
-					ds := sessions[r.index]
-					if ds == nil || ds.awaiting {
-						return st, fmt.Errorf("%w: push for draft %d, which was not shared", wire.ErrMalformed, r.index)
-					}
-					n, err := ds.applyPush(ctx, r)
-					if err != nil {
-						return st, fmt.Errorf("draft %s: %w", ds.id, err)
-					}
-					st.ChangesIn += n
-					ds.dirty = true
-				}
+				err = eachRecord(f.f.Payload, "push", func(ds *draftSession) bool { return !ds.awaiting },
+					func(ds *draftSession, r record) (int, error) { return ds.applyPush(ctx, r) })
 			case frameSnapshot:
-				recs, err := decodeRecords(f.f.Payload)
-				if err != nil {
-					return st, err
-				}
-				for _, r := range recs {
-					ds := sessions[r.index]
-					if ds == nil || !ds.awaiting {
-						return st, fmt.Errorf("%w: unasked-for snapshot for draft %d", wire.ErrMalformed, r.index)
-					}
-					// The snapshot starts with the sender's heads: what both
-					// share once it is merged (we may hold more of our own).
-					senderHeads, data, err := decodeHeads(r.msg)
-					if err != nil {
-						return st, err
-					}
-					n, _, err := ds.rep.MergeWhole(ctx, data)
-					if err == nil {
-						ds.st, err = ds.rep.SyncStateAt(senderHeads)
-					}
-					if err != nil {
-						return st, fmt.Errorf("draft %s: %w", ds.id, err)
-					}
-					st.ChangesIn += n
-					ds.awaiting, ds.dirty = false, true
-					ds.startPush(senderHeads)
-				}
+				err = eachRecord(f.f.Payload, "snapshot", func(ds *draftSession) bool { return ds.awaiting },
+					func(ds *draftSession, r record) (int, error) {
+						// The snapshot starts with the sender's heads: what both
+						// share once it is merged (we may hold more of our own).
+						senderHeads, data, err := decodeHeads(r.msg)
+						if err != nil {
+							return 0, err
+						}
+						n, _, err := ds.rep.MergeWhole(ctx, data)
+						if err == nil {
+							ds.st, err = ds.rep.SyncStateAt(senderHeads)
+						}
+						if err != nil {
+							return n, err
+						}
+						ds.awaiting = false
+						ds.startPush(senderHeads)
+						return n, nil
+					})
 			default:
-				return st, fmt.Errorf("%w: unexpected frame type %d", wire.ErrMalformed, f.f.Type)
+				err = fmt.Errorf("%w: unexpected frame type %d", wire.ErrMalformed, f.f.Type)
+			}
+			if err != nil {
+				return st, err
 			}
 		}
 	}
