@@ -214,47 +214,12 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 	}
 	log := e.log.With("peer", shortPeer(remote))
 
-	// Hello: a fresh nonce each way.
-	ourNonce := newNonce()
-	if err := conn.WritePreamble(); err != nil {
-		return st, err
-	}
-	if err := conn.WriteFrame(wire.Frame{Type: frameHello, Payload: ourNonce}); err != nil {
-		return st, err
-	}
-	theirNonce, err := next(frameHello)
-	if err != nil {
-		return st, fmt.Errorf("handshake: %w", err)
-	}
-	if len(theirNonce) != nonceSize {
-		return st, fmt.Errorf("%w: nonce of %d bytes", wire.ErrMalformed, len(theirNonce))
-	}
-
-	// Offers: prove the secret of every draft we hold, bound to this connection.
-	access, err := e.lib.Access(ctx)
+	hs, err := e.handshake(ctx, conn, next, remote)
 	if err != nil {
 		return st, err
 	}
-	offers := make([]offer, len(access))
-	byTag := map[string]int{}
-	for i, a := range access {
-		offers[i] = offer{tag: tag(a), proof: proof(a, e.self, remote, ourNonce, theirNonce)}
-		if a.Empty {
-			offers[i].flags = offerEmpty
-		}
-		byTag[string(offers[i].tag)] = i
-	}
-	if err := conn.WriteFrame(wire.Frame{Type: frameOffer, Payload: encodeOffers(offers)}); err != nil {
-		return st, err
-	}
-	payload, err := next(frameOffer)
-	if err != nil {
-		return st, fmt.Errorf("handshake: %w", err)
-	}
-	theirs, err := decodeOffers(payload)
-	if err != nil {
-		return st, err
-	}
+	access, byTag, theirs := hs.access, hs.byTag, hs.theirs
+	ourNonce, theirNonce := hs.ourNonce, hs.theirNonce
 	sessions := map[int]*draftSession{} // by their offer index
 	var order []*draftSession
 	var snapshots []record
@@ -797,4 +762,55 @@ func (ds *draftSession) resolveHeads(refs []headRef, batch []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// handshakeResult is what the opening exchange established.
+type handshakeResult struct {
+	ourNonce, theirNonce []byte
+	access               []Access       // our drafts, in the order of our offers
+	byTag                map[string]int // tag → index into access
+	theirs               []offer        // the peer's offers
+}
+
+// handshake sends our preamble, hello and offers and reads the peer's;
+// next reads the peer's next frame, which must be of the given type.
+func (e *Engine) handshake(ctx context.Context, conn *wire.Conn, next func(wire.Type) ([]byte, error), remote string) (handshakeResult, error) {
+	var h handshakeResult
+	// Hello: a fresh nonce each way.
+	h.ourNonce = newNonce()
+	if err := conn.WritePreamble(); err != nil {
+		return h, err
+	}
+	if err := conn.WriteFrame(wire.Frame{Type: frameHello, Payload: h.ourNonce}); err != nil {
+		return h, err
+	}
+	var err error
+	if h.theirNonce, err = next(frameHello); err != nil {
+		return h, fmt.Errorf("handshake: %w", err)
+	}
+	if len(h.theirNonce) != nonceSize {
+		return h, fmt.Errorf("%w: nonce of %d bytes", wire.ErrMalformed, len(h.theirNonce))
+	}
+	// Offers: prove the secret of every draft we hold, bound to this connection.
+	if h.access, err = e.lib.Access(ctx); err != nil {
+		return h, err
+	}
+	offers := make([]offer, len(h.access))
+	h.byTag = map[string]int{}
+	for i, a := range h.access {
+		offers[i] = offer{tag: tag(a), proof: proof(a, e.self, remote, h.ourNonce, h.theirNonce)}
+		if a.Empty {
+			offers[i].flags = offerEmpty
+		}
+		h.byTag[string(offers[i].tag)] = i
+	}
+	if err := conn.WriteFrame(wire.Frame{Type: frameOffer, Payload: encodeOffers(offers)}); err != nil {
+		return h, err
+	}
+	payload, err := next(frameOffer)
+	if err != nil {
+		return h, fmt.Errorf("handshake: %w", err)
+	}
+	h.theirs, err = decodeOffers(payload)
+	return h, err
 }
