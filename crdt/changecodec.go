@@ -45,6 +45,12 @@ func parseChange(chunk []byte) (changeParts, error) {
 	if chunk[8] != 1 {
 		return p, fmt.Errorf("%w: not an uncompressed change chunk (type %d)", ErrCorrupt, chunk[8])
 	}
+	return parseChangeBody(body)
+}
+
+// parseChangeBody splits the body of a change chunk into its fields.
+func parseChangeBody(body []byte) (changeParts, error) {
+	var p changeParts
 	r := &reader{b: body}
 	for nd := r.uleb(); nd > 0 && r.err == nil; nd-- {
 		p.deps = append(p.deps, r.take(32))

@@ -16,7 +16,8 @@ import (
 //
 // A change chunk (type 1, or type 2 deflated) holds dependencies, actor,
 // sequence number, start op, time, message, other actors, then column
-// metadata (spec, length) and the columns. Only two columns matter here:
+// metadata (spec, length) and the columns (parseChangeBody splits them).
+// Only two columns matter here:
 // the action of each op (unsigned LEB128, run-length encoded) and whether
 // it inserts (boolean runs).
 
@@ -47,28 +48,15 @@ func textCounts(raw []byte) (inserted, deleted int, err error) {
 	default:
 		return 0, 0, fmt.Errorf("%w: not a change chunk (type %d)", ErrCorrupt, typ)
 	}
-	r := &reader{b: body}
-	deps := r.uleb()
-	r.skip(int(deps) * 32)
-	r.skip(int(r.uleb())) // actor
-	r.uleb()              // seq
-	r.uleb()              // start op
-	r.uleb()              // time (signed, same width)
-	r.skip(int(r.uleb())) // message
-	for others := r.uleb(); others > 0 && r.err == nil; others-- {
-		r.skip(int(r.uleb()))
-	}
-	type col struct{ spec, length uint64 }
-	var cols []col
-	for count := r.uleb(); count > 0 && r.err == nil; count-- {
-		cols = append(cols, col{r.uleb(), r.uleb()})
+	p, err := parseChangeBody(body)
+	if err != nil {
+		return 0, 0, err
 	}
 	var action, insert []byte
-	for _, c := range cols {
-		data := r.take(int(c.length))
-		if r.err != nil {
-			break
-		}
+	off := uint64(0)
+	for _, c := range p.cols {
+		data := p.data[off : off+c.length]
+		off += c.length
 		if c.spec&colDeflate != 0 {
 			if data, err = io.ReadAll(flate.NewReader(bytes.NewReader(data))); err != nil {
 				return 0, 0, fmt.Errorf("%w: column: %v", ErrCorrupt, err)
@@ -80,9 +68,6 @@ func textCounts(raw []byte) (inserted, deleted int, err error) {
 		case colInsert:
 			insert = data
 		}
-	}
-	if r.err != nil {
-		return 0, 0, r.err
 	}
 	actions, err := decodeRLE(action)
 	if err != nil {
@@ -130,8 +115,6 @@ func (r *reader) take(n int) []byte {
 	r.b = r.b[n:]
 	return out
 }
-
-func (r *reader) skip(n int) { r.take(n) }
 
 // sleb decodes a signed LEB128 number, returning it and its width (0 if malformed).
 func sleb(b []byte) (int64, int) {
