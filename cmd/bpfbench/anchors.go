@@ -36,9 +36,6 @@ type msgBytes struct {
 	Bytes int `json:"bytes"`
 }
 
-// wireAnchors are the same numbers, named for the wire table.
-type wireAnchors = anchors
-
 // publishedAnchors are the figures in ../shared/bench/anchors/RESULTS.md
 // (apply time: the first of its four runs), used when node is not here.
 func publishedAnchors() *anchors {

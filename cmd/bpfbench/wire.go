@@ -268,7 +268,7 @@ func undoW2(ctx context.Context, r *replica, tr Trace, ids map[string]string) er
 	return r.s.Flush(ctx)
 }
 
-func (r *wireResult) print(w io.Writer, a *wireAnchors) {
+func (r *wireResult) print(w io.Writer, a *anchors) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "bytes on the wire (both directions, framing and handshake included)\t\t\t\t\t")
 	fmt.Fprintln(tw, "workload\tBPF Draft\tAutomerge JS\tYjs\ttarget\t")

@@ -413,7 +413,7 @@ func (s *Store) Draft(ctx context.Context, id string) (Summary, error) {
 }
 
 // SetDeleted moves a draft to the trash (deleted=true) or back. Its
-// document stays in the file until Purge.
+// document stays in the file.
 func (s *Store) SetDeleted(ctx context.Context, id string, deleted bool) error {
 	var v any
 	if deleted {
@@ -427,12 +427,6 @@ func (s *Store) SetDeleted(ctx context.Context, id string, deleted bool) error {
 		return fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
 	return nil
-}
-
-// Purge removes a draft and its chunks for good.
-func (s *Store) Purge(ctx context.Context, id string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM drafts WHERE id = ?`, id)
-	return s.wrap(err, "purging draft")
 }
 
 // Setting returns a stored setting, or "" when unset.

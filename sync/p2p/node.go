@@ -45,13 +45,12 @@ type Config struct {
 
 // Node is this machine on the libp2p network.
 type Node struct {
-	host   host.Host
-	eng    *docsync.Engine
-	log    *slog.Logger
-	gater  *gater
-	mdns   mdns.Service
-	relays []peer.AddrInfo
-	admit  func(peer string) (func(), bool)
+	host  host.Host
+	eng   *docsync.Engine
+	log   *slog.Logger
+	gater *gater
+	mdns  mdns.Service
+	admit func(peer string) (func(), bool)
 
 	ctx    context.Context // cancelled by Close; for stream handlers
 	cancel context.CancelFunc
@@ -99,7 +98,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("starting libp2p: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &Node{host: h, log: cfg.Logger, gater: g, relays: relays, ctx: ctx, cancel: cancel,
+	n := &Node{host: h, log: cfg.Logger, gater: g, ctx: ctx, cancel: cancel,
 		found: make(chan peer.AddrInfo, 16), admit: cfg.Admit}
 	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger)
 	h.SetStreamHandler(ProtocolID, n.handle)
@@ -140,9 +139,6 @@ func (n *Node) Addrs() []string {
 
 // Engine returns the sync engine, for status.
 func (n *Node) Engine() *docsync.Engine { return n.eng }
-
-// Host returns the libp2p host (for the relay service).
-func (n *Node) Host() host.Host { return n.host }
 
 // Close stops the node and waits for its sessions.
 func (n *Node) Close() error {
@@ -240,9 +236,6 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 	n.finished(ai.ID, res.Stats, res.Err, "outbound")
 	return res
 }
-
-// Relays returns the relays this node was configured with.
-func (n *Node) Relays() []peer.AddrInfo { return n.relays }
 
 // Found delivers peers that mDNS finds on the LAN.
 func (n *Node) Found() <-chan peer.AddrInfo { return n.found }

@@ -63,9 +63,8 @@ type Frame struct {
 // compressed frame ends on a sync flush, whose fixed 4-byte tail is not
 // sent.
 type Conn struct {
-	r  *bufio.Reader
-	w  io.Writer
-	rw io.ReadWriter
+	r *bufio.Reader
+	w io.Writer
 
 	in, out atomic.Int64 // bytes read and written, preamble included
 
@@ -85,7 +84,7 @@ func NewConn(rw io.ReadWriter, compressAbove int) *Conn {
 	if compressAbove == 0 {
 		compressAbove = 64
 	}
-	c := &Conn{rw: rw, w: rw, compressAbove: compressAbove}
+	c := &Conn{w: rw, compressAbove: compressAbove}
 	c.r = bufio.NewReader(countingReader{rw, &c.in})
 	return c
 }
