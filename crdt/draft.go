@@ -335,25 +335,28 @@ func (d *Doc) Heads() []string {
 // ChangesSince returns the raw changes not reachable from heads,
 // concatenated in a form LoadIncremental accepts, and how many there are.
 func (d *Doc) ChangesSince(heads []string) ([]byte, int, error) {
-	if _, err := d.Commit(); err != nil {
+	cs, err := d.changesSince(heads)
+	if err != nil || len(cs) == 0 {
 		return nil, 0, err
+	}
+	return automerge.SaveChanges(cs), len(cs), nil
+}
+
+// changesSince commits pending edits and returns the changes not
+// reachable from heads.
+func (d *Doc) changesSince(heads []string) ([]*automerge.Change, error) {
+	if _, err := d.Commit(); err != nil {
+		return nil, err
 	}
 	hs := make([]automerge.ChangeHash, 0, len(heads))
 	for _, h := range heads {
 		ch, err := automerge.NewChangeHash(h)
 		if err != nil {
-			return nil, 0, fmt.Errorf("head %q: %w", h, err)
+			return nil, fmt.Errorf("head %q: %w", h, err)
 		}
 		hs = append(hs, ch)
 	}
-	cs, err := d.am.Changes(hs...)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(cs) == 0 {
-		return nil, 0, nil
-	}
-	return automerge.SaveChanges(cs), len(cs), nil
+	return d.am.Changes(hs...)
 }
 
 // Meta returns the cover data.

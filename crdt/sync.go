@@ -91,11 +91,12 @@ func (d *Doc) MissingFrom(heads []string) int {
 	if !d.HasAll(heads) {
 		return -1
 	}
-	_, n, err := d.ChangesSince(heads)
+	// Counting needs the changes, not their serialised bytes.
+	cs, err := d.changesSince(heads)
 	if err != nil {
 		return -1
 	}
-	return n
+	return len(cs)
 }
 
 // Empty returns a document with no content yet, for a peer that was
@@ -135,10 +136,7 @@ func (d *Doc) SyncStateAt(heads []string) (*SyncState, error) {
 
 // ChangeCount returns how many changes the document's history holds.
 func (d *Doc) ChangeCount() int {
-	if _, err := d.Commit(); err != nil {
-		return -1
-	}
-	cs, err := d.am.Changes()
+	cs, err := d.changesSince(nil)
 	if err != nil {
 		return -1
 	}
