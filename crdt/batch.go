@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"bytes"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -104,37 +105,84 @@ func ExpandSync(compact []byte) ([]byte, error) {
 	return append(msg, rest...), nil
 }
 
-// table interns byte strings: an index below its length refers to an
-// entry; the length itself announces a new entry that follows.
-type table [][]byte
+// A batch starts with the number of changes shifted left by one, the low
+// bit saying how the op columns travel: 0 each change's columns verbatim,
+// grouped by column; 1 transposed (columns.go), every column encoded once
+// for the whole batch. Then come the changes' fields, then the columns.
 
-func (t *table) put(b []byte, v []byte) []byte {
-	for i, e := range *t {
-		if string(e) == string(v) {
-			return binary.AppendUvarint(b, uint64(i))
+const (
+	batchVerbatim   = 0
+	batchTransposed = 1
+)
+
+// resolve fills in back-referenced dependencies and builds the chunks.
+func resolve(parts []changeParts, refs [][]uint64) [][]byte {
+	hashes := make([][32]byte, 0, len(parts))
+	chunks := make([][]byte, 0, len(parts))
+	for i := range parts {
+		p := &parts[i]
+		for k, ref := range refs[i] {
+			if ref > 0 {
+				h := hashes[len(hashes)-int(ref)]
+				p.deps[k] = h[:]
+			}
 		}
+		hashes = append(hashes, p.hash())
+		chunks = append(chunks, p.build())
 	}
-	b = binary.AppendUvarint(b, uint64(len(*t)))
-	*t = append(*t, v)
-	return appendBytes(b, v)
+	return chunks
 }
 
-func (t *table) get(r *reader) []byte {
-	i := r.uleb()
-	if r.err != nil {
-		return nil
+// encodeBatch picks the format that compresses smaller, as the wire will
+// deflate it: a transposed batch pays a few bytes of stream lengths that
+// only a batch of several changes earns back.
+func encodeBatch(b []byte, parts []changeParts) []byte {
+	v := encodeVerbatim(nil, parts)
+	if t, ok := encodeTransposed(parts); ok && deflatedSize(t) < deflatedSize(v) {
+		return append(b, t...)
 	}
-	if i < uint64(len(*t)) {
-		return (*t)[i]
-	}
-	if i != uint64(len(*t)) {
-		r.err = fmt.Errorf("%w: batch table index", ErrCorrupt)
-		return nil
-	}
-	v := r.take(int(r.uleb()))
-	*t = append(*t, v)
-	return v
+	return append(b, v...)
 }
+
+func deflatedSize(b []byte) int {
+	var n countWriter
+	w, _ := flate.NewWriter(&n, flate.DefaultCompression)
+	w.Write(b)
+	w.Close()
+	return int(n)
+}
+
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
+}
+
+func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
+	r := &reader{b: data}
+	head := r.uleb()
+	n := head >> 1
+	if r.err != nil || n > uint64(len(data)) {
+		return nil, nil, fmt.Errorf("%w: batch size", ErrCorrupt)
+	}
+	var parts []changeParts
+	var refs [][]uint64
+	if head&1 == batchTransposed {
+		parts, refs, err = decodeTransposed(r, n)
+	} else {
+		parts, refs, err = decodeVerbatim(r, n)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return resolve(parts, refs), r.b, nil
+}
+
+// Verbatim format: each op column of every change is stored next to the
+// same column of the other changes (all action columns, then all insert
+// flags, …), not change after change, so that the compressor meets long
+// runs of alike bytes; per-change lengths split them again.
 
 func layoutKey(cols []colMeta) []byte {
 	var b []byte
@@ -143,12 +191,6 @@ func layoutKey(cols []colMeta) []byte {
 	}
 	return b
 }
-
-// Within a batch, each op column of every change is stored next to the
-// same column of the other changes (all action columns, then all insert
-// flags, then all inserted text, …), not change after change: the
-// compressor then meets long runs of alike bytes. The per-change lengths
-// in the metadata split them again.
 
 // columnOrder lists the column specs of a batch in order of first use.
 func columnOrder(all [][]colMeta) []uint64 {
@@ -165,146 +207,66 @@ func columnOrder(all [][]colMeta) []uint64 {
 	return order
 }
 
-func encodeBatch(b []byte, parts []changeParts) []byte {
-	var actors, messages, layouts table
-	lastSeq := map[string]uint64{}
-	var prevStart uint64
-	var prevTime int64
-	hashes := make([][32]byte, len(parts))
-	b = binary.AppendUvarint(b, uint64(len(parts)))
+func encodeVerbatim(b []byte, parts []changeParts) []byte {
+	c := newBatchCoder()
+	b = binary.AppendUvarint(b, uint64(len(parts))<<1|batchVerbatim)
 	allCols := make([][]colMeta, len(parts))
+	w := &inline{b: b}
 	for i, p := range parts {
-		hashes[i] = p.hash()
 		allCols[i] = p.cols
-		b = binary.AppendUvarint(b, uint64(len(p.deps)))
-		for _, d := range p.deps {
-			ref := 0
-			for j := i - 1; j >= 0; j-- {
-				if string(hashes[j][:]) == string(d) {
-					ref = i - j
-					break
-				}
-			}
-			b = binary.AppendUvarint(b, uint64(ref))
-			if ref == 0 {
-				b = append(b, d...)
-			}
+		c.putHeader(w, p)
+		c.layouts.put(w, fLayout, layoutKey(p.cols))
+		for _, col := range p.cols {
+			w.num(fLen, col.length)
 		}
-		b = actors.put(b, p.actor)
-		b = binary.AppendUvarint(b, p.seq-lastSeq[string(p.actor)])
-		lastSeq[string(p.actor)] = p.seq
-		b = appendSleb(b, int64(p.startOp-prevStart))
-		prevStart = p.startOp
-		b = appendSleb(b, p.time-prevTime)
-		prevTime = p.time
-		b = messages.put(b, p.message)
-		b = binary.AppendUvarint(b, uint64(len(p.others)))
-		for _, o := range p.others {
-			b = appendBytes(b, o)
-		}
-		b = layouts.put(b, layoutKey(p.cols))
-		for _, c := range p.cols {
-			b = binary.AppendUvarint(b, c.length)
-		}
-		b = appendBytes(b, p.extra)
+		w.num(fLen, uint64(len(p.extra)))
+		w.bytes(p.extra)
 	}
+	b = w.b
 	for _, spec := range columnOrder(allCols) {
 		for _, p := range parts {
 			off := uint64(0)
-			for _, c := range p.cols {
-				if c.spec == spec {
-					b = append(b, p.data[off:off+c.length]...)
+			for _, col := range p.cols {
+				if col.spec == spec {
+					b = append(b, p.data[off:off+col.length]...)
 				}
-				off += c.length
+				off += col.length
 			}
 		}
 	}
 	return b
 }
 
-func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
-	r := &reader{b: data}
-	var actors, messages, layouts table
-	lastSeq := map[string]uint64{}
-	var prevStart uint64
-	var prevTime int64
-	n := r.uleb()
-	if n > uint64(len(data)) {
-		return nil, nil, fmt.Errorf("%w: batch size", ErrCorrupt)
-	}
+func decodeVerbatim(r *reader, n uint64) ([]changeParts, [][]uint64, error) {
+	c := newBatchCoder()
 	parts := make([]changeParts, 0, n)
-	refs := make([][]uint64, 0, n) // per change, per dependency: 0 literal, k back-reference
+	refs := make([][]uint64, 0, n)
 	var total uint64
+	src := inlineSource{r}
 	for i := uint64(0); i < n && r.err == nil; i++ {
-		var p changeParts
-		nd := r.uleb()
-		if nd > uint64(len(r.b)) {
-			return nil, nil, fmt.Errorf("%w: batch deps", ErrCorrupt)
+		p, rs, err := c.getHeader(src, i, len(r.b))
+		if err != nil {
+			return nil, nil, err
 		}
-		var rs []uint64
-		for k := uint64(0); k < nd && r.err == nil; k++ {
-			ref := r.uleb()
-			if ref > i {
-				r.err = fmt.Errorf("%w: batch back-reference", ErrCorrupt)
-				break
-			}
-			var d []byte
-			if ref == 0 {
-				d = r.take(32)
-			}
-			rs = append(rs, ref)
-			p.deps = append(p.deps, d)
-		}
-		p.actor = actors.get(r)
-		p.seq = lastSeq[string(p.actor)] + r.uleb()
-		lastSeq[string(p.actor)] = p.seq
-		if r.err != nil {
-			break
-		}
-		ds, w := sleb(r.b)
-		if w == 0 {
-			return nil, nil, fmt.Errorf("%w: batch numbers", ErrCorrupt)
-		}
-		dt, w2 := sleb(r.b[w:])
-		if w2 == 0 {
-			return nil, nil, fmt.Errorf("%w: batch numbers", ErrCorrupt)
-		}
-		r.b = r.b[w+w2:]
-		p.startOp, p.time = prevStart+uint64(ds), prevTime+dt
-		prevStart, prevTime = p.startOp, p.time
-		p.message = messages.get(r)
-		no := r.uleb()
-		if no > uint64(len(r.b)) {
-			return nil, nil, fmt.Errorf("%w: batch actors", ErrCorrupt)
-		}
-		for k := uint64(0); k < no && r.err == nil; k++ {
-			p.others = append(p.others, r.take(int(r.uleb())))
-		}
-		layout := layouts.get(r)
+		layout := c.layouts.get(src, fLayout)
 		lr := &reader{b: layout}
 		for len(lr.b) > 0 && lr.err == nil && r.err == nil {
-			c := colMeta{spec: lr.uleb(), length: r.uleb()}
-			total += c.length
-			p.cols = append(p.cols, c)
+			col := colMeta{spec: lr.uleb(), length: r.uleb()}
+			total += col.length
+			p.cols = append(p.cols, col)
 		}
 		p.extra = r.take(int(r.uleb()))
-		if r.err != nil || lr.err != nil {
-			if r.err == nil {
-				r.err = lr.err
-			}
-			break
+		if r.err == nil {
+			r.err = lr.err
 		}
-		if total > uint64(len(data)) {
-			return nil, nil, fmt.Errorf("%w: batch columns", ErrCorrupt)
+		if total > uint64(len(r.b)) {
+			return nil, nil, fmt.Errorf("%w: batch columns cut short", ErrCorrupt)
 		}
 		parts = append(parts, p)
 		refs = append(refs, rs)
 	}
 	if r.err != nil {
 		return nil, nil, r.err
-	}
-	if total > uint64(len(r.b)) {
-		return nil, nil, fmt.Errorf("%w: batch columns cut short", ErrCorrupt)
 	}
 	// Gather each change's columns back from the per-column runs.
 	allCols := make([][]colMeta, len(parts))
@@ -315,29 +277,19 @@ func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
 	}
 	for _, spec := range columnOrder(allCols) {
 		for i, p := range parts {
-			for k, c := range p.cols {
-				if c.spec == spec {
-					pieces[i][k] = r.take(int(c.length))
+			for k, col := range p.cols {
+				if col.spec == spec {
+					pieces[i][k] = r.take(int(col.length))
 				}
 			}
 		}
 	}
-	hashes := make([][32]byte, 0, len(parts))
 	for i := range parts {
-		p := &parts[i]
 		for _, piece := range pieces[i] {
-			p.data = append(p.data, piece...)
+			parts[i].data = append(parts[i].data, piece...)
 		}
-		for k, ref := range refs[i] {
-			if ref > 0 {
-				h := hashes[len(hashes)-int(ref)]
-				p.deps[k] = h[:]
-			}
-		}
-		hashes = append(hashes, p.hash())
-		chunks = append(chunks, p.build())
 	}
-	return chunks, r.b, nil
+	return parts, refs, nil
 }
 
 // SharedHeads reads the heads a saved sync state says both sides had.

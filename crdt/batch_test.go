@@ -70,8 +70,20 @@ func FuzzExpandSync(f *testing.F) {
 			sa.Receive(m)
 		}
 	}
+	// A transposed batch of typing, as a push carries it.
+	base := a.Heads()
+	for i := 0; i < 30; i++ {
+		a.AppendBody(a.Sections()[1].ID, "ab")
+		a.Commit()
+	}
+	if raw, _, err := a.ChangesSince(base); err == nil {
+		if c, ok := CompactChanges(raw); ok {
+			f.Add(append([]byte{0}, c...)) // no prefix, as ExpandSync reads it
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ExpandSync(data) // must not panic or allocate wildly
+		ExpandChanges(data)
 	})
 }
 

@@ -897,7 +897,9 @@ func (d *Doc) commitLocked() (bool, error) {
 	if !d.dirty {
 		return false, nil
 	}
-	at := d.now()
+	// Whole seconds are all the contribution log shows; milliseconds
+	// would cost every change a byte or two on disk and on the wire.
+	at := d.now().Truncate(time.Second)
 	if _, err := d.am.Commit(d.pend.encode(), automerge.CommitOptions{Time: &at, AllowEmpty: true}); err != nil {
 		return false, err
 	}

@@ -288,6 +288,12 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 				rep.Close(ctx)
 				return st, fmt.Errorf("draft %s: %w", a.DraftID, err)
 			}
+			// The connection deflates the whole frame; it does that better
+			// than Automerge's per-column compression, as long as the
+			// frame stays well within its cap.
+			if u := crdt.Uncompressed(data); len(u) <= wire.MaxPayload/4 {
+				data = u
+			}
 			snapshots = append(snapshots, record{index: i, msg: append(encodeHeads(heads), data...)})
 			ds.startPush(heads)
 			ds.pushed, ds.told = heads, heads

@@ -56,9 +56,21 @@ func TestWireReplay(t *testing.T) {
 	if !res.W3Converged {
 		t.Errorf("W3 did not converge in %d sessions", res.W3Sessions)
 	}
-	// Guards, not targets: a join sends one snapshot, not every change.
-	if res.W1Join > 40000 || res.W2Warm > 1000 {
-		t.Errorf("bytes regressed: %+v", *res)
+	// Byte counts vary by a few dozen bytes from run to run (actor ids and
+	// hashes are random, and deflate meets them), far less than the
+	// margins, so issue 4's targets are asserted as they stand.
+	for _, c := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"W2 warm", res.W2Warm, 200},
+		{"W2 after reconnect", res.W2Reconnect, 400},
+		{"W1 join", res.W1Join, 30000},
+		{"W3 via the hub", res.W3Hub, 15000},
+	} {
+		if c.got > c.want {
+			t.Errorf("%s: %d B on the wire, target %d B", c.name, c.got, c.want)
+		}
 	}
 	t.Logf("%+v", *res)
 }
