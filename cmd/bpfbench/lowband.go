@@ -27,6 +27,7 @@ type lowbandResult struct {
 	StreamBytes int64   `json:"stream_bytes"` // what the sync engine wrote
 	Bound       float64 `json:"target_seconds"`
 	Sessions    int     `json:"sessions"`
+	Live        bool    `json:"live"` // connections kept open, as the window and serve keep them
 }
 
 // link is one participant's emulated connection to the relay.
@@ -39,18 +40,26 @@ func runLowband(ctx context.Context, w *Workloads, dir string, log *slog.Logger)
 	var out []lowbandResult
 	for _, transport := range []string{"tcp", "quic"} {
 		for _, wl := range []string{"W2", "W3"} {
-			r, err := lowbandOnce(ctx, w, filepath.Join(dir, transport+wl), transport, wl, log)
-			if err != nil {
-				return out, fmt.Errorf("%s %s: %w", transport, wl, err)
+			for _, live := range []bool{true, false} {
+				sub := fmt.Sprintf("%s%s%v", transport, wl, live)
+				r, err := lowbandOnce(ctx, w, filepath.Join(dir, sub), transport, wl, live, log)
+				if err != nil {
+					return out, fmt.Errorf("%s %s (live %v): %w", transport, wl, live, err)
+				}
+				out = append(out, r)
 			}
-			out = append(out, r)
 		}
 	}
 	return out, nil
 }
 
-func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, log *slog.Logger) (lowbandResult, error) {
-	res := lowbandResult{Transport: transport, Workload: wl}
+// lowbandOnce runs one workload through the emulated links. Live: every
+// participant keeps a connection to the relay (Node.Keep, as the window
+// and serve do); W2 is typed while all are connected, and W3's three
+// come back online at the same moment. Otherwise each sync dials anew
+// and the participants take turns, as laptops that only sync on demand.
+func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, live bool, log *slog.Logger) (lowbandResult, error) {
+	res := lowbandResult{Transport: transport, Workload: wl, Live: live}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	relayWS, err := app.Open(ctx, filepath.Join(dir, "relay"), app.Options{Logger: log, Poll: -1})
@@ -133,27 +142,6 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		}
 	}
 
-	// The edits, made offline.
-	var order []string
-	switch wl {
-	case "W2":
-		tr := w.W2
-		for i := range tr.Commits {
-			tr.Commits[i].Time += 3600
-		}
-		if err := a.replay(ctx, tr, ids); err != nil {
-			return res, err
-		}
-		order = []string{"A", "B"}
-	case "W3":
-		for _, n := range names {
-			if err := reps[n].replay(ctx, w.W3.Peers[n], ids); err != nil {
-				return res, err
-			}
-		}
-		order = []string{"A", "B", "C", "A", "B", "C"}
-	}
-
 	// Each participant reaches the relay through its own emulated link.
 	target := tcpAddr
 	if transport == "quic" {
@@ -180,6 +168,13 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		defer l.close()
 		links[n] = l
 	}
+	linkBytes := func() int64 {
+		var sum int64
+		for _, c := range counters {
+			sum += c()
+		}
+		return sum
+	}
 	emuAddr := func(n string) string {
 		h, port := splitHostPort(links[n].addr())
 		proto := "tcp"
@@ -189,8 +184,6 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		}
 		return fmt.Sprintf("/ip4/%s/%s/%s%s/p2p/%s", h, proto, port, suffix, rl.ID())
 	}
-
-	start := time.Now()
 	converged := func() bool {
 		heads := reps["A"].s.Heads()
 		for _, r := range reps {
@@ -200,27 +193,112 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		}
 		return true
 	}
-	for _, n := range order {
-		if converged() {
-			break
+	edit := func() error {
+		switch wl {
+		case "W2":
+			tr := w.W2
+			for i := range tr.Commits {
+				tr.Commits[i].Time += 3600
+			}
+			return a.replay(ctx, tr, ids)
+		default:
+			for _, n := range names {
+				if err := reps[n].replay(ctx, w.W3.Peers[n], ids); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
-		var st docsync.Stats
-		if err := withNode(ctx, reps[n], dir, func(node *p2p.Node) error {
-			r := node.Sync(ctx, emuAddr(n), true)
-			st = r.Stats
-			return r.Err
-		}); err != nil {
-			return res, fmt.Errorf("session %d (%s): %w", res.Sessions+1, n, err)
+	}
+
+	if live {
+		keepCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		keep := func(n string) error {
+			node, err := newNode(reps[n], dir)
+			if err != nil {
+				return err
+			}
+			ai, err := p2p.ParseAddr(emuAddr(n))
+			if err != nil {
+				node.Close()
+				return err
+			}
+			go func() {
+				defer node.Close()
+				node.Keep(keepCtx, ai, nil)
+			}()
+			return nil
 		}
-		res.StreamBytes += st.BytesIn + st.BytesOut
-		res.Sessions++
-	}
-	res.Seconds = time.Since(start).Seconds()
-	if !converged() {
-		return res, fmt.Errorf("not converged after %d sessions", res.Sessions)
-	}
-	for _, c := range counters {
-		res.LinkBytes += c()
+		var base int64
+		if wl == "W2" {
+			// Everyone is online before the edit: wait until the
+			// connections are up and quiet, then type.
+			for _, n := range names {
+				if err := keep(n); err != nil {
+					return res, err
+				}
+			}
+			if err := settle(ctx, linkBytes); err != nil {
+				return res, err
+			}
+			base = linkBytes()
+			res.Sessions = len(names)
+		} else if err := edit(); err != nil {
+			return res, err
+		}
+		start := time.Now()
+		if wl == "W2" {
+			if err := edit(); err != nil {
+				return res, err
+			}
+		} else {
+			for _, n := range names {
+				if err := keep(n); err != nil {
+					return res, err
+				}
+			}
+			res.Sessions = len(names)
+		}
+		for !converged() {
+			select {
+			case <-ctx.Done():
+				return res, fmt.Errorf("not converged: %w", ctx.Err())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		res.Seconds = time.Since(start).Seconds()
+		res.LinkBytes = linkBytes() - base
+		stop()
+	} else {
+		if err := edit(); err != nil {
+			return res, err
+		}
+		order := []string{"A", "B"}
+		if wl == "W3" {
+			order = []string{"A", "B", "C", "A", "B", "C"}
+		}
+		start := time.Now()
+		for _, n := range order {
+			if converged() {
+				break
+			}
+			var st docsync.Stats
+			if err := withNode(ctx, reps[n], dir, func(node *p2p.Node) error {
+				r := node.Sync(ctx, emuAddr(n), true)
+				st = r.Stats
+				return r.Err
+			}); err != nil {
+				return res, fmt.Errorf("session %d (%s): %w", res.Sessions+1, n, err)
+			}
+			res.StreamBytes += st.BytesIn + st.BytesOut
+			res.Sessions++
+		}
+		res.Seconds = time.Since(start).Seconds()
+		if !converged() {
+			return res, fmt.Errorf("not converged after %d sessions", res.Sessions)
+		}
+		res.LinkBytes = linkBytes()
 	}
 	rtt := 2 * lowband.delay.Seconds()
 	res.Bound = 1.5*float64(res.LinkBytes*8)/lowband.rate + 4*rtt
@@ -230,17 +308,40 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 // withNode runs f with a fresh libp2p node for the replica's data dir, so
 // every session dials anew, as a laptop coming back online does.
 func withNode(ctx context.Context, r *replica, dir string, f func(*p2p.Node) error) error {
-	key, err := p2p.LoadKey(filepath.Join(dir, r.name, "identity.key"))
-	if err != nil {
-		return err
-	}
-	n, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
-		Library: r.ws.SyncLibrary(), Logger: slog.New(slog.DiscardHandler)})
+	n, err := newNode(r, dir)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
 	return f(n)
+}
+
+func newNode(r *replica, dir string) (*p2p.Node, error) {
+	key, err := p2p.LoadKey(filepath.Join(dir, r.name, "identity.key"))
+	if err != nil {
+		return nil, err
+	}
+	return p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
+		Library: r.ws.SyncLibrary(), Logger: slog.New(slog.DiscardHandler)})
+}
+
+// settle waits until the links have carried nothing for two seconds:
+// connections up, handshakes and first exchanges done.
+func settle(ctx context.Context, bytes func() int64) error {
+	last, quiet := bytes(), 0
+	for quiet < 20 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if b := bytes(); b != last {
+			last, quiet = b, 0
+		} else {
+			quiet++
+		}
+	}
+	return nil
 }
 
 // hostPortOf turns /ip4/H/tcp/P/... or /ip4/H/udp/P/... into H:P.
@@ -258,9 +359,17 @@ func printLowband(w io.Writer, rs []lowbandResult) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "link: %.0f kbit/s, %v one way, %.0f%% loss; relay and peers on loopback behind it\t\t\t\t\t\t\t\n",
 		lowband.rate/1000, lowband.delay, lowband.loss*100)
-	fmt.Fprintln(tw, "transport\tworkload\tsessions\ton the link\tsync stream\tconverged in\ttarget ≤ 1.5×bytes/rate + 4 RTT\t")
+	fmt.Fprintln(tw, "transport\tworkload\tconnections\tsessions\ton the link\tsync stream\tconverged in\ttarget ≤ 1.5×bytes/rate + 4 RTT\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d B\t%d B\t%.1f s\t%.1f s\t\n", r.Transport, r.Workload, r.Sessions, r.LinkBytes, r.StreamBytes, r.Seconds, r.Bound)
+		conn := "dialed per sync"
+		if r.Live {
+			conn = "kept open"
+		}
+		stream := fmt.Sprintf("%d B", r.StreamBytes)
+		if r.Live {
+			stream = "–" // the sessions are still open when convergence is measured
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d B\t%s\t%.1f s\t%.1f s\t\n", r.Transport, r.Workload, conn, r.Sessions, r.LinkBytes, stream, r.Seconds, r.Bound)
 	}
 	tw.Flush()
 }

@@ -75,7 +75,8 @@ func TestWireReplay(t *testing.T) {
 	t.Logf("%+v", *res)
 }
 
-// TestLowbandW2 runs the slow-link scenario once (W2 over TCP): the link
+// TestLowbandW2 runs the slow-link scenario for W2 over TCP, dialing per
+// sync and with connections kept open: the link
 // emulator, the relay and two peers behind it must converge. Timing is
 // reported, not asserted.
 func TestLowbandW2(t *testing.T) {
@@ -89,12 +90,14 @@ func TestLowbandW2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := lowbandOnce(context.Background(), w, t.TempDir(), "tcp", "W2", slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
+	for _, live := range []bool{false, true} {
+		r, err := lowbandOnce(context.Background(), w, t.TempDir(), "tcp", "W2", live, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("live %v: %v", live, err)
+		}
+		if r.LinkBytes <= 0 || !live && (r.LinkBytes <= r.StreamBytes || r.Sessions != 2) {
+			t.Errorf("result %+v: the link must carry at least the stream", r)
+		}
+		t.Logf("%+v", r)
 	}
-	if r.LinkBytes <= r.StreamBytes || r.Sessions != 2 {
-		t.Errorf("result %+v: the link must carry at least the stream", r)
-	}
-	t.Logf("%+v", r)
 }
