@@ -1,0 +1,405 @@
+package docsync
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/sync/wire"
+)
+
+// conversation is one connection while Run drives it: the frames read
+// and not yet handled, the drafts both sides proved, and the counts.
+type conversation struct {
+	e       *Engine
+	conn    *wire.Conn
+	remote  string
+	log     *slog.Logger
+	in      *inbox
+	pending []inbound
+	st      Stats
+	byIndex map[int]*draftSession // by the peer's offer index
+	order   []*draftSession
+}
+
+// Run syncs over one connection with the peer remote until ctx ends, the
+// connection fails, or (once) both sides have the same heads for every
+// shared draft. The caller closes rw afterwards.
+func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once bool) (st Stats, err error) {
+	c := &conversation{e: e, conn: wire.NewConn(rw, 0), remote: remote,
+		log: e.log.With("peer", shortPeer(remote)), in: newInbox(), byIndex: map[int]*draftSession{}}
+	// Whatever path returns, the counts come from the conversation.
+	defer func() { st = c.st; st.BytesIn, st.BytesOut = c.conn.BytesIn(), c.conn.BytesOut() }()
+	done := make(chan struct{})
+	defer close(done)
+	go c.read()
+
+	hs, err := e.handshake(ctx, c.conn, func(t wire.Type) ([]byte, error) { return c.expect(ctx, t) }, remote)
+	if err != nil {
+		return st, err
+	}
+	defer c.closeDrafts()
+	snapshots, err := c.openDrafts(ctx, hs)
+	if err != nil {
+		return st, err
+	}
+	if len(c.order) == 0 {
+		c.conn.WriteFrame(wire.Frame{Type: frameBye})
+		if len(hs.theirs) > 0 {
+			// Tags hide draft ids, so an unknown tag may be a draft we do not
+			// hold or a wrong or outdated secret for one we do.
+			c.log.Warn("Peer proved access to none of our drafts; sending it nothing", "offered", len(hs.theirs))
+		}
+		return st, nil
+	}
+	c.log.Debug("Sync session open", "drafts", len(c.order))
+	if len(snapshots) > 0 {
+		if err := c.conn.WriteFrame(wire.Frame{Type: frameSnapshot, Payload: encodeRecords(snapshots)}); err != nil {
+			return st, err
+		}
+	}
+	return st, c.loop(ctx, once, c.watch(done))
+}
+
+// read feeds the inbox. It never waits for the loop: if both sides could
+// block writing while their readers waited on them, a synchronous stream
+// would deadlock. The inbox is bounded instead, in bytes.
+func (c *conversation) read() {
+	if err := c.conn.ReadPreamble(); err != nil {
+		c.in.push(inbound{err: err})
+		return
+	}
+	for {
+		f, err := c.conn.ReadFrame()
+		if !c.in.push(inbound{f: f, err: err}) || err != nil {
+			return
+		}
+	}
+}
+
+// expect returns the payload of the peer's next frame, which must be of
+// type want (during the handshake).
+func (c *conversation) expect(ctx context.Context, want wire.Type) ([]byte, error) {
+	for len(c.pending) == 0 {
+		select {
+		case <-c.in.ready:
+			c.pending = c.in.drain()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f := c.pending[0]
+	c.pending = c.pending[1:]
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.f.Type != want {
+		return nil, fmt.Errorf("%w: expected frame %d, got %d", wire.ErrMalformed, want, f.f.Type)
+	}
+	return f.f.Payload, nil
+}
+
+// openDrafts opens every draft the peer proved it may have and returns
+// the snapshots owed to a peer that holds no copy.
+func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult) ([]record, error) {
+	var snapshots []record
+	for ti, o := range hs.theirs {
+		i, ok := hs.byTag[string(o.tag)]
+		if !ok {
+			continue // a draft we do not hold: nothing to check, nothing to send
+		}
+		a := hs.access[i]
+		if !hmac.Equal(o.proof, proof(a, c.remote, c.e.self, hs.theirNonce, hs.ourNonce)) {
+			c.log.Warn("Peer failed to prove access to a draft; sending it nothing", "draft", a.DraftID, "tag", hex.EncodeToString(o.tag))
+			continue
+		}
+		ds, err := c.openDraft(ctx, a, i)
+		if err != nil {
+			return nil, err
+		}
+		// A peer that holds no copy gets the whole draft as one document,
+		// far smaller than every change sent one by one; both sides then
+		// sync from the snapshot's heads.
+		switch theirEmpty := o.flags&offerEmpty != 0; {
+		case theirEmpty && !a.Empty:
+			r, err := c.snapshot(ds)
+			if err != nil {
+				ds.rep.Close(ctx)
+				return nil, fmt.Errorf("draft %s: %w", a.DraftID, err)
+			}
+			snapshots = append(snapshots, r)
+		case a.Empty && !theirEmpty:
+			ds.awaiting = true
+		}
+		c.byIndex[ti] = ds
+		c.order = append(c.order, ds)
+		c.st.Drafts = append(c.st.Drafts, a.DraftID)
+		c.e.setStatus(c.remote, a.DraftID, func(s *Status) { s.Connected = true })
+	}
+	return snapshots, nil
+}
+
+// openDraft opens a draft with the sync state saved for this peer.
+func (c *conversation) openDraft(ctx context.Context, a Access, outIndex int) (*draftSession, error) {
+	rep, err := c.e.lib.Open(ctx, a.DraftID)
+	if err != nil {
+		return nil, fmt.Errorf("opening draft %s: %w", a.DraftID, err)
+	}
+	saved, err := c.e.lib.LoadState(ctx, c.remote, a.DraftID)
+	if err != nil {
+		c.log.Warn("Could not read saved sync state; starting afresh", "draft", a.DraftID, "err", err)
+	}
+	ss, err := rep.SyncState(saved)
+	if err != nil {
+		c.log.Warn("Saved sync state unreadable; starting afresh", "draft", a.DraftID, "err", err)
+		ss, err = rep.SyncState(nil)
+	}
+	if err != nil {
+		rep.Close(ctx)
+		return nil, err
+	}
+	ds := &draftSession{id: a.DraftID, rep: rep, st: ss, outIndex: outIndex, dirty: true}
+	if shared := crdt.SharedHeads(saved); len(shared) > 0 {
+		ds.startPush(rep.Known(shared))
+	}
+	return ds, nil
+}
+
+// snapshot returns the whole draft for a peer with no copy, preceded by
+// our heads, and puts the draft in push mode from them.
+func (c *conversation) snapshot(ds *draftSession) (record, error) {
+	data, heads, n, err := ds.rep.Whole()
+	c.st.ChangesOut += n
+	if err == nil {
+		ds.st, err = ds.rep.SyncStateAt(heads)
+	}
+	if err != nil {
+		return record{}, err
+	}
+	// The connection deflates the whole frame; it does that better than
+	// Automerge's per-column compression, as long as the frame stays well
+	// within its cap.
+	if u := crdt.Uncompressed(data); len(u) <= wire.MaxPayload/4 {
+		data = u
+	}
+	ds.startPush(heads)
+	ds.pushed, ds.told = heads, heads
+	return record{index: ds.outIndex, msg: append(encodeHeads(heads), data...)}, nil
+}
+
+// closeDrafts saves what each draft's peer is known to have, for the
+// next connection, and closes the drafts.
+func (c *conversation) closeDrafts() {
+	for _, ds := range c.order {
+		if ds.cancel != nil { // nil when the session failed before watching
+			ds.cancel()
+		}
+		if ds.push {
+			// What the peer said it has is what both share now.
+			if shared := ds.rep.Known(ds.theirHeads); len(shared) > 0 {
+				if s2, err := ds.rep.SyncStateAt(shared); err == nil {
+					ds.st = s2
+				}
+			}
+		}
+		if err := c.e.lib.SaveState(context.Background(), c.remote, ds.id, ds.st.Save()); err != nil {
+			c.log.Warn("Could not save sync state", "draft", ds.id, "err", err)
+		}
+		c.e.setStatus(c.remote, ds.id, func(s *Status) { s.Connected = false })
+		ds.rep.Close(context.Background())
+	}
+}
+
+// watch returns a channel that names each draft changed locally.
+func (c *conversation) watch(done <-chan struct{}) <-chan *draftSession {
+	changed := make(chan *draftSession, len(c.order))
+	for _, ds := range c.order {
+		ch, cancel := ds.rep.Watch()
+		ds.cancel = cancel
+		go func(ds *draftSession) {
+			for range ch {
+				select {
+				case changed <- ds:
+				case <-done:
+					return
+				}
+			}
+		}(ds)
+	}
+	return changed
+}
+
+// loop takes turns: send what changed, say Bye when converged, then
+// handle one frame from the peer or wait for something to happen.
+func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draftSession) error {
+	byeSent, byeRecv := false, false
+	for {
+		sent, err := c.send()
+		if err != nil {
+			return err
+		}
+		converged := c.e.checkConverged(c.remote, c.order)
+		if sent || !converged {
+			byeSent = false // what we said no longer holds: say it again once it does
+		}
+		if once && converged && !byeSent {
+			if err := c.conn.WriteFrame(wire.Frame{Type: frameBye}); err != nil {
+				return err
+			}
+			byeSent = true
+		}
+		if once && converged && byeSent && byeRecv {
+			return nil
+		}
+		if len(c.pending) == 0 {
+			select {
+			case <-c.in.ready:
+				c.pending = c.in.drain()
+			case ds := <-changed:
+				ds.dirty = true
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		// One frame per turn: Automerge's sync protocol expects a message
+		// to be generated after each one received, and skipping a turn can
+		// leave the peer waiting for an answer that never comes.
+		if len(c.pending) == 0 {
+			continue
+		}
+		f := c.pending[0]
+		c.pending = c.pending[1:]
+		if f.err != nil {
+			if errors.Is(f.err, io.EOF) && byeRecv {
+				return nil
+			}
+			return f.err
+		}
+		if f.f.Type == frameBye {
+			byeRecv = true
+			continue
+		}
+		if f.f.Type != frameSnapshot {
+			byeRecv = false
+		}
+		if err := c.handle(ctx, f.f); err != nil {
+			return err
+		}
+	}
+}
+
+// send writes, for every draft with news, a push or an Automerge sync
+// message, batched into one frame of each kind. It reports whether it
+// wrote anything.
+func (c *conversation) send() (bool, error) {
+	var recs, pushes []record
+	for _, ds := range c.order {
+		if !ds.dirty || ds.awaiting {
+			continue
+		}
+		ds.dirty = false
+		if ds.push {
+			r, n, err := ds.pushRecord()
+			if err != nil {
+				return false, fmt.Errorf("draft %s: %w", ds.id, err)
+			}
+			if r != nil {
+				pushes = append(pushes, *r)
+				c.st.ChangesOut += n
+			}
+			continue
+		}
+		msg, n, ok, err := ds.rep.Generate(ds.st)
+		if err != nil {
+			return false, fmt.Errorf("draft %s: %w", ds.id, err)
+		}
+		if ok {
+			r := record{index: ds.outIndex, msg: msg}
+			if cm, ok := crdt.CompactSync(msg); ok && len(cm) < len(msg) {
+				r.msg, r.compact = cm, true
+			}
+			recs = append(recs, r)
+			c.st.ChangesOut += n
+		}
+	}
+	for _, fr := range []wire.Frame{{Type: framePush, Payload: encodeRecords(pushes)}, {Type: frameSync, Payload: encodeRecords(recs)}} {
+		if fr.Type == framePush && len(pushes) == 0 || fr.Type == frameSync && len(recs) == 0 {
+			continue
+		}
+		if err := c.conn.WriteFrame(fr); err != nil {
+			return false, err
+		}
+	}
+	return len(pushes) > 0 || len(recs) > 0, nil
+}
+
+// handle applies one frame of sync messages, pushes or snapshots.
+func (c *conversation) handle(ctx context.Context, f wire.Frame) error {
+	switch f.Type {
+	case frameSync:
+		return c.eachRecord(f.Payload, "sync record", func(*draftSession) bool { return true },
+			func(ds *draftSession, r record) (int, error) {
+				msg := r.msg
+				if r.compact {
+					var err error
+					if msg, err = crdt.ExpandSync(msg); err != nil {
+						return 0, err
+					}
+				}
+				ds.push = false // the peer speaks Automerge's protocol for this draft
+				return ds.rep.Receive(ctx, ds.st, msg)
+			})
+	case framePush:
+		return c.eachRecord(f.Payload, "push", func(ds *draftSession) bool { return !ds.awaiting },
+			func(ds *draftSession, r record) (int, error) { return ds.applyPush(ctx, r) })
+	case frameSnapshot:
+		return c.eachRecord(f.Payload, "snapshot", func(ds *draftSession) bool { return ds.awaiting },
+			func(ds *draftSession, r record) (int, error) {
+				// The snapshot starts with the sender's heads: what both
+				// share once it is merged (we may hold more of our own).
+				senderHeads, data, err := decodeHeads(r.msg)
+				if err != nil {
+					return 0, err
+				}
+				n, _, err := ds.rep.MergeWhole(ctx, data)
+				if err == nil {
+					ds.st, err = ds.rep.SyncStateAt(senderHeads)
+				}
+				if err != nil {
+					return n, err
+				}
+				ds.awaiting = false
+				ds.startPush(senderHeads)
+				return n, nil
+			})
+	}
+	return fmt.Errorf("%w: unexpected frame type %d", wire.ErrMalformed, f.Type)
+}
+
+// eachRecord decodes a frame's records and applies each to the draft it
+// names, if that draft expects it.
+func (c *conversation) eachRecord(payload []byte, what string, expects func(*draftSession) bool,
+	apply func(*draftSession, record) (int, error)) error {
+	recs, err := decodeRecords(payload)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		ds := c.byIndex[r.index]
+		if ds == nil || !expects(ds) {
+			return fmt.Errorf("%w: %s for draft %d, which was not shared or not expected", wire.ErrMalformed, what, r.index)
+		}
+		n, err := apply(ds, r)
+		if err != nil {
+			return fmt.Errorf("draft %s: %w", ds.id, err)
+		}
+		c.st.ChangesIn += n
+		ds.dirty = true
+	}
+	return nil
+}
