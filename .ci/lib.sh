@@ -2,8 +2,10 @@
 # nothing else. Sourced by .ci/run, .ci/test and .ci/app.
 
 # System packages BPF Draft needs to build: a C compiler for cgo
-# (automerge-go links a static Rust library).
-BPF_PACKAGES=(gcc libc6-dev pkg-config git curl ca-certificates)
+# (automerge-go links a static Rust library), and the OpenGL and X11
+# headers Fyne's window driver (GLFW) compiles against.
+BPF_PACKAGES=(gcc libc6-dev pkg-config git curl ca-certificates
+	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
 
 # The Go version go.mod asks for.
 BPF_GO_VERSION=1.26.8

@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/igf-bpf/bpfdraft/app"
+)
+
+// sectionEditor is the multi-line entry of one section. What the person
+// types goes to the session at once, as code-point splices; text that
+// arrives from elsewhere replaces the entry's text with the caret carried
+// through, and the entry's echo of that replacement is not taken for
+// typing.
+type sectionEditor struct {
+	entry   *widget.Entry
+	session *app.Session
+	id      string
+	shown   string // the text the session and the entry last agreed on
+	setting bool   // true while we set the entry's text ourselves
+	onError func(error)
+}
+
+func newSectionEditor(s *app.Session, id, body, placeholder string, onError func(error)) *sectionEditor {
+	e := &sectionEditor{entry: widget.NewMultiLineEntry(), session: s, id: id, shown: body, onError: onError}
+	e.entry.Wrapping = fyne.TextWrapWord
+	e.entry.SetPlaceHolder(placeholder)
+	e.entry.SetText(body)
+	e.entry.OnChanged = e.typed
+	return e
+}
+
+// typed sends what changed in the entry to the session.
+func (e *sectionEditor) typed(text string) {
+	if e.setting {
+		return
+	}
+	old, cur := []rune(e.shown), []rune(text)
+	pos, del, ins := changedRange(old, cur)
+	e.shown = text
+	if del == 0 && ins == 0 {
+		return
+	}
+	if err := e.session.Splice(context.Background(), e.id, pos, del, string(cur[pos:pos+ins])); err != nil {
+		e.onError(err)
+	}
+}
+
+// show brings the section's current text into the entry, keeping the
+// caret on the text it was on.
+func (e *sectionEditor) show(body string) {
+	if body == e.entry.Text {
+		e.shown = body
+		return
+	}
+	old := []rune(e.entry.Text)
+	caret := mapCaret(e.entry.CursorTextOffset(), old, []rune(body))
+	e.setting = true
+	e.entry.SetText(body)
+	e.setting = false
+	e.shown = body
+	e.placeCaret(caret)
+}
+
+// placeCaret puts the caret at a code-point offset. The entry counts its
+// caret in display rows, which depend on wrapping, and only tells the
+// offset of a row and column: the row is found by binary search over
+// row starts (rows past the end report offset 0).
+func (e *sectionEditor) placeCaret(off int) {
+	en := e.entry
+	start := func(row int) int {
+		en.CursorRow, en.CursorColumn = row, 0
+		return en.CursorTextOffset()
+	}
+	lo, hi := 0, len([]rune(en.Text))+1 // the last row whose start is ≤ off lies in [lo, hi)
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if s := start(mid); s > 0 && s <= off {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	en.CursorRow, en.CursorColumn = lo, off-start(lo)
+	en.Refresh()
+}

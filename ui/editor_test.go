@@ -1,0 +1,179 @@
+package ui
+
+import (
+	"context"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// openDraft opens a workspace with a profile and one output draft.
+func openDraft(t *testing.T) (*app.Workspace, *app.Session) {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := app.Open(ctx, t.TempDir(), app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if _, err := ws.SetProfile(ctx, app.Profile{Name: "Amina", Group: crdt.CivilSociety, Region: crdt.African}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Community networks", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ws.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(ctx) })
+	return ws, s
+}
+
+func body(t *testing.T, s *app.Session, id string) string {
+	t.Helper()
+	sec, err := s.Section(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sec.Body
+}
+
+// remote makes an edit as another process would: through the session,
+// not the entry; the screen is told as the subscription would tell it.
+func remote(t *testing.T, s *app.Session, e *sectionEditor, pos, del int, ins string) {
+	t.Helper()
+	if err := s.Splice(context.Background(), e.id, pos, del, ins); err != nil {
+		t.Fatal(err)
+	}
+	e.show(body(t, s, e.id))
+}
+
+func newTestEditor(t *testing.T, s *app.Session, text string) *sectionEditor {
+	t.Helper()
+	test.NewTempApp(t)
+	id := s.Sections()[0].ID
+	if text != "" {
+		if err := s.Splice(context.Background(), id, 0, 0, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newSectionEditor(s, id, body(t, s, id), "", func(err error) { t.Error(err) })
+	w := test.NewWindow(e.entry)
+	w.Resize(fyne.NewSize(400, 300))
+	t.Cleanup(w.Close)
+	w.Canvas().Focus(e.entry)
+	return e
+}
+
+// caretAt moves the caret to a code-point offset, as a click would.
+func caretAt(e *sectionEditor, off int) { e.placeCaret(off) }
+
+func TestTypingReachesTheDraft(t *testing.T) {
+	ws, s := openDraft(t)
+	e := newTestEditor(t, s, "")
+	test.Type(e.entry, "Access for all")
+	if got := body(t, s, e.id); got != "Access for all" {
+		t.Fatalf("section holds %q", got)
+	}
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	log, err := s.Log(app.LogFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, _ := ws.Profile(context.Background())
+	found := false
+	for _, l := range log {
+		if l.Name == p.Name && l.Added > 0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("typing not attributed to %s in the log: %+v", p.Name, log)
+	}
+}
+
+func TestRemoteEditsKeepTheCaret(t *testing.T) {
+	cases := []struct {
+		name         string
+		pos, del     int
+		ins          string
+		caret, after int
+	}{
+		{"insert before the caret", 0, 0, "Rural ", 10, 16},
+		{"insert at the caret", 10, 0, "XYZ", 10, 10},
+		{"insert after the caret", 15, 0, " now", 10, 10},
+		{"delete around the caret", 8, 5, "", 10, 8},
+		{"delete before the caret", 0, 4, "", 10, 6},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, s := openDraft(t)
+			e := newTestEditor(t, s, "networks connect people")
+			caretAt(e, c.caret)
+			remote(t, s, e, c.pos, c.del, c.ins)
+			if got := e.entry.CursorTextOffset(); got != c.after {
+				t.Errorf("caret at %d, want %d (text %q)", got, c.after, e.entry.Text)
+			}
+			// Typing goes on where the caret is, and the echo of the
+			// remote text was not sent back as an edit.
+			test.Type(e.entry, "!")
+			want := []rune(body(t, s, e.id))
+			if string(want) != e.entry.Text || want[c.after] != '!' {
+				t.Errorf("after typing: entry %q, section %q", e.entry.Text, string(want))
+			}
+		})
+	}
+}
+
+func TestRemoteEditWhileTyping(t *testing.T) {
+	_, s := openDraft(t)
+	e := newTestEditor(t, s, "")
+	test.Type(e.entry, "Our findings")
+	remote(t, s, e, 0, 0, "Intro. ")
+	test.Type(e.entry, " so far")
+	want := "Intro. Our findings so far"
+	if got := body(t, s, e.id); got != want || e.entry.Text != want {
+		t.Errorf("section %q, entry %q, want %q", got, e.entry.Text, want)
+	}
+}
+
+func TestRemoteEditNonASCII(t *testing.T) {
+	_, s := openDraft(t)
+	// Code points, not bytes: the caret after "réseaux 社区" is 10.
+	e := newTestEditor(t, s, "réseaux 社区 🌍 شبكات")
+	caretAt(e, 10)
+	remote(t, s, e, 0, 0, "Les ")
+	if got := e.entry.CursorTextOffset(); got != 14 {
+		t.Errorf("caret at %d, want 14", got)
+	}
+	test.Type(e.entry, "网络")
+	if got := body(t, s, e.id); got != "Les réseaux 社区网络 🌍 شبكات" {
+		t.Errorf("section holds %q", got)
+	}
+}
+
+func TestMapCaret(t *testing.T) {
+	r := func(s string) []rune { return []rune(s) }
+	for _, c := range []struct {
+		old, new    string
+		caret, want int
+	}{
+		{"abc", "abc", 2, 2},
+		{"abc", "xabc", 2, 3},
+		{"abcdef", "abef", 3, 2},
+		{"abcdef", "abXYZef", 3, 5},
+		{"", "hello", 0, 0},
+	} {
+		if got := mapCaret(c.caret, r(c.old), r(c.new)); got != c.want {
+			t.Errorf("%q→%q caret %d: got %d, want %d", c.old, c.new, c.caret, got, c.want)
+		}
+	}
+}
