@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	commands = []*command{profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd,
+	commands = []*command{guiCmd, profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd,
 		inviteCmd, joinCmd, syncCmd, serveCmd}
 }
 

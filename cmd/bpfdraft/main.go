@@ -62,9 +62,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	args = global.Args()
 	if len(args) == 0 {
-		// The window arrives with a later issue; until then, say what there is.
-		printUsage(stderr)
-		return exitUsage
+		args = []string{"gui"}
 	}
 	name, rest := args[0], args[1:]
 	if name == "help" {

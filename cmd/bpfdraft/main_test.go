@@ -49,7 +49,9 @@ func TestExitCodesAndMessages(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{nil, exitUsage, "usage: bpfdraft"},
+		// No command opens the window, which a test cannot; "gui" with an
+		// argument is refused before any window opens.
+		{[]string{"gui", "extra"}, exitUsage, "usage: bpfdraft gui"},
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"new", "--title", "X"}, exitFailed, "bpfdraft profile --name"},
 		{[]string{"new"}, exitUsage, "--title is required"},

@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// draftScreen shows one draft: the headings beside the section being
+// written. Changes from elsewhere (a peer, a relay, a command in another
+// process) arrive on the session's subscription and are shown through
+// fyne.Do.
+type draftScreen struct {
+	u        *UI
+	session  *app.Session
+	sections []crdt.Section
+	current  int
+	editors  map[string]*sectionEditor
+	headings *widget.List
+	hint     *widget.Label
+	heading  *widget.Label
+	body     *fyne.Container
+	content  fyne.CanvasObject
+	stop     func()
+
+	refreshed func(*draftScreen) // called after each refresh; tests look from it
+}
+
+func openDraftScreen(u *UI, id string) (*draftScreen, error) {
+	s, err := u.ws.Session(context.Background(), id)
+	if err != nil {
+		return nil, err
+	}
+	d := &draftScreen{u: u, session: s, editors: map[string]*sectionEditor{}, refreshed: u.refreshed}
+	d.sections = s.Sections()
+	d.headings = widget.NewList(
+		func() int { return len(d.sections) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(headingLine(d.sections[i]))
+		})
+	d.headings.OnSelected = func(i widget.ListItemID) { d.showSection(i) }
+	d.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.hint = widget.NewLabel("")
+	d.hint.Wrapping = fyne.TextWrapWord
+	d.body = container.NewStack()
+	back := widget.NewButton(lang.L("← Drafts"), u.ShowHome)
+	title := widget.NewLabelWithStyle(s.Meta().Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	editorPane := container.NewBorder(container.NewVBox(d.heading, d.hint), nil, nil, nil, d.body)
+	split := container.NewHSplit(d.headings, editorPane)
+	split.Offset = 0.28
+	d.content = container.NewBorder(container.NewHBox(back, title), nil, nil, nil, split)
+
+	ch, cancel := s.Subscribe()
+	done := make(chan struct{})
+	d.stop = func() { cancel(); close(done) }
+	go func() {
+		for {
+			select {
+			case _, ok := <-ch:
+				if !ok {
+					return
+				}
+				fyne.Do(d.refresh)
+			case <-done:
+				return
+			}
+		}
+	}()
+	if len(d.sections) > 0 {
+		d.headings.Select(0)
+	}
+	return d, nil
+}
+
+// headingLine is a heading in the side list with how much it holds.
+func headingLine(s crdt.Section) string {
+	words := len(strings.Fields(s.Body))
+	if words == 0 {
+		return fmt.Sprintf(lang.L("%s · empty"), s.Heading)
+	}
+	return fmt.Sprintf(lang.L("%s · %d words"), s.Heading, words)
+}
+
+// showSection puts section i in the editor pane.
+func (d *draftScreen) showSection(i int) {
+	if i < 0 || i >= len(d.sections) {
+		return
+	}
+	d.current = i
+	sec := d.sections[i]
+	d.heading.SetText(sec.Heading)
+	d.hint.SetText(sec.Hint)
+	if sec.Hint == "" {
+		d.hint.Hide()
+	} else {
+		d.hint.Show()
+	}
+	e := d.editors[sec.ID]
+	if e == nil {
+		e = newSectionEditor(d.session, sec.ID, sec.Body, lang.L("Write here. Everything is saved as you type, online or not."), d.u.showError)
+		d.editors[sec.ID] = e
+		prev := e.entry.OnChanged
+		e.entry.OnChanged = func(s string) {
+			prev(s)
+			d.refreshHeadings()
+		}
+	} else {
+		e.show(sec.Body)
+	}
+	d.body.Objects = []fyne.CanvasObject{e.entry}
+	d.body.Refresh()
+	d.u.win.Canvas().Focus(e.entry)
+}
+
+// refresh shows what changed elsewhere: headings and the text of every
+// open editor.
+func (d *draftScreen) refresh() {
+	d.sections = d.session.Sections()
+	for _, sec := range d.sections {
+		if e := d.editors[sec.ID]; e != nil {
+			e.show(sec.Body)
+		}
+	}
+	if d.current < len(d.sections) {
+		sec := d.sections[d.current]
+		d.heading.SetText(sec.Heading)
+	}
+	d.headings.Refresh()
+	if d.refreshed != nil {
+		d.refreshed(d)
+	}
+}
+
+func (d *draftScreen) refreshHeadings() {
+	d.sections = d.session.Sections()
+	d.headings.Refresh()
+}
+
+func (d *draftScreen) close() {
+	d.stop()
+	d.session.Close(context.Background())
+}

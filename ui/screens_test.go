@@ -1,0 +1,198 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// find walks a canvas object tree for the first object f accepts.
+func find[T fyne.CanvasObject](o fyne.CanvasObject, f func(T) bool) (T, bool) {
+	if t, ok := o.(T); ok && f(t) {
+		return t, true
+	}
+	var kids []fyne.CanvasObject
+	switch c := o.(type) {
+	case *fyne.Container:
+		kids = c.Objects
+	case fyne.Widget:
+		kids = test.WidgetRenderer(c).Objects()
+	}
+	for _, k := range kids {
+		if t, ok := find(k, f); ok {
+			return t, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+func button(t *testing.T, root fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	b, ok := find(root, func(b *widget.Button) bool { return b.Text == text })
+	if !ok {
+		t.Fatalf("no %q button", text)
+	}
+	return b
+}
+
+func newUI(t *testing.T, opts app.Options) (*UI, *app.Workspace, string) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	dir := t.TempDir()
+	ws, err := app.Open(context.Background(), dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := New(a, ws, nil)
+	t.Cleanup(func() { u.win.Close(); ws.Close() })
+	u.win.Resize(fyne.NewSize(1000, 700))
+	return u, ws, dir
+}
+
+func TestFirstRunAsksForTheProfile(t *testing.T) {
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	content := u.win.Content()
+	name, ok := find(content, func(e *widget.Entry) bool { return true })
+	if !ok {
+		t.Fatal("no name field on first run")
+	}
+	test.Type(name, "Amina Diallo")
+	selects := []string{string(crdt.CivilSociety), string(crdt.African)}
+	i := 0
+	find(content, func(s *widget.Select) bool {
+		if i < len(selects) {
+			s.SetSelected(selects[i])
+			i++
+		}
+		return false
+	})
+	test.Tap(button(t, content, "Save"))
+	p, ok, err := ws.Profile(context.Background())
+	if err != nil || !ok || p.Name != "Amina Diallo" || p.Group != crdt.CivilSociety || p.Region != crdt.African {
+		t.Fatalf("profile %+v (%v, %v)", p, ok, err)
+	}
+	if u.homeUI == nil || u.win.Content() != u.homeUI.content {
+		t.Error("home not shown after the profile")
+	}
+}
+
+func withProfile(t *testing.T, ws *app.Workspace) {
+	t.Helper()
+	if _, err := ws.SetProfile(context.Background(), app.Profile{Name: "Amina", Group: crdt.CivilSociety, Region: crdt.African}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCreateOpenTypeDelete(t *testing.T) {
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	u.ShowHome()
+	test.Tap(button(t, u.win.Content(), "New draft…"))
+	overlay := u.win.Canvas().Overlays().Top()
+	if overlay == nil {
+		t.Fatal("no new-draft dialog")
+	}
+	entries := []string{"Community networks", "Connectivity", "2026"}
+	i := 0
+	find(overlay, func(e *widget.Entry) bool {
+		if i < len(entries) {
+			e.SetText(entries[i])
+			i++
+		}
+		return false
+	})
+	test.Tap(button(t, overlay, "Create"))
+	if u.draft == nil {
+		t.Fatal("the new draft did not open")
+	}
+	if got := u.draft.session.Meta().Title; got != "Community networks" {
+		t.Errorf("title %q", got)
+	}
+	// Type into the first section: the document changes.
+	ed := u.draft.editors[u.draft.sections[0].ID]
+	test.Type(ed.entry, "We met in Kigali.")
+	if got := u.draft.session.Sections()[0].Body; got != "We met in Kigali." {
+		t.Errorf("section holds %q", got)
+	}
+	if !strings.Contains(headingLine(u.draft.session.Sections()[0]), "4") {
+		t.Errorf("heading line %q does not count 4 words", headingLine(u.draft.session.Sections()[0]))
+	}
+	// Back home, delete with confirmation.
+	test.Tap(button(t, u.win.Content(), "← Drafts"))
+	if len(u.homeUI.drafts) != 1 {
+		t.Fatalf("%d drafts listed", len(u.homeUI.drafts))
+	}
+	u.homeUI.confirmDelete(u.homeUI.drafts[0])
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "No"))
+	if ds, _ := ws.Drafts(context.Background()); len(ds) != 1 {
+		t.Fatal("declining the confirmation deleted the draft")
+	}
+	u.homeUI.confirmDelete(u.homeUI.drafts[0])
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	if ds, _ := ws.Drafts(context.Background()); len(ds) != 0 || len(u.homeUI.drafts) != 0 {
+		t.Fatal("the draft was not deleted")
+	}
+	if trash, _ := ws.Trash(context.Background()); len(trash) != 1 {
+		t.Error("the deleted draft is not in the trash")
+	}
+}
+
+// TestEditFromAnotherProcess writes with a second workspace on the same
+// data dir, as `bpfdraft write` does: the open window shows it without
+// losing the caret.
+func TestEditFromAnotherProcess(t *testing.T) {
+	u, ws, dir := newUI(t, app.Options{Poll: 20 * time.Millisecond})
+	withProfile(t, ws)
+	id, err := ws.Create(context.Background(), app.NewDraft{Template: crdt.TemplateOutput, Title: "T", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Under the test driver fyne.Do runs on the caller's goroutine: the
+	// entry is looked at from the refresh itself, not alongside it.
+	const want = "Remote. local words"
+	caret := make(chan int, 1)
+	u.refreshed = func(d *draftScreen) {
+		if e := d.editors[d.sections[0].ID]; e != nil && e.entry.Text == want {
+			select {
+			case caret <- e.entry.CursorTextOffset():
+			default:
+			}
+		}
+	}
+	u.OpenDraft(id)
+	sec := u.draft.sections[0].ID
+	test.Type(u.draft.editors[sec].entry, "local words")
+
+	other, err := app.Open(context.Background(), dir, app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	s2, err := other.Session(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Splice(context.Background(), sec, 0, 0, "Remote. "); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c := <-caret:
+		if c != len(want) {
+			t.Errorf("caret at %d, want the end (%d)", c, len(want))
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the other process's edit did not reach the window within 3 s")
+	}
+}
