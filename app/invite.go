@@ -182,3 +182,20 @@ func (w *Workspace) DraftBytes(ctx context.Context, draftID string) (int64, erro
 	_, n, err := w.store.ChunkCount(ctx, draftID)
 	return n, err
 }
+
+// Awaiting lists drafts joined by invite that no sync has brought yet.
+func (w *Workspace) Awaiting(ctx context.Context) ([]string, error) {
+	all, err := w.store.AllAccess(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range all {
+		if _, err := w.store.Draft(ctx, a.DraftID); errors.Is(err, sqlitestore.ErrNotFound) {
+			out = append(out, a.DraftID)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

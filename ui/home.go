@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -18,8 +20,9 @@ import (
 
 // home is the drafts list with the actions that make or remove drafts.
 type home struct {
-	u       *UI
-	drafts  []app.DraftInfo
+	u        *UI
+	drafts   []app.DraftInfo
+	awaiting *widget.Label // drafts joined but not yet fetched
 	list    *widget.List
 	content fyne.CanvasObject
 	empty   *widget.Label
@@ -50,12 +53,16 @@ func newHome(u *UI) *home {
 	}
 	h.empty = widget.NewLabel(lang.L("No drafts yet. Start one, or join one with an invite code from a co-facilitator."))
 	h.empty.Wrapping = fyne.TextWrapWord
+	h.awaiting = widget.NewLabel("")
+	h.awaiting.Wrapping = fyne.TextWrapWord
 	bar := container.NewHBox(
 		widget.NewButton(lang.L("New draft…"), h.newDraft),
+		widget.NewButton(lang.L("Join by invite code…"), h.join),
+		widget.NewButton(lang.L("Import a file…"), h.importFile),
 		widget.NewButton(lang.L("Profile…"), func() { u.showProfile(false) }),
 	)
 	title := widget.NewLabelWithStyle(lang.L("Your drafts"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	h.content = container.NewBorder(container.NewVBox(title, bar, h.empty), nil, nil, nil, h.list)
+	h.content = container.NewBorder(container.NewVBox(title, bar, h.empty, h.awaiting), nil, nil, nil, h.list)
 	return h
 }
 
@@ -67,12 +74,76 @@ func (h *home) reload() {
 		return
 	}
 	h.drafts = ds
-	if len(ds) == 0 {
+	waiting, err := h.u.ws.Awaiting(context.Background())
+	if err != nil {
+		h.u.showError(err)
+	}
+	if len(ds) == 0 && len(waiting) == 0 {
 		h.empty.Show()
 	} else {
 		h.empty.Hide()
 	}
+	if len(waiting) == 0 {
+		h.awaiting.Hide()
+	} else {
+		h.awaiting.SetText(fmt.Sprintf(lang.L("Joined, waiting for the first sync to bring it: %s"), strings.Join(waiting, ", ")))
+		h.awaiting.Show()
+	}
 	h.list.Refresh()
+}
+
+// join takes a pasted invite code; the draft comes with the next sync.
+func (h *home) join() {
+	code := widget.NewMultiLineEntry()
+	code.SetPlaceHolder("BPF1…")
+	code.Wrapping = fyne.TextWrapBreak
+	d := dialog.NewForm(lang.L("Join a draft"), lang.L("Join"), lang.L("Cancel"),
+		[]*widget.FormItem{widget.NewFormItem(lang.L("Invite code"), code)}, func(ok bool) {
+			if ok {
+				h.joinCode(code.Text)
+			}
+		}, h.u.win)
+	d.Resize(fyne.NewSize(560, 260))
+	d.Show()
+	h.u.win.Canvas().Focus(code)
+}
+
+func (h *home) joinCode(code string) {
+	if _, err := h.u.ws.Join(context.Background(), code); err != nil {
+		h.u.showError(err)
+		return
+	}
+	h.reload()
+}
+
+// importFile merges a draft file (.automerge), from a co-author's export
+// or a backup: a new draft, or the same draft's changes folded in.
+func (h *home) importFile() {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			h.u.showError(err)
+			return
+		}
+		if r == nil {
+			return // cancelled
+		}
+		defer r.Close()
+		data, err := io.ReadAll(r)
+		if err != nil {
+			h.u.showError(err)
+			return
+		}
+		h.importData(data)
+	}, h.u.win)
+}
+
+func (h *home) importData(data []byte) {
+	id, _, err := h.u.ws.Import(context.Background(), data)
+	if err != nil {
+		h.u.showError(err)
+		return
+	}
+	h.u.OpenDraft(id)
 }
 
 // newDraft asks for template, title, theme and year, then opens the draft.

@@ -196,3 +196,80 @@ func TestEditFromAnotherProcess(t *testing.T) {
 		t.Fatal("the other process's edit did not reach the window within 3 s")
 	}
 }
+
+// overlayText gathers the text of every label in the top overlay (a dialog).
+func overlayText(t *testing.T, u *UI) string {
+	t.Helper()
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no dialog shown")
+	}
+	var b strings.Builder
+	find(top, func(l *widget.Label) bool { b.WriteString(l.Text + "\n"); return false })
+	find(top, func(r *widget.RichText) bool { b.WriteString(r.String() + "\n"); return false })
+	return b.String()
+}
+
+func TestJoinByInviteCode(t *testing.T) {
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	u.ShowHome()
+	u.homeUI.joinCode("BPF1-not-a-real-code")
+	if msg := overlayText(t, u); !strings.Contains(msg, "invite code cannot be used") || !strings.Contains(msg, "copy") {
+		t.Errorf("bad code explained as %q", msg)
+	}
+	u.win.Canvas().Overlays().Remove(u.win.Canvas().Overlays().Top())
+
+	// A real code from another machine's draft: the draft waits for a sync.
+	other, err := app.Open(context.Background(), t.TempDir(), app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	withProfile(t, other)
+	id, err := other.Create(context.Background(), app.NewDraft{Template: crdt.TemplateOutput, Title: "Theirs", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := other.Invite(context.Background(), id, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.homeUI.joinCode(inv.Code())
+	if !u.homeUI.awaiting.Visible() || !strings.Contains(u.homeUI.awaiting.Text, id) {
+		t.Errorf("joined draft not shown as waiting: %q", u.homeUI.awaiting.Text)
+	}
+}
+
+func TestImportFile(t *testing.T) {
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	u.ShowHome()
+	u.homeUI.importData([]byte("this is not a draft"))
+	if msg := overlayText(t, u); !strings.Contains(msg, "could not be read") {
+		t.Errorf("garbage file explained as %q", msg)
+	}
+	other, err := app.Open(context.Background(), t.TempDir(), app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	withProfile(t, other)
+	id, err := other.Create(context.Background(), app.NewDraft{Template: crdt.TemplateProposal, Title: "Proposal 2027", Year: 2027})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := other.Session(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := s.Save(context.Background())
+	s.Close(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.homeUI.importData(data)
+	if u.draft == nil || u.draft.session.Meta().Title != "Proposal 2027" {
+		t.Fatal("the imported draft did not open")
+	}
+}

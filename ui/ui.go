@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -79,6 +80,8 @@ func (u *UI) showError(err error) {
 	u.log.Warn("Action failed", "err", err)
 	msg := err.Error()
 	switch {
+	case errors.Is(err, app.ErrBadInvite):
+		msg = fmt.Sprintf(lang.L("This invite code cannot be used: %s"), strings.TrimPrefix(err.Error(), app.ErrBadInvite.Error()+": "))
 	case errors.Is(err, crdt.ErrInvalid):
 		msg = fmt.Sprintf(lang.L("That did not work: %s"), err)
 	case errors.Is(err, crdt.ErrCorrupt):
