@@ -23,9 +23,9 @@ type home struct {
 	u        *UI
 	drafts   []app.DraftInfo
 	awaiting *widget.Label // drafts joined but not yet fetched
-	list    *widget.List
-	content fyne.CanvasObject
-	empty   *widget.Label
+	list     *widget.List
+	content  fyne.CanvasObject
+	empty    *widget.Label
 }
 
 func newHome(u *UI) *home {
