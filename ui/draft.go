@@ -27,6 +27,7 @@ type draftScreen struct {
 	headings *widget.List
 	hint     *widget.Label
 	heading  *widget.Label
+	title    *widget.Label
 	body     *fyne.Container
 	content  fyne.CanvasObject
 	stop     func()
@@ -53,11 +54,13 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	d.hint.Wrapping = fyne.TextWrapWord
 	d.body = container.NewStack()
 	back := widget.NewButton(lang.L("← Drafts"), u.ShowHome)
-	title := widget.NewLabelWithStyle(s.Meta().Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.title = widget.NewLabelWithStyle(s.Meta().Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	details := widget.NewButton(lang.L("Details…"), d.showMeta)
 	editorPane := container.NewBorder(container.NewVBox(d.heading, d.hint), nil, nil, nil, d.body)
-	split := container.NewHSplit(d.headings, editorPane)
-	split.Offset = 0.28
-	d.content = container.NewBorder(container.NewHBox(back, title), nil, nil, nil, split)
+	side := container.NewBorder(nil, d.headingBar(), nil, nil, d.headings)
+	split := container.NewHSplit(side, editorPane)
+	split.Offset = 0.3
+	d.content = container.NewBorder(container.NewHBox(back, d.title, details), nil, nil, nil, split)
 
 	ch, cancel := s.Subscribe()
 	done := make(chan struct{})
@@ -134,6 +137,7 @@ func (d *draftScreen) refresh() {
 		sec := d.sections[d.current]
 		d.heading.SetText(sec.Heading)
 	}
+	d.title.SetText(d.session.Meta().Title)
 	d.headings.Refresh()
 	if d.refreshed != nil {
 		d.refreshed(d)

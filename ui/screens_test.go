@@ -273,3 +273,95 @@ func TestImportFile(t *testing.T) {
 		t.Fatal("the imported draft did not open")
 	}
 }
+
+// openTestDraft shows a new output draft's screen.
+func openTestDraft(t *testing.T) *UI {
+	t.Helper()
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	id, err := ws.Create(context.Background(), app.NewDraft{Template: crdt.TemplateOutput, Title: "Draft", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.OpenDraft(id)
+	return u
+}
+
+// answer fills the top dialog's first entry and taps its button.
+func answer(t *testing.T, u *UI, text, buttonText string) {
+	t.Helper()
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no dialog")
+	}
+	e, ok := find(top, func(*widget.Entry) bool { return true })
+	if !ok {
+		t.Fatal("no field in the dialog")
+	}
+	e.SetText(text)
+	test.Tap(button(t, top, buttonText))
+}
+
+func TestHeadings(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	n := len(d.sections)
+	first := d.sections[0].ID
+
+	d.headings.Select(1)
+	test.Tap(button(t, u.win.Content(), "Rename"))
+	answer(t, u, "Regional perspectives", "OK")
+	if got := d.session.Sections()[1].Heading; got != "Regional perspectives" {
+		t.Errorf("renamed heading is %q", got)
+	}
+	if d.heading.Text != "Regional perspectives" {
+		t.Errorf("editor pane shows %q", d.heading.Text)
+	}
+
+	test.Tap(button(t, u.win.Content(), "Add"))
+	answer(t, u, "Case studies", "OK")
+	secs := d.session.Sections()
+	if len(secs) != n+1 || secs[2].Heading != "Case studies" || d.current != 2 {
+		t.Fatalf("after adding: %d headings, third %q, selected %d", len(secs), secs[2].Heading, d.current)
+	}
+
+	d.headings.Select(0)
+	test.Tap(button(t, u.win.Content(), "Down"))
+	if secs := d.session.Sections(); secs[1].ID != first || d.current != 1 {
+		t.Errorf("moving down: second heading %q, selected %d", secs[1].Heading, d.current)
+	}
+
+	test.Tap(button(t, u.win.Content(), "Remove"))
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	if len(d.session.Sections()) != n || len(d.session.RemovedHeadings()) != 1 {
+		t.Fatalf("after removing: %d headings, %d removed", len(d.session.Sections()), len(d.session.RemovedHeadings()))
+	}
+	test.Tap(button(t, u.win.Content(), "Restore…"))
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Restore"))
+	if len(d.session.Sections()) != n+1 {
+		t.Error("restore did not bring the heading back")
+	}
+}
+
+func TestDocumentDetails(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	if err := d.saveMeta("BPF Cybersecurity 2026", "Cybersecurity", "2026", "Ana\nBen", "Norms, in short.", "ITU\nUNESCO"); err != nil {
+		t.Fatal(err)
+	}
+	m := d.session.Meta()
+	if m.Title != "BPF Cybersecurity 2026" || m.Theme != "Cybersecurity" || m.CoFacilitators != "Ana\nBen" || m.Cover != "Norms, in short." || m.Dissemination != "ITU\nUNESCO" {
+		t.Errorf("meta %+v", m)
+	}
+	if err := d.saveMeta("x", "y", "next year", "", "", ""); err == nil {
+		t.Error("a year in words was accepted")
+	}
+	test.Tap(button(t, u.win.Content(), "Details…"))
+	if top := u.win.Canvas().Overlays().Top(); top == nil {
+		t.Fatal("no details form")
+	}
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Save"))
+	if d.title.Text != "BPF Cybersecurity 2026" {
+		t.Errorf("title bar shows %q", d.title.Text)
+	}
+}

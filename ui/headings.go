@@ -1,0 +1,235 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// The headings bar acts on the selected heading. Removing a heading
+// hides it but keeps its text (co-authors may have written there while
+// offline); the restore list brings it back.
+
+func (d *draftScreen) headingBar() fyne.CanvasObject {
+	return container.NewGridWithColumns(3,
+		widget.NewButton(lang.L("Add"), d.addHeading),
+		widget.NewButton(lang.L("Rename"), d.renameHeading),
+		widget.NewButton(lang.L("Remove"), d.removeHeading),
+		widget.NewButton(lang.L("Up"), func() { d.moveHeading(-1) }),
+		widget.NewButton(lang.L("Down"), func() { d.moveHeading(+1) }),
+		widget.NewButton(lang.L("Restore…"), d.restoreHeading),
+	)
+}
+
+func (d *draftScreen) selected() (crdt.Section, bool) {
+	if d.current < 0 || d.current >= len(d.sections) {
+		return crdt.Section{}, false
+	}
+	return d.sections[d.current], true
+}
+
+// ask shows a one-field form and calls done with the text entered.
+func (d *draftScreen) ask(title, label, value string, done func(string)) {
+	e := widget.NewEntry()
+	e.SetText(value)
+	dlg := dialog.NewForm(title, lang.L("OK"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem(label, e)},
+		func(ok bool) {
+			if ok {
+				done(e.Text)
+			}
+		}, d.u.win)
+	dlg.Resize(fyne.NewSize(480, 160))
+	dlg.Show()
+	d.u.win.Canvas().Focus(e)
+}
+
+func (d *draftScreen) addHeading() {
+	d.ask(lang.L("Add a heading"), lang.L("Heading"), "", func(title string) {
+		pos := d.current + 2 // after the selected one, 1-based
+		id, err := d.session.AddHeading(context.Background(), title, "", pos)
+		if err != nil {
+			d.u.showError(err)
+			return
+		}
+		d.reselect(id)
+	})
+}
+
+func (d *draftScreen) renameHeading() {
+	sec, ok := d.selected()
+	if !ok {
+		return
+	}
+	d.ask(lang.L("Rename the heading"), lang.L("Heading"), sec.Heading, func(title string) {
+		d.rename(sec.ID, title)
+	})
+}
+
+func (d *draftScreen) rename(id, title string) {
+	if err := d.session.RenameHeading(context.Background(), id, title); err != nil {
+		d.u.showError(err)
+		return
+	}
+	d.reselect(id)
+}
+
+func (d *draftScreen) moveHeading(by int) {
+	sec, ok := d.selected()
+	if !ok {
+		return
+	}
+	to := d.current + 1 + by
+	if to < 1 || to > len(d.sections) {
+		return
+	}
+	if err := d.session.MoveHeading(context.Background(), sec.ID, to); err != nil {
+		d.u.showError(err)
+		return
+	}
+	d.reselect(sec.ID)
+}
+
+func (d *draftScreen) removeHeading() {
+	sec, ok := d.selected()
+	if !ok {
+		return
+	}
+	msg := fmt.Sprintf(lang.L("Remove the heading “%s”? Its text is kept, and Restore brings it back."), sec.Heading)
+	dialog.ShowConfirm(lang.L("Remove heading"), msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		if err := d.session.RemoveHeading(context.Background(), sec.ID); err != nil {
+			d.u.showError(err)
+			return
+		}
+		d.reselect("")
+	}, d.u.win)
+}
+
+func (d *draftScreen) restoreHeading() {
+	removed := d.session.RemovedHeadings()
+	if len(removed) == 0 {
+		dialog.ShowInformation(lang.L("Restore a heading"), lang.L("No heading has been removed."), d.u.win)
+		return
+	}
+	names := make([]string, len(removed))
+	for i, s := range removed {
+		names[i] = strconv.Itoa(i+1) + ". " + s.Heading
+	}
+	pick := widget.NewSelect(names, nil)
+	pick.SetSelectedIndex(0)
+	dialog.ShowForm(lang.L("Restore a heading"), lang.L("Restore"), lang.L("Cancel"),
+		[]*widget.FormItem{widget.NewFormItem(lang.L("Heading"), pick)}, func(ok bool) {
+			if !ok || pick.SelectedIndex() < 0 {
+				return
+			}
+			id := removed[pick.SelectedIndex()].ID
+			if err := d.session.RestoreHeading(context.Background(), id); err != nil {
+				d.u.showError(err)
+				return
+			}
+			d.reselect(id)
+		}, d.u.win)
+}
+
+// reselect reads the headings again and selects the one with id (or
+// keeps the position when id is empty or gone).
+func (d *draftScreen) reselect(id string) {
+	d.sections = d.session.Sections()
+	i := d.current
+	for k, s := range d.sections {
+		if s.ID == id {
+			i = k
+		}
+	}
+	if i >= len(d.sections) {
+		i = len(d.sections) - 1
+	}
+	d.headings.Refresh()
+	if i >= 0 {
+		d.headings.Select(i)
+		d.showSection(i)
+	}
+}
+
+// showMeta edits the document's details: what the cover page and the
+// export carry besides the sections.
+func (d *draftScreen) showMeta() {
+	m := d.session.Meta()
+	title, theme, year := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	title.SetText(m.Title)
+	theme.SetText(m.Theme)
+	year.SetText(strconv.Itoa(m.Year))
+	cofac, cover, dissem := widget.NewMultiLineEntry(), widget.NewMultiLineEntry(), widget.NewMultiLineEntry()
+	cofac.SetText(m.CoFacilitators)
+	cofac.SetPlaceHolder(lang.L("One name per line"))
+	cover.SetText(m.Cover)
+	cover.Wrapping = fyne.TextWrapWord
+	dissem.SetText(m.Dissemination)
+	dissem.SetPlaceHolder(lang.L("One institution per line"))
+	items := []*widget.FormItem{
+		widget.NewFormItem(lang.L("Title"), title),
+		widget.NewFormItem(lang.L("Theme"), theme),
+		widget.NewFormItem(lang.L("Year"), year),
+		widget.NewFormItem(lang.L("Co-facilitators"), cofac),
+		widget.NewFormItem(lang.L("Cover summary"), cover),
+		widget.NewFormItem(lang.L("Dissemination list"), dissem),
+	}
+	dlg := dialog.NewForm(lang.L("Document details"), lang.L("Save"), lang.L("Cancel"), items, func(ok bool) {
+		if !ok {
+			return
+		}
+		if err := d.saveMeta(title.Text, theme.Text, year.Text, cofac.Text, cover.Text, dissem.Text); err != nil {
+			d.u.showError(err)
+		}
+		d.title.SetText(d.session.Meta().Title)
+	}, d.u.win)
+	dlg.Resize(fyne.NewSize(640, 560))
+	dlg.Show()
+}
+
+func (d *draftScreen) saveMeta(title, theme, year, cofac, cover, dissem string) error {
+	ctx := context.Background()
+	m := d.session.Meta()
+	y, err := strconv.Atoi(year)
+	if err != nil {
+		return fmt.Errorf("%w: the year must be a number", crdt.ErrInvalid)
+	}
+	// Only what changed is written, so that a co-author's concurrent edit
+	// of another field is not overwritten with the old value.
+	if title != m.Title {
+		if err := d.session.SetTitle(ctx, title); err != nil {
+			return err
+		}
+	}
+	if theme != m.Theme {
+		if err := d.session.SetTheme(ctx, theme); err != nil {
+			return err
+		}
+	}
+	if y != m.Year {
+		if err := d.session.SetYear(ctx, y); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		field     crdt.MetaField
+		was, text string
+	}{{crdt.FieldCoFacilitators, m.CoFacilitators, cofac}, {crdt.FieldCover, m.Cover, cover}, {crdt.FieldDissemination, m.Dissemination, dissem}} {
+		if f.text != f.was {
+			if err := d.session.SetMetaText(ctx, f.field, f.text); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
