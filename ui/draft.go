@@ -32,7 +32,11 @@ type draftScreen struct {
 	content  fyne.CanvasObject
 	stop     func()
 
+	contrib *contributions
+	tabs    *container.AppTabs
+
 	refreshed func(*draftScreen) // called after each refresh; tests look from it
+	exported  func(fyne.URI)     // called after an export is written; tests look from it
 }
 
 func openDraftScreen(u *UI, id string) (*draftScreen, error) {
@@ -56,11 +60,26 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	back := widget.NewButton(lang.L("← Drafts"), u.ShowHome)
 	d.title = widget.NewLabelWithStyle(s.Meta().Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	details := widget.NewButton(lang.L("Details…"), d.showMeta)
+	var exportButton *widget.Button
+	exportButton = widget.NewButton(lang.L("Export…"), func() {
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(exportButton)
+		widget.ShowPopUpMenuAtPosition(d.exportMenu(), u.win.Canvas(), pos.Add(fyne.NewPos(0, exportButton.Size().Height)))
+	})
 	editorPane := container.NewBorder(container.NewVBox(d.heading, d.hint), nil, nil, nil, d.body)
 	side := container.NewBorder(nil, d.headingBar(), nil, nil, d.headings)
 	split := container.NewHSplit(side, editorPane)
 	split.Offset = 0.3
-	d.content = container.NewBorder(container.NewHBox(back, d.title, details), nil, nil, nil, split)
+	d.contrib = newContributions(d)
+	d.tabs = container.NewAppTabs(
+		container.NewTabItem(lang.L("Write"), split),
+		container.NewTabItem(lang.L("Contributions"), d.contrib.content),
+	)
+	d.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == d.contrib.content {
+			d.contrib.reload()
+		}
+	}
+	d.content = container.NewBorder(container.NewHBox(back, d.title, details, exportButton), nil, nil, nil, d.tabs)
 
 	ch, cancel := s.Subscribe()
 	done := make(chan struct{})
@@ -139,6 +158,9 @@ func (d *draftScreen) refresh() {
 	}
 	d.title.SetText(d.session.Meta().Title)
 	d.headings.Refresh()
+	if d.tabs.Selected() != nil && d.tabs.Selected().Content == d.contrib.content {
+		d.contrib.reload()
+	}
 	if d.refreshed != nil {
 		d.refreshed(d)
 	}

@@ -2,11 +2,14 @@ package ui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -363,5 +366,80 @@ func TestDocumentDetails(t *testing.T) {
 	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Save"))
 	if d.title.Text != "BPF Cybersecurity 2026" {
 		t.Errorf("title bar shows %q", d.title.Text)
+	}
+}
+
+func TestContributionsPanel(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	test.Type(d.editors[d.sections[0].ID].entry, "First words.")
+	d.headings.Select(1)
+	test.Type(d.editors[d.sections[1].ID].entry, "Second section.")
+	if err := d.session.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d.tabs.SelectIndex(1)
+	c := d.contrib
+	all := len(c.entries)
+	if all < 3 { // creation, profile and at least the two edits
+		t.Fatalf("%d contributions listed", all)
+	}
+	top := describe(c.entries[len(c.entries)-1])
+	if !strings.Contains(top, "Amina (Civil society, African)") || !strings.Contains(top, "+15") {
+		t.Errorf("newest line %q", top)
+	}
+	c.heading.SetSelectedIndex(2) // the second heading
+	if len(c.entries) != 1 || c.entries[0].SectionNo != 2 {
+		t.Errorf("filtered by heading: %d entries", len(c.entries))
+	}
+	c.heading.SetSelectedIndex(0)
+	c.participant.SetSelected("Nobody")
+	c.participant.SetSelectedIndex(0)
+	if len(c.entries) != all {
+		t.Errorf("clearing the filters shows %d of %d", len(c.entries), all)
+	}
+	if !containsString(c.participant.Options, "Amina") {
+		t.Errorf("participants offered: %v", c.participant.Options)
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestExportMarkdown(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	test.Type(d.editors[d.sections[0].ID].entry, "Exported words.")
+	path := filepath.Join(t.TempDir(), fileName("Draft: 2026/27", ".md"))
+	if filepath.Base(path) != "Draft- 2026-27.md" {
+		t.Errorf("file name %q", filepath.Base(path))
+	}
+	w, err := storage.Writer(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	d.exported = func(fyne.URI) { close(done) }
+	d.writeExport(exportFormats[0], w)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("export did not finish")
+	}
+	md, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "Exported words.") || !strings.Contains(string(md), "# Draft") {
+		t.Errorf("exported Markdown:\n%s", md)
+	}
+	if len(d.exportMenu().Items) != len(exportFormats) {
+		t.Error("export menu does not list every format")
 	}
 }

@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/igf-bpf/bpfdraft/app"
+)
+
+// contributions is the draft's log of who changed what, from which
+// stakeholder group and region, filterable by participant and heading.
+// (Accepting and rejecting changes comes with the review.)
+type contributions struct {
+	d           *draftScreen
+	entries     []app.LogEntry
+	participant *widget.Select
+	heading     *widget.Select
+	list        *widget.List
+	summary     *widget.Label
+	content     fyne.CanvasObject
+}
+
+func newContributions(d *draftScreen) *contributions {
+	c := &contributions{d: d}
+	all := lang.L("Everyone")
+	c.participant = widget.NewSelect([]string{all}, func(string) { c.reload() })
+	c.heading = widget.NewSelect([]string{lang.L("All headings")}, func(string) { c.reload() })
+	c.summary = widget.NewLabel("")
+	c.list = widget.NewList(
+		func() int { return len(c.entries) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(describe(c.entries[len(c.entries)-1-i])) // newest first
+		})
+	filters := container.NewHBox(widget.NewLabel(lang.L("Show")), c.participant, widget.NewLabel(lang.L("in")), c.heading)
+	c.content = container.NewBorder(container.NewVBox(filters, c.summary), nil, nil, nil, c.list)
+	return c
+}
+
+// describe is one line of the log.
+func describe(e app.LogEntry) string {
+	where := e.Heading
+	if e.SectionNo > 0 {
+		where = fmt.Sprintf("%d. %s", e.SectionNo, e.Heading)
+	}
+	who := fmt.Sprintf("%s (%s, %s)", e.Name, e.Group, e.Region)
+	line := fmt.Sprintf("%s  %s  %s", e.Time.Local().Format(time.DateTime), who, lang.L(e.Kind.Describe()))
+	if where != "" {
+		line += " · " + where
+	}
+	if e.Added > 0 || e.Removed > 0 {
+		line += fmt.Sprintf("  +%d −%d", e.Added, e.Removed)
+	}
+	return line
+}
+
+// reload reads the log again with the chosen filters, and refreshes the
+// filters' choices from what the log holds.
+func (c *contributions) reload() {
+	f := app.LogFilter{}
+	if i := c.participant.SelectedIndex(); i > 0 {
+		f.Participant = c.participant.Selected
+	}
+	if i := c.heading.SelectedIndex(); i > 0 && i <= len(c.d.sections) {
+		f.Section = c.d.sections[i-1].ID
+	}
+	entries, err := c.d.session.Log(f)
+	if err != nil {
+		c.d.u.showError(err)
+		return
+	}
+	c.entries = entries
+	c.summary.SetText(fmt.Sprintf(lang.L("%d contributions"), len(entries)))
+	c.list.Refresh()
+
+	if all, err := c.d.session.Log(app.LogFilter{}); err == nil {
+		seen := map[string]bool{}
+		var names []string
+		for _, e := range all {
+			if !seen[e.Name] {
+				seen[e.Name] = true
+				names = append(names, e.Name)
+			}
+		}
+		sort.Strings(names)
+		c.participant.Options = append(c.participant.Options[:1], names...)
+	}
+	heads := c.heading.Options[:1]
+	for _, s := range c.d.sections {
+		heads = append(heads, s.Heading)
+	}
+	c.heading.Options = heads
+	c.participant.Refresh()
+	c.heading.Refresh()
+}
