@@ -32,8 +32,9 @@ type draftScreen struct {
 	content  fyne.CanvasObject
 	stop     func()
 
-	contrib *contributions
-	tabs    *container.AppTabs
+	contrib   *contributions
+	tabs      *container.AppTabs
+	findQuery *widget.Entry // the open find dialog's field
 
 	refreshed func(*draftScreen) // called after each refresh; tests look from it
 	exported  func(fyne.URI)     // called after an export is written; tests look from it

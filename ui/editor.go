@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
@@ -55,13 +56,62 @@ func (e *sectionEditor) show(body string) {
 		e.shown = body
 		return
 	}
-	old := []rune(e.entry.Text)
-	caret := mapCaret(e.entry.CursorTextOffset(), old, []rune(body))
+	old, cur := []rune(e.entry.Text), []rune(body)
+	caret := e.entry.CursorTextOffset()
+	anchor, selecting := e.selectionAnchor(old, caret)
+	caret = mapCaret(caret, old, cur)
 	e.setting = true
 	e.entry.SetText(body)
 	e.setting = false
 	e.shown = body
+	if selecting {
+		if a := mapCaret(anchor, old, cur); a != caret {
+			e.selectRange(a, caret)
+			return
+		}
+	}
+	e.clearSelection()
 	e.placeCaret(caret)
+}
+
+// selectionAnchor returns the other end of the selection, if there is
+// one. The entry only tells the selected text and the caret, so the
+// anchor is on whichever side of the caret that text lies.
+func (e *sectionEditor) selectionAnchor(text []rune, caret int) (int, bool) {
+	sel := []rune(e.entry.SelectedText())
+	n := len(sel)
+	if n == 0 {
+		return 0, false
+	}
+	if caret-n >= 0 && string(text[caret-n:caret]) == string(sel) {
+		return caret - n, true
+	}
+	return caret + n, true
+}
+
+// clearSelection ends a selection without moving the caret far: the
+// entry has no call for it, so it is done as the keyboard would.
+func (e *sectionEditor) clearSelection() {
+	if e.entry.SelectedText() != "" {
+		e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyLeft})
+	}
+}
+
+// selectRange selects from anchor to caret (code points), as holding
+// Shift and pressing arrow keys would: the entry has no call to set a
+// selection.
+func (e *sectionEditor) selectRange(anchor, caret int) {
+	e.clearSelection()
+	e.placeCaret(anchor)
+	key, n := fyne.KeyRight, caret-anchor
+	if n < 0 {
+		key, n = fyne.KeyLeft, -n
+	}
+	e.entry.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	for i := 0; i < n; i++ {
+		e.entry.TypedKey(&fyne.KeyEvent{Name: key})
+	}
+	e.entry.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
 }
 
 // placeCaret puts the caret at a code-point offset. The entry counts its

@@ -177,3 +177,31 @@ func TestMapCaret(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoteEditKeepsTheSelection(t *testing.T) {
+	_, s := openDraft(t)
+	e := newTestEditor(t, s, "networks connect people")
+	e.selectRange(9, 16) // "connect"
+	if got := e.entry.SelectedText(); got != "connect" {
+		t.Fatalf("selected %q", got)
+	}
+	remote(t, s, e, 0, 0, "Rural ")
+	if got := e.entry.SelectedText(); got != "connect" {
+		t.Errorf("after a remote insert before it, the selection is %q", got)
+	}
+	if got := e.entry.CursorTextOffset(); got != 22 {
+		t.Errorf("caret at %d, want 22", got)
+	}
+	// Selected leftwards: the anchor is after the caret.
+	e.selectRange(22, 15)
+	remote(t, s, e, len([]rune(e.entry.Text)), 0, " today")
+	if got := e.entry.SelectedText(); got != "connect" {
+		t.Errorf("backwards selection became %q", got)
+	}
+	// A remote edit with no selection leaves none.
+	e.clearSelection()
+	remote(t, s, e, 0, 0, "All ")
+	if got := e.entry.SelectedText(); got != "" {
+		t.Errorf("selection %q appeared", got)
+	}
+}

@@ -443,3 +443,87 @@ func TestExportMarkdown(t *testing.T) {
 		t.Error("export menu does not list every format")
 	}
 }
+
+func TestFind(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	ctx := context.Background()
+	for i, text := range []string{"We meet in Kigali.", "No match here.", "Meetings across regions; we MEET again."} {
+		if err := d.session.Splice(ctx, d.sections[i].ID, 0, 0, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.refresh()
+	d.sections = d.session.Sections()
+	d.headings.Select(1) // start from the second section
+	want := []struct {
+		section int
+		text    string
+	}{{2, "Meet"}, {2, "MEET"}, {0, "meet"}, {2, "Meet"}}
+	for k, w := range want {
+		if !d.findNext("meet") {
+			t.Fatalf("search %d found nothing", k)
+		}
+		got := d.editors[d.sections[d.current].ID].entry.SelectedText()
+		if d.current != w.section || got != w.text {
+			t.Errorf("search %d: section %d, selected %q; want section %d, %q", k, d.current, got, w.section, w.text)
+		}
+	}
+	if d.findNext("absent words") {
+		t.Error("found text the draft does not hold")
+	}
+}
+
+// TestMenuShortcuts checks that every action of the draft screen is in
+// the menu, each shortcut is used once, and the standard ones are there.
+func TestMenuShortcuts(t *testing.T) {
+	u := openTestDraft(t)
+	seen := map[string]string{}
+	var walk func(items []*fyne.MenuItem)
+	count := 0
+	walk = func(items []*fyne.MenuItem) {
+		for _, it := range items {
+			if it.IsSeparator {
+				continue
+			}
+			count++
+			if it.Action == nil && it.ChildMenu == nil {
+				t.Errorf("menu item %q does nothing", it.Label)
+			}
+			if it.ChildMenu != nil {
+				walk(it.ChildMenu.Items)
+			}
+			if it.Shortcut == nil {
+				continue
+			}
+			name := it.Shortcut.ShortcutName()
+			if other, dup := seen[name]; dup {
+				t.Errorf("%s is both %q and %q", name, other, it.Label)
+			}
+			seen[name] = it.Label
+		}
+	}
+	for _, m := range u.win.MainMenu().Items {
+		walk(m.Items)
+	}
+	ctrlF := shortcut(fyne.KeyF, ctrl).ShortcutName() // Control on Linux and Windows, Command on macOS
+	for _, want := range []string{ctrlF, shortcut(fyne.KeyN, ctrl).ShortcutName(), shortcut(fyne.KeyE, ctrl).ShortcutName()} {
+		if _, ok := seen[want]; !ok {
+			t.Errorf("no %s in the menu (have %v)", want, seen)
+		}
+	}
+	if count < 20 {
+		t.Errorf("only %d menu items", count)
+	}
+	// The find shortcut's item opens the find dialog.
+	for _, m := range u.win.MainMenu().Items {
+		for _, it := range m.Items {
+			if it.Shortcut != nil && it.Shortcut.ShortcutName() == ctrlF {
+				it.Action()
+			}
+		}
+	}
+	if u.draft.findQuery == nil || u.win.Canvas().Overlays().Top() == nil {
+		t.Error("Ctrl+F did not open find")
+	}
+}

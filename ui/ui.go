@@ -54,6 +54,7 @@ func (u *UI) ShowHome() {
 	u.homeUI = newHome(u)
 	u.win.SetContent(u.homeUI.content)
 	u.homeUI.reload()
+	u.setMenu()
 }
 
 // OpenDraft shows a draft's screen.
@@ -66,6 +67,7 @@ func (u *UI) OpenDraft(id string) {
 	u.closeDraft()
 	u.draft = d
 	u.win.SetContent(d.content)
+	u.setMenu()
 }
 
 func (u *UI) closeDraft() {

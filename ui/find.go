@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Find looks through every section of the draft, from the caret on and
+// round to the start, ignoring case. A match is selected in its section.
+
+func foldRunes(s string) []rune {
+	r := []rune(s)
+	for i, c := range r {
+		r[i] = unicode.ToLower(c)
+	}
+	return r
+}
+
+// indexFrom returns the first position at or after from where needle
+// occurs in hay, or -1.
+func indexFrom(hay, needle []rune, from int) int {
+	for i := max(from, 0); i+len(needle) <= len(hay); i++ {
+		match := true
+		for k := range needle {
+			if hay[i+k] != needle[k] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return i
+		}
+	}
+	return -1
+}
+
+// findNext selects the next match of query; it reports false when the
+// draft has none.
+func (d *draftScreen) findNext(query string) bool {
+	needle := foldRunes(query)
+	if len(needle) == 0 || len(d.sections) == 0 {
+		return false
+	}
+	from := 0
+	if e := d.editors[d.sections[d.current].ID]; e != nil {
+		from = e.entry.CursorTextOffset()
+		if sel := e.entry.SelectedText(); sel != "" && string(foldRunes(sel)) == string(needle) {
+			// The caret sits at one end of the last match: go past it.
+			if a, ok := e.selectionAnchor([]rune(e.entry.Text), from); ok {
+				from = max(a, from)
+			}
+		}
+	}
+	n := len(d.sections)
+	for k := 0; k <= n; k++ {
+		i := (d.current + k) % n
+		start := 0
+		if k == 0 {
+			start = from
+		}
+		at := indexFrom(foldRunes(d.sections[i].Body), needle, start)
+		if at < 0 {
+			continue
+		}
+		if i != d.current || d.editors[d.sections[i].ID] == nil {
+			d.headings.Select(i)
+			d.showSection(i)
+		}
+		d.editors[d.sections[i].ID].selectRange(at, at+len(needle))
+		return true
+	}
+	return false
+}
+
+// showFind opens the find bar as a small dialog; Enter finds the next match.
+func (d *draftScreen) showFind() {
+	d.tabs.SelectIndex(0)
+	query := widget.NewEntry()
+	query.SetPlaceHolder(lang.L("Text to find in the draft"))
+	status := widget.NewLabel("")
+	next := func() {
+		if d.findNext(query.Text) {
+			status.SetText("")
+		} else {
+			status.SetText(lang.L("Not found in this draft."))
+		}
+	}
+	query.OnSubmitted = func(string) { next() }
+	var dlg dialog.Dialog
+	buttons := container.NewHBox(widget.NewButton(lang.L("Find next"), next), widget.NewButton(lang.L("Close"), func() { dlg.Hide() }))
+	dlg = dialog.NewCustomWithoutButtons(lang.L("Find"), container.NewVBox(query, status, buttons), d.u.win)
+	dlg.Resize(fyne.NewSize(420, 180))
+	dlg.Show()
+	d.u.win.Canvas().Focus(query)
+	d.findQuery = query
+}

@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+)
+
+// The main menu puts every action behind a keyboard shortcut. Menu
+// shortcuts reach the window before the focused entry does, so they work
+// while someone is typing. There is no Save: everything saves itself.
+
+func shortcut(key fyne.KeyName, mod fyne.KeyModifier) fyne.Shortcut {
+	return &desktop.CustomShortcut{KeyName: key, Modifier: mod}
+}
+
+const (
+	ctrl      = fyne.KeyModifierShortcutDefault
+	ctrlShift = fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift
+)
+
+func item(label string, sc fyne.Shortcut, f func()) *fyne.MenuItem {
+	it := fyne.NewMenuItem(lang.L(label), f)
+	it.Shortcut = sc
+	return it
+}
+
+// setMenu builds the menu for what the window shows: the draft menu
+// only while a draft is open.
+func (u *UI) setMenu() {
+	file := fyne.NewMenu(lang.L("File"),
+		item("New draft…", shortcut(fyne.KeyN, ctrl), func() { u.home().newDraft() }),
+		item("Join by invite code…", shortcut(fyne.KeyJ, ctrl), func() { u.home().join() }),
+		item("Import a file…", shortcut(fyne.KeyO, ctrl), func() { u.home().importFile() }),
+		item("Drafts list", shortcut(fyne.KeyL, ctrl), u.ShowHome),
+		item("Profile…", nil, func() { u.showProfile(false) }),
+	)
+	menus := []*fyne.Menu{file}
+	if d := u.draft; d != nil {
+		export := d.exportMenu()
+		export.Items[0].Shortcut = shortcut(fyne.KeyE, ctrl)
+		exportItem := fyne.NewMenuItem(lang.L("Export"), nil)
+		exportItem.ChildMenu = export
+		file.Items = append(file.Items, fyne.NewMenuItemSeparator(), exportItem)
+		menus = append(menus,
+			fyne.NewMenu(lang.L("Edit"),
+				item("Find…", shortcut(fyne.KeyF, ctrl), d.showFind),
+				item("Find next", shortcut(fyne.KeyG, ctrl), func() {
+					if d.findQuery != nil {
+						d.findNext(d.findQuery.Text)
+					}
+				}),
+			),
+			fyne.NewMenu(lang.L("Draft"),
+				item("Next section", shortcut(fyne.KeyPageDown, ctrl), func() { d.step(+1) }),
+				item("Previous section", shortcut(fyne.KeyPageUp, ctrl), func() { d.step(-1) }),
+				item("Add a heading…", shortcut(fyne.KeyN, ctrlShift), d.addHeading),
+				item("Rename the heading…", shortcut(fyne.KeyF2, 0), d.renameHeading),
+				item("Move the heading up", shortcut(fyne.KeyUp, ctrlShift), func() { d.moveHeading(-1) }),
+				item("Move the heading down", shortcut(fyne.KeyDown, ctrlShift), func() { d.moveHeading(+1) }),
+				item("Remove the heading…", nil, d.removeHeading),
+				item("Restore a heading…", nil, d.restoreHeading),
+				fyne.NewMenuItemSeparator(),
+				item("Document details…", shortcut(fyne.KeyD, ctrl), d.showMeta),
+				item("Write", shortcut(fyne.Key1, ctrl), func() { d.tabs.SelectIndex(0) }),
+				item("Contributions", shortcut(fyne.Key2, ctrl), func() { d.tabs.SelectIndex(1) }),
+			))
+	}
+	u.win.SetMainMenu(fyne.NewMainMenu(menus...))
+}
+
+// home returns the home screen, showing it first if a draft is open.
+func (u *UI) home() *home {
+	if u.homeUI == nil || u.draft != nil {
+		u.ShowHome()
+	}
+	return u.homeUI
+}
+
+// step moves to the next or previous section.
+func (d *draftScreen) step(by int) {
+	i := d.current + by
+	if i < 0 || i >= len(d.sections) {
+		return
+	}
+	d.tabs.SelectIndex(0)
+	d.headings.Select(i)
+}
