@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/crdt/sqlitestore"
@@ -185,4 +186,36 @@ func (s *Session) Known(heads []string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.doc.Known(heads)
+}
+
+// Unsynced counts the changes of this draft that no peer is known to
+// have, from the states saved by earlier syncs: what is waiting to go out,
+// online or not. known is false when the draft was never synced.
+func (s *Session) Unsynced(ctx context.Context) (n int, last time.Time, known bool, err error) {
+	states, err := s.w.store.SyncStates(ctx, s.id)
+	if err != nil {
+		return 0, time.Time{}, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.commitLocked(ctx); err != nil {
+		return 0, time.Time{}, false, err
+	}
+	n = -1
+	for _, st := range states {
+		m := s.doc.MissingFrom(crdt.SharedHeads(st.State))
+		if m < 0 {
+			continue
+		}
+		if n < 0 || m < n {
+			n = m
+		}
+		if st.Updated.After(last) {
+			last = st.Updated
+		}
+	}
+	if n < 0 {
+		return s.doc.ChangeCount(), last, false, nil
+	}
+	return n, last, true, nil
 }

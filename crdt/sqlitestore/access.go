@@ -78,6 +78,34 @@ func (s *Store) SyncState(ctx context.Context, peer, draftID string) ([]byte, er
 	return st, s.wrap(err, "reading sync state")
 }
 
+// PeerState is a saved sync state and when it was saved.
+type PeerState struct {
+	Peer    string
+	State   []byte
+	Updated time.Time
+}
+
+// SyncStates returns the saved sync state of every peer a draft was
+// synced with.
+func (s *Store) SyncStates(ctx context.Context, draftID string) ([]PeerState, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT peer, state, updated FROM sync_states WHERE draft_id = ? ORDER BY peer`, draftID)
+	if err != nil {
+		return nil, s.wrap(err, "reading sync states")
+	}
+	defer rows.Close()
+	var out []PeerState
+	for rows.Next() {
+		var p PeerState
+		var ms int64
+		if err := rows.Scan(&p.Peer, &p.State, &ms); err != nil {
+			return nil, s.wrap(err, "reading sync states")
+		}
+		p.Updated = time.UnixMilli(ms)
+		out = append(out, p)
+	}
+	return out, s.wrap(rows.Err(), "reading sync states")
+}
+
 // SetSyncState saves the sync state of (peer, draft).
 func (s *Store) SetSyncState(ctx context.Context, peer, draftID string, state []byte) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO sync_states (peer, draft_id, state, updated) VALUES (?, ?, ?, ?)

@@ -1,0 +1,156 @@
+package online
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+var loopback = []string{"/ip4/127.0.0.1/tcp/0"}
+
+func openWS(t *testing.T, name string) (*app.Workspace, string) {
+	t.Helper()
+	dir := t.TempDir()
+	ws, err := app.Open(context.Background(), dir, app.Options{Poll: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if _, err := ws.SetProfile(context.Background(), app.Profile{Name: name, Group: crdt.CivilSociety, Region: crdt.WEOG}); err != nil {
+		t.Fatal(err)
+	}
+	return ws, dir
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func body(t *testing.T, ws *app.Workspace, id string) string {
+	s, err := ws.Session(context.Background(), id)
+	if err != nil {
+		return ""
+	}
+	defer s.Close(context.Background())
+	return s.Sections()[0].Body
+}
+
+// TestOfflineThenMerge is the whole story on two real libp2p hosts on
+// loopback: invite, join, live edits, both sides offline, reconnect.
+func TestOfflineThenMerge(t *testing.T) {
+	ctx := context.Background()
+	a, dirA := openWS(t, "Amina")
+	b, dirB := openWS(t, "Bruno")
+	id, err := a.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Shared", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := a.Invite(ctx, id, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	oa, err := Start(a, dirA, Config{Listen: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oa.Close()
+	if st := oa.Status(); st.State != Offline {
+		t.Errorf("with no peer known, state %v", st.State)
+	}
+	ob, err := Start(b, dirB, Config{Listen: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrA := oa.Addrs()[0]
+	if err := ob.AddPeer(addrA); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "B to fetch the draft", func() bool {
+		ds, _ := b.Drafts(ctx)
+		return len(ds) == 1
+	})
+	waitFor(t, "both to agree", func() bool { return oa.Status().State == Synced && ob.Status().State == Synced })
+	if st := ob.Status(); st.Peers != 1 || st.LastSync.IsZero() {
+		t.Errorf("B's status %+v", st)
+	}
+
+	// Live: A types, B sees it while connected.
+	sa, err := a.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sa.Close(ctx)
+	sec := sa.Sections()[0].ID
+	if err := sa.Splice(ctx, sec, 0, 0, "Live from A. "); err != nil {
+		t.Fatal(err)
+	}
+	sa.Flush(ctx)
+	waitFor(t, "A's live edit at B", func() bool { return body(t, b, id) == "Live from A. " })
+
+	// Both go offline and edit, then B comes back.
+	ob.Close()
+	if err := sa.Splice(ctx, sec, len([]rune("Live from A. ")), 0, "A offline."); err != nil {
+		t.Fatal(err)
+	}
+	sa.Flush(ctx)
+	sb, err := b.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Splice(ctx, sec, 0, 0, "B offline. "); err != nil {
+		t.Fatal(err)
+	}
+	sb.Flush(ctx)
+	// Two changes wait: B's first edit of this draft also enters B in its
+	// participant registry.
+	if n, _, known, err := sb.Unsynced(ctx); err != nil || !known || n != 2 {
+		t.Errorf("B's unsynced changes: %d (known %v, %v), want 2", n, known, err)
+	}
+	sb.Close(ctx)
+	ob2, err := Start(b, dirB, Config{Listen: loopback, Peers: []string{addrA}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ob2.Close()
+	want := "B offline. Live from A. A offline."
+	waitFor(t, "both offline edits on both sides", func() bool { return body(t, a, id) == want && body(t, b, id) == want })
+	ob2.SyncNow() // harmless when connected
+	waitFor(t, "agreement after reconnecting", func() bool { return ob2.Status().State == Synced })
+}
+
+func TestUnreachablePeer(t *testing.T) {
+	a, dir := openWS(t, "Amina")
+	o, err := Start(a, dir, Config{Listen: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if err := o.AddPeer("not an address"); err == nil {
+		t.Error("a malformed address was accepted")
+	}
+	// A port nobody listens on, with a made-up peer id.
+	if err := o.AddPeer("/ip4/127.0.0.1/tcp/9/p2p/12D3KooWGzh8sWJeXzNwcWd5PjpK7XWZ9sPZJQx1GQ8d5Vn1hS7K"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the failed dial to be reported", func() bool {
+		st := o.Status()
+		return st.State == Connecting && st.LastErr != nil
+	})
+	if msg := o.Status().LastErr.Error(); !strings.Contains(msg, "dial") && !strings.Contains(msg, "connect") {
+		t.Logf("last error: %s", msg)
+	}
+}
