@@ -35,7 +35,7 @@ type Online struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 
-	mu      sync.Mutex // Protects the fields below.
+	mu      sync.Mutex         // Protects the fields below.
 	targets map[string]*target // by peer id
 	manual  []string
 }
