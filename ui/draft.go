@@ -34,7 +34,8 @@ type draftScreen struct {
 
 	contrib   *contributions
 	tabs      *container.AppTabs
-	findQuery *widget.Entry // the open find dialog's field
+	findQuery  *widget.Entry // the open find dialog's field
+	inviteCode string        // the code the invite dialog last showed
 
 	refreshed func(*draftScreen) // called after each refresh; tests look from it
 	exported  func(fyne.URI)     // called after an export is written; tests look from it
@@ -92,7 +93,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 				if !ok {
 					return
 				}
-				fyne.Do(d.refresh)
+				u.do(d.refresh)
 			case <-done:
 				return
 			}

@@ -81,7 +81,7 @@ func (d *draftScreen) writeExport(f exportFormat, w fyne.URIWriteCloser) {
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
-		fyne.Do(func() {
+		d.u.do(func() {
 			progress.Hide()
 			if err != nil {
 				d.u.showError(fmt.Errorf("exporting: %w", err))

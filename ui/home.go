@@ -92,6 +92,22 @@ func (h *home) reload() {
 	h.list.Refresh()
 }
 
+// reloadIfChanged reloads when a draft arrived, went or changed, so
+// that the list follows syncs without redrawing every second.
+func (h *home) reloadIfChanged() {
+	ds, err := h.u.ws.Drafts(context.Background())
+	if err != nil || len(ds) != len(h.drafts) {
+		h.reload()
+		return
+	}
+	for i := range ds {
+		if ds[i].ID != h.drafts[i].ID || !ds[i].Updated.Equal(h.drafts[i].Updated) {
+			h.reload()
+			return
+		}
+	}
+}
+
 // join takes a pasted invite code; the draft comes with the next sync.
 func (h *home) join() {
 	code := widget.NewMultiLineEntry()
@@ -112,6 +128,9 @@ func (h *home) joinCode(code string) {
 	if _, err := h.u.ws.Join(context.Background(), code); err != nil {
 		h.u.showError(err)
 		return
+	}
+	if h.u.online != nil {
+		h.u.online.Refresh() // dial the relays the invite names
 	}
 	h.reload()
 }

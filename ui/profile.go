@@ -77,6 +77,7 @@ func (u *UI) showProfile(first bool) {
 	intro := widget.NewLabel(lang.L("Before you start: who are you? Co-facilitators see this beside every contribution."))
 	intro.Wrapping = fyne.TextWrapWord
 	title := widget.NewLabelWithStyle(lang.L("Your profile"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	u.win.SetContent(container.NewPadded(container.NewVBox(title, intro, f.form)))
+	u.closeDraft()
+	u.show(container.NewPadded(container.NewVBox(title, intro, f.form)))
 	u.win.Canvas().Focus(f.name)
 }

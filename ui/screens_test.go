@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,6 +48,18 @@ func button(t *testing.T, root fyne.CanvasObject, text string) *widget.Button {
 	return b
 }
 
+// uiMu stands in for Fyne's UI goroutine in tests: the test driver runs
+// fyne.Do on the caller's goroutine, so background updates of several
+// windows take this lock, and so does test code that touches widgets
+// while updates may arrive.
+var uiMu sync.Mutex
+
+func locked(f func()) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	f()
+}
+
 func newUI(t *testing.T, opts app.Options) (*UI, *app.Workspace, string) {
 	t.Helper()
 	a := test.NewTempApp(t)
@@ -55,7 +68,8 @@ func newUI(t *testing.T, opts app.Options) (*UI, *app.Workspace, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := New(a, ws, nil)
+	u := New(a, ws, Options{StatusEvery: -1})
+	u.do = locked
 	t.Cleanup(func() { u.win.Close(); ws.Close() })
 	u.win.Resize(fyne.NewSize(1000, 700))
 	return u, ws, dir
@@ -83,7 +97,7 @@ func TestFirstRunAsksForTheProfile(t *testing.T) {
 	if err != nil || !ok || p.Name != "Amina Diallo" || p.Group != crdt.CivilSociety || p.Region != crdt.African {
 		t.Fatalf("profile %+v (%v, %v)", p, ok, err)
 	}
-	if u.homeUI == nil || u.win.Content() != u.homeUI.content {
+	if u.homeUI == nil || u.content() != u.homeUI.content {
 		t.Error("home not shown after the profile")
 	}
 }

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
@@ -19,28 +22,64 @@ import (
 type UI struct {
 	fyne   fyne.App
 	ws     *app.Workspace
+	online *online.Online // nil when sync is off
 	win    fyne.Window
 	log    *slog.Logger
 	draft  *draftScreen // the open draft, if any
 	homeUI *home
+	status *statusBar
+	screen *fyne.Container // holds the current screen above the status bar
+	ticker *time.Ticker
+
+	// do runs f on the UI goroutine: fyne.Do. Fyne's test driver runs
+	// fyne.Do on the caller's goroutine instead, so tests put a lock here.
+	do func(f func())
 
 	refreshed func(*draftScreen) // handed to each draft screen; for tests
+}
+
+// Options are the window's optional parts.
+type Options struct {
+	Logger *slog.Logger
+	// Online keeps the drafts in sync while the window is open; without
+	// it the window works offline and says so.
+	Online *online.Online
+	// StatusEvery is how often the status bar is brought up to date
+	// (default 1 s; negative: never by itself, for tests).
+	StatusEvery time.Duration
 }
 
 // New builds the window for a workspace; Show (or the caller's
 // ShowAndRun) puts it on screen. A first run asks for the profile before
 // anything else, since every edit is attributed to it.
-func New(a fyne.App, ws *app.Workspace, log *slog.Logger) *UI {
+func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
+	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	u := &UI{fyne: a, ws: ws, log: log, win: a.NewWindow(lang.L("BPF Draft"))}
+	u := &UI{fyne: a, ws: ws, online: opts.Online, log: log, win: a.NewWindow(lang.L("BPF Draft")), do: fyne.Do}
 	u.win.Resize(fyne.NewSize(1100, 720))
-	u.win.SetOnClosed(u.closeDraft)
+	u.status = newStatusBar(u)
+	u.screen = container.NewStack()
+	u.win.SetContent(container.NewBorder(nil, u.status.content, nil, nil, u.screen))
+	u.win.SetOnClosed(u.closed)
 	if _, ok, err := ws.Profile(context.Background()); err == nil && ok {
 		u.ShowHome()
 	} else {
 		u.showProfile(true)
+	}
+	u.status.update()
+	every := opts.StatusEvery
+	if every == 0 {
+		every = time.Second
+	}
+	if every > 0 {
+		u.ticker = time.NewTicker(every)
+		go func() {
+			for range u.ticker.C {
+				u.do(u.tick)
+			}
+		}()
 	}
 	return u
 }
@@ -48,13 +87,43 @@ func New(a fyne.App, ws *app.Workspace, log *slog.Logger) *UI {
 // Window returns the main window.
 func (u *UI) Window() fyne.Window { return u.win }
 
+// show puts a screen above the status bar.
+func (u *UI) show(o fyne.CanvasObject) {
+	u.screen.Objects = []fyne.CanvasObject{o}
+	u.screen.Refresh()
+}
+
+// content is the screen shown now.
+func (u *UI) content() fyne.CanvasObject {
+	if len(u.screen.Objects) == 0 {
+		return nil
+	}
+	return u.screen.Objects[0]
+}
+
+// tick keeps the status bar and the drafts list current.
+func (u *UI) tick() {
+	u.status.update()
+	if u.draft == nil && u.homeUI != nil && u.content() == u.homeUI.content {
+		u.homeUI.reloadIfChanged()
+	}
+}
+
+func (u *UI) closed() {
+	if u.ticker != nil {
+		u.ticker.Stop()
+	}
+	u.closeDraft()
+}
+
 // ShowHome shows the drafts list.
 func (u *UI) ShowHome() {
 	u.closeDraft()
 	u.homeUI = newHome(u)
-	u.win.SetContent(u.homeUI.content)
+	u.show(u.homeUI.content)
 	u.homeUI.reload()
 	u.setMenu()
+	u.status.update()
 }
 
 // OpenDraft shows a draft's screen.
@@ -66,8 +135,9 @@ func (u *UI) OpenDraft(id string) {
 	}
 	u.closeDraft()
 	u.draft = d
-	u.win.SetContent(d.content)
+	u.show(d.content)
 	u.setMenu()
+	u.status.update()
 }
 
 func (u *UI) closeDraft() {

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/ui"
 )
 
@@ -16,11 +18,16 @@ const appID = "org.intgovforum.bpfdraft"
 
 var guiCmd = &command{
 	name:    "gui",
-	usage:   "gui",
+	usage:   "gui [--offline] [--peer MULTIADDR]...",
 	summary: "open the window (what bpfdraft with no command does)",
 	details: `Opens BPF Draft's window on the data dir. Edits made by other processes on
-the same data dir (the command line, a serve) appear in it as they land.`,
+the same data dir (the command line, a serve) appear in it as they land.
+While it is open it syncs every draft: with the relays its invites name,
+with co-authors found on the local network, and with --peer addresses.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		offline := fs.Bool("offline", false, "do not sync while the window is open")
+		var peers listFlag
+		fs.Var(&peers, "peer", "a co-author's multiaddr (ending in /p2p/ID) to keep in sync with; repeat for several")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 0, 0, ""); err != nil {
 				return err
@@ -36,8 +43,17 @@ the same data dir (the command line, a serve) appear in it as they land.`,
 				return err
 			}
 			defer ws.Close()
+			opts := ui.Options{Logger: e.logger()}
+			if !*offline {
+				on, err := online.Start(ws, dir, online.Config{MDNS: true, Peers: peers, Logger: e.logger()})
+				if err != nil {
+					return fmt.Errorf("going online: %w (start with --offline to work without sync)", err)
+				}
+				defer on.Close()
+				opts.Online = on
+			}
 			a := fyneapp.NewWithID(appID)
-			ui.New(a, ws, e.logger()).Window().ShowAndRun()
+			ui.New(a, ws, opts).Window().ShowAndRun()
 			return nil
 		}
 	},

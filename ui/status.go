@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/igf-bpf/bpfdraft/app/online"
+)
+
+// statusBar is always at the bottom of the window: whether this machine
+// is offline, connecting, syncing or in agreement with its peers, when it
+// last agreed, and how many of the open draft's changes no peer has yet.
+type statusBar struct {
+	u        *UI
+	label    *widget.Label
+	progress *widget.ProgressBarInfinite
+	syncNow  *widget.Button
+	invite   *widget.Button
+	content  fyne.CanvasObject
+}
+
+func newStatusBar(u *UI) *statusBar {
+	b := &statusBar{u: u, label: widget.NewLabel(""), progress: widget.NewProgressBarInfinite()}
+	b.label.Truncation = fyne.TextTruncateEllipsis
+	b.progress.Hide()
+	b.progress.Stop()
+	b.syncNow = widget.NewButton(lang.L("Sync now"), u.syncNow)
+	b.invite = widget.NewButton(lang.L("Invite…"), func() {
+		if u.draft != nil {
+			u.draft.showInvite()
+		}
+	})
+	right := container.NewHBox(b.progress, b.invite, b.syncNow)
+	b.content = container.NewBorder(widget.NewSeparator(), nil, nil, right, b.label)
+	return b
+}
+
+// statusText says where sync stands in a sentence.
+func statusText(st online.Status, on bool) string {
+	last := ""
+	if !st.LastSync.IsZero() {
+		last = fmt.Sprintf(lang.L(" · last sync %s"), st.LastSync.Local().Format(time.TimeOnly))
+	}
+	switch {
+	case !on:
+		return lang.L("Offline: sync is off. Your edits are saved on this machine.")
+	case st.State == online.Synced:
+		return fmt.Sprintf(lang.L("Synced with %d peers"), st.Peers) + last
+	case st.State == online.Syncing:
+		return fmt.Sprintf(lang.L("Syncing with %d peers · %d changes to send"), st.Peers, st.Pending) + last
+	case st.State == online.Connecting:
+		return fmt.Sprintf(lang.L("Connecting to %d peers…"), st.Known) + last
+	default:
+		return lang.L("Offline: no co-author or relay known yet. Join a draft or invite someone.") + last
+	}
+}
+
+// update reads the status again.
+func (b *statusBar) update() {
+	u := b.u
+	var st online.Status
+	if u.online != nil {
+		st = u.online.Status()
+	}
+	text := statusText(st, u.online != nil)
+	if d := u.draft; d != nil {
+		n, _, known, err := d.session.Unsynced(context.Background())
+		switch {
+		case err != nil:
+		case !known:
+			text += " · " + lang.L("this draft has not been shared yet")
+		case n > 0:
+			text += " · " + fmt.Sprintf(lang.L("%d changes waiting to go out"), n)
+		}
+		b.invite.Show()
+	} else {
+		b.invite.Hide()
+	}
+	b.label.SetText(text)
+	if u.online != nil && st.State == online.Syncing {
+		b.progress.Show()
+		b.progress.Start()
+	} else {
+		b.progress.Stop()
+		b.progress.Hide()
+	}
+	if u.online == nil {
+		b.syncNow.Disable()
+	} else {
+		b.syncNow.Enable()
+	}
+}
+
+// syncNow dials every peer at once.
+func (u *UI) syncNow() {
+	if u.online == nil {
+		return
+	}
+	u.online.SyncNow()
+	u.status.update()
+}

@@ -1,0 +1,156 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"github.com/makiuchi-d/gozxing"
+	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+func TestStatusBarOffline(t *testing.T) {
+	u := openTestDraft(t)
+	u.status.update()
+	if got := u.status.label.Text; !strings.Contains(got, "sync is off") || !strings.Contains(got, "not been shared") {
+		t.Errorf("status bar says %q", got)
+	}
+	if !u.status.syncNow.Disabled() {
+		t.Error("Sync now is offered with sync off")
+	}
+}
+
+// decodeQR reads a QR code with an independent decoder.
+func decodeQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.GetText()
+}
+
+// TestTwoWindowsOfflineThenMerge is the whole story in two windows on
+// two data dirs, synced by real libp2p hosts on loopback: invite, join,
+// both edit offline, reconnect, both windows show both edits.
+func TestTwoWindowsOfflineThenMerge(t *testing.T) {
+	ctx := context.Background()
+	loop := []string{"/ip4/127.0.0.1/tcp/0"}
+	uA, wsA, dirA := newUI(t, app.Options{Poll: 20 * time.Millisecond})
+	uB, wsB, dirB := newUI(t, app.Options{Poll: 20 * time.Millisecond})
+	withProfile(t, wsA)
+	if _, err := wsB.SetProfile(ctx, app.Profile{Name: "Bruno", Group: crdt.Government, Region: crdt.GRULAC}); err != nil {
+		t.Fatal(err)
+	}
+	oA, err := online.Start(wsA, dirA, online.Config{Listen: loop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oA.Close()
+	oB, err := online.Start(wsB, dirB, online.Config{Listen: loop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uA.online, uB.online = oA, oB
+
+	id, err := wsA.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Shared", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uA.OpenDraft(id)
+	uA.draft.showInvite()
+	code := uA.draft.inviteCode
+	img, err := qrImage(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeQR(t, img); got != code {
+		t.Fatalf("the QR code reads %q, the invite is %q", got, code)
+	}
+	if !bytes.Contains([]byte(overlayText(t, uA)), []byte("Send this code")) {
+		t.Error("invite dialog without its explanation")
+	}
+
+	uB.ShowHome()
+	uB.homeUI.joinCode(code)
+	if err := oB.AddPeer(oA.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the draft to reach B", func() bool { ds, _ := wsB.Drafts(ctx); return len(ds) == 1 })
+	uB.tick()
+	if len(uB.homeUI.drafts) != 1 || uB.homeUI.awaiting.Visible() {
+		t.Fatalf("B's list: %d drafts, waiting shown %v", len(uB.homeUI.drafts), uB.homeUI.awaiting.Visible())
+	}
+	waitUntil(t, "agreement", func() bool { return oB.Status().State == online.Synced })
+	uB.tick()
+	if got := uB.status.label.Text; !strings.Contains(got, "Synced with 1 peers") {
+		t.Errorf("B's status bar: %q", got)
+	}
+
+	// B goes offline; both write in the first section.
+	oB.Close()
+	// Both typed at the start of an empty section at the same time: the
+	// merge puts one first (by op counter, then actor), but keeps both.
+	want := []string{"B offline. A offline.", "A offline.B offline. "}
+	gotA, gotB := make(chan struct{}), make(chan struct{})
+	uA.draft.refreshed = func(d *draftScreen) { signalIf(d, want, gotA) }
+	uB.refreshed = func(d *draftScreen) { signalIf(d, want, gotB) }
+	locked(func() {
+		uB.OpenDraft(id)
+		test.Type(uA.draft.editors[uA.draft.sections[0].ID].entry, "A offline.")
+		test.Type(uB.draft.editors[uB.draft.sections[0].ID].entry, "B offline. ")
+		uB.status.update()
+	})
+	if got := uB.status.label.Text; !strings.Contains(got, "Connecting") && !strings.Contains(got, "Offline") {
+		t.Logf("B's status bar while offline: %q", got)
+	}
+
+	// B comes back: both windows show both edits.
+	oB2, err := online.Start(wsB, dirB, online.Config{Listen: loop, Peers: []string{oA.Addrs()[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oB2.Close()
+	for name, ch := range map[string]chan struct{}{"A": gotA, "B": gotB} {
+		select {
+		case <-ch:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("window %s never showed both edits %q", name, want)
+		}
+	}
+}
+
+// signalIf closes ch once the first section's editor shows one of want.
+func signalIf(d *draftScreen, want []string, ch chan struct{}) {
+	if e := d.editors[d.sections[0].ID]; e != nil && slices.Contains(want, e.entry.Text) {
+		select {
+		case <-ch:
+		default:
+			close(ch)
+		}
+	}
+}
+
+func waitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
