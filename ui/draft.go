@@ -32,8 +32,8 @@ type draftScreen struct {
 	content  fyne.CanvasObject
 	stop     func()
 
-	contrib   *contributions
-	tabs      *container.AppTabs
+	contrib    *contributions
+	tabs       *container.AppTabs
 	findQuery  *widget.Entry // the open find dialog's field
 	inviteCode string        // the code the invite dialog last showed
 
