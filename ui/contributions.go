@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
 // contributions is the draft's log of who changed what, from which
@@ -50,7 +51,7 @@ func describe(e app.LogEntry) string {
 		where = fmt.Sprintf("%d. %s", e.SectionNo, e.Heading)
 	}
 	who := fmt.Sprintf("%s (%s, %s)", e.Name, e.Group, e.Region)
-	line := fmt.Sprintf("%s  %s  %s", e.Time.Local().Format(time.DateTime), who, lang.L(e.Kind.Describe()))
+	line := fmt.Sprintf("%s  %s  %s", e.Time.Local().Format(time.DateTime), who, kindLabel(e.Kind))
 	if where != "" {
 		line += " · " + where
 	}
@@ -58,6 +59,31 @@ func describe(e app.LogEntry) string {
 		line += fmt.Sprintf("  +%d −%d", e.Added, e.Removed)
 	}
 	return line
+}
+
+// kindLabel says what a contribution did, translated.
+func kindLabel(k crdt.Kind) string {
+	switch k {
+	case crdt.KindCreate:
+		return lang.L("created")
+	case crdt.KindEdit:
+		return lang.L("edit")
+	case crdt.KindHeadAdd:
+		return lang.L("heading added")
+	case crdt.KindHeadRename:
+		return lang.L("heading renamed")
+	case crdt.KindHeadMove:
+		return lang.L("heading moved")
+	case crdt.KindHeadRemove:
+		return lang.L("heading removed")
+	case crdt.KindHeadRestore:
+		return lang.L("heading restored")
+	case crdt.KindMeta:
+		return lang.L("document details")
+	case crdt.KindProfile:
+		return lang.L("joined")
+	}
+	return lang.L("change")
 }
 
 // reload reads the log again with the chosen filters, and refreshes the

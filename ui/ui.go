@@ -53,6 +53,7 @@ type Options struct {
 // ShowAndRun) puts it on screen. A first run asks for the profile before
 // anything else, since every edit is attributed to it.
 func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
+	loadTranslations()
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
