@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -539,5 +541,17 @@ func TestMenuShortcuts(t *testing.T) {
 	}
 	if u.draft.findQuery == nil || u.win.Canvas().Overlays().Top() == nil {
 		t.Error("Ctrl+F did not open find")
+	}
+}
+
+// TestIcon checks the icon New gives the app and the window (Fyne's
+// test driver keeps neither, so the resource itself is checked).
+func TestIcon(t *testing.T) {
+	img, err := png.Decode(bytes.NewReader(Icon.Content()))
+	if err != nil {
+		t.Fatalf("the icon is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 512 || b.Dy() != 512 {
+		t.Errorf("icon is %v", b)
 	}
 }

@@ -15,8 +15,12 @@ import (
 
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/app/online"
+	"github.com/igf-bpf/bpfdraft/assets"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
+
+// Icon is the application's icon, for the window and the desktop.
+var Icon fyne.Resource = fyne.NewStaticResource("icon.png", assets.IconPNG)
 
 // UI is the main window and the screen it shows.
 type UI struct {
@@ -60,6 +64,10 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 	}
 	u := &UI{fyne: a, ws: ws, online: opts.Online, log: log, win: a.NewWindow(lang.L("BPF Draft")), do: fyne.Do}
 	u.win.Resize(fyne.NewSize(1100, 720))
+	if a.Icon() == nil {
+		a.SetIcon(Icon) // what the desktop shows for the app and its windows
+	}
+	u.win.SetIcon(Icon)
 	u.status = newStatusBar(u)
 	u.screen = container.NewStack()
 	u.win.SetContent(container.NewBorder(nil, u.status.content, nil, nil, u.screen))

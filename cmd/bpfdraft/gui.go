@@ -53,6 +53,7 @@ with co-authors found on the local network, and with --peer addresses.`,
 				opts.Online = on
 			}
 			a := fyneapp.NewWithID(appID)
+			a.SetIcon(ui.Icon)
 			ui.New(a, ws, opts).Window().ShowAndRun()
 			return nil
 		}

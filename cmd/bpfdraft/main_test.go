@@ -210,3 +210,28 @@ func TestOfflineMergeCLI(t *testing.T) {
 		t.Errorf("merged log lacks an author:\n%s", log)
 	}
 }
+
+// TestFyneAppMetadata keeps FyneApp.toml, which `fyne package` reads
+// (.ci/package), in step with the binary: the same app id, an icon that
+// exists, and the version the window reports.
+func TestFyneAppMetadata(t *testing.T) {
+	data, err := os.ReadFile("../../FyneApp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			fields[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	if fields["ID"] != appID {
+		t.Errorf("FyneApp.toml ID %q, the binary uses %q", fields["ID"], appID)
+	}
+	if fields["Name"] != "BPF Draft" || fields["Version"] == "" {
+		t.Errorf("name %q, version %q", fields["Name"], fields["Version"])
+	}
+	if _, err := os.Stat(filepath.Join("../..", fields["Icon"])); err != nil {
+		t.Errorf("icon: %v", err)
+	}
+}
