@@ -199,3 +199,17 @@ func (w *Workspace) Awaiting(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// LastSynced returns when a peer last agreed with this machine on a
+// draft (zero if never), from the saved sync states: cheap enough for a
+// list of drafts, with no document to load.
+func (w *Workspace) LastSynced(ctx context.Context, draftID string) (time.Time, error) {
+	states, err := w.store.SyncStates(ctx, draftID)
+	var last time.Time
+	for _, s := range states {
+		if s.Updated.After(last) {
+			last = s.Updated
+		}
+	}
+	return last, err
+}

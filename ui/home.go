@@ -22,6 +22,7 @@ import (
 type home struct {
 	u        *UI
 	drafts   []app.DraftInfo
+	synced   map[string]time.Time // when each draft last agreed with a peer
 	awaiting *widget.Label // drafts joined but not yet fetched
 	list     *widget.List
 	content  fyne.CanvasObject
@@ -43,8 +44,14 @@ func newHome(u *UI) *home {
 			row := o.(*fyne.Container)
 			texts := row.Objects[0].(*fyne.Container)
 			texts.Objects[0].(*widget.Label).SetText(d.Title)
-			texts.Objects[1].(*widget.Label).SetText(fmt.Sprintf(lang.L("%d · %s · %d of %d sections written · changed %s"),
-				d.Year, d.Template, d.Filled, d.Sections, d.Updated.Local().Format(time.DateTime)))
+			line := fmt.Sprintf(lang.L("%d · %s · %d of %d sections written · changed %s"),
+				d.Year, d.Template, d.Filled, d.Sections, d.Updated.Local().Format(time.DateTime))
+			if synced := h.synced[d.ID]; synced.IsZero() {
+				line += " · " + lang.L("not shared yet")
+			} else {
+				line += " · " + fmt.Sprintf(lang.L("last synced %s"), synced.Local().Format(time.DateTime))
+			}
+			texts.Objects[1].(*widget.Label).SetText(line)
 			row.Objects[1].(*widget.Button).OnTapped = func() { h.confirmDelete(d) }
 		})
 	h.list.OnSelected = func(i widget.ListItemID) {
@@ -74,6 +81,12 @@ func (h *home) reload() {
 		return
 	}
 	h.drafts = ds
+	h.synced = map[string]time.Time{}
+	for _, d := range ds {
+		if t, err := h.u.ws.LastSynced(context.Background(), d.ID); err == nil {
+			h.synced[d.ID] = t
+		}
+	}
 	waiting, err := h.u.ws.Awaiting(context.Background())
 	if err != nil {
 		h.u.showError(err)
