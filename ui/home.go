@@ -23,7 +23,7 @@ type home struct {
 	u        *UI
 	drafts   []app.DraftInfo
 	synced   map[string]time.Time // when each draft last agreed with a peer
-	awaiting *widget.Label // drafts joined but not yet fetched
+	awaiting *widget.Label        // drafts joined but not yet fetched
 	list     *widget.List
 	content  fyne.CanvasObject
 	empty    *widget.Label
