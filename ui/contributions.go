@@ -29,9 +29,12 @@ type contributions struct {
 
 func newContributions(d *draftScreen) *contributions {
 	c := &contributions{d: d}
-	all := lang.L("Everyone")
-	c.participant = widget.NewSelect([]string{all}, func(string) { c.reload() })
-	c.heading = widget.NewSelect([]string{lang.L("All headings")}, func(string) { c.reload() })
+	c.participant = widget.NewSelect([]string{lang.L("Everyone")}, nil)
+	c.heading = widget.NewSelect([]string{lang.L("All headings")}, nil)
+	c.participant.SetSelectedIndex(0)
+	c.heading.SetSelectedIndex(0)
+	c.participant.OnChanged = func(string) { c.reload() }
+	c.heading.OnChanged = func(string) { c.reload() }
 	c.summary = widget.NewLabel("")
 	c.list = widget.NewList(
 		func() int { return len(c.entries) },
@@ -50,7 +53,7 @@ func describe(e app.LogEntry) string {
 	if e.SectionNo > 0 {
 		where = fmt.Sprintf("%d. %s", e.SectionNo, e.Heading)
 	}
-	who := fmt.Sprintf("%s (%s, %s)", e.Name, e.Group, e.Region)
+	who := fmt.Sprintf("%s (%s, %s)", e.Name, groupLabel(e.Group), regionLabel(e.Region))
 	line := fmt.Sprintf("%s  %s  %s", e.Time.Local().Format(time.DateTime), who, kindLabel(e.Kind))
 	if where != "" {
 		line += " · " + where

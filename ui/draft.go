@@ -50,9 +50,15 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	d.sections = s.Sections()
 	d.headings = widget.NewList(
 		func() int { return len(d.sections) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			heading := widget.NewLabel("")
+			heading.Truncation = fyne.TextTruncateEllipsis
+			return container.NewBorder(nil, nil, nil, widget.NewLabel(""), heading)
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(headingLine(d.sections[i]))
+			row := o.(*fyne.Container)
+			row.Objects[0].(*widget.Label).SetText(d.sections[i].Heading)
+			row.Objects[1].(*widget.Label).SetText(fillLabel(d.sections[i]))
 		})
 	d.headings.OnSelected = func(i widget.ListItemID) { d.showSection(i) }
 	d.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -105,13 +111,13 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	return d, nil
 }
 
-// headingLine is a heading in the side list with how much it holds.
-func headingLine(s crdt.Section) string {
+// fillLabel says how much a section holds, beside its heading.
+func fillLabel(s crdt.Section) string {
 	words := len(strings.Fields(s.Body))
 	if words == 0 {
-		return fmt.Sprintf(lang.L("%s · empty"), s.Heading)
+		return lang.L("empty")
 	}
-	return fmt.Sprintf(lang.L("%s · %d words"), s.Heading, words)
+	return fmt.Sprintf(lang.L("%d words"), words)
 }
 
 // showSection puts section i in the editor pane.

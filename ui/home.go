@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func newHome(u *UI) *home {
 			texts := row.Objects[0].(*fyne.Container)
 			texts.Objects[0].(*widget.Label).SetText(d.Title)
 			line := fmt.Sprintf(lang.L("%d · %s · %d of %d sections written · changed %s"),
-				d.Year, d.Template, d.Filled, d.Sections, d.Updated.Local().Format(time.DateTime))
+				d.Year, templateLabel(crdt.Template(d.Template)), d.Filled, d.Sections, d.Updated.Local().Format(time.DateTime))
 			if synced := h.synced[d.ID]; synced.IsZero() {
 				line += " · " + lang.L("not shared yet")
 			} else {
@@ -180,8 +181,9 @@ func (h *home) importData(data []byte) {
 
 // newDraft asks for template, title, theme and year, then opens the draft.
 func (h *home) newDraft() {
-	tmpl := widget.NewRadioGroup([]string{string(crdt.TemplateOutput), string(crdt.TemplateProposal)}, nil)
-	tmpl.SetSelected(string(crdt.TemplateOutput))
+	templates := []crdt.Template{crdt.TemplateOutput, crdt.TemplateProposal}
+	tmpl := widget.NewRadioGroup(labels(templates, templateLabel), nil)
+	tmpl.SetSelected(templateLabel(crdt.TemplateOutput))
 	title := widget.NewEntry()
 	theme := widget.NewEntry()
 	year := widget.NewEntry()
@@ -201,7 +203,8 @@ func (h *home) newDraft() {
 			h.u.showError(fmt.Errorf("%w: the year must be a number", crdt.ErrInvalid))
 			return
 		}
-		id, err := h.u.ws.Create(context.Background(), app.NewDraft{Template: crdt.Template(tmpl.Selected),
+		t, _ := selectedValue(templates, slices.Index(tmpl.Options, tmpl.Selected))
+		id, err := h.u.ws.Create(context.Background(), app.NewDraft{Template: t,
 			Title: title.Text, Theme: theme.Text, Year: y})
 		if err != nil {
 			h.u.showError(err)

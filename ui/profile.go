@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -22,30 +23,22 @@ type profileForm struct {
 	form   *widget.Form
 }
 
-func choices[T ~string](all []T) []string {
-	out := make([]string, len(all))
-	for i, v := range all {
-		out[i] = string(v)
-	}
-	return out
-}
-
 func newProfileForm(p app.Profile, onSave func(app.Profile)) *profileForm {
 	f := &profileForm{
 		name:   widget.NewEntry(),
-		group:  widget.NewSelect(choices(crdt.Groups), nil),
-		region: widget.NewSelect(choices(crdt.Regions), nil),
-		role:   widget.NewSelect(choices(crdt.Roles), nil),
+		group:  widget.NewSelect(labels(crdt.Groups, groupLabel), nil),
+		region: widget.NewSelect(labels(crdt.Regions, regionLabel), nil),
+		role:   widget.NewSelect(labels(crdt.Roles, roleLabel), nil),
 	}
 	f.name.SetText(p.Name)
 	f.name.SetPlaceHolder(lang.L("Your name as co-authors will see it"))
-	f.group.SetSelected(string(p.Group))
-	f.region.SetSelected(string(p.Region))
-	role := string(p.Role)
+	f.group.SetSelectedIndex(slices.Index(crdt.Groups, p.Group))
+	f.region.SetSelectedIndex(slices.Index(crdt.Regions, p.Region))
+	role := p.Role
 	if role == "" {
-		role = string(crdt.RoleParticipant)
+		role = crdt.RoleParticipant
 	}
-	f.role.SetSelected(role)
+	f.role.SetSelectedIndex(slices.Index(crdt.Roles, role))
 	f.form = widget.NewForm(
 		widget.NewFormItem(lang.L("Name"), f.name),
 		widget.NewFormItem(lang.L("Stakeholder group"), f.group),
@@ -54,8 +47,10 @@ func newProfileForm(p app.Profile, onSave func(app.Profile)) *profileForm {
 	)
 	f.form.SubmitText = lang.L("Save")
 	f.form.OnSubmit = func() {
-		onSave(app.Profile{Name: f.name.Text, Group: crdt.Group(f.group.Selected),
-			Region: crdt.Region(f.region.Selected), Role: crdt.Role(f.role.Selected)})
+		g, _ := selectedValue(crdt.Groups, f.group.SelectedIndex())
+		r, _ := selectedValue(crdt.Regions, f.region.SelectedIndex())
+		role, _ := selectedValue(crdt.Roles, f.role.SelectedIndex())
+		onSave(app.Profile{Name: f.name.Text, Group: g, Region: r, Role: role})
 	}
 	return f
 }

@@ -85,7 +85,7 @@ func TestFirstRunAsksForTheProfile(t *testing.T) {
 		t.Fatal("no name field on first run")
 	}
 	test.Type(name, "Amina Diallo")
-	selects := []string{string(crdt.CivilSociety), string(crdt.African)}
+	selects := []string{groupLabel(crdt.CivilSociety), regionLabel(crdt.African)}
 	i := 0
 	find(content, func(s *widget.Select) bool {
 		if i < len(selects) {
@@ -142,8 +142,8 @@ func TestCreateOpenTypeDelete(t *testing.T) {
 	if got := u.draft.session.Sections()[0].Body; got != "We met in Kigali." {
 		t.Errorf("section holds %q", got)
 	}
-	if !strings.Contains(headingLine(u.draft.session.Sections()[0]), "4") {
-		t.Errorf("heading line %q does not count 4 words", headingLine(u.draft.session.Sections()[0]))
+	if got := fillLabel(u.draft.session.Sections()[0]); got != "4 words" {
+		t.Errorf("fill label %q, want 4 words", got)
 	}
 	// Back home, delete with confirmation.
 	test.Tap(button(t, u.win.Content(), "← Drafts"))

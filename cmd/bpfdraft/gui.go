@@ -4,7 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"os/exec"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/igf-bpf/bpfdraft/app"
@@ -26,6 +29,7 @@ While it is open it syncs every draft: with the relays its invites name,
 with co-authors found on the local network, and with --peer addresses.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		offline := fs.Bool("offline", false, "do not sync while the window is open")
+		shots := fs.String("screenshots", "", "walk through the main screens, write a PNG of each to this directory, and quit (for the docs)")
 		var peers listFlag
 		fs.Var(&peers, "peer", "a co-author's multiaddr (ending in /p2p/ID) to keep in sync with; repeat for several")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -54,8 +58,32 @@ with co-authors found on the local network, and with --peer addresses.`,
 			}
 			a := fyneapp.NewWithID(appID)
 			a.SetIcon(ui.Icon)
-			ui.New(a, ws, opts).Window().ShowAndRun()
-			return nil
+			w := ui.New(a, ws, opts)
+			var tourErr error
+			if *shots != "" {
+				w.Window().Resize(fyne.NewSize(1200, 760))
+				w.Tour(*shots, screenGrab(), func(err error) { tourErr = err })
+			}
+			w.Window().ShowAndRun()
+			return tourErr
 		}
 	},
+}
+
+// screenGrab captures the X screen with ImageMagick's import when it is
+// there (the window under Xvfb), and otherwise leaves capture to Fyne.
+func screenGrab() func(path string) error {
+	if os.Getenv("DISPLAY") == "" {
+		return nil
+	}
+	if _, err := exec.LookPath("import"); err != nil {
+		return nil
+	}
+	return func(path string) error {
+		out, err := exec.Command("import", "-window", "root", path).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("capturing the screen: %v: %s", err, out)
+		}
+		return nil
+	}
 }
