@@ -80,7 +80,8 @@ func screenGrab() func(path string) error {
 		return nil
 	}
 	return func(path string) error {
-		out, err := exec.Command("import", "-window", "root", path).CombinedOutput()
+		// The window sits at the top left of a bare X server: keep it alone.
+		out, err := exec.Command("import", "-window", "root", "-crop", "1200x760+0+0", "+repage", path).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("capturing the screen: %v: %s", err, out)
 		}
