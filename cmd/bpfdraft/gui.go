@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -59,6 +60,11 @@ with co-authors found on the local network, and with --peer addresses.`,
 			a := fyneapp.NewWithID(appID)
 			a.SetIcon(ui.Icon)
 			w := ui.New(a, ws, opts)
+			log := e.logger()
+			a.Lifecycle().SetOnStarted(func() {
+				// Measured in docs/BENCHMARKS.md: process start to a usable window.
+				log.Info("Window ready", "after", time.Since(started).Round(time.Millisecond))
+			})
 			var tourErr error
 			if *shots != "" {
 				w.Window().Resize(fyne.NewSize(1200, 760))

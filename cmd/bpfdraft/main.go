@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // Exit codes.
@@ -21,6 +22,9 @@ const (
 	exitFailed = 1
 	exitUsage  = 2
 )
+
+// started is when the process began, for the window's start-up time.
+var started = time.Now()
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,218 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// The window's benchmarks (issue 5), under Fyne's test driver: "visible"
+// is the entry holding the text, not pixels on a screen.
+//
+//	go test ./ui -run '^$' -bench . -benchtime 2000x
+
+const workloads = "../../shared/bench/workloads.json"
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// w1Section returns W1's final text of section s4 (5,000 characters).
+func w1Section(b *testing.B) string {
+	data, err := os.ReadFile(workloads)
+	if err != nil {
+		b.Skipf("shared workloads not beside the repository: %v", err)
+	}
+	var w struct {
+		W1 struct {
+			Final map[string]string `json:"final"`
+		} `json:"w1"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		b.Fatal(err)
+	}
+	return w.W1.Final["s4"]
+}
+
+func percentiles(b *testing.B, d []time.Duration) {
+	slices.Sort(d)
+	ms := func(q float64) float64 { return float64(d[int(q*float64(len(d)-1))]) / float64(time.Millisecond) }
+	b.ReportMetric(ms(0.5), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+}
+
+// benchDraft opens a window on a draft whose fourth section holds text,
+// with every keystroke committed and persisted at once.
+func benchDraft(b *testing.B, text string) (*UI, *sectionEditor) {
+	a := test.NewTempApp(b)
+	ws, err := app.Open(context.Background(), b.TempDir(), app.Options{Logger: quiet, Poll: -1, CommitEvery: 1, IdleCommit: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ws.Close() })
+	if _, err := ws.SetProfile(context.Background(), app.Profile{Name: "Amina", Group: crdt.CivilSociety, Region: crdt.African}); err != nil {
+		b.Fatal(err)
+	}
+	id, err := ws.Create(context.Background(), app.NewDraft{Template: crdt.TemplateOutput, Title: "W1", Year: 2025})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := ws.Session(context.Background(), id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sec := s.Sections()[3].ID
+	if err := s.Splice(context.Background(), sec, 0, 0, text); err != nil {
+		b.Fatal(err)
+	}
+	s.Close(context.Background())
+	u := New(a, ws, Options{StatusEvery: -1})
+	u.do = locked
+	b.Cleanup(u.win.Close)
+	u.win.Resize(fyne.NewSize(1200, 800))
+	u.OpenDraft(id)
+	d := u.draft
+	d.headings.Select(3)
+	e := d.editors[sec]
+	e.placeCaret(len([]rune(text)) / 2)
+	return u, e
+}
+
+// BenchmarkKeystroke: a key typed in the middle of W1's 5,000-character
+// s4, until the entry shows it and the change is committed and saved.
+func BenchmarkKeystroke(b *testing.B) {
+	_, e := benchDraft(b, w1Section(b))
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		e.entry.TypedRune(rune('a' + i%26))
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	if got := len([]rune(e.entry.Text)); got != 5000+b.N {
+		b.Fatalf("entry holds %d characters", got)
+	}
+	percentiles(b, lat)
+}
+
+// BenchmarkRemoteMerge500: 500 characters typed on another machine
+// arrive in that section (as a sync applies them) until the entry shows
+// them.
+func BenchmarkRemoteMerge500(b *testing.B) {
+	text := w1Section(b)
+	u, e := benchDraft(b, text)
+	ctx := context.Background()
+	d := u.draft
+	saved, err := d.session.Save(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	remoteWS, err := app.Open(ctx, b.TempDir(), app.Options{Logger: quiet, Poll: -1, CommitEvery: -1, IdleCommit: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer remoteWS.Close()
+	remoteWS.SetProfile(ctx, app.Profile{Name: "Bruno", Group: crdt.Government, Region: crdt.WEOG})
+	if _, _, err := remoteWS.Import(ctx, saved); err != nil {
+		b.Fatal(err)
+	}
+	remote, err := remoteWS.Session(ctx, d.session.ID())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer remote.Close(ctx)
+	shown := make(chan struct{}, 16)
+	var want string
+	d.refreshed = func(d *draftScreen) {
+		if e.entry.Text == want {
+			shown <- struct{}{}
+		}
+	}
+	lat := make([]time.Duration, 0, b.N)
+	paragraph := string([]rune(fmt.Sprintf("%-500s", "A paragraph written on another machine, merged in while this one types."))[:500])
+	// merge applies one remote edit as a sync would and waits until the
+	// entry shows it.
+	merge := func(pos, del int, ins string) time.Duration {
+		heads := remote.Heads()
+		if err := remote.Splice(ctx, e.id, pos, del, ins); err != nil {
+			b.Fatal(err)
+		}
+		changes, _, err := remote.Changes(heads)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sec, _ := remote.Section(e.id)
+		want = sec.Body
+		for len(shown) > 0 { // a refresh of the last merge may have signalled twice
+			<-shown
+		}
+		t0 := time.Now()
+		if _, _, err := d.session.MergeWhole(ctx, changes); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-shown:
+		case <-time.After(10 * time.Second):
+			b.Fatal("the merge never showed")
+		}
+		return time.Since(t0)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		lat = append(lat, merge(100, 0, paragraph))
+		// Take it out again, untimed, so that every merge meets the same 5,000 characters.
+		b.StopTimer()
+		merge(100, 500, "")
+		b.StartTimer()
+	}
+	b.StopTimer()
+	percentiles(b, lat)
+}
+
+// BenchmarkStartHome50: opening the data dir and the window until the
+// drafts list holds all 50 drafts.
+func BenchmarkStartHome50(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	ws, err := app.Open(ctx, dir, app.Options{Logger: quiet, Poll: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ws.SetProfile(ctx, app.Profile{Name: "Amina", Group: crdt.CivilSociety, Region: crdt.African})
+	for i := 0; i < 50; i++ {
+		id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: fmt.Sprintf("Draft %d", i), Year: 2026})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, _ := ws.Session(ctx, id)
+		s.Splice(ctx, s.Sections()[0].ID, 0, 0, "Some text written in this draft.")
+		s.Close(ctx)
+	}
+	ws.Close()
+	a := test.NewTempApp(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ws, err := app.Open(ctx, dir, app.Options{Logger: quiet, Poll: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		u := New(a, ws, Options{StatusEvery: -1})
+		if len(u.homeUI.drafts) != 50 {
+			b.Fatalf("home lists %d drafts", len(u.homeUI.drafts))
+		}
+		b.StopTimer()
+		u.win.Close()
+		ws.Close()
+		b.StartTimer()
+	}
+}
