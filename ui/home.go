@@ -24,6 +24,9 @@ type home struct {
 	u        *UI
 	drafts   []app.DraftInfo
 	synced   map[string]time.Time // when each draft last agreed with a peer
+	unsynced map[string]int       // changes no peer has yet, counted in the background
+	counting bool
+	counted  func() // called when the counts are in; tests wait on it
 	awaiting *widget.Label        // drafts joined but not yet fetched
 	list     *widget.List
 	content  fyne.CanvasObject
@@ -45,13 +48,7 @@ func newHome(u *UI) *home {
 			row := o.(*fyne.Container)
 			texts := row.Objects[0].(*fyne.Container)
 			texts.Objects[0].(*widget.Label).SetText(d.Title)
-			line := fmt.Sprintf(lang.L("%d · %s · %d of %d sections written · changed %s"),
-				d.Year, templateLabel(crdt.Template(d.Template)), d.Filled, d.Sections, d.Updated.Local().Format(time.DateTime))
-			if synced := h.synced[d.ID]; synced.IsZero() {
-				line += " · " + lang.L("not shared yet")
-			} else {
-				line += " · " + fmt.Sprintf(lang.L("last synced %s"), synced.Local().Format(time.DateTime))
-			}
+			line := h.detail(d)
 			texts.Objects[1].(*widget.Label).SetText(line)
 			row.Objects[1].(*widget.Button).OnTapped = func() { h.confirmDelete(d) }
 		})
@@ -88,6 +85,7 @@ func (h *home) reload() {
 			h.synced[d.ID] = t
 		}
 	}
+	h.countUnsynced()
 	waiting, err := h.u.ws.Awaiting(context.Background())
 	if err != nil {
 		h.u.showError(err)
@@ -104,6 +102,63 @@ func (h *home) reload() {
 		h.awaiting.Show()
 	}
 	h.list.Refresh()
+}
+
+// detail is the second line of a draft's row: year, template, how much
+// is written, when it changed, and where sync stands.
+func (h *home) detail(d app.DraftInfo) string {
+	line := fmt.Sprintf(lang.L("%d · %s · %d of %d sections written · changed %s"),
+		d.Year, templateLabel(crdt.Template(d.Template)), d.Filled, d.Sections, d.Updated.Local().Format(time.DateTime))
+	synced := h.synced[d.ID]
+	if synced.IsZero() {
+		return line + " · " + lang.L("not shared yet")
+	}
+	line += " · " + fmt.Sprintf(lang.L("last synced %s"), synced.Local().Format(time.DateTime))
+	if n := h.unsynced[d.ID]; n > 0 {
+		line += " · " + fmt.Sprintf(lang.L("%d changes waiting to go out"), n)
+	}
+	return line
+}
+
+// countUnsynced counts each shared draft's changes that no peer has yet.
+// That means loading every draft, so it runs in the background and the
+// list fills in the counts when they are known: a long list still opens
+// at once.
+func (h *home) countUnsynced() {
+	if h.counting {
+		return
+	}
+	var ids []string
+	for _, d := range h.drafts {
+		if !h.synced[d.ID].IsZero() {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	h.counting = true
+	go func() {
+		counts := map[string]int{}
+		for _, id := range ids {
+			s, err := h.u.ws.Session(context.Background(), id)
+			if err != nil {
+				continue
+			}
+			if n, _, known, err := s.Unsynced(context.Background()); err == nil && known {
+				counts[id] = n
+			}
+			s.Close(context.Background())
+		}
+		h.u.do(func() {
+			h.counting = false
+			h.unsynced = counts
+			h.list.Refresh()
+			if h.counted != nil {
+				h.counted()
+			}
+		})
+	}()
 }
 
 // reloadIfChanged reloads when a draft arrived, went or changed, so

@@ -33,6 +33,8 @@ func (u *UI) setMenu() {
 		item("Join by invite code…", shortcut(fyne.KeyJ, ctrl), func() { u.home().join() }),
 		item("Import a file…", shortcut(fyne.KeyO, ctrl), func() { u.home().importFile() }),
 		item("Drafts list", shortcut(fyne.KeyL, ctrl), u.ShowHome),
+		item("Connect to a co-author…", shortcut(fyne.KeyK, ctrl), u.showNetwork),
+		item("Sync now", shortcut(fyne.KeyR, ctrl), u.syncNow),
 		item("Profile…", nil, func() { u.showProfile(false) }),
 	)
 	menus := []*fyne.Menu{file}

@@ -555,3 +555,51 @@ func TestIcon(t *testing.T) {
 		t.Errorf("icon is %v", b)
 	}
 }
+
+// TestHomeSyncState: a draft synced once, then edited, shows when it
+// last synced and how many changes wait.
+func TestHomeSyncState(t *testing.T) {
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	ctx := context.Background()
+	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Synced once", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ws.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.SyncStateAt(s.Heads()) // as a sync that agreed leaves it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.SyncLibrary().SaveState(ctx, "peer-1", id, st.Save()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		s.Splice(ctx, s.Sections()[i].ID, 0, 0, "new text")
+		s.Flush(ctx)
+	}
+	s.Close(ctx)
+	counted := make(chan struct{}, 1)
+	locked(func() {
+		u.ShowHome()
+		u.homeUI.counted = func() {
+			select {
+			case counted <- struct{}{}:
+			default:
+			}
+		}
+	})
+	select {
+	case <-counted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("unsynced changes never counted")
+	}
+	var line string
+	locked(func() { line = u.homeUI.detail(u.homeUI.drafts[0]) })
+	if !strings.Contains(line, "last synced") || !strings.Contains(line, "changes waiting to go out") {
+		t.Errorf("row says %q", line)
+	}
+}

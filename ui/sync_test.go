@@ -154,3 +154,26 @@ func waitUntil(t *testing.T, what string, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestConnectByAddress(t *testing.T) {
+	u, ws, dir := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	u.showNetwork() // sync off: says so
+	if msg := overlayText(t, u); !strings.Contains(msg, "--offline") {
+		t.Errorf("with sync off: %q", msg)
+	}
+	o, err := online.Start(ws, dir, online.Config{Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	u.online = o
+	u.connectTo("somewhere over there")
+	if msg := overlayText(t, u); !strings.Contains(msg, "cannot be dialed") {
+		t.Errorf("a bad address explained as %q", msg)
+	}
+	u.connectTo("/ip4/127.0.0.1/tcp/9/p2p/12D3KooWGzh8sWJeXzNwcWd5PjpK7XWZ9sPZJQx1GQ8d5Vn1hS7K")
+	if st := o.Status(); st.Known != 1 {
+		t.Errorf("status after adding a peer: %+v", st)
+	}
+}

@@ -161,6 +161,8 @@ func (u *UI) showError(err error) {
 	u.log.Warn("Action failed", "err", err)
 	msg := err.Error()
 	switch {
+	case errors.Is(err, online.ErrBadAddr):
+		msg = fmt.Sprintf(lang.L("That address cannot be dialed: %s. A co-author's address starts with /ip4/ or /ip6/ and ends with /p2p/ and their peer id."), err)
 	case errors.Is(err, app.ErrBadInvite):
 		msg = fmt.Sprintf(lang.L("This invite code cannot be used: %s"), strings.TrimPrefix(err.Error(), app.ErrBadInvite.Error()+": "))
 	case errors.Is(err, crdt.ErrInvalid):

@@ -8,6 +8,8 @@ package online
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -98,10 +100,13 @@ func (o *Online) Refresh() {
 	}
 }
 
+// ErrBadAddr is returned for a peer address that cannot be dialed.
+var ErrBadAddr = errors.New("not a peer address")
+
 // AddPeer keeps a session with one more peer.
 func (o *Online) AddPeer(addr string) error {
 	if _, err := p2p.ParseAddr(addr); err != nil {
-		return err
+		return fmt.Errorf("%w: %v", ErrBadAddr, err)
 	}
 	o.mu.Lock()
 	o.manual = append(o.manual, addr)
