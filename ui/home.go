@@ -26,8 +26,8 @@ type home struct {
 	synced   map[string]time.Time // when each draft last agreed with a peer
 	unsynced map[string]int       // changes no peer has yet, counted in the background
 	counting bool
-	counted  func() // called when the counts are in; tests wait on it
-	awaiting *widget.Label        // drafts joined but not yet fetched
+	counted  func()        // called when the counts are in; tests wait on it
+	awaiting *widget.Label // drafts joined but not yet fetched
 	list     *widget.List
 	content  fyne.CanvasObject
 	empty    *widget.Label
