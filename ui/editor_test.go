@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -48,10 +49,16 @@ func body(t *testing.T, s *app.Session, id string) string {
 // not the entry; the screen is told as the subscription would tell it.
 func remote(t *testing.T, s *app.Session, e *sectionEditor, pos, del int, ins string) {
 	t.Helper()
-	if err := s.Splice(context.Background(), e.id, pos, del, ins); err != nil {
+	ctx := context.Background()
+	if err := s.Splice(ctx, e.id, pos, del, ins); err != nil {
 		t.Fatal(err)
 	}
+	heads := s.Heads() // commits the remote edit
 	e.show(body(t, s, e.id))
+	// The entry's echo of the new text must not come back as an edit.
+	if after := s.Heads(); !slices.Equal(after, heads) {
+		t.Error("showing remote text made a new change")
+	}
 }
 
 func newTestEditor(t *testing.T, s *app.Session, text string) *sectionEditor {
