@@ -35,6 +35,14 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 		log: e.log.With("peer", shortPeer(remote)), in: newInbox(), byIndex: map[int]*draftSession{}}
 	// Whatever path returns, the counts come from the conversation.
 	defer func() { st = c.st; st.BytesIn, st.BytesOut = c.conn.BytesIn(), c.conn.BytesOut() }()
+	e.mu.Lock()
+	e.conns[c] = struct{}{}
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.conns, c)
+		e.mu.Unlock()
+	}()
 	done := make(chan struct{})
 	defer close(done)
 	go c.read()

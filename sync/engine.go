@@ -68,8 +68,9 @@ type Engine struct {
 	self string
 	log  *slog.Logger
 
-	mu     sync.Mutex // Protects status.
+	mu     sync.Mutex // Protects status and conns.
 	status map[[2]string]*Status
+	conns  map[*conversation]struct{}
 }
 
 // New returns an engine for the local peer id self.
@@ -77,7 +78,7 @@ func New(lib Library, self string, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}}
+	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}, conns: map[*conversation]struct{}{}}
 }
 
 // Stats says what moved on one connection.
@@ -111,6 +112,26 @@ func (e *Engine) Status() []Status {
 		}
 		return bytes.Compare([]byte(a.Peer), []byte(b.Peer))
 	})
+	return out
+}
+
+// Transfer is a frame on its way in from a peer.
+type Transfer struct {
+	Peer        string
+	Done, Total int64 // bytes
+}
+
+// Incoming lists the frames being received now, so that a long sync on a
+// slow link can show its progress.
+func (e *Engine) Incoming() []Transfer {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Transfer
+	for c := range e.conns {
+		if p := c.conn.Incoming(); p.Total > 0 {
+			out = append(out, Transfer{Peer: c.remote, Done: p.Done, Total: p.Total})
+		}
+	}
 	return out
 }
 

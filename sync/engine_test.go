@@ -470,3 +470,79 @@ func TestLiveSessionPushesEdits(t *testing.T) {
 		wait(fmt.Sprint("edit ", i))
 	}
 }
+
+// gatedConn lets a set number of bytes through, then holds the rest back
+// until opened: a slow link frozen mid-frame.
+type gatedConn struct {
+	net.Conn
+	left int
+	open chan struct{}
+}
+
+func (g *gatedConn) Read(p []byte) (int, error) {
+	if g.left == 0 {
+		<-g.open
+		return g.Conn.Read(p)
+	}
+	n, err := g.Conn.Read(p[:min(len(p), g.left)])
+	g.left -= n
+	return n, err
+}
+
+// TestIncomingShowsAJoinArriving checks that a joiner can see how much of
+// a large draft has arrived while the link is slow.
+func TestIncomingShowsAJoinArriving(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	var text strings.Builder
+	for text.Len() < 150_000 {
+		for range 3 + rng.Intn(8) {
+			text.WriteByte(byte('a' + rng.Intn(26)))
+		}
+		text.WriteByte(' ')
+	}
+	base, err := crdt.New(crdt.NewActor(), crdt.TemplateOutput, "Long", "", 2026, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base.ReplaceBody(base.Sections()[0].ID, text.String())
+	base.Commit()
+	secret := NewSecret()
+	a, b := newPeer("peerA"), newPeer("peerB")
+	a.lib.add(t, "d1", base, secret)
+	db := b.lib.add(t, "d1", nil, secret)
+
+	x, y := net.Pipe()
+	gate := &gatedConn{Conn: y, left: 30_000, open: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rc := make(chan error, 1)
+	go func() {
+		_, err := b.eng.Run(ctx, gate, a.id, true)
+		y.Close()
+		rc <- err
+	}()
+	go func() {
+		a.eng.Run(ctx, x, b.id, true)
+		x.Close()
+	}()
+	var seen Transfer
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if in := b.eng.Incoming(); len(in) == 1 && in[0].Done > 0 && in[0].Done < in[0].Total {
+			seen = in[0]
+			break
+		}
+	}
+	if seen.Peer != "peerA" || seen.Total < 50_000 {
+		t.Fatalf("while the snapshot arrived, B saw %+v", seen)
+	}
+	close(gate.open)
+	if err := <-rc; err != nil {
+		t.Fatal(err)
+	}
+	if got := db.text(); !strings.Contains(got, text.String()[:1000]) {
+		t.Error("the joined draft lacks the text")
+	}
+	if in := b.eng.Incoming(); len(in) != 0 {
+		t.Errorf("after the session: %+v", in)
+	}
+}

@@ -20,6 +20,7 @@ type statusBar struct {
 	u        *UI
 	label    *widget.Label
 	progress *widget.ProgressBarInfinite
+	received *widget.ProgressBar // a long transfer, in bytes
 	syncNow  *widget.Button
 	invite   *widget.Button
 	content  fyne.CanvasObject
@@ -30,13 +31,15 @@ func newStatusBar(u *UI) *statusBar {
 	b.label.Truncation = fyne.TextTruncateEllipsis
 	b.progress.Hide()
 	b.progress.Stop()
+	b.received = widget.NewProgressBar()
+	b.received.Hide()
 	b.syncNow = widget.NewButton(lang.L("Sync now"), u.syncNow)
 	b.invite = widget.NewButton(lang.L("Invite…"), func() {
 		if u.draft != nil {
 			u.draft.showInvite()
 		}
 	})
-	right := container.NewHBox(b.progress, b.invite, b.syncNow)
+	right := container.NewHBox(container.NewGridWrap(fyne.NewSize(140, b.received.MinSize().Height), b.received), b.progress, b.invite, b.syncNow)
 	b.content = container.NewBorder(widget.NewSeparator(), nil, nil, right, b.label)
 	return b
 }
@@ -52,6 +55,8 @@ func statusText(st online.Status, on bool) string {
 		return lang.L("Offline: sync is off. Your edits are saved on this machine.")
 	case st.State == online.Synced:
 		return fmt.Sprintf(lang.L("Synced with %d peers"), st.Peers) + last
+	case st.State == online.Syncing && longTransfer(st):
+		return fmt.Sprintf(lang.L("Syncing with %d peers · received %s of %s"), st.Peers, kilobytes(st.Received), kilobytes(st.Receiving)) + last
 	case st.State == online.Syncing:
 		return fmt.Sprintf(lang.L("Syncing with %d peers · %d changes to send"), st.Peers, st.Pending) + last
 	case st.State == online.Connecting:
@@ -61,14 +66,31 @@ func statusText(st online.Status, on bool) string {
 	}
 }
 
+// longTransfer says whether data arriving now is worth a progress bar:
+// on a slow link 16 KB take seconds.
+func longTransfer(st online.Status) bool { return st.Receiving >= 16<<10 }
+
+// kilobytes writes a byte count for people.
+func kilobytes(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf(lang.L("%d KB"), (n+512)>>10)
+	}
+	return fmt.Sprintf(lang.L("%.1f MB"), float64(n)/(1<<20))
+}
+
 // update reads the status again.
 func (b *statusBar) update() {
-	u := b.u
 	var st online.Status
-	if u.online != nil {
-		st = u.online.Status()
+	if b.u.online != nil {
+		st = b.u.online.Status()
 	}
-	text := statusText(st, u.online != nil)
+	b.show(st, b.u.online != nil)
+}
+
+// show puts a status on the bar; on says whether sync runs at all.
+func (b *statusBar) show(st online.Status, on bool) {
+	u := b.u
+	text := statusText(st, on)
 	if d := u.draft; d != nil {
 		n, _, known, err := d.session.Unsynced(context.Background())
 		switch {
@@ -83,14 +105,26 @@ func (b *statusBar) update() {
 		b.invite.Hide()
 	}
 	b.label.SetText(text)
-	if u.online != nil && st.State == online.Syncing {
+	// A long transfer has a measurable end: show how far it has got.
+	// Otherwise a sync has no known length, and the bar only says that
+	// something is under way.
+	syncing := on && st.State == online.Syncing
+	switch {
+	case syncing && longTransfer(st):
+		b.progress.Stop()
+		b.progress.Hide()
+		b.received.SetValue(float64(st.Received) / float64(st.Receiving))
+		b.received.Show()
+	case syncing:
+		b.received.Hide()
 		b.progress.Show()
 		b.progress.Start()
-	} else {
+	default:
+		b.received.Hide()
 		b.progress.Stop()
 		b.progress.Hide()
 	}
-	if u.online == nil {
+	if !on {
 		b.syncNow.Disable()
 	} else {
 		b.syncNow.Enable()

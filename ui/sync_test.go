@@ -177,3 +177,37 @@ func TestConnectByAddress(t *testing.T) {
 		t.Errorf("status after adding a peer: %+v", st)
 	}
 }
+
+// TestStatusBarStates puts each state the network can be in on the bar.
+func TestStatusBarStates(t *testing.T) {
+	u := openTestDraft(t)
+	b := u.status
+	at := time.Date(2026, 11, 25, 14, 30, 5, 0, time.Local)
+	for _, c := range []struct {
+		st       online.Status
+		want     string
+		spinning bool
+		measured float64 // the determinate bar's value; -1: hidden
+	}{
+		{online.Status{}, "no co-author or relay known", false, -1},
+		{online.Status{State: online.Connecting, Known: 2}, "Connecting to 2 peers", false, -1},
+		{online.Status{State: online.Syncing, Peers: 1, Pending: 3, LastSync: at}, "Syncing with 1 peers · 3 changes to send · last sync 14:30:05", true, -1},
+		{online.Status{State: online.Syncing, Peers: 1, Received: 12 << 10, Receiving: 30 << 10}, "received 12 KB of 30 KB", false, 0.4},
+		{online.Status{State: online.Syncing, Peers: 1, Received: 100, Receiving: 200}, "changes to send", true, -1}, // too short for a bar
+		{online.Status{State: online.Synced, Peers: 2, LastSync: at}, "Synced with 2 peers · last sync 14:30:05", false, -1},
+	} {
+		locked(func() { b.show(c.st, true) })
+		if got := b.label.Text; !strings.Contains(got, c.want) {
+			t.Errorf("%+v: bar says %q, want %q in it", c.st, got, c.want)
+		}
+		if b.progress.Visible() != c.spinning {
+			t.Errorf("%+v: activity bar shown %v", c.st, b.progress.Visible())
+		}
+		if shown := b.received.Visible(); shown != (c.measured >= 0) || shown && b.received.Value != c.measured {
+			t.Errorf("%+v: progress bar shown %v at %v, want %v", c.st, shown, b.received.Value, c.measured)
+		}
+		if b.syncNow.Disabled() {
+			t.Errorf("%+v: Sync now disabled while sync runs", c.st)
+		}
+	}
+}

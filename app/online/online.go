@@ -203,6 +203,10 @@ type Status struct {
 	Pending  int       // changes connected peers still lack
 	LastSync time.Time // when a peer last agreed on a draft
 	LastErr  error     // why the last attempt failed, if none is connected
+
+	// Bytes of the messages arriving now, of their total: a joiner's
+	// first copy or a long catch-up on a slow link takes a while.
+	Received, Receiving int64
 }
 
 // Status sums the engine's per-peer, per-draft status.
@@ -226,6 +230,10 @@ func (o *Online) Status() Status {
 		}
 	}
 	st.Peers = len(peers)
+	for _, in := range o.node.Engine().Incoming() {
+		st.Received += in.Done
+		st.Receiving += in.Total
+	}
 	o.mu.Lock()
 	st.Known = len(o.targets)
 	for _, t := range o.targets {

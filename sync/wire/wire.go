@@ -68,6 +68,10 @@ type Conn struct {
 
 	in, out atomic.Int64 // bytes read and written, preamble included
 
+	// The frame being read, for progress on a slow link: where its
+	// payload starts in the byte count, and its length (0: none).
+	inStart, inLen atomic.Int64
+
 	compressAbove int
 	zbuf          bytes.Buffer  // compressor output for the frame being written
 	zw            *flate.Writer // the outgoing deflate context
@@ -111,6 +115,25 @@ func (c *Conn) write(b []byte) error {
 	n, err := c.w.Write(b)
 	c.out.Add(int64(n))
 	return err
+}
+
+// Progress is how much of a frame has arrived. Total is 0 when no frame
+// is being read.
+type Progress struct {
+	Done, Total int64
+}
+
+// Incoming says how much of the frame being read has arrived: on a slow
+// link a joiner's snapshot or a day's changes take seconds, and the
+// window shows them coming. Safe to call while another goroutine reads.
+// Only the receiving side is measured: a stream's writes return once its
+// flow-control window takes the bytes, long before the peer has them.
+func (c *Conn) Incoming() Progress {
+	n := c.inLen.Load()
+	if n == 0 {
+		return Progress{}
+	}
+	return Progress{Done: min(max(c.in.Load()-c.inStart.Load(), 0), n), Total: n}
 }
 
 // WritePreamble announces the protocol and version.
@@ -173,6 +196,10 @@ func (c *Conn) ReadFrame() (Frame, error) {
 	if n > MaxPayload {
 		return Frame{}, fmt.Errorf("%w: %d bytes announced", ErrFrameTooLarge, n)
 	}
+	// Bytes already buffered past the header belong to the payload.
+	c.inStart.Store(c.in.Load() - int64(c.r.Buffered()))
+	c.inLen.Store(int64(n))
+	defer c.inLen.Store(0)
 	payload := make([]byte, n)
 	if _, err := io.ReadFull(c.r, payload); err != nil {
 		return Frame{}, fmt.Errorf("%w: payload: %w", ErrMalformed, noEOF(err))

@@ -2,12 +2,14 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math/rand"
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 func pipe() (*Conn, *Conn) {
@@ -172,5 +174,64 @@ func TestContextCompression(t *testing.T) {
 		if err != nil || !bytes.Equal(got.Payload, want) {
 			t.Fatalf("frame %d: %v, %d bytes vs %d", i, err, len(got.Payload), len(want))
 		}
+	}
+}
+
+// TestIncomingProgress feeds a large frame in two parts and checks that
+// the reader reports how much of it has arrived in between.
+func TestIncomingProgress(t *testing.T) {
+	payload := make([]byte, 100_000)
+	rand.New(rand.NewSource(1)).Read(payload)
+	var raw bytes.Buffer
+	w := NewConn(&raw, 0)
+	w.WritePreamble()
+	if err := w.WriteFrame(Frame{Type: 5, Payload: payload}); err != nil {
+		t.Fatal(err)
+	}
+	wireBytes := raw.Bytes()
+	_, hdr := binary.Uvarint(wireBytes[6:]) // after the preamble and type byte
+	start := 6 + hdr
+	total := int64(len(wireBytes) - start)
+
+	x, y := net.Pipe()
+	r := NewConn(y, 0)
+	if p := r.Incoming(); p != (Progress{}) {
+		t.Errorf("progress before any frame: %+v", p)
+	}
+	type result struct {
+		f   Frame
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		if err := r.ReadPreamble(); err != nil {
+			got <- result{err: err}
+			return
+		}
+		f, err := r.ReadFrame()
+		got <- result{f, err}
+	}()
+	const part = 40_000
+	// net.Pipe's Write returns once the reader has taken every byte; the
+	// reader counts them a moment later.
+	if _, err := x.Write(wireBytes[:part]); err != nil {
+		t.Fatal(err)
+	}
+	want := Progress{Done: int64(part - start), Total: total}
+	for deadline := time.Now().Add(5 * time.Second); r.Incoming() != want && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if p := r.Incoming(); p != want {
+		t.Errorf("midway: %+v, want %+v", p, want)
+	}
+	if _, err := x.Write(wireBytes[part:]); err != nil {
+		t.Fatal(err)
+	}
+	res := <-got
+	if res.err != nil || !bytes.Equal(res.f.Payload, payload) {
+		t.Fatalf("frame: %d bytes, %v", len(res.f.Payload), res.err)
+	}
+	if p := r.Incoming(); p != (Progress{}) {
+		t.Errorf("progress after the frame: %+v", p)
 	}
 }
