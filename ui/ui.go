@@ -34,6 +34,7 @@ type UI struct {
 	status *statusBar
 	screen *fyne.Container // holds the current screen above the status bar
 	ticker *time.Ticker
+	quit   chan struct{} // closed with the window: ends the ticker's goroutine
 
 	// do runs f on the UI goroutine: fyne.Do. Fyne's test driver runs
 	// fyne.Do on the caller's goroutine instead, so tests put a lock here.
@@ -83,10 +84,15 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 		every = time.Second
 	}
 	if every > 0 {
-		u.ticker = time.NewTicker(every)
+		u.ticker, u.quit = time.NewTicker(every), make(chan struct{})
 		go func() {
-			for range u.ticker.C {
-				u.do(u.tick)
+			for {
+				select {
+				case <-u.quit:
+					return
+				case <-u.ticker.C:
+					u.do(u.tick)
+				}
 			}
 		}()
 	}
@@ -121,6 +127,8 @@ func (u *UI) tick() {
 func (u *UI) closed() {
 	if u.ticker != nil {
 		u.ticker.Stop()
+		close(u.quit)
+		u.ticker = nil
 	}
 	u.closeDraft()
 }
