@@ -462,6 +462,10 @@ func (s *Session) merge(ctx context.Context, other *crdt.Doc) error {
 func (s *Session) Splice(ctx context.Context, sectionID string, pos, del int, text string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.spliceLocked(ctx, sectionID, pos, del, text)
+}
+
+func (s *Session) spliceLocked(ctx context.Context, sectionID string, pos, del int, text string) error {
 	if err := s.beginWriteLocked(ctx); err != nil {
 		return err
 	}
@@ -479,6 +483,24 @@ func (s *Session) Splice(ctx context.Context, sectionID string, pos, del int, te
 	}
 	s.armIdleLocked()
 	return nil
+}
+
+// SpliceFrom is Splice for an edit computed against base, the section's
+// text as the editor last showed it. If edits from elsewhere reached the
+// section since (a merge landing between a keystroke and the window's
+// refresh), the edit is carried through them so that it lands on the
+// text the person meant rather than at a stale offset.
+func (s *Session) SpliceFrom(ctx context.Context, sectionID, base string, pos, del int, text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.doc.Body(sectionID)
+	if err != nil {
+		return err
+	}
+	if cur != base {
+		pos, del = CarryRange(pos, del, []rune(base), []rune(cur))
+	}
+	return s.spliceLocked(ctx, sectionID, pos, del, text)
 }
 
 func (s *Session) armIdleLocked() {

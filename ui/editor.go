@@ -39,12 +39,16 @@ func (e *sectionEditor) typed(text string) {
 		return
 	}
 	old, cur := []rune(e.shown), []rune(text)
-	pos, del, ins := changedRange(old, cur)
+	pos, del, ins := app.ChangedRange(old, cur)
+	base := e.shown
 	e.shown = text
 	if del == 0 && ins == 0 {
 		return
 	}
-	if err := e.session.Splice(context.Background(), e.id, pos, del, string(cur[pos:pos+ins])); err != nil {
+	// The session may already hold a co-author's edit that the entry has
+	// not shown yet: the splice is carried through it, by the text the
+	// entry showed before this keystroke.
+	if err := e.session.SpliceFrom(context.Background(), e.id, base, pos, del, string(cur[pos:pos+ins])); err != nil {
 		e.onError(err)
 	}
 }
@@ -59,13 +63,13 @@ func (e *sectionEditor) show(body string) {
 	old, cur := []rune(e.entry.Text), []rune(body)
 	caret := e.entry.CursorTextOffset()
 	anchor, selecting := e.selectionAnchor(old, caret)
-	caret = mapCaret(caret, old, cur)
+	caret = app.CarryOffset(caret, old, cur)
 	e.setting = true
 	e.entry.SetText(body)
 	e.setting = false
 	e.shown = body
 	if selecting {
-		if a := mapCaret(anchor, old, cur); a != caret {
+		if a := app.CarryOffset(anchor, old, cur); a != caret {
 			e.selectRange(a, caret)
 			return
 		}

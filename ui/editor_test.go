@@ -167,21 +167,50 @@ func TestRemoteEditNonASCII(t *testing.T) {
 	}
 }
 
-func TestMapCaret(t *testing.T) {
-	r := func(s string) []rune { return []rune(s) }
+// TestKeystrokeRacesAMerge types into an entry whose session already
+// holds a co-author's edit the entry has not shown yet.
+func TestKeystrokeRacesAMerge(t *testing.T) {
 	for _, c := range []struct {
-		old, new    string
-		caret, want int
+		name        string
+		pos, del    int
+		ins         string
+		want, typed string
 	}{
-		{"abc", "abc", 2, 2},
-		{"abc", "xabc", 2, 3},
-		{"abcdef", "abef", 3, 2},
-		{"abcdef", "abXYZef", 3, 5},
-		{"", "hello", 0, 0},
+		{"insert before the caret", 0, 0, "Remote: ", "Remote: hello world!", "!"},
+		{"delete before the caret", 0, 6, "", "world!", "!"},
+		{"delete around the caret", 6, 5, "", "hello !", "!"},
+		{"insert after the caret", 11, 0, " again", "hello world! again", "!"},
 	} {
-		if got := mapCaret(c.caret, r(c.old), r(c.new)); got != c.want {
-			t.Errorf("%q→%q caret %d: got %d, want %d", c.old, c.new, c.caret, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			_, s := openDraft(t)
+			e := newTestEditor(t, s, "hello world")
+			caretAt(e, 11)
+			if err := s.Splice(context.Background(), e.id, c.pos, c.del, c.ins); err != nil {
+				t.Fatal(err)
+			}
+			test.Type(e.entry, c.typed) // before the window shows the merge
+			if got := body(t, s, e.id); got != c.want {
+				t.Errorf("section holds %q, want %q", got, c.want)
+			}
+			e.show(body(t, s, e.id))
+			if e.entry.Text != c.want {
+				t.Errorf("entry shows %q", e.entry.Text)
+			}
+		})
+	}
+}
+
+// TestBackspaceRacesAMerge deletes a character the co-author's edit moved.
+func TestBackspaceRacesAMerge(t *testing.T) {
+	_, s := openDraft(t)
+	e := newTestEditor(t, s, "abc")
+	caretAt(e, 2)                                                            // after "b"
+	if err := s.Splice(context.Background(), e.id, 1, 0, "XY"); err != nil { // "aXYbc"
+		t.Fatal(err)
+	}
+	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	if got := body(t, s, e.id); got != "aXYc" {
+		t.Errorf("section holds %q, want the b gone and the co-author's XY kept", got)
 	}
 }
 
