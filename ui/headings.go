@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -167,8 +169,10 @@ func (d *draftScreen) showMeta() {
 	m := d.session.Meta()
 	title, theme, year := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
 	title.SetText(m.Title)
+	title.Validator = required
 	theme.SetText(m.Theme)
 	year.SetText(strconv.Itoa(m.Year))
+	year.Validator = validYear
 	cofac, cover, dissem := widget.NewMultiLineEntry(), widget.NewMultiLineEntry(), widget.NewMultiLineEntry()
 	cofac.SetText(m.CoFacilitators)
 	cofac.SetPlaceHolder(lang.L("One name per line"))
@@ -188,7 +192,10 @@ func (d *draftScreen) showMeta() {
 		if !ok {
 			return
 		}
-		if err := d.saveMeta(title.Text, theme.Text, year.Text, cofac.Text, cover.Text, dissem.Text); err != nil {
+		y, _ := parseYear(year.Text) // the validator let only a year through
+		now := crdt.Meta{Title: title.Text, Theme: theme.Text, Year: y,
+			CoFacilitators: cofac.Text, Cover: cover.Text, Dissemination: dissem.Text}
+		if err := d.saveMeta(m, now); err != nil {
 			d.u.showError(err)
 		}
 		d.title.SetText(d.session.Meta().Title)
@@ -197,39 +204,63 @@ func (d *draftScreen) showMeta() {
 	dlg.Show()
 }
 
-func (d *draftScreen) saveMeta(title, theme, year, cofac, cover, dissem string) error {
+// saveMeta writes the fields the person changed from was, the details as
+// the form showed them. A field they left alone is not written, so that a
+// co-author's edit of it, arrived meanwhile, is not undone.
+func (d *draftScreen) saveMeta(was, now crdt.Meta) error {
 	ctx := context.Background()
-	m := d.session.Meta()
-	y, err := strconv.Atoi(year)
-	if err != nil {
-		return fmt.Errorf("%w: the year must be a number", crdt.ErrInvalid)
-	}
-	// Only what changed is written, so that a co-author's concurrent edit
-	// of another field is not overwritten with the old value.
-	if title != m.Title {
-		if err := d.session.SetTitle(ctx, title); err != nil {
+	if now.Title != was.Title {
+		if err := d.session.SetTitle(ctx, now.Title); err != nil {
 			return err
 		}
 	}
-	if theme != m.Theme {
-		if err := d.session.SetTheme(ctx, theme); err != nil {
+	if now.Theme != was.Theme {
+		if err := d.session.SetTheme(ctx, now.Theme); err != nil {
 			return err
 		}
 	}
-	if y != m.Year {
-		if err := d.session.SetYear(ctx, y); err != nil {
+	if now.Year != was.Year {
+		if err := d.session.SetYear(ctx, now.Year); err != nil {
 			return err
 		}
 	}
 	for _, f := range []struct {
 		field     crdt.MetaField
 		was, text string
-	}{{crdt.FieldCoFacilitators, m.CoFacilitators, cofac}, {crdt.FieldCover, m.Cover, cover}, {crdt.FieldDissemination, m.Dissemination, dissem}} {
+	}{
+		{crdt.FieldCoFacilitators, was.CoFacilitators, now.CoFacilitators},
+		{crdt.FieldCover, was.Cover, now.Cover},
+		{crdt.FieldDissemination, was.Dissemination, now.Dissemination},
+	} {
 		if f.text != f.was {
 			if err := d.session.SetMetaText(ctx, f.field, f.text); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// Form fields check their text as it is typed, so that Save stays off
+// until the form can be saved and nothing typed is thrown away.
+
+// parseYear reads a year written in digits.
+func parseYear(s string) (int, error) {
+	y, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || y < 1000 || y > 9999 {
+		return 0, errors.New(lang.L("Write the year in four digits, for example 2026."))
+	}
+	return y, nil
+}
+
+func validYear(s string) error {
+	_, err := parseYear(s)
+	return err
+}
+
+func required(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New(lang.L("This cannot be left empty."))
 	}
 	return nil
 }

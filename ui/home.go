@@ -240,9 +240,11 @@ func (h *home) newDraft() {
 	tmpl := widget.NewRadioGroup(labels(templates, templateLabel), nil)
 	tmpl.SetSelected(templateLabel(crdt.TemplateOutput))
 	title := widget.NewEntry()
+	title.Validator = required
 	theme := widget.NewEntry()
 	year := widget.NewEntry()
 	year.SetText(strconv.Itoa(time.Now().Year()))
+	year.Validator = validYear
 	items := []*widget.FormItem{
 		widget.NewFormItem(lang.L("Template"), tmpl),
 		widget.NewFormItem(lang.L("Title"), title),
@@ -253,11 +255,7 @@ func (h *home) newDraft() {
 		if !ok {
 			return
 		}
-		y, err := strconv.Atoi(year.Text)
-		if err != nil {
-			h.u.showError(fmt.Errorf("%w: the year must be a number", crdt.ErrInvalid))
-			return
-		}
+		y, _ := parseYear(year.Text) // the validator let only a year through
 		t, _ := selectedValue(templates, slices.Index(tmpl.Options, tmpl.Selected))
 		id, err := h.u.ws.Create(context.Background(), app.NewDraft{Template: t,
 			Title: title.Text, Theme: theme.Text, Year: y})

@@ -120,16 +120,27 @@ func TestCreateOpenTypeDelete(t *testing.T) {
 	if overlay == nil {
 		t.Fatal("no new-draft dialog")
 	}
-	entries := []string{"Community networks", "Connectivity", "2026"}
-	i := 0
-	find(overlay, func(e *widget.Entry) bool {
-		if i < len(entries) {
-			e.SetText(entries[i])
-			i++
-		}
-		return false
-	})
-	test.Tap(button(t, overlay, "Create"))
+	var fields []*widget.Entry
+	find(overlay, func(e *widget.Entry) bool { fields = append(fields, e); return false })
+	if len(fields) != 3 {
+		t.Fatalf("%d fields in the new-draft form", len(fields))
+	}
+	create := button(t, overlay, "Create")
+	if !create.Disabled() {
+		t.Error("Create is offered before a title is typed")
+	}
+	// A typo in the year keeps the form open with what was typed.
+	test.Type(fields[0], "Community networks")
+	fields[1].SetText("Connectivity")
+	fields[2].SetText("20x6")
+	if !create.Disabled() {
+		t.Error("Create is offered with the year 20x6")
+	}
+	fields[2].SetText("2026")
+	if create.Disabled() {
+		t.Fatal("Create stays off with a title and a year")
+	}
+	test.Tap(create)
 	if u.draft == nil {
 		t.Fatal("the new draft did not open")
 	}
@@ -365,22 +376,48 @@ func TestHeadings(t *testing.T) {
 func TestDocumentDetails(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	if err := d.saveMeta("BPF Cybersecurity 2026", "Cybersecurity", "2026", "Ana\nBen", "Norms, in short.", "ITU\nUNESCO"); err != nil {
+	ctx := context.Background()
+	was := d.session.Meta()
+	now := crdt.Meta{Title: "BPF Cybersecurity 2026", Theme: "Cybersecurity", Year: 2027, CoFacilitators: "Ana\nBen", Cover: "Norms, in short.", Dissemination: "ITU\nUNESCO"}
+	if err := d.saveMeta(was, now); err != nil {
 		t.Fatal(err)
 	}
 	m := d.session.Meta()
-	if m.Title != "BPF Cybersecurity 2026" || m.Theme != "Cybersecurity" || m.CoFacilitators != "Ana\nBen" || m.Cover != "Norms, in short." || m.Dissemination != "ITU\nUNESCO" {
+	if m.Title != now.Title || m.Theme != now.Theme || m.Year != 2027 || m.CoFacilitators != now.CoFacilitators || m.Cover != now.Cover || m.Dissemination != now.Dissemination {
 		t.Errorf("meta %+v", m)
 	}
-	if err := d.saveMeta("x", "y", "next year", "", "", ""); err == nil {
-		t.Error("a year in words was accepted")
+	// A co-author rewrites the cover while the form is open; saving a
+	// new title leaves their cover alone.
+	was = d.session.Meta()
+	if err := d.session.SetMetaText(ctx, crdt.FieldCover, "Their cover."); err != nil {
+		t.Fatal(err)
+	}
+	edited := was
+	edited.Title = "BPF Cybersecurity"
+	if err := d.saveMeta(was, edited); err != nil {
+		t.Fatal(err)
+	}
+	if m := d.session.Meta(); m.Cover != "Their cover." || m.Title != "BPF Cybersecurity" {
+		t.Errorf("after saving the form: title %q, cover %q", m.Title, m.Cover)
+	}
+	for year, ok := range map[string]bool{"2026": true, " 2027 ": true, "next year": false, "20x6": false, "26": false, "": false} {
+		if err := validYear(year); (err == nil) != ok {
+			t.Errorf("year %q: %v", year, err)
+		}
 	}
 	test.Tap(button(t, u.win.Content(), "Details…"))
-	if top := u.win.Canvas().Overlays().Top(); top == nil {
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil {
 		t.Fatal("no details form")
 	}
-	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Save"))
-	if d.title.Text != "BPF Cybersecurity 2026" {
+	yearField, _ := find(top, func(e *widget.Entry) bool { return e.Text == "2027" })
+	yearField.SetText("two thousand")
+	if !button(t, top, "Save").Disabled() {
+		t.Error("Save is offered with a year in words")
+	}
+	yearField.SetText("2027")
+	test.Tap(button(t, top, "Save"))
+	if d.title.Text != "BPF Cybersecurity" {
 		t.Errorf("title bar shows %q", d.title.Text)
 	}
 }
