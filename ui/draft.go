@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,7 +24,8 @@ type draftScreen struct {
 	u        *UI
 	session  *app.Session
 	sections []crdt.Section
-	current  int
+	current  int    // the open section's place in sections
+	openID   string // and its id, which stays put when headings move
 	editors  map[string]*sectionEditor
 	headings *widget.List
 	hint     *widget.Label
@@ -127,6 +130,7 @@ func (d *draftScreen) showSection(i int) {
 	}
 	d.current = i
 	sec := d.sections[i]
+	d.openID = sec.ID
 	d.heading.SetText(sec.Heading)
 	d.hint.SetText(sec.Hint)
 	if sec.Hint == "" {
@@ -160,10 +164,7 @@ func (d *draftScreen) refresh() {
 			e.show(sec.Body)
 		}
 	}
-	if d.current < len(d.sections) {
-		sec := d.sections[d.current]
-		d.heading.SetText(sec.Heading)
-	}
+	d.follow()
 	d.title.SetText(d.session.Meta().Title)
 	d.headings.Refresh()
 	if d.tabs.Selected() != nil && d.tabs.Selected().Content == d.contrib.content {
@@ -171,6 +172,25 @@ func (d *draftScreen) refresh() {
 	}
 	if d.refreshed != nil {
 		d.refreshed(d)
+	}
+}
+
+// follow keeps the open section open when a co-author moves headings,
+// and says so when they remove it.
+func (d *draftScreen) follow() {
+	i := slices.IndexFunc(d.sections, func(s crdt.Section) bool { return s.ID == d.openID })
+	switch {
+	case i >= 0 && i != d.current:
+		d.headings.Select(i) // shows it again, at its new place
+	case i >= 0:
+		d.heading.SetText(d.sections[i].Heading)
+		d.hint.SetText(d.sections[i].Hint)
+	case len(d.sections) > 0:
+		gone := d.heading.Text
+		d.headings.UnselectAll()
+		d.headings.Select(min(d.current, len(d.sections)-1))
+		dialog.ShowInformation(lang.L("Heading removed"),
+			fmt.Sprintf(lang.L("A co-author removed the heading “%s”. Its text is kept: Restore… under the headings brings it back."), gone), d.u.win)
 	}
 }
 

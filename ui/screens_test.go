@@ -373,6 +373,43 @@ func TestHeadings(t *testing.T) {
 	}
 }
 
+// TestCoAuthorMovesTheOpenHeading changes the headings from elsewhere
+// while one is open: it stays open where it went, and its removal is
+// told.
+func TestCoAuthorMovesTheOpenHeading(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	ctx := context.Background()
+	d.headings.Select(1)
+	open := d.sections[1]
+	test.Type(d.editors[open.ID].entry, "Mine.")
+	// Elsewhere, the open heading moves to the top.
+	if err := d.session.MoveHeading(ctx, open.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	locked(d.refresh)
+	if d.current != 0 || d.openID != open.ID || d.heading.Text != open.Heading {
+		t.Errorf("after the move: open %d (%q), heading %q; want 0, %q", d.current, d.openID, d.heading.Text, open.Heading)
+	}
+	if sec, _ := d.selected(); sec.ID != open.ID {
+		t.Errorf("Rename would act on %q", sec.Heading)
+	}
+	// Elsewhere, it is removed.
+	if err := d.session.RemoveHeading(ctx, open.ID); err != nil {
+		t.Fatal(err)
+	}
+	locked(d.refresh)
+	if msg := overlayText(t, u); !strings.Contains(msg, "removed the heading “"+open.Heading+"”") {
+		t.Errorf("the removal was told as %q", msg)
+	}
+	if d.openID == open.ID || d.openID != d.sections[0].ID {
+		t.Errorf("the removed section is still open")
+	}
+	if got := d.body.Objects[0]; got != d.editors[d.openID].entry {
+		t.Error("the editor shown is not the open section's")
+	}
+}
+
 func TestDocumentDetails(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
