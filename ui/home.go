@@ -50,7 +50,7 @@ func newHome(u *UI) *home {
 			texts.Objects[0].(*widget.Label).SetText(d.Title)
 			line := h.detail(d)
 			texts.Objects[1].(*widget.Label).SetText(line)
-			row.Objects[1].(*widget.Button).OnTapped = func() { h.confirmDelete(d) }
+			row.Objects[1].(*widget.Button).OnTapped = func() { u.confirmDelete(d.ID, d.Title) }
 		})
 	h.list.OnSelected = func(i widget.ListItemID) {
 		h.list.UnselectAll()
@@ -269,16 +269,18 @@ func (h *home) newDraft() {
 
 // confirmDelete moves a draft to the trash after asking; the command
 // line's restore brings it back.
-func (h *home) confirmDelete(d app.DraftInfo) {
-	msg := fmt.Sprintf(lang.L("Move “%s” to the trash? It stays there until you restore it (bpfdraft restore)."), d.Title)
+func (u *UI) confirmDelete(id, title string) {
+	msg := fmt.Sprintf(lang.L("Move “%s” to the trash? It stays there until you restore it (bpfdraft restore)."), title)
 	dialog.ShowConfirm(lang.L("Delete draft"), msg, func(ok bool) {
 		if !ok {
 			return
 		}
-		if err := h.u.ws.Delete(context.Background(), d.ID); err != nil {
-			h.u.showError(err)
-			return
+		if u.draft != nil && u.draft.session.ID() == id {
+			u.closeDraft() // its session must let go before the draft goes
 		}
-		h.reload()
-	}, h.u.win)
+		if err := u.ws.Delete(context.Background(), id); err != nil {
+			u.showError(err)
+		}
+		u.ShowHome()
+	}, u.win)
 }

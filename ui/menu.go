@@ -57,15 +57,21 @@ func (u *UI) setMenu() {
 				item("Next section", shortcut(fyne.KeyPageDown, ctrl), func() { d.step(+1) }),
 				item("Previous section", shortcut(fyne.KeyPageUp, ctrl), func() { d.step(-1) }),
 				item("Add a heading…", shortcut(fyne.KeyN, ctrlShift), d.addHeading),
-				item("Rename the heading…", shortcut(fyne.KeyF2, 0), d.renameHeading),
+				// Not F2: Fyne's desktop driver sends a key without a modifier
+				// to the focused entry, never to the menu.
+				item("Rename the heading…", shortcut(fyne.KeyR, ctrlShift), d.renameHeading),
 				item("Move the heading up", shortcut(fyne.KeyUp, ctrlShift), func() { d.moveHeading(-1) }),
 				item("Move the heading down", shortcut(fyne.KeyDown, ctrlShift), func() { d.moveHeading(+1) }),
 				item("Remove the heading…", nil, d.removeHeading),
 				item("Restore a heading…", nil, d.restoreHeading),
+				item("Go to the headings", shortcut(fyne.KeyH, ctrlShift), d.focusHeadings),
 				fyne.NewMenuItemSeparator(),
+				item("Invite co-authors…", shortcut(fyne.KeyI, ctrl), d.showInvite),
 				item("Document details…", shortcut(fyne.KeyD, ctrl), d.showMeta),
 				item("Write", shortcut(fyne.Key1, ctrl), func() { d.tabs.SelectIndex(0) }),
 				item("Contributions", shortcut(fyne.Key2, ctrl), func() { d.tabs.SelectIndex(1) }),
+				fyne.NewMenuItemSeparator(),
+				item("Delete this draft…", nil, func() { u.confirmDelete(d.session.ID(), d.session.Meta().Title) }),
 			))
 	}
 	u.win.SetMainMenu(fyne.NewMainMenu(menus...))
@@ -87,4 +93,12 @@ func (d *draftScreen) step(by int) {
 	}
 	d.tabs.SelectIndex(0)
 	d.headings.Select(i)
+}
+
+// focusHeadings moves the keyboard to the headings list, which a
+// multi-line editor would not let Tab leave: arrows move there, Space
+// opens a heading, Tab goes on to the heading buttons.
+func (d *draftScreen) focusHeadings() {
+	d.tabs.SelectIndex(0)
+	d.u.win.Canvas().Focus(d.headings)
 }

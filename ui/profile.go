@@ -74,5 +74,7 @@ func (u *UI) showProfile(first bool) {
 	title := widget.NewLabelWithStyle(lang.L("Your profile"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	u.closeDraft()
 	u.show(container.NewPadded(container.NewVBox(title, intro, f.form)))
+	u.setMenu() // no draft menu while no draft is open
+	u.status.update()
 	u.win.Canvas().Focus(f.name)
 }

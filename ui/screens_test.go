@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -161,12 +162,12 @@ func TestCreateOpenTypeDelete(t *testing.T) {
 	if len(u.homeUI.drafts) != 1 {
 		t.Fatalf("%d drafts listed", len(u.homeUI.drafts))
 	}
-	u.homeUI.confirmDelete(u.homeUI.drafts[0])
+	u.confirmDelete(u.homeUI.drafts[0].ID, u.homeUI.drafts[0].Title)
 	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "No"))
 	if ds, _ := ws.Drafts(context.Background()); len(ds) != 1 {
 		t.Fatal("declining the confirmation deleted the draft")
 	}
-	u.homeUI.confirmDelete(u.homeUI.drafts[0])
+	u.confirmDelete(u.homeUI.drafts[0].ID, u.homeUI.drafts[0].Title)
 	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
 	if ds, _ := ws.Drafts(context.Background()); len(ds) != 0 || len(u.homeUI.drafts) != 0 {
 		t.Fatal("the draft was not deleted")
@@ -587,6 +588,11 @@ func TestMenuShortcuts(t *testing.T) {
 				continue
 			}
 			name := it.Shortcut.ShortcutName()
+			// Fyne's desktop driver gives keys without a modifier (or with
+			// Shift alone) to the focused entry, never to the menu.
+			if cs, ok := it.Shortcut.(*desktop.CustomShortcut); !ok || cs.Modifier == 0 || cs.Modifier == fyne.KeyModifierShift {
+				t.Errorf("%q has the shortcut %s, which never reaches the menu while typing", it.Label, name)
+			}
 			if other, dup := seen[name]; dup {
 				t.Errorf("%s is both %q and %q", name, other, it.Label)
 			}
@@ -605,6 +611,12 @@ func TestMenuShortcuts(t *testing.T) {
 	if count < 20 {
 		t.Errorf("only %d menu items", count)
 	}
+	// Actions that are otherwise buttons are in the menu too.
+	for _, label := range []string{"Invite co-authors…", "Delete this draft…", "Go to the headings", "Sync now", "Remove the heading…", "Restore a heading…"} {
+		if menuItem(u, label) == nil {
+			t.Errorf("no %q in the menu", label)
+		}
+	}
 	// The find shortcut's item opens the find dialog.
 	for _, m := range u.win.MainMenu().Items {
 		for _, it := range m.Items {
@@ -615,6 +627,45 @@ func TestMenuShortcuts(t *testing.T) {
 	}
 	if u.draft.findQuery == nil || u.win.Canvas().Overlays().Top() == nil {
 		t.Error("Ctrl+F did not open find")
+	}
+}
+
+// menuItem finds an item of the main menu by its label.
+func menuItem(u *UI, label string) *fyne.MenuItem {
+	for _, m := range u.win.MainMenu().Items {
+		for _, it := range m.Items {
+			if it.Label == label {
+				return it
+			}
+		}
+	}
+	return nil
+}
+
+// TestMenusFollowTheScreen deletes the open draft from its menu, and
+// checks that the draft menu goes with the draft.
+func TestMenusFollowTheScreen(t *testing.T) {
+	u := openTestDraft(t)
+	id := u.draft.session.ID()
+	u.showProfile(false)
+	if menuItem(u, "Document details…") != nil {
+		t.Error("the draft menu stayed on the profile screen")
+	}
+	u.OpenDraft(id)
+	menuItem(u, "Go to the headings").Action()
+	if u.win.Canvas().Focused() != u.draft.headings {
+		t.Error("Go to the headings did not move the keyboard there")
+	}
+	menuItem(u, "Delete this draft…").Action()
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	if u.draft != nil || u.content() != u.homeUI.content {
+		t.Error("the window did not go back to the drafts list")
+	}
+	if ds, _ := u.ws.Drafts(context.Background()); len(ds) != 0 {
+		t.Errorf("%d drafts left", len(ds))
+	}
+	if trash, _ := u.ws.Trash(context.Background()); len(trash) != 1 {
+		t.Error("the draft is not in the trash")
 	}
 }
 
