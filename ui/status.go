@@ -45,12 +45,14 @@ func newStatusBar(u *UI) *statusBar {
 }
 
 // statusText says where sync stands in a sentence.
-func statusText(st online.Status, on bool) string {
+func statusText(st online.Status, on bool, offErr error) string {
 	last := ""
 	if !st.LastSync.IsZero() {
 		last = fmt.Sprintf(lang.L(" · last sync %s"), st.LastSync.Local().Format(time.TimeOnly))
 	}
 	switch {
+	case !on && offErr != nil:
+		return lang.L("Offline: sync could not start. Your edits are saved on this machine.")
 	case !on:
 		return lang.L("Offline: sync is off. Your edits are saved on this machine.")
 	case st.State == online.Synced:
@@ -90,7 +92,7 @@ func (b *statusBar) update() {
 // show puts a status on the bar; on says whether sync runs at all.
 func (b *statusBar) show(st online.Status, on bool) {
 	u := b.u
-	text := statusText(st, on)
+	text := statusText(st, on, u.offErr)
 	if d := u.draft; d != nil {
 		n, _, known, err := d.session.Unsynced(context.Background())
 		switch {

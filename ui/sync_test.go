@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 
@@ -210,4 +212,36 @@ func TestStatusBarStates(t *testing.T) {
 			t.Errorf("%+v: Sync now disabled while sync runs", c.st)
 		}
 	}
+}
+
+// TestOnlineFailed opens the window when sync could not start: it works
+// offline and says why.
+func TestOnlineFailed(t *testing.T) {
+	a := test.NewTempApp(t)
+	ws, err := app.Open(context.Background(), t.TempDir(), app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	withProfile(t, ws)
+	u := New(a, ws, Options{StatusEvery: -1, OnlineErr: errors.New("listening on /ip4/0.0.0.0/tcp/4001: address already in use")})
+	u.do = locked
+	if msg := overlayText(t, u); !strings.Contains(msg, "address already in use") || !strings.Contains(msg, "works offline") {
+		t.Errorf("the window told %q", msg)
+	}
+	if got := u.status.label.Text; !strings.Contains(got, "sync could not start") {
+		t.Errorf("status bar: %q", got)
+	}
+}
+
+// TestStartError is the window shown when the data cannot be opened.
+func TestStartError(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := StartError(a, errors.New("the database is not a BPF Draft database"))
+	var text strings.Builder
+	find(w.Content(), func(l *widget.Label) bool { text.WriteString(l.Text); return false })
+	if !strings.Contains(text.String(), "not a BPF Draft database") || !strings.Contains(text.String(), "Nothing on this machine has been changed") {
+		t.Errorf("the window says %q", text.String())
+	}
+	button(t, w.Content(), "Quit")
 }

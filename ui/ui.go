@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/app/online"
@@ -27,6 +29,7 @@ type UI struct {
 	fyne   fyne.App
 	ws     *app.Workspace
 	online *online.Online // nil when sync is off
+	offErr error          // why sync is off, when it was wanted
 	win    fyne.Window
 	log    *slog.Logger
 	draft  *draftScreen // the open draft, if any
@@ -49,6 +52,9 @@ type Options struct {
 	// Online keeps the drafts in sync while the window is open; without
 	// it the window works offline and says so.
 	Online *online.Online
+	// OnlineErr says why sync is off although it was wanted (it could
+	// not start); the window opens offline and says so.
+	OnlineErr error
 	// StatusEvery is how often the status bar is brought up to date
 	// (default 1 s; negative: never by itself, for tests).
 	StatusEvery time.Duration
@@ -63,7 +69,7 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	u := &UI{fyne: a, ws: ws, online: opts.Online, log: log, win: a.NewWindow(lang.L("BPF Draft")), do: fyne.Do}
+	u := &UI{fyne: a, ws: ws, online: opts.Online, offErr: opts.OnlineErr, log: log, win: a.NewWindow(lang.L("BPF Draft")), do: fyne.Do}
 	u.win.Resize(fyne.NewSize(1100, 720))
 	if a.Icon() == nil {
 		a.SetIcon(Icon) // what the desktop shows for the app and its windows
@@ -79,6 +85,9 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 		u.showProfile(true)
 	}
 	u.status.update()
+	if u.offErr != nil {
+		u.showError(fmt.Errorf(lang.L("Sync could not start, so this window works offline: %w. Your edits are saved on this machine; restart BPF Draft to try again."), u.offErr))
+	}
 	every := opts.StatusEvery
 	if every == 0 {
 		every = time.Second
@@ -179,4 +188,21 @@ func (u *UI) showError(err error) {
 		msg = fmt.Sprintf(lang.L("The file or code could not be read: %s. Check that it is complete and try again."), err)
 	}
 	dialog.ShowError(errors.New(msg), u.win)
+}
+
+// StartError builds the window shown instead of the main one when the
+// data cannot be opened at all: someone who started BPF Draft from the
+// desktop would otherwise see nothing. Closing it (or Quit) ends the app.
+func StartError(a fyne.App, err error) fyne.Window {
+	loadTranslations()
+	w := a.NewWindow(lang.L("BPF Draft"))
+	w.SetIcon(Icon)
+	msg := widget.NewLabel(fmt.Sprintf(lang.L("BPF Draft could not open its data: %s"), err))
+	msg.Wrapping = fyne.TextWrapWord
+	help := widget.NewLabel(lang.L("Nothing on this machine has been changed or lost. Fix what the message names and start BPF Draft again."))
+	help.Wrapping = fyne.TextWrapWord
+	w.SetContent(container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), widget.NewButton(lang.L("Quit"), a.Quit)), nil, nil,
+		container.NewVBox(msg, help)))
+	w.Resize(fyne.NewSize(560, 240))
+	return w
 }

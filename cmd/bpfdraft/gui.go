@@ -45,17 +45,26 @@ with co-authors found on the local network, and with --peer addresses.`,
 			// typing after a short pause (app's defaults).
 			ws, err := app.Open(ctx, dir, app.Options{Logger: e.logger()})
 			if err != nil {
+				if os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
+					// Started from the desktop, stderr goes nowhere.
+					ui.StartError(fyneapp.NewWithID(appID), err).ShowAndRun()
+				}
 				return err
 			}
 			defer ws.Close()
 			opts := ui.Options{Logger: e.logger()}
 			if !*offline {
+				// Drafting needs no network: if sync cannot start (ports
+				// taken, a broken key file), the window opens offline and
+				// tells why instead of not opening at all.
 				on, err := online.Start(ws, dir, online.Config{MDNS: true, Peers: peers, Logger: e.logger()})
 				if err != nil {
-					return fmt.Errorf("going online: %w (start with --offline to work without sync)", err)
+					e.logger().Error("Could not go online; the window works offline", "err", err)
+					opts.OnlineErr = err
+				} else {
+					defer on.Close()
+					opts.Online = on
 				}
-				defer on.Close()
-				opts.Online = on
 			}
 			a := fyneapp.NewWithID(appID)
 			a.SetIcon(ui.Icon)
