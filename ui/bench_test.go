@@ -108,7 +108,13 @@ func BenchmarkKeystroke(b *testing.B) {
 // BenchmarkRemoteMerge500: 500 characters typed on another machine
 // arrive in that section (as a sync applies them) until the entry shows
 // them.
-func BenchmarkRemoteMerge500(b *testing.B) {
+func BenchmarkRemoteMerge500(b *testing.B) { remoteMerge500(b, false) }
+
+// BenchmarkRemoteMerge500Selected is the same with the whole section
+// selected, which the merge must select again.
+func BenchmarkRemoteMerge500Selected(b *testing.B) { remoteMerge500(b, true) }
+
+func remoteMerge500(b *testing.B, selected bool) {
 	text := w1Section(b)
 	u, e := benchDraft(b, text)
 	ctx := context.Background()
@@ -169,7 +175,19 @@ func BenchmarkRemoteMerge500(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		if selected {
+			b.StopTimer()
+			locked(func() { e.selectRange(0, len([]rune(e.entry.Text))) })
+			b.StartTimer()
+		}
 		lat = append(lat, merge(100, 0, paragraph))
+		if selected {
+			var kept bool
+			locked(func() { kept = len([]rune(e.entry.SelectedText())) == len([]rune(e.entry.Text)) })
+			if !kept {
+				b.Fatal("the merge lost the selection")
+			}
+		}
 		// Take it out again, untimed, so that every merge meets the same 5,000 characters.
 		b.StopTimer()
 		merge(100, 500, "")

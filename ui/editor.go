@@ -62,7 +62,7 @@ func (e *sectionEditor) show(body string) {
 	}
 	old, cur := []rune(e.entry.Text), []rune(body)
 	caret := e.entry.CursorTextOffset()
-	anchor, selecting := e.selectionAnchor(old, caret)
+	anchor, selecting := e.selectionAnchor(caret)
 	caret = app.CarryOffset(caret, old, cur)
 	e.setting = true
 	e.entry.SetText(body)
@@ -79,18 +79,20 @@ func (e *sectionEditor) show(body string) {
 }
 
 // selectionAnchor returns the other end of the selection, if there is
-// one. The entry only tells the selected text and the caret, so the
-// anchor is on whichever side of the caret that text lies.
-func (e *sectionEditor) selectionAnchor(text []rune, caret int) (int, bool) {
-	sel := []rune(e.entry.SelectedText())
-	n := len(sel)
+// one. The entry tells only the selected text and the caret, and the
+// same text may sit on both sides of the caret, so the start is asked
+// for as the keyboard would: Left without Shift goes to the start of a
+// selection. The selection is dropped; show sets it again.
+func (e *sectionEditor) selectionAnchor(caret int) (int, bool) {
+	n := len([]rune(e.entry.SelectedText()))
 	if n == 0 {
 		return 0, false
 	}
-	if caret-n >= 0 && string(text[caret-n:caret]) == string(sel) {
-		return caret - n, true
+	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyLeft})
+	if e.entry.CursorTextOffset() == caret {
+		return caret + n, true // the caret is at the start
 	}
-	return caret + n, true
+	return caret - n, true
 }
 
 // clearSelection ends a selection without moving the caret far: the
@@ -101,20 +103,20 @@ func (e *sectionEditor) clearSelection() {
 	}
 }
 
-// selectRange selects from anchor to caret (code points), as holding
-// Shift and pressing arrow keys would: the entry has no call to set a
-// selection.
+// selectRange selects from anchor to caret (code points). The entry has
+// no call to set a selection, so it is done as Shift and one arrow key
+// would: Shift pins the anchor, the caret goes next to its target, and
+// the arrow starts the selection there, whatever its length.
 func (e *sectionEditor) selectRange(anchor, caret int) {
 	e.clearSelection()
 	e.placeCaret(anchor)
-	key, n := fyne.KeyRight, caret-anchor
-	if n < 0 {
-		key, n = fyne.KeyLeft, -n
+	key, from := fyne.KeyRight, caret-1
+	if caret < anchor {
+		key, from = fyne.KeyLeft, caret+1
 	}
 	e.entry.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
-	for i := 0; i < n; i++ {
-		e.entry.TypedKey(&fyne.KeyEvent{Name: key})
-	}
+	e.placeCaret(from)
+	e.entry.TypedKey(&fyne.KeyEvent{Name: key})
 	e.entry.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
 }
 

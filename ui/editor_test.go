@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -239,5 +241,49 @@ func TestRemoteEditKeepsTheSelection(t *testing.T) {
 	remote(t, s, e, 0, 0, "All ")
 	if got := e.entry.SelectedText(); got != "" {
 		t.Errorf("selection %q appeared", got)
+	}
+}
+
+// TestSelectionOfRepeatedText keeps the selection on the copy the person
+// chose when the same text sits on both sides of the caret.
+func TestSelectionOfRepeatedText(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		anchor, caret int
+	}{{"leftwards", 4, 2}, {"rightwards", 2, 4}} {
+		t.Run(c.name, func(t *testing.T) {
+			_, s := openDraft(t)
+			e := newTestEditor(t, s, "abab tail")
+			e.selectRange(c.anchor, c.caret) // the second "ab"
+			remote(t, s, e, 9, 0, " end")
+			if got := e.entry.SelectedText(); got != "ab" {
+				t.Fatalf("selected %q", got)
+			}
+			test.Type(e.entry, "X") // replaces the selection
+			if got := body(t, s, e.id); got != "abX tail end" {
+				t.Errorf("typing over the selection gave %q", got)
+			}
+		})
+	}
+}
+
+// TestLongSelectionAcrossLines keeps a selection of a whole long,
+// wrapped, multi-paragraph section through a remote edit.
+func TestLongSelectionAcrossLines(t *testing.T) {
+	_, s := openDraft(t)
+	var b strings.Builder
+	for i := 0; b.Len() < 6000; i++ {
+		fmt.Fprintf(&b, "Paragraph %d says something about community networks in rural areas.\n", i)
+	}
+	text := b.String()
+	e := newTestEditor(t, s, text)
+	n := len([]rune(text))
+	e.selectRange(n, 0)
+	remote(t, s, e, n, 0, "Added at the end.")
+	if got := e.entry.SelectedText(); got != text {
+		t.Errorf("selection holds %d of %d characters", len([]rune(got)), n)
+	}
+	if got := e.entry.CursorTextOffset(); got != 0 {
+		t.Errorf("caret at %d, want 0", got)
 	}
 }
