@@ -22,6 +22,8 @@ type contributions struct {
 	entries     []app.LogEntry
 	participant *widget.Select
 	heading     *widget.Select
+	headingIDs  []string // the section of each heading choice after "All headings"
+	headingID   string   // the chosen one's; kept when headings move or are renamed
 	list        *widget.List
 	summary     *widget.Label
 	content     fyne.CanvasObject
@@ -34,7 +36,13 @@ func newContributions(d *draftScreen) *contributions {
 	c.participant.SetSelectedIndex(0)
 	c.heading.SetSelectedIndex(0)
 	c.participant.OnChanged = func(string) { c.reload() }
-	c.heading.OnChanged = func(string) { c.reload() }
+	c.heading.OnChanged = func(string) {
+		c.headingID = ""
+		if i := c.heading.SelectedIndex(); i > 0 && i <= len(c.headingIDs) {
+			c.headingID = c.headingIDs[i-1]
+		}
+		c.reload()
+	}
 	c.summary = widget.NewLabel("")
 	c.list = widget.NewList(
 		func() int { return len(c.entries) },
@@ -96,9 +104,7 @@ func (c *contributions) reload() {
 	if i := c.participant.SelectedIndex(); i > 0 {
 		f.Participant = c.participant.Selected
 	}
-	if i := c.heading.SelectedIndex(); i > 0 && i <= len(c.d.sections) {
-		f.Section = c.d.sections[i-1].ID
-	}
+	f.Section = c.headingID
 	entries, err := c.d.session.Log(f)
 	if err != nil {
 		c.d.u.showError(err)
@@ -120,11 +126,16 @@ func (c *contributions) reload() {
 		sort.Strings(names)
 		c.participant.Options = append(c.participant.Options[:1], names...)
 	}
-	heads := c.heading.Options[:1]
+	heads, ids := c.heading.Options[:1], c.headingIDs[:0]
+	chosen := heads[0]
 	for _, s := range c.d.sections {
-		heads = append(heads, s.Heading)
+		heads, ids = append(heads, s.Heading), append(ids, s.ID)
+		if s.ID == c.headingID {
+			chosen = s.Heading
+		}
 	}
-	c.heading.Options = heads
+	c.heading.Options, c.headingIDs = heads, ids
+	c.heading.Selected = chosen // set directly: OnChanged would reload again
 	c.participant.Refresh()
 	c.heading.Refresh()
 }

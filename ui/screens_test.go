@@ -483,11 +483,20 @@ func TestContributionsPanel(t *testing.T) {
 	if len(c.entries) != 1 || c.entries[0].SectionNo != 2 {
 		t.Errorf("filtered by heading: %d entries", len(c.entries))
 	}
+	// A co-author moves that heading to the top: the filter stays on it.
+	second := d.sections[1]
+	if err := d.session.MoveHeading(context.Background(), second.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	locked(d.refresh)
+	if c.heading.Selected != second.Heading || len(c.entries) != 2 || c.entries[0].SectionID != second.ID {
+		t.Errorf("after the move the filter shows %q with %d entries", c.heading.Selected, len(c.entries))
+	}
 	c.heading.SetSelectedIndex(0)
 	c.participant.SetSelected("Nobody")
 	c.participant.SetSelectedIndex(0)
-	if len(c.entries) != all {
-		t.Errorf("clearing the filters shows %d of %d", len(c.entries), all)
+	if len(c.entries) != all+1 { // and the move
+		t.Errorf("clearing the filters shows %d of %d", len(c.entries), all+1)
 	}
 	if !containsString(c.participant.Options, "Amina") {
 		t.Errorf("participants offered: %v", c.participant.Options)
