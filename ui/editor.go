@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -33,10 +34,18 @@ func newSectionEditor(s *app.Session, id, body, placeholder string, onError func
 	return e
 }
 
+var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
 // typed sends what changed in the entry to the session.
 func (e *sectionEditor) typed(text string) {
 	if e.setting {
 		return
+	}
+	if strings.ContainsRune(text, '\r') {
+		// Pasted from Windows or an old Mac: a \r would be an invisible
+		// caret stop in the entry and a stray byte in every export.
+		text = lineEnds.Replace(text)
+		e.replace(text)
 	}
 	old, cur := []rune(e.shown), []rune(text)
 	pos, del, ins := app.ChangedRange(old, cur)
@@ -56,10 +65,15 @@ func (e *sectionEditor) typed(text string) {
 // show brings the section's current text into the entry, keeping the
 // caret on the text it was on.
 func (e *sectionEditor) show(body string) {
-	if body == e.entry.Text {
-		e.shown = body
-		return
+	e.shown = body
+	if body != e.entry.Text {
+		e.replace(body)
 	}
+}
+
+// replace puts text in the entry with the caret and selection carried
+// through the change, without taking it for typing.
+func (e *sectionEditor) replace(body string) {
 	old, cur := []rune(e.entry.Text), []rune(body)
 	caret := e.entry.CursorTextOffset()
 	anchor, selecting := e.selectionAnchor(caret)
@@ -67,7 +81,6 @@ func (e *sectionEditor) show(body string) {
 	e.setting = true
 	e.entry.SetText(body)
 	e.setting = false
-	e.shown = body
 	if selecting {
 		if a := app.CarryOffset(anchor, old, cur); a != caret {
 			e.selectRange(a, caret)

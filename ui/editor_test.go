@@ -287,3 +287,20 @@ func TestLongSelectionAcrossLines(t *testing.T) {
 		t.Errorf("caret at %d, want 0", got)
 	}
 }
+
+// TestPastedLineEnds turns Windows and old Mac line ends into newlines.
+func TestPastedLineEnds(t *testing.T) {
+	_, s := openDraft(t)
+	e := newTestEditor(t, s, "Start. ")
+	caretAt(e, 7)
+	clip := fyne.CurrentApp().Clipboard()
+	clip.SetContent("one\r\ntwo\rthree")
+	e.entry.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	want := "Start. one\ntwo\nthree"
+	if got := body(t, s, e.id); got != want {
+		t.Errorf("section holds %q, want %q", got, want)
+	}
+	if e.entry.Text != want || e.entry.CursorTextOffset() != len([]rune(want)) {
+		t.Errorf("entry shows %q with the caret at %d", e.entry.Text, e.entry.CursorTextOffset())
+	}
+}
