@@ -375,3 +375,54 @@ func TestDamagedDraftDoesNotBlockOthers(t *testing.T) {
 		t.Errorf("good draft = %q", got.Body)
 	}
 }
+
+// TestUnsyncedLeavesTypingWhole counts typing not yet committed as the
+// one change it will be, without cutting it short.
+func TestUnsyncedLeavesTypingWhole(t *testing.T) {
+	ctx := context.Background()
+	w, err := Open(ctx, t.TempDir(), Options{Logger: testLog(t), Poll: -1, IdleCommit: -1, CommitEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Typing")
+	sec := s.Sections()[0].ID
+	before, _, _, err := s.Unsynced(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Splice(ctx, sec, 0, 0, "Hello"); err != nil {
+		t.Fatal(err)
+	}
+	n1, _, known, _ := s.Unsynced(ctx)
+	if err := s.Splice(ctx, sec, 5, 0, " world"); err != nil {
+		t.Fatal(err)
+	}
+	n2, _, _, _ := s.Unsynced(ctx)
+	if known || n1 != before+1 || n2 != n1 {
+		t.Errorf("unsynced: %d before typing, %d and %d while typing (known %v); want %d each time", before, n1, n2, known, before+1)
+	}
+	// Typing in another section commits the first section's typing.
+	other := s.Sections()[1].ID
+	if err := s.Splice(ctx, other, 0, 0, "More."); err != nil {
+		t.Fatal(err)
+	}
+	n3, _, _, _ := s.Unsynced(ctx)
+	if n3 != before+2 {
+		t.Errorf("with typing in two sections: %d, want %d", n3, before+2)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _, _ := s.Unsynced(ctx); n != n3 {
+		t.Errorf("after committing: %d, while typing it said %d", n, n3)
+	}
+	edits, err := s.Log(LogFilter{Section: sec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(edits) != 1 || edits[0].Added != 11 {
+		t.Errorf("the typing became %d changes: %+v", len(edits), edits)
+	}
+}

@@ -88,7 +88,11 @@ func TestKillDuringWrites(t *testing.T) {
 			}
 			close(lines)
 		}()
-		deadline := time.After(time.Duration(20+rng.Intn(150)) * time.Millisecond)
+		// The kill comes at a random moment after the first write returns,
+		// not after the start: on a loaded machine the start alone can
+		// take longer than the whole window.
+		killAfter := time.Duration(20+rng.Intn(150)) * time.Millisecond
+		deadline := time.After(time.Minute) // the helper must write at all
 		wrote := 0
 	read:
 		for {
@@ -96,6 +100,9 @@ func TestKillDuringWrites(t *testing.T) {
 			case l, ok := <-lines:
 				if !ok {
 					break read
+				}
+				if wrote == 0 {
+					deadline = time.After(killAfter)
 				}
 				if strings.HasPrefix(l, "error") {
 					t.Fatalf("kill %d: helper failed: %s", k, l)

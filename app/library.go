@@ -198,8 +198,13 @@ func (s *Session) Unsynced(ctx context.Context) (n int, last time.Time, known bo
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.commitLocked(ctx); err != nil {
-		return 0, time.Time{}, false, err
+	if _, dirty := s.doc.Pending(); dirty && s.unsynced.ok {
+		// Counting needs the typing committed, and committing it here (the
+		// status bar asks every second) would cut it into more changes,
+		// each a cost on the wire. It is the last count, plus what was
+		// committed since, plus the typing.
+		c := s.unsynced
+		return c.n + s.doc.Made() - c.made + 1, c.last, c.known, nil
 	}
 	n = -1
 	for _, st := range states {
@@ -214,8 +219,19 @@ func (s *Session) Unsynced(ctx context.Context) (n int, last time.Time, known bo
 			last = st.Updated
 		}
 	}
-	if n < 0 {
-		return s.doc.ChangeCount(), last, false, nil
+	known = n >= 0
+	if !known {
+		n = s.doc.ChangeCount()
 	}
-	return n, last, true, nil
+	s.unsynced = unsyncedCount{ok: true, n: n, last: last, known: known, made: s.doc.Made()}
+	return n, last, known, nil
+}
+
+// unsyncedCount is a count Unsynced made with nothing pending.
+type unsyncedCount struct {
+	ok    bool
+	n     int
+	last  time.Time
+	known bool
+	made  int // the Doc's own commits then
 }

@@ -43,6 +43,7 @@ type Session struct {
 	sumOK         bool                   // sum reflects the document
 	subs          map[chan struct{}]bool // subscribers; true: also told of this process's own edits
 	closed        bool
+	unsynced      unsyncedCount // Unsynced's last count, for while typing is pending
 }
 
 // Session opens a draft by id.

@@ -95,6 +95,7 @@ type Doc struct {
 	now    func() time.Time
 	pend   ChangeInfo                 // metadata of the pending commit
 	dirty  bool                       // edits made since the last commit
+	made   int                        // changes this Doc has committed
 	bodies map[string]*automerge.Text // section id → its body, saving lookups per keystroke
 }
 
@@ -905,7 +906,16 @@ func (d *Doc) commitLocked() (bool, error) {
 	}
 	d.dirty = false
 	d.pend = ChangeInfo{}
+	d.made++
 	return true, nil
+}
+
+// Made counts the changes this Doc has committed since it was loaded:
+// local edits, as against changes merged in.
+func (d *Doc) Made() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.made
 }
 
 // Pending returns the kind and section of the edits not yet committed.

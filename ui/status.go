@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/app/online"
 )
 
@@ -81,26 +82,45 @@ func kilobytes(n int64) string {
 }
 
 // update reads the status again.
-func (b *statusBar) update() {
-	var st online.Status
-	if b.u.online != nil {
-		st = b.u.online.Status()
-	}
-	b.show(st, b.u.online != nil)
+func (b *statusBar) update() { b.show(b.u.gatherStatus()) }
+
+// statusSnap is what the bar shows, gathered off the UI goroutine by the
+// ticker (it reads the database) and shown on it.
+type statusSnap struct {
+	st      online.Status
+	on      bool         // sync runs
+	session *app.Session // the open draft's, if any
+	waiting int          // its changes no peer has
+	shared  bool         // some peer has had it
+	err     error
 }
 
-// show puts a status on the bar; on says whether sync runs at all.
-func (b *statusBar) show(st online.Status, on bool) {
+// gatherStatus reads the network's and the open draft's state. Safe on
+// any goroutine.
+func (u *UI) gatherStatus() statusSnap {
+	s := statusSnap{on: u.online != nil, session: u.open.Load()}
+	if s.on {
+		s.st = u.online.Status()
+	}
+	if s.session != nil {
+		s.waiting, _, s.shared, s.err = s.session.Unsynced(context.Background())
+	}
+	return s
+}
+
+// show puts a status on the bar.
+func (b *statusBar) show(s statusSnap) {
 	u := b.u
+	st, on := s.st, s.on
 	text := statusText(st, on, u.offErr)
 	if d := u.draft; d != nil {
-		n, _, known, err := d.session.Unsynced(context.Background())
 		switch {
-		case err != nil:
-		case !known:
+		case s.session != d.session || s.err != nil:
+			// Gathered for another screen, or unreadable: the next tick says.
+		case !s.shared:
 			text += " · " + lang.L("this draft has not been shared yet")
-		case n > 0:
-			text += " · " + fmt.Sprintf(lang.L("%d changes waiting to go out"), n)
+		case s.waiting > 0:
+			text += " · " + fmt.Sprintf(lang.L("%d changes waiting to go out"), s.waiting)
 		}
 		b.invite.Show()
 	} else {

@@ -92,12 +92,12 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "the draft to reach B", func() bool { ds, _ := wsB.Drafts(ctx); return len(ds) == 1 })
-	uB.tick()
+	uB.tick(uB.gatherStatus())
 	if len(uB.homeUI.drafts) != 1 || uB.homeUI.awaiting.Visible() {
 		t.Fatalf("B's list: %d drafts, waiting shown %v", len(uB.homeUI.drafts), uB.homeUI.awaiting.Visible())
 	}
 	waitUntil(t, "agreement", func() bool { return oB.Status().State == online.Synced })
-	uB.tick()
+	uB.tick(uB.gatherStatus())
 	if got := uB.status.label.Text; !strings.Contains(got, "Synced with 1 peers") {
 		t.Errorf("B's status bar: %q", got)
 	}
@@ -198,7 +198,7 @@ func TestStatusBarStates(t *testing.T) {
 		{online.Status{State: online.Syncing, Peers: 1, Received: 100, Receiving: 200}, "changes to send", true, -1}, // too short for a bar
 		{online.Status{State: online.Synced, Peers: 2, LastSync: at}, "Synced with 2 peers · last sync 14:30:05", false, -1},
 	} {
-		locked(func() { b.show(c.st, true) })
+		locked(func() { b.show(statusSnap{st: c.st, on: true}) })
 		if got := b.label.Text; !strings.Contains(got, c.want) {
 			t.Errorf("%+v: bar says %q, want %q in it", c.st, got, c.want)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -33,6 +34,7 @@ type UI struct {
 	win    fyne.Window
 	log    *slog.Logger
 	draft  *draftScreen // the open draft, if any
+	open   atomic.Pointer[app.Session] // its session, for the ticker's goroutine
 	homeUI *home
 	status *statusBar
 	screen *fyne.Container // holds the current screen above the status bar
@@ -100,7 +102,8 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 				case <-u.quit:
 					return
 				case <-u.ticker.C:
-					u.do(u.tick)
+					snap := u.gatherStatus() // reads the database: not on the UI goroutine
+					u.do(func() { u.tick(snap) })
 				}
 			}
 		}()
@@ -126,8 +129,8 @@ func (u *UI) content() fyne.CanvasObject {
 }
 
 // tick keeps the status bar and the drafts list current.
-func (u *UI) tick() {
-	u.status.update()
+func (u *UI) tick(snap statusSnap) {
+	u.status.show(snap)
 	if u.draft == nil && u.homeUI != nil && u.content() == u.homeUI.content {
 		u.homeUI.reloadIfChanged()
 	}
@@ -161,6 +164,7 @@ func (u *UI) OpenDraft(id string) {
 	}
 	u.closeDraft()
 	u.draft = d
+	u.open.Store(d.session)
 	u.show(d.content)
 	u.setMenu()
 	u.status.update()
@@ -168,6 +172,7 @@ func (u *UI) OpenDraft(id string) {
 
 func (u *UI) closeDraft() {
 	if u.draft != nil {
+		u.open.Store(nil)
 		u.draft.close()
 		u.draft = nil
 	}
