@@ -33,7 +33,7 @@ type UI struct {
 	offErr error          // why sync is off, when it was wanted
 	win    fyne.Window
 	log    *slog.Logger
-	draft  *draftScreen // the open draft, if any
+	draft  *draftScreen                // the open draft, if any
 	open   atomic.Pointer[app.Session] // its session, for the ticker's goroutine
 	homeUI *home
 	status *statusBar
