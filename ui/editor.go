@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -23,10 +25,12 @@ type sectionEditor struct {
 	shown   string // the text the session and the entry last agreed on
 	setting bool   // true while we set the entry's text ourselves
 	onError func(error)
+	hist    history
+	now     func() time.Time // the clock that groups keystrokes; tests set it
 }
 
 func newSectionEditor(s *app.Session, id, body, placeholder string, onError func(error)) *sectionEditor {
-	e := &sectionEditor{entry: widget.NewMultiLineEntry(), session: s, id: id, shown: body, onError: onError}
+	e := &sectionEditor{entry: widget.NewMultiLineEntry(), session: s, id: id, shown: body, onError: onError, now: time.Now}
 	e.entry.Wrapping = fyne.TextWrapWord
 	e.entry.SetPlaceHolder(placeholder)
 	e.entry.SetText(body)
@@ -54,6 +58,8 @@ func (e *sectionEditor) typed(text string) {
 	if del == 0 && ins == 0 {
 		return
 	}
+	pos = e.whereTyped(old, cur, pos, del, ins)
+	e.hist.typed(pos, old[pos:pos+del], cur[pos:pos+ins], e.now())
 	// The session may already hold a co-author's edit that the entry has
 	// not shown yet: the splice is carried through it, by the text the
 	// entry showed before this keystroke.
@@ -67,8 +73,49 @@ func (e *sectionEditor) typed(text string) {
 func (e *sectionEditor) show(body string) {
 	e.shown = body
 	if body != e.entry.Text {
+		pos, del, ins := app.ChangedRange([]rune(e.entry.Text), []rune(body))
+		e.hist.remote(pos, del, ins)
 		e.replace(body)
 	}
+}
+
+// whereTyped places an edit by the caret. The difference of two texts
+// alone is ambiguous in repeated letters (typing "a" before "a" looks like
+// typing it after), and where it lands matters when it merges with a
+// co-author's edit nearby. After typing, the caret sits at the end of
+// what was inserted.
+func (e *sectionEditor) whereTyped(old, cur []rune, pos, del, ins int) int {
+	p := e.entry.CursorTextOffset() - ins
+	if p == pos || p < 0 || p+del > len(old) || p+ins > len(cur) {
+		return pos
+	}
+	if slices.Equal(cur[:p], old[:p]) && slices.Equal(cur[p+ins:], old[p+del:]) {
+		return p
+	}
+	return pos
+}
+
+// undo takes back the person's last edit in this section.
+func (e *sectionEditor) undo() { e.takeBack(&e.hist.undo, &e.hist.redo) }
+
+// redo puts back what undo took.
+func (e *sectionEditor) redo() { e.takeBack(&e.hist.redo, &e.hist.undo) }
+
+func (e *sectionEditor) takeBack(from, to *[]step) {
+	text := []rune(e.entry.Text)
+	s, ok := e.hist.takeBack(from, to, text)
+	if !ok {
+		return
+	}
+	next := string(slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):]))
+	if err := e.session.SpliceFrom(context.Background(), e.id, e.shown, s.pos, len(s.ins), string(s.del)); err != nil {
+		e.onError(err)
+		return
+	}
+	e.shown = next
+	e.replace(next)
+	e.clearSelection()
+	e.placeCaret(s.pos + len(s.del))
 }
 
 // replace puts text in the entry with the caret and selection carried

@@ -46,6 +46,11 @@ func (u *UI) setMenu() {
 		file.Items = append(file.Items, fyne.NewMenuItemSeparator(), exportItem)
 		menus = append(menus,
 			fyne.NewMenu(lang.L("Edit"),
+				// The standard shortcuts (Ctrl+Z, Ctrl+Y): the menu takes them
+				// before the entry, whose own history remote text would wipe.
+				item("Undo", &fyne.ShortcutUndo{}, func() { d.inEditor((*sectionEditor).undo) }),
+				item("Redo", &fyne.ShortcutRedo{}, func() { d.inEditor((*sectionEditor).redo) }),
+				fyne.NewMenuItemSeparator(),
 				item("Find…", shortcut(fyne.KeyF, ctrl), d.showFind),
 				item("Find next", shortcut(fyne.KeyG, ctrl), func() {
 					if d.findQuery != nil {
@@ -101,4 +106,11 @@ func (d *draftScreen) step(by int) {
 func (d *draftScreen) focusHeadings() {
 	d.tabs.SelectIndex(0)
 	d.u.win.Canvas().Focus(d.headings)
+}
+
+// inEditor runs f on the open section's editor.
+func (d *draftScreen) inEditor(f func(*sectionEditor)) {
+	if e := d.editors[d.openID]; e != nil {
+		f(e)
+	}
 }

@@ -1,0 +1,211 @@
+package ui
+
+import (
+	"context"
+	"math/rand"
+	"slices"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// fakeClock lets a test say when keystrokes are a burst and when a pause.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time        { return c.t }
+func (c *fakeClock) pause(d time.Duration) { c.t = c.t.Add(d) }
+
+func historyEditor(t *testing.T, text string) (*sectionEditor, *fakeClock) {
+	t.Helper()
+	_, s := openDraft(t)
+	e := newTestEditor(t, s, text)
+	c := &fakeClock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	e.now = c.now
+	return e, c
+}
+
+func TestUndoTakesBackOnlyMyEdits(t *testing.T) {
+	e, clock := historyEditor(t, "")
+	test.Type(e.entry, "Hello world.")
+	clock.pause(2 * time.Second)
+	test.Type(e.entry, " Second burst.")
+	// A co-author writes before and after my text.
+	remote(t, e.session, e, 0, 0, "Intro. ")
+	remote(t, e.session, e, len([]rune(e.entry.Text)), 0, " Outro.")
+
+	e.undo()
+	if got, want := body(t, e.session, e.id), "Intro. Hello world. Outro."; got != want || e.entry.Text != want {
+		t.Fatalf("after one undo the section holds %q (entry %q), want %q", got, e.entry.Text, want)
+	}
+	if c := e.entry.CursorTextOffset(); c != len([]rune("Intro. Hello world.")) {
+		t.Errorf("caret at %d after undo, want where the burst was", c)
+	}
+	e.undo()
+	if got := body(t, e.session, e.id); got != "Intro.  Outro." {
+		t.Fatalf("after two undos: %q", got)
+	}
+	e.undo() // nothing more of mine
+	if got := body(t, e.session, e.id); got != "Intro.  Outro." {
+		t.Fatalf("a third undo changed the text to %q", got)
+	}
+	e.redo()
+	e.redo()
+	if got, want := body(t, e.session, e.id), "Intro. Hello world. Second burst. Outro."; got != want {
+		t.Errorf("after redoing both: %q, want %q", got, want)
+	}
+	// Typing clears what could be redone.
+	e.undo()
+	test.Type(e.entry, "!")
+	e.redo()
+	if got, want := body(t, e.session, e.id), "Intro. Hello world.! Outro."; got != want {
+		t.Errorf("redo after typing changed the text to %q", got)
+	}
+}
+
+func TestUndoBackspaceAndDelete(t *testing.T) {
+	e, clock := historyEditor(t, "Keep this. ")
+	caretAt(e, 11)
+	test.Type(e.entry, "Typo")
+	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	test.Type(e.entry, "e")
+	if e.entry.Text != "Keep this. Type" {
+		t.Fatalf("typed %q", e.entry.Text)
+	}
+	e.undo() // the burst, corrections included
+	if got := body(t, e.session, e.id); got != "Keep this. " {
+		t.Errorf("after undoing the burst: %q", got)
+	}
+	clock.pause(2 * time.Second)
+	caretAt(e, 4)
+	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace}) // "Kee this. "
+	clock.pause(2 * time.Second)
+	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete}) // "Keethis. "
+	e.undo()
+	e.undo()
+	if got := body(t, e.session, e.id); got != "Keep this. " {
+		t.Errorf("after undoing a backspace and a delete: %q", got)
+	}
+}
+
+// TestUndoAfterACoAuthorEditedMyText forgets what can no longer be taken
+// back cleanly instead of guessing.
+func TestUndoAfterACoAuthorEditedMyText(t *testing.T) {
+	e, clock := historyEditor(t, "")
+	test.Type(e.entry, "First. ")
+	clock.pause(2 * time.Second)
+	test.Type(e.entry, "Second.")
+	remote(t, e.session, e, 9, 2, "C") // "First. SeCnd."
+	e.undo()
+	e.undo()
+	if got := body(t, e.session, e.id); got != "First. SeCnd." {
+		t.Errorf("undo rewrote text a co-author had changed: %q", got)
+	}
+}
+
+func TestUndoFromTheMenu(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	e := d.editors[d.openID]
+	test.Type(e.entry, "Words to take back.")
+	menuItem(u, "Undo").Action()
+	if got := d.session.Sections()[0].Body; got != "" {
+		t.Errorf("after Undo: %q", got)
+	}
+	menuItem(u, "Redo").Action()
+	if got := d.session.Sections()[0].Body; got != "Words to take back." {
+		t.Errorf("after Redo: %q", got)
+	}
+	if err := d.session.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHistoryUndoesEverything makes random edits, some in bursts, then
+// undoes them all (back to the start) and redoes them all (back to the
+// end): with no co-author involved, nothing may be lost or misplaced.
+func TestHistoryUndoesEverything(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	letters := []rune("abc \n")
+	for round := 0; round < 300; round++ {
+		text := []rune("start text")
+		orig := string(text)
+		var h history
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		caret := len(text)
+		var front, back []rune // what co-authors added at either end
+		for k := 0; k < 1+rng.Intn(12); k++ {
+			if rng.Intn(5) == 0 {
+				// A co-author adds a digit at the start or the end: it
+				// touches no step, so nothing may be forgotten.
+				d := rune('0' + k%10)
+				at := 0
+				if rng.Intn(2) == 0 {
+					at = len(text)
+					back = append(back, d)
+				} else {
+					front = append([]rune{d}, front...)
+				}
+				text = slices.Insert(text, at, d)
+				if caret >= at && at == 0 {
+					caret++
+				}
+				h.remote(at, 0, 1)
+				continue
+			}
+			if rng.Intn(3) == 0 {
+				now = now.Add(2 * time.Second)
+				caret = rng.Intn(len(text) + 1)
+			} else {
+				now = now.Add(100 * time.Millisecond)
+			}
+			var pos, del int
+			var ins []rune
+			switch rng.Intn(3) {
+			case 0: // type
+				pos, ins = caret, []rune{letters[rng.Intn(len(letters))]}
+			case 1: // backspace
+				if caret == 0 {
+					continue
+				}
+				pos, del = caret-1, 1
+			default: // forward delete
+				if caret == len(text) {
+					continue
+				}
+				pos, del = caret, 1
+			}
+			removed := append([]rune(nil), text[pos:pos+del]...)
+			text = slices.Concat(text[:pos], ins, text[pos+del:])
+			caret = pos + len(ins)
+			h.typed(pos, removed, ins, now)
+		}
+		final := string(text)
+		apply := func(from, to *[]step) bool {
+			s, ok := h.takeBack(from, to, text)
+			if ok {
+				text = slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):])
+			}
+			return ok
+		}
+		for apply(&h.undo, &h.redo) {
+		}
+		// Without the co-authors' digits, the text is as it started; the
+		// digits are all there. (Their order may differ where the person
+		// deleted a digit and a co-author wrote at the same spot: which
+		// goes first is a choice.)
+		digits := func(r rune) bool { return r >= '0' && r <= '9' }
+		mine := slices.DeleteFunc(slices.Clone(text), digits)
+		theirs := slices.Sorted(slices.Values(slices.DeleteFunc(slices.Clone(text), func(r rune) bool { return !digits(r) })))
+		added := slices.Sorted(slices.Values(slices.Concat(front, back)))
+		if string(mine) != orig || string(theirs) != string(added) {
+			t.Fatalf("round %d: undoing everything gave %q; want %q with %q added by co-authors", round, string(text), orig, string(front)+string(back))
+		}
+		for apply(&h.redo, &h.undo) {
+		}
+		if string(text) != final {
+			t.Fatalf("round %d: redoing everything gave %q, want %q", round, string(text), final)
+		}
+	}
+}
