@@ -33,6 +33,7 @@ type Session struct {
 	seen          int64    // highest chunk seq loaded into doc
 	persisted     []string // heads of what is on disk
 	unsaved       bool     // a commit failed to reach the disk; retried on the next write
+	saveErr       error    // why, while unsaved after a failure
 	pendingCreate bool     // joined by invite, not yet received: nothing on disk
 	chunks        int      // chunks on disk for this draft, roughly
 	keys          int      // keystrokes in the pending commit
@@ -303,7 +304,7 @@ func (s *Session) persistLocked(ctx context.Context) error {
 	}
 	// Most calls find nothing new; comparing heads spares a walk of the history.
 	if slices.Equal(s.doc.Heads(), s.persisted) {
-		s.unsaved = false
+		s.unsaved, s.saveErr = false, nil
 		return nil
 	}
 	data, n, err := s.doc.ChangesSince(s.persisted)
@@ -311,16 +312,16 @@ func (s *Session) persistLocked(ctx context.Context) error {
 		return err
 	}
 	if n == 0 {
-		s.unsaved = false
+		s.unsaved, s.saveErr = false, nil
 		return nil
 	}
 	s.notifyLocked(true)
 	seq, err := s.w.store.Append(ctx, s.summaryLocked(), data)
 	if err != nil {
-		s.unsaved = true
+		s.unsaved, s.saveErr = true, err
 		return err
 	}
-	s.unsaved = false
+	s.unsaved, s.saveErr = false, nil
 	s.persisted = s.doc.Heads()
 	s.chunks++
 	if seq == s.seen+1 {
@@ -351,10 +352,10 @@ func (s *Session) createLocked(ctx context.Context) error {
 		_, err = s.w.store.Append(ctx, s.summaryLocked(), snap)
 	}
 	if err != nil {
-		s.unsaved = true
+		s.unsaved, s.saveErr = true, err
 		return err
 	}
-	s.pendingCreate, s.unsaved, s.chunks = false, false, 1
+	s.pendingCreate, s.unsaved, s.saveErr, s.chunks = false, false, nil, 1
 	s.persisted = s.doc.Heads()
 	s.w.log.Info("Received a joined draft", "draft", s.id)
 	s.notifyLocked(true)
@@ -518,6 +519,18 @@ func (s *Session) armIdleLocked() {
 		return
 	}
 	s.idle.Reset(d)
+}
+
+// SaveProblem says why the last edits could not be written to disk
+// (nil once they are). They are kept in memory meanwhile, and every
+// later edit tries again.
+func (s *Session) SaveProblem() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.unsaved {
+		return nil
+	}
+	return s.saveErr
 }
 
 // Flush commits and saves pending typing now.

@@ -22,6 +22,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrAmbiguous is returned for a reference that matches more than one draft.
 	ErrAmbiguous = errors.New("ambiguous")
+	// ErrDiskFull is returned when an edit could not be written for lack
+	// of room; it is kept in memory and written with the next edit.
+	ErrDiskFull = sqlitestore.ErrDiskFull
 )
 
 // FileName is the SQLite file inside a data dir.
@@ -40,6 +43,9 @@ type Options struct {
 	CompactAfter int
 	// Poll is how often to look for other processes' writes (0: 250ms; <0: never).
 	Poll time.Duration
+	// MaxDataSize caps the data file, in bytes (0: no cap). Writes past it
+	// fail as on a full disk, and are kept in memory until there is room.
+	MaxDataSize int64
 }
 
 // leaseStale is how long a process may miss heartbeats before its actor
@@ -86,6 +92,12 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 	st, err := sqlitestore.Open(ctx, filepath.Join(dataDir, FileName), opts.Logger)
 	if err != nil {
 		return nil, err
+	}
+	if opts.MaxDataSize > 0 {
+		if err := st.SetMaxSize(ctx, opts.MaxDataSize); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	w := &Workspace{store: st, log: opts.Logger, opts: opts, holder: crdt.NewID(8),
 		sessions: map[string]*Session{}, stop: make(chan struct{})}

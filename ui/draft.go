@@ -39,6 +39,7 @@ type draftScreen struct {
 	tabs       *container.AppTabs
 	findQuery  *widget.Entry // the open find dialog's field
 	inviteCode string        // the code the invite dialog last showed
+	errorOpen  bool          // an edit's error dialog is on screen
 
 	refreshed func(*draftScreen) // called after each refresh; tests look from it
 	exported  func(fyne.URI)     // called after an export is written; tests look from it
@@ -140,7 +141,7 @@ func (d *draftScreen) showSection(i int) {
 	}
 	e := d.editors[sec.ID]
 	if e == nil {
-		e = newSectionEditor(d.session, sec.ID, sec.Body, lang.L("Write here. Everything is saved as you type, online or not."), d.u.showError)
+		e = newSectionEditor(d.session, sec.ID, sec.Body, lang.L("Write here. Everything is saved as you type, online or not."), d.editError)
 		d.editors[sec.ID] = e
 		prev := e.entry.OnChanged
 		e.entry.OnChanged = func(s string) {
@@ -192,6 +193,24 @@ func (d *draftScreen) follow() {
 		dialog.ShowInformation(lang.L("Heading removed"),
 			fmt.Sprintf(lang.L("A co-author removed the heading “%s”. Its text is kept: Restore… under the headings brings it back."), gone), d.u.win)
 	}
+}
+
+// editError reports a failed keystroke without a dialog per key: a
+// failure to save goes to the status bar, which says it until it clears,
+// and anything else opens one dialog at a time.
+func (d *draftScreen) editError(err error) {
+	if d.session.SaveProblem() != nil {
+		d.u.status.update()
+		return
+	}
+	if d.errorOpen {
+		d.u.log.Warn("Edit failed", "err", err)
+		return
+	}
+	d.errorOpen = true
+	dlg := dialog.NewError(friendly(err), d.u.win)
+	dlg.SetOnClosed(func() { d.errorOpen = false })
+	dlg.Show()
 }
 
 func (d *draftScreen) refreshHeadings() {

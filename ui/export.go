@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/app/export"
 )
 
@@ -84,7 +86,10 @@ func (d *draftScreen) writeExport(f exportFormat, w fyne.URIWriteCloser) {
 		d.u.do(func() {
 			progress.Hide()
 			if err != nil {
-				d.u.showError(fmt.Errorf("exporting: %w", err))
+				if !errors.Is(err, app.ErrDiskFull) { // that one friendly says best
+					err = explained{fmt.Errorf(lang.L("The export could not be written: %w"), err)}
+				}
+				d.u.showError(err)
 				return
 			}
 			if d.exported != nil {

@@ -3,9 +3,12 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image/png"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -734,5 +737,93 @@ func TestHomeSyncState(t *testing.T) {
 	locked(func() { line = u.homeUI.detail(u.homeUI.drafts[0]) })
 	if !strings.Contains(line, "last synced") || !strings.Contains(line, "changes waiting to go out") {
 		t.Errorf("row says %q", line)
+	}
+}
+
+// TestDiskFullWhileTyping fills the data file's room while someone types:
+// the status bar says the text is not saved and what to do, no dialog
+// interrupts each keystroke, the text stays in the window, and what was
+// saved before is intact.
+func TestDiskFullWhileTyping(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	// Make the draft with room to spare, then reopen with a cap just
+	// above what the file holds.
+	ws, err := app.Open(ctx, dir, app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withProfile(t, ws)
+	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Full", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := ws.Session(ctx, id)
+	if _, _, err := s.Write(ctx, "1", "Saved before.", false); err != nil {
+		t.Fatal(err)
+	}
+	s.Close(ctx)
+	ws.Close()
+	fi, err := os.Stat(filepath.Join(dir, app.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	a := test.NewTempApp(t)
+	ws, err = app.Open(ctx, dir, app.Options{Poll: -1, IdleCommit: -1, MaxDataSize: fi.Size() + 8<<10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := New(a, ws, Options{StatusEvery: -1})
+	u.do = locked
+	u.OpenDraft(id)
+	d := u.draft
+	e := d.editors[d.openID]
+	caretAt(e, len([]rune("Saved before.")))
+	// A long paste of text that does not compress, then typing on.
+	rng := rand.New(rand.NewSource(3))
+	var b strings.Builder
+	// (In paragraphs: Fyne's wrapping measures a paragraph over and
+	// over, and one of 40 KB takes it seconds per keystroke.)
+	for i := 0; b.Len() < 40<<10; i++ {
+		b.WriteString(strconv.FormatUint(rng.Uint64()>>20, 36))
+		if i%60 == 59 {
+			b.WriteString("\n")
+		} else {
+			b.WriteString(" ")
+		}
+	}
+	clip := fyne.CurrentApp().Clipboard()
+	clip.SetContent(" " + b.String())
+	e.entry.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	test.Type(e.entry, strings.Repeat("x", 25)) // past the commit every 20 keystrokes
+	if err := d.session.Flush(ctx); !errors.Is(err, app.ErrDiskFull) {
+		t.Fatalf("saving with no room: %v", err)
+	}
+	if top := u.win.Canvas().Overlays().Top(); top != nil {
+		t.Error("a dialog interrupted the typing")
+	}
+	u.tick(u.gatherStatus())
+	if got := u.status.label.Text; !strings.Contains(got, "Not saved: the disk is full") {
+		t.Errorf("status bar: %q", got)
+	}
+	if got := d.session.Sections()[0].Body; !strings.HasSuffix(got, strings.Repeat("x", 25)) || !strings.HasPrefix(got, "Saved before. ") {
+		t.Errorf("the text in memory lost something: %d characters", len(got))
+	}
+	u.win.Close()
+	ws.Close()
+
+	ws, err = app.Open(ctx, dir, app.Options{Poll: -1})
+	if err != nil {
+		t.Fatalf("reopening after the disk filled: %v", err)
+	}
+	defer ws.Close()
+	s, err = ws.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if got := s.Sections()[0].Body; !strings.HasPrefix(got, "Saved before.") {
+		t.Errorf("what was saved before: %q", got)
 	}
 }

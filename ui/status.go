@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -69,6 +70,14 @@ func statusText(st online.Status, on bool, offErr error) string {
 	}
 }
 
+// saveProblemText says that edits are not on disk, and what to do.
+func saveProblemText(err error) string {
+	if errors.Is(err, app.ErrDiskFull) {
+		return lang.L("⚠ Not saved: the disk is full. Free some space; your text is kept in this window and saved as soon as there is room.")
+	}
+	return fmt.Sprintf(lang.L("⚠ Not saved (%s). Your text is kept in this window and saved with your next edit."), err)
+}
+
 // longTransfer says whether data arriving now is worth a progress bar:
 // on a slow link 16 KB take seconds.
 func longTransfer(st online.Status) bool { return st.Receiving >= 16<<10 }
@@ -93,6 +102,7 @@ type statusSnap struct {
 	waiting int          // its changes no peer has
 	shared  bool         // some peer has had it
 	err     error
+	saveErr error // why its last edits are not on disk yet
 }
 
 // gatherStatus reads the network's and the open draft's state. Safe on
@@ -104,6 +114,12 @@ func (u *UI) gatherStatus() statusSnap {
 	}
 	if s.session != nil {
 		s.waiting, _, s.shared, s.err = s.session.Unsynced(context.Background())
+		if s.session.SaveProblem() != nil {
+			// Try again each tick, so that text is saved as soon as there
+			// is room, not only at the next keystroke.
+			s.session.Flush(context.Background())
+			s.saveErr = s.session.SaveProblem()
+		}
 	}
 	return s
 }
@@ -125,6 +141,10 @@ func (b *statusBar) show(s statusSnap) {
 		b.invite.Show()
 	} else {
 		b.invite.Hide()
+	}
+	if u.draft != nil && s.session == u.draft.session && s.saveErr != nil {
+		// Above everything else: work is at risk until this clears.
+		text = saveProblemText(s.saveErr) + " · " + text
 	}
 	b.label.SetText(text)
 	// A long transfer has a measurable end: show how far it has got.

@@ -88,7 +88,7 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 	}
 	u.status.update()
 	if u.offErr != nil {
-		u.showError(fmt.Errorf(lang.L("Sync could not start, so this window works offline: %w. Your edits are saved on this machine; restart BPF Draft to try again."), u.offErr))
+		u.showError(explained{fmt.Errorf(lang.L("Sync could not start, so this window works offline: %w. Your edits are saved on this machine; restart BPF Draft to try again."), u.offErr)})
 	}
 	every := opts.StatusEvery
 	if every == 0 {
@@ -181,18 +181,34 @@ func (u *UI) closeDraft() {
 // showError explains a failure in words a participant can act on.
 func (u *UI) showError(err error) {
 	u.log.Warn("Action failed", "err", err)
-	msg := err.Error()
+	dialog.ShowError(friendly(err), u.win)
+}
+
+// explained is an error already put in the participant's words.
+type explained struct{ error }
+
+// friendly puts an error in the participant's language where its kind is
+// known; the detail, from the layers below, stays as they wrote it.
+func friendly(err error) error {
+	var msg string
+	var done explained
 	switch {
+	case errors.As(err, &done):
+		return done.error
 	case errors.Is(err, online.ErrBadAddr):
 		msg = fmt.Sprintf(lang.L("That address cannot be dialed: %s. A co-author's address starts with /ip4/ or /ip6/ and ends with /p2p/ and their peer id."), err)
 	case errors.Is(err, app.ErrBadInvite):
 		msg = fmt.Sprintf(lang.L("This invite code cannot be used: %s"), strings.TrimPrefix(err.Error(), app.ErrBadInvite.Error()+": "))
+	case errors.Is(err, app.ErrDiskFull):
+		msg = fmt.Sprintf(lang.L("The disk is full, so this could not be saved. Free some space and try again; what was saved before is intact. (%s)"), err)
 	case errors.Is(err, crdt.ErrInvalid):
 		msg = fmt.Sprintf(lang.L("That did not work: %s"), err)
 	case errors.Is(err, crdt.ErrCorrupt):
 		msg = fmt.Sprintf(lang.L("The file or code could not be read: %s. Check that it is complete and try again."), err)
+	default:
+		msg = fmt.Sprintf(lang.L("Something went wrong: %s"), err)
 	}
-	dialog.ShowError(errors.New(msg), u.win)
+	return errors.New(msg)
 }
 
 // StartError builds the window shown instead of the main one when the

@@ -31,6 +31,8 @@ var (
 	ErrCorrupt = errors.New("data file is damaged or not a BPF Draft database")
 	// ErrNewerSchema is returned when the file was written by a newer version.
 	ErrNewerSchema = errors.New("data file was written by a newer BPF Draft")
+	// ErrDiskFull is returned when a write finds no room on the disk.
+	ErrDiskFull = errors.New("the disk is full")
 )
 
 // Summary is what listing drafts shows, kept beside the document.
@@ -95,6 +97,19 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
+// SetMaxSize caps the data file at about n bytes: a write past it fails
+// as on a full disk. It lets a machine with little storage keep room for
+// other things, and tests see what a full disk does.
+func (s *Store) SetMaxSize(ctx context.Context, n int64) error {
+	var pageSize int64
+	if err := s.db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
+		return s.wrap(err, "reading the page size")
+	}
+	// The store keeps one connection, so the cap holds for every write.
+	_, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", max(n/pageSize, 1)))
+	return s.wrap(err, "capping the data file")
+}
+
 // Path returns the file the store reads and writes.
 func (s *Store) Path() string { return s.path }
 
@@ -120,7 +135,7 @@ func (s *Store) wrap(err error, doing string) error {
 		case codeCorrupt, codeNotADB:
 			return s.corrupt(err)
 		case codeFull:
-			return fmt.Errorf("%s: the disk holding %s is full; free some space and try again (what was saved before is intact): %w", doing, s.path, err)
+			return fmt.Errorf("%s: %w: no room for %s; free some space and try again (what was saved before is intact): %v", doing, ErrDiskFull, s.path, err)
 		}
 	}
 	return fmt.Errorf("%s: %w", doing, err)

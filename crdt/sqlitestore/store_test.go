@@ -208,7 +208,7 @@ func TestDiskFull(t *testing.T) {
 		}
 		written++
 	}
-	if err == nil || !strings.Contains(err.Error(), "is full") || !strings.Contains(err.Error(), "free some space") {
+	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), "free some space") {
 		t.Fatalf("after %d writes: err = %v, want a disk-full message", written, err)
 	}
 	cs, err := s.Chunks(ctx, "d", 0)
