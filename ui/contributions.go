@@ -111,7 +111,7 @@ func (c *contributions) reload() {
 		return
 	}
 	c.entries = entries
-	c.summary.SetText(fmt.Sprintf(lang.L("%d contributions"), len(entries)))
+	c.summary.SetText(fmt.Sprintf(lang.N("%d contributions", len(entries)), len(entries)))
 	c.list.Refresh()
 
 	if all, err := c.d.session.Log(app.LogFilter{}); err == nil {

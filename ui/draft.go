@@ -121,7 +121,7 @@ func fillLabel(s crdt.Section) string {
 	if words == 0 {
 		return lang.L("empty")
 	}
-	return fmt.Sprintf(lang.L("%d words"), words)
+	return fmt.Sprintf(lang.N("%d words", words), words)
 }
 
 // showSection puts section i in the editor pane.

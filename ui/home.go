@@ -115,7 +115,7 @@ func (h *home) detail(d app.DraftInfo) string {
 	}
 	line += " · " + fmt.Sprintf(lang.L("last synced %s"), synced.Local().Format(time.DateTime))
 	if n := h.unsynced[d.ID]; n > 0 {
-		line += " · " + fmt.Sprintf(lang.L("%d changes waiting to go out"), n)
+		line += " · " + fmt.Sprintf(lang.N("%d changes waiting to go out", n), n)
 	}
 	return line
 }

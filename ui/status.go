@@ -52,19 +52,20 @@ func statusText(st online.Status, on bool, offErr error) string {
 	if !st.LastSync.IsZero() {
 		last = fmt.Sprintf(lang.L(" · last sync %s"), st.LastSync.Local().Format(time.TimeOnly))
 	}
+	syncing := fmt.Sprintf(lang.N("Syncing with %d peers", st.Peers), st.Peers)
 	switch {
 	case !on && offErr != nil:
 		return lang.L("Offline: sync could not start. Your edits are saved on this machine.")
 	case !on:
 		return lang.L("Offline: sync is off. Your edits are saved on this machine.")
 	case st.State == online.Synced:
-		return fmt.Sprintf(lang.L("Synced with %d peers"), st.Peers) + last
+		return fmt.Sprintf(lang.N("Synced with %d peers", st.Peers), st.Peers) + last
 	case st.State == online.Syncing && longTransfer(st):
-		return fmt.Sprintf(lang.L("Syncing with %d peers · received %s of %s"), st.Peers, kilobytes(st.Received), kilobytes(st.Receiving)) + last
+		return syncing + " · " + fmt.Sprintf(lang.L("received %s of %s"), kilobytes(st.Received), kilobytes(st.Receiving)) + last
 	case st.State == online.Syncing:
-		return fmt.Sprintf(lang.L("Syncing with %d peers · %d changes to send"), st.Peers, st.Pending) + last
+		return syncing + " · " + fmt.Sprintf(lang.N("%d changes to send", st.Pending), st.Pending) + last
 	case st.State == online.Connecting:
-		return fmt.Sprintf(lang.L("Connecting to %d peers…"), st.Known) + last
+		return fmt.Sprintf(lang.N("Connecting to %d peers…", st.Known), st.Known) + last
 	default:
 		return lang.L("Offline: no co-author or relay known yet. Join a draft or invite someone.") + last
 	}
@@ -136,7 +137,7 @@ func (b *statusBar) show(s statusSnap) {
 		case !s.shared:
 			text += " · " + lang.L("this draft has not been shared yet")
 		case s.waiting > 0:
-			text += " · " + fmt.Sprintf(lang.L("%d changes waiting to go out"), s.waiting)
+			text += " · " + fmt.Sprintf(lang.N("%d changes waiting to go out", s.waiting), s.waiting)
 		}
 		b.invite.Show()
 	} else {

@@ -98,7 +98,7 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 	}
 	waitUntil(t, "agreement", func() bool { return oB.Status().State == online.Synced })
 	uB.tick(uB.gatherStatus())
-	if got := uB.status.label.Text; !strings.Contains(got, "Synced with 1 peers") {
+	if got := uB.status.label.Text; !strings.Contains(got, "Synced with 1 peer") {
 		t.Errorf("B's status bar: %q", got)
 	}
 
@@ -193,7 +193,7 @@ func TestStatusBarStates(t *testing.T) {
 	}{
 		{online.Status{}, "no co-author or relay known", false, -1},
 		{online.Status{State: online.Connecting, Known: 2}, "Connecting to 2 peers", false, -1},
-		{online.Status{State: online.Syncing, Peers: 1, Pending: 3, LastSync: at}, "Syncing with 1 peers · 3 changes to send · last sync 14:30:05", true, -1},
+		{online.Status{State: online.Syncing, Peers: 1, Pending: 3, LastSync: at}, "Syncing with 1 peer · 3 changes to send · last sync 14:30:05", true, -1},
 		{online.Status{State: online.Syncing, Peers: 1, Received: 12 << 10, Receiving: 30 << 10}, "received 12 KB of 30 KB", false, 0.4},
 		{online.Status{State: online.Syncing, Peers: 1, Received: 100, Receiving: 200}, "changes to send", true, -1}, // too short for a bar
 		{online.Status{State: online.Synced, Peers: 2, LastSync: at}, "Synced with 2 peers · last sync 14:30:05", false, -1},
