@@ -123,7 +123,7 @@ func (e *sectionEditor) takeBack(from, to *[]step) {
 func (e *sectionEditor) replace(body string) {
 	old, cur := []rune(e.entry.Text), []rune(body)
 	caret := e.entry.CursorTextOffset()
-	anchor, selecting := e.selectionAnchor(caret)
+	anchor, selecting := e.selectionAnchor(old, caret)
 	caret = app.CarryOffset(caret, old, cur)
 	e.setting = true
 	e.entry.SetText(body)
@@ -139,14 +139,24 @@ func (e *sectionEditor) replace(body string) {
 }
 
 // selectionAnchor returns the other end of the selection, if there is
-// one. The entry tells only the selected text and the caret, and the
-// same text may sit on both sides of the caret, so the start is asked
-// for as the keyboard would: Left without Shift goes to the start of a
-// selection. The selection is dropped; show sets it again.
-func (e *sectionEditor) selectionAnchor(caret int) (int, bool) {
-	n := len([]rune(e.entry.SelectedText()))
+// one. The entry tells only the selected text and the caret: the anchor
+// is on the side of the caret where that text lies. When it lies on both
+// sides (repeated text), the start is asked for as the keyboard would:
+// Left without Shift goes to the start of a selection, dropping it; show
+// sets it again.
+func (e *sectionEditor) selectionAnchor(text []rune, caret int) (int, bool) {
+	sel := []rune(e.entry.SelectedText())
+	n := len(sel)
 	if n == 0 {
 		return 0, false
+	}
+	before := caret-n >= 0 && slices.Equal(text[caret-n:caret], sel)
+	after := caret+n <= len(text) && slices.Equal(text[caret:caret+n], sel)
+	switch {
+	case before && !after:
+		return caret - n, true
+	case after && !before:
+		return caret + n, true
 	}
 	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyLeft})
 	if e.entry.CursorTextOffset() == caret {
@@ -166,25 +176,32 @@ func (e *sectionEditor) clearSelection() {
 // selectRange selects from anchor to caret (code points). The entry has
 // no call to set a selection, so it is done as Shift and one arrow key
 // would: Shift pins the anchor, the caret goes next to its target, and
-// the arrow starts the selection there, whatever its length.
+// the arrow starts the selection there, whatever its length. Only the
+// arrow redraws: each redraw re-wraps the whole text.
 func (e *sectionEditor) selectRange(anchor, caret int) {
 	e.clearSelection()
-	e.placeCaret(anchor)
+	e.moveCaret(anchor)
 	key, from := fyne.KeyRight, caret-1
 	if caret < anchor {
 		key, from = fyne.KeyLeft, caret+1
 	}
 	e.entry.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
-	e.placeCaret(from)
+	e.moveCaret(from)
 	e.entry.TypedKey(&fyne.KeyEvent{Name: key})
 	e.entry.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
 }
 
-// placeCaret puts the caret at a code-point offset. The entry counts its
-// caret in display rows, which depend on wrapping, and only tells the
-// offset of a row and column: the row is found by binary search over
-// row starts (rows past the end report offset 0).
+// placeCaret puts the caret at a code-point offset and shows it there.
 func (e *sectionEditor) placeCaret(off int) {
+	e.moveCaret(off)
+	e.entry.Refresh()
+}
+
+// moveCaret sets the caret's offset without redrawing. The entry counts
+// its caret in display rows, which depend on wrapping, and only tells the
+// offset of a row and column: the row is found by binary search over row
+// starts (rows past the end report offset 0).
+func (e *sectionEditor) moveCaret(off int) {
 	en := e.entry
 	start := func(row int) int {
 		en.CursorRow, en.CursorColumn = row, 0
@@ -200,5 +217,4 @@ func (e *sectionEditor) placeCaret(off int) {
 		}
 	}
 	en.CursorRow, en.CursorColumn = lo, off-start(lo)
-	en.Refresh()
 }

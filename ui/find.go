@@ -51,7 +51,7 @@ func (d *draftScreen) findNext(query string) bool {
 		from = e.entry.CursorTextOffset()
 		if sel := e.entry.SelectedText(); sel != "" && string(foldRunes(sel)) == string(needle) {
 			// The caret sits at one end of the last match: go past it.
-			if a, ok := e.selectionAnchor(from); ok {
+			if a, ok := e.selectionAnchor([]rune(e.entry.Text), from); ok {
 				from = max(a, from)
 			}
 		}
