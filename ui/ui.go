@@ -222,8 +222,10 @@ func StartError(a fyne.App, err error) fyne.Window {
 	msg.Wrapping = fyne.TextWrapWord
 	help := widget.NewLabel(lang.L("Nothing on this machine has been changed or lost. Fix what the message names and start BPF Draft again."))
 	help.Wrapping = fyne.TextWrapWord
+	// In a scroll: wrapped labels would otherwise ask for a window taller
+	// than the screen, pushing Quit out of sight.
 	w.SetContent(container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), widget.NewButton(lang.L("Quit"), a.Quit)), nil, nil,
-		container.NewVBox(msg, help)))
+		container.NewVScroll(container.NewVBox(msg, help))))
 	w.Resize(fyne.NewSize(560, 240))
 	return w
 }
