@@ -147,10 +147,11 @@ func (d *draftScreen) showSection(i int) {
 		id := sec.ID
 		e.entry.OnChanged = func(s string) {
 			prev(s)
-			d.countWords(id, s)
+			// Not s: typing may have cleaned it up (line ends) meanwhile.
+			d.countWords(id, e.entry.Text)
 		}
-	} else {
-		e.show(sec.Body)
+	} else if cur, err := d.session.Section(sec.ID); err == nil {
+		e.show(cur.Body) // the session's text, not the list's copy of it
 	}
 	d.body.Objects = []fyne.CanvasObject{e.entry}
 	d.body.Refresh()

@@ -102,20 +102,32 @@ func (e *sectionEditor) undo() { e.takeBack(&e.hist.undo, &e.hist.redo) }
 func (e *sectionEditor) redo() { e.takeBack(&e.hist.redo, &e.hist.undo) }
 
 func (e *sectionEditor) takeBack(from, to *[]step) {
+	// A co-author's edit the entry has not shown yet is shown first, so
+	// that the history is carried through it (or forgets a step it cut
+	// into) before anything is taken back.
+	if sec, err := e.session.Section(e.id); err == nil && sec.Body != e.shown {
+		e.show(sec.Body)
+	}
 	text := []rune(e.entry.Text)
-	s, ok := e.hist.takeBack(from, to, text)
+	s, ok := e.hist.next(*from, text)
 	if !ok {
 		return
 	}
-	next := string(slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):]))
-	if err := e.session.SpliceFrom(context.Background(), e.id, e.shown, s.pos, len(s.ins), string(s.del)); err != nil {
-		e.onError(err)
+	err := e.session.SpliceFrom(context.Background(), e.id, e.shown, s.pos, len(s.ins), string(s.del))
+	if err != nil && e.session.SaveProblem() == nil {
+		e.onError(err) // not applied: the history stays as it was
 		return
 	}
+	// Applied (a failed save keeps it in memory and says so).
+	e.hist.took(from, to)
+	next := string(slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):]))
 	e.shown = next
 	e.replace(next)
 	e.clearSelection()
 	e.placeCaret(s.pos + len(s.del))
+	if err != nil {
+		e.onError(err)
+	}
 }
 
 // replace puts text in the entry with the caret and selection carried

@@ -113,23 +113,40 @@ func carryWith(steps []step, pos, del, ins int, goesAfter bool) int {
 	return 0
 }
 
-// takeBack pops the newest step of from, reports it so that the caller
-// applies it to text, and pushes its reverse onto to. ok is false when
-// there is nothing to take back, or text does not hold what the step
-// would take away.
-func (h *history) takeBack(from, to *[]step, text []rune) (s step, ok bool) {
-	n := len(*from)
-	if n == 0 {
+// next returns the newest step of from, to be applied to text. ok is
+// false when there is none, or text does not hold what the step would
+// take away.
+func (h *history) next(from []step, text []rune) (s step, ok bool) {
+	if len(from) == 0 {
 		return step{}, false
 	}
-	s = (*from)[n-1]
-	*from = (*from)[:n-1]
+	s = from[len(from)-1]
 	if s.pos+len(s.ins) > len(text) || !slices.Equal(text[s.pos:s.pos+len(s.ins)], s.ins) {
 		// Cannot happen while every splice of the text is recorded or
 		// carried; if it did, guessing would damage the text.
 		h.undo, h.redo = nil, nil
 		return step{}, false
 	}
-	*to = append(*to, step{pos: s.pos, del: s.ins, ins: s.del})
 	return s, true
+}
+
+// took moves the newest step of from, once applied, onto to as its
+// reverse. Typing after an undo or a redo starts a step of its own.
+func (h *history) took(from, to *[]step) {
+	n := len(*from)
+	s := (*from)[n-1]
+	*from = (*from)[:n-1]
+	if n > 1 {
+		(*from)[n-2].at = time.Time{}
+	}
+	*to = append(*to, step{pos: s.pos, del: s.ins, ins: s.del})
+}
+
+// takeBack is next and took together, for text the caller holds.
+func (h *history) takeBack(from, to *[]step, text []rune) (step, bool) {
+	s, ok := h.next(*from, text)
+	if ok {
+		h.took(from, to)
+	}
+	return s, ok
 }

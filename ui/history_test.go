@@ -117,6 +117,16 @@ func TestUndoFromTheMenu(t *testing.T) {
 	if got := d.session.Sections()[0].Body; got != "Words to take back." {
 		t.Errorf("after Redo: %q", got)
 	}
+	// With the keyboard in the find field, Ctrl+Z is the field's.
+	d.showFind()
+	test.Type(d.findQuery, "take")
+	menuItem(u, "Undo").Action()
+	if got := d.session.Sections()[0].Body; got != "Words to take back." {
+		t.Errorf("Undo in the find field changed the section to %q", got)
+	}
+	if d.findQuery.Text != "" {
+		t.Errorf("the find field still holds %q after its undo", d.findQuery.Text)
+	}
 	if err := d.session.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}

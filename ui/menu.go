@@ -48,8 +48,8 @@ func (u *UI) setMenu() {
 			fyne.NewMenu(lang.L("Edit"),
 				// The standard shortcuts (Ctrl+Z, Ctrl+Y): the menu takes them
 				// before the entry, whose own history remote text would wipe.
-				item("Undo", &fyne.ShortcutUndo{}, func() { d.inEditor((*sectionEditor).undo) }),
-				item("Redo", &fyne.ShortcutRedo{}, func() { d.inEditor((*sectionEditor).redo) }),
+				item("Undo", &fyne.ShortcutUndo{}, func() { d.inEditor((*sectionEditor).undo, &fyne.ShortcutUndo{}) }),
+				item("Redo", &fyne.ShortcutRedo{}, func() { d.inEditor((*sectionEditor).redo, &fyne.ShortcutRedo{}) }),
 				fyne.NewMenuItemSeparator(),
 				item("Find…", shortcut(fyne.KeyF, ctrl), d.showFind),
 				item("Find next", shortcut(fyne.KeyG, ctrl), func() {
@@ -108,9 +108,18 @@ func (d *draftScreen) focusHeadings() {
 	d.u.win.Canvas().Focus(d.headings)
 }
 
-// inEditor runs f on the open section's editor.
-func (d *draftScreen) inEditor(f func(*sectionEditor)) {
-	if e := d.editors[d.openID]; e != nil {
+// inEditor runs f on the open section's editor when the keyboard is in
+// it. The menu takes its shortcuts before any widget does, so when the
+// keyboard is elsewhere (the find field, a dialog's entry) the shortcut
+// goes on to that widget instead of acting on a section out of sight.
+func (d *draftScreen) inEditor(f func(*sectionEditor), sc fyne.Shortcut) {
+	focused := d.u.win.Canvas().Focused()
+	writing := d.tabs.SelectedIndex() == 0
+	if e := d.editors[d.openID]; e != nil && writing && (focused == nil || focused == fyne.Focusable(e.entry)) {
 		f(e)
+		return
+	}
+	if s, ok := focused.(fyne.Shortcutable); ok {
+		s.TypedShortcut(sc)
 	}
 }

@@ -827,3 +827,18 @@ func TestDiskFullWhileTyping(t *testing.T) {
 		t.Errorf("what was saved before: %q", got)
 	}
 }
+
+// TestKeyboardFollowsTheScreen: opening a draft puts the keyboard in its
+// editor, and leaving a screen takes it from that screen's fields (the
+// first-run profile form had kept it, so typing went into a hidden field).
+func TestKeyboardFollowsTheScreen(t *testing.T) {
+	u := openTestDraft(t) // after the first-run profile form
+	d := u.draft
+	if got := u.win.Canvas().Focused(); got != fyne.Focusable(d.editors[d.openID].entry) {
+		t.Errorf("after opening a draft the keyboard is in %T", got)
+	}
+	u.ShowHome()
+	if got := u.win.Canvas().Focused(); got != nil {
+		t.Errorf("on the drafts list the keyboard is still in %T", got)
+	}
+}

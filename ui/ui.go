@@ -116,6 +116,9 @@ func (u *UI) Window() fyne.Window { return u.win }
 
 // show puts a screen above the status bar.
 func (u *UI) show(o fyne.CanvasObject) {
+	// The keyboard must not stay with a widget of the screen going away:
+	// typing would go on into a field no one sees.
+	u.win.Canvas().Unfocus()
 	u.screen.Objects = []fyne.CanvasObject{o}
 	u.screen.Refresh()
 }
@@ -166,6 +169,9 @@ func (u *UI) OpenDraft(id string) {
 	u.draft = d
 	u.open.Store(d.session)
 	u.show(d.content)
+	if e := d.editors[d.openID]; e != nil {
+		u.win.Canvas().Focus(e.entry) // ready to type; on screen only now
+	}
 	u.setMenu()
 	u.status.update()
 }
