@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,5 +218,92 @@ func TestHistoryUndoesEverything(t *testing.T) {
 		if string(text) != final {
 			t.Fatalf("round %d: redoing everything gave %q, want %q", round, string(text), final)
 		}
+	}
+}
+
+// TestPastedLineEndsAcrossSections: after a paste with Windows line ends,
+// going to another section and back shows the cleaned text, not a stale
+// copy with the \r, and undo does not bring the \r back.
+func TestPastedLineEndsAcrossSections(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	e := d.editors[d.openID]
+	clip := fyne.CurrentApp().Clipboard()
+	clip.SetContent("one\r\ntwo")
+	e.entry.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	d.showSection(1)
+	d.showSection(0)
+	if strings.ContainsRune(e.entry.Text, '\r') || strings.ContainsRune(d.sections[0].Body, '\r') {
+		t.Errorf("entry %q, cached %q, session %q", e.entry.Text, d.sections[0].Body, d.session.Sections()[0].Body)
+	}
+	test.Type(e.entry, "!")
+	if got := d.session.Sections()[0].Body; got != e.entry.Text {
+		t.Errorf("session %q, entry %q", got, e.entry.Text)
+	}
+	e.undo()
+	e.undo()
+	if got := d.session.Sections()[0].Body; strings.ContainsRune(got, '\r') || got != "" {
+		t.Errorf("after undoing the paste and the typing: %q", got)
+	}
+}
+
+// TestUndoRacesAMerge undoes while a co-author's edit inside the step
+// has reached the session but not the entry: their text stays.
+func TestUndoRacesAMerge(t *testing.T) {
+	e, _ := historyEditor(t, "")
+	test.Type(e.entry, "Hello")
+	// co-author's "X" inside my word, not shown yet
+	if err := e.session.Splice(context.Background(), e.id, 2, 0, "X"); err != nil {
+		t.Fatal(err)
+	}
+	e.undo()
+	if got := body(t, e.session, e.id); !strings.Contains(got, "X") {
+		t.Errorf("undo deleted the co-author's text: section %q, entry %q", got, e.entry.Text)
+	}
+}
+
+// TestUndoTypingOverSelections types and pastes (emoji) over selections,
+// then undoes and redoes.
+func TestUndoTypingOverSelections(t *testing.T) {
+	e, clock := historyEditor(t, "one two three")
+	e.selectRange(4, 7)
+	test.Type(e.entry, "2")
+	clock.pause(2 * time.Second)
+	e.selectRange(6, 11)
+	clip := fyne.CurrentApp().Clipboard()
+	clip.SetContent("3️⃣🌍")
+	e.entry.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	test.Type(e.entry, "é")
+	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	if got := body(t, e.session, e.id); got != e.entry.Text {
+		t.Fatalf("session %q entry %q", got, e.entry.Text)
+	}
+	e.undo()
+	if got := body(t, e.session, e.id); got != "one 2 three" {
+		t.Errorf("after one undo %q", got)
+	}
+	e.undo()
+	if got := body(t, e.session, e.id); got != "one two three" {
+		t.Errorf("after two undos %q", got)
+	}
+	e.redo()
+	e.redo()
+	if got := body(t, e.session, e.id); got != "one 2 3️⃣" {
+		t.Errorf("after redo %q", got)
+	}
+}
+
+// TestRedoAfterACoAuthorWroteThere redoes typing where a co-author wrote
+// after the undo: both texts are kept.
+func TestRedoAfterACoAuthorWroteThere(t *testing.T) {
+	e, _ := historyEditor(t, "A. ")
+	caretAt(e, 3)
+	test.Type(e.entry, "mine")
+	e.undo()
+	remote(t, e.session, e, 3, 0, "theirs")
+	e.redo()
+	if got := body(t, e.session, e.id); got != e.entry.Text || !strings.Contains(got, "mine") || !strings.Contains(got, "theirs") {
+		t.Errorf("section %q entry %q", got, e.entry.Text)
 	}
 }
