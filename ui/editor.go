@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
@@ -19,7 +20,7 @@ import (
 // through, and the entry's echo of that replacement is not taken for
 // typing.
 type sectionEditor struct {
-	entry   *widget.Entry
+	entry   *editorEntry
 	session *app.Session
 	id      string
 	shown   string // the text the session and the entry last agreed on
@@ -30,8 +31,8 @@ type sectionEditor struct {
 }
 
 func newSectionEditor(s *app.Session, id, body, placeholder string, onError func(error)) *sectionEditor {
-	e := &sectionEditor{entry: widget.NewMultiLineEntry(), session: s, id: id, shown: body, onError: onError, now: time.Now}
-	e.entry.Wrapping = fyne.TextWrapWord
+	e := &sectionEditor{session: s, id: id, shown: body, onError: onError, now: time.Now}
+	e.entry = newEditorEntry(e)
 	e.entry.SetPlaceHolder(placeholder)
 	e.entry.SetText(body)
 	e.entry.OnChanged = e.typed
@@ -229,4 +230,64 @@ func (e *sectionEditor) moveCaret(off int) {
 		}
 	}
 	en.CursorRow, en.CursorColumn = lo, off-start(lo)
+}
+
+// editorEntry is a section's multi-line entry whose Undo and Redo, from
+// the keyboard or its right-click menu, are the editor's history: the
+// entry's own is wiped by every remote update and knows nothing of
+// co-authors.
+type editorEntry struct {
+	widget.Entry
+	ed *sectionEditor
+}
+
+func newEditorEntry(ed *sectionEditor) *editorEntry {
+	en := &editorEntry{ed: ed}
+	en.MultiLine = true
+	en.Wrapping = fyne.TextWrapWord
+	en.ExtendBaseWidget(en)
+	return en
+}
+
+// TypedShortcut takes Undo and Redo for the editor's history when they
+// reach the entry itself (the window's menu usually takes them first).
+func (en *editorEntry) TypedShortcut(sc fyne.Shortcut) {
+	switch sc.(type) {
+	case *fyne.ShortcutUndo:
+		en.ed.undo()
+	case *fyne.ShortcutRedo:
+		en.ed.redo()
+	default:
+		en.Entry.TypedShortcut(sc)
+	}
+}
+
+// TappedSecondary opens the entry's menu with the editor's Undo and Redo.
+func (en *editorEntry) TappedSecondary(pe *fyne.PointEvent) {
+	a := fyne.CurrentApp()
+	c := a.Driver().CanvasForObject(en)
+	if c == nil {
+		return
+	}
+	c.Focus(en)
+	clip := a.Clipboard()
+	do := func(sc fyne.Shortcut) func() { return func() { en.TypedShortcut(sc) } }
+	var items []*fyne.MenuItem
+	if len(en.ed.hist.undo) > 0 {
+		items = append(items, fyne.NewMenuItem(lang.L("Undo"), en.ed.undo))
+	}
+	if len(en.ed.hist.redo) > 0 {
+		items = append(items, fyne.NewMenuItem(lang.L("Redo"), en.ed.redo))
+	}
+	if len(items) > 0 {
+		items = append(items, fyne.NewMenuItemSeparator())
+	}
+	items = append(items,
+		fyne.NewMenuItem(lang.L("Cut"), do(&fyne.ShortcutCut{Clipboard: clip})),
+		fyne.NewMenuItem(lang.L("Copy"), do(&fyne.ShortcutCopy{Clipboard: clip})),
+		fyne.NewMenuItem(lang.L("Paste"), do(&fyne.ShortcutPaste{Clipboard: clip})),
+		fyne.NewMenuItem(lang.L("Select all"), do(&fyne.ShortcutSelectAll{})),
+	)
+	pos := a.Driver().AbsolutePositionForObject(en).Add(pe.Position)
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), c, pos)
 }

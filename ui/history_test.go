@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -305,5 +306,35 @@ func TestRedoAfterACoAuthorWroteThere(t *testing.T) {
 	e.redo()
 	if got := body(t, e.session, e.id); got != e.entry.Text || !strings.Contains(got, "mine") || !strings.Contains(got, "theirs") {
 		t.Errorf("section %q entry %q", got, e.entry.Text)
+	}
+}
+
+// TestEntryMenuUndoesMyEdits opens the section's right-click menu after a
+// co-author's edit: its Undo is the editor's, which takes back only the
+// person's typing; and Ctrl+Z reaching the entry itself does the same.
+func TestEntryMenuUndoesMyEdits(t *testing.T) {
+	e, clock := historyEditor(t, "")
+	test.Type(e.entry, "Mine.")
+	remote(t, e.session, e, 0, 0, "Theirs. ")
+	test.TapSecondary(e.entry)
+	c := fyne.CurrentApp().Driver().CanvasForObject(e.entry)
+	menu := c.Overlays().Top()
+	if menu == nil {
+		t.Fatal("no menu")
+	}
+	var labels []string
+	find(menu, func(l *canvas.Text) bool { labels = append(labels, l.Text); return false })
+	if !slices.Contains(labels, "Undo") || slices.Contains(labels, "Redo") || !slices.Contains(labels, "Paste") {
+		t.Fatalf("the menu offers %v", labels)
+	}
+	c.Overlays().Remove(menu)
+	e.entry.TypedShortcut(&fyne.ShortcutUndo{})
+	if got := body(t, e.session, e.id); got != "Theirs. " {
+		t.Errorf("after Ctrl+Z in the entry: %q", got)
+	}
+	clock.pause(time.Second)
+	e.entry.TypedShortcut(&fyne.ShortcutRedo{})
+	if got := body(t, e.session, e.id); got != "Theirs. Mine." {
+		t.Errorf("after Ctrl+Y in the entry: %q", got)
 	}
 }
