@@ -46,11 +46,20 @@ func newContributions(d *draftScreen) *contributions {
 	c.summary = widget.NewLabel("")
 	c.list = widget.NewList(
 		func() int { return len(c.entries) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			o.(*widget.Label).SetText(describe(c.entries[len(c.entries)-1-i])) // newest first
 		})
-	filters := container.NewHBox(widget.NewLabel(lang.L("Show")), c.participant, widget.NewLabel(lang.L("in")), c.heading)
+	// Wide enough for a name or a heading: a select's own width fits only
+	// its placeholder, which cut "Tout le monde" short.
+	wide := func(o fyne.CanvasObject, w float32) fyne.CanvasObject {
+		return container.NewGridWrap(fyne.NewSize(w, o.MinSize().Height), o)
+	}
+	filters := container.NewHBox(widget.NewLabel(lang.L("Show")), wide(c.participant, 220), widget.NewLabel(lang.L("in")), wide(c.heading, 360))
 	c.content = container.NewBorder(container.NewVBox(filters, c.summary), nil, nil, nil, c.list)
 	return c
 }
