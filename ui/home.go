@@ -163,8 +163,7 @@ func (h *home) countUnsynced() {
 
 // reloadIfChanged reloads when a draft arrived, went or changed, so
 // that the list follows syncs without redrawing every second.
-func (h *home) reloadIfChanged() {
-	ds, err := h.u.ws.Drafts(context.Background())
+func (h *home) reloadIfChanged(ds []app.DraftInfo, err error) {
 	if err != nil || len(ds) != len(h.drafts) {
 		h.reload()
 		return

@@ -104,6 +104,10 @@ type statusSnap struct {
 	shared  bool         // some peer has had it
 	err     error
 	saveErr error // why its last edits are not on disk yet
+
+	listed    bool // the drafts list is shown: drafts holds what it should list
+	drafts    []app.DraftInfo
+	draftsErr error
 }
 
 // gatherStatus reads the network's and the open draft's state. Safe on
@@ -112,6 +116,10 @@ func (u *UI) gatherStatus() statusSnap {
 	s := statusSnap{on: u.online != nil, session: u.open.Load()}
 	if s.on {
 		s.st = u.online.Status()
+	}
+	if u.onHome.Load() {
+		s.listed = true
+		s.drafts, s.draftsErr = u.ws.Drafts(context.Background())
 	}
 	if s.session != nil {
 		s.waiting, _, s.shared, s.err = s.session.Unsynced(context.Background())

@@ -35,6 +35,7 @@ type UI struct {
 	log    *slog.Logger
 	draft  *draftScreen                // the open draft, if any
 	open   atomic.Pointer[app.Session] // its session, for the ticker's goroutine
+	onHome atomic.Bool                 // the drafts list is shown, for the ticker's goroutine
 	homeUI *home
 	status *statusBar
 	screen *fyne.Container // holds the current screen above the status bar
@@ -119,6 +120,7 @@ func (u *UI) show(o fyne.CanvasObject) {
 	// The keyboard must not stay with a widget of the screen going away:
 	// typing would go on into a field no one sees.
 	u.win.Canvas().Unfocus()
+	u.onHome.Store(u.homeUI != nil && o == u.homeUI.content)
 	u.screen.Objects = []fyne.CanvasObject{o}
 	u.screen.Refresh()
 }
@@ -134,8 +136,8 @@ func (u *UI) content() fyne.CanvasObject {
 // tick keeps the status bar and the drafts list current.
 func (u *UI) tick(snap statusSnap) {
 	u.status.show(snap)
-	if u.draft == nil && u.homeUI != nil && u.content() == u.homeUI.content {
-		u.homeUI.reloadIfChanged()
+	if snap.listed && u.draft == nil && u.homeUI != nil && u.content() == u.homeUI.content {
+		u.homeUI.reloadIfChanged(snap.drafts, snap.draftsErr)
 	}
 }
 
