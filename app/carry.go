@@ -19,6 +19,21 @@ func ChangedRange(old, new []rune) (pos, del, ins int) {
 	return pos, len(old) - pos - end, len(new) - pos - end
 }
 
+// ChangedRangeLast is ChangedRange with the common suffix taken first:
+// where repeated characters make the change's place ambiguous ("xa" to
+// "xaa" inserts an "a" at 1 or at 2), ChangedRange gives the last place
+// and this the first.
+func ChangedRangeLast(old, new []rune) (pos, del, ins int) {
+	end := 0
+	for end < len(old) && end < len(new) && old[len(old)-1-end] == new[len(new)-1-end] {
+		end++
+	}
+	for pos < len(old)-end && pos < len(new)-end && old[pos] == new[pos] {
+		pos++
+	}
+	return pos, len(old) - pos - end, len(new) - pos - end
+}
+
 // CarryOffset carries an offset in old to the same place in new. An
 // offset before the change (or exactly where text was inserted) stays;
 // one after it moves by the change's length; one inside text that was

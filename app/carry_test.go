@@ -41,3 +41,21 @@ func TestCarryRange(t *testing.T) {
 		}
 	}
 }
+
+func TestChangedRangeLast(t *testing.T) {
+	r := func(s string) []rune { return []rune(s) }
+	for _, c := range []struct {
+		old, new    string
+		first, last int
+	}{
+		{"xa", "xaa", 1, 2},
+		{"xaa", "xa", 1, 2},
+		{"abc", "abXc", 2, 2},
+	} {
+		p1, _, _ := ChangedRangeLast(r(c.old), r(c.new))
+		p2, _, _ := ChangedRange(r(c.old), r(c.new))
+		if p1 != c.first || p2 != c.last {
+			t.Errorf("%q→%q: first %d, last %d; want %d, %d", c.old, c.new, p1, p2, c.first, c.last)
+		}
+	}
+}

@@ -74,8 +74,7 @@ func (e *sectionEditor) typed(text string) {
 func (e *sectionEditor) show(body string) {
 	e.shown = body
 	if body != e.entry.Text {
-		pos, del, ins := app.ChangedRange([]rune(e.entry.Text), []rune(body))
-		e.hist.remote(pos, del, ins)
+		e.hist.remoteChange([]rune(e.entry.Text), []rune(body))
 		e.replace(body)
 	}
 }

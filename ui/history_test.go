@@ -338,3 +338,21 @@ func TestEntryMenuUndoesMyEdits(t *testing.T) {
 		t.Errorf("after Ctrl+Y in the entry: %q", got)
 	}
 }
+
+// TestUndoAfterAnAmbiguousRemoteEdit: the person types "a" after "xa"
+// and a co-author deletes the first "a". The texts alone cannot say which
+// "a" went; the history keeps the person's step.
+func TestUndoAfterAnAmbiguousRemoteEdit(t *testing.T) {
+	e, clock := historyEditor(t, "xa")
+	caretAt(e, 2)
+	test.Type(e.entry, "a")
+	clock.pause(2 * time.Second)
+	remote(t, e.session, e, 1, 1, "")
+	if len(e.hist.undo) != 1 {
+		t.Fatalf("the person's step was forgotten")
+	}
+	e.undo()
+	if got := body(t, e.session, e.id); got != "x" {
+		t.Errorf("after undo: %q", got)
+	}
+}
