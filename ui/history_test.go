@@ -356,3 +356,96 @@ func TestUndoAfterAnAmbiguousRemoteEdit(t *testing.T) {
 		t.Errorf("after undo: %q", got)
 	}
 }
+
+// TestHistoryKeepsCoAuthorsText: co-authors splice anywhere (typing
+// capitals, each once, and deleting anything) between the person's
+// edits. Every step the history keeps can be undone, undoing never takes
+// away a co-author's capital, and redoing everything gives the text back.
+func TestHistoryKeepsCoAuthorsText(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for round := 0; round < 5000; round++ {
+		text := []rune("start text")
+		var h history
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		caret := len(text)
+		letter := 'A'
+		var log []string
+		for k := 0; k < 1+rng.Intn(10); k++ {
+			if rng.Intn(4) == 0 {
+				pos := rng.Intn(len(text) + 1)
+				del := 0
+				if rng.Intn(2) == 0 && pos < len(text) {
+					del = 1 + rng.Intn(min(3, len(text)-pos))
+				}
+				var ins []rune
+				if rng.Intn(3) > 0 || del == 0 {
+					ins = []rune{letter}
+					letter++
+				}
+				text = slices.Concat(text[:pos], ins, text[pos+del:])
+				if caret > pos {
+					caret = max(pos, caret-del) + len(ins)
+				}
+				h.remote(pos, del, len(ins))
+				log = append(log, "remote "+string(text))
+				continue
+			}
+			if rng.Intn(3) == 0 {
+				now = now.Add(2 * time.Second)
+				caret = rng.Intn(len(text) + 1)
+			} else {
+				now = now.Add(100 * time.Millisecond)
+			}
+			var pos, del int
+			var ins []rune
+			switch rng.Intn(3) {
+			case 0:
+				pos, ins = caret, []rune{rune('a' + rng.Intn(3))}
+			case 1:
+				if caret == 0 {
+					continue
+				}
+				pos, del = caret-1, 1
+			default:
+				if caret == len(text) {
+					continue
+				}
+				pos, del = caret, 1
+			}
+			removed := slices.Clone(text[pos : pos+del])
+			text = slices.Concat(text[:pos], ins, text[pos+del:])
+			caret = pos + len(ins)
+			h.typed(pos, removed, ins, now)
+			log = append(log, "typed "+string(text))
+		}
+		caps := func(s []rune) []rune {
+			return slices.Sorted(slices.Values(slices.DeleteFunc(slices.Clone(s), func(r rune) bool { return r < 'A' || r > 'Z' })))
+		}
+		before := caps(text)
+		final := string(text)
+		n := len(h.undo)
+		for i := 0; i < n; i++ {
+			s, ok := h.takeBack(&h.undo, &h.redo, text)
+			if !ok {
+				t.Fatalf("round %d: undo %d of %d failed; %q", round, i, n, log)
+			}
+			text = slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):])
+		}
+		after := caps(text)
+		for _, c := range before {
+			if !slices.Contains(after, c) {
+				t.Fatalf("round %d: undo removed co-author's %c: %q -> %q; %q", round, c, final, string(text), log)
+			}
+		}
+		for i := 0; i < n; i++ {
+			s, ok := h.takeBack(&h.redo, &h.undo, text)
+			if !ok {
+				t.Fatalf("round %d: redo failed", round)
+			}
+			text = slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):])
+		}
+		if string(text) != final {
+			t.Fatalf("round %d: redo gave %q want %q", round, string(text), final)
+		}
+	}
+}
