@@ -221,11 +221,11 @@ func (d *draftScreen) editError(err error) {
 func (d *draftScreen) countWords(id, text string) {
 	for i := range d.sections {
 		if d.sections[i].ID == id {
-			if fillLabel(d.sections[i]) != fillLabel(crdt.Section{Body: text}) {
-				d.sections[i].Body = text
+			was := fillLabel(d.sections[i])
+			d.sections[i].Body = text
+			if fillLabel(d.sections[i]) != was {
 				d.headings.RefreshItem(i)
 			}
-			d.sections[i].Body = text
 			return
 		}
 	}

@@ -120,7 +120,7 @@ func (e *sectionEditor) takeBack(from, to *[]step) {
 	}
 	// Applied (a failed save keeps it in memory and says so).
 	e.hist.took(from, to)
-	next := string(slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):]))
+	next := string(s.apply(text))
 	e.shown = next
 	e.replace(next)
 	e.clearSelection()

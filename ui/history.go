@@ -31,6 +31,11 @@ type step struct {
 	at  time.Time // when it was last extended
 }
 
+// apply returns text with the step applied: ins at pos replaced by del.
+func (s step) apply(text []rune) []rune {
+	return slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):])
+}
+
 // groupWithin is how close keystrokes must follow each other to be
 // undone together, as a word processor undoes a burst of typing.
 const groupWithin = time.Second

@@ -134,6 +134,40 @@ func TestUndoFromTheMenu(t *testing.T) {
 	}
 }
 
+// typeRandomly makes one random keystroke at the caret, as a person
+// would (after a pause, possibly somewhere else): a letter, Backspace or
+// Delete. It records it in h and returns the new text; a key with nothing
+// to delete does nothing.
+func typeRandomly(rng *rand.Rand, h *history, text []rune, caret *int, now *time.Time, letters []rune) []rune {
+	if rng.Intn(3) == 0 {
+		*now = now.Add(2 * time.Second)
+		*caret = rng.Intn(len(text) + 1)
+	} else {
+		*now = now.Add(100 * time.Millisecond)
+	}
+	var pos, del int
+	var ins []rune
+	switch rng.Intn(3) {
+	case 0: // type
+		pos, ins = *caret, []rune{letters[rng.Intn(len(letters))]}
+	case 1: // backspace
+		if *caret == 0 {
+			return text
+		}
+		pos, del = *caret-1, 1
+	default: // forward delete
+		if *caret == len(text) {
+			return text
+		}
+		pos, del = *caret, 1
+	}
+	removed := slices.Clone(text[pos : pos+del])
+	text = slices.Concat(text[:pos], ins, text[pos+del:])
+	*caret = pos + len(ins)
+	h.typed(pos, removed, ins, *now)
+	return text
+}
+
 // TestHistoryUndoesEverything makes random edits, some in bursts, then
 // undoes them all (back to the start) and redoes them all (back to the
 // end): with no co-author involved, nothing may be lost or misplaced.
@@ -166,38 +200,13 @@ func TestHistoryUndoesEverything(t *testing.T) {
 				h.remote(at, 0, 1)
 				continue
 			}
-			if rng.Intn(3) == 0 {
-				now = now.Add(2 * time.Second)
-				caret = rng.Intn(len(text) + 1)
-			} else {
-				now = now.Add(100 * time.Millisecond)
-			}
-			var pos, del int
-			var ins []rune
-			switch rng.Intn(3) {
-			case 0: // type
-				pos, ins = caret, []rune{letters[rng.Intn(len(letters))]}
-			case 1: // backspace
-				if caret == 0 {
-					continue
-				}
-				pos, del = caret-1, 1
-			default: // forward delete
-				if caret == len(text) {
-					continue
-				}
-				pos, del = caret, 1
-			}
-			removed := append([]rune(nil), text[pos:pos+del]...)
-			text = slices.Concat(text[:pos], ins, text[pos+del:])
-			caret = pos + len(ins)
-			h.typed(pos, removed, ins, now)
+			text = typeRandomly(rng, &h, text, &caret, &now, letters)
 		}
 		final := string(text)
 		apply := func(from, to *[]step) bool {
 			s, ok := h.takeBack(from, to, text)
 			if ok {
-				text = slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):])
+				text = s.apply(text)
 			}
 			return ok
 		}
@@ -390,32 +399,7 @@ func TestHistoryKeepsCoAuthorsText(t *testing.T) {
 				log = append(log, "remote "+string(text))
 				continue
 			}
-			if rng.Intn(3) == 0 {
-				now = now.Add(2 * time.Second)
-				caret = rng.Intn(len(text) + 1)
-			} else {
-				now = now.Add(100 * time.Millisecond)
-			}
-			var pos, del int
-			var ins []rune
-			switch rng.Intn(3) {
-			case 0:
-				pos, ins = caret, []rune{rune('a' + rng.Intn(3))}
-			case 1:
-				if caret == 0 {
-					continue
-				}
-				pos, del = caret-1, 1
-			default:
-				if caret == len(text) {
-					continue
-				}
-				pos, del = caret, 1
-			}
-			removed := slices.Clone(text[pos : pos+del])
-			text = slices.Concat(text[:pos], ins, text[pos+del:])
-			caret = pos + len(ins)
-			h.typed(pos, removed, ins, now)
+			text = typeRandomly(rng, &h, text, &caret, &now, []rune("abc"))
 			log = append(log, "typed "+string(text))
 		}
 		caps := func(s []rune) []rune {
@@ -429,7 +413,7 @@ func TestHistoryKeepsCoAuthorsText(t *testing.T) {
 			if !ok {
 				t.Fatalf("round %d: undo %d of %d failed; %q", round, i, n, log)
 			}
-			text = slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):])
+			text = s.apply(text)
 		}
 		after := caps(text)
 		for _, c := range before {
@@ -442,7 +426,7 @@ func TestHistoryKeepsCoAuthorsText(t *testing.T) {
 			if !ok {
 				t.Fatalf("round %d: redo failed", round)
 			}
-			text = slices.Concat(text[:s.pos], s.del, text[s.pos+len(s.ins):])
+			text = s.apply(text)
 		}
 		if string(text) != final {
 			t.Fatalf("round %d: redo gave %q want %q", round, string(text), final)
