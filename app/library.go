@@ -192,21 +192,22 @@ func (s *Session) Known(heads []string) []string {
 // have, from the states saved by earlier syncs: what is waiting to go out,
 // online or not. known is false when the draft was never synced.
 func (s *Session) Unsynced(ctx context.Context) (n int, last time.Time, known bool, err error) {
+	s.mu.Lock()
+	n, last, known, ok := s.whileTypingLocked()
+	s.mu.Unlock()
+	if ok {
+		return n, last, known, nil // without reading the sync states
+	}
 	states, err := s.w.store.SyncStates(ctx, s.id)
 	if err != nil {
 		return 0, time.Time{}, false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, dirty := s.doc.Pending(); dirty && s.unsynced.ok {
-		// Counting needs the typing committed, and committing it here (the
-		// status bar asks every second) would cut it into more changes,
-		// each a cost on the wire. It is the last count, plus what was
-		// committed since, plus the typing.
-		c := s.unsynced
-		return c.n + s.doc.Made() - c.made + 1, c.last, c.known, nil
+	if n, last, known, ok := s.whileTypingLocked(); ok { // typing began meanwhile
+		return n, last, known, nil
 	}
-	n = -1
+	n, last = -1, time.Time{}
 	for _, st := range states {
 		m := s.doc.MissingFrom(crdt.SharedHeads(st.State))
 		if m < 0 {
@@ -225,6 +226,18 @@ func (s *Session) Unsynced(ctx context.Context) (n int, last time.Time, known bo
 	}
 	s.unsynced = unsyncedCount{ok: true, n: n, last: last, known: known, made: s.doc.Made()}
 	return n, last, known, nil
+}
+
+// whileTypingLocked answers Unsynced while typing is pending. Counting needs
+// the typing committed, and committing it here (the status bar asks every
+// second) would cut it into more changes, each a cost on the wire. It is
+// the last count, plus what was committed since, plus the typing.
+func (s *Session) whileTypingLocked() (n int, last time.Time, known, ok bool) {
+	c := s.unsynced
+	if _, dirty := s.doc.Pending(); !dirty || !c.ok {
+		return 0, time.Time{}, false, false
+	}
+	return c.n + s.doc.Made() - c.made + 1, c.last, c.known, true
 }
 
 // unsyncedCount is a count Unsynced made with nothing pending.
