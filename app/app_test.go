@@ -22,8 +22,15 @@ func (w tWriter) Write(p []byte) (int, error) {
 func testLog(t testing.TB) *slog.Logger { return slog.New(slog.NewTextHandler(tWriter{t}, nil)) }
 
 func openWS(t testing.TB, dir string) *Workspace {
+	return openWSWith(t, dir, Options{Poll: 50 * time.Millisecond})
+}
+
+// openWSWith opens a workspace with opts (logging to the test), closed
+// when the test ends.
+func openWSWith(t testing.TB, dir string, opts Options) *Workspace {
 	t.Helper()
-	w, err := Open(context.Background(), dir, Options{Logger: testLog(t), Poll: 50 * time.Millisecond})
+	opts.Logger = testLog(t)
+	w, err := Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,11 +187,7 @@ func TestWriteHeadingsLogAndResolve(t *testing.T) {
 func TestTypingCommitsPerBatch(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	w, err := Open(ctx, dir, Options{Logger: testLog(t), IdleCommit: 30 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := openWSWith(t, dir, Options{IdleCommit: 30 * time.Millisecond})
 	withProfile(t, w, "Amina")
 	s := newDraft(t, w, "Typing")
 	sec := s.Sections()[0].ID
@@ -380,11 +383,7 @@ func TestDamagedDraftDoesNotBlockOthers(t *testing.T) {
 // one change it will be, without cutting it short.
 func TestUnsyncedLeavesTypingWhole(t *testing.T) {
 	ctx := context.Background()
-	w, err := Open(ctx, t.TempDir(), Options{Logger: testLog(t), Poll: -1, IdleCommit: -1, CommitEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := openWSWith(t, t.TempDir(), Options{Poll: -1, IdleCommit: -1, CommitEvery: -1})
 	withProfile(t, w, "Amina")
 	s := newDraft(t, w, "Typing")
 	sec := s.Sections()[0].ID

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand"
 	"net"
 	"strings"
@@ -34,12 +35,18 @@ type result struct {
 // connect runs both ends of one connection over a pipe and returns what each saw.
 func connect(t testing.TB, a, b *peer, once bool) (Stats, Stats, error, error) {
 	t.Helper()
+	return connectVia(a, b, once, func(c net.Conn) io.ReadWriter { return c })
+}
+
+// connectVia is connect with B's end of the pipe seen through bSide (a
+// slowed or frozen link).
+func connectVia(a, b *peer, once bool, bSide func(net.Conn) io.ReadWriter) (Stats, Stats, error, error) {
 	x, y := net.Pipe()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	rc := make(chan result, 1)
 	go func() {
-		st, err := b.eng.Run(ctx, y, a.id, once)
+		st, err := b.eng.Run(ctx, bSide(y), a.id, once)
 		y.Close()
 		rc <- result{st, err}
 	}()
@@ -511,19 +518,13 @@ func TestIncomingShowsAJoinArriving(t *testing.T) {
 	a.lib.add(t, "d1", base, secret)
 	db := b.lib.add(t, "d1", nil, secret)
 
-	x, y := net.Pipe()
-	gate := &gatedConn{Conn: y, left: 30_000, open: make(chan struct{})}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	open := make(chan struct{})
 	rc := make(chan error, 1)
 	go func() {
-		_, err := b.eng.Run(ctx, gate, a.id, true)
-		y.Close()
+		_, _, _, err := connectVia(a, b, true, func(c net.Conn) io.ReadWriter {
+			return &gatedConn{Conn: c, left: 30_000, open: open}
+		})
 		rc <- err
-	}()
-	go func() {
-		a.eng.Run(ctx, x, b.id, true)
-		x.Close()
 	}()
 	var seen Transfer
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
@@ -535,7 +536,7 @@ func TestIncomingShowsAJoinArriving(t *testing.T) {
 	if seen.Peer != "peerA" || seen.Total < 50_000 {
 		t.Fatalf("while the snapshot arrived, B saw %+v", seen)
 	}
-	close(gate.open)
+	close(open)
 	if err := <-rc; err != nil {
 		t.Fatal(err)
 	}
