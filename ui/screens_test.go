@@ -803,7 +803,7 @@ func TestDiskFullWhileTyping(t *testing.T) {
 	if top := u.win.Canvas().Overlays().Top(); top != nil {
 		t.Error("a dialog interrupted the typing")
 	}
-	u.tick(u.gatherStatus())
+	u.tick(u.gatherTick())
 	if got := u.status.label.Text; !strings.Contains(got, "Not saved: the disk is full") {
 		t.Errorf("status bar: %q", got)
 	}

@@ -104,10 +104,6 @@ type statusSnap struct {
 	shared  bool         // some peer has had it
 	err     error
 	saveErr error // why its last edits are not on disk yet
-
-	listed    bool // the drafts list is shown: drafts holds what it should list
-	drafts    []app.DraftInfo
-	draftsErr error
 }
 
 // gatherStatus reads the network's and the open draft's state. Safe on
@@ -116,10 +112,6 @@ func (u *UI) gatherStatus() statusSnap {
 	s := statusSnap{on: u.online != nil, session: u.open.Load()}
 	if s.on {
 		s.st = u.online.Status()
-	}
-	if u.onHome.Load() {
-		s.listed = true
-		s.drafts, s.draftsErr = u.ws.Drafts(context.Background())
 	}
 	if s.session != nil {
 		s.waiting, _, s.shared, s.err = s.session.Unsynced(context.Background())
@@ -147,13 +139,13 @@ func (b *statusBar) show(s statusSnap) {
 		case s.waiting > 0:
 			text += " · " + fmt.Sprintf(lang.N("%d changes waiting to go out", s.waiting), s.waiting)
 		}
+		if s.session == d.session && s.saveErr != nil {
+			// Above everything else: work is at risk until this clears.
+			text = saveProblemText(s.saveErr) + " · " + text
+		}
 		b.invite.Show()
 	} else {
 		b.invite.Hide()
-	}
-	if u.draft != nil && s.session == u.draft.session && s.saveErr != nil {
-		// Above everything else: work is at risk until this clears.
-		text = saveProblemText(s.saveErr) + " · " + text
 	}
 	b.label.SetText(text)
 	// A long transfer has a measurable end: show how far it has got.

@@ -92,12 +92,12 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "the draft to reach B", func() bool { ds, _ := wsB.Drafts(ctx); return len(ds) == 1 })
-	uB.tick(uB.gatherStatus())
+	uB.tick(uB.gatherTick())
 	if len(uB.homeUI.drafts) != 1 || uB.homeUI.awaiting.Visible() {
 		t.Fatalf("B's list: %d drafts, waiting shown %v", len(uB.homeUI.drafts), uB.homeUI.awaiting.Visible())
 	}
 	waitUntil(t, "agreement", func() bool { return oB.Status().State == online.Synced })
-	uB.tick(uB.gatherStatus())
+	uB.tick(uB.gatherTick())
 	if got := uB.status.label.Text; !strings.Contains(got, "Synced with 1 peer") {
 		t.Errorf("B's status bar: %q", got)
 	}

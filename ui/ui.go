@@ -103,8 +103,8 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 				case <-u.quit:
 					return
 				case <-u.ticker.C:
-					snap := u.gatherStatus() // reads the database: not on the UI goroutine
-					u.do(func() { u.tick(snap) })
+					t := u.gatherTick() // reads the database: not on the UI goroutine
+					u.do(func() { u.tick(t) })
 				}
 			}
 		}()
@@ -134,11 +134,27 @@ func (u *UI) content() fyne.CanvasObject {
 }
 
 // tick keeps the status bar and the drafts list current.
-func (u *UI) tick(snap statusSnap) {
-	u.status.show(snap)
-	if snap.listed && u.draft == nil && u.homeUI != nil && u.content() == u.homeUI.content {
-		u.homeUI.reloadIfChanged(snap.drafts, snap.draftsErr)
+func (u *UI) tick(t tickData) {
+	u.status.show(t.status)
+	if t.listed && u.draft == nil && u.homeUI != nil && u.content() == u.homeUI.content {
+		u.homeUI.reloadIfChanged(t.drafts, t.draftsErr)
 	}
+}
+
+// tickData is what a tick shows, read on the ticker's goroutine.
+type tickData struct {
+	status    statusSnap
+	listed    bool // the drafts list was shown: drafts is what it should list
+	drafts    []app.DraftInfo
+	draftsErr error
+}
+
+func (u *UI) gatherTick() tickData {
+	t := tickData{status: u.gatherStatus(), listed: u.onHome.Load()}
+	if t.listed {
+		t.drafts, t.draftsErr = u.ws.Drafts(context.Background())
+	}
+	return t
 }
 
 func (u *UI) closed() {
