@@ -9,14 +9,25 @@ import (
 
 const sharedWorkloads = "../../../shared/bench/workloads.json"
 
+// needWorkloads loads the shared traces. Without them beside the
+// repository the test is skipped, except in CI (BPF_REQUIRE_SHARED=1),
+// where a missing ../shared must not pass as green.
+func needWorkloads(t *testing.T) (*Workloads, error) {
+	t.Helper()
+	if _, err := os.Stat(sharedWorkloads); err != nil {
+		if os.Getenv("BPF_REQUIRE_SHARED") != "" {
+			t.Fatalf("shared workloads not beside the repository, and BPF_REQUIRE_SHARED is set: %v", err)
+		}
+		t.Skipf("shared workloads not beside the repository: %v", err)
+	}
+	return loadWorkloads(sharedWorkloads)
+}
+
 func TestW1Replay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays 43,638 keystrokes")
 	}
-	if _, err := os.Stat(sharedWorkloads); err != nil {
-		t.Skipf("shared workloads not beside the repository: %v", err)
-	}
-	w, err := loadWorkloads(sharedWorkloads)
+	w, err := needWorkloads(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,10 +53,7 @@ func TestWireReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays W1, W2 and W3 through the sync engine")
 	}
-	if _, err := os.Stat(sharedWorkloads); err != nil {
-		t.Skipf("shared workloads not beside the repository: %v", err)
-	}
-	w, err := loadWorkloads(sharedWorkloads)
+	w, err := needWorkloads(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,10 +91,7 @@ func TestLowbandW2(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes tens of seconds behind a 32 kbit/s, 400 ms link")
 	}
-	if _, err := os.Stat(sharedWorkloads); err != nil {
-		t.Skipf("shared workloads not beside the repository: %v", err)
-	}
-	w, err := loadWorkloads(sharedWorkloads)
+	w, err := needWorkloads(t)
 	if err != nil {
 		t.Fatal(err)
 	}

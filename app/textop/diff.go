@@ -1,0 +1,236 @@
+package textop
+
+import "slices"
+
+// Automerge says nothing of where a merge changed a text, so the edit is
+// found by comparing the texts before and after. A real diff (Myers'
+// O(ND) algorithm) finds every place that changed, so that a caret
+// between two of them stays on its text; one replaced range from the
+// first to the last difference would swallow it.
+//
+// Its cost grows with the number of differences D, so it is bounded: up
+// to maxEdits differences in code points, then lines are compared
+// instead and code points only inside each changed run of lines, and
+// past that a run is replaced whole. Every result is a correct edit; the
+// bound only makes a huge one coarser.
+
+// maxEdits bounds D for one comparison, and maxWork the product of the
+// lengths and D (about a tenth of a second).
+const (
+	maxEdits = 1000
+	maxWork  = 20_000_000
+)
+
+// Diff returns an operation that turns old into new.
+func Diff(old, new []rune) Op {
+	var o Op
+	pre := 0
+	for pre < len(old) && pre < len(new) && old[pre] == new[pre] {
+		pre++
+	}
+	suf := 0
+	for suf < len(old)-pre && suf < len(new)-pre && old[len(old)-1-suf] == new[len(new)-1-suf] {
+		suf++
+	}
+	o.keep(pre)
+	diffMiddle(&o, old[pre:len(old)-suf], new[pre:len(new)-suf])
+	o.keep(suf)
+	return o
+}
+
+// DiffStrings is Diff on strings.
+func DiffStrings(old, new string) Op { return Diff([]rune(old), []rune(new)) }
+
+// diffMiddle appends to o the edit from a to b, which share no prefix
+// or suffix.
+func diffMiddle(o *Op, a, b []rune) {
+	if len(a) == 0 || len(b) == 0 {
+		o.insert(b)
+		o.remove(len(a))
+		return
+	}
+	if script, ok := myers(a, b, budget(len(a), len(b))); ok {
+		emit(o, script, b)
+		return
+	}
+	// Too many differences to compare code point by code point: compare
+	// lines, then code points inside each changed run of lines.
+	la, lb := lines(a), lines(b)
+	ids := map[string]int{}
+	id := func(ls [][]rune) []int {
+		out := make([]int, len(ls))
+		for i, l := range ls {
+			k := string(l)
+			if _, ok := ids[k]; !ok {
+				ids[k] = len(ids)
+			}
+			out[i] = ids[k]
+		}
+		return out
+	}
+	ia, ib := id(la), id(lb)
+	script, ok := myers(ia, ib, budget(len(ia), len(ib)))
+	if !ok {
+		o.insert(b)
+		o.remove(len(a))
+		return
+	}
+	ai, bi := 0, 0
+	for i := 0; i < len(script); {
+		if script[i].kind == keep {
+			for range script[i].n {
+				o.keep(len(la[ai]))
+				ai++
+				bi++
+			}
+			i++
+			continue
+		}
+		// A run of changed lines: compare its code points.
+		var ra, rb []rune
+		for ; i < len(script) && script[i].kind != keep; i++ {
+			for range script[i].n {
+				if script[i].kind == remove {
+					ra = append(ra, la[ai]...)
+					ai++
+				} else {
+					rb = append(rb, lb[bi]...)
+					bi++
+				}
+			}
+		}
+		sub := Diff(ra, rb)
+		for _, p := range sub.parts {
+			switch p.kind {
+			case keep:
+				o.keep(p.n)
+			case remove:
+				o.remove(p.n)
+			case insert:
+				o.insert(p.text)
+			}
+		}
+	}
+}
+
+func budget(n, m int) int { return min(maxEdits, maxWork/max(n+m, 1)) }
+
+// lines splits text after each newline, keeping it.
+func lines(text []rune) [][]rune {
+	var out [][]rune
+	start := 0
+	for i, r := range text {
+		if r == '\n' {
+			out = append(out, text[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
+}
+
+// run is one step of an edit script over tokens.
+type run struct {
+	kind kind // keep, remove (of a's tokens) or insert (of b's)
+	n    int
+}
+
+// emit appends a code-point script to o.
+func emit(o *Op, script []run, b []rune) {
+	bi := 0
+	for _, r := range script {
+		switch r.kind {
+		case keep:
+			o.keep(r.n)
+			bi += r.n
+		case remove:
+			o.remove(r.n)
+		case insert:
+			o.insert(b[bi : bi+r.n])
+			bi += r.n
+		}
+	}
+}
+
+// myers returns a shortest edit script from a to b, or ok=false when it
+// needs more than maxD insertions and removals.
+func myers[T comparable](a, b []T, maxD int) (script []run, ok bool) {
+	n, m := len(a), len(b)
+	// v[k+off] is the furthest x reached on diagonal k; trace[d] is v as
+	// it was before step d, for diagonals -d-1..d+1.
+	off := maxD + 1
+	v := make([]int32, 2*maxD+3)
+	var trace [][]int32
+	for d := 0; d <= maxD; d++ {
+		trace = append(trace, slices.Clone(v[off-d-1:off+d+2]))
+		for k := -d; k <= d; k += 2 {
+			var x int
+			if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
+				x = int(v[off+k+1]) // down: an insertion
+			} else {
+				x = int(v[off+k-1]) + 1 // right: a removal
+			}
+			y := x - k
+			for x < n && y < m && a[x] == b[y] {
+				x++
+				y++
+			}
+			v[off+k] = int32(x)
+			if x >= n && y >= m {
+				return backtrack(trace, n, m), true
+			}
+		}
+	}
+	return nil, false
+}
+
+// backtrack walks the trace from the end to the start and returns the
+// script in order.
+func backtrack(trace [][]int32, n, m int) []run {
+	var rev []run
+	add := func(k kind, c int) {
+		if c == 0 {
+			return
+		}
+		if l := len(rev); l > 0 && rev[l-1].kind == k {
+			rev[l-1].n += c
+			return
+		}
+		rev = append(rev, run{kind: k, n: c})
+	}
+	x, y := n, m
+	for d := len(trace) - 1; d > 0; d-- {
+		v := trace[d] // diagonals -d-1..d+1, as step d found them
+		at := func(k int) int { return int(v[k+d+1]) }
+		k := x - y
+		var prevK int
+		if k == -d || (k != d && at(k-1) < at(k+1)) {
+			prevK = k + 1
+		} else {
+			prevK = k - 1
+		}
+		prevX := at(prevK)
+		prevY := prevX - prevK
+		// The diagonal after the step: equal tokens.
+		var snake int
+		if prevK == k+1 {
+			snake = x - prevX // down from (prevX, prevY) to (prevX, prevY+1)
+		} else {
+			snake = x - prevX - 1 // right from (prevX, prevY) to (prevX+1, prevY)
+		}
+		add(keep, snake)
+		if prevK == k+1 {
+			add(insert, 1)
+		} else {
+			add(remove, 1)
+		}
+		x, y = prevX, prevY
+	}
+	add(keep, x) // step 0 is all diagonal: x == y
+	slices.Reverse(rev)
+	// Reversing may leave an insertion after a removal; the Op builder
+	// orders them, and merging equal neighbours happened above.
+	return rev
+}

@@ -1,0 +1,204 @@
+package textop
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// randomText draws from few letters, so that repeats (where diffs and
+// carets go wrong) are common.
+func randomText(r *rand.Rand, n int) []rune {
+	letters := []rune("aab \néé😀")
+	out := make([]rune, n)
+	for i := range out {
+		out[i] = letters[r.IntN(len(letters))]
+	}
+	return out
+}
+
+// randomOp makes an edit of a text of n code points from a few splices.
+func randomOp(r *rand.Rand, n int) Op {
+	op := Identity(n)
+	for range r.IntN(4) {
+		cur := op.TargetLen()
+		pos := r.IntN(cur + 1)
+		del := 0
+		if cur > pos && r.IntN(2) == 0 {
+			del = r.IntN(min(cur-pos, 5) + 1)
+		}
+		s, err := Splice(cur, pos, del, string(randomText(r, r.IntN(4))))
+		if err != nil {
+			panic(err)
+		}
+		if op, err = Compose(op, s); err != nil {
+			panic(err)
+		}
+	}
+	return op
+}
+
+func mustApply(t *testing.T, o Op, text []rune) []rune {
+	t.Helper()
+	out, err := o.Apply(text)
+	if err != nil {
+		t.Fatalf("apply %v to %q: %v", o, string(text), err)
+	}
+	return out
+}
+
+func TestSpliceApplyAndSplices(t *testing.T) {
+	o, err := Splice(5, 1, 2, "XY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(mustApply(t, o, []rune("abcde"))); got != "aXYde" {
+		t.Fatalf("got %q", got)
+	}
+	if _, err := Splice(5, 4, 2, ""); err == nil {
+		t.Fatal("a splice past the end must be refused")
+	}
+	if _, err := o.Apply([]rune("abc")); err == nil {
+		t.Fatal("applying to a text of another length must fail")
+	}
+	sp := o.Splices()
+	if len(sp) != 1 || sp[0] != (SpliceAt{Pos: 1, Del: 2, Insert: "XY"}) {
+		t.Fatalf("splices %+v", sp)
+	}
+}
+
+func TestComposeTransformProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 20000 {
+		text := randomText(r, r.IntN(12))
+		a, b := randomOp(r, len(text)), randomOp(r, len(text))
+		// Compose: a then b2 equals the composition applied at once.
+		afterA := mustApply(t, a, text)
+		c := randomOp(r, len(afterA))
+		ac, err := Compose(a, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(mustApply(t, ac, text)), string(mustApply(t, c, afterA)); got != want {
+			t.Fatalf("#%d compose: %q, want %q (a %v, c %v)", i, got, want, a, c)
+		}
+		// Transform: both orders converge.
+		a2, b2, err := Transform(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := mustApply(t, b2, mustApply(t, a, text))
+		y := mustApply(t, a2, mustApply(t, b, text))
+		if string(x) != string(y) {
+			t.Fatalf("#%d transform diverges: %q vs %q (text %q, a %v, b %v)", i, string(x), string(y), string(text), a, b)
+		}
+		// Splices replay the op.
+		cur := string(text)
+		for _, s := range a.Splices() {
+			rs := []rune(cur)
+			cur = string(rs[:s.Pos]) + s.Insert + string(rs[s.Pos+s.Del:])
+		}
+		if cur != string(afterA) {
+			t.Fatalf("#%d splices give %q, op %q", i, cur, string(afterA))
+		}
+	}
+}
+
+func TestTransformPutsFirstOperandFirst(t *testing.T) {
+	a, _ := Splice(3, 1, 0, "A")
+	b, _ := Splice(3, 1, 0, "B")
+	a2, b2, err := Transform(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := mustApply(t, b2, mustApply(t, a, []rune("xyz")))
+	y := mustApply(t, a2, mustApply(t, b, []rune("xyz")))
+	if string(x) != "xAByz" || string(y) != "xAByz" {
+		t.Fatalf("got %q and %q, want xAByz", string(x), string(y))
+	}
+}
+
+func TestDiffIsExactAndMinimal(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 5000 {
+		old := randomText(r, r.IntN(40))
+		op := randomOp(r, len(old))
+		new := mustApply(t, op, old)
+		d := Diff(old, new)
+		if got := string(mustApply(t, d, old)); got != string(new) {
+			t.Fatalf("#%d diff of %q to %q gives %q", i, string(old), string(new), got)
+		}
+		if changed(d) > changed(op) {
+			t.Fatalf("#%d diff %v changes more than the edit %v", i, d, op)
+		}
+	}
+}
+
+// changed counts code points removed and inserted.
+func changed(o Op) int {
+	n := 0
+	for _, p := range o.parts {
+		if p.kind != keep {
+			n += p.size()
+		}
+	}
+	return n
+}
+
+// The case from issue 10: a co-author changes "The" to "A" and appends a
+// sentence in one refresh. A caret before "brown" stays before it.
+func TestCaretBetweenTwoRemoteEdits(t *testing.T) {
+	old := []rune("The quick brown fox jumps.")
+	new := []rune("A quick brown fox jumps. Then it slept.")
+	d := Diff(old, new)
+	caret := strings.Index(string(old), "brown")
+	got := d.Map(caret, false)
+	if want := strings.Index(string(new), "brown"); got != want {
+		t.Fatalf("caret went to %d (%q), want %d; diff %v", got, string(new[got:]), want, d)
+	}
+	// A keystroke made against the old text lands there too.
+	x, _ := Splice(len(old), caret, 0, "X")
+	x2, _, err := Transform(x, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(mustApply(t, x2, new)); got != "A quick Xbrown fox jumps. Then it slept." {
+		t.Fatalf("keystroke landed as %q", got)
+	}
+}
+
+func TestMap(t *testing.T) {
+	// "abcdef" → "aXdef" (bc replaced by X) and "!" inserted at 5.
+	o := Identity(0)
+	o.keep(1)
+	o.insert([]rune("X"))
+	o.remove(2)
+	o.keep(2)
+	o.insert([]rune("!"))
+	o.keep(1)
+	if got := string(mustApply(t, o, []rune("abcdef"))); got != "aXde!f" {
+		t.Fatalf("op gives %q", got)
+	}
+	for _, c := range []struct {
+		pos   int
+		after bool
+		want  int
+	}{
+		{0, false, 0}, {1, false, 1}, {1, true, 2}, {2, false, 2}, {3, false, 2},
+		{4, false, 3}, {5, false, 4}, {5, true, 5}, {6, false, 6},
+	} {
+		if got := o.Map(c.pos, c.after); got != c.want {
+			t.Errorf("Map(%d, %v) = %d, want %d", c.pos, c.after, got, c.want)
+		}
+	}
+}
+
+func TestDiffBoundedOnHugeChanges(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	old := randomText(r, 60000)
+	new := randomText(r, 60000)
+	d := Diff(old, new)
+	if got := string(mustApply(t, d, old)); got != string(new) {
+		t.Fatal("huge diff is not exact")
+	}
+}
