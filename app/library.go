@@ -47,62 +47,77 @@ func (l syncLibrary) SaveState(ctx context.Context, peer, draftID string, state 
 	return l.w.store.SetSyncState(ctx, peer, draftID, state)
 }
 
+// The engine's calls run on the draft's owner, like everything else, and
+// read the committed document only: typing not yet committed stays out of
+// sync until its batch is committed, so that a live connection never cuts
+// it short. What is committed but not yet on disk (a full disk) stays out
+// too: nothing leaves this machine before it is saved.
+
 // SyncState resumes a peer's sync state (nil: a fresh one).
 func (s *Session) SyncState(saved []byte) (*crdt.SyncState, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if saved == nil {
-		return s.doc.NewSyncState(), nil
-	}
-	return s.doc.LoadSyncState(saved)
+	var st *crdt.SyncState
+	err := s.do(func() error {
+		if saved == nil {
+			st = s.o.doc.NewSyncState()
+			return nil
+		}
+		var err error
+		st, err = s.o.doc.LoadSyncState(saved)
+		return err
+	})
+	return st, err
 }
 
-// Generate commits and saves pending typing, then returns the next sync
-// message for a peer: nothing leaves this machine before it is on disk.
-func (s *Session) Generate(st *crdt.SyncState) ([]byte, int, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.commitLocked(context.Background()); err != nil {
-		return nil, 0, false, err
-	}
-	return st.Generate()
+// Generate returns the next sync message for a peer. While committed
+// changes are not on disk yet, it has nothing to say.
+func (s *Session) Generate(st *crdt.SyncState) (msg []byte, n int, ok bool, err error) {
+	err = s.do(func() error {
+		if s.o.unsaved {
+			return nil
+		}
+		msg, n, ok, err = st.Generate()
+		return err
+	})
+	return msg, n, ok, err
 }
 
 // Receive applies a peer's sync message, saves what it brought and tells
 // subscribers.
 func (s *Session) Receive(ctx context.Context, st *crdt.SyncState, msg []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.commitLocked(ctx); err != nil {
-		return 0, err
-	}
-	n, err := st.Receive(msg)
-	if err != nil || n == 0 {
-		return n, err
-	}
-	s.sumOK = false
-	if err := s.persistLocked(ctx); err != nil {
-		return n, err
-	}
-	s.notifyLocked(false)
-	return n, nil
+	var n int
+	err := s.do(func() error {
+		var err error
+		if aerr := s.absorb(func() error { n, err = st.Receive(msg); return err }); aerr != nil || n == 0 {
+			return aerr
+		}
+		if err := s.persist(); err != nil {
+			return err
+		}
+		s.notify(false)
+		return nil
+	})
+	return n, err
 }
 
-// Heads commits and saves pending typing and returns the draft's heads.
+// Heads returns the heads of the draft as saved on disk.
 func (s *Session) Heads() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.commitLocked(context.Background()); err != nil {
-		s.w.log.Warn("Could not save typing", "draft", s.id, "err", err)
+	var h []string
+	s.do(func() error { h = s.savedHeads(); return nil })
+	return h
+}
+
+func (s *Session) savedHeads() []string {
+	if s.o.unsaved && s.o.persisted != nil {
+		return s.o.persisted
 	}
-	return s.doc.Heads()
+	return s.o.doc.Heads()
 }
 
 // Missing counts the changes a peer with the given heads lacks (-1: unknown).
 func (s *Session) Missing(theirHeads []string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.doc.MissingFrom(theirHeads)
+	n := -1
+	s.do(func() error { n = s.o.doc.MissingFrom(theirHeads); return nil })
+	return n
 }
 
 // OnlyDraft narrows a library to one draft, for `bpfdraft sync DRAFT`.
@@ -130,121 +145,105 @@ func (o onlyDraft) Access(ctx context.Context) ([]docsync.Access, error) {
 
 // SyncStateAt starts a sync with a peer known to hold exactly heads.
 func (s *Session) SyncStateAt(heads []string) (*crdt.SyncState, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.doc.SyncStateAt(heads)
+	var st *crdt.SyncState
+	err := s.do(func() error {
+		var err error
+		st, err = s.o.doc.SyncStateAt(heads)
+		return err
+	})
+	return st, err
 }
 
-// Whole commits and saves pending typing and returns the whole draft,
-// its heads and its number of changes, for a peer that holds no copy yet.
-func (s *Session) Whole() ([]byte, []string, int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.commitLocked(context.Background()); err != nil {
-		return nil, nil, 0, err
-	}
-	data, err := s.doc.Save()
-	return data, s.doc.Heads(), s.doc.ChangeCount(), err
+// Whole returns the whole draft as saved, its heads and its number of
+// changes, for a peer that holds no copy yet.
+func (s *Session) Whole() (data []byte, heads []string, n int, err error) {
+	err = s.do(func() error {
+		if s.o.unsaved {
+			return fmt.Errorf("the draft's last changes are not saved yet: %w", s.SaveProblem())
+		}
+		data, err = s.o.doc.Save()
+		heads, n = s.o.doc.Heads(), s.o.doc.ChangeCount()
+		return err
+	})
+	return data, heads, n, err
 }
 
-// MergeWhole merges a whole draft from a peer and saves it.
-func (s *Session) MergeWhole(ctx context.Context, data []byte) (int, []string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.commitLocked(ctx); err != nil {
-		return 0, nil, err
-	}
-	before := s.doc.Heads()
-	if err := s.doc.LoadIncremental(data); err != nil {
-		return 0, nil, err
-	}
-	_, n, err := s.doc.ChangesSince(before)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.sumOK = false
-	if err := s.persistLocked(ctx); err != nil {
-		return n, nil, err
-	}
-	s.notifyLocked(false)
-	return n, s.doc.Heads(), nil
+// MergeWhole merges a whole draft from a peer, or changes it pushed, and
+// saves them.
+func (s *Session) MergeWhole(ctx context.Context, data []byte) (n int, heads []string, err error) {
+	err = s.do(func() error {
+		before := s.o.doc.Heads()
+		if err := s.absorb(func() error { return s.o.doc.LoadIncremental(data) }); err != nil {
+			return err
+		}
+		_, n, err = s.o.doc.ChangesSince(before)
+		if err != nil {
+			return err
+		}
+		if err := s.persist(); err != nil {
+			return err
+		}
+		heads = s.o.doc.Heads()
+		if n > 0 {
+			s.notify(false)
+		}
+		return nil
+	})
+	return n, heads, err
 }
 
-// Changes commits and saves pending typing and returns the changes not
-// reachable from since (which must all be known here).
-func (s *Session) Changes(since []string) ([]byte, int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.commitLocked(context.Background()); err != nil {
-		return nil, 0, err
-	}
-	return s.doc.ChangesSince(since)
+// Changes returns the saved changes not reachable from since (which must
+// all be known here).
+func (s *Session) Changes(since []string) (data []byte, n int, err error) {
+	err = s.do(func() error {
+		if s.o.unsaved && s.o.persisted != nil {
+			data, n, err = s.o.doc.ChangesBetween(since, s.o.persisted)
+			return err
+		}
+		data, n, err = s.o.doc.ChangesSince(since)
+		return err
+	})
+	return data, n, err
 }
 
 // Known returns those of heads this draft holds.
 func (s *Session) Known(heads []string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.doc.Known(heads)
+	var out []string
+	s.do(func() error { out = s.o.doc.Known(heads); return nil })
+	return out
 }
 
 // Unsynced counts the changes of this draft that no peer is known to
 // have, from the states saved by earlier syncs: what is waiting to go out,
-// online or not. known is false when the draft was never synced.
+// online or not, typing not yet committed counting as the one change it
+// will be. known is false when the draft was never synced.
 func (s *Session) Unsynced(ctx context.Context) (n int, last time.Time, known bool, err error) {
-	s.mu.Lock()
-	n, last, known, ok := s.whileTypingLocked()
-	s.mu.Unlock()
-	if ok {
-		return n, last, known, nil // without reading the sync states
-	}
 	states, err := s.w.store.SyncStates(ctx, s.id)
 	if err != nil {
 		return 0, time.Time{}, false, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n, last, known, ok := s.whileTypingLocked(); ok { // typing began meanwhile
-		return n, last, known, nil
-	}
-	n, last = -1, time.Time{}
-	for _, st := range states {
-		m := s.doc.MissingFrom(crdt.SharedHeads(st.State))
-		if m < 0 {
-			continue
+	err = s.do(func() error {
+		n, last = -1, time.Time{}
+		for _, st := range states {
+			m := s.o.doc.MissingFrom(crdt.SharedHeads(st.State))
+			if m < 0 {
+				continue
+			}
+			if n < 0 || m < n {
+				n = m
+			}
+			if st.Updated.After(last) {
+				last = st.Updated
+			}
 		}
-		if n < 0 || m < n {
-			n = m
+		known = n >= 0
+		if !known {
+			n = s.o.doc.ChangeCount()
 		}
-		if st.Updated.After(last) {
-			last = st.Updated
+		if s.o.typing.active() {
+			n++
 		}
-	}
-	known = n >= 0
-	if !known {
-		n = s.doc.ChangeCount()
-	}
-	s.unsynced = unsyncedCount{ok: true, n: n, last: last, known: known, made: s.doc.Made()}
-	return n, last, known, nil
-}
-
-// whileTypingLocked answers Unsynced while typing is pending. Counting needs
-// the typing committed, and committing it here (the status bar asks every
-// second) would cut it into more changes, each a cost on the wire. It is
-// the last count, plus what was committed since, plus the typing.
-func (s *Session) whileTypingLocked() (n int, last time.Time, known, ok bool) {
-	c := s.unsynced
-	if _, dirty := s.doc.Pending(); !dirty || !c.ok {
-		return 0, time.Time{}, false, false
-	}
-	return c.n + s.doc.Made() - c.made + 1, c.last, c.known, true
-}
-
-// unsyncedCount is a count Unsynced made with nothing pending.
-type unsyncedCount struct {
-	ok    bool
-	n     int
-	last  time.Time
-	known bool
-	made  int // the Doc's own commits then
+		return nil
+	})
+	return n, last, known, err
 }

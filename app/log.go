@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -35,20 +36,22 @@ type LogFilter struct {
 // Log returns the draft's contributions, oldest first, read from the
 // document's history alone.
 func (s *Session) Log(f LogFilter) ([]LogEntry, error) {
-	s.mu.Lock()
-	hist, err := s.doc.History()
-	s.mu.Unlock()
+	hist, err := s.history()
 	if err != nil {
 		return nil, err
 	}
-	parts := s.doc.Participants()
-	all := s.doc.Sections()
+	v := s.View()
+	parts := map[string]crdt.Participant{}
+	for _, p := range v.Participants {
+		parts[p.Actor] = p
+	}
+	all := v.Sections
 	number := map[string]int{}
 	for i, sec := range all {
 		number[sec.ID] = i + 1
 	}
 	headings := map[string]string{}
-	for _, sec := range append(all, s.doc.RemovedSections()...) {
+	for _, sec := range append(slices.Clone(all), v.Removed...) {
 		headings[sec.ID] = sec.Heading
 	}
 	wantSection := ""

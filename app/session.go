@@ -8,44 +8,101 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/igf-bpf/bpfdraft/app/textop"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/crdt/sqlitestore"
 )
 
-// Session is one open draft. Its methods are safe for concurrent use;
-// edits are committed per pause in typing (Options.IdleCommit) or per
-// Options.CommitEvery keystrokes, and every commit is on disk before the
-// method that made it returns (or, for typing, before Flush returns).
+// ErrClosed is returned by a session that was closed.
+var ErrClosed = errors.New("the draft was closed")
+
+// Session is one open draft, owned by one goroutine. Everything that
+// touches the document runs there, in order: typing from the window,
+// changes from peers and other processes, writes from the command line,
+// commits and saving. Callers never lock anything around Automerge:
+//
+//   - the window sends typing with Subscription.Edit and never waits;
+//     what was applied, and text from elsewhere, comes back as events;
+//   - reads (Sections, Section, Meta, Snapshot) come from a View the
+//     owner publishes after each change, so they never wait either;
+//   - everything else (a write, a heading, a sync message) is a call the
+//     owner runs in turn, which returns once it is on disk.
+//
+// Typing is kept beside the document until it is committed (per
+// Options.CommitEvery edits, after Options.IdleCommit without one, or
+// when another kind of edit comes), so that sync, which reads the
+// committed document only, never cuts it short.
 //
 // A workspace keeps one Session per draft: the window, a sync connection
-// and an import that open the same draft share it, so each sees the
-// others' edits at once. Every Session returned must be closed.
+// and an import that open the same draft share it. Every Session
+// returned must be closed.
 type Session struct {
 	w  *Workspace
 	id string
 
 	refs int // holders of this session; protected by w.mu
 
-	mu            sync.Mutex // Protects everything below.
+	calls chan call
+	edits editQueue
+	stop  chan struct{} // closed to make the owner finish
+	done  chan struct{} // closed when the owner has finished
+	once  sync.Once
+
+	view   atomic.Pointer[View]
+	status atomic.Pointer[saveStatus]
+
+	subMu sync.Mutex // Protects subs and watchers.
+	subs  map[*Subscription]bool
+	watch map[chan struct{}]bool // true: also told of this workspace's own edits
+
+	o owned // touched by the owner goroutine only
+}
+
+// owned is the state only the owner goroutine touches.
+type owned struct {
 	doc           *crdt.Doc
 	seen          int64    // highest chunk seq loaded into doc
 	persisted     []string // heads of what is on disk
-	unsaved       bool     // a commit failed to reach the disk; retried on the next write
-	saveErr       error    // why, while unsaved after a failure
+	unsaved       bool     // a commit failed to reach the disk; retried each second
 	pendingCreate bool     // joined by invite, not yet received: nothing on disk
 	chunks        int      // chunks on disk for this draft, roughly
-	keys          int      // keystrokes in the pending commit
-	idle          *time.Timer
-	registered    bool // the local participant is in the document's registry
+	registered    bool     // the local participant is in the document's registry
 	sum           sqlitestore.Summary
-	filled        map[string]bool        // section id → has text; valid while sum is
-	sumOK         bool                   // sum reflects the document
-	subs          map[chan struct{}]bool // subscribers; true: also told of this process's own edits
-	closed        bool
-	unsynced      unsyncedCount // Unsynced's last count, for while typing is pending
+	filled        map[string]bool // section id → has text; valid while sumOK
+	sumOK         bool
+	typing        typing
+	texts         map[string]*sectionText // revision and recent edits of each section's text
+	idle          *time.Timer
+	retry         *time.Ticker // while unsaved
+	outbox        []textEvent  // logged edits not yet sent to subscribers
 }
+
+// saveStatus is whether what was committed is on disk, as published.
+type saveStatus struct{ err error }
+
+// call is one piece of work for the owner.
+type call struct {
+	fn   func() error
+	done chan error
+}
+
+// View is the draft as it stands, typing included: what the window
+// shows. The owner publishes a new one after every change; a View and
+// its slices are never modified, by the owner or by readers.
+type View struct {
+	Meta         crdt.Meta
+	Sections     []crdt.Section // visible, in order
+	Removed      []crdt.Section
+	Participants []crdt.Participant
+	revs         map[string]uint64
+}
+
+// Rev returns the revision of a section's text in this view: the edits
+// an editor holding this text has seen.
+func (v *View) Rev(section string) uint64 { return v.revs[section] }
 
 // Session opens a draft by id.
 func (w *Workspace) Session(ctx context.Context, id string) (*Session, error) {
@@ -78,6 +135,8 @@ func (w *Workspace) session(ctx context.Context, id string, joining bool) (*Sess
 	}
 	s.refs = 1
 	w.sessions[id] = s
+	w.owners.Add(1)
+	go s.run()
 	return s, nil
 }
 
@@ -112,21 +171,82 @@ func (w *Workspace) load(ctx context.Context, id string, joining bool) (*Session
 		}
 	}
 	doc.SetClock(w.opts.Now)
-	s := &Session{w: w, id: id, doc: doc, persisted: doc.Heads(), chunks: len(chunks), pendingCreate: pending,
-		subs: map[chan struct{}]bool{}}
+	s := &Session{w: w, id: id, calls: make(chan call), stop: make(chan struct{}), done: make(chan struct{}),
+		subs: map[*Subscription]bool{}, watch: map[chan struct{}]bool{}}
+	s.edits.ready = make(chan struct{}, 1)
+	s.o = owned{doc: doc, persisted: doc.Heads(), chunks: len(chunks), pendingCreate: pending,
+		texts: map[string]*sectionText{}}
 	if len(chunks) > 0 {
-		s.seen = chunks[len(chunks)-1].Seq
+		s.o.seen = chunks[len(chunks)-1].Seq
 	}
+	s.status.Store(&saveStatus{})
+	s.publish()
 	return s, nil
 }
 
 // ID returns the draft id.
 func (s *Session) ID() string { return s.id }
 
+// run is the owner: it does the calls and the typing sent to the
+// session, in order, and commits typing by the batching rule.
+func (s *Session) run() {
+	defer s.w.owners.Done()
+	defer close(s.done)
+	for {
+		var idle, retry <-chan time.Time
+		if s.o.idle != nil {
+			idle = s.o.idle.C
+		}
+		if s.o.retry != nil {
+			retry = s.o.retry.C
+		}
+		select {
+		case c := <-s.calls:
+			// Edits sent before a call are applied before it.
+			for _, e := range s.edits.drain() {
+				s.applyEdit(e)
+			}
+			c.done <- c.fn()
+		case <-s.edits.ready:
+			for _, e := range s.edits.drain() {
+				s.applyEdit(e)
+			}
+		case <-idle:
+			s.o.idle = nil
+			s.commitTyping()
+		case <-retry:
+			s.commitTyping()
+			s.persist()
+		case <-s.stop:
+			for _, e := range s.edits.drain() {
+				s.applyEdit(e)
+			}
+			s.commitTyping()
+			s.stopTimers()
+			return
+		}
+	}
+}
+
+// do runs fn on the owner and returns its error. It fails with ErrClosed
+// once the session is closed.
+func (s *Session) do(fn func() error) error {
+	c := call{fn: fn, done: make(chan error, 1)}
+	select {
+	case s.calls <- c:
+		return <-c.done
+	case <-s.done:
+		return ErrClosed
+	}
+}
+
 // Close commits and saves pending typing and lets go of the session; the
-// last holder to close it detaches it from the workspace.
+// last holder to close it stops its owner and waits for it.
 func (s *Session) Close(ctx context.Context) error {
 	err := s.Flush(ctx)
+	if errors.Is(err, ErrClosed) {
+		err = nil
+	}
 	s.w.mu.Lock()
 	s.refs--
 	last := s.refs <= 0
@@ -134,20 +254,37 @@ func (s *Session) Close(ctx context.Context) error {
 		delete(s.w.sessions, s.id)
 	}
 	s.w.mu.Unlock()
-	if !last {
-		return err
+	if last {
+		s.shutdown()
 	}
-	s.mu.Lock()
-	s.closed = true
-	if s.idle != nil {
-		s.idle.Stop()
-	}
-	for ch := range s.subs {
-		close(ch)
-		delete(s.subs, ch)
-	}
-	s.mu.Unlock()
 	return err
+}
+
+// shutdown stops the owner, waits for it and ends every subscription.
+func (s *Session) shutdown() {
+	s.once.Do(func() { close(s.stop) })
+	<-s.done
+	s.subMu.Lock()
+	for sub := range s.subs {
+		sub.end()
+		delete(s.subs, sub)
+	}
+	for ch := range s.watch {
+		close(ch)
+		delete(s.watch, ch)
+	}
+	s.subMu.Unlock()
+}
+
+func (s *Session) stopTimers() {
+	if s.o.idle != nil {
+		s.o.idle.Stop()
+		s.o.idle = nil
+	}
+	if s.o.retry != nil {
+		s.o.retry.Stop()
+		s.o.retry = nil
+	}
 }
 
 // Subscribe returns a channel that receives a value whenever the document
@@ -155,29 +292,31 @@ func (s *Session) Close(ctx context.Context) error {
 // through this workspace). cancel stops the subscription.
 func (s *Session) Subscribe() (ch <-chan struct{}, cancel func()) { return s.subscribe(false) }
 
-// Watch is Subscribe that also reports edits made through this workspace:
-// what a sync connection needs to push them out.
+// Watch is Subscribe that also reports edits made through this workspace,
+// once committed: what a sync connection needs to push them out.
 func (s *Session) Watch() (ch <-chan struct{}, cancel func()) { return s.subscribe(true) }
 
 func (s *Session) subscribe(own bool) (<-chan struct{}, func()) {
 	c := make(chan struct{}, 1)
-	s.mu.Lock()
-	s.subs[c] = own
-	s.mu.Unlock()
+	s.subMu.Lock()
+	s.watch[c] = own
+	s.subMu.Unlock()
 	return c, func() {
-		s.mu.Lock()
-		if _, ok := s.subs[c]; ok {
-			delete(s.subs, c)
+		s.subMu.Lock()
+		if _, ok := s.watch[c]; ok {
+			delete(s.watch, c)
 			close(c)
 		}
-		s.mu.Unlock()
+		s.subMu.Unlock()
 	}
 }
 
-// notifyLocked tells subscribers the document changed; own says the
-// change was made through this workspace.
-func (s *Session) notifyLocked(own bool) {
-	for c, wantsOwn := range s.subs {
+// notify tells watchers the document changed; own says the change was
+// made through this workspace.
+func (s *Session) notify(own bool) {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	for c, wantsOwn := range s.watch {
 		if own && !wantsOwn {
 			continue
 		}
@@ -188,18 +327,30 @@ func (s *Session) notifyLocked(own bool) {
 	}
 }
 
-// Snapshot returns a plain copy of the document.
-func (s *Session) Snapshot() crdt.Snapshot { return s.doc.Snapshot() }
+// View returns the draft as it stands now, typing included.
+func (s *Session) View() *View { return s.view.Load() }
+
+// Snapshot returns a plain copy of the document, typing included.
+func (s *Session) Snapshot() crdt.Snapshot {
+	v := s.View()
+	return crdt.Snapshot{Meta: v.Meta, Sections: slices.Clone(v.Sections), Participants: slices.Clone(v.Participants)}
+}
 
 // Meta returns the draft's cover data.
-func (s *Session) Meta() crdt.Meta { return s.doc.Meta() }
+func (s *Session) Meta() crdt.Meta { return s.View().Meta }
 
-// Sections returns the visible sections in order.
-func (s *Session) Sections() []crdt.Section { return s.doc.Sections() }
+// Sections returns the visible sections in order, a copy the caller may change.
+func (s *Session) Sections() []crdt.Section { return slices.Clone(s.View().Sections) }
+
+// RemovedHeadings lists removed sections.
+func (s *Session) RemovedHeadings() []crdt.Section { return slices.Clone(s.View().Removed) }
 
 // Section finds a visible section by its 1-based number or its id.
 func (s *Session) Section(ref string) (crdt.Section, error) {
-	secs := s.doc.Sections()
+	return findSection(s.View().Sections, ref)
+}
+
+func findSection(secs []crdt.Section, ref string) (crdt.Section, error) {
 	ref = strings.TrimSpace(ref)
 	if n, err := strconv.Atoi(ref); err == nil {
 		if n < 1 || n > len(secs) {
@@ -215,13 +366,50 @@ func (s *Session) Section(ref string) (crdt.Section, error) {
 	return crdt.Section{}, fmt.Errorf("%w: no section %q; give a number from 1 to %d or a section id (`bpfdraft show DRAFT` lists them)", ErrNotFound, ref, len(secs))
 }
 
-// beginWriteLocked checks that a local participant is set and registers it
-// in the document the first time this session writes.
-func (s *Session) beginWriteLocked(ctx context.Context) error {
-	if s.closed {
-		return errors.New("session is closed")
+// publish builds the view again from the document and the typing.
+func (s *Session) publish() {
+	o := &s.o
+	snap := o.doc.Snapshot()
+	v := &View{Meta: snap.Meta, Sections: snap.Sections, Removed: o.doc.RemovedSections(),
+		Participants: snap.Participants, revs: map[string]uint64{}}
+	for id, t := range o.texts {
+		v.revs[id] = t.rev
 	}
-	if s.registered {
+	if o.typing.active() {
+		s.overlay(v, o.typing.section, string(o.typing.text))
+	}
+	s.view.Store(v)
+}
+
+// publishText publishes a view in which only one section's text changed.
+func (s *Session) publishText(section string, text string) {
+	old := s.view.Load()
+	v := &View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
+		Participants: old.Participants, revs: make(map[string]uint64, len(old.revs)+1)}
+	for k, r := range old.revs {
+		v.revs[k] = r
+	}
+	if t := s.o.texts[section]; t != nil {
+		v.revs[section] = t.rev
+	}
+	s.overlay(v, section, text)
+	s.view.Store(v)
+}
+
+func (s *Session) overlay(v *View, section, text string) {
+	for _, list := range [][]crdt.Section{v.Sections, v.Removed} {
+		for i := range list {
+			if list[i].ID == section {
+				list[i].Body = text
+			}
+		}
+	}
+}
+
+// beginWrite checks that a local participant is set and registers it
+// in the document the first time this session writes.
+func (s *Session) beginWrite(ctx context.Context) error {
+	if s.o.registered {
 		return nil
 	}
 	prof, ok, err := s.w.Profile(ctx)
@@ -231,104 +419,123 @@ func (s *Session) beginWriteLocked(ctx context.Context) error {
 	if !ok {
 		return ErrNoProfile
 	}
-	changed, err := s.doc.SetParticipant(participant(prof))
+	changed, err := s.o.doc.SetParticipant(participant(prof))
 	if err != nil {
 		return err
 	}
 	if changed {
-		if err := s.commitLocked(ctx); err != nil {
+		if err := s.commit(ctx); err != nil && !s.o.unsaved {
 			return err
 		}
 	}
-	s.registered = true
+	s.o.registered = true
 	return nil
 }
 
-// commitLocked commits pending edits and writes them to disk.
-func (s *Session) commitLocked(ctx context.Context) error {
-	pi, _ := s.doc.Pending()
-	committed, err := s.doc.Commit()
+// commit commits what the document holds pending (a structural edit),
+// saves it and tells watchers.
+func (s *Session) commit(ctx context.Context) error {
+	pi, _ := s.o.doc.Pending()
+	committed, err := s.o.doc.Commit()
 	if err != nil {
 		return err
 	}
-	s.keys = 0
 	if committed {
-		s.touchSummaryLocked(pi)
+		s.touchSummary(pi)
 	}
-	return s.persistLocked(ctx)
+	return s.persist()
 }
 
-// touchSummaryLocked keeps the drafts-list summary current. Reading every
+// touchSummary keeps the drafts-list summary current. Reading every
 // section's text per commit would dominate the cost of typing, so a text
 // edit re-reads only its own section; anything else rebuilds the summary.
-func (s *Session) touchSummaryLocked(pi crdt.ChangeInfo) {
-	if !s.sumOK || pi.Kind != crdt.KindEdit {
-		s.sumOK = false
+func (s *Session) touchSummary(pi crdt.ChangeInfo) {
+	o := &s.o
+	if !o.sumOK || pi.Kind != crdt.KindEdit {
+		o.sumOK = false
 		return
 	}
-	body, err := s.doc.Body(pi.Section)
+	body, err := o.doc.Body(pi.Section)
 	if err != nil {
-		s.sumOK = false
+		o.sumOK = false
 		return
 	}
-	if _, visible := s.filled[pi.Section]; !visible {
+	if _, visible := o.filled[pi.Section]; !visible {
 		return // a removed section: not counted
 	}
-	s.filled[pi.Section] = strings.TrimSpace(body) != ""
-	s.sum.Filled = 0
-	for _, f := range s.filled {
+	o.filled[pi.Section] = strings.TrimSpace(body) != ""
+	o.sum.Filled = 0
+	for _, f := range o.filled {
 		if f {
-			s.sum.Filled++
+			o.sum.Filled++
 		}
 	}
 }
 
-func (s *Session) summaryLocked() sqlitestore.Summary {
-	if s.sumOK {
-		return s.sum
+func (s *Session) summary() sqlitestore.Summary {
+	o := &s.o
+	if o.sumOK {
+		return o.sum
 	}
-	s.sum = summarize(s.doc)
-	s.filled = map[string]bool{}
-	for _, sec := range s.doc.Sections() {
-		s.filled[sec.ID] = strings.TrimSpace(sec.Body) != ""
+	o.sum = summarize(o.doc)
+	o.filled = map[string]bool{}
+	for _, sec := range o.doc.Sections() {
+		o.filled[sec.ID] = strings.TrimSpace(sec.Body) != ""
 	}
-	s.sumOK = true
-	return s.sum
+	o.sumOK = true
+	return o.sum
 }
 
-// persistLocked appends everything committed but not yet on disk as one
-// chunk, and tells watchers.
-func (s *Session) persistLocked(ctx context.Context) error {
-	if s.pendingCreate {
-		return s.createLocked(ctx)
+// persist appends everything committed but not yet on disk as one
+// chunk, and tells watchers. A failure (a full disk) keeps it in memory,
+// says so in SaveProblem, and is retried each second.
+func (s *Session) persist() error {
+	err := s.write()
+	s.setSaved(err)
+	return err
+}
+
+func (s *Session) setSaved(err error) {
+	o := &s.o
+	o.unsaved = err != nil
+	if err != nil && o.retry == nil {
+		o.retry = time.NewTicker(time.Second)
+	}
+	if err == nil && o.retry != nil {
+		o.retry.Stop()
+		o.retry = nil
+	}
+	if cur := s.status.Load(); cur.err != err {
+		s.status.Store(&saveStatus{err: err})
+	}
+}
+
+func (s *Session) write() error {
+	o := &s.o
+	ctx := context.Background()
+	if o.pendingCreate {
+		return s.create(ctx)
 	}
 	// Most calls find nothing new; comparing heads spares a walk of the history.
-	if slices.Equal(s.doc.Heads(), s.persisted) {
-		s.unsaved, s.saveErr = false, nil
+	if slices.Equal(o.doc.Heads(), o.persisted) {
 		return nil
 	}
-	data, n, err := s.doc.ChangesSince(s.persisted)
+	data, n, err := o.doc.ChangesSince(o.persisted)
+	if err != nil || n == 0 {
+		return err
+	}
+	seq, err := s.w.store.Append(ctx, s.summary(), data)
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		s.unsaved, s.saveErr = false, nil
-		return nil
+	o.persisted = o.doc.Heads()
+	o.chunks++
+	if seq == o.seen+1 {
+		o.seen = seq // no other process wrote in between: nothing to reload
 	}
-	s.notifyLocked(true)
-	seq, err := s.w.store.Append(ctx, s.summaryLocked(), data)
-	if err != nil {
-		s.unsaved, s.saveErr = true, err
-		return err
-	}
-	s.unsaved, s.saveErr = false, nil
-	s.persisted = s.doc.Heads()
-	s.chunks++
-	if seq == s.seen+1 {
-		s.seen = seq // no other process wrote in between: nothing to reload
-	}
-	if s.w.opts.CompactAfter > 0 && s.chunks >= s.w.opts.CompactAfter {
-		if err := s.compactLocked(ctx); err != nil {
+	s.notify(true)
+	if s.w.opts.CompactAfter > 0 && o.chunks >= s.w.opts.CompactAfter {
+		if err := s.compact(ctx); err != nil {
 			// The edit itself is safely stored; compaction retries later.
 			s.w.log.Warn("Could not compact draft", "draft", s.id, "err", err)
 		}
@@ -336,251 +543,189 @@ func (s *Session) persistLocked(ctx context.Context) error {
 	return nil
 }
 
-// createLocked stores a draft received by sync for the first time, once
-// what arrived is a whole draft.
-func (s *Session) createLocked(ctx context.Context) error {
-	if s.doc.Valid() != nil {
+// create stores a draft received by sync for the first time, once what
+// arrived is a whole draft.
+func (s *Session) create(ctx context.Context) error {
+	o := &s.o
+	if o.doc.Valid() != nil {
 		return nil // nothing yet, or not the whole draft: keep waiting
 	}
-	snap, err := s.doc.Save()
+	snap, err := o.doc.Save()
 	if err != nil {
 		return err
 	}
-	err = s.w.store.CreateDraft(ctx, s.summaryLocked(), snap)
+	err = s.w.store.CreateDraft(ctx, s.summary(), snap)
 	if errors.Is(err, sqlitestore.ErrExists) {
 		// Another process received it first: add ours to what it stored.
-		_, err = s.w.store.Append(ctx, s.summaryLocked(), snap)
+		_, err = s.w.store.Append(ctx, s.summary(), snap)
 	}
 	if err != nil {
-		s.unsaved, s.saveErr = true, err
 		return err
 	}
-	s.pendingCreate, s.unsaved, s.saveErr, s.chunks = false, false, nil, 1
-	s.persisted = s.doc.Heads()
+	o.pendingCreate, o.chunks = false, 1
+	o.persisted = o.doc.Heads()
 	s.w.log.Info("Received a joined draft", "draft", s.id)
-	s.notifyLocked(true)
+	s.notify(true)
 	return nil
 }
 
-// compactLocked replaces the draft's chunks with one snapshot.
-func (s *Session) compactLocked(ctx context.Context) error {
-	seq, err := s.w.store.Compact(ctx, s.id, s.seen, func(newer []sqlitestore.Chunk) ([]byte, error) {
-		for _, c := range newer {
-			if err := s.doc.LoadIncremental(c.Data); err != nil {
-				return nil, err
+// compact replaces the draft's chunks with one snapshot.
+func (s *Session) compact(ctx context.Context) error {
+	o := &s.o
+	seq, err := s.w.store.Compact(ctx, s.id, o.seen, func(newer []sqlitestore.Chunk) ([]byte, error) {
+		err := s.absorb(func() error {
+			for _, c := range newer {
+				if err := o.doc.LoadIncremental(c.Data); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		return s.doc.Save()
+		return o.doc.Save()
 	})
 	if err != nil {
 		return err
 	}
-	s.seen, s.chunks = seq, 1
-	if !s.unsaved {
-		s.persisted = s.doc.Heads()
+	o.seen, o.chunks = seq, 1
+	if !o.unsaved {
+		o.persisted = o.doc.Heads()
 	}
 	return nil
 }
 
 // Compact replaces the draft's stored chunks with one snapshot now.
 func (s *Session) Compact(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.commitLocked(ctx); err != nil {
-		return err
-	}
-	return s.compactLocked(ctx)
+	return s.do(func() error {
+		s.commitTyping()
+		if err := s.commit(ctx); err != nil {
+			return err
+		}
+		return s.compact(ctx)
+	})
 }
 
 // Refresh loads edits other processes wrote to the data file since the
 // session last looked, and tells subscribers if anything changed.
 func (s *Session) Refresh(ctx context.Context) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false, nil
-	}
-	// Pending typing is committed first: loading closes Automerge's open
-	// transaction, and the keystrokes must go out with their metadata.
-	if err := s.commitLocked(ctx); err != nil {
-		return false, err
-	}
-	chunks, err := s.w.store.Chunks(ctx, s.id, s.seen)
-	if err != nil || len(chunks) == 0 {
-		return false, err
-	}
-	before := strings.Join(s.doc.Heads(), ",")
-	if s.pendingCreate {
-		// Another process stored the joined draft first: from now on
-		// this one appends to it.
-		s.pendingCreate, s.unsaved, s.persisted = false, true, nil
-	}
-	for _, c := range chunks {
-		if err := s.doc.LoadIncremental(c.Data); err != nil {
-			return false, fmt.Errorf("loading chunk %d of draft %s: %w", c.Seq, s.id, err)
+	var changed bool
+	err := s.do(func() error {
+		o := &s.o
+		chunks, err := s.w.store.Chunks(ctx, s.id, o.seen)
+		if err != nil || len(chunks) == 0 {
+			return err
 		}
-		s.seen = c.Seq
-		if c.Snapshot {
-			s.chunks = 1
-		} else {
-			s.chunks++
+		before := strings.Join(o.doc.Heads(), ",")
+		if o.pendingCreate {
+			// Another process stored the joined draft first: from now on
+			// this one appends to it.
+			o.pendingCreate, o.unsaved, o.persisted = false, true, nil
 		}
-	}
-	heads := s.doc.Heads()
-	if !s.unsaved {
-		s.persisted = heads
-	} else if err := s.persistLocked(ctx); err != nil {
-		s.w.log.Warn("Could not save edits", "draft", s.id, "err", err)
-	}
-	s.sumOK = false
-	changed := strings.Join(heads, ",") != before
-	if changed {
-		s.notifyLocked(false)
-	}
-	return changed, nil
+		err = s.absorb(func() error {
+			for _, c := range chunks {
+				if err := o.doc.LoadIncremental(c.Data); err != nil {
+					return fmt.Errorf("loading chunk %d of draft %s: %w", c.Seq, s.id, err)
+				}
+				o.seen = c.Seq
+				if c.Snapshot {
+					o.chunks = 1
+				} else {
+					o.chunks++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !o.unsaved {
+			o.persisted = o.doc.Heads()
+		} else if err := s.persist(); err != nil {
+			s.w.log.Warn("Could not save edits", "draft", s.id, "err", err)
+		}
+		changed = strings.Join(o.doc.Heads(), ",") != before
+		if changed {
+			s.notify(false)
+		}
+		return nil
+	})
+	return changed, err
 }
 
 // merge folds another replica of this draft in and saves the result.
 func (s *Session) merge(ctx context.Context, other *crdt.Doc) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.commitLocked(ctx); err != nil {
-		return err
-	}
-	if err := s.doc.Merge(other); err != nil {
-		return err
-	}
-	s.sumOK = false
-	if err := s.persistLocked(ctx); err != nil {
-		return err
-	}
-	s.notifyLocked(false)
-	return nil
-}
-
-// Splice is one keystroke's worth of typing in a section: delete del code
-// points at pos and insert text. It is committed with the typing around it
-// after Options.CommitEvery keystrokes or a pause of Options.IdleCommit.
-func (s *Session) Splice(ctx context.Context, sectionID string, pos, del int, text string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.spliceLocked(ctx, sectionID, pos, del, text)
-}
-
-func (s *Session) spliceLocked(ctx context.Context, sectionID string, pos, del int, text string) error {
-	if err := s.beginWriteLocked(ctx); err != nil {
-		return err
-	}
-	if pi, dirty := s.doc.Pending(); dirty && (pi.Kind != crdt.KindEdit || pi.Section != sectionID) {
-		if err := s.commitLocked(ctx); err != nil {
+	return s.do(func() error {
+		if err := s.absorb(func() error { return s.o.doc.Merge(other) }); err != nil {
 			return err
 		}
-	}
-	if err := s.doc.Splice(sectionID, pos, del, text); err != nil {
-		return err
-	}
-	s.keys++
-	if every := s.w.opts.CommitEvery; every > 0 && s.keys >= every {
-		return s.commitLocked(ctx)
-	}
-	s.armIdleLocked()
-	return nil
+		if err := s.persist(); err != nil {
+			return err
+		}
+		s.notify(false)
+		return nil
+	})
 }
 
-// SpliceFrom is Splice for an edit computed against base, the section's
-// text as the editor last showed it. If edits from elsewhere reached the
-// section since (a merge landing between a keystroke and the window's
-// refresh), the edit is carried through them so that it lands on the
-// text the person meant rather than at a stale offset.
-func (s *Session) SpliceFrom(ctx context.Context, sectionID, base string, pos, del int, text string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur, err := s.doc.Body(sectionID)
-	if err != nil {
-		return err
-	}
-	if cur != base {
-		pos, del = CarryRange(pos, del, []rune(base), []rune(cur))
-	}
-	return s.spliceLocked(ctx, sectionID, pos, del, text)
-}
-
-func (s *Session) armIdleLocked() {
-	d := s.w.opts.IdleCommit
-	if d < 0 {
-		return
-	}
-	if s.idle == nil {
-		s.idle = time.AfterFunc(d, func() {
-			if err := s.Flush(context.Background()); err != nil {
-				s.w.log.Warn("Could not save typing", "draft", s.id, "err", err)
-			}
-		})
-		return
-	}
-	s.idle.Reset(d)
-}
+// Applied returns once every edit sent to the session before it was
+// called has been applied.
+func (s *Session) Applied() { s.do(func() error { return nil }) }
 
 // SaveProblem says why the last edits could not be written to disk
-// (nil once they are). They are kept in memory meanwhile, and every
-// later edit tries again.
-func (s *Session) SaveProblem() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.unsaved {
-		return nil
-	}
-	return s.saveErr
-}
+// (nil once they are). They are kept in memory meanwhile, and saving is
+// tried again each second.
+func (s *Session) SaveProblem() error { return s.status.Load().err }
 
 // Flush commits and saves pending typing now.
 func (s *Session) Flush(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.commitLocked(ctx)
+	return s.do(func() error {
+		s.commitTyping()
+		if err := s.commit(ctx); err != nil {
+			return err
+		}
+		if s.o.unsaved {
+			return s.SaveProblem()
+		}
+		return nil
+	})
 }
 
 // Write replaces a section's text (or appends to it), storing only the
 // difference so that concurrent edits elsewhere in the section survive.
 // It returns the code points added and removed.
 func (s *Session) Write(ctx context.Context, sectionRef, text string, appendText bool) (added, removed int, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.beginWriteLocked(ctx); err != nil {
-		return 0, 0, err
-	}
-	sec, err := s.Section(sectionRef)
-	if err != nil {
-		return 0, 0, err
-	}
-	if err := s.commitLocked(ctx); err != nil {
-		return 0, 0, err
-	}
-	if appendText {
-		if err := s.doc.AppendBody(sec.ID, text); err != nil {
-			return 0, 0, err
+	err = s.edit(ctx, func() error {
+		sec, err := findSection(s.o.doc.Sections(), sectionRef)
+		if err != nil {
+			return err
 		}
-		added = len([]rune(text))
-	} else if added, removed, err = s.doc.ReplaceBody(sec.ID, text); err != nil {
-		return 0, 0, err
-	}
-	return added, removed, s.commitLocked(ctx)
+		if appendText {
+			if err := s.o.doc.AppendBody(sec.ID, text); err != nil {
+				return err
+			}
+			added = len([]rune(text))
+			return nil
+		}
+		added, removed, err = s.o.doc.ReplaceBody(sec.ID, text)
+		return err
+	})
+	return added, removed, err
 }
 
-// edit runs one structural change under the session lock and commits it.
+// edit runs one change on the owner, after committing typing, commits it
+// and tells open editors what it did to their text.
 func (s *Session) edit(ctx context.Context, f func() error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.beginWriteLocked(ctx); err != nil {
-		return err
-	}
-	if err := s.commitLocked(ctx); err != nil {
-		return err
-	}
-	if err := f(); err != nil {
-		return err
-	}
-	return s.commitLocked(ctx)
+	return s.do(func() error {
+		if err := s.beginWrite(ctx); err != nil {
+			return err
+		}
+		s.commitTyping()
+		if err := s.absorb(f); err != nil {
+			return err
+		}
+		return s.commit(ctx)
+	})
 }
 
 // AddHeading inserts a new section at 1-based position pos (0 or beyond
@@ -588,13 +733,13 @@ func (s *Session) edit(ctx context.Context, f func() error) error {
 func (s *Session) AddHeading(ctx context.Context, title, hint string, pos int) (string, error) {
 	var id string
 	err := s.edit(ctx, func() error {
-		n := len(s.doc.Sections())
+		n := len(s.o.doc.Sections())
 		at := pos - 1
 		if pos <= 0 || pos > n+1 {
 			at = n
 		}
 		var err error
-		id, err = s.doc.AddSection(title, hint, at)
+		id, err = s.o.doc.AddSection(title, hint, at)
 		return err
 	})
 	return id, err
@@ -603,74 +748,141 @@ func (s *Session) AddHeading(ctx context.Context, title, hint string, pos int) (
 // RenameHeading renames a section given by number or id.
 func (s *Session) RenameHeading(ctx context.Context, ref, title string) error {
 	return s.edit(ctx, func() error {
-		sec, err := s.Section(ref)
+		sec, err := findSection(s.o.doc.Sections(), ref)
 		if err != nil {
 			return err
 		}
-		return s.doc.RenameSection(sec.ID, title)
+		return s.o.doc.RenameSection(sec.ID, title)
 	})
 }
 
 // MoveHeading moves a section to 1-based position to.
 func (s *Session) MoveHeading(ctx context.Context, ref string, to int) error {
 	return s.edit(ctx, func() error {
-		sec, err := s.Section(ref)
+		sec, err := findSection(s.o.doc.Sections(), ref)
 		if err != nil {
 			return err
 		}
-		return s.doc.MoveSection(sec.ID, to-1)
+		return s.o.doc.MoveSection(sec.ID, to-1)
 	})
 }
 
 // RemoveHeading hides a section; its text is kept and RestoreHeading brings it back.
 func (s *Session) RemoveHeading(ctx context.Context, ref string) error {
 	return s.edit(ctx, func() error {
-		sec, err := s.Section(ref)
+		sec, err := findSection(s.o.doc.Sections(), ref)
 		if err != nil {
 			return err
 		}
-		return s.doc.RemoveSection(sec.ID)
+		return s.o.doc.RemoveSection(sec.ID)
 	})
 }
 
 // RestoreHeading shows a removed section again, by id.
 func (s *Session) RestoreHeading(ctx context.Context, id string) error {
-	return s.edit(ctx, func() error { return s.doc.RestoreSection(id) })
+	return s.edit(ctx, func() error { return s.o.doc.RestoreSection(id) })
 }
-
-// RemovedHeadings lists removed sections.
-func (s *Session) RemovedHeadings() []crdt.Section { return s.doc.RemovedSections() }
 
 // SetTitle renames the draft.
 func (s *Session) SetTitle(ctx context.Context, title string) error {
-	return s.edit(ctx, func() error { return s.doc.SetTitle(title) })
+	return s.edit(ctx, func() error { return s.o.doc.SetTitle(title) })
 }
 
 // SetTheme sets the BPF theme.
 func (s *Session) SetTheme(ctx context.Context, theme string) error {
-	return s.edit(ctx, func() error { return s.doc.SetTheme(theme) })
+	return s.edit(ctx, func() error { return s.o.doc.SetTheme(theme) })
 }
 
 // SetYear sets the year.
 func (s *Session) SetYear(ctx context.Context, year int) error {
-	return s.edit(ctx, func() error { return s.doc.SetYear(year) })
+	return s.edit(ctx, func() error { return s.o.doc.SetYear(year) })
 }
 
 // SetMetaText rewrites a free-text cover field (co-facilitators, cover
 // summary, dissemination list) as the difference from its current value.
 func (s *Session) SetMetaText(ctx context.Context, f crdt.MetaField, text string) error {
 	return s.edit(ctx, func() error {
-		_, _, err := s.doc.ReplaceMeta(f, text)
+		_, _, err := s.o.doc.ReplaceMeta(f, text)
 		return err
 	})
 }
 
-// Save returns the whole draft as an .automerge file.
+// Save returns the whole draft as an .automerge file, typing included.
 func (s *Session) Save(ctx context.Context) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.commitLocked(ctx); err != nil {
-		return nil, err
+	var data []byte
+	err := s.do(func() error {
+		s.commitTyping()
+		var err error
+		data, err = s.o.doc.Save()
+		return err
+	})
+	return data, err
+}
+
+// history returns the document's history, read on the owner.
+func (s *Session) history() ([]crdt.Contribution, error) {
+	var h []crdt.Contribution
+	err := s.do(func() error {
+		var err error
+		h, err = s.o.doc.History()
+		return err
+	})
+	return h, err
+}
+
+// textOf returns a section's text as it stands, typing included.
+func (s *Session) textOf(section string) ([]rune, error) {
+	if s.o.typing.section == section && s.o.typing.active() {
+		return s.o.typing.text, nil
 	}
-	return s.doc.Save()
+	b, err := s.o.doc.Body(section)
+	return []rune(b), err
+}
+
+// bodies reads the committed text of every section, removed ones too.
+func (s *Session) bodies() map[string]string {
+	out := map[string]string{}
+	for _, list := range [][]crdt.Section{s.o.doc.Sections(), s.o.doc.RemovedSections()} {
+		for _, sec := range list {
+			out[sec.ID] = sec.Body
+		}
+	}
+	return out
+}
+
+// absorb runs f, which changes the committed document (a merge, a load,
+// a write), and carries what it did to each section's text to the
+// typing not yet committed and to every open editor, as exact edits.
+func (s *Session) absorb(f func() error) error {
+	o := &s.o
+	before := s.bodies()
+	err := f()
+	after := s.bodies()
+	o.sumOK = false
+	for id, now := range after {
+		was, ok := before[id]
+		if ok && was == now {
+			continue
+		}
+		op := textop.DiffStrings(was, now)
+		if o.typing.active() && o.typing.section == id {
+			// The typing was made on the text before: it moves past the
+			// change, and the change moves past it to reach the editor.
+			// Where both insert at one place, the typing comes first, as
+			// the person's caret stays before text that lands on it.
+			t2, op2, terr := textop.Transform(o.typing.op, op)
+			if terr != nil {
+				s.w.log.Error("Typing could not be carried through a merge; it is committed as it stood", "draft", s.id, "err", terr)
+				continue
+			}
+			o.typing.op = t2
+			text, _ := t2.Apply([]rune(now))
+			o.typing.text = text
+			op = op2
+		}
+		s.logText(id, op, nil)
+	}
+	s.publish()
+	s.sendTexts(true)
+	return err
 }

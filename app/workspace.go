@@ -65,7 +65,8 @@ type Workspace struct {
 
 	stop     chan struct{} // closed by Close
 	stopOnce sync.Once
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // the watcher
+	owners   sync.WaitGroup // the sessions' owner goroutines
 }
 
 // Open opens the data dir (creating it if needed) and starts watching it
@@ -128,6 +129,7 @@ func (w *Workspace) Close() error {
 		for _, s := range open {
 			err = errors.Join(err, s.Close(ctx))
 		}
+		w.owners.Wait()
 		err = errors.Join(err, w.store.ReleaseActor(ctx, w.holder), w.store.Close())
 	})
 	return err

@@ -343,6 +343,34 @@ func (d *Doc) ChangesSince(heads []string) ([]byte, int, error) {
 	return automerge.SaveChanges(cs), len(cs), nil
 }
 
+// ChangesBetween returns the changes reachable from upto but not from
+// since: what a peer holding since lacks of the document as it stood at
+// upto (the heads saved on disk, while newer ones are not).
+func (d *Doc) ChangesBetween(since, upto []string) ([]byte, int, error) {
+	all, err := d.changesSince(since)
+	if err != nil || len(all) == 0 {
+		return nil, 0, err
+	}
+	newer, err := d.changesSince(upto)
+	if err != nil {
+		return nil, 0, err
+	}
+	skip := make(map[automerge.ChangeHash]bool, len(newer))
+	for _, c := range newer {
+		skip[c.Hash()] = true
+	}
+	keep := all[:0]
+	for _, c := range all {
+		if !skip[c.Hash()] {
+			keep = append(keep, c)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, 0, nil
+	}
+	return automerge.SaveChanges(keep), len(keep), nil
+}
+
 // changesSince commits pending edits and returns the changes not
 // reachable from heads.
 func (d *Doc) changesSince(heads []string) ([]*automerge.Change, error) {

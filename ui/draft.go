@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -23,6 +24,7 @@ import (
 type draftScreen struct {
 	u        *UI
 	session  *app.Session
+	sub      *app.Subscription // the editors' line to the draft's owner
 	sections []crdt.Section
 	current  int    // the open section's place in sections
 	openID   string // and its id, which stays put when headings move
@@ -33,7 +35,8 @@ type draftScreen struct {
 	title    *widget.Label
 	body     *fyne.Container
 	content  fyne.CanvasObject
-	stop     func()
+	quit     chan struct{}  // closed when the screen closes
+	wg       sync.WaitGroup // the goroutine that passes events to the window
 
 	contrib    *contributions
 	tabs       *container.AppTabs
@@ -93,18 +96,18 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	}
 	d.content = container.NewBorder(container.NewHBox(back, d.title, details, exportButton), nil, nil, nil, d.tabs)
 
-	ch, cancel := s.Subscribe()
-	done := make(chan struct{})
-	d.stop = func() { cancel(); close(done) }
+	d.sub = s.Attach()
+	d.quit = make(chan struct{})
+	d.wg.Add(1)
 	go func() {
+		defer d.wg.Done()
 		for {
 			select {
-			case _, ok := <-ch:
-				if !ok {
-					return
-				}
-				u.do(d.refresh)
-			case <-done:
+			case <-d.sub.Ready():
+				u.do(d.pump)
+			case <-d.sub.Done():
+				return
+			case <-d.quit:
 				return
 			}
 		}
@@ -141,7 +144,13 @@ func (d *draftScreen) showSection(i int) {
 	}
 	e := d.editors[sec.ID]
 	if e == nil {
-		e = newSectionEditor(d.session, sec.ID, sec.Body, lang.L("Write here. Everything is saved as you type, online or not."), d.editError)
+		var err error
+		e, err = newSectionEditor(d.sub, sec.ID, lang.L("Write here. Everything is saved as you type, online or not."), d.editError)
+		if err != nil {
+			d.u.showError(err)
+			return
+		}
+		e.catchUp = d.pump
 		d.editors[sec.ID] = e
 		prev := e.entry.OnChanged
 		id := sec.ID
@@ -150,23 +159,49 @@ func (d *draftScreen) showSection(i int) {
 			// Not s: typing may have cleaned it up (line ends) meanwhile.
 			d.countWords(id, e.entry.Text)
 		}
-	} else if cur, err := d.session.Section(sec.ID); err == nil {
-		e.show(cur.Body) // the session's text, not the list's copy of it
 	}
 	d.body.Objects = []fyne.CanvasObject{e.entry}
 	d.body.Refresh()
 	d.u.win.Canvas().Focus(e.entry)
 }
 
-// refresh shows what changed elsewhere: headings and the text of every
-// open editor.
-func (d *draftScreen) refresh() {
-	d.sections = d.session.Sections()
-	for _, sec := range d.sections {
-		if e := d.editors[sec.ID]; e != nil {
-			e.show(sec.Body)
+// pump takes the events waiting: text from elsewhere goes to its
+// editor, anything else refreshes the screen. On the window's goroutine.
+func (d *draftScreen) pump() {
+	if d.closed() {
+		return
+	}
+	refresh := false
+	for _, ev := range d.sub.Next() {
+		if ev.Draft {
+			refresh = true
+			continue
+		}
+		if e := d.editors[ev.Section]; e != nil {
+			e.apply(ev)
+			d.countWords(ev.Section, e.entry.Text)
 		}
 	}
+	if refresh {
+		d.refresh()
+	} else if d.refreshed != nil {
+		d.refreshed(d)
+	}
+}
+
+func (d *draftScreen) closed() bool {
+	select {
+	case <-d.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// refresh shows what changed elsewhere apart from the open texts:
+// headings, word counts, the title.
+func (d *draftScreen) refresh() {
+	d.sections = d.session.Sections()
 	d.follow()
 	d.title.SetText(d.session.Meta().Title)
 	d.headings.Refresh()
@@ -231,7 +266,11 @@ func (d *draftScreen) countWords(id, text string) {
 	}
 }
 
+// close stops the screen's goroutine and waits for it, then lets go of
+// the draft.
 func (d *draftScreen) close() {
-	d.stop()
+	close(d.quit)
+	d.wg.Wait()
+	d.sub.Close()
 	d.session.Close(context.Background())
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"time"
@@ -12,36 +11,43 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/textop"
 )
 
 // sectionEditor is the multi-line entry of one section. What the person
-// types goes to the session at once, as code-point splices; text that
-// arrives from elsewhere replaces the entry's text with the caret carried
-// through, and the entry's echo of that replacement is not taken for
-// typing.
+// types goes to the draft's owner as a text operation, without waiting
+// for it (app.Subscription.Edit); text that arrives from elsewhere comes
+// as exact operations, each applied to the entry with the caret and the
+// selection carried through it, and the entry's echo of that is not
+// taken for typing.
 type sectionEditor struct {
 	entry   *editorEntry
-	session *app.Session
+	sub     *app.Subscription
 	id      string
-	shown   string // the text the session and the entry last agreed on
+	shown   string // the text the entry shows, as the subscription knows it
 	setting bool   // true while we set the entry's text ourselves
 	onError func(error)
 	hist    history
 	now     func() time.Time // the clock that groups keystrokes; tests set it
+	catchUp func()           // takes the events waiting, before an undo
 }
 
-func newSectionEditor(s *app.Session, id, body, placeholder string, onError func(error)) *sectionEditor {
-	e := &sectionEditor{session: s, id: id, shown: body, onError: onError, now: time.Now}
+func newSectionEditor(sub *app.Subscription, id, placeholder string, onError func(error)) (*sectionEditor, error) {
+	body, err := sub.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	e := &sectionEditor{sub: sub, id: id, shown: body, onError: onError, now: time.Now, catchUp: func() {}}
 	e.entry = newEditorEntry(e)
 	e.entry.SetPlaceHolder(placeholder)
 	e.entry.SetText(body)
 	e.entry.OnChanged = e.typed
-	return e
+	return e, nil
 }
 
 var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
-// typed sends what changed in the entry to the session.
+// typed sends what changed in the entry to the draft.
 func (e *sectionEditor) typed(text string) {
 	if e.setting {
 		return
@@ -54,29 +60,51 @@ func (e *sectionEditor) typed(text string) {
 	}
 	old, cur := []rune(e.shown), []rune(text)
 	pos, del, ins := app.ChangedRange(old, cur)
-	base := e.shown
 	e.shown = text
 	if del == 0 && ins == 0 {
 		return
 	}
 	pos = e.whereTyped(old, cur, pos, del, ins)
 	e.hist.typed(pos, old[pos:pos+del], cur[pos:pos+ins], e.now())
-	// The session may already hold a co-author's edit that the entry has
-	// not shown yet: the splice is carried through it, by the text the
-	// entry showed before this keystroke.
-	if err := e.session.SpliceFrom(context.Background(), e.id, base, pos, del, string(cur[pos:pos+ins])); err != nil {
+	e.send(len(old), pos, del, string(cur[pos:pos+ins]))
+}
+
+// send sends one splice of the text the entry showed before it.
+func (e *sectionEditor) send(n, pos, del int, ins string) {
+	op, err := textop.Splice(n, pos, del, ins)
+	if err == nil {
+		err = e.sub.Edit(e.id, op)
+	}
+	if err != nil {
 		e.onError(err)
 	}
 }
 
-// show brings the section's current text into the entry, keeping the
-// caret on the text it was on.
-func (e *sectionEditor) show(body string) {
-	e.shown = body
-	if body != e.entry.Text {
-		e.hist.remoteChange([]rune(e.entry.Text), []rune(body))
-		e.replace(body)
+// apply shows an event of this section: a change from elsewhere, or the
+// draft's text after an edit could not be placed.
+func (e *sectionEditor) apply(ev app.Event) {
+	if ev.Reset() {
+		e.hist = history{}
+		e.shown = ev.Text
+		e.replace(ev.Text)
+		if ev.Err != nil {
+			e.onError(ev.Err)
+		}
+		return
 	}
+	if ev.Op.IsIdentity() {
+		return
+	}
+	next, err := ev.Op.ApplyString(e.shown)
+	if err != nil {
+		// The subscription and the entry disagree: a bug. Show the
+		// draft's text rather than a wrong one.
+		e.onError(err)
+		return
+	}
+	e.hist.remoteOp(ev.Op)
+	e.shown = next
+	e.replaceWith(next, func(off int) int { return ev.Op.Map(off, false) })
 }
 
 // whereTyped places an edit by the caret. The difference of two texts
@@ -105,43 +133,41 @@ func (e *sectionEditor) takeBack(from, to *[]step) {
 	// A co-author's edit the entry has not shown yet is shown first, so
 	// that the history is carried through it (or forgets a step it cut
 	// into) before anything is taken back.
-	if sec, err := e.session.Section(e.id); err == nil && sec.Body != e.shown {
-		e.show(sec.Body)
-	}
+	e.catchUp()
 	text := []rune(e.entry.Text)
 	s, ok := e.hist.next(*from, text)
 	if !ok {
 		return
 	}
-	err := e.session.SpliceFrom(context.Background(), e.id, e.shown, s.pos, len(s.ins), string(s.del))
-	if err != nil && e.session.SaveProblem() == nil {
-		e.onError(err) // not applied: the history stays as it was
-		return
-	}
-	// Applied (a failed save keeps it in memory and says so).
 	e.hist.took(from, to)
 	next := string(s.apply(text))
 	e.shown = next
 	e.replace(next)
 	e.clearSelection()
 	e.placeCaret(s.pos + len(s.del))
-	if err != nil {
-		e.onError(err)
-	}
+	e.send(len(text), s.pos, len(s.ins), string(s.del))
 }
 
 // replace puts text in the entry with the caret and selection carried
 // through the change, without taking it for typing.
 func (e *sectionEditor) replace(body string) {
-	old, cur := []rune(e.entry.Text), []rune(body)
+	old := []rune(e.entry.Text)
+	op := textop.Diff(old, []rune(body))
+	e.replaceWith(body, func(off int) int { return op.Map(off, false) })
+}
+
+// replaceWith puts text in the entry, carrying the caret and the
+// selection with carry.
+func (e *sectionEditor) replaceWith(body string, carry func(int) int) {
+	old := []rune(e.entry.Text)
 	caret := e.entry.CursorTextOffset()
 	anchor, selecting := e.selectionAnchor(old, caret)
-	caret = app.CarryOffset(caret, old, cur)
+	caret = carry(caret)
 	e.setting = true
 	e.entry.SetText(body)
 	e.setting = false
 	if selecting {
-		if a := app.CarryOffset(anchor, old, cur); a != caret {
+		if a := carry(anchor); a != caret {
 			e.selectRange(a, caret)
 			return
 		}

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -38,8 +37,14 @@ func openDraft(t *testing.T) (*app.Workspace, *app.Session) {
 	return ws, s
 }
 
+// body returns a section's text once the test's editors and the draft
+// are in step.
 func body(t *testing.T, s *app.Session, id string) string {
 	t.Helper()
+	for _, e := range testEditors[s] {
+		settle(t, e)
+	}
+	s.Applied()
 	sec, err := s.Section(id)
 	if err != nil {
 		t.Fatal(err)
@@ -48,20 +53,42 @@ func body(t *testing.T, s *app.Session, id string) string {
 }
 
 // remote makes an edit as another process would: through the session,
-// not the entry; the screen is told as the subscription would tell it.
+// not the entry; the editor is told as the window's event loop would.
 func remote(t *testing.T, s *app.Session, e *sectionEditor, pos, del int, ins string) {
 	t.Helper()
-	ctx := context.Background()
-	if err := s.Splice(ctx, e.id, pos, del, ins); err != nil {
+	settle(t, e)
+	if err := s.Splice(context.Background(), e.id, pos, del, ins); err != nil {
 		t.Fatal(err)
 	}
-	heads := s.Heads() // commits the remote edit
-	e.show(body(t, s, e.id))
+	rev := s.View().Rev(e.id)
+	settle(t, e)
 	// The entry's echo of the new text must not come back as an edit.
-	if after := s.Heads(); !slices.Equal(after, heads) {
-		t.Error("showing remote text made a new change")
+	if after := s.View().Rev(e.id); after != rev {
+		t.Error("showing remote text made a new edit")
 	}
 }
+
+// settle brings an editor and its draft into step, as the window's event
+// loop would: every edit it sent is applied, every event shown.
+func settle(t *testing.T, e *sectionEditor) {
+	t.Helper()
+	for range 10000 {
+		e.sub.Session().Applied()
+		evs := e.sub.Next()
+		for _, ev := range evs {
+			if ev.Section == e.id {
+				e.apply(ev)
+			}
+		}
+		if len(evs) == 0 && !e.sub.Pending(e.id) {
+			return
+		}
+	}
+	t.Fatal("the editor and its draft never came into step")
+}
+
+// testEditors are the editors a test opened on each session, for body.
+var testEditors = map[*app.Session][]*sectionEditor{}
 
 func newTestEditor(t *testing.T, s *app.Session, text string) *sectionEditor {
 	t.Helper()
@@ -72,7 +99,15 @@ func newTestEditor(t *testing.T, s *app.Session, text string) *sectionEditor {
 			t.Fatal(err)
 		}
 	}
-	e := newSectionEditor(s, id, body(t, s, id), "", func(err error) { t.Error(err) })
+	sub := s.Attach()
+	t.Cleanup(sub.Close)
+	e, err := newSectionEditor(sub, id, "", func(err error) { t.Error(err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.catchUp = func() { settle(t, e) }
+	testEditors[s] = append(testEditors[s], e)
+	t.Cleanup(func() { delete(testEditors, s) })
 	w := test.NewWindow(e.entry)
 	w.Resize(fyne.NewSize(400, 300))
 	t.Cleanup(w.Close)
@@ -194,7 +229,7 @@ func TestKeystrokeRacesAMerge(t *testing.T) {
 			if got := body(t, s, e.id); got != c.want {
 				t.Errorf("section holds %q, want %q", got, c.want)
 			}
-			e.show(body(t, s, e.id))
+			settle(t, e)
 			if e.entry.Text != c.want {
 				t.Errorf("entry shows %q", e.entry.Text)
 			}

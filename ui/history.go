@@ -3,8 +3,9 @@ package ui
 import (
 	"slices"
 	"time"
+	"unicode/utf8"
 
-	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/textop"
 )
 
 // The entry's own undo history is lost each time remote text replaces
@@ -79,24 +80,12 @@ func (h *history) remote(pos, del, ins int) {
 	h.redo = carrySteps(h.redo, pos, del, ins)
 }
 
-// remoteChange carries both stacks through the change from old to new
-// text. Comparing texts cannot tell which of two equal letters a
-// co-author deleted or typed beside; of the first and the last place it
-// could be, the one that cuts into fewer of the person's steps is taken.
-func (h *history) remoteChange(old, new []rune) {
-	p1, d1, i1 := app.ChangedRange(old, new)
-	p2, d2, i2 := app.ChangedRangeLast(old, new)
-	if p1 == p2 {
-		h.remote(p1, d1, i1)
-		return
+// remoteOp carries both stacks through a co-author's edit of the text as
+// it is now, one place it touches at a time.
+func (h *history) remoteOp(op textop.Op) {
+	for _, sp := range op.Splices() {
+		h.remote(sp.Pos, sp.Del, utf8.RuneCountInString(sp.Insert))
 	}
-	u1, r1 := carrySteps(slices.Clone(h.undo), p1, d1, i1), carrySteps(slices.Clone(h.redo), p1, d1, i1)
-	u2, r2 := carrySteps(slices.Clone(h.undo), p2, d2, i2), carrySteps(slices.Clone(h.redo), p2, d2, i2)
-	if len(u2)+len(r2) > len(u1)+len(r1) {
-		h.undo, h.redo = u2, r2
-		return
-	}
-	h.undo, h.redo = u1, r1
 }
 
 // carrySteps moves the steps, newest first, past a splice of the text as

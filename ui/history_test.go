@@ -34,34 +34,34 @@ func TestUndoTakesBackOnlyMyEdits(t *testing.T) {
 	clock.pause(2 * time.Second)
 	test.Type(e.entry, " Second burst.")
 	// A co-author writes before and after my text.
-	remote(t, e.session, e, 0, 0, "Intro. ")
-	remote(t, e.session, e, len([]rune(e.entry.Text)), 0, " Outro.")
+	remote(t, e.sub.Session(), e, 0, 0, "Intro. ")
+	remote(t, e.sub.Session(), e, len([]rune(e.entry.Text)), 0, " Outro.")
 
 	e.undo()
-	if got, want := body(t, e.session, e.id), "Intro. Hello world. Outro."; got != want || e.entry.Text != want {
+	if got, want := body(t, e.sub.Session(), e.id), "Intro. Hello world. Outro."; got != want || e.entry.Text != want {
 		t.Fatalf("after one undo the section holds %q (entry %q), want %q", got, e.entry.Text, want)
 	}
 	if c := e.entry.CursorTextOffset(); c != len([]rune("Intro. Hello world.")) {
 		t.Errorf("caret at %d after undo, want where the burst was", c)
 	}
 	e.undo()
-	if got := body(t, e.session, e.id); got != "Intro.  Outro." {
+	if got := body(t, e.sub.Session(), e.id); got != "Intro.  Outro." {
 		t.Fatalf("after two undos: %q", got)
 	}
 	e.undo() // nothing more of mine
-	if got := body(t, e.session, e.id); got != "Intro.  Outro." {
+	if got := body(t, e.sub.Session(), e.id); got != "Intro.  Outro." {
 		t.Fatalf("a third undo changed the text to %q", got)
 	}
 	e.redo()
 	e.redo()
-	if got, want := body(t, e.session, e.id), "Intro. Hello world. Second burst. Outro."; got != want {
+	if got, want := body(t, e.sub.Session(), e.id), "Intro. Hello world. Second burst. Outro."; got != want {
 		t.Errorf("after redoing both: %q, want %q", got, want)
 	}
 	// Typing clears what could be redone.
 	e.undo()
 	test.Type(e.entry, "!")
 	e.redo()
-	if got, want := body(t, e.session, e.id), "Intro. Hello world.! Outro."; got != want {
+	if got, want := body(t, e.sub.Session(), e.id), "Intro. Hello world.! Outro."; got != want {
 		t.Errorf("redo after typing changed the text to %q", got)
 	}
 }
@@ -76,7 +76,7 @@ func TestUndoBackspaceAndDelete(t *testing.T) {
 		t.Fatalf("typed %q", e.entry.Text)
 	}
 	e.undo() // the burst, corrections included
-	if got := body(t, e.session, e.id); got != "Keep this. " {
+	if got := body(t, e.sub.Session(), e.id); got != "Keep this. " {
 		t.Errorf("after undoing the burst: %q", got)
 	}
 	clock.pause(2 * time.Second)
@@ -86,7 +86,7 @@ func TestUndoBackspaceAndDelete(t *testing.T) {
 	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete}) // "Keethis. "
 	e.undo()
 	e.undo()
-	if got := body(t, e.session, e.id); got != "Keep this. " {
+	if got := body(t, e.sub.Session(), e.id); got != "Keep this. " {
 		t.Errorf("after undoing a backspace and a delete: %q", got)
 	}
 }
@@ -98,10 +98,10 @@ func TestUndoAfterACoAuthorEditedMyText(t *testing.T) {
 	test.Type(e.entry, "First. ")
 	clock.pause(2 * time.Second)
 	test.Type(e.entry, "Second.")
-	remote(t, e.session, e, 9, 2, "C") // "First. SeCnd."
+	remote(t, e.sub.Session(), e, 9, 2, "C") // "First. SeCnd."
 	e.undo()
 	e.undo()
-	if got := body(t, e.session, e.id); got != "First. SeCnd." {
+	if got := body(t, e.sub.Session(), e.id); got != "First. SeCnd." {
 		t.Errorf("undo rewrote text a co-author had changed: %q", got)
 	}
 }
@@ -112,18 +112,18 @@ func TestUndoFromTheMenu(t *testing.T) {
 	e := d.editors[d.openID]
 	test.Type(e.entry, "Words to take back.")
 	menuItem(u, "Undo").Action()
-	if got := d.session.Sections()[0].Body; got != "" {
+	if got := settleDraft(t, d).Sections()[0].Body; got != "" {
 		t.Errorf("after Undo: %q", got)
 	}
 	menuItem(u, "Redo").Action()
-	if got := d.session.Sections()[0].Body; got != "Words to take back." {
+	if got := settleDraft(t, d).Sections()[0].Body; got != "Words to take back." {
 		t.Errorf("after Redo: %q", got)
 	}
 	// With the keyboard in the find field, Ctrl+Z is the field's.
 	d.showFind()
 	test.Type(d.findQuery, "take")
 	menuItem(u, "Undo").Action()
-	if got := d.session.Sections()[0].Body; got != "Words to take back." {
+	if got := settleDraft(t, d).Sections()[0].Body; got != "Words to take back." {
 		t.Errorf("Undo in the find field changed the section to %q", got)
 	}
 	if d.findQuery.Text != "" {
@@ -244,15 +244,15 @@ func TestPastedLineEndsAcrossSections(t *testing.T) {
 	d.showSection(1)
 	d.showSection(0)
 	if strings.ContainsRune(e.entry.Text, '\r') || strings.ContainsRune(d.sections[0].Body, '\r') {
-		t.Errorf("entry %q, cached %q, session %q", e.entry.Text, d.sections[0].Body, d.session.Sections()[0].Body)
+		t.Errorf("entry %q, cached %q, session %q", e.entry.Text, d.sections[0].Body, settleDraft(t, d).Sections()[0].Body)
 	}
 	test.Type(e.entry, "!")
-	if got := d.session.Sections()[0].Body; got != e.entry.Text {
+	if got := settleDraft(t, d).Sections()[0].Body; got != e.entry.Text {
 		t.Errorf("session %q, entry %q", got, e.entry.Text)
 	}
 	e.undo()
 	e.undo()
-	if got := d.session.Sections()[0].Body; strings.ContainsRune(got, '\r') || got != "" {
+	if got := settleDraft(t, d).Sections()[0].Body; strings.ContainsRune(got, '\r') || got != "" {
 		t.Errorf("after undoing the paste and the typing: %q", got)
 	}
 }
@@ -262,12 +262,13 @@ func TestPastedLineEndsAcrossSections(t *testing.T) {
 func TestUndoRacesAMerge(t *testing.T) {
 	e, _ := historyEditor(t, "")
 	test.Type(e.entry, "Hello")
+	settle(t, e) // the draft holds "Hello"
 	// co-author's "X" inside my word, not shown yet
-	if err := e.session.Splice(context.Background(), e.id, 2, 0, "X"); err != nil {
+	if err := e.sub.Session().Splice(context.Background(), e.id, 2, 0, "X"); err != nil {
 		t.Fatal(err)
 	}
 	e.undo()
-	if got := body(t, e.session, e.id); !strings.Contains(got, "X") {
+	if got := body(t, e.sub.Session(), e.id); !strings.Contains(got, "X") {
 		t.Errorf("undo deleted the co-author's text: section %q, entry %q", got, e.entry.Text)
 	}
 }
@@ -286,20 +287,20 @@ func TestUndoTypingOverSelections(t *testing.T) {
 	test.Type(e.entry, "é")
 	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
 	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
-	if got := body(t, e.session, e.id); got != e.entry.Text {
+	if got := body(t, e.sub.Session(), e.id); got != e.entry.Text {
 		t.Fatalf("session %q entry %q", got, e.entry.Text)
 	}
 	e.undo()
-	if got := body(t, e.session, e.id); got != "one 2 three" {
+	if got := body(t, e.sub.Session(), e.id); got != "one 2 three" {
 		t.Errorf("after one undo %q", got)
 	}
 	e.undo()
-	if got := body(t, e.session, e.id); got != "one two three" {
+	if got := body(t, e.sub.Session(), e.id); got != "one two three" {
 		t.Errorf("after two undos %q", got)
 	}
 	e.redo()
 	e.redo()
-	if got := body(t, e.session, e.id); got != "one 2 3️⃣" {
+	if got := body(t, e.sub.Session(), e.id); got != "one 2 3️⃣" {
 		t.Errorf("after redo %q", got)
 	}
 }
@@ -311,9 +312,9 @@ func TestRedoAfterACoAuthorWroteThere(t *testing.T) {
 	caretAt(e, 3)
 	test.Type(e.entry, "mine")
 	e.undo()
-	remote(t, e.session, e, 3, 0, "theirs")
+	remote(t, e.sub.Session(), e, 3, 0, "theirs")
 	e.redo()
-	if got := body(t, e.session, e.id); got != e.entry.Text || !strings.Contains(got, "mine") || !strings.Contains(got, "theirs") {
+	if got := body(t, e.sub.Session(), e.id); got != e.entry.Text || !strings.Contains(got, "mine") || !strings.Contains(got, "theirs") {
 		t.Errorf("section %q entry %q", got, e.entry.Text)
 	}
 }
@@ -324,7 +325,7 @@ func TestRedoAfterACoAuthorWroteThere(t *testing.T) {
 func TestEntryMenuUndoesMyEdits(t *testing.T) {
 	e, clock := historyEditor(t, "")
 	test.Type(e.entry, "Mine.")
-	remote(t, e.session, e, 0, 0, "Theirs. ")
+	remote(t, e.sub.Session(), e, 0, 0, "Theirs. ")
 	test.TapSecondary(e.entry)
 	c := fyne.CurrentApp().Driver().CanvasForObject(e.entry)
 	menu := c.Overlays().Top()
@@ -338,12 +339,12 @@ func TestEntryMenuUndoesMyEdits(t *testing.T) {
 	}
 	c.Overlays().Remove(menu)
 	e.entry.TypedShortcut(&fyne.ShortcutUndo{})
-	if got := body(t, e.session, e.id); got != "Theirs. " {
+	if got := body(t, e.sub.Session(), e.id); got != "Theirs. " {
 		t.Errorf("after Ctrl+Z in the entry: %q", got)
 	}
 	clock.pause(time.Second)
 	e.entry.TypedShortcut(&fyne.ShortcutRedo{})
-	if got := body(t, e.session, e.id); got != "Theirs. Mine." {
+	if got := body(t, e.sub.Session(), e.id); got != "Theirs. Mine." {
 		t.Errorf("after Ctrl+Y in the entry: %q", got)
 	}
 }
@@ -356,12 +357,12 @@ func TestUndoAfterAnAmbiguousRemoteEdit(t *testing.T) {
 	caretAt(e, 2)
 	test.Type(e.entry, "a")
 	clock.pause(2 * time.Second)
-	remote(t, e.session, e, 1, 1, "")
+	remote(t, e.sub.Session(), e, 1, 1, "")
 	if len(e.hist.undo) != 1 {
 		t.Fatalf("the person's step was forgotten")
 	}
 	e.undo()
-	if got := body(t, e.session, e.id); got != "x" {
+	if got := body(t, e.sub.Session(), e.id); got != "x" {
 		t.Errorf("after undo: %q", got)
 	}
 }

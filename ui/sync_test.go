@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"slices"
 	"strings"
@@ -127,11 +128,7 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 	}
 	defer oB2.Close()
 	for name, ch := range map[string]chan struct{}{"A": gotA, "B": gotB} {
-		select {
-		case <-ch:
-		case <-time.After(20 * time.Second):
-			t.Fatalf("window %s never showed both edits %q", name, want)
-		}
+		await(t, ch, fmt.Sprintf("window %s to show both edits %q", name, want))
 	}
 }
 
@@ -149,7 +146,7 @@ func signalIf(d *draftScreen, want []string, ch chan struct{}) {
 func waitUntil(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for !ok() {
+	for runUI(); !ok(); runUI() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
@@ -225,7 +222,7 @@ func TestOnlineFailed(t *testing.T) {
 	defer ws.Close()
 	withProfile(t, ws)
 	u := New(a, ws, Options{StatusEvery: -1, OnlineErr: errors.New("listening on /ip4/0.0.0.0/tcp/4001: address already in use")})
-	u.do = locked
+	u.do = uiq.do
 	if msg := overlayText(t, u); !strings.Contains(msg, "address already in use") || !strings.Contains(msg, "works offline") {
 		t.Errorf("the window told %q", msg)
 	}
