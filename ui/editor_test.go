@@ -339,3 +339,60 @@ func TestPastedLineEnds(t *testing.T) {
 		t.Errorf("entry shows %q with the caret at %d", e.entry.Text, e.entry.CursorTextOffset())
 	}
 }
+
+// TestCaretAndSelectionThroughTwoChanges is issue 10's first defect in
+// the window: a co-author changes "The" to "A" and appends a sentence,
+// and both arrive in one refresh. The caret before "brown" stayed on one
+// replaced range from the first change to the last, and jumped to the
+// end; typing went there too. It stays before "brown", a selection of
+// "quick" stays on "quick", and a keystroke made before the window
+// showed the change lands at the caret.
+func TestCaretAndSelectionThroughTwoChanges(t *testing.T) {
+	const before, after = "The quick brown fox jumps.", "A quick brown fox jumps. Then it slept."
+	ctx := context.Background()
+	t.Run("caret", func(t *testing.T) {
+		_, s := openDraft(t)
+		e := newTestEditor(t, s, before)
+		caretAt(e, strings.Index(before, "brown"))
+		if _, _, err := s.Write(ctx, e.id, after, false); err != nil {
+			t.Fatal(err)
+		}
+		settle(t, e)
+		if got, want := e.entry.CursorTextOffset(), strings.Index(after, "brown"); got != want {
+			t.Errorf("caret at %d, want %d (before \"brown\")", got, want)
+		}
+		test.Type(e.entry, "X")
+		if got := body(t, s, e.id); got != "A quick Xbrown fox jumps. Then it slept." {
+			t.Errorf("typing went to %q", got)
+		}
+	})
+	t.Run("selection", func(t *testing.T) {
+		_, s := openDraft(t)
+		e := newTestEditor(t, s, before)
+		e.selectRange(4, 9) // "quick"
+		if _, _, err := s.Write(ctx, e.id, after, false); err != nil {
+			t.Fatal(err)
+		}
+		settle(t, e)
+		if got := e.entry.SelectedText(); got != "quick" {
+			t.Errorf("the selection became %q", got)
+		}
+	})
+	t.Run("keystroke before the refresh", func(t *testing.T) {
+		_, s := openDraft(t)
+		e := newTestEditor(t, s, before)
+		caretAt(e, strings.Index(before, "brown"))
+		settle(t, e)
+		if _, _, err := s.Write(ctx, e.id, after, false); err != nil {
+			t.Fatal(err)
+		}
+		test.Type(e.entry, "X") // the window has not shown the change yet
+		want := "A quick Xbrown fox jumps. Then it slept."
+		if got := body(t, s, e.id); got != want || e.entry.Text != want {
+			t.Errorf("the draft holds %q and the window shows %q, want %q", got, e.entry.Text, want)
+		}
+		if got := e.entry.CursorTextOffset(); got != strings.Index(want, "brown") {
+			t.Errorf("caret at %d, want after the X", got)
+		}
+	})
+}

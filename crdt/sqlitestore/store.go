@@ -110,6 +110,18 @@ func (s *Store) SetMaxSize(ctx context.Context, n int64) error {
 	return s.wrap(err, "capping the data file")
 }
 
+// Size returns the bytes the database's pages take, which SetMaxSize caps.
+func (s *Store) Size(ctx context.Context) (int64, error) {
+	var pages, pageSize int64
+	if err := s.db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return 0, s.wrap(err, "reading the page count")
+	}
+	if err := s.db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
+		return 0, s.wrap(err, "reading the page size")
+	}
+	return pages * pageSize, nil
+}
+
 // Path returns the file the store reads and writes.
 func (s *Store) Path() string { return s.path }
 
