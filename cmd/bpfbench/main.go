@@ -8,6 +8,10 @@
 //	                 reconnect, and W3 through a hub
 //	bpfbench lowband W2 and W3 through a relay over an emulated 32 kbit/s,
 //	                 400 ms, 3 % loss link (TCP and QUIC): time and bytes
+//	bpfbench live    W2 typed a key every 60 ms through the window's path,
+//	                 with a live peer 200 ms away and without: commits and
+//	                 bytes; keystrokes while another process holds the
+//	                 data file's write lock for 5 s
 package main
 
 import (
@@ -18,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 )
 
 func main() {
@@ -30,13 +35,13 @@ func main() {
 	anchorDir := fs.String("anchors", "../shared/bench/anchors", "the anchor benchmark to run beside ours")
 	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || (fs.Arg(0) != "w1" && fs.Arg(0) != "wire" && fs.Arg(0) != "lowband") {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -72,6 +77,11 @@ func main() {
 		var r *w1Result
 		if r, err = runW1(ctx, w, d, log); err == nil {
 			r.Anchors = anch
+			result, table = r, func() { r.print(os.Stdout) }
+		}
+	case "live":
+		var r *liveResult
+		if r, err = runLive(ctx, w, d, log); err == nil {
 			result, table = r, func() { r.print(os.Stdout) }
 		}
 	case "lowband":
