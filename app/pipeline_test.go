@@ -5,10 +5,13 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/igf-bpf/bpfdraft/app/textop"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
@@ -223,4 +226,78 @@ func TestEditorCarriedThroughAMergeWithTwoRanges(t *testing.T) {
 	if shown != want || caret != strings.Index(want, "brown") {
 		t.Errorf("the editor shows %q with the caret at %d, want %q at %d", shown, caret, want, strings.Index(want, "brown"))
 	}
+}
+
+// TestNothingOutlivesTheWorkspace is issue 10's sixth defect at the
+// session: the draft's owner, its idle and retry timers, subscriptions
+// and the watcher all stop, and are waited for, when the workspace
+// closes, typing pending or not.
+func TestNothingOutlivesTheWorkspace(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx := context.Background()
+	dir := t.TempDir()
+	w, err := Open(ctx, dir, Options{Logger: testLog(t), Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withProfile(t, w, "Amina")
+	id, err := w.Create(ctx, NewDraft{Template: "output", Title: "Leaks", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := s.Attach()
+	if _, err := sub.Open(s.Sections()[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	op, _ := textop.Splice(0, 0, 0, "pending when the workspace closes")
+	if err := sub.Edit(s.Sections()[0].ID, op); err != nil {
+		t.Fatal(err)
+	}
+	ch, cancel := s.Watch()
+	defer cancel()
+	go func() {
+		for range ch { // ends when the session closes the channel
+		}
+	}()
+	if err := w.Close(); err != nil { // without closing the session first
+		t.Fatal(err)
+	}
+	if left := ourGoroutines(); len(left) > 0 {
+		t.Errorf("still running after Close:\n%s", strings.Join(left, "\n\n"))
+	}
+	select {
+	case <-sub.Done():
+	default:
+		t.Error("the subscription did not end with the workspace")
+	}
+	w2 := openWSWith(t, dir, Options{Poll: -1})
+	s2, err := w2.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s2.Sections()[0].Body; got != "pending when the workspace closes" {
+		t.Errorf("typing pending at close: %q", got)
+	}
+	s2.Close(ctx)
+	w2.Close()
+}
+
+// ourGoroutines lists the goroutines other than the caller's that code
+// of this module started and that are still there, at once: goleak waits
+// for goroutines to end by themselves, which hides a close that did not
+// wait for them.
+func ourGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for i, g := range strings.Split(string(buf), "\n\n") {
+		if i > 0 && strings.Contains(g, "created by github.com/igf-bpf/bpfdraft/") {
+			out = append(out, g)
+		}
+	}
+	return out
 }

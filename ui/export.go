@@ -75,7 +75,7 @@ func (d *draftScreen) writeExport(f exportFormat, w fyne.URIWriteCloser) {
 	bar := widget.NewProgressBarInfinite()
 	progress := dialog.NewCustomWithoutButtons(lang.L("Exporting…"), bar, d.u.win)
 	progress.Show()
-	go func() {
+	d.u.background(func() {
 		data, err := f.render(d)
 		if err == nil {
 			_, err = w.Write(data)
@@ -96,5 +96,5 @@ func (d *draftScreen) writeExport(f exportFormat, w fyne.URIWriteCloser) {
 				d.exported(w.URI())
 			}
 		})
-	}()
+	})
 }

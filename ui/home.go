@@ -138,7 +138,7 @@ func (h *home) countUnsynced() {
 		return
 	}
 	h.counting = true
-	go func() {
+	h.u.background(func() {
 		counts := map[string]int{}
 		for _, id := range ids {
 			s, err := h.u.ws.Session(context.Background(), id)
@@ -158,7 +158,7 @@ func (h *home) countUnsynced() {
 				h.counted()
 			}
 		})
-	}()
+	})
 }
 
 // reloadIfChanged reloads when a draft arrived, went or changed, so

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"go.uber.org/goleak"
 	"image/png"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -904,4 +906,63 @@ func TestKeyboardFollowsTheScreen(t *testing.T) {
 	if got := u.win.Canvas().Focused(); got != nil {
 		t.Errorf("on the drafts list the keyboard is still in %T", got)
 	}
+}
+
+// TestClosingTheWindowLeavesNoGoroutines is issue 10's sixth defect in
+// the window: the draft screen's event goroutine, the status ticker, the
+// drafts list's unsynced counter and an export under way are all
+// stopped and waited for when the window closes, so the workspace then
+// closes under nothing.
+func TestClosingTheWindowLeavesNoGoroutines(t *testing.T) {
+	a := test.NewTempApp(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx := context.Background()
+	dir := t.TempDir()
+	ws, err := app.Open(ctx, dir, app.Options{Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withProfile(t, ws)
+	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Leaks", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := New(a, ws, Options{StatusEvery: 5 * time.Millisecond})
+	u.do = uiq.do
+	locked(func() { u.OpenDraft(id) })
+	d := u.draft
+	locked(func() { test.Type(d.editors[d.openID].entry, "typed before closing") })
+	w, err := storage.Writer(storage.NewFileURI(filepath.Join(t.TempDir(), "out.md")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked(func() { d.writeExport(exportFormats[0], w) })
+	runUI()
+	locked(func() { u.ShowHome() })
+	runUI()
+	locked(u.win.Close)
+	if left := ourGoroutines(); len(left) > 0 {
+		t.Errorf("still running after the window closed:\n%s", strings.Join(left, "\n\n"))
+	}
+	runUI() // what was scheduled meanwhile finds the screens closed
+	if err := ws.Close(); err != nil {
+		t.Fatal(err)
+	}
+	runUI()
+}
+
+// ourGoroutines lists the goroutines other than the caller's that code
+// of this module started and that are still there, at once: goleak waits
+// for goroutines to end by themselves, which hides a close that did not
+// wait for them. The workspace's own are left out: it is still open.
+func ourGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for i, g := range strings.Split(string(buf), "\n\n") {
+		if i > 0 && strings.Contains(g, "created by github.com/igf-bpf/bpfdraft/ui") {
+			out = append(out, g)
+		}
+	}
+	return out
 }

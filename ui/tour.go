@@ -25,10 +25,10 @@ func (u *UI) Tour(dir string, capture func(path string) error, done func(error))
 			return writePNG(path, img)
 		}
 	}
-	go func() {
+	u.background(func() {
 		done(u.tour(dir, capture))
 		fyne.Do(u.fyne.Quit)
-	}()
+	})
 }
 
 func (u *UI) tour(dir string, capture func(string) error) (err error) {

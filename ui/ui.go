@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,7 +41,8 @@ type UI struct {
 	status *statusBar
 	screen *fyne.Container // holds the current screen above the status bar
 	ticker *time.Ticker
-	quit   chan struct{} // closed with the window: ends the ticker's goroutine
+	quit   chan struct{}  // closed with the window: ends the ticker's goroutine
+	wg     sync.WaitGroup // goroutines started by the window (background)
 
 	// do runs f on the UI goroutine: fyne.Do. Fyne's test driver runs
 	// fyne.Do on the caller's goroutine instead, so tests put a lock here.
@@ -97,7 +99,7 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 	}
 	if every > 0 {
 		u.ticker, u.quit = time.NewTicker(every), make(chan struct{})
-		go func() {
+		u.background(func() {
 			for {
 				select {
 				case <-u.quit:
@@ -107,9 +109,20 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 					u.do(func() { u.tick(t) })
 				}
 			}
-		}()
+		})
 	}
 	return u
+}
+
+// background runs f on a goroutine of its own that closing the window
+// waits for. f must not wait for the window's goroutine (fyne.Do does
+// not), or closing would wait forever.
+func (u *UI) background(f func()) {
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		f()
+	}()
 }
 
 // Window returns the main window.
@@ -157,6 +170,8 @@ func (u *UI) gatherTick() tickData {
 	return t
 }
 
+// closed stops everything the window started and waits for it: after
+// it, the workspace can close under nothing.
 func (u *UI) closed() {
 	if u.ticker != nil {
 		u.ticker.Stop()
@@ -164,6 +179,7 @@ func (u *UI) closed() {
 		u.ticker = nil
 	}
 	u.closeDraft()
+	u.wg.Wait()
 }
 
 // ShowHome shows the drafts list.
