@@ -301,3 +301,59 @@ func ourGoroutines() []string {
 	}
 	return out
 }
+
+// TestWaitingCountsWhatPeersConfirmed is issue 10's fifth defect: with a
+// live connection, sync states were saved only when it ended, so a window
+// said "94 changes waiting to go out" for changes its peer had long
+// confirmed. Each agreement is saved as it happens.
+func TestWaitingCountsWhatPeersConfirmed(t *testing.T) {
+	ctx := context.Background()
+	wa := openWSWith(t, t.TempDir(), Options{Poll: -1})
+	wb := openWSWith(t, t.TempDir(), Options{Poll: -1})
+	withProfile(t, wa, "Amina")
+	withProfile(t, wb, "Bruno")
+	sa := newDraft(t, wa, "Waiting")
+	inv, err := wa.Invite(ctx, sa.ID(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wb.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	livePair(t, wa, wb)
+	for i := range 5 {
+		if _, _, err := sa.Write(ctx, "1", "Written live, version "+strconv.Itoa(i), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, _, known, err := sa.Unsynced(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if known && n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with the peer holding everything, %d changes are said to be waiting (known %v)", n, known)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// And the joined side knows it is in step too.
+	sb, err := wb.Session(ctx, sa.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close(ctx)
+	for {
+		n, _, known, _ := sb.Unsynced(ctx)
+		if known && n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the joined side: %d waiting (known %v)", n, known)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

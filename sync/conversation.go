@@ -251,7 +251,7 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 		if err != nil {
 			return err
 		}
-		converged := c.e.checkConverged(c.remote, c.order)
+		converged := c.e.checkConverged(ctx, c.remote, c.order)
 		if sent || !converged {
 			byeSent = false // what we said no longer holds: say it again once it does
 		}
@@ -407,7 +407,7 @@ func (c *conversation) eachRecord(payload []byte, what string, expects func(*dra
 			return fmt.Errorf("draft %s: %w", ds.id, err)
 		}
 		c.st.ChangesIn += n
-		ds.dirty = true
+		ds.dirty, ds.heard = true, true
 	}
 	return nil
 }

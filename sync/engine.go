@@ -171,6 +171,9 @@ type draftSession struct {
 	theirHeads []string // what the peer last said it has
 	pushed     []string // our heads when we last pushed changes
 	told       []string // the heads we last told the peer
+
+	confirmed []string // the heads both sides had when the state was last saved
+	heard     bool     // the peer has said something of this draft on this connection
 }
 
 // their returns the heads the peer is known to have, by mode.
@@ -232,8 +235,11 @@ func (b *inbox) drain() []inbound {
 }
 
 // checkConverged updates the status of every draft and reports whether
-// both sides have the same heads for all of them.
-func (e *Engine) checkConverged(remote string, order []*draftSession) bool {
+// both sides have the same heads for all of them. Each time both sides
+// come to hold new heads, the sync state is saved at once: what the peer
+// has confirmed is what "changes waiting to go out" counts from, and a
+// live connection may last all day.
+func (e *Engine) checkConverged(ctx context.Context, remote string, order []*draftSession) bool {
 	all := true
 	now := time.Now()
 	for _, ds := range order {
@@ -243,6 +249,11 @@ func (e *Engine) checkConverged(remote string, order []*draftSession) bool {
 			// Automerge's exchange agreed: from here on, push.
 			ds.startPush(ours)
 			ds.told, ds.pushed = ours, ours
+		}
+		// Only what the peer itself said counts as confirmed: a snapshot
+		// or push on its way may never arrive.
+		if same && ds.heard && !slices.Equal(ours, ds.confirmed) {
+			e.confirm(ctx, remote, ds, ours)
 		}
 		pending := 0
 		if !same {
@@ -257,6 +268,19 @@ func (e *Engine) checkConverged(remote string, order []*draftSession) bool {
 		all = all && same
 	}
 	return all
+}
+
+// confirm saves that the peer holds heads.
+func (e *Engine) confirm(ctx context.Context, remote string, ds *draftSession, heads []string) {
+	st, err := ds.rep.SyncStateAt(heads)
+	if err == nil {
+		err = e.lib.SaveState(ctx, remote, ds.id, st.Save())
+	}
+	if err != nil {
+		e.log.Warn("Could not save what the peer confirmed", "draft", ds.id, "err", err)
+		return
+	}
+	ds.confirmed = heads
 }
 
 func shortPeer(id string) string {
