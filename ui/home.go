@@ -24,6 +24,7 @@ type home struct {
 	u        *UI
 	drafts   []app.DraftInfo
 	synced   map[string]time.Time // when each draft last agreed with a peer
+	shared   map[string]bool      // drafts with an invite, made here or joined
 	unsynced map[string]int       // changes no peer has yet, counted in the background
 	counting bool
 	counted  func()        // called when the counts are in; tests wait on it
@@ -80,6 +81,12 @@ func (h *home) reload() {
 	}
 	h.drafts = ds
 	h.synced = map[string]time.Time{}
+	h.shared = map[string]bool{}
+	if access, err := h.u.ws.Access(context.Background()); err == nil {
+		for _, a := range access {
+			h.shared[a.DraftID] = true
+		}
+	}
 	for _, d := range ds {
 		if t, err := h.u.ws.LastSynced(context.Background(), d.ID); err == nil {
 			h.synced[d.ID] = t
@@ -110,7 +117,10 @@ func (h *home) detail(d app.DraftInfo) string {
 	line := fmt.Sprintf(lang.L("%d · %s · %d of %d sections written · changed %s"),
 		d.Year, templateLabel(crdt.Template(d.Template)), d.Filled, d.Sections, d.Updated.Local().Format(time.DateTime))
 	synced := h.synced[d.ID]
-	if synced.IsZero() {
+	switch {
+	case synced.IsZero() && h.shared[d.ID]:
+		return line + " · " + lang.L("shared, not synced yet")
+	case synced.IsZero():
 		return line + " · " + lang.L("not shared yet")
 	}
 	line += " · " + fmt.Sprintf(lang.L("last synced %s"), synced.Local().Format(time.DateTime))

@@ -58,6 +58,8 @@ func statusText(st online.Status, on bool, offErr error) string {
 		return lang.L("Offline: sync could not start. Your edits are saved on this machine.")
 	case !on:
 		return lang.L("Offline: sync is off. Your edits are saved on this machine.")
+	case st.Kicked:
+		return lang.L("Syncing now: dialing every co-author and relay…") + last
 	case st.State == online.Synced:
 		return fmt.Sprintf(lang.N("Synced with %d peers", st.Peers), st.Peers) + last
 	case st.State == online.Syncing && longTransfer(st):
@@ -100,8 +102,9 @@ type statusSnap struct {
 	st      online.Status
 	on      bool         // sync runs
 	session *app.Session // the open draft's, if any
-	waiting int          // its changes no peer has
-	shared  bool         // some peer has had it
+	waiting int          // its changes no peer has confirmed
+	shared  bool         // it has an invite, made here or joined
+	synced  bool         // some peer has confirmed some of it
 	err     error
 	saveErr error // why its last edits are not on disk yet
 }
@@ -111,16 +114,18 @@ type statusSnap struct {
 func (u *UI) gatherStatus() statusSnap {
 	s := statusSnap{on: u.online != nil, session: u.open.Load()}
 	if s.on {
-		s.st = u.online.Status()
+		id := ""
+		if s.session != nil {
+			id = s.session.ID()
+		}
+		s.st = u.online.Status(id)
 	}
 	if s.session != nil {
-		s.waiting, _, s.shared, s.err = s.session.Unsynced(context.Background())
-		if s.session.SaveProblem() != nil {
-			// Try again each tick, so that text is saved as soon as there
-			// is room, not only at the next keystroke.
-			s.session.Flush(context.Background())
-			s.saveErr = s.session.SaveProblem()
-		}
+		ctx := context.Background()
+		s.waiting, _, s.synced, s.err = s.session.Unsynced(ctx)
+		secret, err := u.ws.DraftSecret(ctx, s.session.ID())
+		s.shared, s.err = s.synced || secret != nil, errors.Join(s.err, err)
+		s.saveErr = s.session.SaveProblem() // its owner tries again each second
 	}
 	return s
 }
@@ -136,6 +141,8 @@ func (b *statusBar) show(s statusSnap) {
 			// Gathered for another screen, or unreadable: the next tick says.
 		case !s.shared:
 			text += " · " + lang.L("this draft has not been shared yet")
+		case !s.synced:
+			text += " · " + lang.L("no co-author or relay has confirmed a copy yet")
 		case s.waiting > 0:
 			text += " · " + fmt.Sprintf(lang.N("%d changes waiting to go out", s.waiting), s.waiting)
 		}
@@ -151,7 +158,7 @@ func (b *statusBar) show(s statusSnap) {
 	// A long transfer has a measurable end: show how far it has got.
 	// Otherwise a sync has no known length, and the bar only says that
 	// something is under way.
-	syncing := on && st.State == online.Syncing
+	syncing := on && (st.State == online.Syncing || st.Kicked)
 	switch {
 	case syncing && longTransfer(st):
 		b.progress.Stop()

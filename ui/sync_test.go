@@ -97,7 +97,7 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 	if len(uB.homeUI.drafts) != 1 || uB.homeUI.awaiting.Visible() {
 		t.Fatalf("B's list: %d drafts, waiting shown %v", len(uB.homeUI.drafts), uB.homeUI.awaiting.Visible())
 	}
-	waitUntil(t, "agreement", func() bool { return oB.Status().State == online.Synced })
+	waitUntil(t, "agreement", func() bool { return oB.Status("").State == online.Synced })
 	uB.tick(uB.gatherTick())
 	if got := uB.status.label.Text; !strings.Contains(got, "Synced with 1 peer") {
 		t.Errorf("B's status bar: %q", got)
@@ -172,7 +172,7 @@ func TestConnectByAddress(t *testing.T) {
 		t.Errorf("a bad address explained as %q", msg)
 	}
 	u.connectTo("/ip4/127.0.0.1/tcp/9/p2p/12D3KooWGzh8sWJeXzNwcWd5PjpK7XWZ9sPZJQx1GQ8d5Vn1hS7K")
-	if st := o.Status(); st.Known != 1 {
+	if st := o.Status(""); st.Known != 1 {
 		t.Errorf("status after adding a peer: %+v", st)
 	}
 }

@@ -1,9 +1,11 @@
-// Package online keeps a workspace connected while the window is open:
-// a libp2p node on the data dir's identity, live sessions with every
-// relay the drafts' invites name, with peers found on the local network
-// and with peers given by hand, each re-dialed with backoff when it
-// drops. It sums the sync engine's per-peer status into the one line the
-// window's status bar shows.
+// Package online is BPF Draft's one network service, for the window and
+// the command line alike: a libp2p node on the data dir's identity; live
+// sessions with every relay the drafts' invites name, with co-authors
+// found on the local network and with peers given by hand, each re-dialed
+// with backoff when it drops; one-shot syncs; invites that register a
+// draft with relays (and rotate its secret there first). It sums the sync
+// engine's per-peer status into what the window's status bar says, from
+// what peers have confirmed.
 package online
 
 import (
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 )
 
@@ -25,6 +28,7 @@ type Config struct {
 	Listen []string // multiaddrs; default: TCP and QUIC on all interfaces, random ports
 	MDNS   bool     // find co-authors on the local network
 	Peers  []string // more peers' multiaddrs (ending in /p2p/ID)
+	Draft  string   // sync only this draft (empty: every draft with an invite)
 	Logger *slog.Logger
 }
 
@@ -38,20 +42,23 @@ type Online struct {
 	wg   sync.WaitGroup
 
 	mu      sync.Mutex         // Protects the fields below.
+	live    bool               // Keep sessions are wanted
 	targets map[string]*target // by peer id
 	manual  []string
+	kicked  time.Time // when Sync now was last asked for
 }
 
 // target is one peer kept connected.
 type target struct {
 	addr    string
+	lan     bool // found on the local network: a stranger until it shares a draft
 	cancel  context.CancelFunc
 	lastErr error
-	tries   int
+	reports int // sessions ended since it was last dialed
 }
 
-// Start puts the workspace online. dataDir holds its identity key.
-func Start(ws *app.Workspace, dataDir string, cfg Config) (*Online, error) {
+// Open starts the node without dialing anyone: for one-shot commands.
+func Open(ws *app.Workspace, dataDir string, cfg Config) (*Online, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -60,19 +67,37 @@ func Start(ws *app.Workspace, dataDir string, cfg Config) (*Online, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, MDNS: cfg.MDNS, Library: ws.SyncLibrary(), Logger: log})
+	lib := ws.SyncLibrary()
+	if cfg.Draft != "" {
+		lib = app.OnlyDraft(lib, cfg.Draft)
+	}
+	node, err := p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, MDNS: cfg.MDNS, Library: lib, Logger: log})
 	if err != nil {
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	o := &Online{ws: ws, node: node, log: log, ctx: ctx, stop: stop, targets: map[string]*target{}, manual: cfg.Peers}
+	return &Online{ws: ws, node: node, log: log, ctx: ctx, stop: stop, targets: map[string]*target{},
+		manual: slices.Clone(cfg.Peers)}, nil
+}
+
+// Start puts the workspace online and keeps it there: live sessions with
+// the drafts' relays, the peers given and co-authors on the local network.
+// dataDir holds its identity key.
+func Start(ws *app.Workspace, dataDir string, cfg Config) (*Online, error) {
+	o, err := Open(ws, dataDir, cfg)
+	if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	o.live = true
+	o.mu.Unlock()
 	o.Refresh()
 	o.wg.Add(1)
 	go o.discover()
 	return o, nil
 }
 
-// Close ends every session and the node.
+// Close ends every session and the node, and waits for them.
 func (o *Online) Close() error {
 	o.stop()
 	err := o.node.Close()
@@ -80,28 +105,51 @@ func (o *Online) Close() error {
 	return err
 }
 
+// ID returns this machine's peer id.
+func (o *Online) ID() string { return o.node.ID() }
+
 // Addrs returns the addresses others can reach this machine at.
 func (o *Online) Addrs() []string { return o.node.Addrs() }
 
 // Refresh starts sessions with relays named since (a join or an invite
 // with a relay adds them).
 func (o *Online) Refresh() {
-	access, err := o.ws.Access(o.ctx)
+	addrs, err := o.relays()
 	if err != nil {
 		o.log.Warn("Could not read the drafts' relays", "err", err)
 		return
 	}
-	addrs := slices.Clone(o.manual)
-	for _, a := range access {
-		addrs = append(addrs, a.Relays...)
-	}
+	o.mu.Lock()
+	addrs = append(slices.Clone(o.manual), addrs...)
+	o.mu.Unlock()
 	for _, a := range addrs {
-		o.keep(a)
+		o.keep(a, false)
 	}
+}
+
+// relays lists the relays named by the invites of every draft here.
+func (o *Online) relays() ([]string, error) {
+	access, err := o.ws.Access(o.ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range access {
+		out = append(out, a.Relays...)
+	}
+	return dedupe(out), nil
 }
 
 // ErrBadAddr is returned for a peer address that cannot be dialed.
 var ErrBadAddr = errors.New("not a peer address")
+
+// CheckAddr says whether addr is a peer's multiaddr ending in /p2p/ID.
+func CheckAddr(addr string) error {
+	if _, err := p2p.ParseAddr(addr); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAddr, err)
+	}
+	return nil
+}
 
 // AddPeer keeps a session with one more peer.
 func (o *Online) AddPeer(addr string) error {
@@ -111,12 +159,12 @@ func (o *Online) AddPeer(addr string) error {
 	o.mu.Lock()
 	o.manual = append(o.manual, addr)
 	o.mu.Unlock()
-	o.keep(addr)
+	o.keep(addr, false)
 	return nil
 }
 
 // keep starts a live session with the peer at addr unless one runs.
-func (o *Online) keep(addr string) {
+func (o *Online) keep(addr string, lan bool) {
 	ai, err := p2p.ParseAddr(addr)
 	if err != nil {
 		o.log.Warn("Ignoring a peer address that cannot be dialed", "addr", addr, "err", err)
@@ -125,18 +173,19 @@ func (o *Online) keep(addr string) {
 	id := ai.ID.String()
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if _, ok := o.targets[id]; ok || id == o.node.ID() {
+	if _, ok := o.targets[id]; ok || id == o.node.ID() || !o.live || o.ctx.Err() != nil {
 		return
 	}
 	ctx, cancel := context.WithCancel(o.ctx)
-	t := &target{addr: addr, cancel: cancel}
+	t := &target{addr: addr, lan: lan, cancel: cancel}
 	o.targets[id] = t
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
 		o.node.Keep(ctx, ai, func(r p2p.Result) {
 			o.mu.Lock()
-			t.lastErr, t.tries = r.Err, t.tries+1
+			t.lastErr = r.Err
+			t.reports++
 			o.mu.Unlock()
 		})
 	}()
@@ -151,37 +200,28 @@ func (o *Online) discover() {
 			return
 		case ai := <-o.node.Found():
 			if len(ai.Addrs) > 0 { // one address is enough: libp2p learns the others
-				o.keep(ai.Addrs[0].String() + "/p2p/" + ai.ID.String())
+				o.keep(ai.Addrs[0].String()+"/p2p/"+ai.ID.String(), true)
 			}
 		}
 	}
 }
 
-// SyncNow re-dials every peer at once instead of waiting out a backoff.
+// SyncNow re-dials every peer and relay at once instead of waiting out a
+// backoff or trusting a connection that may have died silently; the
+// status says it is under way until each has answered.
 func (o *Online) SyncNow() {
 	o.mu.Lock()
-	var addrs []string
-	for id, t := range o.targets {
-		if !o.connected(id) {
-			t.cancel()
-			delete(o.targets, id)
-			addrs = append(addrs, t.addr)
-		}
-	}
+	old := o.targets
+	o.targets = map[string]*target{}
+	o.kicked = time.Now()
 	o.mu.Unlock()
-	for _, a := range addrs {
-		o.keep(a)
+	for _, t := range old {
+		t.cancel()
+	}
+	for _, t := range old {
+		o.keep(t.addr, t.lan)
 	}
 	o.Refresh()
-}
-
-func (o *Online) connected(peer string) bool {
-	for _, s := range o.node.Engine().Status() {
-		if s.Peer == peer && s.Connected {
-			return true
-		}
-	}
-	return false
 }
 
 // State is what the status bar says.
@@ -198,23 +238,38 @@ const (
 // Status is the network as the status bar shows it.
 type Status struct {
 	State    State
-	Peers    int       // peers connected now
-	Known    int       // peers and relays being dialed
+	Peers    int       // co-authors and relays connected now that share the draft (or any draft)
+	Known    int       // co-authors and relays being dialed
 	Pending  int       // changes connected peers still lack
-	LastSync time.Time // when a peer last agreed on a draft
+	LastSync time.Time // when a peer last agreed on the draft
 	LastErr  error     // why the last attempt failed, if none is connected
+	Kicked   bool      // Sync now was asked for and not every peer has answered yet
 
 	// Bytes of the messages arriving now, of their total: a joiner's
 	// first copy or a long catch-up on a slow link takes a while.
 	Received, Receiving int64
 }
 
-// Status sums the engine's per-peer, per-draft status.
-func (o *Online) Status() Status {
+// Status sums the engine's per-peer status for one draft (every draft
+// when draft is empty). Only peers that proved they share a draft count:
+// strangers on the local network do not.
+func (o *Online) Status(draft string) Status {
 	var st Status
 	peers := map[string]bool{}
+	sharing := map[string]bool{} // peers that ever shared a draft with us
+	o.mu.Lock()
+	kicked := o.kicked
+	o.mu.Unlock()
+	answered := map[string]bool{} // peers in agreement since Sync now
 	allSynced := true
 	for _, s := range o.node.Engine().Status() {
+		sharing[s.Peer] = true
+		if s.Connected && s.Synced && s.LastSynced.After(kicked) {
+			answered[s.Peer] = true
+		}
+		if draft != "" && s.Draft != draft {
+			continue
+		}
 		if s.LastSynced.After(st.LastSync) {
 			st.LastSync = s.LastSynced
 		}
@@ -235,15 +290,21 @@ func (o *Online) Status() Status {
 		st.Receiving += in.Total
 	}
 	o.mu.Lock()
-	st.Known = len(o.targets)
-	for _, t := range o.targets {
+	for id, t := range o.targets {
+		if t.lan && !sharing[id] {
+			continue
+		}
+		st.Known++
 		if t.lastErr != nil {
 			st.LastErr = t.lastErr
+		}
+		if t.reports == 0 && !answered[id] && time.Since(kicked) < kickedFor {
+			st.Kicked = true
 		}
 	}
 	o.mu.Unlock()
 	switch {
-	case st.Peers > 0 && allSynced:
+	case st.Peers > 0 && allSynced && !st.Kicked:
 		st.State = Synced
 		st.LastErr = nil
 	case st.Peers > 0:
@@ -255,4 +316,23 @@ func (o *Online) Status() Status {
 		st.State = Offline
 	}
 	return st
+}
+
+// kickedFor bounds how long Sync now shows as under way for a peer that
+// does not answer: the status then says what is known.
+const kickedFor = 30 * time.Second
+
+// Engine returns the sync engine, for its per-peer status.
+func (o *Online) Engine() *docsync.Engine { return o.node.Engine() }
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }

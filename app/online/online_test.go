@@ -68,7 +68,7 @@ func TestOfflineThenMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer oa.Close()
-	if st := oa.Status(); st.State != Offline {
+	if st := oa.Status(""); st.State != Offline {
 		t.Errorf("with no peer known, state %v", st.State)
 	}
 	ob, err := Start(b, dirB, Config{Listen: loopback})
@@ -83,8 +83,8 @@ func TestOfflineThenMerge(t *testing.T) {
 		ds, _ := b.Drafts(ctx)
 		return len(ds) == 1
 	})
-	waitFor(t, "both to agree", func() bool { return oa.Status().State == Synced && ob.Status().State == Synced })
-	if st := ob.Status(); st.Peers != 1 || st.LastSync.IsZero() {
+	waitFor(t, "both to agree", func() bool { return oa.Status("").State == Synced && ob.Status("").State == Synced })
+	if st := ob.Status(""); st.Peers != 1 || st.LastSync.IsZero() {
 		t.Errorf("B's status %+v", st)
 	}
 
@@ -129,7 +129,7 @@ func TestOfflineThenMerge(t *testing.T) {
 	want := "B offline. Live from A. A offline."
 	waitFor(t, "both offline edits on both sides", func() bool { return body(t, a, id) == want && body(t, b, id) == want })
 	ob2.SyncNow() // harmless when connected
-	waitFor(t, "agreement after reconnecting", func() bool { return ob2.Status().State == Synced })
+	waitFor(t, "agreement after reconnecting", func() bool { return ob2.Status("").State == Synced })
 }
 
 func TestUnreachablePeer(t *testing.T) {
@@ -147,10 +147,10 @@ func TestUnreachablePeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the failed dial to be reported", func() bool {
-		st := o.Status()
+		st := o.Status("")
 		return st.State == Connecting && st.LastErr != nil
 	})
-	if msg := o.Status().LastErr.Error(); !strings.Contains(msg, "dial") && !strings.Contains(msg, "connect") {
+	if msg := o.Status("").LastErr.Error(); !strings.Contains(msg, "dial") && !strings.Contains(msg, "connect") {
 		t.Logf("last error: %s", msg)
 	}
 }

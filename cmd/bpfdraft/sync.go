@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"path/filepath"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
-	docsync "github.com/igf-bpf/bpfdraft/sync"
-	"github.com/igf-bpf/bpfdraft/sync/p2p"
+	"github.com/igf-bpf/bpfdraft/app/online"
 )
 
 // listFlag collects a repeatable flag.
@@ -40,21 +36,11 @@ everyone who should keep access.`,
 				return err
 			}
 			for _, r := range relays {
-				if _, err := p2p.ParseAddr(r); err != nil {
+				if err := online.CheckAddr(r); err != nil {
 					return usagef("--relay %q: %v (it must end in /p2p/PEER-ID, as bpfrelay prints it)", r, err)
 				}
 			}
-			var ws *app.Workspace
-			var node *p2p.Node
-			var err error
-			if len(relays) > 0 {
-				ws, node, err = e.startNode(ctx, nil, false)
-				if err == nil {
-					defer node.Close()
-				}
-			} else {
-				ws, err = e.workspace(ctx)
-			}
+			ws, err := e.workspace(ctx)
 			if err != nil {
 				return err
 			}
@@ -63,36 +49,17 @@ everyone who should keep access.`,
 			if err != nil {
 				return err
 			}
-			current, err := ws.DraftSecret(ctx, id)
-			if err != nil {
-				return err
-			}
-			var newSecret []byte
-			if *rotate || current == nil {
-				newSecret = docsync.NewSecret()
-			}
-			// Relays learn the secret first: if one refuses, nothing changes here.
+			var inv app.Invite
 			if len(relays) > 0 {
-				reg := p2p.Registration{DraftID: id, Secret: current}
-				if newSecret != nil {
-					reg.Secret = newSecret
-					if current != nil {
-						reg.Proof = docsync.RotationProof(current, id, newSecret)
-					}
+				var on *online.Online
+				if on, err = e.online(ws, online.Config{}); err != nil {
+					return err
 				}
-				rctx, cancel := context.WithTimeout(ctx, time.Minute)
-				defer cancel()
-				for _, r := range relays {
-					if err := node.Register(rctx, r, reg); err != nil {
-						return fmt.Errorf("registering with relay %s: %w (nothing was changed)", r, err)
-					}
-				}
+				defer on.Close()
+				inv, err = on.Invite(ctx, id, relays, *rotate)
+			} else {
+				inv, err = online.Invite(ctx, ws, nil, id, nil, *rotate)
 			}
-			var rs []string
-			if len(relays) > 0 {
-				rs = relays
-			}
-			inv, err := ws.Invite(ctx, id, rs, newSecret)
 			if err != nil {
 				return err
 			}
@@ -114,25 +81,30 @@ var joinCmd = &command{
 			if err := wantArgs(args, 1, 1, "CODE"); err != nil {
 				return err
 			}
-			ws, node, err := e.startNode(ctx, nil, false)
+			ws, err := e.workspace(ctx)
 			if err != nil {
 				return err
 			}
 			defer ws.Close()
-			defer node.Close()
-			inv, err := ws.Join(ctx, args[0])
+			on, err := e.online(ws, online.Config{Peers: peers})
+			if err != nil {
+				return err
+			}
+			defer on.Close()
+			inv, err := on.Join(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "joined %s\n", inv.DraftID)
-			targets := append(append([]string{}, inv.Relays...), peers...)
-			if len(targets) == 0 {
+			if len(inv.Relays) == 0 && len(peers) == 0 {
 				fmt.Fprintln(e.stdout, "the invite names no relay: run `bpfdraft sync --peer MULTIADDR` with a co-author's address, or `bpfdraft serve` on the same network")
 				return nil
 			}
 			ctx, cancel := context.WithTimeout(ctx, *timeout)
 			defer cancel()
-			return e.syncAll(ctx, node, targets)
+			results, err := on.SyncOnce(ctx, nil, 0)
+			e.printResults(results)
+			return err
 		}
 	},
 }
@@ -156,33 +128,40 @@ timeout (or Ctrl-C), reconnecting as links come and go.`,
 				return err
 			}
 			for _, p := range peers {
-				if _, err := p2p.ParseAddr(p); err != nil {
+				if err := online.CheckAddr(p); err != nil {
 					return usagef("--peer %q: %v (it must end in /p2p/PEER-ID)", p, err)
 				}
 			}
 			ctx, cancel := context.WithTimeout(ctx, *timeout)
 			defer cancel()
-			ws, node, err := e.startNode(ctx, args, *lan > 0)
+			ws, err := e.workspace(ctx)
 			if err != nil {
 				return err
 			}
 			defer ws.Close()
-			defer node.Close()
-			relays, err := relayTargets(ctx, ws)
+			cfg := online.Config{Peers: peers, MDNS: *lan > 0}
+			if len(args) == 1 {
+				if cfg.Draft, err = ws.Resolve(ctx, args[0]); err != nil {
+					return err
+				}
+				if secret, err := ws.DraftSecret(ctx, cfg.Draft); err != nil {
+					return err
+				} else if secret == nil {
+					return fmt.Errorf("draft %s has no invite yet: run `bpfdraft invite %s` first", cfg.Draft, cfg.Draft)
+				}
+			}
+			on, err := e.online(ws, cfg)
 			if err != nil {
 				return err
 			}
-			targets := append(append([]string{}, peers...), relays...)
-			if *lan > 0 {
-				targets = append(targets, e.lanPeers(ctx, node, *lan)...)
-			}
-			if len(targets) == 0 {
-				return errors.New("no peer to sync with: give --peer MULTIADDR, invite with --relay, or run `bpfdraft serve` on a co-author's machine on this network")
-			}
+			defer on.Close()
 			if *once {
-				return e.syncAll(ctx, node, targets)
+				results, err := on.SyncOnce(ctx, nil, *lan)
+				e.printResults(results)
+				return err
 			}
-			return e.keepAll(ctx, node, targets)
+			on.Serve(ctx, e.report)
+			return nil
 		}
 	},
 }
@@ -198,113 +177,42 @@ var serveCmd = &command{
 			if err := wantArgs(args, 0, 0, ""); err != nil {
 				return err
 			}
-			e.listen = listen
-			ws, node, err := e.startNode(ctx, nil, true)
+			ws, err := e.workspace(ctx)
 			if err != nil {
 				return err
 			}
 			defer ws.Close()
-			defer node.Close()
-			for _, a := range node.Addrs() {
-				fmt.Fprintln(e.stdout, a)
-			}
-			relays, err := relayTargets(ctx, ws)
+			on, err := e.online(ws, online.Config{Listen: listen, MDNS: true})
 			if err != nil {
 				return err
 			}
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() { defer wg.Done(); e.keepAll(ctx, node, relays) }()
-			for {
-				select {
-				case <-ctx.Done():
-					wg.Wait()
-					return nil
-				case ai := <-node.Found():
-					wg.Add(1)
-					go func() { defer wg.Done(); e.report(node.SyncPeer(ctx, ai, true)) }()
-				}
+			defer on.Close()
+			for _, a := range on.Addrs() {
+				fmt.Fprintln(e.stdout, a)
 			}
+			on.Serve(ctx, e.report)
+			return nil
 		}
 	},
 }
 
-// startNode opens the workspace and starts a libp2p node on it. With
-// drafts given, only those drafts are synced.
-func (e *env) startNode(ctx context.Context, drafts []string, mdns bool) (*app.Workspace, *p2p.Node, error) {
+// online starts the network service on the workspace, without dialing.
+func (e *env) online(ws *app.Workspace, cfg online.Config) (*online.Online, error) {
 	dir, err := e.dir()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ws, err := app.Open(ctx, dir, app.Options{Logger: e.logger()})
-	if err != nil {
-		return nil, nil, err
-	}
-	lib := ws.SyncLibrary()
-	if len(drafts) > 0 {
-		id, err := ws.Resolve(ctx, drafts[0])
-		if err != nil {
-			ws.Close()
-			return nil, nil, err
-		}
-		lib = app.OnlyDraft(lib, id)
-	}
-	key, err := p2p.LoadKey(filepath.Join(dir, "identity.key"))
-	if err != nil {
-		ws.Close()
-		return nil, nil, err
-	}
-	node, err := p2p.New(p2p.Config{Key: key, Listen: e.listen, MDNS: mdns, Library: lib, Logger: e.logger()})
-	if err != nil {
-		ws.Close()
-		return nil, nil, err
-	}
-	return ws, node, nil
+	cfg.Logger = e.logger()
+	return online.Open(ws, dir, cfg)
 }
 
-// lanPeers collects peers that announce themselves on the LAN for a while.
-func (e *env) lanPeers(ctx context.Context, node *p2p.Node, d time.Duration) []string {
-	var out []string
-	t := time.NewTimer(d)
-	defer t.Stop()
-	for {
-		select {
-		case ai := <-node.Found():
-			for _, a := range ai.Addrs {
-				out = append(out, a.String()+"/p2p/"+ai.ID.String())
-			}
-		case <-t.C:
-			return out
-		case <-ctx.Done():
-			return out
-		}
+// printResults prints a one-shot sync's results as a table.
+func (e *env) printResults(results []online.Result) {
+	if len(results) == 0 {
+		return
 	}
-}
-
-// syncAll syncs once with every target in parallel and prints a table.
-func (e *env) syncAll(ctx context.Context, node *p2p.Node, targets []string) error {
-	byPeer := map[string]string{} // one address per peer
-	var order []string
-	for _, t := range targets {
-		ai, err := p2p.ParseAddr(t)
-		if err != nil {
-			continue
-		}
-		if _, ok := byPeer[ai.ID.String()]; !ok {
-			order = append(order, ai.ID.String())
-		}
-		byPeer[ai.ID.String()] = t
-	}
-	results := make([]p2p.Result, len(order))
-	var wg sync.WaitGroup
-	for i, id := range order {
-		wg.Add(1)
-		go func() { defer wg.Done(); results[i] = node.Sync(ctx, byPeer[id], true) }()
-	}
-	wg.Wait()
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PEER\tDRAFTS\tUP\tDOWN\tCHANGES IN\tCHANGES OUT\tRESULT")
-	ok, shared := 0, 0
 	for _, r := range results {
 		res := "synced"
 		switch {
@@ -312,71 +220,20 @@ func (e *env) syncAll(ctx context.Context, node *p2p.Node, targets []string) err
 			res = r.Err.Error()
 		case len(r.Stats.Drafts) == 0:
 			res = "shares no draft with you"
-			ok++
-		default:
-			ok++
-			shared++
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d B\t%d B\t%d\t%d\t%s\n", shortID(r.Peer), len(r.Stats.Drafts), r.Stats.BytesOut, r.Stats.BytesIn,
 			r.Stats.ChangesIn, r.Stats.ChangesOut, res)
 	}
 	tw.Flush()
-	if ok == 0 {
-		return errors.New("no peer could be reached; your edits are safe here and will go out at the next sync")
-	}
-	if shared == 0 {
-		return errors.New("no peer shares a draft with you: if you joined by invite, the code may be outdated (its owner can issue a new one with `bpfdraft invite DRAFT`)")
-	}
-	return nil
 }
 
-// relayTargets lists the relays named by the invites of every draft here.
-func relayTargets(ctx context.Context, ws *app.Workspace) ([]string, error) {
-	access, err := ws.Access(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, a := range access {
-		out = append(out, a.Relays...)
-	}
-	return dedupe(out), nil
-}
-
-// keepAll holds live sessions with every target until ctx ends.
-func (e *env) keepAll(ctx context.Context, node *p2p.Node, targets []string) error {
-	var wg sync.WaitGroup
-	for _, t := range dedupe(targets) {
-		ai, err := p2p.ParseAddr(t)
-		if err != nil {
-			continue
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); node.Keep(ctx, ai, e.report) }()
-	}
-	wg.Wait()
-	return nil
-}
-
-func (e *env) report(r p2p.Result) {
+func (e *env) report(r online.Result) {
 	status := "ok"
 	if r.Err != nil {
 		status = r.Err.Error()
 	}
 	fmt.Fprintf(e.stdout, "%s  %s  drafts %d  up %d B  down %d B  changes in %d out %d  %s\n", time.Now().Format("15:04:05"),
 		shortID(r.Peer), len(r.Stats.Drafts), r.Stats.BytesOut, r.Stats.BytesIn, r.Stats.ChangesIn, r.Stats.ChangesOut, status)
-}
-
-func dedupe(xs []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func shortID(id string) string {
