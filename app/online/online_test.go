@@ -154,3 +154,84 @@ func TestUnreachablePeer(t *testing.T) {
 		t.Logf("last error: %s", msg)
 	}
 }
+
+// TestStatusIsWhatPeersConfirmed is issue 10's fifth defect at the
+// service: a stranger on the local network that shares no draft is not a
+// peer ("Connecting to 7 peers…"); the count is per open draft; Sync now
+// dials again at once and says so until the peer has answered; and the
+// joined side holds a draft that is shared, confirmed, with nothing
+// waiting.
+func TestStatusIsWhatPeersConfirmed(t *testing.T) {
+	ctx := context.Background()
+	a, dirA := openWS(t, "Amina")
+	b, dirB := openWS(t, "Bruno")
+	stranger, dirS := openWS(t, "Someone else")
+	id, err := a.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Shared", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := a.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Not shared with B", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Invite(ctx, a, nil, other, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	oa, err := Start(a, dirA, Config{Listen: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oa.Close()
+	oStranger, err := Start(stranger, dirS, Config{Listen: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oStranger.Close()
+	// The stranger announces itself on the LAN (as mDNS would tell).
+	oa.keep(oStranger.Addrs()[0], true)
+	time.Sleep(300 * time.Millisecond)
+	if st := oa.Status(""); st.Known != 0 || st.Peers != 0 || st.State != Offline {
+		t.Errorf("with only a stranger around: %+v", st)
+	}
+	inv, err := oa.Invite(ctx, id, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := Start(b, dirB, Config{Listen: loopback, Peers: []string{oa.Addrs()[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ob.Close()
+	if _, err := ob.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	ob.SyncNow() // the join happened after B dialed A
+	waitFor(t, "B to agree with A", func() bool {
+		st := ob.Status(id)
+		return st.State == Synced && st.Peers == 1
+	})
+	if st := oa.Status(other); st.Peers != 0 {
+		t.Errorf("A's status for a draft B does not share counts %d peers", st.Peers)
+	}
+	if st := oa.Status(id); st.Peers != 1 {
+		t.Errorf("A's status for the shared draft: %+v", st)
+	}
+	sb, err := b.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close(ctx)
+	if n, _, known, err := sb.Unsynced(ctx); err != nil || !known || n != 0 {
+		t.Errorf("the joined draft: %d waiting, confirmed %v (%v)", n, known, err)
+	}
+	// Sync now: under way at once, then in agreement again.
+	ob.SyncNow()
+	if st := ob.Status(id); !st.Kicked || st.State == Synced {
+		t.Errorf("right after Sync now: %+v", st)
+	}
+	kicked := time.Now()
+	waitFor(t, "agreement after Sync now", func() bool {
+		st := ob.Status(id)
+		return st.State == Synced && !st.Kicked && st.LastSync.After(kicked)
+	})
+}
