@@ -167,6 +167,15 @@ func (w *Workspace) DraftSecret(ctx context.Context, draftID string) ([]byte, er
 	return a.Secret, err
 }
 
+// Relays returns the relays a draft's invite names here.
+func (w *Workspace) Relays(ctx context.Context, draftID string) ([]string, error) {
+	a, err := w.store.Access(ctx, draftID)
+	if errors.Is(err, sqlitestore.ErrNotFound) {
+		return nil, nil
+	}
+	return a.Relays, err
+}
+
 // RegisterDraft records, on a relay, a draft registered by peer.
 func (w *Workspace) RegisterDraft(ctx context.Context, draftID string, secret []byte, peer string) error {
 	return w.store.Register(ctx, sqlitestore.Access{DraftID: draftID, Secret: secret, Created: time.Now()}, peer)

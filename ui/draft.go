@@ -40,9 +40,11 @@ type draftScreen struct {
 
 	contrib    *contributions
 	tabs       *container.AppTabs
-	findQuery  *widget.Entry // the open find dialog's field
-	inviteCode string        // the code the invite dialog last showed
-	errorOpen  bool          // an edit's error dialog is on screen
+	findQuery  *widget.Entry    // the open find dialog's field
+	inviteCode string           // the code the invite dialog last showed
+	invite     *inviteDialog    // the invite dialog last shown
+	invited    func(app.Invite) // called when the invite dialog made a new code; tests wait on it
+	errorOpen  bool             // an edit's error dialog is on screen
 
 	refreshed func(*draftScreen) // called after each refresh; tests look from it
 	exported  func(fyne.URI)     // called after an export is written; tests look from it

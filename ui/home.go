@@ -29,6 +29,7 @@ type home struct {
 	counting bool
 	counted  func()        // called when the counts are in; tests wait on it
 	awaiting *widget.Label // drafts joined but not yet fetched
+	trash    dialog.Dialog // the trash dialog last shown; tests look at it
 	list     *widget.List
 	content  fyne.CanvasObject
 	empty    *widget.Label
@@ -65,6 +66,7 @@ func newHome(u *UI) *home {
 		widget.NewButton(lang.L("New draft…"), h.newDraft),
 		widget.NewButton(lang.L("Join by invite code…"), h.join),
 		widget.NewButton(lang.L("Import a file…"), h.importFile),
+		widget.NewButton(lang.L("Trash…"), h.showTrash),
 		widget.NewButton(lang.L("Profile…"), func() { u.showProfile(false) }),
 	)
 	title := widget.NewLabelWithStyle(lang.L("Your drafts"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -279,7 +281,7 @@ func (h *home) newDraft() {
 // confirmDelete moves a draft to the trash after asking; the command
 // line's restore brings it back.
 func (u *UI) confirmDelete(id, title string) {
-	msg := fmt.Sprintf(lang.L("Move “%s” to the trash? It stays there until you restore it (bpfdraft restore)."), title)
+	msg := fmt.Sprintf(lang.L("Move “%s” to the trash? It stays there until you restore it (Trash… on the drafts list)."), title)
 	dialog.ShowConfirm(lang.L("Delete draft"), msg, func(ok bool) {
 		if !ok {
 			return

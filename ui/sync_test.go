@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/igf-bpf/bpfdraft/sync/relay"
 	"image"
+	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -102,6 +105,18 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 	if got := uB.status.label.Text; !strings.Contains(got, "Synced with 1 peer") {
 		t.Errorf("B's status bar: %q", got)
 	}
+	// The joined draft is shared, and B's copy is confirmed (issue 10: it
+	// was listed as "not shared yet").
+	locked(func() { uB.homeUI.reload() })
+	if line := uB.homeUI.detail(uB.homeUI.drafts[0]); strings.Contains(line, "not shared") || strings.Contains(line, "not synced") {
+		t.Errorf("B's drafts list: %q", line)
+	}
+	locked(func() { uB.OpenDraft(id) })
+	uB.tick(uB.gatherTick())
+	if got := uB.status.label.Text; strings.Contains(got, "not been shared") || strings.Contains(got, "waiting") || !strings.Contains(got, "Synced with 1 peer") {
+		t.Errorf("B's status bar on the joined draft: %q", got)
+	}
+	locked(func() { uB.ShowHome() })
 
 	// B goes offline; both write in the first section.
 	oB.Close()
@@ -241,4 +256,145 @@ func TestStartError(t *testing.T) {
 		t.Errorf("the window says %q", text.String())
 	}
 	button(t, w.Content(), "Quit")
+}
+
+// TestInviteWithARelayFromTheWindow is issue 10's seventh defect: the
+// window could not register a draft with a relay (Invite sent people to
+// the command line) nor rotate the secret. From the invite dialog: a
+// relay is added (it learns the secret first), a co-author who holds
+// only the code gets the draft through it, and a new code revokes the
+// old one at the relay too.
+func TestInviteWithARelayFromTheWindow(t *testing.T) {
+	ctx := context.Background()
+	loop := []string{"/ip4/127.0.0.1/tcp/0"}
+	relayDir := t.TempDir()
+	rws, err := app.Open(ctx, relayDir, app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rws.Close()
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(relayDir, "identity.key"), Listen: loop, Store: rws,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+
+	u, ws, dir := newUI(t, app.Options{Poll: 20 * time.Millisecond})
+	withProfile(t, ws)
+	on, err := online.Start(ws, dir, online.Config{Listen: loop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer on.Close()
+	u.online = on
+	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Relayed", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked(func() { u.OpenDraft(id) })
+	d := u.draft
+	locked(func() { test.Type(d.editors[d.openID].entry, "Reaches B through the relay.") })
+	settleDraft(t, d).Flush(ctx)
+	invited := make(chan app.Invite, 4)
+	locked(func() {
+		d.invited = func(inv app.Invite) { invited <- inv }
+		d.showInvite()
+		d.invite.relay.SetText("not a relay")
+		test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Add this relay"))
+	})
+	if got := d.invite.status.Text; !strings.Contains(got, "not a relay address") {
+		t.Errorf("a bad address: %q", got)
+	}
+	locked(func() {
+		d.invite.relay.SetText(rl.Addrs()[0])
+		test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Add this relay"))
+	})
+	inv := await(t, invited, "the relay to register the draft")
+	if !slices.Equal(inv.Relays, []string{rl.Addrs()[0]}) || d.inviteCode != inv.Code() {
+		t.Fatalf("the code names relays %v", inv.Relays)
+	}
+	if secret, _ := rws.DraftSecret(ctx, id); !bytes.Equal(secret, inv.Secret) {
+		t.Fatal("the relay does not hold the draft's secret")
+	}
+	// The window keeps the relay in sync: it soon holds the text.
+	waitUntil(t, "the relay to hold the draft", func() bool {
+		s, err := rws.Session(ctx, id)
+		if err != nil {
+			return false
+		}
+		defer s.Close(ctx)
+		return s.Sections()[0].Body == "Reaches B through the relay."
+	})
+	// B holds only the code, and never dials A.
+	wsB, err := app.Open(ctx, t.TempDir(), app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wsB.Close()
+	oB, err := online.Open(wsB, filepath.Dir(wsB.Path()), online.Config{Listen: loop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oB.Close()
+	if _, err := oB.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oB.SyncOnce(ctx, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	sB, err := wsB.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sB.Sections()[0].Body; got != "Reaches B through the relay." {
+		t.Errorf("B got %q", got)
+	}
+	sB.Close(ctx)
+
+	// A new code: the relay learns it, and the old one no longer syncs.
+	locked(func() { test.Tap(button(t, u.win.Canvas().Overlays().Top(), "New code, revoking this one…")) })
+	locked(func() { test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes")) })
+	rotated := await(t, invited, "the new code")
+	if bytes.Equal(rotated.Secret, inv.Secret) || !slices.Equal(rotated.Relays, inv.Relays) {
+		t.Fatalf("rotation: same secret %v, relays %v", bytes.Equal(rotated.Secret, inv.Secret), rotated.Relays)
+	}
+	if secret, _ := rws.DraftSecret(ctx, id); !bytes.Equal(secret, rotated.Secret) {
+		t.Fatal("the relay still holds the old secret")
+	}
+	if res, err := oB.SyncOnce(ctx, nil, 0); err == nil || len(res) != 1 || len(res[0].Stats.Drafts) != 0 {
+		t.Errorf("the old code still syncs: %+v, %v", res, err)
+	}
+}
+
+// TestRestoreFromTheTrash: a deleted draft comes back from the window.
+func TestRestoreFromTheTrash(t *testing.T) {
+	ctx := context.Background()
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Deleted by mistake", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	locked(func() {
+		u.ShowHome()
+		test.Tap(button(t, u.win.Content(), "Trash…"))
+	})
+	if msg := overlayText(t, u); !strings.Contains(msg, "Deleted by mistake") {
+		t.Fatalf("the trash shows %q", msg)
+	}
+	locked(func() { test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Restore")) })
+	if len(u.homeUI.drafts) != 1 || u.homeUI.drafts[0].ID != id {
+		t.Errorf("the drafts list after restoring: %+v", u.homeUI.drafts)
+	}
+	if trash, _ := ws.Trash(ctx); len(trash) != 0 {
+		t.Errorf("still in the trash: %+v", trash)
+	}
+	locked(func() { test.Tap(button(t, u.win.Content(), "Trash…")) })
+	if msg := overlayText(t, u); !strings.Contains(msg, "The trash is empty.") {
+		t.Errorf("the empty trash shows %q", msg)
+	}
 }

@@ -139,6 +139,10 @@ type Registrar interface {
 // ErrBadRelay is returned for a relay address that cannot be dialed.
 var ErrBadRelay = errors.New("not a relay address")
 
+// ErrNeedsNetwork is returned when relays must be told of an invite and
+// there is no network service to tell them.
+var ErrNeedsNetwork = errors.New("registering with a relay needs the network, and sync is off")
+
 // Invite returns a draft's invite, creating its secret the first time
 // (or a new one with rotate, which revokes older codes). With relays,
 // each is first given the secret (told of the rotation with a proof that
@@ -159,9 +163,16 @@ func Invite(ctx context.Context, ws *app.Workspace, reg Registrar, draftID strin
 	if rotate || current == nil {
 		newSecret = docsync.NewSecret()
 	}
+	if rotate && len(relays) == 0 && current != nil {
+		// The relays already serving the draft must learn the new secret,
+		// or they could no longer prove access to the new code's holders.
+		if relays, err = ws.Relays(ctx, draftID); err != nil {
+			return app.Invite{}, err
+		}
+	}
 	if len(relays) > 0 {
 		if reg == nil {
-			return app.Invite{}, errors.New("registering with a relay needs the network, and sync is off")
+			return app.Invite{}, ErrNeedsNetwork
 		}
 		r := p2p.Registration{DraftID: draftID, Secret: current}
 		if newSecret != nil {

@@ -49,8 +49,17 @@ everyone who should keep access.`,
 			if err != nil {
 				return err
 			}
+			// Relays are told of a new secret, or a rotation, over the network.
+			network := len(relays) > 0
+			if *rotate && !network {
+				current, err := ws.Relays(ctx, id)
+				if err != nil {
+					return err
+				}
+				network = len(current) > 0
+			}
 			var inv app.Invite
-			if len(relays) > 0 {
+			if network {
 				var on *online.Online
 				if on, err = e.online(ws, online.Config{}); err != nil {
 					return err
