@@ -99,12 +99,13 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 	}
 	if every > 0 {
 		u.ticker, u.quit = time.NewTicker(every), make(chan struct{})
+		ticks, quit := u.ticker.C, u.quit // closed() clears the fields
 		u.background(func() {
 			for {
 				select {
-				case <-u.quit:
+				case <-quit:
 					return
-				case <-u.ticker.C:
+				case <-ticks:
 					t := u.gatherTick() // reads the database: not on the UI goroutine
 					u.do(func() { u.tick(t) })
 				}
