@@ -31,6 +31,24 @@ func livePair(t *testing.T, a, b *Workspace) {
 	t.Cleanup(func() { cancel(); x.Close(); y.Close(); <-done; <-done })
 }
 
+// invitedPair makes two workspaces: a, with a draft it invited b to, and
+// b, which joined it (the draft reaches b with the first sync).
+func invitedPair(t *testing.T, opts Options) (a, b *Workspace, s *Session) {
+	t.Helper()
+	a, b = openWSWith(t, t.TempDir(), opts), openWSWith(t, t.TempDir(), opts)
+	withProfile(t, a, "Amina")
+	withProfile(t, b, "Bruno")
+	s = newDraft(t, a, "Shared")
+	inv, err := a.Invite(context.Background(), s.ID(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Join(context.Background(), inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, s
+}
+
 // TestLiveSyncLeavesTypingBatched is issue 10's second defect: with a
 // peer connected, the engine asked for heads on every turn and each ask
 // committed the typing, so typing went out one change per round trip.
@@ -38,18 +56,7 @@ func livePair(t *testing.T, a, b *Workspace) {
 // 20, then the rest when the typing is flushed), as offline.
 func TestLiveSyncLeavesTypingBatched(t *testing.T) {
 	ctx := context.Background()
-	wa := openWSWith(t, t.TempDir(), Options{Poll: -1, IdleCommit: -1})
-	wb := openWSWith(t, t.TempDir(), Options{Poll: -1, IdleCommit: -1})
-	withProfile(t, wa, "Amina")
-	withProfile(t, wb, "Bruno")
-	sa := newDraft(t, wa, "Live")
-	inv, err := wa.Invite(ctx, sa.ID(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wb.Join(ctx, inv.Code()); err != nil {
-		t.Fatal(err)
-	}
+	wa, wb, sa := invitedPair(t, Options{Poll: -1, IdleCommit: -1})
 	syncPair(t, wa, wb) // b receives the draft
 	livePair(t, wa, wb)
 	sec := sa.Sections()[0].ID
@@ -308,18 +315,7 @@ func ourGoroutines() []string {
 // confirmed. Each agreement is saved as it happens.
 func TestWaitingCountsWhatPeersConfirmed(t *testing.T) {
 	ctx := context.Background()
-	wa := openWSWith(t, t.TempDir(), Options{Poll: -1})
-	wb := openWSWith(t, t.TempDir(), Options{Poll: -1})
-	withProfile(t, wa, "Amina")
-	withProfile(t, wb, "Bruno")
-	sa := newDraft(t, wa, "Waiting")
-	inv, err := wa.Invite(ctx, sa.ID(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wb.Join(ctx, inv.Code()); err != nil {
-		t.Fatal(err)
-	}
+	wa, wb, sa := invitedPair(t, Options{Poll: -1})
 	livePair(t, wa, wb)
 	for i := range 5 {
 		if _, _, err := sa.Write(ctx, "1", "Written live, version "+strconv.Itoa(i), false); err != nil {
