@@ -56,12 +56,9 @@ func (d *draftScreen) ask(title, label, value string, done func(string)) {
 func (d *draftScreen) addHeading() {
 	d.ask(lang.L("Add a heading"), lang.L("Heading"), "", func(title string) {
 		pos := d.current + 2 // after the selected one, 1-based
-		id, err := d.session.AddHeading(context.Background(), title, "", pos)
-		if err != nil {
-			d.u.showError(err)
-			return
-		}
-		d.reselect(id)
+		d.change(func(ctx context.Context) (string, error) {
+			return d.session.AddHeading(ctx, title, "", pos)
+		}, d.reselect)
 	})
 }
 
@@ -76,11 +73,9 @@ func (d *draftScreen) renameHeading() {
 }
 
 func (d *draftScreen) rename(id, title string) {
-	if err := d.session.RenameHeading(context.Background(), id, title); err != nil {
-		d.u.showError(err)
-		return
-	}
-	d.reselect(id)
+	d.change(func(ctx context.Context) (string, error) {
+		return id, d.session.RenameHeading(ctx, id, title)
+	}, d.reselect)
 }
 
 func (d *draftScreen) moveHeading(by int) {
@@ -92,11 +87,9 @@ func (d *draftScreen) moveHeading(by int) {
 	if to < 1 || to > len(d.sections) {
 		return
 	}
-	if err := d.session.MoveHeading(context.Background(), sec.ID, to); err != nil {
-		d.u.showError(err)
-		return
-	}
-	d.reselect(sec.ID)
+	d.change(func(ctx context.Context) (string, error) {
+		return sec.ID, d.session.MoveHeading(ctx, sec.ID, to)
+	}, d.reselect)
 }
 
 func (d *draftScreen) removeHeading() {
@@ -109,11 +102,9 @@ func (d *draftScreen) removeHeading() {
 		if !ok {
 			return
 		}
-		if err := d.session.RemoveHeading(context.Background(), sec.ID); err != nil {
-			d.u.showError(err)
-			return
-		}
-		d.reselect("")
+		d.change(func(ctx context.Context) (string, error) {
+			return "", d.session.RemoveHeading(ctx, sec.ID)
+		}, d.reselect)
 	}, d.u.win)
 }
 
@@ -135,12 +126,28 @@ func (d *draftScreen) restoreHeading() {
 				return
 			}
 			id := removed[pick.SelectedIndex()].ID
-			if err := d.session.RestoreHeading(context.Background(), id); err != nil {
-				d.u.showError(err)
-				return
-			}
-			d.reselect(id)
+			d.change(func(ctx context.Context) (string, error) {
+				return id, d.session.RestoreHeading(ctx, id)
+			}, d.reselect)
 		}, d.u.win)
+}
+
+// change runs a change of the draft off the window's goroutine (the
+// draft's owner may be waiting for the disk) and then, back on the
+// window's, after with the id f returned, or the error.
+func (d *draftScreen) change(f func(context.Context) (string, error), after func(string)) {
+	d.u.background(func() {
+		id, err := f(context.Background())
+		d.u.do(func() {
+			switch {
+			case d.closed():
+			case err != nil:
+				d.u.showError(err)
+			case after != nil:
+				after(id)
+			}
+		})
+	})
 }
 
 // reselect reads the headings again and selects the one with id (or
@@ -195,10 +202,9 @@ func (d *draftScreen) showMeta() {
 		y, _ := parseYear(year.Text) // the validator let only a year through
 		now := crdt.Meta{Title: title.Text, Theme: theme.Text, Year: y,
 			CoFacilitators: cofac.Text, Cover: cover.Text, Dissemination: dissem.Text}
-		if err := d.saveMeta(m, now); err != nil {
-			d.u.showError(err)
-		}
-		d.title.SetText(d.session.Meta().Title)
+		d.change(func(ctx context.Context) (string, error) {
+			return "", d.saveMeta(ctx, m, now)
+		}, func(string) { d.title.SetText(d.session.Meta().Title) })
 	}, d.u.win)
 	dlg.Resize(fyne.NewSize(640, 560))
 	dlg.Show()
@@ -207,8 +213,7 @@ func (d *draftScreen) showMeta() {
 // saveMeta writes the fields the person changed from was, the details as
 // the form showed them. A field they left alone is not written, so that a
 // co-author's edit of it, arrived meanwhile, is not undone.
-func (d *draftScreen) saveMeta(was, now crdt.Meta) error {
-	ctx := context.Background()
+func (d *draftScreen) saveMeta(ctx context.Context, was, now crdt.Meta) error {
 	if now.Title != was.Title {
 		if err := d.session.SetTitle(ctx, now.Title); err != nil {
 			return err

@@ -130,6 +130,7 @@ func settleDraft(t *testing.T, d *draftScreen) *app.Session {
 	t.Helper()
 	for range 10000 {
 		d.session.Applied()
+		d.u.wg.Wait() // changes made off the window's goroutine (no ticker runs in these tests)
 		busy := false
 		for id := range d.editors {
 			busy = busy || d.sub.Pending(id)
@@ -494,7 +495,7 @@ func TestDocumentDetails(t *testing.T) {
 	ctx := context.Background()
 	was := d.session.Meta()
 	now := crdt.Meta{Title: "BPF Cybersecurity 2026", Theme: "Cybersecurity", Year: 2027, CoFacilitators: "Ana\nBen", Cover: "Norms, in short.", Dissemination: "ITU\nUNESCO"}
-	if err := d.saveMeta(was, now); err != nil {
+	if err := d.saveMeta(context.Background(), was, now); err != nil {
 		t.Fatal(err)
 	}
 	m := d.session.Meta()
@@ -509,7 +510,7 @@ func TestDocumentDetails(t *testing.T) {
 	}
 	edited := was
 	edited.Title = "BPF Cybersecurity"
-	if err := d.saveMeta(was, edited); err != nil {
+	if err := d.saveMeta(context.Background(), was, edited); err != nil {
 		t.Fatal(err)
 	}
 	if m := d.session.Meta(); m.Cover != "Their cover." || m.Title != "BPF Cybersecurity" {
@@ -532,6 +533,7 @@ func TestDocumentDetails(t *testing.T) {
 	}
 	yearField.SetText("2027")
 	test.Tap(button(t, top, "Save"))
+	settleDraft(t, d)
 	if d.title.Text != "BPF Cybersecurity" {
 		t.Errorf("title bar shows %q", d.title.Text)
 	}

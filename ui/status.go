@@ -93,8 +93,23 @@ func kilobytes(n int64) string {
 	return fmt.Sprintf(lang.L("%.1f MB"), float64(n)/(1<<20))
 }
 
-// update reads the status again.
-func (b *statusBar) update() { b.show(b.u.gatherStatus()) }
+// update reads the status again and shows it.
+//
+// With a draft open this reads the database (what peers confirmed, the
+// draft's invite), which may wait on another process's write lock: that
+// is done on a goroutine of its own and shown through fyne.Do, never on
+// the window's goroutine.
+func (b *statusBar) update() {
+	u := b.u
+	if u.open.Load() == nil {
+		b.show(u.gatherStatus()) // the network's state only: in memory
+		return
+	}
+	u.background(func() {
+		s := u.gatherStatus()
+		u.do(func() { b.show(s) })
+	})
+}
 
 // statusSnap is what the bar shows, gathered off the UI goroutine by the
 // ticker (it reads the database) and shown on it.

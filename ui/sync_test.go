@@ -26,10 +26,11 @@ import (
 
 func TestStatusBarOffline(t *testing.T) {
 	u := openTestDraft(t)
-	u.status.update()
-	if got := u.status.label.Text; !strings.Contains(got, "sync is off") || !strings.Contains(got, "not been shared") {
-		t.Errorf("status bar says %q", got)
-	}
+	locked(u.status.update) // reads the database off the window's goroutine
+	waitUntil(t, "the status bar to say so", func() bool {
+		got := u.status.label.Text
+		return strings.Contains(got, "sync is off") && strings.Contains(got, "not been shared")
+	})
 	if !u.status.syncNow.Disabled() {
 		t.Error("Sync now is offered with sync off")
 	}
