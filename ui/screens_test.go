@@ -126,7 +126,7 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 
 // settle brings a draft screen and its draft into step: every edit its
 // editors sent is applied and every event shown.
-func settleDraft(t *testing.T, d *draftScreen) *app.Session {
+func settleDraft(t testing.TB, d *draftScreen) *app.Session {
 	t.Helper()
 	for range 10000 {
 		d.session.Applied()
