@@ -76,8 +76,9 @@ type owned struct {
 	typing        typing
 	texts         map[string]*sectionText // revision and recent edits of each section's text
 	idle          *time.Timer
-	retry         *time.Ticker // while unsaved
-	outbox        []textEvent  // logged edits not yet sent to subscribers
+	retry         *time.Ticker      // while unsaved
+	outbox        []textEvent       // logged edits not yet sent to subscribers
+	committed     map[string]string // each section's committed text, as last read
 }
 
 // saveStatus is whether what was committed is on disk, as published.
@@ -366,17 +367,39 @@ func findSection(secs []crdt.Section, ref string) (crdt.Section, error) {
 	return crdt.Section{}, fmt.Errorf("%w: no section %q; give a number from 1 to %d or a section id (`bpfdraft show DRAFT` lists them)", ErrNotFound, ref, len(secs))
 }
 
-// publish builds the view again from the document and the typing.
+// publish builds the view again from the document and the typing, and
+// keeps the committed texts it read for the next absorb.
 func (s *Session) publish() {
 	o := &s.o
-	snap := o.doc.Snapshot()
-	v := &View{Meta: snap.Meta, Sections: snap.Sections, Removed: o.doc.RemovedSections(),
+	snap, removed := o.doc.SnapshotWithRemoved()
+	o.committed = make(map[string]string, len(snap.Sections)+len(removed))
+	for _, list := range [][]crdt.Section{snap.Sections, removed} {
+		for _, sec := range list {
+			o.committed[sec.ID] = sec.Body
+		}
+	}
+	v := &View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
 		Participants: snap.Participants, revs: map[string]uint64{}}
 	for id, t := range o.texts {
 		v.revs[id] = t.rev
 	}
 	if o.typing.active() {
 		s.overlay(v, o.typing.section, string(o.typing.text))
+	}
+	s.view.Store(v)
+}
+
+// restamp publishes the view again with the texts' revisions and the
+// typing as they stand, without reading the document.
+func (s *Session) restamp() {
+	old := s.view.Load()
+	v := &View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
+		Participants: old.Participants, revs: make(map[string]uint64, len(s.o.texts))}
+	for id, t := range s.o.texts {
+		v.revs[id] = t.rev
+	}
+	if s.o.typing.active() {
+		s.overlay(v, s.o.typing.section, string(s.o.typing.text))
 	}
 	s.view.Store(v)
 }
@@ -455,8 +478,8 @@ func (s *Session) touchSummary(pi crdt.ChangeInfo) {
 		o.sumOK = false
 		return
 	}
-	body, err := o.doc.Body(pi.Section)
-	if err != nil {
+	body, ok := o.committed[pi.Section]
+	if !ok {
 		o.sumOK = false
 		return
 	}
@@ -477,10 +500,17 @@ func (s *Session) summary() sqlitestore.Summary {
 	if o.sumOK {
 		return o.sum
 	}
-	o.sum = summarize(o.doc)
+	// From the view and the committed texts publish read last: reading
+	// the document again would read every section's text again.
+	v := s.view.Load()
+	o.sum = sqlitestore.Summary{ID: v.Meta.ID, Title: v.Meta.Title, Template: string(v.Meta.Template),
+		Year: v.Meta.Year, Sections: len(v.Sections), Created: v.Meta.Created}
 	o.filled = map[string]bool{}
-	for _, sec := range o.doc.Sections() {
-		o.filled[sec.ID] = strings.TrimSpace(sec.Body) != ""
+	for _, sec := range v.Sections {
+		o.filled[sec.ID] = strings.TrimSpace(o.committed[sec.ID]) != ""
+		if o.filled[sec.ID] {
+			o.sum.Filled++
+		}
 	}
 	o.sumOK = true
 	return o.sum
@@ -835,31 +865,25 @@ func (s *Session) textOf(section string) ([]rune, error) {
 	if s.o.typing.section == section && s.o.typing.active() {
 		return s.o.typing.text, nil
 	}
+	if b, ok := s.o.committed[section]; ok {
+		return []rune(b), nil
+	}
 	b, err := s.o.doc.Body(section)
 	return []rune(b), err
-}
-
-// bodies reads the committed text of every section, removed ones too.
-func (s *Session) bodies() map[string]string {
-	out := map[string]string{}
-	for _, list := range [][]crdt.Section{s.o.doc.Sections(), s.o.doc.RemovedSections()} {
-		for _, sec := range list {
-			out[sec.ID] = sec.Body
-		}
-	}
-	return out
 }
 
 // absorb runs f, which changes the committed document (a merge, a load,
 // a write), and carries what it did to each section's text to the
 // typing not yet committed and to every open editor, as exact edits.
+// The texts are read once, after f: those before are kept from the last
+// read (publish) and from committed typing.
 func (s *Session) absorb(f func() error) error {
 	o := &s.o
-	before := s.bodies()
+	before, old := o.committed, s.view.Load()
 	err := f()
-	after := s.bodies()
 	o.sumOK = false
-	for id, now := range after {
+	s.publish()
+	for id, now := range o.committed {
 		was, ok := before[id]
 		if ok && was == now {
 			continue
@@ -882,7 +906,27 @@ func (s *Session) absorb(f func() error) error {
 		}
 		s.logText(id, op, nil)
 	}
-	s.publish()
-	s.sendTexts(true)
+	if len(s.o.outbox) > 0 {
+		s.restamp() // the revisions moved, and the typing with them
+	}
+	s.sendTexts(!sameOutline(old, s.view.Load()))
 	return err
+}
+
+// sameOutline reports whether two views differ only in their texts: an
+// editor then needs nothing but the text events.
+func sameOutline(a, b *View) bool {
+	if a.Meta != b.Meta || len(a.Sections) != len(b.Sections) || len(a.Removed) != len(b.Removed) ||
+		!slices.Equal(a.Participants, b.Participants) {
+		return false
+	}
+	for _, pair := range [][2][]crdt.Section{{a.Sections, b.Sections}, {a.Removed, b.Removed}} {
+		for i := range pair[0] {
+			x, y := pair[0][i], pair[1][i]
+			if x.ID != y.ID || x.Heading != y.Heading || x.Hint != y.Hint {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -236,6 +236,7 @@ func (s *Session) commitTyping() {
 			break
 		}
 	}
+	o.committed[t.section] = string(t.text)
 	if err := s.commit(context.Background()); err != nil && !o.unsaved {
 		s.w.log.Warn("Could not commit typing", "draft", s.id, "err", err)
 	}

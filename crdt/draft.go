@@ -900,7 +900,23 @@ func (d *Doc) Participants() map[string]Participant {
 
 // Snapshot returns a plain copy of the document.
 func (d *Doc) Snapshot() Snapshot {
-	s := Snapshot{Meta: d.Meta(), Sections: d.Sections()}
+	s, _ := d.SnapshotWithRemoved()
+	return s
+}
+
+// SnapshotWithRemoved is Snapshot and the removed sections, read in one
+// pass: reading a section's text is the costly part, and a caller that
+// needs both would otherwise read every text twice.
+func (d *Doc) SnapshotWithRemoved() (Snapshot, []Section) {
+	var removed []Section
+	s := Snapshot{Meta: d.Meta()}
+	for _, sec := range d.allSections() {
+		if sec.Removed {
+			removed = append(removed, sec)
+		} else {
+			s.Sections = append(s.Sections, sec)
+		}
+	}
 	for _, p := range d.Participants() {
 		s.Participants = append(s.Participants, p)
 	}
@@ -910,7 +926,7 @@ func (d *Doc) Snapshot() Snapshot {
 		}
 		return s.Participants[i].Actor < s.Participants[j].Actor
 	})
-	return s
+	return s, removed
 }
 
 // Commit records the pending edits as one change carrying their

@@ -160,6 +160,9 @@ func remoteMerge500(b *testing.B, selected bool) {
 		if err := remote.Splice(ctx, e.id, pos, del, ins); err != nil {
 			b.Fatal(err)
 		}
+		if err := remote.Flush(ctx); err != nil { // sync reads committed changes only
+			b.Fatal(err)
+		}
 		changes, _, err := remote.Changes(heads)
 		if err != nil {
 			b.Fatal(err)

@@ -180,8 +180,7 @@ func (d *draftScreen) pump() {
 			continue
 		}
 		if e := d.editors[ev.Section]; e != nil {
-			e.apply(ev)
-			d.countWords(ev.Section, e.entry.Text)
+			e.apply(ev) // its OnChanged counts the words again
 		}
 	}
 	if refresh {
