@@ -147,7 +147,7 @@ func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult) ([]re
 		c.byIndex[ti] = ds
 		c.order = append(c.order, ds)
 		c.st.Drafts = append(c.st.Drafts, a.DraftID)
-		c.e.setStatus(c.remote, a.DraftID, func(s *Status) { s.Connected = true })
+		c.e.setStatus(c.remote, a.DraftID, func(s *Status) { s.sessions++; s.Connected = true })
 	}
 	return snapshots, nil
 }
@@ -218,7 +218,9 @@ func (c *conversation) closeDrafts() {
 		if err := c.e.lib.SaveState(context.Background(), c.remote, ds.id, ds.st.Save()); err != nil {
 			c.log.Warn("Could not save sync state", "draft", ds.id, "err", err)
 		}
-		c.e.setStatus(c.remote, ds.id, func(s *Status) { s.Connected = false })
+		// Two sessions with one peer may overlap (both dialed, or a
+		// re-dial before the old one noticed its end): connected while any is.
+		c.e.setStatus(c.remote, ds.id, func(s *Status) { s.sessions--; s.Connected = s.sessions > 0 })
 		ds.rep.Close(context.Background())
 	}
 }

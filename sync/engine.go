@@ -96,6 +96,8 @@ type Status struct {
 	Synced     bool      // both sides had the same heads when last checked
 	LastSynced time.Time // when they last had the same heads
 	Pending    int       // changes the peer lacks (-1: unknown)
+
+	sessions int // open sessions with the peer that hold the draft
 }
 
 // Status returns the status of every (peer, draft) pair seen.

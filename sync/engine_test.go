@@ -547,3 +547,54 @@ func TestIncomingShowsAJoinArriving(t *testing.T) {
 		t.Errorf("after the session: %+v", in)
 	}
 }
+
+// TestOverlappingSessionsKeepThePeerConnected: two sessions with one
+// peer may overlap (both sides dialed, or Sync now re-dialed before the
+// old session noticed its end). When one ends the peer is still
+// connected while the other runs (issue 10: a window said no peer was
+// connected with a session live).
+func TestOverlappingSessionsKeepThePeerConnected(t *testing.T) {
+	base := baseDraft(t)
+	secret := NewSecret()
+	a, b := newPeer("peerA"), newPeer("peerB")
+	a.lib.add(t, "d1", base, secret)
+	b.lib.add(t, "d1", base, secret)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	live := func() (stop func()) {
+		x, y := net.Pipe()
+		c, end := context.WithCancel(ctx)
+		done := make(chan struct{}, 2)
+		go func() { b.eng.Run(c, y, a.id, false); y.Close(); done <- struct{}{} }()
+		go func() { a.eng.Run(c, x, b.id, false); x.Close(); done <- struct{}{} }()
+		return func() { end(); x.Close(); y.Close(); <-done; <-done }
+	}
+	connected := func() bool {
+		for _, s := range a.eng.Status() {
+			if s.Peer == b.id && s.Draft == "d1" {
+				return s.Connected
+			}
+		}
+		return false
+	}
+	waitTrue := func(what string, f func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !f(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	first := live()
+	waitTrue("the first session", connected)
+	second := live()
+	time.Sleep(50 * time.Millisecond) // the second session opens its draft
+	first()
+	if !connected() {
+		t.Error("with the second session live, the peer is said not to be connected")
+	}
+	second()
+	if connected() {
+		t.Error("with no session left, the peer is said to be connected")
+	}
+}
