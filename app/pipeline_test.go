@@ -266,13 +266,16 @@ func TestNothingOutlivesTheWorkspace(t *testing.T) {
 	}
 	ch, cancel := s.Watch()
 	defer cancel()
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		for range ch { // ends when the session closes the channel
 		}
 	}()
 	if err := w.Close(); err != nil { // without closing the session first
 		t.Fatal(err)
 	}
+	<-drained // the test's own watcher, told by the closing session
 	if left := ourGoroutines(); len(left) > 0 {
 		t.Errorf("still running after Close:\n%s", strings.Join(left, "\n\n"))
 	}
