@@ -27,6 +27,7 @@ type contributions struct {
 	list        *widget.List
 	summary     *widget.Label
 	content     fyne.CanvasObject
+	asked       int // reloads asked for: only the latest is shown
 }
 
 func newContributions(d *draftScreen) *contributions {
@@ -107,23 +108,39 @@ func kindLabel(k crdt.Kind) string {
 }
 
 // reload reads the log again with the chosen filters, and refreshes the
-// filters' choices from what the log holds.
+// filters' choices from what the log holds. The log is read off the
+// window's goroutine (the draft's owner walks the history, and may be
+// waiting for the disk); a reload that a newer one overtook is dropped.
 func (c *contributions) reload() {
 	f := app.LogFilter{}
 	if i := c.participant.SelectedIndex(); i > 0 {
 		f.Participant = c.participant.Selected
 	}
 	f.Section = c.headingID
-	entries, err := c.d.session.Log(f)
-	if err != nil {
-		c.d.u.showError(err)
-		return
-	}
+	c.asked++
+	asked, u, s := c.asked, c.d.u, c.d.session
+	u.background(func() {
+		entries, err := s.Log(f)
+		all, allErr := s.Log(app.LogFilter{})
+		u.do(func() {
+			if asked != c.asked || c.d.closed() {
+				return
+			}
+			if err != nil {
+				u.showError(err)
+				return
+			}
+			c.show(entries, all, allErr)
+		})
+	})
+}
+
+// show puts what reload read on screen.
+func (c *contributions) show(entries, all []app.LogEntry, allErr error) {
 	c.entries = entries
 	c.summary.SetText(fmt.Sprintf(lang.N("%d contributions", len(entries)), len(entries)))
 	c.list.Refresh()
-
-	if all, err := c.d.session.Log(app.LogFilter{}); err == nil {
+	if allErr == nil {
 		seen := map[string]bool{}
 		var names []string
 		for _, e := range all {

@@ -549,6 +549,7 @@ func TestContributionsPanel(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.tabs.SelectIndex(1)
+	settleDraft(t, d) // the log is read off the window's goroutine
 	c := d.contrib
 	all := len(c.entries)
 	if all < 3 { // creation, profile and at least the two edits
@@ -559,6 +560,7 @@ func TestContributionsPanel(t *testing.T) {
 		t.Errorf("newest line %q", top)
 	}
 	c.heading.SetSelectedIndex(2) // the second heading
+	settleDraft(t, d)
 	if len(c.entries) != 1 || c.entries[0].SectionNo != 2 {
 		t.Errorf("filtered by heading: %d entries", len(c.entries))
 	}
@@ -568,12 +570,14 @@ func TestContributionsPanel(t *testing.T) {
 		t.Fatal(err)
 	}
 	locked(d.refresh)
+	settleDraft(t, d)
 	if c.heading.Selected != second.Heading || len(c.entries) != 2 || c.entries[0].SectionID != second.ID {
 		t.Errorf("after the move the filter shows %q with %d entries", c.heading.Selected, len(c.entries))
 	}
 	c.heading.SetSelectedIndex(0)
 	c.participant.SetSelected("Nobody")
 	c.participant.SetSelectedIndex(0)
+	settleDraft(t, d)
 	if len(c.entries) != all+1 { // and the move
 		t.Errorf("clearing the filters shows %d of %d", len(c.entries), all+1)
 	}
