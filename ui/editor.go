@@ -59,7 +59,7 @@ func (e *sectionEditor) typed(text string) {
 		e.replace(text)
 	}
 	old, cur := []rune(e.shown), []rune(text)
-	pos, del, ins := app.ChangedRange(old, cur)
+	pos, del, ins := textop.ChangedRange(old, cur)
 	e.shown = text
 	if del == 0 && ins == 0 {
 		return

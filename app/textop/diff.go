@@ -38,6 +38,22 @@ func Diff(old, new []rune) Op {
 	return o
 }
 
+// ChangedRange returns the one range where old and new differ: from pos,
+// del code points of old became ins code points of new. It is what one
+// keystroke changes, whose place the caret tells where repeated letters
+// make this ambiguous; a change from elsewhere may touch several places,
+// and goes through Diff.
+func ChangedRange(old, new []rune) (pos, del, ins int) {
+	for pos < len(old) && pos < len(new) && old[pos] == new[pos] {
+		pos++
+	}
+	end := 0
+	for end < len(old)-pos && end < len(new)-pos && old[len(old)-1-end] == new[len(new)-1-end] {
+		end++
+	}
+	return pos, len(old) - pos - end, len(new) - pos - end
+}
+
 // DiffStrings is Diff on strings.
 func DiffStrings(old, new string) Op { return Diff([]rune(old), []rune(new)) }
 

@@ -202,3 +202,21 @@ func TestDiffBoundedOnHugeChanges(t *testing.T) {
 		t.Fatal("huge diff is not exact")
 	}
 }
+
+func TestChangedRange(t *testing.T) {
+	for _, c := range []struct {
+		old, new      string
+		pos, del, ins int
+	}{
+		{"abc", "abc", 3, 0, 0},
+		{"abc", "aXbc", 1, 0, 1},
+		{"abcdef", "abef", 2, 2, 0},
+		{"社区🌍", "社X🌍", 1, 1, 1}, // code points, not bytes
+		{"xa", "xaa", 2, 0, 1},  // the last place repeated letters allow
+	} {
+		pos, del, ins := ChangedRange([]rune(c.old), []rune(c.new))
+		if pos != c.pos || del != c.del || ins != c.ins {
+			t.Errorf("%q→%q: %d,%d,%d, want %d,%d,%d", c.old, c.new, pos, del, ins, c.pos, c.del, c.ins)
+		}
+	}
+}
