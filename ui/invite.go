@@ -92,15 +92,16 @@ func (v *inviteDialog) show(inv app.Invite) {
 		qr.SetMinSize(fyne.NewSize(220, 220))
 		parts = append(parts, container.NewCenter(qr))
 	}
-	var relays string
 	if len(inv.Relays) == 0 {
-		relays = lang.L("The code names no relay: co-authors reach you on the same network, or directly by address. A relay lets them sync when you are offline: add its address below.")
+		note := widget.NewLabel(lang.L("The code names no relay: co-authors reach you on the same network, or directly by address. A relay lets them sync when you are offline: add its address below."))
+		note.Wrapping = fyne.TextWrapWord
+		parts = append(parts, note)
 	} else {
-		relays = lang.L("Relays:") + "\n" + strings.Join(inv.Relays, "\n")
+		// Addresses have no spaces: they wrap anywhere.
+		addrs := widget.NewLabel(lang.L("Relays:") + "\n" + strings.Join(inv.Relays, "\n"))
+		addrs.Wrapping = fyne.TextWrapBreak
+		parts = append(parts, addrs)
 	}
-	note := widget.NewLabel(relays)
-	note.Wrapping = fyne.TextWrapBreak
-	parts = append(parts, note)
 	v.body.Objects = parts
 	v.body.Refresh()
 }
