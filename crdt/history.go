@@ -23,6 +23,7 @@ const (
 	KindHeadRestore Kind = "hu"
 	KindMeta        Kind = "m" // title, theme, year, cover data
 	KindProfile     Kind = "p" // participant registry entry
+	KindVersion     Kind = "v" // a named version (the section field holds its id)
 )
 
 // Describe returns a short English label for the kind.
@@ -46,6 +47,8 @@ func (k Kind) Describe() string {
 		return "cover data"
 	case KindProfile:
 		return "profile"
+	case KindVersion:
+		return "version named"
 	}
 	return "other"
 }
