@@ -425,3 +425,61 @@ func TestUnsyncedLeavesTypingWhole(t *testing.T) {
 		t.Errorf("the typing became %d changes: %+v", len(edits), edits)
 	}
 }
+
+// TestNamedVersionsInTheSession: a version names the draft as it stands,
+// typing included; it is found by name or id, read back as it was, seen
+// by a second process on the data dir, and listed in the log.
+func TestNamedVersionsInTheSession(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWSWith(t, dir, Options{Poll: 20 * time.Millisecond, IdleCommit: -1})
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Versions")
+	sec := s.Sections()[0].ID
+	if err := s.Splice(ctx, sec, 0, 0, "Before the round."); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.NameVersion(ctx, "For public comment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Write(ctx, sec, "After the round.", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"For public comment", v.ID, v.ID[:4]} {
+		got, err := s.Version(ref)
+		if err != nil || got.ID != v.ID {
+			t.Errorf("Version(%q) = %+v, %v", ref, got, err)
+		}
+	}
+	if _, err := s.Version("no such"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an unknown version: %v", err)
+	}
+	then, err := s.SnapshotAt(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if then.Sections[0].Body != "Before the round." || s.Sections()[0].Body != "After the round." {
+		t.Errorf("the version holds %q, the draft %q", then.Sections[0].Body, s.Sections()[0].Body)
+	}
+	log, err := s.Log(LogFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range log {
+		found = found || e.Kind == crdt.KindVersion && e.Heading == "For public comment" && e.Name == "Amina"
+	}
+	if !found {
+		t.Errorf("the log does not say who named the version: %+v", log)
+	}
+	w2 := openWSWith(t, dir, Options{Poll: -1})
+	s2, err := w2.Session(ctx, s.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close(ctx)
+	if vs := s2.Versions(); len(vs) != 1 || vs[0].Name != "For public comment" {
+		t.Errorf("a second process sees %+v", vs)
+	}
+}

@@ -54,6 +54,10 @@ func (s *Session) Log(f LogFilter) ([]LogEntry, error) {
 	for _, sec := range append(slices.Clone(all), v.Removed...) {
 		headings[sec.ID] = sec.Heading
 	}
+	versions := map[string]string{} // version id → its name
+	for _, ver := range v.Versions {
+		versions[ver.ID] = ver.Name
+	}
 	wantSection := ""
 	if f.Section != "" {
 		sec, err := s.Section(f.Section)
@@ -81,6 +85,8 @@ func (s *Session) Log(f LogFilter) ([]LogEntry, error) {
 			e.Person, e.Name, e.Group, e.Region, e.Role = p.Person, p.Name, p.Group, p.Region, p.Role
 		}
 		if h, ok := headings[c.Section]; ok {
+			e.Heading = h
+		} else if h, ok := versions[c.Section]; ok && c.Kind == crdt.KindVersion {
 			e.Heading = h
 		} else {
 			e.Heading = c.Section

@@ -98,6 +98,7 @@ type View struct {
 	Sections     []crdt.Section // visible, in order
 	Removed      []crdt.Section
 	Participants []crdt.Participant
+	Versions     []crdt.Version // named versions, oldest first
 	revs         map[string]uint64
 }
 
@@ -379,7 +380,7 @@ func (s *Session) publish() {
 		}
 	}
 	v := &View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
-		Participants: snap.Participants, revs: map[string]uint64{}}
+		Participants: snap.Participants, Versions: o.doc.Versions(), revs: map[string]uint64{}}
 	for id, t := range o.texts {
 		v.revs[id] = t.rev
 	}
@@ -394,7 +395,7 @@ func (s *Session) publish() {
 func (s *Session) restamp() {
 	old := s.view.Load()
 	v := &View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, revs: make(map[string]uint64, len(s.o.texts))}
+		Participants: old.Participants, Versions: old.Versions, revs: make(map[string]uint64, len(s.o.texts))}
 	for id, t := range s.o.texts {
 		v.revs[id] = t.rev
 	}
@@ -408,7 +409,7 @@ func (s *Session) restamp() {
 func (s *Session) publishText(section string, text string) {
 	old := s.view.Load()
 	v := &View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, revs: make(map[string]uint64, len(old.revs)+1)}
+		Participants: old.Participants, Versions: old.Versions, revs: make(map[string]uint64, len(old.revs)+1)}
 	for k, r := range old.revs {
 		v.revs[k] = r
 	}
@@ -917,7 +918,7 @@ func (s *Session) absorb(f func() error) error {
 // editor then needs nothing but the text events.
 func sameOutline(a, b *View) bool {
 	if a.Meta != b.Meta || len(a.Sections) != len(b.Sections) || len(a.Removed) != len(b.Removed) ||
-		!slices.Equal(a.Participants, b.Participants) {
+		!slices.Equal(a.Participants, b.Participants) || len(a.Versions) != len(b.Versions) {
 		return false
 	}
 	for _, pair := range [][2][]crdt.Section{{a.Sections, b.Sections}, {a.Removed, b.Removed}} {

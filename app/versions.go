@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// NameVersion freezes the draft as it stands, typing included, under a
+// name every peer will see.
+func (s *Session) NameVersion(ctx context.Context, name string) (crdt.Version, error) {
+	var v crdt.Version
+	err := s.edit(ctx, func() error {
+		var err error
+		v, err = s.o.doc.AddVersion(name, nil, s.w.opts.Now())
+		return err
+	})
+	return v, err
+}
+
+// Versions lists the named versions, oldest first.
+func (s *Session) Versions() []crdt.Version { return s.View().Versions }
+
+// Current names the draft as it stands, where a version is asked for.
+const Current = "current"
+
+// Version finds a named version by its id, a unique prefix of its id, or
+// its name (the earliest, where peers named two alike). "current" is not
+// a version: callers show the draft as it stands for it.
+func (s *Session) Version(ref string) (crdt.Version, error) {
+	ref = strings.TrimSpace(ref)
+	vs := s.Versions()
+	var byPrefix []crdt.Version
+	for _, v := range vs {
+		if v.ID == ref {
+			return v, nil
+		}
+		if ref != "" && strings.HasPrefix(v.ID, strings.ToLower(ref)) {
+			byPrefix = append(byPrefix, v)
+		}
+	}
+	for _, v := range vs {
+		if v.Name == ref {
+			return v, nil
+		}
+	}
+	switch len(byPrefix) {
+	case 1:
+		return byPrefix[0], nil
+	case 0:
+		return crdt.Version{}, fmt.Errorf("%w: no version %q; `bpfdraft versions DRAFT` lists them (or use %q)", ErrNotFound, ref, Current)
+	}
+	return crdt.Version{}, fmt.Errorf("%w: %q matches %d versions; give more of the id", ErrAmbiguous, ref, len(byPrefix))
+}
+
+// SnapshotAt returns the draft as it was at a version.
+func (s *Session) SnapshotAt(v crdt.Version) (crdt.Snapshot, error) {
+	var snap crdt.Snapshot
+	err := s.do(func() error {
+		var err error
+		snap, err = s.o.doc.SnapshotAt(v.Heads)
+		return err
+	})
+	return snap, err
+}
