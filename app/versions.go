@@ -55,6 +55,13 @@ func (s *Session) Version(ref string) (crdt.Version, error) {
 	return crdt.Version{}, fmt.Errorf("%w: %q matches %d versions; give more of the id", ErrAmbiguous, ref, len(byPrefix))
 }
 
+// VersionSnapshot is the draft as a version had it (Version is zero for
+// the draft as it stands).
+type VersionSnapshot struct {
+	crdt.Snapshot
+	Version crdt.Version
+}
+
 // SnapshotAt returns the draft as it was at a version.
 func (s *Session) SnapshotAt(v crdt.Version) (crdt.Snapshot, error) {
 	var snap crdt.Snapshot

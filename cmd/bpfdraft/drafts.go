@@ -17,7 +17,7 @@ import (
 
 func init() {
 	commands = []*command{guiCmd, profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd,
-		inviteCmd, joinCmd, syncCmd, serveCmd}
+		versionCmd, versionsCmd, inviteCmd, joinCmd, syncCmd, serveCmd}
 }
 
 var profileCmd = &command{
@@ -154,12 +154,15 @@ var listCmd = &command{
 
 var showCmd = &command{
 	name:    "show",
-	usage:   "show DRAFT [--section N|ID]",
+	usage:   "show DRAFT [--section N|ID] [--version V]",
 	summary: "print a draft's headings and text",
 	details: `Prints only the document's content, so two machines holding the same
-version of a draft print the same bytes.`,
+version of a draft print the same bytes. --version prints the draft as a
+named version had it (its name or id; "current", the default, is the draft
+as it stands).`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		section := fs.String("section", "", "print only this section (number or id)")
+		version := fs.String("version", app.Current, "a named version (`bpfdraft versions DRAFT` lists them), or current")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
 				return err
@@ -169,22 +172,21 @@ version of a draft print the same bytes.`,
 				return err
 			}
 			defer done()
+			snap, err := snapshotOf(s, *version)
+			if err != nil {
+				return err
+			}
 			if *section != "" {
-				sec, err := s.Section(*section)
-				if err != nil {
-					return err
-				}
-				n := 0
-				for i, x := range s.Sections() {
-					if x.ID == sec.ID {
-						n = i + 1
+				for i, sec := range snap.Sections {
+					if sec.ID == *section || fmt.Sprint(i+1) == strings.TrimSpace(*section) {
+						fmt.Fprint(e.stdout, formatSection(i+1, sec))
+						return nil
 					}
 				}
-				fmt.Fprint(e.stdout, formatSection(n, sec))
-				return nil
+				return fmt.Errorf("%w: no section %q in that version; give a number from 1 to %d or a section id", app.ErrNotFound, *section, len(snap.Sections))
 			}
-			fmt.Fprintf(e.stdout, "# %s\n", s.Meta().Title)
-			for i, sec := range s.Sections() {
+			fmt.Fprintf(e.stdout, "# %s\n", snap.Meta.Title)
+			for i, sec := range snap.Sections {
 				fmt.Fprint(e.stdout, "\n"+formatSection(i+1, sec))
 			}
 			return nil

@@ -235,3 +235,38 @@ func TestFyneAppMetadata(t *testing.T) {
 		t.Errorf("icon: %v", err)
 	}
 }
+
+// TestNamedVersions: name a version, list it, and print the draft as it
+// was, by name, id and "current".
+func TestNamedVersions(t *testing.T) {
+	c := newCLI(t, "Amina")
+	id := strings.TrimSpace(c.ok("new", "--title", "Versions"))
+	c.ok("write", id, "--section", "1", "--text", "Before public comment.")
+	out := strings.Fields(c.ok("version", id, "--name", "For public comment"))
+	if len(out) < 2 {
+		t.Fatalf("version printed %q", out)
+	}
+	vid := out[0]
+	c.ok("write", id, "--section", "1", "--text", "After public comment.")
+	list := c.ok("versions", id)
+	if !strings.Contains(list, vid) || !strings.Contains(list, "For public comment") || !strings.Contains(list, "Amina") {
+		t.Errorf("versions:\n%s", list)
+	}
+	for _, ref := range []string{"For public comment", vid} {
+		if got := c.ok("show", id, "--version", ref, "--section", "1"); !strings.Contains(got, "Before public comment.") {
+			t.Errorf("show --version %q:\n%s", ref, got)
+		}
+	}
+	if got := c.ok("show", id, "--version", "current", "--section", "1"); !strings.Contains(got, "After public comment.") {
+		t.Errorf("show --version current:\n%s", got)
+	}
+	if r := c.run("", "show", id, "--version", "nope"); r.code != 1 || !strings.Contains(r.stderr, "bpfdraft versions") {
+		t.Errorf("an unknown version: exit %d, %q", r.code, r.stderr)
+	}
+	if r := c.run("", "version", id, "--name", "current"); r.code == 0 || !strings.Contains(r.stderr, "one line") {
+		t.Errorf("a version named current: exit %d, %q", r.code, r.stderr)
+	}
+	if r := c.run("", "version", id); r.code != 2 {
+		t.Errorf("version without --name: exit %d", r.code)
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/app"
+)
+
+var versionCmd = &command{
+	name:    "version",
+	usage:   "version DRAFT --name NAME",
+	summary: "freeze the draft as it stands under a name every co-author sees",
+	details: `A named version marks a state of the draft (for public comment, say) that
+can be shown again later and that reviews and diffs start from. It is stored
+in the draft and reaches co-authors with the next sync. Prints its id.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		name := fs.String("name", "", "the version's name, e.g. \"Draft for public comment\"")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			if *name == "" {
+				return usagef("--name is required")
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			v, err := s.NameVersion(ctx, *name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s\t%s\n", v.ID, v.Name)
+			return nil
+		}
+	},
+}
+
+var versionsCmd = &command{
+	name:    "versions",
+	usage:   "versions DRAFT",
+	summary: "list a draft's named versions, oldest first",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			names := map[string]string{}
+			for _, p := range s.Snapshot().Participants {
+				names[p.Actor] = p.Name
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tBY\tWHEN")
+			for _, v := range s.Versions() {
+				by := names[v.Actor]
+				if by == "" {
+					by = "unknown"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.ID, v.Name, by, v.At.Local().Format(time.DateTime))
+			}
+			return tw.Flush()
+		}
+	},
+}
+
+// snapshotOf returns the draft as it stands, or as a named version was
+// ("current" or empty: as it stands).
+func snapshotOf(s *app.Session, version string) (snap app.VersionSnapshot, err error) {
+	if version == "" || version == app.Current {
+		return app.VersionSnapshot{Snapshot: s.Snapshot()}, nil
+	}
+	v, err := s.Version(version)
+	if err != nil {
+		return snap, err
+	}
+	snap.Version = v
+	snap.Snapshot, err = s.SnapshotAt(v)
+	return snap, err
+}
