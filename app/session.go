@@ -204,15 +204,10 @@ func (s *Session) run() {
 		}
 		select {
 		case c := <-s.calls:
-			// Edits sent before a call are applied before it.
-			for _, e := range s.edits.drain() {
-				s.applyEdit(e)
-			}
+			s.applyEdits() // edits sent before a call are applied before it
 			c.done <- c.fn()
 		case <-s.edits.ready:
-			for _, e := range s.edits.drain() {
-				s.applyEdit(e)
-			}
+			s.applyEdits()
 		case <-idle:
 			s.o.idle = nil
 			s.commitTyping()
@@ -220,9 +215,7 @@ func (s *Session) run() {
 			s.commitTyping()
 			s.persist()
 		case <-s.stop:
-			for _, e := range s.edits.drain() {
-				s.applyEdit(e)
-			}
+			s.applyEdits()
 			s.commitTyping()
 			s.stopTimers()
 			return
@@ -379,44 +372,28 @@ func (s *Session) publish() {
 			o.committed[sec.ID] = sec.Body
 		}
 	}
-	v := &View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
-		Participants: snap.Participants, Versions: o.doc.Versions(), revs: map[string]uint64{}}
-	for id, t := range o.texts {
-		v.revs[id] = t.rev
-	}
-	if o.typing.active() {
-		s.overlay(v, o.typing.section, string(o.typing.text))
-	}
-	s.view.Store(v)
+	s.stamp(&View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
+		Participants: snap.Participants, Versions: o.doc.Versions()})
 }
 
 // restamp publishes the view again with the texts' revisions and the
 // typing as they stand, without reading the document.
 func (s *Session) restamp() {
 	old := s.view.Load()
-	v := &View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, Versions: old.Versions, revs: make(map[string]uint64, len(s.o.texts))}
+	s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
+		Participants: old.Participants, Versions: old.Versions})
+}
+
+// stamp gives a new view the texts' revisions and the typing, and
+// publishes it.
+func (s *Session) stamp(v *View) {
+	v.revs = make(map[string]uint64, len(s.o.texts))
 	for id, t := range s.o.texts {
 		v.revs[id] = t.rev
 	}
 	if s.o.typing.active() {
 		s.overlay(v, s.o.typing.section, string(s.o.typing.text))
 	}
-	s.view.Store(v)
-}
-
-// publishText publishes a view in which only one section's text changed.
-func (s *Session) publishText(section string, text string) {
-	old := s.view.Load()
-	v := &View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, Versions: old.Versions, revs: make(map[string]uint64, len(old.revs)+1)}
-	for k, r := range old.revs {
-		v.revs[k] = r
-	}
-	if t := s.o.texts[section]; t != nil {
-		v.revs[section] = t.rev
-	}
-	s.overlay(v, section, text)
 	s.view.Store(v)
 }
 

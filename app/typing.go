@@ -137,6 +137,13 @@ func (q *editQueue) drain() []rawEdit {
 	return out
 }
 
+// applyEdits applies the editors' edits waiting, in order.
+func (s *Session) applyEdits() {
+	for _, e := range s.edits.drain() {
+		s.applyEdit(e)
+	}
+}
+
 // applyEdit applies an editor's edit, carried through the edits of that
 // section its editor had not seen, and acknowledges it.
 func (s *Session) applyEdit(e rawEdit) {
@@ -193,7 +200,7 @@ func (s *Session) typeIn(section string, rev uint64, op textop.Op, from *Subscri
 	o.typing.text = text
 	o.typing.keys++
 	s.logText(section, op, from)
-	s.publishText(section, string(text))
+	s.restamp()
 	s.sendTexts(false)
 	if every := s.w.opts.CommitEvery; every > 0 && o.typing.keys >= every {
 		s.commitTyping()
