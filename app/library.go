@@ -140,7 +140,16 @@ func (o onlyDraft) Access(ctx context.Context) ([]docsync.Access, error) {
 			return []docsync.Access{a}, nil
 		}
 	}
-	return nil, fmt.Errorf("draft %s has no invite yet: run `bpfdraft invite %s` first", o.id, o.id)
+	return nil, NoInvite(o.id)
+}
+
+// ErrNoInvite is returned when a draft that has no invite yet is to be synced.
+var ErrNoInvite = errors.New("no invite yet")
+
+// NoInvite says that draft id cannot be synced before it has an invite,
+// and how to make one.
+func NoInvite(id string) error {
+	return fmt.Errorf("draft %s has %w: run `bpfdraft invite %s` first", id, ErrNoInvite, id)
 }
 
 // SyncStateAt starts a sync with a peer known to hold exactly heads.

@@ -28,9 +28,7 @@ func (o *Online) SyncOnce(ctx context.Context, extra []string, lan time.Duration
 	if err != nil {
 		return nil, err
 	}
-	o.mu.Lock()
-	targets := append(append(append([]string(nil), o.manual...), extra...), relays...)
-	o.mu.Unlock()
+	targets := o.peers(extra, relays)
 	if lan > 0 {
 		targets = append(targets, o.lanPeers(ctx, lan)...)
 	}
@@ -107,11 +105,8 @@ func (o *Online) Serve(ctx context.Context, report func(Result)) {
 	if err != nil {
 		o.log.Warn("Could not read the drafts' relays", "err", err)
 	}
-	o.mu.Lock()
-	targets := dedupe(append(append([]string(nil), o.manual...), relays...))
-	o.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, t := range targets {
+	for _, t := range o.peers(relays) {
 		ai, err := p2p.ParseAddr(t)
 		if err != nil {
 			continue

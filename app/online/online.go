@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
-	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 )
 
@@ -69,6 +68,12 @@ func Open(ws *app.Workspace, dataDir string, cfg Config) (*Online, error) {
 	}
 	lib := ws.SyncLibrary()
 	if cfg.Draft != "" {
+		// Said now, not by each connection's handshake.
+		if secret, err := ws.DraftSecret(context.Background(), cfg.Draft); err != nil {
+			return nil, err
+		} else if secret == nil {
+			return nil, app.NoInvite(cfg.Draft)
+		}
 		lib = app.OnlyDraft(lib, cfg.Draft)
 	}
 	node, err := p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, MDNS: cfg.MDNS, Library: lib, Logger: log})
@@ -119,12 +124,20 @@ func (o *Online) Refresh() {
 		o.log.Warn("Could not read the drafts' relays", "err", err)
 		return
 	}
-	o.mu.Lock()
-	addrs = append(slices.Clone(o.manual), addrs...)
-	o.mu.Unlock()
-	for _, a := range addrs {
+	for _, a := range o.peers(addrs) {
 		o.keep(a, false)
 	}
+}
+
+// peers lists the peers given by hand, then more, deduplicated.
+func (o *Online) peers(more ...[]string) []string {
+	o.mu.Lock()
+	out := slices.Clone(o.manual)
+	o.mu.Unlock()
+	for _, m := range more {
+		out = append(out, m...)
+	}
+	return dedupe(out)
 }
 
 // relays lists the relays named by the invites of every draft here.
@@ -321,9 +334,6 @@ func (o *Online) Status(draft string) Status {
 // kickedFor bounds how long Sync now shows as under way for a peer that
 // does not answer: the status then says what is known.
 const kickedFor = 30 * time.Second
-
-// Engine returns the sync engine, for its per-peer status.
-func (o *Online) Engine() *docsync.Engine { return o.node.Engine() }
 
 func dedupe(xs []string) []string {
 	seen := map[string]bool{}

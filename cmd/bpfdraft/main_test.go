@@ -270,3 +270,12 @@ func TestNamedVersions(t *testing.T) {
 		t.Errorf("version without --name: exit %d", r.code)
 	}
 }
+
+// TestSyncADraftWithoutInvite says what to do before any peer is dialed.
+func TestSyncADraftWithoutInvite(t *testing.T) {
+	c := newCLI(t, "Amina")
+	id := strings.TrimSpace(c.ok("new", "--title", "Not shared"))
+	if r := c.run("", "sync", id, "--once", "--lan", "0"); r.code != 1 || !strings.Contains(r.stderr, "has no invite yet: run `bpfdraft invite") {
+		t.Errorf("exit %d: %q", r.code, r.stderr)
+	}
+}

@@ -153,11 +153,6 @@ timeout (or Ctrl-C), reconnecting as links come and go.`,
 				if cfg.Draft, err = ws.Resolve(ctx, args[0]); err != nil {
 					return err
 				}
-				if secret, err := ws.DraftSecret(ctx, cfg.Draft); err != nil {
-					return err
-				} else if secret == nil {
-					return fmt.Errorf("draft %s has no invite yet: run `bpfdraft invite %s` first", cfg.Draft, cfg.Draft)
-				}
 			}
 			on, err := e.online(ws, cfg)
 			if err != nil {
