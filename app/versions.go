@@ -72,3 +72,17 @@ func (s *Session) SnapshotAt(v crdt.Version) (crdt.Snapshot, error) {
 	})
 	return snap, err
 }
+
+// SnapshotOf returns the draft as a named version had it (its name or
+// id), or as it stands for "current" or "".
+func (s *Session) SnapshotOf(ref string) (VersionSnapshot, error) {
+	if ref == "" || ref == Current {
+		return VersionSnapshot{Snapshot: s.Snapshot()}, nil
+	}
+	v, err := s.Version(ref)
+	if err != nil {
+		return VersionSnapshot{}, err
+	}
+	snap, err := s.SnapshotAt(v)
+	return VersionSnapshot{Snapshot: snap, Version: v}, err
+}

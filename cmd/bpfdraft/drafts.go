@@ -172,7 +172,7 @@ as it stands).`,
 				return err
 			}
 			defer done()
-			snap, err := snapshotOf(s, *version)
+			snap, err := s.SnapshotOf(*version)
 			if err != nil {
 				return err
 			}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
-
-	"github.com/igf-bpf/bpfdraft/app"
 )
 
 var versionCmd = &command{
@@ -71,19 +69,4 @@ var versionsCmd = &command{
 			return tw.Flush()
 		}
 	},
-}
-
-// snapshotOf returns the draft as it stands, or as a named version was
-// ("current" or empty: as it stands).
-func snapshotOf(s *app.Session, version string) (snap app.VersionSnapshot, err error) {
-	if version == "" || version == app.Current {
-		return app.VersionSnapshot{Snapshot: s.Snapshot()}, nil
-	}
-	v, err := s.Version(version)
-	if err != nil {
-		return snap, err
-	}
-	snap.Version = v
-	snap.Snapshot, err = s.SnapshotAt(v)
-	return snap, err
 }
