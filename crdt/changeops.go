@@ -1,10 +1,7 @@
 package crdt
 
 import (
-	"bytes"
-	"compress/flate"
 	"fmt"
-	"io"
 )
 
 // Reading a change's operations from its raw bytes lets the contribution
@@ -33,22 +30,7 @@ const (
 // textCounts returns how many elements a raw change inserted into lists
 // or text and how many it deleted.
 func textCounts(raw []byte) (inserted, deleted int, err error) {
-	if err := checkChunks(raw); err != nil {
-		return 0, 0, err
-	}
-	typ := raw[8]
-	n, w := uleb(raw[9:])
-	body := raw[9+w : 9+w+int(n)]
-	switch typ {
-	case 1:
-	case 2:
-		if body, err = io.ReadAll(flate.NewReader(bytes.NewReader(body))); err != nil {
-			return 0, 0, fmt.Errorf("%w: compressed change: %v", ErrCorrupt, err)
-		}
-	default:
-		return 0, 0, fmt.Errorf("%w: not a change chunk (type %d)", ErrCorrupt, typ)
-	}
-	p, err := parseChangeBody(body)
+	p, err := readChangeChunk(raw)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -57,12 +39,7 @@ func textCounts(raw []byte) (inserted, deleted int, err error) {
 	for _, c := range p.cols {
 		data := p.data[off : off+c.length]
 		off += c.length
-		if c.spec&colDeflate != 0 {
-			if data, err = io.ReadAll(flate.NewReader(bytes.NewReader(data))); err != nil {
-				return 0, 0, fmt.Errorf("%w: column: %v", ErrCorrupt, err)
-			}
-		}
-		switch c.spec &^ colDeflate {
+		switch c.spec {
 		case colAction:
 			action = data
 		case colInsert:

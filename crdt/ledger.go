@@ -1,0 +1,409 @@
+package crdt
+
+import (
+	"fmt"
+	"sort"
+	"time"
+	"unicode/utf8"
+
+	"github.com/automerge/automerge-go"
+)
+
+// A Ledger answers "who wrote this character, and when did it come and
+// go" for every text of a draft. Automerge keeps that knowledge (each
+// character is an insert op of some change) but the binding offers only
+// a text's current value, so the ledger rebuilds each text's sequence
+// from the changes themselves: it decodes every change's ops and places
+// each inserted character the way Automerge does (after the element it
+// names, past any element with a greater id: a replicated growable
+// array), keeping deleted characters as tombstones that remember which
+// changes deleted them. Its texts come out equal to Automerge's
+// (TestLedgerMatchesAutomerge), and the same on every peer, since op
+// ids and their order are.
+//
+// The ledger is built once from the whole history and then fed only the
+// changes it has not seen, so attribution after a remote change costs
+// the change, not the draft.
+
+// ChangeRef identifies a change in a ledger: its index in the order the
+// ledger learnt them, which is causal (a change comes after its deps).
+type ChangeRef int32
+
+// LedgerChange is what the ledger keeps of a change.
+type LedgerChange struct {
+	Hash  string
+	Actor string
+	Seq   uint64
+	Time  time.Time
+	Info  ChangeInfo
+	Deps  []ChangeRef
+}
+
+// elemID is an op id: counter, then the actor's number in the ledger.
+type elemID struct {
+	ctr   uint64
+	actor int32
+}
+
+// element is one inserted string (one code point, as Automerge inserts
+// text) with its place in its text's order.
+type element struct {
+	id    elemID
+	text  string
+	next  int32     // the next element of the text, -1 at the end
+	ins   ChangeRef // the change that inserted it
+	del   ChangeRef // the first change that deleted it, -1 while visible
+	moreD []ChangeRef
+}
+
+// object is a map, list or text of the document, found by the op that
+// made it.
+type object struct {
+	parent elemID // the object it sits in (zero for the root)
+	key    string // its key there
+	text   bool
+	head   int32 // first element of a text, -1 when empty
+}
+
+// Ledger is the rebuilt history of one draft. It is not safe for
+// concurrent use; the draft's owner keeps it.
+type Ledger struct {
+	actors   []string // hex actor ids in the order first seen
+	actorNum map[string]int32
+	changes  []LedgerChange
+	byHash   map[string]ChangeRef
+	heads    []string
+	objects  map[elemID]*object
+	elems    []element
+	elemAt   map[elemID]int32
+	sections map[string]elemID // section id -> its body's text object
+}
+
+// NewLedger returns an empty ledger; Update fills it from a draft.
+func NewLedger() *Ledger {
+	return &Ledger{
+		actorNum: map[string]int32{},
+		byHash:   map[string]ChangeRef{},
+		objects:  map[elemID]*object{},
+		elemAt:   map[elemID]int32{},
+		sections: map[string]elemID{},
+	}
+}
+
+// Update reads the changes of d the ledger has not seen yet and returns
+// how many it added.
+func (l *Ledger) Update(d *Doc) (int, error) {
+	var cs []*automerge.Change
+	var err error
+	if len(l.heads) == 0 {
+		if _, err = d.Commit(); err != nil {
+			return 0, err
+		}
+		cs, err = d.am.Changes()
+	} else {
+		cs, err = d.changesSince(l.heads)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(cs) == 0 {
+		return 0, nil
+	}
+	// Automerge lists changes causally; a change whose deps are not all
+	// known yet waits for them all the same, so a different order can
+	// only cost a second pass.
+	pending := cs
+	added := 0
+	for len(pending) > 0 {
+		var later []*automerge.Change
+		for _, c := range pending {
+			ok, err := l.add(c)
+			if err != nil {
+				return added, fmt.Errorf("change %s: %w", c.Hash(), err)
+			}
+			if !ok {
+				later = append(later, c)
+				continue
+			}
+			added++
+		}
+		if len(later) == len(pending) {
+			return added, fmt.Errorf("%w: %d changes depend on changes the draft lacks", ErrCorrupt, len(later))
+		}
+		pending = later
+	}
+	l.heads = d.Heads()
+	return added, nil
+}
+
+func (l *Ledger) actor(hex string) int32 {
+	if n, ok := l.actorNum[hex]; ok {
+		return n
+	}
+	n := int32(len(l.actors))
+	l.actors = append(l.actors, hex)
+	l.actorNum[hex] = n
+	return n
+}
+
+// add applies one change; ok is false when one of its deps is unknown.
+func (l *Ledger) add(c *automerge.Change) (ok bool, err error) {
+	hash := c.Hash().String()
+	if _, seen := l.byHash[hash]; seen {
+		return true, nil
+	}
+	var deps []ChangeRef
+	for _, h := range c.Dependencies() {
+		ref, known := l.byHash[h.String()]
+		if !known {
+			return false, nil
+		}
+		deps = append(deps, ref)
+	}
+	dc, err := decodeChange(c.Save())
+	if err != nil {
+		return false, err
+	}
+	actors := make([]int32, len(dc.actors))
+	for i, a := range dc.actors {
+		actors[i] = l.actor(fmt.Sprintf("%x", a))
+	}
+	ref := ChangeRef(len(l.changes))
+	info, _ := decodeInfo(dc.message)
+	l.changes = append(l.changes, LedgerChange{
+		Hash: hash, Actor: l.actors[actors[0]], Seq: dc.seq,
+		Time: time.UnixMilli(dc.time).UTC(), Info: info, Deps: deps,
+	})
+	l.byHash[hash] = ref
+	id := func(actor int, ctr uint64) elemID {
+		if actor < 0 {
+			return elemID{}
+		}
+		return elemID{ctr: ctr, actor: actors[actor]}
+	}
+	for i := range dc.ops {
+		op := &dc.ops[i]
+		self := elemID{ctr: op.ctr, actor: actors[0]}
+		obj := id(op.objActor, op.objCtr)
+		switch {
+		case op.action == actionMakeMap || op.action == actionMakeList || op.action == actionMakeTable || op.action == actionMakeText:
+			o := &object{parent: obj, key: op.keyStr, text: op.action == actionMakeText, head: -1}
+			l.objects[self] = o
+			if o.text && op.keyStr == "body" {
+				l.noteSection(self, o)
+			}
+			if op.insert {
+				// A nested object inside a list: the ledger does not
+				// place it, as drafts keep no objects in sequences.
+				continue
+			}
+		case op.action == actionDelete:
+			o := l.objects[obj]
+			if o == nil || !o.text {
+				continue
+			}
+			if at, found := l.elemAt[id(op.keyActor, op.keyCtr)]; found {
+				e := &l.elems[at]
+				if e.del < 0 {
+					e.del = ref
+				} else {
+					e.moreD = append(e.moreD, ref)
+				}
+			}
+		case op.action == actionSet && op.insert:
+			o := l.objects[obj]
+			if o == nil || !o.text {
+				continue
+			}
+			l.insert(o, id(op.keyActor, op.keyCtr), self, op.value, ref)
+		case op.action == actionSet:
+			// An overwrite of an element in place: the new value is the
+			// overwriter's. Drafts never do this to text, but a peer could.
+			if at, found := l.elemAt[id(op.keyActor, op.keyCtr)]; found && l.objects[obj] != nil && l.objects[obj].text {
+				l.elems[at].text, l.elems[at].ins = op.value, ref
+			}
+		}
+	}
+	return true, nil
+}
+
+// noteSection records a text object made under the key "body" of a
+// section's map (sections/ID/body).
+func (l *Ledger) noteSection(self elemID, o *object) {
+	sec := l.objects[o.parent]
+	if sec == nil {
+		return
+	}
+	if top := l.objects[sec.parent]; top != nil && top.key == "sections" && top.parent == (elemID{}) {
+		l.sections[sec.key] = self
+	}
+}
+
+// insert places a new element after ref (zero: at the start), past every
+// element with a greater id: those were inserted at the same place by
+// changes this one did not see, or after them, and Automerge orders the
+// later-numbered first.
+func (l *Ledger) insert(o *object, ref, self elemID, text string, by ChangeRef) {
+	prev := int32(-1)
+	if ref != (elemID{}) {
+		at, found := l.elemAt[ref]
+		if !found {
+			return
+		}
+		prev = at
+	}
+	next := o.head
+	if prev >= 0 {
+		next = l.elems[prev].next
+	}
+	for next >= 0 && l.greater(l.elems[next].id, self) {
+		prev, next = next, l.elems[next].next
+	}
+	at := int32(len(l.elems))
+	l.elems = append(l.elems, element{id: self, text: text, next: next, ins: by, del: -1})
+	l.elemAt[self] = at
+	if prev < 0 {
+		o.head = at
+	} else {
+		l.elems[prev].next = at
+	}
+}
+
+// greater orders op ids as Automerge does: by counter, then by actor id.
+func (l *Ledger) greater(a, b elemID) bool {
+	if a.ctr != b.ctr {
+		return a.ctr > b.ctr
+	}
+	return l.actors[a.actor] > l.actors[b.actor]
+}
+
+// Changes returns the changes the ledger knows, in its order.
+func (l *Ledger) Changes() []LedgerChange { return l.changes }
+
+// Change returns one change by hash.
+func (l *Ledger) Change(hash string) (ChangeRef, bool) {
+	ref, ok := l.byHash[hash]
+	return ref, ok
+}
+
+// Heads returns the heads the ledger has read up to.
+func (l *Ledger) Heads() []string { return l.heads }
+
+// ChangeSet says which changes a state of the draft holds.
+type ChangeSet []bool
+
+// Has reports whether the set holds a change.
+func (s ChangeSet) Has(c ChangeRef) bool { return c >= 0 && int(c) < len(s) && s[c] }
+
+// All returns the set of every change the ledger knows.
+func (l *Ledger) All() ChangeSet {
+	s := make(ChangeSet, len(l.changes))
+	for i := range s {
+		s[i] = true
+	}
+	return s
+}
+
+// Upto returns the changes a state with the given heads holds: the heads
+// and everything they depend on.
+func (l *Ledger) Upto(heads []string) (ChangeSet, error) {
+	s := make(ChangeSet, len(l.changes))
+	var stack []ChangeRef
+	for _, h := range heads {
+		ref, ok := l.byHash[h]
+		if !ok {
+			return nil, fmt.Errorf("%w: head %.12s is not a change of this draft", ErrNotFound, h)
+		}
+		stack = append(stack, ref)
+	}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if s[c] {
+			continue
+		}
+		s[c] = true
+		stack = append(stack, l.changes[c].Deps...)
+	}
+	return s, nil
+}
+
+// Span is a run of characters of one text inserted by one change, as
+// they stand in some state: present in it, or deleted by it (Del).
+type Span struct {
+	Text string
+	Ins  ChangeRef
+	Del  ChangeRef // the change that deleted the run in that state, or -1
+}
+
+// Runes returns the number of code points of the span.
+func (s Span) Runes() int { return utf8.RuneCountInString(s.Text) }
+
+// Spans walks a section's text in order, tombstones included, and
+// returns the runs of elements inserted by changes in the set, each
+// marked with the change of the set that deleted it (-1 if none). Runs
+// of the same inserting change and the same fate are merged.
+func (l *Ledger) Spans(section string, in ChangeSet) ([]Span, error) {
+	oid, ok := l.sections[section]
+	if !ok {
+		return nil, fmt.Errorf("section %q: %w", section, ErrNotFound)
+	}
+	var out []Span
+	var buf []byte
+	flush := func() {
+		if len(out) > 0 && buf != nil {
+			out[len(out)-1].Text = string(buf)
+		}
+		buf = buf[:0]
+	}
+	for at := l.objects[oid].head; at >= 0; at = l.elems[at].next {
+		e := &l.elems[at]
+		if !in.Has(e.ins) {
+			continue
+		}
+		del := ChangeRef(-1)
+		if in.Has(e.del) {
+			del = e.del
+		} else {
+			for _, d := range e.moreD {
+				if in.Has(d) {
+					del = d
+					break
+				}
+			}
+		}
+		if n := len(out); n == 0 || out[n-1].Ins != e.ins || out[n-1].Del != del {
+			flush()
+			out = append(out, Span{Ins: e.ins, Del: del})
+		}
+		buf = append(buf, e.text...)
+	}
+	flush()
+	return out, nil
+}
+
+// Text returns a section's text in a state, from the ledger alone.
+func (l *Ledger) Text(section string, in ChangeSet) (string, error) {
+	spans, err := l.Spans(section, in)
+	if err != nil {
+		return "", err
+	}
+	var b []byte
+	for _, s := range spans {
+		if s.Del < 0 {
+			b = append(b, s.Text...)
+		}
+	}
+	return string(b), nil
+}
+
+// Sections returns the ids of the sections whose text the ledger holds,
+// sorted.
+func (l *Ledger) Sections() []string {
+	out := make([]string, 0, len(l.sections))
+	for id := range l.sections {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,228 @@
+package crdt
+
+import (
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// ledgerOf builds a ledger from d and checks every section's text
+// against Automerge's.
+func ledgerOf(t *testing.T, d *Doc) *Ledger {
+	t.Helper()
+	l := NewLedger()
+	if _, err := l.Update(d); err != nil {
+		t.Fatal(err)
+	}
+	checkLedger(t, l, d)
+	return l
+}
+
+func checkLedger(t *testing.T, l *Ledger, d *Doc) {
+	t.Helper()
+	all := l.All()
+	secs := append(d.Sections(), d.RemovedSections()...)
+	for _, s := range secs {
+		got, err := l.Text(s.ID, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != s.Body {
+			t.Fatalf("section %q: ledger has\n%q\nAutomerge has\n%q", s.Heading, got, s.Body)
+		}
+	}
+	if len(l.Sections()) != len(secs) {
+		t.Fatalf("ledger knows %d sections, draft has %d", len(l.Sections()), len(secs))
+	}
+}
+
+// authorsOf returns, per present character, the actor that inserted it.
+func authorsOf(t *testing.T, l *Ledger, section string) []string {
+	t.Helper()
+	spans, err := l.Spans(section, l.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, s := range spans {
+		if s.Del >= 0 {
+			continue
+		}
+		for range s.Text {
+			out = append(out, l.Changes()[s.Ins].Actor)
+		}
+	}
+	return out
+}
+
+func TestLedgerThreePeersIntoOneParagraph(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	sec := a.Sections()[0].ID
+	if err := a.AppendBody(sec, "Access matters."); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	b, c := fork(t, a), fork(t, a)
+	// All three insert at the same place (after "Access"), and one of
+	// them also deletes a word the others keep.
+	for _, p := range []struct {
+		d    *Doc
+		text string
+	}{{a, " AAA"}, {b, " BBB"}, {c, " CCC"}} {
+		if err := p.d.Splice(sec, 6, 0, p.text); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, p.d)
+	}
+	if err := b.Splice(sec, 10, 8, ""); err != nil { // " matters"
+		t.Fatal(err)
+	}
+	commit(t, b)
+	mergeBoth(t, a, b)
+	mergeBoth(t, a, c)
+	mergeBoth(t, b, c)
+	for _, d := range []*Doc{a, b, c} {
+		l := ledgerOf(t, d)
+		body, _ := d.Body(sec)
+		authors := authorsOf(t, l, sec)
+		for i, r := range []rune(body) {
+			want := a.Actor()
+			switch r {
+			case 'B':
+				want = b.Actor()
+			case 'C':
+				want = c.Actor()
+			}
+			if r == 'A' && i > 0 || r == 'B' || r == 'C' {
+				if authors[i] != want {
+					t.Fatalf("character %d %q of %q: author %s, want %s", i, r, body, authors[i], want)
+				}
+			}
+		}
+	}
+}
+
+func TestLedgerAfterHeadingMoveAndRemoval(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	secs := a.Sections()
+	if err := a.AppendBody(secs[2].ID, "Third heading's text."); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	b := fork(t, a)
+	if err := b.MoveSection(secs[2].ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Splice(secs[2].ID, 0, 0, "Moved: "); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RemoveSection(secs[4].ID); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, b)
+	if err := a.AppendBody(secs[4].ID, "Typed into a heading removed elsewhere."); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	mergeBoth(t, a, b)
+	l := ledgerOf(t, a)
+	authors := authorsOf(t, l, secs[2].ID)
+	if authors[0] != b.Actor() || authors[len(authors)-1] != a.Actor() {
+		t.Fatalf("authors of the moved heading's text: first %s, last %s", authors[0], authors[len(authors)-1])
+	}
+	if got := authorsOf(t, l, secs[4].ID); len(got) == 0 || got[0] != a.Actor() {
+		t.Fatalf("text of the removed heading not attributed: %v", got)
+	}
+}
+
+// TestLedgerMatchesAutomerge runs random concurrent edits on three peers
+// with random merges and checks the ledger, built at random points and
+// then fed incrementally, against Automerge's texts.
+func TestLedgerMatchesAutomerge(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	a := newDraft(t, TemplateOutput)
+	peers := []*Doc{a, fork(t, a), fork(t, a)}
+	ledgers := []*Ledger{NewLedger(), NewLedger(), NewLedger()}
+	secs := a.Sections()
+	words := []string{"multistakeholder ", "policy ", "é ", "Internet ", "😀", "\n\n", "GRULAC "}
+	for round := 0; round < 60; round++ {
+		for _, d := range peers {
+			for k := rng.Intn(4); k >= 0; k-- {
+				sec := secs[rng.Intn(3)].ID
+				n, err := d.BodyLen(sec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pos := rng.Intn(n + 1)
+				del := 0
+				if n > pos && rng.Intn(3) == 0 {
+					del = rng.Intn(min(n-pos, 12)) + 1
+				}
+				if err := d.Splice(sec, pos, del, words[rng.Intn(len(words))]); err != nil {
+					t.Fatal(err)
+				}
+				if rng.Intn(2) == 0 {
+					commit(t, d)
+				}
+			}
+		}
+		i, j := rng.Intn(3), rng.Intn(3)
+		if i != j {
+			if err := peers[i].Merge(peers[j]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		k := rng.Intn(3)
+		if _, err := ledgers[k].Update(peers[k]); err != nil {
+			t.Fatal(err)
+		}
+		checkLedger(t, ledgers[k], peers[k])
+	}
+	for i := range peers {
+		for j := range peers {
+			if i != j {
+				if err := peers[i].Merge(peers[j]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	for k := range peers {
+		if _, err := ledgers[k].Update(peers[k]); err != nil {
+			t.Fatal(err)
+		}
+		checkLedger(t, ledgers[k], peers[k])
+		fresh := ledgerOf(t, peers[k])
+		for _, s := range secs[:3] {
+			x, y := authorsOf(t, fresh, s.ID), authorsOf(t, ledgers[k], s.ID)
+			if strings.Join(x, ",") != strings.Join(y, ",") {
+				t.Fatalf("incremental and fresh ledgers disagree on section %q", s.Heading)
+			}
+		}
+	}
+}
+
+func TestLedgerVersionsSeeTheirOwnText(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	sec := a.Sections()[0].ID
+	if err := a.AppendBody(sec, "First words."); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	v1 := a.Heads()
+	if err := a.Splice(sec, 0, 6, "Later"); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	l := ledgerOf(t, a)
+	in, err := l.Upto(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := l.Text(sec, in); got != "First words." {
+		t.Fatalf("text at the first state: %q", got)
+	}
+	if _, err := l.Upto([]string{strings.Repeat("ab", 32)}); err == nil {
+		t.Fatal("unknown head accepted")
+	}
+}
