@@ -98,7 +98,8 @@ type View struct {
 	Sections     []crdt.Section // visible, in order
 	Removed      []crdt.Section
 	Participants []crdt.Participant
-	Versions     []crdt.Version // named versions, oldest first
+	Versions     []crdt.Version       // named versions, oldest first
+	Roles        map[string]crdt.Role // each device's role in the draft, by actor
 	revs         map[string]uint64
 }
 
@@ -373,7 +374,7 @@ func (s *Session) publish() {
 		}
 	}
 	s.stamp(&View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
-		Participants: snap.Participants, Versions: o.doc.Versions()})
+		Participants: snap.Participants, Versions: o.doc.Versions(), Roles: o.doc.Roles()})
 }
 
 // restamp publishes the view again with the texts' revisions and the
@@ -381,7 +382,7 @@ func (s *Session) publish() {
 func (s *Session) restamp() {
 	old := s.view.Load()
 	s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, Versions: old.Versions})
+		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles})
 }
 
 // stamp gives a new view the texts' revisions and the typing, and

@@ -13,6 +13,9 @@ import (
 func (s *Session) NameVersion(ctx context.Context, name string) (crdt.Version, error) {
 	var v crdt.Version
 	err := s.edit(ctx, func() error {
+		if err := s.mayDecide("name versions"); err != nil {
+			return err
+		}
 		var err error
 		v, err = s.o.doc.AddVersion(name, nil, s.w.opts.Now())
 		return err

@@ -16,10 +16,12 @@ import (
 
 // Layout of one draft inside its Automerge document:
 //
-//	meta:         {id, template, title, theme, year, lang, created,
+//	meta:         {id, template, title, theme, year, lang, created, creator,
 //	               cofacilitators: Text, cover: Text, dissemination: Text}
 //	sections:     {sectionID: {heading, hint, order, removed, body: Text}}
 //	participants: {actorID: {person, name, group, region, role}}
+//	versions:     {versionID: {name, heads, actor, at}}      (versions.go)
+//	roles:        {personID: {role, by, at}}                 (roles.go)
 //
 // Sections live in a map keyed by a stable id and carry a fractional
 // order key (see order.go). Removing a section sets removed=true instead
@@ -97,6 +99,8 @@ type Doc struct {
 	dirty  bool                       // edits made since the last commit
 	made   int                        // changes this Doc has committed
 	bodies map[string]*automerge.Text // section id → its body, saving lookups per keystroke
+
+	creator string // the creating actor, once looked up
 }
 
 // NewID returns a random identifier of n bytes as lower-case base32.
@@ -138,6 +142,7 @@ func New(actor string, tmpl Template, title, theme string, year int, now time.Ti
 	for k, v := range map[string]any{
 		"id": NewID(10), "template": string(tmpl), "title": title, "theme": theme,
 		"year": int64(year), "lang": "en", "created": now.UTC().Truncate(time.Millisecond),
+		"creator": actor,
 	} {
 		if err := mm.Set(k, v); err != nil {
 			return nil, err

@@ -49,6 +49,8 @@ func (k Kind) Describe() string {
 		return "profile"
 	case KindVersion:
 		return "version named"
+	case KindRole:
+		return "role granted"
 	}
 	return "other"
 }

@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// ErrForbidden is returned when the local participant's role in a draft
+// does not allow what was asked.
+var ErrForbidden = errors.New("not allowed")
+
+// Role returns the local participant's role in the draft as the view
+// has it.
+func (s *Session) Role() crdt.Role { return s.View().RoleOf(s.w.actor) }
+
+// RoleOf returns the role an actor holds in the draft in this view.
+func (v *View) RoleOf(actor string) crdt.Role {
+	if r, ok := v.Roles[actor]; ok {
+		return r
+	}
+	return crdt.RoleParticipant
+}
+
+// mayDecide refuses, with what to do about it, a decision the local
+// participant's role does not allow. It runs on the owner after
+// beginWrite, so the registry already names the local device.
+func (s *Session) mayDecide(what string) error {
+	doc := s.o.doc
+	if doc.RoleOf(s.w.actor).CanDecide() {
+		return nil
+	}
+	creator := "the draft's creator"
+	if p, ok := doc.Participants()[doc.Creator()]; ok && p.Name != "" {
+		creator = p.Name + ", who created the draft,"
+	}
+	return fmt.Errorf("%w: only a co-facilitator or the rapporteur can %s; %s can give you that role with `bpfdraft role`", ErrForbidden, what, creator)
+}
+
+// SetRole gives a participant (by name, person id or device id) a role
+// in the draft, or withdraws it with crdt.RoleParticipant. Only the
+// draft's creator may.
+func (s *Session) SetRole(ctx context.Context, who string, role crdt.Role) (crdt.Participant, error) {
+	var target crdt.Participant
+	err := s.edit(ctx, func() error {
+		doc := s.o.doc
+		parts := doc.Participants()
+		creator := doc.Creator()
+		me := parts[s.w.actor]
+		if me.Person == "" || me.Person != parts[creator].Person && s.w.actor != creator {
+			return fmt.Errorf("%w: only the draft's creator can give or withdraw roles", ErrForbidden)
+		}
+		var err error
+		if target, err = findParticipant(parts, who); err != nil {
+			return err
+		}
+		if target.Person == me.Person {
+			return fmt.Errorf("%w: the draft's creator is always a co-facilitator", crdt.ErrInvalid)
+		}
+		return doc.SetRole(target.Person, role, s.w.opts.Now())
+	})
+	return target, err
+}
+
+// findParticipant finds the one person a reference names: an exact name
+// (ignoring case), a person id, or a device's actor id or a unique start
+// of one. Several devices of one person are one match.
+func findParticipant(parts map[string]crdt.Participant, ref string) (crdt.Participant, error) {
+	ref = strings.TrimSpace(ref)
+	byPerson := map[string]crdt.Participant{}
+	for _, match := range []func(p crdt.Participant) bool{
+		func(p crdt.Participant) bool {
+			return strings.EqualFold(p.Name, ref) || p.Person == ref || p.Actor == ref
+		},
+		func(p crdt.Participant) bool {
+			return len(ref) >= 4 && strings.HasPrefix(p.Actor, strings.ToLower(ref))
+		},
+	} {
+		for _, p := range parts {
+			if p.Person != "" && match(p) {
+				byPerson[p.Person] = p
+			}
+		}
+		if len(byPerson) > 0 {
+			break
+		}
+	}
+	switch len(byPerson) {
+	case 1:
+		for _, p := range byPerson {
+			return p, nil
+		}
+	case 0:
+		return crdt.Participant{}, fmt.Errorf("%w: no participant %q in this draft; `bpfdraft coverage DRAFT` lists who has written", ErrNotFound, ref)
+	}
+	return crdt.Participant{}, fmt.Errorf("%w: %q names %d people; use a person or device id", ErrAmbiguous, ref, len(byPerson))
+}
