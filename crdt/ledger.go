@@ -328,53 +328,101 @@ func (l *Ledger) Upto(heads []string) (ChangeSet, error) {
 	return s, nil
 }
 
-// Span is a run of characters of one text inserted by one change, as
-// they stand in some state: present in it, or deleted by it (Del).
-type Span struct {
-	Text string
-	Ins  ChangeRef
-	Del  ChangeRef // the change that deleted the run in that state, or -1
+// PieceKind says how a run of characters fared between two states.
+type PieceKind int8
+
+// The kinds of piece.
+const (
+	Same     PieceKind = iota // present in both states
+	Inserted                  // present only in the later state
+	Deleted                   // present only in the earlier state
+)
+
+// ElemID names one character of a text on every peer: the counter and
+// actor of the op that inserted it.
+type ElemID struct {
+	Ctr   uint64
+	Actor string
 }
 
-// Runes returns the number of code points of the span.
-func (s Span) Runes() int { return utf8.RuneCountInString(s.Text) }
+func (e ElemID) String() string { return fmt.Sprintf("%d@%s", e.Ctr, e.Actor) }
 
-// Spans walks a section's text in order, tombstones included, and
-// returns the runs of elements inserted by changes in the set, each
-// marked with the change of the set that deleted it (-1 if none). Runs
-// of the same inserting change and the same fate are merged.
-func (l *Ledger) Spans(section string, in ChangeSet) ([]Span, error) {
+// Piece is a run of characters of one text that fared alike between two
+// states and share who is behind them: the inserting change for Same
+// and Inserted, the deleting change for Deleted.
+type Piece struct {
+	Kind        PieceKind
+	Text        string
+	By          ChangeRef
+	First, Last ElemID
+}
+
+// Runes returns the number of code points of the piece.
+func (p Piece) Runes() int { return utf8.RuneCountInString(p.Text) }
+
+// deleter returns the change of the set that deleted an element, or -1.
+func (e *element) deleter(in ChangeSet) ChangeRef {
+	if in.Has(e.del) {
+		return e.del
+	}
+	for _, d := range e.moreD {
+		if in.Has(d) {
+			return d
+		}
+	}
+	return -1
+}
+
+// Compare walks a section's text and returns, in text order, what
+// changed between two states (from and to; nil stands for every change
+// the ledger knows). Adjacent characters of the same kind and the same
+// change are one piece.
+func (l *Ledger) Compare(section string, from, to ChangeSet) ([]Piece, error) {
 	oid, ok := l.sections[section]
 	if !ok {
 		return nil, fmt.Errorf("section %q: %w", section, ErrNotFound)
 	}
-	var out []Span
+	if from == nil {
+		from = l.All()
+	}
+	if to == nil {
+		to = from
+	}
+	var out []Piece
 	var buf []byte
 	flush := func() {
-		if len(out) > 0 && buf != nil {
+		if len(out) > 0 {
 			out[len(out)-1].Text = string(buf)
 		}
 		buf = buf[:0]
 	}
 	for at := l.objects[oid].head; at >= 0; at = l.elems[at].next {
 		e := &l.elems[at]
-		if !in.Has(e.ins) {
+		was := from.Has(e.ins) && e.deleter(from) < 0
+		now := to.Has(e.ins)
+		var del ChangeRef = -1
+		if now {
+			del = e.deleter(to)
+			now = del < 0
+		}
+		var p Piece
+		switch {
+		case was && now:
+			p = Piece{Kind: Same, By: e.ins}
+		case now:
+			p = Piece{Kind: Inserted, By: e.ins}
+		case was:
+			p = Piece{Kind: Deleted, By: del}
+		default:
 			continue
 		}
-		del := ChangeRef(-1)
-		if in.Has(e.del) {
-			del = e.del
+		id := ElemID{Ctr: e.id.ctr, Actor: l.actors[e.id.actor]}
+		if n := len(out); n > 0 && out[n-1].Kind == p.Kind && out[n-1].By == p.By {
+			out[n-1].Last = id
 		} else {
-			for _, d := range e.moreD {
-				if in.Has(d) {
-					del = d
-					break
-				}
-			}
-		}
-		if n := len(out); n == 0 || out[n-1].Ins != e.ins || out[n-1].Del != del {
 			flush()
-			out = append(out, Span{Ins: e.ins, Del: del})
+			p.First, p.Last = id, id
+			out = append(out, p)
 		}
 		buf = append(buf, e.text...)
 	}
@@ -384,15 +432,13 @@ func (l *Ledger) Spans(section string, in ChangeSet) ([]Span, error) {
 
 // Text returns a section's text in a state, from the ledger alone.
 func (l *Ledger) Text(section string, in ChangeSet) (string, error) {
-	spans, err := l.Spans(section, in)
+	pieces, err := l.Compare(section, in, in)
 	if err != nil {
 		return "", err
 	}
 	var b []byte
-	for _, s := range spans {
-		if s.Del < 0 {
-			b = append(b, s.Text...)
-		}
+	for _, p := range pieces {
+		b = append(b, p.Text...)
 	}
 	return string(b), nil
 }

@@ -39,17 +39,17 @@ func checkLedger(t *testing.T, l *Ledger, d *Doc) {
 // authorsOf returns, per present character, the actor that inserted it.
 func authorsOf(t *testing.T, l *Ledger, section string) []string {
 	t.Helper()
-	spans, err := l.Spans(section, l.All())
+	pieces, err := l.Compare(section, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, s := range spans {
-		if s.Del >= 0 {
-			continue
+	for _, p := range pieces {
+		if p.Kind != Same {
+			t.Fatalf("a state compared with itself has a piece of kind %d", p.Kind)
 		}
-		for range s.Text {
-			out = append(out, l.Changes()[s.Ins].Actor)
+		for range p.Text {
+			out = append(out, l.Changes()[p.By].Actor)
 		}
 	}
 	return out
@@ -144,6 +144,8 @@ func TestLedgerMatchesAutomerge(t *testing.T) {
 	peers := []*Doc{a, fork(t, a), fork(t, a)}
 	ledgers := []*Ledger{NewLedger(), NewLedger(), NewLedger()}
 	secs := a.Sections()
+	var midHeads []string
+	midTexts := map[string]string{}
 	words := []string{"multistakeholder ", "policy ", "é ", "Internet ", "😀", "\n\n", "GRULAC "}
 	for round := 0; round < 60; round++ {
 		for _, d := range peers {
@@ -164,6 +166,12 @@ func TestLedgerMatchesAutomerge(t *testing.T) {
 				if rng.Intn(2) == 0 {
 					commit(t, d)
 				}
+			}
+		}
+		if round == 20 {
+			midHeads = peers[0].Heads()
+			for _, sec := range secs[:3] {
+				midTexts[sec.ID], _ = peers[0].Body(sec.ID)
 			}
 		}
 		i, j := rng.Intn(3), rng.Intn(3)
@@ -198,6 +206,31 @@ func TestLedgerMatchesAutomerge(t *testing.T) {
 			if strings.Join(x, ",") != strings.Join(y, ",") {
 				t.Fatalf("incremental and fresh ledgers disagree on section %q", s.Heading)
 			}
+		}
+	}
+	// The diff of two states is their texts' difference.
+	l := ledgerOf(t, peers[1])
+	mid, err := l.Upto(midHeads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secs[:3] {
+		pieces, err := l.Compare(s.ID, mid, l.All())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var before, after strings.Builder
+		for _, p := range pieces {
+			if p.Kind != Inserted {
+				before.WriteString(p.Text)
+			}
+			if p.Kind != Deleted {
+				after.WriteString(p.Text)
+			}
+		}
+		now, _ := peers[1].Body(s.ID)
+		if before.String() != midTexts[s.ID] || after.String() != now {
+			t.Fatalf("section %q: diff gives %q → %q, want %q → %q", s.Heading, before.String(), after.String(), midTexts[s.ID], now)
 		}
 	}
 }
