@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
@@ -100,5 +102,243 @@ func TestRolesGateDecisions(t *testing.T) {
 	exchange(t, sa, sb)
 	if _, err := sb.NameVersion(ctx, "Too late"); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a withdrawn role still names versions: %v", err)
+	}
+}
+
+func TestAttributionAndCoverage(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "Amina wrote this.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sb.Write(ctx, "2", "Bruno's regional view.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	// Bruno edits inside Amina's sentence.
+	if _, _, err := sb.Write(ctx, "1", "Amina wrote this, Bruno added.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	actorA, actorB := sa.w.actor, sb.w.actor
+	for _, s := range []*Session{sa, sb} {
+		sec, _ := s.Section("1")
+		runs, err := s.Authors(sec.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := []rune(sec.Body)
+		got := ""
+		for _, r := range runs {
+			who := "A"
+			if r.Actor == actorB {
+				who = "B"
+			} else if r.Actor != actorA {
+				who = "?"
+			}
+			got += who + ":" + string(text[r.Start:r.End]) + "|"
+		}
+		if got != "A:Amina wrote this|B:, Bruno added|A:.|" {
+			t.Errorf("authors of section 1: %s", got)
+		}
+	}
+	cov, err := sa.Coverage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := func(shares []Share) (n int) {
+		for _, s := range shares {
+			n += s.Percent
+		}
+		return n
+	}
+	for _, c := range append([]CoverageOf{cov.Draft}, cov.Headings...) {
+		if c.Chars == 0 {
+			if sum(c.Groups) != 0 || len(c.Silent) != 2 {
+				t.Errorf("empty heading %q: %+v", c.Heading, c)
+			}
+			continue
+		}
+		if sum(c.Groups) != 100 || sum(c.Regions) != 100 || sum(c.People) != 100 {
+			t.Errorf("heading %q: shares add up to %d/%d/%d", c.Heading, sum(c.Groups), sum(c.Regions), sum(c.People))
+		}
+	}
+	h2 := cov.Headings[1]
+	if len(h2.People) != 1 || h2.People[0].Name != "Bruno" || len(h2.Silent) != 1 || h2.Silent[0] != "Amina" {
+		t.Errorf("heading 2: people %+v, silent %v", h2.People, h2.Silent)
+	}
+	if cov.Draft.Chars != len("Aminawrotethis,Brunoadded.")+len("Bruno'sregionalview.") {
+		t.Errorf("the draft counts %d characters", cov.Draft.Chars)
+	}
+}
+
+func hunkTexts(hs []Hunk) string {
+	var b strings.Builder
+	for _, h := range hs {
+		sign := "+"
+		if h.Kind == crdt.Deleted {
+			sign = "-"
+		}
+		fmt.Fprintf(&b, "%s%q %s %s|", sign, h.Text, h.Status, h.Paragraph)
+	}
+	return b.String()
+}
+
+func mustReview(t *testing.T, s *Session, since string) []Hunk {
+	t.Helper()
+	hs, err := s.Review(since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hs
+}
+
+func TestReviewRound(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "Access is a right.\n\nIt needs work.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "Zero draft"); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	// Bruno inserts a sentence, deletes a word and adds a paragraph.
+	if _, _, err := sb.Write(ctx, "1", "Access is a human right.\n\nIt needs work. Much work.\n\nNew idea.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	ha, hb := mustReview(t, sa, ""), mustReview(t, sb, "Zero draft")
+	if hunkTexts(ha) != hunkTexts(hb) || len(ha) == 0 {
+		t.Fatalf("the two machines see different hunks:\n%s\n%s", hunkTexts(ha), hunkTexts(hb))
+	}
+	for i := range ha {
+		if ha[i].ID != hb[i].ID {
+			t.Fatalf("hunk %d has id %s on one machine, %s on the other", i, ha[i].ID, hb[i].ID)
+		}
+	}
+	want := `+"human " open 1.1|+" Much work.\n\nNew idea." open 1.2|`
+	if got := hunkTexts(ha); got != want {
+		t.Fatalf("hunks: %s\nwant   %s", got, want)
+	}
+	// Bruno may not decide.
+	if _, err := sb.Decide(ctx, Reject, []string{ha[0].ID}, "", ""); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a participant decided: %v", err)
+	}
+	// Amina rejects the second hunk and accepts the first.
+	if _, err := sa.Decide(ctx, Reject, []string{ha[1].ID[:5]}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.Decide(ctx, Accept, []string{ha[0].ID}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for _, s := range []*Session{sa, sb} {
+		sec, _ := s.Section("1")
+		if sec.Body != "Access is a human right.\n\nIt needs work." {
+			t.Errorf("after the rejection the text is %q", sec.Body)
+		}
+		got := hunkTexts(mustReview(t, s, ""))
+		if got != `+"human " accepted 1.1|+" Much work.\n\nNew idea." rejected 1.2|` {
+			t.Errorf("after the decisions: %s", got)
+		}
+	}
+}
+
+func TestConcurrentDecisionsConflictThenSettle(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sb.Write(ctx, "3", "Bruno was here.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.NameVersion(ctx, "not yet"); !errors.Is(err, ErrForbidden) {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if _, err := sa.NameVersion(ctx, "Start"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.SetRole(ctx, "Bruno", crdt.RoleCoFacilitator); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sa.Write(ctx, "2", "Text both will judge.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	h := mustReview(t, sa, "")
+	if len(h) != 1 {
+		t.Fatalf("hunks: %s", hunkTexts(h))
+	}
+	if _, err := sa.Decide(ctx, Accept, []string{h[0].ID}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.Decide(ctx, Reject, []string{h[0].ID}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for _, s := range []*Session{sa, sb} {
+		hs := mustReview(t, s, "")
+		if len(hs) != 1 || hs[0].Status != StatusConflict || len(hs[0].Decisions) != 2 || !hs[0].Reverted {
+			t.Fatalf("after concurrent accept and reject: %s %+v", hunkTexts(hs), hs)
+		}
+		if sec, _ := s.Section("2"); sec.Body != "" {
+			t.Errorf("the rejection's revert did not apply: %q", sec.Body)
+		}
+	}
+	// Amina settles it: accepted, and the text comes back.
+	if _, err := sa.Decide(ctx, Accept, []string{h[0].ID}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for _, s := range []*Session{sa, sb} {
+		hs := mustReview(t, s, "")
+		if len(hs) != 1 || hs[0].Status != StatusAccepted || hs[0].Reverted {
+			t.Fatalf("after settling: %s", hunkTexts(hs))
+		}
+		if sec, _ := s.Section("2"); sec.Body != "Text both will judge." {
+			t.Errorf("after settling the text is %q", sec.Body)
+		}
+	}
+}
+
+func TestRejectedDeletionComesBack(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "4", "Keep this. Drop this? Keep that.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if _, _, err := sb.Write(ctx, "4", "Keep this. Keep that.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	hs := mustReview(t, sa, "v1")
+	if got := hunkTexts(hs); got != `-"Drop this? " open 4.1|` {
+		t.Fatalf("hunks: %s", got)
+	}
+	if hs[0].Actor != sb.w.actor {
+		t.Errorf("the deletion is attributed to %s", hs[0].Actor)
+	}
+	if _, err := sa.Decide(ctx, Reject, nil, "Bruno", "v1"); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for _, s := range []*Session{sa, sb} {
+		if sec, _ := s.Section("4"); sec.Body != "Keep this. Drop this? Keep that." {
+			t.Errorf("the rejected deletion left %q", sec.Body)
+		}
+		if got := hunkTexts(mustReview(t, s, "v1")); got != `-"Drop this? " rejected 4.1|` {
+			t.Errorf("after rejecting: %s", got)
+		}
+	}
+	// Accepting it after all deletes the text again.
+	if _, err := sa.Decide(ctx, Accept, []string{hs[0].ID}, "", "v1"); err != nil {
+		t.Fatal(err)
+	}
+	if sec, _ := sa.Section("4"); sec.Body != "Keep this. Keep that." {
+		t.Errorf("accepting the deletion after all left %q", sec.Body)
 	}
 }

@@ -79,6 +79,7 @@ type owned struct {
 	retry         *time.Ticker      // while unsaved
 	outbox        []textEvent       // logged edits not yet sent to subscribers
 	committed     map[string]string // each section's committed text, as last read
+	ledger        *crdt.Ledger      // who wrote what, built on first use (attribution.go)
 }
 
 // saveStatus is whether what was committed is on disk, as published.

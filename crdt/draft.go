@@ -22,6 +22,7 @@ import (
 //	participants: {actorID: {person, name, group, region, role}}
 //	versions:     {versionID: {name, heads, actor, at}}      (versions.go)
 //	roles:        {personID: {role, by, at}}                 (roles.go)
+//	decisions:    [entry]   comments: [entry]                (journal.go)
 //
 // Sections live in a map keyed by a stable id and carry a fractional
 // order key (see order.go). Removing a section sets removed=true instead
@@ -158,6 +159,13 @@ func New(actor string, tmpl Template, title, theme string, year int, now time.Ti
 	}
 	if err := root.Set("participants", automerge.NewMap()); err != nil {
 		return nil, err
+	}
+	// The journals exist from the start, so peers never create them
+	// concurrently (see journal.go).
+	for _, j := range []string{JournalDecisions, JournalComments} {
+		if err := root.Set(j, automerge.NewList()); err != nil {
+			return nil, err
+		}
 	}
 	prev := ""
 	for _, h := range tmpl.Headings() {
@@ -635,6 +643,17 @@ func (d *Doc) Splice(id string, pos, del int, insert string) error {
 		return err
 	}
 	return d.splice(t, KindEdit, id, pos, del, insert)
+}
+
+// SpliceAs is Splice in a commit of another kind than an edit: a review
+// decision that reverts a contribution, which reviews then tell apart
+// from contributions.
+func (d *Doc) SpliceAs(kind Kind, id string, pos, del int, insert string) error {
+	t, err := d.body(id)
+	if err != nil {
+		return err
+	}
+	return d.splice(t, kind, id, pos, del, insert)
 }
 
 func (d *Doc) splice(t *automerge.Text, kind Kind, section string, pos, del int, insert string) error {

@@ -51,6 +51,10 @@ func (k Kind) Describe() string {
 		return "version named"
 	case KindRole:
 		return "role granted"
+	case KindDecision:
+		return "review decision"
+	case KindComment:
+		return "comment"
 	}
 	return "other"
 }

@@ -77,6 +77,15 @@ type Ledger struct {
 	elems    []element
 	elemAt   map[elemID]int32
 	sections map[string]elemID // section id -> its body's text object
+	journal  map[string][]Record
+}
+
+// Record is one entry of a journal (a list at the document's root that
+// only grows, such as decisions or comments): its value and the change
+// that added it, whose actor and time say who and when.
+type Record struct {
+	Value string
+	By    ChangeRef
 }
 
 // NewLedger returns an empty ledger; Update fills it from a draft.
@@ -87,6 +96,7 @@ func NewLedger() *Ledger {
 		objects:  map[elemID]*object{},
 		elemAt:   map[elemID]int32{},
 		sections: map[string]elemID{},
+		journal:  map[string][]Record{},
 	}
 }
 
@@ -212,7 +222,13 @@ func (l *Ledger) add(c *automerge.Change) (ok bool, err error) {
 			}
 		case op.action == actionSet && op.insert:
 			o := l.objects[obj]
-			if o == nil || !o.text {
+			if o == nil {
+				continue
+			}
+			if !o.text {
+				if journals[o.key] && o.parent == (elemID{}) {
+					l.journal[o.key] = append(l.journal[o.key], Record{Value: op.value, By: ref})
+				}
 				continue
 			}
 			l.insert(o, id(op.keyActor, op.keyCtr), self, op.value, ref)
@@ -226,6 +242,16 @@ func (l *Ledger) add(c *automerge.Change) (ok bool, err error) {
 	}
 	return true, nil
 }
+
+// journals are the lists at the root whose entries the ledger keeps with
+// the change that added each. Every list object under such a key counts:
+// two peers that each created the list before they met both keep their
+// entries, though Automerge shows only one of the two lists.
+var journals = map[string]bool{"decisions": true, "comments": true}
+
+// Journal returns the entries of a journal in the order the ledger
+// learnt them.
+func (l *Ledger) Journal(name string) []Record { return l.journal[name] }
 
 // noteSection records a text object made under the key "body" of a
 // section's map (sections/ID/body).
@@ -452,4 +478,51 @@ func (l *Ledger) Sections() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Range is a run of a text's characters, in code points.
+type Range struct{ Pos, Len int }
+
+// Locate finds, in a section's text in a state, the characters from
+// first to last (in text order, both included) that keep(inserting
+// change) selects and that the state shows, as ranges; and at, the
+// number of characters the state shows before first: where text
+// deleted from there would go back.
+func (l *Ledger) Locate(section string, first, last ElemID, keep func(ChangeRef) bool, in ChangeSet) (ranges []Range, at int, err error) {
+	oid, ok := l.sections[section]
+	if !ok {
+		return nil, 0, fmt.Errorf("section %q: %w", section, ErrNotFound)
+	}
+	fa, fok := l.actorNum[first.Actor]
+	la, lok := l.actorNum[last.Actor]
+	if !fok || !lok {
+		return nil, 0, fmt.Errorf("%w: characters this copy of the draft does not have", ErrNotFound)
+	}
+	fid, lid := elemID{ctr: first.Ctr, actor: fa}, elemID{ctr: last.Ctr, actor: la}
+	pos, inside, found := 0, false, false
+	for e := l.objects[oid].head; e >= 0; e = l.elems[e].next {
+		el := &l.elems[e]
+		if el.id == fid {
+			inside, found, at = true, true, pos
+		}
+		shown := in.Has(el.ins) && el.deleter(in) < 0
+		size := utf8.RuneCountInString(el.text)
+		if inside && shown && keep(el.ins) {
+			if n := len(ranges); n > 0 && ranges[n-1].Pos+ranges[n-1].Len == pos {
+				ranges[n-1].Len += size
+			} else {
+				ranges = append(ranges, Range{Pos: pos, Len: size})
+			}
+		}
+		if shown {
+			pos += size
+		}
+		if el.id == lid {
+			break
+		}
+	}
+	if !found {
+		return nil, 0, fmt.Errorf("%w: the characters are not in section %q", ErrNotFound, section)
+	}
+	return ranges, at, nil
 }

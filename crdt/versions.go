@@ -117,25 +117,45 @@ func (d *Doc) Versions() []Version {
 
 // SnapshotAt returns the document as it was at heads.
 func (d *Doc) SnapshotAt(heads []string) (Snapshot, error) {
+	old, err := d.at(heads)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return old.Snapshot(), nil
+}
+
+// OutlineAt returns the visible and the removed sections as they were at
+// heads, texts included.
+func (d *Doc) OutlineAt(heads []string) (visible, removed []Section, err error) {
+	old, err := d.at(heads)
+	if err != nil {
+		return nil, nil, err
+	}
+	snap, removed := old.SnapshotWithRemoved()
+	return snap.Sections, removed, nil
+}
+
+// at returns a read-only copy of the document as it was at heads.
+func (d *Doc) at(heads []string) (*Doc, error) {
 	hs := make([]automerge.ChangeHash, 0, len(heads))
 	for _, h := range heads {
 		ch, err := automerge.NewChangeHash(h)
 		if err != nil {
-			return Snapshot{}, fmt.Errorf("%w: head %q", ErrInvalid, h)
+			return nil, fmt.Errorf("%w: head %q", ErrInvalid, h)
 		}
 		hs = append(hs, ch)
 	}
 	if len(d.Known(heads)) != len(heads) {
-		return Snapshot{}, fmt.Errorf("%w: this copy of the draft does not hold that version's changes yet; sync first", ErrNotFound)
+		return nil, fmt.Errorf("%w: this copy of the draft does not hold that version's changes yet; sync first", ErrNotFound)
 	}
 	if _, err := d.Commit(); err != nil {
-		return Snapshot{}, err
+		return nil, err
 	}
 	am, err := d.am.Fork(hs...)
 	if err != nil {
-		return Snapshot{}, err
+		return nil, err
 	}
-	return (&Doc{am: am, now: time.Now}).Snapshot(), nil
+	return &Doc{am: am, now: time.Now}, nil
 }
 
 func sortedCopy(xs []string) []string {

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
@@ -67,4 +72,152 @@ func article(r crdt.Role) string {
 		return "a participant"
 	}
 	return "a " + string(r)
+}
+
+var coverageCmd = &command{
+	name:    "coverage",
+	usage:   "coverage DRAFT [--json]",
+	summary: "show how much of the draft each stakeholder group, region and person wrote",
+	details: `For the whole draft and for each heading: the share of the current text
+written by each stakeholder group, each UN regional group and each person
+(characters other than white space, by who typed them), and the participants
+with no text there. Percentages are rounded so that each list adds up to 100.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		asJSON := fs.Bool("json", false, "print the figures as JSON")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			cov, err := s.Coverage()
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(cov)
+			}
+			for _, c := range append([]app.CoverageOf{cov.Draft}, cov.Headings...) {
+				title := "Whole draft"
+				if c.Number > 0 {
+					title = fmt.Sprintf("%d. %s", c.Number, c.Heading)
+				}
+				fmt.Fprintf(e.stdout, "%s (%d characters)\n", title, c.Chars)
+				if c.Chars > 0 {
+					fmt.Fprintf(e.stdout, "  groups:  %s\n", shares(c.Groups))
+					fmt.Fprintf(e.stdout, "  regions: %s\n", shares(c.Regions))
+					fmt.Fprintf(e.stdout, "  people:  %s\n", shares(c.People))
+				}
+				if len(c.Silent) > 0 {
+					fmt.Fprintf(e.stdout, "  no text: %s\n", strings.Join(c.Silent, ", "))
+				}
+			}
+			return nil
+		}
+	},
+}
+
+// shares prints a list of shares, biggest first, with the ones at zero
+// named last so that gaps show.
+func shares(ss []app.Share) string {
+	var some, none []string
+	sorted := slices.Clone(ss)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Chars > sorted[j].Chars })
+	for _, s := range sorted {
+		if s.Chars > 0 {
+			some = append(some, fmt.Sprintf("%s %d%%", s.Name, s.Percent))
+		} else {
+			none = append(none, s.Name)
+		}
+	}
+	out := strings.Join(some, ", ")
+	if len(none) > 0 {
+		out += "; none from " + strings.Join(none, ", ")
+	}
+	return out
+}
+
+var diffCmd = &command{
+	name:    "diff",
+	usage:   "diff DRAFT V1 V2 [--json]",
+	summary: "show what was inserted and deleted between two versions, and by whom",
+	details: `V1 and V2 are versions' names or ids (see ` + "`bpfdraft versions`" + `), or "current"
+for the draft as it stands. Prints, heading by heading, each insertion (+) and
+deletion (-) with who made it and when; headings added, renamed or removed
+are said so. Headings where nothing changed are left out.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		asJSON := fs.Bool("json", false, "print the differences as JSON")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 3, 3, "DRAFT, V1 and V2"); err != nil {
+				return err
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			diffs, err := s.Diff(args[1], args[2])
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(diffs)
+			}
+			who := people(s.View())
+			changed := 0
+			for _, h := range diffs {
+				if !h.Changed() {
+					continue
+				}
+				changed++
+				title := h.Heading
+				if h.Number > 0 {
+					title = fmt.Sprintf("%d. %s", h.Number, h.Heading)
+				}
+				switch {
+				case h.Added:
+					title += " (heading added)"
+				case h.Removed:
+					title += " (heading removed; its text is kept and can be restored)"
+				case h.Was != "":
+					title += fmt.Sprintf(" (renamed from %q)", h.Was)
+				}
+				fmt.Fprintln(e.stdout, title)
+				for _, p := range h.Pieces {
+					sign := map[crdt.PieceKind]string{crdt.Inserted: "+", crdt.Deleted: "-"}[p.Kind]
+					if sign == "" {
+						continue
+					}
+					fmt.Fprintf(e.stdout, "  %s %s, %s: %q\n", sign, who(p.Actor), p.At.Local().Format(time.DateTime), p.Text)
+				}
+			}
+			if changed == 0 {
+				fmt.Fprintf(e.stdout, "no differences between %s and %s\n", args[1], args[2])
+			}
+			return nil
+		}
+	},
+}
+
+// people returns a function naming a device's person with their group
+// and region.
+func people(v *app.View) func(actor string) string {
+	byActor := map[string]crdt.Participant{}
+	for _, p := range v.Participants {
+		byActor[p.Actor] = p
+	}
+	return func(actor string) string {
+		p, ok := byActor[actor]
+		if !ok {
+			return "unknown device " + actor[:min(8, len(actor))]
+		}
+		return fmt.Sprintf("%s (%s, %s)", p.Name, p.Group, p.Region)
+	}
 }

@@ -1,0 +1,278 @@
+package app
+
+import (
+	"sort"
+	"unicode"
+
+	"github.com/igf-bpf/bpfdraft/app/textop"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// Attribution: who wrote each character of the draft, read from the
+// document's history by a crdt.Ledger that the owner keeps and feeds
+// with the changes it has not seen (so after a remote change it costs
+// that change). Typing not committed yet is the local participant's.
+
+// AuthorRun is a run of a section's text, as the view has it, written
+// by one device (actor).
+type AuthorRun struct {
+	Start, End int // code points
+	Actor      string
+}
+
+// ledger returns the owner's ledger, brought up to date. Owner only.
+func (s *Session) ledger() (*crdt.Ledger, error) {
+	if s.o.ledger == nil {
+		s.o.ledger = crdt.NewLedger()
+	}
+	if _, err := s.o.ledger.Update(s.o.doc); err != nil {
+		// The ledger may have read part of the changes, or know heads
+		// this document lacks (a backup restored under it): it starts
+		// again from nothing.
+		s.o.ledger = crdt.NewLedger()
+		if _, err := s.o.ledger.Update(s.o.doc); err != nil {
+			s.o.ledger = nil
+			return nil, err
+		}
+	}
+	return s.o.ledger, nil
+}
+
+// Authors returns who wrote each run of a section's text as it stands,
+// typing included.
+func (s *Session) Authors(section string) ([]AuthorRun, error) {
+	var runs []AuthorRun
+	err := s.do(func() error {
+		var err error
+		runs, err = s.authors(section)
+		return err
+	})
+	return runs, err
+}
+
+// authors is Authors on the owner.
+func (s *Session) authors(section string) ([]AuthorRun, error) {
+	l, err := s.ledger()
+	if err != nil {
+		return nil, err
+	}
+	pieces, err := l.Compare(section, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	changes := l.Changes()
+	if !(s.o.typing.active() && s.o.typing.section == section) {
+		runs := make([]AuthorRun, 0, len(pieces))
+		pos := 0
+		for _, p := range pieces {
+			n := p.Runes()
+			runs = appendRun(runs, AuthorRun{Start: pos, End: pos + n, Actor: changes[p.By].Actor})
+			pos += n
+		}
+		return runs, nil
+	}
+	// Carry the committed text's authors through the typing: one entry
+	// per character, which a section's size makes cheap.
+	var who []string
+	for _, p := range pieces {
+		for n := p.Runes(); n > 0; n-- {
+			who = append(who, changes[p.By].Actor)
+		}
+	}
+	who = applyAuthors(who, s.o.typing.op, s.w.actor)
+	var runs []AuthorRun
+	for i, a := range who {
+		runs = appendRun(runs, AuthorRun{Start: i, End: i + 1, Actor: a})
+	}
+	return runs, nil
+}
+
+// applyAuthors carries per-character authors through an edit: inserted
+// characters are by's.
+func applyAuthors(who []string, op textop.Op, by string) []string {
+	for _, sp := range op.Splices() {
+		ins := make([]string, len([]rune(sp.Insert)))
+		for i := range ins {
+			ins[i] = by
+		}
+		who = append(who[:sp.Pos], append(ins, who[sp.Pos+sp.Del:]...)...)
+	}
+	return who
+}
+
+func appendRun(runs []AuthorRun, r AuthorRun) []AuthorRun {
+	if n := len(runs); n > 0 && runs[n-1].Actor == r.Actor && runs[n-1].End == r.Start {
+		runs[n-1].End = r.End
+		return runs
+	}
+	return append(runs, r)
+}
+
+// Coverage is how much of the draft, and of each heading, each
+// stakeholder group, UN regional group and person wrote.
+type Coverage struct {
+	Draft    CoverageOf
+	Headings []CoverageOf // visible headings, in order
+}
+
+// CoverageOf is the coverage of one heading, or of the whole draft.
+// Characters are counted without white space, which says nothing of
+// whose view a text carries.
+type CoverageOf struct {
+	Section string // "" for the whole draft
+	Number  int    // the heading's number, 0 for the whole draft
+	Heading string
+	Chars   int
+	Groups  []Share  // every stakeholder group, in the IGF's order, then Unknown if any
+	Regions []Share  // every regional group, then Unknown if any
+	People  []Share  // people with text here, most first
+	Silent  []string // names of participants with no text here
+}
+
+// Share is one group's, region's or person's part of a text.
+type Share struct {
+	Name    string
+	Chars   int
+	Percent int // rounded so that a list's shares add up to 100
+}
+
+// Unknown names the group and region of text by a device the
+// participant registry does not know.
+const Unknown = "Unknown"
+
+// Coverage counts who wrote the draft as it stands.
+func (s *Session) Coverage() (Coverage, error) {
+	var c Coverage
+	err := s.do(func() error {
+		v := s.View()
+		byActor := map[string]crdt.Participant{}
+		for _, p := range v.Participants {
+			byActor[p.Actor] = p
+		}
+		people := map[string]string{} // person → name
+		for _, p := range v.Participants {
+			if _, ok := people[p.Person]; !ok && p.Person != "" {
+				people[p.Person] = p.Name
+			}
+		}
+		total := newTally()
+		for i, sec := range v.Sections {
+			runs, err := s.authors(sec.ID)
+			if err != nil {
+				return err
+			}
+			t := newTally()
+			text := []rune(sec.Body)
+			for _, r := range runs {
+				n := 0
+				for _, ch := range text[r.Start:min(r.End, len(text))] {
+					if !unicode.IsSpace(ch) {
+						n++
+					}
+				}
+				p, ok := byActor[r.Actor]
+				t.add(p, ok, r.Actor, n)
+				total.add(p, ok, r.Actor, n)
+			}
+			c.Headings = append(c.Headings, t.result(sec.ID, i+1, sec.Heading, people))
+		}
+		c.Draft = total.result("", 0, v.Meta.Title, people)
+		return nil
+	})
+	return c, err
+}
+
+// tally counts characters by group, region and person.
+type tally struct {
+	chars   int
+	groups  map[string]int
+	regions map[string]int
+	people  map[string]int // person (or actor, when unknown) → chars
+	names   map[string]string
+}
+
+func newTally() *tally {
+	return &tally{groups: map[string]int{}, regions: map[string]int{}, people: map[string]int{}, names: map[string]string{}}
+}
+
+func (t *tally) add(p crdt.Participant, known bool, actor string, n int) {
+	if n == 0 {
+		return
+	}
+	t.chars += n
+	g, r, who, name := string(p.Group), string(p.Region), p.Person, p.Name
+	if !known || g == "" {
+		g = Unknown
+	}
+	if !known || r == "" {
+		r = Unknown
+	}
+	if who == "" {
+		who, name = actor, "unknown device "+actor[:min(8, len(actor))]
+	}
+	t.groups[g] += n
+	t.regions[r] += n
+	t.people[who] += n
+	t.names[who] = name
+}
+
+func (t *tally) result(section string, number int, heading string, people map[string]string) CoverageOf {
+	c := CoverageOf{Section: section, Number: number, Heading: heading, Chars: t.chars}
+	var groups, regions []Share
+	for _, g := range crdt.Groups {
+		groups = append(groups, Share{Name: string(g), Chars: t.groups[string(g)]})
+	}
+	for _, r := range crdt.Regions {
+		regions = append(regions, Share{Name: string(r), Chars: t.regions[string(r)]})
+	}
+	if n := t.groups[Unknown]; n > 0 {
+		groups = append(groups, Share{Name: Unknown, Chars: n})
+	}
+	if n := t.regions[Unknown]; n > 0 {
+		regions = append(regions, Share{Name: Unknown, Chars: n})
+	}
+	var ps []Share
+	for who, n := range t.people {
+		ps = append(ps, Share{Name: t.names[who], Chars: n})
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Chars != ps[j].Chars {
+			return ps[i].Chars > ps[j].Chars
+		}
+		return ps[i].Name < ps[j].Name
+	})
+	c.Groups, c.Regions, c.People = percentages(groups), percentages(regions), percentages(ps)
+	for person, name := range people {
+		if t.people[person] == 0 {
+			c.Silent = append(c.Silent, name)
+		}
+	}
+	sort.Strings(c.Silent)
+	return c
+}
+
+// percentages rounds each share to a whole percent so that they add up
+// to exactly 100 (largest remainder), or all stay 0 for an empty text.
+func percentages(shares []Share) []Share {
+	total := 0
+	for _, s := range shares {
+		total += s.Chars
+	}
+	if total == 0 {
+		return shares
+	}
+	type rem struct{ i, r int }
+	var rems []rem
+	sum := 0
+	for i := range shares {
+		shares[i].Percent = shares[i].Chars * 100 / total
+		sum += shares[i].Percent
+		rems = append(rems, rem{i, shares[i].Chars * 100 % total})
+	}
+	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r > rems[b].r })
+	for k := 0; sum < 100; k++ {
+		shares[rems[k].i].Percent++
+		sum++
+	}
+	return shares
+}

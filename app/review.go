@@ -1,0 +1,430 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// Tracked changes. The changes since a version, per heading, are the
+// pieces of the ledger's comparison of that version with the draft as it
+// stands; a hunk is a run of them that one person inserted, or deleted,
+// with nothing unchanged between. Reverts made by decisions are left out
+// of the comparison, so a rejected hunk still shows, as rejected, and the
+// text a rejection put back is not a hunk of its own.
+//
+// A hunk's id is a hash of its kind and its first and last characters'
+// op ids, which are the same on every peer, so two machines holding the
+// same changes list the same ids and a decision made on one names the
+// same hunk on the other. A hunk that grows (more typing at its edge)
+// gets a new id and is open again: what was decided was a different
+// text.
+//
+// Decisions are entries of the decisions journal, "ID ROUND VERDICT",
+// written by the change that also reverts a rejected hunk; who decided
+// and when are that change's actor and time. A decision counts when its
+// author may decide. The highest round wins; decisions in the same round
+// that disagree (two co-facilitators offline) are a conflict, which
+// stays until someone decides again, one round up. The text meanwhile is
+// what the merge made of it: a rejection's revert applies everywhere.
+
+// HunkStatus is where a hunk stands in review.
+type HunkStatus string
+
+// The statuses of a hunk.
+const (
+	StatusOpen     HunkStatus = "open"
+	StatusAccepted HunkStatus = "accepted"
+	StatusRejected HunkStatus = "rejected"
+	StatusConflict HunkStatus = "conflict"
+)
+
+// Verdicts.
+const (
+	Accept = "accept"
+	Reject = "reject"
+)
+
+// Hunk is one tracked change.
+type Hunk struct {
+	ID        string
+	Kind      crdt.PieceKind // crdt.Inserted or crdt.Deleted
+	Text      string
+	Actor     string // the device that inserted or deleted it (its latest change)
+	Person    string // the person behind it (the actor when unknown)
+	At        time.Time
+	Section   string
+	Number    int    // the heading's number
+	Heading   string // the heading's title
+	Paragraph string // e.g. "3.2"
+	Status    HunkStatus
+	Decisions []Decision // those of the deciding round, the latest first
+	Reverted  bool       // the text is as a rejection left it
+
+	first, last crdt.ElemID
+	changes     map[crdt.ChangeRef]bool
+}
+
+// Decision is one co-facilitator's or rapporteur's verdict on a hunk.
+type Decision struct {
+	Hunk    string
+	Round   int
+	Verdict string
+	Actor   string
+	At      time.Time
+}
+
+// decisionsOf reads the decisions journal: per hunk, the decisions that
+// count, by round.
+func decisionsOf(l *crdt.Ledger, roles map[string]crdt.Role) map[string][]Decision {
+	out := map[string][]Decision{}
+	changes := l.Changes()
+	for _, r := range l.Journal(crdt.JournalDecisions) {
+		f := strings.Fields(r.Value)
+		if len(f) != 3 || (f[2] != Accept && f[2] != Reject) {
+			continue
+		}
+		round, err := strconv.Atoi(f[1])
+		if err != nil || round < 1 {
+			continue
+		}
+		c := changes[r.By]
+		if !roles[c.Actor].CanDecide() {
+			continue
+		}
+		out[f[0]] = append(out[f[0]], Decision{Hunk: f[0], Round: round, Verdict: f[2], Actor: c.Actor, At: c.Time})
+	}
+	return out
+}
+
+// settle sets a hunk's status from its decisions.
+func (h *Hunk) settle(ds []Decision) {
+	h.Status = StatusOpen
+	top := 0
+	for _, d := range ds {
+		top = max(top, d.Round)
+	}
+	h.Decisions = nil
+	for _, d := range ds {
+		if d.Round == top {
+			h.Decisions = append(h.Decisions, d)
+		}
+	}
+	sort.Slice(h.Decisions, func(i, j int) bool { return h.Decisions[i].At.After(h.Decisions[j].At) })
+	for i, d := range h.Decisions {
+		v := StatusAccepted
+		if d.Verdict == Reject {
+			v = StatusRejected
+		}
+		if i == 0 {
+			h.Status = v
+		} else if h.Status != v {
+			h.Status = StatusConflict
+		}
+	}
+}
+
+// round returns the round a new decision on the hunk belongs to.
+func (h *Hunk) round() int {
+	top := 0
+	for _, d := range h.Decisions {
+		top = max(top, d.Round)
+	}
+	return top + 1
+}
+
+// hunkID names a hunk by its kind and first and last characters.
+func hunkID(kind crdt.PieceKind, first, last crdt.ElemID) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%d|%s|%s", kind, first, last)))
+	return strings.ToLower(base32.StdEncoding.EncodeToString(sum[:5]))
+}
+
+// sinceState resolves where a review starts: a version, or the latest
+// one when since is "", or the draft's creation when it has none.
+func (s *Session) sinceState(l *crdt.Ledger, since string) (crdt.ChangeSet, crdt.Version, error) {
+	if since == "" {
+		vs := s.View().Versions
+		if len(vs) == 0 {
+			return make(crdt.ChangeSet, len(l.Changes())), crdt.Version{}, nil
+		}
+		since = vs[len(vs)-1].ID
+	}
+	v, err := s.Version(since)
+	if err != nil {
+		return nil, crdt.Version{}, err
+	}
+	in, err := l.Upto(v.Heads)
+	return in, v, err
+}
+
+// Review lists the hunks since a version (see sinceState), heading by
+// heading in the draft's order.
+func (s *Session) Review(since string) ([]Hunk, error) {
+	var out []Hunk
+	err := s.do(func() error {
+		var err error
+		out, err = s.review(since)
+		return err
+	})
+	return out, err
+}
+
+func (s *Session) review(since string) ([]Hunk, error) {
+	s.commitTyping()
+	s.publish()
+	l, err := s.ledger()
+	if err != nil {
+		return nil, err
+	}
+	from, _, err := s.sinceState(l, since)
+	if err != nil {
+		return nil, err
+	}
+	changes := l.Changes()
+	all := l.All()
+	to := l.All()
+	for i, c := range changes {
+		if c.Info.Kind == crdt.KindDecision {
+			to[i] = false
+		}
+	}
+	v := s.View()
+	person := map[string]string{}
+	for _, p := range v.Participants {
+		if p.Person != "" {
+			person[p.Actor] = p.Person
+		}
+	}
+	personOf := func(actor string) string {
+		if p, ok := person[actor]; ok {
+			return p
+		}
+		return actor
+	}
+	decided := decisionsOf(l, v.Roles)
+	var out []Hunk
+	for i, sec := range v.Sections {
+		pieces, err := l.Compare(sec.ID, from, to)
+		if err != nil {
+			return nil, err
+		}
+		var text []rune
+		type at struct{ hunk, pos int }
+		var starts []at
+		var cur *Hunk
+		for _, p := range pieces {
+			if p.Kind == crdt.Same {
+				cur = nil
+				text = append(text, []rune(p.Text)...)
+				continue
+			}
+			c := changes[p.By]
+			if cur != nil && cur.Kind == p.Kind && cur.Person == personOf(c.Actor) {
+				cur.Text += p.Text
+				cur.last = p.Last
+				cur.changes[p.By] = true
+				if c.Time.After(cur.At) {
+					cur.At, cur.Actor = c.Time, c.Actor
+				}
+			} else {
+				out = append(out, Hunk{Kind: p.Kind, Text: p.Text, Actor: c.Actor, Person: personOf(c.Actor), At: c.Time,
+					Section: sec.ID, Number: i + 1, Heading: sec.Heading, first: p.First, last: p.Last,
+					changes: map[crdt.ChangeRef]bool{p.By: true}})
+				cur = &out[len(out)-1]
+				starts = append(starts, at{len(out) - 1, len(text)})
+			}
+			if p.Kind == crdt.Inserted {
+				text = append(text, []rune(p.Text)...)
+			}
+		}
+		paras := crdt.Paragraphs(string(text))
+		for _, st := range starts {
+			h := &out[st.hunk]
+			h.ID = hunkID(h.Kind, h.first, h.last)
+			h.Paragraph = crdt.ParagraphNumber(h.Number, paragraphIndex(paras, st.pos)+1)
+			h.settle(decided[h.ID])
+			h.Reverted, err = s.reverted(l, h, all)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// paragraphIndex returns the paragraph a position is in, or the next one
+// when it falls between paragraphs (the last one past the end).
+func paragraphIndex(paras []crdt.Paragraph, pos int) int {
+	if i := crdt.ParagraphAt(paras, pos); i >= 0 {
+		return i
+	}
+	for i, p := range paras {
+		if p.Start >= pos {
+			return i
+		}
+	}
+	return max(len(paras)-1, 0)
+}
+
+// reverted reports whether the draft as it stands shows a hunk undone:
+// an insertion's text gone from its place, or a deletion's text back in
+// it. (Text put back by a decision is made of new characters, so this
+// looks at the text at the hunk's place, not only at its characters.)
+func (s *Session) reverted(l *crdt.Ledger, h *Hunk, now crdt.ChangeSet) (bool, error) {
+	ranges, at, err := l.Locate(h.Section, h.first, h.last, func(c crdt.ChangeRef) bool { return h.changes[c] }, now)
+	if err != nil {
+		return false, err
+	}
+	_, there := placeOf([]rune(s.o.committed[h.Section]), at, h.Text)
+	if h.Kind == crdt.Inserted {
+		return len(ranges) == 0 && !there, nil
+	}
+	return there, nil
+}
+
+// placeOf finds want in text right before or right after at (the place
+// of a hunk's first character): text inserted there by a decision lands
+// before the hunk's deleted characters, which keep their place.
+func placeOf(text []rune, at int, want string) (int, bool) {
+	n := len([]rune(want))
+	if at-n >= 0 && at <= len(text) && string(text[at-n:at]) == want {
+		return at - n, true
+	}
+	if at+n <= len(text) && string(text[at:at+n]) == want {
+		return at, true
+	}
+	return 0, false
+}
+
+// Decide accepts or rejects hunks (by id, or all open hunks of one
+// participant when who is not ""), since a version as in Review. A
+// rejection reverts the hunk in the same change that records it; an
+// acceptance of a hunk a rejection had reverted puts it back. It returns
+// the hunks decided.
+func (s *Session) Decide(ctx context.Context, verdict string, ids []string, who, since string) ([]Hunk, error) {
+	if verdict != Accept && verdict != Reject {
+		return nil, fmt.Errorf("%w: verdict %q", crdt.ErrInvalid, verdict)
+	}
+	var done []Hunk
+	err := s.edit(ctx, func() error {
+		if err := s.mayDecide(verdict + " contributions"); err != nil {
+			return err
+		}
+		hunks, err := s.review(since)
+		if err != nil {
+			return err
+		}
+		targets, err := pickHunks(hunks, ids, who, s.View().Participants)
+		if err != nil {
+			return err
+		}
+		l, err := s.ledger()
+		if err != nil {
+			return err
+		}
+		now := l.All()
+		// Later hunks first (review lists them in text order), so that a
+		// revert does not move the text of the ones still to come.
+		order := map[*Hunk]int{}
+		for i := range hunks {
+			order[&hunks[i]] = i
+		}
+		sort.Slice(targets, func(i, j int) bool { return order[targets[i]] > order[targets[j]] })
+		for _, h := range targets {
+			if err := s.apply(l, h, verdict, now); err != nil {
+				return err
+			}
+			entry := fmt.Sprintf("%s %d %s", h.ID, h.round(), verdict)
+			if err := s.o.doc.Journaled(crdt.JournalDecisions, crdt.KindDecision, h.Section, entry); err != nil {
+				return err
+			}
+			done = append(done, *h)
+		}
+		return nil
+	})
+	return done, err
+}
+
+// apply makes the text match a verdict on a hunk.
+func (s *Session) apply(l *crdt.Ledger, h *Hunk, verdict string, now crdt.ChangeSet) error {
+	undo := verdict == Reject && !h.Reverted
+	redo := verdict == Accept && h.Reverted
+	if !undo && !redo {
+		return nil
+	}
+	mine := func(c crdt.ChangeRef) bool { return h.changes[c] }
+	ranges, at, err := l.Locate(h.Section, h.first, h.last, mine, now)
+	if err != nil {
+		return err
+	}
+	doc := s.o.doc
+	switch {
+	case h.Kind == crdt.Inserted && undo:
+		for i := len(ranges) - 1; i >= 0; i-- {
+			if err := doc.SpliceAs(crdt.KindDecision, h.Section, ranges[i].Pos, ranges[i].Len, ""); err != nil {
+				return err
+			}
+		}
+	case h.Kind == crdt.Inserted && redo, h.Kind == crdt.Deleted && undo:
+		return doc.SpliceAs(crdt.KindDecision, h.Section, at, 0, h.Text)
+	case h.Kind == crdt.Deleted && redo:
+		// The rejection put the text back at the deletion's place.
+		if pos, ok := placeOf([]rune(s.o.committed[h.Section]), at, h.Text); ok {
+			return doc.SpliceAs(crdt.KindDecision, h.Section, pos, len([]rune(h.Text)), "")
+		}
+	}
+	return nil
+}
+
+// pickHunks finds the hunks named by ids (or unique starts of ids), or
+// every open hunk of one participant.
+func pickHunks(hunks []Hunk, ids []string, who string, parts []crdt.Participant) ([]*Hunk, error) {
+	var out []*Hunk
+	if who != "" {
+		byActor := map[string]crdt.Participant{}
+		for _, p := range parts {
+			byActor[p.Actor] = p
+		}
+		p, err := findParticipant(byActor, who)
+		if err != nil {
+			return nil, err
+		}
+		for i := range hunks {
+			if hunks[i].Person == p.Person && hunks[i].Status == StatusOpen {
+				out = append(out, &hunks[i])
+			}
+		}
+		return out, nil
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%w: name the hunks to decide (`bpfdraft review DRAFT` lists them) or a participant", crdt.ErrInvalid)
+	}
+	for _, id := range ids {
+		var match []*Hunk
+		for i := range hunks {
+			if hunks[i].ID == id {
+				match = []*Hunk{&hunks[i]}
+				break
+			}
+			if len(id) >= 3 && strings.HasPrefix(hunks[i].ID, strings.ToLower(id)) {
+				match = append(match, &hunks[i])
+			}
+		}
+		switch len(match) {
+		case 0:
+			return nil, fmt.Errorf("%w: no hunk %q since that version; `bpfdraft review DRAFT` lists them", ErrNotFound, id)
+		case 1:
+			out = append(out, match[0])
+		default:
+			return nil, fmt.Errorf("%w: %q matches %d hunks; give more of the id", ErrAmbiguous, id, len(match))
+		}
+	}
+	return out, nil
+}
