@@ -124,6 +124,7 @@ func diffStates(l *crdt.Ledger, a, b state) ([]HeadingDiff, error) {
 			c := changes[p.By]
 			h.Pieces = append(h.Pieces, DiffPiece{Kind: p.Kind, Text: p.Text, Actor: c.Actor, At: c.Time, First: p.First, Last: p.Last})
 		}
+		h.Pieces = cancelMoves(h.Pieces)
 		shown[sec.ID] = true
 		out = append(out, h)
 		return nil
@@ -141,4 +142,25 @@ func diffStates(l *crdt.Ledger, a, b state) ([]HeadingDiff, error) {
 		}
 	}
 	return out, nil
+}
+
+// cancelMoves turns text deleted and the same text inserted at the same
+// place (a rejected deletion put back, a cut pasted back) into unchanged
+// text, as a comparison of the two texts would show it.
+func cancelMoves(ps []DiffPiece) []DiffPiece {
+	out := ps[:0]
+	for i := 0; i < len(ps); i++ {
+		if i+1 < len(ps) && ps[i].Text == ps[i+1].Text && ps[i].Kind != crdt.Same && ps[i+1].Kind != crdt.Same && ps[i].Kind != ps[i+1].Kind {
+			same := ps[i]
+			if same.Kind == crdt.Deleted {
+				same = ps[i+1]
+			}
+			same.Kind = crdt.Same
+			out = append(out, same)
+			i++
+			continue
+		}
+		out = append(out, ps[i])
+	}
+	return out
 }

@@ -221,3 +221,112 @@ func people(v *app.View) func(actor string) string {
 		return fmt.Sprintf("%s (%s, %s)", p.Name, p.Group, p.Region)
 	}
 }
+
+var reviewCmd = &command{
+	name:    "review",
+	usage:   "review DRAFT [--since V] [--json]",
+	summary: "list the tracked changes since a version, one hunk per line",
+	details: `A hunk is a run of text one participant inserted (+) or deleted (-) since a
+version (the latest named version by default, or the draft's creation if it
+has none; "--since V" takes a version's name or id). Each line gives the
+hunk's id, its status (open, accepted, rejected, or conflict when two
+reviewers decided differently while apart), who made it, the paragraph and
+heading, and the text. Ids are the same on every co-author's machine: pass
+them to ` + "`bpfdraft accept`" + ` or ` + "`bpfdraft reject`" + `.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		since := fs.String("since", "", "the version to review from (default: the latest)")
+		asJSON := fs.Bool("json", false, "print the hunks as JSON")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			hunks, err := s.Review(*since)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(hunks)
+			}
+			printHunks(e, s.View(), hunks)
+			return nil
+		}
+	},
+}
+
+func printHunks(e *env, v *app.View, hunks []app.Hunk) {
+	who := people(v)
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	for _, h := range hunks {
+		sign := "+"
+		if h.Kind == crdt.Deleted {
+			sign = "-"
+		}
+		status := string(h.Status)
+		if h.Status == app.StatusConflict {
+			var vs []string
+			for _, d := range h.Decisions {
+				vs = append(vs, fmt.Sprintf("%s %sed", who(d.Actor), d.Verdict))
+			}
+			status += " (" + strings.Join(vs, ", ") + ")"
+		}
+		heading := h.Heading
+		if r := []rune(heading); len(r) > 32 {
+			heading = string(r[:31]) + "…"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s %q\n", h.ID, status, who(h.Actor), h.Paragraph, heading, sign, h.Text)
+	}
+	tw.Flush()
+	if len(hunks) == 0 {
+		fmt.Fprintln(e.stdout, "no changes since that version")
+	}
+}
+
+func decideCmd(verdict string) *command {
+	return &command{
+		name:    verdict,
+		usage:   verdict + " DRAFT HUNK... | " + verdict + " DRAFT --participant P",
+		summary: verdict + " tracked changes (co-facilitators and the rapporteur)",
+		details: `HUNK is an id from ` + "`bpfdraft review`" + ` (or a unique start of one); with
+--participant, every open hunk of that participant. Accepting keeps the text
+and records the decision; rejecting reverts the hunk (inserted text goes,
+deleted text comes back) and records it. Decisions reach co-authors with the
+next sync; deciding a hunk again settles a conflict.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			since := fs.String("since", "", "the version the hunks were listed since (default: the latest)")
+			who := fs.String("participant", "", "decide every open hunk of this participant")
+			return func(ctx context.Context, e *env, args []string) error {
+				if err := wantArgs(args, 1, 1<<20, "DRAFT"); err != nil {
+					return err
+				}
+				if (*who == "") == (len(args) == 1) {
+					return usagef("give hunk ids or --participant, not both")
+				}
+				s, done, err := e.session(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				defer done()
+				hunks, err := s.Decide(ctx, verdict, args[1:], *who, *since)
+				if err != nil {
+					return err
+				}
+				for _, h := range hunks {
+					fmt.Fprintf(e.stdout, "%sed %s\n", verdict, h.ID)
+				}
+				if len(hunks) == 0 {
+					fmt.Fprintln(e.stdout, "no open hunks to decide")
+				}
+				return nil
+			}
+		},
+	}
+}
+
+var acceptCmd, rejectCmd = decideCmd(app.Accept), decideCmd(app.Reject)

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReviewRoundCLI: a whole review round from the command line, on two
+// machines that exchange files.
+func TestReviewRoundCLI(t *testing.T) {
+	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
+	files := t.TempDir()
+	fa, fb := filepath.Join(files, "a.automerge"), filepath.Join(files, "b.automerge")
+	draft := strings.TrimSpace(a.ok("new", "--title", "Review round"))
+	swap := func(from cli, to cli, file string) {
+		from.ok("export", draft, "--format", "automerge", "-o", file)
+		to.ok("import", file)
+	}
+	a.ok("write", draft, "--section", "1", "--text", "Access is a right.\n\nIt needs work. Drop me.")
+	a.ok("version", draft, "--name", "Zero draft")
+	swap(a, b, fa)
+	b.ok("write", draft, "--section", "1", "--text", "Access is a human right.\n\nIt needs work.")
+	swap(b, a, fb)
+
+	list := a.ok("review", draft)
+	lines := strings.Split(strings.TrimSpace(list), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `+ "human "`) || !strings.Contains(lines[1], `- " Drop me."`) {
+		t.Fatalf("review:\n%s", list)
+	}
+	for _, l := range lines {
+		if !strings.Contains(l, "open") || !strings.Contains(l, "Bruno (Technical community, Asia-Pacific)") {
+			t.Errorf("review line %q", l)
+		}
+	}
+	if !strings.Contains(lines[0], "1.1 Definition") || !strings.Contains(lines[1], "1.2 Definition") {
+		t.Errorf("paragraph numbers:\n%s", list)
+	}
+	if got := b.ok("review", draft); got != list {
+		t.Errorf("Bruno's machine lists other hunks:\n%s\nvs\n%s", got, list)
+	}
+	insertID, deleteID := strings.Fields(lines[0])[0], strings.Fields(lines[1])[0]
+
+	if r := b.run("", "accept", draft, insertID); r.code != 1 || !strings.Contains(r.stderr, "only a co-facilitator or the rapporteur") {
+		t.Errorf("a participant accepted: exit %d, %s", r.code, r.stderr)
+	}
+	if r := a.run("", "accept", draft); r.code != 2 {
+		t.Errorf("accept without hunks: exit %d", r.code)
+	}
+	if r := a.run("", "accept", draft, "zzzzzzzz"); r.code != 1 || !strings.Contains(r.stderr, "bpfdraft review") {
+		t.Errorf("an unknown hunk: exit %d, %s", r.code, r.stderr)
+	}
+	if got := a.ok("reject", draft, deleteID); got != "rejected "+deleteID+"\n" {
+		t.Errorf("reject printed %q", got)
+	}
+	if got := a.ok("accept", draft, "--participant", "Bruno"); got != "accepted "+insertID+"\n" {
+		t.Errorf("accept --participant printed %q", got)
+	}
+	swap(a, b, fa)
+	body := b.ok("show", draft, "--section", "1")
+	if !strings.Contains(body, "Access is a human right.\n\nIt needs work. Drop me.") {
+		t.Errorf("after the decisions Bruno's draft reads:\n%s", body)
+	}
+	after := b.ok("review", draft)
+	if !strings.Contains(after, insertID+"  accepted") || !strings.Contains(after, deleteID+"  rejected") {
+		t.Errorf("Bruno's review after the decisions:\n%s", after)
+	}
+
+	diff := a.ok("diff", draft, "Zero draft", "current")
+	if !strings.Contains(diff, `+ Bruno (Technical community, Asia-Pacific)`) || !strings.Contains(diff, `"human "`) || strings.Contains(diff, "Drop me") {
+		t.Errorf("diff:\n%s", diff)
+	}
+	var cov struct {
+		Draft struct {
+			Chars  int
+			People []struct {
+				Name    string
+				Percent int
+			}
+			Groups []struct{ Percent int }
+		}
+	}
+	if err := json.Unmarshal([]byte(a.ok("coverage", draft, "--json")), &cov); err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for _, g := range cov.Draft.Groups {
+		sum += g.Percent
+	}
+	if sum != 100 || len(cov.Draft.People) != 2 {
+		t.Errorf("coverage: %+v", cov)
+	}
+
+	if r := b.run("", "role", draft, "Amina", "participant"); r.code != 1 || !strings.Contains(r.stderr, "only the draft's creator") {
+		t.Errorf("Bruno changed a role: exit %d, %s", r.code, r.stderr)
+	}
+	if got := a.ok("role", draft, "Bruno", "rapporteur"); !strings.Contains(got, "Bruno is now a rapporteur") {
+		t.Errorf("role printed %q", got)
+	}
+	if roles := a.ok("role", draft); !strings.Contains(roles, "Bruno  rapporteur") || !strings.Contains(roles, "Amina  co-facilitator") {
+		t.Errorf("roles:\n%s", roles)
+	}
+}
