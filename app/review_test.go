@@ -316,7 +316,7 @@ func TestRejectedDeletionComesBack(t *testing.T) {
 	}
 	exchange(t, sa, sb)
 	hs := mustReview(t, sa, "v1")
-	if got := hunkTexts(hs); got != `-"Drop this? " open 4.1|` {
+	if got := hunkTexts(hs); got != `-" Drop this?" open 4.1|` {
 		t.Fatalf("hunks: %s", got)
 	}
 	if hs[0].Actor != sb.w.actor {
@@ -330,7 +330,7 @@ func TestRejectedDeletionComesBack(t *testing.T) {
 		if sec, _ := s.Section("4"); sec.Body != "Keep this. Drop this? Keep that." {
 			t.Errorf("the rejected deletion left %q", sec.Body)
 		}
-		if got := hunkTexts(mustReview(t, s, "v1")); got != `-"Drop this? " rejected 4.1|` {
+		if got := hunkTexts(mustReview(t, s, "v1")); got != `-" Drop this?" rejected 4.1|` {
 			t.Errorf("after rejecting: %s", got)
 		}
 	}
@@ -340,5 +340,90 @@ func TestRejectedDeletionComesBack(t *testing.T) {
 	}
 	if sec, _ := sa.Section("4"); sec.Body != "Keep this. Keep that." {
 		t.Errorf("accepting the deletion after all left %q", sec.Body)
+	}
+}
+
+func TestCommentAnchorsThroughMerges(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "5", "First point.\n\nThe quoted passage sits here. Last point.", false); err != nil {
+		t.Fatal(err)
+	}
+	id, err := sa.CommentOn(ctx, "5", "quoted passage", "Is this backed by evidence?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.CommentOn(ctx, "5", "point", "ambiguous"); !errors.Is(err, ErrQuote) {
+		t.Errorf("an ambiguous quote: %v", err)
+	}
+	if _, err := sa.CommentOn(ctx, "5", "not there", "x"); !errors.Is(err, ErrQuote) {
+		t.Errorf("a missing quote: %v", err)
+	}
+	exchange(t, sa, sb)
+	// Apart: Amina edits before the passage, Bruno inside and after it.
+	if _, _, err := sa.Write(ctx, "5", "First point, longer now.\n\nThe quoted passage sits here. Last point.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sb.Write(ctx, "5", "First point.\n\nThe quoted (and amended) passage sits here. Last point!", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.Reply(ctx, id[:4], "Yes: see the 2024 survey."); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for _, s := range []*Session{sa, sb} {
+		cs, err := s.Comments()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != 1 {
+			t.Fatalf("comments: %+v", cs)
+		}
+		c := cs[0]
+		sec, _ := s.Section("5")
+		got := string([]rune(sec.Body)[c.Start:c.End])
+		if got != "quoted (and amended) passage" || c.Anchor != AnchorEdited || c.Paragraph != "5.2" {
+			t.Errorf("anchor after edits around and inside: %q %s %s", got, c.Anchor, c.Paragraph)
+		}
+		if c.Quote != "quoted passage" || c.Prefix != "First point.\n\nThe " || len(c.Replies) != 1 || c.Replies[0].Actor != sb.w.actor {
+			t.Errorf("comment: %+v", c)
+		}
+	}
+	if err := sb.Resolve(ctx, id, true); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if cs, _ := sa.Comments(); !cs[0].Resolved || cs[0].StatusBy != sb.w.actor {
+		t.Errorf("resolved: %+v", cs[0])
+	}
+	if err := sa.Resolve(ctx, id, false); err != nil {
+		t.Fatal(err)
+	}
+	// The passage is deleted: the comment says so and keeps the quote.
+	if _, _, err := sa.Write(ctx, "5", "First point, longer now.\n\nLast point!", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	cs, _ := sb.Comments()
+	if cs[0].Anchor != AnchorDeleted || cs[0].Start != -1 || cs[0].Quote != "quoted passage" || cs[0].Resolved {
+		t.Errorf("after deleting the passage: %+v", cs[0])
+	}
+	// Comments travel in the .automerge file.
+	file, err := sb.Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w3 := openWS(t, t.TempDir())
+	id3, _, err := w3.Import(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3, err := w3.Session(ctx, id3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s3.Close(ctx)
+	if cs, _ := s3.Comments(); len(cs) != 1 || len(cs[0].Replies) != 1 {
+		t.Errorf("after import elsewhere: %+v", cs)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/igf-bpf/bpfdraft/app/textop"
 	"github.com/igf-bpf/bpfdraft/crdt"
@@ -717,8 +718,24 @@ func (s *Session) Write(ctx context.Context, sectionRef, text string, appendText
 			added = len([]rune(text))
 			return nil
 		}
-		added, removed, err = s.o.doc.ReplaceBody(sec.ID, text)
-		return err
+		// A character-level diff keeps every character that stays: the
+		// ledger attributes it to whoever wrote it, and comments
+		// anchored to it stay put.
+		if !utf8.ValidString(text) {
+			return crdt.ErrInvalidText
+		}
+		cur, err := s.o.doc.Body(sec.ID)
+		if err != nil {
+			return err
+		}
+		for _, sp := range textop.DiffStrings(cur, text).Splices() {
+			if err := s.o.doc.Splice(sec.ID, sp.Pos, sp.Del, sp.Insert); err != nil {
+				return err
+			}
+			added += utf8.RuneCountInString(sp.Insert)
+			removed += sp.Del
+		}
+		return nil
 	})
 	return added, removed, err
 }

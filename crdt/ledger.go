@@ -3,6 +3,8 @@ package crdt
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -373,6 +375,16 @@ type ElemID struct {
 
 func (e ElemID) String() string { return fmt.Sprintf("%d@%s", e.Ctr, e.Actor) }
 
+// ParseElemID reads what ElemID.String wrote.
+func ParseElemID(s string) (ElemID, error) {
+	ctr, actor, ok := strings.Cut(s, "@")
+	n, err := strconv.ParseUint(ctr, 10, 64)
+	if !ok || err != nil || actor == "" || len(actor) > 64 {
+		return ElemID{}, fmt.Errorf("%w: character id %q", ErrInvalid, s)
+	}
+	return ElemID{Ctr: n, Actor: actor}, nil
+}
+
 // Piece is a run of characters of one text that fared alike between two
 // states and share who is behind them: the inserting change for Same
 // and Inserted, the deleting change for Deleted.
@@ -525,4 +537,33 @@ func (l *Ledger) Locate(section string, first, last ElemID, keep func(ChangeRef)
 		return nil, 0, fmt.Errorf("%w: the characters are not in section %q", ErrNotFound, section)
 	}
 	return ranges, at, nil
+}
+
+// ElemsAt returns the characters at code points pos to pos+n-1 of a
+// section's text in a state: the first and the last, whose ids name
+// that stretch of text on every peer however it is edited around.
+func (l *Ledger) ElemsAt(section string, pos, n int, in ChangeSet) (first, last ElemID, err error) {
+	oid, ok := l.sections[section]
+	if !ok {
+		return first, last, fmt.Errorf("section %q: %w", section, ErrNotFound)
+	}
+	if pos < 0 || n < 1 {
+		return first, last, fmt.Errorf("%w: %d characters at %d", ErrRange, n, pos)
+	}
+	at := 0
+	for e := l.objects[oid].head; e >= 0; e = l.elems[e].next {
+		el := &l.elems[e]
+		if !in.Has(el.ins) || el.deleter(in) >= 0 {
+			continue
+		}
+		id := ElemID{Ctr: el.id.ctr, Actor: l.actors[el.id.actor]}
+		if at == pos {
+			first = id
+		}
+		at += utf8.RuneCountInString(el.text)
+		if at == pos+n {
+			return first, id, nil
+		}
+	}
+	return first, last, fmt.Errorf("%w: %d characters at %d in a text of %d", ErrRange, n, pos, at)
 }

@@ -1,6 +1,10 @@
 package textop
 
-import "slices"
+import (
+	"slices"
+	"strings"
+	"unicode"
+)
 
 // Automerge says nothing of where a merge changed a text, so the edit is
 // found by comparing the texts before and after. A real diff (Myers'
@@ -35,7 +39,105 @@ func Diff(old, new []rune) Op {
 	o.keep(pre)
 	diffMiddle(&o, old[pre:len(old)-suf], new[pre:len(new)-suf])
 	o.keep(suf)
-	return o
+	return slide(o, old)
+}
+
+// slide moves each insertion or removal that stands alone between kept
+// text to where a person would put it: of the equally short edits that
+// turn "work." into "work. More work." it picks the insertion of " More
+// work." after the full stop, not of ". More work" before it. An edit can
+// move as far as the text repeats; each place is scored by the kind of
+// boundary at its two edges (text's end, blank line, line, sentence,
+// space, punctuation, inside a word), and the best wins, the rightmost
+// of equals. Reviews show edits where this puts them.
+func slide(o Op, old []rune) Op {
+	var out Op
+	pending := 0 // kept code points not emitted yet: an edit may move into them
+	carry := 0   // code points of the next keep already consumed (or, negative, given back)
+	ps := o.parts
+	at := func(i int) (rune, bool) {
+		if i < 0 || i >= len(old) {
+			return 0, false
+		}
+		return old[i], true
+	}
+	for i, p := range ps {
+		alone := i+1 < len(ps) && ps[i+1].kind == keep && (i == 0 || ps[i-1].kind == keep)
+		base := out.base + pending
+		room := 0 // how far right it may go
+		if alone {
+			room = ps[i+1].n
+		}
+		switch p.kind {
+		case keep:
+			pending += p.n - carry
+			carry = 0
+		case remove:
+			n := p.n
+			s := 0
+			for alone && s > -pending && old[base+s-1] == old[base+s-1+n] {
+				s--
+			}
+			best, bestScore := s, -1
+			for ; ; s++ {
+				l, lok := at(base + s - 1)
+				r, rok := at(base + s + n)
+				if sc := edgeScore(l, old[base+s], lok, true) + edgeScore(old[base+s+n-1], r, true, rok); sc >= bestScore {
+					best, bestScore = s, sc
+				}
+				if !alone || s >= room || old[base+s] != old[base+n+s] {
+					break
+				}
+			}
+			out.keep(pending + best)
+			out.remove(n)
+			pending, carry = 0, best
+		case insert:
+			n := len(p.text)
+			rot := func(s int) rune { return p.text[((s%n)+n)%n] }
+			s := 0
+			for alone && s > -pending && old[base+s-1] == rot(s-1) {
+				s--
+			}
+			best, bestScore := s, -1
+			for ; ; s++ {
+				l, lok := at(base + s - 1)
+				r, rok := at(base + s)
+				if sc := edgeScore(l, rot(s), lok, true) + edgeScore(rot(s+n-1), r, true, rok); sc >= bestScore {
+					best, bestScore = s, sc
+				}
+				if !alone || s >= room || old[base+s] != rot(s) {
+					break
+				}
+			}
+			k := ((best % n) + n) % n
+			out.keep(pending + best)
+			out.insert(slices.Concat(p.text[k:], p.text[:k]))
+			pending, carry = 0, best
+		}
+	}
+	out.keep(pending)
+	return out
+}
+
+// edgeScore rates the boundary between a and b as a place for an edit
+// to begin or end (ok false: the text ends there).
+func edgeScore(a, b rune, aok, bok bool) int {
+	switch {
+	case !aok || !bok:
+		return 6
+	case a == '\n' && b == '\n':
+		return 5
+	case a == '\n' || b == '\n':
+		return 4
+	case strings.ContainsRune(".!?;:", a) && unicode.IsSpace(b):
+		return 3
+	case unicode.IsSpace(a) || unicode.IsSpace(b):
+		return 2
+	case !unicode.IsLetter(a) && !unicode.IsDigit(a) || !unicode.IsLetter(b) && !unicode.IsDigit(b):
+		return 1
+	}
+	return 0
 }
 
 // ChangedRange returns the one range where old and new differ: from pos,

@@ -220,3 +220,18 @@ func TestChangedRange(t *testing.T) {
 		}
 	}
 }
+
+func TestDiffPlacesEditsWhereAPersonReadsThem(t *testing.T) {
+	o := DiffStrings("Access is a right.\n\nIt needs work.", "Access is a human right.\n\nIt needs work. Much work.\n\nNew idea.")
+	var got []string
+	for _, sp := range o.Splices() {
+		got = append(got, sp.Insert)
+	}
+	if len(got) != 2 || got[0] != "human " || got[1] != " Much work.\n\nNew idea." {
+		t.Errorf("insertions %q", got)
+	}
+	o = DiffStrings("one two two three", "one two three")
+	if sp := o.Splices(); len(sp) != 1 || sp[0].Pos != 8 || sp[0].Del != 4 {
+		t.Errorf("removal %+v", sp)
+	}
+}
