@@ -69,7 +69,7 @@ const (
 
 // commentEntry is one entry of the comments journal.
 type commentEntry struct {
-	Type    string `json:"t"`           // c comment, r reply, s resolve, o reopen
+	Type    string `json:"t"`            // c comment, r reply, s resolve, o reopen
 	ID      string `json:"id,omitempty"` // of a comment or reply
 	To      string `json:"to,omitempty"` // the comment a reply, resolve or reopen is about
 	Section string `json:"s,omitempty"`

@@ -330,3 +330,134 @@ next sync; deciding a hunk again settles a conflict.`,
 }
 
 var acceptCmd, rejectCmd = decideCmd(app.Accept), decideCmd(app.Reject)
+
+var commentCmd = &command{
+	name:    "comment",
+	usage:   "comment DRAFT --section N --quote TEXT --text COMMENT | --reply ID --text REPLY | --resolve ID | --reopen ID",
+	summary: "comment on a passage, reply to a comment, or resolve or reopen one",
+	details: `A comment is anchored to the quoted passage, which must occur exactly once in
+the heading's text, and follows it through later edits and merges; if the
+passage is deleted the comment says so and keeps the quote. Prints the id of
+a new comment or reply.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		section := fs.String("section", "", "the heading (number or id) of the passage")
+		quote := fs.String("quote", "", "the passage, exactly as it reads")
+		text := fs.String("text", "", "the comment or reply")
+		reply := fs.String("reply", "", "reply to this comment")
+		resolve := fs.String("resolve", "", "mark this comment resolved")
+		reopen := fs.String("reopen", "", "open this comment again")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			modes := 0
+			for _, m := range []string{*quote, *reply, *resolve, *reopen} {
+				if m != "" {
+					modes++
+				}
+			}
+			if modes != 1 {
+				return usagef("give one of --quote (with --section and --text), --reply, --resolve or --reopen")
+			}
+			if (*quote != "" || *reply != "") && *text == "" {
+				return usagef("--text is required")
+			}
+			if *quote != "" && *section == "" {
+				return usagef("--section is required with --quote")
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			switch {
+			case *quote != "":
+				id, err := s.CommentOn(ctx, *section, *quote, *text)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, id)
+			case *reply != "":
+				id, err := s.Reply(ctx, *reply, *text)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, id)
+			case *resolve != "":
+				return s.Resolve(ctx, *resolve, true)
+			default:
+				return s.Resolve(ctx, *reopen, false)
+			}
+			return nil
+		}
+	},
+}
+
+var commentsCmd = &command{
+	name:    "comments",
+	usage:   "comments DRAFT [--open] [--section N] [--json]",
+	summary: "list the comments with their paragraph numbers and replies",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		open := fs.Bool("open", false, "only comments not resolved")
+		section := fs.String("section", "", "only comments on this heading (number or id)")
+		asJSON := fs.Bool("json", false, "print the comments as JSON")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			secID := ""
+			if *section != "" {
+				sec, err := s.Section(*section)
+				if err != nil {
+					return err
+				}
+				secID = sec.ID
+			}
+			all, err := s.Comments()
+			if err != nil {
+				return err
+			}
+			var cs []app.Comment
+			for _, c := range all {
+				if (*open && c.Resolved) || (secID != "" && c.Section != secID) {
+					continue
+				}
+				cs = append(cs, c)
+			}
+			if *asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(cs)
+			}
+			who := people(s.View())
+			for _, c := range cs {
+				where := c.Paragraph
+				switch {
+				case c.Number == 0:
+					where = "heading removed"
+				case c.Anchor == app.AnchorDeleted:
+					where = fmt.Sprintf("%d (passage deleted)", c.Number)
+				case c.Anchor == app.AnchorEdited:
+					where += " (passage edited since)"
+				}
+				state := "open"
+				if c.Resolved {
+					state = "resolved"
+				}
+				fmt.Fprintf(e.stdout, "%s  %s  %s  %s, %s\n  on %q\n  %s\n", c.ID, where, state, who(c.Actor), c.At.Local().Format(time.DateTime), c.Quote, c.Text)
+				for _, r := range c.Replies {
+					fmt.Fprintf(e.stdout, "    ↳ %s, %s: %s\n", who(r.Actor), r.At.Local().Format(time.DateTime), r.Text)
+				}
+			}
+			if len(cs) == 0 {
+				fmt.Fprintln(e.stdout, "no comments")
+			}
+			return nil
+		}
+	},
+}

@@ -101,4 +101,32 @@ func TestReviewRoundCLI(t *testing.T) {
 	if roles := a.ok("role", draft); !strings.Contains(roles, "Bruno  rapporteur") || !strings.Contains(roles, "Amina  co-facilitator") {
 		t.Errorf("roles:\n%s", roles)
 	}
+
+	cid := strings.TrimSpace(a.ok("comment", draft, "--section", "1", "--quote", "human right", "--text", "Which instrument says so?"))
+	if len(cid) != 8 {
+		t.Fatalf("comment printed %q", cid)
+	}
+	if r := a.run("", "comment", draft, "--section", "1", "--quote", "nowhere", "--text", "x"); r.code != 1 || !strings.Contains(r.stderr, "is not in heading") {
+		t.Errorf("a missing quote: exit %d, %s", r.code, r.stderr)
+	}
+	if r := a.run("", "comment", draft, "--section", "1", "--quote", "x"); r.code != 2 {
+		t.Errorf("a comment without text: exit %d", r.code)
+	}
+	swap(a, b, fa)
+	b.ok("comment", draft, "--reply", cid, "--text", "The UDHR, article 19.")
+	b.ok("comment", draft, "--resolve", cid)
+	swap(b, a, fb)
+	list = a.ok("comments", draft)
+	for _, want := range []string{cid + "  1.1  resolved  Amina", `on "human right"`, "Which instrument says so?", "↳ Bruno (Technical community, Asia-Pacific)", "The UDHR, article 19."} {
+		if !strings.Contains(list, want) {
+			t.Errorf("comments lack %q:\n%s", want, list)
+		}
+	}
+	if got := a.ok("comments", draft, "--open"); got != "no comments\n" {
+		t.Errorf("open comments after resolving:\n%s", got)
+	}
+	a.ok("comment", draft, "--reopen", cid)
+	if got := a.ok("comments", draft, "--open", "--section", "1"); !strings.Contains(got, cid+"  1.1  open") {
+		t.Errorf("after reopening:\n%s", got)
+	}
 }
