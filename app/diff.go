@@ -66,11 +66,8 @@ func (s *Session) stateOf(l *crdt.Ledger, ref string) (state, error) {
 	if err != nil {
 		return state{}, err
 	}
-	snap, removed, err := s.o.doc.OutlineAt(ver.Heads)
-	if err != nil {
-		return state{}, err
-	}
-	return state{in: in, sections: snap, removed: removed}, nil
+	visible, removed := l.Outline(in)
+	return state{in: in, sections: visible, removed: removed}, nil
 }
 
 // Diff compares two states of the draft (version names or ids, or

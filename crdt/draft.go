@@ -497,7 +497,7 @@ func (d *Doc) metaText(f MetaField) (*automerge.Text, error) {
 
 // Sections returns the visible sections in order.
 func (d *Doc) Sections() []Section {
-	all := d.allSections()
+	all := d.allSections(true)
 	out := all[:0]
 	for _, s := range all {
 		if !s.Removed {
@@ -511,7 +511,7 @@ func (d *Doc) Sections() []Section {
 // their text and can be restored.
 func (d *Doc) RemovedSections() []Section {
 	var out []Section
-	for _, s := range d.allSections() {
+	for _, s := range d.allSections(true) {
 		if s.Removed {
 			out = append(out, s)
 		}
@@ -519,7 +519,8 @@ func (d *Doc) RemovedSections() []Section {
 	return out
 }
 
-func (d *Doc) allSections() []Section {
+// allSections reads every section, with its text when withBodies is set.
+func (d *Doc) allSections(withBodies bool) []Section {
 	sm, err := mapAt(d.am.RootMap(), "sections")
 	if err != nil {
 		return nil
@@ -541,7 +542,9 @@ func (d *Doc) allSections() []Section {
 			s.Hint = templateHint(s.Heading)
 		}
 		s.order, _ = strAt(m, "order")
-		s.Body, _ = textAt(m, "body")
+		if withBodies {
+			s.Body, _ = textAt(m, "body")
+		}
 		if rv, err := m.Get("removed"); err == nil && rv.Kind() == automerge.KindBool {
 			s.Removed = rv.Bool()
 		}
@@ -558,7 +561,7 @@ func (d *Doc) allSections() []Section {
 
 // Section returns one section by id, removed or not.
 func (d *Doc) Section(id string) (Section, error) {
-	for _, s := range d.allSections() {
+	for _, s := range d.allSections(true) {
 		if s.ID == id {
 			return s, nil
 		}
@@ -934,7 +937,7 @@ func (d *Doc) Snapshot() Snapshot {
 func (d *Doc) SnapshotWithRemoved() (Snapshot, []Section) {
 	var removed []Section
 	s := Snapshot{Meta: d.Meta()}
-	for _, sec := range d.allSections() {
+	for _, sec := range d.allSections(true) {
 		if sec.Removed {
 			removed = append(removed, sec)
 		} else {

@@ -64,7 +64,9 @@ type object struct {
 	parent elemID // the object it sits in (zero for the root)
 	key    string // its key there
 	text   bool
-	head   int32 // first element of a text, -1 when empty
+	head   int32             // first element of a text, -1 when empty
+	by     ChangeRef         // the change that made it
+	props  map[string][]prop // a section map's fields (outline.go)
 }
 
 // Ledger is the rebuilt history of one draft. It is not safe for
@@ -199,8 +201,9 @@ func (l *Ledger) add(c *automerge.Change) (ok bool, err error) {
 		obj := id(op.objActor, op.objCtr)
 		switch {
 		case op.action == actionMakeMap || op.action == actionMakeList || op.action == actionMakeTable || op.action == actionMakeText:
-			o := &object{parent: obj, key: op.keyStr, text: op.action == actionMakeText, head: -1}
+			o := &object{parent: obj, key: op.keyStr, text: op.action == actionMakeText, head: -1, by: ref}
 			l.objects[self] = o
+			l.noteProp(obj, op, self, ref, actors)
 			if o.text && op.keyStr == "body" {
 				l.noteSection(self, o)
 			}
@@ -211,6 +214,9 @@ func (l *Ledger) add(c *automerge.Change) (ok bool, err error) {
 			}
 		case op.action == actionDelete:
 			o := l.objects[obj]
+			if o != nil && !o.text && op.keyStr != "" {
+				l.noteProp(obj, op, self, ref, actors)
+			}
 			if o == nil || !o.text {
 				continue
 			}
@@ -234,6 +240,8 @@ func (l *Ledger) add(c *automerge.Change) (ok bool, err error) {
 				continue
 			}
 			l.insert(o, id(op.keyActor, op.keyCtr), self, op.value, ref)
+		case op.action == actionSet && op.keyStr != "":
+			l.noteProp(obj, op, self, ref, actors)
 		case op.action == actionSet:
 			// An overwrite of an element in place: the new value is the
 			// overwriter's. Drafts never do this to text, but a peer could.

@@ -259,3 +259,61 @@ func TestLedgerVersionsSeeTheirOwnText(t *testing.T) {
 		t.Fatal("unknown head accepted")
 	}
 }
+
+// checkOutline compares the ledger's outline of a state with Automerge's.
+func checkOutline(t *testing.T, l *Ledger, d *Doc, heads []string) {
+	t.Helper()
+	in, err := l.Upto(heads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lv, lr := l.Outline(in)
+	dv, dr, err := d.OutlineAt(heads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := func(ss []Section) string {
+		var b strings.Builder
+		for _, s := range ss {
+			b.WriteString(s.ID + "=" + s.Heading + "/" + s.Hint + "|")
+		}
+		return b.String()
+	}
+	if name(lv) != name(dv) || name(lr) != name(dr) {
+		t.Fatalf("outline:\nledger    %s / %s\nautomerge %s / %s", name(lv), name(lr), name(dv), name(dr))
+	}
+}
+
+func TestLedgerOutlineUnderConcurrentHeadingEdits(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	b := fork(t, a)
+	start := a.Heads()
+	secs := a.Sections()
+	if err := a.RenameSection(secs[1].ID, "Regions (Amina)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.MoveSection(secs[6].ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	if err := b.RenameSection(secs[1].ID, "Regions (Bruno)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RemoveSection(secs[3].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.AddSection("A new heading", "", 2); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, b)
+	mid := b.Heads()
+	mergeBoth(t, a, b)
+	if err := a.RestoreSection(secs[3].ID); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	l := ledgerOf(t, a)
+	for _, h := range [][]string{start, mid, a.Heads()} {
+		checkOutline(t, l, a, h)
+	}
+}

@@ -27,7 +27,11 @@ const (
 )
 
 // Value metadata: the low four bits give the type, the rest the length.
-const valueString = 6
+const (
+	valueFalse  = 1
+	valueTrue   = 2
+	valueString = 6
+)
 
 // changeOp is one decoded op. Actor numbers index the change's actor
 // table: 0 is the change's own actor, 1.. its other actors.
@@ -41,6 +45,7 @@ type changeOp struct {
 	insert    bool
 	action    uint64
 	value     string // a string value; empty for other types
+	valueType uint64 // the value's type (valueString, valueTrue, ...)
 	predActor []int
 	predCtr   []uint64
 }
@@ -174,7 +179,8 @@ func decodeChange(raw []byte) (decodedChange, error) {
 			if size < 0 || rawOff+size > len(raws) {
 				return dc, fmt.Errorf("%w: op value runs past its column", ErrCorrupt)
 			}
-			if uint64(m.n)&15 == valueString {
+			op.valueType = uint64(m.n) & 15
+			if op.valueType == valueString {
 				op.value = string(raws[rawOff : rawOff+size])
 			}
 			rawOff += size

@@ -125,14 +125,20 @@ func (d *Doc) SnapshotAt(heads []string) (Snapshot, error) {
 }
 
 // OutlineAt returns the visible and the removed sections as they were at
-// heads, texts included.
+// heads, without their texts (which a Ledger gives for any state).
 func (d *Doc) OutlineAt(heads []string) (visible, removed []Section, err error) {
 	old, err := d.at(heads)
 	if err != nil {
 		return nil, nil, err
 	}
-	snap, removed := old.SnapshotWithRemoved()
-	return snap.Sections, removed, nil
+	for _, s := range old.allSections(false) {
+		if s.Removed {
+			removed = append(removed, s)
+		} else {
+			visible = append(visible, s)
+		}
+	}
+	return visible, removed, nil
 }
 
 // at returns a read-only copy of the document as it was at heads.

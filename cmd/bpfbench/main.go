@@ -12,6 +12,9 @@
 //	                 with a live peer 200 ms away and without: commits and
 //	                 bytes; keystrokes while another process holds the
 //	                 data file's write lock for 5 s
+//	bpfbench review  W1-final and W3-final: attribution cold and after one
+//	                 remote change, review since creation, diff of two
+//	                 versions, growth with 200 comments and 500 decisions
 package main
 
 import (
@@ -35,13 +38,13 @@ func main() {
 	anchorDir := fs.String("anchors", "../shared/bench/anchors", "the anchor benchmark to run beside ours")
 	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -88,6 +91,11 @@ func main() {
 		var rs []lowbandResult
 		if rs, err = runLowband(ctx, w, d, log); err == nil {
 			result, table = rs, func() { printLowband(os.Stdout, rs) }
+		}
+	case "review":
+		var rs []reviewResult
+		if rs, err = runReview(ctx, w, d, log); err == nil {
+			result, table = rs, func() { printReview(os.Stdout, rs) }
 		}
 	case "wire":
 		var r *wireResult
