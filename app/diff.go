@@ -58,6 +58,11 @@ func (s *Session) stateOf(l *crdt.Ledger, ref string) (state, error) {
 		v := s.View()
 		return state{in: l.All(), sections: v.Sections, removed: v.Removed}, nil
 	}
+	if ref == Creation {
+		in := make(crdt.ChangeSet, len(l.Changes()))
+		visible, removed := l.Outline(in)
+		return state{in: in, sections: visible, removed: removed}, nil
+	}
 	ver, err := s.Version(ref)
 	if err != nil {
 		return state{}, err

@@ -67,6 +67,8 @@ type Hunk struct {
 	Status    HunkStatus
 	Decisions []Decision // those of the deciding round, the latest first
 	Reverted  bool       // the text is as a rejection left it
+	Start     int        // where the hunk is in the heading's text as it stands:
+	End       int        //   its text, or (Start == End) where it was
 
 	first, last crdt.ElemID
 	changes     map[crdt.ChangeRef]bool
@@ -147,14 +149,19 @@ func hunkID(kind crdt.PieceKind, first, last crdt.ElemID) string {
 }
 
 // sinceState resolves where a review starts: a version, or the latest
-// one when since is "", or the draft's creation when it has none.
+// one when since is "", or the draft's creation (Creation, or "" when no
+// version was named).
 func (s *Session) sinceState(l *crdt.Ledger, since string) (crdt.ChangeSet, crdt.Version, error) {
 	if since == "" {
 		vs := s.View().Versions
 		if len(vs) == 0 {
-			return make(crdt.ChangeSet, len(l.Changes())), crdt.Version{}, nil
+			since = Creation
+		} else {
+			since = vs[len(vs)-1].ID
 		}
-		since = vs[len(vs)-1].ID
+	}
+	if since == Creation {
+		return make(crdt.ChangeSet, len(l.Changes())), crdt.Version{}, nil
 	}
 	v, err := s.Version(since)
 	if err != nil {
@@ -250,8 +257,7 @@ func (s *Session) review(since string) ([]Hunk, error) {
 			h.ID = hunkID(h.Kind, h.first, h.last)
 			h.Paragraph = crdt.ParagraphNumber(h.Number, paragraphIndex(paras, st.pos)+1)
 			h.settle(decided[h.ID])
-			h.Reverted, err = s.reverted(l, h, all)
-			if err != nil {
+			if err := s.place(l, h, all); err != nil {
 				return nil, err
 			}
 		}
@@ -273,20 +279,31 @@ func paragraphIndex(paras []crdt.Paragraph, pos int) int {
 	return max(len(paras)-1, 0)
 }
 
-// reverted reports whether the draft as it stands shows a hunk undone:
-// an insertion's text gone from its place, or a deletion's text back in
-// it. (Text put back by a decision is made of new characters, so this
-// looks at the text at the hunk's place, not only at its characters.)
-func (s *Session) reverted(l *crdt.Ledger, h *Hunk, now crdt.ChangeSet) (bool, error) {
+// place finds a hunk in the draft as it stands (Start, End) and whether
+// it shows the hunk undone (Reverted): an insertion's text gone from its
+// place, or a deletion's text back in it. Text put back by a decision is
+// made of new characters, so this looks at the text at the hunk's place,
+// not only at its characters.
+func (s *Session) place(l *crdt.Ledger, h *Hunk, now crdt.ChangeSet) error {
 	ranges, at, err := l.Locate(h.Section, h.first, h.last, func(c crdt.ChangeRef) bool { return h.changes[c] }, now)
 	if err != nil {
-		return false, err
+		return err
 	}
-	_, there := placeOf([]rune(s.o.committed[h.Section]), at, h.Text)
-	if h.Kind == crdt.Inserted {
-		return len(ranges) == 0 && !there, nil
+	pos, there := placeOf([]rune(s.o.committed[h.Section]), at, h.Text)
+	h.Start, h.End = at, at
+	switch {
+	case h.Kind == crdt.Inserted && len(ranges) > 0:
+		h.Start, h.End = ranges[0].Pos, ranges[len(ranges)-1].Pos+ranges[len(ranges)-1].Len
+	case h.Kind == crdt.Inserted:
+		h.Reverted = !there
+		if there {
+			h.Start, h.End = pos, pos+len([]rune(h.Text))
+		}
+	case there:
+		h.Reverted = true
+		h.Start, h.End = pos, pos+len([]rune(h.Text))
 	}
-	return there, nil
+	return nil
 }
 
 // placeOf finds want in text right before or right after at (the place

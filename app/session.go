@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,6 +103,7 @@ type View struct {
 	Participants []crdt.Participant
 	Versions     []crdt.Version       // named versions, oldest first
 	Roles        map[string]crdt.Role // each device's role in the draft, by actor
+	Journaled    int                  // decisions and comments recorded: changes when either does
 	revs         map[string]uint64
 }
 
@@ -376,7 +378,8 @@ func (s *Session) publish() {
 		}
 	}
 	s.stamp(&View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
-		Participants: snap.Participants, Versions: o.doc.Versions(), Roles: o.doc.Roles()})
+		Participants: snap.Participants, Versions: o.doc.Versions(), Roles: o.doc.Roles(),
+		Journaled: o.doc.JournalLen(crdt.JournalDecisions) + o.doc.JournalLen(crdt.JournalComments)})
 }
 
 // restamp publishes the view again with the texts' revisions and the
@@ -384,7 +387,7 @@ func (s *Session) publish() {
 func (s *Session) restamp() {
 	old := s.view.Load()
 	s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles})
+		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled})
 }
 
 // stamp gives a new view the texts' revisions and the typing, and
@@ -914,7 +917,8 @@ func (s *Session) absorb(f func() error) error {
 // editor then needs nothing but the text events.
 func sameOutline(a, b *View) bool {
 	if a.Meta != b.Meta || len(a.Sections) != len(b.Sections) || len(a.Removed) != len(b.Removed) ||
-		!slices.Equal(a.Participants, b.Participants) || len(a.Versions) != len(b.Versions) {
+		!slices.Equal(a.Participants, b.Participants) || len(a.Versions) != len(b.Versions) ||
+		a.Journaled != b.Journaled || !maps.Equal(a.Roles, b.Roles) {
 		return false
 	}
 	for _, pair := range [][2][]crdt.Section{{a.Sections, b.Sections}, {a.Removed, b.Removed}} {

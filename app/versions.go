@@ -26,8 +26,13 @@ func (s *Session) NameVersion(ctx context.Context, name string) (crdt.Version, e
 // Versions lists the named versions, oldest first.
 func (s *Session) Versions() []crdt.Version { return s.View().Versions }
 
-// Current names the draft as it stands, where a version is asked for.
-const Current = "current"
+// Current names the draft as it stands, where a version is asked for,
+// and Creation the empty draft it started as (where a review starts
+// from when no version was named). Versions cannot take these names.
+const (
+	Current  = "current"
+	Creation = "creation"
+)
 
 // Version finds a named version by its id, a unique prefix of its id, or
 // its name (the earliest, where peers named two alike). "current" is not

@@ -49,3 +49,13 @@ func (d *Doc) Journaled(journal string, kind Kind, section, entry string) error 
 	}
 	return v.List().Append(entry)
 }
+
+// JournalLen returns how many entries the document shows in a journal:
+// a cheap sign, for the window, that decisions or comments changed.
+func (d *Doc) JournalLen(journal string) int {
+	v, err := d.am.RootMap().Get(journal)
+	if err != nil || v.Kind() != automerge.KindList {
+		return 0
+	}
+	return v.List().Len()
+}

@@ -32,14 +32,14 @@ type Version struct {
 const maxVersionName = 120
 
 // ErrVersionName is returned for a name that cannot name a version.
-var ErrVersionName = errors.New("a version's name must be one line of 1 to 120 characters, and not \"current\"")
+var ErrVersionName = errors.New("a version's name must be one line of 1 to 120 characters, and neither \"current\" nor \"creation\"")
 
 // AddVersion names the document's state at heads (its current heads when
 // heads is nil) and returns the version.
 func (d *Doc) AddVersion(name string, heads []string, at time.Time) (Version, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxVersionName ||
-		strings.EqualFold(name, "current") || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		strings.EqualFold(name, "current") || strings.EqualFold(name, "creation") || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		return Version{}, ErrVersionName
 	}
 	if heads == nil {

@@ -103,6 +103,14 @@ func kindLabel(k crdt.Kind) string {
 		return lang.L("document details")
 	case crdt.KindProfile:
 		return lang.L("joined")
+	case crdt.KindVersion:
+		return lang.L("version named")
+	case crdt.KindRole:
+		return lang.L("role given")
+	case crdt.KindDecision:
+		return lang.L("review decision")
+	case crdt.KindComment:
+		return lang.L("comment")
 	}
 	return lang.L("change")
 }

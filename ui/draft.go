@@ -39,6 +39,10 @@ type draftScreen struct {
 	wg       sync.WaitGroup // the goroutine that passes events to the window
 
 	contrib    *contributions
+	review     *reviewTab
+	notes      *commentList // the open heading's comments, beside the editor
+	authors    *widget.Check
+	authorsV   *authorsView
 	tabs       *container.AppTabs
 	findQuery  *widget.Entry    // the open find dialog's field
 	inviteCode string           // the code the invite dialog last showed
@@ -82,18 +86,28 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(exportButton)
 		widget.ShowPopUpMenuAtPosition(d.exportMenu(), u.win.Canvas(), pos.Add(fyne.NewPos(0, exportButton.Size().Height)))
 	})
-	editorPane := container.NewBorder(container.NewVBox(d.heading, d.hint), nil, nil, nil, d.body)
+	d.notes = newCommentList(d, true)
+	d.authorsV = newAuthorsView(d)
+	d.authors = widget.NewCheck(lang.L("Colour by author"), func(bool) { d.showBody() })
+	editorPane := container.NewBorder(container.NewVBox(d.heading, d.hint, d.authors), nil, nil, nil, d.body)
+	notes := container.NewHSplit(editorPane, d.notes.content)
+	notes.Offset = 0.72
 	side := container.NewBorder(nil, d.headingBar(), nil, nil, d.headings)
-	split := container.NewHSplit(side, editorPane)
-	split.Offset = 0.3
+	split := container.NewHSplit(side, notes)
+	split.Offset = 0.25
 	d.contrib = newContributions(d)
+	d.review = newReviewTab(d)
 	d.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("Write"), split),
 		container.NewTabItem(lang.L("Contributions"), d.contrib.content),
+		container.NewTabItem(lang.L("Review"), d.review.content),
 	)
 	d.tabs.OnSelected = func(t *container.TabItem) {
-		if t.Content == d.contrib.content {
+		switch t.Content {
+		case d.contrib.content:
 			d.contrib.reload()
+		case d.review.content:
+			d.review.reload()
 		}
 	}
 	d.content = container.NewBorder(container.NewHBox(back, d.title, details, exportButton), nil, nil, nil, d.tabs)
@@ -153,6 +167,7 @@ func (d *draftScreen) showSection(i int) {
 			return
 		}
 		e.catchUp = d.pump
+		e.comment = d.commentOnSelection
 		d.editors[sec.ID] = e
 		prev := e.entry.OnChanged
 		id := sec.ID
@@ -161,6 +176,23 @@ func (d *draftScreen) showSection(i int) {
 			// Not s: typing may have cleaned it up (line ends) meanwhile.
 			d.countWords(id, e.entry.Text)
 		}
+	}
+	d.showBody()
+	d.notes.reload()
+}
+
+// showBody puts the open heading's editor in the pane, or its text
+// coloured by author when that is asked for.
+func (d *draftScreen) showBody() {
+	e := d.editors[d.openID]
+	if e == nil {
+		return
+	}
+	if d.authors.Checked {
+		d.body.Objects = []fyne.CanvasObject{d.authorsV.content}
+		d.body.Refresh()
+		d.authorsV.reload()
+		return
 	}
 	d.body.Objects = []fyne.CanvasObject{e.entry}
 	d.body.Refresh()
@@ -181,6 +213,9 @@ func (d *draftScreen) pump() {
 		}
 		if e := d.editors[ev.Section]; e != nil {
 			e.apply(ev) // its OnChanged counts the words again
+		}
+		if ev.Section == d.openID && d.authors.Checked {
+			d.authorsV.reload()
 		}
 	}
 	if refresh {
@@ -206,8 +241,15 @@ func (d *draftScreen) refresh() {
 	d.follow()
 	d.title.SetText(d.session.Meta().Title)
 	d.headings.Refresh()
-	if d.tabs.Selected() != nil && d.tabs.Selected().Content == d.contrib.content {
+	switch d.tabs.Selected().Content {
+	case d.contrib.content:
 		d.contrib.reload()
+	case d.review.content:
+		d.review.reload()
+	}
+	d.notes.reload()
+	if d.authors.Checked {
+		d.authorsV.reload()
 	}
 	if d.refreshed != nil {
 		d.refreshed(d)

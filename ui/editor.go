@@ -30,6 +30,7 @@ type sectionEditor struct {
 	hist    history
 	now     func() time.Time // the clock that groups keystrokes; tests set it
 	catchUp func()           // takes the events waiting, before an undo
+	comment func()           // comments on the selection (the right-click menu)
 }
 
 func newSectionEditor(sub *app.Subscription, id, placeholder string, onError func(error)) (*sectionEditor, error) {
@@ -203,6 +204,19 @@ func (e *sectionEditor) selectionAnchor(text []rune, caret int) (int, bool) {
 	return caret - n, true
 }
 
+// selection returns the selected range (code points), if any.
+func (e *sectionEditor) selection() (start, end int, ok bool) {
+	caret := e.entry.CursorTextOffset()
+	anchor, ok := e.selectionAnchor([]rune(e.entry.Text), caret)
+	if !ok {
+		return 0, 0, false
+	}
+	if e.entry.SelectedText() == "" {
+		e.selectRange(anchor, caret) // finding the anchor dropped it
+	}
+	return min(anchor, caret), max(anchor, caret), true
+}
+
 // clearSelection ends a selection without moving the caret far: the
 // entry has no call for it, so it is done as the keyboard would.
 func (e *sectionEditor) clearSelection() {
@@ -306,6 +320,9 @@ func (en *editorEntry) TappedSecondary(pe *fyne.PointEvent) {
 	}
 	if len(items) > 0 {
 		items = append(items, fyne.NewMenuItemSeparator())
+	}
+	if en.ed.comment != nil {
+		items = append(items, fyne.NewMenuItem(lang.L("Comment…"), en.ed.comment), fyne.NewMenuItemSeparator())
 	}
 	items = append(items,
 		fyne.NewMenuItem(lang.L("Cut"), do(&fyne.ShortcutCut{Clipboard: clip})),

@@ -75,6 +75,9 @@ func (u *UI) setMenu() {
 				item("Document details…", shortcut(fyne.KeyD, ctrl), d.showMeta),
 				item("Write", shortcut(fyne.Key1, ctrl), func() { d.tabs.SelectIndex(0) }),
 				item("Contributions", shortcut(fyne.Key2, ctrl), func() { d.tabs.SelectIndex(1) }),
+				item("Review", shortcut(fyne.Key3, ctrl), func() { d.tabs.SelectIndex(2) }),
+				item("Comment on the selection…", shortcut(fyne.KeyM, ctrlShift), d.commentOnSelection),
+				item("Colour by author", shortcut(fyne.KeyA, ctrlShift), func() { d.authors.SetChecked(!d.authors.Checked) }),
 				fyne.NewMenuItemSeparator(),
 				item("Delete this draft…", nil, func() { u.confirmDelete(d.session.ID(), d.session.Meta().Title) }),
 			))

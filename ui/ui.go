@@ -70,6 +70,7 @@ type Options struct {
 // anything else, since every edit is attributed to it.
 func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 	loadTranslations()
+	useReviewTheme(a)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -242,6 +243,10 @@ func friendly(err error) error {
 		msg = fmt.Sprintf(lang.L("This invite code cannot be used: %s"), strings.TrimPrefix(err.Error(), app.ErrBadInvite.Error()+": "))
 	case errors.Is(err, app.ErrDiskFull):
 		msg = fmt.Sprintf(lang.L("The disk is full, so this could not be saved. Free some space and try again; what was saved before is intact. (%s)"), err)
+	case errors.Is(err, app.ErrForbidden):
+		msg = lang.L("Only a co-facilitator or the rapporteur can do this. The draft's creator can give you that role.")
+	case errors.Is(err, app.ErrQuote):
+		msg = fmt.Sprintf(lang.L("That passage cannot be commented on: %s"), err)
 	case errors.Is(err, crdt.ErrInvalid):
 		msg = fmt.Sprintf(lang.L("That did not work: %s"), err)
 	case errors.Is(err, crdt.ErrCorrupt):

@@ -146,10 +146,11 @@ var diffCmd = &command{
 	name:    "diff",
 	usage:   "diff DRAFT V1 V2 [--json]",
 	summary: "show what was inserted and deleted between two versions, and by whom",
-	details: `V1 and V2 are versions' names or ids (see ` + "`bpfdraft versions`" + `), or "current"
-for the draft as it stands. Prints, heading by heading, each insertion (+) and
-deletion (-) with who made it and when; headings added, renamed or removed
-are said so. Headings where nothing changed are left out.`,
+	details: `V1 and V2 are versions' names or ids (see ` + "`bpfdraft versions`" + `), "current"
+for the draft as it stands, or "creation" for the empty draft it started as.
+Prints, heading by heading, each insertion (+) and deletion (-) with who
+made it and when; headings added, renamed or removed are said so. Headings
+where nothing changed are left out.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		asJSON := fs.Bool("json", false, "print the differences as JSON")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -228,7 +229,7 @@ var reviewCmd = &command{
 	summary: "list the tracked changes since a version, one hunk per line",
 	details: `A hunk is a run of text one participant inserted (+) or deleted (-) since a
 version (the latest named version by default, or the draft's creation if it
-has none; "--since V" takes a version's name or id). Each line gives the
+has none; "--since V" takes a version's name or id, or "creation"). Each line gives the
 hunk's id, its status (open, accepted, rejected, or conflict when two
 reviewers decided differently while apart), who made it, the paragraph and
 heading, and the text. Ids are the same on every co-author's machine: pass

@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// "Colour by author" shows the open heading's text read-only, each run
+// in its writer's colour (theme.go), with a legend, and with the
+// passages that have comments underlined. A Fyne entry draws its text
+// in one colour, so the coloured text is a rich text in the editor's
+// place until the toggle is turned off.
+
+type authorsView struct {
+	d       *draftScreen
+	text    *widget.RichText
+	legend  *fyne.Container
+	content fyne.CanvasObject
+	asked   int
+	shown   []app.AuthorRun // what the view shows, for tests
+	loaded  func()
+}
+
+func newAuthorsView(d *draftScreen) *authorsView {
+	a := &authorsView{d: d, text: widget.NewRichText(), legend: container.NewHBox()}
+	a.text.Wrapping = fyne.TextWrapWord
+	note := widget.NewLabel(lang.L("Read only while coloured by author: turn it off to write."))
+	note.Importance = widget.LowImportance
+	a.content = container.NewBorder(container.NewVBox(container.NewHScroll(a.legend), note), nil, nil, nil, container.NewVScroll(a.text))
+	return a
+}
+
+// reload reads the open heading's authors and comments.
+func (a *authorsView) reload() {
+	a.asked++
+	asked, u, s, id := a.asked, a.d.u, a.d.session, a.d.openID
+	u.background(func() {
+		runs, err := s.Authors(id)
+		comments, cerr := s.Comments()
+		if err == nil {
+			err = cerr
+		}
+		u.do(func() {
+			if asked != a.asked || a.d.closed() || id != a.d.openID {
+				return
+			}
+			if err != nil {
+				u.showError(err)
+				return
+			}
+			a.show(id, runs, comments)
+		})
+	})
+}
+
+func (a *authorsView) show(id string, runs []app.AuthorRun, comments []app.Comment) {
+	v := a.d.session.View()
+	parts := people(v)
+	var body []rune
+	for _, s := range v.Sections {
+		if s.ID == id {
+			body = []rune(s.Body)
+		}
+	}
+	// Commented passages, as a mark per character.
+	marked := make([]bool, len(body))
+	for _, c := range comments {
+		if c.Section == id && c.Start >= 0 && !c.Resolved {
+			for i := c.Start; i < min(c.End, len(body)); i++ {
+				marked[i] = true
+			}
+		}
+	}
+	var segs []widget.RichTextSegment
+	count := map[string]int{}
+	for _, r := range runs {
+		person := personOf(parts, r.Actor)
+		count[person] += r.End - r.Start
+		for i := r.Start; i < min(r.End, len(body)); {
+			j := i
+			for j < min(r.End, len(body)) && marked[j] == marked[i] {
+				j++
+			}
+			style := widget.RichTextStyleInline
+			style.ColorName = authorColour(person)
+			style.TextStyle.Underline = marked[i]
+			segs = append(segs, &widget.TextSegment{Text: string(body[i:j]), Style: style})
+			i = j
+		}
+	}
+	if len(segs) == 0 {
+		segs = append(segs, &widget.TextSegment{Text: lang.L("Nothing written under this heading yet."), Style: widget.RichTextStyleInline})
+	}
+	a.text.Segments = segs
+	a.text.Refresh()
+	a.shown = runs
+	// The legend: everyone with text here, most first.
+	type who struct {
+		person, name string
+		n            int
+	}
+	var ws []who
+	for person, n := range count {
+		name := lang.L("unknown device")
+		for _, p := range v.Participants {
+			if personOf(parts, p.Actor) == person {
+				name = p.Name
+			}
+		}
+		ws = append(ws, who{person, name, n})
+	}
+	sort.Slice(ws, func(i, j int) bool {
+		if ws[i].n != ws[j].n {
+			return ws[i].n > ws[j].n
+		}
+		return ws[i].name < ws[j].name
+	})
+	a.legend.Objects = nil
+	for _, w := range ws {
+		l := widget.NewRichText(&widget.TextSegment{Text: fmt.Sprintf("■ %s", w.name),
+			Style: widget.RichTextStyle{Inline: true, ColorName: authorColour(w.person), TextStyle: fyne.TextStyle{Bold: true}}})
+		a.legend.Objects = append(a.legend.Objects, l)
+	}
+	a.legend.Refresh()
+	if a.loaded != nil {
+		a.loaded()
+	}
+}
+
+// personOf is the person behind a device, or the device itself.
+func personOf(parts map[string]crdt.Participant, actor string) string {
+	if p, ok := parts[actor]; ok && p.Person != "" {
+		return p.Person
+	}
+	return actor
+}

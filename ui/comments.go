@@ -1,0 +1,260 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// Comments show in two places: beside the editor, for the open heading
+// (with a button to comment on the selected text), and in the Review
+// tab, for the whole draft. Show selects the passage in the editor: a
+// Fyne entry cannot colour a range, and the selection is its highlight
+// (the "Colour by author" view underlines every commented passage).
+
+type commentList struct {
+	d         *draftScreen
+	forOpen   bool // only the open heading's comments
+	openOnly  *widget.Check
+	summary   *widget.Label
+	list      *widget.List
+	content   fyne.CanvasObject
+	comments  []app.Comment
+	all       []app.Comment // every comment, as last read
+	view      *app.View
+	asked     int
+	loaded    func() // called after each reload is shown; tests wait on it
+	addButton *widget.Button
+}
+
+func newCommentList(d *draftScreen, forOpen bool) *commentList {
+	c := &commentList{d: d, forOpen: forOpen}
+	c.openOnly = widget.NewCheck(lang.L("Open comments only"), func(bool) { c.filter() })
+	c.summary = widget.NewLabel("")
+	c.summary.Wrapping = fyne.TextWrapWord
+	c.list = widget.NewList(
+		func() int { return len(c.comments) },
+		func() fyne.CanvasObject {
+			head := widget.NewLabel("")
+			head.Truncation = fyne.TextTruncateEllipsis
+			quote := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+			quote.Truncation = fyne.TextTruncateEllipsis
+			text := widget.NewLabel("")
+			text.Wrapping = fyne.TextWrapWord
+			buttons := container.NewHBox(widget.NewButton(lang.L("Show"), nil), widget.NewButton(lang.L("Reply…"), nil), widget.NewButton(lang.L("Resolve"), nil))
+			return container.NewVBox(head, quote, text, buttons)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(c.comments) {
+				return
+			}
+			cm := c.comments[i]
+			box := o.(*fyne.Container).Objects
+			box[0].(*widget.Label).SetText(c.headLine(cm))
+			box[1].(*widget.Label).SetText("“" + oneLine(cm.Quote) + "”")
+			box[2].(*widget.Label).SetText(threadText(cm, people(c.view)))
+			b := box[3].(*fyne.Container).Objects
+			show := b[0].(*widget.Button)
+			show.OnTapped = func() { d.showAt(cm.Section, cm.Start, cm.End) }
+			if cm.Start < 0 || cm.Number == 0 {
+				show.Disable()
+			} else {
+				show.Enable()
+			}
+			b[1].(*widget.Button).OnTapped = func() { c.reply(cm) }
+			res := b[2].(*widget.Button)
+			if cm.Resolved {
+				res.SetText(lang.L("Reopen"))
+			} else {
+				res.SetText(lang.L("Resolve"))
+			}
+			res.OnTapped = func() { c.resolve(cm, !cm.Resolved) }
+			c.list.SetItemHeight(i, o.(*fyne.Container).MinSize().Height)
+		})
+	top := []fyne.CanvasObject{}
+	if forOpen {
+		c.addButton = widget.NewButton(lang.L("Comment on the selection…"), d.commentOnSelection)
+		top = append(top, c.addButton)
+	}
+	top = append(top, c.openOnly, c.summary)
+	c.content = container.NewBorder(container.NewVBox(top...), nil, nil, nil, c.list)
+	return c
+}
+
+// headLine says where a comment is, whose it is and its state.
+func (c *commentList) headLine(cm app.Comment) string {
+	where := cm.Paragraph
+	switch {
+	case cm.Number == 0:
+		where = lang.L("removed heading")
+	case cm.Anchor == app.AnchorDeleted:
+		where = fmt.Sprintf(lang.L("%d (passage deleted)"), cm.Number)
+	case cm.Anchor == app.AnchorEdited:
+		where += " " + lang.L("(edited since)")
+	}
+	state := lang.L("open")
+	if cm.Resolved {
+		state = lang.L("resolved")
+	}
+	p := people(c.view)[cm.Actor]
+	return fmt.Sprintf("%s · %s · %s · %s", where, p.Name, cm.At.Local().Format(time.DateTime), state)
+}
+
+// threadText is a comment and its replies.
+func threadText(cm app.Comment, parts map[string]crdt.Participant) string {
+	var b strings.Builder
+	b.WriteString(cm.Text)
+	for _, r := range cm.Replies {
+		fmt.Fprintf(&b, "\n↳ %s: %s", parts[r.Actor].Name, r.Text)
+	}
+	return b.String()
+}
+
+// reload reads the comments again.
+func (c *commentList) reload() {
+	c.asked++
+	asked, u, s := c.asked, c.d.u, c.d.session
+	u.background(func() {
+		cs, err := s.Comments()
+		u.do(func() {
+			if asked != c.asked || c.d.closed() {
+				return
+			}
+			if err != nil {
+				u.showError(err)
+				return
+			}
+			c.all = cs
+			c.filter()
+			if c.loaded != nil {
+				c.loaded()
+			}
+		})
+	})
+}
+
+// filter shows the comments the pane is for.
+func (c *commentList) filter() {
+	c.view = c.d.session.View()
+	c.comments = c.comments[:0]
+	for _, cm := range c.all {
+		if c.forOpen && cm.Section != c.d.openID {
+			continue
+		}
+		if c.openOnly.Checked && cm.Resolved {
+			continue
+		}
+		c.comments = append(c.comments, cm)
+	}
+	switch {
+	case len(c.comments) > 0:
+		c.summary.SetText(fmt.Sprintf(lang.N("%d comments", len(c.comments)), len(c.comments)))
+	case c.forOpen:
+		c.summary.SetText(lang.L("No comments on this heading. Select a passage and comment on it."))
+	default:
+		c.summary.SetText(lang.L("No comments yet."))
+	}
+	c.list.Refresh()
+}
+
+// reply asks for a reply and writes it.
+func (c *commentList) reply(cm app.Comment) {
+	c.d.askText(lang.L("Reply"), fmt.Sprintf(lang.L("Reply to: %s"), oneLine(cm.Text)), func(text string) {
+		c.d.change(func(ctx context.Context) (string, error) {
+			return c.d.session.Reply(ctx, cm.ID, text)
+		}, func(string) { c.d.reloadComments() })
+	})
+}
+
+// resolve resolves or reopens a comment.
+func (c *commentList) resolve(cm app.Comment, resolved bool) {
+	c.d.change(func(ctx context.Context) (string, error) {
+		return "", c.d.session.Resolve(ctx, cm.ID, resolved)
+	}, func(string) { c.d.reloadComments() })
+}
+
+// askText shows a dialog with a multi-line field and calls done with
+// what was written.
+func (d *draftScreen) askText(title, label string, done func(string)) {
+	e := widget.NewMultiLineEntry()
+	e.Wrapping = fyne.TextWrapWord
+	e.SetMinRowsVisible(4)
+	l := widget.NewLabel(label)
+	l.Wrapping = fyne.TextWrapWord
+	dlg := dialog.NewCustomConfirm(title, lang.L("OK"), lang.L("Cancel"), container.NewBorder(l, nil, nil, nil, e), func(ok bool) {
+		if ok && strings.TrimSpace(e.Text) != "" {
+			done(e.Text)
+		}
+	}, d.u.win)
+	dlg.Resize(fyne.NewSize(520, 260))
+	dlg.Show()
+	d.u.win.Canvas().Focus(e)
+}
+
+// commentOnSelection comments on the text selected in the open editor.
+func (d *draftScreen) commentOnSelection() {
+	e := d.editors[d.openID]
+	if e == nil {
+		return
+	}
+	start, end, ok := e.selection()
+	if !ok {
+		dialog.ShowInformation(lang.L("Comment"), lang.L("Select the passage to comment on first, then choose Comment."), d.u.win)
+		return
+	}
+	quote := string([]rune(e.entry.Text)[start:end])
+	section := d.openID
+	d.askText(lang.L("Comment"), fmt.Sprintf(lang.L("On: “%s”"), oneLine(quote)), func(text string) {
+		d.change(func(ctx context.Context) (string, error) {
+			return d.session.CommentAt(ctx, section, start, end-start, text)
+		}, func(string) { d.reloadComments() })
+	})
+}
+
+// reloadComments brings every comment list of the screen up to date.
+func (d *draftScreen) reloadComments() {
+	d.notes.reload()
+	if d.review != nil {
+		d.review.comments.reload()
+	}
+}
+
+// showAt opens a heading in the Write tab and selects start to end of
+// its text (or puts the caret at start).
+func (d *draftScreen) showAt(section string, start, end int) {
+	d.tabs.SelectIndex(0)
+	for i, s := range d.sections {
+		if s.ID == section {
+			if i != d.current || d.openID != section {
+				d.headings.Select(i)
+			}
+			break
+		}
+	}
+	e := d.editors[section]
+	if e == nil || d.openID != section {
+		return
+	}
+	if d.authors.Checked {
+		d.authors.SetChecked(false)
+	}
+	n := len([]rune(e.entry.Text))
+	start, end = max(0, min(start, n)), max(0, min(end, n))
+	if end > start {
+		e.selectRange(start, end)
+	} else {
+		e.clearSelection()
+		e.placeCaret(start)
+	}
+	d.u.win.Canvas().Focus(e.entry)
+}

@@ -1,0 +1,372 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// coAuthor is Bruno's machine holding a copy of the window's draft.
+type coAuthor struct {
+	ws *app.Workspace
+	s  *app.Session
+}
+
+func newCoAuthor(t *testing.T, d *draftScreen) *coAuthor {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := app.Open(ctx, t.TempDir(), app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if _, err := ws.SetProfile(ctx, app.Profile{Name: "Bruno", Group: crdt.Government, Region: crdt.GRULAC}); err != nil {
+		t.Fatal(err)
+	}
+	c := &coAuthor{ws: ws}
+	c.receive(t, d)
+	if c.s, err = ws.Session(ctx, d.session.ID()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.s.Close(ctx) })
+	return c
+}
+
+// receive takes the window's draft as a file.
+func (c *coAuthor) receive(t *testing.T, d *draftScreen) {
+	t.Helper()
+	data, err := settleDraft(t, d).Save(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ws.Import(context.Background(), data); err != nil {
+		t.Fatal(err)
+	}
+	if c.s != nil {
+		if _, err := c.s.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// send gives the window's workspace the co-author's draft as a file.
+func (c *coAuthor) send(t *testing.T, d *draftScreen) {
+	t.Helper()
+	data, err := c.s.Save(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.u.ws.Import(context.Background(), data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.session.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	settleDraft(t, d)
+}
+
+// loaded returns a channel told each time f's view is shown.
+func loadedChan(set func(func())) <-chan struct{} {
+	ch := make(chan struct{}, 16)
+	set(func() { ch <- struct{}{} })
+	return ch
+}
+
+func TestReviewTab(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	ctx := context.Background()
+	first := d.sections[0].ID
+	test.Type(d.editors[first].entry, "Access is a right.")
+	settleDraft(t, d)
+	if _, err := d.session.NameVersion(ctx, "Zero draft"); err != nil {
+		t.Fatal(err)
+	}
+	bruno := newCoAuthor(t, d)
+	if _, _, err := bruno.s.Write(ctx, "1", "Access is a human right. Everywhere.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bruno.s.Write(ctx, "2", "Regions differ.", false); err != nil {
+		t.Fatal(err)
+	}
+	bruno.send(t, d)
+	if got := d.editors[first].entry.Text; got != "Access is a human right. Everywhere." {
+		t.Fatalf("the editor shows %q", got)
+	}
+
+	// The Changes view lists Bruno's three hunks since the version.
+	c := d.review.changes
+	shown := loadedChan(func(f func()) { c.loaded = f })
+	d.tabs.SelectIndex(2)
+	await(t, shown, "the changes")
+	if len(c.shown) != 3 {
+		t.Fatalf("%d hunks shown: %+v", len(c.shown), c.shown)
+	}
+	if line := hunkLine(c.shown[0], c.parts); !strings.Contains(line, "Open") || !strings.Contains(line, "Bruno (Government, Latin American and Caribbean (GRULAC))") || !strings.Contains(line, "1.1") {
+		t.Errorf("first hunk line %q", line)
+	}
+	c.heading.SetSelectedIndex(2) // the second heading only
+	if len(c.shown) != 1 || c.shown[0].Text != "Regions differ." {
+		t.Fatalf("filtered by heading: %+v", c.shown)
+	}
+	c.heading.SetSelectedIndex(0)
+	c.group.SetSelected(groupLabel(crdt.CivilSociety))
+	if len(c.shown) != 0 {
+		t.Errorf("Amina's group shows %d of Bruno's hunks", len(c.shown))
+	}
+	c.group.SetSelectedIndex(0)
+
+	// Reject the " Everywhere." hunk with its row's button.
+	var row int
+	for i, h := range c.shown {
+		if h.Text == " Everywhere." {
+			row = i
+		}
+	}
+	c.list.ScrollTo(row)
+	reject := rowButton(t, c.list, row, "Reject")
+	test.Tap(reject)
+	await(t, shown, "the changes after rejecting")
+	settleDraft(t, d)
+	if got := d.editors[first].entry.Text; got != "Access is a human right." {
+		t.Errorf("after rejecting the editor shows %q", got)
+	}
+	for _, h := range c.shown {
+		if h.Text == " Everywhere." && h.Status != app.StatusRejected {
+			t.Errorf("the rejected hunk reads %s", h.Status)
+		}
+	}
+	// Accept all shown, after confirming.
+	test.Tap(button(t, c.content, "Accept all shown"))
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	await(t, shown, "the changes after accepting all")
+	for _, h := range c.shown {
+		if h.Status == app.StatusOpen {
+			t.Errorf("hunk %q still open", h.Text)
+		}
+	}
+
+	// Show jumps to the text and selects it.
+	for i, h := range c.shown {
+		if h.Text == "human " {
+			c.list.ScrollTo(i)
+			test.Tap(rowButton(t, c.list, i, "Show"))
+		}
+	}
+	if d.tabs.SelectedIndex() != 0 || d.openID != first || d.editors[first].entry.SelectedText() != "human " {
+		t.Errorf("Show: tab %d, heading %s, selection %q", d.tabs.SelectedIndex(), d.openID, d.editors[first].entry.SelectedText())
+	}
+}
+
+// rowButton finds a button of a list's row as drawn.
+func rowButton(t *testing.T, l *widget.List, row int, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	rows := 0
+	find(l, func(b *widget.Button) bool {
+		if b.Text == text {
+			if rows == row {
+				found = b
+				return true
+			}
+			rows++
+		}
+		return false
+	})
+	if found == nil {
+		t.Fatalf("no %q button in row %d", text, row)
+	}
+	return found
+}
+
+func TestCommentsBesideTheEditor(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	first := d.sections[0].ID
+	e := d.editors[first]
+	test.Type(e.entry, "Norms hold where responders trust each other.")
+	settleDraft(t, d)
+	notes := loadedChan(func(f func()) { d.notes.loaded = f })
+
+	// No selection: the window says what to do.
+	d.commentOnSelection()
+	if !strings.Contains(overlayText(t, u), "Select the passage") {
+		t.Errorf("without a selection: %q", overlayText(t, u))
+	}
+	u.win.Canvas().Overlays().Remove(u.win.Canvas().Overlays().Top())
+
+	e.selectRange(6, 10) // "hold"
+	d.commentOnSelection()
+	answer(t, u, "Always?", "OK")
+	await(t, notes, "the comments")
+	if len(d.notes.comments) != 1 {
+		t.Fatalf("%d comments beside the editor", len(d.notes.comments))
+	}
+	cm := d.notes.comments[0]
+	if cm.Quote != "hold" || cm.Text != "Always?" || cm.Paragraph != "1.1" {
+		t.Errorf("comment %+v", cm)
+	}
+	// Text typed before the passage moves it; Show selects it there.
+	e.clearSelection()
+	e.placeCaret(0)
+	test.Type(e.entry, "Today ")
+	settleDraft(t, d)
+	d.notes.reload()
+	await(t, notes, "the comments after typing")
+	test.Tap(rowButton(t, d.notes.list, 0, "Show"))
+	if got := e.entry.SelectedText(); got != "hold" {
+		t.Errorf("Show selects %q", got)
+	}
+	// Reply and resolve from the pane.
+	test.Tap(rowButton(t, d.notes.list, 0, "Reply…"))
+	answer(t, u, "Where trust exists.", "OK")
+	await(t, notes, "the comments after replying")
+	test.Tap(rowButton(t, d.notes.list, 0, "Resolve"))
+	await(t, notes, "the comments after resolving")
+	cm = d.notes.comments[0]
+	if len(cm.Replies) != 1 || !cm.Resolved {
+		t.Errorf("after reply and resolve: %+v", cm)
+	}
+	d.notes.openOnly.SetChecked(true)
+	if len(d.notes.comments) != 0 {
+		t.Errorf("open only shows %d", len(d.notes.comments))
+	}
+	// Another heading has none.
+	d.headings.Select(1)
+	await(t, notes, "the second heading's comments")
+	if len(d.notes.comments) != 0 || !strings.Contains(d.notes.summary.Text, "No comments") {
+		t.Errorf("second heading: %d, %q", len(d.notes.comments), d.notes.summary.Text)
+	}
+}
+
+func TestCoverageVersionsAndAuthors(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	ctx := context.Background()
+	first := d.sections[0].ID
+	test.Type(d.editors[first].entry, "Amina's text.")
+	settleDraft(t, d)
+	if _, err := d.session.NameVersion(ctx, "Before Bruno"); err != nil {
+		t.Fatal(err)
+	}
+	bruno := newCoAuthor(t, d)
+	if _, _, err := bruno.s.Write(ctx, "1", "Amina's text. Bruno's addition.", false); err != nil {
+		t.Fatal(err)
+	}
+	bruno.send(t, d)
+
+	d.tabs.SelectIndex(2)
+	cov := loadedChan(func(f func()) { d.review.coverage.loaded = f })
+	d.review.tabs.SelectIndex(2)
+	await(t, cov, "the coverage")
+	draft := d.review.coverage.shown.Draft
+	sum := 0
+	for _, g := range draft.Groups {
+		sum += g.Percent
+	}
+	if sum != 100 || len(draft.People) != 2 {
+		t.Errorf("coverage %+v", draft)
+	}
+	if _, ok := find(d.review.coverage.content, func(l *widget.Label) bool { return strings.Contains(l.Text, "Government") && strings.Contains(l.Text, "%") }); !ok {
+		t.Error("no figures for Bruno's group")
+	}
+
+	// Versions: compare the named version with the draft as it stands.
+	v := d.review.versions
+	d.review.tabs.SelectIndex(3)
+	if len(v.versions) != 1 || v.from.Selected != "Before Bruno" || v.to.SelectedIndex() != 2 {
+		t.Fatalf("versions %d, compare %q with %q", len(v.versions), v.from.Selected, v.to.Selected)
+	}
+	compared := loadedChan(func(f func()) { v.compared = f })
+	test.Tap(button(t, v.content, "Compare"))
+	await(t, compared, "the comparison")
+	var inserted string
+	for _, s := range v.diff.Segments {
+		if ts, ok := s.(*widget.TextSegment); ok && ts.Style.ColorName == theme.ColorNameSuccess {
+			inserted += ts.Text
+		}
+	}
+	if inserted != " Bruno's addition." {
+		t.Errorf("the comparison marks %q as inserted", inserted)
+	}
+
+	// Colour by author: two writers, two colours, a legend of two.
+	d.tabs.SelectIndex(0)
+	authors := loadedChan(func(f func()) { d.authorsV.loaded = f })
+	d.authors.SetChecked(true)
+	await(t, authors, "the authors view")
+	colours := map[fyne.ThemeColorName]string{}
+	for _, s := range d.authorsV.text.Segments {
+		ts := s.(*widget.TextSegment)
+		colours[ts.Style.ColorName] += ts.Text
+	}
+	if len(colours) != 2 || len(d.authorsV.legend.Objects) != 2 {
+		t.Errorf("authors view: %v, legend of %d", colours, len(d.authorsV.legend.Objects))
+	}
+	var brunoPerson string
+	for _, p := range d.session.View().Participants {
+		if p.Name == "Bruno" {
+			brunoPerson = p.Person
+		}
+	}
+	if got := colours[authorColour(brunoPerson)]; got != " Bruno's addition." {
+		t.Errorf("Bruno's colour covers %q", got)
+	}
+	d.authors.SetChecked(false)
+	if d.body.Objects[0] != fyne.CanvasObject(d.editors[first].entry) {
+		t.Error("the editor did not come back")
+	}
+}
+
+func TestAPersonsColourIsTheSameEverywhere(t *testing.T) {
+	a, b := authorColour("person-1"), authorColour("person-1")
+	if a != b || a == authorColour("person-2") {
+		t.Errorf("colours %s %s %s", a, b, authorColour("person-2"))
+	}
+	th := reviewTheme{test.Theme()}
+	if th.Color(a, 0) == th.Color(authorColour("person-2"), 0) {
+		t.Error("two people, one colour")
+	}
+}
+
+func TestAParticipantCannotDecide(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	test.Type(d.editors[d.sections[0].ID].entry, "Amina's text.")
+	settleDraft(t, d)
+	bruno := newCoAuthor(t, d)
+	if _, _, err := bruno.s.Write(context.Background(), "2", "Bruno's text.", false); err != nil {
+		t.Fatal(err)
+	}
+	// Bruno's window on his copy.
+	ub, _, _ := newUIFor(t, bruno.ws)
+	ub.OpenDraft(d.session.ID())
+	db := ub.draft
+	shown := loadedChan(func(f func()) { db.review.changes.loaded = f })
+	db.tabs.SelectIndex(2)
+	await(t, shown, "Bruno's changes view")
+	if !db.review.changes.acceptAll.Disabled() || !strings.Contains(db.review.changes.summary.Text, "Only a co-facilitator") {
+		t.Errorf("a participant may decide: %q", db.review.changes.summary.Text)
+	}
+	if !rowButton(t, db.review.changes.list, 0, "Accept").Disabled() {
+		t.Error("a participant's Accept button is enabled")
+	}
+}
+
+// newUIFor opens a second window, on another workspace, in the test app.
+func newUIFor(t *testing.T, ws *app.Workspace) (*UI, *app.Workspace, string) {
+	t.Helper()
+	u := New(fyne.CurrentApp(), ws, Options{StatusEvery: -1})
+	u.do = uiq.do
+	t.Cleanup(func() { u.win.Close() })
+	u.win.Resize(fyne.NewSize(1000, 700))
+	return u, ws, ""
+}

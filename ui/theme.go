@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"hash/fnv"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// Review colours people and stakeholder groups. Fyne's rich text takes
+// colours by theme name only, so the window's theme wraps the current
+// one and answers names of the form "bpf-author-HUE" and "bpf-group-N"
+// itself; every other name goes to the wrapped theme.
+//
+// A person's colour is a hue drawn from a hash of their person id: the
+// same on every machine without agreeing on anything, at a lightness
+// that reads on the light and the dark background alike.
+
+const (
+	authorPrefix = "bpf-author-"
+	groupPrefix  = "bpf-group-"
+)
+
+// reviewTheme adds the review colours to a theme.
+type reviewTheme struct{ fyne.Theme }
+
+func (t reviewTheme) Color(name fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	s := string(name)
+	switch {
+	case strings.HasPrefix(s, authorPrefix):
+		hue, _ := strconv.Atoi(strings.TrimPrefix(s, authorPrefix))
+		if v == theme.VariantDark {
+			return hsl(float64(hue), 0.70, 0.72)
+		}
+		return hsl(float64(hue), 0.75, 0.36)
+	case strings.HasPrefix(s, groupPrefix):
+		i, _ := strconv.Atoi(strings.TrimPrefix(s, groupPrefix))
+		return groupColour(i)
+	}
+	return t.Theme.Color(name, v)
+}
+
+// useReviewTheme wraps the app's theme once.
+func useReviewTheme(a fyne.App) {
+	cur := a.Settings().Theme()
+	if _, ok := cur.(reviewTheme); ok {
+		return
+	}
+	if cur == nil {
+		cur = theme.DefaultTheme()
+	}
+	a.Settings().SetTheme(reviewTheme{cur})
+}
+
+// authorColour names the colour of a person's text (their person id, or
+// a device's actor when the registry does not know it).
+func authorColour(person string) fyne.ThemeColorName {
+	h := fnv.New32a()
+	h.Write([]byte(person))
+	return fyne.ThemeColorName(authorPrefix + strconv.Itoa(int(h.Sum32()%360)))
+}
+
+// groupPalette is one colour per stakeholder group, in crdt.Groups'
+// order, then one for text by unknown devices: distinct hues that stay
+// apart for the common forms of colour blindness (Okabe and Ito).
+var groupPalette = []color.NRGBA{
+	{0x00, 0x72, 0xB2, 0xff}, // blue
+	{0xE6, 0x9F, 0x00, 0xff}, // orange
+	{0x00, 0x9E, 0x73, 0xff}, // green
+	{0xCC, 0x79, 0xA7, 0xff}, // purple
+	{0xD5, 0x5E, 0x00, 0xff}, // vermilion
+	{0x56, 0xB4, 0xE9, 0xff}, // sky blue
+	{0x99, 0x99, 0x99, 0xff}, // grey: unknown
+}
+
+func groupColour(i int) color.Color {
+	if i < 0 || i >= len(groupPalette) {
+		i = len(groupPalette) - 1
+	}
+	return groupPalette[i]
+}
+
+// groupIndex is a group's place in the palette.
+func groupIndex(name string) int {
+	for i, g := range crdt.Groups {
+		if string(g) == name {
+			return i
+		}
+	}
+	return len(groupPalette) - 1
+}
+
+// hsl converts hue (degrees), saturation and lightness to a colour.
+func hsl(h, s, l float64) color.Color {
+	c := (1 - math.Abs(2*l-1)) * s
+	x := c * (1 - math.Abs(math.Mod(h/60, 2)-1))
+	m := l - c/2
+	var r, g, b float64
+	switch {
+	case h < 60:
+		r, g = c, x
+	case h < 120:
+		r, g = x, c
+	case h < 180:
+		g, b = c, x
+	case h < 240:
+		g, b = x, c
+	case h < 300:
+		r, b = x, c
+	default:
+		r, b = c, x
+	}
+	to := func(v float64) uint8 { return uint8(math.Round((v + m) * 255)) }
+	return color.NRGBA{to(r), to(g), to(b), 0xff}
+}
