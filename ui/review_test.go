@@ -275,7 +275,9 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 	if sum != 100 || len(draft.People) != 2 {
 		t.Errorf("coverage %+v", draft)
 	}
-	if _, ok := find(d.review.coverage.content, func(l *widget.Label) bool { return strings.Contains(l.Text, "Government") && strings.Contains(l.Text, "%") }); !ok {
+	if _, ok := find(d.review.coverage.content, func(l *widget.Label) bool {
+		return strings.Contains(l.Text, "Government") && strings.Contains(l.Text, "%")
+	}); !ok {
 		t.Error("no figures for Bruno's group")
 	}
 
