@@ -92,3 +92,14 @@ install_go() {
 	chmod +x "$HOME/.local/go/bin/"* "$HOME/.local/go/pkg/tool/"*/* 2>/dev/null || true
 	rm -rf "$tmp"
 }
+
+# ensure_node makes node and npm available (tests open exported drafts in
+# Automerge JS): the ones installed, or Debian's.
+ensure_node() {
+	if command -v node >/dev/null && command -v npm >/dev/null; then
+		return
+	fi
+	echo "Installing node and npm" >&2
+	as_root apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends nodejs npm >&2
+}

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReviewRoundCLI: a whole review round from the command line, on two
@@ -129,4 +133,87 @@ func TestReviewRoundCLI(t *testing.T) {
 	if got := a.ok("comments", draft, "--open", "--section", "1"); !strings.Contains(got, cid+"  1.1  open") {
 		t.Errorf("after reopening:\n%s", got)
 	}
+}
+
+// TestReviewDataInAutomergeJS: versions, decisions and comments travel in
+// the exported .automerge file, come back on import elsewhere, and open
+// in Automerge JS as plain data.
+func TestReviewDataInAutomergeJS(t *testing.T) {
+	a := newCLI(t, "Amina")
+	draft := strings.TrimSpace(a.ok("new", "--title", "Plain data"))
+	a.ok("write", draft, "--section", "1", "--text", "Open standards help small operators.")
+	a.ok("version", draft, "--name", "For public comment")
+	hunk := strings.Fields(a.ok("review", draft, "--since", "creation"))[0]
+	a.ok("accept", draft, hunk, "--since", "creation")
+	cid := strings.TrimSpace(a.ok("comment", draft, "--section", "1", "--quote", "small operators", "--text", "Which ones?"))
+	file := filepath.Join(t.TempDir(), "draft.automerge")
+	a.ok("export", draft, "--format", "automerge", "-o", file)
+
+	b := newCLI(t, "Bruno")
+	b.ok("import", file)
+	if got := b.ok("versions", draft); !strings.Contains(got, "For public comment") {
+		t.Errorf("versions after import:\n%s", got)
+	}
+	if got := b.ok("review", draft, "--since", "creation"); !strings.Contains(got, hunk+"  accepted") {
+		t.Errorf("decisions after import:\n%s", got)
+	}
+	if got := b.ok("comments", draft); !strings.Contains(got, cid) || !strings.Contains(got, "Which ones?") {
+		t.Errorf("comments after import:\n%s", got)
+	}
+
+	doc := automergeJS(t, file)
+	var plain struct {
+		Versions  map[string]struct{ Name, Heads string }
+		Decisions []string
+		Comments  []string
+	}
+	if err := json.Unmarshal(doc, &plain); err != nil {
+		t.Fatalf("%v: %s", err, doc)
+	}
+	named := false
+	for _, v := range plain.Versions {
+		named = named || v.Name == "For public comment" && len(v.Heads) >= 64
+	}
+	if !named || len(plain.Decisions) != 1 || !strings.HasPrefix(plain.Decisions[0], hunk+" 1 accept") || len(plain.Comments) != 1 || !strings.Contains(plain.Comments[0], `"Which ones?"`) {
+		t.Errorf("Automerge JS reads %s", doc)
+	}
+}
+
+// automergeJS prints an .automerge file as Automerge JS reads it. It
+// needs node and npm (CI has them, and sets BPF_REQUIRE_NODE so that a
+// missing one fails instead of skipping).
+func automergeJS(t *testing.T, file string) []byte {
+	t.Helper()
+	node, nerr := exec.LookPath("node")
+	npm, perr := exec.LookPath("npm")
+	if nerr != nil || perr != nil {
+		if os.Getenv("BPF_REQUIRE_NODE") != "" {
+			t.Fatalf("node or npm missing: %v %v", nerr, perr)
+		}
+		t.Skip("node and npm are needed to open the file in Automerge JS")
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json", "dump.mjs"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "automergejs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	install.Dir = dir
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+	run := exec.CommandContext(ctx, node, "dump.mjs", file)
+	run.Dir = dir
+	out, err := run.Output()
+	if err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	return out
 }

@@ -116,3 +116,47 @@ func TestInviteThroughRelay(t *testing.T) {
 		t.Error("a holder of the old code still got changes through")
 	}
 }
+
+// TestRejectionThroughTheRelay: a co-facilitator rejects a co-author's
+// hunk; after both sync with the relay (never with each other) the
+// co-author's copy has it reverted and lists it, by the same id, as
+// rejected.
+func TestRejectionThroughTheRelay(t *testing.T) {
+	relayDir := t.TempDir()
+	rws, err := app.Open(context.Background(), relayDir, app.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rws.Close()
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(relayDir, "identity.key"),
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: rws, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+
+	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
+	id := strings.TrimSpace(a.ok("new", "--title", "Reviewed through the relay"))
+	a.ok("write", id, "--section", "1", "--text", "Agreed text.")
+	a.ok("version", id, "--name", "v1")
+	code := strings.TrimSpace(a.ok("invite", id, "--relay", rl.Addrs()[0]))
+	a.ok("sync", "--once", "--lan", "0")
+	b.ok("join", code)
+	b.ok("write", id, "--section", "1", "--text", "Agreed text. A contested sentence.")
+	b.ok("sync", "--once", "--lan", "0")
+	a.ok("sync", "--once", "--lan", "0")
+	list := a.ok("review", id)
+	if !strings.Contains(list, `+ " A contested sentence."`) {
+		t.Fatalf("a's review:\n%s", list)
+	}
+	hunk := strings.Fields(list)[0]
+	a.ok("reject", id, hunk)
+	a.ok("sync", "--once", "--lan", "0")
+	b.ok("sync", "--once", "--lan", "0")
+	if got := b.ok("show", id, "--section", "1"); !strings.Contains(got, "Agreed text.") || strings.Contains(got, "contested") {
+		t.Errorf("b's text after the rejection:\n%s", got)
+	}
+	if got := b.ok("review", id); !strings.Contains(got, hunk+"  rejected") {
+		t.Errorf("b's review after the rejection:\n%s", got)
+	}
+}
