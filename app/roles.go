@@ -25,6 +25,25 @@ func (v *View) RoleOf(actor string) crdt.Role {
 	return crdt.RoleParticipant
 }
 
+// CanGrant reports whether the local participant may give and withdraw
+// roles: whether they created the draft (on this device or another).
+func (s *Session) CanGrant() bool {
+	v := s.View()
+	if v.Creator == s.w.actor {
+		return true
+	}
+	var mine, creators string
+	for _, p := range v.Participants {
+		if p.Actor == s.w.actor {
+			mine = p.Person
+		}
+		if p.Actor == v.Creator {
+			creators = p.Person
+		}
+	}
+	return mine != "" && mine == creators
+}
+
 // mayDecide refuses, with what to do about it, a decision the local
 // participant's role does not allow. It runs on the owner after
 // beginWrite, so the registry already names the local device.

@@ -104,6 +104,7 @@ type View struct {
 	Versions     []crdt.Version       // named versions, oldest first
 	Roles        map[string]crdt.Role // each device's role in the draft, by actor
 	Journaled    int                  // decisions and comments recorded: changes when either does
+	Creator      string               // the device that created the draft
 	revs         map[string]uint64
 }
 
@@ -379,7 +380,8 @@ func (s *Session) publish() {
 	}
 	s.stamp(&View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
 		Participants: snap.Participants, Versions: o.doc.Versions(), Roles: o.doc.Roles(),
-		Journaled: o.doc.JournalLen(crdt.JournalDecisions) + o.doc.JournalLen(crdt.JournalComments)})
+		Journaled: o.doc.JournalLen(crdt.JournalDecisions) + o.doc.JournalLen(crdt.JournalComments),
+		Creator:   o.doc.Creator()})
 }
 
 // restamp publishes the view again with the texts' revisions and the
@@ -387,7 +389,7 @@ func (s *Session) publish() {
 func (s *Session) restamp() {
 	old := s.view.Load()
 	s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled})
+		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Creator: old.Creator})
 }
 
 // stamp gives a new view the texts' revisions and the typing, and

@@ -31,6 +31,7 @@ type reviewTab struct {
 	comments *commentList
 	coverage *coverageView
 	versions *versionsView
+	people   *peopleView
 	content  fyne.CanvasObject
 }
 
@@ -40,11 +41,13 @@ func newReviewTab(d *draftScreen) *reviewTab {
 	r.comments = newCommentList(d, false)
 	r.coverage = newCoverageView(d)
 	r.versions = newVersionsView(d)
+	r.people = newPeopleView(d)
 	r.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("Changes"), r.changes.content),
 		container.NewTabItem(lang.L("Comments"), r.comments.content),
 		container.NewTabItem(lang.L("Coverage"), r.coverage.content),
 		container.NewTabItem(lang.L("Versions"), r.versions.content),
+		container.NewTabItem(lang.L("People"), r.people.content),
 	)
 	r.tabs.OnSelected = func(*container.TabItem) { r.reload() }
 	r.content = r.tabs
@@ -62,6 +65,8 @@ func (r *reviewTab) reload() {
 		r.coverage.reload()
 	case 3:
 		r.versions.reload()
+	case 4:
+		r.people.reload()
 	}
 }
 
@@ -339,4 +344,70 @@ func (c *changesView) decide(verdict string, hunks []app.Hunk) {
 		_, err := c.d.session.Decide(ctx, verdict, ids, "", since)
 		return "", err
 	}, func(string) { c.reload() })
+}
+
+// peopleView lists who takes part in the draft with their roles; the
+// draft's creator gives and withdraws the co-facilitator and rapporteur
+// roles there.
+type peopleView struct {
+	d       *draftScreen
+	box     *fyne.Container
+	content fyne.CanvasObject
+	roles   map[string]*widget.Select // by person, for tests
+}
+
+func newPeopleView(d *draftScreen) *peopleView {
+	p := &peopleView{d: d, box: container.NewVBox()}
+	p.content = container.NewVScroll(p.box)
+	return p
+}
+
+func (p *peopleView) reload() {
+	v := p.d.session.View()
+	canGrant := p.d.session.CanGrant()
+	note := lang.L("Co-facilitators and the rapporteur accept and reject changes and name versions. The draft's creator gives those roles.")
+	objs := []fyne.CanvasObject{wrapped(note)}
+	p.roles = map[string]*widget.Select{}
+	seen := map[string]bool{}
+	mine := ""
+	for _, pt := range v.Participants {
+		if pt.Actor == p.d.u.ws.Actor() {
+			mine = pt.Person
+		}
+	}
+	for _, pt := range v.Participants {
+		if seen[pt.Person] || pt.Person == "" {
+			continue
+		}
+		seen[pt.Person] = true
+		role := v.RoleOf(pt.Actor)
+		who := widget.NewLabel(fmt.Sprintf("%s · %s · %s", pt.Name, groupLabel(pt.Group), regionLabel(pt.Region)))
+		var right fyne.CanvasObject = widget.NewLabel(roleLabel(role))
+		if canGrant && pt.Person != mine && pt.Actor != v.Creator {
+			sel := widget.NewSelect(labels(crdt.Roles, roleLabel), nil)
+			sel.SetSelectedIndex(slices.Index(crdt.Roles, role))
+			person, name := pt.Person, pt.Name
+			sel.OnChanged = func(string) {
+				r, ok := selectedValue(crdt.Roles, sel.SelectedIndex())
+				if !ok {
+					return
+				}
+				p.d.change(func(ctx context.Context) (string, error) {
+					_, err := p.d.session.SetRole(ctx, person, r)
+					return name, err
+				}, func(string) { p.reload() })
+			}
+			p.roles[pt.Person] = sel
+			right = container.NewGridWrap(fyne.NewSize(200, sel.MinSize().Height), sel)
+		}
+		objs = append(objs, container.NewBorder(nil, nil, nil, right, who))
+	}
+	p.box.Objects = objs
+	p.box.Refresh()
+}
+
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
 }

@@ -372,3 +372,32 @@ func newUIFor(t *testing.T, ws *app.Workspace) (*UI, *app.Workspace, string) {
 	u.win.Resize(fyne.NewSize(1000, 700))
 	return u, ws, ""
 }
+
+func TestTheCreatorGivesRoles(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	test.Type(d.editors[d.sections[0].ID].entry, "Amina's text.")
+	settleDraft(t, d)
+	bruno := newCoAuthor(t, d)
+	if _, _, err := bruno.s.Write(context.Background(), "2", "Bruno's text.", false); err != nil {
+		t.Fatal(err)
+	}
+	bruno.send(t, d)
+	d.tabs.SelectIndex(2)
+	d.review.tabs.SelectIndex(4)
+	p := d.review.people
+	if len(p.roles) != 1 {
+		t.Fatalf("%d role choices for the creator", len(p.roles))
+	}
+	for _, sel := range p.roles {
+		sel.SetSelected(roleLabel(crdt.RoleRapporteur))
+	}
+	settleDraft(t, d)
+	bruno.receive(t, d)
+	if r := bruno.s.Role(); r != crdt.RoleRapporteur {
+		t.Errorf("Bruno's role after the creator chose it: %q", r)
+	}
+	if !d.session.CanGrant() || bruno.s.CanGrant() {
+		t.Error("only the creator may give roles")
+	}
+}
