@@ -20,7 +20,7 @@ import (
 // (with a button to comment on the selected text), and in the Review
 // tab, for the whole draft. Show selects the passage in the editor: a
 // Fyne entry cannot colour a range, and the selection is its highlight
-// (the "Colour by author" view underlines every commented passage).
+// (the "Colour by author" view sets every commented passage in bold).
 
 type commentList struct {
 	d         *draftScreen

@@ -322,6 +322,22 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 	if got := colours[authorColour(brunoPerson)]; got != " Bruno's addition." {
 		t.Errorf("Bruno's colour covers %q", got)
 	}
+	// A comment's passage is set apart.
+	if _, err := d.session.CommentOn(ctx, "1", "Bruno's", "Whose?"); err != nil {
+		t.Fatal(err)
+	}
+	settleDraft(t, d)
+	d.authorsV.reload()
+	await(t, authors, "the authors view with a comment")
+	bold := ""
+	for _, s := range d.authorsV.text.Segments {
+		if ts := s.(*widget.TextSegment); ts.Style.TextStyle.Bold {
+			bold += ts.Text
+		}
+	}
+	if bold != "Bruno's" {
+		t.Errorf("the commented passage set apart: %q", bold)
+	}
 	d.authors.SetChecked(false)
 	if d.body.Objects[0] != fyne.CanvasObject(d.editors[first].entry) {
 		t.Error("the editor did not come back")

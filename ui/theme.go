@@ -18,9 +18,11 @@ import (
 // one and answers names of the form "bpf-author-HUE" and "bpf-group-N"
 // itself; every other name goes to the wrapped theme.
 //
-// A person's colour is a hue drawn from a hash of their person id: the
-// same on every machine without agreeing on anything, at a lightness
-// that reads on the light and the dark background alike.
+// A person's colour is one of 24 (twelve hues 30° apart, each at two
+// lightnesses) drawn from a hash of their person id: the same on every
+// machine without agreeing on anything, and never two shades too close
+// to tell apart. Two people of a draft can still draw the same one (the
+// legend shows it); a finer scale would only make near-equal colours.
 
 const (
 	authorPrefix = "bpf-author-"
@@ -34,11 +36,17 @@ func (t reviewTheme) Color(name fyne.ThemeColorName, v fyne.ThemeVariant) color.
 	s := string(name)
 	switch {
 	case strings.HasPrefix(s, authorPrefix):
-		hue, _ := strconv.Atoi(strings.TrimPrefix(s, authorPrefix))
-		if v == theme.VariantDark {
-			return hsl(float64(hue), 0.70, 0.72)
+		i, _ := strconv.Atoi(strings.TrimPrefix(s, authorPrefix))
+		hue, second := float64(i%12*30+15), i >= 12
+		switch {
+		case v == theme.VariantDark && second:
+			return hsl(hue, 0.60, 0.54)
+		case v == theme.VariantDark:
+			return hsl(hue, 0.85, 0.66)
+		case second:
+			return hsl(hue, 0.70, 0.46)
 		}
-		return hsl(float64(hue), 0.75, 0.36)
+		return hsl(hue, 0.85, 0.30)
 	case strings.HasPrefix(s, groupPrefix):
 		i, _ := strconv.Atoi(strings.TrimPrefix(s, groupPrefix))
 		return groupColour(i)
@@ -63,7 +71,7 @@ func useReviewTheme(a fyne.App) {
 func authorColour(person string) fyne.ThemeColorName {
 	h := fnv.New32a()
 	h.Write([]byte(person))
-	return fyne.ThemeColorName(authorPrefix + strconv.Itoa(int(h.Sum32()%360)))
+	return fyne.ThemeColorName(authorPrefix + strconv.Itoa(int(h.Sum32()%24)))
 }
 
 // groupPalette is one colour per stakeholder group, in crdt.Groups'

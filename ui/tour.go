@@ -12,7 +12,8 @@ import (
 )
 
 // Tour walks the real window through its main screens and writes a PNG
-// of each to dir (home, draft, invite, contributions), then quits: the
+// of each to dir (home, draft, invite, contributions, review, coverage,
+// compare, authors), then quits: the
 // screenshots in the docs come from it (cmd/bpfbench/screenshots.sh).
 // capture writes the screen to a file; nil uses the canvas's own
 // capture (which some software GL stacks return blank). Call Tour before
@@ -69,6 +70,32 @@ func (u *UI) tour(dir string, capture func(string) error) (err error) {
 			}
 			if u.draft != nil {
 				u.draft.tabs.SelectIndex(1)
+			}
+		}},
+		{"review", func() {
+			if u.draft != nil {
+				u.draft.tabs.SelectIndex(2)
+				u.draft.review.tabs.SelectIndex(0)
+			}
+		}},
+		{"coverage", func() {
+			if u.draft != nil {
+				u.draft.review.tabs.SelectIndex(2)
+			}
+		}},
+		{"compare", func() {
+			if u.draft != nil {
+				u.draft.review.tabs.SelectIndex(3)
+				u.draft.review.versions.compare()
+			}
+		}},
+		{"authors", func() {
+			if d := u.draft; d != nil {
+				d.tabs.SelectIndex(0)
+				if len(d.sections) > 1 {
+					d.headings.Select(1)
+				}
+				d.authors.SetChecked(true)
 			}
 		}},
 	}
