@@ -123,7 +123,7 @@ func threadText(cm app.Comment, parts map[string]crdt.Participant) string {
 // reload reads the comments again.
 func (c *commentList) reload() {
 	c.asked++
-	asked, u, s := c.asked, c.d.u, c.d.session
+	asked, u, s, start := c.asked, c.d.u, c.d.session, time.Now()
 	u.background(func() {
 		cs, err := s.Comments()
 		u.do(func() {
@@ -136,6 +136,7 @@ func (c *commentList) reload() {
 			}
 			c.all = cs
 			c.filter()
+			u.log.Info("Comments shown", "comments", len(c.comments), "after", time.Since(start).Round(time.Millisecond))
 			if c.loaded != nil {
 				c.loaded()
 			}

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"sort"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -38,7 +39,7 @@ func newCoverageView(d *draftScreen) *coverageView {
 
 func (c *coverageView) reload() {
 	c.asked++
-	asked, u, s := c.asked, c.d.u, c.d.session
+	asked, u, s, start := c.asked, c.d.u, c.d.session, time.Now()
 	u.background(func() {
 		cov, err := s.Coverage()
 		u.do(func() {
@@ -50,6 +51,7 @@ func (c *coverageView) reload() {
 				return
 			}
 			c.show(cov)
+			u.log.Info("Coverage shown", "after", time.Since(start).Round(time.Millisecond))
 			if c.loaded != nil {
 				c.loaded()
 			}

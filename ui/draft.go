@@ -215,7 +215,7 @@ func (d *draftScreen) pump() {
 			e.apply(ev) // its OnChanged counts the words again
 		}
 		if ev.Section == d.openID && d.authors.Checked {
-			d.authorsV.reload()
+			d.authorsV.soon()
 		}
 	}
 	if refresh {

@@ -216,7 +216,7 @@ func (c *changesView) reload() {
 		since = c.sinceIDs[i-1]
 	}
 	c.asked++
-	asked, u, s := c.asked, c.d.u, c.d.session
+	asked, u, s, start := c.asked, c.d.u, c.d.session, time.Now()
 	u.background(func() {
 		hunks, err := s.Review(since)
 		u.do(func() {
@@ -228,6 +228,8 @@ func (c *changesView) reload() {
 				return
 			}
 			c.show(hunks)
+			// Measured in docs/BENCHMARKS.md: asked to shown, in the real window.
+			u.log.Info("Changes shown", "hunks", len(hunks), "after", time.Since(start).Round(time.Millisecond))
 		})
 	})
 }

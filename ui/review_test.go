@@ -322,6 +322,19 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 	if got := colours[authorColour(brunoPerson)]; got != " Bruno's addition." {
 		t.Errorf("Bruno's colour covers %q", got)
 	}
+	// A co-author's change shows in the coloured text by itself.
+	if _, _, err := bruno.s.Write(ctx, "1", "Amina's text. Bruno's addition. More.", false); err != nil {
+		t.Fatal(err)
+	}
+	bruno.send(t, d)
+	await(t, authors, "the authors view after a co-author's change")
+	all := ""
+	for _, s := range d.authorsV.text.Segments {
+		all += s.(*widget.TextSegment).Text
+	}
+	if all != "Amina's text. Bruno's addition. More." {
+		t.Errorf("the coloured text after a change: %q", all)
+	}
 	// A comment's passage is set apart.
 	if _, err := d.session.CommentOn(ctx, "1", "Bruno's", "Whose?"); err != nil {
 		t.Fatal(err)
