@@ -1,6 +1,8 @@
 package crdt
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"testing"
 	"time"
 )
@@ -29,6 +31,17 @@ func FuzzLoad(f *testing.F) {
 		if _, err := d.History(); err != nil {
 			t.Logf("history of a loaded draft: %v", err)
 		}
+		l := NewLedger()
+		if _, err := l.Update(d); err != nil {
+			t.Logf("ledger of a loaded draft: %v", err)
+			return
+		}
+		for _, id := range l.Sections() {
+			if _, err := l.Compare(id, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.Outline(l.All())
 	})
 }
 
@@ -81,6 +94,58 @@ func FuzzMergeConverges(f *testing.F) {
 			if sa[i] != sb[i] {
 				t.Fatalf("replicas differ in section %d: %q vs %q", i, sa[i].Body, sb[i].Body)
 			}
+		}
+	})
+}
+
+// FuzzDecodeChange feeds arbitrary bytes to the ledger's change decoder:
+// it must return ops or an error, never crash, and what it returns is
+// bounded by the column limits and, for values, by the input (inflated
+// at most deflate's own ratio).
+func FuzzDecodeChange(f *testing.F) {
+	d, err := New(NewActor(), TemplateOutput, "Seed", "", 2026, time.Unix(0, 0))
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := d.AppendBody(d.Sections()[0].ID, "Some text, é and 😀."); err != nil {
+		f.Fatal(err)
+	}
+	if err := d.Splice(d.Sections()[0].ID, 2, 5, ""); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := d.Commit(); err != nil {
+		f.Fatal(err)
+	}
+	cs, err := d.am.Changes()
+	if err != nil {
+		f.Fatal(err)
+	}
+	// The fuzzer writes the chunk's body; the test frames it with a valid
+	// checksum, or nearly every input would stop there.
+	for _, c := range cs {
+		raw := c.Save()
+		n, w := uleb(raw[9:])
+		f.Add(raw[9+w : 9+w+int(n)])
+	}
+	f.Add([]byte("garbage"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		hashed := append([]byte{1}, binary.AppendUvarint(nil, uint64(len(body)))...)
+		hashed = append(hashed, body...)
+		sum := sha256.Sum256(hashed)
+		raw := append(append(append([]byte{}, chunkMagic...), sum[:4]...), hashed...)
+		dc, err := decodeChange(raw)
+		if err != nil {
+			return
+		}
+		if len(dc.ops) > maxColumnValues {
+			t.Fatalf("%d ops from %d bytes", len(dc.ops), len(raw))
+		}
+		values := 0
+		for _, op := range dc.ops {
+			values += len(op.value)
+		}
+		if values > len(raw)*1032+1024 {
+			t.Fatalf("%d bytes of values from %d bytes", values, len(raw))
 		}
 	})
 }
