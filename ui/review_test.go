@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -299,6 +300,20 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 	if inserted != " Bruno's addition." {
 		t.Errorf("the comparison marks %q as inserted", inserted)
 	}
+
+	// View shows the version read-only, as it was.
+	test.Tap(rowButton(t, v.list, 0, "View"))
+	deadline := time.Now().Add(10 * time.Second)
+	for (u.win.Canvas().Overlays().Top() == nil || !strings.Contains(overlayText(t, u), "Version “Before Bruno” (read only)")) && time.Now().Before(deadline) {
+		settleDraft(t, d)
+		time.Sleep(10 * time.Millisecond)
+	}
+	top := u.win.Canvas().Overlays().Top()
+	rt, ok := find(top, func(*widget.RichText) bool { return true })
+	if !ok || !strings.Contains(rt.String(), "Amina's text.") || strings.Contains(rt.String(), "Bruno") {
+		t.Errorf("the version's view: %v", rt)
+	}
+	u.win.Canvas().Overlays().Remove(top)
 
 	// Colour by author: two writers, two colours, a legend of two.
 	d.tabs.SelectIndex(0)
