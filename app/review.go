@@ -23,9 +23,9 @@ import (
 // A hunk's id is a hash of its kind and its first and last characters'
 // op ids, which are the same on every peer, so two machines holding the
 // same changes list the same ids and a decision made on one names the
-// same hunk on the other. A hunk that grows (more typing at its edge)
-// gets a new id and is open again: what was decided was a different
-// text.
+// same hunk on the other. Typing at the edge of a decided hunk comes
+// later, in changes of its own: the run of pieces is cut around the
+// decided stretch (splitDecided) and only the new text is open.
 //
 // Decisions are entries of the decisions journal, "ID ROUND VERDICT",
 // written by the change that also reverts a rejected hunk; who decided
@@ -222,47 +222,116 @@ func (s *Session) review(since string) ([]Hunk, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Runs of pieces of one kind by one person, with where each
+		// starts in the text of the later state.
 		var text []rune
-		type at struct{ hunk, pos int }
-		var starts []at
-		var cur *Hunk
+		var runs []run
 		for _, p := range pieces {
 			if p.Kind == crdt.Same {
-				cur = nil
 				text = append(text, []rune(p.Text)...)
+				if n := len(runs); n > 0 {
+					runs[n-1].open = false // unchanged text ends a hunk
+				}
 				continue
 			}
-			c := changes[p.By]
-			if cur != nil && cur.Kind == p.Kind && cur.Person == personOf(c.Actor) {
-				cur.Text += p.Text
-				cur.last = p.Last
-				cur.changes[p.By] = true
-				if c.Time.After(cur.At) {
-					cur.At, cur.Actor = c.Time, c.Actor
-				}
+			who := personOf(changes[p.By].Actor)
+			if n := len(runs); n > 0 && runs[n-1].open && runs[n-1].kind == p.Kind && runs[n-1].person == who {
+				runs[n-1].pieces = append(runs[n-1].pieces, p)
 			} else {
-				out = append(out, Hunk{Kind: p.Kind, Text: p.Text, Actor: c.Actor, Person: personOf(c.Actor), At: c.Time,
-					Section: sec.ID, Number: i + 1, Heading: sec.Heading, first: p.First, last: p.Last,
-					changes: map[crdt.ChangeRef]bool{p.By: true}})
-				cur = &out[len(out)-1]
-				starts = append(starts, at{len(out) - 1, len(text)})
+				runs = append(runs, run{kind: p.Kind, person: who, pieces: []crdt.Piece{p}, start: len(text), open: true})
 			}
 			if p.Kind == crdt.Inserted {
 				text = append(text, []rune(p.Text)...)
 			}
 		}
 		paras := crdt.Paragraphs(string(text))
-		for _, st := range starts {
-			h := &out[st.hunk]
-			h.ID = hunkID(h.Kind, h.first, h.last)
-			h.Paragraph = crdt.ParagraphNumber(h.Number, paragraphIndex(paras, st.pos)+1)
-			h.settle(decided[h.ID])
-			if err := s.place(l, h, all); err != nil {
-				return nil, err
+		for _, r := range runs {
+			for _, part := range splitDecided(r, decided) {
+				h := part.hunk(changes)
+				h.Section, h.Number, h.Heading = sec.ID, i+1, sec.Heading
+				h.Paragraph = crdt.ParagraphNumber(h.Number, paragraphIndex(paras, part.start)+1)
+				h.settle(decided[h.ID])
+				if err := s.place(l, &h, all); err != nil {
+					return nil, err
+				}
+				out = append(out, h)
 			}
 		}
 	}
 	return out, nil
+}
+
+// run is a stretch of pieces of one kind by one person: a hunk, or
+// several where decisions cut it.
+type run struct {
+	kind   crdt.PieceKind
+	person string
+	pieces []crdt.Piece
+	start  int  // where it starts in the later state's text
+	open   bool // pieces may still join it
+}
+
+// splitDecided cuts a run where a decided hunk lies inside it: text
+// typed at the edge of a hunk after it was decided makes the run longer
+// than the hunk, and only the new text is open. Decided hunks are looked
+// for among the run's contiguous stretches of pieces (the longest first),
+// all of them for a run of up to 64 pieces and only those at either end
+// beyond that.
+func splitDecided(r run, decided map[string][]Decision) []run {
+	n := len(r.pieces)
+	whole := hunkID(r.kind, r.pieces[0].First, r.pieces[n-1].Last)
+	if n == 1 || len(decided[whole]) > 0 {
+		return []run{r}
+	}
+	for size := n - 1; size >= 1; size-- {
+		for a := 0; a+size <= n; a++ {
+			b := a + size
+			if n > 64 && a != 0 && b != n {
+				continue
+			}
+			if len(decided[hunkID(r.kind, r.pieces[a].First, r.pieces[b-1].Last)]) == 0 {
+				continue
+			}
+			var out []run
+			if a > 0 {
+				out = append(out, splitDecided(r.sub(0, a), decided)...)
+			}
+			out = append(out, r.sub(a, b))
+			if b < n {
+				out = append(out, splitDecided(r.sub(b, n), decided)...)
+			}
+			return out
+		}
+	}
+	return []run{r}
+}
+
+// sub is pieces a to b of a run, with where they start.
+func (r run) sub(a, b int) run {
+	start := r.start
+	if r.kind == crdt.Inserted {
+		for _, p := range r.pieces[:a] {
+			start += p.Runes()
+		}
+	}
+	return run{kind: r.kind, person: r.person, pieces: r.pieces[a:b], start: start}
+}
+
+// hunk makes a run into a hunk (its place and status are set after).
+func (r run) hunk(changes []crdt.LedgerChange) Hunk {
+	h := Hunk{Kind: r.kind, Person: r.person, first: r.pieces[0].First, last: r.pieces[len(r.pieces)-1].Last,
+		changes: map[crdt.ChangeRef]bool{}}
+	var text strings.Builder
+	for _, p := range r.pieces {
+		text.WriteString(p.Text)
+		h.changes[p.By] = true
+		if c := changes[p.By]; h.Actor == "" || c.Time.After(h.At) {
+			h.At, h.Actor = c.Time, c.Actor
+		}
+	}
+	h.Text = text.String()
+	h.ID = hunkID(h.Kind, h.first, h.last)
+	return h
 }
 
 // paragraphIndex returns the paragraph a position is in, or the next one

@@ -427,3 +427,35 @@ func TestCommentAnchorsThroughMerges(t *testing.T) {
 		t.Errorf("after import elsewhere: %+v", cs)
 	}
 }
+
+func TestTextAddedToADecidedHunkIsOpenOnItsOwn(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, err := sa.NameVersion(ctx, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if _, _, err := sb.Write(ctx, "1", "Bruno's first sentence.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	hs := mustReview(t, sa, "v1")
+	if len(hs) != 1 {
+		t.Fatalf("hunks: %s", hunkTexts(hs))
+	}
+	if _, err := sa.Decide(ctx, Accept, []string{hs[0].ID}, "", "v1"); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	// Bruno goes on typing right after the accepted sentence.
+	if _, _, err := sb.Write(ctx, "1", "Bruno's first sentence. And a second.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for _, s := range []*Session{sa, sb} {
+		got := mustReview(t, s, "v1")
+		if hunkTexts(got) != `+"Bruno's first sentence." accepted 1.1|+" And a second." open 1.1|` || got[0].ID != hs[0].ID {
+			t.Errorf("after typing at the edge of an accepted hunk: %s", hunkTexts(got))
+		}
+	}
+}
