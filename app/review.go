@@ -274,19 +274,20 @@ type run struct {
 // splitDecided cuts a run where a decided hunk lies inside it: text
 // typed at the edge of a hunk after it was decided makes the run longer
 // than the hunk, and only the new text is open. Decided hunks are looked
-// for among the run's contiguous stretches of pieces (the longest first),
-// all of them for a run of up to 64 pieces and only those at either end
-// beyond that.
+// for among the run's contiguous stretches of pieces (the longest first):
+// all of them for a run of up to 16 pieces, and beyond that the ones at
+// either end (typing went on after the hunk, or before it), which keeps
+// the cost linear in a long run's pieces.
 func splitDecided(r run, decided map[string][]Decision) []run {
 	n := len(r.pieces)
-	whole := hunkID(r.kind, r.pieces[0].First, r.pieces[n-1].Last)
-	if n == 1 || len(decided[whole]) > 0 {
+	if n == 1 || len(decided) == 0 || len(decided[hunkID(r.kind, r.pieces[0].First, r.pieces[n-1].Last)]) > 0 {
 		return []run{r}
 	}
 	for size := n - 1; size >= 1; size-- {
 		for a := 0; a+size <= n; a++ {
 			b := a + size
-			if n > 64 && a != 0 && b != n {
+			if n > 16 && a != 0 && b != n {
+				a = n - size - 1 // only the stretch that ends the run is left
 				continue
 			}
 			if len(decided[hunkID(r.kind, r.pieces[a].First, r.pieces[b-1].Last)]) == 0 {
