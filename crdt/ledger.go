@@ -374,6 +374,20 @@ const (
 	Deleted                   // present only in the earlier state
 )
 
+// String names the kind: "same", "inserted" or "deleted".
+func (k PieceKind) String() string {
+	switch k {
+	case Inserted:
+		return "inserted"
+	case Deleted:
+		return "deleted"
+	}
+	return "same"
+}
+
+// MarshalText writes the kind's name, for JSON readers of reviews and diffs.
+func (k PieceKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
 // ElemID names one character of a text on every peer: the counter and
 // actor of the op that inserted it.
 type ElemID struct {
