@@ -7,6 +7,9 @@
 BPF_PACKAGES=(gcc libc6-dev pkg-config git curl ca-certificates unzip
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
 
+# What the tests read exported documents with (independent readers).
+BPF_TEST_PACKAGES=(python3 python3-docx python3-odf poppler-utils)
+
 # The Go version go.mod asks for.
 BPF_GO_VERSION=1.26.8
 

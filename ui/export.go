@@ -23,12 +23,26 @@ type exportFormat struct {
 	render    func(d *draftScreen) ([]byte, error)
 }
 
-var exportFormats = []exportFormat{
-	{"Markdown (.md)", ".md", func(d *draftScreen) ([]byte, error) { return export.Markdown(d.session.Snapshot()), nil }},
-	{"Automerge (.automerge), for another BPF Draft", ".automerge", func(d *draftScreen) ([]byte, error) {
+// exportFormats are the published formats (app/export), then the
+// .automerge file that carries the whole draft to another machine.
+var exportFormats = func() []exportFormat {
+	var out []exportFormat
+	for _, f := range export.Formats {
+		if f.Render == nil {
+			continue
+		}
+		out = append(out, exportFormat{f.Label, f.Ext, func(d *draftScreen) ([]byte, error) {
+			p, err := d.session.Publication(app.Current, false)
+			if err != nil {
+				return nil, err
+			}
+			return f.Render(p)
+		}})
+	}
+	return append(out, exportFormat{"Automerge (.automerge), for another BPF Draft", ".automerge", func(d *draftScreen) ([]byte, error) {
 		return d.session.Save(context.Background())
-	}},
-}
+	}})
+}()
 
 // exportMenu lists the formats; picking one asks where to save.
 func (d *draftScreen) exportMenu() *fyne.Menu {

@@ -310,7 +310,7 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 	}
 	top := u.win.Canvas().Overlays().Top()
 	rt, ok := find(top, func(*widget.RichText) bool { return true })
-	if !ok || !strings.Contains(rt.String(), "Amina's text.") || strings.Contains(rt.String(), "Bruno") {
+	if !ok || !strings.Contains(rt.String(), "1.1 Amina's text.") || strings.Contains(rt.String(), "Bruno's addition") {
 		t.Errorf("the version's view: %v", rt)
 	}
 	u.win.Canvas().Overlays().Remove(top)

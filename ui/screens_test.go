@@ -610,14 +610,20 @@ func TestExportMarkdown(t *testing.T) {
 	done := make(chan struct{})
 	d.exported = func(fyne.URI) { close(done) }
 	settleDraft(t, d) // the event loop ran between the typing and the click
-	d.writeExport(exportFormats[0], w)
+	var md exportFormat
+	for _, f := range exportFormats {
+		if f.extension == ".md" {
+			md = f
+		}
+	}
+	d.writeExport(md, w)
 	await(t, done, "the export to finish")
-	md, err := os.ReadFile(path)
+	out, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(md), "Exported words.") || !strings.Contains(string(md), "# Draft") {
-		t.Errorf("exported Markdown:\n%s", md)
+	if !strings.Contains(string(out), "**1.1** Exported words.") || !strings.Contains(string(out), "# Draft") {
+		t.Errorf("exported Markdown:\n%s", out)
 	}
 	if len(d.exportMenu().Items) != len(exportFormats) {
 		t.Error("export menu does not list every format")

@@ -124,7 +124,7 @@ func (v *versionsView) nameVersion() {
 func (v *versionsView) view(ver crdt.Version) {
 	d := v.d
 	d.u.background(func() {
-		snap, err := d.session.SnapshotOf(ver.ID)
+		pub, err := d.session.Publication(ver.ID, false)
 		d.u.do(func() {
 			if d.closed() {
 				return
@@ -133,7 +133,7 @@ func (v *versionsView) view(ver crdt.Version) {
 				d.u.showError(err)
 				return
 			}
-			text := widget.NewRichTextFromMarkdown(string(export.Markdown(snap.Snapshot)))
+			text := widget.NewRichTextFromMarkdown(string(export.Markdown(pub)))
 			text.Wrapping = fyne.TextWrapWord
 			dlg := dialog.NewCustom(fmt.Sprintf(lang.L("Version “%s” (read only)"), ver.Name), lang.L("Close"), container.NewVScroll(text), d.u.win)
 			dlg.Resize(fyne.NewSize(900, 620))

@@ -9,53 +9,125 @@ import (
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
-// Markdown renders a draft as CommonMark: title, cover data, the numbered
-// sections in order, then contributors and the dissemination list.
-func Markdown(s crdt.Snapshot) []byte {
+// Markdown writes a publication as CommonMark: the title block, the
+// summary, a table of contents, the numbered headings with each
+// paragraph's number in bold before it, and the people at the end.
+func Markdown(p Publication) []byte {
 	var b bytes.Buffer
-	m := s.Meta
-	fmt.Fprintf(&b, "# %s\n\n", oneLine(m.Title))
-	var facts []string
-	if m.Theme != "" {
-		facts = append(facts, "**Theme:** "+oneLine(m.Theme))
+	fmt.Fprintf(&b, "# %s\n\n", oneLine(p.Title))
+	kind := labelBPF
+	if p.Proposal {
+		kind = labelProposal
 	}
-	if m.Year != 0 {
-		facts = append(facts, fmt.Sprintf("**Year:** %d", m.Year))
+	facts := []string{"**" + labelForum + " · " + kind + "**"}
+	if p.Theme != "" {
+		facts = append(facts, "**"+labelTheme+":** "+mdEscape(p.Theme))
 	}
-	if m.Template == crdt.TemplateProposal {
-		facts = append(facts, "**Document:** proposal for a new Best Practice Forum")
-	} else {
-		facts = append(facts, "**Document:** Best Practice Forum output")
+	if p.Year != 0 {
+		facts = append(facts, fmt.Sprintf("**Year:** %d", p.Year))
+	}
+	if p.Version != "" {
+		v := "**" + labelVersion + ":** " + mdEscape(p.Version)
+		if !p.Date.IsZero() {
+			v += " · " + p.Date.Format("2 January 2006")
+		}
+		facts = append(facts, v)
+	}
+	if p.ForComment {
+		facts = append(facts, "**"+strings.ToUpper(labelForComment)+"**")
 	}
 	b.WriteString(strings.Join(facts, "  \n") + "\n\n")
-	if names := lines(m.CoFacilitators); len(names) > 0 {
-		b.WriteString("**Co-facilitators:** " + strings.Join(names, ", ") + "\n\n")
-	}
-	if c := strings.TrimSpace(m.Cover); c != "" {
-		b.WriteString("## Summary\n\n" + c + "\n\n")
-	}
-	for i, sec := range s.Sections {
-		fmt.Fprintf(&b, "## %d. %s\n\n", i+1, oneLine(sec.Heading))
-		if body := strings.TrimSpace(sec.Body); body != "" {
-			b.WriteString(body + "\n\n")
+	if len(p.Summary) > 0 {
+		b.WriteString("## " + labelSummary + "\n\n")
+		for _, para := range p.Summary {
+			writeMarkdownPara(&b, para)
 		}
 	}
-	if people := contributors(s.Participants); len(people) > 0 {
-		b.WriteString("## Contributors\n\n")
-		for _, p := range people {
-			fmt.Fprintf(&b, "- %s (%s, %s)\n", oneLine(p.Name), p.Group, p.Region)
+	b.WriteString("## " + labelContents + "\n\n")
+	for _, part := range p.Parts {
+		fmt.Fprintf(&b, "%d. %s\n", part.Number, mdEscape(part.Heading))
+	}
+	b.WriteString("\n")
+	for _, part := range p.Parts {
+		fmt.Fprintf(&b, "## %d. %s\n\n", part.Number, mdEscape(oneLine(part.Heading)))
+		if len(part.Paras) == 0 {
+			b.WriteString("*" + labelNoText + "*\n\n")
+		}
+		for _, para := range part.Paras {
+			writeMarkdownPara(&b, para)
+		}
+	}
+	if len(p.CoFacilitators) > 0 {
+		b.WriteString("## " + labelCoFacils + "\n\n")
+		for _, n := range p.CoFacilitators {
+			b.WriteString("- " + mdEscape(n) + "\n")
 		}
 		b.WriteString("\n")
 	}
-	if to := lines(m.Dissemination); len(to) > 0 {
-		b.WriteString("## Dissemination\n\n")
-		for _, l := range to {
-			b.WriteString("- " + l + "\n")
+	if len(p.Contributors) > 0 {
+		b.WriteString("## " + labelContributors + "\n\n")
+		for _, g := range p.Contributors {
+			b.WriteString("**" + g.Group + ":** " + mdEscape(strings.Join(g.Names, ", ")) + "\n\n")
+		}
+	}
+	if len(p.Dissemination) > 0 {
+		b.WriteString("## " + labelDissem + "\n\n")
+		for _, l := range p.Dissemination {
+			b.WriteString("- " + mdEscape(l) + "\n")
 		}
 		b.WriteString("\n")
 	}
 	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
 }
+
+func writeMarkdownPara(b *bytes.Buffer, para Para) {
+	prefix := ""
+	if para.Number != "" {
+		prefix = "**" + para.Number + "** "
+	}
+	for _, bl := range para.Blocks {
+		if !bl.List {
+			b.WriteString(prefix + mdSpans(bl.Spans) + "\n\n")
+			prefix = ""
+			continue
+		}
+		if prefix != "" {
+			b.WriteString(strings.TrimSpace(prefix) + "\n\n")
+			prefix = ""
+		}
+		for i, item := range bl.Items {
+			mark := "-"
+			if bl.Ordered {
+				mark = fmt.Sprintf("%d.", i+1)
+			}
+			b.WriteString(mark + " " + mdSpans(item) + "\n")
+		}
+		b.WriteString("\n")
+	}
+}
+
+func mdSpans(ss []Span) string {
+	var b strings.Builder
+	for _, s := range ss {
+		t := mdEscape(s.Text)
+		t = strings.ReplaceAll(t, "\n", "  \n")
+		switch {
+		case s.Bold && s.Italic:
+			t = "***" + t + "***"
+		case s.Bold:
+			t = "**" + t + "**"
+		case s.Italic:
+			t = "*" + t + "*"
+		}
+		b.WriteString(t)
+	}
+	return b.String()
+}
+
+// mdEscape keeps text literal where Markdown would read it as markup.
+var mdEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `[`, `\[`, `]`, `\]`, `<`, `\<`, `#`, `\#`)
+
+func mdEscape(s string) string { return mdEscaper.Replace(s) }
 
 // contributors returns one entry per person, however many devices they used.
 func contributors(ps []crdt.Participant) []crdt.Participant {

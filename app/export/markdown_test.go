@@ -1,56 +1,74 @@
 package export
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
-
-	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
-func TestMarkdownParsesBack(t *testing.T) {
-	snap := crdt.Snapshot{
-		Meta: crdt.Meta{Title: "BPF Gender and Access 2026", Theme: "Gender", Year: 2026, Template: crdt.TemplateOutput,
-			CoFacilitators: "Amina K.\nBruno L.\n", Cover: "A short summary.", Dissemination: "UN Women\nITU\n"},
-		Sections: []crdt.Section{
-			{ID: "a", Heading: "Definition of the issue(s)", Body: "First paragraph.\n\nSecond with مرحبا and 😀."},
-			{ID: "b", Heading: "Regional\nspecificities", Body: ""},
-		},
-		Participants: []crdt.Participant{
-			{Actor: "1", Person: "p1", Name: "Amina K.", Group: crdt.CivilSociety, Region: crdt.African},
-			{Actor: "2", Person: "p1", Name: "Amina K.", Group: crdt.CivilSociety, Region: crdt.African},
-			{Actor: "3", Person: "p2", Name: "Bruno L.", Group: crdt.Government, Region: crdt.GRULAC},
-		},
+var update = flag.Bool("update", false, "write the golden files again")
+
+// golden compares output with testdata/NAME, or writes it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	md := Markdown(snap)
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./app/export -update writes it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file; if the change is meant, run go test ./app/export -update and review the diff", name)
+	}
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	p := samplePublication()
+	md := Markdown(p)
+	golden(t, "sample.md", md)
+	// It reads back as the same structure: the headings and every number.
 	doc := goldmark.New().Parser().Parse(text.NewReader(md))
 	var headings []string
-	var items []string
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch n := n.(type) {
-		case *ast.Heading:
-			headings = append(headings, strings.Repeat("#", n.Level)+" "+string(n.Lines().Value(md)))
-		case *ast.ListItem:
-			items = append(items, string(n.FirstChild().Lines().Value(md)))
+		if h, ok := n.(*ast.Heading); ok && entering {
+			headings = append(headings, string(h.Lines().Value(md)))
 		}
 		return ast.WalkContinue, nil
 	})
-	want := []string{"# BPF Gender and Access 2026", "## Summary", "## 1. Definition of the issue(s)",
-		"## 2. Regional specificities", "## Contributors", "## Dissemination"}
-	if strings.Join(headings, "|") != strings.Join(want, "|") {
-		t.Errorf("headings %q\nwant %q", headings, want)
+	if len(headings) != 1+2+len(p.Parts)+3 || headings[len(headings)-4] != "9. Carrying the work forward" {
+		t.Errorf("headings %q", headings)
 	}
-	wantItems := []string{"Amina K. (Civil society, African)", "Bruno L. (Government, GRULAC)", "UN Women", "ITU"}
-	if strings.Join(items, "|") != strings.Join(wantItems, "|") {
-		t.Errorf("list items %q, want %q (one contributor per person)", items, wantItems)
+	for _, part := range p.Parts {
+		for _, para := range part.Paras {
+			if !strings.Contains(string(md), "**"+para.Number+"**") {
+				t.Errorf("paragraph %s unnumbered", para.Number)
+			}
+		}
 	}
-	if !strings.Contains(string(md), "Second with مرحبا and 😀.") || !strings.Contains(string(md), "**Co-facilitators:** Amina K., Bruno L.") {
-		t.Errorf("markdown:\n%s", md)
+}
+
+func TestHTMLGolden(t *testing.T) {
+	p := samplePublication()
+	h := HTML(p)
+	golden(t, "sample.html", h)
+	s := string(h)
+	for _, want := range []string{`<div class="para" id="p2.6" dir="rtl"><span class="pn">2.6</span>`, `<li>shared incident reports</li>`,
+		`<strong>worked</strong>`, `<em>why</em>`, `id="h9" dir="ltr">9. Carrying the work forward`, `Draft for public comment`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if strings.Count(s, `<span class="pn">`) < 40 {
+		t.Errorf("%d numbered paragraphs", strings.Count(s, `<span class="pn">`))
 	}
 }

@@ -255,11 +255,22 @@ var restoreCmd = &command{
 
 var exportCmd = &command{
 	name:    "export",
-	usage:   "export DRAFT --format md|automerge -o FILE",
-	summary: "write a draft to a file: Markdown to read, or .automerge to carry to another machine",
+	usage:   "export DRAFT [--version V] [--for-comment] --format docx|odt|html|md|automerge -o FILE",
+	summary: "publish a draft (a named version, or as it stands) as a document, or save it as .automerge",
+	details: `Publishes the draft laid out as a BPF output: a title page, the summary, a
+table of contents, the numbered headings with every paragraph numbered (the
+same numbers in every format, for commenters to cite), the contributors by
+stakeholder group, the co-facilitators and the dissemination list. --version
+takes a version's name or id ("current", the default, is the draft as it
+stands); --for-comment marks it a draft for public comment (a version whose
+name says "public comment" is one anyway). The format comes from --format or
+the file's extension; automerge saves the whole draft, history included, for
+another machine.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-		format := fs.String("format", "", "md or automerge (default: from the file name)")
+		format := fs.String("format", "", "docx, odt, html, md or automerge (default: from the file name)")
 		out := fs.String("o", "", "output file (- for standard output)")
+		version := fs.String("version", app.Current, "the named version to publish")
+		forComment := fs.Bool("for-comment", false, "mark it a draft for public comment")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
 				return err
@@ -267,15 +278,12 @@ var exportCmd = &command{
 			if *out == "" {
 				return usagef("-o FILE is required")
 			}
-			f := *format
-			if f == "" {
-				switch strings.ToLower(filepath.Ext(*out)) {
-				case ".md", ".markdown":
-					f = "md"
-				case ".automerge":
-					f = "automerge"
-				default:
-					return usagef("--format md or --format automerge is required")
+			automerge := strings.EqualFold(*format, "automerge") || *format == "" && strings.EqualFold(filepath.Ext(*out), ".automerge")
+			var f export.Format
+			if !automerge {
+				var err error
+				if f, err = export.FormatNamed(*format, *out); err != nil {
+					return usagef("%v; use docx, odt, html, md or automerge", err)
 				}
 			}
 			s, done, err := e.session(ctx, args[0])
@@ -284,15 +292,21 @@ var exportCmd = &command{
 			}
 			defer done()
 			var data []byte
-			switch f {
-			case "md", "markdown":
-				data = export.Markdown(s.Snapshot())
-			case "automerge":
+			if automerge {
+				if *version != app.Current && *version != "" {
+					return usagef("an .automerge file holds the whole draft: --version does not apply")
+				}
 				if data, err = s.Save(ctx); err != nil {
 					return err
 				}
-			default:
-				return usagef("unknown format %q; use md or automerge", f)
+			} else {
+				p, err := s.Publication(*version, *forComment)
+				if err != nil {
+					return err
+				}
+				if data, err = f.Render(p); err != nil {
+					return err
+				}
 			}
 			if *out == "-" {
 				_, err := e.stdout.Write(data)

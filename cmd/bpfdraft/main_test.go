@@ -119,7 +119,7 @@ func TestTour(t *testing.T) {
 	md := filepath.Join(t.TempDir(), "out.md")
 	c.ok("export", id, "--format", "md", "-o", md)
 	b, err := os.ReadFile(md)
-	if err != nil || !strings.Contains(string(b), "## 1. Definition of the issue(s)") || !strings.Contains(string(b), "Lin Wei (Technical community, Asia-Pacific)") {
+	if err != nil || !strings.Contains(string(b), "## 1. Definition of the issue(s)") || !strings.Contains(string(b), "**Technical community:** Lin Wei") || !strings.Contains(string(b), "**1.1** ") {
 		t.Errorf("markdown export: %v\n%s", err, b)
 	}
 	c.ok("delete", id)

@@ -217,3 +217,46 @@ func automergeJS(t *testing.T, file string) []byte {
 	}
 	return out
 }
+
+// TestPublishAVersion: export a named version, not the draft as it
+// stands, in each published format, and refuse what cannot be.
+func TestPublishAVersion(t *testing.T) {
+	c := newCLI(t, "Amina")
+	id := strings.TrimSpace(c.ok("new", "--title", "Published"))
+	c.ok("write", id, "--section", "1", "--text", "Text for public comment.")
+	c.ok("version", id, "--name", "Draft for public comment")
+	c.ok("write", id, "--section", "1", "--text", "Text written after.")
+	dir := t.TempDir()
+	for _, ext := range []string{"md", "html", "docx", "odt"} {
+		out := filepath.Join(dir, "out."+ext)
+		if got := c.ok("export", id, "--version", "Draft for public comment", "-o", out); !strings.HasPrefix(got, "wrote "+out) {
+			t.Errorf("export %s printed %q", ext, got)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch ext {
+		case "md", "html":
+			if !strings.Contains(string(data), "Text for public comment.") || strings.Contains(string(data), "written after") {
+				t.Errorf("%s holds the wrong state", ext)
+			}
+			if !strings.Contains(strings.ToLower(string(data)), "draft for public comment") {
+				t.Errorf("%s does not say it is for public comment", ext)
+			}
+		default:
+			if string(data[:2]) != "PK" {
+				t.Errorf("%s is not a zip package", ext)
+			}
+		}
+	}
+	if r := c.run("", "export", id, "-o", filepath.Join(dir, "out.xyz")); r.code != exitUsage {
+		t.Errorf("an unknown extension: exit %d", r.code)
+	}
+	if r := c.run("", "export", id, "--version", "nope", "-o", filepath.Join(dir, "x.md")); r.code != exitFailed || !strings.Contains(r.stderr, "bpfdraft versions") {
+		t.Errorf("an unknown version: exit %d, %s", r.code, r.stderr)
+	}
+	if r := c.run("", "export", id, "--version", "Draft for public comment", "-o", filepath.Join(dir, "x.automerge")); r.code != exitUsage {
+		t.Errorf("a version of an .automerge file: exit %d", r.code)
+	}
+}

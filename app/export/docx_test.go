@@ -1,0 +1,104 @@
+package export
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// reader runs an independent reader (a Python library from Debian) on a
+// file and returns what it printed. CI installs them (BPF_REQUIRE_READERS
+// makes a missing one fail there instead of skipping).
+func reader(t *testing.T, script, module, file string) string {
+	t.Helper()
+	// Debian's python3-docx and python3-odf go with Debian's python3,
+	// which another python3 earlier on the PATH would not see.
+	python := "python3"
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		python = "/usr/bin/python3"
+	}
+	if err := exec.Command(python, "-c", "import "+module).Run(); err != nil {
+		if os.Getenv("BPF_REQUIRE_READERS") != "" {
+			t.Fatalf("python3 module %s missing: %v", module, err)
+		}
+		t.Skipf("python3 module %s missing (Debian: python3-%s)", module, module)
+	}
+	out, err := exec.Command(python, filepath.Join("testdata", script), file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, out)
+	}
+	return string(out)
+}
+
+// checkReadBack checks what a reader found: every heading, every
+// paragraph number, the Arabic and Chinese paragraphs, the list items.
+func checkReadBack(t *testing.T, got string, p Publication) {
+	t.Helper()
+	for _, part := range p.Parts {
+		if !strings.Contains(got, headingLine(part)) {
+			t.Errorf("heading %q missing", headingLine(part))
+		}
+		for _, para := range part.Paras {
+			if !strings.Contains(got, para.Number+"\t") && !strings.Contains(got, para.Number+" ") {
+				t.Errorf("paragraph number %s missing", para.Number)
+			}
+		}
+	}
+	for _, want := range []string{"مرحبا بكم في منتدى حوكمة الإنترنت", "互联网治理论坛的最佳实践论坛", "shared incident reports", "DRAFT FOR PUBLIC COMMENT", "Amina Diallo"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q missing", want)
+		}
+	}
+}
+
+func headingLine(part Part) string { return fmt.Sprintf("%d. %s", part.Number, part.Heading) }
+
+func TestDOCXOpensInPythonDocx(t *testing.T) {
+	p := samplePublication()
+	data, err := DOCX(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "out.docx")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := reader(t, "docx_read.py", "docx", file)
+	checkReadBack(t, got, p)
+	for _, part := range p.Parts {
+		if !strings.Contains(got, "Heading 1\t"+headingLine(part)) {
+			t.Errorf("heading %q is not in Word's Heading 1 style", headingLine(part))
+		}
+	}
+	if !strings.Contains(got, "FOOTER PAGE") {
+		t.Errorf("no page number field in the footer:\n%s", got[len(got)-200:])
+	}
+}
+
+func TestODTOpensInPythonOdf(t *testing.T) {
+	p := samplePublication()
+	data, err := ODT(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data[30:38]) != "mimetype" || !strings.Contains(string(data[:100]), "application/vnd.oasis.opendocument.text") {
+		t.Errorf("the mimetype is not the first, stored entry")
+	}
+	file := filepath.Join(t.TempDir(), "out.odt")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := reader(t, "odt_read.py", "odf", file)
+	checkReadBack(t, got, p)
+	for _, part := range p.Parts {
+		if !strings.Contains(got, "Heading 1\t"+headingLine(part)) {
+			t.Errorf("heading %q is not an outline-level-1 heading", headingLine(part))
+		}
+	}
+	if !strings.Contains(got, "FOOTER PAGE") {
+		t.Error("no page number in the footer")
+	}
+}

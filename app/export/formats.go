@@ -1,0 +1,54 @@
+package export
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// Format is one published format.
+type Format struct {
+	Name   string // what --format takes
+	Ext    string // the file extension, with its dot
+	Label  string // what the window's menu shows
+	Render func(Publication) ([]byte, error)
+}
+
+// Formats lists the published formats, in the order menus show them.
+var Formats = []Format{
+	{"pdf", ".pdf", "PDF (.pdf)", nil},
+	{"docx", ".docx", "Word (.docx)", DOCX},
+	{"odt", ".odt", "OpenDocument text (.odt)", ODT},
+	{"html", ".html", "Web page (.html)", func(p Publication) ([]byte, error) { return HTML(p), nil }},
+	{"md", ".md", "Markdown (.md)", func(p Publication) ([]byte, error) { return Markdown(p), nil }},
+}
+
+// FormatNamed finds a format by name (or a usual alias), or by a file
+// name's extension when name is "".
+func FormatNamed(name, file string) (Format, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	switch name {
+	case "markdown":
+		name = "md"
+	case "htm":
+		name = "html"
+	}
+	if name == "" {
+		ext := strings.ToLower(filepath.Ext(file))
+		if ext == ".markdown" || ext == ".htm" {
+			ext = map[string]string{".markdown": ".md", ".htm": ".html"}[ext]
+		}
+		for _, f := range Formats {
+			if f.Ext == ext && f.Render != nil {
+				return f, nil
+			}
+		}
+		return Format{}, fmt.Errorf("no format for %q: give --format", file)
+	}
+	for _, f := range Formats {
+		if f.Name == name && f.Render != nil {
+			return f, nil
+		}
+	}
+	return Format{}, fmt.Errorf("unknown format %q", name)
+}

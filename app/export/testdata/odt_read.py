@@ -1,0 +1,22 @@
+# Prints an ODT as python3-odf reads it: each heading (with its outline
+# level) and paragraph in order, then whether the page footer holds a
+# page number.
+import sys
+from odf import opendocument, teletype, text
+from odf.namespaces import TEXTNS
+
+d = opendocument.load(sys.argv[1])
+
+def walk(node):
+    for child in node.childNodes:
+        qname = getattr(child, "qname", None)
+        if qname == (TEXTNS, "h"):
+            print("Heading %s\t%s" % (child.getAttribute("outlinelevel"), teletype.extractText(child)))
+        elif qname == (TEXTNS, "p"):
+            print("%s\t%s" % (child.getAttribute("stylename"), teletype.extractText(child)))
+        elif qname is not None:
+            walk(child)
+
+walk(d.text)
+pages = d.masterstyles.getElementsByType(text.PageNumber)
+print("FOOTER", "PAGE" if pages else "none")
