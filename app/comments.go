@@ -46,6 +46,15 @@ type Comment struct {
 	End       int         //   (both -1 when its text is all deleted)
 	Anchor    AnchorState // whether the passage still reads as quoted
 
+	// A public comment (sent in during a public-comment round, public.go)
+	// has its commenter, the paragraph it cited in the published version,
+	// and the co-facilitators' response.
+	Public    bool
+	Commenter Commenter
+	Version   string // the published version's id
+	Cited     string // the paragraph number it cited there
+	Response  *Response
+
 	first, last crdt.ElemID
 }
 
@@ -79,6 +88,16 @@ type commentEntry struct {
 	Prefix  string `json:"p,omitempty"`
 	Suffix  string `json:"x,omitempty"`
 	Text    string `json:"m,omitempty"`
+
+	// Public comments (type pc) and responses (type rs).
+	Version string `json:"v,omitempty"`
+	Cited   string `json:"n,omitempty"`
+	Name    string `json:"cn,omitempty"`
+	Org     string `json:"co,omitempty"`
+	Group   string `json:"cg,omitempty"`
+	Region  string `json:"cr,omitempty"`
+	Key     string `json:"k,omitempty"` // the row's fingerprint: an import adds a row once
+	Status  string `json:"st,omitempty"`
 }
 
 // Limits keep a journal entry small and a thread readable.
@@ -276,20 +295,26 @@ func (s *Session) comments() ([]Comment, error) {
 		}
 		c := changes[r.By]
 		switch e.Type {
-		case "c":
+		case "c", "pc":
 			first, err1 := crdt.ParseElemID(e.First)
 			last, err2 := crdt.ParseElemID(e.Last)
 			if e.ID == "" || byID[e.ID] != nil || err1 != nil || err2 != nil {
 				continue
 			}
-			byID[e.ID] = &Comment{ID: e.ID, Section: e.Section, Quote: e.Quote, Prefix: e.Prefix, Suffix: e.Suffix,
+			cm := &Comment{ID: e.ID, Section: e.Section, Quote: e.Quote, Prefix: e.Prefix, Suffix: e.Suffix,
 				Text: e.Text, Actor: c.Actor, At: c.Time, first: first, last: last}
+			if e.Type == "pc" {
+				cm.Public, cm.Version, cm.Cited = true, e.Version, e.Cited
+				cm.Commenter = Commenter{Name: e.Name, Organisation: e.Org, Group: crdt.Group(e.Group), Region: crdt.Region(e.Region)}
+			}
+			byID[e.ID] = cm
 			order = append(order, e.ID)
-		case "r", "s", "o":
+		case "r", "s", "o", "rs":
 		default:
 			continue
 		}
 	}
+	v0 := s.View()
 	// Replies and statuses after every comment is known: a journal lists
 	// entries in the order changes arrived, not necessarily causally
 	// within one batch of peers.
@@ -310,6 +335,12 @@ func (s *Session) comments() ([]Comment, error) {
 			st := statuses[e.To]
 			if !c.Time.Before(st.at) {
 				statuses[e.To] = status{at: c.Time, by: c.Actor, resolved: e.Type == "s"}
+			}
+		case "rs":
+			// The latest response counts, from someone who may give one.
+			if st, ok := parseStatus(e.Status); ok && v0.RoleOf(c.Actor).CanDecide() &&
+				(parent.Response == nil || !c.Time.Before(parent.Response.At)) {
+				parent.Response = &Response{Status: st, Text: e.Text, Actor: c.Actor, At: c.Time}
 			}
 		}
 	}

@@ -459,3 +459,69 @@ func TestTextAddedToADecidedHunkIsOpenOnItsOwn(t *testing.T) {
 		}
 	}
 }
+
+func TestPublicCommentsImportAndRespond(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "First paragraph.\n\nSecond paragraph, about access.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sa.Write(ctx, "3", "Measures.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	// The text changes after publishing: a paragraph comes before 1.2.
+	if _, _, err := sa.Write(ctx, "1", "First paragraph.\n\nA new paragraph.\n\nSecond paragraph, about access and trust.", false); err != nil {
+		t.Fatal(err)
+	}
+	csvFile := "\xef\xbb\xbfComment,Paragraph,Name,Organisation,Stakeholder_Group,Region\r\n" +
+		"\"Say \"\"meaningful\"\" access,\nplease.\",1.2,Chen Wei,ISOC,Technical community,Asia-Pacific\r\n" +
+		"Good.,3.1,Dana,,civil society,africa\r\n" +
+		"Nowhere,9.9,X,,,\r\n" +
+		",1.1,Empty,,,\r\n" +
+		"Bad group,1.1,Y,,Martians,\r\n"
+	rep, err := sa.ImportComments(ctx, []byte(csvFile), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first row spans lines 2 and 3 (a quoted line break).
+	if rep.Added != 2 || rep.Duplicates != 0 || len(rep.Bad) != 3 || rep.Bad[0].Line != 5 || rep.Bad[1].Line != 6 || rep.Bad[2].Line != 7 {
+		t.Fatalf("report %+v", rep)
+	}
+	again, err := sa.ImportComments(ctx, []byte(csvFile), "")
+	if err != nil || again.Added != 0 || again.Duplicates != 2 {
+		t.Fatalf("a second import: %+v %v", again, err)
+	}
+	if _, err := sa.ImportComments(ctx, []byte("not,a\n\"broken"), ""); !errors.Is(err, ErrUnreadable) {
+		t.Errorf("an unreadable file: %v", err)
+	}
+	cs, err := sa.Comments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var access Comment
+	for _, c := range cs {
+		if c.Cited == "1.2" {
+			access = c
+		}
+	}
+	if !access.Public || access.Commenter.Name != "Chen Wei" || access.Commenter.Group != crdt.TechnicalCommunity ||
+		access.Text != "Say \"meaningful\" access,\nplease." || access.Paragraph != "1.3" || access.Quote != "Second paragraph, about access." {
+		t.Errorf("the comment on 1.2: %+v", access)
+	}
+	if err := sb.Respond(ctx, access.ID, StatusPartly, "Reworded."); !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrNotFound) {
+		t.Errorf("a participant responded: %v", err)
+	}
+	if err := sa.Respond(ctx, access.ID, StatusPartly, "Reworded, without the quotes."); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	cs, _ = sb.Comments()
+	for _, c := range cs {
+		if c.ID == access.ID && (c.Response == nil || c.Response.Status != StatusPartly) {
+			t.Errorf("the response on Bruno's copy: %+v", c.Response)
+		}
+	}
+}

@@ -21,6 +21,23 @@ var Formats = []Format{
 	{"odt", ".odt", "OpenDocument text (.odt)", ODT},
 	{"html", ".html", "Web page (.html)", func(p Publication) ([]byte, error) { return HTML(p), nil }},
 	{"md", ".md", "Markdown (.md)", func(p Publication) ([]byte, error) { return Markdown(p), nil }},
+	{"comment-template", ".csv", "Comment template for commenters (.csv)", func(p Publication) ([]byte, error) { return CommentTemplate(p), nil }},
+}
+
+// DispositionFormat is one way to write the disposition table.
+type DispositionFormat struct {
+	Name   string
+	Ext    string
+	Label  string
+	Render func(Disposition) ([]byte, error)
+}
+
+// DispositionFormats lists them.
+var DispositionFormats = []DispositionFormat{
+	{"disposition-docx", ".docx", "Disposition table, Word (.docx)", DispositionDOCX},
+	{"disposition-html", ".html", "Disposition table, web page (.html)", func(d Disposition) ([]byte, error) { return DispositionHTML(d), nil }},
+	{"disposition-md", ".md", "Disposition table, Markdown (.md)", func(d Disposition) ([]byte, error) { return DispositionMarkdown(d), nil }},
+	{"disposition-csv", ".csv", "Disposition table, spreadsheet (.csv)", func(d Disposition) ([]byte, error) { return DispositionCSV(d), nil }},
 }
 
 // FormatNamed finds a format by name (or a usual alias), or by a file
@@ -39,7 +56,7 @@ func FormatNamed(name, file string) (Format, error) {
 			ext = map[string]string{".markdown": ".md", ".htm": ".html"}[ext]
 		}
 		for _, f := range Formats {
-			if f.Ext == ext && f.Render != nil {
+			if f.Ext == ext && f.Render != nil && f.Name != "comment-template" {
 				return f, nil
 			}
 		}

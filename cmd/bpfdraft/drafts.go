@@ -17,7 +17,7 @@ import (
 
 func init() {
 	commands = []*command{guiCmd, profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd,
-		versionCmd, versionsCmd, diffCmd, reviewCmd, acceptCmd, rejectCmd, commentCmd, commentsCmd, roleCmd, coverageCmd, inviteCmd, joinCmd, syncCmd, serveCmd}
+		versionCmd, versionsCmd, diffCmd, reviewCmd, acceptCmd, rejectCmd, commentCmd, commentsCmd, respondCmd, roleCmd, coverageCmd, inviteCmd, joinCmd, syncCmd, serveCmd}
 }
 
 var profileCmd = &command{
@@ -255,7 +255,7 @@ var restoreCmd = &command{
 
 var exportCmd = &command{
 	name:    "export",
-	usage:   "export DRAFT [--version V] [--for-comment] --format docx|odt|html|md|automerge -o FILE",
+	usage:   "export DRAFT [--version V] [--for-comment] --format docx|odt|html|md|comment-template|disposition-docx|disposition-html|disposition-md|disposition-csv|automerge -o FILE",
 	summary: "publish a draft (a named version, or as it stands) as a document, or save it as .automerge",
 	details: `Publishes the draft laid out as a BPF output: a title page, the summary, a
 table of contents, the numbered headings with every paragraph numbered (the
@@ -265,7 +265,9 @@ takes a version's name or id ("current", the default, is the draft as it
 stands); --for-comment marks it a draft for public comment (a version whose
 name says "public comment" is one anyway). The format comes from --format or
 the file's extension; automerge saves the whole draft, history included, for
-another machine.`,
+another machine. comment-template writes the CSV commenters fill in (one row
+per paragraph); disposition-* writes the table of public comments and how
+they were handled.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		format := fs.String("format", "", "docx, odt, html, md or automerge (default: from the file name)")
 		out := fs.String("o", "", "output file (- for standard output)")
@@ -280,7 +282,13 @@ another machine.`,
 			}
 			automerge := strings.EqualFold(*format, "automerge") || *format == "" && strings.EqualFold(filepath.Ext(*out), ".automerge")
 			var f export.Format
-			if !automerge {
+			var disp *export.DispositionFormat
+			for i, df := range export.DispositionFormats {
+				if strings.EqualFold(*format, df.Name) {
+					disp = &export.DispositionFormats[i]
+				}
+			}
+			if !automerge && disp == nil {
 				var err error
 				if f, err = export.FormatNamed(*format, *out); err != nil {
 					return usagef("%v; use docx, odt, html, md or automerge", err)
@@ -292,14 +300,23 @@ another machine.`,
 			}
 			defer done()
 			var data []byte
-			if automerge {
+			switch {
+			case disp != nil:
+				d, err := s.Disposition()
+				if err != nil {
+					return err
+				}
+				if data, err = disp.Render(d); err != nil {
+					return err
+				}
+			case automerge:
 				if *version != app.Current && *version != "" {
 					return usagef("an .automerge file holds the whole draft: --version does not apply")
 				}
 				if data, err = s.Save(ctx); err != nil {
 					return err
 				}
-			} else {
+			default:
 				p, err := s.Publication(*version, *forComment)
 				if err != nil {
 					return err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -396,13 +397,26 @@ a new comment or reply.`,
 
 var commentsCmd = &command{
 	name:    "comments",
-	usage:   "comments DRAFT [--open] [--section N] [--json]",
-	summary: "list the comments with their paragraph numbers and replies",
+	usage:   "comments DRAFT [--open] [--public] [--section N] [--json] | comments import DRAFT FILE.csv [--version V]",
+	summary: "list the comments with their paragraph numbers and replies, or import public comments",
+	details: `comments import reads the public comments of a round from a CSV file as Excel
+and LibreOffice write it, with the columns paragraph, name, organisation,
+stakeholder_group, region and comment in any order (UTF-8, with or without a
+byte order mark). Each comment goes on the paragraph it cites in the
+published version (--version; the latest named version by default) and
+stays there as the text changes. Rows that cannot be used are reported with
+their line numbers and skipped; importing the same file again adds nothing.
+` + "`bpfdraft export DRAFT --format comment-template -o FILE.csv`" + ` writes the file to fill in.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		open := fs.Bool("open", false, "only comments not resolved")
+		public := fs.Bool("public", false, "only public comments")
 		section := fs.String("section", "", "only comments on this heading (number or id)")
 		asJSON := fs.Bool("json", false, "print the comments as JSON")
+		version := fs.String("version", "", "with import: the published version the comments cite")
 		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 && args[0] == "import" {
+				return importComments(ctx, e, args[1:], *version)
+			}
 			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
 				return err
 			}
@@ -425,7 +439,7 @@ var commentsCmd = &command{
 			}
 			var cs []app.Comment
 			for _, c := range all {
-				if (*open && c.Resolved) || (secID != "" && c.Section != secID) {
+				if (*open && c.Resolved) || (secID != "" && c.Section != secID) || (*public && !c.Public) {
 					continue
 				}
 				cs = append(cs, c)
@@ -450,7 +464,14 @@ var commentsCmd = &command{
 				if c.Resolved {
 					state = "resolved"
 				}
-				fmt.Fprintf(e.stdout, "%s  %s  %s  %s, %s\n  on %q\n  %s\n", c.ID, where, state, who(c.Actor), c.At.Local().Format(time.DateTime), c.Quote, c.Text)
+				author := who(c.Actor)
+				if c.Public {
+					author = "public comment by " + publicCommenter(c.Commenter) + " on " + c.Cited + " as published"
+				}
+				fmt.Fprintf(e.stdout, "%s  %s  %s  %s, %s\n  on %q\n  %s\n", c.ID, where, state, author, c.At.Local().Format(time.DateTime), oneLineQuote(c.Quote), c.Text)
+				if c.Response != nil {
+					fmt.Fprintf(e.stdout, "    response (%s, by %s): %s\n", c.Response.Status, who(c.Response.Actor), c.Response.Text)
+				}
 				for _, r := range c.Replies {
 					fmt.Fprintf(e.stdout, "    ↳ %s, %s: %s\n", who(r.Actor), r.At.Local().Format(time.DateTime), r.Text)
 				}
@@ -459,6 +480,96 @@ var commentsCmd = &command{
 				fmt.Fprintln(e.stdout, "no comments")
 			}
 			return nil
+		}
+	},
+}
+
+// oneLineQuote shortens a quote to one line for a listing.
+func oneLineQuote(q string) string {
+	q = strings.Join(strings.Fields(q), " ")
+	if r := []rune(q); len(r) > 80 {
+		q = string(r[:79]) + "…"
+	}
+	return q
+}
+
+func publicCommenter(c app.Commenter) string {
+	out := c.Name
+	if out == "" {
+		out = "anonymous"
+	}
+	if c.Organisation != "" {
+		out += ", " + c.Organisation
+	}
+	var gr []string
+	if c.Group != "" {
+		gr = append(gr, string(c.Group))
+	}
+	if c.Region != "" {
+		gr = append(gr, string(c.Region))
+	}
+	if len(gr) > 0 {
+		out += " (" + strings.Join(gr, ", ") + ")"
+	}
+	return out
+}
+
+// importComments is comments import DRAFT FILE.
+func importComments(ctx context.Context, e *env, args []string, version string) error {
+	if err := wantArgs(args, 2, 2, "DRAFT and FILE.csv"); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(args[1])
+	if err != nil {
+		return err
+	}
+	s, done, err := e.session(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	defer done()
+	rep, err := s.ImportComments(ctx, data, version)
+	if err != nil {
+		return err
+	}
+	for _, b := range rep.Bad {
+		fmt.Fprintf(e.stderr, "%s:%d: skipped: %s\n", args[1], b.Line, b.Reason)
+	}
+	fmt.Fprintf(e.stdout, "imported %d comments", rep.Added)
+	if rep.Duplicates > 0 {
+		fmt.Fprintf(e.stdout, "; %d were imported before", rep.Duplicates)
+	}
+	if len(rep.Bad) > 0 {
+		fmt.Fprintf(e.stdout, "; %d rows skipped", len(rep.Bad))
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+var respondCmd = &command{
+	name:    "respond",
+	usage:   "respond DRAFT COMMENT --status accepted|partly-accepted|not-accepted|noted --text RESPONSE",
+	summary: "answer a public comment for the disposition table (co-facilitators and the rapporteur)",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		status := fs.String("status", "", "accepted, partly-accepted, not-accepted or noted")
+		text := fs.String("text", "", "the response")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 2, 2, "DRAFT and COMMENT"); err != nil {
+				return err
+			}
+			st, err := app.ParseDispositionStatus(*status)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			if strings.TrimSpace(*text) == "" {
+				return usagef("--text is required")
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			return s.Respond(ctx, args[1], st, *text)
 		}
 	},
 }

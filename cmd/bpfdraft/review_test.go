@@ -260,3 +260,65 @@ func TestPublishAVersion(t *testing.T) {
 		t.Errorf("a version of an .automerge file: exit %d", r.code)
 	}
 }
+
+// TestPublicCommentRoundTrip: the rapporteur publishes a version and its
+// comment template; commenters fill it in; the comments come back, are
+// answered, and the disposition table lists them.
+func TestPublicCommentRoundTrip(t *testing.T) {
+	c := newCLI(t, "Amina")
+	id := strings.TrimSpace(c.ok("new", "--title", "Round trip"))
+	c.ok("write", id, "--section", "1", "--text", "Access is a right.\n\nTrust takes time.")
+	c.ok("version", id, "--name", "Draft for public comment")
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "template.csv")
+	c.ok("export", id, "--format", "comment-template", "-o", tmpl)
+	data, err := os.ReadFile(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "\xef\xbb\xbfparagraph,first_words,name,organisation,stakeholder_group,region,comment\r\n1.1,Access is a right.,,,,,\r\n1.2,Trust takes time.,,,,,\r\n") {
+		t.Fatalf("template:\n%q", data)
+	}
+	filled := strings.Replace(string(data), "1.2,Trust takes time.,,,,,", "1.2,Trust takes time.,Chen Wei,ISOC,Technical community,Asia-Pacific,\"Say how long, please.\"", 1)
+	filled += "7.3,,Nobody,,,,\"No such paragraph\"\r\n"
+	in := filepath.Join(dir, "filled.csv")
+	if err := os.WriteFile(in, []byte(filled), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("write", id, "--section", "1", "--text", "Access is a human right.\n\nTrust takes time and care.") // changed since
+	r := c.run("", "comments", "import", id, in)
+	if r.code != 0 || r.stdout != "imported 1 comments; 1 rows skipped\n" || !strings.Contains(r.stderr, "filled.csv:4: skipped: no paragraph \"7.3\"") {
+		t.Fatalf("import: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := c.ok("comments", "import", id, in); !strings.Contains(got, "imported 0 comments; 1 were imported before") {
+		t.Errorf("a second import: %q", got)
+	}
+	list := c.ok("comments", id, "--public")
+	if !strings.Contains(list, "public comment by Chen Wei, ISOC (Technical community, Asia-Pacific) on 1.2 as published") || !strings.Contains(list, "Say how long, please.") {
+		t.Fatalf("public comments:\n%s", list)
+	}
+	cid := strings.Fields(list)[0]
+	if r := c.run("", "respond", id, cid, "--status", "maybe", "--text", "x"); r.code != exitUsage {
+		t.Errorf("an unknown status: exit %d", r.code)
+	}
+	c.ok("respond", id, cid, "--status", "partly-accepted", "--text", "We say \"it takes years\".")
+	out := filepath.Join(dir, "disposition.csv")
+	c.ok("export", id, "--format", "disposition-csv", "-o", out)
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\xef\xbb\xbfparagraph,comment,name,organisation,stakeholder_group,region,status,response\r\n" +
+		"1.2,\"Say how long, please.\",Chen Wei,ISOC,Technical community,Asia-Pacific,partly accepted,\"We say \"\"it takes years\"\".\"\r\n"
+	if string(got) != want {
+		t.Errorf("disposition:\n%q\nwant\n%q", got, want)
+	}
+	for _, f := range []string{"disposition-md", "disposition-html", "disposition-docx"} {
+		c.ok("export", id, "--format", f, "-o", filepath.Join(dir, "d-"+f))
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "d-disposition-md"))
+	if !strings.Contains(string(md), "| 1.2 | Say how long, please. | Chen Wei, ISOC (Technical community, Asia-Pacific) | partly accepted |") ||
+		!strings.Contains(string(md), "1 comments. By stakeholder group: Technical community 1.") {
+		t.Errorf("disposition in Markdown:\n%s", md)
+	}
+}

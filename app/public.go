@@ -1,0 +1,342 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/igf-bpf/bpfdraft/app/export"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// Public comments: during a public-comment round, people outside the BPF
+// send comments on numbered paragraphs of the published version, usually
+// in a spreadsheet. Each becomes an entry of the comments journal (type
+// "pc") anchored, like a participant's comment, to the first and last
+// characters of the paragraph it cites as the published version had it,
+// so it stays on that paragraph however the text changes after. The
+// co-facilitators answer each with a status and a response (type "rs";
+// the latest counts), which the disposition table lists.
+
+// Commenter is who sent a public comment.
+type Commenter struct {
+	Name         string
+	Organisation string
+	Group        crdt.Group
+	Region       crdt.Region
+}
+
+// Response is the co-facilitators' answer to a public comment.
+type Response struct {
+	Status DispositionStatus
+	Text   string
+	Actor  string
+	At     time.Time
+}
+
+// DispositionStatus is how a public comment was handled.
+type DispositionStatus string
+
+// The statuses of a disposition table.
+const (
+	StatusAcceptedComment DispositionStatus = "accepted"
+	StatusPartly          DispositionStatus = "partly accepted"
+	StatusNotAccepted     DispositionStatus = "not accepted"
+	StatusNoted           DispositionStatus = "noted"
+)
+
+// DispositionStatuses lists them in the order tables count them.
+var DispositionStatuses = []DispositionStatus{StatusAcceptedComment, StatusPartly, StatusNotAccepted, StatusNoted}
+
+func parseStatus(s string) (DispositionStatus, bool) {
+	f := strings.ToLower(strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || r == ' ' }), " "))
+	for _, st := range DispositionStatuses {
+		if string(st) == f {
+			return st, true
+		}
+	}
+	return "", false
+}
+
+// ParseDispositionStatus accepts a status by name ("partly-accepted" too).
+func ParseDispositionStatus(s string) (DispositionStatus, error) {
+	if st, ok := parseStatus(s); ok {
+		return st, nil
+	}
+	return "", fmt.Errorf("%w: status %q; choose accepted, partly-accepted, not-accepted or noted", crdt.ErrInvalid, s)
+}
+
+// ImportReport says what a comments import did.
+type ImportReport struct {
+	Added      int
+	Duplicates int // rows an earlier import added already
+	Bad        []BadRow
+}
+
+// BadRow is a row that was skipped, and why.
+type BadRow struct {
+	Line   int // the row's first line in the file
+	Reason string
+}
+
+// ErrUnreadable is returned for a comments file that cannot be read as
+// CSV at all: nothing of it is imported.
+var ErrUnreadable = errors.New("the file cannot be read as CSV")
+
+// The columns of a comments file; any order, matched by name.
+var commentColumns = []string{"paragraph", "name", "organisation", "stakeholder_group", "region", "comment"}
+
+// maxCommentsFile bounds what an import reads (a round rarely brings
+// more than a few hundred comments).
+const maxCommentsFile = 32 << 20
+
+// ImportComments adds the public comments of a CSV file (as Excel and
+// LibreOffice write it) to the draft, each on its paragraph in the
+// published version (versionRef; "" is the latest named version, or the
+// draft as it stands when none was named).
+func (s *Session) ImportComments(ctx context.Context, data []byte, versionRef string) (ImportReport, error) {
+	var rep ImportReport
+	if len(data) > maxCommentsFile {
+		return rep, fmt.Errorf("%w: the file is larger than %d MB", ErrUnreadable, maxCommentsFile>>20)
+	}
+	rows, lines, err := readCommentsCSV(data)
+	if err != nil {
+		return rep, err
+	}
+	err = s.edit(ctx, func() error {
+		l, err := s.ledger()
+		if err != nil {
+			return err
+		}
+		in, ver := l.All(), crdt.Version{}
+		if versionRef == "" {
+			if vs := s.View().Versions; len(vs) > 0 {
+				ver = vs[len(vs)-1]
+			}
+		} else if versionRef != Current {
+			if ver, err = s.Version(versionRef); err != nil {
+				return err
+			}
+		}
+		if ver.ID != "" {
+			if in, err = l.Upto(ver.Heads); err != nil {
+				return err
+			}
+		}
+		outline, _ := l.Outline(in)
+		known := map[string]bool{}
+		for _, r := range l.Journal(crdt.JournalComments) {
+			var e commentEntry
+			if json.Unmarshal([]byte(r.Value), &e) == nil && e.Key != "" {
+				known[e.Key] = true
+			}
+		}
+		for i, row := range rows {
+			e, reason := s.publicEntry(l, in, outline, ver, row)
+			if reason != "" {
+				rep.Bad = append(rep.Bad, BadRow{Line: lines[i], Reason: reason})
+				continue
+			}
+			if known[e.Key] {
+				rep.Duplicates++
+				continue
+			}
+			known[e.Key] = true
+			if err := s.journalComment(e); err != nil {
+				return err
+			}
+			rep.Added++
+		}
+		return nil
+	})
+	return rep, err
+}
+
+// readCommentsCSV reads the rows of a comments file as column → value,
+// with each row's first line.
+func readCommentsCSV(data []byte) ([]map[string]string, []int, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		return nil, nil, fmt.Errorf("%w: it is not UTF-8 text (save it as \"CSV UTF-8\")", ErrUnreadable)
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+	}
+	cols := map[string]int{}
+	for i, h := range header {
+		cols[strings.ToLower(strings.TrimSpace(strings.ReplaceAll(h, " ", "_")))] = i
+	}
+	for _, need := range []string{"paragraph", "comment"} {
+		if _, ok := cols[need]; !ok {
+			return nil, nil, fmt.Errorf("%w: no %q column; the header is %s", ErrUnreadable, need, strings.Join(commentColumns, ","))
+		}
+	}
+	var rows []map[string]string
+	var lines []int
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		}
+		row := map[string]string{}
+		empty := true // a template row no one filled in says only its paragraph
+		for _, c := range commentColumns {
+			if i, ok := cols[c]; ok && i < len(rec) {
+				row[c] = strings.TrimSpace(strings.ReplaceAll(rec[i], "\r\n", "\n"))
+				empty = empty && (row[c] == "" || c == "paragraph")
+			}
+		}
+		if empty {
+			continue
+		}
+		line, _ := r.FieldPos(0) // the line the row starts on
+		rows = append(rows, row)
+		lines = append(lines, line)
+	}
+	return rows, lines, nil
+}
+
+// publicEntry turns a row into a journal entry, or says why it cannot.
+func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.Section, ver crdt.Version, row map[string]string) (commentEntry, string) {
+	text := row["comment"]
+	if text == "" {
+		return commentEntry{}, "the comment is empty"
+	}
+	if utf8.RuneCountInString(text) > maxCommentText {
+		return commentEntry{}, fmt.Sprintf("the comment is longer than %d characters", maxCommentText)
+	}
+	var group crdt.Group
+	if g := row["stakeholder_group"]; g != "" {
+		var err error
+		if group, err = crdt.ParseGroup(g); err != nil {
+			return commentEntry{}, fmt.Sprintf("unknown stakeholder group %q", g)
+		}
+	}
+	var region crdt.Region
+	if rg := row["region"]; rg != "" {
+		var err error
+		if region, err = crdt.ParseRegion(rg); err != nil {
+			return commentEntry{}, fmt.Sprintf("unknown regional group %q", rg)
+		}
+	}
+	cited := strings.TrimSpace(row["paragraph"])
+	h, p, ok := splitParagraphNumber(cited)
+	if !ok || h > len(outline) {
+		return commentEntry{}, fmt.Sprintf("no paragraph %q in the published version", cited)
+	}
+	sec := outline[h-1]
+	body, err := l.Text(sec.ID, in)
+	if err != nil {
+		return commentEntry{}, err.Error()
+	}
+	paras := crdt.Paragraphs(body)
+	if p > len(paras) {
+		return commentEntry{}, fmt.Sprintf("no paragraph %q in the published version (heading %d has %d)", cited, h, len(paras))
+	}
+	para := paras[p-1]
+	first, last, err := l.ElemsAt(sec.ID, para.Start, para.End-para.Start, in)
+	if err != nil {
+		return commentEntry{}, err.Error()
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{ver.ID, cited, row["name"], row["organisation"], text}, "\x00")))
+	quote := []rune(para.Text)
+	if len(quote) > maxQuote {
+		quote = quote[:maxQuote]
+	}
+	return commentEntry{Type: "pc", ID: crdt.NewID(5), Section: sec.ID, First: first.String(), Last: last.String(),
+		Quote: string(quote), Text: text, Version: ver.ID, Cited: cited,
+		Name: row["name"], Org: row["organisation"], Group: string(group), Region: string(region),
+		Key: hex.EncodeToString(sum[:12])}, ""
+}
+
+// splitParagraphNumber reads "3.2" (a trailing dot or "§" allowed).
+func splitParagraphNumber(s string) (heading, para int, ok bool) {
+	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "§"), ".")
+	a, b, found := strings.Cut(s, ".")
+	h, err1 := strconv.Atoi(strings.TrimSpace(a))
+	p, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !found || err1 != nil || err2 != nil || h < 1 || p < 1 {
+		return 0, 0, false
+	}
+	return h, p, true
+}
+
+// Respond records the co-facilitators' answer to a public comment.
+func (s *Session) Respond(ctx context.Context, id string, status DispositionStatus, text string) error {
+	return s.edit(ctx, func() error {
+		if err := s.mayDecide("respond to public comments"); err != nil {
+			return err
+		}
+		c, err := s.findComment(id)
+		if err != nil {
+			return err
+		}
+		if !c.Public {
+			return fmt.Errorf("%w: %s is a participant's comment; reply to it instead", crdt.ErrInvalid, c.ID)
+		}
+		if err := commentText(text); err != nil {
+			return err
+		}
+		return s.journalComment(commentEntry{Type: "rs", To: c.ID, Section: c.Section, Status: string(status), Text: text})
+	})
+}
+
+// Disposition is the table of the public comments and how they were
+// handled, in the order of the paragraphs they cited.
+func (s *Session) Disposition() (export.Disposition, error) {
+	cs, err := s.Comments()
+	if err != nil {
+		return export.Disposition{}, err
+	}
+	d := export.Disposition{Title: s.Meta().Title, Date: s.w.opts.Now()}
+	versions := map[string]string{}
+	for _, v := range s.Versions() {
+		versions[v.ID] = v.Name
+	}
+	var public []Comment
+	for _, c := range cs {
+		if c.Public {
+			public = append(public, c)
+			if d.Version == "" {
+				d.Version = versions[c.Version]
+			}
+		}
+	}
+	sort.SliceStable(public, func(i, j int) bool {
+		hi, pi, _ := splitParagraphNumber(public[i].Cited)
+		hj, pj, _ := splitParagraphNumber(public[j].Cited)
+		if hi != hj {
+			return hi < hj
+		}
+		if pi != pj {
+			return pi < pj
+		}
+		return public[i].At.Before(public[j].At)
+	})
+	for _, c := range public {
+		r := export.DispositionRow{Paragraph: c.Cited, Comment: c.Text, Name: c.Commenter.Name, Organisation: c.Commenter.Organisation,
+			Group: string(c.Commenter.Group), Region: string(c.Commenter.Region)}
+		if c.Response != nil {
+			r.Status, r.Response = string(c.Response.Status), c.Response.Text
+		}
+		d.Rows = append(d.Rows, r)
+	}
+	return d, nil
+}
