@@ -79,6 +79,7 @@ func (u *UI) setMenu() {
 				item("Comment on the selection…", shortcut(fyne.KeyM, ctrlShift), d.commentOnSelection),
 				item("Colour by author", shortcut(fyne.KeyA, ctrlShift), func() { d.authors.SetChecked(!d.authors.Checked) }),
 				fyne.NewMenuItemSeparator(),
+				item("Start next year's draft…", nil, d.nextYear),
 				item("Delete this draft…", nil, func() { u.confirmDelete(d.session.ID(), d.session.Meta().Title) }),
 			))
 	}

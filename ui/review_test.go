@@ -445,3 +445,26 @@ func TestTheCreatorGivesRoles(t *testing.T) {
 		t.Error("only the creator may give roles")
 	}
 }
+
+func TestStartNextYearFromTheWindow(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	test.Type(d.editors[d.sections[0].ID].entry, "The issue.")
+	settleDraft(t, d)
+	old := d.session.ID()
+	d.nextYear()
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	deadline := time.Now().Add(20 * time.Second)
+	for (u.draft == nil || u.draft.session.ID() == old) && time.Now().Before(deadline) {
+		runUI()
+		u.wg.Wait()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if u.draft == nil || u.draft.session.ID() == old {
+		t.Fatal("next year's draft did not open")
+	}
+	m := u.draft.session.Meta()
+	if m.Year != 2027 || u.draft.sections[0].Body != "The issue." {
+		t.Errorf("next year's draft: year %d, first heading %q", m.Year, u.draft.sections[0].Body)
+	}
+}

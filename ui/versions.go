@@ -212,3 +212,18 @@ func diffSegments(diffs []app.HeadingDiff, parts map[string]crdt.Participant) []
 	}
 	return segs
 }
+
+// nextYear starts next year's draft from this one, after asking, and
+// opens it.
+func (d *draftScreen) nextYear() {
+	msg := lang.L("A new draft a year on: the same title, theme and co-facilitators, the definition of the issue and the unresolved issues as the latest version has them, and this year's carry-forward segment as its starting agenda. This draft stays as it is.")
+	dialog.ShowConfirm(lang.L("Start next year's draft"), msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		id := d.session.ID()
+		d.change(func(ctx context.Context) (string, error) {
+			return d.u.ws.NextYear(ctx, id)
+		}, func(newID string) { d.u.OpenDraft(newID) })
+	}, d.u.win)
+}

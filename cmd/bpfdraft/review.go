@@ -573,3 +573,37 @@ var respondCmd = &command{
 		}
 	},
 }
+
+var nextYearCmd = &command{
+	name:    "next-year",
+	usage:   "next-year DRAFT",
+	summary: "start next year's draft from this one (prints the new draft's id last)",
+	details: `Creates a new draft with the same title and theme a year on, the same
+co-facilitators and dissemination list, "Definition of the issue(s)" and
+"Unresolved issues" as this year's latest named version has them, and this
+year's "Carrying the work forward" segment as the starting agenda, with a
+reference to that version, in the cover summary. This year's draft is not
+changed.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			ws, err := e.workspace(ctx)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			id, err := ws.Resolve(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			newID, err := ws.NextYear(ctx, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, newID)
+			return nil
+		}
+	},
+}

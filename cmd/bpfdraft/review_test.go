@@ -322,3 +322,32 @@ func TestPublicCommentRoundTrip(t *testing.T) {
 		t.Errorf("disposition in Markdown:\n%s", md)
 	}
 }
+
+func TestNextYear(t *testing.T) {
+	c := newCLI(t, "Amina")
+	id := strings.TrimSpace(c.ok("new", "--title", "BPF Cybersecurity 2026", "--theme", "Cybersecurity", "--year", "2026"))
+	c.ok("write", id, "--section", "1", "--text", "The issue, as defined in 2026.")
+	c.ok("write", id, "--section", "6", "--text", "Still unresolved: norms for small operators.")
+	c.ok("write", id, "--section", "9", "--text", "Next year: look at incident response in small states.")
+	c.ok("version", id, "--name", "Final output")
+	c.ok("write", id, "--section", "1", "--text", "Text written after the final version.")
+	before := c.ok("show", id)
+	out := strings.Fields(c.ok("next-year", id))
+	next := out[len(out)-1]
+	if next == id {
+		t.Fatal("next-year printed this year's id")
+	}
+	got := c.ok("export", next, "--format", "md", "-o", "-")
+	for _, want := range []string{"BPF Cybersecurity 2027", "**Year:** 2027", "The issue, as defined in 2026.", "Still unresolved: norms for small operators.",
+		"Starting agenda, carried forward from 2026:", "Next year: look at incident response in small states.", "version “Final output”"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("next year's draft lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "written after the final version") {
+		t.Error("next year's draft took text from after the final version")
+	}
+	if c.ok("show", id) != before {
+		t.Error("this year's draft changed")
+	}
+}

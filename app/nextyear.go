@@ -1,0 +1,103 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/igf-bpf/bpfdraft/app/export"
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// Next year's draft. A BPF that carries its work forward starts the new
+// cycle from the old one: the same title and theme a year on, the same
+// co-facilitators, the definition of the issue and the unresolved issues
+// as this year left them (to revise, not to start from nothing), and
+// this year's carry-forward segment as the starting agenda. That agenda
+// and a reference to the version it comes from go in the new draft's
+// cover summary, the one place every participant sees first and the
+// rapporteur rewrites before publishing.
+
+// seeded are the headings whose text next year's draft starts with.
+var seeded = []string{
+	"Definition of the issue(s)",
+	"Unresolved issues where further multistakeholder cooperation is needed",
+}
+
+var yearWord = regexp.MustCompile(`\b(19|20)\d\d\b`)
+
+// NextYear creates next year's draft from a draft (its latest named
+// version, or the draft as it stands when none was named) and returns
+// the new draft's id. The draft itself is left unchanged.
+func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
+	s, err := w.Session(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close(ctx)
+	ref, source := Current, "as it stood on "+w.opts.Now().Format("2 January 2006")
+	if vs := s.Versions(); len(vs) > 0 {
+		v := vs[len(vs)-1]
+		ref, source = v.ID, fmt.Sprintf("version “%s” of %s", v.Name, v.At.Format("2 January 2006"))
+	}
+	snap, err := s.SnapshotOf(ref)
+	if err != nil {
+		return "", err
+	}
+	m := snap.Meta
+	year := m.Year + 1
+	title := m.Title
+	if m.Year != 0 && strings.Contains(title, strconv.Itoa(m.Year)) {
+		title = strings.ReplaceAll(title, strconv.Itoa(m.Year), strconv.Itoa(year))
+	} else if !yearWord.MatchString(title) {
+		title = fmt.Sprintf("%s %d", title, year)
+	}
+	newID, err := w.Create(ctx, NewDraft{Template: m.Template, Title: title, Theme: m.Theme, Year: year})
+	if err != nil {
+		return "", err
+	}
+	ns, err := w.Session(ctx, newID)
+	if err != nil {
+		return "", err
+	}
+	defer ns.Close(ctx)
+	byHeading := map[string]string{}
+	for _, sec := range snap.Sections {
+		byHeading[sec.Heading] = sec.Body
+	}
+	newSecs := ns.Sections()
+	for _, h := range seeded {
+		body := strings.TrimSpace(byHeading[h])
+		if body == "" {
+			continue
+		}
+		for _, sec := range newSecs {
+			if sec.Heading == h {
+				if _, _, err := ns.Write(ctx, sec.ID, body, false); err != nil {
+					return "", err
+				}
+			}
+		}
+	}
+	cover := fmt.Sprintf("This draft continues “%s” (%d), %s (draft %s).", m.Title, m.Year, source, m.ID)
+	if agenda := strings.TrimSpace(byHeading[export.CarryForward]); agenda != "" {
+		cover += "\n\nStarting agenda, carried forward from " + strconv.Itoa(m.Year) + ":\n\n" + agenda
+	}
+	if err := ns.SetMetaText(ctx, crdt.FieldCover, cover); err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(m.CoFacilitators) != "" {
+		if err := ns.SetMetaText(ctx, crdt.FieldCoFacilitators, m.CoFacilitators); err != nil {
+			return "", err
+		}
+	}
+	if strings.TrimSpace(m.Dissemination) != "" {
+		if err := ns.SetMetaText(ctx, crdt.FieldDissemination, m.Dissemination); err != nil {
+			return "", err
+		}
+	}
+	w.log.Info("Created next year's draft", "from", m.ID, "draft", newID)
+	return newID, nil
+}
