@@ -142,8 +142,9 @@ func (s *Session) ImportComments(ctx context.Context, data []byte, versionRef st
 				known[e.Key] = true
 			}
 		}
+		texts := map[string][]crdt.Paragraph{} // each heading's paragraphs as published, read once
 		for i, row := range rows {
-			e, reason := s.publicEntry(l, in, outline, ver, row)
+			e, reason := s.publicEntry(l, in, outline, texts, ver, row)
 			if reason != "" {
 				rep.Bad = append(rep.Bad, BadRow{Line: lines[i], Reason: reason})
 				continue
@@ -214,7 +215,7 @@ func readCommentsCSV(data []byte) ([]map[string]string, []int, error) {
 }
 
 // publicEntry turns a row into a journal entry, or says why it cannot.
-func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.Section, ver crdt.Version, row map[string]string) (commentEntry, string) {
+func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.Section, texts map[string][]crdt.Paragraph, ver crdt.Version, row map[string]string) (commentEntry, string) {
 	text := row["comment"]
 	if text == "" {
 		return commentEntry{}, "the comment is empty"
@@ -242,11 +243,15 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 		return commentEntry{}, fmt.Sprintf("no paragraph %q in the published version", cited)
 	}
 	sec := outline[h-1]
-	body, err := l.Text(sec.ID, in)
-	if err != nil {
-		return commentEntry{}, err.Error()
+	paras, ok := texts[sec.ID]
+	if !ok {
+		body, err := l.Text(sec.ID, in)
+		if err != nil {
+			return commentEntry{}, err.Error()
+		}
+		paras = crdt.Paragraphs(body)
+		texts[sec.ID] = paras
 	}
-	paras := crdt.Paragraphs(body)
 	if p > len(paras) {
 		return commentEntry{}, fmt.Sprintf("no paragraph %q in the published version (heading %d has %d)", cited, h, len(paras))
 	}

@@ -15,6 +15,8 @@
 //	bpfbench review  W1-final and W3-final: attribution cold and after one
 //	                 remote change, review since creation, diff of two
 //	                 versions, growth with 200 comments and 500 decisions
+//	bpfbench publish W1-final exported to every format, and an import of
+//	                 1,000 public comments
 package main
 
 import (
@@ -38,13 +40,13 @@ func main() {
 	anchorDir := fs.String("anchors", "../shared/bench/anchors", "the anchor benchmark to run beside ours")
 	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -91,6 +93,11 @@ func main() {
 		var rs []lowbandResult
 		if rs, err = runLowband(ctx, w, d, log); err == nil {
 			result, table = rs, func() { printLowband(os.Stdout, rs) }
+		}
+	case "publish":
+		var r *publishResult
+		if r, err = runPublish(ctx, w, d, log); err == nil {
+			result, table = r, func() { r.print(os.Stdout) }
 		}
 	case "review":
 		var rs []reviewResult
