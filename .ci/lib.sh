@@ -5,10 +5,12 @@
 # (automerge-go links a static Rust library), and the OpenGL and X11
 # headers Fyne's window driver (GLFW) compiles against.
 BPF_PACKAGES=(gcc libc6-dev pkg-config git curl ca-certificates unzip
-	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
+	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+	fonts-dejavu-core fonts-dejavu-extra)
 
 # What the tests read exported documents with (independent readers).
-BPF_TEST_PACKAGES=(python3 python3-docx python3-odf poppler-utils)
+# (fonts-droid-fallback: the PDF's Chinese, Japanese and Korean text.)
+BPF_TEST_PACKAGES=(python3 python3-docx python3-odf poppler-utils fonts-droid-fallback)
 
 # The Go version go.mod asks for.
 BPF_GO_VERSION=1.26.8

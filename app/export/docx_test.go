@@ -1,6 +1,7 @@
 package export
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -100,5 +101,76 @@ func TestODTOpensInPythonOdf(t *testing.T) {
 	}
 	if !strings.Contains(got, "FOOTER PAGE") {
 		t.Error("no page number in the footer")
+	}
+}
+
+func TestPDFTextComesBack(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("BPF_REQUIRE_READERS") != "" {
+			t.Fatal("pdftotext missing (Debian: poppler-utils)")
+		}
+		t.Skip("pdftotext missing (Debian: poppler-utils)")
+	}
+	p := samplePublication()
+	data, err := PDF(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "out.pdf")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-layout", "-enc", "UTF-8", file, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	got := string(out)
+	for _, part := range p.Parts {
+		if !strings.Contains(got, headingLine(part)) {
+			t.Errorf("heading %q missing", headingLine(part))
+		}
+		for _, para := range part.Paras {
+			if !strings.Contains(got, para.Number) {
+				t.Errorf("paragraph number %s missing", para.Number)
+			}
+		}
+	}
+	for _, want := range []string{"مرحبا بكم في منتدى حوكمة الإنترنت", "互联网治理论坛的最佳实践论坛", "shared incident reports", "DRAFT FOR PUBLIC COMMENT", "Amina Diallo"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q missing", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("pdftotext:\n%s", got)
+	}
+}
+
+func TestPDFNamesAMissingFont(t *testing.T) {
+	// Only the Latin faces: the Chinese paragraph needs one more.
+	dir := t.TempDir()
+	for _, f := range []string{"DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"} {
+		path := findFont(fontChoice{files: []string{f}})
+		if path == "" {
+			t.Skipf("%s not on this machine", f)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := fontSearch
+	fontSearch = func() []string { return []string{dir} }
+	defer func() { fontSearch = old }()
+	_, err := PDF(samplePublication())
+	if !errors.Is(err, ErrFontMissing) || !strings.Contains(err.Error(), "Droid Sans Fallback") || !strings.Contains(err.Error(), "apt-get install fonts-droid-fallback") {
+		t.Errorf("without a Chinese font: %v", err)
+	}
+	p := samplePublication()
+	p.Parts[2].Paras = p.Parts[2].Paras[:5] // without the Chinese paragraph it needs none
+	if _, err := PDF(p); err != nil {
+		t.Errorf("a Latin and Arabic document: %v", err)
 	}
 }

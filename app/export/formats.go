@@ -16,7 +16,7 @@ type Format struct {
 
 // Formats lists the published formats, in the order menus show them.
 var Formats = []Format{
-	{"pdf", ".pdf", "PDF (.pdf)", nil},
+	{"pdf", ".pdf", "PDF (.pdf)", PDF},
 	{"docx", ".docx", "Word (.docx)", DOCX},
 	{"odt", ".odt", "OpenDocument text (.odt)", ODT},
 	{"html", ".html", "Web page (.html)", func(p Publication) ([]byte, error) { return HTML(p), nil }},

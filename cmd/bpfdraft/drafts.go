@@ -255,7 +255,7 @@ var restoreCmd = &command{
 
 var exportCmd = &command{
 	name:    "export",
-	usage:   "export DRAFT [--version V] [--for-comment] --format docx|odt|html|md|comment-template|disposition-docx|disposition-html|disposition-md|disposition-csv|automerge -o FILE",
+	usage:   "export DRAFT [--version V] [--for-comment] --format pdf|docx|odt|html|md|comment-template|disposition-docx|disposition-html|disposition-md|disposition-csv|automerge -o FILE",
 	summary: "publish a draft (a named version, or as it stands) as a document, or save it as .automerge",
 	details: `Publishes the draft laid out as a BPF output: a title page, the summary, a
 table of contents, the numbered headings with every paragraph numbered (the
@@ -269,7 +269,7 @@ another machine. comment-template writes the CSV commenters fill in (one row
 per paragraph); disposition-* writes the table of public comments and how
 they were handled.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-		format := fs.String("format", "", "docx, odt, html, md or automerge (default: from the file name)")
+		format := fs.String("format", "", "pdf, docx, odt, html, md, comment-template, disposition-… or automerge (default: from the file name)")
 		out := fs.String("o", "", "output file (- for standard output)")
 		version := fs.String("version", app.Current, "the named version to publish")
 		forComment := fs.Bool("for-comment", false, "mark it a draft for public comment")
@@ -291,7 +291,7 @@ they were handled.`,
 			if !automerge && disp == nil {
 				var err error
 				if f, err = export.FormatNamed(*format, *out); err != nil {
-					return usagef("%v; use docx, odt, html, md or automerge", err)
+					return usagef("%v; use pdf, docx, odt, html, md, comment-template, disposition-docx, disposition-html, disposition-md, disposition-csv or automerge", err)
 				}
 			}
 			s, done, err := e.session(ctx, args[0])

@@ -227,7 +227,7 @@ func TestPublishAVersion(t *testing.T) {
 	c.ok("version", id, "--name", "Draft for public comment")
 	c.ok("write", id, "--section", "1", "--text", "Text written after.")
 	dir := t.TempDir()
-	for _, ext := range []string{"md", "html", "docx", "odt"} {
+	for _, ext := range []string{"md", "html", "docx", "odt", "pdf"} {
 		out := filepath.Join(dir, "out."+ext)
 		if got := c.ok("export", id, "--version", "Draft for public comment", "-o", out); !strings.HasPrefix(got, "wrote "+out) {
 			t.Errorf("export %s printed %q", ext, got)
@@ -243,6 +243,10 @@ func TestPublishAVersion(t *testing.T) {
 			}
 			if !strings.Contains(strings.ToLower(string(data)), "draft for public comment") {
 				t.Errorf("%s does not say it is for public comment", ext)
+			}
+		case "pdf":
+			if !strings.HasPrefix(string(data), "%PDF-1.7") || !strings.HasSuffix(string(data), "%%EOF\n") {
+				t.Errorf("not a whole PDF")
 			}
 		default:
 			if string(data[:2]) != "PK" {

@@ -1,0 +1,663 @@
+package export
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/sha256"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+
+	"github.com/go-text/typesetting/di"
+	"github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/language"
+	"github.com/go-text/typesetting/shaping"
+	"golang.org/x/image/math/fixed"
+)
+
+// PDF writes a publication as a paged A4 document. Text is shaped with
+// go-text/typesetting (HarfBuzz's algorithms in Go, which Fyne already
+// uses): Arabic is joined and laid right to left, bidirectional lines
+// are ordered by the Unicode algorithm, and every glyph comes from a
+// font embedded as a subset (pdffont.go). Each glyph's text is recorded
+// in the font's ToUnicode map, so copying or extracting the text
+// (pdftotext) gives back the original characters. Paragraph numbers sit
+// in the left margin (the right one for right-to-left paragraphs), page
+// numbers in the footer, and the contents list gives each heading's page.
+func PDF(p Publication) ([]byte, error) {
+	l, err := newPDFLayout(p)
+	if err != nil {
+		return nil, err
+	}
+	// Two passes: the first finds the page of every heading, the second
+	// prints them in the contents (which take the same room both times).
+	l.run(p)
+	pages := l.headingPages
+	l.reset()
+	l.headingPages = pages
+	l.run(p)
+	return l.write(p)
+}
+
+// Page geometry, in points.
+const (
+	pageW, pageH = 595.28, 841.89
+	marginL      = 78.0
+	marginR      = 64.0
+	marginT      = 72.0
+	marginB      = 72.0
+	textW        = pageW - marginL - marginR
+	bodySize     = 10.5
+	leading      = 1.42
+)
+
+type colour [3]float64
+
+var (
+	black = colour{0.1, 0.1, 0.1}
+	blue  = colour{0.04, 0.31, 0.54}
+	grey  = colour{0.4, 0.4, 0.4}
+	red   = colour{0.67, 0.07, 0.07}
+)
+
+// placedRun is a run of glyphs of one font at a place on a page.
+type placedRun struct {
+	font   *pdfFont
+	size   float64
+	x, y   float64
+	colour colour
+	glyphs []uint16  // subset glyph ids
+	adv    []float64 // each glyph's advance, in points
+	pdfAdv []float64 // what the PDF would advance without adjustment
+}
+
+type pdfPage struct {
+	runs   []placedRun
+	number int // printed in the footer; 0 for none
+}
+
+type pdfLayout struct {
+	fonts        [roleCount]*pdfFont
+	shaper       shaping.HarfbuzzShaper
+	seg          shaping.Segmenter
+	wrap         shaping.LineWrapper
+	pages        []*pdfPage
+	y            float64 // the baseline of the next line on the current page
+	headingPages map[int]int
+}
+
+func newPDFLayout(p Publication) (*pdfLayout, error) {
+	l := &pdfLayout{}
+	needs := neededRoles(p)
+	for role := fontRole(0); role < roleCount; role++ {
+		f, err := loadFont(role)
+		if err != nil {
+			if needs[role] {
+				return nil, err
+			}
+			continue
+		}
+		l.fonts[role] = f
+	}
+	l.reset()
+	return l, nil
+}
+
+// neededRoles says which fonts the text needs: the serif faces always,
+// the others when a script of theirs appears.
+func neededRoles(p Publication) [roleCount]bool {
+	var needs [roleCount]bool
+	needs[serifRegular], needs[serifBold] = true, true
+	scan := func(s string) {
+		for _, r := range s {
+			switch {
+			case unicode.In(r, unicode.Arabic, unicode.Hebrew):
+				needs[sansRegular] = true
+			case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul):
+				needs[cjk] = true
+			}
+		}
+	}
+	scan(p.Title)
+	for _, part := range p.Parts {
+		scan(part.Heading)
+		for _, para := range part.Paras {
+			scan(para.Plain())
+			for _, b := range para.Blocks {
+				for _, s := range b.Spans {
+					if s.Italic {
+						needs[serifItalic] = true
+					}
+				}
+			}
+		}
+	}
+	for _, para := range p.Summary {
+		scan(para.Plain())
+	}
+	return needs
+}
+
+func (l *pdfLayout) reset() {
+	for _, f := range l.fonts {
+		if f != nil {
+			f.used, f.newGID, f.order = map[font.GID]string{}, nil, nil
+		}
+	}
+	l.pages = nil
+	l.headingPages = map[int]int{}
+}
+
+// style is how a piece of text is set.
+type style struct {
+	size   float64
+	bold   bool
+	italic bool
+	colour colour
+	align  int // 0 start, 1 centre
+}
+
+// fontmap picks, per character, the first face of a style's list that
+// has a glyph for it.
+type fontmap []*pdfFont
+
+func (m fontmap) ResolveFace(r rune) *font.Face {
+	for _, f := range m {
+		if _, ok := f.face.NominalGlyph(r); ok {
+			return f.face
+		}
+	}
+	return m[0].face
+}
+
+func (l *pdfLayout) faces(bold, italic bool) fontmap {
+	first := l.fonts[serifRegular]
+	switch {
+	case bold && l.fonts[serifBold] != nil:
+		first = l.fonts[serifBold]
+	case italic && l.fonts[serifItalic] != nil:
+		first = l.fonts[serifItalic]
+	}
+	m := fontmap{first}
+	sans := l.fonts[sansRegular]
+	if bold && l.fonts[sansBold] != nil {
+		sans = l.fonts[sansBold]
+	}
+	for _, f := range []*pdfFont{sans, l.fonts[cjk], l.fonts[serifRegular]} {
+		if f != nil {
+			m = append(m, f)
+		}
+	}
+	return m
+}
+
+func (l *pdfLayout) fontOf(face *font.Face) *pdfFont {
+	for _, f := range l.fonts {
+		if f != nil && f.face == face {
+			return f
+		}
+	}
+	return l.fonts[serifRegular]
+}
+
+// newPage starts a page; numbered pages print their number.
+func (l *pdfLayout) newPage(numbered bool) {
+	pg := &pdfPage{}
+	if numbered {
+		pg.number = len(l.pages) + 1
+	}
+	l.pages = append(l.pages, pg)
+	l.y = pageH - marginT
+}
+
+func (l *pdfLayout) page() *pdfPage {
+	if len(l.pages) == 0 {
+		l.newPage(true)
+	}
+	return l.pages[len(l.pages)-1]
+}
+
+// room makes sure h points fit above the bottom margin.
+func (l *pdfLayout) room(h float64) {
+	if l.y-h < marginB {
+		l.newPage(true)
+	}
+}
+
+// shapedLine is one wrapped line, its runs in visual order.
+type shapedLine struct {
+	runs  []shaping.Output
+	width float64
+	text  []rune
+}
+
+// lines shapes and wraps a paragraph of styled spans to a width.
+func (l *pdfLayout) lines(spans []Span, st style, rtl bool, width float64) []shapedLine {
+	var out []shapedLine
+	// A line break written inside a paragraph starts a new line.
+	var pieces [][]Span
+	cur := []Span{}
+	for _, s := range spans {
+		parts := strings.Split(s.Text, "\n")
+		for i, part := range parts {
+			if i > 0 {
+				pieces = append(pieces, cur)
+				cur = []Span{}
+			}
+			if part != "" {
+				cur = append(cur, Span{Text: part, Bold: s.Bold, Italic: s.Italic})
+			}
+		}
+	}
+	pieces = append(pieces, cur)
+	dir := di.DirectionLTR
+	if rtl {
+		dir = di.DirectionRTL
+	}
+	size := fixed.Int26_6(st.size * 64)
+	for _, piece := range pieces {
+		var text []rune
+		type rng struct {
+			a, b         int
+			bold, italic bool
+		}
+		var ranges []rng
+		for _, s := range piece {
+			a := len(text)
+			text = append(text, []rune(s.Text)...)
+			ranges = append(ranges, rng{a, len(text), s.Bold || st.bold, s.Italic || st.italic})
+		}
+		if len(text) == 0 {
+			out = append(out, shapedLine{})
+			continue
+		}
+		var outs []shaping.Output
+		for _, r := range ranges {
+			in := shaping.Input{Text: text, RunStart: r.a, RunEnd: r.b, Direction: dir, Size: size, Language: language.NewLanguage("en")}
+			for _, run := range l.seg.Split(in, l.faces(r.bold, r.italic)) {
+				outs = append(outs, l.shaper.Shape(run))
+			}
+		}
+		wrapped, _ := l.wrap.WrapParagraph(shaping.WrapConfig{Direction: dir, BreakPolicy: shaping.WhenNecessary}, int(width), text, shaping.NewSliceIterator(outs))
+		for _, line := range wrapped {
+			runs := append([]shaping.Output(nil), line...)
+			sort.Slice(runs, func(i, j int) bool { return runs[i].VisualIndex < runs[j].VisualIndex })
+			w := 0.0
+			for _, r := range runs {
+				w += float64(r.Advance) / 64
+			}
+			out = append(out, shapedLine{runs: runs, width: w, text: text})
+		}
+	}
+	return out
+}
+
+// place draws a shaped line with its left edge at x on the baseline y.
+func (l *pdfLayout) place(line shapedLine, x, y float64, st style) {
+	pg := l.page()
+	for _, run := range line.runs {
+		f := l.fontOf(run.Face)
+		pr := placedRun{font: f, size: st.size, x: x, y: y, colour: st.colour}
+		upem := float64(f.ttf.unitsPerEm)
+		for gi, g := range run.Glyphs {
+			text := ""
+			if gi == 0 || run.Glyphs[gi-1].ClusterIndex != g.ClusterIndex {
+				// The first glyph of a cluster stands for the cluster's text.
+				end := min(g.ClusterIndex+g.RuneCount, len(line.text))
+				cluster := line.text[g.ClusterIndex:end]
+				if run.Direction.Progression() == di.TowardTopLeft && len(cluster) > 1 {
+					// Text extractors (poppler's pdftotext) put a right-to-left
+					// line's glyphs back in reading order one glyph at a time and
+					// reverse what each stands for: a joined lam-alef given as
+					// "لا" would come out "ال". Given reversed, it comes out right.
+					cluster = reversed(cluster)
+				}
+				text = string(cluster)
+			}
+			pr.glyphs = append(pr.glyphs, f.use(g.GlyphID, text))
+			pr.adv = append(pr.adv, float64(g.XAdvance)/64)
+			pr.pdfAdv = append(pr.pdfAdv, float64(f.ttf.advance(int(g.GlyphID)))/upem*st.size)
+		}
+		pg.runs = append(pg.runs, pr)
+		x += float64(run.Advance) / 64
+	}
+}
+
+func reversed(rs []rune) []rune {
+	out := make([]rune, len(rs))
+	for i, r := range rs {
+		out[len(rs)-1-i] = r
+	}
+	return out
+}
+
+// block sets a paragraph of spans in the text column (indented by
+// indent), each line aligned to its direction's start; first, if not
+// nil, is called with the first line's baseline on that line's page (a
+// paragraph number goes there, whichever page the rest falls on).
+func (l *pdfLayout) block(spans []Span, st style, rtl bool, indent float64, first func(y float64)) {
+	lh := st.size * leading
+	for i, line := range l.lines(spans, st, rtl, textW-indent) {
+		l.room(lh)
+		l.y -= lh
+		x := marginL + indent
+		switch {
+		case st.align == 1:
+			x = marginL + (textW-line.width)/2
+		case rtl:
+			x = marginL + textW - indent - line.width
+		}
+		l.place(line, x, l.y, st)
+		if i == 0 && first != nil {
+			first(l.y)
+		}
+	}
+}
+
+// label sets one short line at x (no wrapping).
+func (l *pdfLayout) label(text string, st style, x, y float64, rtl bool) {
+	lines := l.lines([]Span{{Text: text}}, st, rtl, textW)
+	if len(lines) > 0 {
+		l.place(lines[0], x, y, st)
+	}
+}
+
+func (l *pdfLayout) gap(h float64) { l.y -= h }
+
+func (l *pdfLayout) heading(text string, size float64, rtl bool) {
+	st := style{size: size, bold: true, colour: blue}
+	l.room(size*leading*2 + bodySize*leading*2) // keep it with two lines of what follows
+	l.gap(size * 0.6)
+	l.block([]Span{{Text: text}}, st, rtl, 0, nil)
+	l.gap(size * 0.3)
+}
+
+func (l *pdfLayout) para(para Para) {
+	body := style{size: bodySize, colour: black}
+	l.room(bodySize * leading * 2)
+	numbered := para.Number == ""
+	number := func(y float64) {
+		if numbered {
+			return
+		}
+		numbered = true
+		num := style{size: bodySize * 0.85, colour: grey}
+		if para.RTL {
+			l.label(para.Number, num, marginL+textW+8, y, false)
+		} else {
+			l.label(para.Number, num, marginL-40, y, false)
+		}
+	}
+	for _, b := range para.Blocks {
+		if !b.List {
+			l.block(b.Spans, body, para.RTL, 0, number)
+			continue
+		}
+		for k, item := range b.Items {
+			mark := "•"
+			if b.Ordered {
+				mark = fmt.Sprintf("%d.", k+1)
+			}
+			l.block(item, body, para.RTL, 22, func(y float64) {
+				number(y)
+				if para.RTL {
+					l.label(mark, body, marginL+textW-14, y, false)
+				} else {
+					l.label(mark, body, marginL+8, y, false)
+				}
+			})
+		}
+	}
+	l.gap(bodySize * 0.55)
+}
+
+// run lays the whole publication out.
+func (l *pdfLayout) run(p Publication) {
+	// Title page, unnumbered.
+	l.newPage(false)
+	l.y = pageH - 200
+	kind := labelBPF
+	if p.Proposal {
+		kind = labelProposal
+	}
+	centre := func(text string, size float64, bold bool, c colour) {
+		l.block([]Span{{Text: text}}, style{size: size, bold: bold, colour: c, align: 1}, false, 0, nil)
+	}
+	centre(strings.ToUpper(labelForum), 13, false, blue)
+	centre(kind, 12, false, blue)
+	l.gap(40)
+	centre(p.Title, 24, true, black)
+	l.gap(16)
+	if p.Theme != "" {
+		centre(labelTheme+": "+p.Theme, 12, false, black)
+	}
+	if p.Year != 0 {
+		centre(fmt.Sprint(p.Year), 12, false, black)
+	}
+	if line := editionLine(p); line != "" {
+		centre(line, 11, false, grey)
+	}
+	if p.ForComment {
+		l.gap(30)
+		centre(strings.ToUpper(labelForComment), 14, true, red)
+	}
+	// Summary and contents.
+	l.newPage(true)
+	if len(p.Summary) > 0 {
+		l.heading(labelSummary, 15, false)
+		for _, para := range p.Summary {
+			l.para(para)
+		}
+	}
+	l.heading(labelContents, 15, false)
+	for _, part := range p.Parts {
+		st := style{size: bodySize, colour: black}
+		l.room(bodySize * leading)
+		l.y -= bodySize * leading
+		l.label(fmt.Sprintf("%d. %s", part.Number, part.Heading), st, marginL, l.y, false)
+		pg := l.headingPages[part.Number]
+		if pg == 0 {
+			pg = 99 // the first pass: as wide as a real number will be
+		}
+		l.label(fmt.Sprint(pg), st, marginL+textW-16, l.y, false)
+	}
+	// The headings, from a new page.
+	l.newPage(true)
+	for _, part := range p.Parts {
+		l.heading(fmt.Sprintf("%d. %s", part.Number, part.Heading), 15, part.RTL)
+		l.headingPages[part.Number] = len(l.pages)
+		if len(part.Paras) == 0 {
+			l.block([]Span{{Text: labelNoText, Italic: true}}, style{size: bodySize, colour: grey}, false, 0, nil)
+			l.gap(bodySize * 0.55)
+		}
+		for _, para := range part.Paras {
+			l.para(para)
+		}
+	}
+	list := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		l.heading(title, 15, false)
+		for _, it := range items {
+			l.block([]Span{{Text: "• " + it}}, style{size: bodySize, colour: black}, rightToLeft(it), 8, nil)
+		}
+	}
+	list(labelCoFacils, p.CoFacilitators)
+	if len(p.Contributors) > 0 {
+		l.heading(labelContributors, 15, false)
+		for _, g := range p.Contributors {
+			l.block([]Span{{Text: g.Group + ": ", Bold: true}, {Text: strings.Join(g.Names, ", ")}}, style{size: bodySize, colour: black}, false, 0, nil)
+			l.gap(4)
+		}
+	}
+	list(labelDissem, p.Dissemination)
+	// Page numbers, centred in the footer.
+	for i, pg := range l.pages {
+		if pg.number == 0 {
+			continue
+		}
+		st := style{size: 9, colour: grey}
+		if lines := l.lines([]Span{{Text: fmt.Sprint(pg.number)}}, st, false, textW); len(lines) > 0 {
+			last := l.pages
+			l.pages = l.pages[:i+1] // place draws on the last page
+			l.place(lines[0], pageW/2-lines[0].width/2, marginB-30, st)
+			l.pages = last
+		}
+	}
+}
+
+// pdfWriter numbers objects and keeps their offsets for the xref table.
+type pdfWriter struct {
+	b       bytes.Buffer
+	offsets []int
+}
+
+func (w *pdfWriter) reserve() int {
+	w.offsets = append(w.offsets, 0)
+	return len(w.offsets)
+}
+
+func (w *pdfWriter) obj(id int, body string) {
+	w.offsets[id-1] = w.b.Len()
+	fmt.Fprintf(&w.b, "%d 0 obj\n%s\nendobj\n", id, body)
+}
+
+func (w *pdfWriter) stream(id int, dict string, data []byte) {
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	zw.Write(data)
+	zw.Close()
+	w.offsets[id-1] = w.b.Len()
+	fmt.Fprintf(&w.b, "%d 0 obj\n<< %s /Filter /FlateDecode /Length %d >>\nstream\n", id, dict, z.Len())
+	w.b.Write(z.Bytes())
+	w.b.WriteString("\nendstream\nendobj\n")
+}
+
+// pdfString writes text as a PDF text string (UTF-16BE with a BOM).
+func pdfString(s string) string {
+	var b strings.Builder
+	b.WriteString("<FEFF")
+	for _, u := range utf16.Encode([]rune(s)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	b.WriteString(">")
+	return b.String()
+}
+
+func (l *pdfLayout) write(p Publication) ([]byte, error) {
+	w := &pdfWriter{}
+	w.b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	catalog, pagesID, info := w.reserve(), w.reserve(), w.reserve()
+	// Fonts: each used face as a Type 0 font over a CID TrueType font.
+	fontID := map[*pdfFont]int{}
+	var fontRes []string
+	for i, f := range l.fonts {
+		if f == nil || len(f.order) <= 1 {
+			continue
+		}
+		t0, cid, desc, file, toUni := w.reserve(), w.reserve(), w.reserve(), w.reserve(), w.reserve()
+		fontID[f] = t0
+		data := f.subset()
+		sum := sha256.Sum256(data)
+		tag := ""
+		for _, c := range sum[:6] {
+			tag += string(rune('A' + c%26))
+		}
+		base := tag + "+" + f.name
+		fontRes = append(fontRes, fmt.Sprintf("/F%d %d 0 R", i, t0))
+		w.obj(t0, fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", base, cid, toUni))
+		var widths strings.Builder
+		upem := float64(f.ttf.unitsPerEm)
+		for gid, old := range f.order {
+			fmt.Fprintf(&widths, "%d [%d] ", gid, int(float64(f.ttf.advance(int(old)))/upem*1000+0.5))
+		}
+		w.obj(cid, fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /W [%s] /CIDToGIDMap /Identity >>", base, desc, widths.String()))
+		ext := f.face.FontHExtents
+		asc, descent := 800, -200
+		if e, ok := ext(); ok {
+			asc, descent = int(float64(e.Ascender)/upem*1000), int(float64(e.Descender)/upem*1000)
+		}
+		w.obj(desc, fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [-1000 -400 2000 1200] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>", base, asc, descent, asc, file))
+		w.stream(file, fmt.Sprintf("/Length1 %d", len(data)), data)
+		w.stream(toUni, "", toUnicodeCMap(f))
+	}
+	// Pages.
+	var kids []string
+	for _, pg := range l.pages {
+		pageID, contentID := w.reserve(), w.reserve()
+		kids = append(kids, fmt.Sprintf("%d 0 R", pageID))
+		w.obj(pageID, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << %s >> >> /Contents %d 0 R >>",
+			pagesID, pageW, pageH, strings.Join(fontRes, " "), contentID))
+		w.stream(contentID, "", l.content(pg, fontID))
+	}
+	w.obj(pagesID, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
+	lang := p.Language
+	if lang == "" {
+		lang = "en"
+	}
+	w.obj(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang (%s) >>", pagesID, lang))
+	created := ""
+	if !p.Date.IsZero() {
+		created = fmt.Sprintf(" /CreationDate (D:%s)", p.Date.UTC().Format("20060102150405Z"))
+	}
+	w.obj(info, fmt.Sprintf("<< /Title %s /Producer (BPF Draft)%s >>", pdfString(p.Title), created))
+	xref := w.b.Len()
+	fmt.Fprintf(&w.b, "xref\n0 %d\n0000000000 65535 f \n", len(w.offsets)+1)
+	for _, off := range w.offsets {
+		fmt.Fprintf(&w.b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&w.b, "trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(w.offsets)+1, catalog, info, xref)
+	return w.b.Bytes(), nil
+}
+
+// content is a page's drawing: each run as a TJ array of glyph ids, with
+// an adjustment where the shaper's advance differs from the font's
+// (kerning, joined Arabic), and the page number.
+func (l *pdfLayout) content(pg *pdfPage, fontID map[*pdfFont]int) []byte {
+	var b bytes.Buffer
+	for _, r := range pg.runs {
+		idx := 0
+		for i, f := range l.fonts {
+			if f == r.font {
+				idx = i
+			}
+		}
+		fmt.Fprintf(&b, "%.3f %.3f %.3f rg BT /F%d %.2f Tf 1 0 0 1 %.2f %.2f Tm [", r.colour[0], r.colour[1], r.colour[2], idx, r.size, r.x, r.y)
+		for i, g := range r.glyphs {
+			fmt.Fprintf(&b, "<%04X>", g)
+			if d := r.adv[i] - r.pdfAdv[i]; d > 0.01 || d < -0.01 {
+				fmt.Fprintf(&b, "%.1f", -d/r.size*1000)
+			}
+		}
+		b.WriteString("] TJ ET\n")
+	}
+	return b.Bytes()
+}
+
+// toUnicodeCMap maps each subset glyph to the text it was drawn for.
+func toUnicodeCMap(f *pdfFont) []byte {
+	var b bytes.Buffer
+	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
+	var entries []string
+	for gid, old := range f.order {
+		text := f.used[old]
+		if text == "" {
+			continue
+		}
+		var hex strings.Builder
+		for _, u := range utf16.Encode([]rune(text)) {
+			fmt.Fprintf(&hex, "%04X", u)
+		}
+		entries = append(entries, fmt.Sprintf("<%04X> <%s>", gid, hex.String()))
+	}
+	for len(entries) > 0 {
+		n := min(100, len(entries))
+		fmt.Fprintf(&b, "%d beginbfchar\n%s\nendbfchar\n", n, strings.Join(entries[:n], "\n"))
+		entries = entries[n:]
+	}
+	b.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	return b.Bytes()
+}
