@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
@@ -71,7 +73,14 @@ func newCommentList(d *draftScreen, forOpen bool) *commentList {
 			} else {
 				show.Enable()
 			}
-			b[1].(*widget.Button).OnTapped = func() { c.reply(cm) }
+			reply := b[1].(*widget.Button)
+			if cm.Public {
+				reply.SetText(lang.L("Respond…"))
+				reply.OnTapped = func() { c.respond(cm) }
+			} else {
+				reply.SetText(lang.L("Reply…"))
+				reply.OnTapped = func() { c.reply(cm) }
+			}
 			res := b[2].(*widget.Button)
 			if cm.Resolved {
 				res.SetText(lang.L("Reopen"))
@@ -85,6 +94,8 @@ func newCommentList(d *draftScreen, forOpen bool) *commentList {
 	if forOpen {
 		c.addButton = widget.NewButton(lang.L("Comment on the selection…"), d.commentOnSelection)
 		top = append(top, c.addButton)
+	} else {
+		top = append(top, widget.NewButton(lang.L("Import public comments (.csv)…"), d.chooseCommentsFile))
 	}
 	top = append(top, c.openOnly, c.summary)
 	c.content = container.NewBorder(container.NewVBox(top...), nil, nil, nil, c.list)
@@ -106,8 +117,11 @@ func (c *commentList) headLine(cm app.Comment) string {
 	if cm.Resolved {
 		state = lang.L("resolved")
 	}
-	p := people(c.view)[cm.Actor]
-	return fmt.Sprintf("%s · %s · %s · %s", where, p.Name, cm.At.Local().Format(time.DateTime), state)
+	who := people(c.view)[cm.Actor].Name
+	if cm.Public {
+		who = fmt.Sprintf(lang.L("public comment by %s on %s as published"), commenterLabel(cm.Commenter), cm.Cited)
+	}
+	return fmt.Sprintf("%s · %s · %s · %s", where, who, cm.At.Local().Format(time.DateTime), state)
 }
 
 // threadText is a comment and its replies.
@@ -117,7 +131,79 @@ func threadText(cm app.Comment, parts map[string]crdt.Participant) string {
 	for _, r := range cm.Replies {
 		fmt.Fprintf(&b, "\n↳ %s: %s", parts[r.Actor].Name, r.Text)
 	}
+	if r := cm.Response; r != nil {
+		fmt.Fprintf(&b, "\n↳ %s (%s, %s): %s", lang.L("Response"), dispositionLabel(r.Status), parts[r.Actor].Name, r.Text)
+	}
 	return b.String()
+}
+
+// commenterLabel names who sent a public comment.
+func commenterLabel(c app.Commenter) string {
+	out := c.Name
+	if out == "" {
+		out = lang.L("anonymous")
+	}
+	if c.Organisation != "" {
+		out += ", " + c.Organisation
+	}
+	var gr []string
+	if c.Group != "" {
+		gr = append(gr, groupLabel(c.Group))
+	}
+	if c.Region != "" {
+		gr = append(gr, regionLabel(c.Region))
+	}
+	if len(gr) > 0 {
+		out += " (" + strings.Join(gr, ", ") + ")"
+	}
+	return out
+}
+
+// dispositionLabel shows a disposition status in the window's language.
+func dispositionLabel(s app.DispositionStatus) string {
+	switch s {
+	case app.StatusAcceptedComment:
+		return lang.L("accepted")
+	case app.StatusPartly:
+		return lang.L("partly accepted")
+	case app.StatusNotAccepted:
+		return lang.L("not accepted")
+	case app.StatusNoted:
+		return lang.L("noted")
+	}
+	return string(s)
+}
+
+// respond asks for a public comment's status and response and records
+// them.
+func (c *commentList) respond(cm app.Comment) {
+	d := c.d
+	status := widget.NewSelect(labels(app.DispositionStatuses, dispositionLabel), nil)
+	status.SetSelectedIndex(0)
+	text := widget.NewMultiLineEntry()
+	text.Wrapping = fyne.TextWrapWord
+	text.SetMinRowsVisible(4)
+	if cm.Response != nil {
+		status.SetSelected(dispositionLabel(cm.Response.Status))
+		text.SetText(cm.Response.Text)
+	}
+	quote := widget.NewLabel(oneLine(cm.Text))
+	quote.Wrapping = fyne.TextWrapWord
+	dlg := dialog.NewForm(lang.L("Respond to a public comment"), lang.L("OK"), lang.L("Cancel"), []*widget.FormItem{
+		widget.NewFormItem(lang.L("Comment"), quote),
+		widget.NewFormItem(lang.L("Status"), status),
+		widget.NewFormItem(lang.L("Response"), text),
+	}, func(ok bool) {
+		st, chosen := selectedValue(app.DispositionStatuses, status.SelectedIndex())
+		if !ok || !chosen || strings.TrimSpace(text.Text) == "" {
+			return
+		}
+		d.change(func(ctx context.Context) (string, error) {
+			return "", d.session.Respond(ctx, cm.ID, st, text.Text)
+		}, func(string) { d.reloadComments() })
+	}, d.u.win)
+	dlg.Resize(fyne.NewSize(560, 340))
+	dlg.Show()
 }
 
 // reload reads the comments again.
@@ -258,4 +344,53 @@ func (d *draftScreen) showAt(section string, start, end int) {
 		e.placeCaret(start)
 	}
 	d.u.win.Canvas().Focus(e.entry)
+}
+
+// chooseCommentsFile asks for a CSV of public comments and imports it.
+func (d *draftScreen) chooseCommentsFile() {
+	open := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			d.u.showError(err)
+			return
+		}
+		if r == nil {
+			return // cancelled
+		}
+		data, err := io.ReadAll(io.LimitReader(r, 64<<20))
+		r.Close()
+		if err != nil {
+			d.u.showError(err)
+			return
+		}
+		d.importComments(data)
+	}, d.u.win)
+	open.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
+	open.Show()
+}
+
+// importComments imports public comments (onto the latest version) and
+// says what came in and what was skipped, row by row.
+func (d *draftScreen) importComments(data []byte) {
+	d.u.background(func() {
+		rep, err := d.session.ImportComments(context.Background(), data, "")
+		d.u.do(func() {
+			if d.closed() {
+				return
+			}
+			if err != nil {
+				d.u.showError(err)
+				return
+			}
+			msg := fmt.Sprintf(lang.N("%d public comments imported.", rep.Added), rep.Added)
+			if rep.Duplicates > 0 {
+				msg += " " + fmt.Sprintf(lang.N("%d were imported before.", rep.Duplicates), rep.Duplicates)
+			}
+			for _, b := range rep.Bad {
+				msg += "\n" + fmt.Sprintf(lang.L("Line %d skipped: %s"), b.Line, b.Reason)
+			}
+			d.lastImport = msg
+			dialog.ShowInformation(lang.L("Public comments"), msg, d.u.win)
+			d.reloadComments()
+		})
+	})
 }

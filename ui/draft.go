@@ -38,17 +38,19 @@ type draftScreen struct {
 	quit     chan struct{}  // closed when the screen closes
 	wg       sync.WaitGroup // the goroutine that passes events to the window
 
-	contrib    *contributions
-	review     *reviewTab
-	notes      *commentList // the open heading's comments, beside the editor
-	authors    *widget.Check
-	authorsV   *authorsView
-	tabs       *container.AppTabs
-	findQuery  *widget.Entry    // the open find dialog's field
-	inviteCode string           // the code the invite dialog last showed
-	invite     *inviteDialog    // the invite dialog last shown
-	invited    func(app.Invite) // called when the invite dialog made a new code; tests wait on it
-	errorOpen  bool             // an edit's error dialog is on screen
+	contrib      *contributions
+	review       *reviewTab
+	notes        *commentList // the open heading's comments, beside the editor
+	authors      *widget.Check
+	authorsV     *authorsView
+	tabs         *container.AppTabs
+	findQuery    *widget.Entry    // the open find dialog's field
+	inviteCode   string           // the code the invite dialog last showed
+	exportDialog dialog.Dialog    // the export dialog last shown
+	lastImport   string           // what the last comments import said
+	invite       *inviteDialog    // the invite dialog last shown
+	invited      func(app.Invite) // called when the invite dialog made a new code; tests wait on it
+	errorOpen    bool             // an edit's error dialog is on screen
 
 	refreshed func(*draftScreen) // called after each refresh; tests look from it
 	exported  func(fyne.URI)     // called after an export is written; tests look from it

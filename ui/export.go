@@ -18,39 +18,100 @@ import (
 
 // exportFormat is one way to write a draft out.
 type exportFormat struct {
-	name      string // shown in the menu
-	extension string
-	render    func(d *draftScreen) ([]byte, error)
+	name        string // shown in the menu
+	extension   string
+	render      func(d *draftScreen) ([]byte, error)
+	publication func(export.Publication) ([]byte, error) // set for a published format
 }
 
-// exportFormats are the published formats (app/export), then the
-// .automerge file that carries the whole draft to another machine.
+// exportFormats are the published formats (app/export), the
+// disposition tables, then the .automerge file that carries the whole
+// draft to another machine. A published format renders the version the
+// export dialog chose (the draft as it stands from the menu).
 var exportFormats = func() []exportFormat {
 	var out []exportFormat
 	for _, f := range export.Formats {
 		if f.Render == nil {
 			continue
 		}
+		out = append(out, exportFormat{name: f.Label, extension: f.Ext, publication: f.Render})
+	}
+	for _, f := range export.DispositionFormats {
 		out = append(out, exportFormat{f.Label, f.Ext, func(d *draftScreen) ([]byte, error) {
-			p, err := d.session.Publication(app.Current, false)
+			disp, err := d.session.Disposition()
 			if err != nil {
 				return nil, err
 			}
-			return f.Render(p)
-		}})
+			return f.Render(disp)
+		}, nil})
 	}
 	return append(out, exportFormat{"Automerge (.automerge), for another BPF Draft", ".automerge", func(d *draftScreen) ([]byte, error) {
 		return d.session.Save(context.Background())
-	}})
+	}, nil})
 }()
 
-// exportMenu lists the formats; picking one asks where to save.
+// of returns the format set to render a version (for a published
+// format; others ignore it).
+func (f exportFormat) of(version string, forComment bool) exportFormat {
+	if f.publication == nil {
+		return f
+	}
+	render := f.publication
+	f.render = func(d *draftScreen) ([]byte, error) {
+		p, err := d.session.Publication(version, forComment)
+		if err != nil {
+			return nil, err
+		}
+		return render(p)
+	}
+	return f
+}
+
+// exportMenu lists Export… (version and options) and then each format
+// for the draft as it stands; picking one asks where to save.
 func (d *draftScreen) exportMenu() *fyne.Menu {
-	var items []*fyne.MenuItem
+	items := []*fyne.MenuItem{fyne.NewMenuItem(lang.L("Export…"), d.showExport)}
 	for _, f := range exportFormats {
-		items = append(items, fyne.NewMenuItem(lang.L(f.name), func() { d.exportAs(f) }))
+		items = append(items, fyne.NewMenuItem(lang.L(f.name), func() { d.exportAs(f.of(app.Current, false)) }))
 	}
 	return fyne.NewMenu(lang.L("Export"), items...)
+}
+
+// showExport asks what to export: the format, the version, and whether
+// it is a draft for public comment; then where to save it.
+func (d *draftScreen) showExport() {
+	names := make([]string, len(exportFormats))
+	for i, f := range exportFormats {
+		names[i] = lang.L(f.name)
+	}
+	format := widget.NewSelect(names, nil)
+	format.SetSelectedIndex(0)
+	versions := d.session.Versions()
+	vnames := []string{lang.L("the draft as it stands")}
+	for i := len(versions) - 1; i >= 0; i-- {
+		vnames = append(vnames, versions[i].Name)
+	}
+	version := widget.NewSelect(vnames, nil)
+	version.SetSelectedIndex(0)
+	forComment := widget.NewCheck(lang.L("Draft for public comment"), nil)
+	items := []*widget.FormItem{
+		widget.NewFormItem(lang.L("Format"), format),
+		widget.NewFormItem(lang.L("Version"), version),
+		widget.NewFormItem("", forComment),
+	}
+	d.exportDialog = dialog.NewForm(lang.L("Export"), lang.L("Export…"), lang.L("Cancel"), items, func(ok bool) {
+		if !ok {
+			return
+		}
+		f := exportFormats[max(format.SelectedIndex(), 0)]
+		ref := app.Current
+		if i := version.SelectedIndex(); i > 0 {
+			ref = versions[len(versions)-i].ID
+		}
+		d.exportAs(f.of(ref, forComment.Checked))
+	}, d.u.win)
+	d.exportDialog.Resize(fyne.NewSize(520, 240))
+	d.exportDialog.Show()
 }
 
 // fileName is a draft's title made safe for a file name.

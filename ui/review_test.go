@@ -2,11 +2,14 @@ package ui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -466,5 +469,77 @@ func TestStartNextYearFromTheWindow(t *testing.T) {
 	m := u.draft.session.Meta()
 	if m.Year != 2027 || u.draft.sections[0].Body != "The issue." {
 		t.Errorf("next year's draft: year %d, first heading %q", m.Year, u.draft.sections[0].Body)
+	}
+}
+
+func TestPublishingRoundFromTheWindow(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	ctx := context.Background()
+	test.Type(d.editors[d.sections[0].ID].entry, "Access is a right.\n\nTrust takes time.")
+	settleDraft(t, d)
+	if _, err := d.session.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	// Export the version as a PDF for public comment through the dialog.
+	path := filepath.Join(t.TempDir(), "out.pdf")
+	d.showExport()
+	form := u.win.Canvas().Overlays().Top()
+	selects := 0
+	find(form, func(s *widget.Select) bool {
+		switch selects {
+		case 0:
+			s.SetSelected("PDF (.pdf)")
+		case 1:
+			s.SetSelected("For public comment")
+		}
+		selects++
+		return false
+	})
+	chk, _ := find(form, func(c *widget.Check) bool { return true })
+	chk.SetChecked(true)
+	var chosen exportFormat
+	for _, f := range exportFormats {
+		if f.name == "PDF (.pdf)" {
+			chosen = f.of(d.session.Versions()[0].ID, true)
+		}
+	}
+	u.win.Canvas().Overlays().Remove(form)
+	w, err := storage.Writer(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	d.exported = func(fyne.URI) { close(done) }
+	d.writeExport(chosen, w)
+	await(t, done, "the PDF export")
+	data, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(data), "%PDF") {
+		t.Fatalf("the PDF: %v", err)
+	}
+	// Comments come in from a spreadsheet and are answered.
+	d.tabs.SelectIndex(2)
+	d.review.tabs.SelectIndex(1)
+	loaded := loadedChan(func(f func()) { d.review.comments.loaded = f })
+	d.importComments([]byte("paragraph,name,comment\r\n1.2,Chen Wei,How long?\r\n9.9,X,Nowhere\r\n"))
+	await(t, loaded, "the comments after the import")
+	if !strings.Contains(d.lastImport, "1 public comment imported.") || !strings.Contains(d.lastImport, "Line 3 skipped") {
+		t.Errorf("import report %q", d.lastImport)
+	}
+	c := d.review.comments
+	if len(c.comments) != 1 || !c.comments[0].Public || !strings.Contains(c.headLine(c.comments[0]), "public comment by Chen Wei on 1.2 as published") {
+		t.Fatalf("comments: %+v", c.comments)
+	}
+	u.win.Canvas().Overlays().Remove(u.win.Canvas().Overlays().Top())
+	test.Tap(rowButton(t, c.list, 0, "Respond…"))
+	top := u.win.Canvas().Overlays().Top()
+	st, _ := find(top, func(s *widget.Select) bool { return true })
+	st.SetSelected("noted")
+	resp, _ := find(top, func(e *widget.Entry) bool { return e.MultiLine })
+	resp.SetText("It varies by country.")
+	test.Tap(button(t, top, "OK"))
+	await(t, loaded, "the comments after responding")
+	if r := c.comments[0].Response; r == nil || r.Status != app.StatusNoted || r.Text != "It varies by country." {
+		t.Errorf("response %+v", r)
 	}
 }
