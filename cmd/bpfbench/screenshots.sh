@@ -2,13 +2,15 @@
 # Screenshots of the real window for the docs: builds bpfdraft, makes a
 # data dir with a filled draft written by two participants (merged by
 # file, as two offline machines would), and runs the window's tour under
-# Xvfb in English and French. Writes docs/screenshots/{en,fr}-*.png.
+# Xvfb in English and French. Writes docs/screenshots/{en,fr}-*.png, the
+# sample publications of that draft in docs/samples/ and PNGs of the
+# PDF's first pages (pdftoppm) in docs/screenshots/pdf-page-*.png.
 #
 #   bash cmd/bpfbench/screenshots.sh [OUTDIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . .ci/lib.sh
-BPF_PACKAGES+=(xvfb imagemagick)
+BPF_PACKAGES+=(xvfb imagemagick "${BPF_TEST_PACKAGES[@]}")
 ensure_packages
 ensure_go
 out=${1:-docs/screenshots}
@@ -33,8 +35,45 @@ $B $Bo write "$id" --section 3 --text "Case studies from Brazil, Kenya and Viet 
 $B $Bo write "$id" --section 2 --append --text " Small operators asked for templates they can adopt without legal staff." >/dev/null
 $B $Bo write "$id" --section 1 --text "The Best Practice Forum on Cybersecurity met eleven times in 2026, online and at the IGF in Norway. It looked at how international norms for responsible state behaviour are put into practice by governments, companies, communities and incident responders." >/dev/null
 $B $Bo comment "$id" --section 2 --quote "national strategies" --text "Which strategies? Name two or three." >/dev/null
+$B $Bo write "$id" --section 4 --text "Three practices recur in the submissions:
+
+- **shared incident reports** between operators of one region;
+- *joint exercises* of response teams across borders;
+- plain-language guides for small operators.
+
+وأكد المشاركون من المنطقة العربية أن الثقة بين فرق الاستجابة تُبنى عبر التمارين المشتركة.
+
+来自亚太地区的参与者指出，跨境信任需要长期的共同演练。" >/dev/null
 $B $Bo export "$id" --format automerge -o "$work/b.automerge" >/dev/null
 $B $A import "$work/b.automerge" >/dev/null
+$B $A write "$id" --section 9 --text "The BPF proposes to continue in 2027 and to look at incident response in small island states." >/dev/null
+$B $A version "$id" --name "Draft for public comment" >/dev/null
+
+# Sample publications of the version, and the public-comment round trip.
+samples=docs/samples
+mkdir -p "$samples"
+for f in pdf docx odt html md; do
+	$B $A export "$id" --version "Draft for public comment" -o "$samples/bpf-cybersecurity-2026.$f" >/dev/null
+done
+$B $A export "$id" --version "Draft for public comment" --format comment-template -o "$samples/comment-template.csv" >/dev/null
+printf 'paragraph,name,organisation,stakeholder_group,region,comment\r\n2.1,Chen Wei,ISOC Asia-Pacific,Technical community,Asia-Pacific,"Name the national strategies you mean, please."\r\n4.1,Dana Okafor,,Civil society,African,Add a practice on training for small operators.\r\n' > "$work/comments.csv"
+$B $A comments import "$id" "$work/comments.csv" >/dev/null
+for c in $($B $A comments "$id" --public | awk '/public comment by/ {print $1}'); do
+	$B $A respond "$id" "$c" --status partly-accepted --text "Reworded in the final output." >/dev/null
+done
+$B $A export "$id" --format disposition-md -o "$samples/disposition.md" >/dev/null
+$B $A export "$id" --format disposition-csv -o "$samples/disposition.csv" >/dev/null
+# Revisions after the round, by both: what the Review tab shows.
+$B $A write "$id" --section 2 --text "Participants from every region described how norms reach operators: through national strategies (Kenya's and Brazil's among them), through procurement rules, and through the everyday work of incident response teams. Small operators asked for templates they can adopt without legal staff." >/dev/null
+$B $A export "$id" --format automerge -o "$work/a2.automerge" >/dev/null
+$B $Bo import "$work/a2.automerge" >/dev/null
+$B $Bo write "$id" --section 3 --append --text " Regional CERT networks carried most of the cross-border work." >/dev/null
+$B $Bo write "$id" --section 1 --text "The Best Practice Forum on Cybersecurity met eleven times in 2026, online and at the IGF. It looked at how international norms for responsible state behaviour are put into practice by governments, companies, communities and incident responders." >/dev/null
+$B $Bo export "$id" --format automerge -o "$work/b2.automerge" >/dev/null
+$B $A import "$work/b2.automerge" >/dev/null
+pdftoppm -r 70 -f 1 -l 3 -png "$samples/bpf-cybersecurity-2026.pdf" "$work/pdf"
+mkdir -p "$out"
+for f in "$work"/pdf-*.png; do cp "$f" "$out/pdf-page-$(basename "$f" .png | sed 's/^pdf-0*//').png"; done
 
 Xvfb :77 -screen 0 1280x800x24 >/dev/null 2>&1 &
 xvfb=$!
