@@ -72,6 +72,10 @@ func (d Disposition) Summary() (groups, regions, statuses []Count) {
 		count(func(r DispositionRow) string { return r.Status }, "not answered yet")
 }
 
+// SummaryLine says in one sentence how many public comments came, from
+// which groups and regions, and how they were handled.
+func (d Disposition) SummaryLine() string { return d.summaryLine() }
+
 func (d Disposition) summaryLine() string {
 	groups, regions, statuses := d.Summary()
 	join := func(cs []Count) string {
@@ -81,7 +85,11 @@ func (d Disposition) summaryLine() string {
 		}
 		return strings.Join(s, ", ")
 	}
-	return fmt.Sprintf("%d comments. By stakeholder group: %s. By region: %s. Handled: %s.", len(d.Rows), join(groups), join(regions), join(statuses))
+	n := fmt.Sprintf("%d public comments", len(d.Rows))
+	if len(d.Rows) == 1 {
+		n = "1 public comment"
+	}
+	return fmt.Sprintf("%s. By stakeholder group: %s. By region: %s. Handled: %s.", n, join(groups), join(regions), join(statuses))
 }
 
 var dispositionHeader = []string{"paragraph", "comment", "name", "organisation", "stakeholder_group", "region", "status", "response"}

@@ -156,6 +156,10 @@ func (w *docxWriter) body(p Publication) {
 			w.para(para)
 		}
 	}
+	if p.Consultation != "" {
+		w.p("Heading1", false, run(labelConsultation, false, false, false))
+		w.p("Normal", false, run(p.Consultation, false, false, false))
+	}
 	if len(p.CoFacilitators) > 0 {
 		w.p("Heading1", false, run(labelCoFacils, false, false, false))
 		for _, n := range p.CoFacilitators {

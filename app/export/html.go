@@ -36,6 +36,7 @@ const (
 	labelVersion      = "Version"
 	labelTheme        = "Theme"
 	labelNoText       = "No text under this heading yet."
+	labelConsultation = "Public consultation"
 )
 
 var htmlFuncs = template.FuncMap{
@@ -73,7 +74,7 @@ var labels = map[string]string{
 	"forum": labelForum, "bpf": labelBPF, "proposal": labelProposal, "forcomment": labelForComment,
 	"summary": labelSummary, "contents": labelContents, "cofacils": labelCoFacils,
 	"contributors": labelContributors, "dissem": labelDissem, "version": labelVersion,
-	"theme": labelTheme, "notext": labelNoText,
+	"theme": labelTheme, "notext": labelNoText, "consultation": labelConsultation,
 }
 
 var htmlPage = template.Must(template.New("page").Funcs(htmlFuncs).Parse(`<!DOCTYPE html>
@@ -131,6 +132,8 @@ nav a { color: inherit; text-decoration: none; }
 {{end}}</section>
 {{end}}</main>
 <section class="people">
+{{if .Consultation}}<h2>{{label "consultation"}}</h2>
+<p>{{.Consultation}}</p>{{end}}
 {{if .CoFacilitators}}<h2>{{label "cofacils"}}</h2>
 <ul>{{range .CoFacilitators}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Contributors}}<h2>{{label "contributors"}}</h2>

@@ -57,6 +57,9 @@ func Markdown(p Publication) []byte {
 			writeMarkdownPara(&b, para)
 		}
 	}
+	if p.Consultation != "" {
+		b.WriteString("## " + labelConsultation + "\n\n" + mdEscape(p.Consultation) + "\n\n")
+	}
 	if len(p.CoFacilitators) > 0 {
 		b.WriteString("## " + labelCoFacils + "\n\n")
 		for _, n := range p.CoFacilitators {

@@ -177,6 +177,10 @@ func (w *odtWriter) body(p Publication) {
 		}
 		return out
 	}
+	if p.Consultation != "" {
+		w.h(1, false, labelConsultation)
+		w.p("Text_20_body", xmlText(p.Consultation))
+	}
 	if len(p.CoFacilitators) > 0 {
 		w.h(1, false, labelCoFacils)
 		w.list(false, escaped(p.CoFacilitators))

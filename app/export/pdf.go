@@ -485,6 +485,10 @@ func (l *pdfLayout) run(p Publication) {
 			l.block([]Span{{Text: "• " + it}}, style{size: bodySize, colour: black}, rightToLeft(it), 8, nil)
 		}
 	}
+	if p.Consultation != "" {
+		l.heading(labelConsultation, 15, false)
+		l.block([]Span{{Text: p.Consultation}}, style{size: bodySize, colour: black}, false, 0, nil)
+	}
 	list(labelCoFacils, p.CoFacilitators)
 	if len(p.Contributors) > 0 {
 		l.heading(labelContributors, 15, false)

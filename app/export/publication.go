@@ -40,6 +40,7 @@ type Publication struct {
 	CoFacilitators []string
 	Contributors   []GroupNames // by stakeholder group, in the IGF's order
 	Dissemination  []string
+	Consultation   string // how the public comments were handled, when there were any
 }
 
 // Part is one numbered heading and its numbered paragraphs.
@@ -81,9 +82,10 @@ type GroupNames struct {
 
 // Edition says which state of a draft is published.
 type Edition struct {
-	Version    string    // the version's name ("" for the draft as it stands)
-	Date       time.Time // the version's date, or the export's
-	ForComment bool      // a draft for public comment
+	Version      string    // the version's name ("" for the draft as it stands)
+	Date         time.Time // the version's date, or the export's
+	ForComment   bool      // a draft for public comment
+	Consultation string    // the public-comment round's summary, for a final output
 }
 
 // CarryForward is the title of the output template's last segment, which
@@ -96,7 +98,7 @@ func Build(s crdt.Snapshot, e Edition) Publication {
 	p := Publication{Title: strings.TrimSpace(m.Title), Theme: strings.TrimSpace(m.Theme), Year: m.Year,
 		Proposal: m.Template == crdt.TemplateProposal, Version: e.Version, Date: e.Date,
 		ForComment: e.ForComment || strings.Contains(strings.ToLower(e.Version), "public comment"),
-		Language:   m.Language}
+		Language:   m.Language, Consultation: e.Consultation}
 	if p.Language == "" {
 		p.Language = "en"
 	}

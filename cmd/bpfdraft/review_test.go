@@ -322,8 +322,16 @@ func TestPublicCommentRoundTrip(t *testing.T) {
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "d-disposition-md"))
 	if !strings.Contains(string(md), "| 1.2 | Say how long, please. | Chen Wei, ISOC (Technical community, Asia-Pacific) | partly accepted |") ||
-		!strings.Contains(string(md), "1 comments. By stakeholder group: Technical community 1.") {
+		!strings.Contains(string(md), "1 public comment. By stakeholder group: Technical community 1.") {
 		t.Errorf("disposition in Markdown:\n%s", md)
+	}
+	// The final output says how the round went; the draft for comment does not.
+	final := c.ok("export", id, "--format", "md", "-o", "-")
+	if !strings.Contains(final, "## Public consultation\n\n1 public comment. By stakeholder group: Technical community 1.") {
+		t.Errorf("the final output lacks the consultation summary:\n%s", final)
+	}
+	if strings.Contains(c.ok("export", id, "--version", "Draft for public comment", "--format", "md", "-o", "-"), "Public consultation") {
+		t.Error("the draft for public comment summarises its own round")
 	}
 }
 
