@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -49,6 +50,23 @@ func FuzzImport(f *testing.F) {
 		defer fresh.Close(ctx)
 		if sec, err := fresh.Section("1"); err != nil || !strings.Contains(sec.Body, "keep this") {
 			t.Fatalf("existing draft lost its text: %q %v", sec.Body, err)
+		}
+	})
+}
+
+// FuzzReadCommentsCSV feeds arbitrary bytes to the public-comments
+// reader: rows or an error, never a crash, never more rows than lines.
+func FuzzReadCommentsCSV(f *testing.F) {
+	f.Add([]byte("\xef\xbb\xbfparagraph,name,comment\r\n1.2,\"A, B\",\"x\"\"y\nz\"\r\n"))
+	f.Add([]byte("comment,paragraph\n,\n"))
+	f.Add([]byte("\"unterminated"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, lines, err := readCommentsCSV(data)
+		if err != nil {
+			return
+		}
+		if len(rows) != len(lines) || len(rows) > bytes.Count(data, []byte("\n"))+1 {
+			t.Fatalf("%d rows, %d line numbers from %d bytes", len(rows), len(lines), len(data))
 		}
 	})
 }
