@@ -34,7 +34,8 @@ var exportFormats = func() []exportFormat {
 		if f.Render == nil {
 			continue
 		}
-		out = append(out, exportFormat{name: f.Label, extension: f.Ext, publication: f.Render})
+		// The draft as it stands, until the dialog asks for a version.
+		out = append(out, exportFormat{name: f.Label, extension: f.Ext, publication: f.Render}.of(app.Current, false))
 	}
 	for _, f := range export.DispositionFormats {
 		out = append(out, exportFormat{f.Label, f.Ext, func(d *draftScreen) ([]byte, error) {
