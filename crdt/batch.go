@@ -115,8 +115,44 @@ const (
 	batchTransposed = 1
 )
 
-// resolve fills in back-referenced dependencies and builds the chunks.
-func resolve(parts []changeParts, refs [][]uint64) [][]byte {
+// A batch is smaller than the chunks it stands for: tables and
+// back-references let many changes share one message, one actor and
+// their dependencies. A hostile batch can share a huge message among
+// thousands of changes (256 changes naming one 1 MiB message are about
+// a kilobyte on the wire, and 256 MiB rebuilt), so the chunks rebuilt
+// from a batch may take at most expandPerByte bytes per byte of the
+// batch, plus expandFloor, and never more than maxExpanded. Real
+// batches of typing rebuild to 3 to 6 times their size.
+const (
+	expandPerByte = 32
+	expandFloor   = 1 << 20
+	maxExpanded   = 64 << 20
+)
+
+// ErrTooLarge is returned for a batch that would rebuild to more than
+// its byte budget.
+var ErrTooLarge = fmt.Errorf("%w: the changes would expand far beyond their size", ErrCorrupt)
+
+func expandBudget(in int) int { return min(maxExpanded, expandFloor+expandPerByte*in) }
+
+// rebuiltSize is what a change's chunk will take, near enough.
+func (p changeParts) rebuiltSize() int {
+	n := 64 + 32*len(p.deps) + len(p.actor) + len(p.message) + len(p.data) + len(p.extra) + 12*len(p.cols)
+	for _, o := range p.others {
+		n += len(o) + 2
+	}
+	return n
+}
+
+// resolve fills in back-referenced dependencies and builds the chunks,
+// or refuses with ErrTooLarge before building more than budget bytes.
+func resolve(parts []changeParts, refs [][]uint64, budget int) ([][]byte, error) {
+	total := 0
+	for i := range parts {
+		if total += parts[i].rebuiltSize(); total > budget {
+			return nil, ErrTooLarge
+		}
+	}
 	hashes := make([][32]byte, 0, len(parts))
 	chunks := make([][]byte, 0, len(parts))
 	for i := range parts {
@@ -130,7 +166,7 @@ func resolve(parts []changeParts, refs [][]uint64) [][]byte {
 		hashes = append(hashes, p.hash())
 		chunks = append(chunks, p.build())
 	}
-	return chunks
+	return chunks, nil
 }
 
 // encodeBatch picks the format that compresses smaller, as the wire will
@@ -176,7 +212,8 @@ func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return resolve(parts, refs), r.b, nil
+	chunks, err = resolve(parts, refs, expandBudget(len(data)))
+	return chunks, r.b, err
 }
 
 // Verbatim format: each op column of every change is stored next to the

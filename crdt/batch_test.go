@@ -2,6 +2,8 @@ package crdt
 
 import (
 	"bytes"
+	"errors"
+	"runtime"
 	"testing"
 )
 
@@ -82,8 +84,16 @@ func FuzzExpandSync(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ExpandSync(data) // must not panic or allocate wildly
-		ExpandChanges(data)
+		// Whatever it returns stays within the batch's byte budget: a
+		// decoder that amplifies hostile input fails here, not only one
+		// that panics.
+		bound := expandBudget(len(data)) + len(data) + 16
+		if out, err := ExpandSync(data); err == nil && len(out) > bound {
+			t.Fatalf("%d B expanded to %d B", len(data), len(out))
+		}
+		if out, err := ExpandChanges(data); err == nil && len(out) > bound {
+			t.Fatalf("%d B expanded to %d B", len(data), len(out))
+		}
 	})
 }
 
@@ -93,4 +103,55 @@ func mustSave(tb testing.TB, d *Doc) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// TestBatchAmplificationRefused is issue 13's first defect: 256 changes
+// sharing one 1 MiB message are a few kilobytes as a batch and would be
+// 256 MiB rebuilt. The decoder refuses before building them.
+func TestBatchAmplificationRefused(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	if err := a.AppendBody(a.Sections()[0].ID, "x"); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	raw, _, err := a.ChangesSince(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := splitChunks(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := parseChange(chunks[len(chunks)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("m"), 1<<20)
+	var parts []changeParts
+	for i := 0; i < 256; i++ {
+		p := base
+		p.seq = base.seq + uint64(i)
+		p.message = big
+		if i > 0 {
+			h := parts[i-1].hash()
+			p.deps = [][]byte{h[:]}
+		}
+		parts = append(parts, p)
+	}
+	batch := encodeBatch(nil, parts)
+	if deflatedSize(batch) > 64<<10 {
+		t.Fatalf("the hostile batch is %d B deflated: not the attack", deflatedSize(batch))
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	before := m.TotalAlloc
+	_, err = ExpandChanges(batch)
+	runtime.ReadMemStats(&m)
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("expanding the batch: %v", err)
+	}
+	if alloc := m.TotalAlloc - before; alloc > 64<<20 {
+		t.Errorf("refusing it allocated %d MB", alloc>>20)
+	}
+	t.Logf("%d B batch (%d B deflated) refused", len(batch), deflatedSize(batch))
 }

@@ -46,16 +46,21 @@ func textCounts(raw []byte) (inserted, deleted int, err error) {
 			insert = data
 		}
 	}
-	actions, err := decodeRLE(action)
+	// The same decoders as everywhere else, with the same limit on what
+	// a few bytes of run lengths may claim.
+	actions, err := decodeColumn(ctULEB, action, -1)
 	if err != nil {
 		return 0, 0, err
 	}
-	inserts := decodeBool(insert, len(actions))
+	inserts, err := decodeBoolCells(insert, len(actions))
+	if err != nil {
+		return 0, 0, err
+	}
 	for i, a := range actions {
 		switch {
-		case a == actionSet && inserts[i]:
+		case !a.null && a.n == actionSet && i < len(inserts) && inserts[i].n == 1:
 			inserted++
-		case a == actionDelete:
+		case !a.null && a.n == actionDelete:
 			deleted++
 		}
 	}
@@ -110,71 +115,3 @@ func sleb(b []byte) (int64, int) {
 	return 0, 0
 }
 
-// decodeRLE expands an unsigned run-length-encoded column: a positive
-// count repeats the next value, a negative one introduces that many
-// literal values, zero introduces a run of nulls (returned as -1).
-func decodeRLE(b []byte) ([]int64, error) {
-	var out []int64
-	for len(b) > 0 {
-		n, w := sleb(b)
-		if w == 0 {
-			return nil, fmt.Errorf("%w: bad run length", ErrCorrupt)
-		}
-		b = b[w:]
-		switch {
-		case n > 0:
-			v, w := uleb(b)
-			if w == 0 {
-				return nil, fmt.Errorf("%w: bad run value", ErrCorrupt)
-			}
-			b = b[w:]
-			for ; n > 0; n-- {
-				out = append(out, int64(v))
-			}
-		case n < 0:
-			for ; n < 0; n++ {
-				v, w := uleb(b)
-				if w == 0 {
-					return nil, fmt.Errorf("%w: bad literal", ErrCorrupt)
-				}
-				b = b[w:]
-				out = append(out, int64(v))
-			}
-		default:
-			nulls, w := uleb(b)
-			if w == 0 {
-				return nil, fmt.Errorf("%w: bad null run", ErrCorrupt)
-			}
-			b = b[w:]
-			for ; nulls > 0; nulls-- {
-				out = append(out, -1)
-			}
-		}
-		if len(out) > 1<<24 {
-			return nil, fmt.Errorf("%w: column too long", ErrCorrupt)
-		}
-	}
-	return out, nil
-}
-
-// decodeBool expands a boolean column (alternating run lengths, starting
-// with false) to n values.
-func decodeBool(b []byte, n int) []bool {
-	out := make([]bool, 0, n)
-	val := false
-	for len(b) > 0 && len(out) < n {
-		run, w := uleb(b)
-		if w == 0 {
-			break
-		}
-		b = b[w:]
-		for ; run > 0 && len(out) < n; run-- {
-			out = append(out, val)
-		}
-		val = !val
-	}
-	for len(out) < n {
-		out = append(out, false)
-	}
-	return out
-}
