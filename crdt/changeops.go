@@ -114,4 +114,3 @@ func sleb(b []byte) (int64, int) {
 	}
 	return 0, 0
 }
-
