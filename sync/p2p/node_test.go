@@ -5,8 +5,11 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
 
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/crdt"
@@ -159,5 +162,39 @@ func TestStrangerGetsNothing(t *testing.T) {
 	}
 	if r.Stats.BytesIn > 80 {
 		t.Errorf("stranger received %d bytes", r.Stats.BytesIn)
+	}
+}
+
+// TestKeyCreatedOnceUnderRace: processes starting together on a new data
+// dir end up with one identity, the one on disk.
+func TestKeyCreatedOnceUnderRace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "identity.key")
+	keys := make(chan crypto.PrivKey, 8)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k, err := LoadKey(path)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			keys <- k
+		}()
+	}
+	wg.Wait()
+	close(keys)
+	onDisk, err := LoadKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range keys {
+		if !k.Equals(onDisk) {
+			t.Fatal("a process kept a key that is not the one on disk")
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".identity-*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
