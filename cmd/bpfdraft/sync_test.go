@@ -160,3 +160,37 @@ func TestRejectionThroughTheRelay(t *testing.T) {
 		t.Errorf("b's review after the rejection:\n%s", got)
 	}
 }
+
+// TestJoinAgainRightAfterAnOutdatedCode is issue 13's eighth defect: a
+// co-author whose code was replaced could not join with the new one for
+// a minute ("no peer could be reached").
+func TestJoinAgainRightAfterAnOutdatedCode(t *testing.T) {
+	relayDir := t.TempDir()
+	rws, err := app.Open(context.Background(), relayDir, app.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rws.Close()
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(relayDir, "identity.key"),
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: rws, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
+	id := strings.TrimSpace(a.ok("new", "--title", "Rotated"))
+	code := strings.TrimSpace(a.ok("invite", id, "--relay", rl.Addrs()[0]))
+	a.ok("sync", "--once", "--lan", "0")
+	b.ok("join", code)
+	newCode := strings.TrimSpace(a.ok("invite", id, "--relay", rl.Addrs()[0], "--rotate"))
+	if r := b.run("", "sync", "--once", "--lan", "0"); r.code != exitFailed || !strings.Contains(r.stderr, "outdated") {
+		t.Fatalf("sync with the old code: exit %d, %s", r.code, r.stderr)
+	}
+	start := time.Now()
+	if out := b.ok("join", newCode); !strings.Contains(out, "synced") {
+		t.Errorf("joining with the new code at once: %q", out)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("joining again took %v", d)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -178,11 +177,15 @@ func (n *Node) finished(remote peer.ID, st docsync.Stats, err error, dir string)
 	switch {
 	case err != nil && !errors.Is(err, context.Canceled):
 		log.Warn("Sync session ended with an error", "err", err)
+	case len(st.Drafts) == 0 && dir == "inbound":
+		// It proved nothing: put it off for a while, rather than answer it
+		// again and again. (When we dialed, our caller hears why instead.)
+		d := n.gater.block(remote)
+		log.Info("Peer shares no draft with us", "paused", d)
 	case len(st.Drafts) == 0:
-		// Proved nothing: put it off for a while, rather than answer it again and again.
-		n.gater.block(remote, time.Minute)
 		log.Info("Peer shares no draft with us")
 	default:
+		n.gater.forgive(remote)
 		log.Info("Sync session done", "drafts", len(st.Drafts))
 	}
 }
