@@ -141,16 +141,82 @@ func (w *Workspace) Invite(ctx context.Context, draftID string, relays []string,
 	return Invite{DraftID: draftID, Secret: a.Secret, Relays: a.Relays}, nil
 }
 
-// Join records an invite: the draft is fetched by the next sync. It
-// returns the draft id. Joining a draft already here updates its secret
-// and relays.
+// ErrJoinConflict is returned when an invite code would change where a
+// draft already here is synced (another secret, and with it other
+// relays). A crafted code naming a draft's id could otherwise send the
+// whole draft to someone else's relay.
+var ErrJoinConflict = errors.New("this draft is already here, synced with another invite code")
+
+// ErrOutdatedInvite is returned for a code whose secret was replaced.
+var ErrOutdatedInvite = errors.New("this invite code was replaced by a newer one")
+
+// Join records an invite: the draft is fetched by the next sync. A code
+// for a draft already here may add relays when it carries the same
+// secret; one with another secret is refused (ErrJoinConflict) unless
+// JoinReplacing is asked for, and one whose secret was replaced before
+// is always refused.
 func (w *Workspace) Join(ctx context.Context, code string) (Invite, error) {
+	return w.join(ctx, code, false)
+}
+
+// JoinReplacing is Join for a draft already here whose owner gave a new
+// code: the person has agreed that the draft now syncs with it.
+func (w *Workspace) JoinReplacing(ctx context.Context, code string) (Invite, error) {
+	return w.join(ctx, code, true)
+}
+
+func (w *Workspace) join(ctx context.Context, code string, replace bool) (Invite, error) {
 	in, err := ParseInvite(code)
 	if err != nil {
 		return in, err
 	}
+	replaced, err := w.store.SecretReplaced(ctx, in.DraftID, in.Secret)
+	if err != nil {
+		return in, err
+	}
+	if replaced {
+		return in, fmt.Errorf("%w: ask the draft's owner for the current one", ErrOutdatedInvite)
+	}
+	cur, err := w.store.Access(ctx, in.DraftID)
+	switch {
+	case errors.Is(err, sqlitestore.ErrNotFound):
+		// Access is new here; the draft may be, or came in a file.
+		if _, derr := w.store.Draft(ctx, in.DraftID); derr == nil && !replace {
+			return in, w.joinConflict(ctx, in.DraftID)
+		}
+	case err != nil:
+		return in, err
+	case bytes.Equal(cur.Secret, in.Secret):
+		// The same draft, the same secret: the code may name more relays.
+		relays := cur.Relays
+		for _, r := range in.Relays {
+			if !containsString(relays, r) {
+				relays = append(relays, r)
+			}
+		}
+		in.Relays = relays
+	case !replace:
+		return in, w.joinConflict(ctx, in.DraftID)
+	}
 	err = w.store.SetAccess(ctx, sqlitestore.Access{DraftID: in.DraftID, Secret: in.Secret, Relays: in.Relays, Created: time.Now()})
 	return in, err
+}
+
+func (w *Workspace) joinConflict(ctx context.Context, draftID string) error {
+	title := draftID
+	if d, err := w.store.Draft(ctx, draftID); err == nil && d.Title != "" {
+		title = fmt.Sprintf("“%s” (%s)", d.Title, draftID)
+	}
+	return fmt.Errorf("%w: %s. Joining with this code would send it to other relays; if its owner gave you a new code, join again and confirm (`bpfdraft join CODE --replace`)", ErrJoinConflict, title)
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 // Access returns the sync access of every draft, joined or invited.

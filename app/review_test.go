@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
 )
 
 // sharedPair returns one draft open on two machines: Amina created it,
@@ -523,5 +525,49 @@ func TestPublicCommentsImportAndRespond(t *testing.T) {
 		if c.ID == access.ID && (c.Response == nil || c.Response.Status != StatusPartly) {
 			t.Errorf("the response on Bruno's copy: %+v", c.Response)
 		}
+	}
+}
+
+// TestACraftedInviteCannotRedirectADraft is issue 13's eleventh defect:
+// a code built with a draft's id, an attacker's secret and relay made
+// the victim print "joined" and upload the draft to that relay.
+func TestACraftedInviteCannotRedirectADraft(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	wb := sb.w
+	// Bruno has the draft from a file, and no invite yet.
+	forged := Invite{DraftID: sa.ID(), Secret: bytes.Repeat([]byte{7}, docsync.SecretSize), Relays: []string{"/ip4/203.0.113.9/tcp/4001/p2p/12D3KooWAttacker"}}
+	if _, err := wb.Join(ctx, forged.Code()); !errors.Is(err, ErrJoinConflict) {
+		t.Fatalf("a forged code for a draft from a file: %v", err)
+	}
+	// The owner invites; Bruno joins with the real code.
+	real, err := sa.w.Invite(ctx, sa.ID(), []string{"/ip4/198.51.100.1/tcp/4001/p2p/12D3KooWRelay"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wb.JoinReplacing(ctx, real.Code()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wb.Join(ctx, forged.Code()); !errors.Is(err, ErrJoinConflict) {
+		t.Fatalf("a forged code for a joined draft: %v", err)
+	}
+	if relays, _ := wb.Relays(ctx, sa.ID()); len(relays) != 1 || relays[0] != real.Relays[0] {
+		t.Errorf("the refused code changed the relays: %v", relays)
+	}
+	// The same secret may bring a relay more.
+	more := real
+	more.Relays = []string{"/ip4/198.51.100.2/tcp/4001/p2p/12D3KooWRelay2"}
+	if _, err := wb.Join(ctx, more.Code()); err != nil {
+		t.Fatal(err)
+	}
+	if relays, _ := wb.Relays(ctx, sa.ID()); len(relays) != 2 {
+		t.Errorf("relays after the same secret: %v", relays)
+	}
+	// A replaced secret never comes back, even when confirmed.
+	if _, err := wb.JoinReplacing(ctx, forged.Code()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wb.JoinReplacing(ctx, real.Code()); !errors.Is(err, ErrOutdatedInvite) {
+		t.Errorf("going back to a replaced secret: %v", err)
 	}
 }

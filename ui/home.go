@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -205,7 +206,24 @@ func (h *home) join() {
 }
 
 func (h *home) joinCode(code string) {
-	if _, err := h.u.ws.Join(context.Background(), code); err != nil {
+	h.joinWith(code, h.u.ws.Join)
+}
+
+// joinWith joins; a code that would switch a draft already here to
+// another secret is joined only once the person confirms.
+func (h *home) joinWith(code string, join func(context.Context, string) (app.Invite, error)) {
+	_, err := join(context.Background(), code)
+	if errors.Is(err, app.ErrJoinConflict) {
+		dialog.ShowConfirm(lang.L("Replace this draft's invite?"),
+			lang.L("You already have this draft, synced with another invite code. Joining with this one sends it to the relays this code names. Do it only if the draft's owner gave you this code."),
+			func(ok bool) {
+				if ok {
+					h.joinWith(code, h.u.ws.JoinReplacing)
+				}
+			}, h.u.win)
+		return
+	}
+	if err != nil {
 		h.u.showError(err)
 		return
 	}

@@ -202,9 +202,14 @@ func (o *Online) Invite(ctx context.Context, draftID string, relays []string, ro
 }
 
 // Join stores an invite's access and, when the service keeps sessions
-// live, dials the relays it names at once.
-func (o *Online) Join(ctx context.Context, code string) (app.Invite, error) {
-	inv, err := o.ws.Join(ctx, code)
+// live, dials the relays it names at once. With replace, a draft already
+// here switches to the code's secret and relays (app.JoinReplacing).
+func (o *Online) Join(ctx context.Context, code string, replace bool) (app.Invite, error) {
+	join := o.ws.Join
+	if replace {
+		join = o.ws.JoinReplacing
+	}
+	inv, err := join(ctx, code)
 	if err == nil {
 		o.Refresh()
 	}

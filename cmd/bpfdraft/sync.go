@@ -80,12 +80,17 @@ everyone who should keep access.`,
 
 var joinCmd = &command{
 	name:    "join",
-	usage:   "join CODE [--peer MULTIADDR]... [--timeout D]",
+	usage:   "join CODE [--replace] [--peer MULTIADDR]... [--timeout D]",
 	summary: "join a draft from an invite code and fetch it",
+	details: `A code for a draft you already have, with another secret than the one it
+syncs with here, is refused: it would send the draft to other relays. When
+the draft's owner gave you a new code, confirm with --replace. A code that was
+replaced by a newer one is always refused.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		var peers listFlag
 		fs.Var(&peers, "peer", "also sync with this peer (multiaddr ending in /p2p/ID)")
 		timeout := fs.Duration("timeout", 2*time.Minute, "give up fetching after this long")
+		replace := fs.Bool("replace", false, "let a draft already here switch to this code")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "CODE"); err != nil {
 				return err
@@ -100,7 +105,7 @@ var joinCmd = &command{
 				return err
 			}
 			defer on.Close()
-			inv, err := on.Join(ctx, args[0])
+			inv, err := on.Join(ctx, args[0], *replace)
 			if err != nil {
 				return err
 			}

@@ -186,11 +186,17 @@ func TestJoinAgainRightAfterAnOutdatedCode(t *testing.T) {
 	if r := b.run("", "sync", "--once", "--lan", "0"); r.code != exitFailed || !strings.Contains(r.stderr, "outdated") {
 		t.Fatalf("sync with the old code: exit %d, %s", r.code, r.stderr)
 	}
+	if r := b.run("", "join", newCode); r.code != exitFailed || !strings.Contains(r.stderr, "--replace") {
+		t.Errorf("joining a draft already here with another code: exit %d, %s", r.code, r.stderr)
+	}
 	start := time.Now()
-	if out := b.ok("join", newCode); !strings.Contains(out, "synced") {
+	if out := b.ok("join", newCode, "--replace"); !strings.Contains(out, "synced") {
 		t.Errorf("joining with the new code at once: %q", out)
 	}
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("joining again took %v", d)
+	}
+	if r := b.run("", "join", code, "--replace"); r.code != exitFailed || !strings.Contains(r.stderr, "replaced by a newer one") {
+		t.Errorf("going back to the replaced code: exit %d, %s", r.code, r.stderr)
 	}
 }

@@ -1,7 +1,9 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -17,12 +19,41 @@ type Access struct {
 	Created time.Time
 }
 
-// SetAccess stores or replaces a draft's access.
+// SetAccess stores or replaces a draft's access. A secret it replaces is
+// remembered (SecretReplaced), in the same transaction.
 func (s *Store) SetAccess(ctx context.Context, a Access) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created) VALUES (?, ?, ?, ?)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err, "saving draft access")
+	}
+	defer tx.Rollback()
+	var old []byte
+	err = tx.QueryRowContext(ctx, `SELECT secret FROM access WHERE draft_id = ?`, a.DraftID).Scan(&old)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return s.wrap(err, "saving draft access")
+	}
+	if old != nil && !bytes.Equal(old, a.Secret) {
+		sum := sha256.Sum256(old)
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO replaced_secrets (draft_id, secret_hash, replaced) VALUES (?, ?, ?)`,
+			a.DraftID, sum[:], a.Created.UnixMilli()); err != nil {
+			return s.wrap(err, "saving draft access")
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created) VALUES (?, ?, ?, ?)
 		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, relays = excluded.relays, created = excluded.created`,
-		a.DraftID, a.Secret, strings.Join(a.Relays, "\n"), a.Created.UnixMilli())
-	return s.wrap(err, "saving draft access")
+		a.DraftID, a.Secret, strings.Join(a.Relays, "\n"), a.Created.UnixMilli()); err != nil {
+		return s.wrap(err, "saving draft access")
+	}
+	return s.wrap(tx.Commit(), "saving draft access")
+}
+
+// SecretReplaced reports whether a draft was synced with secret before
+// its access was replaced.
+func (s *Store) SecretReplaced(ctx context.Context, draftID string, secret []byte) (bool, error) {
+	sum := sha256.Sum256(secret)
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM replaced_secrets WHERE draft_id = ? AND secret_hash = ?`, draftID, sum[:]).Scan(&n)
+	return n > 0, s.wrap(err, "reading replaced secrets")
 }
 
 // Access returns one draft's access, or ErrNotFound.
