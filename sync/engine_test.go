@@ -598,3 +598,44 @@ func TestOverlappingSessionsKeepThePeerConnected(t *testing.T) {
 		t.Error("with no session left, the peer is said to be connected")
 	}
 }
+
+// TestRestoredPeerDoesNotPushItsWholeHistory is issue 13's sixth defect:
+// a peer whose saved state names heads its restored copy no longer has
+// started pushing from nothing, re-sending every change to a peer that
+// had them. It now asks first, with Automerge's exchange.
+func TestRestoredPeerDoesNotPushItsWholeHistory(t *testing.T) {
+	base := baseDraft(t)
+	secret := NewSecret()
+	a, b := newPeer("peerA"), newPeer("peerB")
+	da := a.lib.add(t, "d1", base, secret)
+	db := b.lib.add(t, "d1", base, secret)
+	for i := 0; i < 30; i++ {
+		db.edit(t, func(d *crdt.Doc) error { return d.AppendBody(d.Sections()[0].ID, fmt.Sprint("early ", i, ". ")) })
+	}
+	mustSync(t, a, b)
+	backup, err := db.doc.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		db.edit(t, func(d *crdt.Doc) error { return d.AppendBody(d.Sections()[1].ID, fmt.Sprint("later ", i, ". ")) })
+		mustSync(t, a, b)
+	}
+	// B restores the backup; its saved sync state still names the later heads.
+	restored, err := crdt.Load(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored.SetActor(crdt.NewActor()) // a fresh actor, as a restored data dir must use
+	db.mu.Lock()
+	db.doc = restored
+	db.mu.Unlock()
+	db.edit(t, func(d *crdt.Doc) error { return d.AppendBody(d.Sections()[2].ID, "after the restore") })
+	_, sb := mustSync(t, a, b)
+	if sb.ChangesOut > 3 {
+		t.Errorf("the restored peer sent %d changes to a peer that had all but one", sb.ChangesOut)
+	}
+	if da.text() != db.text() {
+		t.Fatalf("no convergence:\n%s\n---\n%s", da.text(), db.text())
+	}
+}
