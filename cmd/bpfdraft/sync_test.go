@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,5 +199,58 @@ func TestJoinAgainRightAfterAnOutdatedCode(t *testing.T) {
 	}
 	if r := b.run("", "join", code, "--replace"); r.code != exitFailed || !strings.Contains(r.stderr, "replaced by a newer one") {
 		t.Errorf("going back to the replaced code: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// TestARestoredBackupStillSyncs is issue 13's second defect: a data dir
+// restored from a backup committed under its old actor again, reusing a
+// sequence number the co-author already held, and every exchange after
+// failed ("duplicate seq").
+func TestARestoredBackupStillSyncs(t *testing.T) {
+	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
+	files := t.TempDir()
+	fa := filepath.Join(files, "a.automerge")
+	id := strings.TrimSpace(a.ok("new", "--title", "Backed up"))
+	a.ok("write", id, "--section", "1", "--text", "Before the backup.")
+	backup := filepath.Join(files, "backup")
+	copyDir(t, a.data, backup)
+	a.ok("write", id, "--section", "2", "--text", "After the backup, sent to Bruno.")
+	a.ok("export", id, "--format", "automerge", "-o", fa)
+	b.ok("import", fa)
+	// Amina's disk dies; she restores the backup and writes again.
+	os.RemoveAll(a.data)
+	copyDir(t, backup, a.data)
+	a.ok("write", id, "--section", "3", "--text", "Written after the restore.")
+	a.ok("export", id, "--format", "automerge", "-o", fa)
+	if r := b.run("", "import", fa); r.code != 0 {
+		t.Fatalf("importing after the restore: exit %d, %s", r.code, r.stderr)
+	}
+	got := b.ok("show", id)
+	for _, want := range []string{"Before the backup.", "After the backup, sent to Bruno.", "Written after the restore."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Bruno lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o700)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -482,30 +482,18 @@ func (s *Store) SetSettings(ctx context.Context, kv map[string]string) error {
 	return s.wrap(tx.Commit(), "saving settings")
 }
 
-// LeaseActor gives the calling process (holder, a random token) an actor
-// id no other live process holds: a free one, one whose holder stopped
-// heartbeating for longer than stale, or newActor() if none is free.
+// LeaseActor gives the calling process (holder, a random token) a new
+// actor id, newActor(), and records it. An actor id is never handed to a
+// second process: the data dir may be a restored backup or a copy, and a
+// peer may already hold changes made under an id this file last saw long
+// ago; committing under it again would repeat sequence numbers the peers
+// hold, and Automerge refuses the second change with that number for
+// good. The person behind every actor is in each draft's participant
+// registry. (stale is no longer used: nothing is reclaimed.)
 func (s *Store) LeaseActor(ctx context.Context, holder string, stale time.Duration, newActor func() string) (string, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return "", s.wrap(err, "leasing actor")
-	}
-	defer tx.Rollback()
-	now := time.Now().UnixMilli()
-	var actor string
-	err = tx.QueryRowContext(ctx, `SELECT actor FROM actors WHERE holder = '' OR heartbeat < ? ORDER BY heartbeat LIMIT 1`,
-		now-stale.Milliseconds()).Scan(&actor)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		actor = newActor()
-		_, err = tx.ExecContext(ctx, `INSERT INTO actors (actor, holder, heartbeat) VALUES (?, ?, ?)`, actor, holder, now)
-	case err == nil:
-		_, err = tx.ExecContext(ctx, `UPDATE actors SET holder = ?, heartbeat = ? WHERE actor = ?`, holder, now, actor)
-	}
-	if err != nil {
-		return "", s.wrap(err, "leasing actor")
-	}
-	return actor, s.wrap(tx.Commit(), "leasing actor")
+	actor := newActor()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO actors (actor, holder, heartbeat) VALUES (?, ?, ?)`, actor, holder, time.Now().UnixMilli())
+	return actor, s.wrap(err, "leasing actor")
 }
 
 // Heartbeat keeps holder's lease alive.

@@ -114,23 +114,25 @@ func TestListDeleteSettings(t *testing.T) {
 	}
 }
 
-func TestActorLeases(t *testing.T) {
+// TestActorsAreNeverReused is issue 13's second defect: a released or
+// stale actor went to the next process, so a restored backup committed
+// under a sequence number its peers already held.
+func TestActorsAreNeverReused(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "db"))
 	n := 0
 	mk := func() string { n++; return string(rune('a' + n)) }
-	a1, _ := s.LeaseActor(ctx, "p1", time.Minute, mk)
-	a2, _ := s.LeaseActor(ctx, "p2", time.Minute, mk)
-	if a1 == a2 {
-		t.Fatalf("two live processes got the same actor %q", a1)
-	}
-	s.ReleaseActor(ctx, "p1")
-	if a3, _ := s.LeaseActor(ctx, "p3", time.Minute, mk); a3 != a1 {
-		t.Errorf("released actor not reused: got %q want %q", a3, a1)
-	}
-	// p2 stops heartbeating (killed): after the stale time its actor is reusable.
-	if a4, _ := s.LeaseActor(ctx, "p4", -time.Second, mk); a4 != a2 && a4 != a1 {
-		t.Errorf("stale lease not reclaimed: %q", a4)
+	seen := map[string]bool{}
+	for i, holder := range []string{"p1", "p2", "p3", "p4"} {
+		a, err := s.LeaseActor(ctx, holder, -time.Second, mk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[a] {
+			t.Fatalf("process %d got actor %q again", i+1, a)
+		}
+		seen[a] = true
+		s.ReleaseActor(ctx, holder)
 	}
 }
 
