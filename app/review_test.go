@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/automerge/automerge-go"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
@@ -569,5 +572,51 @@ func TestACraftedInviteCannotRedirectADraft(t *testing.T) {
 	}
 	if _, err := wb.JoinReplacing(ctx, real.Code()); !errors.Is(err, ErrOutdatedInvite) {
 		t.Errorf("going back to a replaced secret: %v", err)
+	}
+}
+
+// TestAChangeThatBreaksTheLayoutIsRepaired is issue 13's fifth defect,
+// through the sync path: a pushed change that deletes the meta and
+// sections maps is merged, and the draft is put back at once, so it
+// still opens, with its text, on this machine and after a restart.
+func TestAChangeThatBreaksTheLayoutIsRepaired(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "2", "Text that must survive.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	saved, err := sb.Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, err := automerge.Load(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am.SetActorID(automerge.NewActorID())
+	for _, key := range []string{"meta", "sections"} {
+		if err := am.RootMap().Delete(key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := am.Commit("hostile"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sa.MergeWhole(ctx, am.SaveIncremental()); err != nil {
+		t.Fatal(err)
+	}
+	if sec, err := sa.Section("2"); err != nil || sec.Body != "Text that must survive." || sa.Meta().Title != "Reviewed" {
+		t.Fatalf("after the hostile change: %+v %v, title %q", sec, err, sa.Meta().Title)
+	}
+	// A restart reads the draft from disk: the repair was saved with it.
+	w2 := openWSWith(t, filepath.Dir(sa.w.store.Path()), Options{Poll: -1})
+	s2, err := w2.Session(ctx, sa.ID())
+	if err != nil {
+		t.Fatalf("the draft does not open after the hostile change: %v", err)
+	}
+	defer s2.Close(ctx)
+	if sec, _ := s2.Section("2"); sec.Body != "Text that must survive." {
+		t.Errorf("after a restart: %q", sec.Body)
 	}
 }

@@ -874,6 +874,31 @@ func (s *Session) textOf(section string) ([]rune, error) {
 	return []rune(b), err
 }
 
+// repair puts back what a change just merged removed from the draft's
+// layout (crdt.Repair), from the view before it and the committed texts,
+// and saves the repair at once: the draft never stays unreadable.
+func (s *Session) repair(old *View, texts map[string]string) {
+	committed := func(secs []crdt.Section) []crdt.Section {
+		out := slices.Clone(secs)
+		for i := range out {
+			out[i].Body = texts[out[i].ID]
+		}
+		return out
+	}
+	was := crdt.Snapshot{Meta: old.Meta, Sections: committed(old.Sections), Participants: old.Participants}
+	changed, err := s.o.doc.Repair(was, committed(old.Removed))
+	if err == nil && changed {
+		err = s.commit(context.Background())
+	}
+	if err != nil {
+		s.w.log.Error("Could not repair the draft's layout", "draft", s.id, "err", err)
+		return
+	}
+	if changed {
+		s.w.log.Warn("A co-author's change removed part of the draft's layout; it was put back", "draft", s.id)
+	}
+}
+
 // absorb runs f, which changes the committed document (a merge, a load,
 // a write), and carries what it did to each section's text to the
 // typing not yet committed and to every open editor, as exact edits.
@@ -883,6 +908,9 @@ func (s *Session) absorb(f func() error) error {
 	o := &s.o
 	before, old := o.committed, s.view.Load()
 	err := f()
+	if cerr := o.doc.Check(); cerr != nil && old != nil && len(old.Sections)+len(old.Removed) > 0 {
+		s.repair(old, before)
+	}
 	o.sumOK = false
 	s.publish()
 	for id, now := range o.committed {

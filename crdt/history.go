@@ -55,6 +55,8 @@ func (k Kind) Describe() string {
 		return "review decision"
 	case KindComment:
 		return "comment"
+	case KindRepair:
+		return "layout repaired"
 	}
 	return "other"
 }

@@ -111,6 +111,8 @@ func kindLabel(k crdt.Kind) string {
 		return lang.L("review decision")
 	case crdt.KindComment:
 		return lang.L("comment")
+	case crdt.KindRepair:
+		return lang.L("layout repaired")
 	}
 	return lang.L("change")
 }

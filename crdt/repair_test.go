@@ -1,0 +1,58 @@
+package crdt
+
+import "testing"
+
+// TestRepairPutsBackTheLayout is issue 13's fifth defect: a co-author's
+// change that deletes the meta and sections maps merged without error,
+// and the draft could not be read again anywhere.
+func TestRepairPutsBackTheLayout(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	if err := a.AppendBody(a.Sections()[1].ID, "Text that must survive."); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RemoveSection(a.Sections()[3].ID); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	was, removed := a.SnapshotWithRemoved()
+	peer := fork(t, a)
+	hostile := fork(t, a)
+	for _, key := range []string{"meta", "sections", "participants"} {
+		if err := hostile.am.RootMap().Delete(key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(t, hostile)
+	if err := a.Merge(hostile); err != nil {
+		t.Fatal(err)
+	}
+	if a.Check() == nil {
+		t.Fatal("the hostile change left the layout whole")
+	}
+	changed, err := a.Repair(was, removed)
+	if err != nil || !changed {
+		t.Fatalf("repair: %v %v", changed, err)
+	}
+	commit(t, a)
+	back, err := Load(save(t, a))
+	if err != nil {
+		t.Fatalf("the repaired draft does not load: %v", err)
+	}
+	now, gone := back.SnapshotWithRemoved()
+	if now.Meta.ID != was.Meta.ID || now.Meta.Title != was.Meta.Title || len(now.Sections) != len(was.Sections) || len(gone) != 1 {
+		t.Fatalf("repaired: %+v, %d sections, %d removed", now.Meta, len(now.Sections), len(gone))
+	}
+	if now.Sections[1].Body != "Text that must survive." || now.Sections[1].Heading != was.Sections[1].Heading {
+		t.Errorf("section 2 after the repair: %+v", now.Sections[1])
+	}
+	// A peer that takes the hostile change and the repair reads a whole draft.
+	if err := peer.Merge(hostile); err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.Merge(a); err != nil {
+		t.Fatal(err)
+	}
+	if peer.Check() != nil {
+		t.Error("a peer with both changes cannot read the draft")
+	}
+}
