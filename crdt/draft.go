@@ -248,8 +248,10 @@ func loadInto(am *automerge.Doc, data []byte) (err error) {
 	if err := checkChunks(data); err != nil {
 		return err
 	}
+	// Every chunk passed its checksum: what Automerge refuses now is a
+	// disagreement of histories, not damage.
 	if err := am.LoadIncremental(data); err != nil {
-		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return fmt.Errorf("%w: %v", ErrRefused, err)
 	}
 	return nil
 }

@@ -15,6 +15,11 @@ var (
 	ErrNotDraft = errors.New("not a BPF Draft document")
 	// ErrCorrupt is returned when bytes are not a loadable Automerge document.
 	ErrCorrupt = errors.New("damaged or not an Automerge file")
+	// ErrRefused is returned when intact changes cannot be merged: two
+	// different changes with one actor and sequence number (a restored
+	// backup that committed again), or changes whose dependencies are
+	// missing. The bytes are not damaged; the histories disagree.
+	ErrRefused = errors.New("the changes cannot be merged with this copy of the draft")
 	// ErrInvalid is returned for a value outside its allowed set (a
 	// stakeholder group, region, role or template).
 	ErrInvalid = errors.New("invalid value")

@@ -1,6 +1,9 @@
 package crdt
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 // TestRepairPutsBackTheLayout is issue 13's fifth defect: a co-author's
 // change that deletes the meta and sections maps merged without error,
@@ -54,5 +57,32 @@ func TestRepairPutsBackTheLayout(t *testing.T) {
 	}
 	if peer.Check() != nil {
 		t.Error("a peer with both changes cannot read the draft")
+	}
+}
+
+// TestDisagreeingHistoriesAreNotDamage: two different changes under one
+// actor and sequence number (what a restored backup used to commit) are
+// refused as such, not reported as a damaged file.
+func TestDisagreeingHistoriesAreNotDamage(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	b := fork(t, a)
+	if err := b.SetActor(a.Actor()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AppendBody(a.Sections()[0].ID, "one"); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	if err := b.AppendBody(b.Sections()[0].ID, "other"); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, b)
+	changes, _, err := b.ChangesSince(a.Heads()[:0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.LoadIncremental(changes)
+	if !errors.Is(err, ErrRefused) || errors.Is(err, ErrCorrupt) {
+		t.Errorf("a duplicate sequence number: %v", err)
 	}
 }

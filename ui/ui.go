@@ -249,6 +249,8 @@ func friendly(err error) error {
 		msg = fmt.Sprintf(lang.L("That passage cannot be commented on: %s"), err)
 	case errors.Is(err, crdt.ErrInvalid):
 		msg = fmt.Sprintf(lang.L("That did not work: %s"), err)
+	case errors.Is(err, crdt.ErrRefused):
+		msg = fmt.Sprintf(lang.L("These changes cannot be merged with this copy of the draft: %s. Nothing was changed. If this machine's data was restored from a backup, update BPF Draft and sync again."), err)
 	case errors.Is(err, crdt.ErrCorrupt):
 		msg = fmt.Sprintf(lang.L("The file or code could not be read: %s. Check that it is complete and try again."), err)
 	default:
