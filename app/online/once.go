@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -158,14 +159,27 @@ func Invite(ctx context.Context, ws *app.Workspace, reg Registrar, draftID strin
 	if rotate || current == nil {
 		newSecret = docsync.NewSecret()
 	}
-	if rotate && len(relays) == 0 && current != nil {
-		// The relays already serving the draft must learn the new secret,
-		// or they could no longer prove access to the new code's holders.
-		if relays, err = ws.Relays(ctx, draftID); err != nil {
-			return app.Invite{}, err
+	// The relays already serving the draft stay in its invite (a relay
+	// added is added, not swapped in), and on a rotation every one of them
+	// must learn the new secret first, or the owner and the new code's
+	// holders could no longer prove access there while the old code still
+	// could: the registration goes to all, or nothing changes.
+	existing, err := ws.Relays(ctx, draftID)
+	if err != nil {
+		return app.Invite{}, err
+	}
+	named := relays
+	relays = append([]string(nil), existing...)
+	for _, r := range named {
+		if !slices.Contains(relays, r) {
+			relays = append(relays, r)
 		}
 	}
-	if len(relays) > 0 {
+	register := named
+	if rotate && current != nil {
+		register = relays
+	}
+	if len(register) > 0 {
 		if reg == nil {
 			return app.Invite{}, ErrNeedsNetwork
 		}
@@ -178,7 +192,7 @@ func Invite(ctx context.Context, ws *app.Workspace, reg Registrar, draftID strin
 		}
 		rctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		for _, addr := range relays {
+		for _, addr := range register {
 			if err := reg.Register(rctx, addr, r); err != nil {
 				return app.Invite{}, fmt.Errorf("registering with relay %s: %w (nothing was changed)", addr, err)
 			}

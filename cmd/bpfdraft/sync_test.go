@@ -254,3 +254,49 @@ func copyDir(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRotationReachesEveryRelay is issue 13's seventh defect: an invite
+// naming a second relay replaced the first in the draft's list, so a
+// later rotation left the first relay on the old secret: the owner was
+// cut off there and holders of the old code were not.
+func TestRotationReachesEveryRelay(t *testing.T) {
+	start := func() *relay.Relay {
+		dir := t.TempDir()
+		ws, err := app.Open(context.Background(), dir, app.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "identity.key"),
+			Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: ws, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rl.Close() })
+		return rl
+	}
+	r1, r2 := start(), start()
+	a, b, c := newCLI(t, "Amina"), newCLI(t, "Bruno"), newCLI(t, "Chen")
+	id := strings.TrimSpace(a.ok("new", "--title", "Two relays"))
+	old := strings.TrimSpace(a.ok("invite", id, "--relay", r1.Addrs()[0]))
+	a.ok("invite", id, "--relay", r2.Addrs()[0]) // a second relay, the first kept
+	a.ok("sync", "--once", "--lan", "0")
+	b.ok("join", old)
+	fresh := strings.TrimSpace(a.ok("invite", id, "--rotate"))
+	a.ok("write", id, "--section", "1", "--text", "After the rotation.")
+	if out := a.ok("sync", "--once", "--lan", "0"); strings.Contains(out, "shares no draft") {
+		t.Errorf("the owner was cut off a relay after rotating:\n%s", out)
+	}
+	// Someone joining with the new code gets the text through either relay.
+	if out := c.ok("join", fresh); !strings.Contains(out, "synced") {
+		t.Errorf("join with the new code: %q", out)
+	}
+	if got := c.ok("show", id, "--section", "1"); !strings.Contains(got, "After the rotation.") {
+		t.Errorf("the new code's holder lacks the text:\n%s", got)
+	}
+	// The old code's holder gets nothing new from either relay.
+	b.run("", "sync", "--once", "--lan", "0")
+	if got := b.ok("show", id, "--section", "1"); strings.Contains(got, "After the rotation.") {
+		t.Error("a holder of the old code still receives changes")
+	}
+}
