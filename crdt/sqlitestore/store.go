@@ -71,6 +71,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
+	if err := checkNotEmptied(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	// auto_vacuum only takes effect on a new file, so it comes first: it
 	// lets compaction hand the pages of replaced chunks back to the disk.
@@ -95,6 +98,25 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ErrEmptied is returned for a data file that is empty while its
+// write-ahead log holds data: opening it would write a new, empty schema
+// over what the log holds and delete the log.
+var ErrEmptied = errors.New("the data file is empty but its write-ahead log is not")
+
+// checkNotEmptied refuses a data file emptied beside a log that is not
+// (a failed copy, a truncation): nothing is initialised over data.
+func checkNotEmptied(path string) error {
+	db, err := os.Stat(path)
+	if err != nil || db.Size() > 0 {
+		return nil // a new file, or one with pages: SQLite judges it
+	}
+	if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() > 0 {
+		return fmt.Errorf("%w: %s is 0 bytes and %s-wal is %d bytes. Nothing was changed; restore %s from a backup, or move both files aside to start afresh",
+			ErrEmptied, path, path, wal.Size(), filepath.Base(path))
+	}
+	return nil
 }
 
 // SetMaxSize caps the data file at about n bytes: a write past it fails

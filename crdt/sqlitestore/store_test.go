@@ -221,3 +221,24 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("%d chunks after %d successful writes", len(cs), written)
 	}
 }
+
+// TestAnEmptiedFileBesideItsLogIsNotReinitialised is issue 13's twelfth
+// defect, in part: a data file truncated to 0 bytes beside its WAL got a
+// fresh schema, and the WAL (every recent write) was deleted.
+func TestAnEmptiedFileBesideItsLogIsNotReinitialised(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bpfdraft.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wal := bytes.Repeat([]byte{1}, 4096)
+	if err := os.WriteFile(path+"-wal", wal, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(context.Background(), path, nil); !errors.Is(err, ErrEmptied) {
+		t.Fatalf("opening an emptied file: %v", err)
+	}
+	if got, err := os.ReadFile(path + "-wal"); err != nil || !bytes.Equal(got, wal) {
+		t.Error("the log was touched")
+	}
+}
