@@ -172,17 +172,8 @@ func (c *conversation) openDraft(ctx context.Context, a Access, outIndex int) (*
 		return nil, err
 	}
 	ds := &draftSession{id: a.DraftID, rep: rep, st: ss, outIndex: outIndex, dirty: true}
-	// Push mode needs heads both sides hold. When the saved state names
-	// changes this copy no longer has (a backup restored, a data dir
-	// copied), pushing from what is left would re-send everything:
-	// Automerge's exchange finds out first what each side lacks.
 	if shared := crdt.SharedHeads(saved); len(shared) > 0 {
-		if known := rep.Known(shared); len(known) == len(shared) {
-			ds.startPush(known)
-		} else {
-			c.log.Info("Saved sync state names changes this copy lacks; asking the peer first", "draft", a.DraftID,
-				"missing", len(shared)-len(known))
-		}
+		ds.startPush(rep.Known(shared))
 	}
 	return ds, nil
 }
