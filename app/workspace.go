@@ -102,10 +102,13 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 	}
 	w := &Workspace{store: st, log: opts.Logger, opts: opts, holder: crdt.NewID(8),
 		sessions: map[string]*Session{}, stop: make(chan struct{})}
-	w.actor, err = st.LeaseActor(ctx, w.holder, leaseStale, crdt.NewActor)
-	if err != nil {
-		st.Close()
-		return nil, err
+	// A new actor is this process's own whether or not the file records
+	// it (the record only says which processes wrote): on a full disk the
+	// record fails and reading drafts must still work.
+	actor := crdt.NewActor()
+	if w.actor, err = st.LeaseActor(ctx, w.holder, leaseStale, func() string { return actor }); err != nil {
+		w.log.Warn("Could not record this process's actor id", "err", err)
+		w.actor = actor
 	}
 	w.wg.Add(1)
 	go w.watch()
