@@ -43,19 +43,18 @@ func (s *Session) ledger() (*crdt.Ledger, error) {
 func (s *Session) Authors(section string) ([]AuthorRun, error) {
 	var runs []AuthorRun
 	err := s.do(func() error {
-		var err error
-		runs, err = s.authors(section)
+		l, err := s.ledger()
+		if err != nil {
+			return err
+		}
+		runs, err = s.authors(l, section)
 		return err
 	})
 	return runs, err
 }
 
-// authors is Authors on the owner.
-func (s *Session) authors(section string) ([]AuthorRun, error) {
-	l, err := s.ledger()
-	if err != nil {
-		return nil, err
-	}
+// authors is Authors on the owner, from a ledger brought up to date.
+func (s *Session) authors(l *crdt.Ledger, section string) ([]AuthorRun, error) {
 	pieces, err := l.Compare(section, nil, nil)
 	if err != nil {
 		return nil, err
@@ -144,6 +143,10 @@ const Unknown = "Unknown"
 func (s *Session) Coverage() (Coverage, error) {
 	var c Coverage
 	err := s.do(func() error {
+		l, err := s.ledger() // once: every heading is read from the same state
+		if err != nil {
+			return err
+		}
 		v := s.View()
 		byActor := map[string]crdt.Participant{}
 		for _, p := range v.Participants {
@@ -157,7 +160,7 @@ func (s *Session) Coverage() (Coverage, error) {
 		}
 		total := newTally()
 		for i, sec := range v.Sections {
-			runs, err := s.authors(sec.ID)
+			runs, err := s.authors(l, sec.ID)
 			if err != nil {
 				return err
 			}

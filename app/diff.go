@@ -81,8 +81,7 @@ func (s *Session) stateOf(l *crdt.Ledger, ref string) (state, error) {
 func (s *Session) Diff(from, to string) ([]HeadingDiff, error) {
 	var out []HeadingDiff
 	err := s.do(func() error {
-		s.commitTyping()
-		s.publish()
+		s.commitTyping() // o.committed and the view already hold the typed text
 		l, err := s.ledger()
 		if err != nil {
 			return err

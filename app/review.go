@@ -184,8 +184,7 @@ func (s *Session) Review(since string) ([]Hunk, error) {
 }
 
 func (s *Session) review(since string) ([]Hunk, error) {
-	s.commitTyping()
-	s.publish()
+	s.commitTyping() // o.committed and the view already hold the typed text
 	l, err := s.ledger()
 	if err != nil {
 		return nil, err
