@@ -1,7 +1,6 @@
 package export
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/xml"
 	"fmt"
@@ -22,32 +21,17 @@ func DOCX(p Publication) ([]byte, error) {
 	var doc bytes.Buffer
 	w := &docxWriter{b: &doc}
 	w.body(p)
-	parts := []struct{ name, body string }{
-		{"[Content_Types].xml", docxContentTypes},
-		{"_rels/.rels", docxRels},
-		{"word/_rels/document.xml.rels", docxDocRels},
-		{"word/document.xml", doc.String()},
-		{"word/styles.xml", docxStyles},
-		{"word/numbering.xml", w.numbering()},
-		{"word/settings.xml", docxSettings},
-		{"word/footer1.xml", docxFooter},
-		{"docProps/core.xml", fmt.Sprintf(docxCore, xmlText(p.Title), p.Date.UTC().Format(time.RFC3339))},
-	}
-	var out bytes.Buffer
-	z := zip.NewWriter(&out)
-	for _, part := range parts {
-		f, err := z.CreateHeader(&zip.FileHeader{Name: part.name, Method: zip.Deflate, Modified: p.Date})
-		if err != nil {
-			return nil, err
-		}
-		if _, err := f.Write([]byte(part.body)); err != nil {
-			return nil, err
-		}
-	}
-	if err := z.Close(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
+	return writePackage([]packagePart{
+		{name: "[Content_Types].xml", body: docxContentTypes},
+		{name: "_rels/.rels", body: docxRels},
+		{name: "word/_rels/document.xml.rels", body: docxDocRels},
+		{name: "word/document.xml", body: doc.String()},
+		{name: "word/styles.xml", body: docxStyles},
+		{name: "word/numbering.xml", body: w.numbering()},
+		{name: "word/settings.xml", body: docxSettings},
+		{name: "word/footer1.xml", body: docxFooter},
+		{name: "docProps/core.xml", body: fmt.Sprintf(docxCore, xmlText(p.Title), p.Date.UTC().Format(time.RFC3339))},
+	}, p.Date)
 }
 
 // xmlText escapes text for XML content and attributes.

@@ -1,8 +1,6 @@
 package export
 
 import (
-	"archive/zip"
-	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -17,34 +15,15 @@ import (
 func ODT(p Publication) ([]byte, error) {
 	w := &odtWriter{}
 	w.body(p)
-	var out bytes.Buffer
-	z := zip.NewWriter(&out)
 	// The mimetype comes first and uncompressed, so that a reader can
 	// tell the format from the first bytes.
-	parts := []struct {
-		name   string
-		body   string
-		method uint16
-	}{
-		{"mimetype", "application/vnd.oasis.opendocument.text", zip.Store},
-		{"META-INF/manifest.xml", odtManifest, zip.Deflate},
-		{"content.xml", w.b.String(), zip.Deflate},
-		{"styles.xml", odtStyles, zip.Deflate},
-		{"meta.xml", fmt.Sprintf(odtMeta, xmlText(p.Title), p.Date.UTC().Format(time.RFC3339)), zip.Deflate},
-	}
-	for _, part := range parts {
-		f, err := z.CreateHeader(&zip.FileHeader{Name: part.name, Method: part.method, Modified: p.Date})
-		if err != nil {
-			return nil, err
-		}
-		if _, err := f.Write([]byte(part.body)); err != nil {
-			return nil, err
-		}
-	}
-	if err := z.Close(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
+	return writePackage([]packagePart{
+		{name: "mimetype", body: "application/vnd.oasis.opendocument.text", stored: true},
+		{name: "META-INF/manifest.xml", body: odtManifest},
+		{name: "content.xml", body: w.b.String()},
+		{name: "styles.xml", body: odtStyles},
+		{name: "meta.xml", body: fmt.Sprintf(odtMeta, xmlText(p.Title), p.Date.UTC().Format(time.RFC3339))},
+	}, p.Date)
 }
 
 type odtWriter struct {

@@ -556,14 +556,12 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 	w.b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	catalog, pagesID, info := w.reserve(), w.reserve(), w.reserve()
 	// Fonts: each used face as a Type 0 font over a CID TrueType font.
-	fontID := map[*pdfFont]int{}
 	var fontRes []string
 	for i, f := range l.fonts {
 		if f == nil || len(f.order) <= 1 {
 			continue
 		}
 		t0, cid, desc, file, toUni := w.reserve(), w.reserve(), w.reserve(), w.reserve(), w.reserve()
-		fontID[f] = t0
 		data := f.subset()
 		sum := sha256.Sum256(data)
 		tag := ""
@@ -595,7 +593,7 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 		kids = append(kids, fmt.Sprintf("%d 0 R", pageID))
 		w.obj(pageID, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << %s >> >> /Contents %d 0 R >>",
 			pagesID, pageW, pageH, strings.Join(fontRes, " "), contentID))
-		w.stream(contentID, "", l.content(pg, fontID))
+		w.stream(contentID, "", l.content(pg))
 	}
 	w.obj(pagesID, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
 	lang := p.Language
@@ -620,16 +618,11 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 // content is a page's drawing: each run as a TJ array of glyph ids, with
 // an adjustment where the shaper's advance differs from the font's
 // (kerning, joined Arabic), and the page number.
-func (l *pdfLayout) content(pg *pdfPage, fontID map[*pdfFont]int) []byte {
+func (l *pdfLayout) content(pg *pdfPage) []byte {
 	var b bytes.Buffer
 	for _, r := range pg.runs {
-		idx := 0
-		for i, f := range l.fonts {
-			if f == r.font {
-				idx = i
-			}
-		}
-		fmt.Fprintf(&b, "%.3f %.3f %.3f rg BT /F%d %.2f Tf 1 0 0 1 %.2f %.2f Tm [", r.colour[0], r.colour[1], r.colour[2], idx, r.size, r.x, r.y)
+		// A font's resource name is its role, its place in l.fonts.
+		fmt.Fprintf(&b, "%.3f %.3f %.3f rg BT /F%d %.2f Tf 1 0 0 1 %.2f %.2f Tm [", r.colour[0], r.colour[1], r.colour[2], r.font.role, r.size, r.x, r.y)
 		for i, g := range r.glyphs {
 			fmt.Fprintf(&b, "<%04X>", g)
 			if d := r.adv[i] - r.pdfAdv[i]; d > 0.01 || d < -0.01 {
