@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -99,9 +100,7 @@ with no text there. Percentages are rounded so that each list adds up to 100.`,
 				return err
 			}
 			if *asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(cov)
+				return writeJSON(e.stdout, cov)
 			}
 			for _, c := range append([]app.CoverageOf{cov.Draft}, cov.Headings...) {
 				title := "Whole draft"
@@ -168,9 +167,7 @@ where nothing changed are left out.`,
 				return err
 			}
 			if *asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(diffs)
+				return writeJSON(e.stdout, diffs)
 			}
 			who := people(s.View())
 			changed := 0
@@ -252,9 +249,7 @@ them to ` + "`bpfdraft accept`" + ` or ` + "`bpfdraft reject`" + `.`,
 				return err
 			}
 			if *asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(hunks)
+				return writeJSON(e.stdout, hunks)
 			}
 			printHunks(e, s.View(), hunks)
 			return nil
@@ -445,9 +440,7 @@ their line numbers and skipped; importing the same file again adds nothing.
 				cs = append(cs, c)
 			}
 			if *asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(cs)
+				return writeJSON(e.stdout, cs)
 			}
 			who := people(s.View())
 			for _, c := range cs {
@@ -606,4 +599,11 @@ changed.`,
 			return nil
 		}
 	},
+}
+
+// writeJSON prints v as indented JSON, for scripts (--json).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -75,18 +75,7 @@ func TestServeJoinSync(t *testing.T) {
 // with --relay and syncs to it; B, knowing only the code, joins through
 // the relay; A and B never dial each other.
 func TestInviteThroughRelay(t *testing.T) {
-	relayDir := t.TempDir()
-	rws, err := app.Open(context.Background(), relayDir, app.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rws.Close()
-	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(relayDir, "identity.key"),
-		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: rws, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rl.Close()
+	rl := startRelay(t)
 	addr := rl.Addrs()[0]
 
 	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
@@ -123,18 +112,7 @@ func TestInviteThroughRelay(t *testing.T) {
 // co-author's copy has it reverted and lists it, by the same id, as
 // rejected.
 func TestRejectionThroughTheRelay(t *testing.T) {
-	relayDir := t.TempDir()
-	rws, err := app.Open(context.Background(), relayDir, app.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rws.Close()
-	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(relayDir, "identity.key"),
-		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: rws, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rl.Close()
+	rl := startRelay(t)
 
 	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
 	id := strings.TrimSpace(a.ok("new", "--title", "Reviewed through the relay"))
@@ -166,18 +144,7 @@ func TestRejectionThroughTheRelay(t *testing.T) {
 // co-author whose code was replaced could not join with the new one for
 // a minute ("no peer could be reached").
 func TestJoinAgainRightAfterAnOutdatedCode(t *testing.T) {
-	relayDir := t.TempDir()
-	rws, err := app.Open(context.Background(), relayDir, app.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rws.Close()
-	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(relayDir, "identity.key"),
-		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: rws, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rl.Close()
+	rl := startRelay(t)
 	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
 	id := strings.TrimSpace(a.ok("new", "--title", "Rotated"))
 	code := strings.TrimSpace(a.ok("invite", id, "--relay", rl.Addrs()[0]))
@@ -260,22 +227,7 @@ func copyDir(t *testing.T, from, to string) {
 // later rotation left the first relay on the old secret: the owner was
 // cut off there and holders of the old code were not.
 func TestRotationReachesEveryRelay(t *testing.T) {
-	start := func() *relay.Relay {
-		dir := t.TempDir()
-		ws, err := app.Open(context.Background(), dir, app.Options{Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ws.Close() })
-		rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "identity.key"),
-			Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: ws, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { rl.Close() })
-		return rl
-	}
-	r1, r2 := start(), start()
+	r1, r2 := startRelay(t), startRelay(t)
 	a, b, c := newCLI(t, "Amina"), newCLI(t, "Bruno"), newCLI(t, "Chen")
 	id := strings.TrimSpace(a.ok("new", "--title", "Two relays"))
 	old := strings.TrimSpace(a.ok("invite", id, "--relay", r1.Addrs()[0]))
@@ -299,4 +251,23 @@ func TestRotationReachesEveryRelay(t *testing.T) {
 	if got := b.ok("show", id, "--section", "1"); strings.Contains(got, "After the rotation.") {
 		t.Error("a holder of the old code still receives changes")
 	}
+}
+
+// startRelay runs a relay on loopback with its own data dir, stopped when
+// the test ends.
+func startRelay(t *testing.T) *relay.Relay {
+	t.Helper()
+	dir := t.TempDir()
+	ws, err := app.Open(context.Background(), dir, app.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "identity.key"),
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: ws, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rl.Close() })
+	return rl
 }
