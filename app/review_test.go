@@ -5,11 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/automerge/automerge-go"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
@@ -577,41 +576,41 @@ func TestACraftedInviteCannotRedirectADraft(t *testing.T) {
 
 // TestAChangeThatBreaksTheLayoutIsRepaired is issue 13's fifth defect,
 // through the sync path: a pushed change that deletes the meta and
-// sections maps is merged, and the draft is put back at once, so it
-// still opens, with its text, on this machine and after a restart.
+// sections maps (testdata/hostile-layout, written by crdt's
+// TestHostileLayoutFixture) is merged, and the draft is put back at
+// once, so it still opens, with its text, here and after a restart.
 func TestAChangeThatBreaksTheLayoutIsRepaired(t *testing.T) {
 	ctx := context.Background()
-	sa, sb := sharedPair(t)
-	if _, _, err := sa.Write(ctx, "2", "Text that must survive.", false); err != nil {
-		t.Fatal(err)
-	}
-	exchange(t, sa, sb)
-	saved, err := sb.Save(ctx)
+	base, err := os.ReadFile(filepath.Join("testdata", "hostile-layout", "base.automerge"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	am, err := automerge.Load(saved)
+	hostile, err := os.ReadFile(filepath.Join("testdata", "hostile-layout", "hostile.changes"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	am.SetActorID(automerge.NewActorID())
-	for _, key := range []string{"meta", "sections"} {
-		if err := am.RootMap().Delete(key); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := am.Commit("hostile"); err != nil {
+	dir := t.TempDir()
+	w := openWS(t, dir)
+	withProfile(t, w, "Amina")
+	id, _, err := w.Import(ctx, base)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := sa.MergeWhole(ctx, am.SaveIncremental()); err != nil {
+	s, err := w.Session(ctx, id)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if sec, err := sa.Section("2"); err != nil || sec.Body != "Text that must survive." || sa.Meta().Title != "Reviewed" {
-		t.Fatalf("after the hostile change: %+v %v, title %q", sec, err, sa.Meta().Title)
+	defer s.Close(ctx)
+	title := s.Meta().Title
+	if _, _, err := s.MergeWhole(ctx, hostile); err != nil {
+		t.Fatal(err)
+	}
+	if sec, err := s.Section("2"); err != nil || sec.Body != "Text that must survive." || s.Meta().Title != title {
+		t.Fatalf("after the hostile change: %+v %v, title %q", sec, err, s.Meta().Title)
 	}
 	// A restart reads the draft from disk: the repair was saved with it.
-	w2 := openWSWith(t, filepath.Dir(sa.w.store.Path()), Options{Poll: -1})
-	s2, err := w2.Session(ctx, sa.ID())
+	w2 := openWSWith(t, dir, Options{Poll: -1})
+	s2, err := w2.Session(ctx, id)
 	if err != nil {
 		t.Fatalf("the draft does not open after the hostile change: %v", err)
 	}

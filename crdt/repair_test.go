@@ -2,6 +2,8 @@ package crdt
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -84,5 +86,59 @@ func TestDisagreeingHistoriesAreNotDamage(t *testing.T) {
 	err = a.LoadIncremental(changes)
 	if !errors.Is(err, ErrRefused) || errors.Is(err, ErrCorrupt) {
 		t.Errorf("a duplicate sequence number: %v", err)
+	}
+}
+
+// TestHostileLayoutFixture keeps app/testdata/hostile-layout: a draft,
+// and a change from a co-author that deletes its meta and sections maps,
+// which app's tests push through the sync path (app may not build such a
+// change: only crdt speaks to Automerge). BPF_WRITE_FIXTURES=1 writes
+// the files again; otherwise the test checks they still show the attack.
+func TestHostileLayoutFixture(t *testing.T) {
+	dir := filepath.Join("..", "app", "testdata", "hostile-layout")
+	if os.Getenv("BPF_WRITE_FIXTURES") != "" {
+		d := newDraft(t, TemplateOutput)
+		if err := d.AppendBody(d.Sections()[1].ID, "Text that must survive."); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, d)
+		base := save(t, d)
+		hostile := fork(t, d)
+		for _, key := range []string{"meta", "sections"} {
+			if err := hostile.am.RootMap().Delete(key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		commit(t, hostile)
+		changes, _, err := hostile.ChangesSince(d.Heads())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range map[string][]byte{"base.automerge": base, "hostile.changes": changes} {
+			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	base, err := os.ReadFile(filepath.Join(dir, "base.automerge"))
+	if err != nil {
+		t.Fatalf("%v (BPF_WRITE_FIXTURES=1 go test ./crdt -run HostileLayoutFixture writes it)", err)
+	}
+	changes, err := os.ReadFile(filepath.Join(dir, "hostile.changes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.LoadIncremental(changes); err != nil {
+		t.Fatal(err)
+	}
+	if d.Check() == nil {
+		t.Error("the fixture's change no longer breaks the layout")
 	}
 }

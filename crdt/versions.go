@@ -124,23 +124,6 @@ func (d *Doc) SnapshotAt(heads []string) (Snapshot, error) {
 	return old.Snapshot(), nil
 }
 
-// OutlineAt returns the visible and the removed sections as they were at
-// heads, without their texts (which a Ledger gives for any state).
-func (d *Doc) OutlineAt(heads []string) (visible, removed []Section, err error) {
-	old, err := d.at(heads)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, s := range old.allSections(false) {
-		if s.Removed {
-			removed = append(removed, s)
-		} else {
-			visible = append(visible, s)
-		}
-	}
-	return visible, removed, nil
-}
-
 // at returns a read-only copy of the document as it was at heads.
 func (d *Doc) at(heads []string) (*Doc, error) {
 	hs := make([]automerge.ChangeHash, 0, len(heads))
