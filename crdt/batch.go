@@ -36,10 +36,7 @@ func splitSync(msg []byte) (prefix []byte, changes [][]byte, suffix []byte, err 
 		return nil, nil, nil, fmt.Errorf("%w: not a sync message", ErrCorrupt)
 	}
 	r.take(1)
-	hashes := func() {
-		n := r.uleb()
-		r.take(int(n) * 32)
-	}
+	hashes := func() { r.takeHashes() }
 	hashes() // heads
 	hashes() // need
 	for n := r.uleb(); n > 0 && r.err == nil; n-- {
@@ -57,6 +54,23 @@ func splitSync(msg []byte) (prefix []byte, changes [][]byte, suffix []byte, err 
 		return nil, nil, nil, r.err
 	}
 	return prefix, changes, r.b, nil
+}
+
+// syncNeed returns the hashes a sync message asks for (nil when it cannot
+// be read, which ReceiveMessage has already refused).
+func syncNeed(msg []byte) []string {
+	r := &reader{b: msg}
+	r.take(1)
+	r.takeHashes() // heads
+	raw := r.takeHashes()
+	if r.err != nil {
+		return nil
+	}
+	need := make([]string, len(raw)/32)
+	for i := range need {
+		need[i] = hex.EncodeToString(raw[i*32 : i*32+32])
+	}
+	return need
 }
 
 // CompactSync rewrites a sync message's changes as a compact batch. It

@@ -98,6 +98,17 @@ func (r *reader) take(n int) []byte {
 	return out
 }
 
+// takeHashes reads a count and that many 32-byte hashes, checking the
+// count against the bytes left before multiplying it.
+func (r *reader) takeHashes() []byte {
+	n := r.uleb()
+	if r.err == nil && n > uint64(len(r.b)/32) {
+		r.err = fmt.Errorf("%w: hash list longer than its message", ErrCorrupt)
+		return nil
+	}
+	return r.take(int(n) * 32)
+}
+
 // sleb decodes a signed LEB128 number, returning it and its width (0 if malformed).
 func sleb(b []byte) (int64, int) {
 	var v int64

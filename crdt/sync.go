@@ -15,8 +15,11 @@ import (
 type SyncState struct {
 	doc *Doc
 	ss  *automerge.SyncState
-	// theirHeads are the heads the peer announced in its last message.
-	theirHeads []string
+	// theirHeads are the heads the peer announced in its last message,
+	// theirNeed the changes it asked for in it.
+	theirHeads, theirNeed []string
+	sent                  map[string]bool // changes our messages carried
+	owed                  []string        // see Owed
 }
 
 // NewSyncState starts a sync with a peer that shares nothing known yet.
@@ -41,6 +44,22 @@ func (s *SyncState) Save() []byte { return s.ss.Save() }
 // TheirHeads returns the heads the peer announced last, sorted.
 func (s *SyncState) TheirHeads() []string { return s.theirHeads }
 
+// Owed returns, after a Generate that produced nothing, the changes the
+// peer asked for that we hold and have not sent it on this state; at
+// other times nil.
+//
+// The pinned Automerge core can fall silent while the peer waits for
+// these: when each side's Bloom filter gave the other a false positive,
+// each asks for the change it lacks, and neither answers, because each
+// still counts its own earlier changes as in flight until the other has
+// applied them, which it cannot do without the change it asked for. A
+// caller that is owed nothing may wait; one that owes must answer by
+// other means (docsync pushes).
+func (s *SyncState) Owed() []string { return s.owed }
+
+// Shared returns the heads Automerge counts as held by both sides.
+func (s *SyncState) Shared() []string { return SharedHeads(s.Save()) }
+
 // Generate returns the next message for the peer, or ok=false when the
 // peer needs nothing more. Pending edits are committed first, with their
 // metadata. changes is the number of changes the message carries.
@@ -53,9 +72,21 @@ func (s *SyncState) Generate() (msg []byte, changes int, ok bool, err error) {
 			err = fmt.Errorf("generating sync message: %v", r)
 		}
 	}()
+	s.owed = nil
 	m, ok := s.ss.GenerateMessage()
 	if !ok {
+		for _, h := range s.doc.Known(s.theirNeed) {
+			if !s.sent[h] {
+				s.owed = append(s.owed, h)
+			}
+		}
 		return nil, 0, false, nil
+	}
+	if s.sent == nil {
+		s.sent = map[string]bool{}
+	}
+	for _, c := range m.Changes() {
+		s.sent[c.Hash().String()] = true
 	}
 	return m.Bytes(), len(m.Changes()), true, nil
 }
@@ -82,6 +113,7 @@ func (s *SyncState) Receive(msg []byte) (changes int, err error) {
 		s.theirHeads[i] = h.String()
 	}
 	sort.Strings(s.theirHeads)
+	s.theirNeed = syncNeed(msg)
 	return len(m.Changes()), nil
 }
 

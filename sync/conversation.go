@@ -3,11 +3,13 @@ package docsync
 import (
 	"context"
 	"crypto/hmac"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
@@ -25,6 +27,11 @@ type conversation struct {
 	st      Stats
 	byIndex map[int]*draftSession // by the peer's offer index
 	order   []*draftSession
+
+	// Frames other than Bye written and read on this connection: a Bye
+	// carries the count read, so neither side ends while a frame of its
+	// own is still on its way to be answered.
+	framesOut, framesIn int
 }
 
 // Run syncs over one connection with the peer remote until ctx ends, the
@@ -70,6 +77,7 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 		if err := c.conn.WriteFrame(wire.Frame{Type: frameSnapshot, Payload: encodeRecords(snapshots)}); err != nil {
 			return st, err
 		}
+		c.framesOut++
 	}
 	return st, c.loop(ctx, once, c.watch(done))
 }
@@ -172,8 +180,27 @@ func (c *conversation) openDraft(ctx context.Context, a Access, outIndex int) (*
 		return nil, err
 	}
 	ds := &draftSession{id: a.DraftID, rep: rep, st: ss, outIndex: outIndex, dirty: true}
-	if shared := crdt.SharedHeads(saved); len(shared) > 0 {
-		ds.startPush(rep.Known(shared))
+	shared := crdt.SharedHeads(saved)
+	known := rep.Known(shared)
+	switch {
+	case len(shared) > 0 && len(known) == len(shared):
+		ds.startPush(shared)
+	case len(shared) > 0:
+		// We no longer hold what we last shared (a restored backup, a
+		// rolled-back file): pushing from what is left could resend our
+		// whole history. Automerge's exchange, from what we still know we
+		// share, finds out what each side lacks.
+		c.log.Info("Saved sync state is ahead of this copy; comparing histories", "draft", a.DraftID, "known", len(known), "saved", len(shared))
+		if len(known) > 0 {
+			ss, err = rep.SyncStateAt(known)
+		} else {
+			ss, err = rep.SyncState(nil)
+		}
+		if err != nil {
+			rep.Close(ctx)
+			return nil, err
+		}
+		ds.st = ss
 	}
 	return ds, nil
 }
@@ -246,8 +273,14 @@ func (c *conversation) watch(done <-chan struct{}) <-chan *draftSession {
 
 // loop takes turns: send what changed, say Bye when converged, then
 // handle one frame from the peer or wait for something to happen.
+//
+// With once, the session ends when both sides are converged and each has
+// said Bye after reading every frame the other sent: a Bye that does not
+// count all our frames was said before the peer read them, and reading
+// them may yet make it answer (a flip to Automerge's exchange does).
 func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draftSession) error {
 	byeSent, byeRecv := false, false
+	peerRead := -1 // frames of ours the peer's last Bye counts; -1 before one
 	for {
 		sent, err := c.send()
 		if err != nil {
@@ -258,12 +291,13 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 			byeSent = false // what we said no longer holds: say it again once it does
 		}
 		if once && converged && !byeSent {
-			if err := c.conn.WriteFrame(wire.Frame{Type: frameBye}); err != nil {
+			bye := wire.Frame{Type: frameBye, Payload: binary.AppendUvarint(nil, uint64(c.framesIn))}
+			if err := c.conn.WriteFrame(bye); err != nil {
 				return err
 			}
 			byeSent = true
 		}
-		if once && converged && byeSent && byeRecv {
+		if once && converged && byeSent && byeRecv && peerRead == c.framesOut {
 			return nil
 		}
 		if len(c.pending) == 0 {
@@ -291,16 +325,45 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 			return f.err
 		}
 		if f.f.Type == frameBye {
-			byeRecv = true
+			n, w := binary.Uvarint(f.f.Payload)
+			if len(f.f.Payload) == 0 { // a side that shares no draft with us
+				n, w = uint64(c.framesOut), 1
+			}
+			if w <= 0 || n > uint64(c.framesOut) {
+				return fmt.Errorf("%w: farewell counts %d frames of the %d sent", wire.ErrMalformed, n, c.framesOut)
+			}
+			byeRecv, peerRead = true, int(n)
 			continue
 		}
-		if f.f.Type != frameSnapshot {
-			byeRecv = false
-		}
+		c.framesIn++
+		byeRecv, byeSent = false, false // the peer spoke again, and we must say we read it
 		if err := c.handle(ctx, f.f); err != nil {
 			return err
 		}
+		c.log.Debug("Frame handled", "type", f.f.Type, "bytes", len(f.f.Payload), "modes", c.modes())
 	}
+}
+
+// modes describes each draft's state for the debug log: p (push) or a
+// (Automerge's exchange), and our and their heads' first hex digits.
+func (c *conversation) modes() string {
+	var b []byte
+	for _, ds := range c.order {
+		m := byte('a')
+		if ds.push {
+			m = 'p'
+		}
+		b = fmt.Appendf(b, "%c%v/%v ", m, shortHeads(ds.rep.Heads()), shortHeads(ds.their()))
+	}
+	return string(b)
+}
+
+func shortHeads(hs []string) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h[:min(6, len(h))]
+	}
+	return out
 }
 
 // send writes, for every draft with news, a push or an Automerge sync
@@ -313,27 +376,38 @@ func (c *conversation) send() (bool, error) {
 			continue
 		}
 		ds.dirty = false
-		if ds.push {
-			r, n, err := ds.pushRecord()
+		if !ds.push {
+			msg, n, ok, err := ds.rep.Generate(ds.st)
 			if err != nil {
 				return false, fmt.Errorf("draft %s: %w", ds.id, err)
 			}
-			if r != nil {
-				pushes = append(pushes, *r)
+			if ok {
+				r := record{index: ds.outIndex, msg: msg}
+				if cm, ok := crdt.CompactSync(msg); ok && len(cm) < len(msg) {
+					r.msg, r.compact = cm, true
+				}
+				recs = append(recs, r)
 				c.st.ChangesOut += n
+				continue
 			}
-			continue
+			if len(ds.st.Owed()) == 0 {
+				continue
+			}
+			// Automerge fell silent although the peer waits for changes we
+			// hold (see crdt.SyncState.Owed): push instead, from what we
+			// know the peer has. The push carries everything since, and the
+			// peer, once it has applied it, pushes back what we lack.
+			c.log.Debug("Automerge exchange stalled; pushing", "draft", ds.id)
+			known := ds.rep.Known(append(ds.st.Shared(), ds.st.TheirHeads()...))
+			slices.Sort(known)
+			ds.startPush(slices.Compact(known))
 		}
-		msg, n, ok, err := ds.rep.Generate(ds.st)
+		r, n, err := ds.pushRecord()
 		if err != nil {
 			return false, fmt.Errorf("draft %s: %w", ds.id, err)
 		}
-		if ok {
-			r := record{index: ds.outIndex, msg: msg}
-			if cm, ok := crdt.CompactSync(msg); ok && len(cm) < len(msg) {
-				r.msg, r.compact = cm, true
-			}
-			recs = append(recs, r)
+		if r != nil {
+			pushes = append(pushes, *r)
 			c.st.ChangesOut += n
 		}
 	}
@@ -344,6 +418,8 @@ func (c *conversation) send() (bool, error) {
 		if err := c.conn.WriteFrame(fr); err != nil {
 			return false, err
 		}
+		c.framesOut++
+		c.log.Debug("Frame sent", "type", fr.Type, "bytes", len(fr.Payload), "modes", c.modes())
 	}
 	return len(pushes) > 0 || len(recs) > 0, nil
 }

@@ -355,7 +355,19 @@ func (ds *draftSession) applyPush(ctx context.Context, r record) (int, error) {
 	}
 	heads := ds.resolveHeads(refs, batch)
 	if len(ds.rep.Known(heads)) != len(heads) {
-		st, err := ds.rep.SyncState(nil)
+		if !ds.push {
+			return n, nil // already in Automerge's exchange, which goes on
+		}
+		// Automerge's exchange from what the peer last confirmed, which
+		// we hold (or from nothing): its Bloom filter then covers only
+		// what came after.
+		var st *crdt.SyncState
+		var err error
+		if known := ds.rep.Known(ds.theirHeads); len(known) > 0 {
+			st, err = ds.rep.SyncStateAt(known)
+		} else {
+			st, err = ds.rep.SyncState(nil)
+		}
 		if err != nil {
 			return n, err
 		}

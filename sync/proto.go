@@ -12,7 +12,7 @@ const (
 	frameHello    wire.Type = 1 // nonce
 	frameOffer    wire.Type = 2 // count, then (tag, proof) per draft
 	frameSync     wire.Type = 3 // records: sender's offer index, length, Automerge sync message
-	frameBye      wire.Type = 4 // nothing more to send
+	frameBye      wire.Type = 4 // nothing more to send; the count of frames received so far
 	frameSnapshot wire.Type = 5 // records: sender's offer index, length, a whole saved draft
 	framePush     wire.Type = 6 // records: sender's offer index, length, heads then changes
 )
