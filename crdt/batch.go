@@ -57,7 +57,7 @@ func splitSync(msg []byte) (prefix []byte, changes [][]byte, suffix []byte, err 
 }
 
 // syncNeed returns the hashes a sync message asks for (nil when it cannot
-// be read, which ReceiveMessage has already refused).
+// be read, which ReceiveMessage refuses).
 func syncNeed(msg []byte) []string {
 	r := &reader{b: msg}
 	r.take(1)
@@ -71,6 +71,36 @@ func syncNeed(msg []byte) []string {
 		need[i] = hex.EncodeToString(raw[i*32 : i*32+32])
 	}
 	return need
+}
+
+// syncReset reports whether a sync message is Automerge's reset (heads,
+// but no need, no changes, and one Have with neither a last sync nor a
+// Bloom filter: what a peer sends when it lacks heads we said we share)
+// and returns the heads it announces, sorted.
+func syncReset(msg []byte) (heads []string, reset bool) {
+	r := &reader{b: msg}
+	if len(msg) == 0 || msg[0] != syncMessageType {
+		return nil, false
+	}
+	r.take(1)
+	raw := r.takeHashes()
+	need := r.takeHashes()
+	// A peer with no changes at all greets with the same shape: not a reset.
+	if len(raw) == 0 || len(need) > 0 || r.uleb() != 1 {
+		return nil, false
+	}
+	lastSync := r.takeHashes()
+	bloom := r.uleb()
+	changes := r.uleb()
+	if r.err != nil || len(lastSync) > 0 || bloom > 0 || changes > 0 || len(r.b) > 0 {
+		return nil, false
+	}
+	heads = make([]string, len(raw)/32)
+	for i := range heads {
+		heads[i] = hex.EncodeToString(raw[i*32 : i*32+32])
+	}
+	sort.Strings(heads)
+	return heads, true
 }
 
 // CompactSync rewrites a sync message's changes as a compact batch. It

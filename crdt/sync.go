@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -20,6 +21,8 @@ type SyncState struct {
 	theirHeads, theirNeed []string
 	sent                  map[string]bool // changes our messages carried
 	owed                  []string        // see Owed
+	lastSent              []byte          // our last message
+	heard                 bool            // a message arrived since lastSent
 }
 
 // NewSyncState starts a sync with a peer that shares nothing known yet.
@@ -82,13 +85,20 @@ func (s *SyncState) Generate() (msg []byte, changes int, ok bool, err error) {
 		}
 		return nil, 0, false, nil
 	}
+	b := m.Bytes()
+	if !s.heard && bytes.Equal(b, s.lastSent) {
+		// The same message again with nothing heard since (Automerge's
+		// reset is not deduplicated by the core): the peer has it.
+		return nil, 0, false, nil
+	}
+	s.lastSent, s.heard = b, false
 	if s.sent == nil {
 		s.sent = map[string]bool{}
 	}
 	for _, c := range m.Changes() {
 		s.sent[c.Hash().String()] = true
 	}
-	return m.Bytes(), len(m.Changes()), true, nil
+	return b, len(m.Changes()), true, nil
 }
 
 // Receive applies a message from the peer and returns how many changes it
@@ -102,6 +112,20 @@ func (s *SyncState) Receive(msg []byte) (changes int, err error) {
 			err = fmt.Errorf("%w: sync message: %v", ErrCorrupt, r)
 		}
 	}()
+	s.heard = true
+	if heads, reset := syncReset(msg); reset {
+		// The peer lacks heads our state says we share (it was restored
+		// from a backup, or rolled back). The core would answer with our
+		// whole history; start over instead from the peer's heads we
+		// hold, so Bloom filters find what it lacks.
+		fresh, err := s.doc.SyncStateAt(s.doc.Known(heads))
+		if err != nil {
+			return 0, err
+		}
+		s.ss, s.sent, s.lastSent = fresh.ss, nil, nil
+		s.theirHeads, s.theirNeed = heads, nil
+		return 0, nil
+	}
 	s.doc.forgetBodies()
 	m, err := s.ss.ReceiveMessage(msg)
 	if err != nil {

@@ -1,6 +1,8 @@
 package crdt
 
 import (
+	"bytes"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,6 +52,42 @@ func TestAutomergeFallsSilent(t *testing.T) {
 	for i, st := range states {
 		if len(st.Owed()) == 0 {
 			t.Errorf("side %d is silent and says it owes the peer nothing", i)
+		}
+	}
+}
+
+// TestSyncReset: Automerge's reset is told apart from a greeting by a
+// peer that holds nothing, which has the same shape but no heads.
+func TestSyncReset(t *testing.T) {
+	head := bytes.Repeat([]byte{0xab}, 32)
+	msg := func(heads [][]byte, need int, lastSync int, bloom []byte) []byte {
+		b := []byte{syncMessageType, byte(len(heads))}
+		for _, h := range heads {
+			b = append(b, h...)
+		}
+		b = append(b, byte(need))
+		b = append(b, bytes.Repeat(head, need)...)
+		b = append(b, 1, byte(lastSync))
+		b = append(b, bytes.Repeat(head, lastSync)...)
+		b = append(b, byte(len(bloom)))
+		b = append(b, bloom...)
+		return append(b, 0) // no changes
+	}
+	for _, c := range []struct {
+		name string
+		msg  []byte
+		want bool
+	}{
+		{"reset", msg([][]byte{head}, 0, 0, nil), true},
+		{"greeting from an empty copy", msg(nil, 0, 0, nil), false},
+		{"greeting with a Bloom filter", msg([][]byte{head}, 0, 0, []byte{1, 2, 3}), false},
+		{"greeting from shared heads", msg([][]byte{head}, 0, 1, nil), false},
+		{"a need", msg([][]byte{head}, 1, 0, nil), false},
+		{"cut short", msg([][]byte{head}, 0, 0, nil)[:20], false},
+	} {
+		heads, reset := syncReset(c.msg)
+		if reset != c.want || reset && (len(heads) != 1 || heads[0] != hex.EncodeToString(head)) {
+			t.Errorf("%s: reset %v, heads %v", c.name, reset, heads)
 		}
 	}
 }

@@ -40,6 +40,9 @@ type conversation struct {
 func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once bool) (st Stats, err error) {
 	c := &conversation{e: e, conn: wire.NewConn(rw, 0), remote: remote,
 		log: e.log.With("peer", shortPeer(remote)), in: newInbox(), byIndex: map[int]*draftSession{}}
+	if e.maxMessage > 0 {
+		c.conn.SetMaxMessage(e.maxMessage)
+	}
 	// Whatever path returns, the counts come from the conversation.
 	defer func() { st = c.st; st.BytesIn, st.BytesOut = c.conn.BytesIn(), c.conn.BytesOut() }()
 	e.mu.Lock()
@@ -73,11 +76,8 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 		return st, nil
 	}
 	c.log.Debug("Sync session open", "drafts", len(c.order))
-	if len(snapshots) > 0 {
-		if err := c.conn.WriteFrame(wire.Frame{Type: frameSnapshot, Payload: encodeRecords(snapshots)}); err != nil {
-			return st, err
-		}
-		c.framesOut++
+	if err := c.writeRecords(frameSnapshot, snapshots); err != nil {
+		return st, err
 	}
 	return st, c.loop(ctx, once, c.watch(done))
 }
@@ -219,7 +219,7 @@ func (c *conversation) snapshot(ds *draftSession) (record, error) {
 	// The connection deflates the whole frame; it does that better than
 	// Automerge's per-column compression, as long as the frame stays well
 	// within its cap.
-	if u := crdt.Uncompressed(data); len(u) <= wire.MaxPayload/4 {
+	if u := crdt.Uncompressed(data); len(u) <= 2<<20 {
 		data = u
 	}
 	ds.startPush(heads)
@@ -411,17 +411,52 @@ func (c *conversation) send() (bool, error) {
 			c.st.ChangesOut += n
 		}
 	}
-	for _, fr := range []wire.Frame{{Type: framePush, Payload: encodeRecords(pushes)}, {Type: frameSync, Payload: encodeRecords(recs)}} {
-		if fr.Type == framePush && len(pushes) == 0 || fr.Type == frameSync && len(recs) == 0 {
-			continue
-		}
-		if err := c.conn.WriteFrame(fr); err != nil {
+	for _, batch := range []struct {
+		typ  wire.Type
+		recs []record
+	}{{framePush, pushes}, {frameSync, recs}} {
+		if err := c.writeRecords(batch.typ, batch.recs); err != nil {
 			return false, err
+		}
+	}
+	return len(pushes) > 0 || len(recs) > 0, nil
+}
+
+// writeRecords sends records in as few messages as the connection's cap
+// allows. A record that alone exceeds the cap ends the session with an
+// error that names its draft.
+func (c *conversation) writeRecords(typ wire.Type, recs []record) error {
+	limit := c.conn.MaxMessage()
+	for len(recs) > 0 {
+		n, size := 0, 0
+		for n < len(recs) && size+recordSize(recs[n]) <= limit {
+			size += recordSize(recs[n])
+			n++
+		}
+		if n == 0 {
+			ds := c.byOut(recs[0].index)
+			return fmt.Errorf("draft %s: %w: its %d MB to send exceed the %d MB one sync message may carry", ds.id,
+				wire.ErrFrameTooLarge, recordSize(recs[0])>>20, limit>>20)
+		}
+		fr := wire.Frame{Type: typ, Payload: encodeRecords(recs[:n])}
+		if err := c.conn.WriteFrame(fr); err != nil {
+			return err
 		}
 		c.framesOut++
 		c.log.Debug("Frame sent", "type", fr.Type, "bytes", len(fr.Payload), "modes", c.modes())
+		recs = recs[n:]
 	}
-	return len(pushes) > 0 || len(recs) > 0, nil
+	return nil
+}
+
+// byOut returns the draft session with our offer index i.
+func (c *conversation) byOut(i int) *draftSession {
+	for _, ds := range c.order {
+		if ds.outIndex == i {
+			return ds
+		}
+	}
+	return &draftSession{id: fmt.Sprint("#", i)}
 }
 
 // handle applies one frame of sync messages, pushes or snapshots.

@@ -71,7 +71,14 @@ type Engine struct {
 	mu     sync.Mutex // Protects status and conns.
 	status map[[2]string]*Status
 	conns  map[*conversation]struct{}
+
+	maxMessage int // 0: wire.MaxMessage
 }
+
+// SetMaxMessage caps one sync message (all of it, over its parts) both
+// ways, for sessions that start afterwards: a relay sets it from its
+// quota. Call before the first session.
+func (e *Engine) SetMaxMessage(n int) { e.maxMessage = n }
 
 // New returns an engine for the local peer id self.
 func New(lib Library, self string, log *slog.Logger) *Engine {
@@ -193,7 +200,7 @@ func (ds *draftSession) startPush(shared []string) {
 
 // maxInbox bounds the bytes of frames read but not yet handled: a peer
 // that sends faster than we apply is cut off rather than let fill memory.
-const maxInbox = 64 << 20
+const maxInbox = wire.MaxMessage + 16<<20
 
 // inbox queues frames from the reader goroutine for the session loop.
 type inbox struct {

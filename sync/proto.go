@@ -77,6 +77,13 @@ func encodeRecords(rs []record) []byte {
 	return b
 }
 
+// recordSize is the bytes encodeRecords writes for r.
+func recordSize(r record) int {
+	return uvarintLen(uint64(r.index)<<1|1) + uvarintLen(uint64(len(r.msg))) + len(r.msg)
+}
+
+func uvarintLen(v uint64) int { return len(binary.AppendUvarint(nil, v)) }
+
 func decodeRecords(b []byte) ([]record, error) {
 	var out []record
 	for len(b) > 0 {

@@ -40,6 +40,9 @@ type Config struct {
 	// Admit, when set, is asked before serving an inbound sync stream; it
 	// returns false to refuse, or a release func called when the session ends.
 	Admit func(peer string) (release func(), ok bool)
+	// MaxMessage caps one sync message (0: wire.MaxMessage); a relay with
+	// a larger draft quota raises it so such drafts still sync.
+	MaxMessage int
 }
 
 // Node is this machine on the libp2p network.
@@ -100,6 +103,9 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{host: h, log: cfg.Logger, gater: g, ctx: ctx, cancel: cancel,
 		found: make(chan peer.AddrInfo, 16), admit: cfg.Admit}
 	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger)
+	if cfg.MaxMessage > 0 {
+		n.eng.SetMaxMessage(cfg.MaxMessage)
+	}
 	h.SetStreamHandler(ProtocolID, n.handle)
 	if cfg.MDNS {
 		n.mdns = mdns.NewMdnsService(h, mdnsService, notifee{n})

@@ -11,6 +11,7 @@ import (
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
+	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
 
 // Store is the relay's own data: app.Workspace over the relay's data dir.
@@ -77,8 +78,11 @@ func Start(cfg Config) (*Relay, error) {
 		return nil, err
 	}
 	r := &Relay{cfg: cfg, log: cfg.Logger, open: map[string]int{}, starts: map[string][]time.Time{}}
+	// A draft up to the quota must fit in one message (its snapshot to a
+	// joiner), with room for the records around it.
+	maxMessage := max(wire.MaxMessage, int(min(cfg.MaxDraftBytes, 1<<40))+16<<20)
 	r.node, err = p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, Library: quotaLibrary{cfg.Store.SyncLibrary(), r},
-		Logger: cfg.Logger, RelayService: true, Admit: r.admit})
+		Logger: cfg.Logger, RelayService: true, Admit: r.admit, MaxMessage: maxMessage})
 	if err != nil {
 		return nil, err
 	}

@@ -11,11 +11,24 @@ import (
 	"sync/atomic"
 )
 
-// Version is the protocol version this package speaks.
-const Version = 1
+// Version is the protocol version this package speaks. Version 2 sends
+// long messages as parts.
+const Version = 2
 
-// MaxPayload caps a frame's payload, compressed or not.
-const MaxPayload = 8 << 20
+// Size limits. A message longer than PartSize goes as parts, each a frame
+// of its own, so a reader allocates for a frame no more than arrives with
+// it, and a slow link shows a long message coming part by part.
+const (
+	// PartSize is the most raw payload one frame carries.
+	PartSize = 256 << 10
+	// MaxPayload caps a frame's payload on the wire: a part, deflated or
+	// not (deflate can grow incompressible bytes a little).
+	MaxPayload = PartSize + 4<<10
+	// MaxMessage caps a whole message (all its parts) unless the
+	// connection sets another cap: a draft as large as a relay's default
+	// quota (64 MiB), with room for the records around it.
+	MaxMessage = 80 << 20
+)
 
 // Magic opens every connection.
 var Magic = [4]byte{'B', 'P', 'F', 'D'}
@@ -47,6 +60,11 @@ const compressed Type = 0x80
 // TypeError is the frozen error frame: its payload is a UTF-8 message.
 const TypeError Type = 0x7f
 
+// TypePart carries a part of a longer message. The first part starts with
+// the message's whole length (LEB128); parts follow in order, and the
+// message's last bytes come in a frame of its own type, which ends it.
+const TypePart Type = 0x7e
+
 // Frame is one message on the wire.
 type Frame struct {
 	Type    Type
@@ -69,8 +87,12 @@ type Conn struct {
 	in, out atomic.Int64 // bytes read and written, preamble included
 
 	// The frame being read, for progress on a slow link: where its
-	// payload starts in the byte count, and its length (0: none).
-	inStart, inLen atomic.Int64
+	// payload starts in the byte count, and its length (0: none); and of
+	// a message in parts, its length and the bytes assembled.
+	inStart, inLen    atomic.Int64
+	msgTotal, msgDone atomic.Int64
+
+	maxMessage int
 
 	compressAbove int
 	zbuf          bytes.Buffer  // compressor output for the frame being written
@@ -88,10 +110,16 @@ func NewConn(rw io.ReadWriter, compressAbove int) *Conn {
 	if compressAbove == 0 {
 		compressAbove = 64
 	}
-	c := &Conn{w: rw, compressAbove: compressAbove}
+	c := &Conn{w: rw, compressAbove: compressAbove, maxMessage: MaxMessage}
 	c.r = bufio.NewReader(countingReader{rw, &c.in})
 	return c
 }
+
+// SetMaxMessage changes the cap on a whole message, both ways.
+func (c *Conn) SetMaxMessage(n int) { c.maxMessage = n }
+
+// MaxMessage returns the cap on a whole message.
+func (c *Conn) MaxMessage() int { return c.maxMessage }
 
 // BytesIn returns how many bytes were read, framing included. Safe to
 // call while another goroutine reads.
@@ -130,10 +158,19 @@ type Progress struct {
 // flow-control window takes the bytes, long before the peer has them.
 func (c *Conn) Incoming() Progress {
 	n := c.inLen.Load()
+	frame := int64(0)
+	if n > 0 {
+		frame = min(max(c.in.Load()-c.inStart.Load(), 0), n)
+	}
+	if total := c.msgTotal.Load(); total > 0 {
+		// The frame's bytes on the wire may be deflated: an estimate, kept
+		// within the message.
+		return Progress{Done: min(c.msgDone.Load()+frame, total), Total: total}
+	}
 	if n == 0 {
 		return Progress{}
 	}
-	return Progress{Done: min(max(c.in.Load()-c.inStart.Load(), 0), n), Total: n}
+	return Progress{Done: frame, Total: n}
 }
 
 // WritePreamble announces the protocol and version.
@@ -159,14 +196,32 @@ func (c *Conn) ReadPreamble() error {
 	return nil
 }
 
-// WriteFrame sends one frame, deflating payloads above the threshold.
+// WriteFrame sends one message, as parts when it is longer than
+// PartSize, deflating payloads above the threshold.
 func (c *Conn) WriteFrame(f Frame) error {
-	if f.Type&compressed != 0 {
-		return fmt.Errorf("frame type %#x uses the compression bit", byte(f.Type))
+	if f.Type&compressed != 0 || f.Type == TypePart {
+		return fmt.Errorf("frame type %#x is reserved to the framing", byte(f.Type))
 	}
-	payload := f.Payload
-	typ := f.Type
-	if c.compressAbove >= 0 && len(payload) > c.compressAbove && f.Type != TypeError {
+	p := f.Payload
+	if len(p) > c.maxMessage {
+		return fmt.Errorf("%w: a message of %d bytes, over the %d a peer accepts", ErrFrameTooLarge, len(p), c.maxMessage)
+	}
+	if len(p) > PartSize {
+		first := binary.AppendUvarint(nil, uint64(len(p)))
+		for first != nil || len(p) > PartSize {
+			n := min(PartSize-len(first), len(p)-1)
+			if err := c.writeOne(TypePart, append(first, p[:n]...)); err != nil {
+				return err
+			}
+			first, p = nil, p[n:]
+		}
+	}
+	return c.writeOne(f.Type, p)
+}
+
+// writeOne sends one frame.
+func (c *Conn) writeOne(typ Type, payload []byte) error {
+	if c.compressAbove >= 0 && len(payload) > c.compressAbove && typ != TypeError {
 		z, err := c.deflate(payload)
 		if err != nil {
 			return err
@@ -182,19 +237,66 @@ func (c *Conn) WriteFrame(f Frame) error {
 	return c.write(append(hdr, payload...))
 }
 
-// ReadFrame reads one frame, inflating it if needed. A frame of type
-// TypeError is returned as an error carrying the peer's message.
+// ReadFrame reads one message, assembling its parts and inflating them
+// as needed. A frame of type TypeError is returned as an error carrying
+// the peer's message. The message grows as its parts arrive: a length
+// announced but never sent costs nothing.
 func (c *Conn) ReadFrame() (Frame, error) {
+	defer c.msgTotal.Store(0)
+	var msg []byte
+	total := -1
+	for {
+		typ, payload, err := c.readOne()
+		if err != nil {
+			if total >= 0 {
+				err = noEOF(err) // the stream ended inside a message
+			}
+			return Frame{}, err
+		}
+		if typ == TypeError {
+			return Frame{}, &RemoteError{Message: string(payload)}
+		}
+		if typ != TypePart {
+			if total < 0 {
+				return Frame{Type: typ, Payload: payload}, nil
+			}
+			if len(msg)+len(payload) != total {
+				return Frame{}, fmt.Errorf("%w: parts of %d bytes for a message of %d", ErrMalformed, len(msg)+len(payload), total)
+			}
+			return Frame{Type: typ, Payload: append(msg, payload...)}, nil
+		}
+		if total < 0 {
+			n, w := binary.Uvarint(payload)
+			switch {
+			case w <= 0:
+				return Frame{}, fmt.Errorf("%w: message length", ErrMalformed)
+			case n > uint64(c.maxMessage):
+				return Frame{}, fmt.Errorf("%w: a message of %d bytes announced, over the %d accepted", ErrFrameTooLarge, n, c.maxMessage)
+			}
+			total, payload = int(n), payload[w:]
+			c.msgTotal.Store(int64(total))
+		}
+		// A part must leave at least one byte for the frame that ends it.
+		if len(msg)+len(payload) >= total {
+			return Frame{}, fmt.Errorf("%w: parts longer than their message", ErrMalformed)
+		}
+		msg = append(msg, payload...)
+		c.msgDone.Store(int64(len(msg)))
+	}
+}
+
+// readOne reads one frame and inflates it if needed.
+func (c *Conn) readOne() (Type, []byte, error) {
 	t, err := c.r.ReadByte()
 	if err != nil {
-		return Frame{}, err
+		return 0, nil, err
 	}
 	n, err := binary.ReadUvarint(c.r)
 	if err != nil {
-		return Frame{}, fmt.Errorf("%w: length: %w", ErrMalformed, noEOF(err))
+		return 0, nil, fmt.Errorf("%w: length: %w", ErrMalformed, noEOF(err))
 	}
 	if n > MaxPayload {
-		return Frame{}, fmt.Errorf("%w: %d bytes announced", ErrFrameTooLarge, n)
+		return 0, nil, fmt.Errorf("%w: %d bytes announced", ErrFrameTooLarge, n)
 	}
 	// Bytes already buffered past the header belong to the payload.
 	c.inStart.Store(c.in.Load() - int64(c.r.Buffered()))
@@ -202,19 +304,16 @@ func (c *Conn) ReadFrame() (Frame, error) {
 	defer c.inLen.Store(0)
 	payload := make([]byte, n)
 	if _, err := io.ReadFull(c.r, payload); err != nil {
-		return Frame{}, fmt.Errorf("%w: payload: %w", ErrMalformed, noEOF(err))
+		return 0, nil, fmt.Errorf("%w: payload: %w", ErrMalformed, noEOF(err))
 	}
 	typ := Type(t)
 	if typ&compressed != 0 {
 		typ &^= compressed
 		if payload, err = c.inflate(payload); err != nil {
-			return Frame{}, err
+			return 0, nil, err
 		}
 	}
-	if typ == TypeError {
-		return Frame{}, &RemoteError{Message: string(payload)}
-	}
-	return Frame{Type: typ, Payload: payload}, nil
+	return typ, payload, nil
 }
 
 // noEOF turns an EOF inside a frame into ErrUnexpectedEOF: the stream
@@ -254,7 +353,7 @@ func (c *Conn) inflate(b []byte) ([]byte, error) {
 	if w <= 0 {
 		return nil, fmt.Errorf("%w: compressed length", ErrMalformed)
 	}
-	if n > MaxPayload {
+	if n > PartSize+binary.MaxVarintLen64 {
 		return nil, fmt.Errorf("%w: inflates to %d bytes", ErrFrameTooLarge, n)
 	}
 	c.zin.Write(b[w:])

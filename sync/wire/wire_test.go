@@ -121,16 +121,23 @@ func FuzzReadFrame(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add([]byte{0x81, 0x05, 1, 2, 3, 4, 5})
 	f.Add([]byte{0x7f, 3, 'e', 'r', 'r'})
+	buf.Reset()
+	c.WriteFrame(Frame{Type: 5, Payload: bytes.Repeat([]byte("long message "), PartSize/10)})
+	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := NewConn(rw{bytes.NewReader(data)}, 0)
+		c.SetMaxMessage(4 * PartSize)
+		out := 0
 		for i := 0; i < 100; i++ {
 			fr, err := c.ReadFrame()
 			if err != nil {
-				return
+				break
 			}
-			if len(fr.Payload) > MaxPayload {
-				t.Fatalf("payload of %d bytes", len(fr.Payload))
-			}
+			out += len(fr.Payload)
+		}
+		// Deflate turns a byte into at most 1,032; nothing else expands.
+		if out > 1100*len(data) {
+			t.Fatalf("%d input bytes became %d of payload", len(data), out)
 		}
 	})
 }
@@ -233,5 +240,105 @@ func TestIncomingProgress(t *testing.T) {
 	}
 	if p := r.Incoming(); p != (Progress{}) {
 		t.Errorf("progress after the frame: %+v", p)
+	}
+}
+
+// TestLongMessageInParts: a message far longer than a frame (a pasted
+// annex of 9 MB) crosses as parts no longer than MaxPayload, arrives
+// whole, and shows its progress against its full length.
+func TestLongMessageInParts(t *testing.T) {
+	payload := make([]byte, 9<<20)
+	rand.New(rand.NewSource(2)).Read(payload[:4<<20]) // half incompressible
+	var raw bytes.Buffer
+	w := NewConn(&raw, 0)
+	if err := w.WriteFrame(Frame{Type: 6, Payload: payload}); err != nil {
+		t.Fatal(err)
+	}
+	// Walk the frames on the wire.
+	b := raw.Bytes()
+	frames := 0
+	for len(b) > 0 {
+		n, w := binary.Uvarint(b[1:])
+		if n > MaxPayload {
+			t.Fatalf("frame %d is %d bytes", frames, n)
+		}
+		b = b[1+w+int(n):]
+		frames++
+	}
+	if want := len(payload)/PartSize + 1; frames < want-1 || frames > want+1 {
+		t.Errorf("%d frames for %d bytes", frames, len(payload))
+	}
+	x, y := net.Pipe()
+	r := NewConn(y, 0)
+	type result struct {
+		f   Frame
+		err error
+	}
+	got := make(chan result, 1)
+	go func() { f, err := r.ReadFrame(); got <- result{f, err} }()
+	wireBytes := raw.Bytes()
+	half := len(wireBytes) / 2
+	if _, err := x.Write(wireBytes[:half]); err != nil {
+		t.Fatal(err)
+	}
+	// Midway, progress is counted against the whole message.
+	var p Progress
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if p = r.Incoming(); p.Total == int64(len(payload)) && p.Done > 0 {
+			break
+		}
+	}
+	if p.Total != int64(len(payload)) || p.Done <= 0 || p.Done >= p.Total {
+		t.Errorf("midway: %+v, want some of %d", p, len(payload))
+	}
+	if _, err := x.Write(wireBytes[half:]); err != nil {
+		t.Fatal(err)
+	}
+	res := <-got
+	if res.err != nil || res.f.Type != 6 || !bytes.Equal(res.f.Payload, payload) {
+		t.Fatalf("got type %d, %d bytes, %v", res.f.Type, len(res.f.Payload), res.err)
+	}
+	if p := r.Incoming(); p != (Progress{}) {
+		t.Errorf("progress after the message: %+v", p)
+	}
+}
+
+// TestPartsBadInput: caps hold on both sides and malformed parts are refused.
+func TestPartsBadInput(t *testing.T) {
+	w := NewConn(rw{}, -1)
+	w.SetMaxMessage(1 << 20)
+	if err := w.WriteFrame(Frame{Type: 6, Payload: make([]byte, 1<<20+1)}); !errors.Is(err, ErrFrameTooLarge) {
+		t.Errorf("writing over the cap: %v", err)
+	}
+	if err := w.WriteFrame(Frame{Type: TypePart, Payload: []byte("x")}); err == nil {
+		t.Error("wrote a bare part")
+	}
+	frame := func(typ Type, payload []byte) []byte {
+		return append(binary.AppendUvarint([]byte{byte(typ)}, uint64(len(payload))), payload...)
+	}
+	first := func(total int, data []byte) []byte {
+		return frame(TypePart, append(binary.AppendUvarint(nil, uint64(total)), data...))
+	}
+	for _, c := range []struct {
+		name string
+		in   []byte
+		want error
+	}{
+		{"announces more than the cap", first(2<<20, []byte("ab")), ErrFrameTooLarge},
+		{"parts longer than the message", append(first(3, []byte("abc")), frame(6, []byte("d"))...), ErrMalformed},
+		{"ends short", append(first(10, []byte("abc")), frame(6, []byte("d"))...), ErrMalformed},
+		{"ends long", append(first(4, []byte("abc")), frame(6, []byte("de"))...), ErrMalformed},
+		{"stream ends mid-message", first(10, []byte("abc")), io.ErrUnexpectedEOF},
+	} {
+		r := NewConn(rw{bytes.NewReader(c.in)}, -1)
+		r.SetMaxMessage(1 << 20)
+		if _, err := r.ReadFrame(); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	// A good one, to show the helpers build what the writer would.
+	r := NewConn(rw{bytes.NewReader(append(first(4, []byte("abc")), frame(6, []byte("d"))...))}, -1)
+	if f, err := r.ReadFrame(); err != nil || string(f.Payload) != "abcd" || f.Type != 6 {
+		t.Errorf("hand-made parts: %q, %v", f.Payload, err)
 	}
 }
