@@ -258,6 +258,17 @@ func (w *Workspace) DraftBytes(ctx context.Context, draftID string) (int64, erro
 	return n, err
 }
 
+// RegistrantBytes returns the bytes held for all drafts registered by
+// the peer that registered draftID (a relay's per-registrant quota).
+func (w *Workspace) RegistrantBytes(ctx context.Context, draftID string) (int64, error) {
+	return w.store.RegistrantBytes(ctx, draftID)
+}
+
+// TotalBytes returns the bytes all drafts take in the store.
+func (w *Workspace) TotalBytes(ctx context.Context) (int64, error) {
+	return w.store.TotalBytes(ctx)
+}
+
 // Awaiting lists drafts joined by invite that no sync has brought yet.
 func (w *Workspace) Awaiting(ctx context.Context) ([]string, error) {
 	all, err := w.store.AllAccess(ctx)

@@ -79,7 +79,23 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 	if err := c.writeRecords(frameSnapshot, snapshots); err != nil {
 		return st, err
 	}
-	return st, c.loop(ctx, once, c.watch(done))
+	err = c.loop(ctx, once, c.watch(done))
+	c.tell(err)
+	return st, err
+}
+
+// tell sends the peer why the session ends, when the reason is ours to
+// give (not the connection's failure), so its person reads the cause
+// instead of a dropped connection.
+func (c *conversation) tell(err error) {
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.ErrClosedPipe) {
+		return
+	}
+	var remote *wire.RemoteError
+	if errors.As(err, &remote) || errors.Is(err, context.Canceled) {
+		return
+	}
+	c.conn.WriteFrame(wire.Frame{Type: wire.TypeError, Payload: []byte(err.Error())})
 }
 
 // read feeds the inbox. It never waits for the loop: if both sides could
@@ -372,7 +388,7 @@ func shortHeads(hs []string) []string {
 func (c *conversation) send() (bool, error) {
 	var recs, pushes []record
 	for _, ds := range c.order {
-		if !ds.dirty || ds.awaiting {
+		if !ds.dirty || ds.awaiting || ds.failed != nil {
 			continue
 		}
 		ds.dirty = false
@@ -434,9 +450,19 @@ func (c *conversation) writeRecords(typ wire.Type, recs []record) error {
 			n++
 		}
 		if n == 0 {
+			// Too large to send at all: that draft stops, the others go on.
 			ds := c.byOut(recs[0].index)
-			return fmt.Errorf("draft %s: %w: its %d MB to send exceed the %d MB one sync message may carry", ds.id,
-				wire.ErrFrameTooLarge, recordSize(recs[0])>>20, limit>>20)
+			err := fmt.Errorf("%w: its %s to send exceed the %s one sync message may carry", wire.ErrFrameTooLarge,
+				HumanBytes(int64(recordSize(recs[0]))), HumanBytes(int64(limit)))
+			if typ == frameRefuse || ds.failed != nil {
+				return err
+			}
+			c.fail(ds, err)
+			if err := c.writeRecords(frameRefuse, []record{{index: ds.outIndex, msg: []byte(err.Error())}}); err != nil {
+				return err
+			}
+			recs = recs[1:]
+			continue
 		}
 		fr := wire.Frame{Type: typ, Payload: encodeRecords(recs[:n])}
 		if err := c.conn.WriteFrame(fr); err != nil {
@@ -449,14 +475,28 @@ func (c *conversation) writeRecords(typ wire.Type, recs []record) error {
 	return nil
 }
 
-// byOut returns the draft session with our offer index i.
+// byOut returns the draft session with our offer index i (records are
+// only ever built for open drafts).
 func (c *conversation) byOut(i int) *draftSession {
 	for _, ds := range c.order {
 		if ds.outIndex == i {
 			return ds
 		}
 	}
-	return &draftSession{id: fmt.Sprint("#", i)}
+	panic(fmt.Sprintf("docsync: a record for offer %d, which no open draft has", i))
+}
+
+// HumanBytes writes a size as people read it.
+func HumanBytes(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 10<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // handle applies one frame of sync messages, pushes or snapshots.
@@ -478,6 +518,17 @@ func (c *conversation) handle(ctx context.Context, f wire.Frame) error {
 	case framePush:
 		return c.eachRecord(f.Payload, "push", func(ds *draftSession) bool { return !ds.awaiting },
 			func(ds *draftSession, r record) (int, error) { return ds.applyPush(ctx, r) })
+	case frameRefuse:
+		recs, err := decodeRecords(f.Payload)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if ds := c.byIndex[r.index]; ds != nil && ds.failed == nil {
+				c.fail(ds, fmt.Errorf("the peer stopped syncing it: %s", r.msg))
+			}
+		}
+		return nil
 	case frameSnapshot:
 		return c.eachRecord(f.Payload, "snapshot", func(ds *draftSession) bool { return ds.awaiting },
 			func(ds *draftSession, r record) (int, error) {
@@ -510,17 +561,40 @@ func (c *conversation) eachRecord(payload []byte, what string, expects func(*dra
 	if err != nil {
 		return err
 	}
+	var refused []record
 	for _, r := range recs {
 		ds := c.byIndex[r.index]
+		if ds != nil && ds.failed != nil {
+			continue // sent before the peer heard we stopped
+		}
 		if ds == nil || !expects(ds) {
 			return fmt.Errorf("%w: %s for draft %d, which was not shared or not expected", wire.ErrMalformed, what, r.index)
 		}
 		n, err := apply(ds, r)
-		if err != nil {
-			return fmt.Errorf("draft %s: %w", ds.id, err)
-		}
 		c.st.ChangesIn += n
+		if err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			// One draft's trouble (a quota, a damaged change) stops that
+			// draft on this connection, not the others: both sides note
+			// why and go on.
+			c.fail(ds, err)
+			refused = append(refused, record{index: ds.outIndex, msg: []byte(err.Error())})
+			continue
+		}
 		ds.dirty, ds.heard = true, true
 	}
-	return nil
+	return c.writeRecords(frameRefuse, refused)
+}
+
+// fail stops syncing a draft for the rest of the session.
+func (c *conversation) fail(ds *draftSession, err error) {
+	ds.failed = err
+	c.log.Warn("Stopped syncing a draft with this peer; the others go on", "draft", ds.id, "err", err)
+	if c.st.Failed == nil {
+		c.st.Failed = map[string]string{}
+	}
+	c.st.Failed[ds.id] = err.Error()
+	c.e.setStatus(c.remote, ds.id, func(s *Status) { s.Synced, s.Problem = false, err.Error() })
 }

@@ -93,6 +93,9 @@ type Stats struct {
 	BytesIn, BytesOut     int64
 	ChangesIn, ChangesOut int
 	Drafts                []string // drafts both sides proved access to
+	// Failed names the drafts this session stopped syncing, and why (one
+	// side refused changes: a quota, a damaged change); the others went on.
+	Failed map[string]string
 }
 
 // Status is the sync state of one draft with one peer, as the UI shows it.
@@ -103,6 +106,7 @@ type Status struct {
 	Synced     bool      // both sides had the same heads when last checked
 	LastSynced time.Time // when they last had the same heads
 	Pending    int       // changes the peer lacks (-1: unknown)
+	Problem    string    // why the last session stopped syncing the draft; "" once it syncs
 
 	sessions int // open sessions with the peer that hold the draft
 }
@@ -183,6 +187,8 @@ type draftSession struct {
 
 	confirmed []string // the heads both sides had when the state was last saved
 	heard     bool     // the peer has said something of this draft on this connection
+
+	failed error // this session stopped syncing the draft (see Stats.Failed)
 }
 
 // their returns the heads the peer is known to have, by mode.
@@ -252,6 +258,9 @@ func (e *Engine) checkConverged(ctx context.Context, remote string, order []*dra
 	all := true
 	now := time.Now()
 	for _, ds := range order {
+		if ds.failed != nil {
+			continue // settled for this session, though not synced
+		}
 		ours, theirs := ds.rep.Heads(), ds.their()
 		same := theirs != nil && slices.Equal(ours, theirs)
 		if same && !ds.push {
@@ -271,7 +280,7 @@ func (e *Engine) checkConverged(ctx context.Context, remote string, order []*dra
 		e.setStatus(remote, ds.id, func(s *Status) {
 			s.Synced, s.Pending = same, pending
 			if same {
-				s.LastSynced = now
+				s.LastSynced, s.Problem = now, ""
 			}
 		})
 		all = all && same

@@ -792,11 +792,20 @@ func TestLargeEditsSync(t *testing.T) {
 		t.Errorf("snapshots over the cap went in %d message(s)", n)
 	}
 
-	// One record over the cap: the session ends with an error naming the draft.
+	// One record over the cap: that draft stops, with the reason on both
+	// sides, while another draft of the same session syncs.
+	other := baseDraft(t)
+	s2 := NewSecret()
+	do := a.lib.add(t, "d2", other, s2)
+	b.lib.add(t, "d2", other, s2)
+	do.edit(t, func(doc *crdt.Doc) error { return doc.AppendBody(other.Sections()[0].ID, " a small edit") })
 	da.edit(t, func(doc *crdt.Doc) error { return doc.AppendBody(sec, bulky(rng, limit)) })
-	_, _, ea, _ := connect(t, a, b, true)
-	if !errors.Is(ea, wire.ErrFrameTooLarge) || !strings.Contains(ea.Error(), "d1") {
-		t.Errorf("a change over the cap: %v", ea)
+	sa, sb := mustSync(t, a, b)
+	if !strings.Contains(sa.Failed["d1"], "exceed") || !strings.Contains(sb.Failed["d1"], "stopped syncing") {
+		t.Errorf("a change over the cap: sender %v, receiver %v", sa.Failed, sb.Failed)
+	}
+	if b.lib.drafts["d2"].text() != do.text() {
+		t.Error("the other draft did not sync")
 	}
 }
 

@@ -15,6 +15,7 @@ const (
 	frameBye      wire.Type = 4 // nothing more to send; the count of frames received so far
 	frameSnapshot wire.Type = 5 // records: sender's offer index, length, a whole saved draft
 	framePush     wire.Type = 6 // records: sender's offer index, length, heads then changes
+	frameRefuse   wire.Type = 7 // records: sender's offer index, length, why it stops syncing that draft
 )
 
 // maxOffers bounds the drafts one side may offer on a connection.

@@ -274,7 +274,7 @@ func TestInviteWithARelayFromTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rws.Close()
-	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(relayDir, "identity.key"), Listen: loop, Store: rws,
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(relayDir, "identity.key"), Listen: loop, Store: rws, Open: true,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

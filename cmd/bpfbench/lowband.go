@@ -67,7 +67,7 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		return res, err
 	}
 	defer relayWS.Close()
-	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "relay", "identity.key"), Store: relayWS, Logger: log,
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "relay", "identity.key"), Store: relayWS, Open: true, Logger: log,
 		Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}})
 	if err != nil {
 		return res, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -223,7 +225,7 @@ func (e *env) printResults(results []online.Result) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PEER\tDRAFTS\tUP\tDOWN\tCHANGES IN\tCHANGES OUT\tRESULT")
 	for _, r := range results {
-		res := "synced"
+		res := "synced" + failures(r.Stats.Failed)
 		switch {
 		case r.Err != nil:
 			res = r.Err.Error()
@@ -237,12 +239,22 @@ func (e *env) printResults(results []online.Result) {
 }
 
 func (e *env) report(r online.Result) {
-	status := "ok"
+	status := "ok" + failures(r.Stats.Failed)
 	if r.Err != nil {
 		status = r.Err.Error()
 	}
 	fmt.Fprintf(e.stdout, "%s  %s  drafts %d  up %d B  down %d B  changes in %d out %d  %s\n", time.Now().Format("15:04:05"),
 		shortID(r.Peer), len(r.Stats.Drafts), r.Stats.BytesOut, r.Stats.BytesIn, r.Stats.ChangesIn, r.Stats.ChangesOut, status)
+}
+
+// failures says which drafts a session stopped syncing, and why.
+func failures(failed map[string]string) string {
+	ids := slices.Sorted(maps.Keys(failed))
+	var b strings.Builder
+	for _, id := range ids {
+		fmt.Fprintf(&b, "; not draft %s: %s", id, failed[id])
+	}
+	return b.String()
 }
 
 func shortID(id string) string {

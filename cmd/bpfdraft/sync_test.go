@@ -264,7 +264,7 @@ func startRelay(t *testing.T) *relay.Relay {
 	}
 	t.Cleanup(func() { ws.Close() })
 	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "identity.key"),
-		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: ws, Logger: slog.New(slog.DiscardHandler)})
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: ws, Open: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,14 +41,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var listen listFlag
 	fs.Var(&listen, "listen", "multiaddr to listen on; repeat for several (default: TCP and QUIC on port 4001)")
 	data := fs.String("data", "", "data directory for the relay's store and identity (required)")
-	allow := fs.String("allow-peers", "", "file of peer ids (one per line) allowed to register drafts; default: anyone")
+	allow := fs.String("allow-peers", "", "file of peer ids (one per line) allowed to register drafts")
+	open := fs.Bool("open", false, "let any peer register drafts (within the quotas); without it, only --allow-peers may")
 	maxBytes := fs.Int64("max-draft-bytes", 64<<20, "stop storing a draft's changes beyond this many bytes")
+	maxRegistrant := fs.Int64("max-registrant-bytes", 256<<20, "bytes all the drafts one peer registered may take")
+	maxTotal := fs.Int64("max-total-bytes", 8<<30, "bytes the relay stores in all")
 	maxDrafts := fs.Int("max-drafts-per-peer", 100, "drafts one peer may register")
 	maxSessions := fs.Int("max-sessions-per-peer", 8, "concurrent sync sessions per peer")
 	perMinute := fs.Int("max-sessions-per-minute", 60, "new sync sessions per peer per minute")
 	verbose := fs.Bool("verbose", false, "log more")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bpfrelay --data DIR [--listen MULTIADDR]... [--allow-peers FILE] [quotas]")
+		fmt.Fprintln(stderr, "usage: bpfrelay --data DIR (--allow-peers FILE | --open) [--listen MULTIADDR]... [quotas]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -59,6 +62,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *data == "" || fs.NArg() > 0 {
 		fs.Usage()
+		return 2
+	}
+	if *allow == "" && !*open {
+		fmt.Fprintln(stderr, "bpfrelay: say who may register drafts: --allow-peers FILE (one peer id per line: the co-facilitators who will invite, whose ids a refused `bpfdraft invite` prints and which end the addresses `bpfdraft serve` prints), or --open for anyone, within the quotas")
 		return 2
 	}
 	if len(listen) == 0 {
@@ -84,8 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer ws.Close()
 	r, err := relay.Start(relay.Config{
-		KeyFile: filepath.Join(*data, "identity.key"), Listen: listen, Store: ws, AllowPeers: allowed,
-		MaxDraftBytes: *maxBytes, MaxDraftsPerPeer: *maxDrafts, MaxSessionsPerPeer: *maxSessions,
+		KeyFile: filepath.Join(*data, "identity.key"), Listen: listen, Store: ws, AllowPeers: allowed, Open: *open,
+		MaxDraftBytes: *maxBytes, MaxRegistrantBytes: *maxRegistrant, MaxTotalBytes: *maxTotal, MaxDraftsPerPeer: *maxDrafts, MaxSessionsPerPeer: *maxSessions,
 		MaxSessionsPerMinute: *perMinute, Logger: log,
 	})
 	if err != nil {

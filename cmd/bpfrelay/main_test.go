@@ -18,7 +18,7 @@ func TestRelayPrintsAddressAndStops(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		var errb strings.Builder
-		done <- run(ctx, []string{"--data", dir, "--listen", "/ip4/127.0.0.1/tcp/0"}, pw, &errb)
+		done <- run(ctx, []string{"--data", dir, "--open", "--listen", "/ip4/127.0.0.1/tcp/0"}, pw, &errb)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -47,6 +47,11 @@ func TestUsageAndAllowList(t *testing.T) {
 	var out, errb strings.Builder
 	if code := run(context.Background(), nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--data DIR") {
 		t.Errorf("no args: exit %d, %q", code, errb.String())
+	}
+	// Registration is closed unless the operator says otherwise.
+	errb.Reset()
+	if code := run(context.Background(), []string{"--data", t.TempDir()}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--open") {
+		t.Errorf("neither --allow-peers nor --open: exit %d, %q", code, errb.String())
 	}
 	f := filepath.Join(t.TempDir(), "allow")
 	os.WriteFile(f, []byte("# operators\n12D3KooWAAA\n\n12D3KooWBBB # second\n"), 0o600)

@@ -171,3 +171,20 @@ func (s *Store) Registrations(ctx context.Context, peer string) (int, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM registrations WHERE peer = ?`, peer).Scan(&n)
 	return n, s.wrap(err, "counting registrations")
 }
+
+// RegistrantBytes returns the bytes held for every draft registered by
+// the peer that registered draftID (0 when nobody registered it).
+func (s *Store) RegistrantBytes(ctx context.Context, draftID string) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(length(c.data)), 0) FROM chunks c
+		JOIN registrations r ON r.draft_id = c.draft_id
+		WHERE r.peer = (SELECT peer FROM registrations WHERE draft_id = ?)`, draftID).Scan(&n)
+	return n, s.wrap(err, "measuring a registrant's drafts")
+}
+
+// TotalBytes returns the bytes every draft's changes take.
+func (s *Store) TotalBytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(length(data)), 0) FROM chunks`).Scan(&n)
+	return n, s.wrap(err, "measuring the store")
+}

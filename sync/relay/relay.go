@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
@@ -22,6 +23,8 @@ type Store interface {
 	RegisterDraft(ctx context.Context, draftID string, secret []byte, peer string) error
 	Registrations(ctx context.Context, peer string) (int, error)
 	DraftBytes(ctx context.Context, draftID string) (int64, error)
+	RegistrantBytes(ctx context.Context, draftID string) (int64, error)
+	TotalBytes(ctx context.Context) (int64, error)
 }
 
 // Config sets up a relay. Zero quotas take the defaults.
@@ -29,10 +32,16 @@ type Config struct {
 	KeyFile string
 	Listen  []string
 	Store   Store
-	// AllowPeers, when not nil, lists the peer ids that may register drafts.
+	// AllowPeers lists the peer ids that may register drafts; with Open,
+	// anyone may. A relay with neither takes no new drafts.
 	AllowPeers map[string]bool
+	Open       bool
 	// MaxDraftBytes stops storing a draft's changes beyond this size (default 64 MiB).
 	MaxDraftBytes int64
+	// MaxRegistrantBytes caps all the drafts one peer registered (default 256 MiB).
+	MaxRegistrantBytes int64
+	// MaxTotalBytes caps what the relay stores in all (default 8 GiB).
+	MaxTotalBytes int64
 	// MaxDraftsPerPeer caps registrations per peer (default 100).
 	MaxDraftsPerPeer int
 	// MaxSessionsPerPeer caps concurrent sync sessions per peer (default 8).
@@ -51,6 +60,8 @@ type Relay struct {
 	mu     sync.Mutex             // Protects open and starts.
 	open   map[string]int         // peer → sessions now
 	starts map[string][]time.Time // peer → session starts in the last minute
+
+	total atomic.Int64 // bytes stored, measured at start and kept up to date by merges
 }
 
 // ErrOverQuota is returned when a draft or peer exceeds the relay's quota.
@@ -63,6 +74,12 @@ func Start(cfg Config) (*Relay, error) {
 	}
 	if cfg.MaxDraftBytes == 0 {
 		cfg.MaxDraftBytes = 64 << 20
+	}
+	if cfg.MaxRegistrantBytes == 0 {
+		cfg.MaxRegistrantBytes = 256 << 20
+	}
+	if cfg.MaxTotalBytes == 0 {
+		cfg.MaxTotalBytes = 8 << 30
 	}
 	if cfg.MaxDraftsPerPeer == 0 {
 		cfg.MaxDraftsPerPeer = 100
@@ -78,6 +95,11 @@ func Start(cfg Config) (*Relay, error) {
 		return nil, err
 	}
 	r := &Relay{cfg: cfg, log: cfg.Logger, open: map[string]int{}, starts: map[string][]time.Time{}}
+	total, err := cfg.Store.TotalBytes(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("measuring the relay's store: %w", err)
+	}
+	r.total.Store(total)
 	// A draft up to the quota must fit in one message (its snapshot to a
 	// joiner), with room for the records around it.
 	maxMessage := max(wire.MaxMessage, int(min(cfg.MaxDraftBytes, 1<<40))+16<<20)
@@ -102,9 +124,9 @@ func (r *Relay) Close() error { return r.node.Close() }
 
 func (r *Relay) register(ctx context.Context, peer string, reg p2p.Registration) error {
 	log := r.log.With("peer", peer, "draft", reg.DraftID)
-	if r.cfg.AllowPeers != nil && !r.cfg.AllowPeers[peer] {
+	if !r.cfg.Open && !r.cfg.AllowPeers[peer] {
 		log.Warn("Registration refused: peer not on the allow-list")
-		return errors.New("this relay only takes drafts from listed peers; ask its operator to add your peer id")
+		return fmt.Errorf("this relay only takes drafts from listed peers; ask its operator to add your peer id, %s", peer)
 	}
 	if len(reg.Secret) != docsync.SecretSize || reg.DraftID == "" {
 		return errors.New("malformed registration")
@@ -174,6 +196,9 @@ func (q quotaLibrary) Open(ctx context.Context, id string) (docsync.Replica, err
 	return quotaReplica{rep, q.r, id}, nil
 }
 
+// quotaReplica checks the quotas before every path that stores a peer's
+// changes (Automerge's messages, pushes and snapshots) and keeps the
+// relay's total current after it.
 type quotaReplica struct {
 	docsync.Replica
 	r  *Relay
@@ -181,13 +206,47 @@ type quotaReplica struct {
 }
 
 func (q quotaReplica) Receive(ctx context.Context, st *crdt.SyncState, msg []byte) (int, error) {
-	n, err := q.r.cfg.Store.DraftBytes(ctx, q.id)
+	var n int
+	err := q.store(ctx, len(msg), func() (err error) { n, err = q.Replica.Receive(ctx, st, msg); return err })
+	return n, err
+}
+
+func (q quotaReplica) MergeWhole(ctx context.Context, data []byte) (int, []string, error) {
+	var n int
+	var heads []string
+	err := q.store(ctx, len(data), func() (err error) { n, heads, err = q.Replica.MergeWhole(ctx, data); return err })
+	return n, heads, err
+}
+
+// store runs merge if incoming more bytes keep the draft, its registrant
+// and the relay within their quotas.
+func (q quotaReplica) store(ctx context.Context, incoming int, merge func() error) error {
+	cfg := q.r.cfg
+	in := int64(incoming)
+	before, err := cfg.Store.DraftBytes(ctx, q.id)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if n > q.r.cfg.MaxDraftBytes {
-		q.r.log.Warn("Refusing changes: draft over quota", "draft", q.id, "bytes", n)
-		return 0, fmt.Errorf("%w: draft %s holds %d bytes", ErrOverQuota, q.id, n)
+	refuse := func(what string, have, limit int64) error {
+		q.r.log.Warn("Refusing changes: over quota", "draft", q.id, "quota", what, "bytes", have+in, "limit", limit)
+		return fmt.Errorf("%w: %s would hold %s, over the %s allowed; ask the relay's operator", ErrOverQuota, what, docsync.HumanBytes(have+in), docsync.HumanBytes(limit))
 	}
-	return q.Replica.Receive(ctx, st, msg)
+	if before+in > cfg.MaxDraftBytes {
+		return refuse("draft "+q.id, before, cfg.MaxDraftBytes)
+	}
+	reg, err := cfg.Store.RegistrantBytes(ctx, q.id)
+	if err != nil {
+		return err
+	}
+	if reg+in > cfg.MaxRegistrantBytes {
+		return refuse("the drafts of the peer that registered "+q.id, reg, cfg.MaxRegistrantBytes)
+	}
+	if total := q.r.total.Load(); total+in > cfg.MaxTotalBytes {
+		return refuse("this relay", total, cfg.MaxTotalBytes)
+	}
+	err = merge()
+	if after, aerr := cfg.Store.DraftBytes(ctx, q.id); aerr == nil {
+		q.r.total.Add(after - before)
+	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,7 +108,7 @@ func startRelay(t *testing.T, dir string, listen string, allow map[string]bool) 
 		t.Fatal(err)
 	}
 	r, err := Start(Config{KeyFile: filepath.Join(dir, "identity.key"), Listen: []string{listen}, Store: ws,
-		AllowPeers: allow, Logger: logger(t)})
+		AllowPeers: allow, Open: allow == nil, Logger: logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,4 +272,114 @@ func TestRelayKilledMidSync(t *testing.T) {
 		}
 	}
 	t.Logf("%d of 4 syncs were cut by the relay stopping", failures)
+}
+
+// TestQuotasOnEveryPath: the draft, registrant and relay-wide quotas hold
+// for snapshots, pushes and Automerge's messages alike (issue 13, item
+// 4), and a relay started with neither an allow-list nor Open takes no
+// drafts at all.
+func TestQuotasOnEveryPath(t *testing.T) {
+	ctx := context.Background()
+	owner := start(t, t.TempDir(), "Owner")
+	defer owner.stop()
+	dir := t.TempDir()
+	ws, err := app.Open(ctx, dir, app.Options{Logger: logger(t), Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	r, err := Start(Config{KeyFile: filepath.Join(dir, "identity.key"), Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: ws,
+		Open: true, MaxDraftBytes: 40 << 10, MaxRegistrantBytes: 24 << 10, Logger: logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	addr := r.Addrs()[0]
+	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	invite := func(title string) string {
+		id, err := owner.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := docsync.NewSecret()
+		if err := owner.node.Register(rctx, addr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := owner.ws.Invite(ctx, id, []string{addr}, secret); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	stored := func(id string) int64 {
+		n, err := ws.DraftBytes(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	rng := rand.New(rand.NewSource(4))
+	text := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcdefghijklmnopqrstuvwxyz "[rng.Intn(27)]
+		}
+		return string(b)
+	}
+
+	// A draft that starts over the quota: its snapshot is refused.
+	big := invite("Too big from the start")
+	owner.write(t, big, "1", text(60<<10))
+	res := owner.node.Sync(rctx, addr, true)
+	if res.Err != nil || !strings.Contains(res.Stats.Failed[big], "quota") || stored(big) > 0 {
+		t.Errorf("snapshot over the draft quota: %v, %v; relay holds %d bytes", res.Err, res.Stats.Failed, stored(big))
+	}
+	if err := owner.ws.Delete(ctx, big); err != nil {
+		t.Fatal(err)
+	}
+
+	// A draft within it, then a push that would take it over.
+	small := invite("Small")
+	owner.write(t, small, "1", text(5<<10))
+	if res := owner.node.Sync(rctx, addr, true); res.Err != nil {
+		t.Fatalf("a small draft: %v", res.Err)
+	}
+	before := stored(small)
+	owner.write(t, small, "2", text(50<<10))
+	res = owner.node.Sync(rctx, addr, true)
+	if res.Err != nil || !strings.Contains(res.Stats.Failed[small], "quota") || stored(small) != before {
+		t.Errorf("push over the draft quota: %v, %v; relay went from %d to %d bytes", res.Err, res.Stats.Failed, before, stored(small))
+	}
+	// The relay says why, and the owner's status says it is not synced.
+	for _, st := range owner.node.Engine().Status() {
+		if st.Draft == small && (st.Synced || !strings.Contains(st.Problem, "quota")) {
+			t.Errorf("owner's status for a refused draft: %+v", st)
+		}
+	}
+
+	// The registrant's quota: a second draft of theirs that fits the draft
+	// quota but not, with the first, the registrant's.
+	second := invite("Second")
+	owner.write(t, second, "1", text(30<<10))
+	res = owner.node.Sync(rctx, addr, true)
+	if res.Err != nil || !strings.Contains(res.Stats.Failed[second], "registered") || stored(second) > 0 {
+		t.Errorf("over the registrant's quota: %v, %v; relay holds %d bytes", res.Err, res.Stats.Failed, stored(second))
+	}
+
+	// Closed unless told: no allow-list and no Open takes nothing.
+	cdir := t.TempDir()
+	cws, err := app.Open(ctx, cdir, app.Options{Logger: logger(t), Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cws.Close()
+	closed, err := Start(Config{KeyFile: filepath.Join(cdir, "identity.key"), Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: cws, Logger: logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closed.Close()
+	err = owner.node.Register(rctx, closed.Addrs()[0], p2p.Registration{DraftID: small, Secret: docsync.NewSecret()})
+	if !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), owner.node.ID()) {
+		t.Errorf("a closed relay: %v (the refusal names the peer id to add)", err)
+	}
 }
