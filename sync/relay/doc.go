@@ -9,6 +9,7 @@
 // the relay proves access to peers, and they to it, exactly as between
 // two participants. Re-registering a draft under a new secret needs a
 // proof of the old one, so knowing a draft id is not enough to take it
-// over. By default any peer may register, within quotas; an allow-list
-// restricts registration to listed peer ids.
+// over. Only listed peer ids may register, or anyone when the operator
+// opens the relay; quotas bound what each draft, each registrant and the
+// relay as a whole may store, on every path that stores changes.
 package relay
