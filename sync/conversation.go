@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
@@ -57,14 +58,32 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 	defer close(done)
 	go c.read()
 
-	hs, err := e.handshake(ctx, c.conn, func(t wire.Type) ([]byte, error) { return c.expect(ctx, t) }, remote)
+	proved := func() {}
+	if f, ok := ctx.Value(handshakeDoneKey{}).(func()); ok {
+		var once sync.Once
+		proved = func() { once.Do(f) }
+		defer proved()
+	}
+	limit := e.handshakeTimeout
+	if limit == 0 {
+		limit = DefaultHandshakeTimeout
+	}
+	hctx, cancel := context.WithTimeoutCause(ctx, limit, errHandshakeTimeout)
+	defer cancel()
+	hs, err := e.handshake(hctx, c.conn, func(t wire.Type) ([]byte, error) { return c.expect(hctx, t) }, remote)
 	if err != nil {
+		if context.Cause(hctx) == errHandshakeTimeout {
+			err = errHandshakeTimeout
+		}
 		return st, err
 	}
 	defer c.closeDrafts()
 	snapshots, err := c.openDrafts(ctx, hs)
 	if err != nil {
 		return st, err
+	}
+	if len(c.order) > 0 {
+		proved()
 	}
 	if len(c.order) == 0 {
 		c.conn.WriteFrame(wire.Frame{Type: frameBye})
@@ -97,6 +116,9 @@ func (c *conversation) tell(err error) {
 	}
 	c.conn.WriteFrame(wire.Frame{Type: wire.TypeError, Payload: []byte(err.Error())})
 }
+
+// errHandshakeTimeout ends a session whose opening exchange took too long.
+var errHandshakeTimeout = errors.New("the peer did not complete the opening exchange in time")
 
 // read feeds the inbox. It never waits for the loop: if both sides could
 // block writing while their readers waited on them, a synchronous stream

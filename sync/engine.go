@@ -72,7 +72,26 @@ type Engine struct {
 	status map[[2]string]*Status
 	conns  map[*conversation]struct{}
 
-	maxMessage int // 0: wire.MaxMessage
+	maxMessage       int           // 0: wire.MaxMessage
+	handshakeTimeout time.Duration // 0: DefaultHandshakeTimeout
+}
+
+// DefaultHandshakeTimeout bounds the opening exchange: a peer that opens
+// a connection and then says nothing holds it no longer. Generous, for a
+// 32 kbit/s link with a long round trip.
+const DefaultHandshakeTimeout = 30 * time.Second
+
+// SetHandshakeTimeout changes how long the opening exchange may take.
+func (e *Engine) SetHandshakeTimeout(d time.Duration) { e.handshakeTimeout = d }
+
+type handshakeDoneKey struct{}
+
+// WithHandshakeDone returns a context that makes Run call done once the
+// peer has proved access to a draft (or the session ends first): a relay
+// counts sessions that have not yet proved anything against tighter
+// limits than those that have.
+func WithHandshakeDone(ctx context.Context, done func()) context.Context {
+	return context.WithValue(ctx, handshakeDoneKey{}, done)
 }
 
 // SetMaxMessage caps one sync message (all of it, over its parts) both

@@ -59,6 +59,9 @@ type Node struct {
 	wg     sync.WaitGroup
 
 	found chan peer.AddrInfo // peers found by mDNS, for Serve
+
+	openings openings
+	refusals burstLog
 }
 
 // New starts a node listening on cfg.Listen.
@@ -162,18 +165,27 @@ func (n *Node) handle(s network.Stream) {
 	defer n.wg.Done()
 	defer s.Close()
 	remote := s.Conn().RemotePeer()
+	source := sourceOf(s.Conn().RemoteMultiaddr())
+	opened, ok := n.openings.take(source)
+	if !ok {
+		n.refusals.warn(n.log, "Refused sync sessions: too many still opening", "source", source, "peer", remote.ShortString())
+		s.Reset()
+		return
+	}
+	defer opened()
 	if n.admit != nil {
 		release, ok := n.admit(remote.String())
 		if !ok {
-			n.log.Warn("Refused a sync session: too many from this peer", "peer", remote.ShortString())
+			n.refusals.warn(n.log, "Refused sync sessions: too many from one peer", "peer", remote.ShortString())
 			s.Reset()
 			return
 		}
 		defer release()
 	}
 	// The answering side follows the caller: it says when it has nothing
-	// more, and stays while the caller keeps the stream open.
-	st, err := n.eng.Run(n.ctx, s, remote.String(), true)
+	// more, and stays while the caller keeps the stream open. The opening
+	// is released once the peer proves access to a draft.
+	st, err := n.eng.Run(docsync.WithHandshakeDone(n.ctx, opened), s, remote.String(), true)
 	n.finished(remote, st, err, "inbound")
 }
 

@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -26,13 +27,33 @@ func (w tWriter) Write(p []byte) (int, error) {
 type machine struct {
 	ws   *app.Workspace
 	node *Node
+	log  *lockedBuf
+}
+
+// lockedBuf keeps what a machine logged, for tests that count lines.
+type lockedBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func newMachine(t *testing.T, name string, listen ...string) *machine {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logs := &lockedBuf{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(tWriter{t}, logs), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ws, err := app.Open(ctx, dir, app.Options{Logger: log, Poll: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +73,7 @@ func newMachine(t *testing.T, name string, listen ...string) *machine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close(); ws.Close() })
-	return &machine{ws: ws, node: n}
+	return &machine{ws: ws, node: n, log: logs}
 }
 
 func (m *machine) section(t *testing.T, id, ref string) string {

@@ -1,0 +1,94 @@
+package p2p
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// Limits on inbound sessions that have not yet proved access to a draft.
+// Peer ids cost nothing to make, so these count by source address too:
+// half-open streams from many identities on one host must not crowd out
+// the participants who are proving access.
+const (
+	maxOpenings          = 128 // all sources together
+	maxOpeningsPerSource = 16
+)
+
+// openings counts inbound sessions still in their opening exchange.
+type openings struct {
+	mu       sync.Mutex // Protects all and bySource.
+	all      int
+	bySource map[string]int
+}
+
+// take reserves an opening for source, or reports that the limits are reached.
+func (o *openings) take(source string) (release func(), ok bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.all >= maxOpenings || o.bySource[source] >= maxOpeningsPerSource {
+		return nil, false
+	}
+	if o.bySource == nil {
+		o.bySource = map[string]int{}
+	}
+	o.all++
+	o.bySource[source]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			o.mu.Lock()
+			defer o.mu.Unlock()
+			o.all--
+			if o.bySource[source]--; o.bySource[source] == 0 {
+				delete(o.bySource, source)
+			}
+		})
+	}, true
+}
+
+// sourceOf returns the host part of a remote address (the IP), or the
+// whole address when it has none.
+func sourceOf(a ma.Multiaddr) string {
+	if a == nil {
+		return ""
+	}
+	for _, p := range []int{ma.P_IP4, ma.P_IP6} {
+		if v, err := a.ValueForProtocol(p); err == nil {
+			return v
+		}
+	}
+	return a.String()
+}
+
+// burstLog writes one line for a burst of the same event rather than one
+// per event: a flood of refused streams must not become a flood of logs.
+type burstLog struct {
+	mu     sync.Mutex // Protects last and missed.
+	last   map[string]time.Time
+	missed map[string]int
+}
+
+const burstEvery = 10 * time.Second
+
+func (b *burstLog) warn(log *slog.Logger, msg string, args ...any) {
+	b.mu.Lock()
+	now := time.Now()
+	if b.last == nil {
+		b.last, b.missed = map[string]time.Time{}, map[string]int{}
+	}
+	if now.Sub(b.last[msg]) < burstEvery {
+		b.missed[msg]++
+		b.mu.Unlock()
+		return
+	}
+	missed := b.missed[msg]
+	b.last[msg], b.missed[msg] = now, 0
+	b.mu.Unlock()
+	if missed > 0 {
+		args = append(args, "more_since_last_line", missed)
+	}
+	log.Warn(msg, args...)
+}
