@@ -39,6 +39,17 @@ type conversation struct {
 // connection fails, or (once) both sides have the same heads for every
 // shared draft. The caller closes rw afterwards.
 func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once bool) (st Stats, err error) {
+	return e.run(ctx, rw, remote, once, false)
+}
+
+// Answer is Run for the side that was called (it ends when the caller
+// leaves). It offers only the drafts the caller offered: a relay holding
+// thousands of drafts sends a peer a few offers, not a list of them all.
+func (e *Engine) Answer(ctx context.Context, rw io.ReadWriter, remote string) (Stats, error) {
+	return e.run(ctx, rw, remote, true, true)
+}
+
+func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once, answering bool) (st Stats, err error) {
 	c := &conversation{e: e, conn: wire.NewConn(rw, 0), remote: remote,
 		log: e.log.With("peer", shortPeer(remote)), in: newInbox(), byIndex: map[int]*draftSession{}}
 	if e.maxMessage > 0 {
@@ -70,7 +81,7 @@ func (e *Engine) Run(ctx context.Context, rw io.ReadWriter, remote string, once 
 	}
 	hctx, cancel := context.WithTimeoutCause(ctx, limit, errHandshakeTimeout)
 	defer cancel()
-	hs, err := e.handshake(hctx, c.conn, func(t wire.Type) ([]byte, error) { return c.expect(hctx, t) }, remote)
+	hs, err := e.handshake(hctx, c.conn, func(t wire.Type) ([]byte, error) { return c.expect(hctx, t) }, remote, answering)
 	if err != nil {
 		if context.Cause(hctx) == errHandshakeTimeout {
 			err = errHandshakeTimeout

@@ -547,8 +547,10 @@ type handshakeResult struct {
 }
 
 // handshake sends our preamble, hello and offers and reads the peer's;
-// next reads the peer's next frame, which must be of the given type.
-func (e *Engine) handshake(ctx context.Context, conn *wire.Conn, next func(wire.Type) ([]byte, error), remote string) (handshakeResult, error) {
+// next reads the peer's next frame, which must be of the given type. The
+// answering side reads the caller's offers first and offers only drafts
+// among them.
+func (e *Engine) handshake(ctx context.Context, conn *wire.Conn, next func(wire.Type) ([]byte, error), remote string, answering bool) (handshakeResult, error) {
 	var h handshakeResult
 	// Hello: a fresh nonce each way.
 	h.ourNonce = newNonce()
@@ -565,10 +567,35 @@ func (e *Engine) handshake(ctx context.Context, conn *wire.Conn, next func(wire.
 	if len(h.theirNonce) != nonceSize {
 		return h, fmt.Errorf("%w: nonce of %d bytes", wire.ErrMalformed, len(h.theirNonce))
 	}
-	// Offers: prove the secret of every draft we hold, bound to this connection.
-	if h.access, err = e.lib.Access(ctx); err != nil {
+	access, err := e.lib.Access(ctx)
+	if err != nil {
 		return h, err
 	}
+	readTheirs := func() error {
+		payload, err := next(frameOffer)
+		if err != nil {
+			return fmt.Errorf("handshake: %w", err)
+		}
+		h.theirs, err = decodeOffers(payload)
+		return err
+	}
+	if answering {
+		if err := readTheirs(); err != nil {
+			return h, err
+		}
+		wanted := make(map[string]bool, len(h.theirs))
+		for _, o := range h.theirs {
+			wanted[string(o.tag)] = true
+		}
+		for _, a := range access {
+			if wanted[string(tag(a))] {
+				h.access = append(h.access, a)
+			}
+		}
+	} else {
+		h.access = access
+	}
+	// Offers: prove the secret of every draft we hold, bound to this connection.
 	offers := make([]offer, len(h.access))
 	h.byTag = map[string]int{}
 	for i, a := range h.access {
@@ -581,10 +608,10 @@ func (e *Engine) handshake(ctx context.Context, conn *wire.Conn, next func(wire.
 	if err := conn.WriteFrame(wire.Frame{Type: frameOffer, Payload: encodeOffers(offers)}); err != nil {
 		return h, err
 	}
-	payload, err := next(frameOffer)
-	if err != nil {
-		return h, fmt.Errorf("handshake: %w", err)
+	if !answering {
+		if err := readTheirs(); err != nil {
+			return h, err
+		}
 	}
-	h.theirs, err = decodeOffers(payload)
-	return h, err
+	return h, nil
 }

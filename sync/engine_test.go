@@ -862,3 +862,37 @@ func TestRestoredPeerReset(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerOffersOnlyWhatWasAsked: the side that was called offers only
+// drafts the caller offered, so a session with a relay holding thousands
+// of drafts costs what it costs with one (issue 13, item 9).
+func TestAnswerOffersOnlyWhatWasAsked(t *testing.T) {
+	bytesIn := func(others int) int64 {
+		base := baseDraft(t)
+		secret := NewSecret()
+		a, b := newPeer("peerA"), newPeer("relay")
+		a.lib.add(t, "d1", base, secret)
+		b.lib.add(t, "d1", base, secret)
+		for i := 0; i < others; i++ {
+			b.lib.add(t, fmt.Sprint("other", i), nil, NewSecret())
+		}
+		x, y := net.Pipe()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		rc := make(chan error, 1)
+		go func() { _, err := b.eng.Answer(ctx, y, a.id); y.Close(); rc <- err }()
+		st, err := a.eng.Run(ctx, x, b.id, true)
+		x.Close()
+		if err := <-rc; err != nil {
+			t.Fatal(err)
+		}
+		if err != nil || len(st.Drafts) != 1 {
+			t.Fatalf("caller: %v, drafts %v", err, st.Drafts)
+		}
+		return st.BytesIn
+	}
+	one, many := bytesIn(0), bytesIn(2000)
+	if many > one+16 {
+		t.Errorf("a session took %d bytes in from a peer with 2,001 drafts, %d from one with 1", many, one)
+	}
+}

@@ -185,7 +185,7 @@ func (n *Node) handle(s network.Stream) {
 	// The answering side follows the caller: it says when it has nothing
 	// more, and stays while the caller keeps the stream open. The opening
 	// is released once the peer proves access to a draft.
-	st, err := n.eng.Run(docsync.WithHandshakeDone(n.ctx, opened), s, remote.String(), true)
+	st, err := n.eng.Answer(docsync.WithHandshakeDone(n.ctx, opened), s, remote.String())
 	n.finished(remote, st, err, "inbound")
 }
 

@@ -30,6 +30,9 @@ type Registration struct {
 	DraftID string
 	Secret  []byte
 	Proof   []byte
+	// Source is the address (IP) the request came from, set by the
+	// answering node, never sent: limits count by it.
+	Source string
 }
 
 func (r Registration) encode() []byte {
@@ -107,6 +110,14 @@ func (n *Node) HandleRegistrations(decide func(ctx context.Context, peer string,
 		defer s.Close()
 		s.SetDeadline(time.Now().Add(30 * time.Second))
 		peer := s.Conn().RemotePeer().String()
+		source := sourceOf(s.Conn().RemoteMultiaddr())
+		opened, ok := n.openings.take(source)
+		if !ok {
+			n.refusals.warn(n.log, "Refused registrations: too many still opening", "source", source, "peer", shortID(peer))
+			s.Reset()
+			return
+		}
+		defer opened()
 		c := wire.NewConn(s, -1)
 		if err := c.ReadPreamble(); err != nil {
 			return
@@ -122,6 +133,7 @@ func (n *Node) HandleRegistrations(decide func(ctx context.Context, peer string,
 		reply := []byte{0}
 		reg, err := decodeRegistration(f.Payload)
 		if err == nil {
+			reg.Source = source
 			err = decide(n.ctx, peer, reg)
 		}
 		if err != nil {

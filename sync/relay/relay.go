@@ -48,7 +48,10 @@ type Config struct {
 	MaxSessionsPerPeer int
 	// MaxSessionsPerMinute caps new sync sessions per peer per minute (default 60).
 	MaxSessionsPerMinute int
-	Logger               *slog.Logger
+	// MaxRegistrationsPerHour caps new drafts registered from one source
+	// address in an hour (default 100): peer ids cost nothing to make.
+	MaxRegistrationsPerHour int
+	Logger                  *slog.Logger
 }
 
 // Relay is a running relay.
@@ -62,6 +65,9 @@ type Relay struct {
 	starts map[string][]time.Time // peer → session starts in the last minute
 
 	total atomic.Int64 // bytes stored, measured at start and kept up to date by merges
+
+	regMu  sync.Mutex             // Protects regLog.
+	regLog map[string][]time.Time // source → new registrations in the last hour
 }
 
 // ErrOverQuota is returned when a draft or peer exceeds the relay's quota.
@@ -86,6 +92,9 @@ func Start(cfg Config) (*Relay, error) {
 	}
 	if cfg.MaxSessionsPerPeer == 0 {
 		cfg.MaxSessionsPerPeer = 8
+	}
+	if cfg.MaxRegistrationsPerHour == 0 {
+		cfg.MaxRegistrationsPerHour = 100
 	}
 	if cfg.MaxSessionsPerMinute == 0 {
 		cfg.MaxSessionsPerMinute = 60
@@ -145,6 +154,10 @@ func (r *Relay) register(ctx context.Context, peer string, reg p2p.Registration)
 			log.Warn("Registration refused: draft quota reached", "drafts", n)
 			return fmt.Errorf("%w: %d drafts per peer", ErrOverQuota, r.cfg.MaxDraftsPerPeer)
 		}
+		if !r.allowRegistration(reg.Source) {
+			log.Warn("Registration refused: too many from this address", "source", reg.Source)
+			return fmt.Errorf("%w: %d new drafts an hour from one address; try again later", ErrOverQuota, r.cfg.MaxRegistrationsPerHour)
+		}
 	case string(old) == string(reg.Secret):
 		return nil // already registered
 	case !docsync.CheckRotation(old, reg.DraftID, reg.Secret, reg.Proof):
@@ -156,6 +169,31 @@ func (r *Relay) register(ctx context.Context, peer string, reg p2p.Registration)
 	}
 	log.Info("Draft registered")
 	return nil
+}
+
+// allowRegistration counts a new registration from source, unless the
+// source already made its hourly share.
+func (r *Relay) allowRegistration(source string) bool {
+	r.regMu.Lock()
+	defer r.regMu.Unlock()
+	now := time.Now()
+	if r.regLog == nil || len(r.regLog) > 65536 {
+		// A flood from that many addresses is beyond per-source limits;
+		// the per-peer and storage quotas still hold.
+		r.regLog = map[string][]time.Time{}
+	}
+	recent := r.regLog[source][:0]
+	for _, t := range r.regLog[source] {
+		if now.Sub(t) < time.Hour {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= r.cfg.MaxRegistrationsPerHour {
+		r.regLog[source] = recent
+		return false
+	}
+	r.regLog[source] = append(recent, now)
+	return true
 }
 
 // admit limits concurrent and new sync sessions per peer.

@@ -383,3 +383,60 @@ func TestQuotasOnEveryPath(t *testing.T) {
 		t.Errorf("a closed relay: %v (the refusal names the peer id to add)", err)
 	}
 }
+
+// TestRegistrationFlood: fresh identities from one address register
+// draft after draft (issue 13, item 9). Past the hourly share of that
+// address the relay refuses, whatever the identity, and a participant
+// from another address still registers.
+func TestRegistrationFlood(t *testing.T) {
+	ctx := context.Background()
+	rl := startRelay(t, t.TempDir(), "/ip4/127.0.0.1/tcp/0", nil)
+	defer rl.stop()
+	addr := rl.r.Addrs()[0]
+	shared, err := app.Open(ctx, t.TempDir(), app.Options{Logger: logger(t), Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shared.Close()
+	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	accepted, refused := 0, 0
+	for id := 0; id < 15; id++ {
+		key, err := p2p.LoadKey(filepath.Join(t.TempDir(), "identity.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Library: shared.SyncLibrary(), Logger: logger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < 10; j++ {
+			err := n.Register(rctx, addr, p2p.Registration{DraftID: fmt.Sprintf("flood-%d-%d", id, j), Secret: docsync.NewSecret()})
+			switch {
+			case err == nil:
+				accepted++
+			case strings.Contains(err.Error(), "from one address"):
+				refused++
+			default:
+				t.Fatalf("registration %d/%d: %v", id, j, err)
+			}
+		}
+		n.Close()
+	}
+	if accepted != 100 || refused != 50 {
+		t.Errorf("accepted %d, refused %d; want 100 and 50", accepted, refused)
+	}
+	// Another address is not held to this one's share.
+	key, err := p2p.LoadKey(filepath.Join(t.TempDir(), "identity.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.2/tcp/0"}, Library: shared.SyncLibrary(), Logger: logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.Register(rctx, addr, p2p.Registration{DraftID: "elsewhere", Secret: docsync.NewSecret()}); err != nil {
+		t.Errorf("a participant from another address: %v", err)
+	}
+}
