@@ -115,6 +115,10 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 	return w, nil
 }
 
+// Rollback reports saved edits found missing from the data file when it
+// was opened (a damaged or lost write-ahead log), or nil.
+func (w *Workspace) Rollback() *sqlitestore.Rollback { return w.store.Rollback() }
+
 // Close flushes open sessions, releases this process's actor id and closes the store.
 func (w *Workspace) Close() error {
 	var err error

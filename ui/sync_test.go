@@ -8,6 +8,7 @@ import (
 	"github.com/igf-bpf/bpfdraft/sync/relay"
 	"image"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -397,5 +398,56 @@ func TestRestoreFromTheTrash(t *testing.T) {
 	locked(func() { test.Tap(button(t, u.win.Content(), "Trash…")) })
 	if msg := overlayText(t, u); !strings.Contains(msg, "The trash is empty.") {
 		t.Errorf("the empty trash shows %q", msg)
+	}
+}
+
+// TestLostEditsAreShown: the window opened on a data file whose
+// write-ahead log lost saved edits says how many, on opening.
+func TestLostEditsAreShown(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ws, err := app.Open(ctx, dir, app.Options{Poll: -1, IdleCommit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withProfile(t, ws)
+	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Kept safe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ws.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 30; i++ {
+		if _, _, err := s.Write(ctx, "1", fmt.Sprintf("Edit %d. ", i), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	killed := t.TempDir() // the files as kill -9 leaves them, the log then cut short
+	for _, suffix := range []string{"", "-wal", "-acked"} {
+		b, err := os.ReadFile(filepath.Join(dir, app.FileName+suffix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if suffix == "-wal" {
+			b = b[:len(b)/2]
+		}
+		os.WriteFile(filepath.Join(killed, app.FileName+suffix), b, 0o600)
+	}
+	s.Close(ctx)
+	ws.Close()
+
+	a := test.NewTempApp(t)
+	ws2, err := app.Open(ctx, killed, app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws2.Close()
+	u := New(a, ws2, Options{StatusEvery: -1})
+	u.do = uiq.do
+	defer u.win.Close()
+	if msg := overlayText(t, u); !strings.Contains(msg, "are missing from its data file") || !strings.Contains(msg, "next sync") {
+		t.Errorf("the window told %q", msg)
 	}
 }

@@ -91,6 +91,10 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 		u.showProfile(true)
 	}
 	u.status.update()
+	if r := ws.Rollback(); r != nil {
+		u.showError(explained{fmt.Errorf(lang.L("%d edit(s) saved on this machine up to %s are missing from its data file (its write-ahead log was damaged or lost, or the file was restored from an older copy). What co-authors or a relay received comes back with the next sync."),
+			r.Missing, r.Since.Local().Format("2006-01-02 15:04"))})
+	}
 	if u.offErr != nil {
 		u.showError(explained{fmt.Errorf(lang.L("Sync could not start, so this window works offline: %w. Your edits are saved on this machine; restart BPF Draft to try again."), u.offErr)})
 	}

@@ -126,7 +126,14 @@ func (e *env) workspace(ctx context.Context) (*app.Workspace, error) {
 	}
 	// One-shot commands neither poll for other processes nor wait for an
 	// idle pause: each write commits and saves before the command returns.
-	return app.Open(ctx, dir, app.Options{Logger: e.logger(), Poll: -1, IdleCommit: -1})
+	ws, err := app.Open(ctx, dir, app.Options{Logger: e.logger(), Poll: -1, IdleCommit: -1})
+	if err == nil && !e.warnedRollback {
+		if r := ws.Rollback(); r != nil {
+			e.warnedRollback = true
+			fmt.Fprintf(e.stderr, "bpfdraft: warning: %v\n", r)
+		}
+	}
+	return ws, err
 }
 
 // session resolves DRAFT and opens it; done closes both (once, however

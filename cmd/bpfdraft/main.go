@@ -47,6 +47,7 @@ type env struct {
 	dataDir        string // from --data before the subcommand; "" = default
 	verbose        bool
 	listen         []string // multiaddrs a node listens on; nil = default
+	warnedRollback bool     // the warning about lost saved edits was printed
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

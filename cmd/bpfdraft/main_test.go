@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/igf-bpf/bpfdraft/app"
 )
 
 // cli runs bpfdraft in-process against a data dir.
@@ -277,5 +280,50 @@ func TestSyncADraftWithoutInvite(t *testing.T) {
 	id := strings.TrimSpace(c.ok("new", "--title", "Not shared"))
 	if r := c.run("", "sync", id, "--once", "--lan", "0"); r.code != 1 || !strings.Contains(r.stderr, "has no invite yet: run `bpfdraft invite") {
 		t.Errorf("exit %d: %q", r.code, r.stderr)
+	}
+}
+
+// TestDamagedLogWarns: a window was killed with forty saved edits still
+// in the write-ahead log, and the log was then cut short. `show` still
+// works, says how many saved edits are missing, and says it once.
+func TestDamagedLogWarns(t *testing.T) {
+	c := newCLI(t, "Writer")
+	id := strings.TrimSpace(c.ok("new", "--title", "Kept safe"))
+	ctx := context.Background()
+	ws, err := app.Open(ctx, c.data, app.Options{Poll: -1, IdleCommit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ws.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		if _, _, err := s.Write(ctx, "1", fmt.Sprintf("Edit %d, saved. ", i), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What kill -9 leaves: copy the files while the workspace is open.
+	killed := cli{t, t.TempDir()}
+	for _, suffix := range []string{"", "-wal", "-acked"} {
+		b, err := os.ReadFile(filepath.Join(c.data, app.FileName+suffix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if suffix == "-wal" {
+			b = b[:len(b)/2]
+		}
+		if err := os.WriteFile(filepath.Join(killed.data, app.FileName+suffix), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close(ctx)
+	ws.Close()
+	r := killed.run("", "show", id)
+	if r.code != 0 || !strings.Contains(r.stderr, "saved edit(s)") || !strings.Contains(r.stderr, "missing") {
+		t.Fatalf("show after a damaged log: exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	if r := killed.run("", "show", id); strings.Contains(r.stderr, "missing") {
+		t.Errorf("warned again: %s", r.stderr)
 	}
 }

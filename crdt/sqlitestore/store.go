@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/url"
@@ -60,6 +62,9 @@ type Store struct {
 	db   *sql.DB
 	path string
 	log  *slog.Logger
+
+	ack      *os.File  // the acknowledgement mark (acked.go); nil when it cannot be kept
+	rollback *Rollback // found at open
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
@@ -89,11 +94,19 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	// inside this process consistent with its own last write.
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path, log: log}
+	if err := s.checkNotLost(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, s.wrap(err, "opening")
 	}
 	if err := s.quickCheck(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.openAcked(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -109,6 +122,10 @@ var ErrEmptied = errors.New("the data file is empty but its write-ahead log is n
 // (a failed copy, a truncation): nothing is initialised over data.
 func checkNotEmptied(path string) error {
 	db, err := os.Stat(path)
+	if saved := savedEdits(path); saved > 0 && !holdsSchema(path) {
+		return fmt.Errorf("%w: %s holds none of the %d edits saved in it (its write-ahead log, %s-wal, is missing or empty). Nothing was changed; restore both from a backup, or move %s* aside to start afresh; what co-authors or a relay received comes back with the next sync",
+			ErrEmptied, path, saved, filepath.Base(path), filepath.Base(path))
+	}
 	if err != nil || db.Size() > 0 {
 		return nil // a new file, or one with pages: SQLite judges it
 	}
@@ -117,6 +134,25 @@ func checkNotEmptied(path string) error {
 			ErrEmptied, path, path, wal.Size(), filepath.Base(path))
 	}
 	return nil
+}
+
+// holdsSchema reports whether the file at path, with its write-ahead log,
+// may hold tables: the header's schema cookie (bytes 40-43) is set once
+// tables are created and checkpointed; before that they live in the log.
+func holdsSchema(path string) bool {
+	if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() > 0 {
+		return true // SQLite reads the log and judges
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var hdr [100]byte
+	if _, err := io.ReadFull(f, hdr[:]); err != nil {
+		return false
+	}
+	return binary.BigEndian.Uint32(hdr[40:44]) != 0
 }
 
 // SetMaxSize caps the data file at about n bytes: a write past it fails
@@ -148,7 +184,12 @@ func (s *Store) Size(ctx context.Context) (int64, error) {
 func (s *Store) Path() string { return s.path }
 
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.ack != nil {
+		s.ack.Close()
+	}
+	return s.db.Close()
+}
 
 // SQLite's primary result codes that change what we tell the user.
 const (
@@ -292,10 +333,19 @@ func (s *Store) CreateDraft(ctx context.Context, sum Summary, snapshot []byte) e
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sum.ID, sum.Title, sum.Template, sum.Year, sum.Sections, sum.Filled, created, now); err != nil {
 		return s.wrap(err, "creating draft")
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO chunks (draft_id, snapshot, data, written) VALUES (?, 1, ?, ?)`, sum.ID, snapshot, now); err != nil {
+	res, err := tx.ExecContext(ctx, `INSERT INTO chunks (draft_id, snapshot, data, written) VALUES (?, 1, ?, ?)`, sum.ID, snapshot, now)
+	if err != nil {
 		return s.wrap(err, "creating draft")
 	}
-	return s.wrap(tx.Commit(), "creating draft")
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return s.wrap(err, "creating draft")
+	}
+	if err := tx.Commit(); err != nil {
+		return s.wrap(err, "creating draft")
+	}
+	s.acknowledge(seq)
+	return nil
 }
 
 // Append stores one write's changes and the draft's new summary in one
@@ -324,7 +374,11 @@ func (s *Store) Append(ctx context.Context, sum Summary, data []byte) (int64, er
 	if err != nil {
 		return 0, s.wrap(err, "saving edit")
 	}
-	return seq, s.wrap(tx.Commit(), "saving edit")
+	if err := tx.Commit(); err != nil {
+		return 0, s.wrap(err, "saving edit")
+	}
+	s.acknowledge(seq)
+	return seq, nil
 }
 
 // Chunks returns a draft's chunks with seq greater than after, in order.
@@ -392,6 +446,7 @@ func (s *Store) Compact(ctx context.Context, id string, seen int64, build func(n
 	if err := tx.Commit(); err != nil {
 		return 0, s.wrap(err, "compacting")
 	}
+	s.acknowledge(seq)
 	// Giving freed pages back is housekeeping: the compaction is done.
 	if _, err := s.db.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
 		s.log.Warn("Could not shrink the data file", "file", s.path, "err", err)
