@@ -137,7 +137,13 @@ func (w *Workspace) Close() error {
 			err = errors.Join(err, s.Close(ctx))
 		}
 		w.owners.Wait()
-		err = errors.Join(err, w.store.ReleaseActor(ctx, w.holder), w.store.Close())
+		// Neither loses an edit (a lease not released expires; a log not
+		// checkpointed is read at the next open), and on a full disk both
+		// can fail after every edit was saved: a command must not then say
+		// it failed, or a retry would write its text twice.
+		if rerr := errors.Join(w.store.ReleaseActor(ctx, w.holder), w.store.Close()); rerr != nil {
+			w.log.Warn("Closing the data file did not finish tidying up; nothing saved is lost", "err", rerr)
+		}
 	})
 	return err
 }

@@ -15,6 +15,8 @@
 //	bpfbench review  W1-final and W3-final: attribution cold and after one
 //	                 remote change, review since creation, diff of two
 //	                 versions, growth with 200 comments and 500 decisions
+//	bpfbench large   a pasted annex of 256 KB, 1 MB and 4 MB committed at
+//	                 once and fetched by a co-author (issue 13)
 //	bpfbench publish W1-final exported to every format, and an import of
 //	                 1,000 public comments
 package main
@@ -40,13 +42,13 @@ func main() {
 	anchorDir := fs.String("anchors", "../shared/bench/anchors", "the anchor benchmark to run beside ours")
 	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -93,6 +95,11 @@ func main() {
 		var rs []lowbandResult
 		if rs, err = runLowband(ctx, w, d, log); err == nil {
 			result, table = rs, func() { printLowband(os.Stdout, rs) }
+		}
+	case "large":
+		var rs []largeResult
+		if rs, err = runLarge(ctx, d, log); err == nil {
+			result, table = rs, func() { printLarge(os.Stdout, rs) }
 		}
 	case "publish":
 		var r *publishResult

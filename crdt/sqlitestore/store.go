@@ -65,6 +65,7 @@ type Store struct {
 
 	ack      *os.File  // the acknowledgement mark (acked.go); nil when it cannot be kept
 	rollback *Rollback // found at open
+	readOnly bool      // opened on a full disk: see openReadOnly
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
@@ -96,10 +97,16 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	s := &Store{db: db, path: path, log: log}
 	if err := s.checkNotLost(ctx); err != nil {
 		db.Close()
+		if noRoom(err) {
+			return openReadOnly(ctx, path, log, err)
+		}
 		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
+		if noRoom(err) {
+			return openReadOnly(ctx, path, log, err)
+		}
 		return nil, s.wrap(err, "opening")
 	}
 	if err := s.quickCheck(ctx); err != nil {
@@ -155,6 +162,72 @@ func holdsSchema(path string) bool {
 	return binary.BigEndian.Uint32(hdr[40:44]) != 0
 }
 
+// noRoom reports an error of a full disk: SQLite's "full", or its failure
+// to size the shared-memory file a WAL database needs to be opened.
+func noRoom(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch code := se.Code(); {
+	case code&0xff == codeFull:
+		return true
+	case code&0xff == codeIOErr:
+		ext := code >> 8
+		return ext == ioerrShmOpen || ext == ioerrShmSize || ext == ioerrShmMap || ext == ioerrWrite || ext == ioerrFsync
+	}
+	return false
+}
+
+// openReadOnly opens the file for reading on a disk too full to open it
+// as usual. In exclusive locking mode SQLite keeps the write-ahead log's
+// index in memory instead of the shared-memory file it cannot make, and
+// still reads what the log holds. No write is possible, and the store
+// says so (ErrDiskFull) when one is tried; other processes wait until
+// this one closes the file.
+func openReadOnly(ctx context.Context, path string, log *slog.Logger, cause error) (*Store, error) {
+	q := url.Values{}
+	for _, p := range []string{"locking_mode(EXCLUSIVE)", "busy_timeout(10000)", "query_only(1)"} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, path: path, log: log, readOnly: true}
+	var have int
+	err = db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schemamigrations`).Scan(&have)
+	if err == nil && have < latestMigration() {
+		err = fmt.Errorf("its layout is older than this program's and cannot be brought up to date on a full disk")
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: no room to open %s (%v), nor to read it as it is: %v; free some space and try again (what was saved is intact)", ErrDiskFull, path, cause, err)
+	}
+	if err := s.openAcked(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Warn("The disk is full: the data file is open for reading only", "file", path)
+	return s, nil
+}
+
+// latestMigration returns the highest migration this program knows.
+func latestMigration() int {
+	files, _ := fs.Glob(migrations, "sql/migrations/*.sql")
+	latest := 0
+	for _, f := range files {
+		if n, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "-", 2)[0]); err == nil {
+			latest = max(latest, n)
+		}
+	}
+	return latest
+}
+
+// ReadOnly reports that the store was opened for reading only (a full disk).
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
 // SetMaxSize caps the data file at about n bytes: a write past it fails
 // as on a full disk. It lets a machine with little storage keep room for
 // other things, and tests see what a full disk does.
@@ -193,9 +266,16 @@ func (s *Store) Close() error {
 
 // SQLite's primary result codes that change what we tell the user.
 const (
+	codeIOErr   = 10 // SQLITE_IOERR, with extended codes (code >> 8):
 	codeCorrupt = 11 // SQLITE_CORRUPT
 	codeFull    = 13 // SQLITE_FULL
 	codeNotADB  = 26 // SQLITE_NOTADB
+
+	ioerrWrite   = 3
+	ioerrFsync   = 4
+	ioerrShmOpen = 18
+	ioerrShmSize = 19
+	ioerrShmMap  = 21
 )
 
 // wrap turns SQLite's corruption and disk-full errors into messages that
@@ -211,6 +291,9 @@ func (s *Store) wrap(err error, doing string) error {
 			return s.corrupt(err)
 		case codeFull:
 			return fmt.Errorf("%s: %w: no room for %s; free some space and try again (what was saved before is intact): %v", doing, ErrDiskFull, s.path, err)
+		}
+		if s.readOnly && strings.Contains(err.Error(), "readonly") {
+			return fmt.Errorf("%s: %w: %s is open for reading only until some space is freed (what was saved before is intact)", doing, ErrDiskFull, s.path)
 		}
 	}
 	return fmt.Errorf("%s: %w", doing, err)
