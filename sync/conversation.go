@@ -33,6 +33,9 @@ type conversation struct {
 	// carries the count read, so neither side ends while a frame of its
 	// own is still on its way to be answered.
 	framesOut, framesIn int
+
+	refusals []record     // drafts that could not be opened, to tell the peer
+	refused  map[int]bool // their offer indexes of those drafts
 }
 
 // Run syncs over one connection with the peer remote until ctx ends, the
@@ -51,7 +54,7 @@ func (e *Engine) Answer(ctx context.Context, rw io.ReadWriter, remote string) (S
 
 func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once, answering bool) (st Stats, err error) {
 	c := &conversation{e: e, conn: wire.NewConn(rw, 0), remote: remote,
-		log: e.log.With("peer", shortPeer(remote)), in: newInbox(), byIndex: map[int]*draftSession{}}
+		log: e.log.With("peer", shortPeer(remote)), in: newInbox(), byIndex: map[int]*draftSession{}, refused: map[int]bool{}}
 	if e.maxMessage > 0 {
 		c.conn.SetMaxMessage(e.maxMessage)
 	}
@@ -93,10 +96,13 @@ func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once,
 	if err != nil {
 		return st, err
 	}
-	if len(c.order) > 0 {
+	if len(c.st.Drafts) > 0 {
 		proved()
 	}
-	if len(c.order) == 0 {
+	if err := c.writeRecords(frameRefuse, c.refusals); err != nil {
+		return st, err
+	}
+	if len(c.order) == 0 && len(c.refusals) == 0 {
 		c.conn.WriteFrame(wire.Frame{Type: frameBye})
 		if len(hs.theirs) > 0 {
 			// Tags hide draft ids, so an unknown tag may be a draft we do not
@@ -185,7 +191,10 @@ func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult) ([]re
 		}
 		ds, err := c.openDraft(ctx, a, i)
 		if err != nil {
-			return nil, err
+			// A draft that cannot be opened here (damaged) stops alone: the
+			// peer hears why, and the session's other drafts go on.
+			c.refuseOpen(a.DraftID, i, ti, err)
+			continue
 		}
 		// A peer that holds no copy gets the whole draft as one document,
 		// far smaller than every change sent one by one; both sides then
@@ -195,7 +204,8 @@ func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult) ([]re
 			r, err := c.snapshot(ds)
 			if err != nil {
 				ds.rep.Close(ctx)
-				return nil, fmt.Errorf("draft %s: %w", a.DraftID, err)
+				c.refuseOpen(a.DraftID, i, ti, err)
+				continue
 			}
 			snapshots = append(snapshots, r)
 		case a.Empty && !theirEmpty:
@@ -207,6 +217,21 @@ func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult) ([]re
 		c.e.setStatus(c.remote, a.DraftID, func(s *Status) { s.sessions++; s.Connected = true })
 	}
 	return snapshots, nil
+}
+
+// refuseOpen notes a draft this side cannot sync on this connection and
+// queues the refusal that tells the peer (out is our offer index, theirs
+// the peer's, whose records for it are then ignored).
+func (c *conversation) refuseOpen(id string, out, theirs int, err error) {
+	c.refused[theirs] = true
+	c.log.Warn("Cannot sync a draft with this peer; the others go on", "draft", id, "err", err)
+	if c.st.Failed == nil {
+		c.st.Failed = map[string]string{}
+	}
+	c.st.Failed[id] = err.Error()
+	c.st.Drafts = append(c.st.Drafts, id) // proved, though not synced
+	c.e.setStatus(c.remote, id, func(s *Status) { s.Synced, s.Problem = false, err.Error() })
+	c.refusals = append(c.refusals, record{index: out, msg: []byte(err.Error())})
 }
 
 // openDraft opens a draft with the sync state saved for this peer.
@@ -597,7 +622,7 @@ func (c *conversation) eachRecord(payload []byte, what string, expects func(*dra
 	var refused []record
 	for _, r := range recs {
 		ds := c.byIndex[r.index]
-		if ds != nil && ds.failed != nil {
+		if ds != nil && ds.failed != nil || ds == nil && c.refused[r.index] {
 			continue // sent before the peer heard we stopped
 		}
 		if ds == nil || !expects(ds) {

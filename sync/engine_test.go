@@ -896,3 +896,33 @@ func TestAnswerOffersOnlyWhatWasAsked(t *testing.T) {
 		t.Errorf("a session took %d bytes in from a peer with 2,001 drafts, %d from one with 1", many, one)
 	}
 }
+
+// TestDamagedDraftStopsAlone: a draft one side cannot open (a damaged
+// chunk) stops with the reason on both sides, while the session's other
+// draft syncs (issue 13, item 13); with no other draft, the session still
+// ends at once instead of waiting on it.
+func TestDamagedDraftStopsAlone(t *testing.T) {
+	a, b := newPeer("peerA"), newPeer("peerB")
+	s1, s2 := NewSecret(), NewSecret()
+	base := baseDraft(t)
+	a.lib.add(t, "damaged", base, s1)
+	b.lib.add(t, "damaged", base, s1)
+	healthyA := a.lib.add(t, "healthy", base, s2)
+	healthyB := b.lib.add(t, "healthy", base, s2)
+	healthyA.edit(t, func(doc *crdt.Doc) error { return doc.AppendBody(base.Sections()[0].ID, " a healthy edit") })
+	b.lib.broken = map[string]error{"damaged": errors.New("draft damaged: chunk 3 fails its checksum (other drafts are unaffected)")}
+
+	sa, sb := mustSync(t, a, b)
+	if healthyB.text() != healthyA.text() {
+		t.Error("the healthy draft did not sync")
+	}
+	if !strings.Contains(sb.Failed["damaged"], "checksum") || !strings.Contains(sa.Failed["damaged"], "checksum") {
+		t.Errorf("the reason: here %v, at the peer %v", sb.Failed, sa.Failed)
+	}
+	delete(b.lib.drafts, "healthy") // now only the damaged draft is shared
+	b.lib.access = b.lib.access[:1]
+	sa, _ = mustSync(t, a, b)
+	if !strings.Contains(sa.Failed["damaged"], "checksum") {
+		t.Errorf("alone: %v", sa.Failed)
+	}
+}

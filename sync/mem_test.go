@@ -18,6 +18,7 @@ type memLib struct {
 	access []Access
 	states map[[2]string][]byte
 	actor  string
+	broken map[string]error // drafts that fail to open, as a damaged one does
 }
 
 type memDraft struct {
@@ -70,6 +71,9 @@ func (l *memLib) Access(context.Context) ([]Access, error) {
 func (l *memLib) Open(_ context.Context, id string) (Replica, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err := l.broken[id]; err != nil {
+		return nil, err
+	}
 	return l.drafts[id], nil
 }
 
