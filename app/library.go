@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
-	"github.com/igf-bpf/bpfdraft/crdt/sqlitestore"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 )
 
@@ -29,8 +28,13 @@ func (l syncLibrary) Access(ctx context.Context) ([]docsync.Access, error) {
 	}
 	out := make([]docsync.Access, len(all))
 	for i, a := range all {
-		_, err := l.w.store.Draft(ctx, a.DraftID)
-		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret, Empty: errors.Is(err, sqlitestore.ErrNotFound)}
+		// Without chunks (joined and not yet received, or all of it set
+		// aside by Repair) the draft is fetched whole, as a snapshot.
+		n, _, err := l.w.store.ChunkCount(ctx, a.DraftID)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret, Empty: n == 0}
 	}
 	return out, nil
 }

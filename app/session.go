@@ -172,7 +172,7 @@ func (w *Workspace) load(ctx context.Context, id string, joining bool) (*Session
 			raw[i] = c.Data
 		}
 		if doc, err = crdt.LoadChunks(raw); err != nil {
-			return nil, fmt.Errorf("draft %s cannot be read (%w); other drafts are unaffected; if you have an .automerge export of it, `bpfdraft import` it", id, err)
+			return nil, fmt.Errorf("draft %s cannot be read (%w); other drafts are unaffected. `bpfdraft repair %s` sets the damaged part aside (nothing is deleted) and the next sync brings those edits back from co-authors; or `bpfdraft import` an .automerge export of it", id, err, id)
 		}
 		if err := doc.SetActor(w.actor); err != nil {
 			return nil, err

@@ -422,6 +422,22 @@ func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged 
 		}
 	}
 	s, err := w.Session(ctx, id)
+	if errors.Is(err, crdt.ErrCorrupt) {
+		// Our copy is damaged: set the damage aside and merge the good
+		// copy into what is left (or make it the whole draft again).
+		r, rerr := w.Repair(ctx, id)
+		if rerr != nil {
+			return "", false, errors.Join(err, rerr)
+		}
+		if r.Refetch {
+			if err := w.restoreWhole(ctx, id, data); err != nil {
+				return "", false, err
+			}
+			w.log.Info("Imported a draft over its damaged copy", "draft", id)
+			return id, true, nil
+		}
+		s, err = w.Session(ctx, id)
+	}
 	if err != nil {
 		return "", false, err
 	}

@@ -1046,3 +1046,35 @@ func textAt(m *automerge.Map, key string) (string, error) {
 	}
 	return v.Text().Get()
 }
+
+// Salvage loads what it can of a draft's chunks: it skips chunks that
+// fail their checks (damaged) and returns their indexes. doc is nil when
+// what is left does not make a draft (the first snapshot was damaged, say):
+// the whole draft must then come again from a peer or an export.
+func Salvage(chunks [][]byte) (doc *Doc, damaged []int) {
+	var am *automerge.Doc
+	for i, c := range chunks {
+		if checkChunks(c) != nil {
+			damaged = append(damaged, i)
+			continue
+		}
+		if am == nil {
+			var err error
+			if am, err = loadAutomerge(c); err != nil {
+				damaged = append(damaged, i)
+			}
+			continue
+		}
+		if err := loadInto(am, c); err != nil && errors.Is(err, ErrCorrupt) {
+			damaged = append(damaged, i)
+		}
+	}
+	if am == nil {
+		return nil, damaged
+	}
+	d := &Doc{am: am, now: time.Now}
+	if d.check() != nil {
+		return nil, damaged
+	}
+	return d, damaged
+}

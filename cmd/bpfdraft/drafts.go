@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -16,7 +17,7 @@ import (
 )
 
 func init() {
-	commands = []*command{guiCmd, profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd,
+	commands = []*command{guiCmd, profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd, repairCmd,
 		versionCmd, versionsCmd, diffCmd, reviewCmd, acceptCmd, rejectCmd, commentCmd, commentsCmd, respondCmd, nextYearCmd, roleCmd, coverageCmd, inviteCmd, joinCmd, syncCmd, serveCmd}
 }
 
@@ -248,6 +249,44 @@ var restoreCmd = &command{
 				return fmt.Errorf("%w; `bpfdraft list --trash` shows deleted drafts", err)
 			}
 			fmt.Fprintf(e.stdout, "restored %s\n", args[0])
+			return nil
+		}
+	},
+}
+
+var repairCmd = &command{
+	name:    "repair",
+	usage:   "repair ID",
+	summary: "set the damaged part of a draft aside so the rest opens again",
+	details: `For a draft that cannot be read ("damaged"): the chunks that fail their
+checks are moved to the data file's quarantine (kept, never deleted) and the
+rest loads again. The edits they held come back with the next sync, from any
+co-author or relay that has them; ` + "`bpfdraft import`" + ` of an .automerge export
+brings them back too. When what is left does not make a draft, all of it is
+set aside and the next sync fetches the draft whole, as a join does.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "ID (the draft the error names)"); err != nil {
+				return err
+			}
+			ws, err := e.workspace(ctx)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			r, err := ws.Repair(ctx, args[0])
+			if errors.Is(err, app.ErrNotDamaged) {
+				fmt.Fprintf(e.stdout, "draft %s opens fine; nothing to repair\n", args[0])
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if r.Refetch {
+				fmt.Fprintf(e.stdout, "set all %d chunks of %s aside (none made a draft alone); `bpfdraft sync --once` fetches it whole from a co-author or relay, or `bpfdraft import` an export of it\n", r.SetAside, args[0])
+				return nil
+			}
+			fmt.Fprintf(e.stdout, "set %d damaged chunk(s) of %s aside, kept %d; `bpfdraft sync --once` brings back the edits they held from co-authors who have them\n", r.SetAside, args[0], r.Kept)
 			return nil
 		}
 	},

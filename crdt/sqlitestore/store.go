@@ -667,3 +667,29 @@ func (s *Store) ReleaseActor(ctx context.Context, holder string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE actors SET holder = '', heartbeat = 0 WHERE holder = ?`, holder)
 	return s.wrap(err, "releasing actor lease")
 }
+
+// Quarantine moves a draft's chunks with the given sequence numbers to
+// quarantined_chunks, in one transaction: a damaged chunk is kept, but no
+// longer loaded. It returns how many moved.
+func (s *Store) Quarantine(ctx context.Context, id string, seqs []int64) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, s.wrap(err, "setting damaged data aside")
+	}
+	defer tx.Rollback()
+	now := time.Now().UnixMilli()
+	moved := 0
+	for _, seq := range seqs {
+		res, err := tx.ExecContext(ctx, `INSERT INTO quarantined_chunks (seq, draft_id, snapshot, data, written, quarantined)
+			SELECT seq, draft_id, snapshot, data, written, ? FROM chunks WHERE draft_id = ? AND seq = ?`, now, id, seq)
+		if err != nil {
+			return 0, s.wrap(err, "setting damaged data aside")
+		}
+		n, _ := res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE draft_id = ? AND seq = ?`, id, seq); err != nil {
+			return 0, s.wrap(err, "setting damaged data aside")
+		}
+		moved += int(n)
+	}
+	return moved, s.wrap(tx.Commit(), "setting damaged data aside")
+}
