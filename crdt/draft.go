@@ -209,6 +209,9 @@ func loadAutomerge(data []byte) (am *automerge.Doc, err error) {
 	if err := checkChunks(data); err != nil {
 		return nil, err
 	}
+	if err := checkActions(data); err != nil {
+		return nil, err
+	}
 	if am, err = automerge.Load(data); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
@@ -246,6 +249,9 @@ func loadInto(am *automerge.Doc, data []byte) (err error) {
 		}
 	}()
 	if err := checkChunks(data); err != nil {
+		return err
+	}
+	if err := checkActions(data); err != nil {
 		return err
 	}
 	// Every chunk passed its checksum: what Automerge refuses now is a

@@ -126,6 +126,20 @@ func (s *SyncState) Receive(msg []byte) (changes int, err error) {
 		s.theirHeads, s.theirNeed = heads, nil
 		return 0, nil
 	}
+	// The changes a message carries reach the core as they are: they get
+	// the checks a stored chunk gets.
+	_, carried, _, serr := splitSync(msg)
+	if serr != nil {
+		return 0, fmt.Errorf("%w: sync message: %v", ErrCorrupt, serr)
+	}
+	for _, c := range carried {
+		if err := checkChunks(c); err != nil {
+			return 0, fmt.Errorf("sync message: %w", err)
+		}
+		if err := checkActions(c); err != nil {
+			return 0, fmt.Errorf("sync message: %w", err)
+		}
+	}
 	s.doc.forgetBodies()
 	m, err := s.ss.ReceiveMessage(msg)
 	if err != nil {
