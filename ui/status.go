@@ -60,6 +60,8 @@ func statusText(st online.Status, on bool, offErr error) string {
 		return lang.L("Offline: sync is off. Your edits are saved on this machine.")
 	case st.Kicked:
 		return lang.L("Syncing now: dialing every co-author and relay…") + last
+	case st.Refused != "":
+		return fmt.Sprintf(lang.L("Not synced: %s"), st.Refused) + last
 	case st.State == online.Synced:
 		return fmt.Sprintf(lang.N("Synced with %d peers", st.Peers), st.Peers) + last
 	case st.State == online.Syncing && longTransfer(st):
@@ -173,7 +175,7 @@ func (b *statusBar) show(s statusSnap) {
 	// A long transfer has a measurable end: show how far it has got.
 	// Otherwise a sync has no known length, and the bar only says that
 	// something is under way.
-	syncing := on && (st.State == online.Syncing || st.Kicked)
+	syncing := on && (st.State == online.Syncing && st.Refused == "" || st.Kicked)
 	switch {
 	case syncing && longTransfer(st):
 		b.progress.Stop()

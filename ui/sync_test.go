@@ -211,6 +211,7 @@ func TestStatusBarStates(t *testing.T) {
 		{online.Status{State: online.Syncing, Peers: 1, Received: 12 << 10, Receiving: 30 << 10}, "received 12 KB of 30 KB", false, 0.4},
 		{online.Status{State: online.Syncing, Peers: 1, Received: 100, Receiving: 200}, "changes to send", true, -1}, // too short for a bar
 		{online.Status{State: online.Synced, Peers: 2, LastSync: at}, "Synced with 2 peers · last sync 14:30:05", false, -1},
+		{online.Status{State: online.Syncing, Peers: 1, Refused: "over this relay's quota: draft d would hold 70 MB"}, "Not synced: over this relay's quota", false, -1},
 	} {
 		locked(func() { b.show(statusSnap{st: c.st, on: true}) })
 		if got := b.label.Text; !strings.Contains(got, c.want) {

@@ -257,6 +257,9 @@ type Status struct {
 	LastSync time.Time // when a peer last agreed on the draft
 	LastErr  error     // why the last attempt failed, if none is connected
 	Kicked   bool      // Sync now was asked for and not every peer has answered yet
+	// Refused says why a peer stopped syncing the draft in its last
+	// session (over a relay's quota, a damaged copy); "" once it syncs.
+	Refused string
 
 	// Bytes of the messages arriving now, of their total: a joiner's
 	// first copy or a long catch-up on a slow link takes a while.
@@ -285,6 +288,9 @@ func (o *Online) Status(draft string) Status {
 		}
 		if s.LastSynced.After(st.LastSync) {
 			st.LastSync = s.LastSynced
+		}
+		if s.Problem != "" {
+			st.Refused = s.Problem
 		}
 		if !s.Connected {
 			continue
