@@ -15,6 +15,8 @@
 //	bpfbench review  W1-final and W3-final: attribution cold and after one
 //	                 remote change, review since creation, diff of two
 //	                 versions, growth with 200 comments and 500 decisions
+//	bpfbench load    200 peers × 10 drafts syncing with one relay at once
+//	                 (-peers, -drafts-per-peer): sessions/s, p99, relay RSS
 //	bpfbench large   a pasted annex of 256 KB, 1 MB and 4 MB committed at
 //	                 once and fetched by a co-author (issue 13)
 //	bpfbench publish W1-final exported to every format, and an import of
@@ -33,6 +35,10 @@ import (
 )
 
 func main() {
+	if dir := os.Getenv(relayChildEnv); dir != "" {
+		runRelayChild(dir)
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	fs := flag.NewFlagSet("bpfbench", flag.ContinueOnError)
@@ -41,14 +47,16 @@ func main() {
 	dir := fs.String("dir", "", "data directory to use (default: a new temporary one)")
 	anchorDir := fs.String("anchors", "../shared/bench/anchors", "the anchor benchmark to run beside ours")
 	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
+	peers := fs.Int("peers", 200, "load: peers syncing with the relay at once")
+	perPeer := fs.Int("drafts-per-peer", 10, "load: drafts each peer holds")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large|load")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large", "load"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -95,6 +103,11 @@ func main() {
 		var rs []lowbandResult
 		if rs, err = runLowband(ctx, w, d, log); err == nil {
 			result, table = rs, func() { printLowband(os.Stdout, rs) }
+		}
+	case "load":
+		var r *loadResult
+		if r, err = runLoad(ctx, d, *peers, *perPeer); err == nil {
+			result, table = r, func() { r.print(os.Stdout) }
 		}
 	case "large":
 		var rs []largeResult

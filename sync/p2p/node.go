@@ -166,7 +166,7 @@ func (n *Node) handle(s network.Stream) {
 	defer s.Close()
 	remote := s.Conn().RemotePeer()
 	source := sourceOf(s.Conn().RemoteMultiaddr())
-	opened, ok := n.openings.take(source)
+	opened, ok := n.openings.take(n.ctx, source)
 	if !ok {
 		n.refusals.warn(n.log, "Refused sync sessions: too many still opening", "source", source, "peer", remote.ShortString())
 		s.Reset()

@@ -1,6 +1,7 @@
 package p2p
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -17,19 +18,49 @@ const (
 	maxOpeningsPerSource = 16
 )
 
+// openingWait is how long a session waits for an opening before it is
+// refused: a burst of participants behind one address (a university's
+// network) waits a moment for handshakes that take milliseconds, while
+// half-open streams, which hold theirs until the handshake deadline, get
+// only the other sources' share.
+const openingWait = 10 * time.Second
+
 // openings counts inbound sessions still in their opening exchange.
 type openings struct {
-	mu       sync.Mutex // Protects all and bySource.
+	mu       sync.Mutex // Protects all, bySource and freed.
 	all      int
 	bySource map[string]int
+	freed    chan struct{} // closed (and replaced) when an opening is released
 }
 
-// take reserves an opening for source, or reports that the limits are reached.
-func (o *openings) take(source string) (release func(), ok bool) {
+// take reserves an opening for source, waiting up to openingWait for one,
+// or reports that the limits stayed reached.
+func (o *openings) take(ctx context.Context, source string) (release func(), ok bool) {
+	deadline := time.NewTimer(openingWait)
+	defer deadline.Stop()
+	for {
+		release, freed, ok := o.try(source)
+		if ok {
+			return release, true
+		}
+		select {
+		case <-freed:
+		case <-deadline.C:
+			return nil, false
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+}
+
+func (o *openings) try(source string) (func(), <-chan struct{}, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.freed == nil {
+		o.freed = make(chan struct{})
+	}
 	if o.all >= maxOpenings || o.bySource[source] >= maxOpeningsPerSource {
-		return nil, false
+		return nil, o.freed, false
 	}
 	if o.bySource == nil {
 		o.bySource = map[string]int{}
@@ -45,8 +76,10 @@ func (o *openings) take(source string) (release func(), ok bool) {
 			if o.bySource[source]--; o.bySource[source] == 0 {
 				delete(o.bySource, source)
 			}
+			close(o.freed)
+			o.freed = make(chan struct{})
 		})
-	}, true
+	}, nil, true
 }
 
 // sourceOf returns the host part of a remote address (the IP), or the

@@ -111,7 +111,7 @@ func (n *Node) HandleRegistrations(decide func(ctx context.Context, peer string,
 		s.SetDeadline(time.Now().Add(30 * time.Second))
 		peer := s.Conn().RemotePeer().String()
 		source := sourceOf(s.Conn().RemoteMultiaddr())
-		opened, ok := n.openings.take(source)
+		opened, ok := n.openings.take(n.ctx, source)
 		if !ok {
 			n.refusals.warn(n.log, "Refused registrations: too many still opening", "source", source, "peer", shortID(peer))
 			s.Reset()

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/p2p"
+	"github.com/igf-bpf/bpfdraft/sync/relay"
+)
+
+// loadResult is issue 13's load run: many peers, each with several
+// drafts, syncing with one relay at once.
+type loadResult struct {
+	Peers, DraftsPerPeer int
+	Drafts               int      `json:"drafts_held"`
+	Sessions             int      `json:"sessions"`
+	Failed               int      `json:"failed"`
+	Seconds              float64  `json:"seconds"`
+	PerSecond            float64  `json:"sessions_per_second"`
+	P50                  float64  `json:"p50_s"`
+	P99                  float64  `json:"p99_s"`
+	RelayPeakMB          float64  `json:"relay_peak_rss_mb"`
+	Lost                 int      `json:"edits_lost"`
+	Errors               []string `json:"errors,omitempty"` // the first few failures
+}
+
+// relayChildEnv makes bpfbench run a relay in a process of its own, so
+// its memory is measured apart from the peers'.
+const relayChildEnv = "BPFBENCH_RELAY_CHILD"
+
+// runRelayChild is the relay process: it prints its address and serves
+// until its stdin closes.
+func runRelayChild(dir string) {
+	ws, err := app.Open(context.Background(), dir, app.Options{Poll: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	r, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "identity.key"), Store: ws, Open: true,
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, MaxDraftsPerPeer: 1000, MaxRegistrationsPerHour: 1 << 20,
+		MaxSessionsPerMinute: 1000, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(r.Addrs()[0])
+	io.Copy(io.Discard, os.Stdin)
+	r.Close()
+	ws.Close()
+}
+
+// peakRSS reads a process's peak resident memory (VmHWM) in MB.
+func peakRSS(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+func runLoad(ctx context.Context, dir string, peers, perPeer int) (*loadResult, error) {
+	res := &loadResult{Peers: peers, DraftsPerPeer: perPeer}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, self)
+	cmd.Env = append(os.Environ(), relayChildEnv+"="+filepath.Join(dir, "relay"))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	addr = strings.TrimSpace(addr)
+
+	type peer struct {
+		ws   *app.Workspace
+		node *p2p.Node
+		ids  []string
+	}
+	ps := make([]*peer, peers)
+	log := slog.New(slog.DiscardHandler)
+	setup := func(i int) error {
+		pd := filepath.Join(dir, fmt.Sprint("p", i))
+		ws, err := app.Open(ctx, pd, app.Options{Poll: -1, CommitEvery: -1, IdleCommit: -1, Logger: log})
+		if err != nil {
+			return err
+		}
+		if _, err := ws.SetProfile(ctx, app.Profile{Name: fmt.Sprint("P", i), Group: "Civil society", Region: "WEOG"}); err != nil {
+			return err
+		}
+		key, err := p2p.LoadKey(filepath.Join(pd, "identity.key"))
+		if err != nil {
+			return err
+		}
+		n, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Library: ws.SyncLibrary(), Logger: log})
+		if err != nil {
+			return err
+		}
+		p := &peer{ws: ws, node: n}
+		ps[i] = p
+		for d := 0; d < perPeer; d++ {
+			id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: fmt.Sprintf("P%d draft %d", i, d), Year: 2026})
+			if err != nil {
+				return err
+			}
+			secret := docsync.NewSecret()
+			if err := n.Register(ctx, addr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+				return err
+			}
+			if _, err := ws.Invite(ctx, id, []string{addr}, secret); err != nil {
+				return err
+			}
+			p.ids = append(p.ids, id)
+		}
+		return nil
+	}
+	if err := parallel(peers, 8, setup); err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, p := range ps {
+			if p != nil {
+				p.node.Close()
+				p.ws.Close()
+			}
+		}
+	}()
+	res.Drafts = peers * perPeer
+
+	// Two rounds: every peer edits each of its drafts and syncs with the
+	// relay, all at once (the first round uploads every draft).
+	var mu sync.Mutex
+	var times []float64
+	start := time.Now()
+	for round := 0; round < 2; round++ {
+		err := parallel(peers, peers, func(i int) error {
+			p := ps[i]
+			for d, id := range p.ids {
+				s, err := p.ws.Session(ctx, id)
+				if err != nil {
+					return err
+				}
+				_, _, err = s.Write(ctx, "1", fmt.Sprintf("round %d, peer %d, draft %d. ", round, i, d), true)
+				s.Close(ctx)
+				if err != nil {
+					return err
+				}
+			}
+			t0 := time.Now()
+			r := p.node.Sync(ctx, addr, true)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Sessions++
+			if r.Err != nil || len(r.Stats.Drafts) != len(p.ids) || len(r.Stats.Failed) > 0 {
+				res.Failed++
+				if len(res.Errors) < 5 {
+					res.Errors = append(res.Errors, fmt.Sprintf("peer %d: %v, %d of %d drafts, %v", i, r.Err, len(r.Stats.Drafts), len(p.ids), r.Stats.Failed))
+				}
+				return nil
+			}
+			times = append(times, time.Since(t0).Seconds())
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	res.PerSecond = float64(res.Sessions) / res.Seconds
+	slices.Sort(times)
+	if len(times) > 0 {
+		res.P50 = times[len(times)/2]
+		res.P99 = times[min(len(times)-1, len(times)*99/100)]
+	}
+	res.RelayPeakMB = peakRSS(cmd.Process.Pid)
+
+	// Nothing lost: the relay's own file holds every draft, with the
+	// second round's edit (read by this process while the relay runs).
+	rws, err := app.Open(ctx, filepath.Join(dir, "relay"), app.Options{Poll: -1, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	defer rws.Close()
+	for i, p := range ps {
+		for d, id := range p.ids {
+			s, err := rws.Session(ctx, id)
+			if err != nil {
+				res.Lost++
+				continue
+			}
+			sec, _ := s.Section("1")
+			if !strings.Contains(sec.Body, fmt.Sprintf("round 1, peer %d, draft %d.", i, d)) {
+				res.Lost++
+			}
+			s.Close(ctx)
+		}
+	}
+	return res, nil
+}
+
+// parallel runs f(0..n-1) with at most width at once and returns the first error.
+func parallel(n, width int, f func(int) error) error {
+	sem := make(chan struct{}, width)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := f(i); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = fmt.Errorf("peer %d: %w", i, err)
+				}
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	return first
+}
+
+func (r *loadResult) print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "peers\tdrafts held\tsessions\tfailed\tsessions/s\tp50\tp99\trelay peak RSS\tedits lost\t")
+	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%.1f\t%.2f s\t%.2f s\t%.0f MB\t%d\t\n", r.Peers, r.Drafts, r.Sessions, r.Failed, r.PerSecond, r.P50, r.P99, r.RelayPeakMB, r.Lost)
+	tw.Flush()
+	for _, e := range r.Errors {
+		fmt.Fprintln(w, "failed:", e)
+	}
+}
