@@ -30,11 +30,7 @@ func (l syncLibrary) Access(ctx context.Context) ([]docsync.Access, error) {
 	for i, a := range all {
 		// Without chunks (joined and not yet received, or all of it set
 		// aside by Repair) the draft is fetched whole, as a snapshot.
-		n, _, err := l.w.store.ChunkCount(ctx, a.DraftID)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret, Empty: n == 0}
+		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret, Empty: !a.Held}
 	}
 	return out, nil
 }

@@ -120,7 +120,10 @@ func runLoad(ctx context.Context, dir string, peers, perPeer int) (*loadResult, 
 		if err != nil {
 			return err
 		}
-		n, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Library: ws.SyncLibrary(), Logger: log})
+		// Each peer on an address of its own, as participants on their own
+		// machines are: a relay limits what one address may open at once.
+		listen := fmt.Sprintf("/ip4/127.1.%d.%d/tcp/0", i/250, i%250+1)
+		n, err := p2p.New(p2p.Config{Key: key, Listen: []string{listen}, Library: ws.SyncLibrary(), Logger: log})
 		if err != nil {
 			return err
 		}

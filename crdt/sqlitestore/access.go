@@ -17,6 +17,7 @@ type Access struct {
 	Secret  []byte
 	Relays  []string
 	Created time.Time
+	Held    bool // some of the draft is stored (set by AllAccess only)
 }
 
 // SetAccess stores or replaces a draft's access. A secret it replaces is
@@ -68,7 +69,10 @@ func (s *Store) Access(ctx context.Context, draftID string) (Access, error) {
 // AllAccess returns the access of every draft that is not in the trash,
 // including drafts joined but not yet received.
 func (s *Store) AllAccess(ctx context.Context) ([]Access, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.draft_id, a.secret, a.relays, a.created FROM access a
+	// Held (whether any chunk is stored) in the same query: a relay lists
+	// thousands of drafts at every session's start.
+	rows, err := s.db.QueryContext(ctx, `SELECT a.draft_id, a.secret, a.relays, a.created,
+		EXISTS (SELECT 1 FROM chunks c WHERE c.draft_id = a.draft_id) FROM access a
 		LEFT JOIN drafts d ON d.id = a.draft_id WHERE d.deleted IS NULL ORDER BY a.draft_id`)
 	if err != nil {
 		return nil, s.wrap(err, "listing draft access")
@@ -76,20 +80,22 @@ func (s *Store) AllAccess(ctx context.Context) ([]Access, error) {
 	defer rows.Close()
 	var out []Access
 	for rows.Next() {
-		a, err := scanAccess(rows)
+		var held bool
+		a, err := scanAccess(rows, &held)
 		if err != nil {
 			return nil, s.wrap(err, "listing draft access")
 		}
+		a.Held = held
 		out = append(out, a)
 	}
 	return out, s.wrap(rows.Err(), "listing draft access")
 }
 
-func scanAccess(sc interface{ Scan(...any) error }) (Access, error) {
+func scanAccess(sc interface{ Scan(...any) error }, more ...any) (Access, error) {
 	var a Access
 	var relays string
 	var created int64
-	if err := sc.Scan(&a.DraftID, &a.Secret, &relays, &created); err != nil {
+	if err := sc.Scan(append([]any{&a.DraftID, &a.Secret, &relays, &created}, more...)...); err != nil {
 		return a, err
 	}
 	if relays != "" {
