@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/connmgr"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -43,6 +45,8 @@ type Config struct {
 	// MaxMessage caps one sync message (0: wire.MaxMessage); a relay with
 	// a larger draft quota raises it so such drafts still sync.
 	MaxMessage int
+
+	connManager connmgr.ConnManager // tests: one that trims at once
 }
 
 // Node is this machine on the libp2p network.
@@ -62,6 +66,7 @@ type Node struct {
 
 	openings openings
 	refusals burstLog
+	sessions atomic.Int64 // numbers the connection-manager tags of sessions
 }
 
 // New starts a node listening on cfg.Listen.
@@ -92,6 +97,9 @@ func New(cfg Config) (*Node, error) {
 		// own TLS 1.3.
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.UserAgent("bpfdraft"),
+	}
+	if cfg.connManager != nil {
+		opts = append(opts, libp2p.ConnectionManager(cfg.connManager))
 	}
 	if cfg.RelayService {
 		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic())
@@ -173,6 +181,7 @@ func (n *Node) handle(s network.Stream) {
 		return
 	}
 	defer opened()
+	defer n.protect(remote)()
 	if n.admit != nil {
 		release, ok := n.admit(remote.String())
 		if !ok {
@@ -251,11 +260,24 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 		return res
 	}
 	defer s.Close()
+	defer n.protect(ai.ID)()
 	stop := context.AfterFunc(ctx, func() { s.Reset() })
 	defer stop()
 	res.Stats, res.Err = n.eng.Run(ctx, s, ai.ID.String(), once)
 	n.finished(ai.ID, res.Stats, res.Err, "outbound")
 	return res
+}
+
+// protect keeps libp2p's connection manager from closing the connection
+// to remote while a sync session runs on it: past 192 connections (a
+// relay with 200 peers) it trims, and cut sessions of a load run short.
+// Each session has a tag of its own, so one ending does not unprotect
+// another with the same peer.
+func (n *Node) protect(remote peer.ID) (unprotect func()) {
+	tag := fmt.Sprint("bpfdraft-sync-", n.sessions.Add(1))
+	cm := n.host.ConnManager()
+	cm.Protect(remote, tag)
+	return func() { cm.Unprotect(remote, tag) }
 }
 
 // Found delivers peers that mDNS finds on the LAN.
