@@ -66,11 +66,16 @@ func syncNeed(msg []byte) []string {
 	if r.err != nil {
 		return nil
 	}
-	need := make([]string, len(raw)/32)
-	for i := range need {
-		need[i] = hex.EncodeToString(raw[i*32 : i*32+32])
+	return hexHashes(raw)
+}
+
+// hexHashes spells consecutive 32-byte hashes in hex.
+func hexHashes(raw []byte) []string {
+	out := make([]string, len(raw)/32)
+	for i := range out {
+		out[i] = hex.EncodeToString(raw[i*32 : i*32+32])
 	}
-	return need
+	return out
 }
 
 // syncReset reports whether a sync message is Automerge's reset (heads,
@@ -95,10 +100,7 @@ func syncReset(msg []byte) (heads []string, reset bool) {
 	if r.err != nil || len(lastSync) > 0 || bloom > 0 || changes > 0 || len(r.b) > 0 {
 		return nil, false
 	}
-	heads = make([]string, len(raw)/32)
-	for i := range heads {
-		heads[i] = hex.EncodeToString(raw[i*32 : i*32+32])
-	}
+	heads = hexHashes(raw)
 	sort.Strings(heads)
 	return heads, true
 }
@@ -380,17 +382,11 @@ func SharedHeads(saved []byte) []string {
 		return nil
 	}
 	r.take(1)
-	n := r.uleb()
-	if n > uint64(len(r.b))/32 {
-		return nil
-	}
-	out := make([]string, 0, n)
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		out = append(out, hex.EncodeToString(r.take(32)))
-	}
+	raw := r.takeHashes()
 	if r.err != nil {
 		return nil
 	}
+	out := hexHashes(raw)
 	sort.Strings(out)
 	return out
 }

@@ -34,17 +34,13 @@ func textCounts(raw []byte) (inserted, deleted int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	var action, insert []byte
-	off := uint64(0)
-	for _, c := range p.cols {
-		data := p.data[off : off+c.length]
-		off += c.length
-		switch c.spec {
-		case colAction:
-			action = data
-		case colInsert:
-			insert = data
-		}
+	action, err := column(p.cols, p.data, colAction)
+	if err != nil {
+		return 0, 0, err
+	}
+	insert, err := column(p.cols, p.data, colInsert)
+	if err != nil {
+		return 0, 0, err
 	}
 	// The same decoders as everywhere else, with the same limit on what
 	// a few bytes of run lengths may claim.

@@ -65,6 +65,12 @@ func readChangeChunk(raw []byte) (changeParts, error) {
 	if err := checkChunks(raw); err != nil {
 		return changeParts{}, err
 	}
+	return parseChangeChunk(raw)
+}
+
+// parseChangeChunk is readChangeChunk for a chunk checkChunks has already
+// found whole and intact (its checksum is not computed again).
+func parseChangeChunk(raw []byte) (changeParts, error) {
 	n, w := uleb(raw[9:])
 	body := raw[9+w : 9+w+int(n)]
 	switch raw[8] {

@@ -55,7 +55,7 @@ func allowedActions(column []byte) error {
 
 // changeActionColumn returns a change chunk's action column, inflated.
 func changeActionColumn(chunk []byte) ([]byte, error) {
-	p, err := readChangeChunk(chunk)
+	p, err := parseChangeChunk(chunk)
 	if err != nil {
 		return nil, err
 	}
