@@ -224,13 +224,8 @@ func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult) ([]re
 // the peer's, whose records for it are then ignored).
 func (c *conversation) refuseOpen(id string, out, theirs int, err error) {
 	c.refused[theirs] = true
-	c.log.Warn("Cannot sync a draft with this peer; the others go on", "draft", id, "err", err)
-	if c.st.Failed == nil {
-		c.st.Failed = map[string]string{}
-	}
-	c.st.Failed[id] = err.Error()
+	c.stopped(id, err)
 	c.st.Drafts = append(c.st.Drafts, id) // proved, though not synced
-	c.e.setStatus(c.remote, id, func(s *Status) { s.Synced, s.Problem = false, err.Error() })
 	c.refusals = append(c.refusals, record{index: out, msg: []byte(err.Error())})
 }
 
@@ -649,10 +644,16 @@ func (c *conversation) eachRecord(payload []byte, what string, expects func(*dra
 // fail stops syncing a draft for the rest of the session.
 func (c *conversation) fail(ds *draftSession, err error) {
 	ds.failed = err
-	c.log.Warn("Stopped syncing a draft with this peer; the others go on", "draft", ds.id, "err", err)
+	c.stopped(ds.id, err)
+}
+
+// stopped records why a draft stopped on this connection: in the log, the
+// session's stats and the draft's status with this peer.
+func (c *conversation) stopped(id string, err error) {
+	c.log.Warn("Stopped syncing a draft with this peer; the others go on", "draft", id, "err", err)
 	if c.st.Failed == nil {
 		c.st.Failed = map[string]string{}
 	}
-	c.st.Failed[ds.id] = err.Error()
-	c.e.setStatus(c.remote, ds.id, func(s *Status) { s.Synced, s.Problem = false, err.Error() })
+	c.st.Failed[id] = err.Error()
+	c.e.setStatus(c.remote, id, func(s *Status) { s.Synced, s.Problem = false, err.Error() })
 }
