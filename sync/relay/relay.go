@@ -182,12 +182,7 @@ func (r *Relay) allowRegistration(source string) bool {
 		// the per-peer and storage quotas still hold.
 		r.regLog = map[string][]time.Time{}
 	}
-	recent := r.regLog[source][:0]
-	for _, t := range r.regLog[source] {
-		if now.Sub(t) < time.Hour {
-			recent = append(recent, t)
-		}
-	}
+	recent := within(r.regLog[source], now, time.Hour)
 	if len(recent) >= r.cfg.MaxRegistrationsPerHour {
 		r.regLog[source] = recent
 		return false
@@ -196,17 +191,23 @@ func (r *Relay) allowRegistration(source string) bool {
 	return true
 }
 
+// within keeps, in place, the times less than window before now.
+func within(times []time.Time, now time.Time, window time.Duration) []time.Time {
+	recent := times[:0]
+	for _, t := range times {
+		if now.Sub(t) < window {
+			recent = append(recent, t)
+		}
+	}
+	return recent
+}
+
 // admit limits concurrent and new sync sessions per peer.
 func (r *Relay) admit(peer string) (func(), bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
-	recent := r.starts[peer][:0]
-	for _, t := range r.starts[peer] {
-		if now.Sub(t) < time.Minute {
-			recent = append(recent, t)
-		}
-	}
+	recent := within(r.starts[peer], now, time.Minute)
 	r.starts[peer] = recent
 	if r.open[peer] >= r.cfg.MaxSessionsPerPeer || len(recent) >= r.cfg.MaxSessionsPerMinute {
 		return nil, false
