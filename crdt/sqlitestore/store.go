@@ -80,20 +80,12 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if err := checkNotEmptied(path); err != nil {
 		return nil, err
 	}
-	q := url.Values{}
 	// auto_vacuum only takes effect on a new file, so it comes first: it
 	// lets compaction hand the pages of replaced chunks back to the disk.
-	for _, p := range []string{"auto_vacuum(INCREMENTAL)", "busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := openDB(path, "immediate", "auto_vacuum(INCREMENTAL)", "busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)")
 	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
+		return nil, err
 	}
-	// One connection: writes are serialised anyway, and it keeps reads
-	// inside this process consistent with its own last write.
-	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path, log: log}
 	if err := s.checkNotLost(ctx); err != nil {
 		db.Close()
@@ -162,6 +154,26 @@ func holdsSchema(path string) bool {
 	return binary.BigEndian.Uint32(hdr[40:44]) != 0
 }
 
+// openDB opens the file with the given pragmas, in order, and txlock
+// ("" for the driver's default) for write transactions. One connection:
+// writes are serialised anyway, and it keeps reads inside this process
+// consistent with its own last write.
+func openDB(path, txlock string, pragmas ...string) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	if txlock != "" {
+		q.Set("_txlock", txlock)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
 // noRoom reports an error of a full disk: SQLite's "full", or its failure
 // to size the shared-memory file a WAL database needs to be opened.
 func noRoom(err error) bool {
@@ -186,15 +198,10 @@ func noRoom(err error) bool {
 // says so (ErrDiskFull) when one is tried; other processes wait until
 // this one closes the file.
 func openReadOnly(ctx context.Context, path string, log *slog.Logger, cause error) (*Store, error) {
-	q := url.Values{}
-	for _, p := range []string{"locking_mode(EXCLUSIVE)", "busy_timeout(10000)", "query_only(1)"} {
-		q.Add("_pragma", p)
-	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := openDB(path, "", "locking_mode(EXCLUSIVE)", "busy_timeout(10000)", "query_only(1)")
 	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
+		return nil, err
 	}
-	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path, log: log, readOnly: true}
 	var have int
 	err = db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schemamigrations`).Scan(&have)
