@@ -13,9 +13,9 @@ import (
 // first to the last difference would swallow it.
 //
 // Its cost grows with the number of differences D, so it is bounded: up
-// to maxEdits differences in code points, then lines are compared
-// instead and code points only inside each changed run of lines, and
-// past that a run is replaced whole. Every result is a correct edit; the
+// to maxEdits differences in code points, then lines (or, in one long
+// paragraph, words) are compared instead and code points only inside
+// each changed run, and past that a run is replaced whole. Every result is a correct edit; the
 // bound only makes a huge one coarser.
 
 // maxEdits bounds D for one comparison, and maxWork the product of the
@@ -172,13 +172,26 @@ func diffMiddle(o *Op, a, b []rune) {
 		return
 	}
 	// Too many differences to compare code point by code point: compare
-	// lines, then code points inside each changed run of lines.
-	la, lb := lines(a), lines(b)
+	// lines, or else words, then code points inside each changed run.
+	if diffTokens(o, a, b, lines) || diffTokens(o, a, b, words) {
+		return
+	}
+	o.insert(b)
+	o.remove(len(a))
+}
+
+// diffTokens compares a and b as sequences of the tokens split makes,
+// then each changed run of tokens code point by code point, and reports
+// false (leaving o alone) unless some token is kept: a run as large as
+// the whole would compare the same texts again, for ever (one long
+// paragraph that co-authors appended to at many places did).
+func diffTokens(o *Op, a, b []rune, split func([]rune) [][]rune) bool {
+	ta, tb := split(a), split(b)
 	ids := map[string]int{}
-	id := func(ls [][]rune) []int {
-		out := make([]int, len(ls))
-		for i, l := range ls {
-			k := string(l)
+	id := func(ts [][]rune) []int {
+		out := make([]int, len(ts))
+		for i, t := range ts {
+			k := string(t)
 			if _, ok := ids[k]; !ok {
 				ids[k] = len(ids)
 			}
@@ -186,33 +199,30 @@ func diffMiddle(o *Op, a, b []rune) {
 		}
 		return out
 	}
-	ia, ib := id(la), id(lb)
+	ia, ib := id(ta), id(tb)
 	script, ok := myers(ia, ib, budget(len(ia), len(ib)))
-	if !ok {
-		o.insert(b)
-		o.remove(len(a))
-		return
+	if !ok || !slices.ContainsFunc(script, func(r run) bool { return r.kind == keep }) {
+		return false
 	}
 	ai, bi := 0, 0
 	for i := 0; i < len(script); {
 		if script[i].kind == keep {
 			for range script[i].n {
-				o.keep(len(la[ai]))
+				o.keep(len(ta[ai]))
 				ai++
 				bi++
 			}
 			i++
 			continue
 		}
-		// A run of changed lines: compare its code points.
 		var ra, rb []rune
 		for ; i < len(script) && script[i].kind != keep; i++ {
 			for range script[i].n {
 				if script[i].kind == remove {
-					ra = append(ra, la[ai]...)
+					ra = append(ra, ta[ai]...)
 					ai++
 				} else {
-					rb = append(rb, lb[bi]...)
+					rb = append(rb, tb[bi]...)
 					bi++
 				}
 			}
@@ -229,6 +239,7 @@ func diffMiddle(o *Op, a, b []rune) {
 			}
 		}
 	}
+	return true
 }
 
 func budget(n, m int) int { return min(maxEdits, maxWork/max(n+m, 1)) }
@@ -241,6 +252,22 @@ func lines(text []rune) [][]rune {
 		if r == '\n' {
 			out = append(out, text[start:i+1])
 			start = i + 1
+		}
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
+}
+
+// words splits text after each run of spaces, keeping them.
+func words(text []rune) [][]rune {
+	var out [][]rune
+	start := 0
+	for i := 1; i < len(text); i++ {
+		if unicode.IsSpace(text[i-1]) && !unicode.IsSpace(text[i]) {
+			out = append(out, text[start:i])
+			start = i
 		}
 	}
 	if start < len(text) {

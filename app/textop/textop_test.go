@@ -1,7 +1,9 @@
 package textop
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -233,5 +235,55 @@ func TestDiffPlacesEditsWhereAPersonReadsThem(t *testing.T) {
 	o = DiffStrings("one two two three", "one two three")
 	if sp := o.Splices(); len(sp) != 1 || sp[0].Pos != 8 || sp[0].Del != 4 {
 		t.Errorf("removal %+v", sp)
+	}
+}
+
+// TestDiffOfManyEditsInOneParagraph: co-authors' additions at many places
+// in one long paragraph (more differences than the code-point bound, no
+// line in common) once made Diff call itself with the same texts for
+// ever; a sync of the chaos run hung on it. Words are compared instead,
+// keeping the old text.
+func TestDiffOfManyEditsInOneParagraph(t *testing.T) {
+	var old, new strings.Builder
+	for i := range 15 {
+		fmt.Fprintf(&new, " <p2.%04d> <p1.%04d> <p1.%04d>", 1000+i, 2000+i, 3000+i)
+		for j := range 4 {
+			fmt.Fprintf(&new, " <p0.%04d>", 4000+4*i+j)
+		}
+		fmt.Fprintf(&old, " <p2.%04d>", 1000+i)
+	}
+	fmt.Fprintf(&new, " <p1.9999>")
+	// Starts and ends differ, so nothing is trimmed before the bound.
+	o, n := []rune("x"+old.String()), []rune("y"+new.String())
+	d := Diff(o, n)
+	if got := string(mustApply(t, d, o)); got != string(n) {
+		t.Fatalf("diff gives %q", got)
+	}
+	if c, whole := changed(d), len(o)+len(n); c >= whole-100 {
+		t.Fatalf("the diff replaces nearly everything (%d of %d code points changed): %v", c, whole, d)
+	}
+
+	// Random paragraphs (no newline) edited at 40 places by 60 code
+	// points: more than a thousand differences, each diff exact.
+	r := rand.New(rand.NewPCG(5, 6))
+	word := func() string { return []string{"the ", "forum ", "a ", "best ", "practice ", "aa "}[r.IntN(6)] }
+	for i := range 20 {
+		var b strings.Builder
+		for range 100 + r.IntN(200) {
+			b.WriteString(word())
+		}
+		base, after := []rune(b.String()), []rune(b.String())
+		for range 40 {
+			var ins strings.Builder
+			for ins.Len() < 60 {
+				ins.WriteString(word())
+			}
+			at := r.IntN(len(after) + 1)
+			del := min(r.IntN(8), len(after)-at)
+			after = slices.Concat(after[:at], []rune(ins.String()), after[at+del:])
+		}
+		if got := string(mustApply(t, Diff(base, after), base)); got != string(after) {
+			t.Fatalf("#%d: diff is not exact", i)
+		}
 	}
 }

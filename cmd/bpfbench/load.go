@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +45,30 @@ type loadResult struct {
 // its memory is measured apart from the peers'.
 const relayChildEnv = "BPFBENCH_RELAY_CHILD"
 
+// relayProfileEnv names a file where the relay child keeps a heap profile
+// taken at its largest heap so far (`go tool pprof FILE` reads it).
+const relayProfileEnv = "BPFBENCH_RELAY_PROFILE"
+
+func profilePeak(path string) {
+	var peak uint64
+	for range time.Tick(500 * time.Millisecond) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse <= peak {
+			continue
+		}
+		peak = m.HeapInuse
+		f, err := os.Create(path)
+		if err != nil {
+			return
+		}
+		pprof.WriteHeapProfile(f)
+		f.Close()
+		os.WriteFile(path+".txt", fmt.Appendf(nil, "heap in use %d MB, Go runtime holds %d MB (stacks %d MB), RSS now %.0f MB\n",
+			m.HeapInuse>>20, m.Sys>>20, m.StackSys>>20, peakRSS(os.Getpid())), 0o644)
+	}
+}
+
 // runRelayChild is the relay process: it prints its address and serves
 // until its stdin closes.
 func runRelayChild(dir string) {
@@ -59,6 +85,9 @@ func runRelayChild(dir string) {
 		os.Exit(1)
 	}
 	fmt.Println(r.Addrs()[0])
+	if path := os.Getenv(relayProfileEnv); path != "" {
+		go profilePeak(path)
+	}
 	io.Copy(io.Discard, os.Stdin)
 	r.Close()
 	ws.Close()

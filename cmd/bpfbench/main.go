@@ -19,6 +19,9 @@
 //	                 (-peers, -drafts-per-peer): sessions/s, p99, relay RSS
 //	bpfbench large   a pasted annex of 256 KB, 1 MB and 4 MB committed at
 //	                 once and fetched by a co-author (issue 13)
+//	bpfbench chaos   a relay and three peers as real processes, killed,
+//	                 restored from backups and partitioned at random
+//	                 (-rounds, -seed); fails if an acknowledged edit is lost
 //	bpfbench publish W1-final exported to every format, and an import of
 //	                 1,000 public comments
 package main
@@ -49,14 +52,17 @@ func main() {
 	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
 	peers := fs.Int("peers", 200, "load: peers syncing with the relay at once")
 	perPeer := fs.Int("drafts-per-peer", 10, "load: drafts each peer holds")
+	rounds := fs.Int("rounds", 100, "chaos: rounds of writes, syncs and faults")
+	seed := fs.Uint64("seed", 1, "chaos: the faults' random seed")
+	verbose := fs.Bool("v", false, "chaos: log each round")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large|load")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large|load|chaos")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large", "load"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large", "load", "chaos"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -109,6 +115,11 @@ func main() {
 		if r, err = runLoad(ctx, d, *peers, *perPeer); err == nil {
 			result, table = r, func() { r.print(os.Stdout) }
 		}
+	case "chaos":
+		var r *chaosResult
+		if r, err = benchChaos(ctx, d, *rounds, *seed, *verbose); err == nil {
+			result, table = r, func() { r.print(os.Stdout) }
+		}
 	case "large":
 		var rs []largeResult
 		if rs, err = runLarge(ctx, d, log); err == nil {
@@ -142,7 +153,14 @@ func main() {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(result)
-		return
+	} else {
+		table()
 	}
-	table()
+	if r, ok := result.(*chaosResult); ok {
+		if err := r.ok(); err != nil {
+			// The data dirs stay for a look at what went wrong.
+			fmt.Fprintf(os.Stderr, "bpfbench: chaos: %v (data kept in %s)\n", err, d)
+			os.Exit(1)
+		}
+	}
 }
