@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Version is the protocol version this package speaks. Version 2 sends
@@ -95,11 +97,25 @@ type Conn struct {
 	maxMessage int
 
 	compressAbove int
+	zmu           sync.Mutex    // guards zbuf and zw, which an idle timer frees
 	zbuf          bytes.Buffer  // compressor output for the frame being written
-	zw            *flate.Writer // the outgoing deflate context
+	zw            *flate.Writer // the outgoing compressor, nil while idle
+	zidle         *time.Timer   // frees zw once no frame was deflated for compressorIdle
+	window        []byte        // the last raw bytes deflated, up to windowSize
 	zin           bytes.Buffer  // compressed bytes not yet inflated
 	zr            io.Reader     // the incoming deflate context
 }
+
+// A compressor holds about a megabyte of tables, while the context a
+// reader needs is only the last 32 KiB deflate may refer back to. A
+// relay keeps hundreds of connections open, most of them idle between
+// edits, so an idle connection keeps just that window and builds a new
+// compressor over it, as a preset dictionary, when it next writes: the
+// stream goes on unbroken and the reader cannot tell.
+const (
+	windowSize     = 32 << 10
+	compressorIdle = 2 * time.Second
+)
 
 // syncTail ends every sync flush; it is stripped on the wire.
 var syncTail = []byte{0, 0, 0xff, 0xff}
@@ -333,9 +349,16 @@ func (e *RemoteError) Error() string { return "peer reported: " + e.Message }
 // deflate compresses a payload in the connection's context and returns
 // the raw length (uLEB128) followed by the compressed bytes.
 func (c *Conn) deflate(p []byte) ([]byte, error) {
+	c.zmu.Lock()
+	defer c.zmu.Unlock()
 	c.zbuf.Reset()
 	if c.zw == nil {
-		c.zw, _ = flate.NewWriter(&c.zbuf, flate.BestCompression)
+		c.zw, _ = flate.NewWriterDict(&c.zbuf, flate.BestCompression, c.window)
+	}
+	if c.zidle == nil {
+		c.zidle = time.AfterFunc(compressorIdle, c.idle)
+	} else {
+		c.zidle.Reset(compressorIdle)
 	}
 	if _, err := c.zw.Write(p); err != nil {
 		return nil, err
@@ -343,8 +366,24 @@ func (c *Conn) deflate(p []byte) ([]byte, error) {
 	if err := c.zw.Flush(); err != nil {
 		return nil, err
 	}
+	if len(p) >= windowSize {
+		c.window = append(c.window[:0], p[len(p)-windowSize:]...)
+	} else {
+		if keep := windowSize - len(p); len(c.window) > keep {
+			c.window = append(c.window[:0], c.window[len(c.window)-keep:]...)
+		}
+		c.window = append(c.window, p...)
+	}
 	z := bytes.TrimSuffix(c.zbuf.Bytes(), syncTail)
 	return append(binary.AppendUvarint(nil, uint64(len(p))), z...), nil
+}
+
+// idle frees the compressor and its output buffer; the window stays.
+func (c *Conn) idle() {
+	c.zmu.Lock()
+	defer c.zmu.Unlock()
+	c.zw = nil
+	c.zbuf = bytes.Buffer{}
 }
 
 // inflate reverses deflate in the incoming context.

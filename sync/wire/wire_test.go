@@ -342,3 +342,50 @@ func TestPartsBadInput(t *testing.T) {
 		t.Errorf("hand-made parts: %q, %v", f.Payload, err)
 	}
 }
+
+// TestIdleCompressorKeepsContext: an idle connection frees its
+// compressor and keeps only the last 32 KiB it sent; the next frame is
+// deflated over that window, the stream goes on, and what it repeats
+// still costs a few bytes.
+func TestIdleCompressorKeepsContext(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewConn(rw{}, 0)
+	w.w = &buf
+	r := NewConn(rw{&buf}, 0)
+	rng := rand.New(rand.NewSource(5))
+	change := make([]byte, 400)
+	rng.Read(change)
+	w.WriteFrame(Frame{Type: 3, Payload: change})
+	w.idle()
+	if w.zw != nil {
+		t.Fatal("the idle connection kept its compressor")
+	}
+	before := w.BytesOut()
+	w.WriteFrame(Frame{Type: 3, Payload: change})
+	if n := w.BytesOut() - before; n > 20 {
+		t.Errorf("a 400-byte payload repeated after idling cost %d bytes", n)
+	}
+	sent := [][]byte{change, change}
+	for i := 0; i < 300; i++ {
+		p := make([]byte, rng.Intn(40_000))
+		if rng.Intn(2) == 0 {
+			rng.Read(p)
+		} else if len(sent) > 0 {
+			prev := sent[rng.Intn(len(sent))]
+			copy(p, bytes.Repeat(prev, len(p)/max(len(prev), 1)+1))
+		}
+		sent = append(sent, p)
+		if err := w.WriteFrame(Frame{Type: 3, Payload: p}); err != nil {
+			t.Fatal(err)
+		}
+		if rng.Intn(3) == 0 {
+			w.idle()
+		}
+	}
+	for i, want := range sent {
+		got, err := r.ReadFrame()
+		if err != nil || !bytes.Equal(got.Payload, want) {
+			t.Fatalf("frame %d: %v, %d bytes vs %d", i, err, len(got.Payload), len(want))
+		}
+	}
+}
