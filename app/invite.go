@@ -135,6 +135,7 @@ func (w *Workspace) Invite(ctx context.Context, draftID string, relays []string,
 	if relays != nil {
 		a.Relays = relays
 	}
+	a.Tag = docsync.TagOf(a.DraftID, a.Secret)
 	if err := w.store.SetAccess(ctx, a); err != nil {
 		return Invite{}, err
 	}
@@ -198,7 +199,8 @@ func (w *Workspace) join(ctx context.Context, code string, replace bool) (Invite
 	case !replace:
 		return in, w.joinConflict(ctx, in.DraftID)
 	}
-	err = w.store.SetAccess(ctx, sqlitestore.Access{DraftID: in.DraftID, Secret: in.Secret, Relays: in.Relays, Created: time.Now()})
+	err = w.store.SetAccess(ctx, sqlitestore.Access{DraftID: in.DraftID, Secret: in.Secret, Relays: in.Relays, Created: time.Now(),
+		Tag: docsync.TagOf(in.DraftID, in.Secret)})
 	return in, err
 }
 
@@ -244,7 +246,8 @@ func (w *Workspace) Relays(ctx context.Context, draftID string) ([]string, error
 
 // RegisterDraft records, on a relay, a draft registered by peer.
 func (w *Workspace) RegisterDraft(ctx context.Context, draftID string, secret []byte, peer string) error {
-	return w.store.Register(ctx, sqlitestore.Access{DraftID: draftID, Secret: secret, Created: time.Now()}, peer)
+	return w.store.Register(ctx, sqlitestore.Access{DraftID: draftID, Secret: secret, Created: time.Now(),
+		Tag: docsync.TagOf(draftID, secret)}, peer)
 }
 
 // Registrations counts the drafts peer registered with this relay.

@@ -1,6 +1,7 @@
 package docsync
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -51,8 +52,21 @@ func mac(secret []byte, parts ...[]byte) []byte {
 
 // tag names a draft on the wire without revealing its id to peers that
 // do not hold its secret.
-func tag(a Access) []byte {
-	return mac(a.Secret, []byte("bpfdraft tag v1"), []byte(a.DraftID))[:tagSize]
+func tag(a Access) []byte { return TagOf(a.DraftID, a.Secret) }
+
+// TagOf is the tag by which offers name a draft under a secret: the same
+// on every connection, so a library may store it to find offered drafts
+// (see TagLookup).
+func TagOf(draftID string, secret []byte) []byte {
+	return mac(secret, []byte("bpfdraft tag v1"), []byte(draftID))[:tagSize]
+}
+
+// TagLookup is a Library that finds drafts by their tags (TagOf) without
+// listing them all. The answering side of a session uses it, so that a
+// relay holding thousands of drafts spends on a session what its offers
+// name, not what the relay holds.
+type TagLookup interface {
+	AccessByTags(ctx context.Context, tags [][]byte) ([]Access, error)
 }
 
 // proof binds the secret to this connection: the draft, who proves to

@@ -567,10 +567,6 @@ func (e *Engine) handshake(ctx context.Context, conn *wire.Conn, next func(wire.
 	if len(h.theirNonce) != nonceSize {
 		return h, fmt.Errorf("%w: nonce of %d bytes", wire.ErrMalformed, len(h.theirNonce))
 	}
-	access, err := e.lib.Access(ctx)
-	if err != nil {
-		return h, err
-	}
 	readTheirs := func() error {
 		payload, err := next(frameOffer)
 		if err != nil {
@@ -579,21 +575,38 @@ func (e *Engine) handshake(ctx context.Context, conn *wire.Conn, next func(wire.
 		h.theirs, err = decodeOffers(payload)
 		return err
 	}
+	var access []Access
 	if answering {
 		if err := readTheirs(); err != nil {
 			return h, err
 		}
 		wanted := make(map[string]bool, len(h.theirs))
+		tags := make([][]byte, 0, len(h.theirs))
 		for _, o := range h.theirs {
+			if !wanted[string(o.tag)] {
+				tags = append(tags, o.tag)
+			}
 			wanted[string(o.tag)] = true
 		}
+		if lookup, ok := e.lib.(TagLookup); ok {
+			access, err = lookup.AccessByTags(ctx, tags)
+		} else {
+			access, err = e.lib.Access(ctx)
+		}
+		if err != nil {
+			return h, err
+		}
+		// Checked again here, whatever the lookup: a stored tag may belong
+		// to a secret replaced since.
 		for _, a := range access {
 			if wanted[string(tag(a))] {
 				h.access = append(h.access, a)
 			}
 		}
 	} else {
-		h.access = access
+		if h.access, err = e.lib.Access(ctx); err != nil {
+			return h, err
+		}
 	}
 	// Offers: prove the secret of every draft we hold, bound to this connection.
 	offers := make([]offer, len(h.access))

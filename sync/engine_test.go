@@ -1,6 +1,7 @@
 package docsync
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -924,5 +925,69 @@ func TestDamagedDraftStopsAlone(t *testing.T) {
 	sa, _ = mustSync(t, a, b)
 	if !strings.Contains(sa.Failed["damaged"], "checksum") {
 		t.Errorf("alone: %v", sa.Failed)
+	}
+}
+
+// tagLib finds drafts by tag, counting how often the whole list is read.
+type tagLib struct {
+	*memLib
+	listed, looked int
+	stale          map[string][]byte // draft → the old secret its stored tag still names
+}
+
+func (l *tagLib) Access(ctx context.Context) ([]Access, error) {
+	l.listed++
+	return l.memLib.Access(ctx)
+}
+
+func (l *tagLib) AccessByTags(ctx context.Context, tags [][]byte) ([]Access, error) {
+	l.looked++
+	all, _ := l.memLib.Access(ctx)
+	var out []Access
+	for _, a := range all {
+		stored := TagOf(a.DraftID, a.Secret)
+		if old, ok := l.stale[a.DraftID]; ok {
+			stored = TagOf(a.DraftID, old)
+		}
+		for _, t := range tags {
+			if bytes.Equal(t, stored) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out, nil
+}
+
+// TestAnswerLooksUpOfferedTags: a library that finds drafts by tag is
+// asked for the offered ones only, never for its whole list, and a row
+// whose stored tag names a replaced secret is not answered.
+func TestAnswerLooksUpOfferedTags(t *testing.T) {
+	base := baseDraft(t)
+	s1, s2, old := NewSecret(), NewSecret(), NewSecret()
+	a, b := newPeer("peerA"), newPeer("relay")
+	lib := &tagLib{memLib: b.lib, stale: map[string][]byte{"rotated": old}}
+	b.eng = New(lib, b.id, newLogger(b.log))
+	a.lib.add(t, "d1", base, s1)
+	b.lib.add(t, "d1", base, s1)
+	a.lib.add(t, "rotated", base, old) // A still holds the old code
+	b.lib.add(t, "rotated", base, s2)
+	for i := range 50 {
+		b.lib.add(t, fmt.Sprint("other", i), nil, NewSecret())
+	}
+	x, y := net.Pipe()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rc := make(chan error, 1)
+	go func() { _, err := b.eng.Answer(ctx, y, a.id); y.Close(); rc <- err }()
+	st, err := a.eng.Run(ctx, x, b.id, true)
+	x.Close()
+	if err := <-rc; err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || !slices.Equal(st.Drafts, []string{"d1"}) {
+		t.Fatalf("caller: %v, drafts %v", err, st.Drafts)
+	}
+	if lib.listed != 0 || lib.looked != 1 {
+		t.Errorf("the answering side listed every draft %d times and looked tags up %d times", lib.listed, lib.looked)
 	}
 }

@@ -85,14 +85,14 @@ func (r *chaosResult) ok() error {
 	return errors.Join(errs...)
 }
 
-// buildBinaries compiles bpfdraft and bpfrelay into dir, from the module
+// buildBinaries compiles the named commands into dir, from the module
 // this program belongs to.
-func buildBinaries(ctx context.Context, dir string) error {
+func buildBinaries(ctx context.Context, dir string, names ...string) error {
 	root, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return fmt.Errorf("finding the module (the chaos run needs the go command): %w", err)
 	}
-	for _, name := range []string{"bpfdraft", "bpfrelay"} {
+	for _, name := range names {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, name), "./cmd/"+name)
 		cmd.Dir = filepath.Dir(strings.TrimSpace(string(root)))
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -558,7 +558,7 @@ func copyDir(from, to string) error {
 
 func benchChaos(ctx context.Context, dir string, rounds int, seed uint64, verbose bool) (*chaosResult, error) {
 	bin := filepath.Join(dir, "bin")
-	if err := buildBinaries(ctx, bin); err != nil {
+	if err := buildBinaries(ctx, bin, "bpfdraft", "bpfrelay"); err != nil {
 		return nil, err
 	}
 	cfg := chaosConfig{Rounds: rounds, Seed: seed, Bin: bin, Dir: dir}

@@ -16,7 +16,7 @@ func TestChaos(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
-	if err := buildBinaries(ctx, bin); err != nil {
+	if err := buildBinaries(ctx, bin, "bpfdraft", "bpfrelay"); err != nil {
 		t.Fatal(err)
 	}
 	// Seed 2 restores a backup and partitions within its eight rounds.

@@ -9,12 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -22,7 +21,6 @@ import (
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
-	"github.com/igf-bpf/bpfdraft/sync/relay"
 )
 
 // loadResult is issue 13's load run: many peers, each with several
@@ -41,58 +39,6 @@ type loadResult struct {
 	Errors               []string `json:"errors,omitempty"` // the first few failures
 }
 
-// relayChildEnv makes bpfbench run a relay in a process of its own, so
-// its memory is measured apart from the peers'.
-const relayChildEnv = "BPFBENCH_RELAY_CHILD"
-
-// relayProfileEnv names a file where the relay child keeps a heap profile
-// taken at its largest heap so far (`go tool pprof FILE` reads it).
-const relayProfileEnv = "BPFBENCH_RELAY_PROFILE"
-
-func profilePeak(path string) {
-	var peak uint64
-	for range time.Tick(500 * time.Millisecond) {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		if m.HeapInuse <= peak {
-			continue
-		}
-		peak = m.HeapInuse
-		f, err := os.Create(path)
-		if err != nil {
-			return
-		}
-		pprof.WriteHeapProfile(f)
-		f.Close()
-		os.WriteFile(path+".txt", fmt.Appendf(nil, "heap in use %d MB, Go runtime holds %d MB (stacks %d MB), RSS now %.0f MB\n",
-			m.HeapInuse>>20, m.Sys>>20, m.StackSys>>20, peakRSS(os.Getpid())), 0o644)
-	}
-}
-
-// runRelayChild is the relay process: it prints its address and serves
-// until its stdin closes.
-func runRelayChild(dir string) {
-	ws, err := app.Open(context.Background(), dir, app.Options{Poll: -1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	r, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "identity.key"), Store: ws, Open: true,
-		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, MaxDraftsPerPeer: 1000, MaxRegistrationsPerHour: 1 << 20,
-		MaxSessionsPerMinute: 1000, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Println(r.Addrs()[0])
-	if path := os.Getenv(relayProfileEnv); path != "" {
-		go profilePeak(path)
-	}
-	io.Copy(io.Discard, os.Stdin)
-	r.Close()
-	ws.Close()
-}
-
 // peakRSS reads a process's peak resident memory (VmHWM) in MB.
 func peakRSS(pid int) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -108,24 +54,34 @@ func peakRSS(pid int) float64 {
 	return 0
 }
 
-func runLoad(ctx context.Context, dir string, peers, perPeer int) (*loadResult, error) {
+// heldPerPeer is how many of -held's drafts one extra peer uploads: under
+// the relay's default limits on drafts per peer and per address an hour.
+const heldPerPeer = 80
+
+func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadResult, error) {
 	res := &loadResult{Peers: peers, DraftsPerPeer: perPeer}
-	self, err := os.Executable()
+	// The relay is the real bpfrelay, in a process of its own, so that its
+	// memory is measured apart from the peers' and as deployed.
+	bin := filepath.Join(dir, "bin")
+	if err := buildBinaries(ctx, bin, "bpfrelay"); err != nil {
+		return nil, err
+	}
+	relayErr, err := os.Create(filepath.Join(dir, "relay.log"))
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, self)
-	cmd.Env = append(os.Environ(), relayChildEnv+"="+filepath.Join(dir, "relay"))
-	stdin, _ := cmd.StdinPipe()
+	defer relayErr.Close()
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "bpfrelay"), "--data", filepath.Join(dir, "relay"), "--open",
+		"--listen", "/ip4/127.0.0.1/tcp/0", "--max-sessions-per-minute", "1000")
+	cmd.Stderr = relayErr
 	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	defer func() { stdin.Close(); cmd.Wait() }()
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
 	addr, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		return nil, fmt.Errorf("relay: %w", err)
+		return nil, fmt.Errorf("relay: %w (its log: %s)", err, relayErr.Name())
 	}
 	addr = strings.TrimSpace(addr)
 
@@ -134,9 +90,14 @@ func runLoad(ctx context.Context, dir string, peers, perPeer int) (*loadResult, 
 		node *p2p.Node
 		ids  []string
 	}
-	ps := make([]*peer, peers)
+	archives := (held + heldPerPeer - 1) / heldPerPeer
+	ps := make([]*peer, peers+archives)
 	log := slog.New(slog.DiscardHandler)
 	setup := func(i int) error {
+		count := perPeer
+		if i >= peers {
+			count = min(heldPerPeer, held-(i-peers)*heldPerPeer)
+		}
 		pd := filepath.Join(dir, fmt.Sprint("p", i))
 		ws, err := app.Open(ctx, pd, app.Options{Poll: -1, CommitEvery: -1, IdleCommit: -1, Logger: log})
 		if err != nil {
@@ -158,7 +119,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer int) (*loadResult, 
 		}
 		p := &peer{ws: ws, node: n}
 		ps[i] = p
-		for d := 0; d < perPeer; d++ {
+		for d := 0; d < count; d++ {
 			id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: fmt.Sprintf("P%d draft %d", i, d), Year: 2026})
 			if err != nil {
 				return err
@@ -174,7 +135,19 @@ func runLoad(ctx context.Context, dir string, peers, perPeer int) (*loadResult, 
 		}
 		return nil
 	}
-	if err := parallel(peers, 8, setup); err != nil {
+	if err := parallel(peers+archives, 8, setup); err != nil {
+		return nil, err
+	}
+	// The drafts held besides: uploaded, then their peers go offline.
+	err = parallel(archives, 8, func(i int) error {
+		p := ps[peers+i]
+		defer func() { p.node.Close(); p.ws.Close(); ps[peers+i] = nil }()
+		if r := p.node.Sync(ctx, addr, true); r.Err != nil || len(r.Stats.Drafts) != len(p.ids) {
+			return fmt.Errorf("uploading held drafts: %v, %d of %d drafts", r.Err, len(r.Stats.Drafts), len(p.ids))
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -185,7 +158,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer int) (*loadResult, 
 			}
 		}
 	}()
-	res.Drafts = peers * perPeer
+	res.Drafts = peers*perPeer + held
 
 	// Two rounds: every peer edits each of its drafts and syncs with the
 	// relay, all at once (the first round uploads every draft).
@@ -241,7 +214,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer int) (*loadResult, 
 		return nil, err
 	}
 	defer rws.Close()
-	for i, p := range ps {
+	for i, p := range ps[:peers] {
 		for d, id := range p.ids {
 			s, err := rws.Session(ctx, id)
 			if err != nil {

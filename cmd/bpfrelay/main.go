@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -49,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxDrafts := fs.Int("max-drafts-per-peer", 100, "drafts one peer may register")
 	maxSessions := fs.Int("max-sessions-per-peer", 8, "concurrent sync sessions per peer")
 	perMinute := fs.Int("max-sessions-per-minute", 60, "new sync sessions per peer per minute")
+	memory := fs.Int("memory-limit", relay.DefaultMemoryLimit>>20, "MiB the Go heap aims to stay within (a soft limit: the garbage collector works harder near it; Automerge's own memory comes on top); 0 for none")
 	verbose := fs.Bool("verbose", false, "log more")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: bpfrelay --data DIR (--allow-peers FILE | --open) [--listen MULTIADDR]... [quotas]")
@@ -83,6 +85,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "bpfrelay: %v\n", err)
 			return 1
 		}
+	}
+	// GOMEMLIMIT, when set, wins: it is how Go programs are usually tuned.
+	if *memory > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(*memory) << 20)
 	}
 	ws, err := app.Open(ctx, *data, app.Options{Logger: log})
 	if err != nil {

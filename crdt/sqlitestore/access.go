@@ -17,7 +17,8 @@ type Access struct {
 	Secret  []byte
 	Relays  []string
 	Created time.Time
-	Held    bool // some of the draft is stored (set by AllAccess only)
+	Tag     []byte // how sync offers name the draft (nil: not computed yet)
+	Held    bool   // some of the draft is stored (set by AllAccess and AccessByTags only)
 }
 
 // SetAccess stores or replaces a draft's access. A secret it replaces is
@@ -40,9 +41,9 @@ func (s *Store) SetAccess(ctx context.Context, a Access) error {
 			return s.wrap(err, "saving draft access")
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created) VALUES (?, ?, ?, ?)
-		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, relays = excluded.relays, created = excluded.created`,
-		a.DraftID, a.Secret, strings.Join(a.Relays, "\n"), a.Created.UnixMilli()); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created, tag) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, relays = excluded.relays, created = excluded.created, tag = excluded.tag`,
+		a.DraftID, a.Secret, strings.Join(a.Relays, "\n"), a.Created.UnixMilli(), a.Tag); err != nil {
 		return s.wrap(err, "saving draft access")
 	}
 	return s.wrap(tx.Commit(), "saving draft access")
@@ -71,9 +72,18 @@ func (s *Store) Access(ctx context.Context, draftID string) (Access, error) {
 func (s *Store) AllAccess(ctx context.Context) ([]Access, error) {
 	// Held (whether any chunk is stored) in the same query: a relay lists
 	// thousands of drafts at every session's start.
-	rows, err := s.db.QueryContext(ctx, `SELECT a.draft_id, a.secret, a.relays, a.created,
+	return s.listAccess(ctx, "", nil)
+}
+
+// listAccess reads the access rows of drafts not in the trash that also
+// match where (an SQL condition on a, the access table, or "").
+func (s *Store) listAccess(ctx context.Context, where string, args []any) ([]Access, error) {
+	if where != "" {
+		where = " AND " + where
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT a.draft_id, a.secret, a.relays, a.created, a.tag,
 		EXISTS (SELECT 1 FROM chunks c WHERE c.draft_id = a.draft_id) FROM access a
-		LEFT JOIN drafts d ON d.id = a.draft_id WHERE d.deleted IS NULL ORDER BY a.draft_id`)
+		LEFT JOIN drafts d ON d.id = a.draft_id WHERE d.deleted IS NULL`+where+` ORDER BY a.draft_id`, args...)
 	if err != nil {
 		return nil, s.wrap(err, "listing draft access")
 	}
@@ -81,14 +91,63 @@ func (s *Store) AllAccess(ctx context.Context) ([]Access, error) {
 	var out []Access
 	for rows.Next() {
 		var held bool
-		a, err := scanAccess(rows, &held)
+		var tag []byte
+		a, err := scanAccess(rows, &tag, &held)
 		if err != nil {
 			return nil, s.wrap(err, "listing draft access")
 		}
-		a.Held = held
+		a.Tag, a.Held = tag, held
 		out = append(out, a)
 	}
 	return out, s.wrap(rows.Err(), "listing draft access")
+}
+
+// AccessByTags returns the access of the drafts, not in the trash, whose
+// tags are among tags: what a relay answers a session's offers with, at
+// a cost that grows with the offers rather than with the drafts held.
+func (s *Store) AccessByTags(ctx context.Context, tags [][]byte) ([]Access, error) {
+	var out []Access
+	// In batches: SQLite bounds the parameters of one statement.
+	for len(tags) > 0 {
+		n := min(len(tags), 500)
+		args := make([]any, n)
+		for i, t := range tags[:n] {
+			args[i] = t
+		}
+		got, err := s.listAccess(ctx, "a.tag IN (?"+strings.Repeat(", ?", n-1)+")", args)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		tags = tags[n:]
+	}
+	return out, nil
+}
+
+// Untagged returns the access rows whose tag was never computed (written
+// before tags were stored), trash included.
+func (s *Store) Untagged(ctx context.Context) ([]Access, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT draft_id, secret, relays, created FROM access WHERE tag IS NULL`)
+	if err != nil {
+		return nil, s.wrap(err, "listing draft access")
+	}
+	defer rows.Close()
+	var out []Access
+	for rows.Next() {
+		a, err := scanAccess(rows)
+		if err != nil {
+			return nil, s.wrap(err, "listing draft access")
+		}
+		out = append(out, a)
+	}
+	return out, s.wrap(rows.Err(), "listing draft access")
+}
+
+// SetTag stores the tag of a draft's current secret; a secret replaced
+// since it was read keeps its own tag.
+func (s *Store) SetTag(ctx context.Context, draftID string, secret, tag []byte) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE access SET tag = ? WHERE draft_id = ? AND secret = ?`, tag, draftID, secret)
+	return s.wrap(err, "saving draft access")
 }
 
 func scanAccess(sc interface{ Scan(...any) error }, more ...any) (Access, error) {
@@ -159,9 +218,9 @@ func (s *Store) Register(ctx context.Context, a Access, peer string) error {
 		return s.wrap(err, "registering draft")
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created) VALUES (?, ?, '', ?)
-		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, created = excluded.created`,
-		a.DraftID, a.Secret, a.Created.UnixMilli()); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created, tag) VALUES (?, ?, '', ?, ?)
+		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, created = excluded.created, tag = excluded.tag`,
+		a.DraftID, a.Secret, a.Created.UnixMilli(), a.Tag); err != nil {
 		return s.wrap(err, "registering draft")
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (draft_id, peer, created) VALUES (?, ?, ?)

@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	ma "github.com/multiformats/go-multiaddr"
@@ -69,6 +70,30 @@ type Node struct {
 	sessions atomic.Int64 // numbers the connection-manager tags of sessions
 }
 
+// relayResources raises libp2p's connection limits for a relay. The
+// defaults scale with the machine's memory and suit a peer: on a small
+// VPS they admit under a hundred inbound connections, and fewer than
+// fifty still in their handshake, so a relay dropped most of 500
+// participants syncing at once. A relay's own limits (openings, sessions
+// per peer, quotas) bound what those connections can cost.
+func relayResources() (network.ResourceManager, error) {
+	limits := rcmgr.PartialLimitConfig{
+		System: rcmgr.ResourceLimits{
+			ConnsInbound: 4096, Conns: 8192,
+			StreamsInbound: 16384, Streams: 32768,
+		},
+		Transient: rcmgr.ResourceLimits{
+			ConnsInbound: 1024, Conns: 2048,
+			StreamsInbound: 2048, Streams: 4096,
+		},
+	}.Build(rcmgr.DefaultLimits.AutoScale())
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits))
+	if err != nil {
+		return nil, fmt.Errorf("libp2p resource limits: %w", err)
+	}
+	return rm, nil
+}
+
 // New starts a node listening on cfg.Listen.
 func New(cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
@@ -102,7 +127,11 @@ func New(cfg Config) (*Node, error) {
 		opts = append(opts, libp2p.ConnectionManager(cfg.connManager))
 	}
 	if cfg.RelayService {
-		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic())
+		rm, err := relayResources()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic(), libp2p.ResourceManager(rm))
 	} else if len(relays) > 0 {
 		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(relays))
 	}

@@ -28,6 +28,12 @@ type Store interface {
 }
 
 // Config sets up a relay. Zero quotas take the defaults.
+// DefaultMemoryLimit is the soft limit bpfrelay gives the Go heap unless
+// told otherwise: with it, the garbage collector runs before a burst of
+// sessions doubles the heap, which is where a relay's memory went under
+// load; Automerge's memory is outside it.
+const DefaultMemoryLimit = 192 << 20
+
 type Config struct {
 	KeyFile string
 	Listen  []string
@@ -64,7 +70,8 @@ type Relay struct {
 	open   map[string]int         // peer → sessions now
 	starts map[string][]time.Time // peer → session starts in the last minute
 
-	total atomic.Int64 // bytes stored, measured at start and kept up to date by merges
+	total   atomic.Int64 // bytes stored, measured at start and kept up to date by merges
+	trimmed atomic.Int64 // when the C heap was last trimmed (Unix ns)
 
 	regMu  sync.Mutex             // Protects regLog.
 	regLog map[string][]time.Time // source → new registrations in the last hour
@@ -218,7 +225,21 @@ func (r *Relay) admit(peer string) (func(), bool) {
 		r.mu.Lock()
 		r.open[peer]--
 		r.mu.Unlock()
+		r.trim()
 	}, true
+}
+
+// trim gives the C heap's free pages back after sessions end, at most
+// every few seconds: each session opens its drafts in Automerge, whose
+// memory the C allocator would otherwise keep at the high-water mark of
+// the busiest minute.
+func (r *Relay) trim() {
+	now := time.Now().UnixNano()
+	last := r.trimmed.Load()
+	if now-last < int64(3*time.Second) || !r.trimmed.CompareAndSwap(last, now) {
+		return
+	}
+	crdt.ReleaseMemory()
 }
 
 // quotaLibrary refuses changes for drafts that outgrew the quota.

@@ -114,7 +114,7 @@ type Conn struct {
 // stream goes on unbroken and the reader cannot tell.
 const (
 	windowSize     = 32 << 10
-	compressorIdle = 2 * time.Second
+	compressorIdle = 250 * time.Millisecond
 )
 
 // syncTail ends every sync flush; it is stripped on the wire.
