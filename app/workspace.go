@@ -203,7 +203,7 @@ func (w *Workspace) watch() {
 		}
 		w.mu.Unlock()
 		for _, s := range open {
-			if _, err := s.Refresh(ctx); err != nil {
+			if _, err := s.Refresh(ctx); err != nil && !errors.Is(err, ErrClosed) {
 				w.log.Warn("Could not load another process's edits", "draft", s.id, "err", err)
 			}
 		}

@@ -92,12 +92,9 @@ func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once,
 		return st, err
 	}
 	defer c.closeDrafts()
-	snapshots, err := c.openDrafts(ctx, hs)
+	snapshots, err := c.openDrafts(ctx, hs, proved)
 	if err != nil {
 		return st, err
-	}
-	if len(c.st.Drafts) > 0 {
-		proved()
 	}
 	if err := c.writeRecords(frameRefuse, c.refusals); err != nil {
 		return st, err
@@ -177,11 +174,15 @@ func (c *conversation) expect(ctx context.Context, want wire.Type) ([]byte, erro
 
 // openDrafts opens every draft the peer proved it may have and returns
 // the snapshots owed to a peer that holds no copy.
-func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult) ([]record, error) {
-	var snapshots []record
+func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult, proved func()) ([]record, error) {
+	// Proofs first: a peer that proved access to any draft leaves the
+	// openings (proved) before its drafts are loaded, which under load
+	// takes far longer than checking them.
+	type provedDraft struct{ theirs, ours int }
+	var ok []provedDraft
 	for ti, o := range hs.theirs {
-		i, ok := hs.byTag[string(o.tag)]
-		if !ok {
+		i, held := hs.byTag[string(o.tag)]
+		if !held {
 			continue // a draft we do not hold: nothing to check, nothing to send
 		}
 		a := hs.access[i]
@@ -189,6 +190,14 @@ func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult) ([]re
 			c.log.Warn("Peer failed to prove access to a draft; sending it nothing", "draft", a.DraftID, "tag", hex.EncodeToString(o.tag))
 			continue
 		}
+		ok = append(ok, provedDraft{ti, i})
+	}
+	if len(ok) > 0 {
+		proved()
+	}
+	var snapshots []record
+	for _, p := range ok {
+		ti, i, o, a := p.theirs, p.ours, hs.theirs[p.theirs], hs.access[p.ours]
 		ds, err := c.openDraft(ctx, a, i)
 		if err != nil {
 			// A draft that cannot be opened here (damaged) stops alone: the

@@ -90,7 +90,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *memory > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(*memory) << 20)
 	}
-	ws, err := app.Open(ctx, *data, app.Options{Logger: log})
+	// Only the relay writes its data dir, so it does not poll for other
+	// processes' writes: with thousands of drafts open in sessions, each
+	// poll that saw the relay's own writes reloaded every one of them.
+	ws, err := app.Open(ctx, *data, app.Options{Logger: log, Poll: -1})
 	if err != nil {
 		fmt.Fprintf(stderr, "bpfrelay: %v\n", err)
 		return 1
