@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
@@ -58,6 +59,7 @@ func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once,
 	if e.maxMessage > 0 {
 		c.conn.SetMaxMessage(e.maxMessage)
 	}
+	c.conn.SetBudget(e.budget)
 	// Whatever path returns, the counts come from the conversation.
 	defer func() { st = c.st; st.BytesIn, st.BytesOut = c.conn.BytesIn(), c.conn.BytesOut() }()
 	e.mu.Lock()
@@ -113,6 +115,12 @@ func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once,
 		return st, err
 	}
 	err = c.loop(ctx, once, c.watch(done))
+	var told *wire.RemoteError
+	if err != nil && !errors.As(err, &told) && ctx.Err() == nil {
+		if r := c.in.remoteError(time.Second); r != nil {
+			err = r
+		}
+	}
 	c.tell(err)
 	return st, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -73,6 +74,7 @@ type Engine struct {
 	conns  map[*conversation]struct{}
 
 	maxMessage       int           // 0: wire.MaxMessage
+	budget           *wire.Budget  // inbound bytes being assembled, all sessions together; nil: none
 	handshakeTimeout time.Duration // 0: DefaultHandshakeTimeout
 }
 
@@ -98,6 +100,11 @@ func WithHandshakeDone(ctx context.Context, done func()) context.Context {
 // ways, for sessions that start afterwards: a relay sets it from its
 // quota. Call before the first session.
 func (e *Engine) SetMaxMessage(n int) { e.maxMessage = n }
+
+// SetInboundBudget makes every session's messages in parts draw on b, so
+// that many senders together assemble no more than it. Call before the
+// first session.
+func (e *Engine) SetInboundBudget(b *wire.Budget) { e.budget = b }
 
 // New returns an engine for the local peer id self.
 func New(lib Library, self string, log *slog.Logger) *Engine {
@@ -258,6 +265,29 @@ func (b *inbox) push(in inbound) bool {
 	default:
 	}
 	return !b.closed
+}
+
+// remoteError waits up to wait for the reader to end, and returns the
+// error the peer reported, if one arrived: when a write fails because the
+// peer closed after telling why, its reason beats "closed pipe".
+func (b *inbox) remoteError(wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		b.mu.Lock()
+		closed := b.closed
+		for _, in := range b.q {
+			var remote *wire.RemoteError
+			if errors.As(in.err, &remote) {
+				b.mu.Unlock()
+				return in.err
+			}
+		}
+		b.mu.Unlock()
+		if closed || time.Now().After(deadline) {
+			return nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (b *inbox) drain() []inbound {

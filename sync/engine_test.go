@@ -991,3 +991,31 @@ func TestAnswerLooksUpOfferedTags(t *testing.T) {
 		t.Errorf("the answering side listed every draft %d times and looked tags up %d times", lib.listed, lib.looked)
 	}
 }
+
+// TestInboundBudget: a peer whose inbound budget is taken tells the
+// sender to try again later instead of assembling the message; nothing
+// is lost, and the edit arrives once there is room.
+func TestInboundBudget(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	a, b := newPeer("peerA"), newPeer("peerB")
+	budget := wire.NewBudget(100 << 10)
+	b.eng.SetInboundBudget(budget)
+	base := baseDraft(t)
+	secret := NewSecret()
+	da := a.lib.add(t, "d1", base, secret)
+	db := b.lib.add(t, "d1", base, secret)
+	mustSync(t, a, b)
+	da.edit(t, func(doc *crdt.Doc) error { return doc.AppendBody(base.Sections()[0].ID, bulky(rng, 600<<10)) })
+	_, _, ea, eb := connect(t, a, b, true)
+	if !errors.Is(eb, wire.ErrBusy) || ea == nil || !strings.Contains(ea.Error(), "try again later") {
+		t.Fatalf("over the budget: here %v, at the sender %v", eb, ea)
+	}
+	if budget.Left() != 100<<10 {
+		t.Errorf("%d bytes of the budget not given back", 100<<10-budget.Left())
+	}
+	b.eng.SetInboundBudget(wire.NewBudget(1 << 20))
+	mustSync(t, a, b)
+	if da.text() != db.text() {
+		t.Fatal("the edit did not arrive once there was room")
+	}
+}

@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxDrafts := fs.Int("max-drafts-per-peer", 100, "drafts one peer may register")
 	maxSessions := fs.Int("max-sessions-per-peer", 8, "concurrent sync sessions per peer")
 	perMinute := fs.Int("max-sessions-per-minute", 60, "new sync sessions per peer per minute")
+	inbound := fs.Int64("max-inbound-bytes", 0, "bytes of long messages being received at once, all sessions together (0: 256 MiB, or two of the largest a draft's quota allows)")
 	memory := fs.Int("memory-limit", relay.DefaultMemoryLimit>>20, "MiB the Go heap aims to stay within (a soft limit: the garbage collector works harder near it; Automerge's own memory comes on top); 0 for none")
 	verbose := fs.Bool("verbose", false, "log more")
 	fs.Usage = func() {
@@ -102,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	r, err := relay.Start(relay.Config{
 		KeyFile: filepath.Join(*data, "identity.key"), Listen: listen, Store: ws, AllowPeers: allowed, Open: *open,
 		MaxDraftBytes: *maxBytes, MaxRegistrantBytes: *maxRegistrant, MaxTotalBytes: *maxTotal, MaxDraftsPerPeer: *maxDrafts, MaxSessionsPerPeer: *maxSessions,
-		MaxSessionsPerMinute: *perMinute, Logger: log,
+		MaxSessionsPerMinute: *perMinute, MaxInboundBytes: *inbound, Logger: log,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "bpfrelay: %v\n", err)

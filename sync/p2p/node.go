@@ -22,6 +22,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 
 	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
 
 // ProtocolID is the libp2p protocol of draft sync.
@@ -46,6 +47,9 @@ type Config struct {
 	// MaxMessage caps one sync message (0: wire.MaxMessage); a relay with
 	// a larger draft quota raises it so such drafts still sync.
 	MaxMessage int
+	// InboundBudget, when positive, caps the bytes of messages being
+	// assembled from their parts over all sessions together.
+	InboundBudget int64
 
 	connManager connmgr.ConnManager // tests: one that trims at once
 }
@@ -145,6 +149,9 @@ func New(cfg Config) (*Node, error) {
 	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger)
 	if cfg.MaxMessage > 0 {
 		n.eng.SetMaxMessage(cfg.MaxMessage)
+	}
+	if cfg.InboundBudget > 0 {
+		n.eng.SetInboundBudget(wire.NewBudget(cfg.InboundBudget))
 	}
 	h.SetStreamHandler(ProtocolID, n.handle)
 	if cfg.MDNS {

@@ -57,7 +57,12 @@ type Config struct {
 	// MaxRegistrationsPerHour caps new drafts registered from one source
 	// address in an hour (default 100): peer ids cost nothing to make.
 	MaxRegistrationsPerHour int
-	Logger                  *slog.Logger
+	// MaxInboundBytes caps the bytes of long messages being received, all
+	// sessions together (default 256 MiB, or two of the largest messages
+	// the draft quota allows): past it a session is told to try again
+	// later.
+	MaxInboundBytes int64
+	Logger          *slog.Logger
 }
 
 // Relay is a running relay.
@@ -119,8 +124,12 @@ func Start(cfg Config) (*Relay, error) {
 	// A draft up to the quota must fit in one message (its snapshot to a
 	// joiner), with room for the records around it.
 	maxMessage := max(wire.MaxMessage, int(min(cfg.MaxDraftBytes, 1<<40))+16<<20)
+	if cfg.MaxInboundBytes == 0 {
+		// Room for a few of the largest messages at once.
+		cfg.MaxInboundBytes = max(256<<20, 2*int64(maxMessage))
+	}
 	r.node, err = p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, Library: quotaLibrary{cfg.Store.SyncLibrary(), r},
-		Logger: cfg.Logger, RelayService: true, Admit: r.admit, MaxMessage: maxMessage})
+		Logger: cfg.Logger, RelayService: true, Admit: r.admit, MaxMessage: maxMessage, InboundBudget: cfg.MaxInboundBytes})
 	if err != nil {
 		return nil, err
 	}

@@ -95,6 +95,7 @@ type Conn struct {
 	msgTotal, msgDone atomic.Int64
 
 	maxMessage int
+	budget     *Budget // shared with other connections, or nil
 
 	compressAbove int
 	zmu           sync.Mutex    // guards zbuf and zw, which an idle timer frees
@@ -130,6 +131,47 @@ func NewConn(rw io.ReadWriter, compressAbove int) *Conn {
 	c.r = bufio.NewReader(countingReader{rw, &c.in})
 	return c
 }
+
+// ErrBusy is returned when the connections sharing a Budget are already
+// assembling as many bytes as it allows.
+var ErrBusy = errors.New("too much data arriving at once; try again later")
+
+// Budget bounds the bytes of messages being assembled from their parts,
+// across every connection that shares it: each connection's message is
+// capped alone, and a budget caps many slow senders together.
+type Budget struct {
+	mu   sync.Mutex
+	left int64
+}
+
+// NewBudget returns a budget of n bytes.
+func NewBudget(n int64) *Budget { return &Budget{left: n} }
+
+func (b *Budget) take(n int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if int64(n) > b.left {
+		return false
+	}
+	b.left -= int64(n)
+	return true
+}
+
+func (b *Budget) give(n int) {
+	b.mu.Lock()
+	b.left += int64(n)
+	b.mu.Unlock()
+}
+
+// Left returns the bytes not in use.
+func (b *Budget) Left() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.left
+}
+
+// SetBudget makes the messages this connection assembles draw on b.
+func (c *Conn) SetBudget(b *Budget) { c.budget = b }
 
 // SetMaxMessage changes the cap on a whole message, both ways.
 func (c *Conn) SetMaxMessage(n int) { c.maxMessage = n }
@@ -261,6 +303,9 @@ func (c *Conn) ReadFrame() (Frame, error) {
 	defer c.msgTotal.Store(0)
 	var msg []byte
 	total := -1
+	if c.budget != nil {
+		defer func() { c.budget.give(len(msg)) }()
+	}
 	for {
 		typ, payload, err := c.readOne()
 		if err != nil {
@@ -295,6 +340,9 @@ func (c *Conn) ReadFrame() (Frame, error) {
 		// A part must leave at least one byte for the frame that ends it.
 		if len(msg)+len(payload) >= total {
 			return Frame{}, fmt.Errorf("%w: parts longer than their message", ErrMalformed)
+		}
+		if c.budget != nil && !c.budget.take(len(payload)) {
+			return Frame{}, ErrBusy
 		}
 		msg = append(msg, payload...)
 		c.msgDone.Store(int64(len(msg)))

@@ -389,3 +389,63 @@ func TestIdleCompressorKeepsContext(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetAcrossConnections: connections sharing a budget cannot
+// assemble more than it between them; a sender that stalls inside a
+// message holds only what it sent, and gives it back when its message
+// completes or its connection fails.
+func TestBudgetAcrossConnections(t *testing.T) {
+	encode := func(n int) []byte {
+		p := make([]byte, n)
+		rand.New(rand.NewSource(int64(n))).Read(p)
+		var raw bytes.Buffer
+		if err := NewConn(&raw, -1).WriteFrame(Frame{Type: 6, Payload: p}); err != nil {
+			t.Fatal(err)
+		}
+		return raw.Bytes()
+	}
+	b := NewBudget(300 << 10)
+	read := func(wireBytes []byte) error {
+		r := NewConn(rw{bytes.NewReader(wireBytes)}, 0)
+		r.SetBudget(b)
+		_, err := r.ReadFrame()
+		return err
+	}
+	if err := read(encode(700 << 10)); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a 700 KiB message within a 300 KiB budget: %v", err)
+	}
+	if err := read(encode(400 << 10)); err != nil {
+		t.Fatalf("a 400 KiB message (one part held): %v", err)
+	}
+	whole := encode(400 << 10)
+	if err := read(whole[:len(whole)/2]); err == nil {
+		t.Fatal("a cut message was read")
+	}
+	if b.Left() != 300<<10 {
+		t.Fatalf("%d bytes of the budget not given back", 300<<10-b.Left())
+	}
+
+	// A sender that stalls after its first part holds it; another
+	// connection's long message is refused meanwhile, and read once the
+	// first completes.
+	pr, pw := io.Pipe()
+	stalled := NewConn(rw{pr}, 0)
+	stalled.SetBudget(b)
+	got := make(chan error, 1)
+	go func() { _, err := stalled.ReadFrame(); got <- err }()
+	first := PartSize + 16 // the first part's frame, header and length included
+	pw.Write(whole[:first])
+	for b.Left() == 300<<10 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := read(encode(400 << 10)); !errors.Is(err, ErrBusy) {
+		t.Fatalf("while another message holds the budget: %v", err)
+	}
+	pw.Write(whole[first:])
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if err := read(encode(400 << 10)); err != nil {
+		t.Fatalf("after the stalled message completed: %v", err)
+	}
+}
