@@ -19,6 +19,8 @@ type memLib struct {
 	states map[[2]string][]byte
 	actor  string
 	broken map[string]error // drafts that fail to open, as a damaged one does
+	// hostile wraps drafts that send a hostile peer's payloads.
+	hostile map[string]func(Replica) Replica
 }
 
 type memDraft struct {
@@ -73,6 +75,9 @@ func (l *memLib) Open(_ context.Context, id string) (Replica, error) {
 	defer l.mu.Unlock()
 	if err := l.broken[id]; err != nil {
 		return nil, err
+	}
+	if wrap := l.hostile[id]; wrap != nil {
+		return wrap(l.drafts[id]), nil
 	}
 	return l.drafts[id], nil
 }
