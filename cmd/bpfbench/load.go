@@ -73,6 +73,9 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 	defer relayErr.Close()
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "bpfrelay"), "--data", filepath.Join(dir, "relay"), "--open",
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--max-sessions-per-minute", "1000")
+	if addr := os.Getenv("BPFBENCH_RELAY_DEBUG"); addr != "" {
+		cmd.Args = append(cmd.Args, "--debug-listen", addr) // go tool pprof http://ADDR/debug/pprof/heap
+	}
 	cmd.Stderr = relayErr
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {

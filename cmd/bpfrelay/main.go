@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -52,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	perMinute := fs.Int("max-sessions-per-minute", 60, "new sync sessions per peer per minute")
 	inbound := fs.Int64("max-inbound-bytes", 0, "bytes of long messages being received at once, all sessions together (0: 256 MiB, or two of the largest a draft's quota allows)")
 	memory := fs.Int("memory-limit", relay.DefaultMemoryLimit>>20, "MiB the Go heap aims to stay within (a soft limit: the garbage collector works harder near it; Automerge's own memory comes on top); 0 for none")
+	debugAddr := fs.String("debug-listen", "", "serve Go's profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; never on a public one")
 	verbose := fs.Bool("verbose", false, "log more")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: bpfrelay --data DIR (--allow-peers FILE | --open) [--listen MULTIADDR]... [quotas]")
@@ -94,6 +97,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Only the relay writes its data dir, so it does not poll for other
 	// processes' writes: with thousands of drafts open in sessions, each
 	// poll that saw the relay's own writes reloaded every one of them.
+	if *debugAddr != "" {
+		// The profiles say where a relay's memory and time go under load.
+		go func() {
+			if err := http.ListenAndServe(*debugAddr, nil); err != nil {
+				log.Warn("Profiles not served", "err", err)
+			}
+		}()
+	}
 	ws, err := app.Open(ctx, *data, app.Options{Logger: log, Poll: -1})
 	if err != nil {
 		fmt.Fprintf(stderr, "bpfrelay: %v\n", err)

@@ -32,7 +32,7 @@ type Store interface {
 // told otherwise: with it, the garbage collector runs before a burst of
 // sessions doubles the heap, which is where a relay's memory went under
 // load; Automerge's memory is outside it.
-const DefaultMemoryLimit = 192 << 20
+const DefaultMemoryLimit = 128 << 20
 
 type Config struct {
 	KeyFile string
