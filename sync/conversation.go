@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
@@ -37,6 +38,21 @@ type conversation struct {
 
 	refusals []record     // drafts that could not be opened, to tell the peer
 	refused  map[int]bool // their offer indexes of those drafts
+
+	slots     atomic.Int64 // of the engine's catch-up slots, held until caught up
+	slotTimer *time.Timer  // gives them back once the session stays converged
+}
+
+// caughtUpGrace is how long a converged session keeps its catch-up slots:
+// one syncing once ends within it, its drafts closed; a live one stays
+// open with its drafts, and hands its slots to sessions still catching up.
+const caughtUpGrace = 2 * time.Second
+
+// releaseSlots gives back the catch-up slots this session holds.
+func (c *conversation) releaseSlots() {
+	if n := c.slots.Swap(0); n > 0 {
+		c.e.catchUp.Release(n)
+	}
 }
 
 // Run syncs over one connection with the peer remote until ctx ends, the
@@ -93,6 +109,13 @@ func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once,
 		}
 		return st, err
 	}
+	// Slots go back after the drafts close (defers run last first).
+	defer func() {
+		if c.slotTimer != nil {
+			c.slotTimer.Stop()
+		}
+		c.releaseSlots()
+	}()
 	defer c.closeDrafts()
 	snapshots, err := c.openDrafts(ctx, hs, proved)
 	if err != nil {
@@ -202,6 +225,16 @@ func (c *conversation) openDrafts(ctx context.Context, hs handshakeResult, prove
 	}
 	if len(ok) > 0 {
 		proved()
+	}
+	// A relay opens a bounded number of drafts for sessions catching up
+	// (see SetMaxCatchUp); later sessions wait here, their peers already
+	// answered, for earlier ones to converge.
+	if c.e.catchUp != nil && len(ok) > 0 {
+		n := min(int64(len(ok)), c.e.catchUpSize)
+		if err := c.e.catchUp.Acquire(ctx, n); err != nil {
+			return nil, err
+		}
+		c.slots.Store(n)
 	}
 	var snapshots []record
 	for _, p := range ok {
@@ -373,6 +406,9 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 			return err
 		}
 		converged := c.e.checkConverged(ctx, c.remote, c.order)
+		if converged && c.slotTimer == nil && c.slots.Load() > 0 {
+			c.slotTimer = time.AfterFunc(caughtUpGrace, c.releaseSlots)
+		}
 		if sent || !converged {
 			byeSent = false // what we said no longer holds: say it again once it does
 		}

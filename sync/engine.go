@@ -15,6 +15,7 @@ import (
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
+	"golang.org/x/sync/semaphore"
 )
 
 // Library is the local side's drafts as the engine needs them. app's
@@ -73,8 +74,10 @@ type Engine struct {
 	status map[[2]string]*Status
 	conns  map[*conversation]struct{}
 
-	maxMessage       int           // 0: wire.MaxMessage
-	budget           *wire.Budget  // inbound bytes being assembled, all sessions together; nil: none
+	maxMessage       int                 // 0: wire.MaxMessage
+	budget           *wire.Budget        // inbound bytes being assembled, all sessions together; nil: none
+	catchUp          *semaphore.Weighted // drafts open in sessions not yet converged; nil: no limit
+	catchUpSize      int64
 	handshakeTimeout time.Duration // 0: DefaultHandshakeTimeout
 }
 
@@ -100,6 +103,15 @@ func WithHandshakeDone(ctx context.Context, done func()) context.Context {
 // ways, for sessions that start afterwards: a relay sets it from its
 // quota. Call before the first session.
 func (e *Engine) SetMaxMessage(n int) { e.maxMessage = n }
+
+// SetMaxCatchUp bounds the drafts open at once in sessions that have not
+// yet converged: a session waits, after its peer proved access, until its
+// drafts (up to n) fit. Drafts are the bulk of a relay's memory when many
+// peers sync at once; a live session gives its share back once caught up.
+// Call before the first session.
+func (e *Engine) SetMaxCatchUp(n int) {
+	e.catchUp, e.catchUpSize = semaphore.NewWeighted(int64(n)), int64(n)
+}
 
 // SetInboundBudget makes every session's messages in parts draw on b, so
 // that many senders together assemble no more than it. Call before the

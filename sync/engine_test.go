@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1017,5 +1019,73 @@ func TestInboundBudget(t *testing.T) {
 	mustSync(t, a, b)
 	if da.text() != db.text() {
 		t.Fatal("the edit did not arrive once there was room")
+	}
+}
+
+// countedReplica counts the drafts a library holds open at once.
+type countedReplica struct {
+	Replica
+	open *atomic.Int64
+	peak *atomic.Int64
+}
+
+func (c countedReplica) Close(ctx context.Context) error {
+	c.open.Add(-1)
+	return c.Replica.Close(ctx)
+}
+
+// TestCatchUpBound: with room for 4 drafts catching up, six peers of 3
+// drafts each syncing at once all finish, and the answering side never
+// holds more than 4 drafts open.
+func TestCatchUpBound(t *testing.T) {
+	base := baseDraft(t)
+	relay := newPeer("relay")
+	relay.eng.SetMaxCatchUp(4)
+	var open, peak atomic.Int64
+	relay.lib.hostile = map[string]func(Replica) Replica{}
+	var peers []*peer
+	for i := range 6 {
+		p := newPeer(fmt.Sprint("peer", i))
+		for j := range 3 {
+			id, s := fmt.Sprintf("d%d-%d", i, j), NewSecret()
+			d := p.lib.add(t, id, base, s)
+			d.edit(t, func(doc *crdt.Doc) error { return doc.AppendBody(base.Sections()[0].ID, " "+id) })
+			relay.lib.add(t, id, base, s)
+			relay.lib.hostile[id] = func(r Replica) Replica {
+				n := open.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				return countedReplica{r, &open, &peak}
+			}
+		}
+		peers = append(peers, p)
+	}
+	var wg sync.WaitGroup
+	for _, p := range peers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x, y := net.Pipe()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			go func() { relay.eng.Answer(ctx, y, p.id); y.Close() }()
+			st, err := p.eng.Run(ctx, x, relay.id, true)
+			x.Close()
+			if err != nil || len(st.Drafts) != 3 {
+				t.Errorf("%s: %v, %d drafts", p.id, err, len(st.Drafts))
+			}
+		}()
+	}
+	wg.Wait()
+	for i, p := range peers {
+		for j := range 3 {
+			id := fmt.Sprintf("d%d-%d", i, j)
+			if relay.lib.drafts[id].text() != p.lib.drafts[id].text() {
+				t.Errorf("%s did not arrive", id)
+			}
+		}
+	}
+	if peak.Load() > 4 {
+		t.Errorf("%d drafts open at once, over the 4 allowed", peak.Load())
 	}
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// InboundBudget, when positive, caps the bytes of messages being
 	// assembled from their parts over all sessions together.
 	InboundBudget int64
+	// MaxCatchUp, when positive, bounds the drafts open at once in
+	// sessions that have not yet converged (see docsync.Engine.SetMaxCatchUp).
+	MaxCatchUp int
 
 	connManager connmgr.ConnManager // tests: one that trims at once
 }
@@ -149,6 +152,9 @@ func New(cfg Config) (*Node, error) {
 	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger)
 	if cfg.MaxMessage > 0 {
 		n.eng.SetMaxMessage(cfg.MaxMessage)
+	}
+	if cfg.MaxCatchUp > 0 {
+		n.eng.SetMaxCatchUp(cfg.MaxCatchUp)
 	}
 	if cfg.InboundBudget > 0 {
 		n.eng.SetInboundBudget(wire.NewBudget(cfg.InboundBudget))

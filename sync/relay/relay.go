@@ -62,7 +62,11 @@ type Config struct {
 	// the draft quota allows): past it a session is told to try again
 	// later.
 	MaxInboundBytes int64
-	Logger          *slog.Logger
+	// MaxCatchUpDrafts bounds the drafts open at once in sessions still
+	// catching up (default 500): what a burst of peers syncing at once
+	// costs in memory; later sessions wait for earlier ones.
+	MaxCatchUpDrafts int
+	Logger           *slog.Logger
 }
 
 // Relay is a running relay.
@@ -111,6 +115,9 @@ func Start(cfg Config) (*Relay, error) {
 	if cfg.MaxSessionsPerMinute == 0 {
 		cfg.MaxSessionsPerMinute = 60
 	}
+	if cfg.MaxCatchUpDrafts == 0 {
+		cfg.MaxCatchUpDrafts = 500
+	}
 	key, err := p2p.LoadKey(cfg.KeyFile)
 	if err != nil {
 		return nil, err
@@ -129,7 +136,8 @@ func Start(cfg Config) (*Relay, error) {
 		cfg.MaxInboundBytes = max(256<<20, 2*int64(maxMessage))
 	}
 	r.node, err = p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, Library: quotaLibrary{cfg.Store.SyncLibrary(), r},
-		Logger: cfg.Logger, RelayService: true, Admit: r.admit, MaxMessage: maxMessage, InboundBudget: cfg.MaxInboundBytes})
+		Logger: cfg.Logger, RelayService: true, Admit: r.admit, MaxMessage: maxMessage, InboundBudget: cfg.MaxInboundBytes,
+		MaxCatchUp: cfg.MaxCatchUpDrafts})
 	if err != nil {
 		return nil, err
 	}
