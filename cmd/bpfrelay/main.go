@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxDrafts := fs.Int("max-drafts-per-peer", 100, "drafts one peer may register")
 	maxSessions := fs.Int("max-sessions-per-peer", 8, "concurrent sync sessions per peer")
 	perMinute := fs.Int("max-sessions-per-minute", 60, "new sync sessions per peer per minute")
-	inbound := fs.Int64("max-inbound-bytes", 0, "bytes of long messages being received at once, all sessions together (0: 256 MiB, or two of the largest a draft's quota allows)")
+	inbound := fs.Int64("max-inbound-bytes", 0, "bytes of long messages being received at once, all sessions together (0: the largest message a draft's quota allows, 80 MiB by default)")
 	catchUp := fs.Int("max-catch-up-drafts", 500, "drafts open at once in sessions still catching up; later sessions wait")
 	memory := fs.Int("memory-limit", relay.DefaultMemoryLimit>>20, "MiB the Go heap aims to stay within (a soft limit: the garbage collector works harder near it; Automerge's own memory comes on top); 0 for none")
 	debugAddr := fs.String("debug-listen", "", "serve Go's profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; never on a public one")

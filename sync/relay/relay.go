@@ -58,9 +58,9 @@ type Config struct {
 	// address in an hour (default 100): peer ids cost nothing to make.
 	MaxRegistrationsPerHour int
 	// MaxInboundBytes caps the bytes of long messages being received, all
-	// sessions together (default 256 MiB, or two of the largest messages
-	// the draft quota allows): past it a session is told to try again
-	// later.
+	// sessions together (default: the largest message the draft quota
+	// allows, 80 MiB with the default quota): past it a session is told to
+	// try again later.
 	MaxInboundBytes int64
 	// MaxCatchUpDrafts bounds the drafts open at once in sessions still
 	// catching up (default 500): what a burst of peers syncing at once
@@ -132,8 +132,10 @@ func Start(cfg Config) (*Relay, error) {
 	// joiner), with room for the records around it.
 	maxMessage := max(wire.MaxMessage, int(min(cfg.MaxDraftBytes, 1<<40))+16<<20)
 	if cfg.MaxInboundBytes == 0 {
-		// Room for a few of the largest messages at once.
-		cfg.MaxInboundBytes = max(256<<20, 2*int64(maxMessage))
+		// Room for the largest message the quota allows: drafts that size
+		// are rare, and a second one waits its turn rather than the relay
+		// holding both.
+		cfg.MaxInboundBytes = int64(maxMessage)
 	}
 	r.node, err = p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, Library: quotaLibrary{cfg.Store.SyncLibrary(), r},
 		Logger: cfg.Logger, RelayService: true, Admit: r.admit, MaxMessage: maxMessage, InboundBudget: cfg.MaxInboundBytes,
