@@ -334,6 +334,11 @@ func (c *chaos) sync(ctx context.Context, p *chaosPeer, extra ...string) bool {
 	if p.rng.IntN(8) == 0 {
 		kill = time.Duration(p.rng.IntN(1500)) * time.Millisecond
 	}
+	return c.syncKilledAt(ctx, p, kill, extra...)
+}
+
+// syncKilledAt runs `sync --once`, killed after kill when it is positive.
+func (c *chaos) syncKilledAt(ctx context.Context, p *chaosPeer, kill time.Duration, extra ...string) bool {
 	args := append([]string{"sync", "--once", "--lan", "0", "--timeout", "30s"}, extra...)
 	out, ok, killed := c.bpfdraft(ctx, p, kill, args...)
 	c.mu.Lock()
@@ -398,7 +403,10 @@ func (c *chaos) backupOrRestore(ctx context.Context, p *chaosPeer) {
 		return
 	}
 	c.ensureRelay(ctx)
-	if !c.sync(ctx, p) {
+	// The sync before a restore is not killed: the person synced, then
+	// their disk died.
+	if !c.syncKilledAt(ctx, p, 0) {
+		c.cfg.Logf("restore of %s skipped: its sync failed", p.name)
 		return
 	}
 	if err := os.RemoveAll(p.dir); err != nil {
