@@ -62,14 +62,22 @@ func fold(s string) string {
 }
 
 func parseChoice[T ~string](what, s string, choices []T, aliases map[string]T) (T, error) {
-	f := fold(s)
-	for _, c := range choices {
-		if fold(string(c)) == f {
+	// A name with its abbreviation, as the window shows them ("Latin
+	// American and Caribbean (GRULAC)"), is tried whole, then each part.
+	tries := []string{s}
+	if open, end := strings.Index(s, "("), strings.LastIndex(s, ")"); open >= 0 && end > open {
+		tries = append(tries, s[open+1:end], s[:open]+s[end+1:])
+	}
+	for _, try := range tries {
+		f := fold(try)
+		for _, c := range choices {
+			if fold(string(c)) == f {
+				return c, nil
+			}
+		}
+		if c, ok := aliases[f]; ok {
 			return c, nil
 		}
-	}
-	if c, ok := aliases[f]; ok {
-		return c, nil
 	}
 	names := make([]string, len(choices))
 	for i, c := range choices {
@@ -84,7 +92,7 @@ func ParseGroup(s string) (Group, error) {
 		"gov": Government, "civil": CivilSociety, "cso": CivilSociety, "private": PrivateSector,
 		"business": PrivateSector, "technical": TechnicalCommunity, "tech": TechnicalCommunity,
 		"igo": Intergovernmental, "intergovernmental": Intergovernmental,
-		"intergovernmentalorganization": Intergovernmental, "academic": Academia,
+		"intergovernmentalorganization": Intergovernmental, "intergovernmentalorganisation": Intergovernmental, "academic": Academia,
 	})
 }
 

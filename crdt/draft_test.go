@@ -363,6 +363,11 @@ func TestParseChoices(t *testing.T) {
 	if r, err := ParseRegion("grulac"); err != nil || r != GRULAC {
 		t.Errorf("ParseRegion = %q, %v", r, err)
 	}
+	for in, want := range map[string]Region{"Latin American and Caribbean (GRULAC)": GRULAC, "Western European and Others (WEOG)": WEOG, "(EEG)": EasternEuropean} {
+		if r, err := ParseRegion(in); err != nil || r != want {
+			t.Errorf("ParseRegion(%q) = %q, %v", in, r, err)
+		}
+	}
 	if r, err := ParseRole("Co-Facilitator"); err != nil || r != RoleCoFacilitator {
 		t.Errorf("ParseRole = %q, %v", r, err)
 	}
