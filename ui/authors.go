@@ -92,6 +92,7 @@ func (a *authorsView) reload() {
 func (a *authorsView) show(id string, runs []app.AuthorRun, comments []app.Comment) {
 	v := a.d.session.View()
 	parts := people(v)
+	colourOf := authorColours(v.Participants, parts)
 	var body []rune
 	for _, s := range v.Sections {
 		if s.ID == id {
@@ -118,7 +119,7 @@ func (a *authorsView) show(id string, runs []app.AuthorRun, comments []app.Comme
 				j++
 			}
 			style := widget.RichTextStyleInline
-			style.ColorName = authorColour(person)
+			style.ColorName = colourOf(person)
 			style.TextStyle.Bold = marked[i]
 			segs = append(segs, &widget.TextSegment{Text: string(body[i:j]), Style: style})
 			i = j
@@ -154,7 +155,7 @@ func (a *authorsView) show(id string, runs []app.AuthorRun, comments []app.Comme
 	a.legend.Objects = nil
 	for _, w := range ws {
 		l := widget.NewRichText(&widget.TextSegment{Text: fmt.Sprintf("■ %s", w.name),
-			Style: widget.RichTextStyle{Inline: true, ColorName: authorColour(w.person), TextStyle: fyne.TextStyle{Bold: true}}})
+			Style: widget.RichTextStyle{Inline: true, ColorName: colourOf(w.person), TextStyle: fyne.TextStyle{Bold: true}}})
 		a.legend.Objects = append(a.legend.Objects, l)
 	}
 	a.legend.Refresh()

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
@@ -25,6 +27,15 @@ func item(label string, sc fyne.Shortcut, f func()) *fyne.MenuItem {
 	return it
 }
 
+// quitItem closes the window, which saves and stops everything (closed)
+// before the app ends. Marked as the quit item, Fyne adds no second one
+// (and on macOS moves it to the application menu).
+func quitItem(close func()) *fyne.MenuItem {
+	it := item("Quit", shortcut(fyne.KeyQ, ctrl), close)
+	it.IsQuit = true
+	return it
+}
+
 // setMenu builds the menu for what the window shows: the draft menu
 // only while a draft is open.
 func (u *UI) setMenu() {
@@ -36,6 +47,8 @@ func (u *UI) setMenu() {
 		item("Connect to a co-author…", shortcut(fyne.KeyK, ctrl), u.showNetwork),
 		item("Sync now", shortcut(fyne.KeyR, ctrl), u.syncNow),
 		item("Profile…", nil, func() { u.showProfile(false) }),
+		fyne.NewMenuItemSeparator(),
+		quitItem(u.win.Close),
 	)
 	menus := []*fyne.Menu{file}
 	if d := u.draft; d != nil {
@@ -43,7 +56,8 @@ func (u *UI) setMenu() {
 		export.Items[0].Shortcut = shortcut(fyne.KeyE, ctrl)
 		exportItem := fyne.NewMenuItem(lang.L("Export"), nil)
 		exportItem.ChildMenu = export
-		file.Items = append(file.Items, fyne.NewMenuItemSeparator(), exportItem)
+		// Before Quit and its separator, which stay last.
+		file.Items = slices.Insert(file.Items, len(file.Items)-2, fyne.NewMenuItemSeparator(), exportItem)
 		menus = append(menus,
 			fyne.NewMenu(lang.L("Edit"),
 				// The standard shortcuts (Ctrl+Z, Ctrl+Y): the menu takes them

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -337,7 +338,8 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 			brunoPerson = p.Person
 		}
 	}
-	if got := colours[authorColour(brunoPerson)]; got != " Bruno's addition." {
+	view := d.session.View()
+	if got := colours[authorColours(view.Participants, people(view))(brunoPerson)]; got != " Bruno's addition." {
 		t.Errorf("Bruno's colour covers %q", got)
 	}
 	// A co-author's change shows in the coloured text by itself.
@@ -372,6 +374,32 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 	d.authors.SetChecked(false)
 	if d.body.Objects[0] != fyne.CanvasObject(d.editors[first].entry) {
 		t.Error("the editor did not come back")
+	}
+}
+
+// TestPeopleGetDistinctColours: in the registry's order, the first 24
+// people of a draft get 24 colours, whatever their ids (random ids made
+// two people share one colour in about one draft of 24 with two authors).
+func TestPeopleGetDistinctColours(t *testing.T) {
+	var ps []crdt.Participant
+	for i := range 24 {
+		ps = append(ps, crdt.Participant{Actor: fmt.Sprint("actor-", i), Person: fmt.Sprint("person-", i*7919)})
+	}
+	parts := map[string]crdt.Participant{}
+	for _, p := range ps {
+		parts[p.Actor] = p
+	}
+	colourOf := authorColours(ps, parts)
+	seen := map[fyne.ThemeColorName]string{}
+	for _, p := range ps {
+		c := colourOf(p.Person)
+		if other, dup := seen[c]; dup {
+			t.Fatalf("%s and %s share %s", other, p.Person, c)
+		}
+		seen[c] = p.Person
+	}
+	if colourOf("someone else") != authorColour("someone else") {
+		t.Error("a person outside the registry does not get their id's colour")
 	}
 }
 

@@ -154,7 +154,14 @@ func newUI(t *testing.T, opts app.Options) (*UI, *app.Workspace, string) {
 	}
 	u := New(a, ws, Options{StatusEvery: -1})
 	u.do = uiq.do
-	t.Cleanup(func() { u.win.Close(); ws.Close() })
+	t.Cleanup(func() {
+		// A test may have closed it (Quit); the test driver panics on a
+		// second close.
+		if slices.Contains(a.Driver().AllWindows(), u.win) {
+			u.win.Close()
+		}
+		ws.Close()
+	})
 	u.win.Resize(fyne.NewSize(1000, 700))
 	return u, ws, dir
 }
@@ -698,7 +705,7 @@ func TestMenuShortcuts(t *testing.T) {
 		walk(m.Items)
 	}
 	ctrlF := shortcut(fyne.KeyF, ctrl).ShortcutName() // Control on Linux and Windows, Command on macOS
-	for _, want := range []string{ctrlF, shortcut(fyne.KeyN, ctrl).ShortcutName(), shortcut(fyne.KeyE, ctrl).ShortcutName()} {
+	for _, want := range []string{ctrlF, shortcut(fyne.KeyN, ctrl).ShortcutName(), shortcut(fyne.KeyE, ctrl).ShortcutName(), shortcut(fyne.KeyQ, ctrl).ShortcutName()} {
 		if _, ok := seen[want]; !ok {
 			t.Errorf("no %s in the menu (have %v)", want, seen)
 		}
@@ -722,6 +729,28 @@ func TestMenuShortcuts(t *testing.T) {
 	}
 	if u.draft.findQuery == nil || u.win.Canvas().Overlays().Top() == nil {
 		t.Error("Ctrl+F did not open find")
+	}
+}
+
+// TestQuitFromTheMenu: Ctrl+Q's item is the File menu's last, Fyne's quit
+// item, and closes the window, which closes the open draft (issue 14,
+// item 4).
+func TestQuitFromTheMenu(t *testing.T) {
+	u := openTestDraft(t)
+	file := u.win.MainMenu().Items[0].Items
+	quit := file[len(file)-1]
+	if !quit.IsQuit || quit.Shortcut == nil || quit.Shortcut.ShortcutName() != shortcut(fyne.KeyQ, ctrl).ShortcutName() {
+		t.Fatalf("the File menu ends with %q (quit %v, shortcut %v)", quit.Label, quit.IsQuit, quit.Shortcut)
+	}
+	d := u.draft
+	quit.Action()
+	select {
+	case <-d.quit:
+	default:
+		t.Error("Quit left the draft open")
+	}
+	if u.draft != nil {
+		t.Error("the window still shows the draft")
 	}
 }
 

@@ -74,6 +74,27 @@ func authorColour(person string) fyne.ThemeColorName {
 	return fyne.ThemeColorName(authorPrefix + strconv.Itoa(int(h.Sum32()%24)))
 }
 
+// authorColours gives the draft's people their colours in the order they
+// joined its registry, which every copy shares: the first 24 people get
+// 24 different colours (a hash gave two people one colour in one draft of
+// twenty-four), the same on every co-author's screen. Anyone not in the
+// registry falls back to a colour from their id.
+func authorColours(participants []crdt.Participant, parts map[string]crdt.Participant) func(person string) fyne.ThemeColorName {
+	index := map[string]int{}
+	for _, p := range participants {
+		person := personOf(parts, p.Actor)
+		if _, seen := index[person]; !seen {
+			index[person] = len(index)
+		}
+	}
+	return func(person string) fyne.ThemeColorName {
+		if i, ok := index[person]; ok {
+			return fyne.ThemeColorName(authorPrefix + strconv.Itoa(i%24))
+		}
+		return authorColour(person)
+	}
+}
+
 // groupPalette is one colour per stakeholder group, in crdt.Groups'
 // order, then one for text by unknown devices: distinct hues that stay
 // apart for the common forms of colour blindness (Okabe and Ito).
