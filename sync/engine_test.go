@@ -866,6 +866,20 @@ func TestRestoredPeerReset(t *testing.T) {
 	}
 }
 
+// callAnswered runs a once session from caller to a side that answers
+// (Engine.Answer), as a relay does, and returns the caller's stats and
+// both sides' errors.
+func callAnswered(caller, answerer *peer, timeout time.Duration) (Stats, error, error) {
+	x, y := net.Pipe()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	rc := make(chan error, 1)
+	go func() { _, err := answerer.eng.Answer(ctx, y, caller.id); y.Close(); rc <- err }()
+	st, err := caller.eng.Run(ctx, x, answerer.id, true)
+	x.Close()
+	return st, err, <-rc
+}
+
 // TestAnswerOffersOnlyWhatWasAsked: the side that was called offers only
 // drafts the caller offered, so a session with a relay holding thousands
 // of drafts costs what it costs with one (issue 13, item 9).
@@ -879,15 +893,9 @@ func TestAnswerOffersOnlyWhatWasAsked(t *testing.T) {
 		for i := 0; i < others; i++ {
 			b.lib.add(t, fmt.Sprint("other", i), nil, NewSecret())
 		}
-		x, y := net.Pipe()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		rc := make(chan error, 1)
-		go func() { _, err := b.eng.Answer(ctx, y, a.id); y.Close(); rc <- err }()
-		st, err := a.eng.Run(ctx, x, b.id, true)
-		x.Close()
-		if err := <-rc; err != nil {
-			t.Fatal(err)
+		st, err, aerr := callAnswered(a, b, 20*time.Second)
+		if aerr != nil {
+			t.Fatal(aerr)
 		}
 		if err != nil || len(st.Drafts) != 1 {
 			t.Fatalf("caller: %v, drafts %v", err, st.Drafts)
@@ -976,15 +984,9 @@ func TestAnswerLooksUpOfferedTags(t *testing.T) {
 	for i := range 50 {
 		b.lib.add(t, fmt.Sprint("other", i), nil, NewSecret())
 	}
-	x, y := net.Pipe()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	rc := make(chan error, 1)
-	go func() { _, err := b.eng.Answer(ctx, y, a.id); y.Close(); rc <- err }()
-	st, err := a.eng.Run(ctx, x, b.id, true)
-	x.Close()
-	if err := <-rc; err != nil {
-		t.Fatal(err)
+	st, err, aerr := callAnswered(a, b, 20*time.Second)
+	if aerr != nil {
+		t.Fatal(aerr)
 	}
 	if err != nil || !slices.Equal(st.Drafts, []string{"d1"}) {
 		t.Fatalf("caller: %v, drafts %v", err, st.Drafts)
@@ -1065,12 +1067,7 @@ func TestCatchUpBound(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			x, y := net.Pipe()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			go func() { relay.eng.Answer(ctx, y, p.id); y.Close() }()
-			st, err := p.eng.Run(ctx, x, relay.id, true)
-			x.Close()
+			st, err, _ := callAnswered(p, relay, 30*time.Second)
 			if err != nil || len(st.Drafts) != 3 {
 				t.Errorf("%s: %v, %d drafts", p.id, err, len(st.Drafts))
 			}

@@ -352,33 +352,42 @@ func (c *chaos) syncKilledAt(ctx context.Context, p *chaosPeer, kill time.Durati
 	return ok && !killed && strings.Contains(out, "synced")
 }
 
-// round: every peer writes and syncs in its own goroutine while the relay
-// may be killed and brought back; between rounds, backups, restores and
-// partitions.
-func (c *chaos) round(ctx context.Context, n int) {
-	c.ensureRelay(ctx)
+// eachPeer runs f for every peer at once, as people work at the same
+// time, and returns a func that waits for them all.
+func (c *chaos) eachPeer(f func(p *chaosPeer)) (wait func()) {
 	var wg sync.WaitGroup
 	for _, p := range c.peers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 2 + p.rng.IntN(4) {
-				if p.rng.IntN(4) == 0 {
-					c.sync(ctx, p)
-				} else {
-					c.write(ctx, p)
-				}
-			}
-			c.sync(ctx, p)
+			f(p)
 		}()
 	}
+	return wg.Wait
+}
+
+// round: every peer writes and syncs in its own goroutine while the relay
+// may be killed and brought back; between rounds, backups, restores and
+// partitions.
+func (c *chaos) round(ctx context.Context, n int) {
+	c.ensureRelay(ctx)
+	wait := c.eachPeer(func(p *chaosPeer) {
+		for range 2 + p.rng.IntN(4) {
+			if p.rng.IntN(4) == 0 {
+				c.sync(ctx, p)
+			} else {
+				c.write(ctx, p)
+			}
+		}
+		c.sync(ctx, p)
+	})
 	if c.rng.IntN(2) == 0 {
 		time.Sleep(time.Duration(c.rng.IntN(3000)) * time.Millisecond)
 		c.killRelay()
 		time.Sleep(time.Duration(c.rng.IntN(2000)) * time.Millisecond)
 		c.ensureRelay(ctx)
 	}
-	wg.Wait()
+	wait()
 
 	switch c.rng.IntN(4) {
 	case 0:
@@ -454,20 +463,14 @@ func (c *chaos) partition(ctx context.Context) {
 		return
 	}
 	go io.Copy(io.Discard, stdout)
-	var wg sync.WaitGroup
-	for _, p := range c.peers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 1 + p.rng.IntN(3) {
-				c.write(ctx, p)
-			}
-			if p == client {
-				c.sync(ctx, p, "--peer", strings.TrimSpace(addr))
-			}
-		}()
-	}
-	wg.Wait()
+	c.eachPeer(func(p *chaosPeer) {
+		for range 1 + p.rng.IntN(3) {
+			c.write(ctx, p)
+		}
+		if p == client {
+			c.sync(ctx, p, "--peer", strings.TrimSpace(addr))
+		}
+	})()
 	// The serving peer stops as a person's laptop does: sometimes closed
 	// properly, sometimes its battery dies.
 	if c.rng.IntN(2) == 0 {
