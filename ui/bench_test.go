@@ -98,12 +98,12 @@ func BenchmarkKeystroke(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		e.entry.TypedRune(rune('a' + i%26))
+		e.area.TypedRune(rune('a' + i%26))
 		runUI()
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
-	if got := len([]rune(e.entry.Text)); got != 5000+b.N {
+	if got := len([]rune(e.text())); got != 5000+b.N {
 		b.Fatalf("entry holds %d characters", got)
 	}
 	if got := len([]rune(settleDraft(b, u.draft).Sections()[3].Body)); got != 5000+b.N {
@@ -147,7 +147,7 @@ func remoteMerge500(b *testing.B, selected bool) {
 	shown := make(chan struct{}, 16)
 	var want string
 	d.refreshed = func(d *draftScreen) {
-		if e.entry.Text == want {
+		if e.text() == want {
 			shown <- struct{}{}
 		}
 	}
@@ -190,13 +190,13 @@ func remoteMerge500(b *testing.B, selected bool) {
 	for i := 0; i < b.N; i++ {
 		if selected {
 			b.StopTimer()
-			locked(func() { e.selectRange(0, len([]rune(e.entry.Text))) })
+			locked(func() { e.selectRange(0, len([]rune(e.text()))) })
 			b.StartTimer()
 		}
 		lat = append(lat, merge(100, 0, paragraph))
 		if selected {
 			var kept bool
-			locked(func() { kept = len([]rune(e.entry.SelectedText())) == len([]rune(e.entry.Text)) })
+			locked(func() { kept = len([]rune(e.area.selected())) == len([]rune(e.text())) })
 			if !kept {
 				b.Fatal("the merge lost the selection")
 			}

@@ -299,7 +299,7 @@ func (d *draftScreen) commentOnSelection() {
 		dialog.ShowInformation(lang.L("Comment"), lang.L("Select the passage to comment on first, then choose Comment."), d.u.win)
 		return
 	}
-	quote := string([]rune(e.entry.Text)[start:end])
+	quote := string(e.area.text[start:end])
 	section := d.openID
 	d.askText(lang.L("Comment"), fmt.Sprintf(lang.L("On: “%s”"), oneLine(quote)), func(text string) {
 		d.change(func(ctx context.Context) (string, error) {
@@ -335,7 +335,7 @@ func (d *draftScreen) showAt(section string, start, end int) {
 	if d.authors.Checked {
 		d.authors.SetChecked(false)
 	}
-	n := len([]rune(e.entry.Text))
+	n := len(e.area.text)
 	start, end = max(0, min(start, n)), max(0, min(end, n))
 	if end > start {
 		e.selectRange(start, end)
@@ -343,7 +343,7 @@ func (d *draftScreen) showAt(section string, start, end int) {
 		e.clearSelection()
 		e.placeCaret(start)
 	}
-	d.u.win.Canvas().Focus(e.entry)
+	d.page.focus(e.area)
 }
 
 // chooseCommentsFile asks for a CSV of public comments and imports it.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -17,26 +18,28 @@ import (
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
-// draftScreen shows one draft: the headings beside the section being
-// written. Changes from elsewhere (a peer, a relay, a command in another
-// process) arrive on the session's subscription and are shown through
-// fyne.Do.
+// draftScreen shows one draft: the headings beside the whole draft in
+// one scroll (page.go). Changes from elsewhere (a peer, a relay, a
+// command in another process) arrive on the session's subscription and
+// are shown through fyne.Do.
 type draftScreen struct {
-	u        *UI
-	session  *app.Session
-	sub      *app.Subscription // the editors' line to the draft's owner
-	sections []crdt.Section
-	current  int    // the open section's place in sections
-	openID   string // and its id, which stays put when headings move
-	editors  map[string]*sectionEditor
-	headings *widget.List
-	hint     *widget.Label
-	heading  *widget.Label
-	title    *widget.Label
-	body     *fyne.Container
-	content  fyne.CanvasObject
-	quit     chan struct{}  // closed when the screen closes
-	wg       sync.WaitGroup // the goroutine that passes events to the window
+	u         *UI
+	session   *app.Session
+	sub       *app.Subscription // the editors' line to the draft's owner
+	sections  []crdt.Section
+	current   int    // the heading being read or written: its place in sections
+	openID    string // and its id, which stays put when headings move
+	editors   map[string]*sectionEditor
+	headings  *widget.List
+	page      *page
+	following bool // the list follows the page: selecting is not a jump
+	jumping   bool // the page scrolls to a heading: the reader is there
+	title     *widget.Label
+	body      *fyne.Container
+	content   fyne.CanvasObject
+	quit      chan struct{}  // closed when the screen closes
+	wg        sync.WaitGroup // the goroutine that passes events to the window
+	counting  bool           // word counts are due
 
 	contrib      *contributions
 	review       *reviewTab
@@ -72,16 +75,26 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)
-			row.Objects[0].(*widget.Label).SetText(d.sections[i].Heading)
+			row.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%d. %s", i+1, d.sections[i].Heading))
 			row.Objects[1].(*widget.Label).SetText(fillLabel(d.sections[i]))
 		})
-	d.headings.OnSelected = func(i widget.ListItemID) { d.showSection(i) }
-	d.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	d.hint = widget.NewLabel("")
-	d.hint.Wrapping = fyne.TextWrapWord
-	d.body = container.NewStack()
+	d.headings.OnSelected = func(i widget.ListItemID) {
+		if !d.following {
+			d.showSection(i)
+		}
+	}
+	d.page = newPage()
+	d.page.onReading = func(i int) {
+		if f := d.u.win.Canvas().Focused(); d.jumping || f != nil && d.editorOf(f) != nil {
+			return // the caret decides while the person writes
+		}
+		d.follow(i)
+	}
+	d.page.onFocus = d.follow
+	d.body = container.NewStack(d.page.scroll)
 	back := widget.NewButton(lang.L("← Drafts"), u.ShowHome)
 	d.title = widget.NewLabelWithStyle(s.Meta().Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.title.Truncation = fyne.TextTruncateEllipsis
 	details := widget.NewButton(lang.L("Details…"), d.showMeta)
 	var exportButton *widget.Button
 	exportButton = widget.NewButton(lang.L("Export…"), func() {
@@ -91,12 +104,12 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	d.notes = newCommentList(d, true)
 	d.authorsV = newAuthorsView(d)
 	d.authors = widget.NewCheck(lang.L("Colour by author"), func(bool) { d.showBody() })
-	editorPane := container.NewBorder(container.NewVBox(d.heading, d.hint, d.authors), nil, nil, nil, d.body)
+	editorPane := container.NewBorder(d.authors, nil, nil, nil, d.body)
 	notes := container.NewHSplit(editorPane, d.notes.content)
-	notes.Offset = 0.72
+	notes.Offset = 0.75
 	side := container.NewBorder(nil, d.headingBar(), nil, nil, d.headings)
 	split := container.NewHSplit(side, notes)
-	split.Offset = 0.25
+	split.Offset = 0.22
 	d.contrib = newContributions(d)
 	d.review = newReviewTab(d)
 	d.tabs = container.NewAppTabs(
@@ -112,9 +125,15 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 			d.review.reload()
 		}
 	}
-	d.content = container.NewBorder(container.NewHBox(back, d.title, details, exportButton), nil, nil, nil, d.tabs)
+	top := container.NewBorder(nil, nil, back, container.NewHBox(details, exportButton), d.title)
+	d.content = container.NewBorder(top, nil, nil, nil, d.tabs)
 
 	d.sub = s.Attach()
+	if err := d.layOut(); err != nil {
+		d.sub.Close()
+		s.Close(context.Background())
+		return nil, err
+	}
 	d.quit = make(chan struct{})
 	d.wg.Add(1)
 	go func() {
@@ -131,9 +150,39 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 		}
 	}()
 	if len(d.sections) > 0 {
-		d.headings.Select(0)
+		d.follow(0)
 	}
 	return d, nil
+}
+
+// layOut puts every heading on the page, opening an editor for each
+// heading that has none yet.
+func (d *draftScreen) layOut() error {
+	for _, sec := range d.sections {
+		if d.editors[sec.ID] != nil {
+			continue
+		}
+		e, err := newSectionEditor(d.sub, sec.ID, lang.L("Write here. Everything is saved as you type, online or not."), d.editError)
+		if err != nil {
+			return err
+		}
+		e.catchUp = d.pump
+		e.comment = d.commentOnSelection
+		e.changed = d.countSoon
+		d.editors[sec.ID] = e
+	}
+	d.page.set(d.session.Meta().Title, d.sections, d.editors)
+	return nil
+}
+
+// editorOf returns the editor whose area o is, or nil.
+func (d *draftScreen) editorOf(o fyne.Focusable) *sectionEditor {
+	for _, e := range d.editors {
+		if fyne.Focusable(e.area) == o {
+			return e
+		}
+	}
+	return nil
 }
 
 // fillLabel says how much a section holds, beside its heading.
@@ -145,60 +194,58 @@ func fillLabel(s crdt.Section) string {
 	return fmt.Sprintf(lang.N("%d words", words), words)
 }
 
-// showSection puts section i in the editor pane.
+// showSection jumps to heading i: the page scrolls there and its text
+// takes the keyboard, with the caret where it was left.
 func (d *draftScreen) showSection(i int) {
 	if i < 0 || i >= len(d.sections) {
 		return
 	}
-	d.current = i
-	sec := d.sections[i]
-	d.openID = sec.ID
-	d.heading.SetText(sec.Heading)
-	d.hint.SetText(sec.Hint)
-	if sec.Hint == "" {
-		d.hint.Hide()
-	} else {
-		d.hint.Show()
-	}
-	e := d.editors[sec.ID]
-	if e == nil {
-		var err error
-		e, err = newSectionEditor(d.sub, sec.ID, lang.L("Write here. Everything is saved as you type, online or not."), d.editError)
-		if err != nil {
-			d.u.showError(err)
-			return
-		}
-		e.catchUp = d.pump
-		e.comment = d.commentOnSelection
-		d.editors[sec.ID] = e
-		prev := e.entry.OnChanged
-		id := sec.ID
-		e.entry.OnChanged = func(s string) {
-			prev(s)
-			// Not s: typing may have cleaned it up (line ends) meanwhile.
-			d.countWords(id, e.entry.Text)
-		}
-	}
+	d.follow(i)
 	d.showBody()
-	d.notes.reload()
+	d.jumping = true
+	d.page.show(i)
+	d.jumping = false
+	if e := d.editors[d.openID]; e != nil && !d.authors.Checked {
+		d.page.focus(e.area)
+	}
 }
 
-// showBody puts the open heading's editor in the pane, or its text
-// coloured by author when that is asked for.
-func (d *draftScreen) showBody() {
-	e := d.editors[d.openID]
-	if e == nil {
+// follow makes heading i the open one, for the heading buttons and the
+// comments beside the page, and marks it in the list without jumping.
+func (d *draftScreen) follow(i int) {
+	if i < 0 || i >= len(d.sections) {
 		return
 	}
+	changed := d.openID != d.sections[i].ID
+	d.current, d.openID = i, d.sections[i].ID
+	d.following = true
+	d.headings.Select(i)
+	d.following = false
+	if changed {
+		d.notes.reload()
+		if d.authors.Checked {
+			d.authorsV.reload()
+		}
+	}
+}
+
+// showBody shows the page, or the open heading's text coloured by
+// author when that is asked for.
+func (d *draftScreen) showBody() {
 	if d.authors.Checked {
 		d.body.Objects = []fyne.CanvasObject{d.authorsV.content}
 		d.body.Refresh()
 		d.authorsV.reload()
 		return
 	}
-	d.body.Objects = []fyne.CanvasObject{e.entry}
+	if len(d.body.Objects) == 1 && d.body.Objects[0] == d.page.scroll {
+		return
+	}
+	d.body.Objects = []fyne.CanvasObject{d.page.scroll}
 	d.body.Refresh()
-	d.u.win.Canvas().Focus(e.entry)
+	if e := d.editors[d.openID]; e != nil {
+		d.page.focus(e.area)
+	}
 }
 
 // pump takes the events waiting: text from elsewhere goes to its
@@ -236,13 +283,17 @@ func (d *draftScreen) closed() bool {
 	}
 }
 
-// refresh shows what changed elsewhere apart from the open texts:
-// headings, word counts, the title.
+// refresh shows what changed elsewhere apart from the texts: headings,
+// word counts, the title.
 func (d *draftScreen) refresh() {
+	gone := d.sections
 	d.sections = d.session.Sections()
-	d.follow()
+	if err := d.layOut(); err != nil {
+		d.u.showError(err)
+	}
 	d.title.SetText(d.session.Meta().Title)
 	d.headings.Refresh()
+	d.keepOpen(gone)
 	switch d.tabs.Selected().Content {
 	case d.contrib.content:
 		d.contrib.reload()
@@ -258,20 +309,21 @@ func (d *draftScreen) refresh() {
 	}
 }
 
-// follow keeps the open section open when a co-author moves headings,
-// and says so when they remove it.
-func (d *draftScreen) follow() {
+// keepOpen keeps the open heading open when a co-author moves headings,
+// and says so when they remove it. was is the list before.
+func (d *draftScreen) keepOpen(was []crdt.Section) {
 	i := slices.IndexFunc(d.sections, func(s crdt.Section) bool { return s.ID == d.openID })
 	switch {
-	case i >= 0 && i != d.current:
-		d.headings.Select(i) // shows it again, at its new place
 	case i >= 0:
-		d.heading.SetText(d.sections[i].Heading)
-		d.hint.SetText(d.sections[i].Hint)
+		d.follow(i)
 	case len(d.sections) > 0:
-		gone := d.heading.Text
-		d.headings.UnselectAll()
-		d.headings.Select(min(d.current, len(d.sections)-1))
+		gone := ""
+		for _, s := range was {
+			if s.ID == d.openID {
+				gone = s.Heading
+			}
+		}
+		d.follow(min(d.current, len(d.sections)-1))
 		dialog.ShowInformation(lang.L("Heading removed"),
 			fmt.Sprintf(lang.L("A co-author removed the heading “%s”. Its text is kept: Restore… under the headings brings it back."), gone), d.u.win)
 	}
@@ -295,18 +347,41 @@ func (d *draftScreen) editError(err error) {
 	dlg.Show()
 }
 
-// countWords brings one heading's word count up to date as its section
-// is typed in. Only that row is redrawn: reading every section again on
-// each keystroke cost a sixth of the keystroke's time.
-func (d *draftScreen) countWords(id, text string) {
-	for i := range d.sections {
-		if d.sections[i].ID == id {
-			was := fillLabel(d.sections[i])
-			d.sections[i].Body = text
-			if fillLabel(d.sections[i]) != was {
-				d.headings.RefreshItem(i)
-			}
+// countSoon brings the headings' word counts up to date a moment after
+// typing: counting a long section's words on every keystroke would make
+// typing cost grow with the section.
+func (d *draftScreen) countSoon() {
+	if d.counting {
+		return
+	}
+	d.counting = true
+	u, quit := d.u, d.quit
+	u.background(func() {
+		select {
+		case <-time.After(300 * time.Millisecond):
+		case <-quit:
 			return
+		}
+		u.do(func() {
+			d.counting = false
+			if !d.closed() {
+				d.countWords()
+			}
+		})
+	})
+}
+
+// countWords redraws the headings whose word count changed.
+func (d *draftScreen) countWords() {
+	for i := range d.sections {
+		e := d.editors[d.sections[i].ID]
+		if e == nil {
+			continue
+		}
+		was := fillLabel(d.sections[i])
+		d.sections[i].Body = e.text()
+		if fillLabel(d.sections[i]) != was {
+			d.headings.RefreshItem(i)
 		}
 	}
 }

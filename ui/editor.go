@@ -2,11 +2,9 @@ package ui
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -14,23 +12,23 @@ import (
 	"github.com/igf-bpf/bpfdraft/app/textop"
 )
 
-// sectionEditor is the multi-line entry of one section. What the person
+// sectionEditor is one section's text area on the page. What the person
 // types goes to the draft's owner as a text operation, without waiting
 // for it (app.Subscription.Edit); text that arrives from elsewhere comes
-// as exact operations, each applied to the entry with the caret and the
-// selection carried through it, and the entry's echo of that is not
-// taken for typing.
+// as exact operations, each applied to the area with the caret and the
+// selection carried through it. The area reports typing as splices
+// (textArea.onEdit), so nothing compares whole texts on a keystroke, and
+// text set from elsewhere is never taken for typing.
 type sectionEditor struct {
-	entry   *editorEntry
+	area    *textArea
 	sub     *app.Subscription
 	id      string
-	shown   string // the text the entry shows, as the subscription knows it
-	setting bool   // true while we set the entry's text ourselves
 	onError func(error)
 	hist    history
 	now     func() time.Time // the clock that groups keystrokes; tests set it
 	catchUp func()           // takes the events waiting, before an undo
 	comment func()           // comments on the selection (the right-click menu)
+	changed func()           // the text changed, typed or from elsewhere
 }
 
 func newSectionEditor(sub *app.Subscription, id, placeholder string, onError func(error)) (*sectionEditor, error) {
@@ -38,39 +36,34 @@ func newSectionEditor(sub *app.Subscription, id, placeholder string, onError fun
 	if err != nil {
 		return nil, err
 	}
-	e := &sectionEditor{sub: sub, id: id, shown: body, onError: onError, now: time.Now, catchUp: func() {}}
-	e.entry = newEditorEntry(e)
-	e.entry.SetPlaceHolder(placeholder)
-	e.entry.SetText(body)
-	e.entry.OnChanged = e.typed
+	e := &sectionEditor{sub: sub, id: id, onError: onError, now: time.Now, catchUp: func() {}, changed: func() {}}
+	e.area = newTextArea()
+	e.area.placeholder = placeholder
+	e.area.setText([]rune(body), nil)
+	e.area.onEdit = e.typed
+	e.area.undo = func(redo bool) {
+		if redo {
+			e.redo()
+		} else {
+			e.undo()
+		}
+	}
+	e.area.menu = e.showMenu
 	return e, nil
 }
 
-var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+// text returns the text the area shows.
+func (e *sectionEditor) text() string { return e.area.String() }
 
-// typed sends what changed in the entry to the draft.
-func (e *sectionEditor) typed(text string) {
-	if e.setting {
-		return
-	}
-	if strings.ContainsRune(text, '\r') {
-		// Pasted from Windows or an old Mac: a \r would be an invisible
-		// caret stop in the entry and a stray byte in every export.
-		text = lineEnds.Replace(text)
-		e.replace(text)
-	}
-	old, cur := []rune(e.shown), []rune(text)
-	pos, del, ins := textop.ChangedRange(old, cur)
-	e.shown = text
-	if del == 0 && ins == 0 {
-		return
-	}
-	pos = e.whereTyped(old, cur, pos, del, ins)
-	e.hist.typed(pos, old[pos:pos+del], cur[pos:pos+ins], e.now())
-	e.send(len(old), pos, del, string(cur[pos:pos+ins]))
+// typed sends what the person changed to the draft: del at pos became ins.
+func (e *sectionEditor) typed(pos int, del, ins []rune) {
+	n := len(e.area.text) - len(ins) + len(del) // the length before
+	e.hist.typed(pos, del, ins, e.now())
+	e.send(n, pos, len(del), string(ins))
+	e.changed()
 }
 
-// send sends one splice of the text the entry showed before it.
+// send sends one splice of the text the area showed before it.
 func (e *sectionEditor) send(n, pos, del int, ins string) {
 	op, err := textop.Splice(n, pos, del, ins)
 	if err == nil {
@@ -86,42 +79,26 @@ func (e *sectionEditor) send(n, pos, del int, ins string) {
 func (e *sectionEditor) apply(ev app.Event) {
 	if ev.Reset() {
 		e.hist = history{}
-		e.shown = ev.Text
-		e.replace(ev.Text)
+		e.replace([]rune(ev.Text))
 		if ev.Err != nil {
 			e.onError(ev.Err)
 		}
+		e.changed()
 		return
 	}
 	if ev.Op.IsIdentity() {
 		return
 	}
-	next, err := ev.Op.ApplyString(e.shown)
+	next, err := ev.Op.Apply(e.area.text)
 	if err != nil {
-		// The subscription and the entry disagree: a bug. Show the
+		// The subscription and the area disagree: a bug. Show the
 		// draft's text rather than a wrong one.
 		e.onError(err)
 		return
 	}
 	e.hist.remoteOp(ev.Op)
-	e.shown = next
-	e.replaceWith(next, func(off int) int { return ev.Op.Map(off, false) })
-}
-
-// whereTyped places an edit by the caret. The difference of two texts
-// alone is ambiguous in repeated letters (typing "a" before "a" looks like
-// typing it after), and where it lands matters when it merges with a
-// co-author's edit nearby. After typing, the caret sits at the end of
-// what was inserted.
-func (e *sectionEditor) whereTyped(old, cur []rune, pos, del, ins int) int {
-	p := e.entry.CursorTextOffset() - ins
-	if p == pos || p < 0 || p+del > len(old) || p+ins > len(cur) {
-		return pos
-	}
-	if slices.Equal(cur[:p], old[:p]) && slices.Equal(cur[p+ins:], old[p+del:]) {
-		return p
-	}
-	return pos
+	e.area.setText(next, func(off int) int { return ev.Op.Map(off, false) })
+	e.changed()
 }
 
 // undo takes back the person's last edit in this section.
@@ -131,198 +108,65 @@ func (e *sectionEditor) undo() { e.takeBack(&e.hist.undo, &e.hist.redo) }
 func (e *sectionEditor) redo() { e.takeBack(&e.hist.redo, &e.hist.undo) }
 
 func (e *sectionEditor) takeBack(from, to *[]step) {
-	// A co-author's edit the entry has not shown yet is shown first, so
+	// A co-author's edit the area has not shown yet is shown first, so
 	// that the history is carried through it (or forgets a step it cut
 	// into) before anything is taken back.
 	e.catchUp()
-	text := []rune(e.entry.Text)
+	text := slices.Clone(e.area.text)
 	s, ok := e.hist.next(*from, text)
 	if !ok {
 		return
 	}
 	e.hist.took(from, to)
-	next := string(s.apply(text))
-	e.shown = next
-	e.replace(next)
-	e.clearSelection()
-	e.placeCaret(s.pos + len(s.del))
+	e.area.setText(s.apply(text), nil)
+	e.area.setCaret(s.pos + len(s.del))
 	e.send(len(text), s.pos, len(s.ins), string(s.del))
+	e.changed()
 }
 
-// replace puts text in the entry with the caret and selection carried
+// replace puts text in the area with the caret and selection carried
 // through the change, without taking it for typing.
-func (e *sectionEditor) replace(body string) {
-	old := []rune(e.entry.Text)
-	op := textop.Diff(old, []rune(body))
-	e.replaceWith(body, func(off int) int { return op.Map(off, false) })
-}
-
-// replaceWith puts text in the entry, carrying the caret and the
-// selection with carry.
-func (e *sectionEditor) replaceWith(body string, carry func(int) int) {
-	old := []rune(e.entry.Text)
-	caret := e.entry.CursorTextOffset()
-	anchor, selecting := e.selectionAnchor(old, caret)
-	caret = carry(caret)
-	e.setting = true
-	e.entry.SetText(body)
-	e.setting = false
-	if selecting {
-		if a := carry(anchor); a != caret {
-			e.selectRange(a, caret)
-			return
-		}
-	}
-	e.clearSelection()
-	e.placeCaret(caret)
-}
-
-// selectionAnchor returns the other end of the selection, if there is
-// one. The entry tells only the selected text and the caret: the anchor
-// is on the side of the caret where that text lies. When it lies on both
-// sides (repeated text), the start is asked for as the keyboard would:
-// Left without Shift goes to the start of a selection, dropping it; show
-// sets it again.
-func (e *sectionEditor) selectionAnchor(text []rune, caret int) (int, bool) {
-	sel := []rune(e.entry.SelectedText())
-	n := len(sel)
-	if n == 0 {
-		return 0, false
-	}
-	before := caret-n >= 0 && slices.Equal(text[caret-n:caret], sel)
-	after := caret+n <= len(text) && slices.Equal(text[caret:caret+n], sel)
-	switch {
-	case before && !after:
-		return caret - n, true
-	case after && !before:
-		return caret + n, true
-	}
-	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyLeft})
-	if e.entry.CursorTextOffset() == caret {
-		return caret + n, true // the caret is at the start
-	}
-	return caret - n, true
+func (e *sectionEditor) replace(body []rune) {
+	op := textop.Diff(e.area.text, body)
+	e.area.setText(body, func(off int) int { return op.Map(off, false) })
 }
 
 // selection returns the selected range (code points), if any.
 func (e *sectionEditor) selection() (start, end int, ok bool) {
-	caret := e.entry.CursorTextOffset()
-	anchor, ok := e.selectionAnchor([]rune(e.entry.Text), caret)
-	if !ok {
-		return 0, 0, false
-	}
-	if e.entry.SelectedText() == "" {
-		e.selectRange(anchor, caret) // finding the anchor dropped it
-	}
-	return min(anchor, caret), max(anchor, caret), true
+	s, t := e.area.selection()
+	return s, t, s != t
 }
 
-// clearSelection ends a selection without moving the caret far: the
-// entry has no call for it, so it is done as the keyboard would.
-func (e *sectionEditor) clearSelection() {
-	if e.entry.SelectedText() != "" {
-		e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyLeft})
-	}
-}
+// clearSelection ends a selection, leaving the caret where it is.
+func (e *sectionEditor) clearSelection() { e.area.setCaret(e.area.caret) }
 
-// selectRange selects from anchor to caret (code points). The entry has
-// no call to set a selection, so it is done as Shift and one arrow key
-// would: Shift pins the anchor, the caret goes next to its target, and
-// the arrow starts the selection there, whatever its length. Only the
-// arrow redraws: each redraw re-wraps the whole text.
-func (e *sectionEditor) selectRange(anchor, caret int) {
-	e.clearSelection()
-	e.moveCaret(anchor)
-	key, from := fyne.KeyRight, caret-1
-	if caret < anchor {
-		key, from = fyne.KeyLeft, caret+1
-	}
-	e.entry.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
-	e.moveCaret(from)
-	e.entry.TypedKey(&fyne.KeyEvent{Name: key})
-	e.entry.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
-}
+// selectRange selects from anchor to caret (code points).
+func (e *sectionEditor) selectRange(anchor, caret int) { e.area.selectRange(anchor, caret) }
 
-// placeCaret puts the caret at a code-point offset and shows it there.
-func (e *sectionEditor) placeCaret(off int) {
-	e.moveCaret(off)
-	e.entry.Refresh()
-}
+// placeCaret puts the caret at a code-point offset.
+func (e *sectionEditor) placeCaret(off int) { e.area.setCaret(off) }
 
-// moveCaret sets the caret's offset without redrawing. The entry counts
-// its caret in display rows, which depend on wrapping, and only tells the
-// offset of a row and column: the row is found by binary search over row
-// starts (rows past the end report offset 0).
-func (e *sectionEditor) moveCaret(off int) {
-	en := e.entry
-	start := func(row int) int {
-		en.CursorRow, en.CursorColumn = row, 0
-		return en.CursorTextOffset()
-	}
-	lo, hi := 0, len([]rune(en.Text))+1 // the last row whose start is ≤ off lies in [lo, hi)
-	for hi-lo > 1 {
-		mid := (lo + hi) / 2
-		if s := start(mid); s > 0 && s <= off {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	en.CursorRow, en.CursorColumn = lo, off-start(lo)
-}
-
-// editorEntry is a section's multi-line entry whose Undo and Redo, from
-// the keyboard or its right-click menu, are the editor's history: the
-// entry's own is wiped by every remote update and knows nothing of
-// co-authors.
-type editorEntry struct {
-	widget.Entry
-	ed *sectionEditor
-}
-
-func newEditorEntry(ed *sectionEditor) *editorEntry {
-	en := &editorEntry{ed: ed}
-	en.MultiLine = true
-	en.Wrapping = fyne.TextWrapWord
-	en.ExtendBaseWidget(en)
-	return en
-}
-
-// TypedShortcut takes Undo and Redo for the editor's history when they
-// reach the entry itself (the window's menu usually takes them first).
-func (en *editorEntry) TypedShortcut(sc fyne.Shortcut) {
-	switch sc.(type) {
-	case *fyne.ShortcutUndo:
-		en.ed.undo()
-	case *fyne.ShortcutRedo:
-		en.ed.redo()
-	default:
-		en.Entry.TypedShortcut(sc)
-	}
-}
-
-// TappedSecondary opens the entry's menu with the editor's Undo and Redo.
-func (en *editorEntry) TappedSecondary(pe *fyne.PointEvent) {
+// showMenu opens the area's menu, with the editor's Undo and Redo.
+func (e *sectionEditor) showMenu(pe *fyne.PointEvent) {
 	a := fyne.CurrentApp()
-	c := a.Driver().CanvasForObject(en)
+	c := a.Driver().CanvasForObject(e.area)
 	if c == nil {
 		return
 	}
-	c.Focus(en)
 	clip := a.Clipboard()
-	do := func(sc fyne.Shortcut) func() { return func() { en.TypedShortcut(sc) } }
+	do := func(sc fyne.Shortcut) func() { return func() { e.area.TypedShortcut(sc) } }
 	var items []*fyne.MenuItem
-	if len(en.ed.hist.undo) > 0 {
-		items = append(items, fyne.NewMenuItem(lang.L("Undo"), en.ed.undo))
+	if len(e.hist.undo) > 0 {
+		items = append(items, fyne.NewMenuItem(lang.L("Undo"), e.undo))
 	}
-	if len(en.ed.hist.redo) > 0 {
-		items = append(items, fyne.NewMenuItem(lang.L("Redo"), en.ed.redo))
+	if len(e.hist.redo) > 0 {
+		items = append(items, fyne.NewMenuItem(lang.L("Redo"), e.redo))
 	}
 	if len(items) > 0 {
 		items = append(items, fyne.NewMenuItemSeparator())
 	}
-	if en.ed.comment != nil {
-		items = append(items, fyne.NewMenuItem(lang.L("Comment…"), en.ed.comment), fyne.NewMenuItemSeparator())
+	if e.comment != nil {
+		items = append(items, fyne.NewMenuItem(lang.L("Comment…"), e.comment), fyne.NewMenuItemSeparator())
 	}
 	items = append(items,
 		fyne.NewMenuItem(lang.L("Cut"), do(&fyne.ShortcutCut{Clipboard: clip})),
@@ -330,6 +174,6 @@ func (en *editorEntry) TappedSecondary(pe *fyne.PointEvent) {
 		fyne.NewMenuItem(lang.L("Paste"), do(&fyne.ShortcutPaste{Clipboard: clip})),
 		fyne.NewMenuItem(lang.L("Select all"), do(&fyne.ShortcutSelectAll{})),
 	)
-	pos := a.Driver().AbsolutePositionForObject(en).Add(pe.Position)
+	pos := a.Driver().AbsolutePositionForObject(e.area).Add(pe.Position)
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), c, pos)
 }

@@ -112,10 +112,10 @@ func newTestEditor(t *testing.T, s *app.Session, text string) *sectionEditor {
 	e.catchUp = func() { settle(t, e) }
 	testEditors[s] = append(testEditors[s], e)
 	t.Cleanup(func() { delete(testEditors, s) })
-	w := test.NewWindow(e.entry)
+	w := test.NewWindow(e.area)
 	w.Resize(fyne.NewSize(400, 300))
 	t.Cleanup(w.Close)
-	w.Canvas().Focus(e.entry)
+	w.Canvas().Focus(e.area)
 	return e
 }
 
@@ -125,7 +125,7 @@ func caretAt(e *sectionEditor, off int) { e.placeCaret(off) }
 func TestTypingReachesTheDraft(t *testing.T) {
 	ws, s := openDraft(t)
 	e := newTestEditor(t, s, "")
-	test.Type(e.entry, "Access for all")
+	test.Type(e.area, "Access for all")
 	if got := body(t, s, e.id); got != "Access for all" {
 		t.Fatalf("section holds %q", got)
 	}
@@ -167,15 +167,15 @@ func TestRemoteEditsKeepTheCaret(t *testing.T) {
 			e := newTestEditor(t, s, "networks connect people")
 			caretAt(e, c.caret)
 			remote(t, s, e, c.pos, c.del, c.ins)
-			if got := e.entry.CursorTextOffset(); got != c.after {
-				t.Errorf("caret at %d, want %d (text %q)", got, c.after, e.entry.Text)
+			if got := e.area.caret; got != c.after {
+				t.Errorf("caret at %d, want %d (text %q)", got, c.after, e.text())
 			}
 			// Typing goes on where the caret is, and the echo of the
 			// remote text was not sent back as an edit.
-			test.Type(e.entry, "!")
+			test.Type(e.area, "!")
 			want := []rune(body(t, s, e.id))
-			if string(want) != e.entry.Text || want[c.after] != '!' {
-				t.Errorf("after typing: entry %q, section %q", e.entry.Text, string(want))
+			if string(want) != e.text() || want[c.after] != '!' {
+				t.Errorf("after typing: entry %q, section %q", e.text(), string(want))
 			}
 		})
 	}
@@ -184,12 +184,12 @@ func TestRemoteEditsKeepTheCaret(t *testing.T) {
 func TestRemoteEditWhileTyping(t *testing.T) {
 	_, s := openDraft(t)
 	e := newTestEditor(t, s, "")
-	test.Type(e.entry, "Our findings")
+	test.Type(e.area, "Our findings")
 	remote(t, s, e, 0, 0, "Intro. ")
-	test.Type(e.entry, " so far")
+	test.Type(e.area, " so far")
 	want := "Intro. Our findings so far"
-	if got := body(t, s, e.id); got != want || e.entry.Text != want {
-		t.Errorf("section %q, entry %q, want %q", got, e.entry.Text, want)
+	if got := body(t, s, e.id); got != want || e.text() != want {
+		t.Errorf("section %q, entry %q, want %q", got, e.text(), want)
 	}
 }
 
@@ -199,10 +199,10 @@ func TestRemoteEditNonASCII(t *testing.T) {
 	e := newTestEditor(t, s, "réseaux 社区 🌍 شبكات")
 	caretAt(e, 10)
 	remote(t, s, e, 0, 0, "Les ")
-	if got := e.entry.CursorTextOffset(); got != 14 {
+	if got := e.area.caret; got != 14 {
 		t.Errorf("caret at %d, want 14", got)
 	}
-	test.Type(e.entry, "网络")
+	test.Type(e.area, "网络")
 	if got := body(t, s, e.id); got != "Les réseaux 社区网络 🌍 شبكات" {
 		t.Errorf("section holds %q", got)
 	}
@@ -229,13 +229,13 @@ func TestKeystrokeRacesAMerge(t *testing.T) {
 			if err := s.Splice(context.Background(), e.id, c.pos, c.del, c.ins); err != nil {
 				t.Fatal(err)
 			}
-			test.Type(e.entry, c.typed) // before the window shows the merge
+			test.Type(e.area, c.typed) // before the window shows the merge
 			if got := body(t, s, e.id); got != c.want {
 				t.Errorf("section holds %q, want %q", got, c.want)
 			}
 			settle(t, e)
-			if e.entry.Text != c.want {
-				t.Errorf("entry shows %q", e.entry.Text)
+			if e.text() != c.want {
+				t.Errorf("entry shows %q", e.text())
 			}
 		})
 	}
@@ -249,7 +249,7 @@ func TestBackspaceRacesAMerge(t *testing.T) {
 	if err := s.Splice(context.Background(), e.id, 1, 0, "XY"); err != nil { // "aXYbc"
 		t.Fatal(err)
 	}
-	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	e.area.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
 	if got := body(t, s, e.id); got != "aXYc" {
 		t.Errorf("section holds %q, want the b gone and the co-author's XY kept", got)
 	}
@@ -259,26 +259,26 @@ func TestRemoteEditKeepsTheSelection(t *testing.T) {
 	_, s := openDraft(t)
 	e := newTestEditor(t, s, "networks connect people")
 	e.selectRange(9, 16) // "connect"
-	if got := e.entry.SelectedText(); got != "connect" {
+	if got := e.area.selected(); got != "connect" {
 		t.Fatalf("selected %q", got)
 	}
 	remote(t, s, e, 0, 0, "Rural ")
-	if got := e.entry.SelectedText(); got != "connect" {
+	if got := e.area.selected(); got != "connect" {
 		t.Errorf("after a remote insert before it, the selection is %q", got)
 	}
-	if got := e.entry.CursorTextOffset(); got != 22 {
+	if got := e.area.caret; got != 22 {
 		t.Errorf("caret at %d, want 22", got)
 	}
 	// Selected leftwards: the anchor is after the caret.
 	e.selectRange(22, 15)
-	remote(t, s, e, len([]rune(e.entry.Text)), 0, " today")
-	if got := e.entry.SelectedText(); got != "connect" {
+	remote(t, s, e, len([]rune(e.text())), 0, " today")
+	if got := e.area.selected(); got != "connect" {
 		t.Errorf("backwards selection became %q", got)
 	}
 	// A remote edit with no selection leaves none.
 	e.clearSelection()
 	remote(t, s, e, 0, 0, "All ")
-	if got := e.entry.SelectedText(); got != "" {
+	if got := e.area.selected(); got != "" {
 		t.Errorf("selection %q appeared", got)
 	}
 }
@@ -295,10 +295,10 @@ func TestSelectionOfRepeatedText(t *testing.T) {
 			e := newTestEditor(t, s, "abab tail")
 			e.selectRange(c.anchor, c.caret) // the second "ab"
 			remote(t, s, e, 9, 0, " end")
-			if got := e.entry.SelectedText(); got != "ab" {
+			if got := e.area.selected(); got != "ab" {
 				t.Fatalf("selected %q", got)
 			}
-			test.Type(e.entry, "X") // replaces the selection
+			test.Type(e.area, "X") // replaces the selection
 			if got := body(t, s, e.id); got != "abX tail end" {
 				t.Errorf("typing over the selection gave %q", got)
 			}
@@ -319,10 +319,10 @@ func TestLongSelectionAcrossLines(t *testing.T) {
 	n := len([]rune(text))
 	e.selectRange(n, 0)
 	remote(t, s, e, n, 0, "Added at the end.")
-	if got := e.entry.SelectedText(); got != text {
+	if got := e.area.selected(); got != text {
 		t.Errorf("selection holds %d of %d characters", len([]rune(got)), n)
 	}
-	if got := e.entry.CursorTextOffset(); got != 0 {
+	if got := e.area.caret; got != 0 {
 		t.Errorf("caret at %d, want 0", got)
 	}
 }
@@ -334,13 +334,13 @@ func TestPastedLineEnds(t *testing.T) {
 	caretAt(e, 7)
 	clip := fyne.CurrentApp().Clipboard()
 	clip.SetContent("one\r\ntwo\rthree")
-	e.entry.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	e.area.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
 	want := "Start. one\ntwo\nthree"
 	if got := body(t, s, e.id); got != want {
 		t.Errorf("section holds %q, want %q", got, want)
 	}
-	if e.entry.Text != want || e.entry.CursorTextOffset() != len([]rune(want)) {
-		t.Errorf("entry shows %q with the caret at %d", e.entry.Text, e.entry.CursorTextOffset())
+	if e.text() != want || e.area.caret != len([]rune(want)) {
+		t.Errorf("entry shows %q with the caret at %d", e.text(), e.area.caret)
 	}
 }
 
@@ -362,10 +362,10 @@ func TestCaretAndSelectionThroughTwoChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		settle(t, e)
-		if got, want := e.entry.CursorTextOffset(), strings.Index(after, "brown"); got != want {
+		if got, want := e.area.caret, strings.Index(after, "brown"); got != want {
 			t.Errorf("caret at %d, want %d (before \"brown\")", got, want)
 		}
-		test.Type(e.entry, "X")
+		test.Type(e.area, "X")
 		if got := body(t, s, e.id); got != "A quick Xbrown fox jumps. Then it slept." {
 			t.Errorf("typing went to %q", got)
 		}
@@ -378,7 +378,7 @@ func TestCaretAndSelectionThroughTwoChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		settle(t, e)
-		if got := e.entry.SelectedText(); got != "quick" {
+		if got := e.area.selected(); got != "quick" {
 			t.Errorf("the selection became %q", got)
 		}
 	})
@@ -390,12 +390,12 @@ func TestCaretAndSelectionThroughTwoChanges(t *testing.T) {
 		if _, _, err := s.Write(ctx, e.id, after, false); err != nil {
 			t.Fatal(err)
 		}
-		test.Type(e.entry, "X") // the window has not shown the change yet
+		test.Type(e.area, "X") // the window has not shown the change yet
 		want := "A quick Xbrown fox jumps. Then it slept."
-		if got := body(t, s, e.id); got != want || e.entry.Text != want {
-			t.Errorf("the draft holds %q and the window shows %q, want %q", got, e.entry.Text, want)
+		if got := body(t, s, e.id); got != want || e.text() != want {
+			t.Errorf("the draft holds %q and the window shows %q, want %q", got, e.text(), want)
 		}
-		if got := e.entry.CursorTextOffset(); got != strings.Index(want, "brown") {
+		if got := e.area.caret; got != strings.Index(want, "brown") {
 			t.Errorf("caret at %d, want after the X", got)
 		}
 	})
@@ -428,9 +428,9 @@ func TestTypingWhileTheFileIsLocked(t *testing.T) {
 	}()
 	<-held
 	const typed = "Forty keystrokes, past two commit points."
-	test.Type(e.entry, typed) // returns: nothing waits for the disk
-	if e.entry.Text != typed {
-		t.Fatalf("the entry shows %q", e.entry.Text)
+	test.Type(e.area, typed) // returns: nothing waits for the disk
+	if e.text() != typed {
+		t.Fatalf("the entry shows %q", e.text())
 	}
 	close(release)
 	<-done

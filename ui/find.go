@@ -48,12 +48,10 @@ func (d *draftScreen) findNext(query string) bool {
 	}
 	from := 0
 	if e := d.editors[d.sections[d.current].ID]; e != nil {
-		from = e.entry.CursorTextOffset()
-		if sel := e.entry.SelectedText(); sel != "" && string(foldRunes(sel)) == string(needle) {
+		from = e.area.caret
+		if sel := e.area.selected(); sel != "" && string(foldRunes(sel)) == string(needle) {
 			// The caret sits at one end of the last match: go past it.
-			if a, ok := e.selectionAnchor([]rune(e.entry.Text), from); ok {
-				from = max(a, from)
-			}
+			_, from = e.area.selection()
 		}
 	}
 	n := len(d.sections)
@@ -67,9 +65,8 @@ func (d *draftScreen) findNext(query string) bool {
 		if at < 0 {
 			continue
 		}
-		if i != d.current || d.editors[d.sections[i].ID] == nil {
-			d.headings.Select(i)
-			d.showSection(i)
+		if i != d.current {
+			d.follow(i)
 		}
 		d.editors[d.sections[i].ID].selectRange(at, at+len(needle))
 		return true

@@ -154,6 +154,9 @@ func (d *draftScreen) change(f func(context.Context) (string, error), after func
 // keeps the position when id is empty or gone).
 func (d *draftScreen) reselect(id string) {
 	d.sections = d.session.Sections()
+	if err := d.layOut(); err != nil {
+		d.u.showError(err)
+	}
 	i := d.current
 	for k, s := range d.sections {
 		if s.ID == id {

@@ -30,18 +30,18 @@ func historyEditor(t *testing.T, text string) (*sectionEditor, *fakeClock) {
 
 func TestUndoTakesBackOnlyMyEdits(t *testing.T) {
 	e, clock := historyEditor(t, "")
-	test.Type(e.entry, "Hello world.")
+	test.Type(e.area, "Hello world.")
 	clock.pause(2 * time.Second)
-	test.Type(e.entry, " Second burst.")
+	test.Type(e.area, " Second burst.")
 	// A co-author writes before and after my text.
 	remote(t, e.sub.Session(), e, 0, 0, "Intro. ")
-	remote(t, e.sub.Session(), e, len([]rune(e.entry.Text)), 0, " Outro.")
+	remote(t, e.sub.Session(), e, len([]rune(e.text())), 0, " Outro.")
 
 	e.undo()
-	if got, want := body(t, e.sub.Session(), e.id), "Intro. Hello world. Outro."; got != want || e.entry.Text != want {
-		t.Fatalf("after one undo the section holds %q (entry %q), want %q", got, e.entry.Text, want)
+	if got, want := body(t, e.sub.Session(), e.id), "Intro. Hello world. Outro."; got != want || e.text() != want {
+		t.Fatalf("after one undo the section holds %q (entry %q), want %q", got, e.text(), want)
 	}
-	if c := e.entry.CursorTextOffset(); c != len([]rune("Intro. Hello world.")) {
+	if c := e.area.caret; c != len([]rune("Intro. Hello world.")) {
 		t.Errorf("caret at %d after undo, want where the burst was", c)
 	}
 	e.undo()
@@ -59,7 +59,7 @@ func TestUndoTakesBackOnlyMyEdits(t *testing.T) {
 	}
 	// Typing clears what could be redone.
 	e.undo()
-	test.Type(e.entry, "!")
+	test.Type(e.area, "!")
 	e.redo()
 	if got, want := body(t, e.sub.Session(), e.id), "Intro. Hello world.! Outro."; got != want {
 		t.Errorf("redo after typing changed the text to %q", got)
@@ -69,11 +69,11 @@ func TestUndoTakesBackOnlyMyEdits(t *testing.T) {
 func TestUndoBackspaceAndDelete(t *testing.T) {
 	e, clock := historyEditor(t, "Keep this. ")
 	caretAt(e, 11)
-	test.Type(e.entry, "Typo")
-	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
-	test.Type(e.entry, "e")
-	if e.entry.Text != "Keep this. Type" {
-		t.Fatalf("typed %q", e.entry.Text)
+	test.Type(e.area, "Typo")
+	e.area.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	test.Type(e.area, "e")
+	if e.text() != "Keep this. Type" {
+		t.Fatalf("typed %q", e.text())
 	}
 	e.undo() // the burst, corrections included
 	if got := body(t, e.sub.Session(), e.id); got != "Keep this. " {
@@ -81,9 +81,9 @@ func TestUndoBackspaceAndDelete(t *testing.T) {
 	}
 	clock.pause(2 * time.Second)
 	caretAt(e, 4)
-	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace}) // "Kee this. "
+	e.area.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace}) // "Kee this. "
 	clock.pause(2 * time.Second)
-	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete}) // "Keethis. "
+	e.area.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete}) // "Keethis. "
 	e.undo()
 	e.undo()
 	if got := body(t, e.sub.Session(), e.id); got != "Keep this. " {
@@ -95,9 +95,9 @@ func TestUndoBackspaceAndDelete(t *testing.T) {
 // back cleanly instead of guessing.
 func TestUndoAfterACoAuthorEditedMyText(t *testing.T) {
 	e, clock := historyEditor(t, "")
-	test.Type(e.entry, "First. ")
+	test.Type(e.area, "First. ")
 	clock.pause(2 * time.Second)
-	test.Type(e.entry, "Second.")
+	test.Type(e.area, "Second.")
 	remote(t, e.sub.Session(), e, 9, 2, "C") // "First. SeCnd."
 	e.undo()
 	e.undo()
@@ -110,7 +110,7 @@ func TestUndoFromTheMenu(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
 	e := d.editors[d.openID]
-	test.Type(e.entry, "Words to take back.")
+	test.Type(e.area, "Words to take back.")
 	menuItem(u, "Undo").Action()
 	if got := settleDraft(t, d).Sections()[0].Body; got != "" {
 		t.Errorf("after Undo: %q", got)
@@ -240,15 +240,15 @@ func TestPastedLineEndsAcrossSections(t *testing.T) {
 	e := d.editors[d.openID]
 	clip := fyne.CurrentApp().Clipboard()
 	clip.SetContent("one\r\ntwo")
-	e.entry.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	e.area.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
 	d.showSection(1)
 	d.showSection(0)
-	if strings.ContainsRune(e.entry.Text, '\r') || strings.ContainsRune(d.sections[0].Body, '\r') {
-		t.Errorf("entry %q, cached %q, session %q", e.entry.Text, d.sections[0].Body, settleDraft(t, d).Sections()[0].Body)
+	if strings.ContainsRune(e.text(), '\r') || strings.ContainsRune(d.sections[0].Body, '\r') {
+		t.Errorf("entry %q, cached %q, session %q", e.text(), d.sections[0].Body, settleDraft(t, d).Sections()[0].Body)
 	}
-	test.Type(e.entry, "!")
-	if got := settleDraft(t, d).Sections()[0].Body; got != e.entry.Text {
-		t.Errorf("session %q, entry %q", got, e.entry.Text)
+	test.Type(e.area, "!")
+	if got := settleDraft(t, d).Sections()[0].Body; got != e.text() {
+		t.Errorf("session %q, entry %q", got, e.text())
 	}
 	e.undo()
 	e.undo()
@@ -261,7 +261,7 @@ func TestPastedLineEndsAcrossSections(t *testing.T) {
 // has reached the session but not the entry: their text stays.
 func TestUndoRacesAMerge(t *testing.T) {
 	e, _ := historyEditor(t, "")
-	test.Type(e.entry, "Hello")
+	test.Type(e.area, "Hello")
 	settle(t, e) // the draft holds "Hello"
 	// co-author's "X" inside my word, not shown yet
 	if err := e.sub.Session().Splice(context.Background(), e.id, 2, 0, "X"); err != nil {
@@ -269,7 +269,7 @@ func TestUndoRacesAMerge(t *testing.T) {
 	}
 	e.undo()
 	if got := body(t, e.sub.Session(), e.id); !strings.Contains(got, "X") {
-		t.Errorf("undo deleted the co-author's text: section %q, entry %q", got, e.entry.Text)
+		t.Errorf("undo deleted the co-author's text: section %q, entry %q", got, e.text())
 	}
 }
 
@@ -278,17 +278,17 @@ func TestUndoRacesAMerge(t *testing.T) {
 func TestUndoTypingOverSelections(t *testing.T) {
 	e, clock := historyEditor(t, "one two three")
 	e.selectRange(4, 7)
-	test.Type(e.entry, "2")
+	test.Type(e.area, "2")
 	clock.pause(2 * time.Second)
 	e.selectRange(6, 11)
 	clip := fyne.CurrentApp().Clipboard()
 	clip.SetContent("3️⃣🌍")
-	e.entry.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
-	test.Type(e.entry, "é")
-	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
-	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
-	if got := body(t, e.sub.Session(), e.id); got != e.entry.Text {
-		t.Fatalf("session %q entry %q", got, e.entry.Text)
+	e.area.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	test.Type(e.area, "é")
+	e.area.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	e.area.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	if got := body(t, e.sub.Session(), e.id); got != e.text() {
+		t.Fatalf("session %q entry %q", got, e.text())
 	}
 	e.undo()
 	if got := body(t, e.sub.Session(), e.id); got != "one 2 three" {
@@ -310,12 +310,12 @@ func TestUndoTypingOverSelections(t *testing.T) {
 func TestRedoAfterACoAuthorWroteThere(t *testing.T) {
 	e, _ := historyEditor(t, "A. ")
 	caretAt(e, 3)
-	test.Type(e.entry, "mine")
+	test.Type(e.area, "mine")
 	e.undo()
 	remote(t, e.sub.Session(), e, 3, 0, "theirs")
 	e.redo()
-	if got := body(t, e.sub.Session(), e.id); got != e.entry.Text || !strings.Contains(got, "mine") || !strings.Contains(got, "theirs") {
-		t.Errorf("section %q entry %q", got, e.entry.Text)
+	if got := body(t, e.sub.Session(), e.id); got != e.text() || !strings.Contains(got, "mine") || !strings.Contains(got, "theirs") {
+		t.Errorf("section %q entry %q", got, e.text())
 	}
 }
 
@@ -324,10 +324,10 @@ func TestRedoAfterACoAuthorWroteThere(t *testing.T) {
 // person's typing; and Ctrl+Z reaching the entry itself does the same.
 func TestEntryMenuUndoesMyEdits(t *testing.T) {
 	e, clock := historyEditor(t, "")
-	test.Type(e.entry, "Mine.")
+	test.Type(e.area, "Mine.")
 	remote(t, e.sub.Session(), e, 0, 0, "Theirs. ")
-	test.TapSecondary(e.entry)
-	c := fyne.CurrentApp().Driver().CanvasForObject(e.entry)
+	test.TapSecondary(e.area)
+	c := fyne.CurrentApp().Driver().CanvasForObject(e.area)
 	menu := c.Overlays().Top()
 	if menu == nil {
 		t.Fatal("no menu")
@@ -338,12 +338,12 @@ func TestEntryMenuUndoesMyEdits(t *testing.T) {
 		t.Fatalf("the menu offers %v", labels)
 	}
 	c.Overlays().Remove(menu)
-	e.entry.TypedShortcut(&fyne.ShortcutUndo{})
+	e.area.TypedShortcut(&fyne.ShortcutUndo{})
 	if got := body(t, e.sub.Session(), e.id); got != "Theirs. " {
 		t.Errorf("after Ctrl+Z in the entry: %q", got)
 	}
 	clock.pause(time.Second)
-	e.entry.TypedShortcut(&fyne.ShortcutRedo{})
+	e.area.TypedShortcut(&fyne.ShortcutRedo{})
 	if got := body(t, e.sub.Session(), e.id); got != "Theirs. Mine." {
 		t.Errorf("after Ctrl+Y in the entry: %q", got)
 	}
@@ -355,7 +355,7 @@ func TestEntryMenuUndoesMyEdits(t *testing.T) {
 func TestUndoAfterAnAmbiguousRemoteEdit(t *testing.T) {
 	e, clock := historyEditor(t, "xa")
 	caretAt(e, 2)
-	test.Type(e.entry, "a")
+	test.Type(e.area, "a")
 	clock.pause(2 * time.Second)
 	remote(t, e.sub.Session(), e, 1, 1, "")
 	if len(e.hist.undo) != 1 {

@@ -133,7 +133,7 @@ func (d *draftScreen) focusHeadings() {
 func (d *draftScreen) inEditor(f func(*sectionEditor), sc fyne.Shortcut) {
 	focused := d.u.win.Canvas().Focused()
 	writing := d.tabs.SelectedIndex() == 0
-	if e := d.editors[d.openID]; e != nil && writing && (focused == nil || focused == fyne.Focusable(e.entry)) {
+	if e := d.editors[d.openID]; e != nil && writing && (focused == nil || focused == fyne.Focusable(e.area)) {
 		f(e)
 		return
 	}

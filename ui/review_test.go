@@ -90,7 +90,7 @@ func TestReviewTab(t *testing.T) {
 	d := u.draft
 	ctx := context.Background()
 	first := d.sections[0].ID
-	test.Type(d.editors[first].entry, "Access is a right.")
+	test.Type(d.editors[first].area, "Access is a right.")
 	settleDraft(t, d)
 	if _, err := d.session.NameVersion(ctx, "Zero draft"); err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestReviewTab(t *testing.T) {
 		t.Fatal(err)
 	}
 	bruno.send(t, d)
-	if got := d.editors[first].entry.Text; got != "Access is a human right. Everywhere." {
+	if got := d.editors[first].text(); got != "Access is a human right. Everywhere." {
 		t.Fatalf("the editor shows %q", got)
 	}
 
@@ -141,7 +141,7 @@ func TestReviewTab(t *testing.T) {
 	test.Tap(reject)
 	await(t, shown, "the changes after rejecting")
 	settleDraft(t, d)
-	if got := d.editors[first].entry.Text; got != "Access is a human right." {
+	if got := d.editors[first].text(); got != "Access is a human right." {
 		t.Errorf("after rejecting the editor shows %q", got)
 	}
 	for _, h := range c.shown {
@@ -166,8 +166,8 @@ func TestReviewTab(t *testing.T) {
 			test.Tap(rowButton(t, c.list, i, "Show"))
 		}
 	}
-	if d.tabs.SelectedIndex() != 0 || d.openID != first || d.editors[first].entry.SelectedText() != "human " {
-		t.Errorf("Show: tab %d, heading %s, selection %q", d.tabs.SelectedIndex(), d.openID, d.editors[first].entry.SelectedText())
+	if d.tabs.SelectedIndex() != 0 || d.openID != first || d.editors[first].area.selected() != "human " {
+		t.Errorf("Show: tab %d, heading %s, selection %q", d.tabs.SelectedIndex(), d.openID, d.editors[first].area.selected())
 	}
 }
 
@@ -197,7 +197,7 @@ func TestCommentsBesideTheEditor(t *testing.T) {
 	d := u.draft
 	first := d.sections[0].ID
 	e := d.editors[first]
-	test.Type(e.entry, "Norms hold where responders trust each other.")
+	test.Type(e.area, "Norms hold where responders trust each other.")
 	settleDraft(t, d)
 	notes := loadedChan(func(f func()) { d.notes.loaded = f })
 
@@ -222,12 +222,12 @@ func TestCommentsBesideTheEditor(t *testing.T) {
 	// Text typed before the passage moves it; Show selects it there.
 	e.clearSelection()
 	e.placeCaret(0)
-	test.Type(e.entry, "Today ")
+	test.Type(e.area, "Today ")
 	settleDraft(t, d)
 	d.notes.reload()
 	await(t, notes, "the comments after typing")
 	test.Tap(rowButton(t, d.notes.list, 0, "Show"))
-	if got := e.entry.SelectedText(); got != "hold" {
+	if got := e.area.selected(); got != "hold" {
 		t.Errorf("Show selects %q", got)
 	}
 	// Reply and resolve from the pane.
@@ -257,7 +257,7 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 	d := u.draft
 	ctx := context.Background()
 	first := d.sections[0].ID
-	test.Type(d.editors[first].entry, "Amina's text.")
+	test.Type(d.editors[first].area, "Amina's text.")
 	settleDraft(t, d)
 	if _, err := d.session.NameVersion(ctx, "Before Bruno"); err != nil {
 		t.Fatal(err)
@@ -372,7 +372,7 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 		t.Errorf("the commented passage set apart: %q", bold)
 	}
 	d.authors.SetChecked(false)
-	if d.body.Objects[0] != fyne.CanvasObject(d.editors[first].entry) {
+	if d.body.Objects[0] != fyne.CanvasObject(d.page.scroll) || u.win.Canvas().Focused() != fyne.Focusable(d.editors[first].area) {
 		t.Error("the editor did not come back")
 	}
 }
@@ -417,7 +417,7 @@ func TestAPersonsColourIsTheSameEverywhere(t *testing.T) {
 func TestAParticipantCannotDecide(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	test.Type(d.editors[d.sections[0].ID].entry, "Amina's text.")
+	test.Type(d.editors[d.sections[0].ID].area, "Amina's text.")
 	settleDraft(t, d)
 	bruno := newCoAuthor(t, d)
 	if _, _, err := bruno.s.Write(context.Background(), "2", "Bruno's text.", false); err != nil {
@@ -451,7 +451,7 @@ func newUIFor(t *testing.T, ws *app.Workspace) (*UI, *app.Workspace, string) {
 func TestTheCreatorGivesRoles(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	test.Type(d.editors[d.sections[0].ID].entry, "Amina's text.")
+	test.Type(d.editors[d.sections[0].ID].area, "Amina's text.")
 	settleDraft(t, d)
 	bruno := newCoAuthor(t, d)
 	if _, _, err := bruno.s.Write(context.Background(), "2", "Bruno's text.", false); err != nil {
@@ -480,7 +480,7 @@ func TestTheCreatorGivesRoles(t *testing.T) {
 func TestStartNextYearFromTheWindow(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	test.Type(d.editors[d.sections[0].ID].entry, "The issue.")
+	test.Type(d.editors[d.sections[0].ID].area, "The issue.")
 	settleDraft(t, d)
 	old := d.session.ID()
 	d.nextYear()
@@ -504,7 +504,7 @@ func TestPublishingRoundFromTheWindow(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
 	ctx := context.Background()
-	test.Type(d.editors[d.sections[0].ID].entry, "Access is a right.\n\nTrust takes time.")
+	test.Type(d.editors[d.sections[0].ID].area, "Access is a right.\n\nTrust takes time.")
 	settleDraft(t, d)
 	if _, err := d.session.NameVersion(ctx, "For public comment"); err != nil {
 		t.Fatal(err)

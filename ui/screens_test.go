@@ -238,7 +238,7 @@ func TestCreateOpenTypeDelete(t *testing.T) {
 	}
 	// Type into the first section: the document changes.
 	ed := u.draft.editors[u.draft.sections[0].ID]
-	test.Type(ed.entry, "We met in Kigali.")
+	test.Type(ed.area, "We met in Kigali.")
 	if got := settleDraft(t, u.draft).Sections()[0].Body; got != "We met in Kigali." {
 		t.Errorf("section holds %q", got)
 	}
@@ -282,16 +282,16 @@ func TestEditFromAnotherProcess(t *testing.T) {
 	want := []string{"Remote. local words", "local wordsRemote. "}
 	caret := make(chan int, 1)
 	u.refreshed = func(d *draftScreen) {
-		if e := d.editors[d.sections[0].ID]; e != nil && slices.Contains(want, e.entry.Text) {
+		if e := d.editors[d.sections[0].ID]; e != nil && slices.Contains(want, e.text()) {
 			select {
-			case caret <- e.entry.CursorTextOffset() - strings.Index(e.entry.Text, "local words"):
+			case caret <- e.area.caret - strings.Index(e.text(), "local words"):
 			default:
 			}
 		}
 	}
 	u.OpenDraft(id)
 	sec := u.draft.sections[0].ID
-	test.Type(u.draft.editors[sec].entry, "local words")
+	test.Type(u.draft.editors[sec].area, "local words")
 
 	other, err := app.Open(context.Background(), dir, app.Options{Poll: -1})
 	if err != nil {
@@ -430,8 +430,8 @@ func TestHeadings(t *testing.T) {
 	if got := settleDraft(t, d).Sections()[1].Heading; got != "Regional perspectives" {
 		t.Errorf("renamed heading is %q", got)
 	}
-	if d.heading.Text != "Regional perspectives" {
-		t.Errorf("editor pane shows %q", d.heading.Text)
+	if got := d.page.blocks[1].heading.Text; got != "2. Regional perspectives" {
+		t.Errorf("the page shows %q", got)
 	}
 
 	test.Tap(button(t, u.win.Content(), "Add"))
@@ -468,14 +468,14 @@ func TestCoAuthorMovesTheOpenHeading(t *testing.T) {
 	ctx := context.Background()
 	d.headings.Select(1)
 	open := d.sections[1]
-	test.Type(d.editors[open.ID].entry, "Mine.")
+	test.Type(d.editors[open.ID].area, "Mine.")
 	// Elsewhere, the open heading moves to the top.
 	if err := d.session.MoveHeading(ctx, open.ID, 1); err != nil {
 		t.Fatal(err)
 	}
 	locked(d.refresh)
-	if d.current != 0 || d.openID != open.ID || d.heading.Text != open.Heading {
-		t.Errorf("after the move: open %d (%q), heading %q; want 0, %q", d.current, d.openID, d.heading.Text, open.Heading)
+	if got := d.page.blocks[0].heading.Text; d.current != 0 || d.openID != open.ID || got != "1. "+open.Heading {
+		t.Errorf("after the move: open %d (%q), the page begins with %q; want 0, %q", d.current, d.openID, got, open.Heading)
 	}
 	if sec, _ := d.selected(); sec.ID != open.ID {
 		t.Errorf("Rename would act on %q", sec.Heading)
@@ -491,8 +491,8 @@ func TestCoAuthorMovesTheOpenHeading(t *testing.T) {
 	if d.openID == open.ID || d.openID != d.sections[0].ID {
 		t.Errorf("the removed section is still open")
 	}
-	if got := d.body.Objects[0]; got != d.editors[d.openID].entry {
-		t.Error("the editor shown is not the open section's")
+	if len(d.page.blocks) != len(d.sections) || d.page.blocks[0].id != d.openID {
+		t.Error("the page does not show the headings left")
 	}
 }
 
@@ -549,9 +549,9 @@ func TestDocumentDetails(t *testing.T) {
 func TestContributionsPanel(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	test.Type(d.editors[d.sections[0].ID].entry, "First words.")
+	test.Type(d.editors[d.sections[0].ID].area, "First words.")
 	d.headings.Select(1)
-	test.Type(d.editors[d.sections[1].ID].entry, "Second section.")
+	test.Type(d.editors[d.sections[1].ID].area, "Second section.")
 	if err := settleDraft(t, d).Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -605,7 +605,7 @@ func containsString(list []string, s string) bool {
 func TestExportMarkdown(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	test.Type(d.editors[d.sections[0].ID].entry, "Exported words.")
+	test.Type(d.editors[d.sections[0].ID].area, "Exported words.")
 	path := filepath.Join(t.TempDir(), fileName("Draft: 2026/27", ".md"))
 	if filepath.Base(path) != "Draft- 2026-27.md" {
 		t.Errorf("file name %q", filepath.Base(path))
@@ -657,7 +657,7 @@ func TestFind(t *testing.T) {
 		if !d.findNext("meet") {
 			t.Fatalf("search %d found nothing", k)
 		}
-		got := d.editors[d.sections[d.current].ID].entry.SelectedText()
+		got := d.editors[d.sections[d.current].ID].area.selected()
 		if d.current != w.section || got != w.text {
 			t.Errorf("search %d: section %d, selected %q; want section %d, %q", k, d.current, got, w.section, w.text)
 		}
@@ -904,8 +904,8 @@ func TestDiskFullWhileTyping(t *testing.T) {
 	}
 	clip := fyne.CurrentApp().Clipboard()
 	clip.SetContent(" " + b.String())
-	e.entry.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
-	test.Type(e.entry, strings.Repeat("x", 25)) // past the commit every 20 keystrokes
+	e.area.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	test.Type(e.area, strings.Repeat("x", 25)) // past the commit every 20 keystrokes
 	if err := d.session.Flush(ctx); !errors.Is(err, app.ErrDiskFull) {
 		t.Fatalf("saving with no room: %v", err)
 	}
@@ -943,7 +943,7 @@ func TestDiskFullWhileTyping(t *testing.T) {
 func TestKeyboardFollowsTheScreen(t *testing.T) {
 	u := openTestDraft(t) // after the first-run profile form
 	d := u.draft
-	if got := u.win.Canvas().Focused(); got != fyne.Focusable(d.editors[d.openID].entry) {
+	if got := u.win.Canvas().Focused(); got != fyne.Focusable(d.editors[d.openID].area) {
 		t.Errorf("after opening a draft the keyboard is in %T", got)
 	}
 	u.ShowHome()
@@ -975,7 +975,7 @@ func TestClosingTheWindowLeavesNoGoroutines(t *testing.T) {
 	u.do = uiq.do
 	locked(func() { u.OpenDraft(id) })
 	d := u.draft
-	locked(func() { test.Type(d.editors[d.openID].entry, "typed before closing") })
+	locked(func() { test.Type(d.editors[d.openID].area, "typed before closing") })
 	w, err := storage.Writer(storage.NewFileURI(filepath.Join(t.TempDir(), "out.md")))
 	if err != nil {
 		t.Fatal(err)

@@ -130,8 +130,8 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 	uB.refreshed = func(d *draftScreen) { signalIf(d, want, gotB) }
 	locked(func() {
 		uB.OpenDraft(id)
-		test.Type(uA.draft.editors[uA.draft.sections[0].ID].entry, "A offline.")
-		test.Type(uB.draft.editors[uB.draft.sections[0].ID].entry, "B offline. ")
+		test.Type(uA.draft.editors[uA.draft.sections[0].ID].area, "A offline.")
+		test.Type(uB.draft.editors[uB.draft.sections[0].ID].area, "B offline. ")
 		uB.status.update()
 	})
 	if got := uB.status.label.Text; !strings.Contains(got, "Connecting") && !strings.Contains(got, "Offline") {
@@ -151,7 +151,7 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 
 // signalIf closes ch once the first section's editor shows one of want.
 func signalIf(d *draftScreen, want []string, ch chan struct{}) {
-	if e := d.editors[d.sections[0].ID]; e != nil && slices.Contains(want, e.entry.Text) {
+	if e := d.editors[d.sections[0].ID]; e != nil && slices.Contains(want, e.text()) {
 		select {
 		case <-ch:
 		default:
@@ -297,7 +297,7 @@ func TestInviteWithARelayFromTheWindow(t *testing.T) {
 	}
 	locked(func() { u.OpenDraft(id) })
 	d := u.draft
-	locked(func() { test.Type(d.editors[d.openID].entry, "Reaches B through the relay.") })
+	locked(func() { test.Type(d.editors[d.openID].area, "Reaches B through the relay.") })
 	settleDraft(t, d).Flush(ctx)
 	invited := make(chan app.Invite, 4)
 	locked(func() {

@@ -210,7 +210,7 @@ func (u *UI) OpenDraft(id string) {
 	u.open.Store(d.session)
 	u.show(d.content)
 	if e := d.editors[d.openID]; e != nil {
-		u.win.Canvas().Focus(e.entry) // ready to type; on screen only now
+		d.page.focus(e.area) // ready to type; on screen only now
 	}
 	u.setMenu()
 	u.status.update()
