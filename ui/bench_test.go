@@ -279,3 +279,24 @@ func BenchmarkStartHome50(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkResize41000: the window resized, alternately narrower and
+// wider, with a 41,000-character section in view, until it is laid out
+// and the rows in view drawn again (the test driver paints nothing).
+func BenchmarkResize41000(b *testing.B) {
+	u, _ := benchDraft(b, w1Sections(b, "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"))
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		size := fyne.NewSize(1200, 800)
+		if i%2 == 0 {
+			size = fyne.NewSize(1000, 700)
+		}
+		t0 := time.Now()
+		u.win.Resize(size)
+		runUI()
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	percentiles(b, lat)
+}

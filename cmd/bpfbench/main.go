@@ -24,6 +24,9 @@
 //	                 (-rounds, -seed); fails if an acknowledged edit is lost
 //	bpfbench publish W1-final exported to every format, and an import of
 //	                 1,000 public comments
+//	bpfbench window  the real window under Xvfb, driven by xdotool: keys
+//	                 typed into long texts until shown and saved, a
+//	                 resize, the start with 50 drafts (window.sh)
 package main
 
 import (
@@ -53,13 +56,13 @@ func main() {
 	seed := fs.Uint64("seed", 1, "chaos: the faults' random seed")
 	verbose := fs.Bool("v", false, "chaos: log each round")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large|load|chaos")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large|load|chaos|window")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large", "load", "chaos"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large", "load", "chaos", "window"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -115,6 +118,11 @@ func main() {
 	case "chaos":
 		var r *chaosResult
 		if r, err = benchChaos(ctx, d, *rounds, *seed, *verbose); err == nil {
+			result, table = r, func() { r.print(os.Stdout) }
+		}
+	case "window":
+		var r *windowResult
+		if r, err = runWindow(ctx, w, d); err == nil {
 			result, table = r, func() { r.print(os.Stdout) }
 		}
 	case "large":
