@@ -1,0 +1,264 @@
+package ui
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// areaIn shows a text area alone in a test window, with the keyboard.
+func areaIn(t *testing.T, text string, width float32) *textArea {
+	t.Helper()
+	test.NewTempApp(t)
+	a := newTextArea()
+	a.setText([]rune(text), nil)
+	w := test.NewWindow(a)
+	w.Resize(fyne.NewSize(width, 400))
+	t.Cleanup(w.Close)
+	w.Canvas().Focus(a)
+	return a
+}
+
+// TestEditsRewrapOnlyWhatTheyTouch: after random edits (letters, spaces,
+// line breaks, deletions across lines), the wrapping kept line by line
+// is the one a fresh layout of the whole text gives.
+func TestEditsRewrapOnlyWhatTheyTouch(t *testing.T) {
+	a := areaIn(t, "", 300)
+	rng := rand.New(rand.NewPCG(3, 14))
+	pieces := []string{"a", "word ", " ", "\n", "\n\n", "longerwordthatneedsroom ", "é", "  ", "Paragraph one. "}
+	for i := range 600 {
+		n := len(a.text)
+		pos := rng.IntN(n + 1)
+		del := 0
+		if n > pos && rng.IntN(3) == 0 {
+			del = rng.IntN(min(n-pos, 40) + 1)
+		}
+		a.replace(pos, del, []rune(pieces[rng.IntN(len(pieces))]))
+		fresh := newTextArea()
+		fresh.setText(slices.Clone(a.text), nil)
+		fresh.setWidth(a.wide + a.gutter())
+		if !sameLines(a.lines, fresh.lines) || a.rows != fresh.rows {
+			t.Fatalf("edit %d (at %d, -%d): kept wrapping differs from a fresh one\nkept:  %v\nfresh: %v", i, pos, del, a.lines, fresh.lines)
+		}
+	}
+}
+
+func sameLines(a, b []hardLine) bool {
+	return slices.EqualFunc(a, b, func(x, y hardLine) bool {
+		return x.start == y.start && x.n == y.n && x.para == y.para && x.row == y.row && slices.Equal(x.breaks, y.breaks)
+	})
+}
+
+// TestWrappedRowsFitTheColumn: every display row fits the column, except
+// a row that is one word too long for any row; rows break at spaces.
+func TestWrappedRowsFitTheColumn(t *testing.T) {
+	text := strings.Repeat("The Best Practice Forum gathered views from all stakeholder groups. ", 30) +
+		"\n\n" + strings.Repeat("x", 300)
+	a := areaIn(t, text, 360)
+	for r := range a.rows {
+		start, end, l, k := a.row(r)
+		row := strings.TrimRight(string(a.text[start:end]), " ")
+		w := fyne.MeasureText(row, a.m.size, a.m.style).Width
+		if w > a.wide+1 && strings.Contains(row, " ") {
+			t.Errorf("row %d is %.0f wide in a column of %.0f: %q", r, w, a.wide, row)
+		}
+		if k+1 < len(l.breaks) && strings.Contains(row, " ") && a.text[end-1] != ' ' {
+			t.Errorf("row %d breaks inside a word: %q", r, row)
+		}
+	}
+	if a.rows < 20 {
+		t.Errorf("only %d rows", a.rows)
+	}
+}
+
+// TestParagraphNumbersAsPublished: the margin numbers the paragraphs as
+// crdt.Paragraphs (and so every export) does.
+func TestParagraphNumbersAsPublished(t *testing.T) {
+	text := "\n\nFirst paragraph\nstill the first.\n\n  \nSecond.\n\n\n\nThird\n \t\nFourth"
+	a := areaIn(t, text, 400)
+	a.number = 3
+	a.Refresh()
+	var got []int // the paragraph each numbered line starts, by offset
+	for _, l := range a.lines {
+		if l.para > 0 {
+			got = append(got, l.start)
+		}
+	}
+	var want []int
+	for _, p := range crdt.Paragraphs(text) {
+		want = append(want, p.Start)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("numbered paragraphs start at %v; the export's at %v", got, want)
+	}
+	// The numbers are drawn in the margin.
+	var labels []string
+	for _, o := range test.WidgetRenderer(a).Objects() {
+		if tx, ok := o.(*canvas.Text); ok && strings.HasPrefix(tx.Text, "3.") {
+			labels = append(labels, tx.Text)
+		}
+	}
+	if strings.Join(labels, " ") != "3.1 3.2 3.3 3.4" {
+		t.Errorf("the margin shows %v", labels)
+	}
+}
+
+// TestKeysEditAndMove: Enter splits a paragraph, Backspace at a line's
+// start joins it again, Home and End keep to the row, Shift extends a
+// selection, and the clipboard cuts and pastes across paragraphs.
+func TestKeysEditAndMove(t *testing.T) {
+	a := areaIn(t, "", 500)
+	var edits []string
+	a.onEdit = func(pos int, del, ins []rune) { edits = append(edits, string(del)+">"+string(ins)) }
+	test.Type(a, "First paragraph.")
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Type(a, "Second.")
+	if got := a.String(); got != "First paragraph.\n\nSecond." {
+		t.Fatalf("typed %q", got)
+	}
+	if a.lines[2].para != 2 {
+		t.Error("the second paragraph is not numbered 2")
+	}
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyHome})
+	if a.caret != 18 {
+		t.Errorf("Home put the caret at %d", a.caret)
+	}
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	if got := a.String(); got != "First paragraph.Second." {
+		t.Errorf("Backspace at the start joined to %q", got)
+	}
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnd})
+	if a.caret != len(a.text) {
+		t.Errorf("End put the caret at %d", a.caret)
+	}
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Type(a, "Third.")
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	if _, start, _ := a.rowOf(a.caret); start != 0 {
+		t.Errorf("Up left the caret on the row starting at %d", start)
+	}
+	// Select from here to the end with Shift and the keyboard.
+	a.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnd})
+	a.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	sel := a.selected()
+	if !strings.HasSuffix(sel, "Second.\nThird.") {
+		t.Errorf("selected %q", sel)
+	}
+	clip := test.NewClipboard()
+	a.TypedShortcut(&fyne.ShortcutCut{Clipboard: clip})
+	if clip.Content() != sel || strings.Contains(a.String(), "Third") {
+		t.Errorf("cut %q, left %q", clip.Content(), a.String())
+	}
+	a.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	if got := a.String(); got != "First paragraph.Second.\nThird." {
+		t.Errorf("after the paste: %q", got)
+	}
+	clip.SetContent("A\r\nB")
+	a.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	if strings.ContainsRune(a.String(), '\r') {
+		t.Error("a pasted carriage return was kept")
+	}
+	// Ctrl+Backspace takes a word.
+	a.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyBackspace, Modifier: fyne.KeyModifierControl})
+	if got := a.String(); got != "First paragraph.Second.\nThird.A\n" {
+		t.Errorf("after Ctrl+Backspace: %q", got)
+	}
+	if len(edits) == 0 || edits[0] != ">F" {
+		t.Errorf("edits reported: %v", edits)
+	}
+}
+
+// TestClickPlacesTheCaret: a tap lands the caret on the character under
+// it, a double tap selects the word, a drag selects a range.
+func TestClickPlacesTheCaret(t *testing.T) {
+	a := areaIn(t, "alpha beta gamma\n\ndelta epsilon", 500)
+	p := a.pitch()
+	x := a.gutter() + fyne.MeasureText("alpha be", a.m.size, a.m.style).Width
+	test.TapAt(a, fyne.NewPos(x+1, p/2))
+	if a.caret != 8 {
+		t.Errorf("the caret went to %d", a.caret)
+	}
+	a.DoubleTapped(&fyne.PointEvent{Position: fyne.NewPos(a.gutter()+fyne.MeasureText("del", a.m.size, a.m.style).Width, p*2.5)})
+	if got := a.selected(); got != "delta" {
+		t.Errorf("double tap selected %q", got)
+	}
+	a.MouseDown(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(a.gutter(), p/2)}, Button: desktop.MouseButtonPrimary})
+	a.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(a.gutter()+fyne.MeasureText("delta", a.m.size, a.m.style).Width, p*2.5)}})
+	if got := a.selected(); got != "alpha beta gamma\n\ndelta" {
+		t.Errorf("the drag selected %q", got)
+	}
+}
+
+// TestOnlyRowsInViewAreDrawn: a section of 41,000 characters on the
+// page draws a screenful of rows, not the section.
+func TestOnlyRowsInViewAreDrawn(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	long := strings.Repeat("A sentence of the draft that goes on for a while. ", 820)
+	ed := d.editors[d.sections[2].ID]
+	locked(func() { ed.area.replace(0, 0, []rune(long)) })
+	settleDraft(t, d)
+	locked(func() { d.showSection(2) })
+	texts := 0
+	for _, o := range test.WidgetRenderer(ed.area).Objects() {
+		if _, ok := o.(*canvas.Text); ok {
+			texts++
+		}
+	}
+	view := d.page.scroll.Size().Height / ed.area.pitch()
+	if texts == 0 || float32(texts) > view+3 {
+		t.Errorf("%d texts drawn for %.0f rows in view (the section has %d rows)", texts, view, ed.area.rows)
+	}
+}
+
+// TestCaretCrossesHeadings: Down on a section's last row goes on into
+// the next section's text, Up on the first row back; Ctrl+End and
+// Ctrl+Home go to the end and the start of the whole draft.
+func TestCaretCrossesHeadings(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	first, second := d.editors[d.sections[0].ID], d.editors[d.sections[1].ID]
+	locked(func() {
+		d.showSection(0)
+		test.Type(first.area, "One line.")
+		first.area.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	})
+	if u.win.Canvas().Focused() != fyne.Focusable(second.area) || d.current != 1 {
+		t.Fatalf("Down from the last row went to %v (open heading %d)", u.win.Canvas().Focused(), d.current)
+	}
+	locked(func() {
+		test.Type(second.area, "Two.")
+		second.area.TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	})
+	if u.win.Canvas().Focused() != fyne.Focusable(first.area) || d.current != 0 {
+		t.Fatal("Up from the first row did not go back")
+	}
+	last := d.editors[d.sections[len(d.sections)-1].ID]
+	locked(func() {
+		first.area.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEnd, Modifier: fyne.KeyModifierControl})
+	})
+	if u.win.Canvas().Focused() != fyne.Focusable(last.area) || d.current != len(d.sections)-1 {
+		t.Error("Ctrl+End did not go to the last heading")
+	}
+	locked(func() {
+		last.area.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyHome, Modifier: fyne.KeyModifierControl})
+	})
+	if u.win.Canvas().Focused() != fyne.Focusable(first.area) || first.area.caret != 0 || d.page.scroll.Offset.Y != 0 {
+		t.Error("Ctrl+Home did not go to the start")
+	}
+	if got := settleDraft(t, d).Sections()[1].Body; got != "Two." {
+		t.Errorf("the second section holds %q", got)
+	}
+}
