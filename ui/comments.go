@@ -180,8 +180,7 @@ func (c *commentList) respond(cm app.Comment) {
 	d := c.d
 	status := widget.NewSelect(labels(app.DispositionStatuses, dispositionLabel), nil)
 	status.SetSelectedIndex(0)
-	text := widget.NewMultiLineEntry()
-	text.Wrapping = fyne.TextWrapWord
+	text := newMultiField()
 	text.SetMinRowsVisible(4)
 	if cm.Response != nil {
 		status.SetSelected(dispositionLabel(cm.Response.Status))
@@ -203,7 +202,7 @@ func (c *commentList) respond(cm app.Comment) {
 		}, func(string) { d.reloadComments() })
 	}, d.u.win)
 	dlg.Resize(fyne.NewSize(560, 340))
-	dlg.Show()
+	d.u.present(dlg, dlg.Submit, text, status)
 }
 
 // reload reads the comments again.
@@ -273,8 +272,7 @@ func (c *commentList) resolve(cm app.Comment, resolved bool) {
 // askText shows a dialog with a multi-line field and calls done with
 // what was written.
 func (d *draftScreen) askText(title, label string, done func(string)) {
-	e := widget.NewMultiLineEntry()
-	e.Wrapping = fyne.TextWrapWord
+	e := newMultiField()
 	e.SetMinRowsVisible(4)
 	l := widget.NewLabel(label)
 	l.Wrapping = fyne.TextWrapWord
@@ -283,9 +281,8 @@ func (d *draftScreen) askText(title, label string, done func(string)) {
 			done(e.Text)
 		}
 	}, d.u.win)
-	dlg.Resize(fyne.NewSize(520, 260))
-	dlg.Show()
-	d.u.win.Canvas().Focus(e)
+	dlg.Resize(fyne.NewSize(dialogWidth, 260))
+	d.u.present(dlg, dlg.Confirm, e)
 }
 
 // commentOnSelection comments on the text selected in the open editor.
@@ -296,7 +293,7 @@ func (d *draftScreen) commentOnSelection() {
 	}
 	start, end, ok := e.selection()
 	if !ok {
-		dialog.ShowInformation(lang.L("Comment"), lang.L("Select the passage to comment on first, then choose Comment."), d.u.win)
+		d.u.inform(lang.L("Comment"), lang.L("Select the passage to comment on first, then choose Comment."))
 		return
 	}
 	quote := string(e.area.text[start:end])
@@ -389,7 +386,7 @@ func (d *draftScreen) importComments(data []byte) {
 				msg += "\n" + fmt.Sprintf(lang.L("Line %d skipped: %s"), b.Line, b.Reason)
 			}
 			d.lastImport = msg
-			dialog.ShowInformation(lang.L("Public comments"), msg, d.u.win)
+			d.u.inform(lang.L("Public comments"), msg)
 			d.reloadComments()
 		})
 	})

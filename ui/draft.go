@@ -40,6 +40,7 @@ type draftScreen struct {
 	quit      chan struct{}  // closed when the screen closes
 	wg        sync.WaitGroup // the goroutine that passes events to the window
 	counting  bool           // word counts are due
+	removed   string         // the heading this window removed last
 
 	contrib      *contributions
 	review       *reviewTab
@@ -47,7 +48,7 @@ type draftScreen struct {
 	authors      *widget.Check
 	authorsV     *authorsView
 	tabs         *container.AppTabs
-	findQuery    *widget.Entry    // the open find dialog's field
+	findQuery    *field           // the open find dialog's field
 	inviteCode   string           // the code the invite dialog last showed
 	exportDialog dialog.Dialog    // the export dialog last shown
 	lastImport   string           // what the last comments import said
@@ -317,15 +318,18 @@ func (d *draftScreen) keepOpen(was []crdt.Section) {
 	case i >= 0:
 		d.follow(i)
 	case len(d.sections) > 0:
-		gone := ""
+		gone, id := "", d.openID
 		for _, s := range was {
-			if s.ID == d.openID {
+			if s.ID == id {
 				gone = s.Heading
 			}
 		}
 		d.follow(min(d.current, len(d.sections)-1))
-		dialog.ShowInformation(lang.L("Heading removed"),
-			fmt.Sprintf(lang.L("A co-author removed the heading “%s”. Its text is kept: Restore… under the headings brings it back."), gone), d.u.win)
+		if id == d.removed {
+			return // this window removed it
+		}
+		d.u.inform(lang.L("Heading removed"),
+			fmt.Sprintf(lang.L("A co-author removed the heading “%s”. Its text is kept: Restore… under the headings brings it back."), gone))
 	}
 }
 
@@ -342,9 +346,10 @@ func (d *draftScreen) editError(err error) {
 		return
 	}
 	d.errorOpen = true
-	dlg := dialog.NewError(friendly(err), d.u.win)
+	dlg := dialog.NewCustom(lang.L("Something went wrong"), lang.L("OK"), message(friendly(err).Error()), d.u.win)
+	dlg.Resize(fyne.NewSize(dialogWidth, 0))
 	dlg.SetOnClosed(func() { d.errorOpen = false })
-	dlg.Show()
+	d.u.stack(dlg, dlg.Hide)
 }
 
 // countSoon brings the headings' word counts up to date a moment after

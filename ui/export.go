@@ -111,8 +111,8 @@ func (d *draftScreen) showExport() {
 		}
 		d.exportAs(f.of(ref, forComment.Checked))
 	}, d.u.win)
-	d.exportDialog.Resize(fyne.NewSize(520, 240))
-	d.exportDialog.Show()
+	d.exportDialog.Resize(fyne.NewSize(dialogWidth, 240))
+	d.u.present(d.exportDialog, d.exportDialog.(*dialog.FormDialog).Submit, format, version)
 }
 
 // fileName is a draft's title made safe for a file name.
@@ -168,6 +168,11 @@ func (d *draftScreen) writeExport(f exportFormat, w fyne.URIWriteCloser) {
 				d.u.showError(err)
 				return
 			}
+			where := w.URI().Path()
+			if where == "" {
+				where = w.URI().String()
+			}
+			d.u.inform(lang.L("Exported"), fmt.Sprintf(lang.L("The draft was written to %s"), where))
 			if d.exported != nil {
 				d.exported(w.URI())
 			}

@@ -77,7 +77,7 @@ func (d *draftScreen) findNext(query string) bool {
 // showFind opens the find bar as a small dialog; Enter finds the next match.
 func (d *draftScreen) showFind() {
 	d.tabs.SelectIndex(0)
-	query := widget.NewEntry()
+	query := newField()
 	query.SetPlaceHolder(lang.L("Text to find in the draft"))
 	status := widget.NewLabel("")
 	next := func() {
@@ -92,7 +92,7 @@ func (d *draftScreen) showFind() {
 	buttons := container.NewHBox(widget.NewButton(lang.L("Find next"), next), widget.NewButton(lang.L("Close"), func() { dlg.Hide() }))
 	dlg = dialog.NewCustomWithoutButtons(lang.L("Find"), container.NewVBox(query, status, buttons), d.u.win)
 	dlg.Resize(fyne.NewSize(420, 180))
-	dlg.Show()
-	d.u.win.Canvas().Focus(query)
-	d.findQuery = query
+	if d.u.present(dlg, next, query) {
+		d.findQuery = query
+	}
 }

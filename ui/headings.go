@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -40,17 +40,10 @@ func (d *draftScreen) selected() (crdt.Section, bool) {
 
 // ask shows a one-field form and calls done with the text entered.
 func (d *draftScreen) ask(title, label, value string, done func(string)) {
-	e := widget.NewEntry()
+	e := newField()
 	e.SetText(value)
-	dlg := dialog.NewForm(title, lang.L("OK"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem(label, e)},
-		func(ok bool) {
-			if ok {
-				done(e.Text)
-			}
-		}, d.u.win)
-	dlg.Resize(fyne.NewSize(480, 160))
-	dlg.Show()
-	d.u.win.Canvas().Focus(e)
+	e.Validator = required
+	d.u.form(title, lang.L("OK"), []*widget.FormItem{widget.NewFormItem(label, e)}, func() { done(e.Text) }, 0, 0)
 }
 
 func (d *draftScreen) addHeading() {
@@ -98,38 +91,39 @@ func (d *draftScreen) removeHeading() {
 		return
 	}
 	msg := fmt.Sprintf(lang.L("Remove the heading “%s”? Its text is kept, and Restore brings it back."), sec.Heading)
-	dialog.ShowConfirm(lang.L("Remove heading"), msg, func(ok bool) {
-		if !ok {
-			return
-		}
+	d.u.confirm(lang.L("Remove heading"), msg, lang.L("Remove"), func() {
+		d.removed = sec.ID // not to be told as a co-author's
 		d.change(func(ctx context.Context) (string, error) {
 			return "", d.session.RemoveHeading(ctx, sec.ID)
 		}, d.reselect)
-	}, d.u.win)
+	})
 }
 
+// restoreHeading lists the removed headings, each whole (a select would
+// cut long ones), and brings back the one chosen.
 func (d *draftScreen) restoreHeading() {
 	removed := d.session.RemovedHeadings()
 	if len(removed) == 0 {
-		dialog.ShowInformation(lang.L("Restore a heading"), lang.L("No heading has been removed."), d.u.win)
+		d.u.inform(lang.L("Restore a heading"), lang.L("No heading has been removed."))
 		return
 	}
 	names := make([]string, len(removed))
 	for i, s := range removed {
 		names[i] = strconv.Itoa(i+1) + ". " + s.Heading
 	}
-	pick := widget.NewSelect(names, nil)
-	pick.SetSelectedIndex(0)
-	dialog.ShowForm(lang.L("Restore a heading"), lang.L("Restore"), lang.L("Cancel"),
-		[]*widget.FormItem{widget.NewFormItem(lang.L("Heading"), pick)}, func(ok bool) {
-			if !ok || pick.SelectedIndex() < 0 {
-				return
-			}
-			id := removed[pick.SelectedIndex()].ID
-			d.change(func(ctx context.Context) (string, error) {
-				return id, d.session.RestoreHeading(ctx, id)
-			}, d.reselect)
-		}, d.u.win)
+	pick := widget.NewRadioGroup(names, nil)
+	pick.SetSelected(names[0])
+	pick.Required = true
+	d.u.form(lang.L("Restore a heading"), lang.L("Restore"), []*widget.FormItem{widget.NewFormItem(lang.L("Heading"), pick)}, func() {
+		i := slices.Index(names, pick.Selected)
+		if i < 0 {
+			return
+		}
+		id := removed[i].ID
+		d.change(func(ctx context.Context) (string, error) {
+			return id, d.session.RestoreHeading(ctx, id)
+		}, d.reselect)
+	}, 760, 0)
 }
 
 // change runs a change of the draft off the window's goroutine (the
@@ -177,17 +171,16 @@ func (d *draftScreen) reselect(id string) {
 // export carry besides the sections.
 func (d *draftScreen) showMeta() {
 	m := d.session.Meta()
-	title, theme, year := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	title, theme, year := newField(), newField(), newField()
 	title.SetText(m.Title)
 	title.Validator = required
 	theme.SetText(m.Theme)
 	year.SetText(strconv.Itoa(m.Year))
 	year.Validator = validYear
-	cofac, cover, dissem := widget.NewMultiLineEntry(), widget.NewMultiLineEntry(), widget.NewMultiLineEntry()
+	cofac, cover, dissem := newMultiField(), newMultiField(), newMultiField()
 	cofac.SetText(m.CoFacilitators)
 	cofac.SetPlaceHolder(lang.L("One name per line"))
 	cover.SetText(m.Cover)
-	cover.Wrapping = fyne.TextWrapWord
 	dissem.SetText(m.Dissemination)
 	dissem.SetPlaceHolder(lang.L("One institution per line"))
 	items := []*widget.FormItem{
@@ -198,19 +191,14 @@ func (d *draftScreen) showMeta() {
 		widget.NewFormItem(lang.L("Cover summary"), cover),
 		widget.NewFormItem(lang.L("Dissemination list"), dissem),
 	}
-	dlg := dialog.NewForm(lang.L("Document details"), lang.L("Save"), lang.L("Cancel"), items, func(ok bool) {
-		if !ok {
-			return
-		}
+	d.u.form(lang.L("Document details"), lang.L("Save"), items, func() {
 		y, _ := parseYear(year.Text) // the validator let only a year through
 		now := crdt.Meta{Title: title.Text, Theme: theme.Text, Year: y,
 			CoFacilitators: cofac.Text, Cover: cover.Text, Dissemination: dissem.Text}
 		d.change(func(ctx context.Context) (string, error) {
 			return "", d.saveMeta(ctx, m, now)
 		}, func(string) { d.title.SetText(d.session.Meta().Title) })
-	}, d.u.win)
-	dlg.Resize(fyne.NewSize(640, 560))
-	dlg.Show()
+	}, 640, 560)
 }
 
 // saveMeta writes the fields the person changed from was, the details as

@@ -191,18 +191,12 @@ func (h *home) reloadIfChanged(ds []app.DraftInfo, err error) {
 
 // join takes a pasted invite code; the draft comes with the next sync.
 func (h *home) join() {
-	code := widget.NewMultiLineEntry()
+	code := newMultiField()
 	code.SetPlaceHolder("BPF1…")
 	code.Wrapping = fyne.TextWrapBreak
-	d := dialog.NewForm(lang.L("Join a draft"), lang.L("Join"), lang.L("Cancel"),
-		[]*widget.FormItem{widget.NewFormItem(lang.L("Invite code"), code)}, func(ok bool) {
-			if ok {
-				h.joinCode(code.Text)
-			}
-		}, h.u.win)
-	d.Resize(fyne.NewSize(560, 260))
-	d.Show()
-	h.u.win.Canvas().Focus(code)
+	code.enter = func() {} // a code is one line, pasted: Enter joins
+	h.u.form(lang.L("Join a draft"), lang.L("Join"), []*widget.FormItem{widget.NewFormItem(lang.L("Invite code"), code)},
+		func() { h.joinCode(code.Text) }, 560, 260)
 }
 
 func (h *home) joinCode(code string) {
@@ -214,13 +208,9 @@ func (h *home) joinCode(code string) {
 func (h *home) joinWith(code string, join func(context.Context, string) (app.Invite, error)) {
 	_, err := join(context.Background(), code)
 	if errors.Is(err, app.ErrJoinConflict) {
-		dialog.ShowConfirm(lang.L("Replace this draft's invite?"),
+		h.u.confirm(lang.L("Replace this draft's invite?"),
 			lang.L("You already have this draft, synced with another invite code. Joining with this one sends it to the relays this code names. Do it only if the draft's owner gave you this code."),
-			func(ok bool) {
-				if ok {
-					h.joinWith(code, h.u.ws.JoinReplacing)
-				}
-			}, h.u.win)
+			lang.L("Replace"), func() { h.joinWith(code, h.u.ws.JoinReplacing) })
 		return
 	}
 	if err != nil {
@@ -268,22 +258,20 @@ func (h *home) newDraft() {
 	templates := []crdt.Template{crdt.TemplateOutput, crdt.TemplateProposal}
 	tmpl := widget.NewRadioGroup(labels(templates, templateLabel), nil)
 	tmpl.SetSelected(templateLabel(crdt.TemplateOutput))
-	title := widget.NewEntry()
+	title := newField()
 	title.Validator = required
-	theme := widget.NewEntry()
-	year := widget.NewEntry()
+	title.SetPlaceHolder(lang.L("For example: BPF Cybersecurity 2026: norms in practice"))
+	theme := newField()
+	year := newField()
 	year.SetText(strconv.Itoa(time.Now().Year()))
 	year.Validator = validYear
 	items := []*widget.FormItem{
-		widget.NewFormItem(lang.L("Template"), tmpl),
 		widget.NewFormItem(lang.L("Title"), title),
 		widget.NewFormItem(lang.L("Theme"), theme),
 		widget.NewFormItem(lang.L("Year"), year),
+		widget.NewFormItem(lang.L("Template"), tmpl),
 	}
-	dialog.ShowForm(lang.L("New draft"), lang.L("Create"), lang.L("Cancel"), items, func(ok bool) {
-		if !ok {
-			return
-		}
+	h.u.form(lang.L("New draft"), lang.L("Create"), items, func() {
 		y, _ := parseYear(year.Text) // the validator let only a year through
 		t, _ := selectedValue(templates, slices.Index(tmpl.Options, tmpl.Selected))
 		id, err := h.u.ws.Create(context.Background(), app.NewDraft{Template: t,
@@ -293,17 +281,14 @@ func (h *home) newDraft() {
 			return
 		}
 		h.u.OpenDraft(id)
-	}, h.u.win)
+	}, 640, 0)
 }
 
 // confirmDelete moves a draft to the trash after asking; the command
 // line's restore brings it back.
 func (u *UI) confirmDelete(id, title string) {
 	msg := fmt.Sprintf(lang.L("Move “%s” to the trash? It stays there until you restore it (Trash… on the drafts list)."), title)
-	dialog.ShowConfirm(lang.L("Delete draft"), msg, func(ok bool) {
-		if !ok {
-			return
-		}
+	u.confirm(lang.L("Delete draft"), msg, lang.L("Move to the trash"), func() {
 		if u.draft != nil && u.draft.session.ID() == id {
 			u.closeDraft() // its session must let go before the draft goes
 		}
@@ -311,5 +296,5 @@ func (u *UI) confirmDelete(id, title string) {
 			u.showError(err)
 		}
 		u.ShowHome()
-	}, u.win)
+	})
 }

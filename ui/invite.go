@@ -38,7 +38,7 @@ type inviteDialog struct {
 	d       *draftScreen
 	dlg     dialog.Dialog
 	body    *fyne.Container
-	relay   *widget.Entry
+	relay   *field
 	status  *widget.Label
 	buttons []*widget.Button // off while a registration runs
 	inv     app.Invite
@@ -55,7 +55,7 @@ func (d *draftScreen) showInvite() {
 	}
 	v := &inviteDialog{d: d, body: container.NewVBox(), status: widget.NewLabel("")}
 	v.status.Wrapping = fyne.TextWrapWord
-	v.relay = widget.NewEntry()
+	v.relay = newField()
 	v.relay.SetPlaceHolder("/ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…")
 	add := widget.NewButton(lang.L("Add this relay"), v.addRelay)
 	rotate := widget.NewButton(lang.L("New code, revoking this one…"), v.confirmRotate)
@@ -65,7 +65,11 @@ func (d *draftScreen) showInvite() {
 	v.dlg = dialog.NewCustom(lang.L("Invite co-authors"), lang.L("Close"), container.NewVScroll(content), d.u.win)
 	v.show(inv)
 	v.dlg.Resize(fyne.NewSize(600, 680))
-	v.dlg.Show()
+	if !d.u.present(v.dlg, v.dlg.Hide) {
+		return
+	}
+	v.relay.OnSubmitted = func(string) { v.addRelay() }
+	v.relay.escape = v.dlg.Hide
 	d.invite = v
 }
 
@@ -123,13 +127,9 @@ func (v *inviteDialog) addRelay() {
 
 // confirmRotate asks before replacing the code.
 func (v *inviteDialog) confirmRotate() {
-	dialog.ShowConfirm(lang.L("Revoke this code?"),
+	v.d.u.confirmOver(lang.L("Revoke this code?"),
 		lang.L("Co-authors holding the current code will no longer receive new changes, and what they already have stays with them. Send the new code to everyone who should keep access."),
-		func(ok bool) {
-			if ok {
-				v.run(lang.L("Making a new code…"), nil, true)
-			}
-		}, v.d.u.win)
+		lang.L("Revoke"), func() { v.run(lang.L("Making a new code…"), nil, true) })
 }
 
 // run makes the invite off the window's goroutine (a relay may take a

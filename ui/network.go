@@ -15,7 +15,7 @@ import (
 // relay and no shared local network.
 func (u *UI) showNetwork() {
 	if u.online == nil {
-		dialog.ShowInformation(lang.L("Connect to a co-author"), lang.L("Sync is off in this window (it was started with --offline)."), u.win)
+		u.inform(lang.L("Connect to a co-author"), lang.L("Sync is off in this window (it was started with --offline)."))
 		return
 	}
 	mine := widget.NewMultiLineEntry()
@@ -25,7 +25,7 @@ func (u *UI) showNetwork() {
 	copyMine := widget.NewButton(lang.L("Copy my addresses"), func() {
 		u.fyne.Clipboard().SetContent(mine.Text)
 	})
-	theirs := widget.NewEntry()
+	theirs := newField()
 	theirs.SetPlaceHolder("/ip4/…/tcp/…/p2p/12D3Koo…")
 	intro := widget.NewLabel(lang.L("Co-authors on the same network are found by themselves. Otherwise, one of you gives the other an address below."))
 	intro.Wrapping = fyne.TextWrapWord
@@ -38,7 +38,7 @@ func (u *UI) showNetwork() {
 		}
 	}, u.win)
 	dlg.Resize(fyne.NewSize(640, 420))
-	dlg.Show()
+	u.present(dlg, dlg.Confirm, theirs)
 }
 
 func (u *UI) connectTo(addr string) {

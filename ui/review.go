@@ -9,7 +9,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -318,18 +317,18 @@ func (c *changesView) decideShown(verdict string) {
 		}
 	}
 	if len(open) == 0 {
-		dialog.ShowInformation(lang.L("Nothing to decide"), lang.L("Every change shown is decided already."), c.d.u.win)
+		c.d.u.inform(lang.L("Nothing to decide"), lang.L("Every change shown is decided already."))
 		return
 	}
 	msg := fmt.Sprintf(lang.N("Accept %d changes?", len(open)), len(open))
 	if verdict == app.Reject {
 		msg = fmt.Sprintf(lang.N("Reject %d changes? Their insertions are removed and their deletions put back.", len(open)), len(open))
 	}
-	dialog.ShowConfirm(lang.L("Decide the changes shown"), msg, func(ok bool) {
-		if ok {
-			c.decide(verdict, open)
-		}
-	}, c.d.u.win)
+	yes := lang.L("Accept")
+	if verdict == app.Reject {
+		yes = lang.L("Reject")
+	}
+	c.d.u.confirm(lang.L("Decide the changes shown"), msg, yes, func() { c.decide(verdict, open) })
 }
 
 // decide records a verdict on hunks and reloads.

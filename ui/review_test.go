@@ -151,7 +151,7 @@ func TestReviewTab(t *testing.T) {
 	}
 	// Accept all shown, after confirming.
 	test.Tap(button(t, c.content, "Accept all shown"))
-	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Accept"))
 	await(t, shown, "the changes after accepting all")
 	for _, h := range c.shown {
 		if h.Status == app.StatusOpen {
@@ -484,7 +484,7 @@ func TestStartNextYearFromTheWindow(t *testing.T) {
 	settleDraft(t, d)
 	old := d.session.ID()
 	d.nextYear()
-	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Start"))
 	deadline := time.Now().Add(20 * time.Second)
 	for (u.draft == nil || u.draft.session.ID() == old) && time.Now().Before(deadline) {
 		runUI()
@@ -541,6 +541,11 @@ func TestPublishingRoundFromTheWindow(t *testing.T) {
 	d.exported = func(fyne.URI) { close(done) }
 	d.writeExport(chosen, w)
 	await(t, done, "the PDF export")
+	// The window says where the file went.
+	if msg := overlayText(t, u); !strings.Contains(msg, path) {
+		t.Errorf("after the export: %q", msg)
+	}
+	u.win.Canvas().Overlays().Remove(u.win.Canvas().Overlays().Top())
 	data, err := os.ReadFile(path)
 	if err != nil || !strings.HasPrefix(string(data), "%PDF") {
 		t.Fatalf("the PDF: %v", err)
@@ -565,7 +570,7 @@ func TestPublishingRoundFromTheWindow(t *testing.T) {
 	top := u.win.Canvas().Overlays().Top()
 	st, _ := find(top, func(s *widget.Select) bool { return true })
 	st.SetSelected("noted")
-	resp, _ := find(top, func(e *widget.Entry) bool { return e.MultiLine })
+	resp, _ := find(top, func(e *field) bool { return e.MultiLine })
 	resp.SetText("It varies by country.")
 	test.Tap(button(t, top, "OK"))
 	for c.comments[0].Response == nil {

@@ -209,17 +209,20 @@ func TestCreateOpenTypeDelete(t *testing.T) {
 	if overlay == nil {
 		t.Fatal("no new-draft dialog")
 	}
-	var fields []*widget.Entry
-	find(overlay, func(e *widget.Entry) bool { fields = append(fields, e); return false })
+	var fields []*field
+	find(overlay, func(e *field) bool { fields = append(fields, e); return false })
 	if len(fields) != 3 {
 		t.Fatalf("%d fields in the new-draft form", len(fields))
+	}
+	if u.win.Canvas().Focused() != fyne.Focusable(fields[0]) {
+		t.Error("the title field does not have the keyboard")
 	}
 	create := button(t, overlay, "Create")
 	if !create.Disabled() {
 		t.Error("Create is offered before a title is typed")
 	}
 	// A typo in the year keeps the form open with what was typed.
-	test.Type(fields[0], "Community networks")
+	test.Type(u.win.Canvas().Focused(), "Community networks") // where the keyboard is
 	fields[1].SetText("Connectivity")
 	fields[2].SetText("20x6")
 	if !create.Disabled() {
@@ -251,12 +254,12 @@ func TestCreateOpenTypeDelete(t *testing.T) {
 		t.Fatalf("%d drafts listed", len(u.homeUI.drafts))
 	}
 	u.confirmDelete(u.homeUI.drafts[0].ID, u.homeUI.drafts[0].Title)
-	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "No"))
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Cancel"))
 	if ds, _ := ws.Drafts(context.Background()); len(ds) != 1 {
 		t.Fatal("declining the confirmation deleted the draft")
 	}
 	u.confirmDelete(u.homeUI.drafts[0].ID, u.homeUI.drafts[0].Title)
-	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Move to the trash"))
 	if ds, _ := ws.Drafts(context.Background()); len(ds) != 0 || len(u.homeUI.drafts) != 0 {
 		t.Fatal("the draft was not deleted")
 	}
@@ -410,7 +413,7 @@ func answer(t *testing.T, u *UI, text, buttonText string) {
 	if top == nil {
 		t.Fatal("no dialog")
 	}
-	e, ok := find(top, func(*widget.Entry) bool { return true })
+	e, ok := find(top, func(*field) bool { return true })
 	if !ok {
 		t.Fatal("no field in the dialog")
 	}
@@ -448,7 +451,7 @@ func TestHeadings(t *testing.T) {
 	}
 
 	test.Tap(button(t, u.win.Content(), "Remove"))
-	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Remove"))
 	if len(settleDraft(t, d).Sections()) != n || len(d.session.RemovedHeadings()) != 1 {
 		t.Fatalf("after removing: %d headings, %d removed", len(settleDraft(t, d).Sections()), len(d.session.RemovedHeadings()))
 	}
@@ -533,7 +536,7 @@ func TestDocumentDetails(t *testing.T) {
 	if top == nil {
 		t.Fatal("no details form")
 	}
-	yearField, _ := find(top, func(e *widget.Entry) bool { return e.Text == "2027" })
+	yearField, _ := find(top, func(e *field) bool { return e.Text == "2027" })
 	yearField.SetText("two thousand")
 	if !button(t, top, "Save").Disabled() {
 		t.Error("Save is offered with a year in words")
@@ -781,7 +784,7 @@ func TestMenusFollowTheScreen(t *testing.T) {
 		t.Error("Go to the headings did not move the keyboard there")
 	}
 	menuItem(u, "Delete this draft…").Action()
-	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes"))
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Move to the trash"))
 	if u.draft != nil || u.content() != u.homeUI.content {
 		t.Error("the window did not go back to the drafts list")
 	}

@@ -357,7 +357,7 @@ func TestInviteWithARelayFromTheWindow(t *testing.T) {
 
 	// A new code: the relay learns it, and the old one no longer syncs.
 	locked(func() { test.Tap(button(t, u.win.Canvas().Overlays().Top(), "New code, revoking this one…")) })
-	locked(func() { test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Yes")) })
+	locked(func() { test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Revoke")) })
 	rotated := await(t, invited, "the new code")
 	if bytes.Equal(rotated.Secret, inv.Secret) || !slices.Equal(rotated.Relays, inv.Relays) {
 		t.Fatalf("rotation: same secret %v, relays %v", bytes.Equal(rotated.Secret, inv.Secret), rotated.Relays)

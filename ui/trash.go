@@ -41,8 +41,9 @@ func (h *home) showTrash() {
 	}
 	dlg = dialog.NewCustom(lang.L("Trash"), lang.L("Close"), container.NewVScroll(container.NewVBox(rows...)), h.u.win)
 	dlg.Resize(fyne.NewSize(620, 360))
-	dlg.Show()
-	h.trash = dlg
+	if h.u.present(dlg, dlg.Hide) {
+		h.trash = dlg
+	}
 }
 
 // trashLine describes a deleted draft.

@@ -12,7 +12,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
@@ -49,6 +48,7 @@ type UI struct {
 	do func(f func())
 
 	refreshed func(*draftScreen) // handed to each draft screen; for tests
+	dialogs   []*shownDialog     // our dialogs on screen, top last (dialogs.go)
 }
 
 // Options are the window's optional parts.
@@ -85,6 +85,7 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 	u.screen = container.NewStack()
 	u.win.SetContent(container.NewBorder(nil, u.status.content, nil, nil, u.screen))
 	u.win.SetOnClosed(u.closed)
+	u.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { u.dialogKey(k) })
 	if _, ok, err := ws.Profile(context.Background()); err == nil && ok {
 		u.ShowHome()
 	} else {
@@ -227,7 +228,7 @@ func (u *UI) closeDraft() {
 // showError explains a failure in words a participant can act on.
 func (u *UI) showError(err error) {
 	u.log.Warn("Action failed", "err", err)
-	dialog.ShowError(friendly(err), u.win)
+	u.inform(lang.L("Something went wrong"), friendly(err).Error())
 }
 
 // explained is an error already put in the participant's words.

@@ -137,7 +137,7 @@ func (v *versionsView) view(ver crdt.Version) {
 			text.Wrapping = fyne.TextWrapWord
 			dlg := dialog.NewCustom(fmt.Sprintf(lang.L("Version “%s” (read only)"), ver.Name), lang.L("Close"), container.NewVScroll(text), d.u.win)
 			dlg.Resize(fyne.NewSize(900, 620))
-			dlg.Show()
+			d.u.present(dlg, dlg.Hide)
 		})
 	})
 }
@@ -217,13 +217,10 @@ func diffSegments(diffs []app.HeadingDiff, parts map[string]crdt.Participant) []
 // opens it.
 func (d *draftScreen) nextYear() {
 	msg := lang.L("A new draft a year on: the same title, theme and co-facilitators, the definition of the issue and the unresolved issues as the latest version has them, and this year's carry-forward segment as its starting agenda. This draft stays as it is.")
-	dialog.ShowConfirm(lang.L("Start next year's draft"), msg, func(ok bool) {
-		if !ok {
-			return
-		}
+	d.u.confirm(lang.L("Start next year's draft"), msg, lang.L("Start"), func() {
 		id := d.session.ID()
 		d.change(func(ctx context.Context) (string, error) {
 			return d.u.ws.NextYear(ctx, id)
 		}, func(newID string) { d.u.OpenDraft(newID) })
-	}, d.u.win)
+	})
 }
