@@ -169,21 +169,41 @@ func newUI(t *testing.T, opts app.Options) (*UI, *app.Workspace, string) {
 func TestFirstRunAsksForTheProfile(t *testing.T) {
 	u, ws, _ := newUI(t, app.Options{Poll: -1})
 	content := u.win.Content()
-	name, ok := find(content, func(e *widget.Entry) bool { return true })
+	name, ok := find(content, func(e *field) bool { return true })
 	if !ok {
 		t.Fatal("no name field on first run")
 	}
-	test.Type(name, "Amina Diallo")
-	selects := []string{groupLabel(crdt.CivilSociety), regionLabel(crdt.African)}
-	i := 0
-	find(content, func(s *widget.Select) bool {
-		if i < len(selects) {
-			s.SetSelected(selects[i])
-			i++
+	if !strings.Contains(labelText(content), "Before you start") {
+		t.Error("the first run's form is not titled as one")
+	}
+	save := button(t, content, "Save")
+	// Save stays off, and a sentence says what is missing, until the
+	// form can be saved.
+	steps := []struct {
+		do      func()
+		missing string
+	}{
+		{func() {}, "Write your name and choose your stakeholder group and your UN regional group."},
+		{func() { test.Type(u.win.Canvas().Focused(), "Amina Diallo") }, "Choose your stakeholder group and your UN regional group."},
+		{func() {
+			s, _ := find(content, func(s *widget.Select) bool { return s.PlaceHolder == "Choose your stakeholder group" })
+			s.SetSelected(groupLabel(crdt.CivilSociety))
+		}, "Choose your UN regional group."},
+		{func() {
+			s, _ := find(content, func(s *widget.Select) bool { return s.PlaceHolder == "Choose your UN regional group" })
+			s.SetSelected(regionLabel(crdt.African))
+		}, ""},
+	}
+	for i, st := range steps {
+		st.do()
+		if save.Disabled() != (st.missing != "") || !strings.Contains(labelText(content), st.missing) {
+			t.Fatalf("step %d: Save off %v, the form says %q; want %q", i, save.Disabled(), labelText(content), st.missing)
 		}
-		return false
-	})
-	test.Tap(button(t, content, "Save"))
+	}
+	if name.Text != "Amina Diallo" {
+		t.Fatalf("the name field holds %q: it did not have the keyboard", name.Text)
+	}
+	test.Tap(save)
 	p, ok, err := ws.Profile(context.Background())
 	if err != nil || !ok || p.Name != "Amina Diallo" || p.Group != crdt.CivilSociety || p.Region != crdt.African {
 		t.Fatalf("profile %+v (%v, %v)", p, ok, err)
@@ -191,6 +211,23 @@ func TestFirstRunAsksForTheProfile(t *testing.T) {
 	if u.homeUI == nil || u.content() != u.homeUI.content {
 		t.Error("home not shown after the profile")
 	}
+	// Later, the same form edits the profile, and says so.
+	u.showProfile(false)
+	if txt := labelText(u.content()); !strings.Contains(txt, "Edit your profile") || strings.Contains(txt, "Before you start") {
+		t.Errorf("editing the profile reads %q", txt)
+	}
+}
+
+// labelText gathers the visible labels' text under o.
+func labelText(o fyne.CanvasObject) string {
+	var b strings.Builder
+	find(o, func(l *widget.Label) bool {
+		if l.Visible() {
+			b.WriteString(l.Text + "\n")
+		}
+		return false
+	})
+	return b.String()
 }
 
 func withProfile(t *testing.T, ws *app.Workspace) {
