@@ -10,6 +10,7 @@ import (
 
 // LogEntry is one row of the contribution log: who changed what, where.
 type LogEntry struct {
+	Hash      string // the change's
 	Time      time.Time
 	Actor     string
 	Person    string
@@ -79,7 +80,7 @@ func (s *Session) Log(f LogFilter) ([]LogEntry, error) {
 			continue
 		}
 		p, ok := parts[c.Actor]
-		e := LogEntry{Time: c.Time, Actor: c.Actor, Kind: c.Kind, SectionID: c.Section,
+		e := LogEntry{Hash: c.Hash, Time: c.Time, Actor: c.Actor, Kind: c.Kind, SectionID: c.Section,
 			SectionNo: number[c.Section], Added: c.Added, Removed: c.Removed, Name: "unknown"}
 		if ok {
 			e.Person, e.Name, e.Group, e.Region, e.Role = p.Person, p.Name, p.Group, p.Region, p.Role

@@ -436,6 +436,11 @@ func (s *Session) beginWrite(ctx context.Context) error {
 		if err := s.commit(ctx); err != nil && !s.o.unsaved {
 			return err
 		}
+		// The view names this participant from now on (the log and the
+		// contributions read names from it).
+		old := s.view.Load()
+		s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
+			Participants: s.o.doc.ParticipantList(), Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Creator: old.Creator})
 	}
 	s.o.registered = true
 	return nil

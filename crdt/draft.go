@@ -952,16 +952,23 @@ func (d *Doc) SnapshotWithRemoved() (Snapshot, []Section) {
 			s.Sections = append(s.Sections, sec)
 		}
 	}
-	for _, p := range d.Participants() {
-		s.Participants = append(s.Participants, p)
-	}
-	sort.Slice(s.Participants, func(i, j int) bool {
-		if s.Participants[i].Name != s.Participants[j].Name {
-			return s.Participants[i].Name < s.Participants[j].Name
-		}
-		return s.Participants[i].Actor < s.Participants[j].Actor
-	})
+	s.Participants = d.ParticipantList()
 	return s, removed
+}
+
+// ParticipantList returns the registry by name (then actor id).
+func (d *Doc) ParticipantList() []Participant {
+	var ps []Participant
+	for _, p := range d.Participants() {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Name != ps[j].Name {
+			return ps[i].Name < ps[j].Name
+		}
+		return ps[i].Actor < ps[j].Actor
+	})
+	return ps
 }
 
 // Commit records the pending edits as one change carrying their

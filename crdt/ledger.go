@@ -589,3 +589,50 @@ func (l *Ledger) ElemsAt(section string, pos, n int, in ChangeSet) (first, last 
 	}
 	return first, last, fmt.Errorf("%w: %d characters at %d in a text of %d", ErrRange, n, pos, at)
 }
+
+// Wrote returns what a set of changes did to a section's text: the runs
+// they inserted that they did not also delete (typos typed and taken back
+// within the set leave nothing), and the runs they deleted that were
+// there before them, each in text order. What later changes did to those
+// runs does not matter: this is what the set's authors did.
+func (l *Ledger) Wrote(section string, by ChangeSet) (inserted, deleted []string, err error) {
+	oid, ok := l.sections[section]
+	if !ok {
+		return nil, nil, fmt.Errorf("section %q: %w", section, ErrNotFound)
+	}
+	const (
+		none = iota
+		ins
+		del
+	)
+	kind := none
+	var buf []byte
+	flush := func() {
+		switch kind {
+		case ins:
+			inserted = append(inserted, string(buf))
+		case del:
+			deleted = append(deleted, string(buf))
+		}
+		buf = buf[:0]
+	}
+	for at := l.objects[oid].head; at >= 0; at = l.elems[at].next {
+		e := &l.elems[at]
+		k := none
+		switch mine, gone := by.Has(e.ins), e.deleter(by) >= 0; {
+		case mine && !gone:
+			k = ins
+		case gone && !mine:
+			k = del
+		}
+		if k != kind {
+			flush()
+			kind = k
+		}
+		if k != none {
+			buf = append(buf, e.text...)
+		}
+	}
+	flush()
+	return inserted, deleted, nil
+}

@@ -335,3 +335,53 @@ func TestLedgerOutlineUnderConcurrentHeadingEdits(t *testing.T) {
 		checkOutline(t, l, a, h)
 	}
 }
+
+// TestLedgerWrote: what a burst of changes wrote is the text it added and
+// kept, and the earlier text it took away; a typo typed and deleted
+// within the burst leaves nothing, and a co-author's later edits do not
+// change what the burst did.
+func TestLedgerWrote(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	sec := a.Sections()[0].ID
+	if err := a.AppendBody(sec, "Access matters to everyone."); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	l := ledgerOf(t, a)
+	before := len(l.Changes())
+	b := fork(t, a)
+	// The burst: insert " a lot", a typo typed and taken back, and
+	// "to everyone" replaced.
+	steps := []func() error{
+		func() error { return b.Splice(sec, 14, 0, " a lot") },
+		func() error { return b.Splice(sec, 0, 0, "Tpyo ") },
+		func() error { return b.Splice(sec, 0, 5, "") },
+		func() error { return b.Splice(sec, 21, 11, "for all") },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, b)
+	}
+	// Later, someone else deletes part of what the burst added.
+	if err := b.Splice(sec, 15, 4, ""); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, b)
+	l = ledgerOf(t, b)
+	burst := make(ChangeSet, len(l.Changes()))
+	for i := before; i < before+len(steps); i++ {
+		burst[i] = true
+	}
+	ins, del, err := l.Wrote(sec, burst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ins, "|") != " a lot|for all" || strings.Join(del, "|") != "to everyone" {
+		t.Errorf("inserted %q, deleted %q", ins, del)
+	}
+	if _, _, err := l.Wrote("nosuch", burst); err == nil {
+		t.Error("an unknown section gave no error")
+	}
+}
