@@ -3,10 +3,12 @@ package ui
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -14,12 +16,15 @@ import (
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
-// contributions is the draft's log of who changed what, from which
-// stakeholder group and region, filterable by participant and heading.
-// (Accepting and rejecting changes comes with the review.)
+// contributions is the draft's record of who wrote what, from which
+// stakeholder group and region, as a reviewer reads it: a person's edits
+// of one heading within minutes of each other are one row
+// (app.Contributions), with the text they added and removed, newest
+// first, filterable by participant and heading, kept up to date while
+// co-authors type. A row opens the whole of its text.
 type contributions struct {
 	d           *draftScreen
-	entries     []app.LogEntry
+	items       []app.Contribution
 	participant *widget.Select
 	heading     *widget.Select
 	headingIDs  []string // the section of each heading choice after "All headings"
@@ -27,7 +32,9 @@ type contributions struct {
 	list        *widget.List
 	summary     *widget.Label
 	content     fyne.CanvasObject
-	asked       int // reloads asked for: only the latest is shown
+	asked       int  // reloads asked for: only the latest is shown
+	pending     bool // a reload is due soon
+	loaded      func()
 }
 
 func newContributions(d *draftScreen) *contributions {
@@ -46,15 +53,30 @@ func newContributions(d *draftScreen) *contributions {
 	}
 	c.summary = widget.NewLabel("")
 	c.list = widget.NewList(
-		func() int { return len(c.entries) },
+		func() int { return len(c.items) },
 		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
+			line := func(imp widget.Importance) *widget.Label {
+				l := widget.NewLabel("")
+				l.Truncation = fyne.TextTruncateEllipsis
+				l.Importance = imp
+				return l
+			}
+			return container.NewVBox(line(widget.MediumImportance), line(widget.SuccessImportance), line(widget.DangerImportance))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(describe(c.entries[len(c.entries)-1-i])) // newest first
+			it := c.items[len(c.items)-1-i] // newest first
+			rows := o.(*fyne.Container).Objects
+			rows[0].(*widget.Label).SetText(describe(it))
+			added, removed := excerpt(it.Inserted), excerpt(it.Deleted)
+			show(rows[1].(*widget.Label), added, "+ ")
+			show(rows[2].(*widget.Label), removed, "− ")
 		})
+	c.list.OnSelected = func(i widget.ListItemID) {
+		c.list.Unselect(i)
+		if i >= 0 && i < len(c.items) {
+			c.open(c.items[len(c.items)-1-i])
+		}
+	}
 	// Wide enough for a name or a heading: a select's own width fits only
 	// its placeholder, which cut "Tout le monde" short.
 	wide := func(o fyne.CanvasObject, w float32) fyne.CanvasObject {
@@ -65,21 +87,97 @@ func newContributions(d *draftScreen) *contributions {
 	return c
 }
 
-// describe is one line of the log.
-func describe(e app.LogEntry) string {
-	where := e.Heading
-	if e.SectionNo > 0 {
-		where = fmt.Sprintf("%d. %s", e.SectionNo, e.Heading)
+// show puts a text line in a row, or hides the line when there is none.
+func show(l *widget.Label, text, mark string) {
+	if text == "" {
+		l.SetText("")
+		l.Hide()
+		return
 	}
-	who := fmt.Sprintf("%s (%s, %s)", e.Name, groupLabel(e.Group), regionLabel(e.Region))
-	line := fmt.Sprintf("%s  %s  %s", e.Time.Local().Format(time.DateTime), who, kindLabel(e.Kind))
-	if where != "" {
-		line += " · " + where
+	l.SetText(mark + text)
+	l.Show()
+}
+
+// excerpt joins a contribution's runs of text for one line.
+func excerpt(runs []string) string {
+	var parts []string
+	for _, r := range runs {
+		if r = strings.Join(strings.Fields(r), " "); r != "" {
+			parts = append(parts, "“"+r+"”")
+		}
 	}
-	if e.Added > 0 || e.Removed > 0 {
-		line += fmt.Sprintf("  +%d −%d", e.Added, e.Removed)
+	return strings.Join(parts, " … ")
+}
+
+// describe is a contribution's first line: who, what, where, when, how much.
+func describe(c app.Contribution) string {
+	who := fmt.Sprintf("%s (%s, %s)", c.Name, groupLabel(c.Group), regionLabel(c.Region))
+	what := kindLabel(c.Kind)
+	switch {
+	case c.Kind == crdt.KindMeta:
+		what = fmt.Sprintf(lang.L("edited the %s"), metaLabel(c.SectionID))
+	case c.SectionNo > 0:
+		what += " · " + fmt.Sprintf("%d. %s", c.SectionNo, c.Heading)
+	case c.Heading != "":
+		what += " · " + c.Heading
+	}
+	when := c.Time.Local().Format("2006-01-02 15:04")
+	if c.Until.Sub(c.Time) >= time.Minute {
+		when += "–" + c.Until.Local().Format("15:04")
+	}
+	line := fmt.Sprintf("%s  %s  %s", when, who, what)
+	if c.Changes > 1 {
+		line += "  " + fmt.Sprintf(lang.N("%d changes", c.Changes), c.Changes)
+	}
+	if c.Added > 0 || c.Removed > 0 {
+		line += fmt.Sprintf("  +%d −%d", c.Added, c.Removed)
 	}
 	return line
+}
+
+// metaLabel names a document detail as the Details form does.
+func metaLabel(field string) string {
+	switch field {
+	case "title":
+		return lang.L("Title")
+	case "theme":
+		return lang.L("Theme")
+	case "year":
+		return lang.L("Year")
+	case string(crdt.FieldCoFacilitators):
+		return lang.L("Co-facilitators")
+	case string(crdt.FieldCover):
+		return lang.L("Cover summary")
+	case string(crdt.FieldDissemination):
+		return lang.L("Dissemination list")
+	}
+	return field
+}
+
+// open shows a contribution's text whole.
+func (c *contributions) open(it app.Contribution) {
+	box := container.NewVBox()
+	add := func(title string, runs []string, imp widget.Importance) {
+		if len(runs) == 0 {
+			return
+		}
+		box.Add(widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		for _, r := range runs {
+			l := widget.NewLabel(r)
+			l.Wrapping = fyne.TextWrapWord
+			l.Importance = imp
+			box.Add(l)
+		}
+	}
+	add(lang.L("Added"), it.Inserted, widget.SuccessImportance)
+	add(lang.L("Removed"), it.Deleted, widget.DangerImportance)
+	if len(box.Objects) == 0 {
+		box.Add(message(lang.L("No text to show: this change is counted above.")))
+	}
+	head := message(describe(it))
+	dlg := dialog.NewCustom(lang.L("Contribution"), lang.L("Close"), container.NewBorder(head, nil, nil, nil, container.NewVScroll(box)), c.d.u.win)
+	dlg.Resize(fyne.NewSize(720, 520))
+	c.d.u.present(dlg, dlg.Hide)
 }
 
 // kindLabel says what a contribution did, translated.
@@ -117,10 +215,34 @@ func kindLabel(k crdt.Kind) string {
 	return lang.L("change")
 }
 
-// reload reads the log again with the chosen filters, and refreshes the
-// filters' choices from what the log holds. The log is read off the
-// window's goroutine (the draft's owner walks the history, and may be
-// waiting for the disk); a reload that a newer one overtook is dropped.
+// soon reloads within a second: a co-author typing live commits a
+// change per second, and reading the log each time would be wasted.
+func (c *contributions) soon() {
+	if c.pending {
+		return
+	}
+	c.pending = true
+	u, quit := c.d.u, c.d.quit
+	u.background(func() {
+		select {
+		case <-time.After(time.Second):
+		case <-quit:
+			return
+		}
+		u.do(func() {
+			c.pending = false
+			if !c.d.closed() && c.d.tabs.Selected().Content == c.content {
+				c.reload()
+			}
+		})
+	})
+}
+
+// reload reads the contributions again with the chosen filters, and
+// refreshes the filters' choices from what the log holds. They are read
+// off the window's goroutine (the draft's owner walks the history, and
+// may be waiting for the disk); a reload that a newer one overtook is
+// dropped.
 func (c *contributions) reload() {
 	f := app.LogFilter{}
 	if i := c.participant.SelectedIndex(); i > 0 {
@@ -130,7 +252,7 @@ func (c *contributions) reload() {
 	c.asked++
 	asked, u, s := c.asked, c.d.u, c.d.session
 	u.background(func() {
-		entries, err := s.Log(f)
+		items, err := s.Contributions(f)
 		all, allErr := s.Log(app.LogFilter{})
 		u.do(func() {
 			if asked != c.asked || c.d.closed() {
@@ -140,15 +262,19 @@ func (c *contributions) reload() {
 				u.showError(err)
 				return
 			}
-			c.show(entries, all, allErr)
+			c.show(items, all, allErr)
 		})
 	})
 }
 
 // show puts what reload read on screen.
-func (c *contributions) show(entries, all []app.LogEntry, allErr error) {
-	c.entries = entries
-	c.summary.SetText(fmt.Sprintf(lang.N("%d contributions", len(entries)), len(entries)))
+func (c *contributions) show(items []app.Contribution, all []app.LogEntry, allErr error) {
+	c.items = items
+	changes := 0
+	for _, it := range items {
+		changes += it.Changes
+	}
+	c.summary.SetText(fmt.Sprintf(lang.N("%d contributions", len(items)), len(items)) + " · " + fmt.Sprintf(lang.N("%d changes", changes), changes))
 	c.list.Refresh()
 	if allErr == nil {
 		seen := map[string]bool{}
@@ -174,4 +300,7 @@ func (c *contributions) show(entries, all []app.LogEntry, allErr error) {
 	c.heading.Selected = chosen // set directly: OnChanged would reload again
 	c.participant.Refresh()
 	c.heading.Refresh()
+	if c.loaded != nil {
+		c.loaded()
+	}
 }

@@ -267,6 +267,9 @@ func (d *draftScreen) pump() {
 		if ev.Section == d.openID && d.authors.Checked {
 			d.authorsV.soon()
 		}
+		if d.tabs.Selected().Content == d.contrib.content {
+			d.contrib.soon() // a co-author's typing, shown as it comes
+		}
 	}
 	if refresh {
 		d.refresh()

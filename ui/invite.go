@@ -26,7 +26,9 @@ func qrImage(code string) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return q.Image(256), nil
+	// Whole pixels per module: a fixed 256-pixel image gave long codes
+	// fractional modules, which a reader could fail to find.
+	return q.Image(-4), nil
 }
 
 // inviteDialog shows the draft's invite: the code to copy (one line, no
@@ -93,7 +95,8 @@ func (v *inviteDialog) show(inv app.Invite) {
 	if img, err := qrImage(code); err == nil {
 		qr := canvas.NewImageFromImage(img)
 		qr.FillMode = canvas.ImageFillContain
-		qr.SetMinSize(fyne.NewSize(220, 220))
+		b := img.Bounds() // shown at its own size, each module sharp
+		qr.SetMinSize(fyne.NewSize(float32(b.Dx()), float32(b.Dy())))
 		parts = append(parts, container.NewCenter(qr))
 	}
 	if len(inv.Relays) == 0 {

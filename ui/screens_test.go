@@ -589,27 +589,44 @@ func TestDocumentDetails(t *testing.T) {
 func TestContributionsPanel(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	test.Type(d.editors[d.sections[0].ID].area, "First words.")
+	// Typed key by key: one contribution, not a row per key.
+	for _, r := range "First words." {
+		test.Type(d.editors[d.sections[0].ID].area, string(r))
+		settleDraft(t, d).Flush(context.Background())
+	}
 	d.headings.Select(1)
 	test.Type(d.editors[d.sections[1].ID].area, "Second section.")
 	if err := settleDraft(t, d).Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	m := d.session.Meta()
+	if err := d.saveMeta(context.Background(), m, crdt.Meta{Title: m.Title, Theme: m.Theme, Year: m.Year, CoFacilitators: "Amina\nBruno"}); err != nil {
+		t.Fatal(err)
+	}
 	d.tabs.SelectIndex(1)
 	settleDraft(t, d) // the log is read off the window's goroutine
 	c := d.contrib
-	all := len(c.entries)
-	if all < 3 { // creation, profile and at least the two edits
+	all := len(c.items)
+	if all != 5 { // creation, profile, the two headings' text, the co-facilitators
+		for _, it := range c.items {
+			t.Log(describe(it))
+		}
 		t.Fatalf("%d contributions listed", all)
 	}
-	top := describe(c.entries[len(c.entries)-1])
-	if !strings.Contains(top, "Amina (Civil society, African)") || !strings.Contains(top, "+15") {
-		t.Errorf("newest line %q", top)
+	var lines []string
+	for _, it := range c.items {
+		lines = append(lines, describe(it)+" "+excerpt(it.Inserted))
+	}
+	text := strings.Join(lines, "\n")
+	for _, want := range []string{"Amina (Civil society, African)", "12 changes  +12 −0 “First words.”", "+15 −0 “Second section.”", "edited the Co-facilitators"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the contributions lack %q:\n%s", want, text)
+		}
 	}
 	c.heading.SetSelectedIndex(2) // the second heading
 	settleDraft(t, d)
-	if len(c.entries) != 1 || c.entries[0].SectionNo != 2 {
-		t.Errorf("filtered by heading: %d entries", len(c.entries))
+	if len(c.items) != 1 || c.items[0].SectionNo != 2 {
+		t.Errorf("filtered by heading: %d items", len(c.items))
 	}
 	// A co-author moves that heading to the top: the filter stays on it.
 	second := d.sections[1]
@@ -618,18 +635,35 @@ func TestContributionsPanel(t *testing.T) {
 	}
 	locked(d.refresh)
 	settleDraft(t, d)
-	if c.heading.Selected != second.Heading || len(c.entries) != 2 || c.entries[0].SectionID != second.ID {
-		t.Errorf("after the move the filter shows %q with %d entries", c.heading.Selected, len(c.entries))
+	if c.heading.Selected != second.Heading || len(c.items) != 2 || c.items[0].SectionID != second.ID {
+		t.Errorf("after the move the filter shows %q with %d items", c.heading.Selected, len(c.items))
 	}
 	c.heading.SetSelectedIndex(0)
 	c.participant.SetSelected("Nobody")
 	c.participant.SetSelectedIndex(0)
 	settleDraft(t, d)
-	if len(c.entries) != all+1 { // and the move
-		t.Errorf("clearing the filters shows %d of %d", len(c.entries), all+1)
+	if len(c.items) != all+1 { // and the move
+		t.Errorf("clearing the filters shows %d of %d", len(c.items), all+1)
 	}
 	if !containsString(c.participant.Options, "Amina") {
 		t.Errorf("participants offered: %v", c.participant.Options)
+	}
+	// Text typed elsewhere shows while the tab is open.
+	loaded := loadedChan(func(f func()) { c.loaded = f })
+	if err := d.session.Splice(context.Background(), d.sections[2].ID, 0, 0, "Live words."); err != nil {
+		t.Fatal(err)
+	}
+	d.session.Flush(context.Background())
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(excerpt(c.items[len(c.items)-1].Inserted), "Live words.") {
+		select {
+		case <-loaded:
+		case <-time.After(50 * time.Millisecond):
+		}
+		runUI()
+		if time.Now().After(deadline) {
+			t.Fatal("text typed elsewhere never showed in the contributions")
+		}
 	}
 }
 
