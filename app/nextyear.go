@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/igf-bpf/bpfdraft/app/export"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
@@ -20,11 +19,9 @@ import (
 // cover summary, the one place every participant sees first and the
 // rapporteur rewrites before publishing.
 
-// seeded are the headings whose text next year's draft starts with.
-var seeded = []string{
-	"Definition of the issue(s)",
-	"Unresolved issues where further multistakeholder cooperation is needed",
-}
+// seeded are the places of the headings whose text next year's draft
+// starts with (crdt's template order, the same in every language).
+var seeded = []int{crdt.OutputDefinition, crdt.OutputUnresolved}
 
 var yearWord = regexp.MustCompile(`\b(19|20)\d\d\b`)
 
@@ -54,7 +51,8 @@ func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
 	} else if !yearWord.MatchString(title) {
 		title = fmt.Sprintf("%s %d", title, year)
 	}
-	newID, err := w.Create(ctx, NewDraft{Template: m.Template, Title: title, Theme: m.Theme, Year: year})
+	lang, _ := crdt.ParseLanguage(m.Language) // English when unknown
+	newID, err := w.Create(ctx, NewDraft{Template: m.Template, Language: lang, Title: title, Theme: m.Theme, Year: year})
 	if err != nil {
 		return "", err
 	}
@@ -63,18 +61,22 @@ func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
 		return "", err
 	}
 	defer ns.Close(ctx)
-	byHeading := map[string]string{}
+	// The template's headings, by their place; a heading renamed away
+	// from the template's title is not seeded.
+	byPlace := map[int]string{}
 	for _, sec := range snap.Sections {
-		byHeading[sec.Heading] = sec.Body
+		if i := m.Template.Index(sec.Heading); i >= 0 {
+			byPlace[i] = sec.Body
+		}
 	}
 	newSecs := ns.Sections()
 	for _, h := range seeded {
-		body := strings.TrimSpace(byHeading[h])
-		if body == "" {
+		body := strings.TrimSpace(byPlace[h])
+		if body == "" || m.Template != crdt.TemplateOutput {
 			continue
 		}
 		for _, sec := range newSecs {
-			if sec.Heading == h {
+			if m.Template.Index(sec.Heading) == h {
 				if _, _, err := ns.Write(ctx, sec.ID, body, false); err != nil {
 					return "", err
 				}
@@ -82,7 +84,7 @@ func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
 		}
 	}
 	cover := fmt.Sprintf("This draft continues “%s” (%d), %s (draft %s).", m.Title, m.Year, source, m.ID)
-	if agenda := strings.TrimSpace(byHeading[export.CarryForward]); agenda != "" {
+	if agenda := strings.TrimSpace(byPlace[crdt.OutputCarryForward]); m.Template == crdt.TemplateOutput && agenda != "" {
 		cover += "\n\nStarting agenda, carried forward from " + strconv.Itoa(m.Year) + ":\n\n" + agenda
 	}
 	if err := ns.SetMetaText(ctx, crdt.FieldCover, cover); err != nil {

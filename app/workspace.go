@@ -294,6 +294,7 @@ func (w *Workspace) Trash(ctx context.Context) ([]DraftInfo, error) {
 // NewDraft describes a draft to create.
 type NewDraft struct {
 	Template crdt.Template
+	Language crdt.Language // of the template's headings and hints; English when empty
 	Title    string
 	Theme    string
 	Year     int
@@ -314,7 +315,10 @@ func (w *Workspace) Create(ctx context.Context, nd NewDraft) (string, error) {
 	if nd.Year == 0 {
 		nd.Year = w.opts.Now().Year()
 	}
-	doc, err := crdt.New(w.actor, nd.Template, nd.Title, nd.Theme, nd.Year, w.opts.Now())
+	if nd.Language == "" {
+		nd.Language = crdt.English
+	}
+	doc, err := crdt.NewIn(w.actor, nd.Template, nd.Language, nd.Title, nd.Theme, nd.Year, w.opts.Now())
 	if err != nil {
 		return "", err
 	}

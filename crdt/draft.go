@@ -116,10 +116,18 @@ func NewID(n int) string {
 // NewActor returns a fresh Automerge actor id (hex).
 func NewActor() string { return automerge.NewActorID() }
 
-// New creates a draft from a template. The creation is committed with the
-// given actor and time.
+// New creates a draft from a template, its headings in English. The
+// creation is committed with the given actor and time.
 func New(actor string, tmpl Template, title, theme string, year int, now time.Time) (*Doc, error) {
+	return NewIn(actor, tmpl, English, title, theme, year, now)
+}
+
+// NewIn creates a draft whose template headings and hints are in lang.
+func NewIn(actor string, tmpl Template, lang Language, title, theme string, year int, now time.Time) (*Doc, error) {
 	if _, err := ParseTemplate(string(tmpl)); err != nil {
+		return nil, err
+	}
+	if _, err := ParseLanguage(string(lang)); err != nil {
 		return nil, err
 	}
 	if !utf8.ValidString(title) || !utf8.ValidString(theme) {
@@ -142,7 +150,7 @@ func New(actor string, tmpl Template, title, theme string, year int, now time.Ti
 	}
 	for k, v := range map[string]any{
 		"id": NewID(10), "template": string(tmpl), "title": title, "theme": theme,
-		"year": int64(year), "lang": "en", "created": now.UTC().Truncate(time.Millisecond),
+		"year": int64(year), "lang": string(lang), "created": now.UTC().Truncate(time.Millisecond),
 		"creator": actor,
 	} {
 		if err := mm.Set(k, v); err != nil {
@@ -168,7 +176,7 @@ func New(actor string, tmpl Template, title, theme string, year int, now time.Ti
 		}
 	}
 	prev := ""
-	for _, h := range tmpl.Headings() {
+	for _, h := range tmpl.HeadingsIn(lang) {
 		prev = keyBetween(prev, "")
 		// Template hints are not stored: Section fills them in from the
 		// template while the heading keeps its template title.

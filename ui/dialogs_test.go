@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
 )
@@ -126,5 +127,30 @@ func TestMessagesDoNotHideTheirText(t *testing.T) {
 	}
 	if !strings.Contains(overlayText(t, u), long) {
 		t.Error("the message is not shown whole")
+	}
+}
+
+// TestNewDraftInFrench: the New draft dialog offers the headings'
+// language, English first; a draft made in French reads in French on
+// the page, hints included.
+func TestNewDraftInFrench(t *testing.T) {
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	u.ShowHome()
+	menuItem(u, "New draft…").Action()
+	typeHere(t, u, "BPF Genre et accès")
+	top := u.win.Canvas().Overlays().Top()
+	pick, ok := find(top, func(s *widget.Select) bool { return len(s.Options) == 3 })
+	if !ok || pick.Selected != "English" {
+		t.Fatalf("no language choice, or not English first (%v)", pick)
+	}
+	pick.SetSelected("Français")
+	press(u, fyne.KeyReturn)
+	if u.draft == nil {
+		t.Fatal("the draft was not created")
+	}
+	b := u.draft.page.blocks[0]
+	if b.heading.Text != "1. Définition de la ou des questions" || !strings.HasPrefix(b.hint.Text, "Quel problème") {
+		t.Errorf("the page begins with %q, %q", b.heading.Text, b.hint.Text)
 	}
 }

@@ -258,6 +258,29 @@ func (h *home) newDraft() {
 	templates := []crdt.Template{crdt.TemplateOutput, crdt.TemplateProposal}
 	tmpl := widget.NewRadioGroup(labels(templates, templateLabel), nil)
 	tmpl.SetSelected(templateLabel(crdt.TemplateOutput))
+	// The headings' language: English for an output by default, as the
+	// IGF publishes outputs in English; a proposal in the window's
+	// language. The person may choose either way.
+	langs := make([]string, len(crdt.Languages))
+	for i, l := range crdt.Languages {
+		langs[i] = languageName(l)
+	}
+	language := widget.NewSelect(langs, nil)
+	language.SetSelected(languageName(crdt.English))
+	chosen := false
+	language.OnChanged = func(string) { chosen = true }
+	tmpl.OnChanged = func(s string) {
+		if chosen {
+			return
+		}
+		l := crdt.English
+		if s == templateLabel(crdt.TemplateProposal) {
+			l = windowLanguage()
+		}
+		language.OnChanged = nil
+		language.SetSelected(languageName(l))
+		language.OnChanged = func(string) { chosen = true }
+	}
 	title := newField()
 	title.Validator = required
 	title.SetPlaceHolder(lang.L("For example: BPF Cybersecurity 2026: norms in practice"))
@@ -270,11 +293,16 @@ func (h *home) newDraft() {
 		widget.NewFormItem(lang.L("Theme"), theme),
 		widget.NewFormItem(lang.L("Year"), year),
 		widget.NewFormItem(lang.L("Template"), tmpl),
+		widget.NewFormItem(lang.L("Headings in"), language),
 	}
 	h.u.form(lang.L("New draft"), lang.L("Create"), items, func() {
 		y, _ := parseYear(year.Text) // the validator let only a year through
 		t, _ := selectedValue(templates, slices.Index(tmpl.Options, tmpl.Selected))
-		id, err := h.u.ws.Create(context.Background(), app.NewDraft{Template: t,
+		l := crdt.English
+		if i := language.SelectedIndex(); i >= 0 {
+			l = crdt.Languages[i]
+		}
+		id, err := h.u.ws.Create(context.Background(), app.NewDraft{Template: t, Language: l,
 			Title: title.Text, Theme: theme.Text, Year: y})
 		if err != nil {
 			h.u.showError(err)

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
@@ -82,4 +84,26 @@ func selectedValue[T any](vs []T, i int) (T, bool) {
 		return zero, false
 	}
 	return vs[i], true
+}
+
+// languageName names a language in itself, as language menus do.
+func languageName(l crdt.Language) string {
+	switch l {
+	case crdt.French:
+		return "Français"
+	case crdt.Spanish:
+		return "Español"
+	}
+	return "English"
+}
+
+// windowLanguage is the language the window speaks (the system's, when
+// BPF Draft has it), English otherwise.
+func windowLanguage() crdt.Language {
+	tag := lang.SystemLocale().LanguageString()
+	code, _, _ := strings.Cut(tag, "-")
+	if l, err := crdt.ParseLanguage(code); err == nil {
+		return l
+	}
+	return crdt.English
 }

@@ -88,9 +88,11 @@ type Edition struct {
 	Consultation string    // the public-comment round's summary, for a final output
 }
 
-// CarryForward is the title of the output template's last segment, which
-// a publication always puts last.
-const CarryForward = "Carrying the work forward"
+// carriesForward reports whether a heading is the output template's last
+// segment (in any of its languages), which a publication always puts last.
+func carriesForward(heading string) bool {
+	return crdt.TemplateOutput.Index(heading) == crdt.OutputCarryForward
+}
 
 // Build lays out a snapshot of a draft as a publication.
 func Build(s crdt.Snapshot, e Edition) Publication {
@@ -108,7 +110,7 @@ func Build(s crdt.Snapshot, e Edition) Publication {
 	// The carry-forward segment goes last, wherever it stands in the draft.
 	secs := append([]crdt.Section(nil), s.Sections...)
 	sort.SliceStable(secs, func(i, j int) bool {
-		return secs[i].Heading != CarryForward && secs[j].Heading == CarryForward
+		return !carriesForward(secs[i].Heading) && carriesForward(secs[j].Heading)
 	})
 	for i, sec := range secs {
 		part := Part{Number: i + 1, Heading: oneLine(sec.Heading), RTL: rightToLeft(sec.Heading)}

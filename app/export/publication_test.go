@@ -46,7 +46,7 @@ func samplePublication() Publication {
 
 func TestBuildNumbersEveryParagraphOnce(t *testing.T) {
 	p := samplePublication()
-	if !p.ForComment || len(p.Parts) != 9 || p.Parts[8].Heading != CarryForward || p.Parts[8].Number != 9 {
+	if !p.ForComment || len(p.Parts) != 9 || !carriesForward(p.Parts[8].Heading) || p.Parts[8].Number != 9 {
 		t.Fatalf("parts: %d, last %q, for comment %v", len(p.Parts), p.Parts[len(p.Parts)-1].Heading, p.ForComment)
 	}
 	n := 0

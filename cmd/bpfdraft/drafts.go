@@ -83,16 +83,19 @@ func pick(a, b string) string {
 
 var newCmd = &command{
 	name:    "new",
-	usage:   "new --template output|proposal --title T [--theme X] [--year Y]",
+	usage:   "new --template output|proposal --title T [--theme X] [--year Y] [--language en|fr|es]",
 	summary: "create a draft from a template and print its id",
 	details: `The output template has the eight recommended headings of a BPF output and a
 final "carry forward" segment; the proposal template has Background,
-Description, and Outreach plan and multistakeholder engagement.`,
+Description, and Outreach plan and multistakeholder engagement. --language
+writes the template's headings and hints in French (fr) or Spanish (es);
+English is the default, the language the IGF publishes in.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		tmpl := fs.String("template", "output", "output or proposal")
 		title := fs.String("title", "", "title of the draft")
 		theme := fs.String("theme", "", "the BPF's theme")
 		year := fs.Int("year", 0, "year of the output (default this year)")
+		language := fs.String("language", "en", "language of the template's headings: en, fr or es")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 0, 0, ""); err != nil {
 				return err
@@ -104,12 +107,16 @@ Description, and Outreach plan and multistakeholder engagement.`,
 			if err != nil {
 				return usagef("%v", err)
 			}
+			lang, err := crdt.ParseLanguage(*language)
+			if err != nil {
+				return usagef("%v", err)
+			}
 			ws, err := e.workspace(ctx)
 			if err != nil {
 				return err
 			}
 			defer ws.Close()
-			id, err := ws.Create(ctx, app.NewDraft{Template: t, Title: *title, Theme: *theme, Year: *year})
+			id, err := ws.Create(ctx, app.NewDraft{Template: t, Language: lang, Title: *title, Theme: *theme, Year: *year})
 			if err != nil {
 				return err
 			}

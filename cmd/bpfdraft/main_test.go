@@ -327,3 +327,16 @@ func TestDamagedLogWarns(t *testing.T) {
 		t.Errorf("warned again: %s", r.stderr)
 	}
 }
+
+// TestNewInFrench: --language writes the template's headings in French;
+// an unknown language is a usage error that names the choices.
+func TestNewInFrench(t *testing.T) {
+	c := newCLI(t, "Ana")
+	id := strings.TrimSpace(c.ok("new", "--title", "BPF Genre", "--language", "français"))
+	if out := c.ok("show", id); !strings.Contains(out, "Définition de la ou des questions") || strings.Contains(out, "Definition of the issue") {
+		t.Errorf("a French draft shows:\n%s", out)
+	}
+	if r := c.run("", "new", "--title", "X", "--language", "klingon"); r.code != exitUsage || !strings.Contains(r.stderr, `"fr"`) {
+		t.Errorf("an unknown language: exit %d, %q", r.code, r.stderr)
+	}
+}
