@@ -150,7 +150,7 @@ func TestNewDraftInFrench(t *testing.T) {
 		t.Fatal("the draft was not created")
 	}
 	b := u.draft.page.blocks[0]
-	if b.heading.Text != "1. Définition de la ou des questions" || !strings.HasPrefix(b.hint.Text, "Quel problème") {
-		t.Errorf("the page begins with %q, %q", b.heading.Text, b.hint.Text)
+	if b.heading.Text != "1. Définition de la ou des questions" || !strings.HasPrefix(b.hint.String(), "Quel problème") {
+		t.Errorf("the page begins with %q, %q", b.heading.Text, b.hint.String())
 	}
 }

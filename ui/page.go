@@ -34,7 +34,7 @@ type page struct {
 type pageBlock struct {
 	id      string
 	heading *widget.Label
-	hint    *widget.Label
+	hint    *widget.RichText
 	ed      *sectionEditor
 }
 
@@ -63,18 +63,15 @@ func (p *page) set(title string, sections []crdt.Section, editors map[string]*se
 	for i, s := range sections {
 		b := old[s.ID]
 		if b == nil {
-			b = &pageBlock{id: s.ID, heading: widget.NewLabel(""), hint: widget.NewLabel("")}
+			b = &pageBlock{id: s.ID, heading: widget.NewLabel(""), hint: widget.NewRichText()}
 			b.heading.Wrapping = fyne.TextWrapWord
 			b.heading.TextStyle.Bold = true
 			b.heading.SizeName = theme.SizeNameSubHeadingText
 			b.hint.Wrapping = fyne.TextWrapWord
-			b.hint.TextStyle.Italic = true
-			b.hint.Importance = widget.LowImportance
 		}
 		b.ed = editors[s.ID]
 		b.heading.SetText(strconv.Itoa(i+1) + ". " + s.Heading)
-		b.hint.SetText(s.Hint)
-		b.hint.Hidden = s.Hint == ""
+		setHint(b.hint, s.Hint)
 		b.ed.area.number = i + 1
 		p.hook(b)
 		p.blocks = append(p.blocks, b)
@@ -204,7 +201,7 @@ type columnLayout struct {
 // column returns the column's left edge and width in a page wide units wide.
 func (l *columnLayout) column(wide float32) (x, w float32) {
 	pad := theme.Padding()
-	sample := fyne.MeasureText("The Best Practice Forum gathered the views of every stakeholder group in all regions", theme.TextSize(), fyne.TextStyle{}).Width
+	sample := fyne.MeasureText("The Best Practice Forum gathered the views of every stakeholder group in all regions", bodySize(), fyne.TextStyle{}).Width
 	w = sample + newTextArea().gutter()
 	w = max(min(w, wide-4*pad), 100)
 	return max((wide-w)/2, 0), w
@@ -218,8 +215,8 @@ func (l *columnLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 	y := 2 * pad
 	// Labels have padding of their own: they stand so that their text
 	// lines up with the sections' text.
-	label := func(o *widget.Label, gap float32) {
-		if o.Hidden {
+	label := func(o fyne.CanvasObject, gap float32) {
+		if !o.Visible() {
 			return
 		}
 		lw := w - gutter + 2*inner
@@ -248,4 +245,19 @@ func (l *columnLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 
 func (l *columnLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(200, l.height)
+}
+
+// setHint shows a heading's hint, italic and quieter than the text.
+func setHint(r *widget.RichText, hint string) {
+	r.Hidden = hint == ""
+	if len(r.Segments) == 1 {
+		if t, ok := r.Segments[0].(*widget.TextSegment); ok && t.Text == hint {
+			return
+		}
+	}
+	style := widget.RichTextStyleParagraph
+	style.ColorName = colourHint
+	style.TextStyle.Italic = true
+	r.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: hint, Style: style}}
+	r.Refresh()
 }

@@ -408,7 +408,7 @@ func TestAPersonsColourIsTheSameEverywhere(t *testing.T) {
 	if a != b || a == authorColour("person-2") {
 		t.Errorf("colours %s %s %s", a, b, authorColour("person-2"))
 	}
-	th := reviewTheme{test.Theme()}
+	th := appTheme{test.Theme()}
 	if th.Color(a, 0) == th.Color(authorColour("person-2"), 0) {
 		t.Error("two people, one colour")
 	}

@@ -30,7 +30,9 @@ type statusBar struct {
 
 func newStatusBar(u *UI) *statusBar {
 	b := &statusBar{u: u, label: widget.NewLabel(""), progress: widget.NewProgressBarInfinite()}
-	b.label.Truncation = fyne.TextTruncateEllipsis
+	// Wrapped, never cut: a sentence about one's edits must be read whole
+	// (the bar grows a line in a narrow window).
+	b.label.Wrapping = fyne.TextWrapWord
 	b.progress.Hide()
 	b.progress.Stop()
 	b.received = widget.NewProgressBar()

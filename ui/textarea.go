@@ -78,7 +78,7 @@ func (a *textArea) measurers() {
 	if a.m != nil {
 		return
 	}
-	size := theme.TextSize()
+	size := bodySize()
 	a.m = newMeasurer(size, fyne.TextStyle{})
 	a.small = newMeasurer(size*0.8, fyne.TextStyle{})
 }

@@ -13,35 +13,52 @@ import (
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
-// Review colours people and stakeholder groups. Fyne's rich text takes
-// colours by theme name only, so the window's theme wraps the current
-// one and answers names of the form "bpf-author-HUE" and "bpf-group-N"
-// itself; every other name goes to the wrapped theme.
+// BPF Draft's look: the window's theme wraps Fyne's (light or dark, as
+// the system asks) with the app's colours (the blue of its icon for
+// actions, the focus and the selection; a paper-white page in the light
+// variant), a body size for the writing surface a step above the
+// controls', and heading sizes for the draft's title and headings.
+//
+// Review colours people and stakeholder groups too. Fyne's rich text
+// takes colours by theme name only, so the theme answers names of the
+// form "bpf-author-HUE" and "bpf-group-N" itself; every other name goes
+// to the wrapped theme.
 //
 // A person's colour is one of 24 (twelve hues 30° apart, each at two
-// lightnesses) drawn from a hash of their person id: the same on every
-// machine without agreeing on anything, and never two shades too close
-// to tell apart. Two people of a draft can still draw the same one (the
-// legend shows it); a finer scale would only make near-equal colours.
+// lightnesses), given in the order people joined the draft's registry
+// (authorColours), so the first 24 people of a draft never share one.
 
 const (
 	authorPrefix = "bpf-author-"
 	groupPrefix  = "bpf-group-"
+
+	// sizeBody is the writing surface's text size.
+	sizeBody fyne.ThemeSizeName = "bpf-body"
+	// colourHint is the colour of a heading's hint: quieter than the
+	// text, louder than a placeholder.
+	colourHint fyne.ThemeColorName = "bpf-hint"
 )
 
-// reviewTheme adds the review colours to a theme.
-type reviewTheme struct{ fyne.Theme }
+// The app's blue, from its icon, for light and dark backgrounds.
+var (
+	blueLight = color.NRGBA{0x1d, 0x5d, 0x9b, 0xff}
+	blueDark  = color.NRGBA{0x7f, 0xb2, 0xe5, 0xff}
+)
 
-func (t reviewTheme) Color(name fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+// appTheme is BPF Draft's theme over a Fyne theme.
+type appTheme struct{ fyne.Theme }
+
+func (t appTheme) Color(name fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 	s := string(name)
+	dark := v == theme.VariantDark
 	switch {
 	case strings.HasPrefix(s, authorPrefix):
 		i, _ := strconv.Atoi(strings.TrimPrefix(s, authorPrefix))
 		hue, second := float64(i%12*30+15), i >= 12
 		switch {
-		case v == theme.VariantDark && second:
+		case dark && second:
 			return hsl(hue, 0.60, 0.54)
-		case v == theme.VariantDark:
+		case dark:
 			return hsl(hue, 0.85, 0.66)
 		case second:
 			return hsl(hue, 0.70, 0.46)
@@ -51,19 +68,66 @@ func (t reviewTheme) Color(name fyne.ThemeColorName, v fyne.ThemeVariant) color.
 		i, _ := strconv.Atoi(strings.TrimPrefix(s, groupPrefix))
 		return groupColour(i)
 	}
+	switch name {
+	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
+		if dark {
+			return blueDark
+		}
+		return blueLight
+	case theme.ColorNameFocus:
+		if dark {
+			return color.NRGBA{0x7f, 0xb2, 0xe5, 0x55}
+		}
+		return color.NRGBA{0x1d, 0x5d, 0x9b, 0x40}
+	case theme.ColorNameSelection:
+		if dark {
+			return color.NRGBA{0x7f, 0xb2, 0xe5, 0x4c}
+		}
+		return color.NRGBA{0x1d, 0x5d, 0x9b, 0x30}
+	case theme.ColorNameBackground:
+		if !dark {
+			return color.NRGBA{0xfb, 0xfa, 0xf7, 0xff} // paper, not screen white
+		}
+	case colourHint:
+		if dark {
+			return color.NRGBA{0xa8, 0xae, 0xb8, 0xff}
+		}
+		return color.NRGBA{0x5f, 0x66, 0x70, 0xff}
+	}
 	return t.Theme.Color(name, v)
 }
 
-// useReviewTheme wraps the app's theme once.
-func useReviewTheme(a fyne.App) {
+func (t appTheme) Size(name fyne.ThemeSizeName) float32 {
+	switch name {
+	case sizeBody:
+		return t.Theme.Size(theme.SizeNameText) + 2
+	case theme.SizeNameHeadingText:
+		return 26
+	case theme.SizeNameSubHeadingText:
+		return 19
+	}
+	return t.Theme.Size(name)
+}
+
+// bodySize is the writing surface's text size, also under a theme that
+// is not ours (a test's).
+func bodySize() float32 {
+	if s := theme.Size(sizeBody); s > 0 {
+		return s
+	}
+	return theme.TextSize() + 2
+}
+
+// useAppTheme wraps the app's theme once.
+func useAppTheme(a fyne.App) {
 	cur := a.Settings().Theme()
-	if _, ok := cur.(reviewTheme); ok {
+	if _, ok := cur.(appTheme); ok {
 		return
 	}
 	if cur == nil {
 		cur = theme.DefaultTheme()
 	}
-	a.Settings().SetTheme(reviewTheme{cur})
+	a.Settings().SetTheme(appTheme{cur})
 }
 
 // authorColour names the colour of a person's text (their person id, or

@@ -70,7 +70,7 @@ type Options struct {
 // anything else, since every edit is attributed to it.
 func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 	loadTranslations()
-	useReviewTheme(a)
+	useAppTheme(a)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
