@@ -41,6 +41,12 @@ type conversation struct {
 
 	slots     atomic.Int64 // of the engine's catch-up slots, held until caught up
 	slotTimer *time.Timer  // gives them back once the session stays converged
+
+	// Presence travels on live sessions (presence.go): ids and live are
+	// set under the engine's lock once the drafts are open.
+	live         bool
+	ids          map[string]bool
+	presenceKick chan struct{}
 }
 
 // caughtUpGrace is how long a converged session keeps its catch-up slots:
@@ -71,7 +77,8 @@ func (e *Engine) Answer(ctx context.Context, rw io.ReadWriter, remote string) (S
 
 func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once, answering bool) (st Stats, err error) {
 	c := &conversation{e: e, conn: wire.NewConn(rw, 0), remote: remote,
-		log: e.log.With("peer", shortPeer(remote)), in: newInbox(), byIndex: map[int]*draftSession{}, refused: map[int]bool{}}
+		log: e.log.With("peer", shortPeer(remote)), in: newInbox(), byIndex: map[int]*draftSession{}, refused: map[int]bool{},
+		presenceKick: make(chan struct{}, 1)}
 	if e.maxMessage > 0 {
 		c.conn.SetMaxMessage(e.maxMessage)
 	}
@@ -136,6 +143,19 @@ func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once,
 	c.log.Debug("Sync session open", "drafts", len(c.order))
 	if err := c.writeRecords(frameSnapshot, snapshots); err != nil {
 		return st, err
+	}
+	// A live session (a window, a relay answering one) carries presence;
+	// a one-shot sync from the command line has none to give.
+	if !once || answering {
+		e.mu.Lock()
+		c.live, c.ids = true, map[string]bool{}
+		for _, ds := range c.order {
+			c.ids[ds.id] = true
+		}
+		e.mu.Unlock()
+		if err := c.sendPresence(); err != nil {
+			return st, err
+		}
 	}
 	err = c.loop(ctx, once, c.watch(done))
 	var told *wire.RemoteError
@@ -428,6 +448,10 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 				c.pending = c.in.drain()
 			case ds := <-changed:
 				ds.dirty = true
+			case <-c.presenceKick:
+				if err := c.sendPresence(); err != nil {
+					return err
+				}
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -455,6 +479,14 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 				return fmt.Errorf("%w: farewell counts %d frames of the %d sent", wire.ErrMalformed, n, c.framesOut)
 			}
 			byeRecv, peerRead = true, int(n)
+			continue
+		}
+		if f.f.Type == framePresence {
+			// Presence is not part of the sync: it is not counted in
+			// farewells and does not keep a one-shot session open.
+			if err := c.receivePresence(f.f.Payload); err != nil {
+				return err
+			}
 			continue
 		}
 		c.framesIn++

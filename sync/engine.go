@@ -79,6 +79,11 @@ type Engine struct {
 	catchUp          *semaphore.Weighted // drafts open in sessions not yet converged; nil: no limit
 	catchUpSize      int64
 	handshakeTimeout time.Duration // 0: DefaultHandshakeTimeout
+
+	presence    presenceTable     // who is present in which draft (presence.go)
+	presenceMu  sync.Mutex        // Protects presenceSeq and mine.
+	presenceSeq uint64            // of this side's announcements
+	mine        map[string][]byte // this side's presence, by draft
 }
 
 // DefaultHandshakeTimeout bounds the opening exchange: a peer that opens
@@ -225,6 +230,8 @@ type draftSession struct {
 
 	confirmed []string // the heads both sides had when the state was last saved
 	heard     bool     // the peer has said something of this draft on this connection
+
+	presenceSent map[string]uint64 // by origin, the last presence seq the peer has from us
 
 	failed error // this session stopped syncing the draft (see Stats.Failed)
 }
