@@ -40,6 +40,7 @@ type draftScreen struct {
 	quit      chan struct{}  // closed when the screen closes
 	wg        sync.WaitGroup // the goroutine that passes events to the window
 	counting  bool           // word counts are due
+	present   *presence      // co-authors with the draft open (presence.go)
 	removed   string         // the heading this window removed last
 
 	contrib      *contributions
@@ -92,6 +93,8 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 		d.follow(i)
 	}
 	d.page.onFocus = d.follow
+	d.present = newPresence(d)
+	d.page.onCaret = func(string, *textArea) { d.present.moved() }
 	d.body = container.NewStack(d.page.scroll)
 	back := widget.NewButton(lang.L("← Drafts"), u.ShowHome)
 	d.title = widget.NewLabelWithStyle(s.Meta().Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -105,7 +108,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	d.notes = newCommentList(d, true)
 	d.authorsV = newAuthorsView(d)
 	d.authors = widget.NewCheck(lang.L("Colour by author"), func(bool) { d.showBody() })
-	editorPane := container.NewBorder(d.authors, nil, nil, nil, d.body)
+	editorPane := container.NewBorder(container.NewBorder(nil, nil, d.authors, nil, container.NewHScroll(d.present.bar)), nil, nil, nil, d.body)
 	notes := container.NewHSplit(editorPane, d.notes.content)
 	notes.Offset = 0.75
 	side := container.NewBorder(nil, d.headingBar(), nil, nil, d.headings)
@@ -153,6 +156,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	if len(d.sections) > 0 {
 		d.follow(0)
 	}
+	d.present.start()
 	return d, nil
 }
 
@@ -223,6 +227,9 @@ func (d *draftScreen) follow(i int) {
 	d.headings.Select(i)
 	d.following = false
 	if changed {
+		if d.present != nil {
+			d.present.moved()
+		}
 		d.notes.reload()
 		if d.authors.Checked {
 			d.authorsV.reload()
@@ -397,6 +404,7 @@ func (d *draftScreen) countWords() {
 // close stops the screen's goroutine and waits for it, then lets go of
 // the draft.
 func (d *draftScreen) close() {
+	d.present.leave()
 	close(d.quit)
 	d.wg.Wait()
 	d.sub.Close()

@@ -24,10 +24,11 @@ type page struct {
 	title   *widget.Label
 	blocks  []*pageBlock
 
-	reading   int                      // the heading where the reader is
-	onReading func(i int)              // the reader moved to another heading
-	onFocus   func(i int)              // the caret went into heading i's text
-	top       func() fyne.CanvasObject // whatever the page is shown in, for focus
+	reading   int                          // the heading where the reader is
+	onReading func(i int)                  // the reader moved to another heading
+	onFocus   func(i int)                  // the caret went into heading i's text
+	onCaret   func(id string, a *textArea) // the caret moved in a section's text
+	top       func() fyne.CanvasObject     // whatever the page is shown in, for focus
 }
 
 // pageBlock is one heading on the page.
@@ -101,6 +102,9 @@ func (p *page) hook(b *pageBlock) {
 			p.scroll.Refresh()
 		}
 		p.reveal(a)
+		if p.onCaret != nil && a.focused {
+			p.onCaret(b.id, a)
+		}
 	}
 	a.onFocus = func() {
 		if i := at(); i >= 0 && p.onFocus != nil {

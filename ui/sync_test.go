@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/makiuchi-d/gozxing"
@@ -118,7 +119,26 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 	if got := uB.status.label.Text; strings.Contains(got, "not been shared") || strings.Contains(got, "waiting") || !strings.Contains(got, "Synced with 1 peer") {
 		t.Errorf("B's status bar on the joined draft: %q", got)
 	}
+	// Each window sees the other there, in its colour, where its caret is
+	// (issue 14, item 3): B sees Amina in section 1, A sees Bruno.
+	waitUntil(t, "each window to see the other", func() bool {
+		var ok bool
+		locked(func() {
+			ok = strings.Contains(barText(uB.draft.present.bar), "Amina · in 1.") && strings.Contains(barText(uA.draft.present.bar), "Bruno · in 1.")
+		})
+		return ok
+	})
+	locked(func() {
+		if others := uB.draft.editors[uB.draft.sections[0].ID].area.others; len(others) != 1 || others[0].name != "Amina" {
+			t.Errorf("B shows these carets in section 1: %+v", others)
+		}
+	})
 	locked(func() { uB.ShowHome() })
+	waitUntil(t, "A to see B leave", func() bool {
+		var gone bool
+		locked(func() { gone = !strings.Contains(barText(uA.draft.present.bar), "Bruno") })
+		return gone
+	})
 
 	// B goes offline; both write in the first section.
 	oB.Close()
@@ -451,4 +471,11 @@ func TestLostEditsAreShown(t *testing.T) {
 	if msg := overlayText(t, u); !strings.Contains(msg, "are missing from its data file") || !strings.Contains(msg, "next sync") {
 		t.Errorf("the window told %q", msg)
 	}
+}
+
+// barText is the presence bar's text.
+func barText(bar *fyne.Container) string {
+	var b strings.Builder
+	find(bar, func(l *widget.Label) bool { b.WriteString(l.Text + " "); return false })
+	return b.String()
 }

@@ -39,6 +39,7 @@ type textArea struct {
 	number int     // the heading's number, for the paragraph numbers
 
 	placeholder string
+	others      []otherCaret // co-authors' carets in this text
 	focused     bool
 	shift       bool    // a Shift key is down
 	goal        float32 // where Up and Down aim, across short lines; < 0 when unset
@@ -55,6 +56,14 @@ type textArea struct {
 	undo     func(redo bool)                // the editor's history
 	menu     func(*fyne.PointEvent)         // the right-click menu
 	clipText func() fyne.Clipboard          // the clipboard; tests set it
+}
+
+// otherCaret is a co-author's caret: where, in their colour, with their
+// name above it.
+type otherCaret struct {
+	offset int
+	colour color.Color
+	name   string
 }
 
 // hardLine is one line of the text between line breaks, as it is wrapped.
@@ -676,6 +685,8 @@ type areaRenderer struct {
 	numbers []*canvas.Text
 	marks   []*canvas.Rectangle // the selection, a rectangle per row
 	caret   *canvas.Rectangle
+	flags   []*canvas.Rectangle // co-authors' carets
+	names   []*canvas.Text      // and their names
 	objects []fyne.CanvasObject
 }
 
@@ -747,6 +758,28 @@ func (r *areaRenderer) Refresh() {
 	}
 	for _, t := range r.numbers[:nn] {
 		objs = append(objs, t)
+	}
+	for i, o := range a.others {
+		off := min(max(o.offset, 0), len(a.text)) // their text may be a little ahead of ours
+		row, start, _ := a.rowOf(off)
+		y := float32(row) * p
+		if y < top-p || y > bottom {
+			continue
+		}
+		x := gutter + a.m.measure(string(a.text[start:off]))
+		for len(r.flags) <= i {
+			r.flags = append(r.flags, canvas.NewRectangle(nil))
+			r.names = append(r.names, canvas.NewText("", nil))
+		}
+		f, n := r.flags[i], r.names[i]
+		f.FillColor = o.colour
+		f.Move(fyne.NewPos(x-1, y+1))
+		f.Resize(fyne.NewSize(2, p-2))
+		f.Refresh()
+		r.set(n, o.name, o.colour, a.small.size)
+		n.TextStyle.Bold = true
+		n.Move(fyne.NewPos(x+2, y-a.small.size*0.6))
+		objs = append(objs, f, n)
 	}
 	if a.focused {
 		ctop, _ := a.caretBox()

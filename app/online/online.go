@@ -97,8 +97,9 @@ func Start(ws *app.Workspace, dataDir string, cfg Config) (*Online, error) {
 	o.live = true
 	o.mu.Unlock()
 	o.Refresh()
-	o.wg.Add(1)
+	o.wg.Add(2)
 	go o.discover()
+	go o.heartbeat()
 	return o, nil
 }
 
