@@ -199,22 +199,39 @@ func (p *page) scrolled() {
 // when the window is.
 type columnLayout struct {
 	p      *page
-	height float32 // the page's height at the width it was last laid out
+	height float32 // the page's height at width
+	width  float32
 }
 
 // column returns the column's left edge and width in a page wide units wide.
 func (l *columnLayout) column(wide float32) (x, w float32) {
 	pad := theme.Padding()
 	sample := fyne.MeasureText("The Best Practice Forum gathered the views of every stakeholder group in all regions", bodySize(), fyne.TextStyle{}).Width
-	w = sample + newTextArea().gutter()
+	w = sample + gutterWidth()
 	w = max(min(w, wide-4*pad), 100)
 	return max((wide-w)/2, 0), w
 }
 
 func (l *columnLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
-	x, w := l.column(size.Width)
+	l.height, l.width = l.place(size.Width, true), size.Width
+}
+
+// MinSize is the page's height at the scroll's width, measured before
+// the scroll sizes the page: a height from the last width (a resize)
+// made the scroll lay the page out twice, a frame apart.
+func (l *columnLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	if w := l.p.scroll.Size().Width; w > 0 && w != l.width {
+		l.height, l.width = l.place(w, false), w
+	}
+	return fyne.NewSize(200, l.height)
+}
+
+// place walks the page at a width, wrapping what must be wrapped, and
+// returns its height; with move it also puts each part in its place.
+func (l *columnLayout) place(width float32, move bool) float32 {
+	x, w := l.column(width)
 	pad := theme.Padding()
-	gutter := newTextArea().gutter()
+	gutter := gutterWidth()
 	inner := theme.InnerPadding()
 	y := 2 * pad
 	// Labels have padding of their own: they stand so that their text
@@ -224,10 +241,14 @@ func (l *columnLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 			return
 		}
 		lw := w - gutter + 2*inner
-		o.Resize(fyne.NewSize(lw, o.Size().Height))
+		if o.Size().Width != lw {
+			o.Resize(fyne.NewSize(lw, o.Size().Height))
+		}
 		h := o.MinSize().Height
-		o.Resize(fyne.NewSize(lw, h))
-		o.Move(fyne.NewPos(x+gutter-inner, y))
+		if move {
+			o.Resize(fyne.NewSize(lw, h))
+			o.Move(fyne.NewPos(x+gutter-inner, y))
+		}
 		y += h + gap
 	}
 	label(l.p.title, 2*pad)
@@ -237,18 +258,13 @@ func (l *columnLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 		label(b.hint, pad)
 		a := b.ed.area
 		h := a.setWidth(w)
-		a.Move(fyne.NewPos(x, y))
-		a.BaseWidget.Resize(fyne.NewSize(w, h))
+		if move {
+			a.Move(fyne.NewPos(x, y))
+			a.BaseWidget.Resize(fyne.NewSize(w, h))
+		}
 		y += h + 2*pad
 	}
-	if y != l.height {
-		l.height = y
-		fyne.Do(l.p.scroll.Refresh)
-	}
-}
-
-func (l *columnLayout) MinSize([]fyne.CanvasObject) fyne.Size {
-	return fyne.NewSize(200, l.height)
+	return y
 }
 
 // setHint shows a heading's hint, italic and quieter than the text.

@@ -93,9 +93,11 @@ func (a *textArea) measurers() {
 }
 
 // gutter is the margin that holds the paragraph numbers.
-func (a *textArea) gutter() float32 {
-	a.measurers()
-	return a.small.measure("88.88") + 2*theme.Padding()
+func (a *textArea) gutter() float32 { return gutterWidth() }
+
+// gutterWidth is the margin that holds the paragraph numbers.
+func gutterWidth() float32 {
+	return fyne.MeasureText("88.88", bodySize()*0.8, fyne.TextStyle{}).Width + 2*theme.Padding()
 }
 
 // pitch is the height of a display line.

@@ -12,23 +12,26 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // The real window's benchmark (issue 14): bpfdraft's window under Xvfb,
 // driven by xdotool as a person's keyboard would, and watched through
-// screen captures (xwd), since Fyne's test driver paints nothing. A key
-// is "shown" when the screen reaches the picture it ends with, and
-// "saved" when another bpfdraft process reads it from the data file.
+// Xvfb's frame buffer (kept in a file, -fbdir, read every 5 ms), since
+// Fyne's test driver paints nothing. Keys are "shown" when the screen
+// reaches the picture it ends with; "saved" when the data file last
+// changed before another bpfdraft process read them from it.
 //
-//	bash cmd/bpfbench/window.sh     (installs Xvfb, xdotool and xwd, then runs this)
+//	bash cmd/bpfbench/window.sh     (installs Xvfb and xdotool, then runs this)
 
 type windowResult struct {
 	Start  float64      `json:"start_ms"`  // process start to a drafts list that stops changing, 50 drafts
 	Typing []windowType `json:"typing"`    // keys typed into long texts
-	Resize float64      `json:"resize_ms"` // a resize with the 41,000-character section in view, until the screen stops changing
+	Resize []float64    `json:"resize_ms"` // resizes with the 41,000-character section in view, each until the screen stops changing
 	Cores  int          `json:"cores"`
 }
 
@@ -38,7 +41,7 @@ type windowType struct {
 	Keys   int     `json:"keys"`      // keys typed, 10 ms apart
 	Typing float64 `json:"typing_ms"` // xdotool's time to send them
 	Shown  float64 `json:"shown_ms"`  // last key sent to the screen showing all of them
-	Saved  float64 `json:"saved_ms"`  // last key sent to another process reading them from the file (an upper bound: each read takes ~0.2 s)
+	Saved  float64 `json:"saved_ms"`  // last key sent to the data file's last change before another process read them from it
 }
 
 func (r *windowResult) print(w io.Writer) {
@@ -47,7 +50,10 @@ func (r *windowResult) print(w io.Writer) {
 	for _, t := range r.Typing {
 		fmt.Fprintf(w, "%-44s %8d %6d %10.0f %10.0f %10.0f\n", t.Case, t.Chars, t.Keys, t.Typing, t.Shown, t.Saved)
 	}
-	fmt.Fprintf(w, "\nresize 1400×900 → 1100×800 with the 41,000-character section in view: redrawn in %.0f ms\n", r.Resize)
+	rs := slices.Clone(r.Resize)
+	slices.Sort(rs)
+	fmt.Fprintf(w, "\nresize between 1400×900 and 1100×800 with the 41,000-character section in view, %d times: redrawn in %.0f ms (median), %.0f ms (most)\n",
+		len(rs), rs[len(rs)/2], rs[len(rs)-1])
 	fmt.Fprintf(w, "start with 50 drafts to a drafts list that stops changing: %.0f ms\n", r.Start)
 }
 
@@ -66,7 +72,7 @@ var pageRegion = [4]int{420, 150, 1100, 830}
 const typedKeys = "Typed in the real window, key by key, to time what a person sees on the screen and finds on disk now"
 
 func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, error) {
-	for _, tool := range []string{"Xvfb", "xdotool", "xwd"} {
+	for _, tool := range []string{"Xvfb", "xdotool"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return nil, fmt.Errorf("%s is missing: run bash cmd/bpfbench/window.sh, which installs it", tool)
 		}
@@ -78,7 +84,7 @@ func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, er
 	data := filepath.Join(dir, "data")
 	env := append(os.Environ(), "BPFDRAFT_DATA="+data, "LANG=en_US.UTF-8", "LC_ALL=")
 	run := func(stdin string, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd := exec.CommandContext(ctx, "nice", append([]string{"-n", "19", bin}, args...)...)
 		cmd.Env = env
 		cmd.Stdin = strings.NewReader(stdin)
 		var out, errb bytes.Buffer
@@ -120,13 +126,17 @@ func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, er
 		return nil, err
 	}
 
-	display, stopX, err := startXvfb(ctx)
+	fb := filepath.Join(dir, "fb")
+	if err := os.MkdirAll(fb, 0o700); err != nil {
+		return nil, err
+	}
+	display, stopX, err := startXvfb(ctx, fb)
 	if err != nil {
 		return nil, err
 	}
 	defer stopX()
 	env = append(env, "DISPLAY="+display)
-	x := &screen{ctx: ctx, env: env}
+	x := &screen{ctx: ctx, env: env, frame: filepath.Join(fb, "Xvfb_screen0"), data: filepath.Join(data, "bpfdraft.db")}
 
 	res := &windowResult{Cores: runtime.NumCPU()}
 	t0 := time.Now()
@@ -193,36 +203,56 @@ func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, er
 		return nil, err
 	}
 	time.Sleep(time.Second)
-	t := time.Now()
-	if _, err := x.do("windowsize", win, "1100", "800"); err != nil {
-		return nil, err
+	for i := range 8 {
+		w, h := "1100", "800"
+		if i%2 == 1 {
+			w, h = strconv.Itoa(winW), strconv.Itoa(winH)
+		}
+		t := time.Now()
+		if _, err := x.do("windowsize", win, w, h); err != nil {
+			return nil, err
+		}
+		settled, err = x.settle(nil, time.Second, 20*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		res.Resize = append(res.Resize, ms(settled.Sub(t)))
 	}
-	settled, err = x.settle(nil, time.Second, 20*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	res.Resize = ms(settled.Sub(t))
 	return res, nil
 }
 
 // typeKeys types the keys and waits for them on the screen and on disk.
 func (x *screen) typeKeys(section, id string, run func(string, ...string) (string, error), region []int) (windowType, error) {
 	r := windowType{Keys: len(typedKeys)}
+	writes := x.watchFile()
+	defer writes.stop()
 	t0 := time.Now()
 	if _, err := x.do("type", "--delay", "10", typedKeys); err != nil {
 		return r, err
 	}
 	sent := time.Now()
 	r.Typing = ms(sent.Sub(t0))
+	// Another process looks for the keys in the data file meanwhile, at
+	// the lowest priority (it loads the whole draft each time, and the
+	// window needs the CPU). They were saved between the last look that
+	// missed them and the first that found them: at the file's last
+	// change before that one, or when the one before missed them.
 	saved := make(chan time.Time, 1)
 	go func() {
+		missed := sent
 		for time.Since(sent) < 30*time.Second {
+			asked := time.Now()
 			out, err := run("", "show", id, "--section", section)
 			if err == nil && strings.Contains(out, typedKeys) {
-				saved <- time.Now()
+				at := writes.lastBefore(asked)
+				if at.Before(missed) {
+					at = missed
+				}
+				saved <- at
 				return
 			}
-			time.Sleep(100 * time.Millisecond)
+			missed = asked
+			time.Sleep(50 * time.Millisecond)
 		}
 		close(saved)
 	}()
@@ -239,10 +269,57 @@ func (x *screen) typeKeys(section, id string, run func(string, ...string) (strin
 	return r, nil
 }
 
-// screen drives the X display.
+// screen drives the X display and watches its frame buffer.
 type screen struct {
-	ctx context.Context
-	env []string
+	ctx   context.Context
+	env   []string
+	frame string // Xvfb's frame buffer, an XWD file
+	data  string // the data file
+}
+
+// fileWatch records when a file changed (size or time), every 5 ms.
+type fileWatch struct {
+	mu      sync.Mutex
+	changes []time.Time
+	done    chan struct{}
+}
+
+func (x *screen) watchFile() *fileWatch {
+	w := &fileWatch{done: make(chan struct{})}
+	go func() {
+		var last os.FileInfo
+		for {
+			if fi, err := os.Stat(x.data); err == nil {
+				if last != nil && (fi.Size() != last.Size() || !fi.ModTime().Equal(last.ModTime())) {
+					w.mu.Lock()
+					w.changes = append(w.changes, time.Now())
+					w.mu.Unlock()
+				}
+				last = fi
+			}
+			select {
+			case <-w.done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return w
+}
+
+func (w *fileWatch) stop() { close(w.done) }
+
+// lastBefore is the last change seen before t (t itself when none was).
+func (w *fileWatch) lastBefore(t time.Time) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	at := t
+	for _, c := range w.changes {
+		if c.Before(t) {
+			at = c
+		}
+	}
+	return at
 }
 
 func (x *screen) do(args ...string) (string, error) {
@@ -260,21 +337,23 @@ func (x *screen) click(px, py int) error {
 	return err
 }
 
-// settle captures the screen (or a region of it: x0, y0, x1, y1) until
-// it has not changed for quiet, and returns when the last picture first
-// appeared (the end of that capture).
+// settle reads the screen (or a region of it: x0, y0, x1, y1) until it
+// has not changed for quiet, and returns when the last picture first
+// appeared (the start of the read that first saw it: reads take about
+// 3 ms and follow each other every 5 ms).
 func (x *screen) settle(region []int, quiet, limit time.Duration) (time.Time, error) {
 	start := time.Now()
 	var last [32]byte
 	var since time.Time
 	for {
+		t0 := time.Now()
 		h, err := x.capture(region)
 		if err != nil {
 			return time.Time{}, err
 		}
 		now := time.Now()
 		if since.IsZero() || h != last {
-			last, since = h, now
+			last, since = h, t0 // the picture was there when this read began
 		}
 		if now.Sub(since) >= quiet {
 			return since, nil
@@ -282,27 +361,26 @@ func (x *screen) settle(region []int, quiet, limit time.Duration) (time.Time, er
 		if now.Sub(start) > limit {
 			return time.Time{}, fmt.Errorf("the screen kept changing for %v", limit)
 		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
-// capture hashes the screen's pixels (xwd's format: a header, a colour
-// map, then rows of pixels).
+// capture hashes the screen's pixels from the frame buffer (XWD's
+// format: a header, a colour map, then rows of pixels).
 func (x *screen) capture(region []int) ([32]byte, error) {
-	cmd := exec.CommandContext(x.ctx, "xwd", "-root", "-silent")
-	cmd.Env = x.env
-	img, err := cmd.Output()
+	img, err := os.ReadFile(x.frame)
 	if err != nil {
-		return [32]byte{}, fmt.Errorf("xwd: %v", err)
+		return [32]byte{}, fmt.Errorf("reading Xvfb's frame buffer: %v", err)
 	}
 	field := func(i int) int { return int(binary.BigEndian.Uint32(img[4*i:])) }
 	if len(img) < 100 {
-		return [32]byte{}, errors.New("xwd wrote no picture")
+		return [32]byte{}, errors.New("the frame buffer holds no picture")
 	}
 	headerSize, width, height := field(0), field(4), field(5)
 	bpp, perLine, ncolors := field(11), field(12), field(19)
 	pix := img[headerSize+12*ncolors:]
 	if len(pix) < perLine*height {
-		return [32]byte{}, errors.New("xwd's picture is cut short")
+		return [32]byte{}, errors.New("the frame buffer is cut short")
 	}
 	x0, y0, x1, y1 := 0, 0, width, height
 	if region != nil {
@@ -318,13 +396,13 @@ func (x *screen) capture(region []int) ([32]byte, error) {
 }
 
 // startXvfb starts a virtual screen on a free display number.
-func startXvfb(ctx context.Context) (string, func(), error) {
+func startXvfb(ctx context.Context, fbdir string) (string, func(), error) {
 	for n := 71; n < 99; n++ {
 		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
 			continue
 		}
 		display := ":" + strconv.Itoa(n)
-		cmd := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", fmt.Sprintf("%dx%dx24", winW, winH), "-nolisten", "tcp")
+		cmd := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", fmt.Sprintf("%dx%dx24", winW, winH), "-nolisten", "tcp", "-fbdir", fbdir)
 		if err := cmd.Start(); err != nil {
 			return "", nil, err
 		}

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The real window's benchmark (issue 14): installs what it needs (Xvfb,
-# xdotool, xwd) and runs bpfbench window, which types into long texts
+# xdotool) and runs bpfbench window, which types into long texts
 # in bpfdraft's window under Xvfb and times the screen and the data file.
 #
 #   bash cmd/bpfbench/window.sh [-json]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . .ci/lib.sh
-BPF_PACKAGES+=(xvfb xdotool x11-apps)
+BPF_PACKAGES+=(xvfb xdotool)
 ensure_packages
 ensure_go
 go run ./cmd/bpfbench -no-anchors "$@" window

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/exec"
 	"time"
@@ -31,6 +33,7 @@ with co-authors found on the local network, and with --peer addresses.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		offline := fs.Bool("offline", false, "do not sync while the window is open")
 		shots := fs.String("screenshots", "", "walk through the main screens, write a PNG of each to this directory, and quit (for the docs)")
+		debugAddr := fs.String("debug-listen", "", "serve Go's profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6061, to see where the window's time goes")
 		var peers listFlag
 		fs.Var(&peers, "peer", "a co-author's multiaddr (ending in /p2p/ID) to keep in sync with; repeat for several")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -41,6 +44,19 @@ with co-authors found on the local network, and with --peer addresses.`,
 			if err != nil {
 				return err
 			}
+			if *debugAddr != "" {
+				go func() {
+					if err := http.ListenAndServe(*debugAddr, nil); err != nil {
+						e.logger().Warn("Profiles not served", "err", err)
+					}
+				}()
+			}
+			// Every change to widgets from another goroutine goes through
+			// fyne.Do (ui.UI.do), so Fyne's checks of the calling goroutine
+			// are off: each took a stack trace per redrawn object, a third
+			// of a resize's time (docs/BENCHMARKS.md).
+			fyneapp.SetMetadata(fyne.AppMetadata{ID: appID, Name: "BPF Draft", Icon: ui.Icon,
+				Migrations: map[string]bool{"fyneDo": true}})
 			// The window polls for other processes' edits and commits
 			// typing after a short pause (app's defaults).
 			ws, err := app.Open(ctx, dir, app.Options{Logger: e.logger()})
