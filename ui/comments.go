@@ -362,7 +362,7 @@ func (d *draftScreen) chooseCommentsFile() {
 		d.importComments(data)
 	}, d.u.win)
 	open.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
-	open.Show()
+	d.u.fileChooser(open, lang.L("Import public comments (CSV)"), lang.L("Import"))
 }
 
 // importComments imports public comments (onto the latest version) and

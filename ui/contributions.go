@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
@@ -275,6 +276,18 @@ func (c *contributions) show(items []app.Contribution, all []app.LogEntry, allEr
 		changes += it.Changes
 	}
 	c.summary.SetText(fmt.Sprintf(lang.N("%d contributions", len(items)), len(items)) + " · " + fmt.Sprintf(lang.N("%d changes", changes), changes))
+	// A row is as tall as its lines: a heading renamed has no text line.
+	line := widget.NewLabel("x").MinSize().Height
+	for i := range items {
+		it, n := items[len(items)-1-i], 1
+		if excerpt(it.Inserted) != "" {
+			n++
+		}
+		if excerpt(it.Deleted) != "" {
+			n++
+		}
+		c.list.SetItemHeight(i, float32(n)*line+float32(n-1)*theme.Padding())
+	}
 	c.list.Refresh()
 	if allErr == nil {
 		seen := map[string]bool{}

@@ -190,3 +190,14 @@ func (u *UI) form(title, confirm string, items []*widget.FormItem, done func(), 
 	}
 	return u.present(dlg, dlg.Submit, fields...)
 }
+
+// fileChooser shows Fyne's file dialog with a title and a button of our
+// own (Fyne's French reads "Ouverte Fichier"), one dialog at a time,
+// Escape cancelling.
+func (u *UI) fileChooser(fd *dialog.FileDialog, title, confirm string) {
+	fd.SetTitleText(title)
+	fd.SetConfirmText(confirm)
+	fd.SetDismissText(lang.L("Cancel"))
+	fd.Resize(fyne.NewSize(760, 520))
+	u.present(fd, nil)
+}

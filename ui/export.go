@@ -142,7 +142,7 @@ func (d *draftScreen) exportAs(f exportFormat) {
 	}, d.u.win)
 	save.SetFileName(fileName(d.session.Meta().Title, f.extension))
 	save.SetFilter(storage.NewExtensionFileFilter([]string{f.extension}))
-	save.Show()
+	d.u.fileChooser(save, lang.L("Where to save the export"), lang.L("Save"))
 }
 
 // writeExport renders and writes in the background behind a progress

@@ -226,7 +226,7 @@ func (h *home) joinWith(code string, join func(context.Context, string) (app.Inv
 // importFile merges a draft file (.automerge), from a co-author's export
 // or a backup: a new draft, or the same draft's changes folded in.
 func (h *home) importFile() {
-	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
 			h.u.showError(err)
 			return
@@ -242,6 +242,7 @@ func (h *home) importFile() {
 		}
 		h.importData(data)
 	}, h.u.win)
+	h.u.fileChooser(fd, lang.L("Import a draft file"), lang.L("Import"))
 }
 
 func (h *home) importData(data []byte) {

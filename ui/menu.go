@@ -22,10 +22,19 @@ const (
 )
 
 func item(label string, sc fyne.Shortcut, f func()) *fyne.MenuItem {
-	it := fyne.NewMenuItem(lang.L(label), f)
+	text := lang.L(label)
+	if sc != nil {
+		// Fyne leaves one padding between a label and its shortcut, which
+		// the long French and Spanish labels touched: two em spaces more.
+		text += shortcutGap
+	}
+	it := fyne.NewMenuItem(text, f)
 	it.Shortcut = sc
 	return it
 }
+
+// shortcutGap keeps a menu label off its shortcut.
+const shortcutGap = "\u2003\u2003"
 
 // quitItem closes the window, which saves and stops everything (closed)
 // before the app ends. Marked as the quit item, Fyne adds no second one

@@ -832,7 +832,7 @@ func TestQuitFromTheMenu(t *testing.T) {
 func menuItem(u *UI, label string) *fyne.MenuItem {
 	for _, m := range u.win.MainMenu().Items {
 		for _, it := range m.Items {
-			if it.Label == label {
+			if strings.TrimSuffix(it.Label, shortcutGap) == label {
 				return it
 			}
 		}

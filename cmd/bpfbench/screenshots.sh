@@ -2,7 +2,8 @@
 # Screenshots of the real window for the docs: builds bpfdraft, makes a
 # data dir with a filled draft written by two participants (merged by
 # file, as two offline machines would), and runs the window's tour under
-# Xvfb in English and French. Writes docs/screenshots/{en,fr}-*.png, the
+# Xvfb in English and French, light and dark. Writes
+# docs/screenshots/{en,fr}-{light,dark}-*.png, the
 # sample publications of that draft in docs/samples/ and PNGs of the
 # PDF's first pages (pdftoppm) in docs/screenshots/pdf-page-*.png.
 #
@@ -79,9 +80,12 @@ Xvfb :77 -screen 0 1280x800x24 >/dev/null 2>&1 &
 xvfb=$!
 sleep 1
 mkdir -p "$out"
-for l in en fr; do
-	dir="$work/shots-$l"
-	LANGUAGE=$l DISPLAY=:77 $B $A gui --offline --screenshots "$dir" 2>/dev/null
-	for f in "$dir"/*.png; do cp "$f" "$out/$l-$(basename "$f")"; done
+rm -f "$out"/en-*.png "$out"/fr-*.png
+for t in light dark; do
+	for l in en fr; do
+		dir="$work/shots-$l-$t"
+		FYNE_THEME=$t LANGUAGE=$l DISPLAY=:77 $B $A gui --offline --screenshots "$dir" 2>/dev/null
+		for f in "$dir"/*.png; do cp "$f" "$out/$l-$t-$(basename "$f")"; done
+	done
 done
 ls -l "$out"
