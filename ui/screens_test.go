@@ -493,6 +493,11 @@ func TestHeadings(t *testing.T) {
 		t.Fatalf("after removing: %d headings, %d removed", len(settleDraft(t, d).Sections()), len(d.session.RemovedHeadings()))
 	}
 	test.Tap(button(t, u.win.Content(), "Restore…"))
+	if _, ok := find(u.win.Canvas().Overlays().Top(), func(r *widget.RadioGroup) bool {
+		return len(r.Options) == 1 && r.Options[0] == "1. Definition of the issue(s)"
+	}); !ok {
+		t.Error("the restore list does not show the whole heading")
+	}
 	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Restore"))
 	if len(settleDraft(t, d).Sections()) != n+1 {
 		t.Error("restore did not bring the heading back")

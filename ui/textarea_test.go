@@ -262,3 +262,28 @@ func TestCaretCrossesHeadings(t *testing.T) {
 		t.Errorf("the second section holds %q", got)
 	}
 }
+
+// TestHeadingsListFollowsTheReader: scrolling the page marks the heading
+// being read in the list, without jumping; choosing a heading in the list
+// scrolls the page to it.
+func TestHeadingsListFollowsTheReader(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	long := strings.Repeat("A sentence of the draft that goes on for a while. ", 60)
+	for _, s := range d.sections {
+		locked(func() { d.editors[s.ID].area.replace(0, 0, []rune(long)) })
+	}
+	settleDraft(t, d)
+	u.win.Canvas().Unfocus()
+	locked(func() { d.page.scrollTo(d.page.blocks[4].heading.Position().Y) })
+	if d.current != 4 || d.openID != d.sections[4].ID {
+		t.Errorf("reading heading 5, the list marks %d", d.current+1)
+	}
+	locked(func() { d.headings.Select(2) })
+	if y, top := d.page.scroll.Offset.Y, d.page.blocks[2].heading.Position().Y; y > top || top-y > 20 {
+		t.Errorf("choosing heading 3 scrolled to %.0f; it starts at %.0f", y, top)
+	}
+	if d.current != 2 || u.win.Canvas().Focused() != fyne.Focusable(d.editors[d.sections[2].ID].area) {
+		t.Error("choosing heading 3 did not put the keyboard in its text")
+	}
+}
