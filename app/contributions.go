@@ -81,7 +81,10 @@ func group(entries []LogEntry) ([]Contribution, [][]string) {
 		}
 		k := key{who, e.SectionID, e.Kind}
 		joins := e.Kind == crdt.KindEdit || e.Kind == crdt.KindMeta
-		if i, ok := open[k]; ok && joins && e.Time.Sub(out[i].Until) <= Burst {
+		// Each process that writes registers its device: a person joins
+		// once, whatever the devices and commands that followed.
+		again := e.Kind == crdt.KindProfile
+		if i, ok := open[k]; ok && (again || joins && e.Time.Sub(out[i].Until) <= Burst) {
 			c := &out[i]
 			c.Until, c.Changes = e.Time, c.Changes+1
 			c.Added += e.Added
@@ -91,7 +94,7 @@ func group(entries []LogEntry) ([]Contribution, [][]string) {
 		}
 		out = append(out, Contribution{LogEntry: e, Until: e.Time, Changes: 1})
 		hashes = append(hashes, []string{e.Hash})
-		if joins {
+		if joins || again {
 			open[k] = len(out) - 1
 		}
 	}

@@ -31,6 +31,8 @@ func TestContributionsGroupBursts(t *testing.T) {
 		e("amina", "s1", crdt.KindEdit, 20),         // after a pause
 		e("amina", "s1", crdt.KindHeadRename, 20.1), // renames stand alone
 		e("amina", "s1", crdt.KindHeadRename, 20.2),
+		e("amina", "", crdt.KindProfile, 0.5), // her second device
+		e("amina", "", crdt.KindProfile, 30),  // and a third, later
 	}
 	got, hashes := group(entries)
 	var shape []string
@@ -40,7 +42,7 @@ func TestContributionsGroupBursts(t *testing.T) {
 			t.Errorf("contribution %d: %d hashes, %d added, for %d changes", i, len(hashes[i]), c.Added, c.Changes)
 		}
 	}
-	want := "amina/s1/e×4 bruno/s1/e×1 amina/s2/e×1 amina/s1/hr×1 amina/s1/e×1 amina/s1/hr×1 amina/s1/hr×1"
+	want := "amina/s1/e×4 bruno/s1/e×1 amina/s2/e×1 amina/s1/hr×1 amina/s1/e×1 amina/s1/hr×1 amina/s1/hr×1 amina//p×2"
 	if strings.Join(shape, " ") != want {
 		t.Errorf("grouped as\n%s\nwant\n%s", strings.Join(shape, " "), want)
 	}
