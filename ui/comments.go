@@ -178,7 +178,7 @@ func dispositionLabel(s app.DispositionStatus) string {
 // them.
 func (c *commentList) respond(cm app.Comment) {
 	d := c.d
-	status := widget.NewSelect(labels(app.DispositionStatuses, dispositionLabel), nil)
+	status := newChoice(labels(app.DispositionStatuses, dispositionLabel))
 	status.SetSelectedIndex(0)
 	text := newMultiField()
 	text.SetMinRowsVisible(4)

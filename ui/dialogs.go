@@ -62,6 +62,9 @@ func (u *UI) stack(dlg dialog.Dialog, submit func(), fields ...fyne.CanvasObject
 		}
 	})
 	for _, f := range fields {
+		if c, ok := f.(*choice); ok {
+			c.escape, c.enter = dlg.Hide, submit
+		}
 		if e, ok := f.(*field); ok {
 			e.escape = dlg.Hide
 			if !e.MultiLine && e.OnSubmitted == nil && submit != nil {
@@ -134,6 +137,32 @@ func (f *field) TypedKey(k *fyne.KeyEvent) {
 		return
 	}
 	f.Entry.TypedKey(k)
+}
+
+// choice is a select in a dialog: Enter submits and Escape cancels the
+// dialog, which Fyne's select would swallow while it has the keyboard.
+type choice struct {
+	widget.Select
+	escape, enter func()
+}
+
+func newChoice(options []string) *choice {
+	c := &choice{}
+	c.Options = options
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// TypedKey passes Enter and Escape to the dialog.
+func (c *choice) TypedKey(k *fyne.KeyEvent) {
+	switch {
+	case k.Name == fyne.KeyEscape && c.escape != nil:
+		c.escape()
+	case (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && c.enter != nil:
+		c.enter()
+	default:
+		c.Select.TypedKey(k)
+	}
 }
 
 // message is a dialog's text: wrapped, at a width one reads at a glance.

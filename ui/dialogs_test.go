@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
 )
@@ -98,6 +97,27 @@ func TestDialogsBehaveLikeADesktop(t *testing.T) {
 		t.Fatal("Escape left the invite dialog open")
 	}
 
+	// A form whose first field is a choice: Escape there cancels, Enter
+	// goes on (to the file chooser, which Escape closes too).
+	d.showExport()
+	if _, ok := u.win.Canvas().Focused().(*choice); !ok {
+		t.Fatalf("the export form's format does not have the keyboard (%T)", u.win.Canvas().Focused())
+	}
+	press(u, fyne.KeyEscape)
+	if overlays(u) != 0 {
+		t.Fatal("Escape in a choice left the export form open")
+	}
+	d.showExport()
+	press(u, fyne.KeyReturn)
+	if overlays(u) != 1 || !strings.Contains(overlayText(t, u), "Where to save the export") {
+		t.Fatalf("Enter in the export form did not go on to the file chooser (%d dialogs)", overlays(u))
+	}
+	u.win.Canvas().Unfocus()
+	press(u, fyne.KeyEscape)
+	if overlays(u) != 0 {
+		t.Fatal("Escape left the file chooser open")
+	}
+
 	// A confirmation without fields: Escape cancels, Enter confirms.
 	u.confirmDelete(d.session.ID(), "Community networks")
 	press(u, fyne.KeyEscape)
@@ -140,7 +160,7 @@ func TestNewDraftInFrench(t *testing.T) {
 	menuItem(u, "New draft…").Action()
 	typeHere(t, u, "BPF Genre et accès")
 	top := u.win.Canvas().Overlays().Top()
-	pick, ok := find(top, func(s *widget.Select) bool { return len(s.Options) == 3 })
+	pick, ok := find(top, func(s *choice) bool { return len(s.Options) == 3 })
 	if !ok || pick.Selected != "English" {
 		t.Fatalf("no language choice, or not English first (%v)", pick)
 	}

@@ -85,14 +85,14 @@ func (d *draftScreen) showExport() {
 	for i, f := range exportFormats {
 		names[i] = lang.L(f.name)
 	}
-	format := widget.NewSelect(names, nil)
+	format := newChoice(names)
 	format.SetSelectedIndex(0)
 	versions := d.session.Versions()
 	vnames := []string{lang.L("the draft as it stands")}
 	for i := len(versions) - 1; i >= 0; i-- {
 		vnames = append(vnames, versions[i].Name)
 	}
-	version := widget.NewSelect(vnames, nil)
+	version := newChoice(vnames)
 	version.SetSelectedIndex(0)
 	forComment := widget.NewCheck(lang.L("Draft for public comment"), nil)
 	items := []*widget.FormItem{

@@ -266,7 +266,7 @@ func (h *home) newDraft() {
 	for i, l := range crdt.Languages {
 		langs[i] = languageName(l)
 	}
-	language := widget.NewSelect(langs, nil)
+	language := newChoice(langs)
 	language.SetSelected(languageName(crdt.English))
 	chosen := false
 	language.OnChanged = func(string) { chosen = true }

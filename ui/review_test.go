@@ -514,7 +514,7 @@ func TestPublishingRoundFromTheWindow(t *testing.T) {
 	d.showExport()
 	form := u.win.Canvas().Overlays().Top()
 	selects := 0
-	find(form, func(s *widget.Select) bool {
+	find(form, func(s *choice) bool {
 		switch selects {
 		case 0:
 			s.SetSelected("PDF (.pdf)")
@@ -568,7 +568,7 @@ func TestPublishingRoundFromTheWindow(t *testing.T) {
 	u.win.Canvas().Overlays().Remove(u.win.Canvas().Overlays().Top())
 	test.Tap(rowButton(t, c.list, 0, "Respond…"))
 	top := u.win.Canvas().Overlays().Top()
-	st, _ := find(top, func(s *widget.Select) bool { return true })
+	st, _ := find(top, func(s *choice) bool { return true })
 	st.SetSelected("noted")
 	resp, _ := find(top, func(e *field) bool { return e.MultiLine })
 	resp.SetText("It varies by country.")
