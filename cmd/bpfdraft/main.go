@@ -14,6 +14,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	// Before Fyne's language support reads the locale (see its doc).
+	_ "github.com/igf-bpf/bpfdraft/cmd/bpfdraft/localeenv"
 )
 
 // Exit codes.

@@ -85,3 +85,29 @@ func TestGUIAndCLIShareDataDir(t *testing.T) {
 		t.Errorf("CLI sees:\n%s", out)
 	}
 }
+
+// TestNoLocaleWarning: under LANG=C.UTF-8 (Docker, a minimal Debian), a
+// command prints what was asked and nothing on stderr; Fyne's language
+// support used to print three lines of "Fyne error" on every command
+// (issue 15, defect 5).
+func TestNoLocaleWarning(t *testing.T) {
+	c := newCLI(t, "Amina")
+	c.ok("new", "--title", "Quiet")
+	raw, _ := json.Marshal([]string{"--data", c.data, "list"})
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LC_") && !strings.HasPrefix(kv, "LANG") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "LANG=C.UTF-8", cliEnv+"="+string(raw))
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("list: %v\n%s", err, stderr.String())
+	}
+	if stderr.Len() > 0 || !strings.Contains(stdout.String(), "Quiet") {
+		t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
+	}
+}
