@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
 	_ "net/http/pprof"
 	"os"
 	"os/exec"
+	"runtime"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -38,6 +40,9 @@ with co-authors found on the local network, and with --peer addresses.`,
 		fs.Var(&peers, "peer", "a co-author's multiaddr (ending in /p2p/ID) to keep in sync with; repeat for several")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 0, 0, ""); err != nil {
+				return err
+			}
+			if err := haveDisplay(); err != nil {
 				return err
 			}
 			dir, err := e.dir()
@@ -118,4 +123,16 @@ func screenGrab() func(path string) error {
 		}
 		return nil
 	}
+}
+
+// haveDisplay says, before Fyne panics in GLFW, that there is no screen
+// to open a window on (over SSH, in a container), and what works instead.
+func haveDisplay() error {
+	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" && runtime.GOOS != "openbsd" && runtime.GOOS != "netbsd" {
+		return nil
+	}
+	if os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
+		return nil
+	}
+	return errors.New("there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set: over SSH, use ssh -X, or run it on the desktop). The command line works without one: bpfdraft --help lists its commands")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -338,5 +339,20 @@ func TestNewInFrench(t *testing.T) {
 	}
 	if r := c.run("", "new", "--title", "X", "--language", "klingon"); r.code != exitUsage || !strings.Contains(r.stderr, `"fr"`) {
 		t.Errorf("an unknown language: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestNoDisplay: without a display the window says so and points to the
+// command line, instead of GLFW's panic (issue 15, defect 4).
+func TestNoDisplay(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("DISPLAY decides only on X11 and Wayland systems")
+	}
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	c := newCLI(t, "Ana")
+	r := c.run("", "gui", "--offline")
+	if r.code != exitFailed || !strings.Contains(r.stderr, "no display") || !strings.Contains(r.stderr, "bpfdraft --help") || strings.Contains(r.stderr, "panic") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
