@@ -33,7 +33,7 @@ $B $A export "$id" --format automerge -o "$work/a.automerge" >/dev/null
 $B $Bo profile --name "Bruno Silva" --group "Technical community" --region GRULAC >/dev/null
 $B $Bo import "$work/a.automerge" >/dev/null
 $B $Bo write "$id" --section 3 --text "Case studies from Brazil, Kenya and Viet Nam show that norms hold best where responders already trust each other across borders." >/dev/null
-$B $Bo write "$id" --section 2 --append --text " Small operators asked for templates they can adopt without legal staff." >/dev/null
+$B $Bo write "$id" --section 2 --append --inline --text " Small operators asked for templates they can adopt without legal staff." >/dev/null
 $B $Bo write "$id" --section 1 --text "The Best Practice Forum on Cybersecurity met eleven times in 2026, online and at the IGF in Norway. It looked at how international norms for responsible state behaviour are put into practice by governments, companies, communities and incident responders." >/dev/null
 $B $Bo comment "$id" --section 2 --quote "national strategies" --text "Which strategies? Name two or three." >/dev/null
 $B $Bo write "$id" --section 4 --text "Three practices recur in the submissions:
@@ -68,7 +68,7 @@ $B $A export "$id" --format disposition-csv -o "$samples/disposition.csv" >/dev/
 $B $A write "$id" --section 2 --text "Participants from every region described how norms reach operators: through national strategies (Kenya's and Brazil's among them), through procurement rules, and through the everyday work of incident response teams. Small operators asked for templates they can adopt without legal staff." >/dev/null
 $B $A export "$id" --format automerge -o "$work/a2.automerge" >/dev/null
 $B $Bo import "$work/a2.automerge" >/dev/null
-$B $Bo write "$id" --section 3 --append --text " Regional CERT networks carried most of the cross-border work." >/dev/null
+$B $Bo write "$id" --section 3 --append --inline --text " Regional CERT networks carried most of the cross-border work." >/dev/null
 $B $Bo write "$id" --section 1 --text "The Best Practice Forum on Cybersecurity met eleven times in 2026, online and at the IGF. It looked at how international norms for responsible state behaviour are put into practice by governments, companies, communities and incident responders." >/dev/null
 $B $Bo export "$id" --format automerge -o "$work/b2.automerge" >/dev/null
 $B $A import "$work/b2.automerge" >/dev/null

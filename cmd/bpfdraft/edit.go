@@ -17,15 +17,20 @@ import (
 
 var writeCmd = &command{
 	name:    "write",
-	usage:   "write DRAFT --section N|ID [--append] [--file F | --text T]",
+	usage:   "write DRAFT --section N|ID [--append [--inline]] [--file F | --text T | --clear]",
 	summary: "replace or append to a section's text (from --file, --text or standard input)",
 	details: `A replace stores only the difference from the current text, so edits others
-made elsewhere in the section, offline, survive the merge.`,
+made elsewhere in the section, offline, survive the merge. --append adds a
+new paragraph (an empty line before it); with --inline it goes on the last
+line. Empty input replaces nothing: --clear (or --text "") empties the
+section. Reading from a terminal, type the text and end it with Ctrl+D.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		section := fs.String("section", "", "section number or id (required)")
 		appendText := fs.Bool("append", false, "add to the end instead of replacing")
 		file := fs.String("file", "", "read the text from this file")
 		text := fs.String("text", "", "the text itself")
+		clear := fs.Bool("clear", false, "empty the section")
+		inline := fs.Bool("inline", false, "with --append: go on the last line instead of a new paragraph")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
 				return err
@@ -35,11 +40,16 @@ made elsewhere in the section, offline, survive the merge.`,
 			}
 			textSet := false
 			fs.Visit(func(f *flag.Flag) { textSet = textSet || f.Name == "text" })
-			if textSet && *file != "" {
-				return usagef("give --file or --text, not both")
+			if textSet && *file != "" || *clear && (textSet || *file != "" || *appendText) {
+				return usagef("give one of --file, --text and --clear (--clear does not go with --append)")
+			}
+			if *inline && !*appendText {
+				return usagef("--inline goes with --append")
 			}
 			var body string
+			fromInput := false
 			switch {
+			case *clear:
 			case textSet:
 				body = *text
 			case *file != "":
@@ -47,8 +57,14 @@ made elsewhere in the section, offline, survive the merge.`,
 				if err != nil {
 					return err
 				}
-				body = string(b)
+				body, fromInput = string(b), true
 			default:
+				if f, ok := e.stdin.(*os.File); ok {
+					if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+						fmt.Fprintln(e.stderr, "Type the text, then press Ctrl+D at the start of a line to end it.")
+					}
+				}
+				fromInput = true
 				b, err := io.ReadAll(e.stdin)
 				if err != nil {
 					return fmt.Errorf("reading standard input: %w", err)
@@ -58,6 +74,11 @@ made elsewhere in the section, offline, survive the merge.`,
 			if !utf8.ValidString(body) {
 				return fmt.Errorf("the text is not valid UTF-8; save it as UTF-8 and try again (nothing was written)")
 			}
+			if fromInput && strings.TrimSpace(body) == "" {
+				// An empty file or pipe is far more often a mistake than a
+				// wish to erase a section.
+				return fmt.Errorf("the input is empty, so nothing was written; to empty the section, use --clear")
+			}
 			s, done, err := e.session(ctx, args[0])
 			if err != nil {
 				return err
@@ -66,6 +87,9 @@ made elsewhere in the section, offline, survive the merge.`,
 			sec, err := s.Section(*section)
 			if err != nil {
 				return err
+			}
+			if *appendText && !*inline {
+				body = paragraphAfter(sec.Body, body)
 			}
 			added, removed, err := s.Write(ctx, sec.ID, body, *appendText)
 			if err != nil {
@@ -203,4 +227,19 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// paragraphAfter makes text a new paragraph after body: an empty line
+// between them, unless body is empty or already ends with one.
+func paragraphAfter(body, text string) string {
+	text = strings.TrimLeft(text, "\n")
+	switch {
+	case strings.TrimSpace(body) == "":
+		return text
+	case strings.HasSuffix(body, "\n\n"):
+		return text
+	case strings.HasSuffix(body, "\n"):
+		return "\n" + text
+	}
+	return "\n\n" + text
 }

@@ -356,3 +356,50 @@ func TestNoDisplay(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestWriteNeedsTextToReplace: empty standard input or an empty file
+// replaces nothing (it used to erase the section); --clear and --text ""
+// empty it on purpose; --append adds a paragraph, --inline goes on the
+// line (issue 15, defects 1 and 8).
+func TestWriteNeedsTextToReplace(t *testing.T) {
+	c := newCLI(t, "Ana")
+	id := strings.TrimSpace(c.ok("new", "--title", "Keep"))
+	c.ok("write", id, "--section", "1", "--text", "Ten words.")
+	section := func() string {
+		out := c.ok("show", id, "--section", "1")
+		return strings.TrimSpace(out[strings.Index(out, "\n"):])
+	}
+	for _, args := range [][]string{
+		{"write", id, "--section", "1"},
+		{"write", id, "--section", "1", "--file", os.DevNull},
+	} {
+		if r := c.run("", args...); r.code != exitFailed || !strings.Contains(r.stderr, "--clear") {
+			t.Errorf("%v: exit %d, %q", args, r.code, r.stderr)
+		}
+		if got := section(); got != "Ten words." {
+			t.Fatalf("%v left %q", args, got)
+		}
+	}
+	c.ok("write", id, "--section", "1", "--append", "--text", "A second paragraph.")
+	c.ok("write", id, "--section", "1", "--append", "--inline", "--text", " Still the second.")
+	if got := section(); got != "Ten words.\n\nA second paragraph. Still the second." {
+		t.Errorf("after appending: %q", got)
+	}
+	c.ok("write", id, "--section", "1", "--clear")
+	if got := section(); got != "" {
+		t.Errorf("--clear left %q", got)
+	}
+	c.ok("write", id, "--section", "1", "--text", "Back.")
+	c.ok("write", id, "--section", "1", "--text", "")
+	if got := section(); got != "" {
+		t.Errorf(`--text "" left %q`, got)
+	}
+	for _, args := range [][]string{
+		{"write", id, "--section", "1", "--clear", "--text", "x"},
+		{"write", id, "--section", "1", "--inline", "--text", "x"},
+	} {
+		if r := c.run("", args...); r.code != exitUsage {
+			t.Errorf("%v: exit %d", args, r.code)
+		}
+	}
+}
