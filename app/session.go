@@ -716,6 +716,7 @@ func (s *Session) Flush(ctx context.Context) error {
 // difference so that concurrent edits elsewhere in the section survive.
 // It returns the code points added and removed.
 func (s *Session) Write(ctx context.Context, sectionRef, text string, appendText bool) (added, removed int, err error) {
+	text = crdt.CleanBody(text) // control characters are not text (crdt/lines.go)
 	err = s.edit(ctx, func() error {
 		sec, err := findSection(s.o.doc.Sections(), sectionRef)
 		if err != nil {

@@ -130,8 +130,11 @@ func NewIn(actor string, tmpl Template, lang Language, title, theme string, year
 	if _, err := ParseLanguage(string(lang)); err != nil {
 		return nil, err
 	}
-	if !utf8.ValidString(title) || !utf8.ValidString(theme) {
-		return nil, ErrInvalidText
+	if err := checkLine("a title", title); err != nil {
+		return nil, err
+	}
+	if err := checkLine("a theme", theme); err != nil {
+		return nil, err
 	}
 	am := automerge.New()
 	if err := am.SetActorID(actor); err != nil {
@@ -429,6 +432,7 @@ func (d *Doc) Meta() Meta {
 	m.Template = Template(t)
 	m.Title, _ = strAt(mm, "title")
 	m.Theme, _ = strAt(mm, "theme")
+	m.Title, m.Theme = cleanLine(m.Title), cleanLine(m.Theme)
 	m.Language, _ = strAt(mm, "lang")
 	if v, err := mm.Get("year"); err == nil && v.Kind() == automerge.KindInt64 {
 		m.Year = int(v.Int64())
@@ -447,11 +451,19 @@ func (d *Doc) SetTitle(title string) error {
 	if strings.TrimSpace(title) == "" {
 		return fmt.Errorf("%w: a draft needs a title", ErrInvalid)
 	}
+	if err := checkLine("a title", title); err != nil {
+		return err
+	}
 	return d.setMetaString("title", title)
 }
 
 // SetTheme sets the BPF theme.
-func (d *Doc) SetTheme(theme string) error { return d.setMetaString("theme", theme) }
+func (d *Doc) SetTheme(theme string) error {
+	if err := checkLine("a theme", theme); err != nil {
+		return err
+	}
+	return d.setMetaString("theme", theme)
+}
 
 // SetYear sets the year of the output.
 func (d *Doc) SetYear(year int) error {
@@ -554,6 +566,7 @@ func (d *Doc) allSections(withBodies bool) []Section {
 		s := Section{ID: id}
 		s.Heading, _ = strAt(m, "heading")
 		s.Hint, _ = strAt(m, "hint")
+		s.Heading, s.Hint = cleanLine(s.Heading), cleanLine(s.Hint)
 		if s.Hint == "" {
 			s.Hint = templateHint(s.Heading)
 		}
@@ -761,6 +774,12 @@ func (d *Doc) AddSection(heading, hint string, at int) (string, error) {
 	if strings.TrimSpace(heading) == "" {
 		return "", fmt.Errorf("%w: a heading needs a title", ErrInvalid)
 	}
+	if err := checkLine("a heading", heading); err != nil {
+		return "", err
+	}
+	if err := checkLine("a hint", hint); err != nil {
+		return "", err
+	}
 	if !utf8.ValidString(heading) || !utf8.ValidString(hint) {
 		return "", ErrInvalidText
 	}
@@ -827,6 +846,9 @@ func (d *Doc) RenameSection(id, heading string) error {
 	if strings.TrimSpace(heading) == "" {
 		return fmt.Errorf("%w: a heading needs a title", ErrInvalid)
 	}
+	if err := checkLine("a heading", heading); err != nil {
+		return err
+	}
 	if !utf8.ValidString(heading) {
 		return ErrInvalidText
 	}
@@ -884,6 +906,9 @@ func (d *Doc) setRemoved(id string, kind Kind, removed bool) error {
 // if the registry does not already say exactly that. It reports whether
 // anything changed.
 func (d *Doc) SetParticipant(p Participant) (bool, error) {
+	if err := checkLine("a name", p.Name); err != nil {
+		return false, err
+	}
 	p.Actor = d.Actor()
 	if cur, ok := d.Participants()[p.Actor]; ok && cur == p {
 		return false, nil
@@ -932,6 +957,7 @@ func (d *Doc) Participants() map[string]Participant {
 		p := Participant{Actor: actor}
 		p.Person, _ = strAt(m, "person")
 		p.Name, _ = strAt(m, "name")
+		p.Name = cleanLine(p.Name)
 		g, _ := strAt(m, "group")
 		r, _ := strAt(m, "region")
 		ro, _ := strAt(m, "role")

@@ -87,10 +87,10 @@ func (l *Ledger) Outline(in ChangeSet) (visible, removed []Section) {
 		}
 		s := Section{ID: id}
 		if p, ok := l.field(sm, "heading", in); ok {
-			s.Heading = p.str
+			s.Heading = cleanLine(p.str)
 		}
 		if p, ok := l.field(sm, "hint", in); ok {
-			s.Hint = p.str
+			s.Hint = cleanLine(p.str)
 		}
 		if s.Hint == "" {
 			s.Hint = templateHint(s.Heading)

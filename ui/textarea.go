@@ -547,7 +547,7 @@ func (a *textArea) TypedShortcut(sc fyne.Shortcut) {
 	case *fyne.ShortcutPaste:
 		// Pasted from Windows or an old Mac: a \r would be an invisible
 		// caret stop and a stray byte in every export.
-		if t := lineEnds.Replace(a.clipboard(sc.Clipboard).Content()); t != "" {
+		if t := crdt.CleanBody(lineEnds.Replace(a.clipboard(sc.Clipboard).Content())); t != "" {
 			a.edit([]rune(t))
 		}
 	case *fyne.ShortcutSelectAll:

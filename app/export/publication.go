@@ -104,7 +104,7 @@ func Build(s crdt.Snapshot, e Edition) Publication {
 	if p.Language == "" {
 		p.Language = "en"
 	}
-	for _, para := range crdt.Paragraphs(m.Cover) {
+	for _, para := range crdt.Paragraphs(crdt.CleanBody(m.Cover)) {
 		p.Summary = append(p.Summary, parsePara("", para.Text))
 	}
 	// The carry-forward segment goes last, wherever it stands in the draft.
@@ -114,7 +114,9 @@ func Build(s crdt.Snapshot, e Edition) Publication {
 	})
 	for i, sec := range secs {
 		part := Part{Number: i + 1, Heading: oneLine(sec.Heading), RTL: rightToLeft(sec.Heading)}
-		for k, para := range crdt.Paragraphs(sec.Body) {
+		// A co-author's control characters are not text: no format
+		// carries them (a DOCX with one does not open).
+		for k, para := range crdt.Paragraphs(crdt.CleanBody(sec.Body)) {
 			part.Paras = append(part.Paras, parsePara(crdt.ParagraphNumber(i+1, k+1), para.Text))
 		}
 		p.Parts = append(p.Parts, part)

@@ -21,6 +21,7 @@ type command struct {
 	summary string
 	details string
 	setup   func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+	raw     bool // writes files to standard output (export -o -): its output is not escaped
 }
 
 var commands []*command

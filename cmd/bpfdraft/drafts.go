@@ -301,6 +301,7 @@ set aside and the next sync fetches the draft whole, as a join does.`,
 
 var exportCmd = &command{
 	name:    "export",
+	raw:     true,
 	usage:   "export DRAFT [--version V] [--for-comment] --format pdf|docx|odt|html|md|comment-template|disposition-docx|disposition-html|disposition-md|disposition-csv|automerge -o FILE",
 	summary: "publish a draft (a named version, or as it stands) as a document, or save it as .automerge",
 	details: `Publishes the draft laid out as a BPF output: a title page, the summary, a

@@ -89,6 +89,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		printUsage(stderr)
 		return exitUsage
 	}
+	if !c.raw {
+		out, errOut := &terminalText{w: stdout}, &terminalText{w: stderr}
+		e.stdout, e.stderr, stdout, stderr = out, errOut, out, errOut
+		defer out.Flush()
+		defer errOut.Flush()
+	}
 	err := c.run(ctx, e, rest)
 	var ue usageError
 	switch {

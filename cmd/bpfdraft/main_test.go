@@ -9,8 +9,10 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
 // cli runs bpfdraft in-process against a data dir.
@@ -401,5 +403,42 @@ func TestWriteNeedsTextToReplace(t *testing.T) {
 		if r := c.run("", args...); r.code != exitUsage {
 			t.Errorf("%v: exit %d", args, r.code)
 		}
+	}
+}
+
+// TestHostileTextIsEscaped: text a co-author's copy brings (here an
+// imported file whose section holds terminal sequences) is printed with
+// its control characters shown, never sent to the terminal; what the
+// command line writes drops them (issue 15, defect 2).
+func TestHostileTextIsEscaped(t *testing.T) {
+	c := newCLI(t, "Ana")
+	d, err := crdt.New(crdt.NewActor(), crdt.TemplateOutput, "From a stranger", "", 2026, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := d.Sections()[0].ID
+	if err := d.Splice(sec, 0, 0, "Hello\x1b]0;pwned\x07 and \x1b[2J\u202egone\u009b"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := d.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "stranger.automerge")
+	os.WriteFile(file, data, 0o600)
+	c.ok("import", file)
+	id := d.Meta().ID
+	out := c.ok("show", id, "--section", "1")
+	if strings.ContainsAny(out, "\x1b\x07\u202e\u009b") || !strings.Contains(out, "Hello^[]0;pwned^G and ^[[2J<U+202E>gone<U+009B>") {
+		t.Errorf("show printed %q", out)
+	}
+	// Written here: the controls are dropped, line breaks and tabs kept.
+	c.ok("write", id, "--section", "2", "--text", "One\x1b[31m\tline\nand another\x00.")
+	if out := c.ok("show", id, "--section", "2"); !strings.Contains(out, "One[31m\tline\nand another.") {
+		t.Errorf("written text reads %q", out)
+	}
+	// A title or heading written here must be one line.
+	if r := c.run("", "heading", id, "rename", "1", "two\nlines"); r.code == 0 || !strings.Contains(r.stderr, "one line") {
+		t.Errorf("a two-line heading: exit %d, %q", r.code, r.stderr)
 	}
 }
