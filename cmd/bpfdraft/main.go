@@ -114,7 +114,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func (e *env) logger() *slog.Logger {
-	level := slog.LevelWarn
+	// Without --verbose a command prints what was asked and errors only:
+	// warnings are for whoever looks into a problem.
+	level := slog.LevelError
 	if e.verbose {
 		level = slog.LevelDebug
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -440,5 +441,35 @@ func TestHostileTextIsEscaped(t *testing.T) {
 	// A title or heading written here must be one line.
 	if r := c.run("", "heading", id, "rename", "1", "two\nlines"); r.code == 0 || !strings.Contains(r.stderr, "one line") {
 		t.Errorf("a two-line heading: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestSyncEndingsAreNotErrors: a peer that never answers within
+// --timeout is said to be not finished, not "context deadline exceeded",
+// and no log line reaches a plain command's user (issue 15, defect 6).
+func TestSyncEndingsAreNotErrors(t *testing.T) {
+	c := newCLI(t, "Ana")
+	id := strings.TrimSpace(c.ok("new", "--title", "Patient"))
+	c.ok("invite", id)
+	// A peer that takes the connection and then says nothing.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+		}
+	}()
+	addr := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN", l.Addr().(*net.TCPAddr).Port)
+	r := c.run("", "sync", "--once", "--timeout", "2s", "--lan", "0", "--peer", addr)
+	out := r.stdout + r.stderr
+	if r.code != exitFailed || strings.Contains(out, "deadline exceeded") || strings.Contains(out, "level=") || !strings.Contains(out, "--timeout") {
+		t.Errorf("exit %d\n%s", r.code, out)
 	}
 }

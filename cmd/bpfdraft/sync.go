@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -169,6 +170,9 @@ timeout (or Ctrl-C), reconnecting as links come and go.`,
 			if *once {
 				results, err := on.SyncOnce(ctx, nil, *lan)
 				e.printResults(results)
+				if errors.Is(err, context.DeadlineExceeded) || err == nil && ctx.Err() != nil {
+					return fmt.Errorf("stopped after %v, as --timeout asked: the peers above that did not finish are not synced yet; your edits are safe here", *timeout)
+				}
 				return err
 			}
 			on.Serve(ctx, e.report)
@@ -228,7 +232,7 @@ func (e *env) printResults(results []online.Result) {
 		res := "synced" + failures(r.Stats.Failed)
 		switch {
 		case r.Err != nil:
-			res = r.Err.Error()
+			res = endText(r.Err)
 		case len(r.Stats.Drafts) == 0:
 			res = "shares no draft with you"
 		}
@@ -241,7 +245,10 @@ func (e *env) printResults(results []online.Result) {
 func (e *env) report(r online.Result) {
 	status := "ok" + failures(r.Stats.Failed)
 	if r.Err != nil {
-		status = r.Err.Error()
+		if quietEnd(r.Err) && !e.verbose {
+			return
+		}
+		status = endText(r.Err)
 	}
 	fmt.Fprintf(e.stdout, "%s  %s  drafts %d  up %d B  down %d B  changes in %d out %d  %s\n", time.Now().Format("15:04:05"),
 		shortID(r.Peer), len(r.Stats.Drafts), r.Stats.BytesOut, r.Stats.BytesIn, r.Stats.ChangesIn, r.Stats.ChangesOut, status)
@@ -262,4 +269,28 @@ func shortID(id string) string {
 		return "…" + id[len(id)-10:]
 	}
 	return id
+}
+
+// quietEnd reports a session's end that is not news: this side stopping
+// (Ctrl-C), or this machine's own gater turning away a peer on the local
+// network that shares no draft (serve said so every ten seconds).
+func quietEnd(err error) bool {
+	return errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "gater disallows")
+}
+
+// endText says how a session ended, in words: a timeout is the limit the
+// person set, not a failure of the program.
+func endText(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "not finished within --timeout"
+	}
+	// One line per table row: libp2p lists each address it tried on a
+	// line of its own.
+	var parts []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "*")); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
