@@ -20,7 +20,8 @@ type LogEntry struct {
 	Role      crdt.Role
 	Kind      crdt.Kind
 	SectionID string
-	Heading   string // the section's current heading, or the meta field
+	Heading   string // the section's current heading, or the meta field; for a rename, the name it gave
+	Was       string // for a rename, the heading's name just before it
 	SectionNo int    // 1-based number among visible sections; 0 if none or removed
 	Added     int
 	Removed   int
@@ -98,5 +99,50 @@ func (s *Session) Log(f LogFilter) ([]LogEntry, error) {
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out, s.renames(out)
+}
+
+// renames gives each rename entry what that change did, from the name
+// before it to the one it gave, read from the ledger: two people who
+// renamed a heading differently each did their own rename, whichever name
+// won the merge.
+func (s *Session) renames(entries []LogEntry) error {
+	if !slices.ContainsFunc(entries, func(e LogEntry) bool { return e.Kind == crdt.KindHeadRename }) {
+		return nil
+	}
+	return s.do(func() error {
+		l, err := s.ledger()
+		if err != nil {
+			return err
+		}
+		name := func(in crdt.ChangeSet, id string) string {
+			vis, removed := l.Outline(in)
+			for _, sec := range append(vis, removed...) {
+				if sec.ID == id {
+					return sec.Heading
+				}
+			}
+			return ""
+		}
+		for i := range entries {
+			e := &entries[i]
+			if e.Kind != crdt.KindHeadRename {
+				continue
+			}
+			ref, ok := l.Change(e.Hash)
+			if !ok {
+				continue
+			}
+			after, err := l.Upto([]string{e.Hash})
+			if err != nil {
+				return err
+			}
+			before := slices.Clone(after)
+			before[ref] = false
+			if to := name(after, e.SectionID); to != "" {
+				e.Was, e.Heading = name(before, e.SectionID), to
+			}
+		}
+		return nil
+	})
 }

@@ -210,11 +210,14 @@ var logCmd = &command{
 				if en.SectionNo > 0 {
 					where = fmt.Sprintf("%d. %s", en.SectionNo, en.Heading)
 				}
+				if en.Was != "" && en.Was != en.Heading {
+					where = fmt.Sprintf("%d. %s → %s", en.SectionNo, shorten(en.Was, 30), shorten(en.Heading, 30))
+				}
 				if en.Kind != "e" {
 					where = strings.TrimSpace(en.Kind.Describe() + " " + where)
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t+%d\t-%d\n", en.Time.Local().Format("2006-01-02 15:04:05"),
-					en.Name, en.Group, en.Region, shorten(where, 48), en.Added, en.Removed)
+					en.Name, en.Group, en.Region, shorten(where, 72), en.Added, en.Removed)
 			}
 			return tw.Flush()
 		}

@@ -473,3 +473,24 @@ func TestSyncEndingsAreNotErrors(t *testing.T) {
 		t.Errorf("exit %d\n%s", r.code, out)
 	}
 }
+
+// TestLogShowsEachRename: two people rename heading 2 differently while
+// apart; after the merge the log says what each rename did, from → to,
+// not the name that won (issue 15, defect 7).
+func TestLogShowsEachRename(t *testing.T) {
+	a, b := newCLI(t, "Ana"), newCLI(t, "Bea")
+	id := strings.TrimSpace(a.ok("new", "--title", "Twice renamed"))
+	file := filepath.Join(t.TempDir(), "d.automerge")
+	a.ok("export", id, "--format", "automerge", "-o", file)
+	b.ok("import", file)
+	a.ok("heading", id, "rename", "2", "Regions")
+	b.ok("heading", id, "rename", "2", "Regional views")
+	b.ok("export", id, "--format", "automerge", "-o", file)
+	a.ok("import", file)
+	log := a.ok("log", id)
+	for _, want := range []string{"→ Regions", "→ Regional views", "2. Regional specificities"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
+	}
+}
