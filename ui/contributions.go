@@ -117,6 +117,8 @@ func describe(c app.Contribution) string {
 	switch {
 	case c.Kind == crdt.KindMeta:
 		what = fmt.Sprintf(lang.L("edited the %s"), metaLabel(c.SectionID))
+	case c.Was != "" && c.Was != c.Heading:
+		what += " · " + fmt.Sprintf("%d. %s → %s", c.SectionNo, c.Was, c.Heading)
 	case c.SectionNo > 0:
 		what += " · " + fmt.Sprintf("%d. %s", c.SectionNo, c.Heading)
 	case c.Heading != "":
