@@ -359,12 +359,22 @@ func findSection(secs []crdt.Section, ref string) (crdt.Section, error) {
 		}
 		return secs[n-1], nil
 	}
+	var prefixed []crdt.Section
 	for _, sec := range secs {
 		if sec.ID == ref {
 			return sec, nil
 		}
+		if len(ref) >= MinPrefix && strings.HasPrefix(sec.ID, ref) {
+			prefixed = append(prefixed, sec)
+		}
 	}
-	return crdt.Section{}, fmt.Errorf("%w: no section %q; give a number from 1 to %d or a section id (`bpfdraft show DRAFT` lists them)", ErrNotFound, ref, len(secs))
+	switch len(prefixed) {
+	case 1:
+		return prefixed[0], nil
+	case 0:
+		return crdt.Section{}, fmt.Errorf("%w: no section %q; give a number from 1 to %d or a section id (`bpfdraft heading DRAFT list` lists them)", ErrNotFound, ref, len(secs))
+	}
+	return crdt.Section{}, fmt.Errorf("%w: %q starts the ids of %d sections; give more of it (`bpfdraft heading DRAFT list` lists them)", ErrAmbiguous, ref, len(prefixed))
 }
 
 // publish builds the view again from the document and the typing, and

@@ -369,7 +369,7 @@ func (w *Workspace) Resolve(ctx context.Context, ref string) (string, error) {
 		if d.ID == ref {
 			return d.ID, nil
 		}
-		if strings.HasPrefix(d.ID, strings.ToLower(ref)) {
+		if len(ref) >= MinPrefix && strings.HasPrefix(d.ID, strings.ToLower(ref)) {
 			byPrefix = append(byPrefix, d)
 		}
 		if d.Title == ref {
@@ -391,8 +391,15 @@ func (w *Workspace) Resolve(ctx context.Context, ref string) (string, error) {
 			return "", fmt.Errorf("%w: %q matches %s; give more of the id", ErrAmbiguous, ref, strings.Join(ids, ", "))
 		}
 	}
+	if len(ref) < MinPrefix {
+		return "", fmt.Errorf("%w: no draft %q; give at least %d characters of its id, or its title (`bpfdraft list` shows them)", ErrNotFound, ref, MinPrefix)
+	}
 	return "", fmt.Errorf("%w: no draft %q; `bpfdraft list` shows the drafts here", ErrNotFound, ref)
 }
+
+// MinPrefix is the shortest start of an id that names a draft or a
+// section: one character named a draft that `delete 6` would then delete.
+const MinPrefix = 4
 
 // Delete moves a draft to the trash; Restore brings it back. Nothing is
 // erased: the document stays in the data file.
@@ -402,8 +409,18 @@ func (w *Workspace) Delete(ctx context.Context, id string) error {
 
 // Restore takes a draft out of the trash.
 func (w *Workspace) Restore(ctx context.Context, id string) error {
+	sum, err := w.store.Draft(ctx, id)
+	if err != nil {
+		return err
+	}
+	if sum.Deleted.IsZero() {
+		return fmt.Errorf("%w: %s (%s) is not in the trash", ErrNotDeleted, id, sum.Title)
+	}
 	return w.store.SetDeleted(ctx, id, false)
 }
+
+// ErrNotDeleted says a draft to restore is not in the trash.
+var ErrNotDeleted = errors.New("nothing to restore")
 
 // Import reads an .automerge file from another machine: a draft this data
 // dir doesn't hold becomes a new draft; one it holds (same id) is merged

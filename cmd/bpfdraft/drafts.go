@@ -253,6 +253,9 @@ var restoreCmd = &command{
 			}
 			defer ws.Close()
 			if err := ws.Restore(ctx, args[0]); err != nil {
+				if errors.Is(err, app.ErrNotDeleted) {
+					return err
+				}
 				return fmt.Errorf("%w; `bpfdraft list --trash` shows deleted drafts", err)
 			}
 			fmt.Fprintf(e.stdout, "restored %s\n", args[0])
@@ -451,11 +454,11 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	}
 	if strings.HasSuffix(s, "d") {
 		var n int
-		if _, err := fmt.Sscanf(s, "%dd", &n); err == nil {
+		if _, err := fmt.Sscanf(s, "%dd", &n); err == nil && n >= 0 {
 			return now.AddDate(0, 0, -n), nil
 		}
 	}
-	if d, err := time.ParseDuration(s); err == nil {
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
 		return now.Add(-d), nil
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {

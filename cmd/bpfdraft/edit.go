@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/igf-bpf/bpfdraft/crdt"
 	"io"
 	"os"
 	"strconv"
@@ -156,19 +157,42 @@ var headingCmd = &command{
 				}
 				return tw.Flush()
 			case "add":
+				if n := len(s.Sections()); *at < 0 || *at > n+1 {
+					return usagef("--at %d: this draft has %d headings; give 1 to %d (%d, or no --at, adds it at the end)", *at, n, n+1, n+1)
+				}
 				id, err := s.AddHeading(ctx, rest[0], *hint, *at)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(e.stdout, id)
+				fmt.Fprintln(e.stdout, id) // scripts read the new heading's id
 			case "rename":
-				err = s.RenameHeading(ctx, rest[0], rest[1])
+				var sec crdt.Section
+				if sec, err = s.Section(rest[0]); err == nil {
+					if err = s.RenameHeading(ctx, sec.ID, rest[1]); err == nil {
+						fmt.Fprintf(e.stdout, "renamed “%s” to “%s”\n", sec.Heading, rest[1])
+					}
+				}
 			case "move":
-				err = s.MoveHeading(ctx, rest[0], *to)
+				var sec crdt.Section
+				if sec, err = s.Section(rest[0]); err == nil {
+					if n := len(s.Sections()); *to > n {
+						return usagef("--to %d: this draft has %d headings; give 1 to %d", *to, n, n)
+					}
+					if err = s.MoveHeading(ctx, sec.ID, *to); err == nil {
+						fmt.Fprintf(e.stdout, "moved “%s” to place %d\n", sec.Heading, *to)
+					}
+				}
 			case "remove":
-				err = s.RemoveHeading(ctx, rest[0])
+				var sec crdt.Section
+				if sec, err = s.Section(rest[0]); err == nil {
+					if err = s.RemoveHeading(ctx, sec.ID); err == nil {
+						fmt.Fprintf(e.stdout, "removed “%s”; its text is kept: `bpfdraft heading DRAFT restore %s` brings it back\n", sec.Heading, sec.ID)
+					}
+				}
 			case "restore":
-				err = s.RestoreHeading(ctx, rest[0])
+				if err = s.RestoreHeading(ctx, rest[0]); err == nil {
+					fmt.Fprintf(e.stdout, "restored heading %s\n", rest[0])
+				}
 			}
 			if err != nil {
 				return err

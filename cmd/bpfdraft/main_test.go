@@ -494,3 +494,44 @@ func TestLogShowsEachRename(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallerCLIDefects: issue 15's smaller ones, each as the person met it.
+func TestSmallerCLIDefects(t *testing.T) {
+	c := newCLI(t, "Ana")
+	id := strings.TrimSpace(c.ok("new", "--title", "Careful"))
+	// A one-character prefix names no draft (`delete 6` deleted one).
+	if r := c.run("", "delete", id[:1]); r.code == 0 || !strings.Contains(r.stderr, "at least 4 characters") {
+		t.Errorf("delete with one character: exit %d, %q", r.code, r.stderr)
+	}
+	// Restoring a draft not in the trash says so.
+	if r := c.run("", "restore", id); r.code != exitFailed || !strings.Contains(r.stderr, "not in the trash") {
+		t.Errorf("restore of a draft in use: exit %d, %q", r.code, r.stderr)
+	}
+	c.ok("delete", id)
+	c.ok("restore", id)
+	if r := c.run("", "restore", id); r.code == 0 {
+		t.Error("restoring twice said restored twice")
+	}
+	// Headings: a place past the end is refused either way; each action
+	// says what it did; a section id's start names it.
+	for _, args := range [][]string{
+		{"heading", id, "add", "Far", "--at", "99"},
+		{"heading", id, "move", "1", "--to", "99"},
+	} {
+		if r := c.run("", args...); r.code != exitUsage || !strings.Contains(r.stderr, "this draft has 9 headings") {
+			t.Errorf("%v: exit %d, %q", args, r.code, r.stderr)
+		}
+	}
+	list := c.ok("heading", id, "list")
+	secID := strings.Fields(strings.Split(list, "\n")[2])[1] // heading 2's id
+	if out := c.ok("heading", id, "rename", secID[:4], "Regions"); !strings.Contains(out, "renamed “Regional specificities") {
+		t.Errorf("rename by an id's start printed %q", out)
+	}
+	if out := c.ok("heading", id, "remove", "2"); !strings.Contains(out, "restore "+secID) {
+		t.Errorf("remove printed %q", out)
+	}
+	// A negative age is no age.
+	if r := c.run("", "log", id, "--since", "-7d"); r.code != exitUsage {
+		t.Errorf("--since -7d: exit %d", r.code)
+	}
+}

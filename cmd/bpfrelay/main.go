@@ -57,8 +57,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	memory := fs.Int("memory-limit", relay.DefaultMemoryLimit>>20, "MiB the Go heap aims to stay within (a soft limit: the garbage collector works harder near it; Automerge's own memory comes on top); 0 for none")
 	debugAddr := fs.String("debug-listen", "", "serve Go's profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; never on a public one")
 	verbose := fs.Bool("verbose", false, "log more")
+	// Help asked for goes to standard output, as bpfdraft's does; help
+	// after a mistake goes to standard error.
+	helpOut := stderr
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
+			helpOut = stdout
+		}
+	}
+	fs.SetOutput(helpOut)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bpfrelay --data DIR (--allow-peers FILE | --open) [--listen MULTIADDR]... [quotas]")
+		fmt.Fprintln(helpOut, "usage: bpfrelay --data DIR (--allow-peers FILE | --open) [--listen MULTIADDR]... [quotas]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

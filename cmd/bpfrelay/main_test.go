@@ -48,6 +48,12 @@ func TestUsageAndAllowList(t *testing.T) {
 	if code := run(context.Background(), nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--data DIR") {
 		t.Errorf("no args: exit %d, %q", code, errb.String())
 	}
+	// Help asked for goes to standard output, as bpfdraft's.
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "usage: bpfrelay") || errb.Len() > 0 {
+		t.Errorf("--help: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
 	// Registration is closed unless the operator says otherwise.
 	errb.Reset()
 	if code := run(context.Background(), []string{"--data", t.TempDir()}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--open") {
