@@ -48,8 +48,13 @@ func connect(t testing.TB, a, b *peer, once bool) (Stats, Stats, error, error) {
 // connectVia is connect with B's end of the pipe seen through bSide (a
 // slowed or frozen link).
 func connectVia(a, b *peer, once bool, bSide func(net.Conn) io.ReadWriter) (Stats, Stats, error, error) {
+	return connectWithin(a, b, once, bSide, 20*time.Second)
+}
+
+// connectWithin is connectVia with a time limit of its own.
+func connectWithin(a, b *peer, once bool, bSide func(net.Conn) io.ReadWriter, limit time.Duration) (Stats, Stats, error, error) {
 	x, y := net.Pipe()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	rc := make(chan result, 1)
 	go func() {
