@@ -330,6 +330,14 @@ they were handled.`,
 			if *out == "" {
 				return usagef("-o FILE is required")
 			}
+			// An existing directory takes a file named after the draft.
+			intoDir := false
+			if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
+				if *format == "" {
+					return usagef("-o %s is a directory: give --format too, and the file is named after the draft", *out)
+				}
+				intoDir = true
+			}
 			automerge := strings.EqualFold(*format, "automerge") || *format == "" && strings.EqualFold(filepath.Ext(*out), ".automerge")
 			var f export.Format
 			var disp *export.DispositionFormat
@@ -379,6 +387,16 @@ they were handled.`,
 				_, err := e.stdout.Write(data)
 				return err
 			}
+			if intoDir {
+				ext := ".automerge"
+				switch {
+				case disp != nil:
+					ext = disp.Ext
+				case !automerge:
+					ext = f.Ext
+				}
+				*out = filepath.Join(*out, draftFileName(s.Meta().Title, ext))
+			}
 			if err := writeFileAtomic(*out, data); err != nil {
 				return err
 			}
@@ -388,9 +406,38 @@ they were handled.`,
 	},
 }
 
+// draftFileName is a draft's title made safe for a file name.
+func draftFileName(title, ext string) string {
+	name := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
+			return '-'
+		}
+		return r
+	}, strings.TrimSpace(title))
+	if name == "" || name == "." || name == ".." {
+		name = "draft"
+	}
+	return name + ext
+}
+
 // writeFileAtomic writes through a temporary file and renames it, so a
-// full disk or a crash never leaves a half-written export behind.
-func writeFileAtomic(path string, data []byte) error {
+// full disk or a crash never leaves a half-written export behind. Its
+// errors name the file asked for, not the temporary one.
+func writeFileAtomic(path string, data []byte) (err error) {
+	defer func() {
+		var pe *os.PathError
+		var le *os.LinkError
+		switch {
+		case err == nil:
+		case errors.As(err, &pe):
+			err = fmt.Errorf("writing %s: %w", path, pe.Err)
+		case errors.As(err, &le):
+			err = fmt.Errorf("writing %s: %w", path, le.Err)
+		}
+	}()
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("writing %s: it is a directory", path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err

@@ -535,3 +535,23 @@ func TestSmallerCLIDefects(t *testing.T) {
 		t.Errorf("--since -7d: exit %d", r.code)
 	}
 }
+
+// TestExportIntoADirectory: -o naming an existing directory writes a file
+// named after the draft there; errors name the file asked for, never the
+// temporary one (issue 15, defect 8).
+func TestExportIntoADirectory(t *testing.T) {
+	c := newCLI(t, "Ana")
+	id := strings.TrimSpace(c.ok("new", "--title", "Access: 2026"))
+	dir := t.TempDir()
+	c.ok("export", id, "--format", "md", "-o", dir)
+	if _, err := os.Stat(filepath.Join(dir, "Access- 2026.md")); err != nil {
+		t.Errorf("no file named after the draft: %v", err)
+	}
+	if r := c.run("", "export", id, "-o", dir); r.code != exitUsage || !strings.Contains(r.stderr, "--format") {
+		t.Errorf("a directory without --format: exit %d, %q", r.code, r.stderr)
+	}
+	missing := filepath.Join(dir, "no", "such", "x.md")
+	if r := c.run("", "export", id, "-o", missing); r.code != exitFailed || !strings.Contains(r.stderr, "writing "+missing) || strings.Contains(r.stderr, ".x.md.") {
+		t.Errorf("into a missing directory: exit %d, %q", r.code, r.stderr)
+	}
+}
