@@ -67,8 +67,47 @@ func (c *command) help(w io.Writer) {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.details))
 	}
 	fmt.Fprintln(w, "\nflags:")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, fs)
+}
+
+// placeholders name what a flag takes, where Go's flag package would say
+// "value" or "string".
+var placeholders = map[string]string{
+	"peer": "MULTIADDR", "relay": "MULTIADDR", "listen": "MULTIADDR", "data": "DIR",
+	"file": "FILE", "o": "FILE", "text": "TEXT", "section": "N|ID", "timeout": "DURATION",
+	"lan": "DURATION", "since": "WHEN", "format": "FORMAT", "title": "TITLE", "theme": "THEME",
+	"year": "YEAR", "template": "TEMPLATE", "language": "LANGUAGE", "version": "VERSION",
+	"name": "NAME", "group": "GROUP", "region": "REGION", "role": "ROLE", "participant": "WHO",
+	"at": "N", "to": "N", "hint": "HINT", "status": "STATUS", "quote": "QUOTE", "reply": "ID", "resolve": "ID", "reopen": "ID",
+	"screenshots": "DIR", "debug-listen": "ADDRESS", "screenshot": "DIR",
+}
+
+// printFlags lists a command's flags as people type them: two dashes
+// (one for a single letter) and a name for what the flag takes.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		line := "  " + dash + f.Name
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+			name, _ := flag.UnquoteUsage(f)
+			if p, ok := placeholders[f.Name]; ok {
+				name = p
+			} else if name == "value" || name == "string" {
+				name = strings.ToUpper(f.Name)
+			} else {
+				name = strings.ToUpper(name)
+			}
+			line += " " + name
+		}
+		usage := f.Usage
+		if d := f.DefValue; d != "" && d != "false" && d != "0" && d != "[]" {
+			usage += fmt.Sprintf(" (default %s)", d)
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "`", ""))
+	})
 }
 
 func (c *command) run(ctx context.Context, e *env, args []string) error {

@@ -555,3 +555,16 @@ func TestExportIntoADirectory(t *testing.T) {
 		t.Errorf("into a missing directory: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// TestHelpShowsFlagsAsTyped: help lists --peer MULTIADDR, not -peer
+// value (issue 15, defect 8).
+func TestHelpShowsFlagsAsTyped(t *testing.T) {
+	c := newCLI(t, "Ana")
+	out := c.ok("sync", "--help")
+	if !strings.Contains(out, "  --peer MULTIADDR\n") || !strings.Contains(out, "  --timeout DURATION\n") || strings.Contains(out, " value\n") || strings.Contains(out, "\n  -peer") {
+		t.Errorf("sync --help:\n%s", out)
+	}
+	if out := c.ok("export", "--help"); !strings.Contains(out, "  -o FILE\n") {
+		t.Errorf("export --help:\n%s", out)
+	}
+}
