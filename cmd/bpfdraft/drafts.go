@@ -128,10 +128,11 @@ English is the default, the language the IGF publishes in.`,
 
 var listCmd = &command{
 	name:    "list",
-	usage:   "list [--trash]",
+	usage:   "list [--trash] [--json]",
 	summary: "list the drafts in the data directory",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		trash := fs.Bool("trash", false, "list deleted drafts instead")
+		asJSON := fs.Bool("json", false, "print the drafts as JSON (README, \"For scripts\")")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 0, 0, ""); err != nil {
 				return err
@@ -149,6 +150,13 @@ var listCmd = &command{
 			if err != nil {
 				return err
 			}
+			if *asJSON {
+				out := make([]jsonDraft, 0, len(ds))
+				for _, d := range ds {
+					out = append(out, draftJSON(d))
+				}
+				return writeJSON(e.stdout, out)
+			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tTITLE\tTEMPLATE\tYEAR\tLAST CHANGE\tFILLED")
 			for _, d := range ds {
@@ -162,7 +170,7 @@ var listCmd = &command{
 
 var showCmd = &command{
 	name:    "show",
-	usage:   "show DRAFT [--section N|ID] [--version V]",
+	usage:   "show DRAFT [--section N|ID] [--version V] [--json]",
 	summary: "print a draft's headings and text",
 	details: `Prints only the document's content, so two machines holding the same
 version of a draft print the same bytes. --version prints the draft as a
@@ -171,6 +179,7 @@ as it stands).`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		section := fs.String("section", "", "print only this section (number or id)")
 		version := fs.String("version", app.Current, "a named version (`bpfdraft versions DRAFT` lists them), or current")
+		asJSON := fs.Bool("json", false, "print the draft as JSON")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
 				return err
@@ -183,6 +192,19 @@ as it stands).`,
 			snap, err := s.SnapshotOf(*version)
 			if err != nil {
 				return err
+			}
+			if *asJSON {
+				doc := jsonDocument{ID: snap.Meta.ID, Title: snap.Meta.Title, Theme: snap.Meta.Theme, Year: snap.Meta.Year,
+					Language: snap.Meta.Language, Sections: []jsonSection{}}
+				for i, sec := range snap.Sections {
+					if *section == "" || sec.ID == *section || fmt.Sprint(i+1) == strings.TrimSpace(*section) {
+						doc.Sections = append(doc.Sections, sectionJSON(i+1, sec))
+					}
+				}
+				if *section != "" && len(doc.Sections) == 0 {
+					return fmt.Errorf("%w: no section %q in that version; give a number from 1 to %d or a section id", app.ErrNotFound, *section, len(snap.Sections))
+				}
+				return writeJSON(e.stdout, doc)
 			}
 			if *section != "" {
 				for i, sec := range snap.Sections {

@@ -104,7 +104,7 @@ section. Reading from a terminal, type the text and end it with Ctrl+D.`,
 
 var headingCmd = &command{
 	name: "heading",
-	usage: `heading DRAFT list
+	usage: `heading DRAFT list [--json]
        bpfdraft heading DRAFT add TITLE [--at N] [--hint H]
        bpfdraft heading DRAFT rename N|ID TITLE
        bpfdraft heading DRAFT move N|ID --to N
@@ -117,6 +117,7 @@ var headingCmd = &command{
 		at := fs.Int("at", 0, "add: position of the new heading (default: at the end)")
 		hint := fs.String("hint", "", "add: a one-line hint of what belongs there")
 		to := fs.Int("to", 0, "move: the new position")
+		asJSON := fs.Bool("json", false, "list: print the headings as JSON")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 2, -1, "DRAFT and an action (list, add, rename, move, remove, restore)"); err != nil {
 				return err
@@ -147,6 +148,16 @@ var headingCmd = &command{
 			defer done()
 			switch action {
 			case "list":
+				if *asJSON {
+					out := []jsonHeading{}
+					for i, sec := range s.Sections() {
+						out = append(out, jsonHeading{Number: i + 1, ID: sec.ID, Heading: sec.Heading, Words: len(strings.Fields(sec.Body))})
+					}
+					for _, sec := range s.RemovedHeadings() {
+						out = append(out, jsonHeading{ID: sec.ID, Heading: sec.Heading, Words: len(strings.Fields(sec.Body)), Removed: true})
+					}
+					return writeJSON(e.stdout, out)
+				}
 				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NO\tID\tWORDS\tHEADING")
 				for i, sec := range s.Sections() {
@@ -204,12 +215,13 @@ var headingCmd = &command{
 
 var logCmd = &command{
 	name:    "log",
-	usage:   "log DRAFT [--participant P] [--section N|ID] [--since T]",
+	usage:   "log DRAFT [--participant P] [--section N|ID] [--since T] [--json]",
 	summary: "list who contributed what, where: time, participant, group, region, section, characters added and removed",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		participant := fs.String("participant", "", "only this participant (part of a name)")
 		section := fs.String("section", "", "only this section (number or id)")
 		since := fs.String("since", "", "only since a date (2026-03-01), a time or an age (36h, 7d)")
+		asJSON := fs.Bool("json", false, "print the entries as JSON")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
 				return err
@@ -226,6 +238,13 @@ var logCmd = &command{
 			entries, err := s.Log(app.LogFilter{Participant: *participant, Section: *section, Since: from})
 			if err != nil {
 				return err
+			}
+			if *asJSON {
+				out := make([]jsonLogEntry, 0, len(entries))
+				for _, en := range entries {
+					out = append(out, logJSON(en))
+				}
+				return writeJSON(e.stdout, out)
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tPARTICIPANT\tGROUP\tREGION\tSECTION\tADDED\tREMOVED")

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -566,5 +569,72 @@ func TestHelpShowsFlagsAsTyped(t *testing.T) {
 	}
 	if out := c.ok("export", "--help"); !strings.Contains(out, "  -o FILE\n") {
 		t.Errorf("export --help:\n%s", out)
+	}
+}
+
+// TestJSONSchemas pins what --json prints, command by command: scripts
+// rely on these names (issue 15, "Scriptable"). A new field is added to
+// the list here and to README; a field never goes or changes meaning.
+func TestJSONSchemas(t *testing.T) {
+	c := newCLI(t, "Ana")
+	id := strings.TrimSpace(c.ok("new", "--title", "Scripted"))
+	c.ok("write", id, "--section", "1", "--text", "Some words.")
+	c.ok("heading", id, "rename", "2", "Regions")
+	c.ok("version", id, "--name", "First")
+	c.ok("comment", id, "--section", "1", "--quote", "Some", "--text", "Which?")
+	keys := func(v any) string {
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("not an object: %v", v)
+		}
+		return strings.Join(slices.Sorted(maps.Keys(m)), " ")
+	}
+	first := func(args ...string) any {
+		t.Helper()
+		var v any
+		out := c.ok(append(args, "--json")...)
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("%v --json is not JSON: %v\n%s", args, err, out)
+		}
+		if a, ok := v.([]any); ok {
+			if len(a) == 0 {
+				t.Fatalf("%v --json printed no rows", args)
+			}
+			return a[0]
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list"}, "created filled id sections template title updated year"},
+		{[]string{"show", id}, "id language sections theme title year"},
+		{[]string{"heading", id, "list"}, "heading id number removed words"},
+		{[]string{"log", id}, "added change group heading kind participant person region removed section section_number time"},
+		{[]string{"versions", id}, "at by heads id name"},
+	} {
+		if got := keys(first(tc.args...)); got != tc.want {
+			t.Errorf("%v --json fields:\n got %s\nwant %s", tc.args, got, tc.want)
+		}
+	}
+	doc := first("show", id).(map[string]any)
+	if got := keys(doc["sections"].([]any)[0]); got != "heading hint id number text words" {
+		t.Errorf("show --json section fields: %s", got)
+	}
+	// Commands that had --json before keep theirs.
+	for _, args := range [][]string{{"comments", id}, {"review", id}, {"coverage", id}} {
+		first(args...)
+	}
+	// sync: one row per peer, even one that could not be reached.
+	c.ok("invite", id)
+	r := c.run("", "sync", "--once", "--json", "--lan", "0", "--timeout", "5s", "--peer",
+		"/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN")
+	var rows []any
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("sync --json: %v\n%s", err, r.stdout)
+	}
+	if got := keys(rows[0]); got != "bytes_down bytes_up changes_in changes_out drafts ok peer result" {
+		t.Errorf("sync --json fields: %s", got)
 	}
 }

@@ -128,7 +128,7 @@ replaced by a newer one is always refused.`,
 
 var syncCmd = &command{
 	name:    "sync",
-	usage:   "sync [DRAFT] [--once] [--timeout D] [--peer MULTIADDR]...",
+	usage:   "sync [DRAFT] [--once [--json]] [--timeout D] [--peer MULTIADDR]...",
 	summary: "sync drafts with every reachable peer and relay, and print what moved",
 	details: `Peers are the --peer addresses, the relays named in the drafts' invites,
 and co-authors found on the local network. With --once, sync stops when every
@@ -140,6 +140,7 @@ timeout (or Ctrl-C), reconnecting as links come and go.`,
 		once := fs.Bool("once", false, "stop as soon as every reachable peer agrees")
 		timeout := fs.Duration("timeout", time.Minute, "stop after this long")
 		lan := fs.Duration("lan", 2*time.Second, "how long to look for peers on the local network (0: don't)")
+		asJSON := fs.Bool("json", false, "with --once: print each peer's result as JSON")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 0, 1, ""); err != nil {
 				return err
@@ -167,9 +168,22 @@ timeout (or Ctrl-C), reconnecting as links come and go.`,
 				return err
 			}
 			defer on.Close()
+			if *asJSON && !*once {
+				return usagef("--json goes with --once")
+			}
 			if *once {
 				results, err := on.SyncOnce(ctx, nil, *lan)
-				e.printResults(results)
+				if *asJSON {
+					out := []jsonSyncResult{}
+					for _, r := range results {
+						out = append(out, syncJSON(r))
+					}
+					if werr := writeJSON(e.stdout, out); werr != nil {
+						return werr
+					}
+				} else {
+					e.printResults(results)
+				}
 				if errors.Is(err, context.DeadlineExceeded) || err == nil && ctx.Err() != nil {
 					return fmt.Errorf("stopped after %v, as --timeout asked: the peers above that did not finish are not synced yet; your edits are safe here", *timeout)
 				}

@@ -41,9 +41,10 @@ in the draft and reaches co-authors with the next sync. Prints its id.`,
 
 var versionsCmd = &command{
 	name:    "versions",
-	usage:   "versions DRAFT",
+	usage:   "versions DRAFT [--json]",
 	summary: "list a draft's named versions, oldest first",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		asJSON := fs.Bool("json", false, "print the versions as JSON")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
 				return err
@@ -56,6 +57,17 @@ var versionsCmd = &command{
 			names := map[string]string{}
 			for _, p := range s.Snapshot().Participants {
 				names[p.Actor] = p.Name
+			}
+			if *asJSON {
+				out := []jsonVersion{}
+				for _, v := range s.Versions() {
+					by := names[v.Actor]
+					if by == "" {
+						by = "unknown"
+					}
+					out = append(out, jsonVersion{ID: v.ID, Name: v.Name, By: by, At: v.At.UTC(), Heads: v.Heads})
+				}
+				return writeJSON(e.stdout, out)
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tNAME\tBY\tWHEN")
