@@ -112,8 +112,8 @@ replaced by a newer one is always refused.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "joined %s\n", inv.DraftID)
 			if len(inv.Relays) == 0 && len(peers) == 0 {
+				fmt.Fprintf(e.stdout, "joined %s\n", inv.DraftID)
 				fmt.Fprintln(e.stdout, "the invite names no relay: run `bpfdraft sync --peer MULTIADDR` with a co-author's address, or `bpfdraft serve` on the same network")
 				return nil
 			}
@@ -121,7 +121,13 @@ replaced by a newer one is always refused.`,
 			defer cancel()
 			results, err := on.SyncOnce(ctx, nil, 0)
 			e.printResults(results)
-			return err
+			if err != nil {
+				// Said before the sync, "joined" read as done when the relay
+				// then refused a revoked code.
+				return fmt.Errorf("the code is kept here, but draft %s did not arrive: %w", inv.DraftID, err)
+			}
+			fmt.Fprintf(e.stdout, "joined %s\n", inv.DraftID)
+			return nil
 		}
 	},
 }

@@ -105,6 +105,11 @@ func TestInviteThroughRelay(t *testing.T) {
 	if got := a.ok("show", id, "--section", "2"); strings.Contains(got, "B after rotation.") {
 		t.Error("a holder of the old code still got changes through")
 	}
+	// A newcomer with the revoked code is not told "joined" (issue 15).
+	c := newCLI(t, "Chen")
+	if r := c.run("", "join", code); r.code != exitFailed || strings.Contains(r.stdout, "joined") || !strings.Contains(r.stderr, "did not arrive") {
+		t.Errorf("join with a revoked code: exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestRejectionThroughTheRelay: a co-facilitator rejects a co-author's
