@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,5 +108,36 @@ func TestContributionsCarryTheirText(t *testing.T) {
 	cs, err = s.Contributions(LogFilter{Section: sec, Participant: "Bruno"})
 	if err != nil || len(cs) != 1 || strings.Join(cs[0].Inserted, "|") != "Old text stays." {
 		t.Errorf("Bruno's: %+v (%v)", cs, err)
+	}
+}
+
+// TestDraftTextIsBounded: a write or a paste that would take a draft past
+// MaxDraftText is refused with the reason and changes nothing; writes
+// within it, and writes that shrink a draft, go through (issue 15,
+// defect 3).
+func TestDraftTextIsBounded(t *testing.T) {
+	ctx := context.Background()
+	w := openWSWith(t, t.TempDir(), Options{Poll: -1})
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Bounded")
+	secs := s.Sections()
+	half := strings.Repeat("a", MaxDraftText/2)
+	if _, _, err := s.Write(ctx, secs[0].ID, half, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Write(ctx, secs[1].ID, half+"too much", false); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "draft of its own") {
+		t.Fatalf("a write past the limit: %v", err)
+	}
+	if err := s.Splice(ctx, secs[1].ID, 0, 0, half+"pasted"); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("a paste past the limit: %v", err)
+	}
+	if got := s.Sections()[1].Body; got != "" {
+		t.Errorf("a refused write left %d characters", len(got))
+	}
+	if _, _, err := s.Write(ctx, secs[1].ID, half, false); err != nil {
+		t.Errorf("a write up to the limit: %v", err)
+	}
+	if _, _, err := s.Write(ctx, secs[0].ID, "short now", false); err != nil {
+		t.Errorf("a write that shrinks the draft: %v", err)
 	}
 }

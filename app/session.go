@@ -732,6 +732,15 @@ func (s *Session) Write(ctx context.Context, sectionRef, text string, appendText
 		if err != nil {
 			return err
 		}
+		v := s.View()
+		was := textLength(v.Sections, v.Meta.Cover)
+		now := was + utf8.RuneCountInString(text)
+		if !appendText {
+			now -= utf8.RuneCountInString(sec.Body)
+		}
+		if err := checkGrowth(was, now); err != nil {
+			return err
+		}
 		if appendText {
 			if err := s.o.doc.AppendBody(sec.ID, text); err != nil {
 				return err

@@ -187,6 +187,15 @@ func (s *Session) typeIn(section string, rev uint64, op textop.Op, from *Subscri
 	if err != nil {
 		return err
 	}
+	// A paste that would take the draft past its limit is refused, the
+	// editor shown the draft's text again; single keys are not counted.
+	if grow := op.TargetLen() - op.BaseLen(); grow > 1000 {
+		v := s.View()
+		was := textLength(v.Sections, v.Meta.Cover)
+		if err := checkGrowth(was, was+grow); err != nil {
+			return err
+		}
+	}
 	text, err := op.Apply(cur)
 	if err != nil {
 		return err

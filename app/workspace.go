@@ -430,6 +430,9 @@ func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged 
 	if err != nil {
 		return "", false, fmt.Errorf("importing: %w", err)
 	}
+	if n := textLength(doc.Sections(), doc.Meta().Cover); n > MaxDraftText {
+		return "", false, fmt.Errorf("importing: %w", tooLarge(n))
+	}
 	id = doc.ID()
 	sum, err := w.store.Draft(ctx, id)
 	switch {

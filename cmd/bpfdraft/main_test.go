@@ -638,3 +638,35 @@ func TestJSONSchemas(t *testing.T) {
 		t.Errorf("sync --json fields: %s", got)
 	}
 }
+
+// TestBigDraftsAreBounded: writing or importing past the documented limit
+// is refused before anything changes, with the limit and what to do
+// (issue 15, defect 3).
+func TestBigDraftsAreBounded(t *testing.T) {
+	c := newCLI(t, "Ana")
+	id := strings.TrimSpace(c.ok("new", "--title", "Annex"))
+	big := filepath.Join(t.TempDir(), "annex.txt")
+	os.WriteFile(big, []byte(strings.Repeat("Survey answer. ", app.MaxDraftText/15+100)), 0o600)
+	r := c.run("", "write", id, "--section", "1", "--file", big)
+	if r.code != exitFailed || !strings.Contains(r.stderr, fmt.Sprint(app.MaxDraftText)) || !strings.Contains(r.stderr, "draft of its own") {
+		t.Errorf("a write past the limit: exit %d, %q", r.code, r.stderr)
+	}
+	if out := c.ok("show", id, "--section", "1"); strings.Contains(out, "Survey") {
+		t.Error("the refused write changed the section")
+	}
+	// A file made elsewhere past the limit is refused whole.
+	d, err := crdt.New(crdt.NewActor(), crdt.TemplateOutput, "Too big", "", 2026, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Splice(d.Sections()[0].ID, 0, 0, strings.Repeat("x", app.MaxDraftText+1))
+	data, _ := d.Save()
+	file := filepath.Join(t.TempDir(), "big.automerge")
+	os.WriteFile(file, data, 0o600)
+	if r := c.run("", "import", file); r.code != exitFailed || !strings.Contains(r.stderr, "draft of its own") {
+		t.Errorf("an import past the limit: exit %d, %q", r.code, r.stderr)
+	}
+	if strings.Contains(c.ok("list"), "Too big") {
+		t.Error("the refused import added a draft")
+	}
+}
