@@ -407,6 +407,10 @@ func (w *Workspace) Delete(ctx context.Context, id string) error {
 	return w.store.SetDeleted(ctx, id, true)
 }
 
+// Unwritable reports that the data directory cannot be written: the
+// drafts are there to read, and every change is refused with the reason.
+func (w *Workspace) Unwritable() bool { return w.store.Unwritable() }
+
 // Restore takes a draft out of the trash.
 func (w *Workspace) Restore(ctx context.Context, id string) error {
 	sum, err := w.store.Draft(ctx, id)

@@ -172,6 +172,10 @@ func (e *env) workspace(ctx context.Context) (*app.Workspace, error) {
 			e.warnedRollback = true
 			fmt.Fprintf(e.stderr, "bpfdraft: warning: %v\n", r)
 		}
+		if ws.Unwritable() {
+			e.warnedRollback = true
+			fmt.Fprintf(e.stderr, "bpfdraft: note: %s cannot be written: its drafts can be read, not changed\n", dir)
+		}
 	}
 	return ws, err
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -668,5 +669,32 @@ func TestBigDraftsAreBounded(t *testing.T) {
 	}
 	if strings.Contains(c.ok("list"), "Too big") {
 		t.Error("the refused import added a draft")
+	}
+}
+
+// TestReadOnlyDataDir: a data directory that cannot be written (a
+// read-only mount) still lets commands read, says so, and refuses changes
+// with the reason (issue 15, defect 8). It needs a read-only bind mount,
+// which only root in a container that allows mounts can make.
+func TestReadOnlyDataDir(t *testing.T) {
+	c := newCLI(t, "Ana")
+	id := strings.TrimSpace(c.ok("new", "--title", "Kept"))
+	c.ok("write", id, "--section", "1", "--text", "Readable.")
+	ro := t.TempDir()
+	if out, err := exec.Command("mount", "--bind", c.data, ro).CombinedOutput(); err != nil {
+		t.Skipf("no bind mount here: %v %s", err, out)
+	}
+	defer exec.Command("umount", ro).Run()
+	if out, err := exec.Command("mount", "-o", "remount,ro,bind", ro).CombinedOutput(); err != nil {
+		t.Skipf("no read-only remount here: %v %s", err, out)
+	}
+	r := cli{t, ro}
+	out := r.run("", "show", id, "--section", "1")
+	if out.code != 0 || !strings.Contains(out.stdout, "Readable.") || !strings.Contains(out.stderr, "cannot be written") {
+		t.Errorf("show: exit %d\n%s\n%s", out.code, out.stdout, out.stderr)
+	}
+	w := r.run("", "write", id, "--section", "1", "--text", "Changed.")
+	if w.code != exitFailed || !strings.Contains(w.stderr, "make the directory writable") {
+		t.Errorf("write: exit %d, %q", w.code, w.stderr)
 	}
 }

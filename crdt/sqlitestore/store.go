@@ -63,9 +63,10 @@ type Store struct {
 	path string
 	log  *slog.Logger
 
-	ack      *os.File  // the acknowledgement mark (acked.go); nil when it cannot be kept
-	rollback *Rollback // found at open
-	readOnly bool      // opened on a full disk: see openReadOnly
+	ack        *os.File  // the acknowledgement mark (acked.go); nil when it cannot be kept
+	rollback   *Rollback // found at open
+	readOnly   bool      // opened on a full disk (openReadOnly) or where it cannot be written (openUnwritable)
+	unwritable bool      // the latter
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
@@ -92,12 +93,18 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		if noRoom(err) {
 			return openReadOnly(ctx, path, log, err)
 		}
+		if cannotWrite(err) {
+			return openUnwritable(ctx, path, log, err)
+		}
 		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		if noRoom(err) {
 			return openReadOnly(ctx, path, log, err)
+		}
+		if cannotWrite(err) {
+			return openUnwritable(ctx, path, log, err)
 		}
 		return nil, s.wrap(err, "opening")
 	}
@@ -220,6 +227,50 @@ func openReadOnly(ctx context.Context, path string, log *slog.Logger, cause erro
 	return s, nil
 }
 
+// cannotWrite reports SQLite's refusal to open or write a file in a place
+// this process may not write to (a read-only mount, a directory of
+// another user's): it cannot create the write-ahead log beside it.
+func cannotWrite(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == codeCantOpen || code == codeReadOnly
+}
+
+// openUnwritable opens the file of a data directory this process cannot
+// write to as it stands, for reading: commands that only read work, and
+// any write says why it cannot be made.
+func openUnwritable(ctx context.Context, path string, log *slog.Logger, cause error) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, cause)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("immutable", "1")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, path: path, log: log, readOnly: true, unwritable: true}
+	var have int
+	err = db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schemamigrations`).Scan(&have)
+	if err == nil && have < latestMigration() {
+		err = fmt.Errorf("its layout is older than this program's and cannot be brought up to date where it cannot be written")
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: %s cannot be written (%v) nor read as it is: %v", ErrReadOnly, path, cause, err)
+	}
+	log.Warn("The data directory cannot be written: the data file is open for reading only", "file", path)
+	return s, nil
+}
+
+// ErrReadOnly says the data directory cannot be written.
+var ErrReadOnly = errors.New("the data directory cannot be written")
+
 // latestMigration returns the highest migration this program knows.
 func latestMigration() int {
 	files, _ := fs.Glob(migrations, "sql/migrations/*.sql")
@@ -234,6 +285,10 @@ func latestMigration() int {
 
 // ReadOnly reports that the store was opened for reading only (a full disk).
 func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// Unwritable reports a store opened for reading because its directory
+// cannot be written.
+func (s *Store) Unwritable() bool { return s.unwritable }
 
 // SetMaxSize caps the data file at about n bytes: a write past it fails
 // as on a full disk. It lets a machine with little storage keep room for
@@ -273,10 +328,12 @@ func (s *Store) Close() error {
 
 // SQLite's primary result codes that change what we tell the user.
 const (
-	codeIOErr   = 10 // SQLITE_IOERR, with extended codes (code >> 8):
-	codeCorrupt = 11 // SQLITE_CORRUPT
-	codeFull    = 13 // SQLITE_FULL
-	codeNotADB  = 26 // SQLITE_NOTADB
+	codeIOErr    = 10 // SQLITE_IOERR, with extended codes (code >> 8):
+	codeCorrupt  = 11 // SQLITE_CORRUPT
+	codeFull     = 13 // SQLITE_FULL
+	codeCantOpen = 14 // SQLITE_CANTOPEN
+	codeReadOnly = 8  // SQLITE_READONLY
+	codeNotADB   = 26 // SQLITE_NOTADB
 
 	ioerrWrite   = 3
 	ioerrFsync   = 4
@@ -298,6 +355,9 @@ func (s *Store) wrap(err error, doing string) error {
 			return s.corrupt(err)
 		case codeFull:
 			return fmt.Errorf("%s: %w: no room for %s; free some space and try again (what was saved before is intact): %v", doing, ErrDiskFull, s.path, err)
+		}
+		if s.unwritable && (strings.Contains(err.Error(), "readonly") || se.Code()&0xff == codeReadOnly) {
+			return fmt.Errorf("%s: %w: %s is open for reading only; to change drafts, make the directory writable or copy it somewhere that is (what was saved is intact)", doing, ErrReadOnly, s.path)
 		}
 		if s.readOnly && strings.Contains(err.Error(), "readonly") {
 			return fmt.Errorf("%s: %w: %s is open for reading only until some space is freed (what was saved before is intact)", doing, ErrDiskFull, s.path)
