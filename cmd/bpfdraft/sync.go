@@ -291,11 +291,12 @@ func shortID(id string) string {
 	return id
 }
 
-// quietEnd reports a session's end that is not news: this side stopping
-// (Ctrl-C), or this machine's own gater turning away a peer on the local
-// network that shares no draft (serve said so every ten seconds).
+// quietEnd reports a live session's end that is not news: this side
+// stopping (Ctrl-C, or the --timeout the person set), or this machine's
+// own gater turning away a peer on the local network that shares no
+// draft (serve said so every ten seconds).
 func quietEnd(err error) bool {
-	return errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "gater disallows")
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "gater disallows")
 }
 
 // endText says how a session ended, in words: a timeout is the limit the
