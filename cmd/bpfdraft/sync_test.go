@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"github.com/igf-bpf/bpfdraft/crdt"
 	"io"
 	"log/slog"
 	"os"
@@ -275,4 +276,43 @@ func startRelay(t *testing.T) *relay.Relay {
 	}
 	t.Cleanup(func() { rl.Close() })
 	return rl
+}
+
+// TestHostileTextThroughSync: a co-author whose copy holds terminal
+// sequences (made outside this app, imported on their side) syncs it to
+// a peer; that peer's commands print it escaped (issue 15, defect 2).
+func TestHostileTextThroughSync(t *testing.T) {
+	a, b := newCLI(t, "Mallory"), newCLI(t, "Bruno")
+	d, err := crdt.New(crdt.NewActor(), crdt.TemplateOutput, "Shared oddly", "", 2026, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Splice(d.Sections()[0].ID, 0, 0, "Look\x1b]0;pwned\x07 here\x1b[2J"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := d.Save()
+	file := filepath.Join(t.TempDir(), "odd.automerge")
+	os.WriteFile(file, data, 0o600)
+	a.ok("import", file)
+	id := d.Meta().ID
+	code := strings.TrimSpace(a.ok("invite", id))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--data", a.data, "serve", "--listen", "/ip4/127.0.0.1/tcp/0"}, strings.NewReader(""), pw, io.Discard)
+		pw.Close()
+	}()
+	addr, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	defer func() { cancel(); <-done }()
+	b.ok("join", code, "--peer", strings.TrimSpace(addr))
+	out := b.ok("show", id, "--section", "1")
+	if strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, "Look^[]0;pwned^G here^[[2J") {
+		t.Errorf("b printed %q", out)
+	}
 }
