@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/igf-bpf/bpfdraft/sync/relay"
 	"image"
 	"log/slog"
 	"os"
@@ -24,6 +23,7 @@ import (
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/sync/relay"
 )
 
 func TestStatusBarOffline(t *testing.T) {
