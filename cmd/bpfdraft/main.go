@@ -89,11 +89,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		printUsage(stderr)
 		return exitUsage
 	}
+	// Standard error is always text; standard output is a file for export.
+	errOut := &terminalText{w: stderr}
+	e.stderr, stderr = errOut, errOut
+	defer errOut.Flush()
 	if !c.raw {
-		out, errOut := &terminalText{w: stdout}, &terminalText{w: stderr}
-		e.stdout, e.stderr, stdout, stderr = out, errOut, out, errOut
+		out := &terminalText{w: stdout}
+		e.stdout, stdout = out, out
 		defer out.Flush()
-		defer errOut.Flush()
 	}
 	err := c.run(ctx, e, rest)
 	var ue usageError
