@@ -12,11 +12,11 @@ import (
 // characters. Automerge keeps every character as an operation: loading
 // a draft costs about 4.4 µs and 0.8 KB per character in the pinned
 // Automerge core, whatever this app does around it (docs/BENCHMARKS.md,
-// "Big drafts"). At this size a draft opens in about a second within
-// 300 MB, on the machines BPF participants use; an output of a hundred
-// pages holds about 250,000 characters. What goes beyond (survey data, a
-// long annex) belongs in a draft of its own, linked from this one.
-const MaxDraftText = 250_000
+// "Big drafts"). At this size a draft opens within a second and 300 MB
+// on a modest machine; an output of eighty pages holds about 200,000
+// characters. What goes beyond (survey data, a long annex) belongs in a
+// draft of its own, linked from this one.
+const MaxDraftText = 200_000
 
 // ErrTooLarge says a write or an import would take a draft past
 // MaxDraftText; nothing was changed.
