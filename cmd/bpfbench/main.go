@@ -17,8 +17,8 @@
 //	                 versions, growth with 200 comments and 500 decisions
 //	bpfbench load    200 peers × 10 drafts syncing with one relay at once
 //	                 (-peers, -drafts-per-peer): sessions/s, p99, relay RSS
-//	bpfbench large   a pasted annex of 256 KB, 1 MB and 4 MB committed at
-//	                 once and fetched by a co-author (issue 13)
+//	bpfbench large   a pasted annex as large as a draft takes (app.MaxDraftText)
+//	                 committed at once and fetched by a co-author (issues 13, 15)
 //	bpfbench chaos   a relay and three peers as real processes, killed,
 //	                 restored from backups and partitioned at random
 //	                 (-rounds, -seed); fails if an acknowledged edit is lost
