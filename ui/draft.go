@@ -262,12 +262,13 @@ func (d *draftScreen) pump() {
 	if d.closed() {
 		return
 	}
-	refresh := false
+	refresh, texts := false, false
 	for _, ev := range d.sub.Next() {
 		if ev.Draft {
 			refresh = true
 			continue
 		}
+		texts = true
 		if e := d.editors[ev.Section]; e != nil {
 			e.apply(ev) // its OnChanged counts the words again
 		}
@@ -277,6 +278,12 @@ func (d *draftScreen) pump() {
 		if d.tabs.Selected().Content == d.contrib.content {
 			d.contrib.soon() // a co-author's typing, shown as it comes
 		}
+	}
+	if texts {
+		// Text from elsewhere moved this window's caret within its text:
+		// co-authors are told where it now stands (the offsets they show
+		// are in this copy's text, which theirs now matches).
+		d.present.moved()
 	}
 	if refresh {
 		d.refresh()
