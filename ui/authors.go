@@ -45,23 +45,10 @@ func newAuthorsView(d *draftScreen) *authorsView {
 // change per batch, and laying out a long coloured text each time would
 // hold the window up (about 150 ms for 5,000 characters under Xvfb).
 func (a *authorsView) soon() {
-	if a.pending {
-		return
-	}
-	a.pending = true
-	u, quit := a.d.u, a.d.quit
-	u.background(func() {
-		select {
-		case <-time.After(500 * time.Millisecond):
-		case <-quit:
-			return
+	a.d.soon(&a.pending, 500*time.Millisecond, func() {
+		if a.d.authors.Checked {
+			a.reload()
 		}
-		u.do(func() {
-			a.pending = false
-			if !a.d.closed() && a.d.authors.Checked {
-				a.reload()
-			}
-		})
 	})
 }
 

@@ -221,23 +221,10 @@ func kindLabel(k crdt.Kind) string {
 // soon reloads within a second: a co-author typing live commits a
 // change per second, and reading the log each time would be wasted.
 func (c *contributions) soon() {
-	if c.pending {
-		return
-	}
-	c.pending = true
-	u, quit := c.d.u, c.d.quit
-	u.background(func() {
-		select {
-		case <-time.After(time.Second):
-		case <-quit:
-			return
+	c.d.soon(&c.pending, time.Second, func() {
+		if c.d.tabs.Selected().Content == c.content {
+			c.reload()
 		}
-		u.do(func() {
-			c.pending = false
-			if !c.d.closed() && c.d.tabs.Selected().Content == c.content {
-				c.reload()
-			}
-		})
 	})
 }
 

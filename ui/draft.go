@@ -369,29 +369,35 @@ func (d *draftScreen) editError(err error) {
 	d.u.stack(dlg, dlg.Hide)
 }
 
-// countSoon brings the headings' word counts up to date a moment after
-// typing: counting a long section's words on every keystroke would make
-// typing cost grow with the section.
-func (d *draftScreen) countSoon() {
-	if d.counting {
+// soon runs f on the window's goroutine after wait, once however often
+// it is asked meanwhile (*due says one is on its way), unless the screen
+// closes first: what follows typing or a co-author's changes (counts,
+// reloads, announcements) runs once per pause, not per keystroke.
+func (d *draftScreen) soon(due *bool, wait time.Duration, f func()) {
+	if *due {
 		return
 	}
-	d.counting = true
+	*due = true
 	u, quit := d.u, d.quit
 	u.background(func() {
 		select {
-		case <-time.After(300 * time.Millisecond):
+		case <-time.After(wait):
 		case <-quit:
 			return
 		}
 		u.do(func() {
-			d.counting = false
+			*due = false
 			if !d.closed() {
-				d.countWords()
+				f()
 			}
 		})
 	})
 }
+
+// countSoon brings the headings' word counts up to date a moment after
+// typing: counting a long section's words on every keystroke would make
+// typing cost grow with the section.
+func (d *draftScreen) countSoon() { d.soon(&d.counting, 300*time.Millisecond, d.countWords) }
 
 // countWords redraws the headings whose word count changed.
 func (d *draftScreen) countWords() {

@@ -67,24 +67,9 @@ func (p *presence) start() {
 // moved notes the caret moved; the announcement follows within
 // announceEvery.
 func (p *presence) moved() {
-	if p.d.u.online == nil || p.due {
-		return
+	if p.d.u.online != nil {
+		p.d.soon(&p.due, announceEvery, p.announce)
 	}
-	p.due = true
-	u, quit := p.d.u, p.d.quit
-	u.background(func() {
-		select {
-		case <-time.After(announceEvery):
-		case <-quit:
-			return
-		}
-		u.do(func() {
-			p.due = false
-			if !p.d.closed() {
-				p.announce()
-			}
-		})
-	})
 }
 
 // announce says where this window's caret is.
