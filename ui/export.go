@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -115,20 +114,6 @@ func (d *draftScreen) showExport() {
 	d.u.present(d.exportDialog, d.exportDialog.(*dialog.FormDialog).Submit, format, version)
 }
 
-// fileName is a draft's title made safe for a file name.
-func fileName(title, ext string) string {
-	name := strings.Map(func(r rune) rune {
-		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
-			return '-'
-		}
-		return r
-	}, strings.TrimSpace(title))
-	if name == "" {
-		name = "draft"
-	}
-	return name + ext
-}
-
 func (d *draftScreen) exportAs(f exportFormat) {
 	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
@@ -140,7 +125,7 @@ func (d *draftScreen) exportAs(f exportFormat) {
 		}
 		d.writeExport(f, w)
 	}, d.u.win)
-	save.SetFileName(fileName(d.session.Meta().Title, f.extension))
+	save.SetFileName(export.FileName(d.session.Meta().Title, f.extension))
 	save.SetFilter(storage.NewExtensionFileFilter([]string{f.extension}))
 	d.u.fileChooser(save, lang.L("Where to save the export"), lang.L("Save"))
 }

@@ -23,6 +23,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/export"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
@@ -685,7 +686,7 @@ func TestExportMarkdown(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
 	test.Type(d.editors[d.sections[0].ID].area, "Exported words.")
-	path := filepath.Join(t.TempDir(), fileName("Draft: 2026/27", ".md"))
+	path := filepath.Join(t.TempDir(), export.FileName("Draft: 2026/27", ".md"))
 	if filepath.Base(path) != "Draft- 2026-27.md" {
 		t.Errorf("file name %q", filepath.Base(path))
 	}

@@ -69,3 +69,18 @@ func FormatNamed(name, file string) (Format, error) {
 	}
 	return Format{}, fmt.Errorf("unknown format %q", name)
 }
+
+// FileName is a draft's title made safe for a file name, with ext: what
+// the window's save dialog proposes and what export -o DIR writes.
+func FileName(title, ext string) string {
+	name := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
+			return '-'
+		}
+		return r
+	}, strings.TrimSpace(title))
+	if name == "" || name == "." || name == ".." {
+		name = "draft"
+	}
+	return name + ext
+}

@@ -417,7 +417,7 @@ they were handled.`,
 				case !automerge:
 					ext = f.Ext
 				}
-				*out = filepath.Join(*out, draftFileName(s.Meta().Title, ext))
+				*out = filepath.Join(*out, export.FileName(s.Meta().Title, ext))
 			}
 			if err := writeFileAtomic(*out, data); err != nil {
 				return err
@@ -426,20 +426,6 @@ they were handled.`,
 			return nil
 		}
 	},
-}
-
-// draftFileName is a draft's title made safe for a file name.
-func draftFileName(title, ext string) string {
-	name := strings.Map(func(r rune) rune {
-		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
-			return '-'
-		}
-		return r
-	}, strings.TrimSpace(title))
-	if name == "" || name == "." || name == ".." {
-		name = "draft"
-	}
-	return name + ext
 }
 
 // writeFileAtomic writes through a temporary file and renames it, so a
