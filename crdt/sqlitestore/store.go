@@ -210,12 +210,7 @@ func openReadOnly(ctx context.Context, path string, log *slog.Logger, cause erro
 		return nil, err
 	}
 	s := &Store{db: db, path: path, log: log, readOnly: true}
-	var have int
-	err = db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schemamigrations`).Scan(&have)
-	if err == nil && have < latestMigration() {
-		err = fmt.Errorf("its layout is older than this program's and cannot be brought up to date on a full disk")
-	}
-	if err != nil {
+	if err := layoutCurrent(ctx, db, "on a full disk"); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%w: no room to open %s (%v), nor to read it as it is: %v; free some space and try again (what was saved is intact)", ErrDiskFull, path, cause, err)
 	}
@@ -255,12 +250,7 @@ func openUnwritable(ctx context.Context, path string, log *slog.Logger, cause er
 	}
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path, log: log, readOnly: true, unwritable: true}
-	var have int
-	err = db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schemamigrations`).Scan(&have)
-	if err == nil && have < latestMigration() {
-		err = fmt.Errorf("its layout is older than this program's and cannot be brought up to date where it cannot be written")
-	}
-	if err != nil {
+	if err := layoutCurrent(ctx, db, "where it cannot be written"); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%w: %s cannot be written (%v) nor read as it is: %v", ErrReadOnly, path, cause, err)
 	}
@@ -270,6 +260,19 @@ func openUnwritable(ctx context.Context, path string, log *slog.Logger, cause er
 
 // ErrReadOnly says the data directory cannot be written.
 var ErrReadOnly = errors.New("the data directory cannot be written")
+
+// layoutCurrent checks, for a file opened without migrating it, that its
+// layout is this program's; where says why it could not be migrated.
+func layoutCurrent(ctx context.Context, db *sql.DB, where string) error {
+	var have int
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schemamigrations`).Scan(&have); err != nil {
+		return err
+	}
+	if have < latestMigration() {
+		return fmt.Errorf("its layout is older than this program's and cannot be brought up to date %s", where)
+	}
+	return nil
+}
 
 // latestMigration returns the highest migration this program knows.
 func latestMigration() int {
