@@ -21,10 +21,11 @@ import (
 // MaxLine bounds a one-line field, in characters.
 const MaxLine = 300
 
-// control reports the characters a line or a body must not hold: C0 and
-// C1 controls, DEL, and the bidirectional overrides and isolates that
-// can make text read other than it is stored.
-func control(r rune) bool {
+// Control reports the characters a line or a body must not hold, and a
+// terminal must not be sent: C0 and C1 controls, DEL, and the
+// bidirectional overrides and isolates that can make text read other than
+// it is stored.
+func Control(r rune) bool {
 	return unicode.IsControl(r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
@@ -36,7 +37,7 @@ func cleanLine(s string) string {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t' || r == 0x2028 || r == 0x2029:
 			return ' '
-		case control(r):
+		case Control(r):
 			return -1
 		}
 		return r
@@ -60,7 +61,7 @@ func checkLine(what, s string) error {
 		if r == '\n' || r == '\r' || r == 0x2028 || r == 0x2029 {
 			return fmt.Errorf("%w: %s is one line, without line breaks", ErrInvalid, what)
 		}
-		if control(r) && r != '\t' {
+		if Control(r) && r != '\t' {
 			return fmt.Errorf("%w: %s holds a control character (%U), which is not text", ErrInvalid, what, r)
 		}
 	}
@@ -70,7 +71,7 @@ func checkLine(what, s string) error {
 // CleanBody drops the control characters a body must not hold, keeping
 // line breaks and tabs (a CR becomes a line break).
 func CleanBody(s string) string {
-	if !strings.ContainsFunc(s, control) {
+	if !strings.ContainsFunc(s, Control) {
 		return s
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -80,7 +81,7 @@ func CleanBody(s string) string {
 			return r
 		case r == '\r':
 			return '\n'
-		case control(r):
+		case Control(r):
 			return -1
 		}
 		return r

@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
 // Text from a draft is a co-author's, and a co-author may be hostile: a
@@ -63,7 +64,7 @@ func escapeTerminal(b []byte) []byte {
 			out = append(out, '^', byte(r+'@'))
 		case r == 0x7f:
 			out = append(out, '^', '?')
-		case unicode.IsControl(r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+		case crdt.Control(r):
 			out = fmt.Appendf(out, "<U+%04X>", r)
 		default:
 			out = append(out, b[:n]...)
