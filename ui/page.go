@@ -28,7 +28,6 @@ type page struct {
 	onReading func(i int)                  // the reader moved to another heading
 	onFocus   func(i int)                  // the caret went into heading i's text
 	onCaret   func(id string, a *textArea) // the caret moved in a section's text
-	top       func() fyne.CanvasObject     // whatever the page is shown in, for focus
 }
 
 // pageBlock is one heading on the page.
