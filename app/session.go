@@ -67,6 +67,8 @@ type Session struct {
 type owned struct {
 	doc           *crdt.Doc
 	seen          int64    // highest chunk seq loaded into doc
+	own           []int64  // seqs of chunks this session wrote after seen (already in doc)
+	viewSeq       int64    // the chunk the stored view reflects; 0: none
 	persisted     []string // heads of what is on disk
 	unsaved       bool     // a commit failed to reach the disk; retried each second
 	pendingCreate bool     // joined by invite, not yet received: nothing on disk
@@ -89,8 +91,9 @@ type saveStatus struct{ err error }
 
 // call is one piece of work for the owner.
 type call struct {
-	fn   func() error
-	done chan error
+	fn       func() error
+	done     chan error
+	ifLoaded bool // runs only if the document is loaded: there is nothing to do otherwise
 }
 
 // View is the draft as it stands, typing included: what the window
@@ -104,6 +107,7 @@ type View struct {
 	Versions     []crdt.Version       // named versions, oldest first
 	Roles        map[string]crdt.Role // each device's role in the draft, by actor
 	Journaled    int                  // decisions and comments recorded: changes when either does
+	Comments     int                  // comments recorded (with their replies and resolutions)
 	Creator      string               // the device that created the draft
 	revs         map[string]uint64
 }
@@ -120,6 +124,33 @@ func (w *Workspace) Session(ctx context.Context, id string) (*Session, error) {
 	return w.session(ctx, id, false)
 }
 
+// ReadSession opens a draft for a command that may only read it. The
+// draft as it stood when a session last let go of it is read from its
+// stored view, if nothing was written since; the document itself is
+// loaded only when a call needs it (a write, the history, a sync).
+// Reading a long draft so costs what its text costs, not what loading
+// its whole history into Automerge costs.
+func (w *Workspace) ReadSession(ctx context.Context, id string) (*Session, error) {
+	if _, err := w.store.Draft(ctx, id); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	if s := w.sessions[id]; s != nil {
+		s.refs++
+		w.mu.Unlock()
+		return s, nil
+	}
+	w.mu.Unlock()
+	v, seq, ok := w.storedView(ctx, id)
+	if !ok {
+		return w.session(ctx, id, false)
+	}
+	s := w.newSession(id)
+	s.o.viewSeq = seq
+	s.view.Store(v)
+	return w.register(s), nil
+}
+
 // session returns the shared session of a draft, loading it on first use.
 // With joining set, a draft that is not here yet but has access (joined
 // by invite) opens empty, to be filled by sync.
@@ -128,42 +159,65 @@ func (w *Workspace) session(ctx context.Context, id string, joining bool) (*Sess
 	if s := w.sessions[id]; s != nil {
 		s.refs++
 		w.mu.Unlock()
+		// Opened by ReadSession: load the document now, so that what
+		// cannot be read says so here.
+		if err := s.do(func() error { return nil }); err != nil {
+			s.Close(ctx)
+			return nil, err
+		}
 		return s, nil
 	}
 	w.mu.Unlock()
-	s, err := w.load(ctx, id, joining)
-	if err != nil {
+	s := w.newSession(id)
+	if err := s.load(ctx, joining); err != nil {
 		return nil, err
 	}
+	return w.register(s), nil
+}
+
+// register makes s the draft's shared session and starts its owner,
+// unless another goroutine opened the draft meanwhile.
+func (w *Workspace) register(s *Session) *Session {
+	id := s.id
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if other := w.sessions[id]; other != nil { // opened meanwhile by another goroutine
 		other.refs++
-		return other, nil
+		return other
 	}
 	s.refs = 1
 	w.sessions[id] = s
 	w.owners.Add(1)
 	go s.run()
-	return s, nil
+	return s
 }
 
-func (w *Workspace) load(ctx context.Context, id string, joining bool) (*Session, error) {
+func (w *Workspace) newSession(id string) *Session {
+	s := &Session{w: w, id: id, calls: make(chan call), stop: make(chan struct{}), done: make(chan struct{}),
+		subs: map[*Subscription]bool{}, watch: map[chan struct{}]bool{}}
+	s.edits.ready = make(chan struct{}, 1)
+	s.status.Store(&saveStatus{})
+	return s
+}
+
+// load reads the draft's chunks into a document and publishes its view.
+func (s *Session) load(ctx context.Context, joining bool) error {
+	w, id := s.w, s.id
 	chunks, err := w.store.Chunks(ctx, id, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var doc *crdt.Doc
 	pending := false
 	if len(chunks) == 0 {
 		if !joining {
-			return nil, fmt.Errorf("%w: draft %s has no stored document", ErrNotFound, id)
+			return fmt.Errorf("%w: draft %s has no stored document", ErrNotFound, id)
 		}
 		if _, err := w.store.Access(ctx, id); err != nil {
-			return nil, err
+			return err
 		}
 		if doc, err = crdt.Empty(w.actor); err != nil {
-			return nil, err
+			return err
 		}
 		pending = true
 	} else {
@@ -172,24 +226,20 @@ func (w *Workspace) load(ctx context.Context, id string, joining bool) (*Session
 			raw[i] = c.Data
 		}
 		if doc, err = crdt.LoadChunks(raw); err != nil {
-			return nil, fmt.Errorf("draft %s cannot be read (%w); other drafts are unaffected. `bpfdraft repair %s` sets the damaged part aside (nothing is deleted) and the next sync brings those edits back from co-authors; or `bpfdraft import` an .automerge export of it", id, err, id)
+			return fmt.Errorf("draft %s cannot be read (%w); other drafts are unaffected. `bpfdraft repair %s` sets the damaged part aside (nothing is deleted) and the next sync brings those edits back from co-authors; or `bpfdraft import` an .automerge export of it", id, err, id)
 		}
 		if err := doc.SetActor(w.actor); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	doc.SetClock(w.opts.Now)
-	s := &Session{w: w, id: id, calls: make(chan call), stop: make(chan struct{}), done: make(chan struct{}),
-		subs: map[*Subscription]bool{}, watch: map[chan struct{}]bool{}}
-	s.edits.ready = make(chan struct{}, 1)
 	s.o = owned{doc: doc, persisted: doc.Heads(), chunks: len(chunks), pendingCreate: pending,
-		texts: map[string]*sectionText{}}
+		texts: map[string]*sectionText{}, viewSeq: s.o.viewSeq}
 	if len(chunks) > 0 {
 		s.o.seen = chunks[len(chunks)-1].Seq
 	}
-	s.status.Store(&saveStatus{})
 	s.publish()
-	return s, nil
+	return nil
 }
 
 // ID returns the draft id.
@@ -210,9 +260,21 @@ func (s *Session) run() {
 		}
 		select {
 		case c := <-s.calls:
+			if s.o.doc == nil && c.ifLoaded {
+				c.done <- nil
+				continue
+			}
+			if err := s.loaded(); err != nil {
+				c.done <- err
+				continue
+			}
 			s.applyEdits() // edits sent before a call are applied before it
 			c.done <- c.fn()
 		case <-s.edits.ready:
+			if err := s.loaded(); err != nil {
+				s.refuseEdits(err)
+				continue
+			}
 			s.applyEdits()
 		case <-idle:
 			s.o.idle = nil
@@ -221,18 +283,38 @@ func (s *Session) run() {
 			s.commitTyping()
 			s.persist()
 		case <-s.stop:
-			s.applyEdits()
-			s.commitTyping()
+			if s.o.doc != nil {
+				s.applyEdits()
+				s.commitTyping()
+				s.keepView()
+			} else {
+				s.refuseEdits(ErrClosed)
+			}
 			s.stopTimers()
 			return
 		}
 	}
 }
 
+// loaded loads the document of a session opened from its stored view,
+// the first time a call or an edit needs it.
+func (s *Session) loaded() error {
+	if s.o.doc != nil {
+		return nil
+	}
+	return s.load(context.Background(), false)
+}
+
 // do runs fn on the owner and returns its error. It fails with ErrClosed
 // once the session is closed.
-func (s *Session) do(fn func() error) error {
-	c := call{fn: fn, done: make(chan error, 1)}
+func (s *Session) do(fn func() error) error { return s.send(call{fn: fn}) }
+
+// doIfLoaded is do for work that has nothing to do while the document
+// is not loaded (saving what was typed).
+func (s *Session) doIfLoaded(fn func() error) error { return s.send(call{fn: fn, ifLoaded: true}) }
+
+func (s *Session) send(c call) error {
+	c.done = make(chan error, 1)
 	select {
 	case s.calls <- c:
 		return <-c.done
@@ -391,7 +473,7 @@ func (s *Session) publish() {
 	s.stamp(&View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
 		Participants: snap.Participants, Versions: o.doc.Versions(), Roles: o.doc.Roles(),
 		Journaled: o.doc.JournalLen(crdt.JournalDecisions) + o.doc.JournalLen(crdt.JournalComments),
-		Creator:   o.doc.Creator()})
+		Comments:  o.doc.JournalLen(crdt.JournalComments), Creator: o.doc.Creator()})
 }
 
 // restamp publishes the view again with the texts' revisions and the
@@ -399,7 +481,7 @@ func (s *Session) publish() {
 func (s *Session) restamp() {
 	old := s.view.Load()
 	s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Creator: old.Creator})
+		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Comments: old.Comments, Creator: old.Creator})
 }
 
 // stamp gives a new view the texts' revisions and the typing, and
@@ -450,7 +532,7 @@ func (s *Session) beginWrite(ctx context.Context) error {
 		// contributions read names from it).
 		old := s.view.Load()
 		s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-			Participants: s.o.doc.ParticipantList(), Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Creator: old.Creator})
+			Participants: s.o.doc.ParticipantList(), Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Comments: old.Comments, Creator: old.Creator})
 	}
 	s.o.registered = true
 	return nil
@@ -563,6 +645,8 @@ func (s *Session) write() error {
 	o.chunks++
 	if seq == o.seen+1 {
 		o.seen = seq // no other process wrote in between: nothing to reload
+	} else {
+		o.own = append(o.own, seq)
 	}
 	s.notify(true)
 	if s.w.opts.CompactAfter > 0 && o.chunks >= s.w.opts.CompactAfter {
@@ -585,14 +669,15 @@ func (s *Session) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.w.store.CreateDraft(ctx, s.summary(), snap)
+	seq, err := s.w.store.CreateDraft(ctx, s.summary(), snap)
 	if errors.Is(err, sqlitestore.ErrExists) {
 		// Another process received it first: add ours to what it stored.
-		_, err = s.w.store.Append(ctx, s.summary(), snap)
+		seq, err = s.w.store.Append(ctx, s.summary(), snap)
 	}
 	if err != nil {
 		return err
 	}
+	o.own = append(o.own, seq)
 	o.pendingCreate, o.chunks = false, 1
 	o.persisted = o.doc.Heads()
 	s.w.log.Info("Received a joined draft", "draft", s.id)
@@ -620,7 +705,7 @@ func (s *Session) compact(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o.seen, o.chunks = seq, 1
+	o.seen, o.chunks, o.own = seq, 1, nil
 	if !o.unsaved {
 		o.persisted = o.doc.Heads()
 	}
@@ -710,7 +795,7 @@ func (s *Session) SaveProblem() error { return s.status.Load().err }
 
 // Flush commits and saves pending typing now.
 func (s *Session) Flush(ctx context.Context) error {
-	return s.do(func() error {
+	return s.doIfLoaded(func() error {
 		s.commitTyping()
 		if err := s.commit(ctx); err != nil {
 			return err

@@ -144,6 +144,14 @@ func (s *Session) applyEdits() {
 	}
 }
 
+// refuseEdits answers the edits waiting with err: the document they
+// were for could not be loaded. Each editor shows the draft's text again.
+func (s *Session) refuseEdits(err error) {
+	for _, e := range s.edits.drain() {
+		e.sub.deliver(Event{Section: e.section, Err: err, reset: true})
+	}
+}
+
 // applyEdit applies an editor's edit, carried through the edits of that
 // section its editor had not seen, and acknowledges it.
 func (s *Session) applyEdit(e rawEdit) {

@@ -330,7 +330,7 @@ func (w *Workspace) Create(ctx context.Context, nd NewDraft) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := w.store.CreateDraft(ctx, summarize(doc), snap); err != nil {
+	if _, err := w.store.CreateDraft(ctx, summarize(doc), snap); err != nil {
 		return "", err
 	}
 	w.log.Info("Created draft", "draft", doc.ID(), "template", nd.Template)
@@ -441,7 +441,7 @@ func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged 
 	sum, err := w.store.Draft(ctx, id)
 	switch {
 	case errors.Is(err, sqlitestore.ErrNotFound):
-		if err := w.store.CreateDraft(ctx, summarize(doc), data); err != nil {
+		if _, err := w.store.CreateDraft(ctx, summarize(doc), data); err != nil {
 			return "", false, err
 		}
 		w.log.Info("Imported new draft", "draft", id)

@@ -192,7 +192,7 @@ func (e *env) session(ctx context.Context, ref string) (s *app.Session, done fun
 		ws.Close()
 		return nil, nil, err
 	}
-	s, err = ws.Session(ctx, id)
+	s, err = ws.ReadSession(ctx, id)
 	if err != nil {
 		ws.Close()
 		return nil, nil, err

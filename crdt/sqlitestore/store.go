@@ -463,19 +463,20 @@ func (s *Store) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// CreateDraft stores a new draft with its first snapshot.
-func (s *Store) CreateDraft(ctx context.Context, sum Summary, snapshot []byte) error {
+// CreateDraft stores a new draft with its first snapshot, and returns
+// the snapshot's sequence number.
+func (s *Store) CreateDraft(ctx context.Context, sum Summary, snapshot []byte) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return s.wrap(err, "creating draft")
+		return 0, s.wrap(err, "creating draft")
 	}
 	defer tx.Rollback()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM drafts WHERE id = ?`, sum.ID).Scan(&n); err != nil {
-		return s.wrap(err, "creating draft")
+		return 0, s.wrap(err, "creating draft")
 	}
 	if n > 0 {
-		return fmt.Errorf("%w: %s", ErrExists, sum.ID)
+		return 0, fmt.Errorf("%w: %s", ErrExists, sum.ID)
 	}
 	now := time.Now().UnixMilli()
 	created := sum.Created.UnixMilli()
@@ -484,21 +485,21 @@ func (s *Store) CreateDraft(ctx context.Context, sum Summary, snapshot []byte) e
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (id, title, template, year, sections, filled, created, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sum.ID, sum.Title, sum.Template, sum.Year, sum.Sections, sum.Filled, created, now); err != nil {
-		return s.wrap(err, "creating draft")
+		return 0, s.wrap(err, "creating draft")
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO chunks (draft_id, snapshot, data, written) VALUES (?, 1, ?, ?)`, sum.ID, snapshot, now)
 	if err != nil {
-		return s.wrap(err, "creating draft")
+		return 0, s.wrap(err, "creating draft")
 	}
 	seq, err := res.LastInsertId()
 	if err != nil {
-		return s.wrap(err, "creating draft")
+		return 0, s.wrap(err, "creating draft")
 	}
 	if err := tx.Commit(); err != nil {
-		return s.wrap(err, "creating draft")
+		return 0, s.wrap(err, "creating draft")
 	}
 	s.acknowledge(seq)
-	return nil
+	return seq, nil
 }
 
 // Append stores one write's changes and the draft's new summary in one
@@ -760,6 +761,10 @@ func (s *Store) Quarantine(ctx context.Context, id string, seqs []int64) (int, e
 			return 0, s.wrap(err, "setting damaged data aside")
 		}
 		moved += int(n)
+	}
+	// The view was made from chunks that included the damaged ones.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM views WHERE draft_id = ?`, id); err != nil {
+		return 0, s.wrap(err, "setting damaged data aside")
 	}
 	return moved, s.wrap(tx.Commit(), "setting damaged data aside")
 }

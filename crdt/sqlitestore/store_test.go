@@ -39,10 +39,10 @@ func TestAppendCompactAcrossTwoHandles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bpfdraft.db")
 	a, b := open(t, path), open(t, path) // two handles act like two processes
 	sum := Summary{ID: "d1", Title: "T", Template: "output", Year: 2026}
-	if err := a.CreateDraft(ctx, sum, []byte("snap")); err != nil {
+	if _, err := a.CreateDraft(ctx, sum, []byte("snap")); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.CreateDraft(ctx, sum, []byte("x")); !errors.Is(err, ErrExists) {
+	if _, err := b.CreateDraft(ctx, sum, []byte("x")); !errors.Is(err, ErrExists) {
 		t.Errorf("second create: %v, want ErrExists", err)
 	}
 	s1, err := a.Append(ctx, sum, []byte("a1"))
@@ -88,7 +88,7 @@ func TestListDeleteSettings(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "db"))
 	for _, id := range []string{"a", "b"} {
-		if err := s.CreateDraft(ctx, Summary{ID: id, Title: "Draft " + id, Created: time.Unix(100, 0)}, []byte{1}); err != nil {
+		if _, err := s.CreateDraft(ctx, Summary{ID: id, Title: "Draft " + id, Created: time.Unix(100, 0)}, []byte{1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,7 +170,7 @@ func TestCorruptFiles(t *testing.T) {
 	s := open(t, good)
 	for i := 0; i < 50; i++ {
 		id := string(rune('A'+i%26)) + string(rune('a'+i/26))
-		if err := s.CreateDraft(ctx, Summary{ID: id}, bytes.Repeat([]byte{byte(i)}, 8000)); err != nil {
+		if _, err := s.CreateDraft(ctx, Summary{ID: id}, bytes.Repeat([]byte{byte(i)}, 8000)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -192,7 +192,7 @@ func TestCorruptFiles(t *testing.T) {
 func TestDiskFull(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "db"))
-	if err := s.CreateDraft(ctx, Summary{ID: "d"}, []byte("snapshot")); err != nil {
+	if _, err := s.CreateDraft(ctx, Summary{ID: "d"}, []byte("snapshot")); err != nil {
 		t.Fatal(err)
 	}
 	var pages int
@@ -254,7 +254,7 @@ func TestDamagedLogIsReported(t *testing.T) {
 	path := filepath.Join(dir, "bpfdraft.db")
 	s := open(t, path)
 	sum := Summary{ID: "d1", Title: "T", Template: "output", Year: 2026}
-	if err := s.CreateDraft(ctx, sum, []byte("first")); err != nil {
+	if _, err := s.CreateDraft(ctx, sum, []byte("first")); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 40; i++ {

@@ -1,0 +1,240 @@
+package app
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// loadedDoc says whether s has loaded its document (false for a session
+// still reading its stored view).
+func loadedDoc(s *Session) bool {
+	var ok bool
+	s.doIfLoaded(func() error { ok = true; return nil })
+	return ok
+}
+
+func readSession(t *testing.T, w *Workspace, id string) *Session {
+	t.Helper()
+	s, err := w.ReadSession(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	return s
+}
+
+// TestReadSessionFromStoredView: a draft a session let go of opens for
+// reading from its stored view, without loading the document, and shows
+// what was written; a write loads it and leaves a new view behind.
+func TestReadSessionFromStoredView(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w1 := openWSWith(t, dir, Options{Poll: -1})
+	withProfile(t, w1, "Amina")
+	s1 := newDraft(t, w1, "Stored")
+	id := s1.ID()
+	if _, _, err := s1.Write(ctx, "1", "The first paragraph.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s1.AddHeading(ctx, "Annex", "survey data", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s1.NameVersion(ctx, "Draft for public comment"); err != nil {
+		t.Fatal(err)
+	}
+	want := s1.View()
+	pub, err := s1.Publication(Current, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	w2 := openWSWith(t, dir, Options{Poll: -1})
+	r := readSession(t, w2, id)
+	if loadedDoc(r) {
+		t.Fatal("a draft with a current stored view loaded its document to be read")
+	}
+	got := r.View()
+	if got.Meta != want.Meta || len(got.Sections) != len(want.Sections) || len(got.Versions) != 1 ||
+		got.Versions[0].Name != "Draft for public comment" || len(got.Participants) != len(want.Participants) ||
+		got.Creator != want.Creator {
+		t.Errorf("stored view differs:\n got %+v\nwant %+v", got, want)
+	}
+	for i := range want.Sections {
+		g, w := got.Sections[i], want.Sections[i]
+		if g.ID != w.ID || g.Heading != w.Heading || g.Hint != w.Hint || g.Body != w.Body || g.Removed != w.Removed {
+			t.Errorf("section %d: %+v, want %+v", i+1, got.Sections[i], want.Sections[i])
+		}
+	}
+	// What export and show read needs no load either.
+	rpub, err := r.Publication(Current, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpub.Date = pub.Date // the day of export
+	if !reflect.DeepEqual(rpub, pub) {
+		t.Errorf("publication from the view:\n got %+v\nwant %+v", rpub, pub)
+	}
+	if _, err := r.Section("2"); err != nil || loadedDoc(r) {
+		t.Fatalf("reading a section loaded the document (%v)", err)
+	}
+	// The history needs the document: it loads then, and agrees.
+	if entries, err := r.Log(LogFilter{}); err != nil || len(entries) == 0 || !loadedDoc(r) {
+		t.Fatalf("log from a session opened from its view: %d entries, %v", len(entries), err)
+	}
+	if _, _, err := r.Write(ctx, "1", " More.", true); err != nil {
+		t.Fatal(err)
+	}
+	r.Close(ctx)
+
+	w3 := openWSWith(t, dir, Options{Poll: -1})
+	r3 := readSession(t, w3, id)
+	if loadedDoc(r3) {
+		t.Error("the write's session left no current view")
+	}
+	if sec, _ := r3.Section("1"); sec.Body != "The first paragraph. More." {
+		t.Errorf("after a write through a read session: %q", sec.Body)
+	}
+}
+
+// TestStaleViewIsNotShown: edits another process wrote after the view
+// was stored (its session still open, or killed before it let go) are
+// shown: the reader loads the document.
+func TestStaleViewIsNotShown(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w1 := openWSWith(t, dir, Options{Poll: -1})
+	withProfile(t, w1, "Amina")
+	s1 := newDraft(t, w1, "Shared")
+	id := s1.ID()
+	s1.Write(ctx, "1", "Before.", false)
+	s1.Close(ctx)
+
+	w2 := openWSWith(t, dir, Options{Poll: -1})
+	withProfile(t, w2, "Bruno")
+	s2, err := w2.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close(ctx)
+	if _, _, err := s2.Write(ctx, "1", "After, still open.", false); err != nil {
+		t.Fatal(err)
+	}
+
+	w3 := openWSWith(t, dir, Options{Poll: -1})
+	r := readSession(t, w3, id)
+	if sec, _ := r.Section("1"); sec.Body != "After, still open." {
+		t.Errorf("reader shows %q, not the other process's write", sec.Body)
+	}
+	if !loadedDoc(r) {
+		t.Error("a stale view was used")
+	}
+}
+
+// TestUnreadableViewLoadsTheDraft: a stored view that is damaged or in
+// another format is set aside for the document, and replaced.
+func TestUnreadableViewLoadsTheDraft(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWSWith(t, dir, Options{Poll: -1})
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Damaged view")
+	id := s.ID()
+	s.Write(ctx, "1", "Kept safe.", false)
+	s.Close(ctx)
+	_, seq, err := w.store.View(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := encodeView(&View{Meta: s.View().Meta})
+	other[len(other)/2] ^= 0xff
+	for name, data := range map[string][]byte{"garbage": []byte("not a view"), "flipped": other} {
+		if stored, err := w.store.SetView(ctx, id, seq, data); !stored || err != nil {
+			t.Fatal(stored, err)
+		}
+		r, err := w.ReadSession(ctx, id)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if sec, _ := r.Section("1"); sec.Body != "Kept safe." || !loadedDoc(r) {
+			t.Errorf("%s view: %q", name, sec.Body)
+		}
+		r.Close(ctx)
+		r = readSession(t, w, id)
+		if loadedDoc(r) {
+			t.Errorf("%s view not replaced when the session let go", name)
+		}
+		r.Close(ctx)
+	}
+	// A copy written in another format is not trusted either.
+	if _, err := decodeView(mustEncode(t, storedView{Format: viewFormat + 1, Meta: s.View().Meta})); err != errViewFormat {
+		t.Errorf("another format: %v", err)
+	}
+	// Nor one that would expand past its bound.
+	huge := mustEncode(t, storedView{Format: viewFormat, Meta: s.View().Meta, Creator: strings.Repeat("x", maxViewBytes)})
+	if _, err := decodeView(huge); err == nil {
+		t.Errorf("a view of %d bytes, expanding past %d, was read", len(huge), maxViewBytes)
+	}
+}
+
+func mustEncode(t *testing.T, sv storedView) []byte {
+	t.Helper()
+	v := &View{Meta: sv.Meta, Creator: sv.Creator}
+	data, err := encodeView(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sv.Format != viewFormat {
+		data, err = encodeStored(sv)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return data
+}
+
+// TestDamagedDraftWithAView: a draft whose chunks were damaged after its
+// view was stored can still be read; writing says to repair it.
+func TestDamagedDraftWithAView(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWSWith(t, dir, Options{Poll: -1})
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Damaged later")
+	id := s.ID()
+	s.Write(ctx, "1", "Readable.", false)
+	sum := s.summary()
+	s.Close(ctx)
+	seq, err := w.store.Append(ctx, sum, []byte("scribble over the chunk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The view a process made that read the chunk before the disk
+	// damaged it.
+	data, _ := encodeView(&View{Meta: s.View().Meta, Sections: s.View().Sections})
+	if stored, err := w.store.SetView(ctx, id, seq, data); !stored || err != nil {
+		t.Fatal(stored, err)
+	}
+	r := readSession(t, w, id)
+	if sec, _ := r.Section("1"); sec.Body != "Readable." {
+		t.Errorf("damaged draft's view: %q", sec.Body)
+	}
+	if _, _, err := r.Write(ctx, "1", "More.", true); err == nil || !strings.Contains(err.Error(), "bpfdraft repair") {
+		t.Errorf("a write into a damaged draft: %v", err)
+	}
+	r.Close(ctx)
+	if _, err := w.Repair(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.store.View(ctx, id); err == nil {
+		t.Error("the view made with the damaged chunk outlived its repair")
+	}
+	r2 := readSession(t, w, id)
+	if sec, _ := r2.Section("1"); sec.Body != "Readable." {
+		t.Errorf("after repair: %q", sec.Body)
+	}
+}
