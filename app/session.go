@@ -148,6 +148,7 @@ func (w *Workspace) ReadSession(ctx context.Context, id string) (*Session, error
 	s := w.newSession(id)
 	s.o.viewSeq = seq
 	s.view.Store(v)
+	w.log.Debug("Read a draft from its stored view", "draft", id, "seq", seq)
 	return w.register(s), nil
 }
 
@@ -203,6 +204,7 @@ func (w *Workspace) newSession(id string) *Session {
 // load reads the draft's chunks into a document and publishes its view.
 func (s *Session) load(ctx context.Context, joining bool) error {
 	w, id := s.w, s.id
+	start := time.Now()
 	chunks, err := w.store.Chunks(ctx, id, 0)
 	if err != nil {
 		return err
@@ -239,6 +241,7 @@ func (s *Session) load(ctx context.Context, joining bool) error {
 		s.o.seen = chunks[len(chunks)-1].Seq
 	}
 	s.publish()
+	w.log.Debug("Loaded a draft's document", "draft", id, "chunks", len(chunks), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

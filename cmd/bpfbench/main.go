@@ -19,6 +19,8 @@
 //	                 (-peers, -drafts-per-peer): sessions/s, p99, relay RSS
 //	bpfbench large   a pasted annex as large as a draft takes (app.MaxDraftText)
 //	                 committed at once and fetched by a co-author (issues 13, 15)
+//	bpfbench big     bpfdraft's commands, as processes, on drafts of 40 KB,
+//	                 250 KB and 1 MB: time and peak memory (issue 15)
 //	bpfbench chaos   a relay and three peers as real processes, killed,
 //	                 restored from backups and partitioned at random
 //	                 (-rounds, -seed); fails if an acknowledged edit is lost
@@ -56,13 +58,13 @@ func main() {
 	seed := fs.Uint64("seed", 1, "chaos: the faults' random seed")
 	verbose := fs.Bool("v", false, "chaos: log each round")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large|load|chaos|window")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large|big|load|chaos|window")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large", "load", "chaos", "window"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large", "big", "load", "chaos", "window"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -129,6 +131,11 @@ func main() {
 		var rs []largeResult
 		if rs, err = runLarge(ctx, d, log); err == nil {
 			result, table = rs, func() { printLarge(os.Stdout, rs) }
+		}
+	case "big":
+		var rs []bigResult
+		if rs, err = runBig(ctx, d, log); err == nil {
+			result, table = rs, func() { printBig(os.Stdout, rs) }
 		}
 	case "publish":
 		var r *publishResult

@@ -698,3 +698,51 @@ func TestReadOnlyDataDir(t *testing.T) {
 		t.Errorf("write: exit %d, %q", w.code, w.stderr)
 	}
 }
+
+// TestReadingNeedsNoHistory: commands that only read a draft read the
+// view its last session left, instead of loading its whole history into
+// Automerge (seconds and hundreds of megabytes for a long draft); a
+// command that needs the history, or a view another process's later
+// writes made stale, loads the document and shows what is on disk.
+func TestReadingNeedsNoHistory(t *testing.T) {
+	const fromView, loaded = "Read a draft from its stored view", "Loaded a draft's document"
+	c := newCLI(t, "Lin Wei")
+	id := strings.TrimSpace(c.ok("new", "--title", "Stored view"))
+	c.ok("write", id, "--section", "1", "--text", "Written from the terminal.")
+	md := filepath.Join(t.TempDir(), "out.md")
+	for _, args := range [][]string{{"show", id}, {"heading", id, "list"}, {"export", id, "-o", md}, {"versions", id}} {
+		r := c.run("", append([]string{"--verbose"}, args...)...)
+		if r.code != 0 || !strings.Contains(r.stderr, fromView) || strings.Contains(r.stderr, loaded) {
+			t.Errorf("bpfdraft %s: exit %d, the document loaded:\n%s", args[0], r.code, r.stderr)
+		}
+	}
+	if b, _ := os.ReadFile(md); !strings.Contains(string(b), "Written from the terminal.") {
+		t.Errorf("export from the view:\n%s", b)
+	}
+	if r := c.run("", "--verbose", "log", id); !strings.Contains(r.stderr, loaded) || !strings.Contains(r.stdout, "Lin Wei") {
+		t.Errorf("log without loading the history?\n%s\n%s", r.stdout, r.stderr)
+	}
+
+	// Another process (the window, say) writes and still holds the draft.
+	ws, err := app.Open(context.Background(), c.data, app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	s, err := ws.Session(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Write(context.Background(), "1", "Typed in the window.", false); err != nil {
+		t.Fatal(err)
+	}
+	r := c.run("", "--verbose", "show", id, "--section", "1")
+	if !strings.Contains(r.stdout, "Typed in the window.") || !strings.Contains(r.stderr, loaded) {
+		t.Errorf("show after another process wrote:\n%s\n%s", r.stdout, r.stderr)
+	}
+	s.Close(context.Background())
+	r = c.run("", "--verbose", "show", id, "--section", "1")
+	if !strings.Contains(r.stdout, "Typed in the window.") || !strings.Contains(r.stderr, fromView) {
+		t.Errorf("show once the other process let go:\n%s\n%s", r.stdout, r.stderr)
+	}
+}
