@@ -162,7 +162,7 @@ func (w *Workspace) session(ctx context.Context, id string, joining bool) (*Sess
 		w.mu.Unlock()
 		// Opened by ReadSession: load the document now, so that what
 		// cannot be read says so here.
-		if err := s.do(func() error { return nil }); err != nil {
+		if err := s.Load(); err != nil {
 			s.Close(ctx)
 			return nil, err
 		}
@@ -235,12 +235,27 @@ func (s *Session) load(ctx context.Context, joining bool) error {
 		}
 	}
 	doc.SetClock(w.opts.Now)
-	s.o = owned{doc: doc, persisted: doc.Heads(), chunks: len(chunks), pendingCreate: pending,
+	shown := s.view.Load() // from the stored view, when opened by ReadSession
+	s.o = owned{persisted: doc.Heads(), chunks: len(chunks), pendingCreate: pending,
 		texts: map[string]*sectionText{}, viewSeq: s.o.viewSeq}
 	if len(chunks) > 0 {
 		s.o.seen = chunks[len(chunks)-1].Seq
 	}
-	s.publish()
+	if shown == nil {
+		s.o.doc = doc
+		s.publish()
+	} else {
+		// Editors may hold the stored view's texts, and the document can
+		// hold more (written since the view was read): what it adds
+		// reaches them as edits from elsewhere would.
+		s.o.committed = map[string]string{}
+		for _, list := range [][]crdt.Section{shown.Sections, shown.Removed} {
+			for _, sec := range list {
+				s.o.committed[sec.ID] = sec.Body
+			}
+		}
+		s.absorb(func() error { s.o.doc = doc; return nil })
+	}
 	w.log.Debug("Loaded a draft's document", "draft", id, "chunks", len(chunks), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
@@ -786,6 +801,11 @@ func (s *Session) merge(ctx context.Context, other *crdt.Doc) error {
 		return nil
 	})
 }
+
+// Load loads the document of a session opened by ReadSession now (the
+// window does so in the background, so that the first edit does not
+// wait for it), and says what kept it from loading.
+func (s *Session) Load() error { return s.do(func() error { return nil }) }
 
 // Applied returns once every edit sent to the session before it was
 // called has been applied.

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/igf-bpf/bpfdraft/app/textop"
 )
 
 // loadedDoc says whether s has loaded its document (false for a session
@@ -236,5 +238,65 @@ func TestDamagedDraftWithAView(t *testing.T) {
 	r2 := readSession(t, w, id)
 	if sec, _ := r2.Section("1"); sec.Body != "Readable." {
 		t.Errorf("after repair: %q", sec.Body)
+	}
+}
+
+// TestEditorOnAViewCatchesUp: an editor opened on a draft's stored view
+// types before the document is loaded, and another process had written
+// since the view was read: the document's text reaches the editor as an
+// edit from elsewhere, and the typing lands where the person made it.
+func TestEditorOnAViewCatchesUp(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w1 := openWSWith(t, dir, Options{Poll: -1})
+	withProfile(t, w1, "Amina")
+	s1 := newDraft(t, w1, "Typing on a view")
+	id, sec := s1.ID(), s1.Sections()[0].ID
+	s1.Write(ctx, sec, "The quick brown fox jumps.", false)
+	s1.Close(ctx)
+
+	w2 := openWSWith(t, dir, Options{Poll: -1})
+	r := readSession(t, w2, id)
+	sub := r.Attach()
+	defer sub.Close()
+	text, err := sub.Open(sec)
+	if err != nil || loadedDoc(r) {
+		t.Fatalf("open on the view: %v", err)
+	}
+	// Another process writes after the view was read.
+	w3 := openWSWith(t, dir, Options{Poll: -1})
+	s3, err := w3.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s3.Write(ctx, sec, "A quick brown fox jumps. Then it slept.", false); err != nil {
+		t.Fatal(err)
+	}
+	s3.Close(ctx)
+
+	caret := strings.Index(text, "brown")
+	op, _ := textop.Splice(len([]rune(text)), caret, 0, "X")
+	if err := sub.Edit(sec, op); err != nil {
+		t.Fatal(err)
+	}
+	shown, _ := op.ApplyString(text)
+	r.Applied()
+	for _, ev := range sub.Next() {
+		if ev.Section != sec || ev.Op.IsIdentity() {
+			continue
+		}
+		if shown, err = ev.Op.ApplyString(shown); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const want = "A quick Xbrown fox jumps. Then it slept."
+	if got := r.Sections()[0].Body; got != want {
+		t.Errorf("the draft holds %q, want %q", got, want)
+	}
+	if shown != want {
+		t.Errorf("the editor shows %q, want %q", shown, want)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -61,8 +62,13 @@ type draftScreen struct {
 	exported  func(fyne.URI)     // called after an export is written; tests look from it
 }
 
+// openDraftScreen shows a draft as its stored view has it, when it has a
+// current one, and loads the document behind it in the background: a
+// long draft's history takes seconds to load into Automerge, and the
+// person can read and start typing meanwhile (what they type is applied
+// once it is loaded).
 func openDraftScreen(u *UI, id string) (*draftScreen, error) {
-	s, err := u.ws.Session(context.Background(), id)
+	s, err := u.ws.ReadSession(context.Background(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +163,15 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 		d.follow(0)
 	}
 	d.present.start()
+	u.background(func() {
+		if err := s.Load(); err != nil && !errors.Is(err, app.ErrClosed) {
+			u.do(func() {
+				if !d.closed() {
+					u.showError(err)
+				}
+			})
+		}
+	})
 	return d, nil
 }
 
