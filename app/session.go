@@ -709,7 +709,7 @@ func (s *Session) compact(ctx context.Context) error {
 	seq, err := s.w.store.Compact(ctx, s.id, o.seen, func(newer []sqlitestore.Chunk) ([]byte, error) {
 		err := s.absorb(func() error {
 			for _, c := range newer {
-				if err := o.doc.LoadIncremental(c.Data); err != nil {
+				if err := o.doc.LoadStored(c.Data); err != nil {
 					return err
 				}
 			}
@@ -759,7 +759,7 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 		}
 		err = s.absorb(func() error {
 			for _, c := range chunks {
-				if err := o.doc.LoadIncremental(c.Data); err != nil {
+				if err := o.doc.LoadStored(c.Data); err != nil {
 					return fmt.Errorf("loading chunk %d of draft %s: %w", c.Seq, s.id, err)
 				}
 				o.seen = c.Seq

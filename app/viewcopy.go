@@ -125,7 +125,7 @@ func (s *Session) keepView() {
 	}
 	for _, c := range chunks {
 		if !slices.Contains(o.own, c.Seq) {
-			if err := o.doc.LoadIncremental(c.Data); err != nil {
+			if err := o.doc.LoadStored(c.Data); err != nil {
 				return // loading the draft again will report it
 			}
 		}

@@ -197,7 +197,7 @@ func NewIn(actor string, tmpl Template, lang Language, title, theme string, year
 // Load reads a document saved by Save (or an .automerge file from another
 // machine) and checks that it is a BPF draft.
 func Load(data []byte) (*Doc, error) {
-	am, err := loadAutomerge(data)
+	am, err := loadAutomerge(data, foreignOps(len(data)))
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func Load(data []byte) (*Doc, error) {
 // loadAutomerge loads bytes into a fresh document. Automerge's loader
 // rejects malformed input with an error; a panic in the binding is turned
 // into ErrCorrupt as a last line of defence for files from elsewhere.
-func loadAutomerge(data []byte) (am *automerge.Doc, err error) {
+func loadAutomerge(data []byte, maxOps int) (am *automerge.Doc, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			am, err = nil, fmt.Errorf("%w: %v", ErrCorrupt, r)
@@ -220,7 +220,7 @@ func loadAutomerge(data []byte) (am *automerge.Doc, err error) {
 	if err := checkChunks(data); err != nil {
 		return nil, err
 	}
-	if err := checkActions(data); err != nil {
+	if err := checkActions(data, maxOps); err != nil {
 		return nil, err
 	}
 	if am, err = automerge.Load(data); err != nil {
@@ -229,20 +229,20 @@ func loadAutomerge(data []byte) (am *automerge.Doc, err error) {
 	return am, nil
 }
 
-// LoadChunks rebuilds a draft from stored chunks (a snapshot followed by
-// incremental saves, or only incrementals).
+// LoadChunks rebuilds a draft from chunks stored on this machine (a
+// snapshot followed by incremental saves, or only incrementals).
 func LoadChunks(chunks [][]byte) (*Doc, error) {
 	if len(chunks) == 0 {
 		return nil, fmt.Errorf("%w: no data", ErrCorrupt)
 	}
 	// The first chunk goes through Load, which reads a whole document
 	// far faster than LoadIncremental replays it.
-	am, err := loadAutomerge(chunks[0])
+	am, err := loadAutomerge(chunks[0], storedOps)
 	if err != nil {
 		return nil, fmt.Errorf("chunk 0: %w", err)
 	}
 	for i, c := range chunks[1:] {
-		if err := loadInto(am, c); err != nil {
+		if err := loadInto(am, c, storedOps); err != nil {
 			return nil, fmt.Errorf("chunk %d: %w", i+1, err)
 		}
 	}
@@ -253,7 +253,7 @@ func LoadChunks(chunks [][]byte) (*Doc, error) {
 	return d, nil
 }
 
-func loadInto(am *automerge.Doc, data []byte) (err error) {
+func loadInto(am *automerge.Doc, data []byte, maxOps int) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
@@ -262,7 +262,7 @@ func loadInto(am *automerge.Doc, data []byte) (err error) {
 	if err := checkChunks(data); err != nil {
 		return err
 	}
-	if err := checkActions(data); err != nil {
+	if err := checkActions(data, maxOps); err != nil {
 		return err
 	}
 	// Every chunk passed its checksum: what Automerge refuses now is a
@@ -290,13 +290,23 @@ func (d *Doc) check() error {
 	return nil
 }
 
-// LoadIncremental merges bytes from Save, SaveIncremental or Changes into d.
+// LoadIncremental merges bytes from Save, SaveIncremental or Changes,
+// from elsewhere, into d.
 func (d *Doc) LoadIncremental(data []byte) error {
+	return d.loadIncremental(data, foreignOps(len(data)))
+}
+
+// LoadStored is LoadIncremental for chunks read back from this machine's
+// data file (another process's writes and compactions), which may hold a
+// draft grown past what is taken from elsewhere.
+func (d *Doc) LoadStored(data []byte) error { return d.loadIncremental(data, storedOps) }
+
+func (d *Doc) loadIncremental(data []byte, maxOps int) error {
 	if _, err := d.Commit(); err != nil {
 		return err
 	}
 	d.forgetBodies()
-	return loadInto(d.am, data)
+	return loadInto(d.am, data, maxOps)
 }
 
 // Merge folds other's changes into d. Both stay valid.
@@ -1107,12 +1117,12 @@ func Salvage(chunks [][]byte) (doc *Doc, damaged []int) {
 		}
 		if am == nil {
 			var err error
-			if am, err = loadAutomerge(c); err != nil {
+			if am, err = loadAutomerge(c, storedOps); err != nil {
 				damaged = append(damaged, i)
 			}
 			continue
 		}
-		if err := loadInto(am, c); err != nil && errors.Is(err, ErrCorrupt) {
+		if err := loadInto(am, c, storedOps); err != nil && errors.Is(err, ErrCorrupt) {
 			damaged = append(damaged, i)
 		}
 	}

@@ -136,7 +136,7 @@ func (s *SyncState) Receive(msg []byte) (changes int, err error) {
 		if err := checkChunks(c); err != nil {
 			return 0, fmt.Errorf("sync message: %w", err)
 		}
-		if err := checkActions(c); err != nil {
+		if err := checkActions(c, foreignOps(len(c))); err != nil {
 			return 0, fmt.Errorf("sync message: %w", err)
 		}
 	}

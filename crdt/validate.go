@@ -1,6 +1,9 @@
 package crdt
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // The pinned Automerge core aborts the process (it links panic_abort) on
 // some well-formed input it does not expect: an operation whose action
@@ -14,9 +17,44 @@ import "fmt"
 // 2 make list, 3 delete, 4 make text, 5 increment.
 const maxAction = 5
 
+// Automerge keeps every operation a draft ever held (each character
+// typed, deleted ones too) and loading costs about 5 µs and up to 0.9 KB
+// per operation, while a saved document deflates its columns: a few
+// kilobytes can hold a million operations. What comes from elsewhere
+// (an import, a peer's changes or whole draft) may hold at most
+// foreignOps(its size): a floor every ordinary draft stays under, and
+// beyond it opsPerByte, eight times what text of common words takes.
+// Chunks read back from this machine's own data file were checked when
+// they arrived or were built here from checked ones, so a draft that
+// grew past the floor in use still opens (storedOps only guards against
+// nonsense).
+const (
+	opsPerByte = 64
+	storedOps  = 1 << 28
+)
+
+// minForeignOps is a variable so that tests can lower it: a draft past
+// the real floor takes seconds to build and load.
+var minForeignOps = 1 << 20
+
+func foreignOps(size int) int { return max(minForeignOps, opsPerByte*size) }
+
+// ErrTooManyOps is returned for data from elsewhere that holds more
+// operations than its size allows; it is refused, as data crafted to
+// expand is, without reaching Automerge. It is not damage, but callers
+// treat it as they treat ErrCorrupt (errors.Is matches both).
+var ErrTooManyOps error = tooManyOps{}
+
+type tooManyOps struct{}
+
+func (tooManyOps) Error() string        { return "too many operations" }
+func (tooManyOps) Is(target error) bool { return target == ErrCorrupt }
+
 // checkActions verifies the action column of each chunk in data (which
-// checkChunks has already found whole and intact).
-func checkActions(data []byte) error {
+// checkChunks has already found whole and intact), and that together
+// they hold at most limit operations.
+func checkActions(data []byte, limit int) error {
+	total := 0
 	for off := 0; off < len(data); {
 		rest := data[off:]
 		n, w := uleb(rest[9:])
@@ -29,28 +67,75 @@ func checkActions(data []byte) error {
 		default:
 			action, err = changeActionColumn(rest[:end])
 		}
+		ops := 0
 		if err == nil {
-			err = allowedActions(action)
+			ops, err = allowedActions(action, limit-total)
+		}
+		if errors.Is(err, errOverLimit) {
+			return fmt.Errorf("%w: more than %d for %d bytes (a draft's operations are every character ever typed in it, deleted ones too); BPF Draft takes no more from a file or a peer, as such data can be made to exhaust memory", ErrTooManyOps, limit, len(data))
 		}
 		if err != nil {
 			return fmt.Errorf("chunk at byte %d: %w", off, err)
 		}
+		total += ops
 		off += end
 	}
 	return nil
 }
 
-func allowedActions(column []byte) error {
-	actions, err := decodeColumn(ctULEB, column, -1)
-	if err != nil {
-		return err
-	}
-	for _, a := range actions {
-		if !a.null && (a.n < 0 || a.n > maxAction) {
-			return fmt.Errorf("%w: an operation of kind %d, which BPF Draft never writes", ErrCorrupt, a.n)
+var errOverLimit = errors.New("over the limit")
+
+// allowedActions checks a run-length encoded action column without
+// expanding it (a run of a million inserts is one value and a count), and
+// returns how many operations it holds, at most limit.
+func allowedActions(column []byte, limit int) (int, error) {
+	r := &reader{b: column}
+	n := 0
+	check := func() error {
+		a := r.uleb()
+		if r.err != nil {
+			return fmt.Errorf("%w: bad action value", ErrCorrupt)
 		}
+		if a > maxAction {
+			return fmt.Errorf("%w: an operation of kind %d, which BPF Draft never writes", ErrCorrupt, a)
+		}
+		return nil
 	}
-	return nil
+	for len(r.b) > 0 {
+		count, w := sleb(r.b)
+		if w == 0 {
+			return 0, fmt.Errorf("%w: bad run length", ErrCorrupt)
+		}
+		r.b = r.b[w:]
+		var run uint64
+		switch {
+		case count > 0:
+			if err := check(); err != nil {
+				return 0, err
+			}
+			run = uint64(count)
+		case count < 0:
+			run = uint64(-count)
+			if run > uint64(limit-n) {
+				return 0, errOverLimit
+			}
+			for range run {
+				if err := check(); err != nil {
+					return 0, err
+				}
+			}
+		default:
+			run = r.uleb()
+			if r.err != nil {
+				return 0, fmt.Errorf("%w: bad null run", ErrCorrupt)
+			}
+		}
+		if run > uint64(limit-n) {
+			return 0, errOverLimit
+		}
+		n += int(run)
+	}
+	return n, nil
 }
 
 // changeActionColumn returns a change chunk's action column, inflated.

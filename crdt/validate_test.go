@@ -1,7 +1,9 @@
 package crdt
 
 import (
+	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,7 +64,7 @@ func TestUnknownActionsNeverReachAutomerge(t *testing.T) {
 	for i, a := range acts {
 		unchanged[i] = a.n
 	}
-	if err := checkActions(withActions(t, good, unchanged)); err != nil {
+	if err := checkActions(withActions(t, good, unchanged), minForeignOps); err != nil {
 		t.Fatalf("the rebuilt change itself is refused: %v", err)
 	}
 	bad := make([]int64, n)
@@ -90,5 +92,80 @@ func TestUnknownActionsNeverReachAutomerge(t *testing.T) {
 	}
 	if d.Valid() != nil {
 		t.Error("the draft was harmed")
+	}
+}
+
+// TestOperationsAreBounded: data from elsewhere holds at most
+// foreignOps(its size) operations, counted without expanding its runs;
+// a draft that grew past that here still loads from the data file (its
+// compacted snapshot is a document chunk like any other), and from a
+// peer whose copy is that large only in proportion to its bytes.
+func TestOperationsAreBounded(t *testing.T) {
+	// A run of a billion inserts is five bytes: counted, not expanded.
+	run := appendSleb(nil, 1_000_000_000)
+	run = binary.AppendUvarint(run, 1)
+	if _, err := allowedActions(run, 1<<20); !errors.Is(err, errOverLimit) {
+		t.Errorf("a billion-operation run: %v", err)
+	}
+	if n, err := allowedActions(run, 2_000_000_000); err != nil || n != 1_000_000_000 {
+		t.Errorf("counted %d, %v", n, err)
+	}
+
+	saved := minForeignOps
+	defer func() { minForeignOps = saved }()
+	minForeignOps = 2000
+	d, err := New("aa", TemplateOutput, "Grown in use", "", 2026, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := d.Sections()[0].ID
+	// Text that deflates to almost nothing (a rule of dashes pasted into
+	// a table, again and again): far more operations per byte than
+	// written text has.
+	para := strings.Repeat("-", 12_000)
+	const pastes = 10
+	for range pastes {
+		if err := d.Splice(sec, 0, 0, para); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snapshot, err := d.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snapshot)*opsPerByte >= pastes*len(para) {
+		t.Fatalf("the snapshot (%d bytes) is not dense enough for this test", len(snapshot))
+	}
+	if _, err := Load(snapshot); !errors.Is(err, ErrTooManyOps) || !strings.Contains(err.Error(), "deleted ones too") {
+		t.Errorf("a dense draft from elsewhere: %v", err)
+	}
+	if err := d.LoadIncremental(snapshot); !errors.Is(err, ErrTooManyOps) {
+		t.Errorf("merged from a peer: %v", err)
+	}
+	stored, err := LoadChunks([][]byte{snapshot})
+	if err != nil {
+		t.Fatalf("the same draft from this machine's data file: %v", err)
+	}
+	if got := stored.Sections()[0].Body; got != strings.Repeat(para, pastes) {
+		t.Errorf("loaded %d characters", len(got))
+	}
+	if err := stored.LoadStored(snapshot); err != nil {
+		t.Errorf("another process's compaction of it: %v", err)
+	}
+	// Text as people write it is far below the bound.
+	w := strings.Fields(strings.Repeat("norms access policy region women connectivity data rights youth ", 40))
+	var b strings.Builder
+	for i := range 2500 {
+		b.WriteString(w[(i*7)%len(w)] + " ")
+	}
+	e, _ := New("bb", TemplateOutput, "Written", "", 2026, time.Now())
+	e.Splice(e.Sections()[0].ID, 0, 0, b.String())
+	e.Commit()
+	written, _ := e.Save()
+	if _, err := Load(written); err != nil {
+		t.Errorf("%d characters of words in %d bytes: %v", b.Len(), len(written), err)
 	}
 }
