@@ -18,8 +18,16 @@ import (
 // draft of its own, linked from this one.
 const MaxDraftText = 200_000
 
+// MaxImportOperations bounds the operations an imported file may hold:
+// every character ever typed in the draft, deleted ones too. Loading one
+// costs about 5 µs and up to 0.9 KB in the pinned Automerge core, so an
+// import is refused before it is loaded when it would take more than
+// about five seconds and a gigabyte. A draft whose history is that long
+// comes by sync instead, change by change.
+const MaxImportOperations = 1 << 20
+
 // ErrTooLarge says a write or an import would take a draft past
-// MaxDraftText; nothing was changed.
+// MaxDraftText or MaxImportOperations; nothing was changed.
 var ErrTooLarge = errors.New("too large for one draft")
 
 func tooLarge(n int) error {

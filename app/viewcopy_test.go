@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/igf-bpf/bpfdraft/app/textop"
+	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
 // loadedDoc says whether s has loaded its document (false for a session
@@ -298,5 +301,49 @@ func TestEditorOnAViewCatchesUp(t *testing.T) {
 	}
 	if shown != want {
 		t.Errorf("the editor shows %q, want %q", shown, want)
+	}
+}
+
+// TestImportBoundsOperations: a file whose history holds more operations
+// than an import takes is refused before Automerge loads it (which would
+// take seconds and a gigabyte), with what to do; nothing changes.
+func TestImportBoundsOperations(t *testing.T) {
+	ctx := context.Background()
+	w := openWSWith(t, t.TempDir(), Options{Poll: -1})
+	withProfile(t, w, "Amina")
+	doc, err := crdt.New("aa", crdt.TemplateOutput, "Long history", "", 2026, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := doc.Sections()[0].ID
+	// Text typed and deleted again and again: little text, a long history
+	// (each typed character stays an operation).
+	block := strings.Repeat("A sentence written, then deleted. ", 3000)
+	for range MaxImportOperations/len(block) + 1 {
+		if err := doc.Splice(sec, 0, 0, block); err != nil {
+			t.Fatal(err)
+		}
+		if err := doc.Splice(sec, 0, len(block), ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := doc.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := doc.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ops, err := crdt.Operations(data); err != nil || ops <= MaxImportOperations {
+		t.Fatalf("the file holds %d operations (%v)", ops, err)
+	}
+	start := time.Now()
+	_, _, err = w.Import(ctx, data)
+	t.Logf("refused %d bytes in %v", len(data), time.Since(start))
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "sync with an invite") {
+		t.Fatalf("importing %d bytes holding over %d operations: %v", len(data), MaxImportOperations, err)
+	}
+	if ds, _ := w.Drafts(ctx); len(ds) != 0 {
+		t.Errorf("a refused import left %d drafts", len(ds))
 	}
 }

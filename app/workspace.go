@@ -430,6 +430,13 @@ var ErrNotDeleted = errors.New("nothing to restore")
 // dir doesn't hold becomes a new draft; one it holds (same id) is merged
 // into it. It returns the draft id and whether it merged.
 func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged bool, err error) {
+	ops, err := crdt.Operations(data)
+	if err != nil {
+		return "", false, fmt.Errorf("importing: %w", err)
+	}
+	if ops > MaxImportOperations {
+		return "", false, fmt.Errorf("importing: %w: the file holds %d operations (every character ever typed in the draft, deleted ones too), over the %d an import takes (loading it would take seconds and gigabytes); get this draft by sync with an invite instead; nothing was changed", ErrTooLarge, ops, MaxImportOperations)
+	}
 	doc, err := crdt.Load(data)
 	if err != nil {
 		return "", false, fmt.Errorf("importing: %w", err)

@@ -50,10 +50,25 @@ type tooManyOps struct{}
 func (tooManyOps) Error() string        { return "too many operations" }
 func (tooManyOps) Is(target error) bool { return target == ErrCorrupt }
 
+// Operations checks data (chunks from Save, SaveIncremental or Changes)
+// as loading it would, without loading it, and returns how many
+// operations it holds: what loading it into Automerge will cost.
+func Operations(data []byte) (int, error) {
+	if err := checkChunks(data); err != nil {
+		return 0, err
+	}
+	return countActions(data, storedOps)
+}
+
 // checkActions verifies the action column of each chunk in data (which
 // checkChunks has already found whole and intact), and that together
 // they hold at most limit operations.
 func checkActions(data []byte, limit int) error {
+	_, err := countActions(data, limit)
+	return err
+}
+
+func countActions(data []byte, limit int) (int, error) {
 	total := 0
 	for off := 0; off < len(data); {
 		rest := data[off:]
@@ -72,15 +87,15 @@ func checkActions(data []byte, limit int) error {
 			ops, err = allowedActions(action, limit-total)
 		}
 		if errors.Is(err, errOverLimit) {
-			return fmt.Errorf("%w: more than %d for %d bytes (a draft's operations are every character ever typed in it, deleted ones too); BPF Draft takes no more from a file or a peer, as such data can be made to exhaust memory", ErrTooManyOps, limit, len(data))
+			return 0, fmt.Errorf("%w: more than %d for %d bytes (a draft's operations are every character ever typed in it, deleted ones too); BPF Draft takes no more from a file or a peer, as such data can be made to exhaust memory", ErrTooManyOps, limit, len(data))
 		}
 		if err != nil {
-			return fmt.Errorf("chunk at byte %d: %w", off, err)
+			return 0, fmt.Errorf("chunk at byte %d: %w", off, err)
 		}
 		total += ops
 		off += end
 	}
-	return nil
+	return total, nil
 }
 
 var errOverLimit = errors.New("over the limit")
