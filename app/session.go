@@ -68,7 +68,6 @@ type owned struct {
 	doc           *crdt.Doc
 	seen          int64    // highest chunk seq loaded into doc
 	own           []int64  // seqs of chunks this session wrote after seen (already in doc)
-	viewSeq       int64    // the chunk the stored view reflects; 0: none
 	persisted     []string // heads of what is on disk
 	unsaved       bool     // a commit failed to reach the disk; retried each second
 	pendingCreate bool     // joined by invite, not yet received: nothing on disk
@@ -146,7 +145,6 @@ func (w *Workspace) ReadSession(ctx context.Context, id string) (*Session, error
 		return w.session(ctx, id, false)
 	}
 	s := w.newSession(id)
-	s.o.viewSeq = seq
 	s.view.Store(v)
 	w.log.Debug("Read a draft from its stored view", "draft", id, "seq", seq)
 	return w.register(s), nil
@@ -237,7 +235,7 @@ func (s *Session) load(ctx context.Context, joining bool) error {
 	doc.SetClock(w.opts.Now)
 	shown := s.view.Load() // from the stored view, when opened by ReadSession
 	s.o = owned{persisted: doc.Heads(), chunks: len(chunks), pendingCreate: pending,
-		texts: map[string]*sectionText{}, viewSeq: s.o.viewSeq}
+		texts: map[string]*sectionText{}}
 	if len(chunks) > 0 {
 		s.o.seen = chunks[len(chunks)-1].Seq
 	}

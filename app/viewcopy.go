@@ -104,6 +104,10 @@ func (w *Workspace) storedView(ctx context.Context, id string) (v *View, seq int
 	}
 	if v, err = decodeView(data); err != nil || v.Meta.ID != id {
 		w.log.Warn("The stored view of a draft is unreadable; loading it whole", "draft", id, "err", err)
+		if !w.store.ReadOnly() {
+			// The session replaces it when it ends.
+			w.store.DropView(ctx, id)
+		}
 		return nil, 0, false
 	}
 	return v, seq, true
@@ -115,7 +119,7 @@ func (w *Workspace) storedView(ctx context.Context, id string) (v *View, seq int
 // newest; a chunk written after that makes the store refuse it.
 func (s *Session) keepView() {
 	o := &s.o
-	if o.doc == nil || o.unsaved || o.pendingCreate || s.w.store.ReadOnly() {
+	if o.doc == nil || o.unsaved || o.pendingCreate || s.w.store.ReadOnly() || s.w.opts.NoViews {
 		return
 	}
 	ctx := context.Background()
@@ -132,7 +136,7 @@ func (s *Session) keepView() {
 		o.seen = c.Seq
 	}
 	o.own = nil
-	if o.seen == o.viewSeq {
+	if stored, err := s.w.store.ViewSeq(ctx, s.id); err != nil || stored == o.seen {
 		return // the stored copy is this one
 	}
 	s.publish()

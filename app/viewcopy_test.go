@@ -347,3 +347,17 @@ func TestImportBoundsOperations(t *testing.T) {
 		t.Errorf("a refused import left %d drafts", len(ds))
 	}
 }
+
+// TestRelayKeepsNoViews: a workspace that nobody reads drafts from (a
+// relay) stores no views.
+func TestRelayKeepsNoViews(t *testing.T) {
+	ctx := context.Background()
+	w := openWSWith(t, t.TempDir(), Options{Poll: -1, NoViews: true})
+	withProfile(t, w, "Relay")
+	s := newDraft(t, w, "Held for others")
+	s.Write(ctx, "1", "Text.", false)
+	s.Close(ctx)
+	if seq, err := w.store.ViewSeq(ctx, s.ID()); seq != 0 || err != nil {
+		t.Errorf("a view stored at %d (%v)", seq, err)
+	}
+}

@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	ws, err := app.Open(ctx, *data, app.Options{Logger: log, Poll: -1})
+	ws, err := app.Open(ctx, *data, app.Options{Logger: log, Poll: -1, NoViews: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "bpfrelay: %v\n", err)
 		return 1

@@ -28,6 +28,23 @@ func (s *Store) View(ctx context.Context, id string) (data []byte, seq int64, er
 	return data, seq, nil
 }
 
+// ViewSeq returns the chunk the draft's stored view was made from, 0 if
+// it has none: a session that loaded nothing newer need not store it again.
+func (s *Store) ViewSeq(ctx context.Context, id string) (int64, error) {
+	var seq int64
+	err := s.db.QueryRowContext(ctx, `SELECT seq FROM views WHERE draft_id = ?`, id).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return seq, s.wrap(err, "reading draft")
+}
+
+// DropView deletes a draft's stored view (one that could not be read).
+func (s *Store) DropView(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM views WHERE draft_id = ?`, id)
+	return s.wrap(err, "dropping a stored view")
+}
+
 // SetView stores a view of a draft made from every chunk up to seq. It
 // stores nothing, and says so, when seq is no longer the draft's newest
 // chunk: another process wrote meanwhile, and the view would hide it.
