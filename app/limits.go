@@ -31,7 +31,7 @@ const MaxImportOperations = 1 << 20
 var ErrTooLarge = errors.New("too large for one draft")
 
 func tooLarge(n int) error {
-	return fmt.Errorf("%w: it would hold %d characters, over the %d one draft keeps (beyond that, opening it takes seconds and hundreds of megabytes); put the annex in a draft of its own and link to it; nothing was changed", ErrTooLarge, n, MaxDraftText)
+	return fmt.Errorf("%w: it would hold %d characters, over the %d one draft keeps (beyond that, every change to it takes seconds and hundreds of megabytes); put the annex in a draft of its own and link to it; nothing was changed", ErrTooLarge, n, MaxDraftText)
 }
 
 // textLength counts the characters of a draft's text: its headings'

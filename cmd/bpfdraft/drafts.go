@@ -489,6 +489,9 @@ var importCmd = &command{
 			}
 			defer ws.Close()
 			id, merged, err := ws.Import(ctx, data)
+			if err != nil && strings.Contains(err.Error(), "nothing was changed") {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w; nothing was changed", args[0], err)
 			}
