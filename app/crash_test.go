@@ -43,6 +43,16 @@ func crashHelper(dir string) {
 	out := bufio.NewWriter(os.Stdout)
 	start, _ := strconv.Atoi(os.Getenv(crashEnv + "_FROM"))
 	for i := start; ; i++ {
+		if i%5 == 0 {
+			// Let go of the draft now and then, so that kills also land
+			// while a session stores its view, and open it again as a
+			// command does.
+			s.Close(ctx)
+			if s, err = w.ReadSession(ctx, id); err != nil {
+				fmt.Println("error", err)
+				os.Exit(1)
+			}
+		}
 		if _, _, err := s.Write(ctx, "1", fmt.Sprintf("line %d\n", i), true); err != nil {
 			fmt.Fprintln(out, "error", err)
 			out.Flush()
@@ -71,6 +81,7 @@ func TestKillDuringWrites(t *testing.T) {
 
 	rng := rand.New(rand.NewSource(7))
 	confirmed := -1
+	fromView := 0 // restarts that found a current stored view
 	const kills = 25
 	for k := 0; k < kills; k++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -122,13 +133,27 @@ func TestKillDuringWrites(t *testing.T) {
 		}
 		cmd.Wait()
 
-		// Restart: the file opens and every confirmed line is there, in order.
+		// Restart: the file opens and every confirmed line is there, in
+		// order; what a reader is shown (the stored view, if current)
+		// is what the document holds.
 		w := openWS(t, dir)
+		r, err := w.ReadSession(ctx, id)
+		if err != nil {
+			t.Fatalf("after kill %d: %v", k, err)
+		}
+		if !loadedDoc(r) {
+			fromView++
+		}
+		shown, _ := r.Section("1")
+		r.Close(ctx)
 		s, err := w.Session(ctx, id)
 		if err != nil {
 			t.Fatalf("after kill %d: %v", k, err)
 		}
 		sec, _ := s.Section("1")
+		if shown.Body != sec.Body {
+			t.Fatalf("after kill %d: a reader is shown %d lines, the draft holds %d", k, strings.Count(shown.Body, "\n"), strings.Count(sec.Body, "\n"))
+		}
 		got := strings.Split(strings.TrimSuffix(sec.Body, "\n"), "\n")
 		if confirmed >= 0 && len(got) < confirmed+1 {
 			t.Fatalf("after kill %d: %d lines stored, but line %d was confirmed", k, len(got), confirmed)
@@ -148,6 +173,7 @@ func TestKillDuringWrites(t *testing.T) {
 		w.Close()
 		t.Logf("kill %d: %d writes in this run, %d lines stored", k, wrote, confirmed+1)
 	}
+	t.Logf("%d of %d restarts read a current stored view", fromView, kills)
 	if confirmed < kills {
 		t.Errorf("only %d writes confirmed over %d runs; the test did not exercise much", confirmed+1, kills)
 	}
