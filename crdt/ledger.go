@@ -48,15 +48,22 @@ type elemID struct {
 }
 
 // element is one inserted string (one code point, as Automerge inserts
-// text) with its place in its text's order.
+// text) with its place in its text's order. It holds no pointers: a
+// draft's history has an element per character ever typed, and a slice
+// of them is then neither scanned by the collector nor copied with write
+// barriers as it grows.
 type element struct {
-	id    elemID
-	text  string
-	next  int32     // the next element of the text, -1 at the end
-	ins   ChangeRef // the change that inserted it
-	del   ChangeRef // the first change that deleted it, -1 while visible
-	moreD []ChangeRef
+	id   elemID
+	next int32     // the next element of the text, -1 at the end
+	ins  ChangeRef // the change that inserted it
+	del  ChangeRef // the first change that deleted it, -1 while visible
+	r    rune      // its text; noRune: a string other than one code point, in Ledger.strs
+	more bool      // deleted by more than one change: the others are in Ledger.moreDel
 }
+
+// noRune marks an element whose text is not one code point (a peer may
+// set any string).
+const noRune = -1
 
 // object is a map, list or text of the document, found by the op that
 // made it.
@@ -79,6 +86,8 @@ type Ledger struct {
 	heads    []string
 	objects  map[elemID]*object
 	elems    []element
+	strs     map[int32]string      // texts of elements that are not one code point
+	moreDel  map[int32][]ChangeRef // the later deleters of elements deleted more than once
 	elemAt   map[elemID]int32
 	sections map[string]elemID // section id -> its body's text object
 	journal  map[string][]Record
@@ -99,6 +108,8 @@ func NewLedger() *Ledger {
 		byHash:   map[string]ChangeRef{},
 		objects:  map[elemID]*object{},
 		elemAt:   map[elemID]int32{},
+		strs:     map[int32]string{},
+		moreDel:  map[int32][]ChangeRef{},
 		sections: map[string]elemID{},
 		journal:  map[string][]Record{},
 	}
@@ -225,7 +236,8 @@ func (l *Ledger) add(c *automerge.Change) (ok bool, err error) {
 				if e.del < 0 {
 					e.del = ref
 				} else {
-					e.moreD = append(e.moreD, ref)
+					e.more = true
+					l.moreDel[at] = append(l.moreDel[at], ref)
 				}
 			}
 		case op.action == actionSet && op.insert:
@@ -246,7 +258,8 @@ func (l *Ledger) add(c *automerge.Change) (ok bool, err error) {
 			// An overwrite of an element in place: the new value is the
 			// overwriter's. Drafts never do this to text, but a peer could.
 			if at, found := l.elemAt[id(op.keyActor, op.keyCtr)]; found && l.objects[obj] != nil && l.objects[obj].text {
-				l.elems[at].text, l.elems[at].ins = op.value, ref
+				l.setText(at, op.value)
+				l.elems[at].ins = ref
 			}
 		}
 	}
@@ -296,13 +309,42 @@ func (l *Ledger) insert(o *object, ref, self elemID, text string, by ChangeRef) 
 		prev, next = next, l.elems[next].next
 	}
 	at := int32(len(l.elems))
-	l.elems = append(l.elems, element{id: self, text: text, next: next, ins: by, del: -1})
+	l.elems = append(l.elems, element{id: self, next: next, ins: by, del: -1})
+	l.setText(at, text)
 	l.elemAt[self] = at
 	if prev < 0 {
 		o.head = at
 	} else {
 		l.elems[prev].next = at
 	}
+}
+
+// setText gives element at its text.
+func (l *Ledger) setText(at int32, text string) {
+	r, n := utf8.DecodeRuneInString(text)
+	if n == len(text) && n > 0 && (r != utf8.RuneError || n > 1) {
+		l.elems[at].r = r
+		delete(l.strs, at)
+		return
+	}
+	l.elems[at].r = noRune
+	l.strs[at] = text
+}
+
+// appendText appends the text of element at to buf.
+func (l *Ledger) appendText(buf []byte, at int32) []byte {
+	if r := l.elems[at].r; r != noRune {
+		return utf8.AppendRune(buf, r)
+	}
+	return append(buf, l.strs[at]...)
+}
+
+// runes returns how many code points element at holds.
+func (l *Ledger) runes(at int32) int {
+	if l.elems[at].r != noRune {
+		return 1
+	}
+	return utf8.RuneCountInString(l.strs[at])
 }
 
 // greater orders op ids as Automerge does: by counter, then by actor id.
@@ -420,12 +462,16 @@ type Piece struct {
 // Runes returns the number of code points of the piece.
 func (p Piece) Runes() int { return utf8.RuneCountInString(p.Text) }
 
-// deleter returns the change of the set that deleted an element, or -1.
-func (e *element) deleter(in ChangeSet) ChangeRef {
+// deleter returns the change of the set that deleted element at, or -1.
+func (l *Ledger) deleter(at int32, in ChangeSet) ChangeRef {
+	e := &l.elems[at]
 	if in.Has(e.del) {
 		return e.del
 	}
-	for _, d := range e.moreD {
+	if !e.more {
+		return -1
+	}
+	for _, d := range l.moreDel[at] {
 		if in.Has(d) {
 			return d
 		}
@@ -458,11 +504,11 @@ func (l *Ledger) Compare(section string, from, to ChangeSet) ([]Piece, error) {
 	}
 	for at := l.objects[oid].head; at >= 0; at = l.elems[at].next {
 		e := &l.elems[at]
-		was := from.Has(e.ins) && e.deleter(from) < 0
+		was := from.Has(e.ins) && l.deleter(at, from) < 0
 		now := to.Has(e.ins)
 		var del ChangeRef = -1
 		if now {
-			del = e.deleter(to)
+			del = l.deleter(at, to)
 			now = del < 0
 		}
 		var p Piece
@@ -484,7 +530,7 @@ func (l *Ledger) Compare(section string, from, to ChangeSet) ([]Piece, error) {
 			p.First, p.Last = id, id
 			out = append(out, p)
 		}
-		buf = append(buf, e.text...)
+		buf = l.appendText(buf, at)
 	}
 	flush()
 	return out, nil
@@ -539,8 +585,8 @@ func (l *Ledger) Locate(section string, first, last ElemID, keep func(ChangeRef)
 		if el.id == fid {
 			inside, found, at = true, true, pos
 		}
-		shown := in.Has(el.ins) && el.deleter(in) < 0
-		size := utf8.RuneCountInString(el.text)
+		shown := in.Has(el.ins) && l.deleter(e, in) < 0
+		size := l.runes(e)
 		if inside && shown && keep(el.ins) {
 			if n := len(ranges); n > 0 && ranges[n-1].Pos+ranges[n-1].Len == pos {
 				ranges[n-1].Len += size
@@ -575,14 +621,14 @@ func (l *Ledger) ElemsAt(section string, pos, n int, in ChangeSet) (first, last 
 	at := 0
 	for e := l.objects[oid].head; e >= 0; e = l.elems[e].next {
 		el := &l.elems[e]
-		if !in.Has(el.ins) || el.deleter(in) >= 0 {
+		if !in.Has(el.ins) || l.deleter(e, in) >= 0 {
 			continue
 		}
 		id := ElemID{Ctr: el.id.ctr, Actor: l.actors[el.id.actor]}
 		if at == pos {
 			first = id
 		}
-		at += utf8.RuneCountInString(el.text)
+		at += l.runes(e)
 		if at == pos+n {
 			return first, id, nil
 		}
@@ -619,7 +665,7 @@ func (l *Ledger) Wrote(section string, by ChangeSet) (inserted, deleted []string
 	for at := l.objects[oid].head; at >= 0; at = l.elems[at].next {
 		e := &l.elems[at]
 		k := none
-		switch mine, gone := by.Has(e.ins), e.deleter(by) >= 0; {
+		switch mine, gone := by.Has(e.ins), l.deleter(at, by) >= 0; {
 		case mine && !gone:
 			k = ins
 		case gone && !mine:
@@ -630,7 +676,7 @@ func (l *Ledger) Wrote(section string, by ChangeSet) (inserted, deleted []string
 			kind = k
 		}
 		if k != none {
-			buf = append(buf, e.text...)
+			buf = l.appendText(buf, at)
 		}
 	}
 	flush()

@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // ledgerOf builds a ledger from d and checks every section's text
@@ -383,5 +384,25 @@ func TestLedgerWrote(t *testing.T) {
 	}
 	if _, _, err := l.Wrote("nosuch", burst); err == nil {
 		t.Error("an unknown section gave no error")
+	}
+}
+
+// TestElementTexts: an element's text is kept as one code point, or, for
+// a string a peer set that is not one (none of ours), whole beside it.
+func TestElementTexts(t *testing.T) {
+	l := NewLedger()
+	for _, text := range []string{"a", "é", "😀", "\uFFFD", "", "ab", "\xff", "e\u0301"} {
+		at := int32(len(l.elems))
+		l.elems = append(l.elems, element{next: -1, del: -1})
+		l.setText(at, text)
+		if got := string(l.appendText(nil, at)); got != text {
+			t.Errorf("%q kept as %q", text, got)
+		}
+		if got := l.runes(at); got != utf8.RuneCountInString(text) {
+			t.Errorf("%q counts %d code points", text, got)
+		}
+	}
+	if len(l.strs) != 4 {
+		t.Errorf("%d texts kept beside their elements, want 4 (\"\", \"ab\", \"\\xff\", \"e\\u0301\")", len(l.strs))
 	}
 }
