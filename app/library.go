@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
@@ -245,6 +246,33 @@ func (s *Session) Known(heads []string) []string {
 	return out
 }
 
+// syncedPerView answers Unsynced without loading the document, for a
+// session still showing its stored view, when a peer shares everything
+// it holds: nothing is waiting then. Anything else needs the change
+// graph.
+func (s *Session) syncedPerView(states []sqlitestore.PeerState) (n int, last time.Time, ok bool) {
+	if len(s.viewHeads) == 0 || s.docLoaded.Load() {
+		return 0, time.Time{}, false
+	}
+	for _, st := range states {
+		shared := crdt.SharedHeads(st.State)
+		if len(shared) == 0 {
+			continue
+		}
+		if sameHeads(shared, s.viewHeads) {
+			ok = true
+		}
+		if st.Updated.After(last) {
+			last = st.Updated
+		}
+	}
+	return 0, last, ok
+}
+
+func sameHeads(a, b []string) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(h string) bool { return !slices.Contains(b, h) })
+}
+
 // Unsynced counts the changes of this draft that no peer is known to
 // have, from the states saved by earlier syncs: what is waiting to go out,
 // online or not, typing not yet committed counting as the one change it
@@ -253,6 +281,9 @@ func (s *Session) Unsynced(ctx context.Context) (n int, last time.Time, known bo
 	states, err := s.w.store.SyncStates(ctx, s.id)
 	if err != nil {
 		return 0, time.Time{}, false, err
+	}
+	if n, last, ok := s.syncedPerView(states); ok {
+		return n, last, true, nil
 	}
 	err = s.do(func() error {
 		n, last = -1, time.Time{}

@@ -56,6 +56,11 @@ type Session struct {
 	view   atomic.Pointer[View]
 	status atomic.Pointer[saveStatus]
 
+	// Set when opened from a stored view, never changed: the heads of the
+	// document that view shows, which are the session's until loaded.
+	viewHeads []string
+	docLoaded atomic.Bool
+
 	subMu sync.Mutex // Protects subs and watchers.
 	subs  map[*Subscription]bool
 	watch map[chan struct{}]bool // true: also told of this workspace's own edits
@@ -140,12 +145,13 @@ func (w *Workspace) ReadSession(ctx context.Context, id string) (*Session, error
 		return s, nil
 	}
 	w.mu.Unlock()
-	v, seq, ok := w.storedView(ctx, id)
+	v, heads, seq, ok := w.storedView(ctx, id)
 	if !ok {
 		return w.session(ctx, id, false)
 	}
 	s := w.newSession(id)
 	s.view.Store(v)
+	s.viewHeads = heads
 	w.log.Debug("Read a draft from its stored view", "draft", id, "seq", seq)
 	return w.register(s), nil
 }
@@ -254,6 +260,7 @@ func (s *Session) load(ctx context.Context, joining bool) error {
 		}
 		s.absorb(func() error { s.o.doc = doc; return nil })
 	}
+	s.docLoaded.Store(true)
 	w.log.Debug("Loaded a draft's document", "draft", id, "chunks", len(chunks), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

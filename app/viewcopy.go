@@ -42,12 +42,13 @@ type storedView struct {
 	Journaled    int
 	Comments     int
 	Creator      string
+	Heads        []string // of the document the view shows; none in a copy made before they were kept
 }
 
-func encodeView(v *View) ([]byte, error) {
+func encodeView(v *View, heads []string) ([]byte, error) {
 	return encodeStored(storedView{Format: viewFormat, Meta: v.Meta, Sections: v.Sections,
 		Removed: v.Removed, Participants: v.Participants, Versions: v.Versions, Roles: v.Roles,
-		Journaled: v.Journaled, Comments: v.Comments, Creator: v.Creator})
+		Journaled: v.Journaled, Comments: v.Comments, Creator: v.Creator, Heads: heads})
 }
 
 func encodeStored(sv storedView) ([]byte, error) {
@@ -67,50 +68,51 @@ func encodeStored(sv storedView) ([]byte, error) {
 
 var errViewFormat = errors.New("stored view in another format")
 
-func decodeView(data []byte) (*View, error) {
+func decodeView(data []byte) (*View, []string, error) {
 	zr := flate.NewReader(bytes.NewReader(data))
 	defer zr.Close()
 	raw, err := io.ReadAll(io.LimitReader(zr, maxViewBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(raw) > maxViewBytes {
-		return nil, fmt.Errorf("stored view larger than %d bytes", maxViewBytes)
+		return nil, nil, fmt.Errorf("stored view larger than %d bytes", maxViewBytes)
 	}
 	var sv storedView
 	if err := json.Unmarshal(raw, &sv); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if sv.Format != viewFormat {
-		return nil, errViewFormat
+		return nil, nil, errViewFormat
 	}
 	if sv.Meta.ID == "" {
-		return nil, errors.New("stored view names no draft")
+		return nil, nil, errors.New("stored view names no draft")
 	}
 	return &View{Meta: sv.Meta, Sections: sv.Sections, Removed: sv.Removed, Participants: sv.Participants,
 		Versions: sv.Versions, Roles: sv.Roles, Journaled: sv.Journaled, Comments: sv.Comments,
-		Creator: sv.Creator, revs: map[string]uint64{}}, nil
+		Creator: sv.Creator, revs: map[string]uint64{}}, sv.Heads, nil
 }
 
-// storedView returns the draft's stored view and the chunk it reflects,
-// or ok false when there is none that is current and readable.
-func (w *Workspace) storedView(ctx context.Context, id string) (v *View, seq int64, ok bool) {
+// storedView returns the draft's stored view, the heads of the document
+// it shows and the chunk it reflects, or ok false when there is none that
+// is current and readable.
+func (w *Workspace) storedView(ctx context.Context, id string) (v *View, heads []string, seq int64, ok bool) {
 	data, seq, err := w.store.View(ctx, id)
 	if err != nil {
 		if !errors.Is(err, sqlitestore.ErrStale) {
 			w.log.Warn("Could not read the stored view of a draft; loading it whole", "draft", id, "err", err)
 		}
-		return nil, 0, false
+		return nil, nil, 0, false
 	}
-	if v, err = decodeView(data); err != nil || v.Meta.ID != id {
+	if v, heads, err = decodeView(data); err != nil || v.Meta.ID != id {
 		w.log.Warn("The stored view of a draft is unreadable; loading it whole", "draft", id, "err", err)
 		if !w.store.ReadOnly() {
 			// The session replaces it when it ends.
 			w.store.DropView(ctx, id)
 		}
-		return nil, 0, false
+		return nil, nil, 0, false
 	}
-	return v, seq, true
+	return v, heads, seq, true
 }
 
 // keepView stores the view of everything on disk for the next reader,
@@ -140,7 +142,7 @@ func (s *Session) keepView() {
 		return // the stored copy is this one
 	}
 	s.publish()
-	data, err := encodeView(s.view.Load())
+	data, err := encodeView(s.view.Load(), o.doc.Heads())
 	if err != nil {
 		s.w.log.Warn("Could not encode a view of the draft", "draft", s.id, "err", err)
 		return

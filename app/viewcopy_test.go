@@ -155,7 +155,7 @@ func TestUnreadableViewLoadsTheDraft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _ := encodeView(&View{Meta: s.View().Meta})
+	other, _ := encodeView(&View{Meta: s.View().Meta}, nil)
 	other[len(other)/2] ^= 0xff
 	for name, data := range map[string][]byte{"garbage": []byte("not a view"), "flipped": other} {
 		if stored, err := w.store.SetView(ctx, id, seq, data); !stored || err != nil {
@@ -176,12 +176,12 @@ func TestUnreadableViewLoadsTheDraft(t *testing.T) {
 		r.Close(ctx)
 	}
 	// A copy written in another format is not trusted either.
-	if _, err := decodeView(mustEncode(t, storedView{Format: viewFormat + 1, Meta: s.View().Meta})); err != errViewFormat {
+	if _, _, err := decodeView(mustEncode(t, storedView{Format: viewFormat + 1, Meta: s.View().Meta})); err != errViewFormat {
 		t.Errorf("another format: %v", err)
 	}
 	// Nor one that would expand past its bound.
 	huge := mustEncode(t, storedView{Format: viewFormat, Meta: s.View().Meta, Creator: strings.Repeat("x", maxViewBytes)})
-	if _, err := decodeView(huge); err == nil {
+	if _, _, err := decodeView(huge); err == nil {
 		t.Errorf("a view of %d bytes, expanding past %d, was read", len(huge), maxViewBytes)
 	}
 }
@@ -189,7 +189,7 @@ func TestUnreadableViewLoadsTheDraft(t *testing.T) {
 func mustEncode(t *testing.T, sv storedView) []byte {
 	t.Helper()
 	v := &View{Meta: sv.Meta, Creator: sv.Creator}
-	data, err := encodeView(v)
+	data, err := encodeView(v, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestDamagedDraftWithAView(t *testing.T) {
 	}
 	// The view a process made that read the chunk before the disk
 	// damaged it.
-	data, _ := encodeView(&View{Meta: s.View().Meta, Sections: s.View().Sections})
+	data, _ := encodeView(&View{Meta: s.View().Meta, Sections: s.View().Sections}, nil)
 	if stored, err := w.store.SetView(ctx, id, seq, data); !stored || err != nil {
 		t.Fatal(stored, err)
 	}
@@ -359,5 +359,47 @@ func TestRelayKeepsNoViews(t *testing.T) {
 	s.Close(ctx)
 	if seq, err := w.store.ViewSeq(ctx, s.ID()); seq != 0 || err != nil {
 		t.Errorf("a view stored at %d (%v)", seq, err)
+	}
+}
+
+// TestUnsyncedFromTheView: a draft that a peer holds whole is counted as
+// synced from its stored view, without loading it (the drafts list asks
+// for every synced draft); anything else loads it and counts.
+func TestUnsyncedFromTheView(t *testing.T) {
+	ctx := context.Background()
+	dirA := t.TempDir()
+	wa, wb := openWSWith(t, dirA, Options{Poll: -1}), openWSWith(t, t.TempDir(), Options{Poll: -1})
+	withProfile(t, wa, "Amina")
+	withProfile(t, wb, "Bruno")
+	sa := newDraft(t, wa, "Synced")
+	id := sa.ID()
+	sa.Write(ctx, "1", "Shared with Bruno.", false)
+	inv, err := wa.Invite(ctx, id, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wb.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	syncPair(t, wa, wb)
+	sa.Close(ctx)
+
+	r := readSession(t, openWSWith(t, dirA, Options{Poll: -1}), id)
+	n, _, known, err := r.Unsynced(ctx)
+	if err != nil || !known || n != 0 || loadedDoc(r) {
+		t.Fatalf("a draft Bruno holds whole: %d unsynced (known %v, %v), loaded %v", n, known, err, loadedDoc(r))
+	}
+	if _, _, err := r.Write(ctx, "1", " And more.", true); err != nil {
+		t.Fatal(err)
+	}
+	// Two changes: this process's entry in the participants, and the text.
+	if n, _, known, _ := r.Unsynced(ctx); !known || n != 2 {
+		t.Errorf("after a write: %d unsynced (known %v)", n, known)
+	}
+	r.Close(ctx)
+	// Its view now shows a change Bruno lacks: counting loads it.
+	r2 := readSession(t, openWSWith(t, dirA, Options{Poll: -1}), id)
+	if n, _, known, _ := r2.Unsynced(ctx); !known || n != 2 || !loadedDoc(r2) {
+		t.Errorf("a change Bruno lacks: %d unsynced (known %v)", n, known)
 	}
 }

@@ -154,7 +154,7 @@ func (h *home) countUnsynced() {
 	h.u.background(func() {
 		counts := map[string]int{}
 		for _, id := range ids {
-			s, err := h.u.ws.Session(context.Background(), id)
+			s, err := h.u.ws.ReadSession(context.Background(), id)
 			if err != nil {
 				continue
 			}
