@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,13 +52,21 @@ func encodeView(v *View, heads []string) ([]byte, error) {
 		Journaled: v.Journaled, Comments: v.Comments, Creator: v.Creator, Heads: heads})
 }
 
+// encodeStored writes the SHA-256 of the JSON, then the JSON deflated:
+// deflate has no check of its own, and a damaged copy that still
+// inflated to valid JSON would show a draft wrong without a word.
 func encodeStored(sv storedView) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := flate.NewWriter(&buf, flate.BestSpeed)
+	raw, err := json.Marshal(sv)
 	if err != nil {
 		return nil, err
 	}
-	if err := json.NewEncoder(zw).Encode(sv); err != nil {
+	sum := sha256.Sum256(raw)
+	buf := bytes.NewBuffer(sum[:])
+	zw, err := flate.NewWriter(buf, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(raw); err != nil {
 		return nil, err
 	}
 	if err := zw.Close(); err != nil {
@@ -69,7 +78,10 @@ func encodeStored(sv storedView) ([]byte, error) {
 var errViewFormat = errors.New("stored view in another format")
 
 func decodeView(data []byte) (*View, []string, error) {
-	zr := flate.NewReader(bytes.NewReader(data))
+	if len(data) < sha256.Size {
+		return nil, nil, errors.New("stored view cut short")
+	}
+	zr := flate.NewReader(bytes.NewReader(data[sha256.Size:]))
 	defer zr.Close()
 	raw, err := io.ReadAll(io.LimitReader(zr, maxViewBytes+1))
 	if err != nil {
@@ -77,6 +89,9 @@ func decodeView(data []byte) (*View, []string, error) {
 	}
 	if len(raw) > maxViewBytes {
 		return nil, nil, fmt.Errorf("stored view larger than %d bytes", maxViewBytes)
+	}
+	if sum := sha256.Sum256(raw); !bytes.Equal(sum[:], data[:sha256.Size]) {
+		return nil, nil, errors.New("stored view fails its checksum")
 	}
 	var sv storedView
 	if err := json.Unmarshal(raw, &sv); err != nil {

@@ -1,8 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -155,9 +158,16 @@ func TestUnreadableViewLoadsTheDraft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _ := encodeView(&View{Meta: s.View().Meta}, nil)
-	other[len(other)/2] ^= 0xff
-	for name, data := range map[string][]byte{"garbage": []byte("not a view"), "flipped": other} {
+	// The view as stored, with one byte flipped: in its checksum, in the
+	// deflated text (which may well still inflate to valid JSON).
+	good, _ := encodeView(s.View(), nil)
+	damaged := map[string][]byte{"garbage": []byte("not a view"), "cut": good[:20]}
+	for _, at := range []int{3, sha256.Size + 10, len(good) / 2, len(good) - 2} {
+		d := bytes.Clone(good)
+		d[at] ^= 0x04
+		damaged[fmt.Sprint("flipped at ", at)] = d
+	}
+	for name, data := range damaged {
 		if stored, err := w.store.SetView(ctx, id, seq, data); !stored || err != nil {
 			t.Fatal(stored, err)
 		}
