@@ -67,6 +67,7 @@ type Store struct {
 	rollback   *Rollback // found at open
 	readOnly   bool      // opened on a full disk (openReadOnly) or where it cannot be written (openUnwritable)
 	unwritable bool      // the latter
+	noViews    bool      // opened read-only in a layout from before the views table
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
@@ -210,7 +211,7 @@ func openReadOnly(ctx context.Context, path string, log *slog.Logger, cause erro
 		return nil, err
 	}
 	s := &Store{db: db, path: path, log: log, readOnly: true}
-	if err := layoutCurrent(ctx, db, "on a full disk"); err != nil {
+	if err := s.layoutReadable(ctx, "on a full disk"); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%w: no room to open %s (%v), nor to read it as it is: %v; free some space and try again (what was saved is intact)", ErrDiskFull, path, cause, err)
 	}
@@ -250,7 +251,7 @@ func openUnwritable(ctx context.Context, path string, log *slog.Logger, cause er
 	}
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path, log: log, readOnly: true, unwritable: true}
-	if err := layoutCurrent(ctx, db, "where it cannot be written"); err != nil {
+	if err := s.layoutReadable(ctx, "where it cannot be written"); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%w: %s cannot be written (%v) nor read as it is: %v", ErrReadOnly, path, cause, err)
 	}
@@ -261,29 +262,27 @@ func openUnwritable(ctx context.Context, path string, log *slog.Logger, cause er
 // ErrReadOnly says the data directory cannot be written.
 var ErrReadOnly = errors.New("the data directory cannot be written")
 
-// layoutCurrent checks, for a file opened without migrating it, that its
-// layout is this program's; where says why it could not be migrated.
-func layoutCurrent(ctx context.Context, db *sql.DB, where string) error {
+// readableLayout is the oldest layout this program reads without
+// migrating it: what came after it (07, the views) is derived data a
+// reader does without.
+const (
+	readableLayout = 6
+	viewsLayout    = 7
+)
+
+// layoutReadable checks, for a file opened without migrating it, that
+// this program can read its layout; where says why it could not be
+// migrated.
+func (s *Store) layoutReadable(ctx context.Context, where string) error {
 	var have int
-	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schemamigrations`).Scan(&have); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schemamigrations`).Scan(&have); err != nil {
 		return err
 	}
-	if have < latestMigration() {
+	if have < readableLayout {
 		return fmt.Errorf("its layout is older than this program's and cannot be brought up to date %s", where)
 	}
+	s.noViews = have < viewsLayout
 	return nil
-}
-
-// latestMigration returns the highest migration this program knows.
-func latestMigration() int {
-	files, _ := fs.Glob(migrations, "sql/migrations/*.sql")
-	latest := 0
-	for _, f := range files {
-		if n, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "-", 2)[0]); err == nil {
-			latest = max(latest, n)
-		}
-	}
-	return latest
 }
 
 // ReadOnly reports that the store was opened for reading only (a full disk).

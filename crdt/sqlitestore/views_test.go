@@ -3,7 +3,9 @@ package sqlitestore
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -69,5 +71,56 @@ func TestViewServesOnlyWhileNewest(t *testing.T) {
 	}
 	if stored, _ := s.SetView(ctx, "nobody", third, []byte("x")); stored {
 		t.Error("a view stored for a draft without chunks")
+	}
+}
+
+// TestReadOnlyOlderLayout: a file the previous release left (no views
+// table) opens for reading where it cannot be migrated (a read-only
+// mount, a full disk), without views; older layouts are refused.
+func TestReadOnlyOlderLayout(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bpfdraft.db")
+	s, err := Open(ctx, path, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, err := s.CreateDraft(ctx, Summary{ID: "d", Title: "Before views"}, []byte("snapshot"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetView(ctx, "d", seq, []byte("view"))
+	for _, q := range []string{`DROP TABLE views`, `DELETE FROM schemamigrations WHERE version >= 7`} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	cause := errors.New("cannot write here")
+	for name, open := range map[string]func(context.Context, string, *slog.Logger, error) (*Store, error){
+		"unwritable": openUnwritable, "full disk": openReadOnly} {
+		ro, err := open(ctx, path, testLog(t), cause)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if cs, err := ro.Chunks(ctx, "d", 0); err != nil || len(cs) != 1 {
+			t.Errorf("%s: %d chunks, %v", name, len(cs), err)
+		}
+		if _, _, err := ro.View(ctx, "d"); !errors.Is(err, ErrStale) {
+			t.Errorf("%s: View = %v", name, err)
+		}
+		if n, err := ro.ViewSeq(ctx, "d"); n != 0 || err != nil {
+			t.Errorf("%s: ViewSeq = %d, %v", name, n, err)
+		}
+		ro.Close()
+	}
+	// A layout older than what this program reads as it is: refused.
+	s, err = Open(ctx, path, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.ExecContext(ctx, `DELETE FROM schemamigrations WHERE version >= 6`)
+	s.Close()
+	if _, err := openUnwritable(ctx, path, testLog(t), cause); err == nil || !strings.Contains(err.Error(), "older than this program's") {
+		t.Errorf("a file from before schema 6: %v", err)
 	}
 }
