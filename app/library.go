@@ -259,7 +259,7 @@ func (s *Session) syncedPerView(states []sqlitestore.PeerState) (n int, last tim
 		if len(shared) == 0 {
 			continue
 		}
-		if sameHeads(shared, s.viewHeads) {
+		if slices.Equal(shared, s.viewHeads) { // both sorted
 			ok = true
 		}
 		if st.Updated.After(last) {
@@ -267,10 +267,6 @@ func (s *Session) syncedPerView(states []sqlitestore.PeerState) (n int, last tim
 		}
 	}
 	return 0, last, ok
-}
-
-func sameHeads(a, b []string) bool {
-	return len(a) == len(b) && !slices.ContainsFunc(a, func(h string) bool { return !slices.Contains(b, h) })
 }
 
 // Unsynced counts the changes of this draft that no peer is known to

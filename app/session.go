@@ -138,13 +138,9 @@ func (w *Workspace) ReadSession(ctx context.Context, id string) (*Session, error
 	if _, err := w.store.Draft(ctx, id); err != nil {
 		return nil, err
 	}
-	w.mu.Lock()
-	if s := w.sessions[id]; s != nil {
-		s.refs++
-		w.mu.Unlock()
+	if s := w.held(id); s != nil {
 		return s, nil
 	}
-	w.mu.Unlock()
 	v, heads, seq, ok := w.storedView(ctx, id)
 	if !ok {
 		return w.session(ctx, id, false)
@@ -160,10 +156,7 @@ func (w *Workspace) ReadSession(ctx context.Context, id string) (*Session, error
 // With joining set, a draft that is not here yet but has access (joined
 // by invite) opens empty, to be filled by sync.
 func (w *Workspace) session(ctx context.Context, id string, joining bool) (*Session, error) {
-	w.mu.Lock()
-	if s := w.sessions[id]; s != nil {
-		s.refs++
-		w.mu.Unlock()
+	if s := w.held(id); s != nil {
 		// Opened by ReadSession: load the document now, so that what
 		// cannot be read says so here.
 		if err := s.Load(); err != nil {
@@ -172,12 +165,22 @@ func (w *Workspace) session(ctx context.Context, id string, joining bool) (*Sess
 		}
 		return s, nil
 	}
-	w.mu.Unlock()
 	s := w.newSession(id)
 	if err := s.load(ctx, joining); err != nil {
 		return nil, err
 	}
 	return w.register(s), nil
+}
+
+// held returns the draft's open session, held once more, or nil.
+func (w *Workspace) held(id string) *Session {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.sessions[id]
+	if s != nil {
+		s.refs++
+	}
+	return s
 }
 
 // register makes s the draft's shared session and starts its owner,

@@ -489,7 +489,7 @@ var importCmd = &command{
 			}
 			defer ws.Close()
 			id, merged, err := ws.Import(ctx, data)
-			if err != nil && strings.Contains(err.Error(), "nothing was changed") {
+			if errors.Is(err, app.ErrTooLarge) { // says itself that nothing was changed
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			if err != nil {
