@@ -251,7 +251,7 @@ func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, er
 	if err := x.click(150, homeRowY0+homeRowH); err != nil {
 		return nil, err
 	}
-	page, whole, err := x.settleBoth(pageRegion[:], 2*time.Second, 60*time.Second)
+	whole, page, err := x.settleAlso(nil, pageRegion[:], 2*time.Second, 60*time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -384,53 +384,34 @@ func (x *screen) click(px, py int) error {
 // appeared (the start of the read that first saw it: reads take about
 // 3 ms and follow each other every 5 ms).
 func (x *screen) settle(region []int, quiet, limit time.Duration) (time.Time, error) {
-	start := time.Now()
-	var last [32]byte
-	var since time.Time
-	for {
-		t0 := time.Now()
-		h, err := x.capture(region)
-		if err != nil {
-			return time.Time{}, err
-		}
-		now := time.Now()
-		if since.IsZero() || h != last {
-			last, since = h, t0 // the picture was there when this read began
-		}
-		if now.Sub(since) >= quiet {
-			return since, nil
-		}
-		if now.Sub(start) > limit {
-			return time.Time{}, fmt.Errorf("the screen kept changing for %v", limit)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	settled, _, err := x.settleAlso(region, nil, quiet, limit)
+	return settled, err
 }
 
-// settleBoth is settle for the whole screen that also says when a region
-// of it last changed.
-func (x *screen) settleBoth(region []int, quiet, limit time.Duration) (inRegion, whole time.Time, err error) {
+// settleAlso is settle that also says when another region (also) last
+// changed, read from the same pictures; nil also: it is not watched.
+func (x *screen) settleAlso(region, also []int, quiet, limit time.Duration) (settled, alsoChanged time.Time, err error) {
+	regions := [][]int{region}
+	if also != nil {
+		regions = append(regions, also)
+	}
 	start := time.Now()
-	var lastRegion, lastWhole [32]byte
+	last := make([][32]byte, len(regions))
+	since := make([]time.Time, len(regions))
 	for {
 		t0 := time.Now()
-		r, err := x.capture(region)
-		if err != nil {
-			return time.Time{}, time.Time{}, err
-		}
-		f, err := x.capture(nil)
+		hs, err := x.capture(regions...)
 		if err != nil {
 			return time.Time{}, time.Time{}, err
 		}
 		now := time.Now()
-		if inRegion.IsZero() || r != lastRegion {
-			lastRegion, inRegion = r, t0
+		for i, h := range hs {
+			if since[i].IsZero() || h != last[i] {
+				last[i], since[i] = h, t0 // the picture was there when this read began
+			}
 		}
-		if whole.IsZero() || f != lastWhole {
-			lastWhole, whole = f, t0
-		}
-		if now.Sub(whole) >= quiet {
-			return inRegion, whole, nil
+		if now.Sub(since[0]) >= quiet {
+			return since[0], since[len(since)-1], nil
 		}
 		if now.Sub(start) > limit {
 			return time.Time{}, time.Time{}, fmt.Errorf("the screen kept changing for %v", limit)
@@ -439,34 +420,37 @@ func (x *screen) settleBoth(region []int, quiet, limit time.Duration) (inRegion,
 	}
 }
 
-// capture hashes the screen's pixels from the frame buffer (XWD's
-// format: a header, a colour map, then rows of pixels).
-func (x *screen) capture(region []int) ([32]byte, error) {
+// capture hashes the screen's pixels in each region (nil: all of it),
+// from one read of the frame buffer (XWD's format: a header, a colour
+// map, then rows of pixels).
+func (x *screen) capture(regions ...[]int) ([][32]byte, error) {
 	img, err := os.ReadFile(x.frame)
 	if err != nil {
-		return [32]byte{}, fmt.Errorf("reading Xvfb's frame buffer: %v", err)
+		return nil, fmt.Errorf("reading Xvfb's frame buffer: %v", err)
 	}
 	field := func(i int) int { return int(binary.BigEndian.Uint32(img[4*i:])) }
 	if len(img) < 100 {
-		return [32]byte{}, errors.New("the frame buffer holds no picture")
+		return nil, errors.New("the frame buffer holds no picture")
 	}
 	headerSize, width, height := field(0), field(4), field(5)
 	bpp, perLine, ncolors := field(11), field(12), field(19)
 	pix := img[headerSize+12*ncolors:]
 	if len(pix) < perLine*height {
-		return [32]byte{}, errors.New("the frame buffer is cut short")
+		return nil, errors.New("the frame buffer is cut short")
 	}
-	x0, y0, x1, y1 := 0, 0, width, height
-	if region != nil {
-		x0, y0, x1, y1 = region[0], region[1], min(region[2], width), min(region[3], height)
+	sums := make([][32]byte, len(regions))
+	for i, region := range regions {
+		x0, y0, x1, y1 := 0, 0, width, height
+		if region != nil {
+			x0, y0, x1, y1 = region[0], region[1], min(region[2], width), min(region[3], height)
+		}
+		h := sha256.New()
+		for y := y0; y < y1; y++ {
+			h.Write(pix[y*perLine+x0*bpp/8 : y*perLine+x1*bpp/8])
+		}
+		copy(sums[i][:], h.Sum(nil))
 	}
-	h := sha256.New()
-	for y := y0; y < y1; y++ {
-		h.Write(pix[y*perLine+x0*bpp/8 : y*perLine+x1*bpp/8])
-	}
-	var sum [32]byte
-	copy(sum[:], h.Sum(nil))
-	return sum, nil
+	return sums, nil
 }
 
 // startXvfb starts a virtual screen on a free display number.
