@@ -53,14 +53,7 @@ func TestRepairBringsEditsBack(t *testing.T) {
 	if _, _, err := sa.Write(ctx, "1", "First words.", true); err != nil {
 		t.Fatal(err)
 	}
-	inv, err := wa.Invite(ctx, id, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wb.Join(ctx, inv.Code()); err != nil {
-		t.Fatal(err)
-	}
-	syncPair(t, wa, wb)
+	share(t, wa, wb, id)
 	if _, _, err := sa.Write(ctx, "2", "Later words.", true); err != nil {
 		t.Fatal(err)
 	}

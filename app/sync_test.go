@@ -35,6 +35,20 @@ func syncPair(t *testing.T, a, b *Workspace) (docsync.Stats, docsync.Stats) {
 	return sa, r.st
 }
 
+// share invites b to a's draft and syncs the two once.
+func share(t *testing.T, a, b *Workspace, id string) {
+	t.Helper()
+	ctx := context.Background()
+	inv, err := a.Invite(ctx, id, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	syncPair(t, a, b)
+}
+
 func TestInviteJoinSync(t *testing.T) {
 	ctx := context.Background()
 	wa, wb := openWS(t, t.TempDir()), openWS(t, t.TempDir())

@@ -23,6 +23,20 @@ func loadedDoc(s *Session) bool {
 	return ok
 }
 
+// closedDraft makes a draft with text in its first heading and lets go
+// of it, which stores its view; the closed session still has its View.
+func closedDraft(t *testing.T, w *Workspace, title, text string) *Session {
+	t.Helper()
+	s := newDraft(t, w, title)
+	if _, _, err := s.Write(context.Background(), "1", text, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func readSession(t *testing.T, w *Workspace, id string) *Session {
 	t.Helper()
 	s, err := w.ReadSession(context.Background(), id)
@@ -117,10 +131,7 @@ func TestStaleViewIsNotShown(t *testing.T) {
 	dir := t.TempDir()
 	w1 := openWSWith(t, dir, Options{Poll: -1})
 	withProfile(t, w1, "Amina")
-	s1 := newDraft(t, w1, "Shared")
-	id := s1.ID()
-	s1.Write(ctx, "1", "Before.", false)
-	s1.Close(ctx)
+	id := closedDraft(t, w1, "Shared", "Before.").ID()
 
 	w2 := openWSWith(t, dir, Options{Poll: -1})
 	withProfile(t, w2, "Bruno")
@@ -150,10 +161,8 @@ func TestUnreadableViewLoadsTheDraft(t *testing.T) {
 	dir := t.TempDir()
 	w := openWSWith(t, dir, Options{Poll: -1})
 	withProfile(t, w, "Amina")
-	s := newDraft(t, w, "Damaged view")
+	s := closedDraft(t, w, "Damaged view", "Kept safe.")
 	id := s.ID()
-	s.Write(ctx, "1", "Kept safe.", false)
-	s.Close(ctx)
 	_, seq, err := w.store.View(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -219,11 +228,8 @@ func TestDamagedDraftWithAView(t *testing.T) {
 	dir := t.TempDir()
 	w := openWSWith(t, dir, Options{Poll: -1})
 	withProfile(t, w, "Amina")
-	s := newDraft(t, w, "Damaged later")
-	id := s.ID()
-	s.Write(ctx, "1", "Readable.", false)
-	sum := s.summary()
-	s.Close(ctx)
+	s := closedDraft(t, w, "Damaged later", "Readable.")
+	id, sum := s.ID(), s.summary()
 	seq, err := w.store.Append(ctx, sum, []byte("scribble over the chunk"))
 	if err != nil {
 		t.Fatal(err)
@@ -263,10 +269,8 @@ func TestEditorOnAViewCatchesUp(t *testing.T) {
 	dir := t.TempDir()
 	w1 := openWSWith(t, dir, Options{Poll: -1})
 	withProfile(t, w1, "Amina")
-	s1 := newDraft(t, w1, "Typing on a view")
+	s1 := closedDraft(t, w1, "Typing on a view", "The quick brown fox jumps.")
 	id, sec := s1.ID(), s1.Sections()[0].ID
-	s1.Write(ctx, sec, "The quick brown fox jumps.", false)
-	s1.Close(ctx)
 
 	w2 := openWSWith(t, dir, Options{Poll: -1})
 	r := readSession(t, w2, id)
@@ -364,9 +368,7 @@ func TestRelayKeepsNoViews(t *testing.T) {
 	ctx := context.Background()
 	w := openWSWith(t, t.TempDir(), Options{Poll: -1, NoViews: true})
 	withProfile(t, w, "Relay")
-	s := newDraft(t, w, "Held for others")
-	s.Write(ctx, "1", "Text.", false)
-	s.Close(ctx)
+	s := closedDraft(t, w, "Held for others", "Text.")
 	if seq, err := w.store.ViewSeq(ctx, s.ID()); seq != 0 || err != nil {
 		t.Errorf("a view stored at %d (%v)", seq, err)
 	}
@@ -384,14 +386,7 @@ func TestUnsyncedFromTheView(t *testing.T) {
 	sa := newDraft(t, wa, "Synced")
 	id := sa.ID()
 	sa.Write(ctx, "1", "Shared with Bruno.", false)
-	inv, err := wa.Invite(ctx, id, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wb.Join(ctx, inv.Code()); err != nil {
-		t.Fatal(err)
-	}
-	syncPair(t, wa, wb)
+	share(t, wa, wb, id)
 	sa.Close(ctx)
 
 	r := readSession(t, openWSWith(t, dirA, Options{Poll: -1}), id)
