@@ -88,11 +88,30 @@ func (d *draftScreen) showFind() {
 		}
 	}
 	query.OnSubmitted = func(string) { next() }
+	before, _ := d.u.win.Canvas().Focused().(*textArea)
 	var dlg dialog.Dialog
 	buttons := container.NewHBox(widget.NewButton(lang.L("Find next"), next), widget.NewButton(lang.L("Close"), func() { dlg.Hide() }))
 	dlg = dialog.NewCustomWithoutButtons(lang.L("Find"), container.NewVBox(query, status, buttons), d.u.win)
 	dlg.Resize(fyne.NewSize(420, 180))
+	dlg.SetOnClosed(func() { d.afterFind(before) })
 	if d.u.present(dlg, next, query) {
 		d.findQuery = query
+	}
+}
+
+// afterFind gives the keyboard back when Find closes: to the text that
+// holds the last match, selected, so that typing goes where the person
+// is looking; else to the text that had it (before), else to the open
+// heading's text, so that no key typed next is lost without a sign.
+func (d *draftScreen) afterFind(before *textArea) {
+	if len(d.sections) == 0 {
+		return
+	}
+	target := before
+	if e := d.editors[d.sections[d.current].ID]; e != nil && (target == nil || e.area.selected() != "") {
+		target = e.area
+	}
+	if target != nil {
+		target.requestFocus()
 	}
 }

@@ -1090,3 +1090,49 @@ func ourGoroutines() []string {
 	}
 	return out
 }
+
+// TestTypingAfterFind: Ctrl+F from heading 3, a word found in heading 4,
+// Enter, Escape, then typing: the keys replace the found word in heading
+// 4, not the start of heading 3. With nothing found and no editor holding
+// the keyboard before, the keys still land in the open heading's text.
+func TestTypingAfterFind(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	ctx := context.Background()
+	for i, text := range map[int]string{2: "Caret stays here.", 3: "The word target is here."} {
+		if err := d.session.Splice(ctx, d.sections[i].ID, 0, 0, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.refresh()
+	d.sections = settleDraft(t, d).Sections()
+	c := u.win.Canvas()
+	third := d.editors[d.sections[2].ID]
+	locked(func() {
+		d.showSection(2)
+		c.Focus(third.area)
+		third.area.setCaret(0)
+		d.showFind()
+		typeAs(c, "target\n")
+		c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		typeAs(c, "X")
+	})
+	body := func(i int) string { return settleDraft(t, d).Sections()[i].Body }
+	if got := body(3); got != "The word X is here." {
+		t.Errorf("heading 4 reads %q after find and typing", got)
+	}
+	if got := body(2); got != "Caret stays here." {
+		t.Errorf("heading 3 reads %q after find and typing", got)
+	}
+
+	locked(func() {
+		c.Unfocus()
+		d.showFind()
+		typeAs(c, "absent words\n")
+		c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		typeAs(c, "Y")
+	})
+	if got := body(d.current); !strings.Contains(got, "Y") {
+		t.Errorf("keys typed after a find that found nothing were lost: the open heading (%d) reads %q", d.current, got)
+	}
+}

@@ -42,6 +42,11 @@ type textArea struct {
 	others      []otherCaret // co-authors' carets in this text
 	focused     bool
 	shift       bool    // a Shift key is down
+	// pressed: a mouse press placed the caret, so the tap the driver
+	// sends for the same click, after its double-tap wait and often
+	// after keys typed meanwhile, must not place it again.
+	pressed bool
+	typed   bool // a key came since the last press
 	goal        float32 // where Up and Down aim, across short lines; < 0 when unset
 	m           *measurer
 	small       *measurer // the paragraph numbers
@@ -454,7 +459,10 @@ func (a *textArea) FocusLost() {
 }
 
 // TypedRune inserts a character in place of the selection.
-func (a *textArea) TypedRune(r rune) { a.edit([]rune{r}) }
+func (a *textArea) TypedRune(r rune) {
+	a.typed = true
+	a.edit([]rune{r})
+}
 
 // AcceptsTab lets Tab be typed, as in any editor of prose.
 func (a *textArea) AcceptsTab() bool { return true }
@@ -475,6 +483,7 @@ func (a *textArea) KeyUp(k *fyne.KeyEvent) {
 
 // TypedKey moves the caret and deletes.
 func (a *textArea) TypedKey(k *fyne.KeyEvent) {
+	a.typed = true
 	s, e := a.selection()
 	switch k.Name {
 	case fyne.KeyLeft:
@@ -534,6 +543,7 @@ var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // TypedShortcut runs the clipboard, select-all, history and word moves.
 func (a *textArea) TypedShortcut(sc fyne.Shortcut) {
+	a.typed = true
 	switch sc := sc.(type) {
 	case *fyne.ShortcutCopy:
 		if t := a.selected(); t != "" {
@@ -625,6 +635,7 @@ func (a *textArea) MouseDown(ev *desktop.MouseEvent) {
 		return
 	}
 	a.requestFocus()
+	a.pressed, a.typed = true, false
 	shift := a.shift || ev.Modifier&fyne.KeyModifierShift != 0
 	off := a.offsetAt(ev.Position)
 	if shift {
@@ -638,16 +649,30 @@ func (a *textArea) MouseDown(ev *desktop.MouseEvent) {
 // MouseUp ends nothing: a drag has its own end.
 func (a *textArea) MouseUp(*desktop.MouseEvent) {}
 
-// Tapped places the caret where a touch (or the test driver) taps.
+// Tapped places the caret where a touch (or the test driver) taps. A
+// mouse's click placed it already on the press: Fyne's desktop driver
+// delivers the tap of a DoubleTappable only after the double-tap wait
+// (300 ms), and placing the caret again then would move it back under
+// what was typed meanwhile ("word" came out as "rdwo").
 func (a *textArea) Tapped(ev *fyne.PointEvent) {
+	if a.pressed {
+		a.pressed = false
+		return
+	}
 	a.requestFocus()
 	if !a.shift {
 		a.setCaret(a.offsetAt(ev.Position))
 	}
 }
 
-// DoubleTapped selects the word under the pointer.
+// DoubleTapped selects the word under the pointer, unless keys came
+// since the press: selecting then would have the next key replace a word.
 func (a *textArea) DoubleTapped(ev *fyne.PointEvent) {
+	typed := a.pressed && a.typed
+	a.pressed = false
+	if typed {
+		return
+	}
 	off := a.offsetAt(ev.Position)
 	a.selectRange(a.wordEdge(min(off+1, len(a.text)), -1), a.wordEdge(off, +1))
 }
@@ -658,8 +683,8 @@ func (a *textArea) Dragged(ev *fyne.DragEvent) {
 	a.moved()
 }
 
-// DragEnd keeps the selection.
-func (a *textArea) DragEnd() {}
+// DragEnd keeps the selection. No tap follows a drag.
+func (a *textArea) DragEnd() { a.pressed = false }
 
 // TappedSecondary opens the area's menu.
 func (a *textArea) TappedSecondary(ev *fyne.PointEvent) {
