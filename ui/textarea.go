@@ -41,15 +41,15 @@ type textArea struct {
 	placeholder string
 	others      []otherCaret // co-authors' carets in this text
 	focused     bool
-	shift       bool    // a Shift key is down
+	shift       bool // a Shift key is down
 	// pressed: a mouse press placed the caret, so the tap the driver
 	// sends for the same click, after its double-tap wait and often
 	// after keys typed meanwhile, must not place it again.
 	pressed bool
-	typed   bool // a key came since the last press
-	goal        float32 // where Up and Down aim, across short lines; < 0 when unset
-	m           *measurer
-	small       *measurer // the paragraph numbers
+	typed   bool    // a key came since the last press
+	goal    float32 // where Up and Down aim, across short lines; < 0 when unset
+	m       *measurer
+	small   *measurer // the paragraph numbers
 
 	// Set by whoever holds the area.
 	onEdit   func(pos int, del, ins []rune) // the person changed the text

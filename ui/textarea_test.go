@@ -324,7 +324,9 @@ func TestTypingRightAfterAClick(t *testing.T) {
 	a := areaIn(t, "alpha beta gamma", 500)
 	c := fyne.CurrentApp().Driver().CanvasForObject(a)
 	p := a.pitch()
-	x := func(prefix string) float32 { return a.gutter() + fyne.MeasureText(prefix, a.m.size, a.m.style).Width + 1 }
+	x := func(prefix string) float32 {
+		return a.gutter() + fyne.MeasureText(prefix, a.m.size, a.m.style).Width + 1
+	}
 	clickAs(c, a, fyne.NewPos(x("alpha "), p/2), 0, "wo")
 	typeAs(c, "rd ")
 	if got := a.String(); got != "alpha word beta gamma" {
