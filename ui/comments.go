@@ -194,11 +194,12 @@ func (c *commentList) respond(cm app.Comment) {
 		widget.NewFormItem(lang.L("Response"), text),
 	}, func(ok bool) {
 		st, chosen := selectedValue(app.DispositionStatuses, status.SelectedIndex())
-		if !ok || !chosen || strings.TrimSpace(text.Text) == "" {
+		answer := strings.TrimSpace(text.Text)
+		if !ok || !chosen || answer == "" {
 			return
 		}
 		d.change(func(ctx context.Context) (string, error) {
-			return "", d.session.Respond(ctx, cm.ID, st, text.Text)
+			return "", d.session.Respond(ctx, cm.ID, st, answer)
 		}, func(string) { d.reloadComments() })
 	}, d.u.win)
 	dlg.Resize(fyne.NewSize(560, 340))
@@ -270,19 +271,27 @@ func (c *commentList) resolve(cm app.Comment, resolved bool) {
 }
 
 // askText shows a dialog with a multi-line field and calls done with
-// what was written.
+// what was written, without the blank lines and spaces around it (a
+// comment typed on a desktop often ends in a line break).
 func (d *draftScreen) askText(title, label string, done func(string)) {
 	e := newMultiField()
 	e.SetMinRowsVisible(4)
 	l := widget.NewLabel(label)
 	l.Wrapping = fyne.TextWrapWord
 	dlg := dialog.NewCustomConfirm(title, lang.L("OK"), lang.L("Cancel"), container.NewBorder(l, nil, nil, nil, e), func(ok bool) {
-		if ok && strings.TrimSpace(e.Text) != "" {
-			done(e.Text)
+		if text := strings.TrimSpace(e.Text); ok && text != "" {
+			done(text)
 		}
 	}, d.u.win)
 	dlg.Resize(fyne.NewSize(dialogWidth, 260))
-	d.u.present(dlg, dlg.Confirm, e)
+	// From the keyboard, nothing written keeps the dialog open rather
+	// than closing it with nothing sent.
+	submit := func() {
+		if strings.TrimSpace(e.Text) != "" {
+			dlg.Confirm()
+		}
+	}
+	d.u.present(dlg, submit, e)
 }
 
 // commentOnSelection comments on the text selected in the open editor.

@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 )
@@ -10,7 +13,10 @@ import (
 // Dialogs behave as on a desktop: one at a time (a shortcut does not
 // open a second over the first), the first field has the keyboard as soon
 // as the dialog shows, Enter submits (a form only once it is valid) and
-// Escape cancels. Fyne's dialogs handle no keys, so the window's key
+// Escape cancels. In a multi-line field Enter starts a line, so
+// Ctrl+Enter submits there (and anywhere in a dialog), and Tab and
+// Shift+Tab move between the fields and buttons: nobody means to type a
+// tab into a comment. Fyne's dialogs handle no keys, so the window's key
 // handler takes Enter and Escape when no widget has the keyboard, and the
 // dialogs' fields are our own entries that pass them on. Messages (an
 // error, a notice) may show over a dialog, since they answer it.
@@ -66,7 +72,7 @@ func (u *UI) stack(dlg dialog.Dialog, submit func(), fields ...fyne.CanvasObject
 			c.escape, c.enter = dlg.Hide, submit
 		}
 		if e, ok := f.(*field); ok {
-			e.escape = dlg.Hide
+			e.escape, e.submit = dlg.Hide, submit
 			if !e.MultiLine && e.OnSubmitted == nil && submit != nil {
 				e.OnSubmitted = func(string) { submit() }
 			}
@@ -106,11 +112,13 @@ func (u *UI) dialogKey(k *fyne.KeyEvent) bool {
 	return false
 }
 
-// field is an entry in a dialog: Escape in it cancels the dialog.
+// field is an entry in a dialog: Escape in it cancels the dialog and
+// Ctrl+Enter submits it.
 type field struct {
 	widget.Entry
 	escape func()
 	enter  func() // set: Enter submits even a multi-line field (an invite code)
+	submit func() // Ctrl+Enter; nil: nothing
 }
 
 func newField() *field {
@@ -137,6 +145,40 @@ func (f *field) TypedKey(k *fyne.KeyEvent) {
 		return
 	}
 	f.Entry.TypedKey(k)
+}
+
+// edited returns the field's text to save: without the whitespace at its
+// ends, or was itself while the field still shows it, so that a text
+// left alone is not rewritten.
+func (f *field) edited(was string) string {
+	if f.Text == was {
+		return was
+	}
+	return strings.TrimSpace(f.Text)
+}
+
+// AcceptsTab is false even for a multi-line field, so that the driver
+// moves the keyboard on Tab (Shift+Tab back) instead of typing a tab.
+func (f *field) AcceptsTab() bool { return false }
+
+// TypedShortcut submits the dialog on Ctrl+Enter (Cmd+Enter on macOS),
+// which Fyne's entry ignores.
+func (f *field) TypedShortcut(s fyne.Shortcut) {
+	if submitShortcut(s) && f.submit != nil {
+		f.submit()
+		return
+	}
+	f.Entry.TypedShortcut(s)
+}
+
+// submitShortcut reports whether s is Ctrl+Enter: the driver sends a key
+// with Control (Command) as a shortcut, never as a typed key.
+func submitShortcut(s fyne.Shortcut) bool {
+	c, ok := s.(*desktop.CustomShortcut)
+	if !ok || c.KeyName != fyne.KeyReturn && c.KeyName != fyne.KeyEnter {
+		return false
+	}
+	return c.Modifier == fyne.KeyModifierControl || c.Modifier == fyne.KeyModifierShortcutDefault
 }
 
 // choice is a select in a dialog: Enter submits and Escape cancels the

@@ -194,7 +194,7 @@ func (d *draftScreen) showMeta() {
 	d.u.form(lang.L("Document details"), lang.L("Save"), items, func() {
 		y, _ := parseYear(year.Text) // the validator let only a year through
 		now := crdt.Meta{Title: title.Text, Theme: theme.Text, Year: y,
-			CoFacilitators: cofac.Text, Cover: cover.Text, Dissemination: dissem.Text}
+			CoFacilitators: cofac.edited(m.CoFacilitators), Cover: cover.edited(m.Cover), Dissemination: dissem.edited(m.Dissemination)}
 		d.change(func(ctx context.Context) (string, error) {
 			return "", d.saveMeta(ctx, m, now)
 		}, func(string) { d.title.SetText(d.session.Meta().Title) })
