@@ -93,8 +93,18 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	}
 	d.page = newPage()
 	d.page.onReading = func(i int) {
-		if f := d.u.win.Canvas().Focused(); d.jumping || f != nil && d.editorOf(f) != nil {
-			return // the caret decides while the person writes
+		if d.jumping {
+			return
+		}
+		// The caret decides while the person writes, as long as it is on
+		// screen: scrolled away from it, the list marks what is read.
+		if f := d.u.win.Canvas().Focused(); f != nil {
+			if e := d.editorOf(f); e != nil && d.page.caretInView(e.area) {
+				if j := slices.IndexFunc(d.sections, func(s crdt.Section) bool { return d.editors[s.ID] == e }); j >= 0 {
+					d.follow(j)
+				}
+				return
+			}
 		}
 		d.follow(i)
 	}

@@ -158,6 +158,13 @@ func (p *page) reveal(a *textArea) {
 	}
 }
 
+// caretInView reports whether an area's caret is on screen.
+func (p *page) caretInView(a *textArea) bool {
+	top, bottom := a.caretBox()
+	y, off := a.Position().Y, p.scroll.Offset.Y
+	return y+bottom > off && y+top < off+p.scroll.Size().Height
+}
+
 // show scrolls heading i to the top.
 func (p *page) show(i int) {
 	if i < 0 || i >= len(p.blocks) {

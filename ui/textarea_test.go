@@ -286,6 +286,16 @@ func TestHeadingsListFollowsTheReader(t *testing.T) {
 	if d.current != 2 || u.win.Canvas().Focused() != fyne.Focusable(d.editors[d.sections[2].ID].area) {
 		t.Error("choosing heading 3 did not put the keyboard in its text")
 	}
+	// Scrolled away from the caret (heading 3 keeps the keyboard), the
+	// list marks what is on screen; back at the caret, its heading.
+	locked(func() { d.page.scrollTo(d.page.blocks[5].heading.Position().Y) })
+	if d.current != 5 {
+		t.Errorf("reading heading 6 with the caret off screen in heading 3, the list marks %d", d.current+1)
+	}
+	locked(func() { d.editors[d.sections[2].ID].area.TypedRune('x') })
+	if d.current != 2 {
+		t.Errorf("typing in heading 3 brought it back on screen, and the list marks %d", d.current+1)
+	}
 }
 
 // clickAs replays a primary click as Fyne's desktop driver delivers it
