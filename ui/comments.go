@@ -37,6 +37,9 @@ type commentList struct {
 	asked     int
 	loaded    func() // called after each reload is shown; tests wait on it
 	addButton *widget.Button
+	// canRespond: the local role may answer public comments. Respond… is
+	// off otherwise, before anyone writes a response the draft refuses.
+	canRespond bool
 }
 
 func newCommentList(d *draftScreen, forOpen bool) *commentList {
@@ -80,6 +83,11 @@ func newCommentList(d *draftScreen, forOpen bool) *commentList {
 			} else {
 				reply.SetText(lang.L("Reply…"))
 				reply.OnTapped = func() { c.reply(cm) }
+			}
+			if cm.Public && !c.canRespond {
+				reply.Disable()
+			} else {
+				reply.Enable()
 			}
 			res := b[2].(*widget.Button)
 			if cm.Resolved {
@@ -233,7 +241,9 @@ func (c *commentList) reload() {
 // filter shows the comments the pane is for.
 func (c *commentList) filter() {
 	c.view = c.d.session.View()
+	c.canRespond = c.d.session.Role().CanDecide()
 	c.comments = c.comments[:0]
+	public := false
 	for _, cm := range c.all {
 		if c.forOpen && cm.Section != c.d.openID {
 			continue
@@ -242,10 +252,15 @@ func (c *commentList) filter() {
 			continue
 		}
 		c.comments = append(c.comments, cm)
+		public = public || cm.Public
 	}
 	switch {
 	case len(c.comments) > 0:
-		c.summary.SetText(fmt.Sprintf(lang.N("%d comments", len(c.comments)), len(c.comments)))
+		text := fmt.Sprintf(lang.N("%d comments", len(c.comments)), len(c.comments))
+		if public && !c.canRespond {
+			text += " · " + lang.L("Only a co-facilitator or the rapporteur can respond to public comments; the draft's creator can give you that role.")
+		}
+		c.summary.SetText(text)
 	case c.forOpen:
 		c.summary.SetText(lang.L("No comments on this heading. Select a passage and comment on it."))
 	default:

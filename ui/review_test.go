@@ -441,6 +441,61 @@ func TestAParticipantCannotDecide(t *testing.T) {
 	}
 }
 
+// TestAParticipantCannotRespond: a participant's Respond… is off before
+// they write anything, with the reason beside it, as Accept and Reject
+// are (issue 22, item 4: the response was refused once written, and lost).
+func TestAParticipantCannotRespond(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	ctx := context.Background()
+	test.Type(d.editors[d.sections[0].ID].area, "Access is a right.\n\nTrust takes time.")
+	settleDraft(t, d)
+	if _, err := d.session.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.session.ImportComments(ctx, []byte("paragraph,name,comment\r\n1.2,Chen Wei,How long?\r\n"), ""); err != nil {
+		t.Fatal(err)
+	}
+	bruno := newCoAuthor(t, d)
+	ub, _, _ := newUIFor(t, bruno.ws)
+	ub.OpenDraft(d.session.ID())
+	db := ub.draft
+	for _, c := range []*commentList{db.review.comments, db.notes} {
+		loaded := loadedChan(func(f func()) { c.loaded = f })
+		if c == db.notes {
+			c.reload()
+		} else {
+			db.tabs.SelectIndex(2)
+			db.review.tabs.SelectIndex(1)
+		}
+		for len(c.comments) == 0 {
+			await(t, loaded, "Bruno's comments")
+		}
+		respond := rowButton(t, c.list, 0, "Respond…")
+		if !respond.Disabled() {
+			t.Errorf("a participant's Respond… is enabled (comments beside the editor: %v)", c.forOpen)
+		}
+		if !strings.Contains(c.summary.Text, "Only a co-facilitator or the rapporteur can respond to public comments") {
+			t.Errorf("no reason shown for Respond… being off: %q", c.summary.Text)
+		}
+		test.Tap(respond)
+		if ub.win.Canvas().Overlays().Top() != nil {
+			t.Error("a participant's Respond… opened the dialog")
+		}
+	}
+	// The co-facilitator's window offers it, without the reason.
+	c := d.review.comments
+	loaded := loadedChan(func(f func()) { c.loaded = f })
+	d.tabs.SelectIndex(2)
+	d.review.tabs.SelectIndex(1)
+	for len(c.comments) == 0 {
+		await(t, loaded, "Amina's comments")
+	}
+	if rowButton(t, c.list, 0, "Respond…").Disabled() || strings.Contains(c.summary.Text, "Only a co-facilitator") {
+		t.Errorf("the creator may not respond: %q", c.summary.Text)
+	}
+}
+
 // newUIFor opens a second window, on another workspace, in the test app.
 func newUIFor(t *testing.T, ws *app.Workspace) (*UI, *app.Workspace, string) {
 	t.Helper()
