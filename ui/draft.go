@@ -31,7 +31,7 @@ type draftScreen struct {
 	current   int    // the heading being read or written: its place in sections
 	openID    string // and its id, which stays put when headings move
 	editors   map[string]*sectionEditor
-	headings  *widget.List
+	headings  *keyList
 	page      *page
 	following bool // the list follows the page: selecting is not a jump
 	jumping   bool // the page scrolls to a heading: the reader is there
@@ -74,7 +74,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	}
 	d := &draftScreen{u: u, session: s, editors: map[string]*sectionEditor{}, refreshed: u.refreshed}
 	d.sections = s.Sections()
-	d.headings = widget.NewList(
+	d.headings = newKeyList(
 		func() int { return len(d.sections) },
 		func() fyne.CanvasObject {
 			heading := widget.NewLabel("")

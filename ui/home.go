@@ -31,14 +31,14 @@ type home struct {
 	counted  func()        // called when the counts are in; tests wait on it
 	awaiting *widget.Label // drafts joined but not yet fetched
 	trash    dialog.Dialog // the trash dialog last shown; tests look at it
-	list     *widget.List
+	list     *keyList
 	content  fyne.CanvasObject
 	empty    *widget.Label
 }
 
 func newHome(u *UI) *home {
 	h := &home{u: u}
-	h.list = widget.NewList(
+	h.list = newKeyList(
 		func() int { return len(h.drafts) },
 		func() fyne.CanvasObject {
 			title := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -104,6 +104,12 @@ func (h *home) reload() {
 		h.empty.Show()
 	} else {
 		h.empty.Hide()
+	}
+	// An empty list would still take the keyboard, with nothing to show it.
+	if len(ds) == 0 {
+		h.list.Hide()
+	} else {
+		h.list.Show()
 	}
 	if len(waiting) == 0 {
 		h.awaiting.Hide()
@@ -219,6 +225,10 @@ func (h *home) joinWith(code string, join func(context.Context, string) (app.Inv
 	}
 	if h.u.online != nil {
 		h.u.online.Refresh() // dial the relays the invite names
+	}
+	if h.u.draft != nil || h.u.content() != h.content {
+		h.u.ShowHome() // joined from a draft: the list says the draft is on its way
+		return
 	}
 	h.reload()
 }

@@ -109,10 +109,12 @@ func (u *UI) setMenu() {
 	u.win.SetMainMenu(fyne.NewMainMenu(menus...))
 }
 
-// home returns the home screen, showing it first if a draft is open.
+// home returns the drafts list's actions (new, join, import) without
+// leaving the screen on show: their dialogs, cancelled, leave the person
+// where they were.
 func (u *UI) home() *home {
-	if u.homeUI == nil || u.draft != nil {
-		u.ShowHome()
+	if u.homeUI == nil {
+		u.homeUI = newHome(u) // its actions only: the screen stays
 	}
 	return u.homeUI
 }

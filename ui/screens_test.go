@@ -1136,3 +1136,66 @@ func TestTypingAfterFind(t *testing.T) {
 		t.Errorf("keys typed after a find that found nothing were lost: the open heading (%d) reads %q", d.current, got)
 	}
 }
+
+// TestNewDraftFromADraft: Ctrl+N (File ▸ New draft…) inside a draft opens
+// the dialog over the draft; Escape goes back to the draft with the
+// keyboard where it was, and Create opens the new draft.
+func TestNewDraftFromADraft(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	first := d.editors[d.sections[0].ID].area
+	menuItem(u, "New draft…").Action()
+	if u.draft != d || u.content() != d.content {
+		t.Fatal("New draft… left the open draft before anything was created")
+	}
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no dialog")
+	}
+	u.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if u.win.Canvas().Overlays().Top() != nil || u.draft != d || u.content() != d.content {
+		t.Fatal("Escape in the New draft dialog did not leave the person in the draft")
+	}
+	if u.win.Canvas().Focused() != fyne.Focusable(first) {
+		t.Errorf("after Escape the keyboard is with %v, not the draft's text", u.win.Canvas().Focused())
+	}
+	menuItem(u, "New draft…").Action()
+	typeAs(u.win.Canvas(), "A second draft\n")
+	if u.draft == nil || u.draft == d || u.draft.session.Meta().Title != "A second draft" {
+		t.Error("Create did not open the new draft")
+	}
+}
+
+// TestEnterOpensTheFocusedDraft: on the drafts list, Enter on the row
+// that has the keyboard opens that draft, as Space does.
+func TestEnterOpensTheFocusedDraft(t *testing.T) {
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	id, err := ws.Create(context.Background(), app.NewDraft{Template: crdt.TemplateOutput, Title: "Listed", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.ShowHome()
+	u.win.Canvas().Focus(u.homeUI.list)
+	u.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if u.draft == nil || u.draft.session.ID() != id {
+		t.Error("Enter on the focused row did not open its draft")
+	}
+}
+
+// TestNoInvisibleTabStop: on the drafts list, Tab goes from one control
+// a person can see to the next: on an empty list, from button to button
+// (the empty list took the keyboard after Profile…, showing nothing).
+func TestNoInvisibleTabStop(t *testing.T) {
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	u.ShowHome()
+	c := u.win.Canvas()
+	c.Focus(button(t, u.homeUI.content, "Profile…"))
+	for range 8 {
+		c.FocusNext()
+		if b, ok := c.Focused().(*widget.Button); !ok || !b.Visible() {
+			t.Fatalf("Tab went to %T, not a button on screen", c.Focused())
+		}
+	}
+}
