@@ -68,7 +68,11 @@ func (d *draftScreen) findNext(query string) bool {
 		if i != d.current {
 			d.follow(i)
 		}
+		// The page scrolls to the match: the heading that holds it is the
+		// one marked, wherever the reader's line falls.
+		d.jumping = true
 		d.editors[d.sections[i].ID].selectRange(at, at+len(needle))
+		d.jumping = false
 		return true
 	}
 	return false

@@ -24,6 +24,7 @@ type page struct {
 	title   *widget.Label
 	blocks  []*pageBlock
 
+	span      *pageSpan                    // a selection across headings' texts (span.go), or nil
 	reading   int                          // the heading where the reader is
 	onReading func(i int)                  // the reader moved to another heading
 	onFocus   func(i int)                  // the caret went into heading i's text
@@ -87,6 +88,7 @@ func (p *page) set(title string, sections []crdt.Section, editors map[string]*se
 // scroll, and the caret moves on to the neighbouring headings.
 func (p *page) hook(b *pageBlock) {
 	a := b.ed.area
+	a.span = p
 	at := func() int { return slices.Index(p.blocks, b) }
 	rows := a.rows
 	a.inView = func() (float32, float32) {

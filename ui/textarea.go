@@ -60,7 +60,37 @@ type textArea struct {
 	edge     func(end bool)                 // Ctrl+Home and Ctrl+End: the whole draft's start or end
 	undo     func(redo bool)                // the editor's history
 	menu     func(*fyne.PointEvent)         // the right-click menu
+	span     spanner                        // a selection across headings' texts
 	clipText func() fyne.Clipboard          // the clipboard; tests set it
+}
+
+// spanner holds a selection that goes on across several headings'
+// texts (the page does): Shift+Up and Down carry it past a text's edge.
+// Each text shows its part as its own selection, the focused one holding
+// the caret.
+type spanner interface {
+	// extend moves the caret on into the next text up (dir < 0) or down,
+	// at x, selecting; it reports false at the draft's edge.
+	extend(a *textArea, dir int, x float32) bool
+	spanning() bool
+	// spanText is the whole selection, with the headings it crosses.
+	spanText() string
+	// endSpan leaves the selection to the text with the caret.
+	endSpan()
+	// removeSpan deletes the selection's text in every heading (the
+	// headings stay) and returns the text where it began, which then has
+	// the keyboard and the caret.
+	removeSpan() *textArea
+}
+
+// spanning reports whether the selection goes on into other texts.
+func (a *textArea) spanning() bool { return a.span != nil && a.span.spanning() }
+
+// endSpan ends a selection across texts, as a move without Shift does.
+func (a *textArea) endSpan() {
+	if a.spanning() {
+		a.span.endSpan()
+	}
 }
 
 // otherCaret is a co-author's caret: where, in their colour, with their
@@ -242,8 +272,18 @@ func (a *textArea) selected() string {
 	return string(a.text[s:e])
 }
 
+// selectedAll returns the selection, with its parts in other headings'
+// texts when it goes on into them.
+func (a *textArea) selectedAll() string {
+	if a.spanning() {
+		return a.span.spanText()
+	}
+	return a.selected()
+}
+
 // selectRange selects from anchor to caret.
 func (a *textArea) selectRange(anchor, caret int) {
+	a.endSpan()
 	a.anchor = min(max(anchor, 0), len(a.text))
 	a.caret = min(max(caret, 0), len(a.text))
 	a.goal = -1
@@ -262,6 +302,12 @@ func (a *textArea) moved() {
 
 // edit replaces the selection by ins, as the person typed it.
 func (a *textArea) edit(ins []rune) {
+	if a.spanning() {
+		if t := a.span.removeSpan(); t != nil && len(ins) > 0 {
+			t.replace(t.caret, 0, ins)
+		}
+		return
+	}
 	s, e := a.selection()
 	a.replace(s, e-s, ins)
 }
@@ -382,6 +428,9 @@ func (a *textArea) vertical(dir int, rows int) {
 		if !a.shift && a.leave != nil && a.leave(dir, goal) {
 			return
 		}
+		if a.shift && a.span != nil && a.span.extend(a, dir, goal) {
+			return
+		}
 		if to < 0 {
 			a.moveTo(0)
 		} else {
@@ -412,6 +461,7 @@ func (a *textArea) moveTo(off int) {
 	off = min(max(off, 0), len(a.text))
 	a.caret = off
 	if !a.shift {
+		a.endSpan()
 		a.anchor = off
 	}
 	a.goal = -1
@@ -521,13 +571,13 @@ func (a *textArea) TypedKey(k *fyne.KeyEvent) {
 		_, _, l, k := a.row(row)
 		a.moveTo(a.caretEnd(l, k))
 	case fyne.KeyBackspace:
-		if s != e {
+		if s != e || a.spanning() {
 			a.edit(nil)
 		} else if s > 0 {
 			a.replace(s-1, 1, nil)
 		}
 	case fyne.KeyDelete:
-		if s != e {
+		if s != e || a.spanning() {
 			a.edit(nil)
 		} else if s < len(a.text) {
 			a.replace(s, 1, nil)
@@ -546,11 +596,11 @@ func (a *textArea) TypedShortcut(sc fyne.Shortcut) {
 	a.typed = true
 	switch sc := sc.(type) {
 	case *fyne.ShortcutCopy:
-		if t := a.selected(); t != "" {
+		if t := a.selectedAll(); t != "" {
 			a.clipboard(sc.Clipboard).SetContent(t)
 		}
 	case *fyne.ShortcutCut:
-		if t := a.selected(); t != "" {
+		if t := a.selectedAll(); t != "" {
 			a.clipboard(sc.Clipboard).SetContent(t)
 			a.edit(nil)
 		}
@@ -599,13 +649,13 @@ func (a *textArea) customShortcut(sc *desktop.CustomShortcut) {
 	case fyne.KeyRight:
 		a.moveTo(a.wordEdge(a.caret, +1))
 	case fyne.KeyBackspace:
-		if s, e := a.selection(); s != e {
+		if s, e := a.selection(); s != e || a.spanning() {
 			a.edit(nil)
 		} else if w := a.wordEdge(a.caret, -1); w < a.caret {
 			a.replace(w, a.caret-w, nil)
 		}
 	case fyne.KeyDelete:
-		if s, e := a.selection(); s != e {
+		if s, e := a.selection(); s != e || a.spanning() {
 			a.edit(nil)
 		} else if w := a.wordEdge(a.caret, +1); w > a.caret {
 			a.replace(a.caret, w-a.caret, nil)
@@ -635,6 +685,7 @@ func (a *textArea) MouseDown(ev *desktop.MouseEvent) {
 		return
 	}
 	a.requestFocus()
+	a.endSpan()
 	a.pressed, a.typed = true, false
 	shift := a.shift || ev.Modifier&fyne.KeyModifierShift != 0
 	off := a.offsetAt(ev.Position)

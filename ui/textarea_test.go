@@ -358,3 +358,79 @@ func TestTypingRightAfterAClick(t *testing.T) {
 		t.Errorf("shift+click selected %q", got)
 	}
 }
+
+// shiftKey presses key with Shift held, as the driver delivers it to
+// whatever has the keyboard: Shift's key down, the key, Shift's key up.
+func shiftKey(c fyne.Canvas, key fyne.KeyName) {
+	c.Focused().(desktop.Keyable).KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	c.Focused().TypedKey(&fyne.KeyEvent{Name: key})
+	c.Focused().(desktop.Keyable).KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+}
+
+// TestSelectionAcrossHeadings: Shift+Down past the end of a heading's text
+// goes on selecting in the next heading's, Shift+Up back; copying takes
+// the whole selection with the headings between; typing replaces it, the
+// text going where the selection began, and the headings stay.
+func TestSelectionAcrossHeadings(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	c := u.win.Canvas()
+	texts := []string{"First text.", "Middle.", "Last one."}
+	areas := make([]*textArea, 3)
+	for i, text := range texts {
+		areas[i] = d.editors[d.sections[i].ID].area
+		locked(func() { areas[i].replace(0, 0, []rune(text)) })
+	}
+	settleDraft(t, d)
+	locked(func() {
+		d.showSection(0)
+		areas[0].setCaret(len("First "))
+		shiftKey(c, fyne.KeyDown)
+		shiftKey(c, fyne.KeyDown)
+	})
+	if c.Focused() != fyne.Focusable(areas[2]) {
+		t.Fatalf("two Shift+Down from the first heading's only line left the keyboard in %v", c.Focused())
+	}
+	if got := areas[0].selected(); got != "text." {
+		t.Errorf("heading 1 has %q selected", got)
+	}
+	if got := areas[1].selected(); got != "Middle." {
+		t.Errorf("heading 2 has %q selected", got)
+	}
+	last := areas[2].selected()
+	if last != "Last o" && last != "Last " && last != "Last on" {
+		t.Errorf("heading 3 has %q selected (the caret keeps its column)", last)
+	}
+	clip := test.NewClipboard()
+	locked(func() { c.Focused().(fyne.Shortcutable).TypedShortcut(&fyne.ShortcutCopy{Clipboard: clip}) })
+	if got := clip.Content(); !strings.HasPrefix(got, "text.\n\n2. ") || !strings.Contains(got, "Middle.\n\n3. ") || !strings.HasSuffix(got, "\n\n"+last) {
+		t.Errorf("copied %q", got)
+	}
+
+	// Back up: heading 3 lets go of its part; in heading 2 the caret
+	// keeps its column.
+	locked(func() { shiftKey(c, fyne.KeyUp) })
+	middle := areas[1].selected()
+	if c.Focused() != fyne.Focusable(areas[1]) || areas[2].selected() != "" || middle == "" || !strings.HasPrefix("Middle.", middle) || areas[0].selected() != "text." {
+		t.Errorf("after Shift+Up: %q | %q | %q", areas[0].selected(), areas[1].selected(), areas[2].selected())
+	}
+
+	// Typing replaces the selection: its parts go, the text lands where it began.
+	locked(func() { typeAs(c, "X") })
+	body := func(i int) string { return settleDraft(t, d).Sections()[i].Body }
+	if got := []string{body(0), body(1), body(2)}; !slices.Equal(got, []string{"First X", strings.TrimPrefix("Middle.", middle), "Last one."}) {
+		t.Errorf("after typing over the selection the headings hold %q", got)
+	}
+
+	// A move without Shift ends a selection across headings.
+	locked(func() {
+		areas[0].setCaret(0)
+		shiftKey(c, fyne.KeyDown)
+		c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight})
+	})
+	for i, a := range areas {
+		if a.selected() != "" {
+			t.Errorf("heading %d keeps %q selected after a move", i+1, a.selected())
+		}
+	}
+}
