@@ -44,7 +44,7 @@ type commentList struct {
 
 func newCommentList(d *draftScreen, forOpen bool) *commentList {
 	c := &commentList{d: d, forOpen: forOpen}
-	c.openOnly = widget.NewCheck(lang.L("Open comments only"), func(bool) { c.filter() })
+	c.openOnly = widget.NewCheck("", func(bool) { c.filter() })
 	c.summary = widget.NewLabel("")
 	c.summary.Wrapping = fyne.TextWrapWord
 	c.list = widget.NewList(
@@ -56,7 +56,7 @@ func newCommentList(d *draftScreen, forOpen bool) *commentList {
 			quote.Truncation = fyne.TextTruncateEllipsis
 			text := widget.NewLabel("")
 			text.Wrapping = fyne.TextWrapWord
-			buttons := container.NewHBox(widget.NewButton(lang.L("Show"), nil), widget.NewButton(lang.L("Reply…"), nil), widget.NewButton(lang.L("Resolve"), nil))
+			buttons := container.New(&flowLayout{}, widget.NewButton(lang.L("Show"), nil), widget.NewButton(lang.L("Reply…"), nil), widget.NewButton(lang.L("Resolve"), nil))
 			return container.NewVBox(head, quote, text, buttons)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -96,17 +96,27 @@ func newCommentList(d *draftScreen, forOpen bool) *commentList {
 				res.SetText(lang.L("Resolve"))
 			}
 			res.OnTapped = func() { c.resolve(cm, !cm.Resolved) }
-			c.list.SetItemHeight(i, o.(*fyne.Container).MinSize().Height)
+			// The row is measured at the list's width, its buttons laid out
+			// again for their labels: Respond… is wider than the Reply… the
+			// row was made with, and in a narrow pane they take two lines.
+			row := o.(*fyne.Container)
+			if w := c.list.Size().Width; w > 0 && row.Size().Width != w {
+				row.Resize(fyne.NewSize(w, row.Size().Height))
+			}
+			box[3].Refresh()
+			c.list.SetItemHeight(i, row.MinSize().Height)
 		})
 	top := []fyne.CanvasObject{}
 	if forOpen {
-		c.addButton = widget.NewButton(lang.L("Comment on the selection…"), d.commentOnSelection)
+		// Short, so that the pane can be narrow; the menu says it whole.
+		c.addButton = widget.NewButton(lang.L("Comment…"), d.commentOnSelection)
 		top = append(top, c.addButton)
 	} else {
 		top = append(top, widget.NewButton(lang.L("Import public comments (.csv)…"), d.chooseCommentsFile))
 	}
-	top = append(top, c.openOnly, c.summary)
-	c.content = container.NewBorder(container.NewVBox(top...), nil, nil, nil, c.list)
+	top = append(top, wrappedCheck(c.openOnly, lang.L("Open comments only")), c.summary)
+	list := container.New(&widthWatch{changed: c.list.Refresh}, c.list)
+	c.content = container.NewBorder(container.NewVBox(top...), nil, nil, nil, list)
 	return c
 }
 
@@ -197,7 +207,8 @@ func (c *commentList) respond(cm app.Comment) {
 	quote := widget.NewLabel(oneLine(cm.Text))
 	quote.Wrapping = fyne.TextWrapWord
 	dlg := dialog.NewForm(lang.L("Respond to a public comment"), lang.L("OK"), lang.L("Cancel"), []*widget.FormItem{
-		widget.NewFormItem(lang.L("Comment"), quote),
+		// Not "Comment": French and Spanish say that as a verb, the action.
+		widget.NewFormItem(lang.L("Public comment"), quote),
 		widget.NewFormItem(lang.L("Status"), status),
 		widget.NewFormItem(lang.L("Response"), text),
 	}, func(ok bool) {

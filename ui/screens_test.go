@@ -834,13 +834,25 @@ func TestQuitFromTheMenu(t *testing.T) {
 	}
 }
 
-// menuItem finds an item of the main menu by its label.
+// menuItem finds an item of the main menu, or of a submenu, by its label.
 func menuItem(u *UI, label string) *fyne.MenuItem {
-	for _, m := range u.win.MainMenu().Items {
-		for _, it := range m.Items {
+	var in func(items []*fyne.MenuItem) *fyne.MenuItem
+	in = func(items []*fyne.MenuItem) *fyne.MenuItem {
+		for _, it := range items {
 			if strings.TrimSuffix(it.Label, shortcutGap) == label {
 				return it
 			}
+			if it.ChildMenu != nil {
+				if found := in(it.ChildMenu.Items); found != nil {
+					return found
+				}
+			}
+		}
+		return nil
+	}
+	for _, m := range u.win.MainMenu().Items {
+		if it := in(m.Items); it != nil {
+			return it
 		}
 	}
 	return nil
