@@ -856,7 +856,13 @@ func (r *areaRenderer) Refresh() {
 		f.Refresh()
 		r.set(n, o.name, o.colour, a.small.size)
 		n.TextStyle.Bold = true
-		n.Move(fyne.NewPos(x+2, y-a.small.size*0.6))
+		// The name stands right of the caret, or left of it where it would
+		// run past the column's edge, and is cut only when wider than it.
+		nx := x + 2
+		if w := fyne.MeasureText(o.name, a.small.size, n.TextStyle).Width; nx+w > a.Size().Width {
+			nx = max(min(x-2-w, a.Size().Width-w), 0)
+		}
+		n.Move(fyne.NewPos(nx, y-a.small.size*0.6))
 		objs = append(objs, f, n)
 	}
 	if a.focused {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image/color"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -432,5 +433,28 @@ func TestSelectionAcrossHeadings(t *testing.T) {
 		if a.selected() != "" {
 			t.Errorf("heading %d keeps %q selected after a move", i+1, a.selected())
 		}
+	}
+}
+
+// TestCoAuthorNameFitsTheColumn: a co-author's name beside their caret
+// at the end of a full row stays whole inside the text's column (it was
+// cut at the column's edge: "Amina D").
+func TestCoAuthorNameFitsTheColumn(t *testing.T) {
+	a := areaIn(t, strings.Repeat("word ", 200), 400)
+	end := a.caretEnd(a.lines[0], 0)
+	a.others = []otherCaret{{offset: end, colour: color.NRGBA{R: 200, A: 255}, name: "Amina Diallo"}}
+	a.Refresh()
+	found := false
+	for _, o := range test.WidgetRenderer(a).Objects() {
+		if txt, ok := o.(*canvas.Text); ok && txt.Text == "Amina Diallo" {
+			found = true
+			w := fyne.MeasureText(txt.Text, txt.TextSize, txt.TextStyle).Width
+			if txt.Position().X < 0 || txt.Position().X+w > a.Size().Width+0.5 {
+				t.Errorf("the name spans %.0f to %.0f in a column %.0f wide", txt.Position().X, txt.Position().X+w, a.Size().Width)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the co-author's name is not drawn")
 	}
 }
