@@ -20,7 +20,8 @@ import (
 // versionsView lists the named versions, names a new one, shows any of
 // them read-only, and compares two states inline: inserted text in the
 // success colour and bold, deleted text in the error colour and italic,
-// each change followed by who made it.
+// each run of one person's change followed by who made it (app.Diff
+// gives whole words and one run per person).
 type versionsView struct {
 	d        *draftScreen
 	versions []crdt.Version
@@ -120,7 +121,9 @@ func (v *versionsView) nameVersion() {
 	})
 }
 
-// view shows a version read-only.
+// view shows a version read-only, as plain text: the publication's
+// Markdown, drawn by Fyne, showed its escapes ("\[") and joined the
+// title page's lines into one.
 func (v *versionsView) view(ver crdt.Version) {
 	d := v.d
 	d.u.background(func() {
@@ -133,7 +136,7 @@ func (v *versionsView) view(ver crdt.Version) {
 				d.u.showError(err)
 				return
 			}
-			text := widget.NewRichTextFromMarkdown(string(export.Markdown(pub)))
+			text := widget.NewRichTextWithText(string(export.Text(pub)))
 			text.Wrapping = fyne.TextWrapWord
 			dlg := dialog.NewCustom(fmt.Sprintf(lang.L("Version “%s” (read only)"), ver.Name), lang.L("Close"), container.NewVScroll(text), d.u.win)
 			dlg.Resize(fyne.NewSize(900, 620))

@@ -1,0 +1,106 @@
+package export
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// Text writes a publication as plain text, for reading on screen (the
+// window's view of a version): the title, each line of the title page on
+// a line of its own, the summary, the numbered headings with each
+// paragraph's number before it, and the people at the end. Nothing is
+// escaped or marked up, since nothing reads it as markup; emphasis is
+// dropped, lists keep their bullets and numbers, and there is no table
+// of contents, which the headings just below make redundant on a screen.
+func Text(p Publication) []byte {
+	var b bytes.Buffer
+	b.WriteString(oneLine(p.Title) + "\n")
+	kind := labelBPF
+	if p.Proposal {
+		kind = labelProposal
+	}
+	b.WriteString(labelForum + " · " + kind + "\n")
+	if p.Theme != "" {
+		b.WriteString(labelTheme + ": " + oneLine(p.Theme) + "\n")
+	}
+	if p.Year != 0 {
+		fmt.Fprintf(&b, "Year: %d\n", p.Year)
+	}
+	if p.Version != "" {
+		v := labelVersion + ": " + oneLine(p.Version)
+		if !p.Date.IsZero() {
+			v += " · " + p.Date.Format("2 January 2006")
+		}
+		b.WriteString(v + "\n")
+	}
+	if p.ForComment {
+		b.WriteString(strings.ToUpper(labelForComment) + "\n")
+	}
+	// A heading has one blank line before it and one after.
+	section := func(title string) {
+		b.Truncate(len(bytes.TrimRight(b.Bytes(), "\n")))
+		b.WriteString("\n\n" + title + "\n\n")
+	}
+	if len(p.Summary) > 0 {
+		section(labelSummary)
+		for _, para := range p.Summary {
+			writeTextPara(&b, para)
+		}
+	}
+	for _, part := range p.Parts {
+		section(fmt.Sprintf("%d. %s", part.Number, oneLine(part.Heading)))
+		if len(part.Paras) == 0 {
+			b.WriteString(labelNoText + "\n\n")
+		}
+		for _, para := range part.Paras {
+			writeTextPara(&b, para)
+		}
+	}
+	if p.Consultation != "" {
+		section(labelConsultation)
+		b.WriteString(p.Consultation + "\n")
+	}
+	if len(p.CoFacilitators) > 0 {
+		section(labelCoFacils)
+		b.WriteString(strings.Join(p.CoFacilitators, "\n") + "\n")
+	}
+	if len(p.Contributors) > 0 {
+		section(labelContributors)
+		for _, g := range p.Contributors {
+			b.WriteString(g.Group + ": " + strings.Join(g.Names, ", ") + "\n")
+		}
+	}
+	if len(p.Dissemination) > 0 {
+		section(labelDissem)
+		b.WriteString(strings.Join(p.Dissemination, "\n") + "\n")
+	}
+	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
+}
+
+// writeTextPara writes a paragraph, its number first, and a blank line.
+func writeTextPara(b *bytes.Buffer, para Para) {
+	prefix := ""
+	if para.Number != "" {
+		prefix = para.Number + " "
+	}
+	for _, bl := range para.Blocks {
+		if !bl.List {
+			b.WriteString(prefix + spansText(bl.Spans) + "\n")
+			prefix = ""
+			continue
+		}
+		if prefix != "" {
+			b.WriteString(strings.TrimSpace(prefix) + "\n")
+			prefix = ""
+		}
+		for i, item := range bl.Items {
+			mark := "•"
+			if bl.Ordered {
+				mark = fmt.Sprintf("%d.", i+1)
+			}
+			b.WriteString(mark + " " + spansText(item) + "\n")
+		}
+	}
+	b.WriteString("\n")
+}
