@@ -157,6 +157,23 @@ var listCmd = &command{
 				}
 				return writeJSON(e.stdout, out)
 			}
+			switch {
+			case len(ds) == 0 && *trash:
+				fmt.Fprintln(e.stdout, "the trash is empty")
+				return nil
+			case len(ds) == 0:
+				// A first run: say how to start rather than print a bare header.
+				if _, ok, err := ws.Profile(ctx); err == nil && !ok {
+					fmt.Fprintln(e.stdout, "no drafts yet; say who you are first, with\n  bpfdraft profile --name NAME --group GROUP --region REGION\nthen start with one of")
+				} else {
+					fmt.Fprintln(e.stdout, "no drafts yet; start with one of")
+				}
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 3, ' ', 0)
+				fmt.Fprintln(tw, "  bpfdraft new --title TITLE\ta new draft")
+				fmt.Fprintln(tw, "  bpfdraft join CODE\ta co-author's draft, by the invite code they sent")
+				fmt.Fprintln(tw, "  bpfdraft import FILE.automerge\ta draft from a file")
+				return tw.Flush()
+			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tTITLE\tTEMPLATE\tYEAR\tLAST CHANGE\tFILLED")
 			for _, d := range ds {

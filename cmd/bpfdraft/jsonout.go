@@ -131,3 +131,221 @@ func syncJSON(r online.Result) jsonSyncResult {
 	}
 	return j
 }
+
+// byline names the person behind a device for --json: their name
+// ("unknown" for a device the draft's registry does not know) and their
+// person id (the device's when unknown).
+func byline(v *app.View) func(actor string) (name, person string) {
+	known := map[string]crdt.Participant{}
+	for _, p := range v.Participants {
+		known[p.Actor] = p
+	}
+	return func(actor string) (string, string) {
+		p, ok := known[actor]
+		if !ok || p.Name == "" {
+			return "unknown", actor
+		}
+		if p.Person == "" {
+			return p.Name, actor
+		}
+		return p.Name, p.Person
+	}
+}
+
+// jsonComment is a row of `comments --json`.
+type jsonComment struct {
+	ID            string      `json:"id"`
+	Section       string      `json:"section"`
+	SectionNumber int         `json:"section_number"` // 0 when the heading was removed
+	Heading       string      `json:"heading"`
+	Paragraph     string      `json:"paragraph"` // where the passage starts, e.g. "3.2"; "" if deleted
+	Quote         string      `json:"quote"`     // the passage when the comment was made
+	Prefix        string      `json:"prefix"`
+	Suffix        string      `json:"suffix"`
+	Text          string      `json:"text"`
+	By            string      `json:"by"` // who commented (for a public comment, who imported it)
+	Person        string      `json:"person"`
+	At            time.Time   `json:"at"`
+	Resolved      bool        `json:"resolved"`
+	StatusBy      string      `json:"status_by,omitempty"` // who last resolved or reopened it
+	Replies       []jsonReply `json:"replies"`
+	Start         int         `json:"start"` // the passage now, in code points of the heading's text
+	End           int         `json:"end"`   //   (both -1 when all of it is deleted)
+	Anchor        string      `json:"anchor"`
+	Public        bool        `json:"public"`
+	// A public comment's commenter, the published version and paragraph
+	// it cites, and the response to it.
+	Commenter *jsonCommenter `json:"commenter,omitempty"`
+	Version   string         `json:"version,omitempty"`
+	Cited     string         `json:"cited,omitempty"`
+	Response  *jsonResponse  `json:"response,omitempty"`
+}
+
+type jsonReply struct {
+	ID     string    `json:"id"`
+	Text   string    `json:"text"`
+	By     string    `json:"by"`
+	Person string    `json:"person"`
+	At     time.Time `json:"at"`
+}
+
+type jsonCommenter struct {
+	Name         string `json:"name"`
+	Organisation string `json:"organisation"`
+	Group        string `json:"group"`
+	Region       string `json:"region"`
+}
+
+type jsonResponse struct {
+	Status string    `json:"status"`
+	Text   string    `json:"text"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+func commentJSON(c app.Comment, who func(string) (string, string)) jsonComment {
+	j := jsonComment{ID: c.ID, Section: c.Section, SectionNumber: c.Number, Heading: c.Heading, Paragraph: c.Paragraph,
+		Quote: c.Quote, Prefix: c.Prefix, Suffix: c.Suffix, Text: c.Text, At: c.At.UTC(), Resolved: c.Resolved,
+		Replies: []jsonReply{}, Start: c.Start, End: c.End, Anchor: string(c.Anchor), Public: c.Public}
+	j.By, j.Person = who(c.Actor)
+	if c.StatusBy != "" {
+		j.StatusBy, _ = who(c.StatusBy)
+	}
+	for _, r := range c.Replies {
+		jr := jsonReply{ID: r.ID, Text: r.Text, At: r.At.UTC()}
+		jr.By, jr.Person = who(r.Actor)
+		j.Replies = append(j.Replies, jr)
+	}
+	if c.Public {
+		j.Commenter = &jsonCommenter{Name: c.Commenter.Name, Organisation: c.Commenter.Organisation,
+			Group: string(c.Commenter.Group), Region: string(c.Commenter.Region)}
+		j.Version, j.Cited = c.Version, c.Cited
+	}
+	if r := c.Response; r != nil {
+		j.Response = &jsonResponse{Status: string(r.Status), Text: r.Text, At: r.At.UTC()}
+		j.Response.By, _ = who(r.Actor)
+	}
+	return j
+}
+
+// jsonCoverage is `coverage --json`.
+type jsonCoverage struct {
+	Draft    jsonCoverageOf   `json:"draft"`
+	Headings []jsonCoverageOf `json:"headings"`
+}
+
+// jsonCoverageOf is the coverage of one heading, or of the whole draft.
+type jsonCoverageOf struct {
+	Section string      `json:"section"` // "" for the whole draft
+	Number  int         `json:"number"`  // 0 for the whole draft
+	Heading string      `json:"heading"`
+	Chars   int         `json:"chars"` // not counting white space
+	Groups  []jsonShare `json:"groups"`
+	Regions []jsonShare `json:"regions"`
+	People  []jsonShare `json:"people"`
+	Silent  []string    `json:"silent"` // participants with no text there
+}
+
+type jsonShare struct {
+	Name    string `json:"name"`
+	Chars   int    `json:"chars"`
+	Percent int    `json:"percent"` // rounded so that a list adds up to 100
+}
+
+func coverageJSON(c app.Coverage) jsonCoverage {
+	of := func(c app.CoverageOf) jsonCoverageOf {
+		shares := func(ss []app.Share) []jsonShare {
+			out := make([]jsonShare, 0, len(ss))
+			for _, s := range ss {
+				out = append(out, jsonShare{Name: s.Name, Chars: s.Chars, Percent: s.Percent})
+			}
+			return out
+		}
+		silent := c.Silent
+		if silent == nil {
+			silent = []string{}
+		}
+		return jsonCoverageOf{Section: c.Section, Number: c.Number, Heading: c.Heading, Chars: c.Chars,
+			Groups: shares(c.Groups), Regions: shares(c.Regions), People: shares(c.People), Silent: silent}
+	}
+	j := jsonCoverage{Draft: of(c.Draft), Headings: []jsonCoverageOf{}}
+	for _, h := range c.Headings {
+		j.Headings = append(j.Headings, of(h))
+	}
+	return j
+}
+
+// jsonHunk is a row of `review --json`.
+type jsonHunk struct {
+	ID            string         `json:"id"`
+	Kind          string         `json:"kind"` // inserted or deleted
+	Text          string         `json:"text"`
+	By            string         `json:"by"`
+	Person        string         `json:"person"`
+	At            time.Time      `json:"at"`
+	Section       string         `json:"section"`
+	SectionNumber int            `json:"section_number"`
+	Heading       string         `json:"heading"`
+	Paragraph     string         `json:"paragraph"`
+	Status        string         `json:"status"`    // open, accepted, rejected or conflict
+	Decisions     []jsonDecision `json:"decisions"` // of the deciding round, the latest first
+	Reverted      bool           `json:"reverted"`  // the text is as a rejection left it
+	Start         int            `json:"start"`     // where it is in the heading's text, in code points
+	End           int            `json:"end"`
+}
+
+type jsonDecision struct {
+	Verdict string    `json:"verdict"`
+	Round   int       `json:"round"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+func hunkJSON(h app.Hunk, who func(string) (string, string)) jsonHunk {
+	j := jsonHunk{ID: h.ID, Kind: h.Kind.String(), Text: h.Text, At: h.At.UTC(), Section: h.Section, SectionNumber: h.Number,
+		Heading: h.Heading, Paragraph: h.Paragraph, Status: string(h.Status), Decisions: []jsonDecision{},
+		Reverted: h.Reverted, Start: h.Start, End: h.End}
+	j.By, j.Person = who(h.Actor)
+	for _, d := range h.Decisions {
+		jd := jsonDecision{Verdict: d.Verdict, Round: d.Round, At: d.At.UTC()}
+		jd.By, _ = who(d.Actor)
+		j.Decisions = append(j.Decisions, jd)
+	}
+	return j
+}
+
+// jsonHeadingDiff is a row of `diff --json`: one heading.
+type jsonHeadingDiff struct {
+	Section        string          `json:"section"`
+	SectionNumber  int             `json:"section_number"` // in the later state; 0 when the heading is gone there
+	Heading        string          `json:"heading"`
+	Was            string          `json:"was,omitempty"` // the heading in the earlier state, when renamed
+	HeadingAdded   bool            `json:"heading_added"`
+	HeadingRemoved bool            `json:"heading_removed"`
+	Pieces         []jsonDiffPiece `json:"pieces"`
+}
+
+// jsonDiffPiece is a run of the heading's text: unchanged, or inserted
+// or deleted by one person.
+type jsonDiffPiece struct {
+	Kind   string     `json:"kind"` // same, inserted or deleted
+	Text   string     `json:"text"`
+	By     string     `json:"by,omitempty"` // not for unchanged text
+	Person string     `json:"person,omitempty"`
+	At     *time.Time `json:"at,omitempty"`
+}
+
+func diffJSON(h app.HeadingDiff, who func(string) (string, string)) jsonHeadingDiff {
+	j := jsonHeadingDiff{Section: h.Section, SectionNumber: h.Number, Heading: h.Heading, Was: h.Was,
+		HeadingAdded: h.Added, HeadingRemoved: h.Removed, Pieces: []jsonDiffPiece{}}
+	for _, p := range h.Pieces {
+		jp := jsonDiffPiece{Kind: p.Kind.String(), Text: p.Text}
+		if p.Kind != crdt.Same {
+			at := p.At.UTC()
+			jp.At = &at
+			jp.By, jp.Person = who(p.Actor)
+		}
+		j.Pieces = append(j.Pieces, jp)
+	}
+	return j
+}

@@ -582,7 +582,9 @@ func TestJSONSchemas(t *testing.T) {
 	c.ok("write", id, "--section", "1", "--text", "Some words.")
 	c.ok("heading", id, "rename", "2", "Regions")
 	c.ok("version", id, "--name", "First")
-	c.ok("comment", id, "--section", "1", "--quote", "Some", "--text", "Which?")
+	cid := strings.TrimSpace(c.ok("comment", id, "--section", "1", "--quote", "Some", "--text", "Which?"))
+	c.ok("comment", id, "--reply", cid, "--text", "These.")
+	c.ok("write", id, "--section", "1", "--append", "--text", "More words.")
 	keys := func(v any) string {
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -623,9 +625,48 @@ func TestJSONSchemas(t *testing.T) {
 	if got := keys(doc["sections"].([]any)[0]); got != "heading hint id number text words" {
 		t.Errorf("show --json section fields: %s", got)
 	}
-	// Commands that had --json before keep theirs.
-	for _, args := range [][]string{{"comments", id}, {"review", id}, {"coverage", id}} {
-		first(args...)
+	// These printed Go's capitalised field names ("ID", "Chars") until
+	// issue 22, part 8; now they are named as the others are.
+	// in follows a path of field names and indexes into a document.
+	in := func(v any, path ...any) any {
+		t.Helper()
+		for _, step := range path {
+			switch step := step.(type) {
+			case string:
+				m, ok := v.(map[string]any)
+				if !ok || m[step] == nil {
+					t.Fatalf("no field %q in %v", step, v)
+				}
+				v = m[step]
+			case int:
+				a, ok := v.([]any)
+				if !ok || len(a) <= step {
+					t.Fatalf("no row %d in %v", step, v)
+				}
+				v = a[step]
+			}
+		}
+		return v
+	}
+	comments, coverage, diff := first("comments", id), first("coverage", id), first("diff", id, "creation", "current")
+	for _, tc := range []struct {
+		what string
+		got  any
+		want string
+	}{
+		{"comments", comments, "anchor at by end heading id paragraph person prefix public quote replies resolved section section_number start suffix text"},
+		{"comments' replies", in(comments, "replies", 0), "at by id person text"},
+		{"coverage", coverage, "draft headings"},
+		{"coverage of the draft", in(coverage, "draft"), "chars groups heading number people regions section silent"},
+		{"coverage of a heading", in(coverage, "headings", 0), "chars groups heading number people regions section silent"},
+		{"coverage's shares", in(coverage, "draft", "groups", 0), "chars name percent"},
+		{"review", first("review", id), "at by decisions end heading id kind paragraph person reverted section section_number start status text"},
+		{"diff", diff, "heading heading_added heading_removed pieces section section_number"},
+		{"diff's pieces", in(diff, "pieces", 0), "at by kind person text"},
+	} {
+		if got := keys(tc.got); got != tc.want {
+			t.Errorf("%s --json fields:\n got %s\nwant %s", tc.what, got, tc.want)
+		}
 	}
 	// sync: one row per peer, even one that could not be reached.
 	c.ok("invite", id)
@@ -637,6 +678,32 @@ func TestJSONSchemas(t *testing.T) {
 	}
 	if got := keys(rows[0]); got != "bytes_down bytes_up changes_in changes_out drafts ok peer result" {
 		t.Errorf("sync --json fields: %s", got)
+	}
+}
+
+// TestListSaysHowToStart: an empty data dir listed a bare header; it says
+// how to start instead, on stdout as other empty listings do, and --json
+// stays an empty array (issue 22, part 8).
+func TestListSaysHowToStart(t *testing.T) {
+	c := cli{t, t.TempDir()}
+	r := c.run("", "list")
+	if r.code != 0 || r.stderr != "" || strings.Contains(r.stdout, "ID  TITLE") {
+		t.Fatalf("list of an empty data dir: exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"bpfdraft profile", "bpfdraft new", "bpfdraft join", "bpfdraft import"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("list of an empty data dir does not mention %q:\n%s", want, r.stdout)
+		}
+	}
+	c.ok("profile", "--name", "Ana", "--group", "Civil society", "--region", "WEOG")
+	if got := c.ok("list"); strings.Contains(got, "bpfdraft profile") || !strings.Contains(got, "bpfdraft new") {
+		t.Errorf("list with a profile and no drafts:\n%s", got)
+	}
+	if got := c.ok("list", "--json"); got != "[]\n" {
+		t.Errorf("list --json of an empty data dir = %q", got)
+	}
+	if got := c.ok("list", "--trash"); strings.Contains(got, "ID  TITLE") || !strings.Contains(got, "trash is empty") {
+		t.Errorf("list --trash of an empty data dir = %q", got)
 	}
 }
 

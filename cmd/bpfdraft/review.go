@@ -51,17 +51,34 @@ only DRAFT, lists the participants and their roles.`,
 				fmt.Fprintf(e.stdout, "%s is now %s in %q\n", p.Name, article(role), s.Meta().Title)
 				return nil
 			}
+			// One row per person: every process of the command line, and
+			// every machine, is a device of its own.
 			v := s.View()
-			type row struct{ name, group, region, role, device string }
-			var rows []row
+			type row struct {
+				name, group, region, role string
+				devices                   []string
+			}
+			var rows []*row
+			byPerson := map[string]*row{}
 			for _, p := range v.Participants {
-				rows = append(rows, row{p.Name, string(p.Group), string(p.Region), string(v.RoleOf(p.Actor)), p.Actor[:min(8, len(p.Actor))]})
+				person := p.Person
+				if person == "" {
+					person = p.Actor
+				}
+				device := p.Actor[:min(8, len(p.Actor))]
+				if r, ok := byPerson[person]; ok {
+					r.devices = append(r.devices, device)
+					continue
+				}
+				r := &row{p.Name, string(p.Group), string(p.Region), string(v.RoleOf(p.Actor)), []string{device}}
+				byPerson[person] = r
+				rows = append(rows, r)
 			}
 			sort.SliceStable(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tGROUP\tREGION\tDEVICE")
+			fmt.Fprintln(tw, "NAME\tROLE\tGROUP\tREGION\tDEVICES")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.name, r.role, r.group, r.region, r.device)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.name, r.role, r.group, r.region, strings.Join(r.devices, ", "))
 			}
 			return tw.Flush()
 		}
@@ -100,7 +117,7 @@ with no text there. Percentages are rounded so that each list adds up to 100.`,
 				return err
 			}
 			if *asJSON {
-				return writeJSON(e.stdout, cov)
+				return writeJSON(e.stdout, coverageJSON(cov))
 			}
 			for _, c := range append([]app.CoverageOf{cov.Draft}, cov.Headings...) {
 				title := "Whole draft"
@@ -167,7 +184,12 @@ where nothing changed are left out.`,
 				return err
 			}
 			if *asJSON {
-				return writeJSON(e.stdout, diffs)
+				who := byline(s.View())
+				out := make([]jsonHeadingDiff, 0, len(diffs))
+				for _, h := range diffs {
+					out = append(out, diffJSON(h, who))
+				}
+				return writeJSON(e.stdout, out)
 			}
 			who := people(s.View())
 			changed := 0
@@ -249,7 +271,12 @@ them to ` + "`bpfdraft accept`" + ` or ` + "`bpfdraft reject`" + `.`,
 				return err
 			}
 			if *asJSON {
-				return writeJSON(e.stdout, hunks)
+				who := byline(s.View())
+				out := make([]jsonHunk, 0, len(hunks))
+				for _, h := range hunks {
+					out = append(out, hunkJSON(h, who))
+				}
+				return writeJSON(e.stdout, out)
 			}
 			printHunks(e, s.View(), hunks)
 			return nil
@@ -440,7 +467,12 @@ their line numbers and skipped; importing the same file again adds nothing.
 				cs = append(cs, c)
 			}
 			if *asJSON {
-				return writeJSON(e.stdout, cs)
+				who := byline(s.View())
+				out := make([]jsonComment, 0, len(cs))
+				for _, c := range cs {
+					out = append(out, commentJSON(c, who))
+				}
+				return writeJSON(e.stdout, out)
 			}
 			who := people(s.View())
 			for _, c := range cs {

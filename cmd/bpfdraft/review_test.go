@@ -363,3 +363,44 @@ func TestNextYear(t *testing.T) {
 		t.Error("this year's draft changed")
 	}
 }
+
+// TestRolesOnePerPerson: every command is a process of its own, with a
+// device id of its own, and `role` listed a person once per device
+// (issue 22, part 8). One row per person, with their devices.
+func TestRolesOnePerPerson(t *testing.T) {
+	c := newCLI(t, "Amina")
+	id := strings.TrimSpace(c.ok("new", "--title", "Roles"))
+	c.ok("write", id, "--section", "1", "--text", "One.")
+	c.ok("write", id, "--section", "1", "--append", "--text", "Two.")
+	roles := c.ok("role", id)
+	lines := strings.Split(strings.TrimSpace(roles), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "Amina  co-facilitator") {
+		t.Errorf("roles of one person who used three devices:\n%s", roles)
+	}
+	if devices := strings.Count(lines[len(lines)-1], ","); devices != 2 {
+		t.Errorf("Amina's row names %d devices, want 3:\n%s", devices+1, roles)
+	}
+}
+
+// TestDiffCLIShowsRunsAndWords: `bpfdraft diff` shows one line per run
+// of one person's typing, however many commands (devices, changes) it
+// took, and whole words where a word was changed (issue 22, part 7).
+func TestDiffCLIShowsRunsAndWords(t *testing.T) {
+	c := newCLI(t, "Amina")
+	id := strings.TrimSpace(c.ok("new", "--title", "Diff"))
+	c.ok("version", id, "--name", "Empty")
+	c.ok("write", id, "--section", "1", "--text", "They blocked legitimate s")
+	c.ok("write", id, "--section", "1", "--append", "--inline", "--text", "ecurity research.")
+	c.ok("version", id, "--name", "Typed")
+	diff := c.ok("diff", id, "Empty", "Typed")
+	if lines := strings.Split(strings.TrimSpace(diff), "\n"); len(lines) != 2 || !strings.HasSuffix(lines[1], `: "They blocked legitimate security research."`) {
+		t.Errorf("diff of one person's typing:\n%s", diff)
+	}
+	c.ok("write", id, "--section", "1", "--text", "They blocked legitimate securities research.")
+	diff = c.ok("diff", id, "Typed", "current")
+	lines := strings.Split(strings.TrimSpace(diff), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "  - Amina") || !strings.HasSuffix(lines[1], `: "security"`) ||
+		!strings.HasPrefix(lines[2], "  + Amina") || !strings.HasSuffix(lines[2], `: "securities"`) {
+		t.Errorf("diff of a changed word:\n%s", diff)
+	}
+}
