@@ -98,13 +98,14 @@ type Conn struct {
 	budget     *Budget // shared with other connections, or nil
 
 	compressAbove int
-	zmu           sync.Mutex    // guards zbuf and zw, which an idle timer frees
-	zbuf          bytes.Buffer  // compressor output for the frame being written
-	zw            *flate.Writer // the outgoing compressor, nil while idle
-	zidle         *time.Timer   // frees zw once no frame was deflated for compressorIdle
-	window        []byte        // the last raw bytes deflated, up to windowSize
-	zin           bytes.Buffer  // compressed bytes not yet inflated
-	zr            io.Reader     // the incoming deflate context
+	deflateAll    [compressed]bool // types deflated whatever their size (DeflateAlways)
+	zmu           sync.Mutex       // guards zbuf and zw, which an idle timer frees
+	zbuf          bytes.Buffer     // compressor output for the frame being written
+	zw            *flate.Writer    // the outgoing compressor, nil while idle
+	zidle         *time.Timer      // frees zw once no frame was deflated for compressorIdle
+	window        []byte           // the last raw bytes deflated, up to windowSize
+	zin           bytes.Buffer     // compressed bytes not yet inflated
+	zr            io.Reader        // the incoming deflate context
 }
 
 // A compressor holds about a megabyte of tables, while the context a
@@ -130,6 +131,18 @@ func NewConn(rw io.ReadWriter, compressAbove int) *Conn {
 	c := &Conn{w: rw, compressAbove: compressAbove, maxMessage: MaxMessage}
 	c.r = bufio.NewReader(countingReader{rw, &c.in})
 	return c
+}
+
+// DeflateAlways makes frames of type t deflated whatever their size. A
+// small frame that mostly repeats the one before it (a typing preview,
+// the same text with a character more) costs a few bytes in the
+// connection's deflate context and dozens raw; for other small frames
+// the context's overhead is not worth it. It does nothing on a
+// connection that never deflates. Call before the first frame.
+func (c *Conn) DeflateAlways(t Type) {
+	if t < compressed {
+		c.deflateAll[t] = true
+	}
 }
 
 // ErrBusy is returned when the connections sharing a Budget are already
@@ -279,7 +292,7 @@ func (c *Conn) WriteFrame(f Frame) error {
 
 // writeOne sends one frame.
 func (c *Conn) writeOne(typ Type, payload []byte) error {
-	if c.compressAbove >= 0 && len(payload) > c.compressAbove && typ != TypeError {
+	if c.compressAbove >= 0 && (len(payload) > c.compressAbove || c.deflateAll[typ]) && typ != TypeError && len(payload) > 0 {
 		z, err := c.deflate(payload)
 		if err != nil {
 			return err

@@ -184,6 +184,32 @@ func TestContextCompression(t *testing.T) {
 	}
 }
 
+// TestDeflateAlways: a small frame of a type set to be deflated always
+// is, and one repeating the frame before it costs a few bytes; small
+// frames of other types stay as they are; all read back whole.
+func TestDeflateAlways(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewConn(&buf, 0)
+	w.DeflateAlways(9)
+	r := NewConn(&buf, 0)
+	typing := []byte("\x01\x07s4xk2ba Some was of")
+	sizes := []int64{}
+	for _, f := range []Frame{{Type: 9, Payload: typing}, {Type: 9, Payload: append(typing, 'x')}, {Type: 2, Payload: typing}, {Type: 9}} {
+		before := w.BytesOut()
+		if err := w.WriteFrame(f); err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, w.BytesOut()-before)
+		got, err := r.ReadFrame()
+		if err != nil || got.Type != f.Type || !bytes.Equal(got.Payload, f.Payload) {
+			t.Fatalf("read back %v %q, %v", got.Type, got.Payload, err)
+		}
+	}
+	if sizes[1] > 10 || sizes[2] != int64(2+len(typing)) || sizes[3] != 2 {
+		t.Errorf("frames cost %v bytes: a repeat deflated, the other type and the empty frame raw", sizes)
+	}
+}
+
 // TestIncomingProgress feeds a large frame in two parts and checks that
 // the reader reports how much of it has arrived in between.
 func TestIncomingProgress(t *testing.T) {
