@@ -47,6 +47,11 @@ type conversation struct {
 	live         bool
 	ids          map[string]bool
 	presenceKick chan struct{}
+
+	// Previews (preview.go): at most one frame every previewEvery.
+	previewKick  chan struct{}
+	previewAt    time.Time   // when the last preview frame went
+	previewTimer *time.Timer // set while a frame waits for previewEvery to pass
 }
 
 // caughtUpGrace is how long a converged session keeps its catch-up slots:
@@ -78,7 +83,8 @@ func (e *Engine) Answer(ctx context.Context, rw io.ReadWriter, remote string) (S
 func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once, answering bool) (st Stats, err error) {
 	c := &conversation{e: e, conn: wire.NewConn(rw, 0), remote: remote,
 		log: e.log.With("peer", shortPeer(remote)), in: newInbox(), byIndex: map[int]*draftSession{}, refused: map[int]bool{},
-		presenceKick: make(chan struct{}, 1)}
+		presenceKick: make(chan struct{}, 1), previewKick: make(chan struct{}, 1)}
+	c.conn.DeflateAlways(framePreview)
 	if e.maxMessage > 0 {
 		c.conn.SetMaxMessage(e.maxMessage)
 	}
@@ -156,7 +162,15 @@ func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once,
 		if err := c.sendPresence(); err != nil {
 			return st, err
 		}
+		if err := c.sendPreviews(); err != nil {
+			return st, err
+		}
 	}
+	defer func() {
+		if c.previewTimer != nil {
+			c.previewTimer.Stop()
+		}
+	}()
 	err = c.loop(ctx, once, c.watch(done))
 	var told *wire.RemoteError
 	if err != nil && !errors.As(err, &told) && ctx.Err() == nil {
@@ -443,6 +457,10 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 			return nil
 		}
 		if len(c.pending) == 0 {
+			var previewDue <-chan time.Time
+			if c.previewTimer != nil {
+				previewDue = c.previewTimer.C
+			}
 			select {
 			case <-c.in.ready:
 				c.pending = c.in.drain()
@@ -450,6 +468,15 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 				ds.dirty = true
 			case <-c.presenceKick:
 				if err := c.sendPresence(); err != nil {
+					return err
+				}
+			case <-c.previewKick:
+				if err := c.previewSoon(); err != nil {
+					return err
+				}
+			case <-previewDue:
+				c.previewTimer = nil
+				if err := c.sendPreviews(); err != nil {
 					return err
 				}
 			case <-ctx.Done():
@@ -481,10 +508,14 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 			byeRecv, peerRead = true, int(n)
 			continue
 		}
-		if f.f.Type == framePresence {
-			// Presence is not part of the sync: it is not counted in
-			// farewells and does not keep a one-shot session open.
-			if err := c.receivePresence(f.f.Payload); err != nil {
+		if f.f.Type == framePresence || f.f.Type == framePreview {
+			// Presence and previews are not part of the sync: they are not
+			// counted in farewells and do not keep a one-shot session open.
+			receive := c.receivePresence
+			if f.f.Type == framePreview {
+				receive = c.receivePreviews
+			}
+			if err := receive(f.f.Payload); err != nil {
 				return err
 			}
 			continue

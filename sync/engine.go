@@ -81,9 +81,11 @@ type Engine struct {
 	handshakeTimeout time.Duration // 0: DefaultHandshakeTimeout
 
 	presence    presenceTable     // who is present in which draft (presence.go)
-	presenceMu  sync.Mutex        // Protects presenceSeq and mine.
+	presenceMu  sync.Mutex        // Protects presenceSeq, mine and previewSeq.
 	presenceSeq uint64            // of this side's announcements
 	mine        map[string][]byte // this side's presence, by draft
+	previews    presenceTable     // typing not committed yet, by draft (preview.go)
+	previewSeq  uint64            // of this side's previews
 }
 
 // DefaultHandshakeTimeout bounds the opening exchange: a peer that opens
@@ -128,7 +130,8 @@ func New(lib Library, self string, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}, conns: map[*conversation]struct{}{}}
+	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}, conns: map[*conversation]struct{}{},
+		previews: presenceTable{maxHeld: maxPreviewHeld, sweeps: true}}
 }
 
 // Stats says what moved on one connection.
@@ -139,6 +142,10 @@ type Stats struct {
 	// Failed names the drafts this session stopped syncing, and why (one
 	// side refused changes: a quota, a damaged change); the others went on.
 	Failed map[string]string
+	// PreviewFrames and PreviewBytes count the typing previews sent (the
+	// bytes on the wire, framing included; also in BytesOut).
+	PreviewFrames int
+	PreviewBytes  int64
 }
 
 // Status is the sync state of one draft with one peer, as the UI shows it.
@@ -232,6 +239,7 @@ type draftSession struct {
 	heard     bool     // the peer has said something of this draft on this connection
 
 	presenceSent map[string]uint64 // by origin, the last presence seq the peer has from us
+	previewSent  map[string]uint64 // by origin, the last preview seq the peer has from us
 
 	failed error // this session stopped syncing the draft (see Stats.Failed)
 }

@@ -47,12 +47,25 @@ const (
 	presenceHeartbeat = PresenceTTL / 3
 )
 
-// presenceTable is the engine's presence for every draft.
+// presenceTable is the engine's presence for every draft, and, as a
+// second table, its typing previews (preview.go).
 type presenceTable struct {
 	mu     sync.Mutex
 	drafts map[string]map[string]PresenceEntry // draft → origin → entry
 	watch  map[chan struct{}]bool              // told of every change
+
+	// Previews only. A preview lives seconds and a window must stop
+	// showing one that expired, so expiry is swept by a timer that tells
+	// watchers; and since a relay holds previews of every draft its peers
+	// type in, the bytes held over all drafts are capped.
+	maxHeld int // bytes of origins and data held over all drafts; 0: no cap
+	held    int
+	sweeps  bool
+	sweepAt time.Time
+	sweep   *time.Timer
 }
+
+func entrySize(e PresenceEntry) int { return len(e.Origin) + len(e.Data) }
 
 // update keeps an entry if it is newer than the one held; it reports
 // whether it did.
@@ -67,25 +80,82 @@ func (t *presenceTable) update(draft string, e PresenceEntry, now time.Time) boo
 		d = map[string]PresenceEntry{}
 		t.drafts[draft] = d
 	}
-	if old, ok := d[e.Origin]; ok && old.Seq >= e.Seq {
+	old, had := d[e.Origin]
+	if had && old.Seq >= e.Seq {
 		return false
 	}
-	if _, ok := d[e.Origin]; !ok && len(d) >= maxOrigins {
+	if !had && len(d) >= maxOrigins {
 		t.expireLocked(d, now)
 		if len(d) >= maxOrigins {
 			return false // a flood of origins: the ones held stay
 		}
 	}
+	if t.maxHeld > 0 && t.held-entrySize(old)+entrySize(e) > t.maxHeld {
+		for _, d := range t.drafts {
+			t.expireLocked(d, now)
+		}
+		old, had = d[e.Origin]
+		if t.held-entrySize(old)+entrySize(e) > t.maxHeld {
+			return false // a flood of drafts: what is held stays
+		}
+	}
+	t.held += entrySize(e) - entrySize(old)
 	d[e.Origin] = e
+	if t.sweeps && (t.sweep == nil || e.Expires.Before(t.sweepAt)) {
+		t.armLocked(e.Expires, now)
+	}
 	t.notifyLocked()
 	return true
 }
 
-func (t *presenceTable) expireLocked(d map[string]PresenceEntry, now time.Time) {
+func (t *presenceTable) expireLocked(d map[string]PresenceEntry, now time.Time) bool {
+	expired := false
 	for o, e := range d {
 		if !now.Before(e.Expires) {
+			t.held -= entrySize(e)
 			delete(d, o)
+			expired = true
 		}
+	}
+	return expired
+}
+
+// armLocked sets the sweep for at.
+func (t *presenceTable) armLocked(at, now time.Time) {
+	if t.sweep != nil {
+		t.sweep.Stop()
+	}
+	t.sweepAt = at
+	t.sweep = time.AfterFunc(at.Sub(now), t.sweepNow)
+}
+
+// sweepNow drops expired entries, tells watchers if there were any, and
+// sets the sweep for the next one to expire.
+func (t *presenceTable) sweepNow() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	t.sweep = nil
+	expired := false
+	var next time.Time
+	for id, d := range t.drafts {
+		if t.expireLocked(d, now) {
+			expired = true
+		}
+		if len(d) == 0 {
+			delete(t.drafts, id) // a draft nobody types in holds nothing
+		}
+		for _, e := range d {
+			if next.IsZero() || e.Expires.Before(next) {
+				next = e.Expires
+			}
+		}
+	}
+	if !next.IsZero() {
+		t.armLocked(next, now)
+	}
+	if expired {
+		t.notifyLocked()
 	}
 }
 
@@ -198,12 +268,17 @@ func (e *Engine) WatchPresence() (<-chan struct{}, func()) {
 
 // kick wakes the live conversations syncing a draft, to send presence.
 func (e *Engine) kick(draft string) {
+	e.wake(draft, func(c *conversation) chan struct{} { return c.presenceKick })
+}
+
+// wake signals a channel of every live conversation syncing a draft.
+func (e *Engine) wake(draft string, ch func(*conversation) chan struct{}) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for c := range e.conns {
 		if c.live && c.ids[draft] {
 			select {
-			case c.presenceKick <- struct{}{}:
+			case ch(c) <- struct{}{}:
 			default:
 			}
 		}
