@@ -14,8 +14,39 @@ import (
 var ErrForbidden = errors.New("not allowed")
 
 // Role returns the local participant's role in the draft as the view
-// has it.
-func (s *Session) Role() crdt.Role { return s.View().RoleOf(s.w.actor) }
+// has it. A role is a person's, but each process writes as a device of
+// its own, which the draft's registry learns at its first write (and the
+// view's roles later still): until then the device holds the role of
+// its person, as the draft will say once it writes. Otherwise a
+// co-facilitator's window opened after the command line wrote would
+// offer them no Accept and no Respond.
+func (s *Session) Role() crdt.Role {
+	v := s.View()
+	if r, ok := v.Roles[s.w.actor]; ok {
+		return r
+	}
+	person := ""
+	for _, p := range v.Participants {
+		if p.Actor == s.w.actor {
+			person = p.Person
+		}
+	}
+	if person == "" {
+		// Not registered yet: a setting read, once per question until the
+		// first write.
+		prof, _, err := s.w.Profile(context.Background())
+		if err != nil {
+			return crdt.RoleParticipant
+		}
+		person = prof.Person
+	}
+	for _, p := range v.Participants {
+		if r, ok := v.Roles[p.Actor]; ok && person != "" && p.Person == person {
+			return r
+		}
+	}
+	return crdt.RoleParticipant
+}
 
 // RoleOf returns the role an actor holds in the draft in this view.
 func (v *View) RoleOf(actor string) crdt.Role {

@@ -496,6 +496,62 @@ func TestAParticipantCannotRespond(t *testing.T) {
 	}
 }
 
+// TestACoFacilitatorsNewWindowMayRespond: each process writes as a device
+// of its own, entered in the draft's registry with its first write. A
+// co-facilitator's window opened after the draft was made elsewhere on
+// the machine (the command line) offers Respond… and Accept before it
+// has written anything.
+func TestACoFacilitatorsNewWindowMayRespond(t *testing.T) {
+	u, ws, dir := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	ctx := context.Background()
+	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Draft", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.OpenDraft(id)
+	d := u.draft
+	test.Type(d.editors[d.sections[0].ID].area, "Access is a right.\n\nTrust takes time.")
+	settleDraft(t, d)
+	if _, err := d.session.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.session.ImportComments(ctx, []byte("paragraph,name,comment\r\n1.2,Chen Wei,How long?\r\n"), ""); err != nil {
+		t.Fatal(err)
+	}
+	bruno := newCoAuthor(t, d) // a change to review
+	if _, _, err := bruno.s.Write(ctx, "2", "Bruno's text.", false); err != nil {
+		t.Fatal(err)
+	}
+	bruno.send(t, d)
+	u.win.Close()
+
+	// Another process on the same data: another device of Amina's.
+	ws2, err := app.Open(ctx, dir, app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws2.Close() })
+	u2, _, _ := newUIFor(t, ws2)
+	u2.OpenDraft(id)
+	d2 := u2.draft
+	c := d2.review.comments
+	loaded := loadedChan(func(f func()) { c.loaded = f })
+	changes := loadedChan(func(f func()) { d2.review.changes.loaded = f })
+	d2.tabs.SelectIndex(2)
+	await(t, changes, "the changes")
+	d2.review.tabs.SelectIndex(1)
+	for len(c.comments) == 0 {
+		await(t, loaded, "the comments")
+	}
+	if rowButton(t, c.list, 0, "Respond…").Disabled() || strings.Contains(c.summary.Text, "Only a co-facilitator") {
+		t.Errorf("the draft's creator, in a new window, may not respond: %q", c.summary.Text)
+	}
+	if d2.review.changes.acceptAll.Disabled() {
+		t.Errorf("the draft's creator, in a new window, may not accept: %q", d2.review.changes.summary.Text)
+	}
+}
+
 // newUIFor opens a second window, on another workspace, in the test app.
 func newUIFor(t *testing.T, ws *app.Workspace) (*UI, *app.Workspace, string) {
 	t.Helper()
