@@ -55,6 +55,7 @@ type Session struct {
 
 	view   atomic.Pointer[View]
 	status atomic.Pointer[saveStatus]
+	bases  baseIDs // identities of committed texts, for previews
 
 	// Set when opened from a stored view, never changed: the heads of the
 	// document that view shows, which are the session's until loaded.
@@ -114,6 +115,15 @@ type View struct {
 	Comments     int                  // comments recorded (with their replies and resolutions)
 	Creator      string               // the device that created the draft
 	revs         map[string]uint64
+	typing       viewTyping // the typing not committed yet, for previews (preview.go)
+}
+
+// viewTyping is a view's typing: op turns base, the section's committed
+// text, into the text the view shows.
+type viewTyping struct {
+	section string
+	base    string
+	op      textop.Op
 }
 
 // Rev returns the revision of a section's text in this view: the edits
@@ -517,8 +527,9 @@ func (s *Session) stamp(v *View) {
 	for id, t := range s.o.texts {
 		v.revs[id] = t.rev
 	}
-	if s.o.typing.active() {
-		s.overlay(v, s.o.typing.section, string(s.o.typing.text))
+	if t := s.o.typing; t.active() {
+		s.overlay(v, t.section, string(t.text))
+		v.typing = viewTyping{section: t.section, base: t.base, op: t.op}
 	}
 	s.view.Store(v)
 }
@@ -1070,7 +1081,7 @@ func (s *Session) absorb(f func() error) error {
 				s.w.log.Error("Typing could not be carried through a merge; it is committed as it stood", "draft", s.id, "err", terr)
 				continue
 			}
-			o.typing.op = t2
+			o.typing.op, o.typing.base = t2, now
 			text, _ := t2.Apply([]rune(now))
 			o.typing.text = text
 			op = op2

@@ -21,9 +21,10 @@ import (
 // into the next, as in the client-server scheme of Jupiter and ot.js.
 
 // typing is text typed in one section and not committed to the
-// document yet: op turns the committed text into text.
+// document yet: op turns the committed text, base, into text.
 type typing struct {
 	section string
+	base    string
 	op      textop.Op
 	text    []rune
 	keys    int
@@ -209,7 +210,7 @@ func (s *Session) typeIn(section string, rev uint64, op textop.Op, from *Subscri
 		return err
 	}
 	if !o.typing.active() {
-		o.typing = typing{section: section, op: textop.Identity(len(cur)), text: cur}
+		o.typing = typing{section: section, base: string(cur), op: textop.Identity(len(cur)), text: cur}
 	}
 	if o.typing.op, err = textop.Compose(o.typing.op, op); err != nil {
 		return err
@@ -264,6 +265,7 @@ func (s *Session) commitTyping() {
 	if err := s.commit(context.Background()); err != nil && !o.unsaved {
 		s.w.log.Warn("Could not commit typing", "draft", s.id, "err", err)
 	}
+	s.restamp() // the view's typing (its preview) is committed text now
 }
 
 // Splice is typing in a section from code: delete del code points at
