@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/igf-bpf/bpfdraft/app"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 )
 
@@ -81,3 +82,43 @@ func clean(s string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// PeerPreview is a co-author's typing not yet committed, from one window.
+type PeerPreview struct {
+	Origin  string // the window's peer id, as in Presence
+	Preview app.Preview
+}
+
+// SetPreview sends co-authors syncing a draft live what this window's
+// person has typed and not committed (Session.Preview): the window calls
+// it each time its typing reached the draft's owner. Calls faster than
+// the engine sends cost nothing more: the latest wins.
+func (o *Online) SetPreview(draft string, p app.Preview) error {
+	return o.node.Engine().SetPreview(draft, app.EncodePreview(p))
+}
+
+// ClearPreview tells them this window has no typing to show: it closed
+// the draft. A commit needs no clearing: co-authors stop showing the
+// preview when the commit reaches them (it no longer fits their
+// committed text), whereas a clear may reach them first, through a
+// relay that has yet to save the commit, and the text would blink out.
+func (o *Online) ClearPreview(draft string) { o.node.Engine().SetPreview(draft, nil) }
+
+// Previews returns the co-authors' previews of a draft that reached this
+// machine and have not expired, by origin. What a peer sent that does not
+// decode is left out.
+func (o *Online) Previews(draft string) []PeerPreview {
+	var out []PeerPreview
+	for _, e := range o.node.Engine().Previews(draft) {
+		p, err := app.DecodePreview(e.Data)
+		if err != nil {
+			continue
+		}
+		out = append(out, PeerPreview{Origin: e.Origin, Preview: p})
+	}
+	return out
+}
+
+// WatchPreviews signals every change of previews: one arriving, replaced
+// or expiring.
+func (o *Online) WatchPreviews() (<-chan struct{}, func()) { return o.node.Engine().WatchPreviews() }
