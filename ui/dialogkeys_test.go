@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
 )
@@ -55,6 +56,10 @@ func driverShortcut(u *UI, sc fyne.Shortcut) {
 	}
 	if s, ok := u.win.Canvas().Focused().(fyne.Shortcutable); ok {
 		s.TypedShortcut(sc)
+		return
+	}
+	if s, ok := u.win.Canvas().(fyne.Shortcutable); ok {
+		s.TypedShortcut(sc) // the canvas's own shortcuts (AddShortcut)
 	}
 }
 
@@ -187,6 +192,11 @@ func TestRespondFromTheKeyboard(t *testing.T) {
 	driverTab(u, true)
 	if focusedField(u) != resp {
 		t.Fatalf("Shift+Tab did not come back to the response (%T)", u.win.Canvas().Focused())
+	}
+	// From a button of the dialog too, as on a desktop.
+	driverTab(u, false)
+	if _, ok := u.win.Canvas().Focused().(*widget.Button); !ok {
+		t.Fatalf("Tab from the response went to %T, not a button", u.win.Canvas().Focused())
 	}
 	driverShortcut(u, ctrlEnter)
 	if overlays(u) != 0 {

@@ -112,6 +112,21 @@ func (u *UI) dialogKey(k *fyne.KeyEvent) bool {
 	return false
 }
 
+// dialogShortcuts lets Ctrl+Enter submit the top dialog from a widget
+// that takes no shortcuts (its buttons, a choice), as it does from a
+// field: the driver gives such a shortcut to the window.
+func (u *UI) dialogShortcuts() {
+	for _, key := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
+		for _, mod := range []fyne.KeyModifier{fyne.KeyModifierControl, fyne.KeyModifierShortcutDefault} {
+			u.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: mod}, func(fyne.Shortcut) {
+				if shown := u.onScreen(); len(shown) > 0 && shown[len(shown)-1].submit != nil {
+					shown[len(shown)-1].submit()
+				}
+			})
+		}
+	}
+}
+
 // field is an entry in a dialog: Escape in it cancels the dialog and
 // Ctrl+Enter submits it.
 type field struct {

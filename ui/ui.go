@@ -86,6 +86,7 @@ func New(a fyne.App, ws *app.Workspace, opts Options) *UI {
 	u.win.SetContent(container.NewBorder(nil, u.status.content, nil, nil, u.screen))
 	u.win.SetOnClosed(u.closed)
 	u.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { u.dialogKey(k) })
+	u.dialogShortcuts()
 	if _, ok, err := ws.Profile(context.Background()); err == nil && ok {
 		u.ShowHome()
 	} else {
