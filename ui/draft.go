@@ -42,6 +42,7 @@ type draftScreen struct {
 	wg        sync.WaitGroup // the goroutine that passes events to the window
 	counting  bool           // word counts are due
 	present   *presence      // co-authors with the draft open (presence.go)
+	previews  *previews      // co-authors' typing not committed yet (preview.go)
 	removed   string         // the heading this window removed last
 
 	contrib      *contributions
@@ -110,6 +111,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	}
 	d.page.onFocus = d.follow
 	d.present = newPresence(d)
+	d.previews = &previews{d: d}
 	d.page.onCaret = func(string, *textArea) { d.present.moved() }
 	d.body = container.NewStack(d.page.scroll)
 	back := widget.NewButton(lang.L("← Drafts"), u.ShowHome)
@@ -173,6 +175,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 		d.follow(0)
 	}
 	d.present.start()
+	d.previews.start()
 	u.background(func() {
 		if err := s.Load(); err != nil && !errors.Is(err, app.ErrClosed) {
 			u.do(func() {
@@ -303,6 +306,13 @@ func (d *draftScreen) pump() {
 		if d.tabs.Selected().Content == d.contrib.content {
 			d.contrib.soon() // a co-author's typing, shown as it comes
 		}
+	}
+	// The owner took this window's typing (or committed it): co-authors
+	// online see it now; and text from elsewhere may be the commit that
+	// carries a co-author's typing shown meanwhile.
+	d.previews.send()
+	if texts || len(d.previews.shownFrom) > 0 {
+		d.previews.show()
 	}
 	if texts {
 		// Text from elsewhere moved this window's caret within its text:

@@ -3,12 +3,14 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app/online"
@@ -29,7 +31,8 @@ type presence struct {
 	due     bool            // an announcement waits for the throttle
 	last    online.Presence // what was last announced
 	shown   []online.Presence
-	changed func() // tests wait on it
+	colour  map[string]color.Color // by window (origin), as shown
+	changed func()                 // tests wait on it
 }
 
 // announceEvery throttles announcements while the caret moves: a
@@ -112,6 +115,7 @@ func (p *presence) show() {
 	present := d.u.online.Present(d.session.ID())
 	p.shown = present
 	carets := map[string][]otherCaret{}
+	p.colour = map[string]color.Color{}
 	p.bar.Objects = nil
 	if len(present) > 0 {
 		p.bar.Add(widget.NewLabel(lang.L("Also here:")))
@@ -127,10 +131,11 @@ func (p *presence) show() {
 			name = lang.L("a co-author")
 		}
 		colour := th.Color(colourOf(pr.Person), variant)
+		p.colour[pr.Origin] = colour
 		where := ""
 		if i := d.sectionIndex(pr.Section); i >= 0 {
 			where = " · " + fmt.Sprintf(lang.L("in %d."), i+1)
-			carets[pr.Section] = append(carets[pr.Section], otherCaret{offset: pr.Offset, colour: colour, name: name})
+			carets[pr.Section] = append(carets[pr.Section], otherCaret{offset: pr.Offset, colour: colour, name: name, origin: pr.Origin})
 		}
 		dot := canvas.NewCircle(colour)
 		dot.Resize(fyne.NewSize(10, 10))
@@ -138,6 +143,9 @@ func (p *presence) show() {
 		p.bar.Add(container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(10, 10), dot)), label))
 	}
 	p.bar.Refresh()
+	if d.previews != nil && len(d.previews.shownFrom) > 0 {
+		d.previews.show() // the typists' colours may have come with this
+	}
 	for id, e := range d.editors {
 		if len(carets[id]) > 0 || len(e.area.others) > 0 {
 			e.area.others = carets[id]
@@ -147,6 +155,15 @@ func (p *presence) show() {
 	if p.changed != nil {
 		p.changed()
 	}
+}
+
+// colours returns each present window's colour, by origin.
+func (p *presence) colours() map[string]color.Color { return p.colour }
+
+// neutralColour shows the typing of a window whose presence has not
+// arrived yet.
+func neutralColour() color.Color {
+	return theme.Color(theme.ColorNamePlaceHolder)
 }
 
 // sectionIndex is a section's place among the headings, or -1.

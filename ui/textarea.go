@@ -40,6 +40,7 @@ type textArea struct {
 
 	placeholder string
 	others      []otherCaret // co-authors' carets in this text
+	ghosts      []ghostRun   // co-authors' typing not committed yet (preview.go)
 	focused     bool
 	shift       bool // a Shift key is down
 	// pressed: a mouse press placed the caret, so the tap the driver
@@ -99,6 +100,19 @@ type otherCaret struct {
 	offset int
 	colour color.Color
 	name   string
+	origin string // their window, whose typing may show as ghosts
+}
+
+// ghostRun is a co-author's typing that has not reached this machine's
+// copy yet (a preview): drawn at off in their colour, the rest of its
+// row after it, but not part of the text. It lasts until the commit that
+// carries the typing arrives, under a second later, so it is not
+// wrapped: a row it lengthens runs on past the column's edge meanwhile.
+type ghostRun struct {
+	off    int
+	text   string
+	colour color.Color
+	origin string
 }
 
 // hardLine is one line of the text between line breaks, as it is wrapped.
@@ -789,6 +803,22 @@ func (r *areaRenderer) Refresh() {
 	textH := fyne.MeasureText("Mg", a.m.size, a.m.style).Height
 	dy := (p - textH) / 2
 	selStart, selEnd := a.selection()
+	ghostRows := map[int][]ghostRun{}
+	for _, g := range a.ghosts {
+		g.off = min(max(g.off, 0), len(a.text))
+		row, _, _ := a.rowOf(g.off)
+		ghostRows[row] = append(ghostRows[row], g)
+	}
+	// shift is how far the ghosts on a row push offset off to the right.
+	shift := func(row, off int) float32 {
+		var w float32
+		for _, g := range ghostRows[row] {
+			if g.off < off {
+				w += a.m.measure(g.text)
+			}
+		}
+		return w
+	}
 
 	r.objects = r.objects[:0]
 	nt, nn, nm := 0, 0, 0
@@ -801,8 +831,8 @@ func (r *areaRenderer) Refresh() {
 		start, end, l, k := a.row(row)
 		y := float32(row) * p
 		if selStart != selEnd && selStart <= end && selEnd >= start && !(selEnd == start && row > 0 && k > 0) {
-			x0 := a.m.measure(string(a.text[start:max(selStart, start)]))
-			x1 := a.m.measure(string(a.text[start:min(selEnd, end)]))
+			x0 := a.m.measure(string(a.text[start:max(selStart, start)])) + shift(row, max(selStart, start))
+			x1 := a.m.measure(string(a.text[start:min(selEnd, end)])) + shift(row, min(selEnd, end))
 			if selEnd > end || (selEnd == end && k+1 == len(l.breaks) && selEnd < len(a.text)) {
 				x1 += a.m.size / 3 // the line break is selected too
 			}
@@ -813,7 +843,9 @@ func (r *areaRenderer) Refresh() {
 				m.Resize(fyne.NewSize(x1-x0, p))
 			}
 		}
-		if end > start {
+		if gs := ghostRows[row]; len(gs) > 0 {
+			r.ghostRow(&nt, a.text[start:end], start, gs, y+dy)
+		} else if end > start {
 			t := r.text(&nt)
 			r.set(t, string(a.text[start:end]), fg, a.m.size)
 			t.Move(fyne.NewPos(gutter, y+dy))
@@ -844,7 +876,15 @@ func (r *areaRenderer) Refresh() {
 		if y < top-p || y > bottom {
 			continue
 		}
-		x := gutter + a.m.measure(string(a.text[start:off]))
+		x := gutter + a.m.measure(string(a.text[start:off])) + shift(row, off)
+		for _, g := range a.ghosts {
+			if g.origin != "" && g.origin == o.origin { // the typist's caret ends their typing
+				g.off = min(max(g.off, 0), len(a.text))
+				grow, gstart, _ := a.rowOf(g.off)
+				row, y = grow, float32(grow)*p
+				x = gutter + a.m.measure(string(a.text[gstart:g.off])) + shift(grow, g.off) + a.m.measure(g.text)
+			}
+		}
 		for len(r.flags) <= i {
 			r.flags = append(r.flags, canvas.NewRectangle(nil))
 			r.names = append(r.names, canvas.NewText("", nil))
@@ -869,13 +909,39 @@ func (r *areaRenderer) Refresh() {
 		ctop, _ := a.caretBox()
 		if ctop >= top-p && ctop <= bottom {
 			r.caret.FillColor = theme.Color(theme.ColorNamePrimary)
-			r.caret.Move(fyne.NewPos(gutter+a.xOf(a.caret)-1, ctop+1))
+			crow, _, _ := a.rowOf(a.caret)
+			r.caret.Move(fyne.NewPos(gutter+a.xOf(a.caret)+shift(crow, a.caret)-1, ctop+1))
 			r.caret.Resize(fyne.NewSize(2, p-2))
 			r.caret.Refresh()
 			objs = append(objs, r.caret)
 		}
 	}
 	r.objects = objs
+}
+
+// ghostRow draws a row's text with co-authors' typing shown in it, each
+// in their colour, the text after pushed along.
+func (r *areaRenderer) ghostRow(nt *int, row []rune, start int, gs []ghostRun, y float32) {
+	a := r.a
+	fg := theme.Color(theme.ColorNameForeground)
+	x := a.gutter()
+	from := 0
+	put := func(s string, c color.Color) {
+		if s == "" {
+			return
+		}
+		t := r.text(nt)
+		r.set(t, s, c, a.m.size)
+		t.Move(fyne.NewPos(x, y))
+		x += a.m.measure(s)
+	}
+	for _, g := range gs {
+		at := min(max(g.off-start, from), len(row))
+		put(string(row[from:at]), fg)
+		put(g.text, g.colour)
+		from = at
+	}
+	put(string(row[from:]), fg)
 }
 
 // set gives a reused text its content, redrawing it only if it changed.
