@@ -26,13 +26,19 @@ import (
 // and the window's keystrokes while another process holds the data
 // file's write lock.
 type liveResult struct {
-	Keystrokes     int     `json:"keystrokes"`
-	GapMS          int     `json:"gap_ms"`
-	RTTMS          int     `json:"rtt_ms"`
-	OfflineCommits int     `json:"offline_commits"`
-	OfflineBytes   int64   `json:"offline_bytes"` // one sync afterwards, from warm states
-	LiveCommits    int     `json:"live_commits"`
-	LiveBytes      int64   `json:"live_bytes"` // from the first keystroke until both agree
+	Keystrokes     int   `json:"keystrokes"`
+	GapMS          int   `json:"gap_ms"`
+	RTTMS          int   `json:"rtt_ms"`
+	OfflineCommits int   `json:"offline_commits"`
+	OfflineBytes   int64 `json:"offline_bytes"` // one sync afterwards, from warm states
+	LiveCommits    int   `json:"live_commits"`
+	LiveBytes      int64 `json:"live_bytes"` // from the first keystroke until both agree
+	// The same with typing previews sent as the window sends them, on the
+	// connection counted.
+	PreviewCommits int     `json:"preview_commits"`
+	PreviewBytes   int64   `json:"preview_live_bytes"`
+	PreviewFrames  int     `json:"preview_frames"`
+	PreviewFrameB  int64   `json:"preview_frame_bytes"` // of PreviewBytes, the preview frames'
 	LockHeldMS     int     `json:"lock_held_ms"`
 	LockedP50MS    float64 `json:"locked_keystroke_p50_ms"`
 	LockedP99MS    float64 `json:"locked_keystroke_p99_ms"`
@@ -52,12 +58,17 @@ func runLive(ctx context.Context, w *Workloads, dir string, log *slog.Logger) (*
 	res := &liveResult{Keystrokes: w.W2.keystrokes(), GapMS: int(liveGap / time.Millisecond),
 		RTTMS: int(liveRTT / time.Millisecond), LockHeldMS: int(lockFor / time.Millisecond)}
 	var err error
-	if res.OfflineCommits, res.OfflineBytes, err = liveOnce(ctx, w, filepath.Join(dir, "offline"), false, log); err != nil {
+	if res.OfflineCommits, res.OfflineBytes, _, err = liveOnce(ctx, w, filepath.Join(dir, "offline"), false, false, log); err != nil {
 		return nil, fmt.Errorf("offline: %w", err)
 	}
-	if res.LiveCommits, res.LiveBytes, err = liveOnce(ctx, w, filepath.Join(dir, "live"), true, log); err != nil {
+	if res.LiveCommits, res.LiveBytes, _, err = liveOnce(ctx, w, filepath.Join(dir, "live"), true, false, log); err != nil {
 		return nil, fmt.Errorf("live: %w", err)
 	}
+	var st docsync.Stats
+	if res.PreviewCommits, res.PreviewBytes, st, err = liveOnce(ctx, w, filepath.Join(dir, "previews"), true, true, log); err != nil {
+		return nil, fmt.Errorf("live with previews: %w", err)
+	}
+	res.PreviewFrames, res.PreviewFrameB = st.PreviewFrames, st.PreviewBytes
 	if err := lockedTyping(ctx, w, filepath.Join(dir, "locked"), res, log); err != nil {
 		return nil, fmt.Errorf("typing under a held write lock: %w", err)
 	}
@@ -117,58 +128,96 @@ func (p *livePeers) close() {
 
 // liveOnce types W2 on a, a key every liveGap, through a subscription as
 // the window does, with the batching rule the app uses (20 keys or 1 s
-// idle). It returns the commits made and the bytes on the wire: with a
-// live peer behind a liveRTT pipe, from the first key until both agree;
-// without, one sync afterwards.
-func liveOnce(ctx context.Context, w *Workloads, dir string, live bool, log *slog.Logger) (commits int, bytes int64, err error) {
+// idle), and with previews, sends a's typing preview after each key as
+// the window does. It returns the commits made and the bytes on the
+// wire: with a live peer behind a liveRTT pipe, from the first key until
+// both agree; without, one sync afterwards; and what a's side of a live
+// session counted.
+func liveOnce(ctx context.Context, w *Workloads, dir string, live, previews bool, log *slog.Logger) (commits int, bytes int64, st docsync.Stats, err error) {
 	p, err := openLivePeers(ctx, w, dir, log)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, st, err
 	}
 	defer p.close()
-	// The replicas were opened to replay traces commit by commit; the
-	// typing here is committed by the app's own rule.
-	typer, err := app.Open(ctx, filepath.Join(dir, "a"), app.Options{Logger: log, Poll: -1})
-	if err != nil {
-		return 0, 0, err
-	}
-	p.a.s.Close(ctx)
-	p.a.ws.Close()
-	p.a.ws = typer
-	if p.a.s, err = typer.Session(ctx, p.b.s.ID()); err != nil {
-		return 0, 0, err
+	if err := p.typeByTheAppsRule(ctx, dir, log); err != nil {
+		return 0, 0, st, err
 	}
 	before := editCount(p.a.s)
 	var counted atomic.Int64
-	var stop func()
+	var stop func() docsync.Stats
+	var after func()
 	if live {
-		stop = keepLive(ctx, p.a, p.b, &counted, log)
+		var ea *docsync.Engine
+		ea, stop = keepLive(ctx, p.a, p.b, &counted, log)
 		if err := agree(ctx, p.a.s, p.b.s); err != nil {
 			stop()
-			return 0, 0, err
+			return 0, 0, st, err
 		}
 		counted.Store(0)
+		if previews {
+			after = previewSender(p.a.s, ea)
+		}
 	}
-	if err := typeLikeAPerson(ctx, p.a.s, w.W2, p.ids); err != nil {
+	if err := typeLikeAPerson(ctx, p.a.s, w.W2, p.ids, after); err != nil {
 		if stop != nil {
 			stop()
 		}
-		return 0, 0, err
+		return 0, 0, st, err
 	}
 	if live {
 		err = agree(ctx, p.a.s, p.b.s)
 		bytes = counted.Load()
-		stop()
+		st = stop()
 	} else {
 		bytes, err = session(ctx, p.a, p.b, log)
 	}
-	return editCount(p.a.s) - before, bytes, err
+	return editCount(p.a.s) - before, bytes, st, err
+}
+
+// typeByTheAppsRule opens a's draft again in a workspace that commits
+// typing by the app's own rule: the replicas were opened to replay
+// traces commit by commit.
+func (p *livePeers) typeByTheAppsRule(ctx context.Context, dir string, log *slog.Logger) error {
+	typer, err := app.Open(ctx, filepath.Join(dir, "a"), app.Options{Logger: log, Poll: -1})
+	if err != nil {
+		return err
+	}
+	p.a.s.Close(ctx)
+	p.a.ws.Close()
+	p.a.ws = typer
+	p.a.s, err = typer.Session(ctx, p.b.s.ID())
+	return err
+}
+
+// previewSender returns what the window does each time the draft's owner
+// took its typing or committed it: send the preview when it changed, and
+// clear it once the typing is committed.
+func previewSender(s *app.Session, e *docsync.Engine) func() {
+	var sent []byte
+	return func() {
+		p, ok := s.Preview()
+		if !ok {
+			if sent != nil {
+				sent = nil
+				e.SetPreview(s.ID(), nil)
+			}
+			return
+		}
+		if enc := app.EncodePreview(p); !slices.Equal(enc, sent) {
+			sent = enc
+			e.SetPreview(s.ID(), enc)
+		}
+	}
 }
 
 // typeLikeAPerson sends a trace's keystrokes one every liveGap through a
 // subscription, taking its events after each as the window's event loop
-// would, then waits out the idle commit.
-func typeLikeAPerson(ctx context.Context, s *app.Session, tr Trace, ids map[string]string) error {
+// would (and calling after, if set, as the window sends its preview),
+// then waits out the idle commit.
+func typeLikeAPerson(ctx context.Context, s *app.Session, tr Trace, ids map[string]string, after func()) error {
+	if after == nil {
+		after = func() {}
+	}
 	sub := s.Attach()
 	defer sub.Close()
 	texts := map[string][]rune{}
@@ -194,18 +243,22 @@ func typeLikeAPerson(ctx context.Context, s *app.Session, tr Trace, ids map[stri
 			}
 			time.Sleep(liveGap)
 			sub.Next() // acknowledgements: the next edit may go
+			after()
 		}
 	}
 	for range 3 { // the last edits go once the ones before them are acknowledged
 		s.Applied()
 		sub.Next()
 	}
+	after()
 	select { // the idle commit
 	case <-time.After(1500 * time.Millisecond):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return s.Flush(ctx)
+	err := s.Flush(ctx)
+	after()
+	return err
 }
 
 func editCount(s *app.Session) int {
@@ -215,16 +268,18 @@ func editCount(s *app.Session) int {
 
 // keepLive runs a live sync session between a and b over a pipe that
 // delays each direction by half of liveRTT, counting the bytes both send.
-func keepLive(ctx context.Context, a, b *replica, n *atomic.Int64, log *slog.Logger) (stop func()) {
+// It returns a's engine, and stop, which gives what a's side counted.
+func keepLive(ctx context.Context, a, b *replica, n *atomic.Int64, log *slog.Logger) (*docsync.Engine, func() docsync.Stats) {
 	ctx, cancel := context.WithCancel(ctx)
 	ea := docsync.New(a.ws.SyncLibrary(), a.name, log)
 	eb := docsync.New(b.ws.SyncLibrary(), b.name, log)
 	x, y := delayedPipe(liveRTT / 2)
 	var wg sync.WaitGroup
+	var st docsync.Stats
 	wg.Add(2)
 	go func() { defer wg.Done(); eb.Run(ctx, countingConn{y, n}, a.name, false); y.Close() }()
-	go func() { defer wg.Done(); ea.Run(ctx, countingConn{x, n}, b.name, false); x.Close() }()
-	return func() { cancel(); x.Close(); y.Close(); wg.Wait() }
+	go func() { defer wg.Done(); st, _ = ea.Run(ctx, countingConn{x, n}, b.name, false); x.Close() }()
+	return ea, func() docsync.Stats { cancel(); x.Close(); y.Close(); wg.Wait(); return st }
 }
 
 // agree waits until both sessions hold the same saved heads.
@@ -374,6 +429,7 @@ func (r *liveResult) print(w io.Writer) {
 	fmt.Fprintf(tw, "W2: %d keystrokes %d ms apart\tcommits\tbytes on the wire\n", r.Keystrokes, r.GapMS)
 	fmt.Fprintf(tw, "no peer (one sync afterwards)\t%d\t%d B\n", r.OfflineCommits, r.OfflineBytes)
 	fmt.Fprintf(tw, "peer connected, %d ms round trips\t%d\t%d B\n", r.RTTMS, r.LiveCommits, r.LiveBytes)
+	fmt.Fprintf(tw, "  and typing previews sent (%d frames, %d B of them)\t%d\t%d B\n", r.PreviewFrames, r.PreviewFrameB, r.PreviewCommits, r.PreviewBytes)
 	ratio := func(a, b int64) string {
 		if b == 0 {
 			return "-"
@@ -381,6 +437,7 @@ func (r *liveResult) print(w io.Writer) {
 		return fmt.Sprintf("%.2f×", float64(a)/float64(b))
 	}
 	fmt.Fprintf(tw, "live ÷ offline (target ≤ 1.2×)\t%s\t%s\n", ratio(int64(r.LiveCommits), int64(r.OfflineCommits)), ratio(r.LiveBytes, r.OfflineBytes))
+	fmt.Fprintf(tw, "live with previews ÷ offline (target ≤ 1.5×)\t%s\t%s\n", ratio(int64(r.PreviewCommits), int64(r.OfflineCommits)), ratio(r.PreviewBytes, r.OfflineBytes))
 	tw.Flush()
 	fmt.Fprintf(w, "\nKeystrokes while another connection holds the write lock for %d s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (target p99 ≤ 16 ms); all saved afterwards: %v\n",
 		r.LockHeldMS/1000, r.LockedP50MS, r.LockedP99MS, r.LockedMaxMS, r.LockedSaved)

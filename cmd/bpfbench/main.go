@@ -11,7 +11,11 @@
 //	bpfbench live    W2 typed a key every 60 ms through the window's path,
 //	                 with a live peer 200 ms away and without: commits and
 //	                 bytes; keystrokes while another process holds the
-//	                 data file's write lock for 5 s
+//	                 data file's write lock for 5 s; and with the typing
+//	                 previews the window sends: their bytes
+//	bpfbench preview W2 typed on one machine, read on another with the
+//	                 previews placed: key to preview, over loopback TCP,
+//	                 directly and through a serve peer
 //	bpfbench review  W1-final and W3-final: attribution cold and after one
 //	                 remote change, review since creation, diff of two
 //	                 versions, growth with 200 comments and 500 decisions
@@ -58,13 +62,13 @@ func main() {
 	seed := fs.Uint64("seed", 1, "chaos: the faults' random seed")
 	verbose := fs.Bool("v", false, "chaos: log each round")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|review|publish|large|big|load|chaos|window")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|preview|review|publish|large|big|load|chaos|window")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "review", "publish", "large", "big", "load", "chaos", "window"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "preview", "review", "publish", "large", "big", "load", "chaos", "window"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -105,6 +109,11 @@ func main() {
 	case "live":
 		var r *liveResult
 		if r, err = runLive(ctx, w, d, log); err == nil {
+			result, table = r, func() { r.print(os.Stdout) }
+		}
+	case "preview":
+		var r *previewResult
+		if r, err = runPreview(ctx, w, d, log); err == nil {
 			result, table = r, func() { r.print(os.Stdout) }
 		}
 	case "lowband":
