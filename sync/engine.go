@@ -131,7 +131,13 @@ func New(lib Library, self string, log *slog.Logger) *Engine {
 		log = slog.Default()
 	}
 	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}, conns: map[*conversation]struct{}{},
-		previews: presenceTable{maxHeld: maxPreviewHeld, sweeps: true}}
+		previews: presenceTable{maxHeld: maxPreviewHeld, sweeps: true},
+		// A window that restarts keeps its peer id: counting its previews
+		// from the clock makes them newer than those of its last run, which
+		// peers would otherwise hold over them until they expire. A key's
+		// seq differs from the last one's in its low byte only, which the
+		// connection's deflate context makes almost free.
+		previewSeq: uint64(time.Now().UnixMilli())}
 }
 
 // Stats says what moved on one connection.

@@ -94,7 +94,7 @@ func (t *presenceTable) update(draft string, e PresenceEntry, now time.Time) boo
 		for _, d := range t.drafts {
 			t.expireLocked(d, now)
 		}
-		old, had = d[e.Origin]
+		old = d[e.Origin]
 		if t.held-entrySize(old)+entrySize(e) > t.maxHeld {
 			return false // a flood of drafts: what is held stays
 		}

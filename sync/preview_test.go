@@ -110,7 +110,8 @@ func TestPreviewFramesCoalesce(t *testing.T) {
 // TestPreviewFrameBytes: a key's preview frame, which repeats the one
 // before with a character more, costs a few bytes on the wire once the
 // connection's deflate context holds the first (the app's encoding of
-// typing 20 characters into a section of 2,500, as bpfbench live types).
+// typing 20 characters into a section of 2,500, as bpfbench live types,
+// with seqs counted from the clock, as the engine counts them).
 func TestPreviewFrameBytes(t *testing.T) {
 	var buf bytes.Buffer
 	w := wire.NewConn(&buf, 0)
@@ -123,7 +124,7 @@ func TestPreviewFrameBytes(t *testing.T) {
 		data = append(data, 1, 0xc2, 0x13, 0, byte(i+1))                    // one run at 2,498
 		data = append(data, text[:i+1]...)
 		before := buf.Len()
-		if err := w.WriteFrame(frameOf(framePreview, appendPreview(nil, 0, "", uint64(i+1), data, true))); err != nil {
+		if err := w.WriteFrame(frameOf(framePreview, appendPreview(nil, 0, "", 1_765_000_000_000+uint64(i), data, true))); err != nil {
 			t.Fatal(err)
 		}
 		sizes = append(sizes, int64(buf.Len()-before))
