@@ -31,8 +31,12 @@
 //	bpfbench publish W1-final exported to every format, and an import of
 //	                 1,000 public comments
 //	bpfbench window  the real window under Xvfb, driven by xdotool: keys
-//	                 typed into long texts until shown and saved, a
-//	                 resize, the start with 50 drafts (window.sh)
+//	                 typed into long texts until shown and saved, each
+//	                 key to the screen, typing right after a click, a
+//	                 resize, the start with 50 drafts, then window2 (window.sh)
+//	bpfbench window2 two windows on one screen, co-authors of a draft
+//	                 linked directly and through a serve peer: a key typed
+//	                 in one to the other's screen
 package main
 
 import (
@@ -62,13 +66,13 @@ func main() {
 	seed := fs.Uint64("seed", 1, "chaos: the faults' random seed")
 	verbose := fs.Bool("v", false, "chaos: log each round")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|preview|review|publish|large|big|load|chaos|window")
+		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|preview|review|publish|large|big|load|chaos|window|window2")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "preview", "review", "publish", "large", "big", "load", "chaos", "window"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains([]string{"w1", "wire", "lowband", "live", "preview", "review", "publish", "large", "big", "load", "chaos", "window", "window2"}, fs.Arg(0)) {
 		fs.Usage()
 		os.Exit(2)
 	}
@@ -130,6 +134,11 @@ func main() {
 		var r *chaosResult
 		if r, err = benchChaos(ctx, d, *rounds, *seed, *verbose); err == nil {
 			result, table = r, func() { r.print(os.Stdout) }
+		}
+	case "window2":
+		var rs []remoteLatency
+		if rs, err = runTwoWindows(ctx, w, d); err == nil {
+			result, table = rs, func() { (&windowResult{Remote: rs}).printRemote(os.Stdout) }
 		}
 	case "window":
 		var r *windowResult

@@ -29,12 +29,24 @@ import (
 //	bash cmd/bpfbench/window.sh     (installs Xvfb and xdotool, then runs this)
 
 type windowResult struct {
-	Start       float64      `json:"start_ms"`         // process start to a drafts list that stops changing, 50 drafts
-	Typing      []windowType `json:"typing"`           // keys typed into long texts
-	Resize      []float64    `json:"resize_ms"`        // resizes with the 41,000-character section in view, each until the screen stops changing
-	OpenBig     float64      `json:"open_big_ms"`      // a click on a draft of 196,000 characters in the list to a screen that stops changing
-	OpenBigPage float64      `json:"open_big_page_ms"` // the same click to its page (the text column) showing what it ends with
-	Cores       int          `json:"cores"`
+	Start       float64         `json:"start_ms"`         // process start to a drafts list that stops changing, 50 drafts
+	Typing      []windowType    `json:"typing"`           // keys typed into long texts
+	Resize      []float64       `json:"resize_ms"`        // resizes with the 41,000-character section in view, each until the screen stops changing
+	OpenBig     float64         `json:"open_big_ms"`      // a click on a draft of 196,000 characters in the list to a screen that stops changing
+	OpenBigPage float64         `json:"open_big_page_ms"` // the same click to its page (the text column) showing what it ends with
+	Keys        []keyLatency    `json:"keys"`             // keys typed one at a time, each timed to the screen
+	ClickType   []clickType     `json:"click_type"`       // typing at once after a click
+	Remote      []remoteLatency `json:"remote"`           // a key typed in one window to another's screen
+	Cores       int             `json:"cores"`
+}
+
+// clickType is a click in a text followed at once by typing, as a person
+// types: the text must read as typed.
+type clickType struct {
+	Case  string `json:"case"`
+	Typed string `json:"typed"`
+	Found string `json:"found"` // what the draft holds where it was typed
+	OK    bool   `json:"reads_as_typed"`
 }
 
 type windowType struct {
@@ -57,6 +69,28 @@ func (r *windowResult) print(w io.Writer) {
 	fmt.Fprintf(w, "\nresize between 1400×900 and 1100×800 with the 41,000-character section in view, %d times: redrawn in %.0f ms (median), %.0f ms (most)\n",
 		len(rs), rs[len(rs)/2], rs[len(rs)-1])
 	fmt.Fprintf(w, "start with 50 drafts to a drafts list that stops changing: %.0f ms\n", r.Start)
+	fmt.Fprintf(w, "\nkeys typed one at a time, 120 ms apart, from xdotool's return to the first change on the screen (the frame buffer mapped and polled every 0.1 ms)\n")
+	fmt.Fprintf(w, "%-52s %5s %7s %7s %7s %7s %12s\n", "case", "keys", "p50 ms", "p90 ms", "p99 ms", "max ms", "load before/after")
+	for _, k := range r.Keys {
+		fmt.Fprintf(w, "%-52s %5d %7.1f %7.1f %7.1f %7.1f %12s\n", k.Case, k.Keys, k.P50, k.P90, k.P99, k.Max, k.Load[0]+"/"+k.Load[1])
+	}
+	for _, c := range r.ClickType {
+		verdict := "reads as typed"
+		if !c.OK {
+			verdict = fmt.Sprintf("SCRAMBLED: the draft holds %q", c.Found)
+		}
+		fmt.Fprintf(w, "%s: %q: %s\n", c.Case, c.Typed, verdict)
+	}
+	r.printRemote(w)
+}
+
+// printRemote prints the two-window probe's figures.
+func (r *windowResult) printRemote(w io.Writer) {
+	fmt.Fprintf(w, "\na key typed in one window to the other window's screen (two bpfdraft windows, two data dirs, loopback), 150 ms apart\n")
+	fmt.Fprintf(w, "%-40s %5s %7s %7s %7s %7s %12s %s\n", "case", "keys", "p50 ms", "p90 ms", "p99 ms", "max ms", "load", "text saved there")
+	for _, k := range r.Remote {
+		fmt.Fprintf(w, "%-40s %5d %7.1f %7.1f %7.1f %7.1f %12s %v\n", k.Case, k.Keys, k.P50, k.P90, k.P99, k.Max, k.Load[0]+"/"+k.Load[1], k.Text)
+	}
 	fmt.Fprintf(w, "open a draft of %d characters from the list: its text shown in %.0f ms, the whole screen settled in %.0f ms\n", bigWindowDraft, r.OpenBigPage, r.OpenBig)
 }
 
@@ -80,11 +114,12 @@ var pageRegion = [4]int{420, 150, 1100, 830}
 
 const typedKeys = "Typed in the real window, key by key, to time what a person sees on the screen and finds on disk now"
 
+// perKey is typed a key at a time, each timed to the screen alone.
+const perKey = " one key at a time as a person types a sentence into the draft and waits to see it appear on the screen each time"
+
 func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, error) {
-	for _, tool := range []string{"Xvfb", "xdotool"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return nil, fmt.Errorf("%s is missing: run bash cmd/bpfbench/window.sh, which installs it", tool)
-		}
+	if err := needX(); err != nil {
+		return nil, err
 	}
 	if err := buildBinaries(ctx, dir, "bpfdraft"); err != nil {
 		return nil, err
@@ -158,6 +193,11 @@ func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, er
 	defer stopX()
 	env = append(env, "DISPLAY="+display)
 	x := &screen{ctx: ctx, env: env, frame: filepath.Join(fb, "Xvfb_screen0"), data: filepath.Join(data, "bpfdraft.db")}
+	fm, err := mapFrame(x.frame)
+	if err != nil {
+		return nil, err
+	}
+	defer fm.close()
 
 	res := &windowResult{Cores: runtime.NumCPU()}
 	t0 := time.Now()
@@ -217,6 +257,25 @@ func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, er
 		}
 		typed.Case, typed.Chars = c.name, c.chars
 		res.Typing = append(res.Typing, typed)
+		lat, err := x.keyLatency(c.name, fm, pageRegion[:], perKey, 120*time.Millisecond)
+		if err != nil {
+			return nil, err
+		}
+		res.Keys = append(res.Keys, lat)
+	}
+
+	// Click in heading 1's text and type at once, 8 keys a second, the
+	// button held 90 ms: the driver's tap arrives 300 ms after the click.
+	if err := x.click(listX, rowY0); err != nil {
+		return nil, err
+	}
+	time.Sleep(time.Second)
+	for _, typed := range []string{"word ", "\nPara after three Enters"} {
+		ct, err := x.clickThenType(id, "1", run, 700, 440, typed)
+		if err != nil {
+			return nil, err
+		}
+		res.ClickType = append(res.ClickType, ct)
 	}
 
 	// Resize with heading 3 in view.
@@ -260,6 +319,12 @@ func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, er
 	shot := exec.CommandContext(ctx, "import", "-window", "root", filepath.Join(dir, "open-big.png"))
 	shot.Env = env
 	shot.Run()
+	gui.Process.Kill()
+	stopX()
+
+	if res.Remote, err = twoWindows(ctx, w, dir, bin); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -455,12 +520,17 @@ func (x *screen) capture(regions ...[]int) ([][32]byte, error) {
 
 // startXvfb starts a virtual screen on a free display number.
 func startXvfb(ctx context.Context, fbdir string) (string, func(), error) {
+	return startXvfbSized(ctx, fbdir, winW, winH)
+}
+
+// startXvfbSized starts a virtual screen of a size on a free display number.
+func startXvfbSized(ctx context.Context, fbdir string, w, h int) (string, func(), error) {
 	for n := 71; n < 99; n++ {
 		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
 			continue
 		}
 		display := ":" + strconv.Itoa(n)
-		cmd := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", fmt.Sprintf("%dx%dx24", winW, winH), "-nolisten", "tcp", "-fbdir", fbdir)
+		cmd := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp", "-fbdir", fbdir)
 		if err := cmd.Start(); err != nil {
 			return "", nil, err
 		}
@@ -477,4 +547,67 @@ func startXvfb(ctx context.Context, fbdir string) (string, func(), error) {
 		stop()
 	}
 	return "", nil, errors.New("no free X display between :71 and :98")
+}
+
+// clickThenType clicks at (px, py), the button held 90 ms, and 50 ms
+// later types text at 8 keys a second; once saved, the section must hold
+// its text as before with the typed text in one piece at one place.
+func (x *screen) clickThenType(id, section string, run func(string, ...string) (string, error), px, py int, text string) (clickType, error) {
+	r := clickType{Case: "click, then type at once", Typed: text}
+	before, err := run("", "show", id, "--section", section)
+	if err != nil {
+		return r, err
+	}
+	// One xdotool run, for the timing; a line break is the Return key
+	// (xdotool types "\n" as Linefeed, which no window takes for Enter).
+	args := []string{"mousemove", strconv.Itoa(px), strconv.Itoa(py), "mousedown", "1", "sleep", "0.09", "mouseup", "1", "sleep", "0.05"}
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			args = append(args, "key", "Return", "sleep", "0.125")
+		}
+		if line != "" {
+			args = append(args, "type", "--delay", "125", line)
+		}
+	}
+	if _, err := x.do(args...); err != nil {
+		return r, err
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		after, err := run("", "show", id, "--section", section)
+		if err != nil {
+			return r, err
+		}
+		if len(after) >= len(before)+len(text) || time.Now().After(deadline) {
+			r.OK, r.Found = insertedOnce(before, after, text)
+			return r, nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// insertedOnce reports whether after is before with ins inserted at one
+// place; if not, it returns what after holds around the first difference.
+func insertedOnce(before, after, ins string) (bool, string) {
+	p := 0
+	for p < len(before) && p < len(after) && before[p] == after[p] {
+		p++
+	}
+	for i := max(p-len(ins), 0); i <= p; i++ {
+		if i+len(ins) <= len(after) && after[:i] == before[:i] && after[i:i+len(ins)] == ins && after[i+len(ins):] == before[i:] {
+			return true, ins
+		}
+	}
+	lo, hi := max(p-10, 0), min(p+len(ins)+10, len(after))
+	return false, after[lo:hi]
+}
+
+// needX checks for the virtual screen and the keyboard driver.
+func needX() error {
+	for _, tool := range []string{"Xvfb", "xdotool"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is missing: run bash cmd/bpfbench/window.sh, which installs it", tool)
+		}
+	}
+	return nil
 }

@@ -36,8 +36,10 @@ with co-authors found on the local network, and with --peer addresses.`,
 		offline := fs.Bool("offline", false, "do not sync while the window is open")
 		shots := fs.String("screenshots", "", "walk through the main screens, write a PNG of each to this directory, and quit (for the docs)")
 		debugAddr := fs.String("debug-listen", "", "serve Go's profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6061, to see where the window's time goes")
-		var peers listFlag
+		var peers, listen listFlag
 		fs.Var(&peers, "peer", "a co-author's multiaddr (ending in /p2p/ID) to keep in sync with; repeat for several")
+		fs.Var(&listen, "listen", "multiaddr to listen on, for co-authors to reach this window with --peer (default: TCP and QUIC, all interfaces, random ports)")
+		noLAN := fs.Bool("no-lan", false, "do not look for co-authors on the local network (mDNS)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 0, 0, ""); err != nil {
 				return err
@@ -78,13 +80,15 @@ with co-authors found on the local network, and with --peer addresses.`,
 				// Drafting needs no network: if sync cannot start (ports
 				// taken, a broken key file), the window opens offline and
 				// tells why instead of not opening at all.
-				on, err := online.Start(ws, dir, online.Config{MDNS: true, Peers: peers, Logger: e.logger()})
+				on, err := online.Start(ws, dir, online.Config{MDNS: !*noLAN, Listen: listen, Peers: peers, Logger: e.logger()})
 				if err != nil {
 					e.logger().Error("Could not go online; the window works offline", "err", err)
 					opts.OnlineErr = err
 				} else {
 					defer on.Close()
 					opts.Online = on
+					// Where co-authors reach this window (--peer), with --verbose.
+					e.logger().Info("Online", "addrs", on.Addrs())
 				}
 			}
 			a := fyneapp.NewWithID(appID)
