@@ -90,18 +90,21 @@ func (p *page) hook(b *pageBlock) {
 	a := b.ed.area
 	a.span = p
 	at := func() int { return slices.Index(p.blocks, b) }
-	rows := a.rows
+	rows := a.shownRows()
 	a.inView = func() (float32, float32) {
 		y := a.Position().Y
 		off := p.scroll.Offset.Y
 		return off - y, off - y + p.scroll.Size().Height
 	}
-	a.onMove = func() {
-		if a.rows != rows {
-			rows = a.rows
+	a.onResize = func() {
+		if n := a.shownRows(); n != rows {
+			rows = n
 			p.content.Refresh()
 			p.scroll.Refresh()
 		}
+	}
+	a.onMove = func() {
+		a.onResize()
 		p.reveal(a)
 		if p.onCaret != nil && a.focused {
 			p.onCaret(b.id, a)

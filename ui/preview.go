@@ -111,8 +111,7 @@ func (p *previews) show() {
 		gs := ghosts[id]
 		if len(gs) > 0 || len(e.area.ghosts) > 0 {
 			slices.SortFunc(gs, func(a, b ghostRun) int { return a.off - b.off })
-			e.area.ghosts = gs
-			e.area.Refresh()
+			e.area.setGhosts(gs)
 		}
 	}
 	if p.changed != nil {

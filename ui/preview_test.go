@@ -152,3 +152,28 @@ func keys[V any](m map[string]V) []string {
 }
 
 func abs(f float32) float32 { return max(f, -f) }
+
+// TestGhostAtTheEndOfAFullRowWraps: typing previewed at the end of a full
+// row goes on to the next row, as the committed text will, and the rows
+// below move down; it does not run past the column's edge.
+func TestGhostAtTheEndOfAFullRowWraps(t *testing.T) {
+	a := areaIn(t, strings.Repeat("word ", 200), 300)
+	rows := a.rows
+	end := a.caretEnd(a.lines[0], 0) + 1 // after the space the first row ends with
+	a.setGhosts([]ghostRun{{off: end - 1, text: " and a preview long enough to wrap", colour: color.NRGBA{G: 200, A: 255}, origin: "amina"}})
+	if a.shownRows() <= rows || a.MinSize().Height <= float32(rows)*a.pitch() {
+		t.Fatalf("the area shows %d rows for %d of text", a.shownRows(), rows)
+	}
+	width := a.Size().Width
+	for _, o := range test.WidgetRenderer(a).Objects() {
+		if txt, ok := o.(*canvas.Text); ok {
+			if right := txt.Position().X + fyne.MeasureText(txt.Text, txt.TextSize, txt.TextStyle).Width; right > width+a.m.size {
+				t.Errorf("%q runs to %.0f in a column %.0f wide", txt.Text, right, width)
+			}
+		}
+	}
+	// A click on the last row lands on the text's last row.
+	if off := a.offsetAt(fyne.NewPos(a.gutter()+1, float32(a.shownRows())*a.pitch()-1)); off < len(a.text)-40 {
+		t.Errorf("a click on the last row shown lands at %d of %d", off, len(a.text))
+	}
+}

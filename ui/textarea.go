@@ -55,6 +55,7 @@ type textArea struct {
 	// Set by whoever holds the area.
 	onEdit   func(pos int, del, ins []rune) // the person changed the text
 	onMove   func()                         // caret or selection moved: show the caret
+	onResize func()                         // the rows shown may have changed
 	onFocus  func()                         // the area took the keyboard
 	inView   func() (top, bottom float32)   // the part of the area on screen; nil: all of it
 	leave    func(dir int, x float32) bool  // Up on the first line or Down on the last
@@ -166,12 +167,12 @@ func (a *textArea) setWidth(wide float32) float32 {
 		a.wide = w
 		a.relayout(0, len(a.lines), a.text, 0, len(a.text))
 	}
-	return float32(max(a.rows, 1)) * a.pitch()
+	return float32(max(a.shownRows(), 1)) * a.pitch()
 }
 
 // MinSize is as tall as the text wrapped at the width it was last given.
 func (a *textArea) MinSize() fyne.Size {
-	return fyne.NewSize(a.gutter()+40, float32(max(a.rows, 1))*a.pitch())
+	return fyne.NewSize(a.gutter()+40, float32(max(a.shownRows(), 1))*a.pitch())
 }
 
 // Resize wraps the text again when the width changes.
@@ -258,6 +259,15 @@ func (a *textArea) splice(pos, del int, ins []rune) {
 		a.lines[i].start += delta
 	}
 	a.relayout(h0, h1+1, text, start, end+delta)
+}
+
+// setGhosts shows co-authors' typing not committed yet.
+func (a *textArea) setGhosts(gs []ghostRun) {
+	a.ghosts = gs
+	if a.onResize != nil {
+		a.onResize()
+	}
+	a.Refresh()
 }
 
 // setText shows text from elsewhere, carrying the caret and the anchor
@@ -395,6 +405,20 @@ func (a *textArea) offsetAt(p fyne.Position) int {
 	if r < 0 {
 		return 0
 	}
+	if gl := a.layGhosts(); gl != nil {
+		// Rows the ghosts added are counted back out; a click on a row
+		// that holds ghosts lands on the text beside them.
+		for _, row := range gl.order {
+			g := gl.rows[row]
+			if r < row {
+				break
+			}
+			if r < row+len(g.breaks) {
+				return min(g.offsetAt(r-row, p.X-a.gutter()), len(a.text))
+			}
+			r -= len(g.breaks) - 1
+		}
+	}
 	if r >= a.rows {
 		return len(a.text)
 	}
@@ -425,9 +449,8 @@ func (a *textArea) offsetInRow(start, end int, x float32) int {
 
 // caretBox is the caret's place in the area: its top and the row height.
 func (a *textArea) caretBox() (top, bottom float32) {
-	row, _, _ := a.rowOf(a.caret)
-	p := a.pitch()
-	return float32(row) * p, float32(row+1) * p
+	_, top = a.pointOf(a.caret, a.layGhosts())
+	return top, top + a.pitch()
 }
 
 // vertical moves the caret dir rows up or down, keeping its column.
@@ -790,11 +813,12 @@ func (r *areaRenderer) Layout(fyne.Size)             { r.Refresh() }
 func (r *areaRenderer) Refresh() {
 	a := r.a
 	p := a.pitch()
-	top, bottom := float32(0), float32(a.rows)*p
+	gl := a.layGhosts()
+	top, bottom := float32(0), float32(a.rows+gl.total())*p
 	if a.inView != nil {
 		top, bottom = a.inView()
 	}
-	first := max(int(top/p), 0)
+	first := max(int(top/p)-gl.total(), 0)
 	last := min(int(bottom/p)+1, a.rows)
 	fg := theme.Color(theme.ColorNameForeground)
 	muted := theme.Color(theme.ColorNamePlaceHolder)
@@ -803,52 +827,39 @@ func (r *areaRenderer) Refresh() {
 	textH := fyne.MeasureText("Mg", a.m.size, a.m.style).Height
 	dy := (p - textH) / 2
 	selStart, selEnd := a.selection()
-	ghostRows := map[int][]ghostRun{}
-	for _, g := range a.ghosts {
-		g.off = min(max(g.off, 0), len(a.text))
-		row, _, _ := a.rowOf(g.off)
-		ghostRows[row] = append(ghostRows[row], g)
-	}
-	// shift is how far the ghosts on a row push offset off to the right.
-	shift := func(row, off int) float32 {
-		var w float32
-		for _, g := range ghostRows[row] {
-			if g.off < off {
-				w += a.m.measure(g.text)
-			}
-		}
-		return w
-	}
+	rowY := func(row int) float32 { return float32(row+gl.before(row)) * p }
 
 	r.objects = r.objects[:0]
 	nt, nn, nm := 0, 0, 0
-	if len(a.text) == 0 && a.placeholder != "" {
+	if len(a.text) == 0 && a.placeholder != "" && gl == nil {
 		t := r.text(&nt)
 		r.set(t, a.placeholder, muted, a.m.size)
 		t.Move(fyne.NewPos(gutter, dy))
 	}
 	for row := first; row < last; row++ {
 		start, end, l, k := a.row(row)
-		y := float32(row) * p
-		if selStart != selEnd && selStart <= end && selEnd >= start && !(selEnd == start && row > 0 && k > 0) {
-			x0 := a.m.measure(string(a.text[start:max(selStart, start)])) + shift(row, max(selStart, start))
-			x1 := a.m.measure(string(a.text[start:min(selEnd, end)])) + shift(row, min(selEnd, end))
-			if selEnd > end || (selEnd == end && k+1 == len(l.breaks) && selEnd < len(a.text)) {
-				x1 += a.m.size / 3 // the line break is selected too
+		y := rowY(row)
+		if g := gl.row(row); g != nil {
+			r.ghostRow(&nt, &nm, g, y, dy)
+		} else {
+			if selStart != selEnd && selStart <= end && selEnd >= start && !(selEnd == start && row > 0 && k > 0) {
+				x0 := a.m.measure(string(a.text[start:max(selStart, start)]))
+				x1 := a.m.measure(string(a.text[start:min(selEnd, end)]))
+				if selEnd > end || (selEnd == end && k+1 == len(l.breaks) && selEnd < len(a.text)) {
+					x1 += a.m.size / 3 // the line break is selected too
+				}
+				if x1 > x0 {
+					m := r.mark(&nm)
+					m.FillColor = selColour
+					m.Move(fyne.NewPos(gutter+x0, y))
+					m.Resize(fyne.NewSize(x1-x0, p))
+				}
 			}
-			if x1 > x0 {
-				m := r.mark(&nm)
-				m.FillColor = selColour
-				m.Move(fyne.NewPos(gutter+x0, y))
-				m.Resize(fyne.NewSize(x1-x0, p))
+			if end > start {
+				t := r.text(&nt)
+				r.set(t, string(a.text[start:end]), fg, a.m.size)
+				t.Move(fyne.NewPos(gutter, y+dy))
 			}
-		}
-		if gs := ghostRows[row]; len(gs) > 0 {
-			r.ghostRow(&nt, a.text[start:end], start, gs, y+dy)
-		} else if end > start {
-			t := r.text(&nt)
-			r.set(t, string(a.text[start:end]), fg, a.m.size)
-			t.Move(fyne.NewPos(gutter, y+dy))
 		}
 		if k == 0 && l.para > 0 && a.number > 0 {
 			t := r.number(&nn)
@@ -870,21 +881,16 @@ func (r *areaRenderer) Refresh() {
 		objs = append(objs, t)
 	}
 	for i, o := range a.others {
-		off := min(max(o.offset, 0), len(a.text)) // their text may be a little ahead of ours
-		row, start, _ := a.rowOf(off)
-		y := float32(row) * p
+		x, y := a.pointOf(min(max(o.offset, 0), len(a.text)), gl) // their text may be a little ahead of ours
+		for gi, g := range a.ghosts {
+			if g.origin != "" && g.origin == o.origin { // the typist's caret ends their typing
+				x, y = a.ghostEnd(gi, gl)
+			}
+		}
 		if y < top-p || y > bottom {
 			continue
 		}
-		x := gutter + a.m.measure(string(a.text[start:off])) + shift(row, off)
-		for _, g := range a.ghosts {
-			if g.origin != "" && g.origin == o.origin { // the typist's caret ends their typing
-				g.off = min(max(g.off, 0), len(a.text))
-				grow, gstart, _ := a.rowOf(g.off)
-				row, y = grow, float32(grow)*p
-				x = gutter + a.m.measure(string(a.text[gstart:g.off])) + shift(grow, g.off) + a.m.measure(g.text)
-			}
-		}
+		x += gutter
 		for len(r.flags) <= i {
 			r.flags = append(r.flags, canvas.NewRectangle(nil))
 			r.names = append(r.names, canvas.NewText("", nil))
@@ -906,11 +912,10 @@ func (r *areaRenderer) Refresh() {
 		objs = append(objs, f, n)
 	}
 	if a.focused {
-		ctop, _ := a.caretBox()
+		x, ctop := a.pointOf(a.caret, gl)
 		if ctop >= top-p && ctop <= bottom {
 			r.caret.FillColor = theme.Color(theme.ColorNamePrimary)
-			crow, _, _ := a.rowOf(a.caret)
-			r.caret.Move(fyne.NewPos(gutter+a.xOf(a.caret)+shift(crow, a.caret)-1, ctop+1))
+			r.caret.Move(fyne.NewPos(gutter+x-1, ctop+1))
 			r.caret.Resize(fyne.NewSize(2, p-2))
 			r.caret.Refresh()
 			objs = append(objs, r.caret)
@@ -919,29 +924,85 @@ func (r *areaRenderer) Refresh() {
 	r.objects = objs
 }
 
-// ghostRow draws a row's text with co-authors' typing shown in it, each
-// in their colour, the text after pushed along.
-func (r *areaRenderer) ghostRow(nt *int, row []rune, start int, gs []ghostRun, y float32) {
+// ghostRow draws a row of the text wrapped again with co-authors' typing
+// in it, each in their colour, and the selection in it.
+func (r *areaRenderer) ghostRow(nt, nm *int, g *ghostRow, y, dy float32) {
 	a := r.a
+	p := a.pitch()
 	fg := theme.Color(theme.ColorNameForeground)
-	x := a.gutter()
-	from := 0
-	put := func(s string, c color.Color) {
-		if s == "" {
-			return
+	selStart, selEnd := a.selection()
+	gutter := a.gutter()
+	for s := range g.breaks {
+		from, to := g.breaks[s], g.end(s)
+		sy := y + float32(s)*p
+		// The selection: the text's own characters within it.
+		for i := from; i < to; {
+			if d := g.disp[i]; d.ghost != 0 || d.at < selStart || d.at >= selEnd {
+				i++
+				continue
+			}
+			j := i
+			for j < to && g.disp[j].ghost == 0 && g.disp[j].at >= selStart && g.disp[j].at < selEnd {
+				j++
+			}
+			x0, x1 := a.m.measure(g.text(from, i)), a.m.measure(g.text(from, j))
+			m := r.mark(nm)
+			m.FillColor = theme.Color(theme.ColorNameSelection)
+			m.Move(fyne.NewPos(gutter+x0, sy))
+			m.Resize(fyne.NewSize(x1-x0, p))
+			i = j
 		}
-		t := r.text(nt)
-		r.set(t, s, c, a.m.size)
-		t.Move(fyne.NewPos(x, y))
-		x += a.m.measure(s)
+		// The text, a piece per colour.
+		for i := from; i < to; {
+			j := i
+			for j < to && g.disp[j].ghost == g.disp[i].ghost {
+				j++
+			}
+			c := fg
+			if gi := g.disp[i].ghost; gi > 0 {
+				c = a.ghosts[gi-1].colour
+			}
+			t := r.text(nt)
+			r.set(t, g.text(i, j), c, a.m.size)
+			t.Move(fyne.NewPos(gutter+a.m.measure(g.text(from, i)), sy+dy))
+			i = j
+		}
 	}
-	for _, g := range gs {
-		at := min(max(g.off-start, from), len(row))
-		put(string(row[from:at]), fg)
-		put(g.text, g.colour)
-		from = at
+}
+
+// row returns the ghosts' layout of an area's row, or nil.
+func (gl *ghostLayout) row(row int) *ghostRow {
+	if gl == nil {
+		return nil
 	}
-	put(string(row[from:]), fg)
+	return gl.rows[row]
+}
+
+// pointOf is where a text offset stands on the screen: x from the text's
+// left edge, and the top of its row.
+func (a *textArea) pointOf(off int, gl *ghostLayout) (x, y float32) {
+	p := a.pitch()
+	row, start, _ := a.rowOf(off)
+	y = float32(row+gl.before(row)) * p
+	if g := gl.row(row); g != nil {
+		s, gx := g.placeIndex(g.index(off))
+		return gx, y + float32(s)*p
+	}
+	return a.m.measure(string(a.text[start:off])), y
+}
+
+// ghostEnd is where ghost gi ends on the screen, as pointOf.
+func (a *textArea) ghostEnd(gi int, gl *ghostLayout) (x, y float32) {
+	g := a.ghosts[gi]
+	off := min(max(g.off, 0), len(a.text))
+	row, _, _ := a.rowOf(off)
+	if gr := gl.row(row); gr != nil {
+		if i := gr.after(gi + 1); i >= 0 {
+			s, gx := gr.placeIndex(i)
+			return gx, float32(row+gl.before(row)+s) * a.pitch()
+		}
+	}
+	return a.pointOf(off, gl)
 }
 
 // set gives a reused text its content, redrawing it only if it changed.
