@@ -453,6 +453,7 @@ func (d *draftScreen) countWords() {
 // the draft.
 func (d *draftScreen) close() {
 	d.present.leave()
+	d.previews.leave()
 	close(d.quit)
 	d.wg.Wait()
 	d.sub.Close()

@@ -60,10 +60,12 @@ func (p *previews) send() {
 	}
 	pv, ok := d.session.Preview()
 	if !ok {
-		if p.sent != nil {
-			p.sent = nil
-			o.ClearPreview(d.session.ID())
-		}
+		// Committed: no clear follows. A receiver stops showing the
+		// preview once the commit reaches it (it no longer fits that
+		// copy's text), while a clear sent now would overtake the commit
+		// through a serve peer or a relay, which passes a commit on only
+		// once it has saved it, and the text would blink out meanwhile.
+		p.sent = nil
 		return
 	}
 	enc := app.EncodePreview(pv)
@@ -73,6 +75,13 @@ func (p *previews) send() {
 	p.sent = enc
 	if err := o.SetPreview(d.session.ID(), pv); err != nil {
 		d.u.log.Debug("Could not send a typing preview", "err", err)
+	}
+}
+
+// leave clears this window's preview as the draft closes.
+func (p *previews) leave() {
+	if o := p.d.u.online; o != nil && p.sent != nil {
+		o.ClearPreview(p.d.session.ID())
 	}
 }
 
