@@ -81,6 +81,9 @@ func (r *windowResult) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "%s: %q: %s\n", c.Case, c.Typed, verdict)
 	}
+	if r.OpenBig > 0 {
+		fmt.Fprintf(w, "open a draft of %d characters from the list: its text shown in %.0f ms, the whole screen settled in %.0f ms\n", bigWindowDraft, r.OpenBigPage, r.OpenBig)
+	}
 	r.printRemote(w)
 }
 
@@ -91,7 +94,6 @@ func (r *windowResult) printRemote(w io.Writer) {
 	for _, k := range r.Remote {
 		fmt.Fprintf(w, "%-40s %5d %7.1f %7.1f %7.1f %7.1f %12s %v\n", k.Case, k.Keys, k.P50, k.P90, k.P99, k.Max, k.Load[0]+"/"+k.Load[1], k.Text)
 	}
-	fmt.Fprintf(w, "open a draft of %d characters from the list: its text shown in %.0f ms, the whole screen settled in %.0f ms\n", bigWindowDraft, r.OpenBigPage, r.OpenBig)
 }
 
 // bigWindowDraft is the size of the draft the window opens from the
