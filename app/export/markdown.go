@@ -83,27 +83,12 @@ func Markdown(p Publication) []byte {
 	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
 }
 
+// writeMarkdownPara writes a paragraph with a blank line after each of
+// its blocks: Markdown joins lines that have none between them.
 func writeMarkdownPara(b *bytes.Buffer, para Para) {
-	prefix := ""
-	if para.Number != "" {
-		prefix = "**" + para.Number + "** "
-	}
-	for _, bl := range para.Blocks {
-		if !bl.List {
-			b.WriteString(prefix + mdSpans(bl.Spans) + "\n\n")
-			prefix = ""
-			continue
-		}
-		if prefix != "" {
-			b.WriteString(strings.TrimSpace(prefix) + "\n\n")
-			prefix = ""
-		}
-		for i, item := range bl.Items {
-			mark := "-"
-			if bl.Ordered {
-				mark = fmt.Sprintf("%d.", i+1)
-			}
-			b.WriteString(mark + " " + mdSpans(item) + "\n")
+	for _, run := range paraRuns(para, "**"+para.Number+"**", mdSpans, "-") {
+		for _, line := range run {
+			b.WriteString(line + "\n")
 		}
 		b.WriteString("\n")
 	}

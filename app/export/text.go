@@ -80,27 +80,45 @@ func Text(p Publication) []byte {
 
 // writeTextPara writes a paragraph, its number first, and a blank line.
 func writeTextPara(b *bytes.Buffer, para Para) {
+	for _, run := range paraRuns(para, para.Number, spansText, "•") {
+		for _, line := range run {
+			b.WriteString(line + "\n")
+		}
+	}
+	b.WriteString("\n")
+}
+
+// paraRuns lays a paragraph out as lines for the formats written line by
+// line, a run of lines a block, so that Text and Markdown place the
+// number alike: before the first block's text, or on a line of its own
+// when a list comes first, where it would otherwise read as a bullet's.
+// number is the paragraph's number as the format marks it, spans writes a
+// block's text and bullet marks an unordered list's items.
+func paraRuns(para Para, number string, spans func([]Span) string, bullet string) [][]string {
 	prefix := ""
 	if para.Number != "" {
-		prefix = para.Number + " "
+		prefix = number + " "
 	}
+	var runs [][]string
 	for _, bl := range para.Blocks {
 		if !bl.List {
-			b.WriteString(prefix + spansText(bl.Spans) + "\n")
+			runs = append(runs, []string{prefix + spans(bl.Spans)})
 			prefix = ""
 			continue
 		}
 		if prefix != "" {
-			b.WriteString(strings.TrimSpace(prefix) + "\n")
+			runs = append(runs, []string{strings.TrimSpace(prefix)})
 			prefix = ""
 		}
+		var items []string
 		for i, item := range bl.Items {
-			mark := "•"
+			mark := bullet
 			if bl.Ordered {
 				mark = fmt.Sprintf("%d.", i+1)
 			}
-			b.WriteString(mark + " " + spansText(item) + "\n")
+			items = append(items, mark+" "+spans(item))
 		}
+		runs = append(runs, items)
 	}
-	b.WriteString("\n")
+	return runs
 }

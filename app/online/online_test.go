@@ -37,6 +37,28 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
+// sharedDraft gives Amina's workspace a draft and Bruno's an invitation
+// to it, both still offline, so that a test starts from two co-authors
+// of one draft who have not yet met.
+func sharedDraft(t *testing.T) (a *app.Workspace, dirA string, b *app.Workspace, dirB string, id string) {
+	t.Helper()
+	ctx := context.Background()
+	a, dirA = openWS(t, "Amina")
+	b, dirB = openWS(t, "Bruno")
+	id, err := a.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Shared", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := a.Invite(ctx, id, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	return a, dirA, b, dirB, id
+}
+
 func body(t *testing.T, ws *app.Workspace, id string) string {
 	s, err := ws.Session(context.Background(), id)
 	if err != nil {
@@ -50,19 +72,7 @@ func body(t *testing.T, ws *app.Workspace, id string) string {
 // loopback: invite, join, live edits, both sides offline, reconnect.
 func TestOfflineThenMerge(t *testing.T) {
 	ctx := context.Background()
-	a, dirA := openWS(t, "Amina")
-	b, dirB := openWS(t, "Bruno")
-	id, err := a.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Shared", Year: 2026})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := a.Invite(ctx, id, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Join(ctx, inv.Code()); err != nil {
-		t.Fatal(err)
-	}
+	a, dirA, b, dirB, id := sharedDraft(t)
 	oa, err := Start(a, dirA, Config{Listen: loopback})
 	if err != nil {
 		t.Fatal(err)

@@ -3,9 +3,6 @@ package online
 import (
 	"context"
 	"testing"
-
-	"github.com/igf-bpf/bpfdraft/app"
-	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
 // TestPreviewsBetweenWindows: on two real libp2p hosts on loopback, what
@@ -14,19 +11,7 @@ import (
 // a preview is left out; a cleared preview goes.
 func TestPreviewsBetweenWindows(t *testing.T) {
 	ctx := context.Background()
-	a, dirA := openWS(t, "Amina")
-	b, dirB := openWS(t, "Bruno")
-	id, err := a.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Shared", Year: 2026})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := a.Invite(ctx, id, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Join(ctx, inv.Code()); err != nil {
-		t.Fatal(err)
-	}
+	a, dirA, b, dirB, id := sharedDraft(t)
 	oa, err := Start(a, dirA, Config{Listen: loopback})
 	if err != nil {
 		t.Fatal(err)
