@@ -51,7 +51,12 @@ func (p *presence) start() {
 	}
 	p.announce()
 	ch, cancel := o.WatchPresence()
-	d := p.d
+	p.d.onSignal(ch, cancel, p.show)
+}
+
+// onSignal runs show on the window's goroutine at each signal of ch,
+// until the draft closes; then it calls cancel.
+func (d *draftScreen) onSignal(ch <-chan struct{}, cancel func(), show func()) {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
@@ -59,7 +64,7 @@ func (p *presence) start() {
 		for {
 			select {
 			case <-ch:
-				d.u.do(p.show)
+				d.u.do(show)
 			case <-d.quit:
 				return
 			}

@@ -33,20 +33,7 @@ func (p *previews) start() {
 		return
 	}
 	ch, cancel := o.WatchPreviews()
-	d := p.d
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		defer cancel()
-		for {
-			select {
-			case <-ch:
-				d.u.do(p.show)
-			case <-d.quit:
-				return
-			}
-		}
-	}()
+	p.d.onSignal(ch, cancel, p.show)
 }
 
 // send tells co-authors what is typed and not yet committed, when it

@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/igf-bpf/bpfdraft/app"
-	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
@@ -23,25 +22,9 @@ import (
 // data file; once committed, it is his text and the preview is gone.
 func TestCoAuthorsTypingShowsBeforeItsCommit(t *testing.T) {
 	ctx := context.Background()
-	loop := []string{"/ip4/127.0.0.1/tcp/0"}
 	// A's typing is committed only when the test says so.
-	uA, wsA, dirA := newUI(t, app.Options{Poll: 20 * time.Millisecond, CommitEvery: -1, IdleCommit: -1})
-	uB, wsB, dirB := newUI(t, app.Options{Poll: 20 * time.Millisecond})
-	withProfile(t, wsA)
-	if _, err := wsB.SetProfile(ctx, app.Profile{Name: "Bruno", Group: crdt.Government, Region: crdt.GRULAC}); err != nil {
-		t.Fatal(err)
-	}
-	oA, err := online.Start(wsA, dirA, online.Config{Listen: loop})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer oA.Close()
-	oB, err := online.Start(wsB, dirB, online.Config{Listen: loop})
-	if err != nil {
-		t.Fatal(err)
-	}
+	uA, wsA, oA, uB, wsB, oB, _ := onlineWindows(t, app.Options{Poll: 20 * time.Millisecond, CommitEvery: -1, IdleCommit: -1})
 	defer oB.Close()
-	uA.online, uB.online = oA, oB
 	id, err := wsA.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Shared", Year: 2026})
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,31 @@ func TestStatusBarOffline(t *testing.T) {
 	}
 }
 
+// onlineWindows opens two windows on two data dirs, Amina's (with optsA)
+// and Bruno's, each online on a real libp2p host on loopback, not linked
+// yet. Amina's host closes with the test; Bruno's is the test's to close
+// (a test takes him offline and back).
+func onlineWindows(t *testing.T, optsA app.Options) (uA *UI, wsA *app.Workspace, oA *online.Online, uB *UI, wsB *app.Workspace, oB *online.Online, dirB string) {
+	t.Helper()
+	loop := []string{"/ip4/127.0.0.1/tcp/0"}
+	uA, wsA, dirA := newUI(t, optsA)
+	uB, wsB, dirB = newUI(t, app.Options{Poll: 20 * time.Millisecond})
+	withProfile(t, wsA)
+	if _, err := wsB.SetProfile(context.Background(), app.Profile{Name: "Bruno", Group: crdt.Government, Region: crdt.GRULAC}); err != nil {
+		t.Fatal(err)
+	}
+	oA, err := online.Start(wsA, dirA, online.Config{Listen: loop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { oA.Close() })
+	if oB, err = online.Start(wsB, dirB, online.Config{Listen: loop}); err != nil {
+		t.Fatal(err)
+	}
+	uA.online, uB.online = oA, oB
+	return uA, wsA, oA, uB, wsB, oB, dirB
+}
+
 // decodeQR reads a QR code with an independent decoder.
 func decodeQR(t *testing.T, img image.Image) string {
 	t.Helper()
@@ -58,22 +83,7 @@ func decodeQR(t *testing.T, img image.Image) string {
 func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 	ctx := context.Background()
 	loop := []string{"/ip4/127.0.0.1/tcp/0"}
-	uA, wsA, dirA := newUI(t, app.Options{Poll: 20 * time.Millisecond})
-	uB, wsB, dirB := newUI(t, app.Options{Poll: 20 * time.Millisecond})
-	withProfile(t, wsA)
-	if _, err := wsB.SetProfile(ctx, app.Profile{Name: "Bruno", Group: crdt.Government, Region: crdt.GRULAC}); err != nil {
-		t.Fatal(err)
-	}
-	oA, err := online.Start(wsA, dirA, online.Config{Listen: loop})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer oA.Close()
-	oB, err := online.Start(wsB, dirB, online.Config{Listen: loop})
-	if err != nil {
-		t.Fatal(err)
-	}
-	uA.online, uB.online = oA, oB
+	uA, wsA, oA, uB, wsB, oB, dirB := onlineWindows(t, app.Options{Poll: 20 * time.Millisecond})
 
 	id, err := wsA.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Shared", Year: 2026})
 	if err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -83,10 +85,10 @@ func (m *frameMap) waitChange(region []int, before uint64, limit time.Duration) 
 	return time.Time{}, false
 }
 
-// keyLatency is each of keys, typed alone gap apart, from xdotool's
-// return (the key is in the X server by then) to the region's first
-// change on the screen.
-type keyLatency struct {
+// keyTimes is keys typed one at a time, each timed from xdotool's
+// return (the key is in the X server by then) to the first change of a
+// region of the screen.
+type keyTimes struct {
 	Case string    `json:"case"`
 	Keys int       `json:"keys"`
 	P50  float64   `json:"p50_ms"`
@@ -94,11 +96,13 @@ type keyLatency struct {
 	P99  float64   `json:"p99_ms"`
 	Max  float64   `json:"max_ms"`
 	Load [2]string `json:"load"` // the 1-minute load average before and after
-	all  []float64
 }
 
-func (x *screen) keyLatency(name string, m *frameMap, region []int, keys string, gap time.Duration) (keyLatency, error) {
-	r := keyLatency{Case: name, Keys: len([]rune(keys)), Load: [2]string{loadAvg(), ""}}
+// timeKeys types keys gap apart into whatever has the keyboard and times
+// each to region; a key that shows nothing within limit is an error.
+func (x *screen) timeKeys(name string, m *frameMap, region []int, keys string, gap, limit time.Duration) (keyTimes, error) {
+	r := keyTimes{Case: name, Keys: len([]rune(keys)), Load: [2]string{loadAvg(), ""}}
+	var all []float64
 	for _, k := range keys {
 		sym := keysym(k)
 		before := m.sum(region)
@@ -108,22 +112,37 @@ func (x *screen) keyLatency(name string, m *frameMap, region []int, keys string,
 			return r, fmt.Errorf("xdotool key %s: %v: %s", sym, err, out)
 		}
 		sent := time.Now()
-		at, ok := m.waitChange(region, before, 2*time.Second)
+		at, ok := m.waitChange(region, before, limit)
 		if !ok {
 			shot := exec.CommandContext(x.ctx, "import", "-window", "root", x.frame+"-missed.png")
 			shot.Env = x.env
 			shot.Run()
-			return r, fmt.Errorf("%s: key %d (%q) never showed (the screen: %s-missed.png)", name, len(r.all)+1, k, x.frame)
+			return r, fmt.Errorf("%s: key %d (%q) never showed (the screen: %s-missed.png)", name, len(all)+1, k, x.frame)
 		}
-		r.all = append(r.all, max(ms(at.Sub(sent)), 0))
+		all = append(all, max(ms(at.Sub(sent)), 0))
 		time.Sleep(gap)
 	}
-	s := slices.Clone(r.all)
-	slices.Sort(s)
-	at := func(q float64) float64 { return s[min(int(q*float64(len(s))), len(s)-1)] }
-	r.P50, r.P90, r.P99, r.Max = at(0.5), at(0.9), at(0.99), s[len(s)-1]
+	slices.Sort(all)
+	at := func(q float64) float64 { return all[min(int(q*float64(len(all))), len(all)-1)] }
+	r.P50, r.P90, r.P99, r.Max = at(0.5), at(0.9), at(0.99), all[len(all)-1]
 	r.Load[1] = loadAvg()
 	return r, nil
+}
+
+// runner runs bpfdraft's commands at the lowest priority (the window
+// being timed needs the CPU) in an environment, returning what they print.
+func runner(ctx context.Context, bin string, env []string) func(stdin string, args ...string) (string, error) {
+	return func(stdin string, args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, "nice", append([]string{"-n", "19", bin}, args...)...)
+		cmd.Env = env
+		cmd.Stdin = strings.NewReader(stdin)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("bpfdraft %s: %v: %s", strings.Join(args, " "), err, errb.String())
+		}
+		return out.String(), nil
+	}
 }
 
 // loadAvg is the machine's 1-minute load average, to read each figure by.

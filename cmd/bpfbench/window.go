@@ -34,7 +34,7 @@ type windowResult struct {
 	Resize      []float64       `json:"resize_ms"`        // resizes with the 41,000-character section in view, each until the screen stops changing
 	OpenBig     float64         `json:"open_big_ms"`      // a click on a draft of 196,000 characters in the list to a screen that stops changing
 	OpenBigPage float64         `json:"open_big_page_ms"` // the same click to its page (the text column) showing what it ends with
-	Keys        []keyLatency    `json:"keys"`             // keys typed one at a time, each timed to the screen
+	Keys        []keyTimes      `json:"keys"`             // keys typed one at a time, each timed to the screen
 	ClickType   []clickType     `json:"click_type"`       // typing at once after a click
 	Remote      []remoteLatency `json:"remote"`           // a key typed in one window to another's screen
 	Cores       int             `json:"cores"`
@@ -129,17 +129,7 @@ func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, er
 	bin := filepath.Join(dir, "bpfdraft")
 	data := filepath.Join(dir, "data")
 	env := append(os.Environ(), "BPFDRAFT_DATA="+data, "LANG=en_US.UTF-8", "LC_ALL=")
-	run := func(stdin string, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, "nice", append([]string{"-n", "19", bin}, args...)...)
-		cmd.Env = env
-		cmd.Stdin = strings.NewReader(stdin)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("bpfdraft %s: %v: %s", strings.Join(args, " "), err, errb.String())
-		}
-		return out.String(), nil
-	}
+	run := runner(ctx, bin, env)
 	if _, err := run("", "profile", "--name", "Amina Diallo", "--group", "Civil society", "--region", "African"); err != nil {
 		return nil, err
 	}
@@ -259,7 +249,7 @@ func runWindow(ctx context.Context, w *Workloads, dir string) (*windowResult, er
 		}
 		typed.Case, typed.Chars = c.name, c.chars
 		res.Typing = append(res.Typing, typed)
-		lat, err := x.keyLatency(c.name, fm, pageRegion[:], perKey, 120*time.Millisecond)
+		lat, err := x.timeKeys(c.name, fm, pageRegion[:], perKey, 120*time.Millisecond, 2*time.Second)
 		if err != nil {
 			return nil, err
 		}

@@ -28,14 +28,8 @@ import (
 // remoteLatency is keys typed in one window, each timed to the other's
 // screen.
 type remoteLatency struct {
-	Case string    `json:"case"`
-	Keys int       `json:"keys"`
-	P50  float64   `json:"p50_ms"`
-	P90  float64   `json:"p90_ms"`
-	P99  float64   `json:"p99_ms"`
-	Max  float64   `json:"max_ms"`
-	Load [2]string `json:"load"`
-	Text bool      `json:"text_arrived"` // the right window's draft holds the keys in the end
+	keyTimes
+	Text bool `json:"text_arrived"` // the right window's draft holds the keys in the end
 }
 
 const (
@@ -59,15 +53,7 @@ func runTwoWindows(ctx context.Context, w *Workloads, dir string) ([]remoteLaten
 func twoWindows(ctx context.Context, w *Workloads, dir, bin string) ([]remoteLatency, error) {
 	base := append(os.Environ(), "LANG=en_US.UTF-8", "LC_ALL=")
 	runIn := func(data, stdin string, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env = append(slices.Clone(base), "BPFDRAFT_DATA="+data)
-		cmd.Stdin = strings.NewReader(stdin)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("bpfdraft %s: %v: %s", strings.Join(args, " "), err, errb.String())
-		}
-		return out.String(), nil
+		return runner(ctx, bin, append(slices.Clone(base), "BPFDRAFT_DATA="+data))(stdin, args...)
 	}
 	a, b, s := filepath.Join(dir, "pair-a"), filepath.Join(dir, "pair-b"), filepath.Join(dir, "pair-serve")
 	for _, p := range []struct{ data, name string }{{a, "Amina Diallo"}, {b, "Bruno Silva"}, {s, "Always-on machine"}} {
@@ -154,7 +140,7 @@ func twoWindows(ctx context.Context, w *Workloads, dir, bin string) ([]remoteLat
 // and times each key to the right one's screen.
 func (x *screen) pairRun(fm *frameMap, bin string, base []string, a, b, id, serveAddr string, direct bool,
 	runIn func(data, stdin string, args ...string) (string, error)) (remoteLatency, error) {
-	r := remoteLatency{Keys: len(remoteKeys)}
+	var r remoteLatency
 	start := func(data string, args ...string) (*exec.Cmd, *syncBuffer, error) {
 		cmd := exec.CommandContext(x.ctx, bin, append([]string{"--verbose", "gui", "--no-lan"}, args...)...)
 		cmd.Env = append(slices.Clone(x.env), "BPFDRAFT_DATA="+data)
@@ -229,28 +215,10 @@ func (x *screen) pairRun(fm *frameMap, bin string, base []string, a, b, id, serv
 	if _, err := x.settleMapped(fm, right0, time.Second, 30*time.Second); err != nil {
 		return r, err
 	}
-	r.Load[0] = loadAvg()
-	var all []float64
-	for _, k := range remoteKeys {
-		sym := keysym(k)
-		before := fm.sum(right0)
-		cmd := exec.CommandContext(x.ctx, "xdotool", "key", "--delay", "0", sym)
-		cmd.Env = x.env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return r, fmt.Errorf("xdotool key %s: %v: %s", sym, err, out)
-		}
-		sent := time.Now()
-		at, ok := fm.waitChange(right0, before, 5*time.Second)
-		if !ok {
-			return r, fmt.Errorf("key %d (%q) never showed in the other window", len(all)+1, k)
-		}
-		all = append(all, max(ms(at.Sub(sent)), 0))
-		time.Sleep(150 * time.Millisecond) // about 7 keys a second
+	var err2 error
+	if r.keyTimes, err2 = x.timeKeys("", fm, right0, remoteKeys, 150*time.Millisecond, 5*time.Second); err2 != nil {
+		return r, err2
 	}
-	r.Load[1] = loadAvg()
-	slices.Sort(all)
-	q := func(f float64) float64 { return all[min(int(f*float64(len(all))), len(all)-1)] }
-	r.P50, r.P90, r.P99, r.Max = q(0.5), q(0.9), q(0.99), all[len(all)-1]
 	// And the text itself reaches the right window's data file.
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) && !r.Text {
