@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -72,6 +71,31 @@ func focusedField(u *UI) *field {
 	return f
 }
 
+// multiLineField returns the multi-line dialog field that has the
+// keyboard, and stops the test if none has: what names the field
+// expected.
+func multiLineField(t *testing.T, u *UI, what string) *field {
+	t.Helper()
+	f := focusedField(u)
+	if f == nil || !f.MultiLine {
+		t.Fatalf("%s does not have the keyboard (%T has)", what, u.win.Canvas().Focused())
+	}
+	return f
+}
+
+// typeLines types lines where the keyboard is, pressing Return between
+// them as a person would rather than typing "\n", so that the field's
+// handling of Return is part of what is tested.
+func typeLines(t *testing.T, u *UI, lines ...string) {
+	t.Helper()
+	for i, line := range lines {
+		if i > 0 {
+			press(u, fyne.KeyReturn)
+		}
+		typeHere(t, u, line)
+	}
+}
+
 // TestCommentFromTheKeyboard replays issue 22, item 2: select a passage,
 // Ctrl+Shift+M, type two lines; Tab and Shift+Tab move the keyboard
 // instead of typing a tab, Ctrl+Enter submits, and the comment is stored
@@ -86,13 +110,8 @@ func TestCommentFromTheKeyboard(t *testing.T) {
 
 	e.selectRange(6, 10) // "hold"
 	driverShortcut(u, shortcut(fyne.KeyM, ctrlShift))
-	text := focusedField(u)
-	if text == nil || !text.MultiLine {
-		t.Fatalf("the comment's field does not have the keyboard (%T)", u.win.Canvas().Focused())
-	}
-	typeHere(t, u, "Always?")
-	press(u, fyne.KeyReturn)
-	typeHere(t, u, "Where?")
+	text := multiLineField(t, u, "the comment's field")
+	typeLines(t, u, "Always?", "Where?")
 	driverTab(u, false)
 	if focusedField(u) == text {
 		t.Error("Tab left the keyboard in the comment's field")
@@ -162,27 +181,10 @@ func TestCommentFromTheKeyboard(t *testing.T) {
 func TestRespondFromTheKeyboard(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	ctx := context.Background()
-	test.Type(d.editors[d.sections[0].ID].area, "Access is a right.\n\nTrust takes time.")
-	settleDraft(t, d)
-	if _, err := d.session.NameVersion(ctx, "For public comment"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.session.ImportComments(ctx, []byte("paragraph,name,comment\r\n1.2,Chen Wei,How long?\r\n"), ""); err != nil {
-		t.Fatal(err)
-	}
-	d.tabs.SelectIndex(2)
-	loaded := loadedChan(func(f func()) { d.review.comments.loaded = f })
-	d.review.tabs.SelectIndex(1)
-	c := d.review.comments
-	for len(c.comments) == 0 {
-		await(t, loaded, "the public comment")
-	}
+	withPublicComment(t, d)
+	c, loaded := showPublicComments(t, d, "the public comment")
 	test.Tap(rowButton(t, c.list, 0, "Respond…"))
-	resp := focusedField(u)
-	if resp == nil || !resp.MultiLine {
-		t.Fatalf("the response's field does not have the keyboard (%T)", u.win.Canvas().Focused())
-	}
+	resp := multiLineField(t, u, "the response's field")
 	typeHere(t, u, "It varies by country.")
 	press(u, fyne.KeyReturn)
 	driverTab(u, false)
@@ -223,13 +225,8 @@ func TestDetailsFromTheKeyboard(t *testing.T) {
 	for range 3 { // title, theme, year
 		driverTab(u, false)
 	}
-	cofac := focusedField(u)
-	if cofac == nil || !cofac.MultiLine {
-		t.Fatalf("three Tabs from the title reach %T, not the co-facilitators", u.win.Canvas().Focused())
-	}
-	typeHere(t, u, "Ana")
-	press(u, fyne.KeyReturn)
-	typeHere(t, u, "Ben")
+	cofac := multiLineField(t, u, "the co-facilitators, three Tabs from the title")
+	typeLines(t, u, "Ana", "Ben")
 	press(u, fyne.KeyReturn)
 	driverTab(u, false)
 	cover := focusedField(u)

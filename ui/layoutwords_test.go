@@ -45,17 +45,8 @@ func inLanguage(t *testing.T, l string) {
 // waits for the comments beside the editor to show them.
 func publicComment(t *testing.T, d *draftScreen) {
 	t.Helper()
-	ctx := context.Background()
-	e := d.editors[d.sections[0].ID]
-	test.Type(e.area, "Access is a right.\n\nTrust takes time.")
-	settleDraft(t, d)
-	if _, err := d.session.NameVersion(ctx, "For public comment"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.session.ImportComments(ctx, []byte("paragraph,name,comment\r\n1.2,Chen Wei,How long?\r\n"), ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.session.CommentAt(ctx, d.sections[0].ID, 0, 6, "Whose access?"); err != nil {
+	withPublicComment(t, d)
+	if _, err := d.session.CommentAt(context.Background(), d.sections[0].ID, 0, 6, "Whose access?"); err != nil {
 		t.Fatal(err)
 	}
 	loaded := loadedChan(func(f func()) { d.notes.loaded = f })

@@ -86,6 +86,43 @@ func loadedChan(set func(func())) <-chan struct{} {
 	return ch
 }
 
+// versionForComment gives the window's draft paragraphs 1.1 and 1.2 and
+// names the version as one sent out for public comment, which public
+// comments must refer to.
+func versionForComment(t *testing.T, d *draftScreen) {
+	t.Helper()
+	test.Type(d.editors[d.sections[0].ID].area, "Access is a right.\n\nTrust takes time.")
+	settleDraft(t, d)
+	if _, err := d.session.NameVersion(context.Background(), "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// withPublicComment is versionForComment and Chen Wei's public comment on
+// 1.2, imported as a spreadsheet brings it.
+func withPublicComment(t *testing.T, d *draftScreen) {
+	t.Helper()
+	versionForComment(t, d)
+	if _, err := d.session.ImportComments(context.Background(), []byte("paragraph,name,comment\r\n1.2,Chen Wei,How long?\r\n"), ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// showPublicComments opens the Review tab's comments and waits until they
+// are listed; loaded reports each later reload, for a test that changes
+// them.
+func showPublicComments(t *testing.T, d *draftScreen, what string) (c *commentList, loaded <-chan struct{}) {
+	t.Helper()
+	c = d.review.comments
+	loaded = loadedChan(func(f func()) { c.loaded = f })
+	d.tabs.SelectIndex(2)
+	d.review.tabs.SelectIndex(1)
+	for len(c.comments) == 0 {
+		await(t, loaded, what)
+	}
+	return c, loaded
+}
+
 func TestReviewTab(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
@@ -447,15 +484,7 @@ func TestAParticipantCannotDecide(t *testing.T) {
 func TestAParticipantCannotRespond(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	ctx := context.Background()
-	test.Type(d.editors[d.sections[0].ID].area, "Access is a right.\n\nTrust takes time.")
-	settleDraft(t, d)
-	if _, err := d.session.NameVersion(ctx, "For public comment"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.session.ImportComments(ctx, []byte("paragraph,name,comment\r\n1.2,Chen Wei,How long?\r\n"), ""); err != nil {
-		t.Fatal(err)
-	}
+	withPublicComment(t, d)
 	bruno := newCoAuthor(t, d)
 	ub, _, _ := newUIFor(t, bruno.ws)
 	ub.OpenDraft(d.session.ID())
@@ -484,13 +513,7 @@ func TestAParticipantCannotRespond(t *testing.T) {
 		}
 	}
 	// The co-facilitator's window offers it, without the reason.
-	c := d.review.comments
-	loaded := loadedChan(func(f func()) { c.loaded = f })
-	d.tabs.SelectIndex(2)
-	d.review.tabs.SelectIndex(1)
-	for len(c.comments) == 0 {
-		await(t, loaded, "Amina's comments")
-	}
+	c, _ := showPublicComments(t, d, "Amina's comments")
 	if rowButton(t, c.list, 0, "Respond…").Disabled() || strings.Contains(c.summary.Text, "Only a co-facilitator") {
 		t.Errorf("the creator may not respond: %q", c.summary.Text)
 	}
@@ -511,14 +534,7 @@ func TestACoFacilitatorsNewWindowMayRespond(t *testing.T) {
 	}
 	u.OpenDraft(id)
 	d := u.draft
-	test.Type(d.editors[d.sections[0].ID].area, "Access is a right.\n\nTrust takes time.")
-	settleDraft(t, d)
-	if _, err := d.session.NameVersion(ctx, "For public comment"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.session.ImportComments(ctx, []byte("paragraph,name,comment\r\n1.2,Chen Wei,How long?\r\n"), ""); err != nil {
-		t.Fatal(err)
-	}
+	withPublicComment(t, d)
 	bruno := newCoAuthor(t, d) // a change to review
 	if _, _, err := bruno.s.Write(ctx, "2", "Bruno's text.", false); err != nil {
 		t.Fatal(err)
@@ -617,12 +633,7 @@ func TestStartNextYearFromTheWindow(t *testing.T) {
 func TestPublishingRoundFromTheWindow(t *testing.T) {
 	u := openTestDraft(t)
 	d := u.draft
-	ctx := context.Background()
-	test.Type(d.editors[d.sections[0].ID].area, "Access is a right.\n\nTrust takes time.")
-	settleDraft(t, d)
-	if _, err := d.session.NameVersion(ctx, "For public comment"); err != nil {
-		t.Fatal(err)
-	}
+	versionForComment(t, d)
 	// Export the version as a PDF for public comment through the dialog.
 	path := filepath.Join(t.TempDir(), "out.pdf")
 	d.showExport()
