@@ -191,6 +191,36 @@ func (t *presenceTable) live(draft string, now time.Time) []PresenceEntry {
 	return out
 }
 
+// others returns what a window shows of a draft: the entries of every
+// origin but self, not expired and not empty (an empty one says its
+// origin left, and only travels), by origin.
+func (t *presenceTable) others(draft, self string, now time.Time) []PresenceEntry {
+	var out []PresenceEntry
+	for _, p := range t.live(draft, now) {
+		if p.Origin != self && len(p.Data) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// watchChanges signals every change of the table, in any draft, until
+// the function it returns is called.
+func (t *presenceTable) watchChanges() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	t.mu.Lock()
+	if t.watch == nil {
+		t.watch = map[chan struct{}]bool{}
+	}
+	t.watch[ch] = true
+	t.mu.Unlock()
+	return ch, func() {
+		t.mu.Lock()
+		delete(t.watch, ch)
+		t.mu.Unlock()
+	}
+}
+
 // SetPresence announces this side's presence in a draft to every peer
 // syncing it, now and again every PresenceHeartbeat while it holds (the
 // caller calls it again, or Engine.Heartbeat does); nil data says this
@@ -241,29 +271,12 @@ const PresenceHeartbeat = presenceHeartbeat
 // Presence returns who else is present in a draft now: every origin but
 // this side, with data, not expired.
 func (e *Engine) Presence(draft string) []PresenceEntry {
-	var out []PresenceEntry
-	for _, p := range e.presence.live(draft, time.Now()) {
-		if p.Origin != e.self && len(p.Data) > 0 {
-			out = append(out, p)
-		}
-	}
-	return out
+	return e.presence.others(draft, e.self, time.Now())
 }
 
 // WatchPresence signals every change of presence, in any draft.
 func (e *Engine) WatchPresence() (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	e.presence.mu.Lock()
-	if e.presence.watch == nil {
-		e.presence.watch = map[chan struct{}]bool{}
-	}
-	e.presence.watch[ch] = true
-	e.presence.mu.Unlock()
-	return ch, func() {
-		e.presence.mu.Lock()
-		delete(e.presence.watch, ch)
-		e.presence.mu.Unlock()
-	}
+	return e.presence.watchChanges()
 }
 
 // kick wakes the live conversations syncing a draft, to send presence.

@@ -5,37 +5,51 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 // live runs a live session between a (calling) and b (answering, as a
-// relay does) until the test ends.
-func live(t *testing.T, a, b *peer) {
+// relay does) until the test ends, or until end, which returns what a's
+// side counted, for a test that looks at what was sent.
+func live(t *testing.T, a, b *peer) (end func() Stats) {
 	t.Helper()
 	x, y := net.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { b.eng.Answer(ctx, y, a.id); y.Close(); done <- struct{}{} }()
-	go func() { a.eng.Run(ctx, x, b.id, false); x.Close(); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); x.Close(); y.Close(); <-done; <-done })
+	answered := make(chan struct{})
+	ran := make(chan Stats, 1)
+	go func() { b.eng.Answer(ctx, y, a.id); y.Close(); close(answered) }()
+	go func() { st, _ := a.eng.Run(ctx, x, b.id, false); x.Close(); ran <- st }()
+	end = sync.OnceValue(func() Stats { cancel(); x.Close(); y.Close(); <-answered; return <-ran })
+	t.Cleanup(func() { end() })
+	return end
 }
 
 // present waits until who sees exactly the data wanted (sorted by
 // origin) in draft d1.
 func present(t *testing.T, who *peer, want ...string) {
 	t.Helper()
+	seeing(t, who, "presence", who.eng.Presence, func(p PresenceEntry) string { return string(p.Data) }, want)
+}
+
+// seeing waits until who's table (entries: Presence or Previews) holds
+// exactly want in draft d1, sorted by origin, each entry as show writes
+// it. Both tables reach a peer some time after they are set, so a test
+// waits for them rather than looks.
+func seeing(t *testing.T, who *peer, what string, entries func(draft string) []PresenceEntry, show func(PresenceEntry) string, want []string) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		var got []string
-		for _, p := range who.eng.Presence("d1") {
-			got = append(got, string(p.Data))
+		for _, p := range entries("d1") {
+			got = append(got, show(p))
 		}
 		if strings.Join(got, ",") == strings.Join(want, ",") {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s sees %q, want %q", who.id, got, want)
+			t.Fatalf("%s sees %s %q, want %q", who.id, what, got, want)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

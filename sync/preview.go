@@ -72,32 +72,14 @@ func (e *Engine) SetPreview(draft string, data []byte) error {
 // Previews returns the previews of a draft from every origin but this
 // side, not expired and not empty, by origin.
 func (e *Engine) Previews(draft string) []PresenceEntry {
-	var out []PresenceEntry
-	for _, p := range e.previews.live(draft, time.Now()) {
-		if p.Origin != e.self && len(p.Data) > 0 {
-			out = append(out, p)
-		}
-	}
-	return out
+	return e.previews.others(draft, e.self, time.Now())
 }
 
 // WatchPreviews signals every change of previews, in any draft: one
 // arriving, replaced or expiring. It is apart from WatchPresence because
 // previews change at typing speed and presence twice a second at most.
 func (e *Engine) WatchPreviews() (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	t := &e.previews
-	t.mu.Lock()
-	if t.watch == nil {
-		t.watch = map[chan struct{}]bool{}
-	}
-	t.watch[ch] = true
-	t.mu.Unlock()
-	return ch, func() {
-		t.mu.Lock()
-		delete(t.watch, ch)
-		t.mu.Unlock()
-	}
+	return e.previews.watchChanges()
 }
 
 // previewSoon sends the previews the peer lacks now, or, if a frame went

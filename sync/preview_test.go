@@ -17,20 +17,7 @@ import (
 // d1, as origin=data sorted by origin.
 func previewing(t *testing.T, who *peer, want ...string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var got []string
-		for _, p := range who.eng.Previews("d1") {
-			got = append(got, p.Origin+"="+string(p.Data))
-		}
-		if strings.Join(got, ",") == strings.Join(want, ",") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s sees previews %q, want %q", who.id, got, want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	seeing(t, who, "previews", who.eng.Previews, func(p PresenceEntry) string { return p.Origin + "=" + string(p.Data) }, want)
 }
 
 // TestPreviewsDirectAndThroughARelay: a preview travels over a live
@@ -88,22 +75,14 @@ func TestPreviewFramesCoalesce(t *testing.T) {
 	a, b := newPeer("peerA"), newPeer("peerB")
 	a.lib.add(t, "d1", base, secret)
 	b.lib.add(t, "d1", base, secret)
-	x, y := net.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan Stats, 2)
-	go func() { b.eng.Answer(ctx, y, a.id); y.Close(); done <- Stats{} }()
-	go func() { st, _ := a.eng.Run(ctx, x, b.id, false); x.Close(); done <- st }()
+	end := live(t, a, b)
 	text := "Some was of and fill the water"
 	for i := range text {
 		a.eng.SetPreview("d1", []byte(text[:i+1]))
 	}
 	previewing(t, b, "peerA="+text)
-	cancel()
-	st := <-done
-	st2 := <-done
-	st.PreviewFrames += st2.PreviewFrames
-	if st.PreviewFrames == 0 || st.PreviewFrames >= len(text)/2 {
-		t.Errorf("%d previews set at once went as %d frames", len(text), st.PreviewFrames)
+	if n := end().PreviewFrames; n == 0 || n >= len(text)/2 {
+		t.Errorf("%d previews set at once went as %d frames", len(text), n)
 	}
 }
 
