@@ -37,13 +37,14 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-// sharedDraft gives Amina's workspace a draft and Bruno's an invitation
-// to it, both still offline, so that a test starts from two co-authors
-// of one draft who have not yet met.
-func sharedDraft(t *testing.T) (a *app.Workspace, dirA string, b *app.Workspace, dirB string, id string) {
+// sharedDraft gives Amina a draft and Bruno an invitation to it, and
+// puts Amina online on loopback (until the test ends) with no peer
+// known, so that a test starts from two co-authors of one draft who have
+// not yet met.
+func sharedDraft(t *testing.T) (a *app.Workspace, oa *Online, b *app.Workspace, dirB string, id string) {
 	t.Helper()
 	ctx := context.Background()
-	a, dirA = openWS(t, "Amina")
+	a, dirA := openWS(t, "Amina")
 	b, dirB = openWS(t, "Bruno")
 	id, err := a.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Shared", Year: 2026})
 	if err != nil {
@@ -56,7 +57,12 @@ func sharedDraft(t *testing.T) (a *app.Workspace, dirA string, b *app.Workspace,
 	if _, err := b.Join(ctx, inv.Code()); err != nil {
 		t.Fatal(err)
 	}
-	return a, dirA, b, dirB, id
+	oa, err = Start(a, dirA, Config{Listen: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { oa.Close() })
+	return a, oa, b, dirB, id
 }
 
 func body(t *testing.T, ws *app.Workspace, id string) string {
@@ -72,12 +78,7 @@ func body(t *testing.T, ws *app.Workspace, id string) string {
 // loopback: invite, join, live edits, both sides offline, reconnect.
 func TestOfflineThenMerge(t *testing.T) {
 	ctx := context.Background()
-	a, dirA, b, dirB, id := sharedDraft(t)
-	oa, err := Start(a, dirA, Config{Listen: loopback})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer oa.Close()
+	a, oa, b, dirB, id := sharedDraft(t)
 	if st := oa.Status(""); st.State != Offline {
 		t.Errorf("with no peer known, state %v", st.State)
 	}

@@ -11,12 +11,7 @@ import (
 // a preview is left out; a cleared preview goes.
 func TestPreviewsBetweenWindows(t *testing.T) {
 	ctx := context.Background()
-	a, dirA, b, dirB, id := sharedDraft(t)
-	oa, err := Start(a, dirA, Config{Listen: loopback})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer oa.Close()
+	a, oa, b, dirB, id := sharedDraft(t)
 	ob, err := Start(b, dirB, Config{Listen: loopback, Peers: []string{oa.Addrs()[0]}})
 	if err != nil {
 		t.Fatal(err)
