@@ -191,11 +191,27 @@ func (x *screen) pairRun(fm *frameMap, bin string, base []string, a, b, id, serv
 		if win == "" {
 			return r, errors.New("a window never showed")
 		}
-		if _, err := x.do("windowsize", win, strconv.Itoa(winW), strconv.Itoa(winH)); err != nil {
-			return r, err
-		}
-		if _, err := x.do("windowmove", win, strconv.Itoa(i*winW), "0"); err != nil {
-			return r, err
+		// Fyne may size its window once more as it settles: until the
+		// geometry holds.
+		want := fmt.Sprintf("Position: %d,0", i*winW)
+		for try := 0; ; try++ {
+			if _, err := x.do("windowsize", win, strconv.Itoa(winW), strconv.Itoa(winH)); err != nil {
+				return r, err
+			}
+			if _, err := x.do("windowmove", win, strconv.Itoa(i*winW), "0"); err != nil {
+				return r, err
+			}
+			time.Sleep(500 * time.Millisecond)
+			geo, err := x.do("getwindowgeometry", win)
+			if err != nil {
+				return r, err
+			}
+			if strings.Contains(geo, want) && strings.Contains(geo, fmt.Sprintf("Geometry: %dx%d", winW, winH)) {
+				break
+			}
+			if try == 10 {
+				return r, fmt.Errorf("a window stays at %s", strings.Join(strings.Fields(geo), " "))
+			}
 		}
 	}
 	time.Sleep(2 * time.Second)
