@@ -71,7 +71,11 @@ func (d *draftScreen) findNext(query string) bool {
 		// The page scrolls to the match: the heading that holds it is the
 		// one marked, wherever the reader's line falls.
 		d.jumping = true
-		d.editors[d.sections[i].ID].selectRange(at, at+len(needle))
+		e := d.editors[d.sections[i].ID]
+		e.selectRange(at, at+len(needle))
+		// Find's dialog stands in the middle of the window: the match is
+		// shown near the top, where the dialog does not cover it.
+		d.page.showNearTop(e.area)
 		d.jumping = false
 		return true
 	}

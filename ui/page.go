@@ -163,6 +163,12 @@ func (p *page) reveal(a *textArea) {
 	}
 }
 
+// showNearTop scrolls an area's caret to the top fifth of the view.
+func (p *page) showNearTop(a *textArea) {
+	top, _ := a.caretBox()
+	p.scrollTo(a.Position().Y + top - p.scroll.Size().Height/5)
+}
+
 // caretInView reports whether an area's caret is on screen.
 func (p *page) caretInView(a *textArea) bool {
 	top, bottom := a.caretBox()

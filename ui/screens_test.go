@@ -1129,6 +1129,11 @@ func TestTypingAfterFind(t *testing.T) {
 		c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 		typeAs(c, "X")
 	})
+	// The match stands above the middle of the view, where Find's dialog
+	// (centred in the window) does not cover it.
+	if y := d.page.blocks[3].ed.area.Position().Y - d.page.scroll.Offset.Y; y < 0 || y > d.page.scroll.Size().Height/3 {
+		t.Errorf("the match is %.0f below the view's top, in a view %.0f high", y, d.page.scroll.Size().Height)
+	}
 	body := func(i int) string { return settleDraft(t, d).Sections()[i].Body }
 	if got := body(3); got != "The word X is here." {
 		t.Errorf("heading 4 reads %q after find and typing", got)
