@@ -1039,8 +1039,8 @@ func TestKeyboardFollowsTheScreen(t *testing.T) {
 		t.Errorf("after opening a draft the keyboard is in %T", got)
 	}
 	u.ShowHome()
-	if got := u.win.Canvas().Focused(); got != nil {
-		t.Errorf("on the drafts list the keyboard is still in %T", got)
+	if got := u.win.Canvas().Focused(); got != fyne.Focusable(u.homeUI.list) {
+		t.Errorf("on the drafts list the keyboard is in %T, not the list", got)
 	}
 }
 
@@ -1183,8 +1183,9 @@ func TestNewDraftFromADraft(t *testing.T) {
 	}
 }
 
-// TestEnterOpensTheFocusedDraft: on the drafts list, Enter on the row
-// that has the keyboard opens that draft, as Space does.
+// TestEnterOpensTheFocusedDraft: the drafts list shows with the
+// keyboard, and Enter on the row that has it opens that draft, as Space
+// does.
 func TestEnterOpensTheFocusedDraft(t *testing.T) {
 	u, ws, _ := newUI(t, app.Options{Poll: -1})
 	withProfile(t, ws)
@@ -1193,7 +1194,9 @@ func TestEnterOpensTheFocusedDraft(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.ShowHome()
-	u.win.Canvas().Focus(u.homeUI.list)
+	if u.win.Canvas().Focused() != fyne.Focusable(u.homeUI.list) {
+		t.Fatalf("the drafts list shows without the keyboard (%v has it)", u.win.Canvas().Focused())
+	}
 	u.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if u.draft == nil || u.draft.session.ID() != id {
 		t.Error("Enter on the focused row did not open its draft")

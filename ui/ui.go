@@ -198,6 +198,11 @@ func (u *UI) ShowHome() {
 	u.homeUI.reload()
 	u.setMenu()
 	u.status.update()
+	// The list has the keyboard, as a file manager's does: the arrows
+	// choose a draft and Enter opens it, without the mouse.
+	if len(u.homeUI.drafts) > 0 && len(u.onScreen()) == 0 {
+		u.win.Canvas().Focus(u.homeUI.list)
+	}
 }
 
 // OpenDraft shows a draft's screen.
