@@ -286,11 +286,12 @@ func (s *Session) comments() ([]Comment, error) {
 	byID := map[string]*Comment{}
 	var order []string
 	type status struct {
-		at       time.Time
+		ref      crdt.ChangeRef // the change that set it; -1: none
 		by       string
 		resolved bool
 	}
 	statuses := map[string]status{}
+	responseBy := map[string]crdt.ChangeRef{} // by comment, the change of the response that counts
 	for _, r := range l.Journal(crdt.JournalComments) {
 		var e commentEntry
 		if len(r.Value) > 4*(maxCommentText+maxQuote+1024) || json.Unmarshal([]byte(r.Value), &e) != nil {
@@ -335,15 +336,19 @@ func (s *Session) comments() ([]Comment, error) {
 		case "r":
 			parent.Replies = append(parent.Replies, Reply{ID: e.ID, Text: e.Text, Actor: c.Actor, At: c.Time})
 		case "s", "o":
-			st := statuses[e.To]
-			if !c.Time.Before(st.at) {
-				statuses[e.To] = status{at: c.Time, by: c.Actor, resolved: e.Type == "s"}
+			// Of a comment's resolves and reopens, the one made knowing
+			// the others counts (crdt.Ledger.Supersedes), not the one with
+			// the latest clock: a clock set ahead would always win.
+			st, ok := statuses[e.To]
+			if !ok || l.Supersedes(r.By, st.ref) {
+				statuses[e.To] = status{ref: r.By, by: c.Actor, resolved: e.Type == "s"}
 			}
 		case "rs":
-			// The latest response counts, from someone who may give one.
+			// Likewise of its responses, from someone who may give one.
 			if st, ok := parseStatus(e.Status); ok && v0.RoleOf(c.Actor).CanDecide() &&
-				(parent.Response == nil || !c.Time.Before(parent.Response.At)) {
+				(parent.Response == nil || l.Supersedes(r.By, responseBy[e.To])) {
 				parent.Response = &Response{Status: st, Text: e.Text, Actor: c.Actor, At: c.Time}
+				responseBy[e.To] = r.By
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
@@ -617,5 +618,57 @@ func TestAChangeThatBreaksTheLayoutIsRepaired(t *testing.T) {
 	defer s2.Close(ctx)
 	if sec, _ := s2.Section("2"); sec.Body != "Text that must survive." {
 		t.Errorf("after a restart: %q", sec.Body)
+	}
+}
+
+// TestCommentStatusByCausalityNotClocks is issue 23's seventh attack: a
+// co-author whose clock runs a day ahead resolves a comment; Amina, who
+// has seen that, reopens it. The reopen counts on both machines: it was
+// made knowing the resolve, whatever the clocks said (the latest clock
+// used to win, so the comment stayed resolved everywhere).
+func TestCommentStatusByCausalityNotClocks(t *testing.T) {
+	ctx := context.Background()
+	wa := openWS(t, t.TempDir())
+	wb := openWSWith(t, t.TempDir(), Options{Poll: 50 * time.Millisecond, Now: func() time.Time { return time.Now().Add(24 * time.Hour) }})
+	withProfile(t, wa, "Amina")
+	withProfile(t, wb, "Bruno")
+	sa := newDraft(t, wa, "Clocks")
+	sec := sa.Sections()[0].ID
+	if err := sa.Splice(ctx, sec, 0, 0, "A passage to comment on."); err != nil {
+		t.Fatal(err)
+	}
+	id, err := sa.CommentAt(ctx, sec, 2, 7, "Which passage?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := sa.Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	did, _, err := wb.Import(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := wb.Session(ctx, did)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close(ctx) })
+	if err := sb.Resolve(ctx, id, true); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if err := sa.Resolve(ctx, id, false); err != nil { // reopened, knowing the resolve
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for who, s := range map[string]*Session{"Amina": sa, "Bruno": sb} {
+		cs, err := s.Comments()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != 1 || cs[0].Resolved {
+			t.Errorf("%s's copy shows the comment resolved: the resolve with the later clock beat the reopen made after it", who)
+		}
 	}
 }

@@ -1,0 +1,54 @@
+package crdt
+
+// Which of two entries in a journal decides, when both speak of one
+// thing (a comment's status, its response): the one written knowing the
+// other. Clocks cannot say: a change's time is whatever its writer's
+// clock read, and a clock set ahead would always win. Between entries
+// written apart, neither knowing the other, every peer must still pick
+// the same one, from nothing but the changes: the change with the
+// greater hash, which no writer can choose without grinding hashes and
+// which no peer sees differently.
+
+// Precedes reports whether change a is in change b's causal past (b was
+// made by someone who had a).
+func (l *Ledger) Precedes(a, b ChangeRef) bool {
+	if a == b || a < 0 || b < 0 || int(a) >= len(l.changes) || int(b) >= len(l.changes) {
+		return false
+	}
+	// The ledger adds a change only after its dependencies, so every
+	// ancestor of b has a smaller ref: the walk stops below a.
+	if a > b {
+		return false
+	}
+	seen := map[ChangeRef]bool{b: true}
+	stack := []ChangeRef{b}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, d := range l.changes[c].Deps {
+			if d == a {
+				return true
+			}
+			if d > a && !seen[d] {
+				seen[d] = true
+				stack = append(stack, d)
+			}
+		}
+	}
+	return false
+}
+
+// Supersedes reports whether the entry written by change b decides over
+// the one written by change a: b was made knowing a, or, made apart, b's
+// hash is the greater.
+func (l *Ledger) Supersedes(b, a ChangeRef) bool {
+	switch {
+	case a == b:
+		return false
+	case l.Precedes(a, b):
+		return true
+	case l.Precedes(b, a):
+		return false
+	}
+	return l.changes[b].Hash > l.changes[a].Hash
+}
