@@ -291,6 +291,7 @@ func (s *Session) comments() ([]Comment, error) {
 		resolved bool
 	}
 	statuses := map[string]status{}
+	v0 := s.View()
 	responseBy := map[string]crdt.ChangeRef{} // by comment, the change of the response that counts
 	for _, r := range l.Journal(crdt.JournalComments) {
 		var e commentEntry
@@ -303,6 +304,11 @@ func (s *Session) comments() ([]Comment, error) {
 			first, err1 := crdt.ParseElemID(e.First)
 			last, err2 := crdt.ParseElemID(e.Last)
 			if e.ID == "" || byID[e.ID] != nil || err1 != nil || err2 != nil {
+				continue
+			}
+			if e.Type == "pc" && !v0.RoleOf(c.Actor).CanDecide() {
+				// Public comments come in by a co-facilitator's or the
+				// rapporteur's import; anyone else's are invented.
 				continue
 			}
 			cm := &Comment{ID: e.ID, Section: e.Section, Quote: e.Quote, Prefix: e.Prefix, Suffix: e.Suffix,
@@ -318,7 +324,6 @@ func (s *Session) comments() ([]Comment, error) {
 			continue
 		}
 	}
-	v0 := s.View()
 	// Replies and statuses after every comment is known: a journal lists
 	// entries in the order changes arrived, not necessarily causally
 	// within one batch of peers.

@@ -106,6 +106,13 @@ const maxCommentsFile = 32 << 20
 // published version (versionRef; "" is the latest named version, or the
 // draft as it stands when none was named).
 func (s *Session) ImportComments(ctx context.Context, data []byte, versionRef string) (ImportReport, error) {
+	return s.importComments(ctx, data, versionRef, true)
+}
+
+// importComments is ImportComments, its role check made only when check
+// is set: every peer leaves out public comments whose importer may not
+// import them (comments), so a build without the check gains nothing.
+func (s *Session) importComments(ctx context.Context, data []byte, versionRef string, check bool) (ImportReport, error) {
 	var rep ImportReport
 	if len(data) > maxCommentsFile {
 		return rep, fmt.Errorf("%w: the file is larger than %d MB", ErrUnreadable, maxCommentsFile>>20)
@@ -115,6 +122,11 @@ func (s *Session) ImportComments(ctx context.Context, data []byte, versionRef st
 		return rep, err
 	}
 	err = s.edit(ctx, func() error {
+		if check {
+			if err := s.mayDecide("import public comments"); err != nil {
+				return err
+			}
+		}
 		l, err := s.ledger()
 		if err != nil {
 			return err

@@ -672,3 +672,42 @@ func TestCommentStatusByCausalityNotClocks(t *testing.T) {
 		}
 	}
 }
+
+// TestFabricatedPublicCommentsRefused is issue 23's fifth attack: Bruno,
+// a participant, imports public comments from invented people. His own
+// copy refuses; and when a hostile build writes them anyway (the import
+// without its role check), Amina's copy, and Bruno's, leave them out of
+// the comments and of the disposition table, since the change that wrote
+// them is by someone who may not import.
+func TestFabricatedPublicCommentsRefused(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "First paragraph.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	forged := "Comment,Paragraph,Name,Organisation,Stakeholder_Group,Region\r\n" +
+		"Everyone agrees with Bruno.,1.1,Invented Person,Nowhere Inc,Private sector,WEOG\r\n"
+	if _, err := sb.ImportComments(ctx, []byte(forged), ""); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a participant's import: %v", err)
+	}
+	rep, err := sb.importComments(ctx, []byte(forged), "", false) // what a hostile build would do
+	if err != nil || rep.Added != 1 {
+		t.Fatalf("the forged import: %+v %v", rep, err)
+	}
+	exchange(t, sa, sb)
+	for who, s := range map[string]*Session{"Amina": sa, "Bruno": sb} {
+		cs, err := s.Comments()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			if c.Public {
+				t.Errorf("%s's copy lists a public comment a participant imported: %q by %s", who, c.Text, c.Commenter.Name)
+			}
+		}
+	}
+}

@@ -40,6 +40,8 @@ type commentList struct {
 	// canRespond: the local role may answer public comments. Respond… is
 	// off otherwise, before anyone writes a response the draft refuses.
 	canRespond bool
+	// importButton imports public comments (the Review tab's list only).
+	importButton *widget.Button
 }
 
 func newCommentList(d *draftScreen, forOpen bool) *commentList {
@@ -112,7 +114,10 @@ func newCommentList(d *draftScreen, forOpen bool) *commentList {
 		c.addButton = widget.NewButton(lang.L("Comment…"), d.commentOnSelection)
 		top = append(top, c.addButton)
 	} else {
-		top = append(top, widget.NewButton(lang.L("Import public comments (.csv)…"), d.chooseCommentsFile))
+		// Off up front for whoever may not import: every peer would
+		// leave their public comments out.
+		c.importButton = widget.NewButton(lang.L("Import public comments (.csv)…"), d.chooseCommentsFile)
+		top = append(top, c.importButton)
 	}
 	top = append(top, wrappedCheck(c.openOnly, lang.L("Open comments only")), c.summary)
 	list := container.New(&widthWatch{changed: c.list.Refresh}, c.list)
@@ -268,14 +273,25 @@ func (c *commentList) filter() {
 	switch {
 	case len(c.comments) > 0:
 		text := fmt.Sprintf(lang.N("%d comments", len(c.comments)), len(c.comments))
-		if public && !c.canRespond {
+		if !c.canRespond && c.importButton != nil {
+			text += " · " + lang.L("Only a co-facilitator or the rapporteur can import or respond to public comments; the draft's creator can give you that role.")
+		} else if public && !c.canRespond {
 			text += " · " + lang.L("Only a co-facilitator or the rapporteur can respond to public comments; the draft's creator can give you that role.")
 		}
 		c.summary.SetText(text)
 	case c.forOpen:
 		c.summary.SetText(lang.L("No comments on this heading. Select a passage and comment on it."))
+	case !c.canRespond:
+		c.summary.SetText(lang.L("No comments yet.") + " " + lang.L("Only a co-facilitator or the rapporteur can import or respond to public comments; the draft's creator can give you that role."))
 	default:
 		c.summary.SetText(lang.L("No comments yet."))
+	}
+	if c.importButton != nil {
+		if c.canRespond {
+			c.importButton.Enable()
+		} else {
+			c.importButton.Disable()
+		}
 	}
 	c.list.Refresh()
 }

@@ -504,8 +504,13 @@ func TestAParticipantCannotRespond(t *testing.T) {
 		if !respond.Disabled() {
 			t.Errorf("a participant's Respond… is enabled (comments beside the editor: %v)", c.forOpen)
 		}
-		if !strings.Contains(c.summary.Text, "Only a co-facilitator or the rapporteur can respond to public comments") {
+		if !strings.Contains(c.summary.Text, "Only a co-facilitator or the rapporteur can") || !strings.Contains(c.summary.Text, "respond to public comments") {
 			t.Errorf("no reason shown for Respond… being off: %q", c.summary.Text)
+		}
+		// The Review tab's import is off too, for the same reason: every
+		// peer leaves out public comments a participant imports.
+		if c.importButton != nil && (!c.importButton.Disabled() || !strings.Contains(c.summary.Text, "import")) {
+			t.Errorf("a participant's Import public comments is offered (%q)", c.summary.Text)
 		}
 		test.Tap(respond)
 		if ub.win.Canvas().Overlays().Top() != nil {
@@ -514,8 +519,8 @@ func TestAParticipantCannotRespond(t *testing.T) {
 	}
 	// The co-facilitator's window offers it, without the reason.
 	c, _ := showPublicComments(t, d, "Amina's comments")
-	if rowButton(t, c.list, 0, "Respond…").Disabled() || strings.Contains(c.summary.Text, "Only a co-facilitator") {
-		t.Errorf("the creator may not respond: %q", c.summary.Text)
+	if rowButton(t, c.list, 0, "Respond…").Disabled() || strings.Contains(c.summary.Text, "Only a co-facilitator") || c.importButton.Disabled() {
+		t.Errorf("the creator may not respond or import: %q", c.summary.Text)
 	}
 }
 
