@@ -76,12 +76,13 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := mkdirPrivate(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
 	if err := checkNotEmptied(path); err != nil {
 		return nil, err
 	}
+	makePrivate(path, log)
 	// auto_vacuum only takes effect on a new file, so it comes first: it
 	// lets compaction hand the pages of replaced chunks back to the disk.
 	db, err := openDB(path, "immediate", "auto_vacuum(INCREMENTAL)", "busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)")
