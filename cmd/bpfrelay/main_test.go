@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +65,76 @@ func TestUsageAndAllowList(t *testing.T) {
 	got, err := readAllowList(f)
 	if err != nil || len(got) != 2 || !got["12D3KooWAAA"] || !got["12D3KooWBBB"] {
 		t.Errorf("allow-list = %v, %v", got, err)
+	}
+}
+
+// runRelay starts the relay on dir and returns, once it listens, a
+// function that stops it and returns what it logged.
+func runRelay(t *testing.T, dir string) (stop func() string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var errb strings.Builder
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--data", dir, "--open", "--listen", "/ip4/127.0.0.1/tcp/0"}, pw, &errb)
+		pw.Close()
+	}()
+	if _, err := bufio.NewReader(pr).ReadString('\n'); err != nil {
+		cancel()
+		<-done
+		t.Fatalf("relay did not start: %v\n%s", err, errb.String())
+	}
+	go io.Copy(io.Discard, pr)
+	return func() string {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("exit %d", code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("relay did not stop")
+		}
+		return errb.String()
+	}
+}
+
+// TestRelayDataDirIsPrivate guards issue 23 (attack 10) on a relay: it
+// holds the secret of every draft registered with it. Its data dir is
+// 0700 and its files 0600; one made by an earlier version (0755, 0644)
+// is tightened when the relay starts, which logs it.
+func TestRelayDataDirIsPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows keeps no such modes")
+	}
+	dir := filepath.Join(t.TempDir(), "relay")
+	stop := runRelay(t, dir)
+	want := map[string]os.FileMode{"": 0o700, "bpfdraft.db": 0o600, "bpfdraft.db-wal": 0o600, "bpfdraft.db-shm": 0o600, "identity.key": 0o600}
+	check := func(when string) {
+		t.Helper()
+		for name, mode := range want {
+			fi, err := os.Stat(filepath.Join(dir, name))
+			if err != nil {
+				t.Errorf("%s: %v", when, err)
+			} else if got := fi.Mode().Perm(); got != mode {
+				t.Errorf("%s: %q has mode %04o, want %04o", when, name, got, mode)
+			}
+		}
+	}
+	check("new")
+	stop()
+
+	// As an earlier version left it, with the umask's modes.
+	for name, mode := range map[string]os.FileMode{"": 0o755, "bpfdraft.db": 0o644} {
+		if err := os.Chmod(filepath.Join(dir, name), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop = runRelay(t, dir)
+	check("after a restart")
+	logged := stop()
+	if !strings.Contains(logged, "Made the data directory readable by its owner only") || !strings.Contains(logged, "bpfdraft.db 0644") {
+		t.Errorf("the relay did not say it tightened its data dir:\n%s", logged)
 	}
 }
