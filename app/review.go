@@ -119,7 +119,9 @@ func (h *Hunk) settle(ds []Decision) {
 			h.Decisions = append(h.Decisions, d)
 		}
 	}
-	sort.Slice(h.Decisions, func(i, j int) bool { return h.Decisions[i].At.After(h.Decisions[j].At) })
+	// Stable over the journal's order, which every peer holding the same
+	// changes reads alike: decisions of one second stay in one order.
+	sort.SliceStable(h.Decisions, func(i, j int) bool { return h.Decisions[i].At.After(h.Decisions[j].At) })
 	for i, d := range h.Decisions {
 		v := StatusAccepted
 		if d.Verdict == Reject {
