@@ -34,9 +34,10 @@ func (l *Ledger) isSectionMap(obj elemID) bool {
 	return top != nil && top.key == "sections" && top.parent == (elemID{})
 }
 
-// noteProp records an op on a key of a section map.
+// noteProp records an op on a key of a section map, or of the roles
+// map or a grant in it (authority.go).
 func (l *Ledger) noteProp(obj elemID, op *changeOp, self elemID, ref ChangeRef, actors []int32) {
-	if op.keyStr == "" || !l.isSectionMap(obj) {
+	if op.keyStr == "" || !l.isSectionMap(obj) && !l.isRolesMap(obj) && !l.isGrantMap(obj) {
 		return
 	}
 	o := l.objects[obj]
@@ -53,23 +54,31 @@ func (l *Ledger) noteProp(obj elemID, op *changeOp, self elemID, ref ChangeRef, 
 // field returns the value of a section map's key in a state, and
 // whether it has one.
 func (l *Ledger) field(o *object, key string, in ChangeSet) (prop, bool) {
-	ops := o.props[key]
+	return l.register(o.props[key], func(p *prop) bool { return in.Has(p.by) })
+}
+
+// register returns the value a key's ops give when only those in(op)
+// selects happened: of those, the ones no other selected op overwrote
+// (named as a predecessor) and that are not deletions, the one with the
+// greatest op id, as Automerge reads a map key.
+func (l *Ledger) register(ops []prop, in func(*prop) bool) (prop, bool) {
 	over := map[elemID]bool{}
-	for _, p := range ops {
-		if in.Has(p.by) {
-			for _, pr := range p.preds {
+	for i := range ops {
+		if in(&ops[i]) {
+			for _, pr := range ops[i].preds {
 				over[pr] = true
 			}
 		}
 	}
 	var best prop
 	found := false
-	for _, p := range ops {
-		if !in.Has(p.by) || over[p.id] || p.deleted {
+	for i := range ops {
+		p := &ops[i]
+		if p.deleted || over[p.id] || !in(p) {
 			continue
 		}
 		if !found || l.greater(p.id, best.id) {
-			best, found = p, true
+			best, found = *p, true
 		}
 	}
 	return best, found

@@ -1,0 +1,160 @@
+package crdt
+
+// Authority judges a decision, response or import by the role its author
+// held when writing it, not by the role they hold now: withdrawing a role
+// must not erase what its holder decided while they held it (their
+// reverts stay in the text), and a role granted later must not bless
+// what was written before. "When writing it" is the change's causal past
+// (its dependencies and all they depend on), the only "then" every peer
+// agrees on: clocks can be set to anything.
+//
+// Grants are read from the ledger, which keeps every op on the keys of
+// roles/ and of each grant map in it (outline.go's noteProp), so the
+// grants of any past state are Automerge's registers over the ops of
+// that state: of the ops not overwritten there, the greatest op id
+// wins, which every peer orders alike. Only ops written by the creator's
+// devices take part: anyone can write into the document, so a
+// participant's forged grant, or their overwrite of a real one, is left
+// out as if it had never been written (it neither gives a role nor
+// hides one).
+//
+// Which device is whose comes from the participant registry as it is
+// now, not as of the change: the ledger does not track the registry's
+// history, and a device's person is not meant to change (a device
+// registers once, at its first write; signed device links will replace
+// the registry and cannot change at all). Reading it as of then would
+// also lose the creator's new devices, each registered in the same
+// change that first uses it.
+//
+// Several roles maps (two of the creator's devices each making one
+// before they met) are read as one, as journals are: Automerge shows one
+// of them, but a grant in the other was still given.
+
+// isRolesMap reports whether an object is a map at the root under
+// "roles".
+func (l *Ledger) isRolesMap(obj elemID) bool {
+	o := l.objects[obj]
+	return o != nil && !o.text && o.key == "roles" && o.parent == (elemID{}) && obj != (elemID{})
+}
+
+// isGrantMap reports whether an object is one person's grant
+// (roles/PERSON).
+func (l *Ledger) isGrantMap(obj elemID) bool {
+	o := l.objects[obj]
+	return o != nil && !o.text && l.isRolesMap(o.parent)
+}
+
+// Authority answers which role an actor held as a given change saw the
+// draft. It holds the grants the creator's devices wrote, a few, and
+// memos of what it has worked out; make one per reading of the ledger
+// (it does not see changes the ledger learns later). Not safe for
+// concurrent use.
+type Authority struct {
+	l             *Ledger
+	parts         map[string]Participant
+	creatorPerson string
+	grants        map[string][]prop // by person: the creator's ops on roles/PERSON
+	roleOps       map[elemID][]prop // by grant map: the creator's ops on its "role"
+	past          map[[2]ChangeRef]bool
+	memo          map[roleKey]Role
+}
+
+type roleKey struct {
+	at     ChangeRef
+	person string
+}
+
+// Authority returns the judge of roles for this ledger, given the
+// draft's creator (Doc.Creator) and participant registry
+// (Doc.Participants).
+func (l *Ledger) Authority(creator string, parts map[string]Participant) *Authority {
+	a := &Authority{
+		l: l, parts: parts,
+		grants:  map[string][]prop{},
+		roleOps: map[elemID][]prop{},
+		past:    map[[2]ChangeRef]bool{},
+		memo:    map[roleKey]Role{},
+	}
+	if creator != "" {
+		a.creatorPerson = personOf(parts, creator)
+	}
+	for id, o := range l.objects {
+		switch {
+		case l.isRolesMap(id):
+			for person, ops := range o.props {
+				for _, p := range ops {
+					if a.byCreator(p.by) {
+						a.grants[person] = append(a.grants[person], p)
+					}
+				}
+			}
+		case l.isGrantMap(id):
+			for _, p := range o.props["role"] {
+				if a.byCreator(p.by) {
+					a.roleOps[id] = append(a.roleOps[id], p)
+				}
+			}
+		}
+	}
+	return a
+}
+
+// Authority returns the judge of roles for a ledger read from this
+// draft, with the draft's creator and registry.
+func (d *Doc) Authority(l *Ledger) *Authority {
+	return l.Authority(d.Creator(), d.Participants())
+}
+
+// byCreator reports whether a change was written by one of the
+// creator's devices: the only ones whose grants count.
+func (a *Authority) byCreator(c ChangeRef) bool {
+	return a.creatorPerson != "" && personOf(a.parts, a.l.changes[c].Actor) == a.creatorPerson
+}
+
+// before reports whether change g is in change c's causal past, with a
+// memo: the same few grants are asked about for every decision.
+func (a *Authority) before(g, c ChangeRef) bool {
+	k := [2]ChangeRef{g, c}
+	v, ok := a.past[k]
+	if !ok {
+		v = a.l.Precedes(g, c)
+		a.past[k] = v
+	}
+	return v
+}
+
+// RoleAt returns the role actor's person held in the causal past of
+// change c: from the grants c's dependencies had seen, not c itself
+// (a change cannot grant its own author a role) and nothing written
+// since or apart. The creator's person is always a co-facilitator.
+func (a *Authority) RoleAt(c ChangeRef, actor string) Role {
+	person := personOf(a.parts, actor)
+	if a.creatorPerson != "" && person == a.creatorPerson {
+		return RoleCoFacilitator
+	}
+	k := roleKey{at: c, person: person}
+	if r, ok := a.memo[k]; ok {
+		return r
+	}
+	r := RoleParticipant
+	seen := func(p *prop) bool { return a.before(p.by, c) }
+	if g, ok := a.l.register(a.grants[person], seen); ok {
+		if rp, ok := a.l.register(a.roleOps[g.id], seen); ok {
+			if parsed, err := ParseRole(rp.str); err == nil {
+				r = parsed
+			}
+		}
+	}
+	a.memo[k] = r
+	return r
+}
+
+// AuthorRole returns the role the author of change c held as c saw the
+// draft: what decides whether the decision, response or import c wrote
+// counts.
+func (a *Authority) AuthorRole(c ChangeRef) Role {
+	if c < 0 || int(c) >= len(a.l.changes) {
+		return RoleParticipant
+	}
+	return a.RoleAt(c, a.l.changes[c].Actor)
+}
