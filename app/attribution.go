@@ -55,11 +55,19 @@ func (s *Session) Authors(section string) ([]AuthorRun, error) {
 
 // authors is Authors on the owner, from a ledger brought up to date.
 func (s *Session) authors(l *crdt.Ledger, section string) ([]AuthorRun, error) {
-	pieces, err := l.Compare(section, nil, nil)
+	changes := l.Changes()
+	// Text a review's decision put back is its original author's
+	// (crdt.Ledger.Authored), when the decision is by someone who may
+	// decide.
+	roles := s.View().Roles
+	restores := func(c crdt.ChangeRef) bool {
+		ch := changes[c]
+		return ch.Info.Kind == crdt.KindDecision && roles[ch.Actor].CanDecide()
+	}
+	pieces, err := l.Authored(section, nil, restores)
 	if err != nil {
 		return nil, err
 	}
-	changes := l.Changes()
 	if !(s.o.typing.active() && s.o.typing.section == section) {
 		runs := make([]AuthorRun, 0, len(pieces))
 		pos := 0

@@ -711,3 +711,68 @@ func TestFabricatedPublicCommentsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestRejectThenAcceptKeepsTheAuthor is issue 23's eighth attack: Amina
+// rejects Bruno's sentence, then accepts it. The text is back, as new
+// characters of her decision, yet on both machines it stays Bruno's:
+// in who wrote what (the colours) and in coverage.
+func TestRejectThenAcceptKeepsTheAuthor(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "Access is a right.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "Zero draft"); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if _, _, err := sb.Write(ctx, "1", "Access is a right. Bruno's sentence stays his.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	h := mustReview(t, sa, "")
+	if len(h) != 1 {
+		t.Fatalf("hunks: %s", hunkTexts(h))
+	}
+	for _, verdict := range []string{Reject, Accept} {
+		if _, err := sa.Decide(ctx, verdict, []string{h[0].ID}, "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exchange(t, sa, sb)
+	for who, s := range map[string]*Session{"Amina": sa, "Bruno": sb} {
+		sec, _ := s.Section("1")
+		if sec.Body != "Access is a right. Bruno's sentence stays his." {
+			t.Fatalf("%s's copy reads %q", who, sec.Body)
+		}
+		runs, err := s.Authors(sec.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byName := map[string]string{}
+		for _, p := range s.View().Participants {
+			byName[p.Actor] = p.Name
+		}
+		var got []string
+		body := []rune(sec.Body)
+		for _, r := range runs {
+			got = append(got, byName[r.Actor]+":"+string(body[r.Start:r.End]))
+		}
+		if want := "Amina:Access is a right.|Bruno: Bruno's sentence stays his."; strings.Join(got, "|") != want {
+			t.Errorf("%s's copy credits %q, want %q", who, strings.Join(got, "|"), want)
+		}
+		cov, err := s.Coverage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bruno := 0
+		for _, p := range cov.Draft.People {
+			if p.Name == "Bruno" {
+				bruno = p.Chars
+			}
+		}
+		if bruno == 0 {
+			t.Errorf("%s's coverage says Bruno has no text: %+v", who, cov.Draft.People)
+		}
+	}
+}
