@@ -291,7 +291,9 @@ func (s *Session) comments() ([]Comment, error) {
 		resolved bool
 	}
 	statuses := map[string]status{}
-	v0 := s.View()
+	// Imports and responses count by the role their author held as
+	// their change saw the draft, not by the role of now (crdt.Authority).
+	auth := s.o.doc.Authority(l)
 	responseBy := map[string]crdt.ChangeRef{} // by comment, the change of the response that counts
 	for _, r := range l.Journal(crdt.JournalComments) {
 		var e commentEntry
@@ -306,7 +308,7 @@ func (s *Session) comments() ([]Comment, error) {
 			if e.ID == "" || byID[e.ID] != nil || err1 != nil || err2 != nil {
 				continue
 			}
-			if e.Type == "pc" && !v0.RoleOf(c.Actor).CanDecide() {
+			if e.Type == "pc" && !auth.AuthorRole(r.By).CanDecide() {
 				// Public comments come in by a co-facilitator's or the
 				// rapporteur's import; anyone else's are invented.
 				continue
@@ -350,7 +352,7 @@ func (s *Session) comments() ([]Comment, error) {
 			}
 		case "rs":
 			// Likewise of its responses, from someone who may give one.
-			if st, ok := parseStatus(e.Status); ok && v0.RoleOf(c.Actor).CanDecide() &&
+			if st, ok := parseStatus(e.Status); ok && auth.AuthorRole(r.By).CanDecide() &&
 				(parent.Response == nil || l.Supersedes(r.By, responseBy[e.To])) {
 				parent.Response = &Response{Status: st, Text: e.Text, Actor: c.Actor, At: c.Time}
 				responseBy[e.To] = r.By

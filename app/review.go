@@ -84,8 +84,12 @@ type Decision struct {
 }
 
 // decisionsOf reads the decisions journal: per hunk, the decisions that
-// count, by round.
-func decisionsOf(l *crdt.Ledger, roles map[string]crdt.Role) map[string][]Decision {
+// count, by round. A decision counts when its author held a deciding
+// role as its change saw the draft (crdt.Authority), not now: a role
+// withdrawn later keeps what its holder decided meanwhile (their reverts
+// are in the text), and a decision made knowing the withdrawal counts
+// for nothing on every peer.
+func decisionsOf(l *crdt.Ledger, auth *crdt.Authority) map[string][]Decision {
 	out := map[string][]Decision{}
 	changes := l.Changes()
 	for _, r := range l.Journal(crdt.JournalDecisions) {
@@ -98,7 +102,7 @@ func decisionsOf(l *crdt.Ledger, roles map[string]crdt.Role) map[string][]Decisi
 			continue
 		}
 		c := changes[r.By]
-		if !roles[c.Actor].CanDecide() {
+		if !auth.AuthorRole(r.By).CanDecide() {
 			continue
 		}
 		out[f[0]] = append(out[f[0]], Decision{Hunk: f[0], Round: round, Verdict: f[2], Actor: c.Actor, At: c.Time})
@@ -216,7 +220,7 @@ func (s *Session) review(since string) ([]Hunk, error) {
 		}
 		return actor
 	}
-	decided := decisionsOf(l, v.Roles)
+	decided := decisionsOf(l, s.o.doc.Authority(l))
 	var out []Hunk
 	for i, sec := range v.Sections {
 		pieces, err := l.Compare(sec.ID, from, to)
