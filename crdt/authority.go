@@ -53,9 +53,9 @@ type Authority struct {
 	l             *Ledger
 	parts         map[string]Participant
 	creatorPerson string
-	grants        map[string][]prop // by person: the creator's ops on roles/PERSON
-	roleOps       map[elemID][]prop // by grant map: the creator's ops on its "role"
-	past          map[[2]ChangeRef]bool
+	grants        map[string][]prop    // by person: the creator's ops on roles/PERSON
+	roleOps       map[elemID][]prop    // by grant map: the creator's ops on its "role"
+	past          map[ChangeRef][]bool // by grant change: the changes descending from it
 	memo          map[roleKey]Role
 }
 
@@ -72,7 +72,7 @@ func (l *Ledger) Authority(creator string, parts map[string]Participant) *Author
 		l: l, parts: parts,
 		grants:  map[string][]prop{},
 		roleOps: map[elemID][]prop{},
-		past:    map[[2]ChangeRef]bool{},
+		past:    map[ChangeRef][]bool{},
 		memo:    map[roleKey]Role{},
 	}
 	if creator != "" {
@@ -111,16 +111,27 @@ func (a *Authority) byCreator(c ChangeRef) bool {
 	return a.creatorPerson != "" && personOf(a.parts, a.l.changes[c].Actor) == a.creatorPerson
 }
 
-// before reports whether change g is in change c's causal past, with a
-// memo: the same few grants are asked about for every decision.
+// before reports whether change g is in change c's causal past. The
+// same few grant changes are asked about for every entry, so each gets,
+// once, the set of the changes that descend from it: one pass over the
+// ledger's order, which puts every change after its dependencies, where
+// a walk back from each entry (Precedes) would cost the history per
+// entry.
 func (a *Authority) before(g, c ChangeRef) bool {
-	k := [2]ChangeRef{g, c}
-	v, ok := a.past[k]
+	desc, ok := a.past[g]
 	if !ok {
-		v = a.l.Precedes(g, c)
-		a.past[k] = v
+		desc = make([]bool, len(a.l.changes))
+		for i := int(g) + 1; i < len(desc); i++ {
+			for _, d := range a.l.changes[i].Deps {
+				if d == g || desc[d] {
+					desc[i] = true
+					break
+				}
+			}
+		}
+		a.past[g] = desc
 	}
-	return v
+	return c >= 0 && int(c) < len(desc) && desc[c]
 }
 
 // RoleAt returns the role actor's person held in the causal past of

@@ -254,6 +254,14 @@ func rolesConverge(t *testing.T, seed int64) {
 			}
 			lines = append(lines, line)
 		}
+		// The descendant sets agree with the walk back of Precedes.
+		n := len(l.Changes())
+		for k := 0; k < 300; k++ {
+			g, c := ChangeRef(rng.Intn(n)), ChangeRef(rng.Intn(n))
+			if auth.before(g, c) != l.Precedes(g, c) {
+				t.Fatalf("change %d before %d: %v, Precedes says otherwise", g, c, auth.before(g, c))
+			}
+		}
 		sort.Strings(lines)
 		got := strings.Join(d.Heads(), ",") + "\n" + strings.Join(lines, "\n")
 		if i == 0 {
