@@ -57,12 +57,17 @@ func (s *Session) Authors(section string) ([]AuthorRun, error) {
 func (s *Session) authors(l *crdt.Ledger, section string) ([]AuthorRun, error) {
 	changes := l.Changes()
 	// Text a review's decision put back is its original author's
-	// (crdt.Ledger.Authored), when the decision is by someone who may
-	// decide.
-	roles := s.View().Roles
+	// (crdt.Ledger.Authored), when the decision's author could decide as
+	// that decision saw the draft.
+	var auth *crdt.Authority // made at the first decision met: most texts have none
 	restores := func(c crdt.ChangeRef) bool {
-		ch := changes[c]
-		return ch.Info.Kind == crdt.KindDecision && roles[ch.Actor].CanDecide()
+		if changes[c].Info.Kind != crdt.KindDecision {
+			return false
+		}
+		if auth == nil {
+			auth = s.o.doc.Authority(l)
+		}
+		return auth.AuthorRole(c).CanDecide()
 	}
 	pieces, err := l.Authored(section, nil, restores)
 	if err != nil {

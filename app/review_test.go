@@ -776,3 +776,50 @@ func TestRejectThenAcceptKeepsTheAuthor(t *testing.T) {
 		}
 	}
 }
+
+// TestForgedVersionRefused is issue 23's fourth attack through the app:
+// Bruno, a participant, names a version "Draft for public comment" of an
+// older state, dated a day before Amina's (a hostile build, without the
+// role check). On both machines the name still refers to Amina's
+// version, which is what exporting it publishes, and Bruno's is not
+// listed.
+func TestForgedVersionRefused(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "Old text.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	var old []string
+	if err := sb.do(func() error { old = sb.o.doc.Heads(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sa.Write(ctx, "1", "The text Amina publishes.", false); err != nil {
+		t.Fatal(err)
+	}
+	real, err := sa.NameVersion(ctx, "Draft for public comment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if _, err := sb.NameVersion(ctx, "Draft for public comment"); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a participant named a version: %v", err)
+	}
+	err = sb.edit(ctx, func() error { // what a hostile build would do
+		_, err := sb.o.doc.AddVersion("Draft for public comment", old, real.At.Add(-24*time.Hour))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for who, s := range map[string]*Session{"Amina": sa, "Bruno": sb} {
+		v, err := s.Version("Draft for public comment")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.ID != real.ID || len(s.Versions()) != 1 {
+			t.Errorf("%s's copy: the name refers to %s (%v); want Amina's %s; versions listed: %d", who, v.ID, v.Heads, real.ID, len(s.Versions()))
+		}
+	}
+}

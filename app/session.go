@@ -507,9 +507,25 @@ func (s *Session) publish() {
 		}
 	}
 	s.stamp(&View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
-		Participants: snap.Participants, Versions: o.doc.Versions(), Roles: o.doc.Roles(),
+		Participants: snap.Participants, Versions: s.versions(), Roles: o.doc.Roles(),
 		Journaled: o.doc.JournalLen(crdt.JournalDecisions) + o.doc.JournalLen(crdt.JournalComments),
 		Comments:  o.doc.JournalLen(crdt.JournalComments), Creator: o.doc.Creator()})
+}
+
+// versions returns the named versions that count (crdt.Authority): a
+// version's fields are anyone's to write, so they are read from the
+// history, which needs the ledger; a draft that names none does not
+// build it.
+func (s *Session) versions() []crdt.Version {
+	if len(s.o.doc.Versions()) == 0 {
+		return nil
+	}
+	l, err := s.ledger()
+	if err != nil {
+		s.w.log.Warn("Could not read the draft's history for its versions", "draft", s.id, "err", err)
+		return nil
+	}
+	return s.o.doc.Authority(l).Versions()
 }
 
 // restamp publishes the view again with the texts' revisions and the

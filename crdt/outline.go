@@ -34,10 +34,10 @@ func (l *Ledger) isSectionMap(obj elemID) bool {
 	return top != nil && top.key == "sections" && top.parent == (elemID{})
 }
 
-// noteProp records an op on a key of a section map, or of the roles
-// map or a grant in it (authority.go).
+// noteProp records an op on a key of a section map, of the roles map or
+// a grant in it (authority.go), or of a version (versions_ledger.go).
 func (l *Ledger) noteProp(obj elemID, op *changeOp, self elemID, ref ChangeRef, actors []int32) {
-	if op.keyStr == "" || !l.isSectionMap(obj) && !l.isRolesMap(obj) && !l.isGrantMap(obj) {
+	if op.keyStr == "" || !l.isSectionMap(obj) && !l.isRolesMap(obj) && !l.isGrantMap(obj) && !l.isVersionMap(obj) {
 		return
 	}
 	o := l.objects[obj]
