@@ -823,3 +823,65 @@ func TestForgedVersionRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestCoFacilitatorGivesRoles: Amina makes Bruno a co-facilitator; he
+// then makes Carla the rapporteur, and she may decide, on every machine.
+// Carla, a rapporteur, may not give roles.
+func TestCoFacilitatorGivesRoles(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	wc := openWS(t, t.TempDir())
+	withProfile(t, wc, "Carla")
+	file, err := sa.Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := wc.Import(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := wc.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sc.Close(ctx) })
+	if _, _, err := sc.Write(ctx, "2", "Carla's line.", false); err != nil { // registers her
+		t.Fatal(err)
+	}
+	if _, _, err := sb.Write(ctx, "3", "Bruno's line.", false); err != nil { // and him
+		t.Fatal(err)
+	}
+	all := func() {
+		exchange(t, sa, sb)
+		exchange(t, sa, sc)
+		exchange(t, sb, sc)
+	}
+	all()
+	if _, err := sa.SetRole(ctx, "Bruno", crdt.RoleCoFacilitator); err != nil {
+		t.Fatal(err)
+	}
+	all()
+	if !sb.CanGrant() {
+		t.Error("a co-facilitator is not offered to give roles")
+	}
+	if _, err := sb.SetRole(ctx, "Carla", crdt.RoleRapporteur); err != nil {
+		t.Fatalf("a co-facilitator could not give a role: %v", err)
+	}
+	all()
+	for who, s := range map[string]*Session{"Amina": sa, "Bruno": sb, "Carla": sc} {
+		if r := s.Role(); who == "Carla" && r != crdt.RoleRapporteur {
+			t.Errorf("Carla's own copy says she is %q", r)
+		}
+		for _, p := range s.View().Participants {
+			if p.Name == "Carla" && s.View().RoleOf(p.Actor) != crdt.RoleRapporteur {
+				t.Errorf("%s's copy says Carla is %q", who, s.View().RoleOf(p.Actor))
+			}
+		}
+	}
+	if _, err := sc.SetRole(ctx, "Bruno", crdt.RoleParticipant); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a rapporteur changed a role: %v", err)
+	}
+	if _, err := sb.SetRole(ctx, "Amina", crdt.RoleParticipant); !errors.Is(err, crdt.ErrInvalid) {
+		t.Errorf("a co-facilitator demoted the creator: %v", err)
+	}
+}

@@ -57,30 +57,15 @@ func (v *View) RoleOf(actor string) crdt.Role {
 }
 
 // CanGrant reports whether the local participant may give and withdraw
-// roles: whether they created the draft (on this device or another).
-func (s *Session) CanGrant() bool {
-	v := s.View()
-	if v.Creator == s.w.actor {
-		return true
-	}
-	var mine, creators string
-	for _, p := range v.Participants {
-		if p.Actor == s.w.actor {
-			mine = p.Person
-		}
-		if p.Actor == v.Creator {
-			creators = p.Person
-		}
-	}
-	return mine != "" && mine == creators
-}
+// roles: a co-facilitator may (the draft's creator always is one).
+func (s *Session) CanGrant() bool { return s.Role() == crdt.RoleCoFacilitator }
 
 // mayDecide refuses, with what to do about it, a decision the local
 // participant's role does not allow. It runs on the owner after
 // beginWrite, so the registry already names the local device.
 func (s *Session) mayDecide(what string) error {
 	doc := s.o.doc
-	if doc.RoleOf(s.w.actor).CanDecide() {
+	if s.roleNow().CanDecide() {
 		return nil
 	}
 	creator := "the draft's creator"
@@ -90,24 +75,32 @@ func (s *Session) mayDecide(what string) error {
 	return fmt.Errorf("%w: only a co-facilitator or the rapporteur can %s; %s can give you that role with `bpfdraft role`", ErrForbidden, what, creator)
 }
 
+// roleNow is the local device's role as the draft stands, read as the
+// view reads every role (roles). Owner only, after beginWrite.
+func (s *Session) roleNow() crdt.Role {
+	if r, ok := s.roles()[s.w.actor]; ok {
+		return r
+	}
+	return crdt.RoleParticipant
+}
+
 // SetRole gives a participant (by name, person id or device id) a role
-// in the draft, or withdraws it with crdt.RoleParticipant. Only the
-// draft's creator may.
+// in the draft, or withdraws it with crdt.RoleParticipant. Only a
+// co-facilitator may.
 func (s *Session) SetRole(ctx context.Context, who string, role crdt.Role) (crdt.Participant, error) {
 	var target crdt.Participant
 	err := s.edit(ctx, func() error {
 		doc := s.o.doc
 		parts := doc.Participants()
 		creator := doc.Creator()
-		me := parts[s.w.actor]
-		if me.Person == "" || me.Person != parts[creator].Person && s.w.actor != creator {
-			return fmt.Errorf("%w: only the draft's creator can give or withdraw roles", ErrForbidden)
+		if s.roleNow() != crdt.RoleCoFacilitator {
+			return fmt.Errorf("%w: only a co-facilitator can give or withdraw roles", ErrForbidden)
 		}
 		var err error
 		if target, err = findParticipant(parts, who); err != nil {
 			return err
 		}
-		if target.Person == me.Person {
+		if target.Person == parts[creator].Person || target.Actor == creator {
 			return fmt.Errorf("%w: the draft's creator is always a co-facilitator", crdt.ErrInvalid)
 		}
 		return doc.SetRole(target.Person, role, s.w.opts.Now())

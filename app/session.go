@@ -507,7 +507,7 @@ func (s *Session) publish() {
 		}
 	}
 	s.stamp(&View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
-		Participants: snap.Participants, Versions: s.versions(), Roles: o.doc.Roles(),
+		Participants: snap.Participants, Versions: s.versions(), Roles: s.roles(),
 		Journaled: o.doc.JournalLen(crdt.JournalDecisions) + o.doc.JournalLen(crdt.JournalComments),
 		Comments:  o.doc.JournalLen(crdt.JournalComments), Creator: o.doc.Creator()})
 }
@@ -526,6 +526,22 @@ func (s *Session) versions() []crdt.Version {
 		return nil
 	}
 	return s.o.doc.Authority(l).Versions()
+}
+
+// roles returns every device's role now. A grant's fields are anyone's
+// to write, so where the draft holds any, the roles are read from the
+// history (crdt.Authority: the grants written by co-facilitators); a
+// draft without grants has only its creator's, and builds no ledger.
+func (s *Session) roles() map[string]crdt.Role {
+	if !s.o.doc.HasGrants() {
+		return s.o.doc.Roles()
+	}
+	l, err := s.ledger()
+	if err != nil {
+		s.w.log.Warn("Could not read the draft's history for its roles", "draft", s.id, "err", err)
+		return s.o.doc.Roles()
+	}
+	return s.o.doc.Authority(l).RolesNow(s.o.doc.Creator())
 }
 
 // restamp publishes the view again with the texts' revisions and the

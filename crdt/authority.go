@@ -56,6 +56,7 @@ type Authority struct {
 	grants        map[string][]prop    // by person: the creator's ops on roles/PERSON
 	roleOps       map[elemID][]prop    // by grant map: the creator's ops on its "role"
 	past          map[ChangeRef][]bool // by grant change: the changes descending from it
+	valid         map[ChangeRef]bool   // by grant change: whether its author could grant
 	memo          map[roleKey]Role
 }
 
@@ -73,6 +74,7 @@ func (l *Ledger) Authority(creator string, parts map[string]Participant) *Author
 		grants:  map[string][]prop{},
 		roleOps: map[elemID][]prop{},
 		past:    map[ChangeRef][]bool{},
+		valid:   map[ChangeRef]bool{},
 		memo:    map[roleKey]Role{},
 	}
 	if creator != "" {
@@ -82,18 +84,10 @@ func (l *Ledger) Authority(creator string, parts map[string]Participant) *Author
 		switch {
 		case l.isRolesMap(id):
 			for person, ops := range o.props {
-				for _, p := range ops {
-					if a.byCreator(p.by) {
-						a.grants[person] = append(a.grants[person], p)
-					}
-				}
+				a.grants[person] = append(a.grants[person], ops...)
 			}
 		case l.isGrantMap(id):
-			for _, p := range o.props["role"] {
-				if a.byCreator(p.by) {
-					a.roleOps[id] = append(a.roleOps[id], p)
-				}
-			}
+			a.roleOps[id] = append(a.roleOps[id], o.props["role"]...)
 		}
 	}
 	return a
@@ -106,7 +100,7 @@ func (d *Doc) Authority(l *Ledger) *Authority {
 }
 
 // byCreator reports whether a change was written by one of the
-// creator's devices: the only ones whose grants count.
+// creator's devices, who is always a co-facilitator.
 func (a *Authority) byCreator(c ChangeRef) bool {
 	return a.creatorPerson != "" && personOf(a.parts, a.l.changes[c].Actor) == a.creatorPerson
 }
@@ -147,17 +141,66 @@ func (a *Authority) RoleAt(c ChangeRef, actor string) Role {
 	if r, ok := a.memo[k]; ok {
 		return r
 	}
-	r := RoleParticipant
-	seen := func(p *prop) bool { return a.before(p.by, c) }
-	if g, ok := a.l.register(a.grants[person], seen); ok {
-		if rp, ok := a.l.register(a.roleOps[g.id], seen); ok {
+	r := a.granted(person, func(p *prop) bool { return a.before(p.by, c) })
+	a.memo[k] = r
+	return r
+}
+
+// granted is a person's role from the grant ops seen lets in that count:
+// those written by someone who was a co-facilitator as their change saw
+// the draft (the creator always is). Whether one counts asks the same of
+// the grants before it, which are fewer: the question ends at the
+// creator's.
+func (a *Authority) granted(person string, seen func(*prop) bool) Role {
+	counts := func(p *prop) bool { return seen(p) && a.grantCounts(p.by) }
+	if g, ok := a.l.register(a.grants[person], counts); ok {
+		if rp, ok := a.l.register(a.roleOps[g.id], counts); ok {
 			if parsed, err := ParseRole(rp.str); err == nil {
-				r = parsed
+				return parsed
 			}
 		}
 	}
+	return RoleParticipant
+}
+
+// grantCounts reports whether change c's author was a co-facilitator as
+// c saw the draft: whether the grants c wrote count.
+func (a *Authority) grantCounts(c ChangeRef) bool {
+	v, ok := a.valid[c]
+	if !ok {
+		v = a.byCreator(c) || a.AuthorRole(c) == RoleCoFacilitator
+		a.valid[c] = v
+	}
+	return v
+}
+
+// RoleNow returns the role actor's person holds in the draft as the
+// ledger has it: from every grant that counts.
+func (a *Authority) RoleNow(actor string) Role {
+	person := personOf(a.parts, actor)
+	if a.creatorPerson != "" && person == a.creatorPerson {
+		return RoleCoFacilitator
+	}
+	k := roleKey{at: -1, person: person}
+	if r, ok := a.memo[k]; ok {
+		return r
+	}
+	r := a.granted(person, func(*prop) bool { return true })
 	a.memo[k] = r
 	return r
+}
+
+// RolesNow returns RoleNow for every actor of the registry, and the
+// creator's.
+func (a *Authority) RolesNow(creator string) map[string]Role {
+	out := make(map[string]Role, len(a.parts)+1)
+	for actor := range a.parts {
+		out[actor] = a.RoleNow(actor)
+	}
+	if creator != "" {
+		out[creator] = RoleCoFacilitator
+	}
+	return out
 }
 
 // AuthorRole returns the role the author of change c held as c saw the

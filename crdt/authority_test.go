@@ -276,3 +276,59 @@ func rolesConverge(t *testing.T, seed int64) {
 		}
 	}
 }
+
+// TestCoFacilitatorsGrant: a co-facilitator, made one by the creator,
+// gives and withdraws roles too; a rapporteur cannot, nor can anyone by
+// naming the creator as granter. The roles of now (RoleNow) read the
+// grants that count the same way, so a forged one shows nowhere.
+func TestCoFacilitatorsGrant(t *testing.T) {
+	a := newDraft(t, TemplateOutput)
+	people := map[string]*Doc{"amina": a}
+	if _, err := a.SetParticipant(Participant{Person: "amina", Name: "Amina"}); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a)
+	for _, p := range []string{"bruno", "carla", "dan", "eve"} {
+		d := fork(t, a)
+		if _, err := d.SetParticipant(Participant{Person: p, Name: p}); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, d)
+		mergeBoth(t, a, d)
+		people[p] = d
+	}
+	sync := func() {
+		for range 2 {
+			for _, d := range people {
+				if d != a {
+					mergeBoth(t, a, d)
+				}
+			}
+		}
+	}
+	sync()
+	grant := func(by, to string, r Role) {
+		t.Helper()
+		if err := people[by].SetRole(to, r, t0); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, people[by])
+		sync()
+	}
+	grant("amina", "bruno", RoleCoFacilitator)
+	grant("bruno", "carla", RoleRapporteur)                           // counts: Bruno is a co-facilitator
+	grant("carla", "dan", RoleCoFacilitator)                          // does not: a rapporteur cannot grant
+	forgeGrant(t, people["eve"], "eve", RoleCoFacilitator, a.Actor()) // nor a forged granter
+	commit(t, people["eve"])
+	sync()
+	want := map[string]Role{"amina": RoleCoFacilitator, "bruno": RoleCoFacilitator, "carla": RoleRapporteur, "dan": RoleParticipant, "eve": RoleParticipant}
+	for _, d := range people {
+		l := ledgerOf(t, d)
+		auth := d.Authority(l)
+		for p, r := range want {
+			if got := auth.RoleNow(people[p].Actor()); got != r {
+				t.Errorf("%s's copy: %s is %q now, want %q", d.Actor()[:6], p, got, r)
+			}
+		}
+	}
+}

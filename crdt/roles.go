@@ -107,6 +107,17 @@ func (d *Doc) SetRole(person string, role Role, at time.Time) error {
 	return nil
 }
 
+// HasGrants reports whether the draft holds any grant at all, counted
+// or not: whether its roles must be read from the history.
+func (d *Doc) HasGrants() bool {
+	rm, err := mapAt(d.am.RootMap(), "roles")
+	if err != nil {
+		return false
+	}
+	keys, err := rm.Keys()
+	return err == nil && len(keys) > 0
+}
+
 // Grants returns the grants that count (made by one of the creator's
 // devices), keyed by person.
 func (d *Doc) Grants() map[string]Grant {

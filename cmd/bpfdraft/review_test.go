@@ -96,7 +96,7 @@ func TestReviewRoundCLI(t *testing.T) {
 		t.Errorf("coverage: %+v", cov)
 	}
 
-	if r := b.run("", "role", draft, "Amina", "participant"); r.code != 1 || !strings.Contains(r.stderr, "only the draft's creator") {
+	if r := b.run("", "role", draft, "Amina", "participant"); r.code != 1 || !strings.Contains(r.stderr, "only a co-facilitator") {
 		t.Errorf("Bruno changed a role: exit %d, %s", r.code, r.stderr)
 	}
 	if got := a.ok("role", draft, "Bruno", "rapporteur"); !strings.Contains(got, "Bruno is now a rapporteur") {
