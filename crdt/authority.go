@@ -12,11 +12,13 @@ package crdt
 // roles/ and of each grant map in it (outline.go's noteProp), so the
 // grants of any past state are Automerge's registers over the ops of
 // that state: of the ops not overwritten there, the greatest op id
-// wins, which every peer orders alike. Only ops written by the creator's
-// devices take part: anyone can write into the document, so a
-// participant's forged grant, or their overwrite of a real one, is left
-// out as if it had never been written (it neither gives a role nor
-// hides one).
+// wins, which every peer orders alike. Only ops written by a
+// co-facilitator, as their change saw the draft, take part (the creator's
+// devices always are; a co-facilitator's standing is judged the same way
+// in the past of the change that wrote it): anyone can write into the
+// document, so a participant's or rapporteur's grant, or their overwrite
+// of a real one, is left out as if it had never been written (it neither
+// gives a role nor hides one).
 //
 // Which device is whose comes from the participant registry as it is
 // now, not as of the change: the ledger does not track the registry's

@@ -8,12 +8,15 @@ import (
 	"github.com/automerge/automerge-go"
 )
 
-// Who may decide. The draft's creator is a co-facilitator for good and
-// gives or withdraws the co-facilitator and rapporteur roles; a grant is
-// stored under roles/PERSON as {role, by, at}, where by is the actor
-// that granted it. A grant counts only when by is one of the creator's
-// devices: anyone can write into the document, so authority is read
-// from who wrote, not from what was written. Without signatures a peer
+// Who may decide. The draft's creator is a co-facilitator for good;
+// co-facilitators give or withdraw the co-facilitator and rapporteur
+// roles; a grant is stored under roles/PERSON as {role, by, at}, where by
+// is the actor that granted it. Doc.Grants and Roles count a grant only
+// when by is one of the creator's devices (a draft without grants needs
+// no more); where grants exist, the app reads roles from the history
+// instead (Authority), which judges the change that wrote a grant, not
+// its by: anyone can write into the document, so authority is read from
+// who wrote, not from what was written. Without signatures a peer
 // can still forge by (and claim the creator's person id); the change
 // that carries a grant is what a later signature will cover, and by is
 // the actor the signature will have to match.
@@ -71,9 +74,9 @@ func personOf(parts map[string]Participant, actor string) string {
 }
 
 // SetRole grants a person a role in the draft, or withdraws it (role
-// participant). Only the creator's devices may; the caller checks that
-// first with RoleOf to give a clear refusal, and readers ignore grants
-// written by anyone else.
+// participant). Only a co-facilitator may; the caller checks that first
+// to give a clear refusal, and readers ignore grants written by anyone
+// else (Authority).
 func (d *Doc) SetRole(person string, role Role, at time.Time) error {
 	if _, err := ParseRole(string(role)); err != nil {
 		return err
