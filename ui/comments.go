@@ -274,15 +274,15 @@ func (c *commentList) filter() {
 	case len(c.comments) > 0:
 		text := fmt.Sprintf(lang.N("%d comments", len(c.comments)), len(c.comments))
 		if !c.canRespond && c.importButton != nil {
-			text += " · " + lang.L("Only a co-facilitator or the rapporteur can import or respond to public comments; the draft's creator can give you that role.")
+			text += " · " + lang.L("Only a co-facilitator or the rapporteur can import or respond to public comments; a co-facilitator can give you that role.")
 		} else if public && !c.canRespond {
-			text += " · " + lang.L("Only a co-facilitator or the rapporteur can respond to public comments; the draft's creator can give you that role.")
+			text += " · " + lang.L("Only a co-facilitator or the rapporteur can respond to public comments; a co-facilitator can give you that role.")
 		}
 		c.summary.SetText(text)
 	case c.forOpen:
 		c.summary.SetText(lang.L("No comments on this heading. Select a passage and comment on it."))
 	case !c.canRespond:
-		c.summary.SetText(lang.L("No comments yet.") + " " + lang.L("Only a co-facilitator or the rapporteur can import or respond to public comments; the draft's creator can give you that role."))
+		c.summary.SetText(lang.L("No comments yet.") + " " + lang.L("Only a co-facilitator or the rapporteur can import or respond to public comments; a co-facilitator can give you that role."))
 	default:
 		c.summary.SetText(lang.L("No comments yet."))
 	}

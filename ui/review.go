@@ -302,7 +302,7 @@ func (c *changesView) filter() {
 	}
 	text := fmt.Sprintf(lang.N("%d changes", len(c.shown)), len(c.shown)) + " · " + fmt.Sprintf(lang.N("%d to decide", open), open)
 	if !c.canDecide {
-		text += " · " + lang.L("Only a co-facilitator or the rapporteur can accept or reject; the draft's creator can give you that role.")
+		text += " · " + lang.L("Only a co-facilitator or the rapporteur can accept or reject; a co-facilitator can give you that role.")
 	}
 	c.summary.SetText(text)
 	c.list.Refresh()
@@ -348,7 +348,7 @@ func (c *changesView) decide(verdict string, hunks []app.Hunk) {
 }
 
 // peopleView lists who takes part in the draft with their roles; the
-// draft's creator gives and withdraws the co-facilitator and rapporteur
+// draft's co-facilitators give and withdraw the co-facilitator and rapporteur
 // roles there.
 type peopleView struct {
 	d       *draftScreen
@@ -366,7 +366,7 @@ func newPeopleView(d *draftScreen) *peopleView {
 func (p *peopleView) reload() {
 	v := p.d.session.View()
 	canGrant := p.d.session.CanGrant()
-	note := lang.L("Co-facilitators and the rapporteur accept and reject changes and name versions. The draft's creator gives those roles.")
+	note := lang.L("Co-facilitators and the rapporteur accept and reject changes and name versions. Co-facilitators give those roles.")
 	objs := []fyne.CanvasObject{wrapped(note)}
 	p.roles = map[string]*widget.Select{}
 	seen := map[string]bool{}

@@ -255,7 +255,7 @@ func friendly(err error) error {
 	case errors.Is(err, app.ErrDiskFull):
 		msg = fmt.Sprintf(lang.L("The disk is full, so this could not be saved. Free some space and try again; what was saved before is intact. (%s)"), err)
 	case errors.Is(err, app.ErrForbidden):
-		msg = lang.L("Only a co-facilitator or the rapporteur can do this. The draft's creator can give you that role.")
+		msg = lang.L("Only a co-facilitator or the rapporteur can do this. A co-facilitator can give you that role.")
 	case errors.Is(err, app.ErrQuote):
 		msg = fmt.Sprintf(lang.L("That passage cannot be commented on: %s"), err)
 	case errors.Is(err, crdt.ErrInvalid):
