@@ -461,7 +461,18 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 			if c.previewTimer != nil {
 				previewDue = c.previewTimer.C
 			}
+			var stalled <-chan time.Time
+			var stall *time.Timer
+			if !converged {
+				stall = time.NewTimer(stallAfter)
+				stalled = stall.C
+			}
+			bytesIn, bytesOut := c.conn.BytesIn(), c.conn.BytesOut()
 			select {
+			case <-stalled:
+				if c.conn.BytesIn() == bytesIn && c.conn.BytesOut() == bytesOut {
+					c.unstall()
+				}
 			case <-c.in.ready:
 				c.pending = c.in.drain()
 			case ds := <-changed:
@@ -481,6 +492,9 @@ func (c *conversation) loop(ctx context.Context, once bool, changed <-chan *draf
 				}
 			case <-ctx.Done():
 				return ctx.Err()
+			}
+			if stall != nil {
+				stall.Stop()
 			}
 		}
 		// One frame per turn: Automerge's sync protocol expects a message
@@ -605,6 +619,30 @@ func (c *conversation) send() (bool, error) {
 		}
 	}
 	return len(pushes) > 0 || len(recs) > 0, nil
+}
+
+// stallAfter is how long a session that has not converged may sit with
+// nothing crossing it either way before it is taken for stalled: both
+// sides waiting for the other, which Automerge's exchange can leave them
+// in on rare orders of crossing messages (seen once in a few hundred
+// runs of TestFivePeersPartitions). Long enough that a slow link's
+// silence mid-message is not taken for one: bytes that arrive re-arm it.
+var stallAfter = 5 * time.Second
+
+// unstall switches every draft Automerge's exchange left unconverged to
+// pushing (what we hold that the peer may lack, from the heads we know
+// it has), which the peer answers in kind: the session moves again.
+func (c *conversation) unstall() {
+	for _, ds := range c.order {
+		if ds.failed != nil || ds.push || ds.awaiting || slices.Equal(ds.rep.Heads(), ds.their()) {
+			continue
+		}
+		c.log.Debug("Sync exchange stalled; pushing", "draft", ds.id)
+		known := ds.rep.Known(append(ds.st.Shared(), ds.st.TheirHeads()...))
+		slices.Sort(known)
+		ds.startPush(slices.Compact(known))
+		ds.dirty = true
+	}
 }
 
 // writeRecords sends records in as few messages as the connection's cap

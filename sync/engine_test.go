@@ -1089,3 +1089,37 @@ func TestCatchUpBound(t *testing.T) {
 		t.Errorf("%d drafts open at once, over the 4 allowed", peak.Load())
 	}
 }
+
+// silentReplica is a draft whose Automerge exchange never says anything:
+// the state two peers were left in when crossing messages made both
+// wait for the other (TestFivePeersPartitions, once in a few hundred
+// runs).
+type silentReplica struct{ Replica }
+
+func (silentReplica) Generate(*crdt.SyncState) ([]byte, int, bool, error) { return nil, 0, false, nil }
+
+// TestStalledExchangeMovesAgain: with one side's exchange silent, the
+// session sat waiting until its two-minute limit; now, once nothing has
+// crossed it for stallAfter, that side pushes what the peer may lack,
+// the peer answers in kind, and both converge.
+func TestStalledExchangeMovesAgain(t *testing.T) {
+	old := stallAfter
+	stallAfter = 200 * time.Millisecond
+	t.Cleanup(func() { stallAfter = old })
+	base := baseDraft(t)
+	secret := NewSecret()
+	a, b := newPeer("a"), newPeer("b")
+	da := a.lib.add(t, "d1", base, secret)
+	db := b.lib.add(t, "d1", base, secret)
+	da.edit(t, func(doc *crdt.Doc) error { return doc.AppendBody(doc.Sections()[0].ID, " From a.") })
+	db.edit(t, func(doc *crdt.Doc) error { return doc.AppendBody(doc.Sections()[1].ID, "From b.") })
+	a.lib.hostile = map[string]func(Replica) Replica{"d1": func(r Replica) Replica { return silentReplica{r} }}
+	start := time.Now()
+	mustSync(t, a, b)
+	if da.text() != db.text() {
+		t.Errorf("after the stalled session the copies differ:\n%s\n---\n%s", da.text(), db.text())
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("the session took %v", d)
+	}
+}
