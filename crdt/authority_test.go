@@ -39,6 +39,16 @@ func forgeGrant(t *testing.T, d *Doc, person string, role Role, by string) {
 	}
 }
 
+// participate registers a person in the registry, as a device's first
+// write does, and commits.
+func participate(t *testing.T, d *Doc, person, name string) {
+	t.Helper()
+	if _, err := d.SetParticipant(Participant{Person: person, Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, d)
+}
+
 func decide(t *testing.T, d *Doc, entry string) {
 	t.Helper()
 	if err := d.Journaled(JournalDecisions, KindDecision, "", entry); err != nil {
@@ -69,15 +79,9 @@ func decisionRoles(t *testing.T, d *Doc) map[string]Role {
 // one naming the creator as granter, gives no one a role.
 func TestRolesJudgedInTheDecisionsPast(t *testing.T) {
 	a := newDraft(t, TemplateOutput)
-	if _, err := a.SetParticipant(Participant{Person: "amina", Name: "Amina"}); err != nil {
-		t.Fatal(err)
-	}
-	commit(t, a)
+	participate(t, a, "amina", "Amina")
 	b := fork(t, a)
-	if _, err := b.SetParticipant(Participant{Person: "bruno", Name: "Bruno"}); err != nil {
-		t.Fatal(err)
-	}
-	commit(t, b)
+	participate(t, b, "bruno", "Bruno")
 	mergeBoth(t, a, b)
 	decide(t, b, "h0 1 accept") // before any grant
 	if err := a.SetRole("bruno", RoleCoFacilitator, t0); err != nil {
@@ -96,10 +100,7 @@ func TestRolesJudgedInTheDecisionsPast(t *testing.T) {
 	mergeBoth(t, a, b)
 	decide(t, b, "h3 1 reject") // knowing the withdrawal: a hostile build
 	c := fork(t, a)
-	if _, err := c.SetParticipant(Participant{Person: "carla", Name: "Carla"}); err != nil {
-		t.Fatal(err)
-	}
-	commit(t, c)
+	participate(t, c, "carla", "Carla")
 	forgeGrant(t, c, "carla", RoleCoFacilitator, c.Actor())
 	forgeGrant(t, c, "bruno", RoleCoFacilitator, a.Actor())
 	commit(t, c)
@@ -145,10 +146,7 @@ func TestRolesAtChangesConverge(t *testing.T) {
 func rolesConverge(t *testing.T, seed int64) {
 	rng := rand.New(rand.NewSource(seed))
 	a := newDraft(t, TemplateOutput)
-	if _, err := a.SetParticipant(Participant{Person: "amina", Name: "Amina"}); err != nil {
-		t.Fatal(err)
-	}
-	commit(t, a)
+	participate(t, a, "amina", "Amina")
 	peers := []*Doc{a, fork(t, a), fork(t, a)}
 	a2 := fork(t, a) // the creator's laptop, writing through peer 0's copies
 	persons := []string{"amina", "bruno", "carla"}
@@ -207,27 +205,11 @@ func rolesConverge(t *testing.T, seed int64) {
 			}
 		}
 	}
-	for _, i := range rng.Perm(3) {
-		for _, j := range rng.Perm(3) {
-			if i != j {
-				if err := peers[i].Merge(peers[j]); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
+	mergeEveryWay(t, rng, peers)
 	if err := peers[0].Merge(a2); err != nil {
 		t.Fatal(err)
 	}
-	for _, i := range rng.Perm(3) {
-		for _, j := range rng.Perm(3) {
-			if i != j {
-				if err := peers[i].Merge(peers[j]); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
+	mergeEveryWay(t, rng, peers)
 	var want string
 	for i, d := range peers {
 		if _, err := ledgers[i].Update(d); err != nil {
@@ -284,16 +266,10 @@ func rolesConverge(t *testing.T, seed int64) {
 func TestCoFacilitatorsGrant(t *testing.T) {
 	a := newDraft(t, TemplateOutput)
 	people := map[string]*Doc{"amina": a}
-	if _, err := a.SetParticipant(Participant{Person: "amina", Name: "Amina"}); err != nil {
-		t.Fatal(err)
-	}
-	commit(t, a)
+	participate(t, a, "amina", "Amina")
 	for _, p := range []string{"bruno", "carla", "dan", "eve"} {
 		d := fork(t, a)
-		if _, err := d.SetParticipant(Participant{Person: p, Name: p}); err != nil {
-			t.Fatal(err)
-		}
-		commit(t, d)
+		participate(t, d, p, p)
 		mergeBoth(t, a, d)
 		people[p] = d
 	}
@@ -328,6 +304,20 @@ func TestCoFacilitatorsGrant(t *testing.T) {
 		for p, r := range want {
 			if got := auth.RoleNow(people[p].Actor()); got != r {
 				t.Errorf("%s's copy: %s is %q now, want %q", d.Actor()[:6], p, got, r)
+			}
+		}
+	}
+}
+
+// mergeEveryWay merges every peer into every other, in a random order.
+func mergeEveryWay(t *testing.T, rng *rand.Rand, peers []*Doc) {
+	t.Helper()
+	for _, i := range rng.Perm(len(peers)) {
+		for _, j := range rng.Perm(len(peers)) {
+			if i != j {
+				if err := peers[i].Merge(peers[j]); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}

@@ -14,9 +14,7 @@ import (
 // Amina's in the history's order.
 func TestForgedVersionsDoNotCount(t *testing.T) {
 	a := newDraft(t, TemplateOutput)
-	if _, err := a.SetParticipant(Participant{Person: "amina", Name: "Amina"}); err != nil {
-		t.Fatal(err)
-	}
+	participate(t, a, "amina", "Amina")
 	sec := a.Sections()[0].ID
 	if err := a.AppendBody(sec, "Before."); err != nil {
 		t.Fatal(err)
@@ -34,10 +32,7 @@ func TestForgedVersionsDoNotCount(t *testing.T) {
 	commit(t, a)
 
 	b := fork(t, a)
-	if _, err := b.SetParticipant(Participant{Person: "bruno", Name: "Bruno"}); err != nil {
-		t.Fatal(err)
-	}
-	commit(t, b)
+	participate(t, b, "bruno", "Bruno")
 	forged, err := b.AddVersion("Draft for public comment", old, t0)
 	if err != nil {
 		t.Fatal(err)
