@@ -19,8 +19,9 @@ import (
 const module = "github.com/igf-bpf/bpfdraft"
 
 type pkgInfo struct {
-	docs    int
-	imports map[string]bool
+	docs        int
+	imports     map[string]bool
+	testImports map[string]bool // of its _test.go files
 }
 
 func loadPackages(t *testing.T) map[string]*pkgInfo {
@@ -44,10 +45,14 @@ func loadPackages(t *testing.T) map[string]*pkgInfo {
 		rel, _ := filepath.Rel(root, filepath.Dir(path))
 		p := pkgs[rel]
 		if p == nil {
-			p = &pkgInfo{imports: map[string]bool{}}
+			p = &pkgInfo{imports: map[string]bool{}, testImports: map[string]bool{}}
 			pkgs[rel] = p
 		}
 		if strings.HasSuffix(path, "_test.go") {
+			for _, imp := range f.Imports {
+				v, _ := strconv.Unquote(imp.Path.Value)
+				p.testImports[v] = true
+			}
 			return nil
 		}
 		if f.Doc != nil {
@@ -91,6 +96,15 @@ func TestImportBoundaries(t *testing.T) {
 	}
 	for dir, p := range loadPackages(t) {
 		dir = filepath.ToSlash(dir)
+		// Tests keep to the libraries' homes too (rules[:3]): a test that
+		// reached into libp2p would tie its package to it all the same.
+		for imp := range p.testImports {
+			for _, r := range rules[:3] {
+				if strings.HasPrefix(imp, r.prefix) && !r.allowed(dir) {
+					t.Errorf("a test of %s imports %s, which only its home packages may import", dir, imp)
+				}
+			}
+		}
 		for imp := range p.imports {
 			if strings.HasPrefix(imp, module+"/"+dir+"/") {
 				continue // a command's own package (cmd/bpfdraft/localeenv)

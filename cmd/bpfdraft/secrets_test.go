@@ -22,9 +22,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/libp2p/go-libp2p/core/crypto"
-
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/sync/p2p"
 	"github.com/igf-bpf/bpfdraft/sync/relay"
 )
 
@@ -219,7 +218,7 @@ func TestSecretsAreNeverPrinted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key, err := crypto.UnmarshalPrivateKey(b)
+		key, err := p2p.LoadKey(filepath.Join(dir, "identity.key")) // the file exists: it is read, not made
 		if err != nil {
 			t.Fatal(err)
 		}
