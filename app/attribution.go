@@ -38,6 +38,22 @@ func (s *Session) ledger() (*crdt.Ledger, error) {
 	return s.o.ledger, nil
 }
 
+// authority returns the ledger, brought up to date, and the judge of
+// roles for it. The judge works out, once per grant, which changes
+// descend from it; publishing, a review, the comments and who wrote what
+// each ask it, so it is kept until the ledger learns a change (a new
+// participant or grant comes with one). Owner only.
+func (s *Session) authority() (*crdt.Ledger, *crdt.Authority, error) {
+	l, err := s.ledger()
+	if err != nil {
+		return nil, nil, err
+	}
+	if n := len(l.Changes()); s.o.auth == nil || s.o.authLedger != l || s.o.authChanges != n {
+		s.o.auth, s.o.authLedger, s.o.authChanges = s.o.doc.Authority(l), l, n
+	}
+	return l, s.o.auth, nil
+}
+
 // Authors returns who wrote each run of a section's text as it stands,
 // typing included.
 func (s *Session) Authors(section string) ([]AuthorRun, error) {
@@ -59,15 +75,17 @@ func (s *Session) authors(l *crdt.Ledger, section string) ([]AuthorRun, error) {
 	// Text a review's decision put back is its original author's
 	// (crdt.Ledger.Authored), when the decision's author could decide as
 	// that decision saw the draft.
-	var auth *crdt.Authority // made at the first decision met: most texts have none
+	var auth *crdt.Authority // asked for at the first decision met: most texts have none
 	restores := func(c crdt.ChangeRef) bool {
 		if changes[c].Info.Kind != crdt.KindDecision {
 			return false
 		}
 		if auth == nil {
-			auth = s.o.doc.Authority(l)
+			if _, a, err := s.authority(); err == nil {
+				auth = a
+			}
 		}
-		return auth.AuthorRole(c).CanDecide()
+		return auth != nil && auth.AuthorRole(c).CanDecide()
 	}
 	pieces, err := l.Authored(section, nil, restores)
 	if err != nil {

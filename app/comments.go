@@ -278,7 +278,7 @@ func (s *Session) Comments() ([]Comment, error) {
 }
 
 func (s *Session) comments() ([]Comment, error) {
-	l, err := s.ledger()
+	l, auth, err := s.authority()
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +293,6 @@ func (s *Session) comments() ([]Comment, error) {
 	statuses := map[string]status{}
 	// Imports and responses count by the role their author held as
 	// their change saw the draft, not by the role of now (crdt.Authority).
-	auth := s.o.doc.Authority(l)
 	responseBy := map[string]crdt.ChangeRef{} // by comment, the change of the response that counts
 	for _, r := range l.Journal(crdt.JournalComments) {
 		var e commentEntry

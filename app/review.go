@@ -191,7 +191,7 @@ func (s *Session) Review(since string) ([]Hunk, error) {
 
 func (s *Session) review(since string) ([]Hunk, error) {
 	s.commitTyping() // o.committed and the view already hold the typed text
-	l, err := s.ledger()
+	l, auth, err := s.authority()
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (s *Session) review(since string) ([]Hunk, error) {
 		}
 		return actor
 	}
-	decided := decisionsOf(l, s.o.doc.Authority(l))
+	decided := decisionsOf(l, auth)
 	var out []Hunk
 	for i, sec := range v.Sections {
 		pieces, err := l.Compare(sec.ID, from, to)

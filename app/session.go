@@ -89,6 +89,9 @@ type owned struct {
 	outbox        []textEvent       // logged edits not yet sent to subscribers
 	committed     map[string]string // each section's committed text, as last read
 	ledger        *crdt.Ledger      // who wrote what, built on first use (attribution.go)
+	auth          *crdt.Authority   // the judge of roles for ledger as it stood (authority)
+	authLedger    *crdt.Ledger      // the ledger auth was made for,
+	authChanges   int               // and how many changes it held then
 }
 
 // saveStatus is whether what was committed is on disk, as published.
@@ -520,12 +523,12 @@ func (s *Session) versions() []crdt.Version {
 	if len(s.o.doc.Versions()) == 0 {
 		return nil
 	}
-	l, err := s.ledger()
+	_, auth, err := s.authority()
 	if err != nil {
 		s.w.log.Warn("Could not read the draft's history for its versions", "draft", s.id, "err", err)
 		return nil
 	}
-	return s.o.doc.Authority(l).Versions()
+	return auth.Versions()
 }
 
 // roles returns every device's role now. A grant's fields are anyone's
@@ -536,12 +539,12 @@ func (s *Session) roles() map[string]crdt.Role {
 	if !s.o.doc.HasGrants() {
 		return s.o.doc.Roles()
 	}
-	l, err := s.ledger()
+	_, auth, err := s.authority()
 	if err != nil {
 		s.w.log.Warn("Could not read the draft's history for its roles", "draft", s.id, "err", err)
 		return s.o.doc.Roles()
 	}
-	return s.o.doc.Authority(l).RolesNow(s.o.doc.Creator())
+	return auth.RolesNow(s.o.doc.Creator())
 }
 
 // restamp publishes the view again with the texts' revisions and the

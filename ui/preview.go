@@ -22,8 +22,6 @@ type previews struct {
 	sent []byte // the preview last sent, encoded; nil: none
 	// shownFrom: the windows whose typing shows now.
 	shownFrom map[string]bool
-	// changed is called after the ghosts were placed again; tests wait on it.
-	changed func()
 }
 
 // start follows co-authors' previews.
@@ -109,8 +107,5 @@ func (p *previews) show() {
 			slices.SortFunc(gs, func(a, b ghostRun) int { return a.off - b.off })
 			e.area.setGhosts(gs)
 		}
-	}
-	if p.changed != nil {
-		p.changed()
 	}
 }
