@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,10 +82,8 @@ func twoWindows(ctx context.Context, w *Workloads, dir, bin string) ([]remoteLat
 	// The serve peer, on a port of its own; it prints its addresses.
 	serve := exec.CommandContext(ctx, bin, "serve", "--listen", "/ip4/127.0.0.1/tcp/0")
 	serve.Env = append(slices.Clone(base), "BPFDRAFT_DATA="+s)
-	stdout, err := serve.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
+	serveOut := &syncBuffer{}
+	serve.Stdout = serveOut
 	if err := serve.Start(); err != nil {
 		return nil, err
 	}
@@ -94,11 +91,10 @@ func twoWindows(ctx context.Context, w *Workloads, dir, bin string) ([]remoteLat
 		serve.Process.Kill()
 		serve.Wait()
 	}()
-	serveAddr, err := firstAddr(stdout, 20*time.Second)
+	serveAddr, err := waitFor(serveOut, loopbackAddr, 20*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("the serve peer: %w", err)
+		return nil, fmt.Errorf("the serve peer's address: %w", err)
 	}
-	go io.Copy(io.Discard, stdout)
 	for _, d := range []string{a, b} {
 		if _, err := runIn(d, "", "sync", "--once", "--peer", serveAddr); err != nil {
 			return nil, err
@@ -160,7 +156,7 @@ func (x *screen) pairRun(fm *frameMap, bin string, base []string, a, b, id, serv
 			return r, err
 		}
 		defer stop(left)
-		addr, err := waitFor(leftLog, regexp.MustCompile(`/ip4/127\.0\.0\.1/tcp/\d+/p2p/\w+`), 20*time.Second)
+		addr, err := waitFor(leftLog, loopbackAddr, 20*time.Second)
 		if err != nil {
 			return r, fmt.Errorf("the left window's address: %w", err)
 		}
@@ -261,37 +257,9 @@ func (x *screen) settleMapped(fm *frameMap, region []int, quiet, limit time.Dura
 	return time.Time{}, fmt.Errorf("the screen kept changing for %v", limit)
 }
 
-// firstAddr reads a process's output until a line holds a loopback
-// multiaddr with a peer id.
-func firstAddr(r io.Reader, limit time.Duration) (string, error) {
-	re := regexp.MustCompile(`/ip4/127\.0\.0\.1/tcp/\d+/p2p/\w+`)
-	found := make(chan string, 1)
-	go func() {
-		var buf bytes.Buffer
-		b := make([]byte, 512)
-		for {
-			n, err := r.Read(b)
-			buf.Write(b[:n])
-			if m := re.FindString(buf.String()); m != "" {
-				found <- m
-				return
-			}
-			if err != nil {
-				close(found)
-				return
-			}
-		}
-	}()
-	select {
-	case a, ok := <-found:
-		if !ok {
-			return "", errors.New("it printed no address")
-		}
-		return a, nil
-	case <-time.After(limit):
-		return "", errors.New("no address printed in time")
-	}
-}
+// loopbackAddr is a loopback multiaddr with a peer id, as a process
+// prints or logs where it listens.
+var loopbackAddr = regexp.MustCompile(`/ip4/127\.0\.0\.1/tcp/\d+/p2p/\w+`)
 
 // syncBuffer is a process's output, written by the process's copier
 // while the benchmark reads it.
