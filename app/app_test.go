@@ -363,7 +363,7 @@ func TestDamagedDraftDoesNotBlockOthers(t *testing.T) {
 	bad := newDraft(t, w, "Damaged")
 	good := newDraft(t, w, "Fine")
 	good.Write(ctx, "1", "still here", false)
-	if _, err := w.store.Append(ctx, summarize(bad.o.doc), []byte("scribble over the chunk")); err != nil {
+	if _, err := w.store.Append(ctx, summarize(bad.o.doc), []byte("scribble over the chunk"), nil); err != nil {
 		t.Fatal(err)
 	}
 	w2 := openWS(t, filepath.Clean(dir))

@@ -107,11 +107,15 @@ func (s *Session) Generate(st *crdt.SyncState) (msg []byte, n int, ok bool, err 
 
 // Receive applies a peer's sync message, saves what it brought and tells
 // subscribers.
-func (s *Session) Receive(ctx context.Context, st *crdt.SyncState, msg []byte) (int, error) {
+func (s *Session) Receive(ctx context.Context, st *crdt.SyncState, msg, block []byte) (int, error) {
 	var n int
 	err := s.do(func() error {
 		var err error
-		if aerr := s.absorb(func() error { n, err = st.Receive(msg); return err }); aerr != nil || n == 0 {
+		seals, err := s.o.doc.OpenSealBlock(block, crdt.SyncChanges(msg))
+		if err != nil {
+			return err
+		}
+		if aerr := s.absorb(func() error { n, err = st.Receive(msg, seals); return err }); aerr != nil || n == 0 {
 			return aerr
 		}
 		if err := s.persist(); err != nil {
@@ -189,24 +193,29 @@ func (s *Session) SyncStateAt(heads []string) (*crdt.SyncState, error) {
 
 // Whole returns the whole draft as saved, its heads and its number of
 // changes, for a peer that holds no copy yet.
-func (s *Session) Whole() (data []byte, heads []string, n int, err error) {
+func (s *Session) Whole() (data, seals []byte, heads []string, n int, err error) {
 	err = s.do(func() error {
 		if s.o.unsaved {
 			return fmt.Errorf("the draft's last changes are not saved yet: %w", s.SaveProblem())
 		}
 		data, err = s.o.doc.Save()
 		heads, n = s.o.doc.Heads(), s.o.doc.ChangeCount()
+		seals = s.o.doc.SealBlock(data)
 		return err
 	})
-	return data, heads, n, err
+	return data, seals, heads, n, err
 }
 
 // MergeWhole merges a whole draft from a peer, or changes it pushed, and
 // saves them.
-func (s *Session) MergeWhole(ctx context.Context, data []byte) (n int, heads []string, err error) {
+func (s *Session) MergeWhole(ctx context.Context, data, block []byte) (n int, heads []string, err error) {
 	err = s.do(func() error {
 		before := s.o.doc.Heads()
-		if err := s.absorb(func() error { return s.o.doc.LoadIncremental(data) }); err != nil {
+		seals, err := s.o.doc.OpenSealBlock(block, data)
+		if err != nil {
+			return err
+		}
+		if err := s.absorb(func() error { return s.o.doc.Admit(data, seals) }); err != nil {
 			return err
 		}
 		_, n, err = s.o.doc.ChangesSince(before)
@@ -223,6 +232,28 @@ func (s *Session) MergeWhole(ctx context.Context, data []byte) (n int, heads []s
 		return nil
 	})
 	return n, heads, err
+}
+
+// Seals returns the seals a peer needs with data (the whole draft, or
+// changes from Changes).
+func (s *Session) Seals(data []byte) []byte {
+	var b []byte
+	s.do(func() error { b = s.o.doc.SealBlock(data); return nil })
+	return b
+}
+
+// Devices returns the actors whose certificates the draft holds.
+func (s *Session) Devices() []string {
+	var out []string
+	s.do(func() error { out = s.o.doc.Devices(); return nil })
+	return out
+}
+
+// SyncSeals returns the seals of the changes a sync message carries.
+func (s *Session) SyncSeals(msg []byte) []byte {
+	var b []byte
+	s.do(func() error { b = s.o.doc.SyncSealBlock(msg); return nil })
+	return b
 }
 
 // Changes returns the saved changes not reachable from since (which must

@@ -69,7 +69,7 @@ func TestRepairBringsEditsBack(t *testing.T) {
 	}
 
 	// A damaged chunk at the end: set aside, the rest opens.
-	if _, err := wa.store.Append(ctx, summarize(sa.o.doc), []byte("a scribbled chunk")); err != nil {
+	if _, err := wa.store.Append(ctx, summarize(sa.o.doc), []byte("a scribbled chunk"), nil); err != nil {
 		t.Fatal(err)
 	}
 	sa.Close(ctx)

@@ -603,7 +603,7 @@ func TestAChangeThatBreaksTheLayoutIsRepaired(t *testing.T) {
 	}
 	defer s.Close(ctx)
 	title := s.Meta().Title
-	if _, _, err := s.MergeWhole(ctx, hostile); err != nil {
+	if _, _, err := s.MergeWhole(ctx, hostile, nil); err != nil {
 		t.Fatal(err)
 	}
 	if sec, err := s.Section("2"); err != nil || sec.Body != "Text that must survive." || s.Meta().Title != title {

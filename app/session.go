@@ -241,6 +241,10 @@ func (s *Session) load(ctx context.Context, joining bool) error {
 		if doc, err = crdt.Empty(w.actor); err != nil {
 			return err
 		}
+		doc.SetDraftID(id)
+		if err := doc.SetSigner(w.signer); err != nil {
+			return err
+		}
 		pending = true
 	} else {
 		raw := make([][]byte, len(chunks))
@@ -250,7 +254,11 @@ func (s *Session) load(ctx context.Context, joining bool) error {
 		if doc, err = crdt.LoadChunks(raw); err != nil {
 			return fmt.Errorf("draft %s cannot be read (%w); other drafts are unaffected. `bpfdraft repair %s` sets the damaged part aside (nothing is deleted) and the next sync brings those edits back from co-authors; or `bpfdraft import` an .automerge export of it", id, err, id)
 		}
-		if err := doc.SetActor(w.actor); err != nil {
+		doc.SetDraftID(id)
+		if err := doc.SetSigner(w.signer); err != nil {
+			return err
+		}
+		if err := s.loadSeals(ctx, doc); err != nil {
 			return err
 		}
 	}
@@ -709,10 +717,12 @@ func (s *Session) write() error {
 	if err != nil || n == 0 {
 		return err
 	}
-	seq, err := s.w.store.Append(ctx, s.summary(), data)
+	seals := o.doc.UnsavedSeals()
+	seq, err := s.w.store.Append(ctx, s.summary(), data, sealRows(seals))
 	if err != nil {
 		return err
 	}
+	o.doc.MarkSaved(seals)
 	o.persisted = o.doc.Heads()
 	o.chunks++
 	if seq == o.seen+1 {
@@ -741,14 +751,16 @@ func (s *Session) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seq, err := s.w.store.CreateDraft(ctx, s.summary(), snap)
+	seals := o.doc.UnsavedSeals()
+	seq, err := s.w.store.CreateDraft(ctx, s.summary(), snap, sealRows(seals))
 	if errors.Is(err, sqlitestore.ErrExists) {
 		// Another process received it first: add ours to what it stored.
-		seq, err = s.w.store.Append(ctx, s.summary(), snap)
+		seq, err = s.w.store.Append(ctx, s.summary(), snap, sealRows(seals))
 	}
 	if err != nil {
 		return err
 	}
+	o.doc.MarkSaved(seals)
 	o.own = append(o.own, seq)
 	o.pendingCreate, o.chunks = false, 1
 	o.persisted = o.doc.Heads()
@@ -795,6 +807,29 @@ func (s *Session) Compact(ctx context.Context) error {
 	})
 }
 
+// loadSeals gives the document the seals stored for the draft. Each is
+// verified again: the file may have been copied or edited.
+func (s *Session) loadSeals(ctx context.Context, doc *crdt.Doc) error {
+	rows, err := s.w.store.Seals(ctx, s.id)
+	if err != nil {
+		return err
+	}
+	seals := make([]crdt.Seal, 0, len(rows))
+	bad := 0
+	for _, r := range rows {
+		sl, err := crdt.DecodeSeal(r.Data)
+		if err != nil {
+			bad++
+			continue
+		}
+		seals = append(seals, sl)
+	}
+	if bad += doc.AddSeals(seals); bad > 0 {
+		s.w.log.Warn("Stored signatures that do not verify were left out; the changes they were for show as unverified", "draft", s.id, "count", bad)
+	}
+	return nil
+}
+
 // Refresh loads edits other processes wrote to the data file since the
 // session last looked, and tells subscribers if anything changed.
 func (s *Session) Refresh(ctx context.Context) (bool, error) {
@@ -828,6 +863,9 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 		if err != nil {
 			return err
 		}
+		if err := s.loadSeals(ctx, o.doc); err != nil {
+			return err
+		}
 		if !o.unsaved {
 			o.persisted = o.doc.Heads()
 		} else if err := s.persist(); err != nil {
@@ -842,10 +880,11 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 	return changed, err
 }
 
-// merge folds another replica of this draft in and saves the result.
-func (s *Session) merge(ctx context.Context, other *crdt.Doc) error {
+// admit merges changes from a file or a peer after checking their seals
+// (crdt.Doc.Admit), and saves them with the seals.
+func (s *Session) admit(ctx context.Context, data []byte, seals []crdt.Seal) error {
 	return s.do(func() error {
-		if err := s.absorb(func() error { return s.o.doc.Merge(other) }); err != nil {
+		if err := s.absorb(func() error { return s.o.doc.Admit(data, seals) }); err != nil {
 			return err
 		}
 		if err := s.persist(); err != nil {
@@ -1026,13 +1065,17 @@ func (s *Session) SetMetaText(ctx context.Context, f crdt.MetaField, text string
 	})
 }
 
-// Save returns the whole draft as an .automerge file, typing included.
+// Save returns the whole draft as an .automerge file, typing included,
+// with its devices' seals after the document (crdt.WithSeals).
 func (s *Session) Save(ctx context.Context) ([]byte, error) {
 	var data []byte
 	err := s.do(func() error {
 		s.commitTyping()
 		var err error
-		data, err = s.o.doc.Save()
+		if data, err = s.o.doc.Save(); err != nil {
+			return err
+		}
+		data, err = crdt.WithSeals(data, s.o.doc.Seals())
 		return err
 	})
 	return data, err

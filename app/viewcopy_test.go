@@ -230,7 +230,7 @@ func TestDamagedDraftWithAView(t *testing.T) {
 	withProfile(t, w, "Amina")
 	s := closedDraft(t, w, "Damaged later", "Readable.")
 	id, sum := s.ID(), s.summary()
-	seq, err := w.store.Append(ctx, sum, []byte("scribble over the chunk"))
+	seq, err := w.store.Append(ctx, sum, []byte("scribble over the chunk"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,8 +61,9 @@ type Workspace struct {
 	store  *sqlitestore.Store
 	log    *slog.Logger
 	opts   Options
-	holder string // lease token of this process
-	actor  string // Automerge actor id leased for this process
+	holder string       // lease token of this process
+	actor  string       // Automerge actor id leased for this process
+	signer *crdt.Signer // seals this process's changes; its actor is actor
 
 	mu       sync.Mutex          // Protects sessions and their refs.
 	sessions map[string]*Session // open drafts by id
@@ -108,10 +110,34 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 	// A new actor is this process's own whether or not the file records
 	// it (the record only says which processes wrote): on a full disk the
 	// record fails and reading drafts must still work.
-	actor := crdt.NewActor()
-	if w.actor, err = st.LeaseActor(ctx, w.holder, leaseStale, func() string { return actor }); err != nil {
+	key, err := loadPersonKey(dataDir)
+	if err != nil {
+		if !st.ReadOnly() && !st.Unwritable() {
+			st.Close()
+			return nil, err
+		}
+		// Nothing can be written here anyway: reading needs no key.
+		w.log.Warn("No person key; this process can only read", "err", err)
+		_, key, _ = ed25519.GenerateKey(nil)
+	}
+	// The actor is derived from the key and a salt (crdt.Cert.Actor), so
+	// a lease refused (the id taken) takes a new salt.
+	w.signer = crdt.NewSigner(key)
+	first := true
+	next := func() string {
+		if !first {
+			w.signer = crdt.NewSigner(key)
+		}
+		first = false
+		return w.signer.Actor()
+	}
+	if w.actor, err = st.LeaseActor(ctx, w.holder, leaseStale, next); err != nil {
 		w.log.Warn("Could not record this process's actor id", "err", err)
-		w.actor = actor
+		w.actor = w.signer.Actor()
+	}
+	if w.actor != w.signer.Actor() {
+		st.Close()
+		return nil, fmt.Errorf("actor lease returned %s, not this process's own", w.actor)
 	}
 	// Until this is done, sessions answered by tag miss the untagged rows:
 	// a read-only (full disk) open warns and serves what is tagged.
@@ -215,11 +241,14 @@ func (w *Workspace) watch() {
 
 // Profile is the local participant: who this data dir's edits are from.
 type Profile struct {
-	Person string // stable random id, the same on every draft
-	Name   string
-	Group  crdt.Group
-	Region crdt.Region
-	Role   crdt.Role
+	Person string // stable random id, the person in drafts made before signatures
+	// Fingerprint names the person's key (crdt.Fingerprint): the
+	// person in drafts made with signatures, shown for checking by phone.
+	Fingerprint string
+	Name        string
+	Group       crdt.Group
+	Region      crdt.Region
+	Role        crdt.Role
 }
 
 // Profile returns the local participant; ok is false until one is set.
@@ -233,7 +262,7 @@ func (w *Workspace) Profile(ctx context.Context) (p Profile, ok bool, err error)
 		return v
 	}
 	p = Profile{Person: get("person"), Name: get("name"), Group: crdt.Group(get("group")),
-		Region: crdt.Region(get("region")), Role: crdt.Role(get("role"))}
+		Region: crdt.Region(get("region")), Role: crdt.Role(get("role")), Fingerprint: w.signer.PersonID()}
 	return p, err == nil && p.Name != "", err
 }
 
@@ -321,7 +350,7 @@ func (w *Workspace) Create(ctx context.Context, nd NewDraft) (string, error) {
 	if nd.Language == "" {
 		nd.Language = crdt.English
 	}
-	doc, err := crdt.NewIn(w.actor, nd.Template, nd.Language, nd.Title, nd.Theme, nd.Year, w.opts.Now())
+	doc, err := crdt.NewSigned(w.signer, nd.Template, nd.Language, nd.Title, nd.Theme, nd.Year, w.opts.Now())
 	if err != nil {
 		return "", err
 	}
@@ -333,7 +362,7 @@ func (w *Workspace) Create(ctx context.Context, nd NewDraft) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := w.store.CreateDraft(ctx, summarize(doc), snap); err != nil {
+	if _, err := w.store.CreateDraft(ctx, summarize(doc), snap, sealRows(doc.UnsavedSeals())); err != nil {
 		return "", err
 	}
 	w.log.Info("Created draft", "draft", doc.ID(), "template", nd.Template)
@@ -343,6 +372,18 @@ func (w *Workspace) Create(ctx context.Context, nd NewDraft) (string, error) {
 func participant(p Profile) crdt.Participant {
 	return crdt.Participant{Person: p.Person, Name: p.Name, Group: p.Group, Region: p.Region, Role: p.Role}
 }
+
+// sealRows encodes seals for the data file.
+func sealRows(seals []crdt.Seal) []sqlitestore.SealRow {
+	out := make([]sqlitestore.SealRow, len(seals))
+	for i, sl := range seals {
+		out[i] = sqlitestore.SealRow{Actor: sl.Cert.Actor(), Seq: sl.Seq, Data: crdt.EncodeSeal(sl)}
+	}
+	return out
+}
+
+// Signer returns what seals this process's changes.
+func (w *Workspace) Signer() *crdt.Signer { return w.signer }
 
 func summarize(doc *crdt.Doc) sqlitestore.Summary {
 	m := doc.Meta()
@@ -432,7 +473,11 @@ var ErrNotDeleted = errors.New("nothing to restore")
 // Import reads an .automerge file from another machine: a draft this data
 // dir doesn't hold becomes a new draft; one it holds (same id) is merged
 // into it. It returns the draft id and whether it merged.
-func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged bool, err error) {
+func (w *Workspace) Import(ctx context.Context, file []byte) (id string, merged bool, err error) {
+	data, seals, err := crdt.SplitFile(file)
+	if err != nil {
+		return "", false, fmt.Errorf("importing: %w", err)
+	}
 	ops, err := crdt.Operations(data)
 	if err != nil {
 		return "", false, fmt.Errorf("importing: %w", err)
@@ -440,18 +485,36 @@ func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged 
 	if ops > MaxImportOperations {
 		return "", false, fmt.Errorf("importing: %w: the file holds %d operations (every character ever typed in the draft, deleted ones too), over the %d an import takes (loading it would take seconds and gigabytes); get this draft by sync with an invite instead; nothing was changed", ErrTooLarge, ops, MaxImportOperations)
 	}
-	doc, err := crdt.Load(data)
+	loaded, err := crdt.Load(data)
 	if err != nil {
+		return "", false, fmt.Errorf("importing: %w", err)
+	}
+	if id, err = crdt.IdentifyDraft(loaded, seals); err != nil {
+		return "", false, fmt.Errorf("importing: %w", err)
+	}
+	// What the file holds is checked as a peer's push is: every change
+	// of a draft made with signatures must be sealed by its device.
+	doc, err := crdt.Empty(w.actor)
+	if err != nil {
+		return "", false, err
+	}
+	doc.SetDraftID(id)
+	if err := doc.SetSigner(w.signer); err != nil {
+		return "", false, err
+	}
+	if err := doc.Admit(data, seals); err != nil {
+		return "", false, fmt.Errorf("importing: %w; nothing was changed", err)
+	}
+	if err := doc.Valid(); err != nil {
 		return "", false, fmt.Errorf("importing: %w", err)
 	}
 	if n := textLength(doc.Sections(), doc.Meta().Cover); n > MaxDraftText {
 		return "", false, fmt.Errorf("importing: %w", tooLarge(n))
 	}
-	id = doc.ID()
 	sum, err := w.store.Draft(ctx, id)
 	switch {
 	case errors.Is(err, sqlitestore.ErrNotFound):
-		if _, err := w.store.CreateDraft(ctx, summarize(doc), data); err != nil {
+		if _, err := w.store.CreateDraft(ctx, summarize(doc), data, sealRows(doc.UnsavedSeals())); err != nil {
 			return "", false, err
 		}
 		w.log.Info("Imported new draft", "draft", id)
@@ -476,6 +539,9 @@ func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged 
 			if err := w.restoreWhole(ctx, id, data); err != nil {
 				return "", false, err
 			}
+			if err := w.store.PutSeals(ctx, id, sealRows(doc.UnsavedSeals())); err != nil {
+				return "", false, err
+			}
 			w.log.Info("Imported a draft over its damaged copy", "draft", id)
 			return id, true, nil
 		}
@@ -485,7 +551,7 @@ func (w *Workspace) Import(ctx context.Context, data []byte) (id string, merged 
 		return "", false, err
 	}
 	defer s.Close(ctx)
-	if err := s.merge(ctx, doc); err != nil {
+	if err := s.admit(ctx, data, seals); err != nil {
 		return "", false, err
 	}
 	w.log.Info("Merged imported draft", "draft", id)

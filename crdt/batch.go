@@ -121,7 +121,7 @@ func CompactSync(msg []byte) (out []byte, ok bool) {
 	}
 	b := binary.AppendUvarint(nil, uint64(len(prefix)))
 	b = append(b, prefix...)
-	b = encodeBatch(b, parts)
+	b = encodeBatch(b, parts, nil)
 	b = append(b, suffix...)
 	// A message the peer could not rebuild would fail every session
 	// after it; checking here costs little next to a round trip on a
@@ -139,7 +139,7 @@ func ExpandSync(compact []byte) ([]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	chunks, rest, err := decodeBatch(r.b)
+	chunks, rest, err := decodeBatch(r.b, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (p changeParts) rebuiltSize() int {
 
 // resolve fills in back-referenced dependencies and builds the chunks,
 // or refuses with ErrTooLarge before building more than budget bytes.
-func resolve(parts []changeParts, refs [][]uint64, budget int) ([][]byte, error) {
+func resolve(parts []changeParts, refs [][]uint64, budget int, ctx *batchCtx) ([][]byte, error) {
 	total := 0
 	for i := range parts {
 		if total += parts[i].rebuiltSize(); total > budget {
@@ -204,7 +204,18 @@ func resolve(parts []changeParts, refs [][]uint64, budget int) ([][]byte, error)
 	for i := range parts {
 		p := &parts[i]
 		for k, ref := range refs[i] {
-			if ref > 0 {
+			switch {
+			case ref == refIsPrefix:
+				var h []byte
+				ok := false
+				if ctx != nil && ctx.lookup != nil {
+					h, ok = ctx.lookup(p.deps[k])
+				}
+				if !ok {
+					return nil, fmt.Errorf("%w: a dependency %x… this copy cannot name", ErrUnknownDep, p.deps[k])
+				}
+				p.deps[k] = h
+			case ref > 0:
 				h := hashes[len(hashes)-int(ref)]
 				p.deps[k] = h[:]
 			}
@@ -218,9 +229,9 @@ func resolve(parts []changeParts, refs [][]uint64, budget int) ([][]byte, error)
 // encodeBatch picks the format that compresses smaller, as the wire will
 // deflate it: a transposed batch pays a few bytes of stream lengths that
 // only a batch of several changes earns back.
-func encodeBatch(b []byte, parts []changeParts) []byte {
-	v := encodeVerbatim(nil, parts)
-	if t, ok := encodeTransposed(parts); ok && deflatedSize(t) < deflatedSize(v) {
+func encodeBatch(b []byte, parts []changeParts, ctx *batchCtx) []byte {
+	v := encodeVerbatim(nil, parts, ctx)
+	if t, ok := encodeTransposed(parts, ctx); ok && deflatedSize(t) < deflatedSize(v) {
 		return append(b, t...)
 	}
 	return append(b, v...)
@@ -241,7 +252,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
+func decodeBatch(data []byte, ctx *batchCtx) (chunks [][]byte, rest []byte, err error) {
 	r := &reader{b: data}
 	head := r.uleb()
 	n := head >> 1
@@ -251,14 +262,14 @@ func decodeBatch(data []byte) (chunks [][]byte, rest []byte, err error) {
 	var parts []changeParts
 	var refs [][]uint64
 	if head&1 == batchTransposed {
-		parts, refs, err = decodeTransposed(r, n)
+		parts, refs, err = decodeTransposed(r, n, ctx)
 	} else {
-		parts, refs, err = decodeVerbatim(r, n)
+		parts, refs, err = decodeVerbatim(r, n, ctx)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	chunks, err = resolve(parts, refs, expandBudget(len(data)))
+	chunks, err = resolve(parts, refs, expandBudget(len(data)), ctx)
 	return chunks, r.b, err
 }
 
@@ -290,8 +301,8 @@ func columnOrder(all [][]colMeta) []uint64 {
 	return order
 }
 
-func encodeVerbatim(b []byte, parts []changeParts) []byte {
-	c := newBatchCoder()
+func encodeVerbatim(b []byte, parts []changeParts, ctx *batchCtx) []byte {
+	c := newBatchCoder(ctx)
 	b = binary.AppendUvarint(b, uint64(len(parts))<<1|batchVerbatim)
 	allCols := make([][]colMeta, len(parts))
 	w := &inline{b: b}
@@ -320,8 +331,8 @@ func encodeVerbatim(b []byte, parts []changeParts) []byte {
 	return b
 }
 
-func decodeVerbatim(r *reader, n uint64) ([]changeParts, [][]uint64, error) {
-	c := newBatchCoder()
+func decodeVerbatim(r *reader, n uint64, ctx *batchCtx) ([]changeParts, [][]uint64, error) {
+	c := newBatchCoder(ctx)
 	parts := make([]changeParts, 0, n)
 	refs := make([][]uint64, 0, n)
 	var total uint64
@@ -408,7 +419,13 @@ func splitChunks(data []byte) ([][]byte, error) {
 
 // CompactChanges rewrites concatenated change chunks as a compact batch;
 // ok=false means send them as they are.
-func CompactChanges(data []byte) ([]byte, bool) {
+func CompactChanges(data []byte) ([]byte, bool) { return CompactChangesFor(data, nil, nil) }
+
+// CompactChangesFor is CompactChanges for a receiver that named the
+// given heads and knows the given actors (hex): a dependency on one of
+// those heads goes as an 8-byte prefix, one of those actors as a 4-byte
+// one, which ExpandChangesFor finds among what the receiver knows.
+func CompactChangesFor(data []byte, named, actors []string) ([]byte, bool) {
 	chunks, err := splitChunks(data)
 	if err != nil || len(chunks) == 0 {
 		return nil, false
@@ -419,16 +436,69 @@ func CompactChanges(data []byte) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	b := encodeBatch(nil, parts)
-	if back, err := ExpandChanges(b); err != nil || !bytes.Equal(back, data) {
+	ctx := pushCtx(named, actors)
+	b := encodeBatch(nil, parts, ctx)
+	if back, err := ExpandChangesFor(b, named, actors); err != nil || !bytes.Equal(back, data) {
 		return nil, false
 	}
 	return b, true
 }
 
+// pushCtx makes the batch context of lists of heads and actors (hex),
+// both for the sender (what may go as a prefix) and the receiver (what a
+// prefix stands for). A prefix two entries share stands for neither.
+func pushCtx(named, actors []string) *batchCtx {
+	if len(named) == 0 && len(actors) == 0 {
+		return nil
+	}
+	heads, acts := byPrefix(named, prefixLen), byPrefix(actors, actorPrefixLen)
+	return &batchCtx{
+		prefixed:    heads.has,
+		lookup:      heads.find,
+		actorKnown:  acts.has,
+		actorLookup: acts.find,
+	}
+}
+
+type prefixIndex struct {
+	full map[string][]byte
+	n    int
+}
+
+func byPrefix(list []string, n int) prefixIndex {
+	x := prefixIndex{full: map[string][]byte{}, n: n}
+	for _, h := range list {
+		raw, err := hex.DecodeString(h)
+		if err != nil || len(raw) <= n {
+			continue
+		}
+		k := string(raw[:n])
+		if old, ok := x.full[k]; ok && !bytes.Equal(old, raw) {
+			x.full[k] = nil // ambiguous
+			continue
+		}
+		x.full[k] = raw
+	}
+	return x
+}
+
+func (x prefixIndex) has(v []byte) bool {
+	return len(v) > x.n && bytes.Equal(x.full[string(v[:x.n])], v)
+}
+
+func (x prefixIndex) find(p []byte) ([]byte, bool) {
+	v := x.full[string(p)]
+	return v, v != nil
+}
+
 // ExpandChanges rebuilds the chunks CompactChanges rewrote.
-func ExpandChanges(compact []byte) ([]byte, error) {
-	chunks, rest, err := decodeBatch(compact)
+func ExpandChanges(compact []byte) ([]byte, error) { return ExpandChangesFor(compact, nil, nil) }
+
+// ExpandChangesFor rebuilds the chunks CompactChangesFor rewrote for a
+// receiver that named the given heads (and maybe more: a prefix is
+// looked up among all of them).
+func ExpandChangesFor(compact []byte, named, actors []string) ([]byte, error) {
+	chunks, rest, err := decodeBatch(compact, pushCtx(named, actors))
 	if err != nil {
 		return nil, err
 	}

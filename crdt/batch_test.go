@@ -36,11 +36,11 @@ func TestCompactSyncRoundTrip(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		if m, _, ok, _ := sa.Generate(); ok {
 			check(m)
-			sb.Receive(m)
+			sb.Receive(m, nil)
 		}
 		if m, _, ok, _ := sb.Generate(); ok {
 			check(m)
-			sa.Receive(m)
+			sa.Receive(m, nil)
 		}
 	}
 	if raw == 0 || compact >= raw*3/4 {
@@ -66,10 +66,10 @@ func FuzzExpandSync(f *testing.F) {
 			if c, ok := CompactSync(m); ok {
 				f.Add(c)
 			}
-			sb.Receive(m)
+			sb.Receive(m, nil)
 		}
 		if m, _, ok, _ := sb.Generate(); ok {
-			sa.Receive(m)
+			sa.Receive(m, nil)
 		}
 	}
 	// A transposed batch of typing, as a push carries it.
@@ -138,7 +138,7 @@ func TestBatchAmplificationRefused(t *testing.T) {
 		}
 		parts = append(parts, p)
 	}
-	batch := encodeBatch(nil, parts)
+	batch := encodeBatch(nil, parts, nil)
 	if deflatedSize(batch) > 64<<10 {
 		t.Fatalf("the hostile batch is %d B deflated: not the attack", deflatedSize(batch))
 	}

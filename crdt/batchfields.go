@@ -169,6 +169,62 @@ func (t *table) put(s fieldSink, f field, v []byte) {
 	*t = append(*t, v)
 }
 
+// putActor is put for the actors table: an actor the receiver knows
+// (ctx.actorKnown) goes as its first actorPrefixLen bytes, after a
+// length of 0, which no actor id has.
+func (t *table) putActor(s fieldSink, f field, v []byte, known func([]byte) bool) {
+	for i, e := range *t {
+		if string(e) == string(v) {
+			s.num(f, uint64(i))
+			return
+		}
+	}
+	s.num(f, uint64(len(*t)))
+	if known != nil && len(v) > actorPrefixLen && known(v) {
+		s.num(fLen, 0)
+		s.bytes(v[:actorPrefixLen])
+	} else {
+		s.num(fLen, uint64(len(v)))
+		s.bytes(v)
+	}
+	*t = append(*t, v)
+}
+
+// getActor reads what putActor wrote.
+func (t *table) getActor(s fieldSource, f field, lookup func([]byte) ([]byte, bool)) []byte {
+	i := s.num(f)
+	if s.failed() != nil {
+		return nil
+	}
+	if i < uint64(len(*t)) {
+		return (*t)[i]
+	}
+	if i != uint64(len(*t)) {
+		s.fail(fmt.Errorf("%w: batch table index", ErrCorrupt))
+		return nil
+	}
+	n := s.num(fLen)
+	if n > 0 {
+		v := s.bytes(int(n))
+		*t = append(*t, v)
+		return v
+	}
+	p := s.bytes(actorPrefixLen)
+	var v []byte
+	ok := false
+	if lookup != nil && s.failed() == nil {
+		v, ok = lookup(p)
+	}
+	if !ok {
+		s.fail(fmt.Errorf("%w: an actor %x… this copy cannot name", ErrUnknownDep, p))
+		return nil
+	}
+	*t = append(*t, v)
+	return v
+}
+
+const actorPrefixLen = 4
+
 func (t *table) get(s fieldSource, f field) []byte {
 	i := s.num(f)
 	if s.failed() != nil {
@@ -194,28 +250,66 @@ type batchCoder struct {
 	nextStart                 uint64 // the start op the next change most likely has
 	prevTime                  int64
 	hashes                    [][32]byte
+	prefixed                  func([]byte) bool
+	actorKnown                func([]byte) bool
+	actorLookup               func([]byte) ([]byte, bool)
 }
 
-func newBatchCoder() *batchCoder { return &batchCoder{lastSeq: map[string]uint64{}} }
+func newBatchCoder(ctx *batchCtx) *batchCoder {
+	c := &batchCoder{lastSeq: map[string]uint64{}}
+	if ctx != nil {
+		c.prefixed, c.actorKnown, c.actorLookup = ctx.prefixed, ctx.actorKnown, ctx.actorLookup
+	}
+	return c
+}
+
+// batchCtx is what sender and receiver of a push know alike beyond the
+// batch: a dependency outside the batch that the receiver named to the
+// sender goes as an 8-byte prefix of its hash, which the receiver finds
+// among the heads it named (a 32-byte hash no compressor shrinks).
+type batchCtx struct {
+	prefixed func(dep []byte) bool              // sender: may this dependency go as a prefix?
+	lookup   func(prefix []byte) ([]byte, bool) // receiver: the hash a prefix stands for
+	// Actors likewise: those whose certificates the receiver holds or
+	// gets with the batch go as 4-byte prefixes.
+	actorKnown  func(actor []byte) bool
+	actorLookup func(prefix []byte) ([]byte, bool)
+}
+
+// Dependency references: refLiteral, a hash follows; refPrefix, its
+// first prefixLen bytes follow; refBack+k, the change k places back.
+const (
+	refLiteral  = 0
+	refPrefix   = 1
+	refBack     = 1
+	prefixLen   = 8
+	refIsPrefix = ^uint64(0) // in decoded refs: deps[k] holds a prefix
+)
 
 func (c *batchCoder) putHeader(s fieldSink, p changeParts) {
 	i := len(c.hashes)
 	s.num(fDeps, uint64(len(p.deps)))
 	for _, d := range p.deps {
-		ref := 0
+		ref := refLiteral
 		for j := i - 1; j >= 0; j-- {
 			if string(c.hashes[j][:]) == string(d) {
-				ref = i - j
+				ref = refBack + i - j
 				break
 			}
 		}
+		if ref == refLiteral && c.prefixed != nil && c.prefixed(d) {
+			ref = refPrefix
+		}
 		s.num(fRef, uint64(ref))
-		if ref == 0 {
+		switch ref {
+		case refLiteral:
 			s.bytes(d)
+		case refPrefix:
+			s.bytes(d[:prefixLen])
 		}
 	}
 	c.hashes = append(c.hashes, p.hash())
-	c.actors.put(s, fActor, p.actor)
+	c.actors.putActor(s, fActor, p.actor, c.actorKnown)
 	s.num(fSeq, p.seq-c.lastSeq[string(p.actor)])
 	c.lastSeq[string(p.actor)] = p.seq
 	s.num(fStart, zigzag(int64(p.startOp-c.nextStart)))
@@ -225,7 +319,7 @@ func (c *batchCoder) putHeader(s fieldSink, p changeParts) {
 	c.messages.put(s, fMessage, p.message)
 	s.num(fOthers, uint64(len(p.others)))
 	for _, o := range p.others {
-		c.actors.put(s, fActor, o)
+		c.actors.putActor(s, fActor, o, c.actorKnown)
 	}
 }
 
@@ -240,17 +334,22 @@ func (c *batchCoder) getHeader(s fieldSource, i uint64, limit int) (p changePart
 	}
 	for k := uint64(0); k < nd && s.failed() == nil; k++ {
 		ref := s.num(fRef)
-		if ref > i {
+		if ref > i+refBack {
 			return p, nil, fmt.Errorf("%w: batch back-reference", ErrCorrupt)
 		}
 		var d []byte
-		if ref == 0 {
+		switch ref {
+		case refLiteral:
 			d = s.bytes(32)
+		case refPrefix:
+			d, ref = s.bytes(prefixLen), refIsPrefix
+		default:
+			ref -= refBack
 		}
 		refs = append(refs, ref)
 		p.deps = append(p.deps, d)
 	}
-	p.actor = c.actors.get(s, fActor)
+	p.actor = c.actors.getActor(s, fActor, c.actorLookup)
 	p.seq = c.lastSeq[string(p.actor)] + s.num(fSeq)
 	c.lastSeq[string(p.actor)] = p.seq
 	p.startOp = c.nextStart + uint64(unzigzag(s.num(fStart)))
@@ -263,7 +362,7 @@ func (c *batchCoder) getHeader(s fieldSource, i uint64, limit int) (p changePart
 		return p, nil, fmt.Errorf("%w: batch actors", ErrCorrupt)
 	}
 	for k := uint64(0); k < no && s.failed() == nil; k++ {
-		p.others = append(p.others, c.actors.get(s, fActor))
+		p.others = append(p.others, c.actors.getActor(s, fActor, c.actorLookup))
 	}
 	return p, refs, s.failed()
 }

@@ -72,6 +72,10 @@ type Participant struct {
 	Group  Group
 	Region Region
 	Role   Role
+	// Verified: the device's certificate ties it to Person and the
+	// person's key signed what the entry says (drafts made with
+	// signatures show nothing else of a device).
+	Verified bool
 }
 
 // Snapshot is a plain copy of the whole document, for readers such as
@@ -102,6 +106,7 @@ type Doc struct {
 	bodies map[string]*automerge.Text // section id → its body, saving lookups per keystroke
 
 	creator string // the creating actor, once looked up
+	tr      trust  // certificates and seals; see trust.go
 }
 
 // NewID returns a random identifier of n bytes as lower-case base32.
@@ -124,16 +129,7 @@ func New(actor string, tmpl Template, title, theme string, year int, now time.Ti
 
 // NewIn creates a draft whose template headings and hints are in lang.
 func NewIn(actor string, tmpl Template, lang Language, title, theme string, year int, now time.Time) (*Doc, error) {
-	if _, err := ParseTemplate(string(tmpl)); err != nil {
-		return nil, err
-	}
-	if _, err := ParseLanguage(string(lang)); err != nil {
-		return nil, err
-	}
-	if err := checkLine("a title", title); err != nil {
-		return nil, err
-	}
-	if err := checkLine("a theme", theme); err != nil {
+	if err := checkNew(tmpl, lang, title, theme); err != nil {
 		return nil, err
 	}
 	am := automerge.New()
@@ -141,41 +137,91 @@ func NewIn(actor string, tmpl Template, lang Language, title, theme string, year
 		return nil, fmt.Errorf("setting actor: %w", err)
 	}
 	d := &Doc{am: am, now: func() time.Time { return now }}
-	d.begin(KindCreate, "")
-	root := am.RootMap()
-	meta := automerge.NewMap()
-	if err := root.Set("meta", meta); err != nil {
+	return d, d.create(NewID(10), actor, tmpl, lang, title, theme, year, now)
+}
+
+// NewSigned creates a draft made with signatures, its first change by
+// the signer's device: an empty change whose hash names the draft
+// (DraftIDOf), so that whoever made it is the creator for good and no
+// later change can claim to be. The draft's id is the Doc's DraftID.
+func NewSigned(s *Signer, tmpl Template, lang Language, title, theme string, year int, now time.Time) (*Doc, error) {
+	if err := checkNew(tmpl, lang, title, theme); err != nil {
 		return nil, err
 	}
-	mm, err := mapAt(root, "meta")
+	d := &Doc{am: automerge.New(), now: func() time.Time { return now }}
+	if err := d.SetSigner(s); err != nil {
+		return nil, err
+	}
+	at := now.Truncate(time.Second)
+	// A random word in its message makes every draft's first change,
+	// so its id, its own: one device may begin two drafts in a second.
+	h, err := d.am.Commit(ChangeInfo{Kind: KindBegin, Section: NewID(10)}.encode(), automerge.CommitOptions{Time: &at, AllowEmpty: true})
 	if err != nil {
 		return nil, err
 	}
+	id := DraftIDOf(h.String())
+	d.mu.Lock()
+	d.tr.id, d.tr.genesis = id, h.String()
+	err = d.sealLocked(h)
+	d.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return d, d.create(id, "", tmpl, lang, title, theme, year, now)
+}
+
+func checkNew(tmpl Template, lang Language, title, theme string) error {
+	if _, err := ParseTemplate(string(tmpl)); err != nil {
+		return err
+	}
+	if _, err := ParseLanguage(string(lang)); err != nil {
+		return err
+	}
+	if err := checkLine("a title", title); err != nil {
+		return err
+	}
+	return checkLine("a theme", theme)
+}
+
+// create writes a new draft's meta, headings and journals as one change.
+// creator is recorded only for drafts made before signatures (signed
+// drafts name their creator by their id).
+func (d *Doc) create(id, creator string, tmpl Template, lang Language, title, theme string, year int, now time.Time) error {
+	d.begin(KindCreate, "")
+	am := d.am
+	root := am.RootMap()
+	meta := automerge.NewMap()
+	if err := root.Set("meta", meta); err != nil {
+		return err
+	}
+	mm, err := mapAt(root, "meta")
+	if err != nil {
+		return err
+	}
 	for k, v := range map[string]any{
-		"id": NewID(10), "template": string(tmpl), "title": title, "theme": theme,
+		"id": id, "template": string(tmpl), "title": title, "theme": theme,
 		"year": int64(year), "lang": string(lang), "created": now.UTC().Truncate(time.Millisecond),
-		"creator": actor,
 	} {
 		if err := mm.Set(k, v); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for _, f := range []MetaField{FieldCoFacilitators, FieldCover, FieldDissemination} {
 		if err := mm.Set(string(f), automerge.NewText("")); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := root.Set("sections", automerge.NewMap()); err != nil {
-		return nil, err
+		return err
 	}
 	if err := root.Set("participants", automerge.NewMap()); err != nil {
-		return nil, err
+		return err
 	}
 	// The journals exist from the start, so peers never create them
 	// concurrently (see journal.go).
 	for _, j := range []string{JournalDecisions, JournalComments} {
 		if err := root.Set(j, automerge.NewList()); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	prev := ""
@@ -184,14 +230,19 @@ func NewIn(actor string, tmpl Template, lang Language, title, theme string, year
 		// Template hints are not stored: Section fills them in from the
 		// template while the heading keeps its template title.
 		if _, err := d.putSection(NewID(4), h.Title, "", prev); err != nil {
-			return nil, err
+			return err
+		}
+	}
+	if creator != "" {
+		if err := mm.Set("creator", creator); err != nil {
+			return err
 		}
 	}
 	if _, err := d.Commit(); err != nil {
-		return nil, err
+		return err
 	}
 	d.SetClock(nil)
-	return d, nil
+	return nil
 }
 
 // Load reads a document saved by Save (or an .automerge file from another
@@ -355,6 +406,9 @@ func (d *Doc) Actor() string { return d.am.ActorID() }
 
 // ID returns the draft id stored in the document.
 func (d *Doc) ID() string {
+	if id := d.DraftID(); id != "" {
+		return id // where the draft is kept says which it is; meta.id is anyone's to write
+	}
 	m, err := mapAt(d.am.RootMap(), "meta")
 	if err != nil {
 		return ""
@@ -438,6 +492,9 @@ func (d *Doc) Meta() Meta {
 		return m
 	}
 	m.ID, _ = strAt(mm, "id")
+	if id := d.DraftID(); id != "" {
+		m.ID = id
+	}
 	t, _ := strAt(mm, "template")
 	m.Template = Template(t)
 	m.Title, _ = strAt(mm, "title")
@@ -920,9 +977,21 @@ func (d *Doc) SetParticipant(p Participant) (bool, error) {
 		return false, err
 	}
 	p.Actor = d.Actor()
-	if cur, ok := d.Participants()[p.Actor]; ok && cur == p {
-		return false, nil
+	if c, ok := d.CertOf(p.Actor); ok && d.Signed() {
+		p.Person = c.PersonID()
 	}
+	p.Verified = false
+	if cur, ok := d.Participants()[p.Actor]; ok {
+		cur.Verified = false
+		if cur == p {
+			return false, nil
+		}
+	}
+	signed := p
+	if signed.Role == RoleParticipant {
+		signed.Role = ""
+	}
+	sig := d.entrySig(signed)
 	pm, err := mapAt(d.am.RootMap(), "participants")
 	if err != nil {
 		if err := d.am.RootMap().Set("participants", automerge.NewMap()); err != nil {
@@ -940,7 +1009,20 @@ func (d *Doc) SetParticipant(p Participant) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	for k, v := range map[string]string{"person": p.Person, "name": p.Name, "group": string(p.Group), "region": string(p.Region), "role": string(p.Role)} {
+	fields := map[string]string{"person": p.Person, "name": p.Name, "group": string(p.Group), "region": string(p.Region), "role": string(p.Role)}
+	if sig != nil {
+		// The person is the certificate's; the entry says the rest,
+		// signed, and leaves out the role everyone states by default
+		// (bytes every co-author downloads).
+		delete(fields, "person")
+		if p.Role == RoleParticipant || p.Role == "" {
+			delete(fields, "role")
+		}
+		if err := m.Set("sig", sig); err != nil {
+			return false, err
+		}
+	}
+	for k, v := range fields {
 		if err := m.Set(k, v); err != nil {
 			return false, err
 		}
@@ -951,13 +1033,10 @@ func (d *Doc) SetParticipant(p Participant) (bool, error) {
 // Participants returns the registry keyed by actor id.
 func (d *Doc) Participants() map[string]Participant {
 	out := map[string]Participant{}
-	pm, err := mapAt(d.am.RootMap(), "participants")
-	if err != nil {
-		return out
-	}
-	vals, err := pm.Values()
-	if err != nil {
-		return out
+	id, certs := d.DraftID(), d.certs()
+	var vals map[string]*automerge.Value
+	if pm, err := mapAt(d.am.RootMap(), "participants"); err == nil {
+		vals, _ = pm.Values()
 	}
 	for actor, v := range vals {
 		if v.Kind() != automerge.KindMap {
@@ -972,7 +1051,20 @@ func (d *Doc) Participants() map[string]Participant {
 		r, _ := strAt(m, "region")
 		ro, _ := strAt(m, "role")
 		p.Group, p.Region, p.Role = Group(g), Region(r), Role(ro)
-		out[actor] = p
+		var sig []byte
+		if v, err := m.Get("sig"); err == nil && v.Kind() == automerge.KindBytes {
+			sig = v.Bytes()
+		}
+		c, hasCert := certs[actor]
+		if p, ok := verifyEntry(id, p, sig, c, hasCert); ok {
+			out[actor] = p
+		}
+	}
+	// A device that wrote without an entry is still its person's.
+	for actor, c := range certs {
+		if _, ok := out[actor]; !ok && SignedID(id) {
+			out[actor] = Participant{Actor: actor, Person: c.PersonID()}
+		}
 	}
 	return out
 }
@@ -1031,7 +1123,11 @@ func (d *Doc) commitLocked() (bool, error) {
 	// Whole seconds are all the contribution log shows; milliseconds
 	// would cost every change a byte or two on disk and on the wire.
 	at := d.now().Truncate(time.Second)
-	if _, err := d.am.Commit(d.pend.encode(), automerge.CommitOptions{Time: &at, AllowEmpty: true}); err != nil {
+	h, err := d.am.Commit(d.pend.encode(), automerge.CommitOptions{Time: &at, AllowEmpty: true})
+	if err != nil {
+		return false, err
+	}
+	if err := d.sealLocked(h); err != nil {
 		return false, err
 	}
 	d.dirty = false

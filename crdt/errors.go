@@ -15,6 +15,10 @@ var (
 	ErrNotDraft = errors.New("not a BPF Draft document")
 	// ErrCorrupt is returned when bytes are not a loadable Automerge document.
 	ErrCorrupt = errors.New("damaged or not an Automerge file")
+	// ErrUnknownDep is returned for a pushed change whose dependency was
+	// named by a prefix this copy cannot resolve: Automerge's own
+	// exchange finds what is missing instead.
+	ErrUnknownDep = errors.New("a dependency named by a prefix this copy does not know")
 	// ErrRefused is returned when intact changes cannot be merged: two
 	// different changes with one actor and sequence number (a restored
 	// backup that committed again), or changes whose dependencies are

@@ -14,6 +14,7 @@ type Kind string
 
 // The kinds of commit.
 const (
+	KindBegin       Kind = "b" // a signed draft's first change, empty: its hash is the draft's id
 	KindCreate      Kind = "c" // draft created from a template
 	KindEdit        Kind = "e" // section text edited
 	KindHeadAdd     Kind = "ha"
@@ -106,6 +107,9 @@ type Contribution struct {
 	Seq   uint64
 	Time  time.Time
 	ChangeInfo
+	// Sealed: a verified seal of the change's own device covers it
+	// (always, in a draft made with signatures; never before them).
+	Sealed bool
 }
 
 // History returns every commit of the draft in time order (ties broken by
@@ -119,9 +123,16 @@ func (d *Doc) History() ([]Contribution, error) {
 	if err != nil {
 		return nil, err
 	}
+	sealed, err := d.Sealed()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Contribution, 0, len(cs))
 	for _, c := range cs {
 		info, hasCounts := decodeInfo(c.Message())
+		if info.Kind == KindBegin {
+			continue // it writes nothing; its device is the creator
+		}
 		if !hasCounts && (info.Kind == KindEdit || info.Kind == KindMeta) {
 			if info.Added, info.Removed, err = textCounts(c.Save()); err != nil {
 				return nil, fmt.Errorf("change %s: %w", c.Hash(), err)
@@ -133,6 +144,7 @@ func (d *Doc) History() ([]Contribution, error) {
 			Seq:        c.ActorSeq(),
 			Time:       c.Timestamp().UTC(),
 			ChangeInfo: info,
+			Sealed:     sealed[c.Hash().String()],
 		})
 	}
 	sort.SliceStable(out, func(i, j int) bool {

@@ -39,6 +39,9 @@ const KindRole Kind = "r"
 // meta/creator, or for drafts made before that was recorded, the actor
 // of the change every other change descends from.
 func (d *Doc) Creator() string {
+	if d.Signed() {
+		return d.genesisActor()
+	}
 	d.mu.Lock()
 	c := d.creator
 	d.mu.Unlock()
@@ -62,6 +65,45 @@ func (d *Doc) Creator() string {
 	d.creator = c
 	d.mu.Unlock()
 	return c
+}
+
+// genesisActor returns the device that made a signed draft's first
+// change, the one whose hash is the draft's id, if that device's
+// certificate is known: nothing written into the document can change it.
+func (d *Doc) genesisActor() string {
+	d.mu.Lock()
+	g, id := d.tr.genesis, d.tr.id
+	d.mu.Unlock()
+	if g == "" {
+		cs, err := d.am.Changes()
+		if err != nil {
+			return ""
+		}
+		for _, c := range cs {
+			if len(c.Dependencies()) == 0 && DraftIDOf(c.Hash().String()) == id {
+				g = c.Hash().String()
+				break
+			}
+		}
+		if g == "" {
+			return ""
+		}
+		d.mu.Lock()
+		d.tr.genesis = g
+		d.mu.Unlock()
+	}
+	h, err := automerge.NewChangeHash(g)
+	if err != nil {
+		return ""
+	}
+	c, err := d.am.Change(h)
+	if err != nil {
+		return ""
+	}
+	if _, ok := d.CertOf(c.ActorID()); !ok {
+		return ""
+	}
+	return c.ActorID()
 }
 
 // personOf returns the person behind an actor (the actor itself when the

@@ -103,7 +103,7 @@ func (s *SyncState) Generate() (msg []byte, changes int, ok bool, err error) {
 
 // Receive applies a message from the peer and returns how many changes it
 // carried. A malformed message is an error and changes nothing.
-func (s *SyncState) Receive(msg []byte) (changes int, err error) {
+func (s *SyncState) Receive(msg []byte, seals []Seal) (changes int, err error) {
 	if _, err := s.doc.Commit(); err != nil {
 		return 0, err
 	}
@@ -140,11 +140,20 @@ func (s *SyncState) Receive(msg []byte) (changes int, err error) {
 			return 0, fmt.Errorf("sync message: %w", err)
 		}
 	}
+	// The changes are vetted as a push's are; Automerge's protocol
+	// delivers a device's changes with the seal of its newest.
+	var keep []keptSeal
+	if len(carried) > 0 {
+		if keep, err = s.doc.vet(bytes.Join(carried, nil), seals); err != nil {
+			return 0, err
+		}
+	}
 	s.doc.forgetBodies()
 	m, err := s.ss.ReceiveMessage(msg)
 	if err != nil {
 		return 0, fmt.Errorf("%w: sync message: %v", ErrCorrupt, err)
 	}
+	s.doc.keepSeals(keep)
 	hs := m.Heads()
 	s.theirHeads = make([]string, len(hs))
 	for i, h := range hs {
@@ -153,6 +162,16 @@ func (s *SyncState) Receive(msg []byte) (changes int, err error) {
 	sort.Strings(s.theirHeads)
 	s.theirNeed = syncNeed(msg)
 	return len(m.Changes()), nil
+}
+
+// SyncChanges returns the changes a sync message carries, concatenated
+// as chunks (for SealBlock).
+func SyncChanges(msg []byte) []byte {
+	_, carried, _, err := splitSync(msg)
+	if err != nil {
+		return nil
+	}
+	return bytes.Join(carried, nil)
 }
 
 // MissingFrom counts the changes d has that a peer with the given heads

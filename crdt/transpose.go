@@ -306,7 +306,7 @@ func readOpColumns(p changeParts) (*opColumns, bool) {
 
 // encodeTransposed returns ok=false when some change's columns are not
 // in the shape it understands or would not come back byte for byte.
-func encodeTransposed(parts []changeParts) ([]byte, bool) {
+func encodeTransposed(parts []changeParts, ctx *batchCtx) ([]byte, bool) {
 	layouts := make([][]colMeta, len(parts))
 	ops := make([]*opColumns, len(parts))
 	for i, p := range parts {
@@ -317,7 +317,7 @@ func encodeTransposed(parts []changeParts) ([]byte, bool) {
 		}
 		ops[i] = o
 	}
-	c := newBatchCoder()
+	c := newBatchCoder(ctx)
 	b := binary.AppendUvarint(nil, uint64(len(parts))<<1|batchTransposed)
 	w := &streams{}
 	for i, p := range parts {
@@ -350,7 +350,7 @@ func encodeTransposed(parts []changeParts) ([]byte, bool) {
 	}
 	// Check the whole round trip: the receiver must rebuild every change
 	// exactly, or the hashes, and with them the history, would differ.
-	back, rest, err := decodeBatch(b)
+	back, rest, err := decodeBatch(b, ctx)
 	if err != nil || len(rest) != 0 || len(back) != len(parts) {
 		return nil, false
 	}
@@ -362,8 +362,8 @@ func encodeTransposed(parts []changeParts) ([]byte, bool) {
 	return b, true
 }
 
-func decodeTransposed(r *reader, n uint64) ([]changeParts, [][]uint64, error) {
-	c := newBatchCoder()
+func decodeTransposed(r *reader, n uint64, ctx *batchCtx) ([]changeParts, [][]uint64, error) {
+	c := newBatchCoder(ctx)
 	parts := make([]changeParts, 0, n)
 	refs := make([][]uint64, 0, n)
 	ops := make([]*opColumns, 0, n)

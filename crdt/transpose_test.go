@@ -64,7 +64,7 @@ func TestTransposedBatch(t *testing.T) {
 	if err != nil || !bytes.Equal(back, raw) {
 		t.Fatalf("round trip: %v", err)
 	}
-	v := encodeVerbatim(nil, mustParse(t, raw))
+	v := encodeVerbatim(nil, mustParse(t, raw), nil)
 	if deflatedSize(c) >= deflatedSize(v) {
 		t.Errorf("transposed %d B deflated, verbatim %d B", deflatedSize(c), deflatedSize(v))
 	}
@@ -101,7 +101,7 @@ func TestTransposedFallsBack(t *testing.T) {
 	if !broke {
 		t.Fatal("no delete in the batch")
 	}
-	if _, ok := encodeTransposed(parts); ok {
+	if _, ok := encodeTransposed(parts, nil); ok {
 		t.Fatal("a change breaking the delete rule was transposed")
 	}
 	var edited []byte
@@ -240,7 +240,7 @@ func TestTransposedHostile(t *testing.T) {
 		layout = append(layout, colMeta{spec: uint64(k)<<4 | ctULEB, length: 1})
 	}
 	p := changeParts{actor: []byte{1, 2, 3, 4}, seq: 1, startOp: 1, cols: layout}
-	c, w := newBatchCoder(), &streams{}
+	c, w := newBatchCoder(nil), &streams{}
 	c.putHeader(w, p)
 	c.layouts.put(w, fLayout, transposedLayout(layout))
 	w.num(fOps, maxColumnValues)

@@ -361,7 +361,7 @@ func (c *conversation) openDraft(ctx context.Context, a Access, outIndex int) (*
 // snapshot returns the whole draft for a peer with no copy, preceded by
 // our heads, and puts the draft in push mode from them.
 func (c *conversation) snapshot(ds *draftSession) (record, error) {
-	data, heads, n, err := ds.rep.Whole()
+	data, seals, heads, n, err := ds.rep.Whole()
 	c.st.ChangesOut += n
 	if err == nil {
 		ds.st, err = ds.rep.SyncStateAt(heads)
@@ -376,8 +376,9 @@ func (c *conversation) snapshot(ds *draftSession) (record, error) {
 		data = u
 	}
 	ds.startPush(heads)
-	ds.pushed, ds.told = heads, heads
-	return record{index: ds.outIndex, msg: append(encodeHeads(heads), data...)}, nil
+	ds.pushed = heads
+	ds.setTold(heads)
+	return record{index: ds.outIndex, msg: append(appendBlock(encodeHeads(heads), seals), data...)}, nil
 }
 
 // closeDrafts saves what each draft's peer is known to have, for the
@@ -581,10 +582,12 @@ func (c *conversation) send() (bool, error) {
 				return false, fmt.Errorf("draft %s: %w", ds.id, err)
 			}
 			if ok {
-				r := record{index: ds.outIndex, msg: msg}
+				r := record{index: ds.outIndex}
+				seals := ds.rep.SyncSeals(msg)
 				if cm, ok := crdt.CompactSync(msg); ok && len(cm) < len(msg) {
-					r.msg, r.compact = cm, true
+					msg, r.compact = cm, true
 				}
+				r.msg = append(appendBlock(nil, seals), msg...)
 				recs = append(recs, r)
 				c.st.ChangesOut += n
 				continue
@@ -712,15 +715,17 @@ func (c *conversation) handle(ctx context.Context, f wire.Frame) error {
 	case frameSync:
 		return c.eachRecord(f.Payload, "sync record", func(*draftSession) bool { return true },
 			func(ds *draftSession, r record) (int, error) {
-				msg := r.msg
+				seals, msg, err := cutBlock(r.msg)
+				if err != nil {
+					return 0, err
+				}
 				if r.compact {
-					var err error
 					if msg, err = crdt.ExpandSync(msg); err != nil {
 						return 0, err
 					}
 				}
 				ds.push = false // the peer speaks Automerge's protocol for this draft
-				return ds.rep.Receive(ctx, ds.st, msg)
+				return ds.rep.Receive(ctx, ds.st, msg, seals)
 			})
 	case framePush:
 		return c.eachRecord(f.Payload, "push", func(ds *draftSession) bool { return !ds.awaiting },
@@ -741,11 +746,15 @@ func (c *conversation) handle(ctx context.Context, f wire.Frame) error {
 			func(ds *draftSession, r record) (int, error) {
 				// The snapshot starts with the sender's heads: what both
 				// share once it is merged (we may hold more of our own).
-				senderHeads, data, err := decodeHeads(r.msg)
+				senderHeads, rest, err := decodeHeads(r.msg)
 				if err != nil {
 					return 0, err
 				}
-				n, _, err := ds.rep.MergeWhole(ctx, data)
+				seals, data, err := cutBlock(rest)
+				if err != nil {
+					return 0, err
+				}
+				n, _, err := ds.rep.MergeWhole(ctx, data, seals)
 				if err == nil {
 					ds.st, err = ds.rep.SyncStateAt(senderHeads)
 				}

@@ -41,8 +41,12 @@ type Replica interface {
 	SyncStateAt(heads []string) (*crdt.SyncState, error)
 	// Generate returns the next message for a peer; see crdt.SyncState.Generate.
 	Generate(st *crdt.SyncState) (msg []byte, changes int, ok bool, err error)
-	// Receive applies a peer's message and saves what it brought.
-	Receive(ctx context.Context, st *crdt.SyncState, msg []byte) (changes int, err error)
+	// SyncSeals returns the seals of the changes a generated message
+	// carries (crdt.Doc.SyncSealBlock).
+	SyncSeals(msg []byte) []byte
+	// Receive applies a peer's message, once the changes it carries pass
+	// their seals, and saves what it brought.
+	Receive(ctx context.Context, st *crdt.SyncState, msg, seals []byte) (changes int, err error)
 	// Heads returns the draft's current heads, sorted.
 	Heads() []string
 	// Missing counts the changes a peer with the given heads lacks (-1: unknown).
@@ -52,11 +56,19 @@ type Replica interface {
 	Changes(since []string) (data []byte, changes int, err error)
 	// Known returns those of heads the draft holds.
 	Known(heads []string) []string
-	// Whole returns the whole draft, saved, its heads and how many changes it holds.
-	Whole() (data []byte, heads []string, changes int, err error)
-	// MergeWhole merges a peer's whole draft, or changes it pushed, saves
-	// them, and returns how many changes were new and the heads now.
-	MergeWhole(ctx context.Context, data []byte) (changes int, heads []string, err error)
+	// Whole returns the whole draft, saved, with the seals of all its
+	// devices (read with it, so they match), its heads and how many
+	// changes it holds.
+	Whole() (data, seals []byte, heads []string, changes int, err error)
+	// Devices returns the actors whose certificates the draft holds.
+	Devices() []string
+	// Seals returns the seals a peer needs with data, the whole draft or
+	// changes from Changes (crdt.Doc.SealBlock).
+	Seals(data []byte) []byte
+	// MergeWhole merges a peer's whole draft, or changes it pushed, once
+	// they pass their seals, saves them, and returns how many changes
+	// were new and the heads now.
+	MergeWhole(ctx context.Context, data, seals []byte) (changes int, heads []string, err error)
 	// Watch signals every change to the draft, local or remote.
 	Watch() (changed <-chan struct{}, cancel func())
 	// Close releases the draft.
@@ -240,6 +252,7 @@ type draftSession struct {
 	theirHeads []string // what the peer last said it has
 	pushed     []string // our heads when we last pushed changes
 	told       []string // the heads we last told the peer
+	toldBefore []string // heads we told it lately, which its pushes may name by prefix
 
 	confirmed []string // the heads both sides had when the state was last saved
 	heard     bool     // the peer has said something of this draft on this connection
@@ -348,7 +361,8 @@ func (e *Engine) checkConverged(ctx context.Context, remote string, order []*dra
 		if same && !ds.push {
 			// Automerge's exchange agreed: from here on, push.
 			ds.startPush(ours)
-			ds.told, ds.pushed = ours, ours
+			ds.setTold(ours)
+			ds.pushed = ours
 		}
 		// Only what the peer itself said counts as confirmed: a snapshot
 		// or push on its way may never arrive.
@@ -417,13 +431,15 @@ func (ds *draftSession) pushRecord() (*record, int, error) {
 	}
 	payload := ds.encodePushHeads(ours, batch)
 	if n > 0 {
-		if c, ok := crdt.CompactChanges(data); ok && len(c) < len(data) {
+		block := ds.rep.Seals(data)
+		payload = appendBlock(payload, block)
+		if c, ok := crdt.CompactChangesFor(data, ds.theirHeads, crdt.BlockActors(block, data)); ok && len(c) < len(data) {
 			data, r.compact = c, true
 		}
 		ds.pushed = ours
 	}
 	r.msg = append(payload, data...)
-	ds.told = ours
+	ds.setTold(ours)
 	return r, n, nil
 }
 
@@ -438,17 +454,30 @@ func (ds *draftSession) applyPush(ctx context.Context, r record) (int, error) {
 	n := 0
 	var batch []string
 	if len(b) > 0 {
-		data := b
+		seals, data, err := cutBlock(b)
+		if err != nil {
+			return 0, err
+		}
 		if r.compact {
-			if data, err = crdt.ExpandChanges(b); err != nil {
+			named := append(append(append(ds.rep.Heads(), ds.toldBefore...), ds.pushed...), ds.theirHeads...)
+			actors := append(ds.rep.Devices(), crdt.BlockActors(seals, nil)...)
+			data, err = crdt.ExpandChangesFor(data, named, actors)
+			if errors.Is(err, crdt.ErrUnknownDep) {
+				// It builds on heads we no longer recognise by prefix:
+				// the exchange below finds what we lack.
+				data, err = nil, nil
+			}
+			if err != nil {
 				return 0, err
 			}
 		}
-		if batch, err = crdt.ChunkHashes(data); err != nil {
-			return 0, err
-		}
-		if n, _, err = ds.rep.MergeWhole(ctx, data); err != nil {
-			return 0, err
+		if len(data) > 0 {
+			if batch, err = crdt.ChunkHashes(data); err != nil {
+				return 0, err
+			}
+			if n, _, err = ds.rep.MergeWhole(ctx, data, seals); err != nil {
+				return 0, err
+			}
 		}
 	}
 	heads := ds.resolveHeads(refs, batch)
@@ -479,6 +508,32 @@ func (ds *draftSession) applyPush(ctx context.Context, r record) (int, error) {
 	return n, nil
 }
 
+// setTold records the heads we tell the peer, keeping the last few
+// told before: a push the peer sends before it hears our newer ones
+// names its dependencies among those.
+func (ds *draftSession) setTold(heads []string) {
+	ds.told = heads
+	ds.toldBefore = append(ds.toldBefore, heads...)
+	if n := len(ds.toldBefore); n > 32 {
+		ds.toldBefore = ds.toldBefore[n-32:]
+	}
+}
+
+// appendBlock appends a seal block with its length: it goes between a
+// record's heads and its changes.
+func appendBlock(b, block []byte) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(block))), block...)
+}
+
+// cutBlock splits what appendBlock wrote from what follows.
+func cutBlock(b []byte) (block, rest []byte, err error) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b)-w) {
+		return nil, nil, fmt.Errorf("%w: seals", wire.ErrMalformed)
+	}
+	return b[w : w+int(n)], b[w+int(n):], nil
+}
+
 // encodeHeads writes heads as a count and 32-byte hashes.
 func encodeHeads(heads []string) []byte {
 	b := binary.AppendUvarint(nil, uint64(len(heads)))
@@ -507,16 +562,17 @@ func decodeHeads(b []byte) ([]string, []byte, error) {
 
 // Heads in a push cost 32 bytes each unless the receiver can tell which
 // they are: a head that is one of the pushed changes is named by its
-// place in the batch, and one the receiver told us it has by the first 8
+// place in the batch, and one the receiver told us it has by the first 4
 // bytes of its hash (resolved against the heads either side has named in
-// this exchange). A prefix the receiver cannot resolve leaves the head
-// unknown, which sends the draft back to Automerge's protocol: never a
-// wrong guess.
+// this exchange). A prefix the receiver cannot resolve, or that two heads
+// it knows share, leaves the head unknown, which sends the draft back to
+// Automerge's protocol. Four bytes are enough: only heads the receiver
+// named are sent so, and it keeps the last 32 it named.
 const (
 	headLiteral = 0 // 32-byte hash follows
-	headPrefix  = 1 // 8-byte prefix of a hash the receiver has
+	headPrefix  = 1 // 4-byte prefix of a hash the receiver has
 	headBatch   = 2 // and above: the change at (value - 2) in this push
-	prefixSize  = 8
+	prefixSize  = 4
 )
 
 func (ds *draftSession) encodePushHeads(heads, batch []string) []byte {
@@ -571,7 +627,7 @@ func decodePushHeads(b []byte) ([]headRef, []byte, error) {
 
 // resolveHeads turns head references into hashes, sorted.
 func (ds *draftSession) resolveHeads(refs []headRef, batch []string) []string {
-	candidates := append(append(append(ds.rep.Heads(), ds.told...), ds.pushed...), ds.theirHeads...)
+	candidates := append(append(append(ds.rep.Heads(), ds.toldBefore...), ds.pushed...), ds.theirHeads...)
 	out := make([]string, 0, len(refs))
 	for _, r := range refs {
 		switch {

@@ -30,9 +30,9 @@ func (h hostileReplica) Changes(since []string) ([]byte, int, error) {
 	return h.payload(), max(n, 1), err
 }
 
-func (h hostileReplica) Whole() ([]byte, []string, int, error) {
-	_, heads, n, err := h.Replica.Whole()
-	return h.payload(), heads, n, err
+func (h hostileReplica) Whole() ([]byte, []byte, []string, int, error) {
+	_, seals, heads, n, err := h.Replica.Whole()
+	return h.payload(), seals, heads, n, err
 }
 
 // TestHostilePeer: a co-author whose copy of one draft sends garbage, a

@@ -110,9 +110,13 @@ func (d *memDraft) Generate(st *crdt.SyncState) ([]byte, int, bool, error) {
 	return st.Generate()
 }
 
-func (d *memDraft) Receive(_ context.Context, st *crdt.SyncState, msg []byte) (int, error) {
+func (d *memDraft) Receive(_ context.Context, st *crdt.SyncState, msg, block []byte) (int, error) {
 	d.mu.Lock()
-	n, err := st.Receive(msg)
+	seals, err := d.doc.OpenSealBlock(block, crdt.SyncChanges(msg))
+	n := 0
+	if err == nil {
+		n, err = st.Receive(msg, seals)
+	}
 	d.mu.Unlock()
 	if n > 0 {
 		d.notify()
@@ -218,17 +222,38 @@ func (d *memDraft) SyncStateAt(heads []string) (*crdt.SyncState, error) {
 	return d.doc.SyncStateAt(heads)
 }
 
-func (d *memDraft) Whole() ([]byte, []string, int, error) {
+func (d *memDraft) Whole() ([]byte, []byte, []string, int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	b, err := d.doc.Save()
-	return b, d.doc.Heads(), d.doc.ChangeCount(), err
+	return b, d.doc.SealBlock(b), d.doc.Heads(), d.doc.ChangeCount(), err
 }
 
-func (d *memDraft) MergeWhole(_ context.Context, data []byte) (int, []string, error) {
+func (d *memDraft) Seals(data []byte) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.doc.SealBlock(data)
+}
+
+func (d *memDraft) Devices() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.doc.Devices()
+}
+
+func (d *memDraft) SyncSeals(msg []byte) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.doc.SyncSealBlock(msg)
+}
+
+func (d *memDraft) MergeWhole(_ context.Context, data, block []byte) (int, []string, error) {
 	d.mu.Lock()
 	before := d.doc.Heads()
-	err := d.doc.LoadIncremental(data)
+	seals, err := d.doc.OpenSealBlock(block, data)
+	if err == nil {
+		err = d.doc.Admit(data, seals)
+	}
 	n := 0
 	if err == nil {
 		_, n, err = d.doc.ChangesSince(before)

@@ -205,7 +205,7 @@ func remoteMerge500(b *testing.B, selected bool) {
 			<-shown
 		}
 		t0 := time.Now()
-		if _, _, err := d.session.MergeWhole(ctx, changes); err != nil {
+		if _, _, err := d.session.MergeWhole(ctx, changes, remote.Seals(changes)); err != nil {
 			b.Fatal(err)
 		}
 		deadline := time.Now().Add(10 * time.Second)

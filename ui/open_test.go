@@ -77,7 +77,7 @@ func TestOpenADraftDamagedSinceItsView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seq, err := st.Append(ctx, sum, []byte("scribble over a chunk"))
+	seq, err := st.Append(ctx, sum, []byte("scribble over a chunk"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

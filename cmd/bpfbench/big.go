@@ -118,7 +118,7 @@ func bigDraft(ctx context.Context, dir string, size int, log *slog.Logger) (stri
 		if err != nil {
 			return "", err
 		}
-		if _, _, err := a.s.MergeWhole(ctx, whole); err != nil {
+		if _, _, err := a.ws.Import(ctx, whole); err != nil {
 			return "", err
 		}
 	}
@@ -148,8 +148,7 @@ func coAuthorWrites(ctx context.Context, dir string, draft []byte, section, text
 	if _, _, err := p.s.Write(ctx, section, text, false); err != nil {
 		return nil, err
 	}
-	whole, _, _, err := p.s.Whole()
-	return whole, err
+	return p.s.Save(ctx)
 }
 
 // bigText is size characters of sentences of words of random letters,

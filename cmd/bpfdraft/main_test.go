@@ -90,7 +90,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 func TestTour(t *testing.T) {
 	c := newCLI(t, "Lin Wei")
 	id := strings.TrimSpace(c.ok("new", "--template", "output", "--title", "BPF Cybersecurity 2026", "--theme", "Cybersecurity", "--year", "2026"))
-	if len(id) != 16 {
+	if len(id) != 20 { // a draft made with signatures (crdt.SignedID)
 		t.Fatalf("new printed %q, want a draft id", id)
 	}
 	// Flags before or after positional arguments; DRAFT by id prefix or title.

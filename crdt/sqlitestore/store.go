@@ -68,6 +68,7 @@ type Store struct {
 	readOnly   bool      // opened on a full disk (openReadOnly) or where it cannot be written (openUnwritable)
 	unwritable bool      // the latter
 	noViews    bool      // opened read-only in a layout from before the views table
+	noSeals    bool      // opened read-only in a layout from before the seals table
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
@@ -269,6 +270,7 @@ var ErrReadOnly = errors.New("the data directory cannot be written")
 const (
 	readableLayout = 6
 	viewsLayout    = 7
+	sealsLayout    = 8
 )
 
 // layoutReadable checks, for a file opened without migrating it, that
@@ -283,6 +285,7 @@ func (s *Store) layoutReadable(ctx context.Context, where string) error {
 		return fmt.Errorf("its layout is older than this program's and cannot be brought up to date %s", where)
 	}
 	s.noViews = have < viewsLayout
+	s.noSeals = have < sealsLayout
 	return nil
 }
 
@@ -465,7 +468,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // CreateDraft stores a new draft with its first snapshot, and returns
 // the snapshot's sequence number.
-func (s *Store) CreateDraft(ctx context.Context, sum Summary, snapshot []byte) (int64, error) {
+func (s *Store) CreateDraft(ctx context.Context, sum Summary, snapshot []byte, seals []SealRow) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, s.wrap(err, "creating draft")
@@ -491,6 +494,9 @@ func (s *Store) CreateDraft(ctx context.Context, sum Summary, snapshot []byte) (
 	if err != nil {
 		return 0, s.wrap(err, "creating draft")
 	}
+	if err := putSeals(ctx, tx, sum.ID, seals); err != nil {
+		return 0, s.wrap(err, "creating draft")
+	}
 	seq, err := res.LastInsertId()
 	if err != nil {
 		return 0, s.wrap(err, "creating draft")
@@ -505,7 +511,7 @@ func (s *Store) CreateDraft(ctx context.Context, sum Summary, snapshot []byte) (
 // Append stores one write's changes and the draft's new summary in one
 // transaction, and returns the chunk's sequence number. When Append
 // returns nil the write is on disk.
-func (s *Store) Append(ctx context.Context, sum Summary, data []byte) (int64, error) {
+func (s *Store) Append(ctx context.Context, sum Summary, data []byte, seals []SealRow) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, s.wrap(err, "saving edit")
@@ -524,6 +530,9 @@ func (s *Store) Append(ctx context.Context, sum Summary, data []byte) (int64, er
 	if err != nil {
 		return 0, s.wrap(err, "saving edit")
 	}
+	if err := putSeals(ctx, tx, sum.ID, seals); err != nil {
+		return 0, s.wrap(err, "saving edit")
+	}
 	seq, err := res.LastInsertId()
 	if err != nil {
 		return 0, s.wrap(err, "saving edit")
@@ -533,6 +542,64 @@ func (s *Store) Append(ctx context.Context, sum Summary, data []byte) (int64, er
 	}
 	s.acknowledge(seq)
 	return seq, nil
+}
+
+// SealRow is one device's newest seal in a draft (crdt.Seal, encoded).
+type SealRow struct {
+	Actor string
+	Seq   uint64
+	Data  []byte
+}
+
+// putSeals stores seals with the chunk they came with, keeping for each
+// device the seal of its latest change: another process may have saved
+// a newer one of the same device.
+func putSeals(ctx context.Context, tx *sql.Tx, id string, seals []SealRow) error {
+	for _, r := range seals {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO seals (draft_id, actor, seq, data) VALUES (?, ?, ?, ?)
+			ON CONFLICT (draft_id, actor) DO UPDATE SET seq = excluded.seq, data = excluded.data
+			WHERE excluded.seq > seals.seq`, id, r.Actor, int64(r.Seq), r.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutSeals stores seals on their own, keeping the newer of each device's.
+func (s *Store) PutSeals(ctx context.Context, id string, seals []SealRow) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err, "saving signatures")
+	}
+	defer tx.Rollback()
+	if err := putSeals(ctx, tx, id, seals); err != nil {
+		return s.wrap(err, "saving signatures")
+	}
+	return s.wrap(tx.Commit(), "saving signatures")
+}
+
+// Seals returns the seals stored for a draft (none in a file whose
+// layout predates them, opened read-only).
+func (s *Store) Seals(ctx context.Context, id string) ([]SealRow, error) {
+	if s.noSeals {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT actor, seq, data FROM seals WHERE draft_id = ? ORDER BY actor`, id)
+	if err != nil {
+		return nil, s.wrap(err, "reading seals")
+	}
+	defer rows.Close()
+	var out []SealRow
+	for rows.Next() {
+		var r SealRow
+		var seq int64
+		if err := rows.Scan(&r.Actor, &seq, &r.Data); err != nil {
+			return nil, s.wrap(err, "reading seals")
+		}
+		r.Seq = uint64(seq)
+		out = append(out, r)
+	}
+	return out, s.wrap(rows.Err(), "reading seals")
 }
 
 // Chunks returns a draft's chunks with seq greater than after, in order.

@@ -39,17 +39,17 @@ func TestAppendCompactAcrossTwoHandles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bpfdraft.db")
 	a, b := open(t, path), open(t, path) // two handles act like two processes
 	sum := Summary{ID: "d1", Title: "T", Template: "output", Year: 2026}
-	if _, err := a.CreateDraft(ctx, sum, []byte("snap")); err != nil {
+	if _, err := a.CreateDraft(ctx, sum, []byte("snap"), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.CreateDraft(ctx, sum, []byte("x")); !errors.Is(err, ErrExists) {
+	if _, err := b.CreateDraft(ctx, sum, []byte("x"), nil); !errors.Is(err, ErrExists) {
 		t.Errorf("second create: %v, want ErrExists", err)
 	}
-	s1, err := a.Append(ctx, sum, []byte("a1"))
+	s1, err := a.Append(ctx, sum, []byte("a1"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Append(ctx, sum, []byte("b1")); err != nil {
+	if _, err := b.Append(ctx, sum, []byte("b1"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if max, _ := a.MaxSeq(ctx); max <= s1 {
@@ -79,7 +79,7 @@ func TestAppendCompactAcrossTwoHandles(t *testing.T) {
 	if cs, _ := a.Chunks(ctx, "d1", 0); len(cs) != 1 {
 		t.Errorf("failed compaction changed chunks: %+v", cs)
 	}
-	if _, err := a.Append(ctx, Summary{ID: "nope"}, []byte("x")); !errors.Is(err, ErrNotFound) {
+	if _, err := a.Append(ctx, Summary{ID: "nope"}, []byte("x"), nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("append to unknown draft: %v", err)
 	}
 }
@@ -88,7 +88,7 @@ func TestListDeleteSettings(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "db"))
 	for _, id := range []string{"a", "b"} {
-		if _, err := s.CreateDraft(ctx, Summary{ID: id, Title: "Draft " + id, Created: time.Unix(100, 0)}, []byte{1}); err != nil {
+		if _, err := s.CreateDraft(ctx, Summary{ID: id, Title: "Draft " + id, Created: time.Unix(100, 0)}, []byte{1}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,7 +170,7 @@ func TestCorruptFiles(t *testing.T) {
 	s := open(t, good)
 	for i := 0; i < 50; i++ {
 		id := string(rune('A'+i%26)) + string(rune('a'+i/26))
-		if _, err := s.CreateDraft(ctx, Summary{ID: id}, bytes.Repeat([]byte{byte(i)}, 8000)); err != nil {
+		if _, err := s.CreateDraft(ctx, Summary{ID: id}, bytes.Repeat([]byte{byte(i)}, 8000), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -192,7 +192,7 @@ func TestCorruptFiles(t *testing.T) {
 func TestDiskFull(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "db"))
-	if _, err := s.CreateDraft(ctx, Summary{ID: "d"}, []byte("snapshot")); err != nil {
+	if _, err := s.CreateDraft(ctx, Summary{ID: "d"}, []byte("snapshot"), nil); err != nil {
 		t.Fatal(err)
 	}
 	var pages int
@@ -205,7 +205,7 @@ func TestDiskFull(t *testing.T) {
 	var written int
 	var err error
 	for i := 0; i < 100; i++ {
-		if _, err = s.Append(ctx, Summary{ID: "d"}, bytes.Repeat([]byte{byte(i)}, 3000)); err != nil {
+		if _, err = s.Append(ctx, Summary{ID: "d"}, bytes.Repeat([]byte{byte(i)}, 3000), nil); err != nil {
 			break
 		}
 		written++
@@ -254,11 +254,11 @@ func TestDamagedLogIsReported(t *testing.T) {
 	path := filepath.Join(dir, "bpfdraft.db")
 	s := open(t, path)
 	sum := Summary{ID: "d1", Title: "T", Template: "output", Year: 2026}
-	if _, err := s.CreateDraft(ctx, sum, []byte("first")); err != nil {
+	if _, err := s.CreateDraft(ctx, sum, []byte("first"), nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 40; i++ {
-		if _, err := s.Append(ctx, sum, bytes.Repeat([]byte{byte(i)}, 2000)); err != nil {
+		if _, err := s.Append(ctx, sum, bytes.Repeat([]byte{byte(i)}, 2000), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

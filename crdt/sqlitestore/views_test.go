@@ -15,7 +15,7 @@ import (
 func TestViewServesOnlyWhileNewest(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "db"))
-	first, err := s.CreateDraft(ctx, Summary{ID: "d"}, []byte("snapshot"))
+	first, err := s.CreateDraft(ctx, Summary{ID: "d"}, []byte("snapshot"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestViewServesOnlyWhileNewest(t *testing.T) {
 	if err != nil || string(data) != "view 1" || seq != first {
 		t.Fatalf("View = %q, %d, %v", data, seq, err)
 	}
-	second, err := s.Append(ctx, Summary{ID: "d"}, []byte("more"))
+	second, err := s.Append(ctx, Summary{ID: "d"}, []byte("more"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestViewServesOnlyWhileNewest(t *testing.T) {
 	}
 	// Setting a chunk aside that is not the newest still drops the view:
 	// it was made with that chunk's edits.
-	third, _ := s.Append(ctx, Summary{ID: "d"}, []byte("and more"))
+	third, _ := s.Append(ctx, Summary{ID: "d"}, []byte("and more"), nil)
 	if stored, _ := s.SetView(ctx, "d", third, []byte("view 4")); !stored {
 		t.Fatal("SetView refused")
 	}
@@ -84,12 +84,12 @@ func TestReadOnlyOlderLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seq, err := s.CreateDraft(ctx, Summary{ID: "d", Title: "Before views"}, []byte("snapshot"))
+	seq, err := s.CreateDraft(ctx, Summary{ID: "d", Title: "Before views"}, []byte("snapshot"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.SetView(ctx, "d", seq, []byte("view"))
-	for _, q := range []string{`DROP TABLE views`, `DELETE FROM schemamigrations WHERE version >= 7`} {
+	for _, q := range []string{`DROP TABLE views`, `DROP TABLE seals`, `DELETE FROM schemamigrations WHERE version >= 7`} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
@@ -110,6 +110,9 @@ func TestReadOnlyOlderLayout(t *testing.T) {
 		}
 		if n, err := ro.ViewSeq(ctx, "d"); n != 0 || err != nil {
 			t.Errorf("%s: ViewSeq = %d, %v", name, n, err)
+		}
+		if seals, err := ro.Seals(ctx, "d"); seals != nil || err != nil {
+			t.Errorf("%s: Seals = %v, %v", name, seals, err)
 		}
 		ro.Close()
 	}

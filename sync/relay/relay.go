@@ -284,16 +284,16 @@ type quotaReplica struct {
 	id string
 }
 
-func (q quotaReplica) Receive(ctx context.Context, st *crdt.SyncState, msg []byte) (int, error) {
+func (q quotaReplica) Receive(ctx context.Context, st *crdt.SyncState, msg, seals []byte) (int, error) {
 	var n int
-	err := q.store(ctx, len(msg), func() (err error) { n, err = q.Replica.Receive(ctx, st, msg); return err })
+	err := q.store(ctx, len(msg)+len(seals), func() (err error) { n, err = q.Replica.Receive(ctx, st, msg, seals); return err })
 	return n, err
 }
 
-func (q quotaReplica) MergeWhole(ctx context.Context, data []byte) (int, []string, error) {
+func (q quotaReplica) MergeWhole(ctx context.Context, data, seals []byte) (int, []string, error) {
 	var n int
 	var heads []string
-	err := q.store(ctx, len(data), func() (err error) { n, heads, err = q.Replica.MergeWhole(ctx, data); return err })
+	err := q.store(ctx, len(data)+len(seals), func() (err error) { n, heads, err = q.Replica.MergeWhole(ctx, data, seals); return err })
 	return n, heads, err
 }
 

@@ -14,8 +14,9 @@ import (
 )
 
 // Version is the protocol version this package speaks. Version 2 sends
-// long messages as parts.
-const Version = 2
+// long messages as parts; version 3 sends seals (signatures) with
+// changes.
+const Version = 3
 
 // Size limits. A message longer than PartSize goes as parts, each a frame
 // of its own, so a reader allocates for a frame no more than arrives with

@@ -1,0 +1,863 @@
+package crdt
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"sort"
+
+	"github.com/automerge/automerge-go"
+)
+
+// trust is what a Doc knows of its devices: the certificates and seals
+// it verified, and the signer of its own changes. Guarded by Doc.mu.
+type trust struct {
+	id      string            // the draft id seals are made for
+	signer  *Signer           // this process's device, or nil
+	certs   map[string]Cert   // actor → its verified certificate
+	seals   map[string]Seal   // actor → its newest verified seal
+	seqs    map[string]uint64 // actor → the seq of that seal's change
+	dirty   map[string]bool   // actors whose seal is not yet saved
+	genesis string            // the first change's hash, once found
+	// recent keeps each device's last few seals: what is sent is what is
+	// saved, which can lag a seal just received (a failed save).
+	recent map[string][]Seal
+}
+
+func (t *trust) init() {
+	if t.certs == nil {
+		t.certs, t.seals, t.seqs, t.dirty = map[string]Cert{}, map[string]Seal{}, map[string]uint64{}, map[string]bool{}
+		t.recent = map[string][]Seal{}
+	}
+}
+
+// keep records a verified seal of a change with sequence number seq,
+// unless a newer one of the same device is known.
+func (t *trust) keep(sl Seal, seq uint64) {
+	t.init()
+	actor := sl.Cert.Actor()
+	if _, ok := t.certs[actor]; !ok {
+		t.certs[actor] = sl.Cert
+	}
+	if old, ok := t.seqs[actor]; ok && old >= seq {
+		return
+	}
+	sl.Seq = seq
+	t.seals[actor], t.seqs[actor], t.dirty[actor] = sl, seq, true
+	r := append(t.recent[actor], sl)
+	if len(r) > 4 {
+		r = r[len(r)-4:]
+	}
+	t.recent[actor] = r
+}
+
+// SetDraftID tells the document which draft it is, for seals: the id
+// comes from where the draft is kept (the data file, an invite), never
+// from the document, whose meta.id anyone can rewrite.
+func (d *Doc) SetDraftID(id string) {
+	d.mu.Lock()
+	d.tr.id = id
+	d.mu.Unlock()
+}
+
+// DraftID returns the id set by SetDraftID.
+func (d *Doc) DraftID() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.tr.id
+}
+
+// Signed reports whether the draft was made with signatures: then every
+// change must be sealed by its device, and authority comes only from
+// sealed changes. Drafts made before keep working as before, their
+// changes shown as unverified.
+func (d *Doc) Signed() bool { return SignedID(d.DraftID()) }
+
+// SetSigner makes later commits carry the signer's actor and be sealed
+// with its key.
+func (d *Doc) SetSigner(s *Signer) error {
+	if err := d.SetActor(s.Actor()); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.tr.init()
+	d.tr.signer = s
+	d.tr.certs[s.Actor()] = s.Cert()
+	return nil
+}
+
+// sealLocked seals a change this process just committed.
+func (d *Doc) sealLocked(hash automerge.ChangeHash) error {
+	t := &d.tr
+	if t.signer == nil || t.id == "" {
+		return nil
+	}
+	sl, err := t.signer.seal(t.id, hash.String())
+	if err != nil {
+		return err
+	}
+	ch, err := d.am.Change(hash)
+	if err != nil {
+		return err
+	}
+	t.keep(sl, ch.ActorSeq())
+	return nil
+}
+
+// AddSeals takes seals read back from this machine's data file. Each is
+// checked again (a copied or edited file proves nothing); one that does
+// not verify, or names a change this copy lacks or another device's, is
+// left out and counted.
+func (d *Doc) AddSeals(seals []Seal) (ignored int) {
+	id := d.DraftID()
+	for _, sl := range seals {
+		seq, ok := d.sealedSeq(id, sl)
+		if !ok {
+			ignored++
+			continue
+		}
+		d.mu.Lock()
+		d.tr.keep(sl, seq)
+		if a := sl.Cert.Actor(); d.tr.seals[a].Hash == sl.Hash {
+			delete(d.tr.dirty, a) // it came from the file
+		}
+		d.mu.Unlock()
+	}
+	return ignored
+}
+
+// sealedSeq verifies a seal against this copy: its signature, and that
+// its change is here and its device's. It returns the change's seq.
+func (d *Doc) sealedSeq(id string, sl Seal) (uint64, bool) {
+	if sl.verify(id) != nil {
+		return 0, false
+	}
+	h, err := automerge.NewChangeHash(sl.Hash)
+	if err != nil {
+		return 0, false
+	}
+	ch, err := d.am.Change(h)
+	if err != nil || ch.ActorID() != sl.Cert.Actor() {
+		return 0, false
+	}
+	return ch.ActorSeq(), true
+}
+
+// Seals returns the newest seal of every device, sorted by actor.
+func (d *Doc) Seals() []Seal {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]Seal, 0, len(d.tr.seals))
+	for _, sl := range d.tr.seals {
+		out = append(out, sl)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Cert.Actor() < out[j].Cert.Actor() })
+	return out
+}
+
+// UnsavedSeals returns the seals made or received since MarkSaved.
+func (d *Doc) UnsavedSeals() []Seal {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []Seal
+	for actor := range d.tr.dirty {
+		out = append(out, d.tr.seals[actor])
+	}
+	return out
+}
+
+// MarkSaved notes that these seals are on disk.
+func (d *Doc) MarkSaved(seals []Seal) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, sl := range seals {
+		a := sl.Cert.Actor()
+		if cur, ok := d.tr.seals[a]; ok && cur.Hash == sl.Hash {
+			delete(d.tr.dirty, a)
+		}
+	}
+}
+
+// CertOf returns the verified certificate of a device, if any.
+func (d *Doc) CertOf(actor string) (Cert, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, ok := d.tr.certs[actor]
+	return c, ok
+}
+
+// certs returns a copy of the verified certificates.
+func (d *Doc) certs() map[string]Cert {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string]Cert, len(d.tr.certs))
+	for a, c := range d.tr.certs {
+		out[a] = c
+	}
+	return out
+}
+
+// header is what admitting a change needs of it.
+type header struct {
+	hash  string
+	actor string
+	seq   uint64
+	deps  []string
+}
+
+func headerOf(c *automerge.Change) header {
+	h := header{hash: c.Hash().String(), actor: c.ActorID(), seq: c.ActorSeq()}
+	for _, d := range c.Dependencies() {
+		h.deps = append(h.deps, d.String())
+	}
+	return h
+}
+
+// isDocument reports whether data starts with a whole-document chunk
+// (a snapshot or a saved file) rather than changes.
+func isDocument(data []byte) bool { return len(data) > 8 && data[8] == 0 }
+
+// Admit checks changes from elsewhere (a peer's push, snapshot or sync
+// message, a file) against their seals, and merges them only if they
+// pass: in a draft made with signatures every new change must be covered
+// by a valid seal of its own device, and no change but the draft's first
+// may start a history of its own. A draft made before signatures takes
+// what it is given, as before, and keeps the seals that verify. Nothing
+// is merged when anything fails.
+func (d *Doc) Admit(data []byte, seals []Seal) error {
+	return d.admit(data, seals, foreignOps(len(data)))
+}
+
+func (d *Doc) admit(data []byte, seals []Seal, maxOps int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
+		}
+	}()
+	if _, err := d.Commit(); err != nil {
+		return err
+	}
+	if err := checkChunks(data); err != nil {
+		return err
+	}
+	if err := checkActions(data, maxOps); err != nil {
+		return err
+	}
+	keep, err := d.vet(data, seals)
+	if err != nil {
+		return err
+	}
+	d.forgetBodies()
+	if err := d.am.LoadIncremental(data); err != nil {
+		return fmt.Errorf("%w: %v", ErrRefused, err)
+	}
+	d.keepSeals(keep)
+	return nil
+}
+
+func (d *Doc) keepSeals(keep []keptSeal) {
+	d.mu.Lock()
+	for _, k := range keep {
+		d.tr.keep(k.seal, k.seq)
+	}
+	d.mu.Unlock()
+}
+
+// vet checks checked chunks (a document, or changes) against seals
+// without merging anything, and returns the seals to keep once merged.
+func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, error) {
+	var cs []*automerge.Change
+	var err error
+	if isDocument(data) {
+		scratch := automerge.New()
+		if err := scratch.LoadIncremental(data); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrRefused, err)
+		}
+		if cs, err = scratch.Changes(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+	} else {
+		// Changes are read here, not by Automerge, which loads a list of
+		// changes only when each one's dependencies are among them.
+		chunks, err := splitChunks(data)
+		if err != nil {
+			return nil, err
+		}
+		var news []header
+		for _, c := range chunks {
+			p, err := parseChange(c)
+			if err != nil {
+				return nil, err
+			}
+			sum := sha256.Sum256(c[8:])
+			h := header{hash: hex.EncodeToString(sum[:]), actor: hex.EncodeToString(p.actor), seq: p.seq}
+			for _, dep := range p.deps {
+				h.deps = append(h.deps, hex.EncodeToString(dep))
+			}
+			if ch, err := automerge.NewChangeHash(h.hash); err == nil {
+				if _, err := d.am.Change(ch); err == nil {
+					continue
+				}
+			}
+			news = append(news, h)
+		}
+		return d.checkSeals(news, seals)
+	}
+	var news []header
+	for _, c := range cs {
+		if _, err := d.am.Change(c.Hash()); err != nil {
+			news = append(news, headerOf(c))
+		}
+	}
+	return d.checkSeals(news, seals)
+}
+
+type keptSeal struct {
+	seal Seal
+	seq  uint64
+}
+
+// checkSeals decides whether new changes may be merged, given their seals,
+// and returns the seals to keep.
+func (d *Doc) checkSeals(news []header, seals []Seal) ([]keptSeal, error) {
+	id := d.DraftID()
+	certs := d.certs()
+	byHash := make(map[string]int, len(news))
+	for i, h := range news {
+		byHash[h.hash] = i
+	}
+	var keep []keptSeal
+	covered := make([]bool, len(news))
+	for _, sl := range seals {
+		i, ok := byHash[sl.Hash]
+		if !ok {
+			continue // a change the copy holds: nothing new to cover
+		}
+		if err := sl.verify(id); err != nil {
+			return nil, err
+		}
+		actor := sl.Cert.Actor()
+		if news[i].actor != actor {
+			return nil, fmt.Errorf("%w: a seal of device %s on a change of %s", ErrUnsealed, short(actor), short(news[i].actor))
+		}
+		if c, ok := certs[actor]; ok && !c.equal(sl.Cert) {
+			// The actor is derived from the key and salt, so only a
+			// different person link can differ: the first one stands.
+			return nil, fmt.Errorf("%w: device %s with a second person link", ErrUnsealed, short(actor))
+		}
+		keep = append(keep, keptSeal{sl, news[i].seq})
+		// The seal covers its device's changes in its change's past; the
+		// part of that past this copy lacks is among the new changes
+		// (a held change cannot depend on a missing one).
+		stack := []int{i}
+		for len(stack) > 0 {
+			j := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if covered[j] && j != i {
+				continue
+			}
+			if news[j].actor == actor {
+				covered[j] = true
+			}
+			for _, dep := range news[j].deps {
+				if k, ok := byHash[dep]; ok && !covered[k] {
+					stack = append(stack, k)
+				}
+			}
+		}
+	}
+	if !SignedID(id) {
+		return keep, nil
+	}
+	for i, h := range news {
+		if len(h.deps) == 0 && DraftIDOf(h.hash) != id {
+			return nil, fmt.Errorf("%w: a change that starts a history of its own in draft %s", ErrUnsealed, id)
+		}
+		if !covered[i] {
+			return nil, fmt.Errorf("%w: change %s of device %s", ErrUnsealed, short(h.hash), short(h.actor))
+		}
+	}
+	return keep, nil
+}
+
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// Sealed reports, for every change of the draft, whether a verified seal
+// of its own device covers it (by hash). What a draft made with
+// signatures admitted is all sealed; changes from before signatures are
+// not, and are shown as unverified.
+func (d *Doc) Sealed() (map[string]bool, error) {
+	if _, err := d.Commit(); err != nil {
+		return nil, err
+	}
+	cs, err := d.am.Changes()
+	if err != nil {
+		return nil, err
+	}
+	byHash := make(map[string]*automerge.Change, len(cs))
+	for _, c := range cs {
+		byHash[c.Hash().String()] = c
+	}
+	out := make(map[string]bool, len(cs))
+	for _, sl := range d.Seals() {
+		actor := sl.Cert.Actor()
+		stack := []string{sl.Hash}
+		seen := map[string]bool{}
+		for len(stack) > 0 {
+			h := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			c, ok := byHash[h]
+			if !ok || seen[h] {
+				continue
+			}
+			seen[h] = true
+			if c.ActorID() == actor {
+				out[h] = true
+			}
+			for _, dep := range c.Dependencies() {
+				stack = append(stack, dep.String())
+			}
+		}
+	}
+	return out, nil
+}
+
+// entrySig returns the signature of this process's participant entry
+// in a draft made with signatures, or nil.
+func (d *Doc) entrySig(p Participant) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.tr.signer == nil || !SignedID(d.tr.id) {
+		return nil
+	}
+	return ed25519.Sign(d.tr.signer.key, entryMessage(d.tr.id, p.Actor, p))
+}
+
+// verifyEntry applies what the certificates prove to a registry entry:
+// a device with a verified certificate is its person's (the entry's
+// person id is replaced by the fingerprint), and what the entry says of
+// them counts only when their key signed it.
+func verifyEntry(id string, p Participant, sig []byte, cert Cert, hasCert bool) (Participant, bool) {
+	if !SignedID(id) {
+		return p, true // as before signatures: what the entry says
+	}
+	if !hasCert {
+		return p, false
+	}
+	p.Person = cert.PersonID()
+	if !ed25519.Verify(cert.Key, entryMessage(id, p.Actor, p), sig) {
+		p.Name, p.Group, p.Region, p.Role = "", "", "", ""
+		return p, true
+	}
+	if p.Role == "" {
+		p.Role = RoleParticipant // left out when stated by default
+	}
+	p.Verified = true
+	return p, true
+}
+
+// Seal block encoding, beside changes on the wire and in files:
+//
+//	count | per seal: flags | hash (index into the changes, or 32 bytes) | signature (64) | certificate
+//
+// flags: 1 a certificate follows (key 32, salt 8), 2 it is linked
+// (person 32, link 64), 4 the hash is an index into the changes sent
+// with the block. A receiver that holds an earlier change of a device
+// holds its certificate, so a push leaves it out then.
+const (
+	sealCert   = 1
+	sealLinked = 2
+	sealIndex  = 4
+)
+
+// EncodeSeals encodes seals for changes sent in the given order
+// (batch: their hashes; nil for a whole document). withCert says which
+// devices' certificates to send.
+func EncodeSeals(seals []Seal, batch []string, withCert func(actor string) bool) []byte {
+	if len(seals) == 0 {
+		return nil
+	}
+	at := make(map[string]int, len(batch))
+	for i, h := range batch {
+		at[h] = i
+	}
+	b := binary.AppendUvarint(nil, uint64(len(seals)))
+	for _, sl := range seals {
+		var flags byte
+		cert := withCert == nil || withCert(sl.Cert.Actor())
+		if cert {
+			flags |= sealCert
+			if sl.Cert.Person != nil {
+				flags |= sealLinked
+			}
+		}
+		i, indexed := at[sl.Hash]
+		if indexed {
+			flags |= sealIndex
+		}
+		b = append(b, flags)
+		if indexed {
+			b = binary.AppendUvarint(b, uint64(i))
+		} else {
+			raw, _ := hex.DecodeString(sl.Hash)
+			b = append(b, raw...)
+		}
+		b = append(b, sl.Sig...)
+		if cert {
+			b = append(append(b, sl.Cert.Key...), sl.Cert.Salt[:]...)
+			if sl.Cert.Person != nil {
+				b = append(append(b, sl.Cert.Person...), sl.Cert.Link...)
+			}
+		}
+	}
+	return b
+}
+
+// A draft file (export --format automerge) is the Automerge document
+// followed by one more change: empty, by a device of its own, whose
+// message carries the seals of the draft's devices after sealsMessage.
+// Automerge's own tools read the file as a document with one more
+// change that writes nothing; BPF Draft takes the seals out of it and
+// drops it (SplitFile). A file without it is a draft from before
+// signatures, or a document from elsewhere.
+const sealsMessage = "bpfdraft seals 1\n"
+
+// WithSeals appends seals to a saved document, as a draft file holds
+// them.
+func WithSeals(doc []byte, seals []Seal) ([]byte, error) {
+	if len(seals) == 0 {
+		return doc, nil
+	}
+	am, err := loadAutomerge(doc, storedOps)
+	if err != nil {
+		return nil, err
+	}
+	heads := am.Heads()
+	if err := am.SetActorID(NewActor()); err != nil {
+		return nil, err
+	}
+	msg := sealsMessage + base64.StdEncoding.EncodeToString(EncodeSeals(seals, nil, nil))
+	if _, err := am.Commit(msg, automerge.CommitOptions{AllowEmpty: true}); err != nil {
+		return nil, err
+	}
+	cs, err := am.Changes(heads...)
+	if err != nil || len(cs) != 1 {
+		return nil, fmt.Errorf("adding the seals to the file: %v", err)
+	}
+	return append(append([]byte(nil), doc...), cs[0].Save()...), nil
+}
+
+// SplitFile separates a draft file into the document and its seals.
+func SplitFile(b []byte) (doc []byte, seals []Seal, err error) {
+	chunks, err := splitChunks(b)
+	if err != nil || len(chunks) < 2 {
+		return b, nil, nil // Load reports what is wrong with it
+	}
+	last := chunks[len(chunks)-1]
+	p, err := parseChange(last)
+	if err != nil || !bytes.HasPrefix(p.message, []byte(sealsMessage)) {
+		return b, nil, nil
+	}
+	if len(p.data) != 0 {
+		return nil, nil, fmt.Errorf("%w: the file's signatures come with edits", ErrCorrupt)
+	}
+	raw, err := base64.StdEncoding.DecodeString(string(p.message[len(sealsMessage):]))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: the file's signatures cannot be read", ErrCorrupt)
+	}
+	var d Doc
+	if seals, err = d.DecodeSeals(raw, nil, nil); err != nil {
+		return nil, nil, err
+	}
+	return b[:len(b)-len(last)], seals, nil
+}
+
+// EncodeSeal encodes one seal whole, as the data file keeps it.
+func EncodeSeal(sl Seal) []byte { return EncodeSeals([]Seal{sl}, nil, nil) }
+
+// DecodeSeal reads what EncodeSeal wrote.
+func DecodeSeal(b []byte) (Seal, error) {
+	var d Doc
+	out, err := d.DecodeSeals(b, nil, nil)
+	if err != nil || len(out) != 1 {
+		return Seal{}, fmt.Errorf("%w: a stored seal", ErrCorrupt)
+	}
+	return out[0], nil
+}
+
+// DecodeSeals reads a seal block sent with changes in the given order.
+// A seal without its certificate takes the one this copy verified for
+// the device of the change it names. The block is read within its own
+// length: every seal takes at least 66 bytes of it.
+func (d *Doc) DecodeSeals(b []byte, batch []string, data []byte) ([]Seal, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	r := &reader{b: b}
+	n := r.uleb()
+	if n > uint64(len(b)/66) {
+		return nil, fmt.Errorf("%w: %d seals in %d bytes", ErrCorrupt, n, len(b))
+	}
+	var actors []string // the batch's changes' actors, read when needed
+	out := make([]Seal, 0, n)
+	for ; n > 0 && r.err == nil; n-- {
+		flags := r.take(1)
+		if r.err != nil {
+			break
+		}
+		var sl Seal
+		if flags[0]&sealIndex != 0 {
+			i := r.uleb()
+			if i >= uint64(len(batch)) {
+				return nil, fmt.Errorf("%w: a seal of change %d of %d", ErrCorrupt, i, len(batch))
+			}
+			sl.Hash = batch[i]
+		} else {
+			sl.Hash = hex.EncodeToString(r.take(32))
+		}
+		sl.Sig = append([]byte(nil), r.take(ed25519.SignatureSize)...)
+		if flags[0]&sealCert != 0 {
+			sl.Cert.Key = append(ed25519.PublicKey(nil), r.take(32)...)
+			copy(sl.Cert.Salt[:], r.take(8))
+			if flags[0]&sealLinked != 0 {
+				sl.Cert.Person = append(ed25519.PublicKey(nil), r.take(32)...)
+				sl.Cert.Link = append([]byte(nil), r.take(ed25519.SignatureSize)...)
+			}
+		} else {
+			if actors == nil {
+				actors = batchActors(data, len(batch))
+			}
+			actor := ""
+			for i, h := range batch {
+				if h == sl.Hash && i < len(actors) {
+					actor = actors[i]
+				}
+			}
+			c, ok := d.CertOf(actor)
+			if !ok {
+				return nil, fmt.Errorf("%w: a seal of device %s, whose certificate this copy lacks", ErrUnsealed, short(actor))
+			}
+			sl.Cert = c
+		}
+		out = append(out, sl)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return out, nil
+}
+
+// batchActors returns the actor of each change chunk in data.
+func batchActors(data []byte, n int) []string {
+	chunks, err := splitChunks(data)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for _, c := range chunks {
+		p, err := parseChange(c)
+		if err != nil {
+			return nil
+		}
+		out = append(out, hex.EncodeToString(p.actor))
+	}
+	return out
+}
+
+// SealsFor returns the seals covering the change chunks in data (what a
+// peer holding everything else lacks), and which of them the peer needs
+// the certificate of: those of devices whose first change is in data.
+// Each device's seal is the one of its last change in data: its newest
+// when data reaches it; for this process's own device, made now when
+// data stops short of it (a commit since what data was read from).
+func (d *Doc) SealsFor(data []byte) (seals []Seal, withCert func(string) bool) {
+	chunks, err := splitChunks(data)
+	if err != nil {
+		return nil, nil
+	}
+	type span struct {
+		min, max uint64
+		last     string
+	}
+	spans := map[string]*span{}
+	for _, c := range chunks {
+		p, err := parseChange(c)
+		if err != nil {
+			return d.Seals(), nil // send everything, certificates included
+		}
+		a := hex.EncodeToString(p.actor)
+		sum := sha256.Sum256(c[8:])
+		sp, ok := spans[a]
+		if !ok {
+			sp = &span{min: p.seq}
+			spans[a] = sp
+		}
+		sp.min = min(sp.min, p.seq)
+		if p.seq >= sp.max {
+			sp.max, sp.last = p.seq, hex.EncodeToString(sum[:])
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for a, sp := range spans {
+		sl, ok := d.tr.seals[a]
+		if ok && sl.Hash != sp.last {
+			for _, r := range d.tr.recent[a] {
+				if r.Hash == sp.last {
+					sl = r
+				}
+			}
+		}
+		if sl.Hash != sp.last && d.tr.signer != nil && d.tr.signer.Actor() == a && d.tr.id != "" {
+			if own, err := d.tr.signer.seal(d.tr.id, sp.last); err == nil {
+				sl, ok = own, true
+			}
+		}
+		if ok {
+			seals = append(seals, sl)
+		}
+	}
+	sort.Slice(seals, func(i, j int) bool { return seals[i].Hash < seals[j].Hash })
+	return seals, func(actor string) bool { return spans[actor] != nil && spans[actor].min <= 1 }
+}
+
+// SealBlock encodes the seals a peer needs with data: every device's for
+// a whole document; for changes, the seals covering them, each naming
+// its change by its place in data, without the certificates of devices
+// the peer already holds changes of.
+func (d *Doc) SealBlock(data []byte) []byte {
+	if isDocument(data) {
+		return EncodeSeals(d.Seals(), nil, nil)
+	}
+	seals, withCert := d.SealsFor(data)
+	batch, err := ChunkHashes(data)
+	if err != nil {
+		return EncodeSeals(seals, nil, nil)
+	}
+	return EncodeSeals(seals, batch, withCert)
+}
+
+// SyncSealBlock encodes the seals covering the changes of an Automerge
+// sync message, whole (its changes come in any order, maybe compressed).
+func (d *Doc) SyncSealBlock(msg []byte) []byte {
+	changes := SyncChanges(msg)
+	if len(changes) == 0 {
+		return nil
+	}
+	seals, _ := d.SealsFor(changes)
+	return EncodeSeals(seals, nil, nil)
+}
+
+// OpenSealBlock decodes a block that came with data (see SealBlock).
+func (d *Doc) OpenSealBlock(block, data []byte) ([]Seal, error) {
+	if len(block) == 0 {
+		return nil, nil
+	}
+	if isDocument(data) {
+		return d.DecodeSeals(block, nil, nil)
+	}
+	batch, _ := ChunkHashes(data)
+	return d.DecodeSeals(block, batch, data)
+}
+
+// IdentifyDraft returns the id of the draft a saved document holds: for
+// a draft made with signatures, the id its first change's hash gives,
+// provided a seal of that change's device verifies for it; otherwise
+// the document's meta.id, which a draft from before signatures goes by.
+// A document whose meta.id is a signed draft's but whose first change
+// is not proven by the seals given is refused: its signatures are
+// missing.
+func IdentifyDraft(doc *Doc, seals []Seal) (string, error) {
+	cs, err := doc.am.Changes()
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cs {
+		if len(c.Dependencies()) > 0 {
+			continue
+		}
+		id := DraftIDOf(c.Hash().String())
+		for _, sl := range seals {
+			if sl.Cert.Actor() == c.ActorID() && sl.verify(id) == nil {
+				return id, nil
+			}
+		}
+	}
+	m, err := mapAt(doc.am.RootMap(), "meta")
+	if err != nil {
+		return "", ErrNotDraft
+	}
+	id, _ := strAt(m, "id")
+	if SignedID(id) {
+		return "", fmt.Errorf("%w: draft %s was made with signatures and this copy lacks them (export it again with this version)", ErrUnsealed, id)
+	}
+	return id, nil
+}
+
+// BlockActors returns the devices whose seals a block holds, as far as
+// they can be told without the document: from each certificate, and,
+// given the changes sent with the block (data), from the change a seal
+// without one names. A receiver holds the certificate of every device
+// whose seal came without one, so it knows all of them: a batch may
+// name them by prefix (CompactChangesFor).
+func BlockActors(block, data []byte) []string {
+	if len(block) == 0 {
+		return nil
+	}
+	var batch, actors []string
+	if len(data) > 0 && !isDocument(data) {
+		batch, _ = ChunkHashes(data)
+		actors = batchActors(data, len(batch))
+	}
+	r := &reader{b: block}
+	var out []string
+	for n := r.uleb(); n > 0 && r.err == nil && n <= uint64(len(block)); n-- {
+		flags := r.take(1)
+		if r.err != nil {
+			break
+		}
+		at := -1
+		if flags[0]&sealIndex != 0 {
+			at = int(r.uleb())
+		} else {
+			r.take(32)
+		}
+		r.take(ed25519.SignatureSize)
+		switch {
+		case flags[0]&sealCert != 0:
+			var c Cert
+			c.Key = r.take(32)
+			copy(c.Salt[:], r.take(8))
+			if flags[0]&sealLinked != 0 {
+				r.take(32 + ed25519.SignatureSize)
+			}
+			if r.err == nil {
+				out = append(out, c.Actor())
+			}
+		case at >= 0 && at < len(actors):
+			out = append(out, actors[at])
+		}
+	}
+	return out
+}
+
+// Devices returns the actors whose certificates this copy verified.
+func (d *Doc) Devices() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]string, 0, len(d.tr.certs))
+	for a := range d.tr.certs {
+		out = append(out, a)
+	}
+	return out
+}
