@@ -32,13 +32,7 @@ func (s *Session) Role() crdt.Role {
 		}
 	}
 	if person == "" {
-		// Not registered yet: a setting read, once per question until the
-		// first write.
-		prof, _, err := s.w.Profile(context.Background())
-		if err != nil {
-			return crdt.RoleParticipant
-		}
-		person = prof.Person
+		person = s.Person()
 	}
 	for _, p := range v.Participants {
 		if r, ok := v.Roles[p.Actor]; ok && person != "" && p.Person == person {
@@ -46,6 +40,23 @@ func (s *Session) Role() crdt.Role {
 		}
 	}
 	return crdt.RoleParticipant
+}
+
+// Person returns who the local participant is in this draft: the
+// fingerprint of the person key in a draft made with signatures (what
+// the device's certificate proves), the profile's stored id in one made
+// before (what its registry entries say).
+func (s *Session) Person() string {
+	if crdt.SignedID(s.id) {
+		return s.w.signer.PersonID()
+	}
+	// Not registered yet: a setting read, once per question until the
+	// first write.
+	prof, _, err := s.w.Profile(context.Background())
+	if err != nil {
+		return ""
+	}
+	return prof.Person
 }
 
 // RoleOf returns the role an actor holds in the draft in this view.

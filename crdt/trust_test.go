@@ -3,7 +3,10 @@ package crdt
 import (
 	"crypto/ed25519"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/automerge/automerge-go"
 )
 
 func newKey(t *testing.T) ed25519.PrivateKey {
@@ -114,4 +117,125 @@ func TestUnsealedChangeRefused(t *testing.T) {
 	if len(owner.Known(forger.Heads())) != 0 || len(owner.Heads()) != len(before) {
 		t.Fatal("the refused change was merged")
 	}
+}
+
+// Attack 2: a participant writes meta.creator (and meta.id) in a change
+// of their own, sealed: nobody takes it for the creator, the real one
+// keeps the role.
+func TestCreatorCannotBeRewritten(t *testing.T) {
+	owner, joiner, _, _ := signedDraft(t)
+	mm, err := mapAt(joiner.am.RootMap(), "meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	joiner.begin(KindMeta, "")
+	if err := mm.Set("creator", joiner.Actor()); err != nil {
+		t.Fatal(err)
+	}
+	if err := mm.Set("id", "aaaaaaaaaaaaaaaa"); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, joiner)
+	send(t, joiner, owner)
+	for _, d := range []*Doc{owner, joiner} {
+		if d.Creator() != owner.Actor() {
+			t.Errorf("creator %s after the forged meta.creator, want %s", short(d.Creator()), short(owner.Actor()))
+		}
+		if d.ID() != owner.DraftID() || d.Meta().ID != owner.DraftID() {
+			t.Errorf("id %s / %s after the forged meta.id", d.ID(), d.Meta().ID)
+		}
+		roles := d.Authority(mustLedger(t, d)).RolesNow(d.Creator())
+		if roles[owner.Actor()] != RoleCoFacilitator || roles[joiner.Actor()] == RoleCoFacilitator {
+			t.Errorf("roles after the forged meta.creator: %v", roles)
+		}
+	}
+}
+
+// Attack 3: a change under another device's actor id, with no seal or
+// with the forger's own, is refused; and a registry entry the forger
+// writes for someone else's device neither renames them nor moves them
+// to another group or region.
+func TestImpersonationRefused(t *testing.T) {
+	owner, joiner, _, joinerKey := signedDraft(t)
+	if _, err := owner.SetParticipant(Participant{Name: "Amina", Group: "civil society", Region: "African"}); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, owner)
+	send(t, owner, joiner)
+
+	// A copy of the joiner's that writes as the owner's device.
+	forger, err := Empty(NewActor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forger.SetDraftID(joiner.DraftID())
+	if err := forger.Merge(joiner); err != nil {
+		t.Fatal(err)
+	}
+	if err := forger.SetActor(owner.Actor()); err != nil {
+		t.Fatal(err)
+	}
+	sec := forger.Sections()[0].ID
+	if err := forger.Splice(sec, 0, 0, "The owner never wrote this. "); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, forger)
+	data, _, err := forger.ChangesSince(joiner.Heads())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No seal at all, then the forger's own seal on the change.
+	if err := joiner.Admit(data, nil); !errors.Is(err, ErrUnsealed) {
+		t.Fatalf("a change under the owner's actor without a seal: %v", err)
+	}
+	forgerSigner := NewSigner(joinerKey)
+	own, err := forgerSigner.seal(joiner.DraftID(), mustHashes(t, data)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := joiner.Admit(data, []Seal{own}); !errors.Is(err, ErrUnsealed) {
+		t.Fatalf("a change under the owner's actor with the forger's seal: %v", err)
+	}
+	if strings.Contains(joiner.Sections()[0].Body, "never wrote") {
+		t.Fatal("the forged text was merged")
+	}
+
+	// A registry entry for the owner's device, written (and sealed) by
+	// the joiner's.
+	pm, err := mapAt(joiner.am.RootMap(), "participants")
+	if err != nil {
+		t.Fatal(err)
+	}
+	joiner.begin(KindProfile, "")
+	if err := pm.Set(owner.Actor(), automerge.NewMap()); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := mapAt(pm, owner.Actor())
+	for k, v := range map[string]string{"person": joiner.Participants()[joiner.Actor()].Person, "name": "Forged", "group": "private sector", "region": "WEOG"} {
+		m.Set(k, v)
+	}
+	commit(t, joiner)
+	send(t, joiner, owner)
+	p := owner.Participants()[owner.Actor()]
+	if p.Name == "Forged" || p.Group == "private sector" || p.Verified || p.Person != Fingerprint(owner.tr.signer.cert.Key) {
+		t.Fatalf("the owner's entry after a forged one: %+v", p)
+	}
+}
+
+func mustHashes(t *testing.T, data []byte) []string {
+	t.Helper()
+	h, err := ChunkHashes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func mustLedger(t *testing.T, d *Doc) *Ledger {
+	t.Helper()
+	l := NewLedger()
+	if _, err := l.Update(d); err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

@@ -84,7 +84,7 @@ func (p *presence) moved() {
 func (p *presence) announce() {
 	d := p.d
 	prof, _, _ := d.u.ws.Profile(context.Background())
-	now := online.Presence{Person: prof.Person, Name: prof.Name, Section: d.openID}
+	now := online.Presence{Person: d.session.Person(), Name: prof.Name, Section: d.openID}
 	if e := d.editors[d.openID]; e != nil {
 		now.Offset = e.area.caret
 	}

@@ -382,7 +382,18 @@ func (p *peopleView) reload() {
 		}
 		seen[pt.Person] = true
 		role := v.RoleOf(pt.Actor)
-		who := widget.NewLabel(fmt.Sprintf("%s · %s · %s", pt.Name, groupLabel(pt.Group), regionLabel(pt.Region)))
+		// The fingerprint is what people compare by phone before they
+		// trust a name (bpfdraft profile prints one's own).
+		var key string
+		switch {
+		case !crdt.SignedID(p.d.session.ID()):
+			key = lang.L("Not verified: this draft was made before signatures")
+		case pt.Verified:
+			key = fmt.Sprintf(lang.L("Key %s"), crdt.FormatFingerprint(pt.Person))
+		default:
+			key = fmt.Sprintf(lang.L("Key %s (name and groups not signed)"), crdt.FormatFingerprint(pt.Person))
+		}
+		who := widget.NewLabel(fmt.Sprintf("%s · %s · %s\n%s", pt.Name, groupLabel(pt.Group), regionLabel(pt.Region), key))
 		var right fyne.CanvasObject = widget.NewLabel(roleLabel(role))
 		if canGrant && pt.Person != mine && pt.Actor != v.Creator {
 			sel := widget.NewSelect(labels(crdt.Roles, roleLabel), nil)

@@ -25,7 +25,11 @@ var profileCmd = &command{
 	name:    "profile",
 	usage:   "profile [--name N --group G --region R [--role ROLE]]",
 	summary: "show or set who you are: your name, stakeholder group and UN regional group",
-	details: `Every edit you make is attributed to this profile. Without flags, prints it.
+	details: `Every edit you make is attributed to this profile. Without flags, prints it:
+name, group, region, stated role and the fingerprint of your key, which
+signs everything you write. Co-authors see the same fingerprint beside
+your name (the People list, ` + "`bpfdraft role DRAFT`" + `); read it to them
+over the phone once, so that nobody can pass for you.
 Groups: Government, Civil society, Private sector, Technical community,
 Intergovernmental organisation, Academia.
 Regions: African, Asia-Pacific, Eastern European, GRULAC, WEOG.
@@ -52,7 +56,7 @@ Roles: participant (default), co-facilitator, rapporteur.`,
 				if !ok {
 					return app.ErrNoProfile
 				}
-				fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", p.Name, p.Group, p.Region, p.Role)
+				fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Group, p.Region, p.Role, crdt.FormatFingerprint(p.Fingerprint))
 				return nil
 			}
 			cur, _, err := ws.Profile(ctx)
@@ -68,7 +72,7 @@ Roles: participant (default), co-facilitator, rapporteur.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", p.Name, p.Group, p.Region, p.Role)
+			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Group, p.Region, p.Role, crdt.FormatFingerprint(ws.Signer().PersonID()))
 			return nil
 		}
 	},

@@ -247,7 +247,7 @@ var logCmd = &command{
 				return writeJSON(e.stdout, out)
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TIME\tPARTICIPANT\tGROUP\tREGION\tSECTION\tADDED\tREMOVED")
+			fmt.Fprintln(tw, "TIME\tPARTICIPANT\tGROUP\tREGION\tSECTION\tADDED\tREMOVED\tSIGNED")
 			for _, en := range entries {
 				where := en.Heading
 				if en.SectionNo > 0 {
@@ -259,12 +259,24 @@ var logCmd = &command{
 				if en.Kind != "e" {
 					where = strings.TrimSpace(en.Kind.Describe() + " " + where)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t+%d\t-%d\n", en.Time.Local().Format("2006-01-02 15:04:05"),
-					en.Name, en.Group, en.Region, shorten(where, 72), en.Added, en.Removed)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t+%d\t-%d\t%s\n", en.Time.Local().Format("2006-01-02 15:04:05"),
+					en.Name, en.Group, en.Region, shorten(where, 72), en.Added, en.Removed, signedMark(en))
 			}
 			return tw.Flush()
 		}
 	},
+}
+
+// signedMark says whether a log entry's author is proven: by their
+// device's signature, or not at all in a draft made before signatures.
+func signedMark(en app.LogEntry) string {
+	switch {
+	case en.Verified:
+		return "verified"
+	case en.BeforeSignatures:
+		return "unverified (before signatures)"
+	}
+	return "UNVERIFIED"
 }
 
 func shorten(s string, n int) string {

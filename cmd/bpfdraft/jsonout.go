@@ -86,6 +86,12 @@ type jsonLogEntry struct {
 	Was           string    `json:"was,omitempty"` // a rename's name before it
 	Added         int       `json:"added"`
 	Removed       int       `json:"removed"`
+	// Verified: the change is signed by a device of Person, whose key
+	// signed what the participant says of themselves.
+	Verified bool `json:"verified"`
+	// BeforeSignatures: the draft was made before signatures; nothing
+	// in it is verified.
+	BeforeSignatures bool `json:"before_signatures,omitempty"`
 }
 
 func logJSON(e app.LogEntry) jsonLogEntry {
@@ -95,7 +101,7 @@ func logJSON(e app.LogEntry) jsonLogEntry {
 	}
 	return jsonLogEntry{Time: e.Time.UTC(), Change: e.Hash, Participant: e.Name, Person: e.Person, Group: string(e.Group),
 		Region: string(e.Region), Kind: kind, Section: e.SectionID, SectionNumber: e.SectionNo, Heading: e.Heading,
-		Was: e.Was, Added: e.Added, Removed: e.Removed}
+		Was: e.Was, Added: e.Added, Removed: e.Removed, Verified: e.Verified, BeforeSignatures: e.BeforeSignatures}
 }
 
 // jsonVersion is a row of `versions --json`.

@@ -127,6 +127,16 @@ func TestTour(t *testing.T) {
 	if got := c.ok("log", id, "--participant", "someone else"); strings.Count(got, "\n") != 1 {
 		t.Errorf("log for unknown participant = %q", got)
 	}
+	// Every entry is signed, and the fingerprint profile prints is the
+	// one co-authors see beside the name.
+	if strings.Count(log, "verified") != strings.Count(log, "\n")-1 || strings.Contains(log, "UNVERIFIED") {
+		t.Errorf("log of a draft made with signatures: %q", log)
+	}
+	prof := strings.Fields(c.ok("profile"))
+	fp := prof[len(prof)-1]
+	if len(fp) != 19 || !strings.Contains(c.ok("role", id), fp) {
+		t.Errorf("profile's fingerprint %q not beside the name in `role`: %q", fp, c.ok("role", id))
+	}
 	md := filepath.Join(t.TempDir(), "out.md")
 	c.ok("export", id, "--format", "md", "-o", md)
 	b, err := os.ReadFile(md)
@@ -614,7 +624,7 @@ func TestJSONSchemas(t *testing.T) {
 		{[]string{"list"}, "created filled id sections template title updated year"},
 		{[]string{"show", id}, "id language sections theme title year"},
 		{[]string{"heading", id, "list"}, "heading id number removed words"},
-		{[]string{"log", id}, "added change group heading kind participant person region removed section section_number time"},
+		{[]string{"log", id}, "added change group heading kind participant person region removed section section_number time verified"},
 		{[]string{"versions", id}, "at by heads id name"},
 	} {
 		if got := keys(first(tc.args...)); got != tc.want {

@@ -25,7 +25,9 @@ var roleCmd = &command{
 versions. The draft's creator is a co-facilitator and is the one who gives
 those roles: ROLE is co-facilitator, rapporteur, or participant (which
 withdraws a role). PARTICIPANT is a name, a person id or a device id. With
-only DRAFT, lists the participants and their roles.`,
+only DRAFT, lists the participants and their roles, each with the
+fingerprint of their key: compare it by phone with the one their
+` + "`bpfdraft profile`" + ` prints before trusting a name.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) == 2 {
@@ -55,9 +57,10 @@ only DRAFT, lists the participants and their roles.`,
 			// every machine, is a device of its own.
 			v := s.View()
 			type row struct {
-				name, group, region, role string
-				devices                   []string
+				name, group, region, role, key string
+				devices                        []string
 			}
+			signed := crdt.SignedID(s.ID())
 			var rows []*row
 			byPerson := map[string]*row{}
 			for _, p := range v.Participants {
@@ -70,15 +73,24 @@ only DRAFT, lists the participants and their roles.`,
 					r.devices = append(r.devices, device)
 					continue
 				}
-				r := &row{p.Name, string(p.Group), string(p.Region), string(v.RoleOf(p.Actor)), []string{device}}
+				// The fingerprint is what people compare by phone; what a
+				// person says of themselves counts once their key signed it.
+				key := "unverified (before signatures)"
+				switch {
+				case signed && p.Verified:
+					key = crdt.FormatFingerprint(p.Person)
+				case signed:
+					key = crdt.FormatFingerprint(p.Person) + " (name not signed)"
+				}
+				r := &row{p.Name, string(p.Group), string(p.Region), string(v.RoleOf(p.Actor)), key, []string{device}}
 				byPerson[person] = r
 				rows = append(rows, r)
 			}
 			sort.SliceStable(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tGROUP\tREGION\tDEVICES")
+			fmt.Fprintln(tw, "NAME\tROLE\tGROUP\tREGION\tFINGERPRINT\tDEVICES")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.name, r.role, r.group, r.region, strings.Join(r.devices, ", "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.role, r.group, r.region, r.key, strings.Join(r.devices, ", "))
 			}
 			return tw.Flush()
 		}
