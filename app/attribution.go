@@ -38,6 +38,10 @@ func (s *Session) ledger() (*crdt.Ledger, error) {
 	return s.o.ledger, nil
 }
 
+// judgeLedger is the ledger crdt.Doc.AdmitJudged judges new changes
+// with. Owner only.
+func (s *Session) judgeLedger() (*crdt.Ledger, error) { return s.ledger() }
+
 // authority returns the ledger, brought up to date, and the judge of
 // roles for it. The judge works out, once per grant, which changes
 // descend from it; publishing, a review, the comments and who wrote what

@@ -115,7 +115,10 @@ func (s *Session) Receive(ctx context.Context, st *crdt.SyncState, msg, block []
 		if err != nil {
 			return err
 		}
-		if aerr := s.absorb(func() error { n, err = st.Receive(msg, seals); return err }); aerr != nil || n == 0 {
+		if aerr := s.absorb(func() error { n, err = st.Receive(msg, seals, s.judgeLedger); return err }); aerr != nil || n == 0 {
+			if err != nil {
+				s.o.ledger = nil // it may hold the refused changes
+			}
 			return aerr
 		}
 		if err := s.persist(); err != nil {
@@ -215,7 +218,8 @@ func (s *Session) MergeWhole(ctx context.Context, data, block []byte) (n int, he
 		if err != nil {
 			return err
 		}
-		if err := s.absorb(func() error { return s.o.doc.Admit(data, seals) }); err != nil {
+		if err := s.absorb(func() error { return s.o.doc.AdmitJudged(data, seals, s.judgeLedger) }); err != nil {
+			s.o.ledger = nil // it may hold the refused changes
 			return err
 		}
 		_, n, err = s.o.doc.ChangesSince(before)

@@ -893,7 +893,8 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 // (crdt.Doc.Admit), and saves them with the seals.
 func (s *Session) admit(ctx context.Context, data []byte, seals []crdt.Seal) error {
 	return s.do(func() error {
-		if err := s.absorb(func() error { return s.o.doc.Admit(data, seals) }); err != nil {
+		if err := s.absorb(func() error { return s.o.doc.AdmitJudged(data, seals, s.judgeLedger) }); err != nil {
+			s.o.ledger = nil // it may hold the refused changes
 			return err
 		}
 		if err := s.persist(); err != nil {

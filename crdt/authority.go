@@ -157,7 +157,7 @@ func (a *Authority) granted(person string, seen func(*prop) bool) Role {
 	counts := func(p *prop) bool { return seen(p) && a.grantCounts(p.by) }
 	if g, ok := a.l.register(a.grants[person], counts); ok {
 		if rp, ok := a.l.register(a.roleOps[g.id], counts); ok {
-			if parsed, err := ParseRole(rp.str); err == nil {
+			if parsed, err := ParseGrant(rp.str); err == nil {
 				return parsed
 			}
 		}

@@ -36,11 +36,11 @@ func TestCompactSyncRoundTrip(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		if m, _, ok, _ := sa.Generate(); ok {
 			check(m)
-			sb.Receive(m, nil)
+			sb.Receive(m, nil, nil)
 		}
 		if m, _, ok, _ := sb.Generate(); ok {
 			check(m)
-			sa.Receive(m, nil)
+			sa.Receive(m, nil, nil)
 		}
 	}
 	if raw == 0 || compact >= raw*3/4 {
@@ -66,10 +66,10 @@ func FuzzExpandSync(f *testing.F) {
 			if c, ok := CompactSync(m); ok {
 				f.Add(c)
 			}
-			sb.Receive(m, nil)
+			sb.Receive(m, nil, nil)
 		}
 		if m, _, ok, _ := sb.Generate(); ok {
-			sa.Receive(m, nil)
+			sa.Receive(m, nil, nil)
 		}
 	}
 	// A transposed batch of typing, as a push carries it.

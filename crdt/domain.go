@@ -49,6 +49,20 @@ const (
 // Roles lists the roles.
 var Roles = []Role{RoleParticipant, RoleCoFacilitator, RoleRapporteur}
 
+// RoleRemoved is given, not stated: a co-facilitator removed the person
+// from the draft (SetRole). Their changes written knowing it are refused
+// by every peer (Doc.Admit with a ledger).
+const RoleRemoved Role = "removed"
+
+// ParseGrant parses a role a co-facilitator may give: one of Roles, or
+// RoleRemoved.
+func ParseGrant(s string) (Role, error) {
+	if fold(s) == fold(string(RoleRemoved)) || fold(s) == "remove" {
+		return RoleRemoved, nil
+	}
+	return ParseRole(s)
+}
+
 // fold lowers s and drops everything but letters and digits, so that
 // "civil-society", "Civil Society" and "CIVIL_SOCIETY" all match.
 func fold(s string) string {

@@ -419,12 +419,12 @@ func TestSyncStateAt(t *testing.T) {
 	// From that state, a peer already holding our heads needs no changes.
 	for i := 0; i < 4; i++ {
 		if m, _, ok, _ := st.Generate(); ok {
-			if _, err := sb.Receive(m, nil); err != nil {
+			if _, err := sb.Receive(m, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if m, _, ok, _ := sb.Generate(); ok {
-			if n, err := st.Receive(m, nil); err != nil || n != 0 {
+			if n, err := st.Receive(m, nil, nil); err != nil || n != 0 {
 				t.Fatalf("received %d changes, %v", n, err)
 			}
 		}

@@ -173,19 +173,28 @@ func (l *Ledger) actor(hex string) int32 {
 
 // add applies one change; ok is false when one of its deps is unknown.
 func (l *Ledger) add(c *automerge.Change) (ok bool, err error) {
-	hash := c.Hash().String()
+	var deps []string
+	for _, h := range c.Dependencies() {
+		deps = append(deps, h.String())
+	}
+	return l.addRaw(c.Hash().String(), deps, c.Save())
+}
+
+// addRaw is add for a change given as its hash, its dependencies' and
+// its chunk: what arrives from a peer before it is merged.
+func (l *Ledger) addRaw(hash string, depHashes []string, raw []byte) (ok bool, err error) {
 	if _, seen := l.byHash[hash]; seen {
 		return true, nil
 	}
 	var deps []ChangeRef
-	for _, h := range c.Dependencies() {
-		ref, known := l.byHash[h.String()]
+	for _, h := range depHashes {
+		ref, known := l.byHash[h]
 		if !known {
 			return false, nil
 		}
 		deps = append(deps, ref)
 	}
-	dc, err := decodeChange(c.Save())
+	dc, err := decodeChange(raw)
 	if err != nil {
 		return false, err
 	}

@@ -120,7 +120,7 @@ func personOf(parts map[string]Participant, actor string) string {
 // to give a clear refusal, and readers ignore grants written by anyone
 // else (Authority).
 func (d *Doc) SetRole(person string, role Role, at time.Time) error {
-	if _, err := ParseRole(string(role)); err != nil {
+	if _, err := ParseGrant(string(role)); err != nil {
 		return err
 	}
 	if person == "" {
@@ -188,7 +188,7 @@ func (d *Doc) grants(parts map[string]Participant, creator string) map[string]Gr
 		g := Grant{Person: person}
 		role, _ := strAt(m, "role")
 		g.By, _ = strAt(m, "by")
-		if r, err := ParseRole(role); err == nil {
+		if r, err := ParseGrant(role); err == nil {
 			g.Role = r
 		}
 		if at, err := m.Get("at"); err == nil && at.Kind() == automerge.KindTime {

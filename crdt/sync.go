@@ -103,7 +103,7 @@ func (s *SyncState) Generate() (msg []byte, changes int, ok bool, err error) {
 
 // Receive applies a message from the peer and returns how many changes it
 // carried. A malformed message is an error and changes nothing.
-func (s *SyncState) Receive(msg []byte, seals []Seal) (changes int, err error) {
+func (s *SyncState) Receive(msg []byte, seals []Seal, ledger func() (*Ledger, error)) (changes int, err error) {
 	if _, err := s.doc.Commit(); err != nil {
 		return 0, err
 	}
@@ -144,7 +144,11 @@ func (s *SyncState) Receive(msg []byte, seals []Seal) (changes int, err error) {
 	// delivers a device's changes with the seal of its newest.
 	var keep []keptSeal
 	if len(carried) > 0 {
-		if keep, err = s.doc.vet(bytes.Join(carried, nil), seals); err != nil {
+		var news []header
+		if keep, news, err = s.doc.vet(bytes.Join(carried, nil), seals); err != nil {
+			return 0, err
+		}
+		if err := s.doc.refuseRemoved(news, keep, ledger); err != nil {
 			return 0, err
 		}
 	}

@@ -40,7 +40,7 @@ func TestAutomergeFallsSilent(t *testing.T) {
 		}
 		for i, m := range msgs {
 			if m != nil {
-				if _, err := states[1-i].Receive(m, nil); err != nil {
+				if _, err := states[1-i].Receive(m, nil, nil); err != nil {
 					t.Fatal(err)
 				}
 			}

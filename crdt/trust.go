@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -208,10 +209,13 @@ type header struct {
 	actor string
 	seq   uint64
 	deps  []string
+	kind  Kind
+	raw   []byte // the change chunk
 }
 
 func headerOf(c *automerge.Change) header {
-	h := header{hash: c.Hash().String(), actor: c.ActorID(), seq: c.ActorSeq()}
+	info, _ := decodeInfo(c.Message())
+	h := header{hash: c.Hash().String(), actor: c.ActorID(), seq: c.ActorSeq(), kind: info.Kind, raw: c.Save()}
 	for _, d := range c.Dependencies() {
 		h.deps = append(h.deps, d.String())
 	}
@@ -230,10 +234,22 @@ func isDocument(data []byte) bool { return len(data) > 8 && data[8] == 0 }
 // what it is given, as before, and keeps the seals that verify. Nothing
 // is merged when anything fails.
 func (d *Doc) Admit(data []byte, seals []Seal) error {
-	return d.admit(data, seals, foreignOps(len(data)))
+	return d.admit(data, seals, foreignOps(len(data)), nil)
 }
 
-func (d *Doc) admit(data []byte, seals []Seal, maxOps int) (err error) {
+// AdmitJudged is Admit that also refuses the changes of a person a
+// co-facilitator removed, written knowing the removal (RoleRemoved in
+// their own causal past); changes made apart from it (neither knowing
+// the other) are taken, as a decision made apart from a withdrawal
+// counts. ledger is called only when that can matter (the draft or the
+// changes hold grants) and must return the caller's ledger of d, up to
+// date: the new changes are added to it to be judged, so after an error
+// the caller must drop it.
+func (d *Doc) AdmitJudged(data []byte, seals []Seal, ledger func() (*Ledger, error)) error {
+	return d.admit(data, seals, foreignOps(len(data)), ledger)
+}
+
+func (d *Doc) admit(data []byte, seals []Seal, maxOps int, ledger func() (*Ledger, error)) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
@@ -248,8 +264,11 @@ func (d *Doc) admit(data []byte, seals []Seal, maxOps int) (err error) {
 	if err := checkActions(data, maxOps); err != nil {
 		return err
 	}
-	keep, err := d.vet(data, seals)
+	keep, news, err := d.vet(data, seals)
 	if err != nil {
+		return err
+	}
+	if err := d.refuseRemoved(news, keep, ledger); err != nil {
 		return err
 	}
 	d.forgetBodies()
@@ -270,32 +289,33 @@ func (d *Doc) keepSeals(keep []keptSeal) {
 
 // vet checks checked chunks (a document, or changes) against seals
 // without merging anything, and returns the seals to keep once merged.
-func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, error) {
+func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, []header, error) {
 	var cs []*automerge.Change
 	var err error
 	if isDocument(data) {
 		scratch := automerge.New()
 		if err := scratch.LoadIncremental(data); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrRefused, err)
+			return nil, nil, fmt.Errorf("%w: %v", ErrRefused, err)
 		}
 		if cs, err = scratch.Changes(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+			return nil, nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 	} else {
 		// Changes are read here, not by Automerge, which loads a list of
 		// changes only when each one's dependencies are among them.
 		chunks, err := splitChunks(data)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var news []header
 		for _, c := range chunks {
 			p, err := parseChange(c)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			sum := sha256.Sum256(c[8:])
-			h := header{hash: hex.EncodeToString(sum[:]), actor: hex.EncodeToString(p.actor), seq: p.seq}
+			info, _ := decodeInfo(string(p.message))
+			h := header{hash: hex.EncodeToString(sum[:]), actor: hex.EncodeToString(p.actor), seq: p.seq, kind: info.Kind, raw: c}
 			for _, dep := range p.deps {
 				h.deps = append(h.deps, hex.EncodeToString(dep))
 			}
@@ -306,7 +326,8 @@ func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, error) {
 			}
 			news = append(news, h)
 		}
-		return d.checkSeals(news, seals)
+		keep, err := d.checkSeals(news, seals)
+		return keep, news, err
 	}
 	var news []header
 	for _, c := range cs {
@@ -314,7 +335,69 @@ func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, error) {
 			news = append(news, headerOf(c))
 		}
 	}
-	return d.checkSeals(news, seals)
+	keep, err := d.checkSeals(news, seals)
+	return keep, news, err
+}
+
+// ErrRemoved is returned for changes by a person a co-facilitator
+// removed from the draft, written after they knew it.
+var ErrRemoved = errors.New("changes by a participant removed from the draft, written after the removal")
+
+// refuseRemoved judges new changes by their authors' roles in their own
+// past, with the new changes added to the ledger (grants among them
+// count too: a co-author who never took the new code may bring the
+// removal and the removed person's later change together).
+func (d *Doc) refuseRemoved(news []header, keep []keptSeal, ledger func() (*Ledger, error)) error {
+	if ledger == nil || len(news) == 0 {
+		return nil
+	}
+	grants := d.HasGrants()
+	for _, h := range news {
+		grants = grants || h.kind == KindRole
+	}
+	if !grants {
+		return nil
+	}
+	l, err := ledger()
+	if err != nil {
+		return err
+	}
+	pending := news
+	for len(pending) > 0 {
+		var later []header
+		for _, h := range pending {
+			ok, err := l.addRaw(h.hash, h.deps, h.raw)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				later = append(later, h)
+			}
+		}
+		if len(later) == len(pending) {
+			break // waiting for changes nobody sent: Automerge keeps them back too
+		}
+		pending = later
+	}
+	parts := d.Participants()
+	for _, k := range keep {
+		a := k.seal.Cert.Actor()
+		if _, ok := parts[a]; !ok && d.Signed() {
+			parts[a] = Participant{Actor: a, Person: k.seal.Cert.PersonID()}
+		}
+	}
+	auth := l.Authority(d.Creator(), parts)
+	for _, h := range news {
+		ref, ok := l.byHash[h.hash]
+		if ok && auth.RoleAt(ref, h.actor) == RoleRemoved {
+			name := parts[h.actor].Name
+			if name == "" {
+				name = FormatFingerprint(personOf(parts, h.actor))
+			}
+			return fmt.Errorf("%w: change %s by %s", ErrRemoved, short(h.hash), name)
+		}
+	}
+	return nil
 }
 
 type keptSeal struct {

@@ -239,3 +239,109 @@ func mustLedger(t *testing.T, d *Doc) *Ledger {
 	}
 	return l
 }
+
+func judged(d *Doc) func() (*Ledger, error) {
+	return func() (*Ledger, error) {
+		l := NewLedger()
+		_, err := l.Update(d)
+		return l, err
+	}
+}
+
+// trySendJudged is trySend as a session admits: judging roles.
+func trySendJudged(from, to *Doc) error {
+	data, n, err := from.ChangesSince(to.Known(from.Heads()))
+	if err != nil || n == 0 {
+		return err
+	}
+	seals, withCert := from.SealsFor(data)
+	batch, err := ChunkHashes(data)
+	if err != nil {
+		return err
+	}
+	got, err := to.DecodeSeals(EncodeSeals(seals, batch, withCert), batch, data)
+	if err != nil {
+		return err
+	}
+	return to.AdmitJudged(data, got, judged(to))
+}
+
+// Issue 23, attack 9: once a co-facilitator removes a participant, every
+// peer refuses what the removed person writes knowing it, whoever
+// carries it (a co-author who holds the removal, or one who gets the
+// removal and the later change together); what they wrote before, or
+// apart from the removal, stays, and stays theirs.
+func TestRemovedParticipantRefused(t *testing.T) {
+	owner, removed, _, removedKey := signedDraft(t)
+	carrier := emptySigned(t, owner.DraftID(), NewSigner(newKey(t)))
+	late := emptySigned(t, owner.DraftID(), NewSigner(newKey(t)))
+	send(t, owner, carrier)
+	send(t, owner, late)
+	sec := owner.Sections()[0].ID
+	write := func(d *Doc, text string) {
+		t.Helper()
+		if err := d.Splice(sec, 0, 0, text); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, d)
+	}
+	write(removed, "Before the removal. ")
+	for _, d := range []*Doc{owner, carrier, late} {
+		send(t, removed, d)
+	}
+	person := Fingerprint(removedKey.Public().(ed25519.PublicKey))
+	if err := owner.SetRole(person, RoleRemoved, t0); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, owner)
+	send(t, owner, carrier)
+
+	// Written apart from the removal: taken.
+	write(removed, "Apart from it. ")
+	if err := trySendJudged(removed, carrier); err != nil {
+		t.Fatalf("a change made apart from the removal: %v", err)
+	}
+	// The removed person learns of it (from a co-author on the old code)
+	// and writes on.
+	send(t, carrier, removed)
+	write(removed, "After the removal. ")
+	if err := trySendJudged(removed, carrier); !errors.Is(err, ErrRemoved) {
+		t.Fatalf("the carrier, which holds the removal: %v", err)
+	}
+	// A peer that lacks the removal gets it with the later change.
+	if err := trySendJudged(removed, late); !errors.Is(err, ErrRemoved) {
+		t.Fatalf("a peer given the removal and the later change together: %v", err)
+	}
+	for name, d := range map[string]*Doc{"carrier": carrier, "late": late} {
+		body := d.Sections()[0].Body
+		if strings.Contains(body, "After the removal") {
+			t.Errorf("%s took the removed person's later change: %q", name, body)
+		}
+	}
+	if !strings.Contains(carrier.Sections()[0].Body, "Before the removal") || !strings.Contains(carrier.Sections()[0].Body, "Apart from it") {
+		t.Errorf("the removed person's earlier text is gone: %q", carrier.Sections()[0].Body)
+	}
+	// The earlier text is still theirs.
+	l := mustLedger(t, carrier)
+	auth := carrier.Authority(l)
+	if r := auth.RoleNow(removed.Actor()); r != RoleRemoved {
+		t.Errorf("the removed person's role now: %s", r)
+	}
+	found := false
+	for _, p := range carrier.Participants() {
+		if p.Actor == removed.Actor() && p.Person == person {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the removed person's device is no longer theirs")
+	}
+	// Nor can anyone else remove the creator, or a participant remove anyone.
+	forgeGrant(t, carrier, Fingerprint(owner.tr.signer.cert.Key), RoleRemoved, carrier.Actor())
+	commit(t, carrier)
+	send(t, carrier, owner)
+	write(owner, "The creator writes on. ")
+	if err := trySendJudged(owner, carrier); err != nil {
+		t.Errorf("the creator after a participant's removal of them: %v", err)
+	}
+}

@@ -87,7 +87,7 @@ func TestUnknownActionsNeverReachAutomerge(t *testing.T) {
 	}
 	forged := append(append(append([]byte{}, prefix...), 1), appendBytes(nil, crafted)...)
 	forged = append(forged, suffix...)
-	if _, err := sb.Receive(forged, nil); !errors.Is(err, ErrCorrupt) {
+	if _, err := sb.Receive(forged, nil, nil); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("in a sync message: %v", err)
 	}
 	if d.Valid() != nil {

@@ -115,7 +115,7 @@ func (d *memDraft) Receive(_ context.Context, st *crdt.SyncState, msg, block []b
 	seals, err := d.doc.OpenSealBlock(block, crdt.SyncChanges(msg))
 	n := 0
 	if err == nil {
-		n, err = st.Receive(msg, seals)
+		n, err = st.Receive(msg, seals, nil)
 	}
 	d.mu.Unlock()
 	if n > 0 {

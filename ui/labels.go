@@ -54,6 +54,8 @@ func roleLabel(r crdt.Role) string {
 		return lang.L("Co-facilitator")
 	case crdt.RoleRapporteur:
 		return lang.L("Rapporteur")
+	case crdt.RoleRemoved:
+		return lang.L("Removed from the draft")
 	}
 	return string(r)
 }

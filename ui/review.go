@@ -395,7 +395,7 @@ func (p *peopleView) reload() {
 		}
 		who := widget.NewLabel(fmt.Sprintf("%s · %s · %s\n%s", pt.Name, groupLabel(pt.Group), regionLabel(pt.Region), key))
 		var right fyne.CanvasObject = widget.NewLabel(roleLabel(role))
-		if canGrant && pt.Person != mine && pt.Actor != v.Creator {
+		if canGrant && pt.Person != mine && pt.Actor != v.Creator && role != crdt.RoleRemoved {
 			sel := widget.NewSelect(labels(crdt.Roles, roleLabel), nil)
 			sel.SetSelectedIndex(slices.Index(crdt.Roles, role))
 			person, name := pt.Person, pt.Name

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,12 +20,17 @@ import (
 
 var roleCmd = &command{
 	name:    "role",
-	usage:   "role DRAFT [PARTICIPANT ROLE]",
+	usage:   "role DRAFT [PARTICIPANT ROLE|removed]",
 	summary: "list who holds which role in a draft, or give or withdraw one",
 	details: `Co-facilitators and the rapporteur accept and reject contributions and name
 versions. The draft's creator is a co-facilitator and is the one who gives
 those roles: ROLE is co-facilitator, rapporteur, or participant (which
 withdraws a role). PARTICIPANT is a name, a person id or a device id. With
+removed takes a participant out of the draft: every co-author's copy
+refuses what they write once they know it, what they wrote before stays
+theirs, and the draft's secret is replaced at once (with its relays), so
+the new code printed must go to everyone else; until a co-author takes
+it, they still sync with the old one. With
 only DRAFT, lists the participants and their roles, each with the
 fingerprint of their key: compare it by phone with the one their
 ` + "`bpfdraft profile`" + ` prints before trusting a name.`,
@@ -42,9 +48,13 @@ fingerprint of their key: compare it by phone with the one their
 			}
 			defer done()
 			if len(args) == 3 {
-				role, err := crdt.ParseRole(args[2])
+				role, err := crdt.ParseGrant(args[2])
 				if err != nil {
 					return usagef("%v", err)
+				}
+				if role == crdt.RoleRemoved {
+					done()
+					return e.remove(ctx, args[0], args[1])
 				}
 				p, err := s.SetRole(ctx, args[1], role)
 				if err != nil {
@@ -95,6 +105,41 @@ fingerprint of their key: compare it by phone with the one their
 			return tw.Flush()
 		}
 	},
+}
+
+// remove takes a participant out of a draft and replaces its secret.
+func (e *env) remove(ctx context.Context, ref, who string) error {
+	ws, err := e.workspace(ctx)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	id, err := ws.Resolve(ctx, ref)
+	if err != nil {
+		return err
+	}
+	s, err := ws.Session(ctx, id)
+	if err != nil {
+		return err
+	}
+	p, err := s.SetRole(ctx, who, crdt.RoleRemoved)
+	if err := errors.Join(err, s.Close(ctx)); err != nil {
+		return err
+	}
+	name := p.Name
+	if name == "" {
+		name = crdt.FormatFingerprint(p.Person)
+	}
+	fmt.Fprintf(e.stdout, "%s is removed from %q: co-authors refuse what they write from now on.\n", name, s.Meta().Title)
+	if secret, err := ws.DraftSecret(ctx, id); err != nil || secret == nil {
+		return err // never shared: no secret to replace
+	}
+	inv, err := e.invite(ctx, ws, id, nil, true)
+	if err != nil {
+		return fmt.Errorf("the removal is saved, but the draft's secret could not be replaced (%w); run `bpfdraft invite %s --rotate` once its relays can be reached", err, id)
+	}
+	fmt.Fprintf(e.stdout, "The draft's secret is replaced. Send this new code to everyone who keeps access:\n%s\n", inv.Code())
+	return nil
 }
 
 // article returns a role with its indefinite article.

@@ -404,3 +404,45 @@ func TestDiffCLIShowsRunsAndWords(t *testing.T) {
 		t.Errorf("diff of a changed word:\n%s", diff)
 	}
 }
+
+// TestRemoveAParticipant is issue 23's ninth attack from the command
+// line, with two data dirs exchanging export files: a co-facilitator
+// removes a participant, which replaces the draft's secret; the removed
+// person's later text, written once they had the removal, is refused on
+// import; what they wrote before stays theirs.
+func TestRemoveAParticipant(t *testing.T) {
+	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
+	id := strings.TrimSpace(a.ok("new", "--title", "Removal"))
+	a.ok("write", id, "--section", "1", "--text", "Amina's text.")
+	oldCode := strings.TrimSpace(a.ok("invite", id))
+	file := func(c cli) string {
+		f := filepath.Join(t.TempDir(), "draft.automerge")
+		c.ok("export", id, "--format", "automerge", "-o", f)
+		return f
+	}
+	b.ok("import", file(a))
+	b.ok("write", id, "--section", "2", "--text", "Bruno's earlier text.")
+	a.ok("import", file(b))
+
+	out := a.ok("role", id, "Bruno", "removed")
+	if !strings.Contains(out, "Bruno is removed") || !strings.Contains(out, "BPF1") || strings.Contains(out, oldCode) {
+		t.Fatalf("role … removed printed:\n%s", out)
+	}
+	b.ok("import", file(a)) // Bruno learns of the removal
+	b.ok("write", id, "--section", "2", "--append", "--text", "Written after the removal.")
+	r := a.run("", "import", file(b))
+	if r.code == 0 || !strings.Contains(r.stderr, "removed from the draft") {
+		t.Fatalf("importing the removed person's later text: exit %d, %s", r.code, r.stderr)
+	}
+	shown := a.ok("show", id)
+	if strings.Contains(shown, "Written after the removal") || !strings.Contains(shown, "Bruno's earlier text.") {
+		t.Errorf("after the refused import:\n%s", shown)
+	}
+	roles := a.ok("role", id)
+	if !strings.Contains(roles, "Bruno  removed") {
+		t.Errorf("roles after the removal:\n%s", roles)
+	}
+	if log := a.ok("log", id, "--participant", "Bruno"); !strings.Contains(log, "+21") || !strings.Contains(log, "verified") {
+		t.Errorf("Bruno's earlier text is no longer his in the log:\n%s", log)
+	}
+}

@@ -52,26 +52,7 @@ everyone who should keep access.`,
 			if err != nil {
 				return err
 			}
-			// Relays are told of a new secret, or a rotation, over the network.
-			network := len(relays) > 0
-			if *rotate && !network {
-				current, err := ws.Relays(ctx, id)
-				if err != nil {
-					return err
-				}
-				network = len(current) > 0
-			}
-			var inv app.Invite
-			if network {
-				var on *online.Online
-				if on, err = e.online(ws, online.Config{}); err != nil {
-					return err
-				}
-				defer on.Close()
-				inv, err = on.Invite(ctx, id, relays, *rotate)
-			} else {
-				inv, err = online.Invite(ctx, ws, nil, id, nil, *rotate)
-			}
+			inv, err := e.invite(ctx, ws, id, relays, *rotate)
 			if err != nil {
 				return err
 			}
@@ -79,6 +60,28 @@ everyone who should keep access.`,
 			return nil
 		}
 	},
+}
+
+// invite issues a draft's invite, or a new secret with rotate; relays
+// are told of a new secret, or a rotation, over the network.
+func (e *env) invite(ctx context.Context, ws *app.Workspace, id string, relays []string, rotate bool) (app.Invite, error) {
+	network := len(relays) > 0
+	if rotate && !network {
+		current, err := ws.Relays(ctx, id)
+		if err != nil {
+			return app.Invite{}, err
+		}
+		network = len(current) > 0
+	}
+	if !network {
+		return online.Invite(ctx, ws, nil, id, nil, rotate)
+	}
+	on, err := e.online(ws, online.Config{})
+	if err != nil {
+		return app.Invite{}, err
+	}
+	defer on.Close()
+	return on.Invite(ctx, id, relays, rotate)
 }
 
 var joinCmd = &command{
