@@ -290,10 +290,16 @@ func (s *Session) comments() ([]Comment, error) {
 		by       string
 		resolved bool
 	}
+	type response struct {
+		ref crdt.ChangeRef
+		r   Response
+	}
 	statuses := map[string]status{}
 	// Imports and responses count by the role their author held as
 	// their change saw the draft, not by the role of now (crdt.Authority).
-	responseBy := map[string]crdt.ChangeRef{} // by comment, the change of the response that counts
+	statusCands := map[string][]status{}
+	responseCands := map[string][]response{}
+	refOf := map[string]crdt.ChangeRef{} // by comment, the change that made it
 	for _, r := range l.Journal(crdt.JournalComments) {
 		var e commentEntry
 		if len(r.Value) > 4*(maxCommentText+maxQuote+1024) || json.Unmarshal([]byte(r.Value), &e) != nil {
@@ -304,7 +310,13 @@ func (s *Session) comments() ([]Comment, error) {
 		case "c", "pc":
 			first, err1 := crdt.ParseElemID(e.First)
 			last, err2 := crdt.ParseElemID(e.Last)
-			if e.ID == "" || byID[e.ID] != nil || err1 != nil || err2 != nil {
+			if e.ID == "" || err1 != nil || err2 != nil {
+				continue
+			}
+			if old, dup := refOf[e.ID]; dup && changes[old].Hash <= c.Hash {
+				// Two comments with one id (a copy's replay, or a forgery):
+				// every peer keeps the one whose change has the smaller
+				// hash, whichever it learnt first.
 				continue
 			}
 			if e.Type == "pc" && !auth.AuthorRole(r.By).CanDecide() {
@@ -318,8 +330,10 @@ func (s *Session) comments() ([]Comment, error) {
 				cm.Public, cm.Version, cm.Cited = true, e.Version, e.Cited
 				cm.Commenter = Commenter{Name: e.Name, Organisation: e.Org, Group: crdt.Group(e.Group), Region: crdt.Region(e.Region)}
 			}
-			byID[e.ID] = cm
-			order = append(order, e.ID)
+			if _, dup := refOf[e.ID]; !dup {
+				order = append(order, e.ID)
+			}
+			byID[e.ID], refOf[e.ID] = cm, r.By
 		case "r", "s", "o", "rs":
 		default:
 			continue
@@ -342,20 +356,35 @@ func (s *Session) comments() ([]Comment, error) {
 		case "r":
 			parent.Replies = append(parent.Replies, Reply{ID: e.ID, Text: e.Text, Actor: c.Actor, At: c.Time})
 		case "s", "o":
-			// Of a comment's resolves and reopens, the one made knowing
-			// the others counts (crdt.Ledger.Supersedes), not the one with
-			// the latest clock: a clock set ahead would always win.
-			st, ok := statuses[e.To]
-			if !ok || l.Supersedes(r.By, st.ref) {
-				statuses[e.To] = status{ref: r.By, by: c.Actor, resolved: e.Type == "s"}
-			}
+			statusCands[e.To] = append(statusCands[e.To], status{ref: r.By, by: c.Actor, resolved: e.Type == "s"})
 		case "rs":
-			// Likewise of its responses, from someone who may give one.
-			if st, ok := parseStatus(e.Status); ok && auth.AuthorRole(r.By).CanDecide() &&
-				(parent.Response == nil || l.Supersedes(r.By, responseBy[e.To])) {
-				parent.Response = &Response{Status: st, Text: e.Text, Actor: c.Actor, At: c.Time}
-				responseBy[e.To] = r.By
+			// From someone who may give one.
+			if st, ok := parseStatus(e.Status); ok && auth.AuthorRole(r.By).CanDecide() {
+				responseCands[e.To] = append(responseCands[e.To], response{ref: r.By,
+					r: Response{Status: st, Text: e.Text, Actor: c.Actor, At: c.Time}})
 			}
+		}
+	}
+	// Of a comment's resolves and reopens, and of its responses, the one
+	// made knowing the others counts (crdt.Ledger.Latest), not the one
+	// with the latest clock: a clock set ahead would always win.
+	for id, cands := range statusCands {
+		refs := make([]crdt.ChangeRef, len(cands))
+		for i, c := range cands {
+			refs[i] = c.ref
+		}
+		if k := l.Latest(refs); k >= 0 {
+			statuses[id] = cands[k]
+		}
+	}
+	for id, cands := range responseCands {
+		refs := make([]crdt.ChangeRef, len(cands))
+		for i, c := range cands {
+			refs[i] = c.ref
+		}
+		if k := l.Latest(refs); k >= 0 {
+			r := cands[k].r
+			byID[id].Response = &r
 		}
 	}
 	v := s.View()
@@ -373,7 +402,13 @@ func (s *Session) comments() ([]Comment, error) {
 		c := byID[id]
 		st := statuses[id]
 		c.Resolved, c.StatusBy = st.resolved, st.by
-		sort.SliceStable(c.Replies, func(i, j int) bool { return c.Replies[i].At.Before(c.Replies[j].At) })
+		sort.SliceStable(c.Replies, func(i, j int) bool {
+			a, b := c.Replies[i], c.Replies[j]
+			if !a.At.Equal(b.At) {
+				return a.At.Before(b.At)
+			}
+			return a.ID < b.ID
+		})
 		c.Number, c.Heading = number[c.Section], heading[c.Section]
 		c.Start, c.End, c.Anchor = -1, -1, AnchorDeleted
 		ranges, _, err := l.Locate(c.Section, c.first, c.last, func(crdt.ChangeRef) bool { return true }, all)
@@ -403,7 +438,15 @@ func (s *Session) comments() ([]Comment, error) {
 		if (a.Start < 0) != (b.Start < 0) {
 			return a.Start >= 0
 		}
-		return a.Start < b.Start
+		if a.Start != b.Start {
+			return a.Start < b.Start
+		}
+		// Comments on one place: an order every peer gives alike, not
+		// the order this one learnt them in.
+		if !a.At.Equal(b.At) {
+			return a.At.Before(b.At)
+		}
+		return a.ID < b.ID
 	})
 	return out, nil
 }

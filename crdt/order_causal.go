@@ -38,6 +38,33 @@ func (l *Ledger) Precedes(a, b ChangeRef) bool {
 	return false
 }
 
+// Latest returns which of several entries about one thing decides (its
+// index in refs, -1 for none): of those no other was written knowing
+// (made in the past of another's change), the one whose change has the
+// greatest hash; of several entries of that one change, the last.
+// Asking Supersedes pairwise in the order entries arrived is not enough:
+// with an entry made apart from two others that follow one another, the
+// answer would depend on that order.
+func (l *Ledger) Latest(refs []ChangeRef) int {
+	best := -1
+	for i, a := range refs {
+		known := false
+		for _, b := range refs {
+			if l.Precedes(a, b) {
+				known = true
+				break
+			}
+		}
+		if known {
+			continue
+		}
+		if best < 0 || l.changes[a].Hash >= l.changes[refs[best]].Hash {
+			best = i
+		}
+	}
+	return best
+}
+
 // Supersedes reports whether the entry written by change b decides over
 // the one written by change a: b was made knowing a, or, made apart, b's
 // hash is the greater.

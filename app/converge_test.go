@@ -1,0 +1,235 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// TestAuthorityConverges is issue 23's convergence property: three peers
+// of a draft made with signatures (the creator, a co-facilitator whose
+// role comes and goes, and a participant running a hostile build that
+// writes decisions, grants and versions it has no right to) act in turn
+// and exchange changes in a random order; once they hold the same heads
+// they show the same roles, decisions, versions and comment states, and
+// none of the hostile entries counts.
+func TestAuthorityConverges(t *testing.T) {
+	for seed := int64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { converges(t, seed) })
+	}
+}
+
+func converges(t *testing.T, seed int64) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(seed))
+	wa, wb, sa := invitedPair(t, Options{Poll: -1})
+	wc := openWSWith(t, t.TempDir(), Options{Poll: -1})
+	withProfile(t, wc, "Chen")
+	inv, err := wa.Invite(ctx, sa.ID(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wc.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	ws := []*Workspace{wa, wb, wc}
+	syncPair(t, wa, wb)
+	syncPair(t, wa, wc)
+	ss := []*Session{sa, nil, nil}
+	for i := 1; i < 3; i++ {
+		if ss[i], err = ws[i].Session(ctx, sa.ID()); err != nil {
+			t.Fatal(err)
+		}
+		defer ss[i].Close(ctx)
+	}
+	// Every peer registers (its first write) and the creator makes the
+	// second one a co-facilitator.
+	for i, s := range ss {
+		if _, _, err := s.Write(ctx, fmt.Sprint(i+1), fmt.Sprintf("Opening text by peer %d.", i), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range [][2]int{{1, 0}, {2, 0}, {0, 1}, {0, 2}} {
+		syncPair(t, ws[p[0]], ws[p[1]])
+	}
+	if _, err := sa.SetRole(ctx, wb.Actor(), crdt.RoleCoFacilitator); err != nil {
+		t.Fatal(err)
+	}
+
+	for round := 0; round < 6; round++ {
+		for _, i := range rng.Perm(3) {
+			act(t, rng, ss[i], i)
+		}
+		for range 2 {
+			a, b := rng.Intn(3), rng.Intn(3)
+			if a != b {
+				syncPair(t, ws[a], ws[b])
+			}
+		}
+	}
+	for range 3 {
+		syncPair(t, wa, wb)
+		syncPair(t, wb, wc)
+		syncPair(t, wa, wc)
+	}
+	heads := sa.Heads()
+	for i, s := range ss {
+		if !slices.Equal(s.Heads(), heads) {
+			t.Fatalf("peer %d did not converge", i)
+		}
+	}
+	want := describe(t, sa)
+	for i, s := range ss[1:] {
+		if got := describe(t, s); got != want {
+			g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+			for k := range min(len(g), len(w)) {
+				if g[k] != w[k] {
+					t.Errorf("peer %d shows another state than the creator: %q, the creator %q", i+1, g[k], w[k])
+				}
+			}
+		}
+	}
+	// The hostile participant's entries count for nothing.
+	v := sa.View()
+	if v.Roles[wc.Actor()] != crdt.RoleParticipant {
+		t.Errorf("the hostile participant's role: %s", v.Roles[wc.Actor()])
+	}
+	for _, ver := range sa.Versions() {
+		if ver.Actor == wc.Actor() {
+			t.Errorf("a version named by the hostile participant counts: %+v", ver)
+		}
+	}
+	hunks, err := sa.Review("creation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hunks {
+		for _, d := range h.Decisions {
+			if d.Actor == wc.Actor() {
+				t.Errorf("a decision by the hostile participant counts: %+v", d)
+			}
+		}
+	}
+}
+
+// act does one random thing a peer might do; peer 2 runs a hostile
+// build.
+func act(t *testing.T, rng *rand.Rand, s *Session, peer int) {
+	t.Helper()
+	ctx := context.Background()
+	sec := fmt.Sprint(1 + rng.Intn(4))
+	switch rng.Intn(6) {
+	case 0, 1:
+		if _, _, err := s.Write(ctx, sec, fmt.Sprintf(" Peer %d adds %d.", peer, rng.Intn(1000)), true); err != nil {
+			t.Fatal(err)
+		}
+	case 2:
+		body := s.Sections()[0].Body
+		if len(body) > 4 {
+			if _, err := s.CommentAt(ctx, "1", 0, 4, fmt.Sprintf("Comment by %d", peer)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	case 3:
+		cs, err := s.Comments()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) > 0 {
+			c := cs[rng.Intn(len(cs))]
+			if err := s.Resolve(ctx, c.ID, !c.Resolved); err != nil {
+				t.Fatal(err)
+			}
+		}
+	case 4:
+		verdict := []string{Accept, Reject}[rng.Intn(2)]
+		if peer == 2 {
+			hostileDecide(t, s, verdict)
+			return
+		}
+		hunks, err := s.Review("creation")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hunks) == 0 {
+			return
+		}
+		h := hunks[rng.Intn(len(hunks))]
+		if _, err := s.Decide(ctx, verdict, []string{h.ID}, "", "creation"); err != nil && !strings.Contains(err.Error(), "only a co-facilitator") {
+			t.Fatal(err)
+		}
+	case 5:
+		switch peer {
+		case 0: // the creator gives or withdraws the second peer's role
+			role := []crdt.Role{crdt.RoleCoFacilitator, crdt.RoleParticipant, crdt.RoleRapporteur}[rng.Intn(3)]
+			var who string
+			for _, p := range s.View().Participants {
+				if p.Actor != s.w.actor && p.Name == "Bruno" {
+					who = p.Actor
+				}
+			}
+			if who != "" {
+				if _, err := s.SetRole(ctx, who, role); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case 1:
+			if _, err := s.NameVersion(ctx, fmt.Sprintf("v%d", rng.Intn(3))); err != nil && !strings.Contains(err.Error(), "only a co-facilitator") {
+				t.Fatal(err)
+			}
+		case 2: // hostile: a grant to itself and a version, as a build without checks writes them
+			err := s.edit(ctx, func() error {
+				if err := s.o.doc.SetRole(s.Person(), crdt.RoleCoFacilitator, s.w.opts.Now()); err != nil {
+					return err
+				}
+				_, err := s.o.doc.AddVersion(fmt.Sprintf("v%d", rng.Intn(3)), nil, s.w.opts.Now())
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// describe prints what a peer shows of the draft's authority: roles by
+// person, each hunk's status and decisions, the versions, each comment's
+// state, and the text.
+func describe(t *testing.T, s *Session) string {
+	t.Helper()
+	var b strings.Builder
+	v := s.View()
+	var roles []string
+	for _, p := range v.Participants {
+		roles = append(roles, fmt.Sprintf("%s=%s", p.Person, v.RoleOf(p.Actor)))
+	}
+	slices.Sort(roles)
+	roles = slices.Compact(roles)
+	fmt.Fprintln(&b, "roles", roles)
+	hunks, err := s.Review("creation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hunks {
+		fmt.Fprintln(&b, "hunk", h.ID, h.Status, h.Reverted, len(h.Decisions))
+	}
+	for _, ver := range s.Versions() {
+		fmt.Fprintln(&b, "version", ver.ID, ver.Name, ver.Actor, strings.Join(ver.Heads, ","))
+	}
+	cs, err := s.Comments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		fmt.Fprintln(&b, "comment", c.ID, c.Resolved, c.StatusBy, len(c.Replies))
+	}
+	for _, sec := range s.Sections() {
+		fmt.Fprintln(&b, "text", sec.ID, sec.Body)
+	}
+	return b.String()
+}
