@@ -105,6 +105,10 @@ func TestForgedPersonIDGivesNoRole(t *testing.T) {
 	if open == nil || open.Status != StatusOpen || !open.Reverted || len(open.Decisions) != 0 {
 		t.Fatalf("the owner's text after a participant's rejection: %+v", hunks)
 	}
+	// It is shown, as not counted, so nobody takes the revert for a decision.
+	if len(open.Refused) != 1 || open.Refused[0].Actor != wb.Actor() || open.Refused[0].Verdict != Reject {
+		t.Errorf("the forger's rejection is not shown as not counted: %+v", open.Refused)
+	}
 	if _, err := sa.Decide(ctx, Accept, []string{open.ID}, "", "creation"); err != nil {
 		t.Fatal(err)
 	}

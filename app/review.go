@@ -66,9 +66,12 @@ type Hunk struct {
 	Paragraph string // e.g. "3.2"
 	Status    HunkStatus
 	Decisions []Decision // those of the deciding round, the latest first
-	Reverted  bool       // the text is as a rejection left it
-	Start     int        // where the hunk is in the heading's text as it stands:
-	End       int        //   its text, or (Start == End) where it was
+	// Refused are decisions on the hunk that count for nothing: their
+	// authors held no deciding role as their change saw the draft.
+	Refused  []Decision
+	Reverted bool // the text is as a rejection left it
+	Start    int  // where the hunk is in the heading's text as it stands:
+	End      int  //   its text, or (Start == End) where it was
 
 	first, last crdt.ElemID
 	changes     map[crdt.ChangeRef]bool
@@ -81,6 +84,7 @@ type Decision struct {
 	Verdict string
 	Actor   string
 	At      time.Time
+	hash    string // of the change that made it: orders those of one second
 }
 
 // decisionsOf reads the decisions journal: per hunk, the decisions that
@@ -89,8 +93,8 @@ type Decision struct {
 // withdrawn later keeps what its holder decided meanwhile (their reverts
 // are in the text), and a decision made knowing the withdrawal counts
 // for nothing on every peer.
-func decisionsOf(l *crdt.Ledger, auth *crdt.Authority) map[string][]Decision {
-	out := map[string][]Decision{}
+func decisionsOf(l *crdt.Ledger, auth *crdt.Authority) (counted, refused map[string][]Decision) {
+	counted, refused = map[string][]Decision{}, map[string][]Decision{}
 	changes := l.Changes()
 	for _, r := range l.Journal(crdt.JournalDecisions) {
 		f := strings.Fields(r.Value)
@@ -102,12 +106,15 @@ func decisionsOf(l *crdt.Ledger, auth *crdt.Authority) map[string][]Decision {
 			continue
 		}
 		c := changes[r.By]
+		d := Decision{Hunk: f[0], Round: round, Verdict: f[2], Actor: c.Actor, At: c.Time, hash: c.Hash}
 		if !auth.AuthorRole(r.By).CanDecide() {
+			// Shown as not counted: nobody may take it for a decision.
+			refused[f[0]] = append(refused[f[0]], d)
 			continue
 		}
-		out[f[0]] = append(out[f[0]], Decision{Hunk: f[0], Round: round, Verdict: f[2], Actor: c.Actor, At: c.Time})
+		counted[f[0]] = append(counted[f[0]], d)
 	}
-	return out
+	return counted, refused
 }
 
 // settle sets a hunk's status from its decisions.
@@ -123,9 +130,15 @@ func (h *Hunk) settle(ds []Decision) {
 			h.Decisions = append(h.Decisions, d)
 		}
 	}
-	// Stable over the journal's order, which every peer holding the same
-	// changes reads alike: decisions of one second stay in one order.
-	sort.SliceStable(h.Decisions, func(i, j int) bool { return h.Decisions[i].At.After(h.Decisions[j].At) })
+	// Latest first; decisions of one second in an order every peer gives
+	// alike (a journal lists entries in the order a peer learnt them).
+	sort.SliceStable(h.Decisions, func(i, j int) bool {
+		a, b := h.Decisions[i], h.Decisions[j]
+		if !a.At.Equal(b.At) {
+			return a.At.After(b.At)
+		}
+		return a.hash > b.hash
+	})
 	for i, d := range h.Decisions {
 		v := StatusAccepted
 		if d.Verdict == Reject {
@@ -220,7 +233,7 @@ func (s *Session) review(since string) ([]Hunk, error) {
 		}
 		return actor
 	}
-	decided := decisionsOf(l, auth)
+	decided, refused := decisionsOf(l, auth)
 	var out []Hunk
 	for i, sec := range v.Sections {
 		pieces, err := l.Compare(sec.ID, from, to)
@@ -256,6 +269,7 @@ func (s *Session) review(since string) ([]Hunk, error) {
 				h.Section, h.Number, h.Heading = sec.ID, i+1, sec.Heading
 				h.Paragraph = crdt.ParagraphNumber(h.Number, paragraphIndex(paras, part.start)+1)
 				h.settle(decided[h.ID])
+				h.Refused = refused[h.ID]
 				if err := s.place(l, &h, all); err != nil {
 					return nil, err
 				}

@@ -190,6 +190,11 @@ func hunkLine(h app.Hunk, parts map[string]crdt.Participant) string {
 		}
 		status += " (" + strings.Join(vs, ", ") + ")"
 	}
+	for _, d := range h.Refused {
+		// Written into the draft by someone without the role: shown, so
+		// nobody takes its effect on the text for a decision.
+		status += " · " + fmt.Sprintf(lang.L("not counted: %s decided without the role"), nameOf(parts, d.Actor))
+	}
 	return fmt.Sprintf("%s · %s · %s %s · %s", status, nameOf(parts, h.Actor), h.Paragraph, h.Heading, h.At.Local().Format(time.DateTime))
 }
 

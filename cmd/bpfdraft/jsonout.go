@@ -295,9 +295,12 @@ type jsonHunk struct {
 	Paragraph     string         `json:"paragraph"`
 	Status        string         `json:"status"`    // open, accepted, rejected or conflict
 	Decisions     []jsonDecision `json:"decisions"` // of the deciding round, the latest first
-	Reverted      bool           `json:"reverted"`  // the text is as a rejection left it
-	Start         int            `json:"start"`     // where it is in the heading's text, in code points
-	End           int            `json:"end"`
+	// Refused: decisions that count for nothing, their authors having
+	// held no deciding role as their change saw the draft.
+	Refused  []jsonDecision `json:"refused_decisions,omitempty"`
+	Reverted bool           `json:"reverted"` // the text is as a rejection left it
+	Start    int            `json:"start"`    // where it is in the heading's text, in code points
+	End      int            `json:"end"`
 }
 
 type jsonDecision struct {
@@ -316,6 +319,11 @@ func hunkJSON(h app.Hunk, who func(string) (string, string)) jsonHunk {
 		jd := jsonDecision{Verdict: d.Verdict, Round: d.Round, At: d.At.UTC()}
 		jd.By, _ = who(d.Actor)
 		j.Decisions = append(j.Decisions, jd)
+	}
+	for _, d := range h.Refused {
+		jd := jsonDecision{Verdict: d.Verdict, Round: d.Round, At: d.At.UTC()}
+		jd.By, _ = who(d.Actor)
+		j.Refused = append(j.Refused, jd)
 	}
 	return j
 }

@@ -357,6 +357,9 @@ func printHunks(e *env, v *app.View, hunks []app.Hunk) {
 			}
 			status += " (" + strings.Join(vs, ", ") + ")"
 		}
+		for _, d := range h.Refused {
+			status += fmt.Sprintf(" [not counted: %s %sed without a deciding role]", who(d.Actor), d.Verdict)
+		}
 		heading := h.Heading
 		if r := []rune(heading); len(r) > 32 {
 			heading = string(r[:31]) + "…"
