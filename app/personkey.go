@@ -14,7 +14,8 @@ import (
 // PersonKeyFile is the person's signing key in the data dir: what makes
 // the changes this data dir writes theirs, in every draft made with
 // signatures (crdt.Signer). Losing it loses nothing written, but later
-// writes come from a new person; a copy lets anyone write as them.
+// writes come from a new person; a copy lets anyone write as them. A
+// second machine is linked to it instead (device.go).
 const PersonKeyFile = "person.key"
 
 // personKeyMagic starts the file, so that a file of something else is
@@ -25,46 +26,68 @@ var personKeyMagic = []byte("bpfdraft person key 1\n")
 var ErrPersonKey = errors.New("the person key cannot be read")
 
 // loadPersonKey reads the data dir's person key, creating one the first
-// time. The file is written whole to a temporary name, synced and
-// renamed, so a crash never leaves half a key; it is the owner's alone
-// (0600).
+// time.
 func loadPersonKey(dir string) (ed25519.PrivateKey, error) {
 	path := filepath.Join(dir, PersonKeyFile)
-	b, err := os.ReadFile(path)
+	seed, err := readKeyFile(path, personKeyMagic, ed25519.SeedSize)
 	if err == nil {
-		seed, ok := bytes.CutPrefix(b, personKeyMagic)
-		if !ok || len(seed) != ed25519.SeedSize {
-			return nil, fmt.Errorf("%w: %s is damaged or not a key (restore it from a backup of this data dir; moving it away makes a new person, whose role in each draft a co-facilitator must give again)", ErrPersonKey, path)
-		}
 		return ed25519.NewKeyFromSeed(seed), nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %v", ErrPersonKey, err)
+		return nil, err
 	}
-	seed := make([]byte, ed25519.SeedSize)
+	seed = make([]byte, ed25519.SeedSize)
 	if _, err := rand.Read(seed); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(dir, ".person.key-*")
+	if err := writeKeyFile(path, personKeyMagic, seed); errors.Is(err, fs.ErrExist) {
+		return loadPersonKey(dir) // another process made it first
+	} else if err != nil {
+		return nil, err
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// readKeyFile reads a key file: magic, then size bytes.
+func readKeyFile(path string, magic []byte, size int) ([]byte, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrPersonKey, err)
-	}
-	defer os.Remove(tmp.Name())
-	tmp.Chmod(0o600)
-	if _, err := tmp.Write(append(append([]byte(nil), personKeyMagic...), seed...)); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("%w: %v", ErrPersonKey, err)
-	}
-	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrPersonKey, err)
-	}
-	// Link, not rename: two processes starting at once on a new data dir
-	// must agree on one key, and a link fails where a file exists.
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return loadPersonKey(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
 		}
 		return nil, fmt.Errorf("%w: %v", ErrPersonKey, err)
 	}
-	return ed25519.NewKeyFromSeed(seed), nil
+	payload, ok := bytes.CutPrefix(b, magic)
+	if !ok || len(payload) != size {
+		return nil, fmt.Errorf("%w: %s is damaged or not a key (restore it from a backup of this data dir; moving it away makes a new person, whose role in each draft a co-facilitator must give again)", ErrPersonKey, path)
+	}
+	return payload, nil
+}
+
+// writeKeyFile writes a key file whole to a temporary name, synced, and
+// links it into place, so a crash never leaves half a key and two
+// processes starting at once on a new data dir agree on one key (a
+// link fails where a file exists: fs.ErrExist). It is the owner's alone
+// (0600).
+func writeKeyFile(path string, magic, payload []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrPersonKey, err)
+	}
+	defer os.Remove(tmp.Name())
+	tmp.Chmod(0o600)
+	if _, err := tmp.Write(append(append([]byte(nil), magic...), payload...)); err != nil {
+		tmp.Close()
+		return fmt.Errorf("%w: %v", ErrPersonKey, err)
+	}
+	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
+		return fmt.Errorf("%w: %v", ErrPersonKey, err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", ErrPersonKey, err)
+	}
+	return nil
 }

@@ -58,12 +58,14 @@ const leaseStale = 30 * time.Second
 
 // Workspace is one data dir opened by this process.
 type Workspace struct {
-	store  *sqlitestore.Store
-	log    *slog.Logger
-	opts   Options
-	holder string       // lease token of this process
-	actor  string       // Automerge actor id leased for this process
-	signer *crdt.Signer // seals this process's changes; its actor is actor
+	store     *sqlitestore.Store
+	log       *slog.Logger
+	opts      Options
+	holder    string             // lease token of this process
+	actor     string             // Automerge actor id leased for this process
+	signer    *crdt.Signer       // seals this process's changes; its actor is actor
+	dir       string             // the data dir
+	personKey ed25519.PrivateKey // nil on a linked device (device.go)
 
 	mu       sync.Mutex          // Protects sessions and their refs.
 	sessions map[string]*Session // open drafts by id
@@ -110,7 +112,7 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 	// A new actor is this process's own whether or not the file records
 	// it (the record only says which processes wrote): on a full disk the
 	// record fails and reading drafts must still work.
-	key, err := loadPersonKey(dataDir)
+	person, mkSigner, err := loadSigner(dataDir)
 	if err != nil {
 		if !st.ReadOnly() && !st.Unwritable() {
 			st.Close()
@@ -118,15 +120,17 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 		}
 		// Nothing can be written here anyway: reading needs no key.
 		w.log.Warn("No person key; this process can only read", "err", err)
-		_, key, _ = ed25519.GenerateKey(nil)
+		_, key, _ := ed25519.GenerateKey(nil)
+		person, mkSigner = key, func() *crdt.Signer { return crdt.NewSigner(key) }
 	}
+	w.dir, w.personKey = dataDir, person
 	// The actor is derived from the key and a salt (crdt.Cert.Actor), so
 	// a lease refused (the id taken) takes a new salt.
-	w.signer = crdt.NewSigner(key)
+	w.signer = mkSigner()
 	first := true
 	next := func() string {
 		if !first {
-			w.signer = crdt.NewSigner(key)
+			w.signer = mkSigner()
 		}
 		first = false
 		return w.signer.Actor()

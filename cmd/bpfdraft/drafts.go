@@ -18,7 +18,8 @@ import (
 
 func init() {
 	commands = []*command{guiCmd, profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd, repairCmd,
-		versionCmd, versionsCmd, diffCmd, reviewCmd, acceptCmd, rejectCmd, commentCmd, commentsCmd, respondCmd, nextYearCmd, roleCmd, coverageCmd, inviteCmd, joinCmd, syncCmd, serveCmd}
+		versionCmd, versionsCmd, diffCmd, reviewCmd, acceptCmd, rejectCmd, commentCmd, commentsCmd, respondCmd, nextYearCmd, roleCmd, coverageCmd, inviteCmd, joinCmd, syncCmd, serveCmd,
+		deviceCmd}
 }
 
 var profileCmd = &command{

@@ -446,3 +446,53 @@ func TestRemoveAParticipant(t *testing.T) {
 		t.Errorf("Bruno's earlier text is no longer his in the log:\n%s", log)
 	}
 }
+
+// TestSecondMachine: a person links a second machine from the first one
+// (issue 23, item 1): both write as the same person, with the same
+// fingerprint, the creator's role holds on the second machine, and its
+// changes are verified; a link code is useless to another machine.
+func TestSecondMachine(t *testing.T) {
+	a, b, other := newCLI(t, "Amina"), newCLI(t, "Amina (laptop)"), newCLI(t, "Mallory")
+	fp := func(c cli) string {
+		f := strings.Fields(c.ok("profile"))
+		return f[len(f)-1]
+	}
+	before := fp(b)
+	req := strings.Fields(b.ok("device", "request"))[0]
+	link := strings.Fields(a.ok("device", "link", req))[0]
+	if r := other.run("", "device", "accept", link); r.code == 0 {
+		t.Fatalf("another machine took the link: %s", r.stdout)
+	}
+	if out := b.ok("device", "accept", link); !strings.Contains(out, fp(a)) {
+		t.Fatalf("accept printed %q, want %s", out, fp(a))
+	}
+	if fp(b) != fp(a) || fp(b) == before {
+		t.Fatalf("fingerprints after linking: %s and %s (was %s)", fp(a), fp(b), before)
+	}
+	if out := b.ok("device"); !strings.Contains(out, "linked") {
+		t.Errorf("device on the linked machine: %q", out)
+	}
+
+	id := strings.TrimSpace(a.ok("new", "--title", "Two machines"))
+	b.ok("import", exportOf(t, a, id))
+	b.ok("write", id, "--section", "1", "--text", "Written on the laptop.")
+	b.ok("version", id, "--name", "From the laptop") // the creator's role, on its second machine
+	a.ok("import", exportOf(t, b, id))
+	roles := a.ok("role", id)
+	if lines := strings.Split(strings.TrimSpace(roles), "\n"); len(lines) != 2 || !strings.Contains(roles, fp(a)) {
+		t.Errorf("one person, two machines, in `role`:\n%s", roles)
+	}
+	if log := a.ok("log", id, "--section", "1"); !strings.Contains(log, "verified") || strings.Contains(log, "UNVERIFIED") {
+		t.Errorf("the laptop's change in the log:\n%s", log)
+	}
+	if v := a.ok("versions", id); !strings.Contains(v, "From the laptop") {
+		t.Errorf("the version named on the second machine does not count:\n%s", v)
+	}
+}
+
+func exportOf(t *testing.T, c cli, id string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "draft.automerge")
+	c.ok("export", id, "--format", "automerge", "-o", f)
+	return f
+}
