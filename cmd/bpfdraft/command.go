@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
 // command is one subcommand: its flags are declared by setup, which
@@ -196,6 +197,12 @@ func (e *env) session(ctx context.Context, ref string) (s *app.Session, done fun
 	if err != nil {
 		ws.Close()
 		return nil, nil, err
+	}
+	if !crdt.SignedID(id) && !e.warnedUnsigned {
+		// What log, review, versions, comments, coverage and role show
+		// of such a draft is what its copies claim.
+		e.warnedUnsigned = true
+		fmt.Fprintf(e.stderr, "bpfdraft: note: %q was made before signatures: who wrote and decided what in it is not verified (see docs/SECURITY.md)\n", s.Meta().Title)
 	}
 	var once sync.Once
 	var closeErr error

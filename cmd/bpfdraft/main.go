@@ -51,6 +51,7 @@ type env struct {
 	verbose        bool
 	listen         []string // multiaddrs a node listens on; nil = default
 	warnedRollback bool     // the warning about lost saved edits was printed
+	warnedUnsigned bool     // the note about a draft made before signatures was printed
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -496,3 +496,34 @@ func exportOf(t *testing.T, c cli, id string) string {
 	c.ok("export", id, "--format", "automerge", "-o", f)
 	return f
 }
+
+// TestDraftBeforeSignatures: a draft made before signatures (its file
+// from an earlier version) imports, reads and logs as before, every
+// entry marked unverified, with a note saying why.
+func TestDraftBeforeSignatures(t *testing.T) {
+	c := newCLI(t, "Amina")
+	out := c.ok("import", filepath.Join("testdata", "before-signatures.automerge"))
+	id := ""
+	for _, f := range strings.Fields(out) {
+		if len(f) == 16 {
+			id = f
+		}
+	}
+	r := c.run("", "log", id)
+	if r.code != 0 || !strings.Contains(r.stderr, "made before signatures") {
+		t.Fatalf("log of a draft from before signatures: exit %d, stderr %q", r.code, r.stderr)
+	}
+	rows := strings.Split(strings.TrimSpace(r.stdout), "\n")[1:]
+	if len(rows) == 0 {
+		t.Fatal("no log rows")
+	}
+	for _, row := range rows {
+		if !strings.HasSuffix(row, "unverified (before signatures)") {
+			t.Errorf("log row of a draft from before signatures: %q", row)
+		}
+	}
+	c.ok("write", id, "--section", "1", "--append", "--text", "More.")
+	if roles := c.ok("role", id); !strings.Contains(roles, "Amina") || !strings.Contains(roles, "unverified (before signatures)") {
+		t.Errorf("role of a draft from before signatures:\n%s", roles)
+	}
+}
