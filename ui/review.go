@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
@@ -360,6 +361,7 @@ type peopleView struct {
 	box     *fyne.Container
 	content fyne.CanvasObject
 	roles   map[string]*widget.Select // by person, for tests
+	removes map[string]*widget.Button // by person, for tests
 }
 
 func newPeopleView(d *draftScreen) *peopleView {
@@ -374,6 +376,7 @@ func (p *peopleView) reload() {
 	note := lang.L("Co-facilitators and the rapporteur accept and reject changes and name versions. Co-facilitators give those roles.")
 	objs := []fyne.CanvasObject{wrapped(note)}
 	p.roles = map[string]*widget.Select{}
+	p.removes = map[string]*widget.Button{}
 	seen := map[string]bool{}
 	mine := ""
 	for _, pt := range v.Participants {
@@ -415,12 +418,49 @@ func (p *peopleView) reload() {
 				}, func(string) { p.reload() })
 			}
 			p.roles[pt.Person] = sel
-			right = container.NewGridWrap(fyne.NewSize(200, sel.MinSize().Height), sel)
+			remove := widget.NewButton(lang.L("Remove…"), func() { p.confirmRemove(person, name) })
+			p.removes[pt.Person] = remove
+			right = container.NewHBox(container.NewGridWrap(fyne.NewSize(200, sel.MinSize().Height), sel), remove)
 		}
 		objs = append(objs, container.NewBorder(nil, nil, nil, right, who))
 	}
 	p.box.Objects = objs
 	p.box.Refresh()
+}
+
+// confirmRemove asks before taking a person out of the draft, then
+// removes them and replaces the draft's code (shown in the invite
+// dialog, to send to everyone else).
+func (p *peopleView) confirmRemove(person, name string) {
+	d := p.d
+	d.u.confirm(lang.L("Remove from the draft?"),
+		fmt.Sprintf(lang.L("Every co-author's copy will refuse what %s writes from now on; what they wrote stays theirs. The draft gets a new invite code: send it to everyone else."), name),
+		lang.L("Remove"), func() {
+			id := d.session.ID()
+			d.change(func(ctx context.Context) (string, error) {
+				if _, err := d.session.SetRole(ctx, person, crdt.RoleRemoved); err != nil {
+					return "", err
+				}
+				secret, err := d.u.ws.DraftSecret(ctx, id)
+				if err != nil || secret == nil {
+					return "", err // never shared: no code to replace
+				}
+				if d.u.online != nil {
+					_, err = d.u.online.Invite(ctx, id, nil, true)
+				} else {
+					_, err = online.Invite(ctx, d.u.ws, nil, id, nil, true)
+				}
+				if err != nil {
+					return "", fmt.Errorf(lang.L("%s is removed, but the draft's code could not be replaced (%v): use Invite co-authors, then New code, once its relays can be reached"), name, err)
+				}
+				return "new code", nil
+			}, func(res string) {
+				p.reload()
+				if res != "" {
+					d.showInvite()
+				}
+			})
+		})
 }
 
 func wrapped(text string) *widget.Label {

@@ -79,6 +79,16 @@ func (c *coAuthor) send(t *testing.T, d *draftScreen) {
 	settleDraft(t, d)
 }
 
+// trySend is send that returns why the window's workspace refused it.
+func (c *coAuthor) trySend(d *draftScreen) error {
+	data, err := c.s.Save(context.Background())
+	if err != nil {
+		return err
+	}
+	_, _, err = d.u.ws.Import(context.Background(), data)
+	return err
+}
+
 // loaded returns a channel told each time f's view is shown.
 func loadedChan(set func(func())) <-chan struct{} {
 	ch := make(chan struct{}, 16)
@@ -708,5 +718,57 @@ func TestPublishingRoundFromTheWindow(t *testing.T) {
 	}
 	if r := c.comments[0].Response; r == nil || r.Status != app.StatusNoted || r.Text != "It varies by country." {
 		t.Errorf("response %+v", r)
+	}
+}
+
+// TestRemoveFromTheWindow: the creator removes a co-author from the
+// People tab (issue 23, item 5); the draft's code is replaced and shown;
+// the removed person's later change, once they know, is refused.
+func TestRemoveFromTheWindow(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	test.Type(d.editors[d.sections[0].ID].area, "Amina's text.")
+	settleDraft(t, d)
+	old, err := u.ws.Invite(context.Background(), d.session.ID(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bruno := newCoAuthor(t, d)
+	if _, _, err := bruno.s.Write(context.Background(), "2", "Bruno's earlier text.", false); err != nil {
+		t.Fatal(err)
+	}
+	bruno.send(t, d)
+	d.tabs.SelectIndex(2)
+	d.review.tabs.SelectIndex(4)
+	p := d.review.people
+	if len(p.removes) != 1 {
+		t.Fatalf("%d remove buttons for the creator", len(p.removes))
+	}
+	for _, b := range p.removes {
+		test.Tap(b)
+	}
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Remove"))
+	settleDraft(t, d)
+	deadline := time.Now().Add(10 * time.Second)
+	for d.invite == nil && time.Now().Before(deadline) {
+		runUI()
+		u.wg.Wait()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if d.invite == nil || d.inviteCode == old.Code() {
+		t.Fatal("no new code was shown after the removal")
+	}
+	if r := d.session.View().RoleOf(bruno.ws.Actor()); r != crdt.RoleRemoved {
+		t.Fatalf("Bruno's role after the removal: %s", r)
+	}
+	bruno.receive(t, d)
+	if _, _, err := bruno.s.Write(context.Background(), "2", "After the removal.", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := bruno.trySend(d); err == nil || !strings.Contains(err.Error(), "removed") {
+		t.Errorf("the removed co-author's later change: %v", err)
+	}
+	if body := d.session.Sections()[1].Body; strings.Contains(body, "After the removal") || !strings.Contains(body, "Bruno's earlier text.") {
+		t.Errorf("the heading after the removal: %q", body)
 	}
 }
