@@ -56,6 +56,7 @@ func (u *UI) setMenu() {
 		item("Connect to a co-author…", shortcut(fyne.KeyK, ctrl), u.showNetwork),
 		item("Sync now", shortcut(fyne.KeyR, ctrl), u.syncNow),
 		item("Profile…", nil, func() { u.showProfile(false) }),
+		item("Your machines…", nil, u.showDevices),
 		fyne.NewMenuItemSeparator(),
 		quitItem(u.win.Close),
 	)

@@ -772,3 +772,60 @@ func TestRemoveFromTheWindow(t *testing.T) {
 		t.Errorf("the heading after the removal: %q", body)
 	}
 }
+
+// TestLinkMachinesFromTheWindow: "Your machines" turns a second
+// machine's request code into a link code, and takes a link code for
+// this machine's own request (issue 23, item 1).
+func TestLinkMachinesFromTheWindow(t *testing.T) {
+	u := openTestDraft(t)
+	laptop := openTestWorkspace(t)
+	req, err := laptop.RequestLink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.showDevices()
+	v := u.devices
+	test.Type(v.request, req)
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Make a link code"))
+	if _, err := laptop.AcceptLink(v.code); err != nil {
+		t.Fatalf("the laptop took the window's link code %q: %v", v.code, err)
+	}
+	if fp := reopen(t, laptop).Device().Fingerprint; fp != u.ws.Device().Fingerprint {
+		t.Errorf("the linked laptop writes as %s, the window's person is %s", fp, u.ws.Device().Fingerprint)
+	}
+
+	// The other way: this window's machine asks, another links it.
+	holder := openTestWorkspace(t)
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Ask to be linked"))
+	link, err := holder.LinkDevice(v.code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test.Type(v.link, link)
+	test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Accept"))
+	if !strings.Contains(v.status.Text, crdt.FormatFingerprint(holder.Device().Fingerprint)) {
+		t.Errorf("after accepting: %q", v.status.Text)
+	}
+}
+
+// openTestWorkspace opens a data dir of another machine.
+func openTestWorkspace(t *testing.T) *app.Workspace {
+	t.Helper()
+	ws, err := app.Open(context.Background(), t.TempDir(), app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
+// reopen opens ws's data dir again, as the next start would.
+func reopen(t *testing.T, ws *app.Workspace) *app.Workspace {
+	t.Helper()
+	again, err := app.Open(context.Background(), filepath.Dir(ws.Path()), app.Options{Poll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { again.Close() })
+	return again
+}

@@ -27,21 +27,22 @@ var Icon fyne.Resource = fyne.NewStaticResource("icon.png", assets.IconPNG)
 
 // UI is the main window and the screen it shows.
 type UI struct {
-	fyne   fyne.App
-	ws     *app.Workspace
-	online *online.Online // nil when sync is off
-	offErr error          // why sync is off, when it was wanted
-	win    fyne.Window
-	log    *slog.Logger
-	draft  *draftScreen                // the open draft, if any
-	open   atomic.Pointer[app.Session] // its session, for the ticker's goroutine
-	onHome atomic.Bool                 // the drafts list is shown, for the ticker's goroutine
-	homeUI *home
-	status *statusBar
-	screen *fyne.Container // holds the current screen above the status bar
-	ticker *time.Ticker
-	quit   chan struct{}  // closed with the window: ends the ticker's goroutine
-	wg     sync.WaitGroup // goroutines started by the window (background)
+	fyne    fyne.App
+	ws      *app.Workspace
+	online  *online.Online // nil when sync is off
+	offErr  error          // why sync is off, when it was wanted
+	win     fyne.Window
+	log     *slog.Logger
+	draft   *draftScreen                // the open draft, if any
+	devices *deviceDialog               // the last "Your machines" dialog, for tests
+	open    atomic.Pointer[app.Session] // its session, for the ticker's goroutine
+	onHome  atomic.Bool                 // the drafts list is shown, for the ticker's goroutine
+	homeUI  *home
+	status  *statusBar
+	screen  *fyne.Container // holds the current screen above the status bar
+	ticker  *time.Ticker
+	quit    chan struct{}  // closed with the window: ends the ticker's goroutine
+	wg      sync.WaitGroup // goroutines started by the window (background)
 
 	// do runs f on the UI goroutine: fyne.Do. Fyne's test driver runs
 	// fyne.Do on the caller's goroutine instead, so tests put a lock here.
