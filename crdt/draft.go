@@ -1033,7 +1033,7 @@ func (d *Doc) SetParticipant(p Participant) (bool, error) {
 // Participants returns the registry keyed by actor id.
 func (d *Doc) Participants() map[string]Participant {
 	out := map[string]Participant{}
-	id, certs := d.DraftID(), d.certs()
+	id, certs := d.DraftID(), d.sealedCerts()
 	var vals map[string]*automerge.Value
 	if pm, err := mapAt(d.am.RootMap(), "participants"); err == nil {
 		vals, _ = pm.Values()

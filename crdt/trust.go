@@ -192,6 +192,21 @@ func (d *Doc) CertOf(actor string) (Cert, bool) {
 	return c, ok
 }
 
+// sealedCerts returns the certificates of devices that wrote here (a
+// seal of theirs is held): this process's own device is not a
+// participant until it writes.
+func (d *Doc) sealedCerts() map[string]Cert {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string]Cert, len(d.tr.seals))
+	for a := range d.tr.seals {
+		if c, ok := d.tr.certs[a]; ok {
+			out[a] = c
+		}
+	}
+	return out
+}
+
 // certs returns a copy of the verified certificates.
 func (d *Doc) certs() map[string]Cert {
 	d.mu.Lock()

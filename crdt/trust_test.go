@@ -79,6 +79,11 @@ func TestSignedDraftNamesItsCreator(t *testing.T) {
 	if owner.Creator() != owner.Actor() || joiner.Creator() != owner.Actor() {
 		t.Fatalf("creator %q / %q, want %q", owner.Creator(), joiner.Creator(), owner.Actor())
 	}
+	// A device that has written nothing is nobody's entry yet (each
+	// process that opened the draft showed as a person without a name).
+	if _, ok := joiner.Participants()[joiner.Actor()]; ok {
+		t.Error("the joiner's device is a participant before it wrote")
+	}
 	if _, err := joiner.SetParticipant(Participant{Person: "forged", Name: "Ana"}); err != nil {
 		t.Fatal(err)
 	}

@@ -377,18 +377,26 @@ func (p *peopleView) reload() {
 	objs := []fyne.CanvasObject{wrapped(note)}
 	p.roles = map[string]*widget.Select{}
 	p.removes = map[string]*widget.Button{}
-	seen := map[string]bool{}
-	mine := ""
+	mine := p.d.session.Person()
+	// One row per person, from the device entry that says most: a
+	// signed one with a name, over one a device wrote without.
+	var people []crdt.Participant
+	at := map[string]int{}
 	for _, pt := range v.Participants {
-		if pt.Actor == p.d.u.ws.Actor() {
-			mine = pt.Person
-		}
-	}
-	for _, pt := range v.Participants {
-		if seen[pt.Person] || pt.Person == "" {
+		if pt.Person == "" {
 			continue
 		}
-		seen[pt.Person] = true
+		i, ok := at[pt.Person]
+		if !ok {
+			at[pt.Person] = len(people)
+			people = append(people, pt)
+			continue
+		}
+		if cur := people[i]; (pt.Verified && !cur.Verified) || (cur.Name == "" && pt.Name != "") {
+			people[i] = pt
+		}
+	}
+	for _, pt := range people {
 		role := v.RoleOf(pt.Actor)
 		// The fingerprint is what people compare by phone before they
 		// trust a name (bpfdraft profile prints one's own).

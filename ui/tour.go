@@ -89,6 +89,11 @@ func (u *UI) tour(dir string, capture func(string) error) (err error) {
 				u.draft.review.versions.compare()
 			}
 		}},
+		{"people", func() {
+			if u.draft != nil {
+				u.draft.review.tabs.SelectIndex(4)
+			}
+		}},
 		{"authors", func() {
 			if d := u.draft; d != nil {
 				d.tabs.SelectIndex(0)
@@ -98,6 +103,7 @@ func (u *UI) tour(dir string, capture func(string) error) (err error) {
 				d.authors.SetChecked(true)
 			}
 		}},
+		{"machines", u.showDevices},
 	}
 	for _, s := range steps {
 		fyne.DoAndWait(s.show)

@@ -81,6 +81,12 @@ fingerprint of their key: compare it by phone with the one their
 				device := p.Actor[:min(8, len(p.Actor))]
 				if r, ok := byPerson[person]; ok {
 					r.devices = append(r.devices, device)
+					if r.name == "" && p.Name != "" { // a device that said more
+						r.name, r.group, r.region = p.Name, string(p.Group), string(p.Region)
+						if signed && p.Verified {
+							r.key = crdt.FormatFingerprint(p.Person)
+						}
+					}
 					continue
 				}
 				// The fingerprint is what people compare by phone; what a
