@@ -76,6 +76,17 @@ func TestForgedPersonIDGivesNoRole(t *testing.T) {
 		t.Fatalf("the participant's own client let it reject: %v", err)
 	}
 	hostileDecide(t, sb, Reject)
+	// And, as the same build would, a grant to itself and a version.
+	err = sb.edit(ctx, func() error {
+		if err := sb.o.doc.SetRole(sb.Person(), crdt.RoleCoFacilitator, sb.w.opts.Now()); err != nil {
+			return err
+		}
+		_, err := sb.o.doc.AddVersion("Final output", nil, sb.w.opts.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := sb.Sections()[0].Body; strings.Contains(got, "owner's paragraph") {
 		t.Fatalf("the hostile rejection did not revert: %q", got)
 	}
@@ -114,6 +125,12 @@ func TestForgedPersonIDGivesNoRole(t *testing.T) {
 	}
 	if got := sa.Sections()[0].Body; !strings.Contains(got, "The owner's paragraph stays.") {
 		t.Errorf("after accepting the owner's text again: %q", got)
+	}
+	// The forged grant and version are shown as not counting.
+	refused := sa.Refused()
+	if len(refused.Grants) != 1 || refused.Grants[0].By != wb.Actor() || refused.Grants[0].Role != crdt.RoleCoFacilitator ||
+		len(refused.Versions) != 1 || refused.Versions[0].Name != "Final output" || len(sa.Versions()) != 0 {
+		t.Errorf("what counts for nothing: %+v; versions that count: %+v", refused, sa.Versions())
 	}
 	// And the creator can still withdraw roles from the forger (refused
 	// before: the forger counted as the creator).

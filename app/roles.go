@@ -152,3 +152,30 @@ func findParticipant(parts map[string]crdt.Participant, ref string) (crdt.Partic
 	}
 	return crdt.Participant{}, fmt.Errorf("%w: %q names %d people; use a person or device id", ErrAmbiguous, ref, len(byPerson))
 }
+
+// Refused lists what a draft holds that counts for nothing, because
+// whoever wrote it held no role to: grants (a role claimed without a
+// valid chain) and versions. Shown as such, so that nobody takes them for
+// the draft's. A draft without grants or versions has none.
+type Refused struct {
+	Grants   []crdt.RefusedGrant
+	Versions []crdt.Version
+}
+
+// Refused returns what counts for nothing in the draft (see Refused),
+// as the view has it.
+func (s *Session) Refused() Refused { return s.View().Refused }
+
+// refused works Refused out for the view, from the history when the
+// draft holds grants or versions at all (it builds the ledger then, as
+// the roles and versions do). Owner only.
+func (s *Session) refused() Refused {
+	if !s.o.doc.HasGrants() && len(s.o.doc.Versions()) == 0 {
+		return Refused{}
+	}
+	_, auth, err := s.authority()
+	if err != nil {
+		return Refused{}
+	}
+	return Refused{Grants: auth.RefusedGrants(), Versions: auth.RefusedVersions()}
+}

@@ -120,6 +120,7 @@ type View struct {
 	Journaled    int                  // decisions and comments recorded: changes when either does
 	Comments     int                  // comments recorded (with their replies and resolutions)
 	Creator      string               // the device that created the draft
+	Refused      Refused              // what counts for nothing: grants and versions without the role
 	revs         map[string]uint64
 	typing       viewTyping // the typing not committed yet, for previews (preview.go)
 }
@@ -525,7 +526,7 @@ func (s *Session) publish() {
 	s.stamp(&View{Meta: snap.Meta, Sections: snap.Sections, Removed: removed,
 		Participants: snap.Participants, Versions: s.versions(), Roles: s.roles(),
 		Journaled: o.doc.JournalLen(crdt.JournalDecisions) + o.doc.JournalLen(crdt.JournalComments),
-		Comments:  o.doc.JournalLen(crdt.JournalComments), Creator: o.doc.Creator()})
+		Comments:  o.doc.JournalLen(crdt.JournalComments), Creator: o.doc.Creator(), Refused: s.refused()})
 }
 
 // versions returns the named versions that count (crdt.Authority): a
@@ -565,7 +566,7 @@ func (s *Session) roles() map[string]crdt.Role {
 func (s *Session) restamp() {
 	old := s.view.Load()
 	s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Comments: old.Comments, Creator: old.Creator})
+		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Comments: old.Comments, Creator: old.Creator, Refused: old.Refused})
 }
 
 // stamp gives a new view the texts' revisions and the typing, and
@@ -617,7 +618,7 @@ func (s *Session) beginWrite(ctx context.Context) error {
 		// contributions read names from it).
 		old := s.view.Load()
 		s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-			Participants: s.o.doc.ParticipantList(), Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Comments: old.Comments, Creator: old.Creator})
+			Participants: s.o.doc.ParticipantList(), Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Comments: old.Comments, Creator: old.Creator, Refused: old.Refused})
 	}
 	s.o.registered = true
 	return nil

@@ -43,13 +43,14 @@ type storedView struct {
 	Journaled    int
 	Comments     int
 	Creator      string
+	Refused      Refused
 	Heads        []string // of the document the view shows; none in a copy made before they were kept
 }
 
 func encodeView(v *View, heads []string) ([]byte, error) {
 	return encodeStored(storedView{Format: viewFormat, Meta: v.Meta, Sections: v.Sections,
 		Removed: v.Removed, Participants: v.Participants, Versions: v.Versions, Roles: v.Roles,
-		Journaled: v.Journaled, Comments: v.Comments, Creator: v.Creator, Heads: heads})
+		Journaled: v.Journaled, Comments: v.Comments, Creator: v.Creator, Refused: v.Refused, Heads: heads})
 }
 
 // encodeStored writes the SHA-256 of the JSON, then the JSON deflated:
@@ -105,7 +106,7 @@ func decodeView(data []byte) (*View, []string, error) {
 	}
 	return &View{Meta: sv.Meta, Sections: sv.Sections, Removed: sv.Removed, Participants: sv.Participants,
 		Versions: sv.Versions, Roles: sv.Roles, Journaled: sv.Journaled, Comments: sv.Comments,
-		Creator: sv.Creator, revs: map[string]uint64{}}, sv.Heads, nil
+		Creator: sv.Creator, Refused: sv.Refused, revs: map[string]uint64{}}, sv.Heads, nil
 }
 
 // storedView returns the draft's stored view, the heads of the document

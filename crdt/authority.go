@@ -1,5 +1,7 @@
 package crdt
 
+import "sort"
+
 // Authority judges a decision, response or import by the role its author
 // held when writing it, not by the role they hold now: withdrawing a role
 // must not erase what its holder decided while they held it (their
@@ -174,6 +176,42 @@ func (a *Authority) grantCounts(c ChangeRef) bool {
 		a.valid[c] = v
 	}
 	return v
+}
+
+// RefusedGrant is a grant written by someone who could not give it.
+type RefusedGrant struct {
+	Person string // whom it names
+	Role   Role
+	By     string // the device whose change wrote it
+}
+
+// RefusedGrants returns the grants in the draft that count for nothing:
+// written by a device whose person was no co-facilitator as that change
+// saw the draft. Shown as such: a role claimed without a valid chain.
+func (a *Authority) RefusedGrants() []RefusedGrant {
+	var out []RefusedGrant
+	for id, o := range a.l.objects {
+		if !a.l.isGrantMap(id) {
+			continue
+		}
+		for _, p := range o.props["role"] {
+			if a.grantCounts(p.by) {
+				continue
+			}
+			r, err := ParseGrant(p.str)
+			if err != nil {
+				continue
+			}
+			out = append(out, RefusedGrant{Person: a.l.objects[id].key, Role: r, By: a.l.changes[p.by].Actor})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Person != out[j].Person {
+			return out[i].Person < out[j].Person
+		}
+		return out[i].By+string(out[i].Role) < out[j].By+string(out[j].Role)
+	})
+	return out
 }
 
 // RoleNow returns the role actor's person holds in the draft as the

@@ -29,7 +29,14 @@ func (l *Ledger) isVersionMap(obj elemID) bool {
 }
 
 // Versions returns the versions that count, in the order of the history.
-func (a *Authority) Versions() []Version {
+func (a *Authority) Versions() []Version { return a.versions(true) }
+
+// RefusedVersions returns the versions that count for nothing because
+// whoever named them held no role to, in the order of the history:
+// shown as such, so nobody takes one for the draft's.
+func (a *Authority) RefusedVersions() []Version { return a.versions(false) }
+
+func (a *Authority) versions(counted bool) []Version {
 	l := a.l
 	type made struct {
 		v  Version
@@ -48,7 +55,7 @@ func (a *Authority) Versions() []Version {
 		if !ok1 || !ok2 || name.str == "" || heads.str == "" || seen[o.key] {
 			continue
 		}
-		if !a.AuthorRole(by).CanDecide() {
+		if a.AuthorRole(by).CanDecide() != counted {
 			continue
 		}
 		hs := strings.Split(heads.str, ",")

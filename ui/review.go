@@ -432,6 +432,29 @@ func (p *peopleView) reload() {
 		}
 		objs = append(objs, container.NewBorder(nil, nil, nil, right, who))
 	}
+	// What someone wrote without the role to: shown, so that nobody takes
+	// it for the draft's, and counted nowhere.
+	if refused := v.Refused; len(refused.Grants)+len(refused.Versions) > 0 {
+		parts := map[string]crdt.Participant{}
+		byPerson := map[string]string{}
+		for _, pt := range v.Participants {
+			parts[pt.Actor] = pt
+			if pt.Name != "" {
+				byPerson[pt.Person] = pt.Name
+			}
+		}
+		objs = append(objs, widget.NewSeparator(), widget.NewLabelWithStyle(lang.L("Not counted"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		for _, g := range refused.Grants {
+			whom := byPerson[g.Person]
+			if whom == "" {
+				whom = crdt.FormatFingerprint(g.Person)
+			}
+			objs = append(objs, wrapped(fmt.Sprintf(lang.L("%s was given the role %s by %s, who could not give it."), whom, roleLabel(g.Role), nameOf(parts, g.By))))
+		}
+		for _, ver := range refused.Versions {
+			objs = append(objs, wrapped(fmt.Sprintf(lang.L("Version “%s” was named by %s, who held no role to name versions."), ver.Name, nameOf(parts, ver.Actor))))
+		}
+	}
 	p.box.Objects = objs
 	p.box.Refresh()
 }

@@ -111,6 +111,9 @@ type jsonVersion struct {
 	By    string    `json:"by"`
 	At    time.Time `json:"at"`
 	Heads []string  `json:"heads"`
+	// NotCounted: named by someone who held no role to; no name refers
+	// to it.
+	NotCounted bool `json:"not_counted,omitempty"`
 }
 
 // jsonSyncResult is a row of `sync --once --json`: one peer.

@@ -108,6 +108,23 @@ fingerprint of their key: compare it by phone with the one their
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.role, r.group, r.region, r.key, strings.Join(r.devices, ", "))
 			}
+			refused := s.Refused()
+			names := map[string]string{}
+			for _, p := range v.Participants {
+				if p.Name != "" {
+					names[p.Person], names[p.Actor] = p.Name, p.Name
+				}
+			}
+			name := func(id string) string {
+				if n, ok := names[id]; ok {
+					return n
+				}
+				return crdt.FormatFingerprint(id)
+			}
+			for _, g := range refused.Grants {
+				// A role claimed without a valid chain: shown, never given.
+				fmt.Fprintf(tw, "not counted: %s given %s by %s, who could not give it\n", name(g.Person), g.Role, name(g.By))
+			}
 			return tw.Flush()
 		}
 	},

@@ -58,6 +58,7 @@ var versionsCmd = &command{
 			for _, p := range s.Snapshot().Participants {
 				names[p.Actor] = p.Name
 			}
+			refused := s.Refused()
 			if *asJSON {
 				out := []jsonVersion{}
 				for _, v := range s.Versions() {
@@ -66,6 +67,13 @@ var versionsCmd = &command{
 						by = "unknown"
 					}
 					out = append(out, jsonVersion{ID: v.ID, Name: v.Name, By: by, At: v.At.UTC(), Heads: v.Heads})
+				}
+				for _, v := range refused.Versions {
+					by := names[v.Actor]
+					if by == "" {
+						by = "unknown"
+					}
+					out = append(out, jsonVersion{ID: v.ID, Name: v.Name, By: by, At: v.At.UTC(), Heads: v.Heads, NotCounted: true})
 				}
 				return writeJSON(e.stdout, out)
 			}
@@ -77,6 +85,15 @@ var versionsCmd = &command{
 					by = "unknown"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.ID, v.Name, by, v.At.Local().Format(time.DateTime))
+			}
+			// Named by someone without the role: listed, so that nobody
+			// takes one for the draft's, and never what a name refers to.
+			for _, v := range refused.Versions {
+				by := names[v.Actor]
+				if by == "" {
+					by = "unknown"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.ID, v.Name+" [not counted: named without the role]", by, v.At.Local().Format(time.DateTime))
 			}
 			return tw.Flush()
 		}
