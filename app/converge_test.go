@@ -60,6 +60,22 @@ func converges(t *testing.T, seed int64) {
 	if _, err := sa.SetRole(ctx, wb.Actor(), crdt.RoleCoFacilitator); err != nil {
 		t.Fatal(err)
 	}
+	// A public-comment round: the creator names a version and imports
+	// two comments on it; the hostile participant imports invented ones.
+	if _, err := sa.NameVersion(ctx, "Draft for public comment"); err != nil {
+		t.Fatal(err)
+	}
+	csv := "paragraph,name,organisation,stakeholder_group,region,comment\r\n1.1,Chen Wei,ISOC,Technical community,Asia-Pacific,Clearer please.\r\n2.1,Dana Okafor,,Civil society,African,Add training.\r\n"
+	if _, err := sa.ImportComments(ctx, []byte(csv), "Draft for public comment"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][2]int{{0, 1}, {0, 2}} {
+		syncPair(t, ws[p[0]], ws[p[1]])
+	}
+	invented := "paragraph,name,organisation,stakeholder_group,region,comment\r\n1.1,Nobody,,Government,WEOG,Invented.\r\n"
+	if _, err := ss[2].importComments(ctx, []byte(invented), "Draft for public comment", false); err != nil {
+		t.Fatal(err)
+	}
 
 	for round := 0; round < 6; round++ {
 		for _, i := range rng.Perm(3) {
@@ -115,6 +131,25 @@ func converges(t *testing.T, seed int64) {
 			}
 		}
 	}
+	cs, err := sa.Comments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := 0
+	for _, c := range cs {
+		if c.Public {
+			public++
+			if c.Commenter.Name == "Nobody" {
+				t.Error("a public comment the hostile participant invented counts")
+			}
+			if c.Response != nil && c.Response.Actor == wc.Actor() {
+				t.Errorf("a response by the hostile participant counts: %+v", c.Response)
+			}
+		}
+	}
+	if public != 2 {
+		t.Errorf("%d public comments, want the 2 the creator imported", public)
+	}
 }
 
 // act does one random thing a peer might do; peer 2 runs a hostile
@@ -123,7 +158,37 @@ func act(t *testing.T, rng *rand.Rand, s *Session, peer int) {
 	t.Helper()
 	ctx := context.Background()
 	sec := fmt.Sprint(1 + rng.Intn(4))
-	switch rng.Intn(6) {
+	switch rng.Intn(7) {
+	case 6: // a response to a public comment; the hostile build's counts for nothing
+		cs, err := s.Comments()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var public []Comment
+		for _, c := range cs {
+			if c.Public {
+				public = append(public, c)
+			}
+		}
+		if len(public) == 0 {
+			return
+		}
+		c := public[rng.Intn(len(public))]
+		status := []DispositionStatus{StatusAcceptedComment, StatusPartly, StatusNotAccepted}[rng.Intn(3)]
+		text := fmt.Sprintf("Answer %d by %d.", rng.Intn(100), peer)
+		if peer == 2 {
+			err = s.edit(ctx, func() error {
+				return s.journalComment(commentEntry{Type: "rs", To: c.ID, Section: c.Section, Status: string(status), Text: text})
+			})
+		} else {
+			err = s.Respond(ctx, c.ID, status, text)
+			if err != nil && strings.Contains(err.Error(), "only a co-facilitator") {
+				err = nil
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	case 0, 1:
 		if _, _, err := s.Write(ctx, sec, fmt.Sprintf(" Peer %d adds %d.", peer, rng.Intn(1000)), true); err != nil {
 			t.Fatal(err)
@@ -226,7 +291,10 @@ func describe(t *testing.T, s *Session) string {
 		t.Fatal(err)
 	}
 	for _, c := range cs {
-		fmt.Fprintln(&b, "comment", c.ID, c.Resolved, c.StatusBy, len(c.Replies))
+		fmt.Fprintln(&b, "comment", c.ID, c.Public, c.Resolved, c.StatusBy, len(c.Replies))
+		if c.Response != nil {
+			fmt.Fprintln(&b, "response", c.Response.Status, c.Response.Actor, c.Response.Text)
+		}
 	}
 	for _, sec := range s.Sections() {
 		fmt.Fprintln(&b, "text", sec.ID, sec.Body)
