@@ -350,3 +350,63 @@ func TestRemovedParticipantRefused(t *testing.T) {
 		t.Errorf("the creator after a participant's removal of them: %v", err)
 	}
 }
+
+// FuzzSealBlock: a seal block, or a draft file's seals, from a hostile
+// peer never panics, and decodes to at most one seal per 66 bytes.
+func FuzzSealBlock(f *testing.F) {
+	owner, joiner, _, _ := signedDraftF(f)
+	data, _, err := owner.ChangesSince(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	seals, withCert := owner.SealsFor(data)
+	batch, _ := ChunkHashes(data)
+	f.Add(EncodeSeals(seals, batch, withCert), data)
+	f.Add(EncodeSeals(owner.Seals(), nil, nil), []byte(nil))
+	file, err := owner.Save()
+	if err != nil {
+		f.Fatal(err)
+	}
+	withSeals, err := WithSeals(file, owner.Seals())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(withSeals[len(file):], file)
+	f.Fuzz(func(t *testing.T, block, data []byte) {
+		batch, _ := ChunkHashes(data)
+		if got, err := joiner.DecodeSeals(block, batch, data); err == nil && len(got) > len(block)/66 {
+			t.Fatalf("%d seals from %d bytes", len(got), len(block))
+		}
+		BlockActors(block, data)
+		SplitFile(append(append([]byte(nil), data...), block...))
+		if seals, err := joiner.OpenSealBlock(block, data); err == nil {
+			joiner.Admit(data, seals) // may refuse, must not panic
+		}
+	})
+}
+
+// signedDraftF is signedDraft for a fuzz target's set-up.
+func signedDraftF(f *testing.F) (owner, joiner *Doc, ownerKey, joinerKey ed25519.PrivateKey) {
+	ownerKey, joinerKey = mustKey(f), mustKey(f)
+	owner, err := NewSigned(NewSigner(ownerKey), TemplateOutput, English, "Fuzz", "", 2026, t0)
+	if err != nil {
+		f.Fatal(err)
+	}
+	joiner, err = Empty(NewActor())
+	if err != nil {
+		f.Fatal(err)
+	}
+	joiner.SetDraftID(owner.DraftID())
+	if err := joiner.SetSigner(NewSigner(joinerKey)); err != nil {
+		f.Fatal(err)
+	}
+	return owner, joiner, ownerKey, joinerKey
+}
+
+func mustKey(f *testing.F) ed25519.PrivateKey {
+	_, k, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return k
+}
