@@ -176,6 +176,29 @@ func TestUnsealedChangesRefusedBySync(t *testing.T) {
 	if strings.Contains(sa.Sections()[0].Body, "Unsigned") || strings.Join(sa.Heads(), ",") != strings.Join(before, ",") {
 		t.Errorf("the unsigned change was taken: %q", sa.Sections()[0].Body)
 	}
+	// A newcomer's first copy from the hostile peer is refused whole, and
+	// the newcomer then takes the draft from an honest one.
+	wc := openWSWith(t, t.TempDir(), Options{Poll: -1})
+	withProfile(t, wc, "Chen")
+	inv, err := wa.Invite(ctx, sa.ID(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wc.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	if _, st := syncPair(t, wb, wc); !strings.Contains(st.Failed[sa.ID()], "without a valid signature") {
+		t.Errorf("the newcomer took a first copy with an unsigned change: %v", st.Failed)
+	}
+	syncPair(t, wa, wc)
+	sc, err := wc.Session(ctx, sa.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close(ctx)
+	if got := sc.Sections()[0].Body; got != sa.Sections()[0].Body || strings.Contains(got, "Unsigned") {
+		t.Errorf("the newcomer's copy after the honest peer's: %q", got)
+	}
 	// Nor is it in the data file: another process reads it afresh.
 	wa2 := openWSWith(t, filepath.Dir(wa.Path()), Options{Poll: -1})
 	sa2, err := wa2.Session(ctx, sa.ID())

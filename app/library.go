@@ -220,6 +220,13 @@ func (s *Session) MergeWhole(ctx context.Context, data, block []byte) (n int, he
 		}
 		if err := s.absorb(func() error { return s.o.doc.AdmitJudged(data, seals, s.judgeLedger) }); err != nil {
 			s.o.ledger = nil // it may hold the refused changes
+			if errors.Is(err, crdt.ErrTainted) {
+				// A joiner's empty copy took a whole draft that was then
+				// refused: it starts empty again.
+				if fresh, ferr := s.emptyDoc(); ferr == nil {
+					s.absorb(func() error { s.o.doc = fresh; return nil })
+				}
+			}
 			return err
 		}
 		_, n, err = s.o.doc.ChangesSince(before)

@@ -242,11 +242,7 @@ func (s *Session) load(ctx context.Context, joining bool) error {
 		if _, err := w.store.Access(ctx, id); err != nil {
 			return err
 		}
-		if doc, err = crdt.Empty(w.actor); err != nil {
-			return err
-		}
-		doc.SetDraftID(id)
-		if err := doc.SetSigner(w.signer); err != nil {
+		if doc, err = s.emptyDoc(); err != nil {
 			return err
 		}
 		pending = true
@@ -816,6 +812,21 @@ func (s *Session) Compact(ctx context.Context) error {
 // SealCheckTime returns how long loading the document spent reading and
 // verifying the draft's stored seals.
 func (s *Session) SealCheckTime() time.Duration { return time.Duration(s.sealCheck.Load()) }
+
+// emptyDoc returns an empty document for this draft, signing as this
+// process: what a joined draft starts from.
+func (s *Session) emptyDoc() (*crdt.Doc, error) {
+	doc, err := crdt.Empty(s.w.actor)
+	if err != nil {
+		return nil, err
+	}
+	doc.SetDraftID(s.id)
+	if err := doc.SetSigner(s.w.signer); err != nil {
+		return nil, err
+	}
+	doc.SetClock(s.w.opts.Now)
+	return doc, nil
+}
 
 // loadSeals gives the document the seals stored for the draft. Each is
 // verified again: the file may have been copied or edited.

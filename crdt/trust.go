@@ -279,6 +279,33 @@ func (d *Doc) admit(data []byte, seals []Seal, maxOps int, ledger func() (*Ledge
 	if err := checkActions(data, maxOps); err != nil {
 		return err
 	}
+	if isDocument(data) && len(d.am.Heads()) == 0 {
+		// A joiner's first copy: loaded once, here, and checked after;
+		// loading it aside first would double the time and memory of
+		// every join. Refused, it stays loaded: ErrTainted tells the
+		// caller to drop this Doc.
+		d.forgetBodies()
+		if err := d.am.LoadIncremental(data); err != nil {
+			return fmt.Errorf("%w: %v", ErrRefused, err)
+		}
+		cs, err := d.am.Changes()
+		if err != nil {
+			return fmt.Errorf("%w: %w: %v", ErrTainted, ErrCorrupt, err)
+		}
+		news := make([]header, len(cs))
+		for i, c := range cs {
+			news[i] = headerOf(c)
+		}
+		keep, err := d.checkSeals(news, seals)
+		if err == nil {
+			err = d.refuseRemoved(news, keep, ledger)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrTainted, err)
+		}
+		d.keepSeals(keep)
+		return nil
+	}
 	keep, news, err := d.vet(data, seals)
 	if err != nil {
 		return err
@@ -353,6 +380,11 @@ func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, []header, error) {
 	keep, err := d.checkSeals(news, seals)
 	return keep, news, err
 }
+
+// ErrTainted is returned, with the reason, when a whole document given
+// to an empty Doc was loaded and then refused: the Doc holds it and must
+// be dropped.
+var ErrTainted = errors.New("a refused copy was loaded into an empty draft")
 
 // ErrRemoved is returned for changes by a person a co-facilitator
 // removed from the draft, written after they knew it.

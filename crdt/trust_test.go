@@ -410,3 +410,42 @@ func mustKey(f *testing.F) ed25519.PrivateKey {
 	}
 	return k
 }
+
+// A joiner's first copy is loaded once and checked after: a whole
+// document with an unsigned change in it is refused, and says the
+// empty draft it went into must be dropped.
+func TestUnsealedSnapshotRefused(t *testing.T) {
+	owner, joiner, _, _ := signedDraft(t)
+	forger, err := Empty(NewActor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := forger.Merge(owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := forger.Splice(forger.Sections()[0].ID, 0, 0, "Unsigned. "); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, forger)
+	whole, err := forger.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := emptySigned(t, owner.DraftID(), NewSigner(newKey(t)))
+	err = fresh.Admit(whole, owner.Seals())
+	if !errors.Is(err, ErrUnsealed) || !errors.Is(err, ErrTainted) {
+		t.Fatalf("an unsigned change in a joiner's first copy: %v", err)
+	}
+	// The same document honestly sealed is taken whole.
+	good, err := owner.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := emptySigned(t, owner.DraftID(), NewSigner(newKey(t)))
+	if err := again.Admit(good, owner.Seals()); err != nil {
+		t.Fatal(err)
+	}
+	if again.Creator() != owner.Actor() || len(again.Sections()) != len(joiner.Sections()) {
+		t.Errorf("the joiner's first copy: creator %s, %d sections", short(again.Creator()), len(again.Sections()))
+	}
+}
