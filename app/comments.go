@@ -277,11 +277,29 @@ func (s *Session) Comments() ([]Comment, error) {
 	return out, err
 }
 
+// NotCounted returns how many public comments, and responses to them,
+// the draft holds that count for nothing: written by someone who held no
+// role to import or respond (a build that skips the checks).
+func (s *Session) NotCounted() (comments, responses int, err error) {
+	if s.View().Comments == 0 {
+		return 0, 0, nil
+	}
+	err = s.do(func() error {
+		if _, err := s.comments(); err != nil {
+			return err
+		}
+		comments, responses = s.o.notCounted[0], s.o.notCounted[1]
+		return nil
+	})
+	return comments, responses, err
+}
+
 func (s *Session) comments() ([]Comment, error) {
 	l, auth, err := s.authority()
 	if err != nil {
 		return nil, err
 	}
+	s.o.notCounted = [2]int{}
 	changes := l.Changes()
 	byID := map[string]*Comment{}
 	var order []string
@@ -322,6 +340,7 @@ func (s *Session) comments() ([]Comment, error) {
 			if e.Type == "pc" && !auth.AuthorRole(r.By).CanDecide() {
 				// Public comments come in by a co-facilitator's or the
 				// rapporteur's import; anyone else's are invented.
+				s.o.notCounted[0]++
 				continue
 			}
 			cm := &Comment{ID: e.ID, Section: e.Section, Quote: e.Quote, Prefix: e.Prefix, Suffix: e.Suffix,
@@ -362,6 +381,8 @@ func (s *Session) comments() ([]Comment, error) {
 			if st, ok := parseStatus(e.Status); ok && auth.AuthorRole(r.By).CanDecide() {
 				responseCands[e.To] = append(responseCands[e.To], response{ref: r.By,
 					r: Response{Status: st, Text: e.Text, Actor: c.Actor, At: c.Time}})
+			} else if ok {
+				s.o.notCounted[1]++
 			}
 		}
 	}

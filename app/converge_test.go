@@ -150,6 +150,9 @@ func converges(t *testing.T, seed int64) {
 	if public != 2 {
 		t.Errorf("%d public comments, want the 2 the creator imported", public)
 	}
+	if nc, _, err := sa.NotCounted(); err != nil || nc != 1 {
+		t.Errorf("public comments not counted: %d, %v; want the 1 invented", nc, err)
+	}
 }
 
 // act does one random thing a peer might do; peer 2 runs a hostile

@@ -218,15 +218,7 @@ func (s *Session) MergeWhole(ctx context.Context, data, block []byte) (n int, he
 		if err != nil {
 			return err
 		}
-		if err := s.absorb(func() error { return s.o.doc.AdmitJudged(data, seals, s.judgeLedger) }); err != nil {
-			s.o.ledger = nil // it may hold the refused changes
-			if errors.Is(err, crdt.ErrTainted) {
-				// A joiner's empty copy took a whole draft that was then
-				// refused: it starts empty again.
-				if fresh, ferr := s.emptyDoc(); ferr == nil {
-					s.absorb(func() error { s.o.doc = fresh; return nil })
-				}
-			}
+		if err := s.absorbAdmitted(data, seals); err != nil {
 			return err
 		}
 		_, n, err = s.o.doc.ChangesSince(before)

@@ -74,6 +74,7 @@ type Session struct {
 
 // owned is the state only the owner goroutine touches.
 type owned struct {
+	notCounted    [2]int // public comments and responses without the role, as comments() last read them
 	doc           *crdt.Doc
 	seen          int64    // highest chunk seq loaded into doc
 	own           []int64  // seqs of chunks this session wrote after seen (already in doc)
@@ -813,6 +814,32 @@ func (s *Session) Compact(ctx context.Context) error {
 // verifying the draft's stored seals.
 func (s *Session) SealCheckTime() time.Duration { return time.Duration(s.sealCheck.Load()) }
 
+// absorbAdmitted merges changes from a peer or a file once they pass
+// their seals and their authors' roles (crdt.Doc.AdmitJudged), and
+// tells editors. Owner only.
+func (s *Session) absorbAdmitted(data []byte, seals []crdt.Seal) error {
+	admit := func() error {
+		err := s.o.doc.AdmitJudged(data, seals, s.judgeLedger)
+		if errors.Is(err, crdt.ErrTainted) {
+			// A joiner's empty copy took a whole draft that was then
+			// refused: it starts empty again, before anything sees it
+			// (absorb would take the refused text for a layout to put
+			// back).
+			fresh, ferr := s.emptyDoc()
+			if ferr != nil {
+				return errors.Join(err, ferr)
+			}
+			s.o.doc = fresh
+		}
+		return err
+	}
+	if err := s.absorb(admit); err != nil {
+		s.o.ledger = nil // it may hold the refused changes
+		return err
+	}
+	return nil
+}
+
 // emptyDoc returns an empty document for this draft, signing as this
 // process: what a joined draft starts from.
 func (s *Session) emptyDoc() (*crdt.Doc, error) {
@@ -905,8 +932,7 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 // (crdt.Doc.Admit), and saves them with the seals.
 func (s *Session) admit(ctx context.Context, data []byte, seals []crdt.Seal) error {
 	return s.do(func() error {
-		if err := s.absorb(func() error { return s.o.doc.AdmitJudged(data, seals, s.judgeLedger) }); err != nil {
-			s.o.ledger = nil // it may hold the refused changes
+		if err := s.absorbAdmitted(data, seals); err != nil {
 			return err
 		}
 		if err := s.persist(); err != nil {

@@ -587,6 +587,12 @@ their line numbers and skipped; importing the same file again adds nothing.
 			if len(cs) == 0 {
 				fmt.Fprintln(e.stdout, "no comments")
 			}
+			// Written without the role to: never listed as the draft's.
+			if nc, nr, err := s.NotCounted(); err != nil {
+				return err
+			} else if nc+nr > 0 {
+				fmt.Fprintf(e.stdout, "not counted: %d public comments and %d responses written by someone without the role to\n", nc, nr)
+			}
 			return nil
 		}
 	},
