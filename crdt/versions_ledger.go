@@ -14,8 +14,10 @@ import (
 // co-facilitator's or rapporteur's role as that change saw the draft
 // (Authority). Versions are listed in the order of the history: one
 // made knowing another comes after it, and of versions made apart the
-// one with the earlier time, then the smaller change hash, comes first,
-// alike on every peer. A name then refers to the first that counts.
+// one whose change has the smaller hash comes first, alike on every peer
+// and whatever anyone's clock says (a co-facilitator whose clock was set
+// back would otherwise take a name from another's version made apart).
+// A name then refers to the first that counts.
 
 // isVersionMap reports whether an object is one version's map
 // (versions/ID).
@@ -74,7 +76,7 @@ func (a *Authority) versions(counted bool) []Version {
 		all = append(all, made{v: Version{ID: o.key, Name: name.str, Heads: hs, Actor: c.Actor, At: c.Time.UTC()}, by: by})
 	}
 	// Kahn's order over "made knowing": of the versions whose
-	// predecessors are placed, the earliest time, then the smaller hash.
+	// predecessors are placed, the smaller change hash.
 	placed := make([]bool, len(all))
 	out := make([]Version, 0, len(all))
 	for len(out) < len(all) {
@@ -93,7 +95,7 @@ func (a *Authority) versions(counted bool) []Version {
 			if !ready {
 				continue
 			}
-			if best < 0 || earlier(l, all[i].by, all[best].by) {
+			if best < 0 || l.changes[all[i].by].Hash < l.changes[all[best].by].Hash {
 				best = i
 			}
 		}
@@ -104,13 +106,4 @@ func (a *Authority) versions(counted bool) []Version {
 		out = append(out, all[best].v)
 	}
 	return out
-}
-
-// earlier orders changes made apart: by time, then hash.
-func earlier(l *Ledger, a, b ChangeRef) bool {
-	ca, cb := l.changes[a], l.changes[b]
-	if !ca.Time.Equal(cb.Time) {
-		return ca.Time.Before(cb.Time)
-	}
-	return ca.Hash < cb.Hash
 }

@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"crypto/ed25519"
 	"testing"
 	"time"
 )
@@ -93,4 +94,51 @@ func sameHeads(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestVersionsMadeApartOrderedByHash: two co-facilitators name a version
+// with one name, apart, one of them with a clock set a day back; every
+// peer lists them in one order, by change hash, so the name refers to
+// the same one everywhere and no clock decides it (issue 23, item 3).
+func TestVersionsMadeApartOrderedByHash(t *testing.T) {
+	owner, other, _, otherKey := signedDraft(t)
+	if err := owner.SetRole(Fingerprint(otherKey.Public().(ed25519.PublicKey)), RoleCoFacilitator, t0); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, owner)
+	send(t, owner, other)
+	early := t0.Add(-24 * time.Hour)
+	other.SetClock(func() time.Time { return early })
+	if _, err := other.AddVersion("Final output", nil, early); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, other)
+	if _, err := owner.AddVersion("Final output", nil, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, owner)
+	send(t, owner, other)
+	send(t, other, owner)
+	var lists [2][]Version
+	for i, d := range []*Doc{owner, other} {
+		l := ledgerOf(t, d)
+		lists[i] = d.Authority(l).Versions()
+	}
+	if len(lists[0]) != 2 || lists[0][0].ID != lists[1][0].ID || lists[0][1].ID != lists[1][1].ID {
+		t.Fatalf("the two peers list %+v and %+v", lists[0], lists[1])
+	}
+	l := ledgerOf(t, owner)
+	second := lists[0]
+	hashOf := func(v Version) string {
+		for _, c := range l.Changes() {
+			if c.Info.Kind == KindVersion && c.Info.Section == v.ID {
+				return c.Hash
+			}
+		}
+		return ""
+	}
+	if hashOf(second[0]) > hashOf(second[1]) {
+		t.Errorf("versions made apart listed by clock, not by hash: %s (%s) before %s (%s)",
+			second[0].At, hashOf(second[0]), second[1].At, hashOf(second[1]))
+	}
 }
