@@ -210,3 +210,11 @@ func TestUnsealedChangesRefusedBySync(t *testing.T) {
 		t.Error("the unsigned change is in the data file")
 	}
 }
+
+// A peer refuses a change inserting more than crdt.MaxInsertPerChange;
+// no write of this app may make one.
+func TestNoWriteExceedsWhatPeersTake(t *testing.T) {
+	if crdt.MaxInsertPerChange < MaxDraftText {
+		t.Fatalf("peers refuse changes inserting over %d characters, and a draft may hold %d", crdt.MaxInsertPerChange, MaxDraftText)
+	}
+}

@@ -355,6 +355,11 @@ func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, []header, error) {
 			if err != nil {
 				return nil, nil, err
 			}
+			if ins, _, err := textCounts(c); err != nil {
+				return nil, nil, err
+			} else if ins > MaxInsertPerChange {
+				return nil, nil, fmt.Errorf("%w: one change inserts %d characters, more than a whole draft may hold", ErrOversized, ins)
+			}
 			sum := sha256.Sum256(c[8:])
 			info, _ := decodeInfo(string(p.message))
 			h := header{hash: hex.EncodeToString(sum[:]), actor: hex.EncodeToString(p.actor), seq: p.seq, kind: info.Kind, raw: c}
@@ -380,6 +385,18 @@ func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, []header, error) {
 	keep, err := d.checkSeals(news, seals)
 	return keep, news, err
 }
+
+// MaxInsertPerChange bounds what one change from elsewhere may insert
+// (characters, and list entries): a whole draft's text (app.MaxDraftText,
+// 200,000) and room for its journals. No write of BPF Draft goes beyond,
+// since the text it would make is refused first; a change that does was
+// made to exhaust memory (a million characters fit in 1.3 KB of run
+// lengths) and is refused before Automerge loads it.
+const MaxInsertPerChange = 200_000 + 8_192
+
+// ErrOversized is returned for a change that inserts more than
+// MaxInsertPerChange.
+var ErrOversized = errors.New("a change larger than any draft")
 
 // ErrTainted is returned, with the reason, when a whole document given
 // to an empty Doc was loaded and then refused: the Doc holds it and must

@@ -449,3 +449,22 @@ func TestUnsealedSnapshotRefused(t *testing.T) {
 		t.Errorf("the joiner's first copy: creator %s, %d sections", short(again.Creator()), len(again.Sections()))
 	}
 }
+
+// Issue 24, finding 6, at a peer: one change inserting far more than a
+// draft may hold (a million characters fit in about 1.3 KB on the wire)
+// is refused before Automerge loads it; its seal does not help.
+func TestOversizedChangeRefused(t *testing.T) {
+	owner, joiner, _, _ := signedDraft(t)
+	sec := joiner.Sections()[0].ID
+	if err := joiner.Splice(sec, 0, 0, strings.Repeat("x", MaxInsertPerChange+1)); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, joiner)
+	before := len(owner.Sections()[0].Body)
+	if err := trySend(joiner, owner); !errors.Is(err, ErrOversized) {
+		t.Fatalf("a change inserting %d characters: %v", MaxInsertPerChange+1, err)
+	}
+	if len(owner.Sections()[0].Body) != before {
+		t.Fatal("the oversized change was merged")
+	}
+}

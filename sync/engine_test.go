@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
@@ -738,10 +739,16 @@ func TestRestoredPeerSendsOnlyWhatIsNew(t *testing.T) {
 
 // bulky returns n bytes of text that deflate cannot shrink much.
 func bulky(rng *rand.Rand, n int) string {
-	const letters = "abcdefghijklmnopqrstuvwxyz .,;"
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = letters[rng.Intn(len(letters))]
+	// Three bytes a character (CJK), so that n bytes stay within what
+	// one change may insert (crdt.MaxInsertPerChange characters) up to
+	// 600 KB.
+	letters := []rune("互联网治理论坛最佳实践安全信任合作区域国家网络标准规范响应团队演练")
+	b := make([]byte, 0, n)
+	for len(b)+3 <= n {
+		b = utf8.AppendRune(b, letters[rng.Intn(len(letters))])
+	}
+	for len(b) < n {
+		b = append(b, ' ')
 	}
 	return string(b)
 }
