@@ -35,11 +35,33 @@ func (w *Workspace) Repair(ctx context.Context, id string) (Repaired, error) {
 	if err != nil {
 		return r, err
 	}
+	// A change larger than any draft (taken before peers refused them)
+	// is set aside first, unloaded: loading it takes gigabytes.
+	var oversized []int64
+	kept := chunks[:0:0]
+	for _, c := range chunks {
+		if !c.Snapshot && crdt.Oversized(c.Data) {
+			oversized = append(oversized, c.Seq)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	if len(oversized) > 0 {
+		if r.SetAside, err = w.store.Quarantine(ctx, id, oversized); err != nil {
+			return r, err
+		}
+		chunks = kept
+	}
 	raw := make([][]byte, len(chunks))
 	for i, c := range chunks {
 		raw[i] = c.Data
 	}
 	if _, err := crdt.LoadChunks(raw); err == nil {
+		if len(oversized) > 0 {
+			r.Kept = len(chunks)
+			w.log.Warn("Set aside changes larger than any draft", "draft", id, "set_aside", r.SetAside, "kept", r.Kept)
+			return r, nil
+		}
 		return r, ErrNotDamaged
 	}
 	doc, damaged := crdt.Salvage(raw)
@@ -54,10 +76,12 @@ func (w *Workspace) Repair(ctx context.Context, id string) (Repaired, error) {
 			seqs = append(seqs, chunks[i].Seq)
 		}
 	}
-	if r.SetAside, err = w.store.Quarantine(ctx, id, seqs); err != nil {
+	n, err := w.store.Quarantine(ctx, id, seqs)
+	if err != nil {
 		return r, err
 	}
-	r.Kept = len(chunks) - r.SetAside
+	r.SetAside += n
+	r.Kept = len(chunks) - n
 	w.log.Warn("Damaged draft repaired", "draft", id, "set_aside", r.SetAside, "kept", r.Kept, "refetch", r.Refetch)
 	return r, nil
 }

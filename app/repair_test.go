@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
 // textOf returns a session's headings and bodies, for comparing copies.
@@ -121,5 +123,51 @@ func TestRepairBringsEditsBack(t *testing.T) {
 	}
 	if textOf(s) != want {
 		t.Errorf("after the sync:\n%s\nwant\n%s", textOf(s), want)
+	}
+}
+
+// TestRepairSetsAsideAnOversizedChange is issue 24's sixth finding, for a
+// draft that took a change larger than any draft before peers refused
+// them (written here straight into the data file, as an older version
+// would have stored it): repair sets that change aside without loading
+// it, and the rest of the draft opens.
+func TestRepairSetsAsideAnOversizedChange(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWS(t, dir)
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Poisoned")
+	if _, _, err := s.Write(ctx, "1", "Text that stays.", false); err != nil {
+		t.Fatal(err)
+	}
+	err := s.do(func() error {
+		doc := s.o.doc
+		if err := doc.Splice(doc.Sections()[1].ID, 0, 0, strings.Repeat("x", crdt.MaxInsertPerChange+1)); err != nil {
+			return err
+		}
+		if _, err := doc.Commit(); err != nil {
+			return err
+		}
+		return s.persist()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := s.ID()
+	s.Close(ctx)
+	r, err := w.Repair(ctx, id)
+	if err != nil || r.SetAside != 1 || r.Refetch {
+		t.Fatalf("repair of a draft holding an oversized change: %+v, %v", r, err)
+	}
+	s2, err := w.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secs := s2.Sections(); secs[0].Body != "Text that stays." || secs[1].Body != "" {
+		t.Errorf("after the repair: %q / %d characters", secs[0].Body, len(secs[1].Body))
+	}
+	s2.Close(ctx)
+	if _, err := w.Repair(ctx, id); !errors.Is(err, ErrNotDamaged) {
+		t.Errorf("a second repair: %v", err)
 	}
 }

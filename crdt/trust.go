@@ -394,6 +394,28 @@ func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, []header, error) {
 // lengths) and is refused before Automerge loads it.
 const MaxInsertPerChange = 200_000 + 8_192
 
+// Oversized reports whether stored data (changes, not a whole document)
+// holds a change inserting more than MaxInsertPerChange: a draft that
+// took one before peers refused them, which repair sets aside.
+func Oversized(data []byte) bool {
+	if checkChunks(data) != nil {
+		return false // damage, which repair finds otherwise
+	}
+	chunks, err := splitChunks(data)
+	if err != nil {
+		return false
+	}
+	for _, c := range chunks {
+		if c[8] == 0 {
+			continue
+		}
+		if ins, _, err := textCounts(c); err == nil && ins > MaxInsertPerChange {
+			return true
+		}
+	}
+	return false
+}
+
 // ErrOversized is returned for a change that inserts more than
 // MaxInsertPerChange.
 var ErrOversized = errors.New("a change larger than any draft")

@@ -317,7 +317,10 @@ checks are moved to the data file's quarantine (kept, never deleted) and the
 rest loads again. The edits they held come back with the next sync, from any
 co-author or relay that has them; ` + "`bpfdraft import`" + ` of an .automerge export
 brings them back too. When what is left does not make a draft, all of it is
-set aside and the next sync fetches the draft whole, as a join does.`,
+set aside and the next sync fetches the draft whole, as a join does.
+A change larger than any draft (one that inserts more than 200,000
+characters, taken before peers refused such changes) is set aside too,
+without loading it: such a change makes a draft take gigabytes to open.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "ID (the draft the error names)"); err != nil {
