@@ -141,8 +141,10 @@ func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once,
 		c.conn.WriteFrame(wire.Frame{Type: frameBye})
 		if len(hs.theirs) > 0 {
 			// Tags hide draft ids, so an unknown tag may be a draft we do not
-			// hold or a wrong or outdated secret for one we do.
-			c.log.Warn("Peer proved access to none of our drafts; sending it nothing", "offered", len(hs.theirs))
+			// hold or a wrong or outdated secret for one we do. How many it
+			// offered is not logged: for a peer that proved nothing, that
+			// would tell a relay's logs what it holds.
+			c.log.Warn("Peer proved access to none of our drafts; sending it nothing")
 		}
 		return st, nil
 	}
