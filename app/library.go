@@ -203,7 +203,7 @@ func (s *Session) Whole() (data, seals []byte, heads []string, n int, err error)
 		}
 		data, err = s.o.doc.Save()
 		heads, n = s.o.doc.Heads(), s.o.doc.ChangeCount()
-		seals = s.o.doc.SealBlock(data)
+		seals, _ = s.o.doc.SealBlock(data)
 		return err
 	})
 	return data, seals, heads, n, err
@@ -238,11 +238,10 @@ func (s *Session) MergeWhole(ctx context.Context, data, block []byte) (n int, he
 }
 
 // Seals returns the seals a peer needs with data (the whole draft, or
-// changes from Changes).
-func (s *Session) Seals(data []byte) []byte {
-	var b []byte
-	s.do(func() error { b = s.o.doc.SealBlock(data); return nil })
-	return b
+// changes from Changes), and the devices they are of.
+func (s *Session) Seals(data []byte) (block []byte, devices []string) {
+	s.do(func() error { block, devices = s.o.doc.SealBlock(data); return nil })
+	return block, devices
 }
 
 // Devices returns the actors whose certificates the draft holds.

@@ -142,7 +142,7 @@ func (s *SyncState) Receive(msg []byte, seals []Seal, ledger func() (*Ledger, er
 	}
 	// The changes are vetted as a push's are; Automerge's protocol
 	// delivers a device's changes with the seal of its newest.
-	var keep []keptSeal
+	var keep []Seal
 	if len(carried) > 0 {
 		var news []header
 		if keep, news, err = s.doc.vet(bytes.Join(carried, nil), seals); err != nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/automerge/automerge-go"
@@ -17,13 +18,12 @@ import (
 // trust is what a Doc knows of its devices: the certificates and seals
 // it verified, and the signer of its own changes. Guarded by Doc.mu.
 type trust struct {
-	id      string            // the draft id seals are made for
-	signer  *Signer           // this process's device, or nil
-	certs   map[string]Cert   // actor → its verified certificate
-	seals   map[string]Seal   // actor → its newest verified seal
-	seqs    map[string]uint64 // actor → the seq of that seal's change
-	dirty   map[string]bool   // actors whose seal is not yet saved
-	genesis string            // the first change's hash, once found
+	id      string          // the draft id seals are made for
+	signer  *Signer         // this process's device, or nil
+	certs   map[string]Cert // actor → its verified certificate
+	seals   map[string]Seal // actor → its newest verified seal (Seq set)
+	dirty   map[string]bool // actors whose seal is not yet saved
+	genesis string          // the first change's hash, once found
 	// recent keeps each device's last few seals: what is sent is what is
 	// saved, which can lag a seal just received (a failed save).
 	recent map[string][]Seal
@@ -31,24 +31,23 @@ type trust struct {
 
 func (t *trust) init() {
 	if t.certs == nil {
-		t.certs, t.seals, t.seqs, t.dirty = map[string]Cert{}, map[string]Seal{}, map[string]uint64{}, map[string]bool{}
+		t.certs, t.seals, t.dirty = map[string]Cert{}, map[string]Seal{}, map[string]bool{}
 		t.recent = map[string][]Seal{}
 	}
 }
 
-// keep records a verified seal of a change with sequence number seq,
-// unless a newer one of the same device is known.
-func (t *trust) keep(sl Seal, seq uint64) {
+// keep records a verified seal (its Seq set to its change's), unless a
+// newer one of the same device is known.
+func (t *trust) keep(sl Seal) {
 	t.init()
 	actor := sl.Cert.Actor()
 	if _, ok := t.certs[actor]; !ok {
 		t.certs[actor] = sl.Cert
 	}
-	if old, ok := t.seqs[actor]; ok && old >= seq {
+	if old, ok := t.seals[actor]; ok && old.Seq >= sl.Seq {
 		return
 	}
-	sl.Seq = seq
-	t.seals[actor], t.seqs[actor], t.dirty[actor] = sl, seq, true
+	t.seals[actor], t.dirty[actor] = sl, true
 	r := append(t.recent[actor], sl)
 	if len(r) > 4 {
 		r = r[len(r)-4:]
@@ -106,24 +105,36 @@ func (d *Doc) sealLocked(hash automerge.ChangeHash) error {
 	if err != nil {
 		return err
 	}
-	t.keep(sl, ch.ActorSeq())
+	sl.Seq = ch.ActorSeq()
+	t.keep(sl)
 	return nil
 }
 
 // AddSeals takes seals read back from this machine's data file. Each is
-// checked again (a copied or edited file proves nothing); one that does
-// not verify, or names a change this copy lacks or another device's, is
-// left out and counted.
+// checked again (a copied or edited file proves nothing), unless this
+// Doc already holds it (each poll that finds another process's writes
+// reads them all); one that does not verify, or names a change this copy
+// lacks or another device's, is left out and counted.
 func (d *Doc) AddSeals(seals []Seal) (ignored int) {
 	id := d.DraftID()
 	for _, sl := range seals {
+		d.mu.Lock()
+		held := d.tr.seals[sl.Cert.Actor()].Hash == sl.Hash
+		if held {
+			delete(d.tr.dirty, sl.Cert.Actor()) // the file has it
+		}
+		d.mu.Unlock()
+		if held {
+			continue
+		}
 		seq, ok := d.sealedSeq(id, sl)
 		if !ok {
 			ignored++
 			continue
 		}
+		sl.Seq = seq
 		d.mu.Lock()
-		d.tr.keep(sl, seq)
+		d.tr.keep(sl)
 		if a := sl.Cert.Actor(); d.tr.seals[a].Hash == sl.Hash {
 			delete(d.tr.dirty, a) // it came from the file
 		}
@@ -237,6 +248,40 @@ func headerOf(c *automerge.Change) header {
 	return h
 }
 
+// changeHeaders reads what admitting and sealing need of each change
+// chunk in data (changes, not a whole document), without Automerge.
+func changeHeaders(data []byte) ([]header, error) {
+	chunks, err := splitChunks(data)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]header, 0, len(chunks))
+	for _, c := range chunks {
+		p, err := parseChange(c)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(c[8:])
+		info, _ := decodeInfo(string(p.message))
+		h := header{hash: hex.EncodeToString(sum[:]), actor: hex.EncodeToString(p.actor), seq: p.seq, kind: info.Kind, raw: c}
+		for _, dep := range p.deps {
+			h.deps = append(h.deps, hex.EncodeToString(dep))
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// holds reports whether the document holds the change with this hash.
+func (d *Doc) holds(hash string) bool {
+	h, err := automerge.NewChangeHash(hash)
+	if err != nil {
+		return false
+	}
+	_, err = d.am.Change(h)
+	return err == nil
+}
+
 // isDocument reports whether data starts with a whole-document chunk
 // (a snapshot or a saved file) rather than changes.
 func isDocument(data []byte) bool { return len(data) > 8 && data[8] == 0 }
@@ -321,17 +366,17 @@ func (d *Doc) admit(data []byte, seals []Seal, maxOps int, ledger func() (*Ledge
 	return nil
 }
 
-func (d *Doc) keepSeals(keep []keptSeal) {
+func (d *Doc) keepSeals(keep []Seal) {
 	d.mu.Lock()
-	for _, k := range keep {
-		d.tr.keep(k.seal, k.seq)
+	for _, sl := range keep {
+		d.tr.keep(sl)
 	}
 	d.mu.Unlock()
 }
 
 // vet checks checked chunks (a document, or changes) against seals
 // without merging anything, and returns the seals to keep once merged.
-func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, []header, error) {
+func (d *Doc) vet(data []byte, seals []Seal) ([]Seal, []header, error) {
 	var cs []*automerge.Change
 	var err error
 	if isDocument(data) {
@@ -345,33 +390,20 @@ func (d *Doc) vet(data []byte, seals []Seal) ([]keptSeal, []header, error) {
 	} else {
 		// Changes are read here, not by Automerge, which loads a list of
 		// changes only when each one's dependencies are among them.
-		chunks, err := splitChunks(data)
+		hs, err := changeHeaders(data)
 		if err != nil {
 			return nil, nil, err
 		}
 		var news []header
-		for _, c := range chunks {
-			p, err := parseChange(c)
-			if err != nil {
-				return nil, nil, err
-			}
-			if ins, _, err := textCounts(c); err != nil {
+		for _, h := range hs {
+			if ins, _, err := textCounts(h.raw); err != nil {
 				return nil, nil, err
 			} else if ins > MaxInsertPerChange {
 				return nil, nil, fmt.Errorf("%w: one change inserts %d characters, more than a whole draft may hold", ErrOversized, ins)
 			}
-			sum := sha256.Sum256(c[8:])
-			info, _ := decodeInfo(string(p.message))
-			h := header{hash: hex.EncodeToString(sum[:]), actor: hex.EncodeToString(p.actor), seq: p.seq, kind: info.Kind, raw: c}
-			for _, dep := range p.deps {
-				h.deps = append(h.deps, hex.EncodeToString(dep))
+			if !d.holds(h.hash) {
+				news = append(news, h)
 			}
-			if ch, err := automerge.NewChangeHash(h.hash); err == nil {
-				if _, err := d.am.Change(ch); err == nil {
-					continue
-				}
-			}
-			news = append(news, h)
 		}
 		keep, err := d.checkSeals(news, seals)
 		return keep, news, err
@@ -433,7 +465,7 @@ var ErrRemoved = errors.New("changes by a participant removed from the draft, wr
 // past, with the new changes added to the ledger (grants among them
 // count too: a co-author who never took the new code may bring the
 // removal and the removed person's later change together).
-func (d *Doc) refuseRemoved(news []header, keep []keptSeal, ledger func() (*Ledger, error)) error {
+func (d *Doc) refuseRemoved(news []header, keep []Seal, ledger func() (*Ledger, error)) error {
 	if ledger == nil || len(news) == 0 {
 		return nil
 	}
@@ -466,10 +498,10 @@ func (d *Doc) refuseRemoved(news []header, keep []keptSeal, ledger func() (*Ledg
 		pending = later
 	}
 	parts := d.Participants()
-	for _, k := range keep {
-		a := k.seal.Cert.Actor()
+	for _, sl := range keep {
+		a := sl.Cert.Actor()
 		if _, ok := parts[a]; !ok && d.Signed() {
-			parts[a] = Participant{Actor: a, Person: k.seal.Cert.PersonID()}
+			parts[a] = Participant{Actor: a, Person: sl.Cert.PersonID()}
 		}
 	}
 	auth := l.Authority(d.Creator(), parts)
@@ -486,21 +518,16 @@ func (d *Doc) refuseRemoved(news []header, keep []keptSeal, ledger func() (*Ledg
 	return nil
 }
 
-type keptSeal struct {
-	seal Seal
-	seq  uint64
-}
-
 // checkSeals decides whether new changes may be merged, given their seals,
-// and returns the seals to keep.
-func (d *Doc) checkSeals(news []header, seals []Seal) ([]keptSeal, error) {
+// and returns the seals to keep, each with its change's Seq.
+func (d *Doc) checkSeals(news []header, seals []Seal) ([]Seal, error) {
 	id := d.DraftID()
 	certs := d.certs()
 	byHash := make(map[string]int, len(news))
 	for i, h := range news {
 		byHash[h.hash] = i
 	}
-	var keep []keptSeal
+	var keep []Seal
 	covered := make([]bool, len(news))
 	for _, sl := range seals {
 		i, ok := byHash[sl.Hash]
@@ -519,7 +546,8 @@ func (d *Doc) checkSeals(news []header, seals []Seal) ([]keptSeal, error) {
 			// different person link can differ: the first one stands.
 			return nil, fmt.Errorf("%w: device %s with a second person link", ErrUnsealed, short(actor))
 		}
-		keep = append(keep, keptSeal{sl, news[i].seq})
+		sl.Seq = news[i].seq
+		keep = append(keep, sl)
 		// The seal covers its device's changes in its change's past; the
 		// part of that past this copy lacks is among the new changes
 		// (a held change cannot depend on a missing one).
@@ -764,11 +792,21 @@ func DecodeSeal(b []byte) (Seal, error) {
 	return out[0], nil
 }
 
-// DecodeSeals reads a seal block sent with changes in the given order.
-// A seal without its certificate takes the one this copy verified for
-// the device of the change it names. The block is read within its own
+// rawSeal is one entry of a seal block as written: its change by place
+// among the changes sent (at, or -1) or by hash, its signature, and its
+// certificate when one was sent.
+type rawSeal struct {
+	at   uint64
+	hash string
+	sig  []byte
+	cert *Cert
+}
+
+const noPlace = ^uint64(0)
+
+// parseSealBlock reads a seal block's entries, within the block's own
 // length: every seal takes at least 66 bytes of it.
-func (d *Doc) DecodeSeals(b []byte, batch []string, data []byte) ([]Seal, error) {
+func parseSealBlock(b []byte) ([]rawSeal, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -777,48 +815,29 @@ func (d *Doc) DecodeSeals(b []byte, batch []string, data []byte) ([]Seal, error)
 	if n > uint64(len(b)/66) {
 		return nil, fmt.Errorf("%w: %d seals in %d bytes", ErrCorrupt, n, len(b))
 	}
-	var actors []string // the batch's changes' actors, read when needed
-	out := make([]Seal, 0, n)
+	out := make([]rawSeal, 0, n)
 	for ; n > 0 && r.err == nil; n-- {
 		flags := r.take(1)
 		if r.err != nil {
 			break
 		}
-		var sl Seal
+		rs := rawSeal{at: noPlace}
 		if flags[0]&sealIndex != 0 {
-			i := r.uleb()
-			if i >= uint64(len(batch)) {
-				return nil, fmt.Errorf("%w: a seal of change %d of %d", ErrCorrupt, i, len(batch))
-			}
-			sl.Hash = batch[i]
+			rs.at = r.uleb()
 		} else {
-			sl.Hash = hex.EncodeToString(r.take(32))
+			rs.hash = hex.EncodeToString(r.take(32))
 		}
-		sl.Sig = append([]byte(nil), r.take(ed25519.SignatureSize)...)
+		rs.sig = append([]byte(nil), r.take(ed25519.SignatureSize)...)
 		if flags[0]&sealCert != 0 {
-			sl.Cert.Key = append(ed25519.PublicKey(nil), r.take(32)...)
-			copy(sl.Cert.Salt[:], r.take(8))
+			c := &Cert{Key: append(ed25519.PublicKey(nil), r.take(32)...)}
+			copy(c.Salt[:], r.take(8))
 			if flags[0]&sealLinked != 0 {
-				sl.Cert.Person = append(ed25519.PublicKey(nil), r.take(32)...)
-				sl.Cert.Link = append([]byte(nil), r.take(ed25519.SignatureSize)...)
+				c.Person = append(ed25519.PublicKey(nil), r.take(32)...)
+				c.Link = append([]byte(nil), r.take(ed25519.SignatureSize)...)
 			}
-		} else {
-			if actors == nil {
-				actors = batchActors(data, len(batch))
-			}
-			actor := ""
-			for i, h := range batch {
-				if h == sl.Hash && i < len(actors) {
-					actor = actors[i]
-				}
-			}
-			c, ok := d.CertOf(actor)
-			if !ok {
-				return nil, fmt.Errorf("%w: a seal of device %s, whose certificate this copy lacks", ErrUnsealed, short(actor))
-			}
-			sl.Cert = c
+			rs.cert = c
 		}
-		out = append(out, sl)
+		out = append(out, rs)
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -826,19 +845,61 @@ func (d *Doc) DecodeSeals(b []byte, batch []string, data []byte) ([]Seal, error)
 	return out, nil
 }
 
+// DecodeSeals reads a seal block sent with changes in the given order
+// (batch: their hashes; data: the changes). A seal without its
+// certificate takes the one this copy verified for the device of the
+// change it names.
+func (d *Doc) DecodeSeals(b []byte, batch []string, data []byte) ([]Seal, error) {
+	raws, err := parseSealBlock(b)
+	if err != nil || len(raws) == 0 {
+		return nil, err
+	}
+	var actors []string // the batch's changes' actors, read when needed
+	out := make([]Seal, 0, len(raws))
+	for _, rs := range raws {
+		sl := Seal{Hash: rs.hash, Sig: rs.sig}
+		at := -1
+		if rs.at != noPlace {
+			if rs.at >= uint64(len(batch)) {
+				return nil, fmt.Errorf("%w: a seal of change %d of %d", ErrCorrupt, rs.at, len(batch))
+			}
+			at = int(rs.at)
+			sl.Hash = batch[at]
+		}
+		if rs.cert != nil {
+			sl.Cert = *rs.cert
+			out = append(out, sl)
+			continue
+		}
+		if actors == nil {
+			actors = batchActors(data)
+		}
+		if at < 0 {
+			at = slices.Index(batch, sl.Hash)
+		}
+		actor := ""
+		if at >= 0 && at < len(actors) {
+			actor = actors[at]
+		}
+		c, ok := d.CertOf(actor)
+		if !ok {
+			return nil, fmt.Errorf("%w: a seal of device %s, whose certificate this copy lacks", ErrUnsealed, short(actor))
+		}
+		sl.Cert = c
+		out = append(out, sl)
+	}
+	return out, nil
+}
+
 // batchActors returns the actor of each change chunk in data.
-func batchActors(data []byte, n int) []string {
-	chunks, err := splitChunks(data)
+func batchActors(data []byte) []string {
+	hs, err := changeHeaders(data)
 	if err != nil {
 		return nil
 	}
-	out := make([]string, 0, n)
-	for _, c := range chunks {
-		p, err := parseChange(c)
-		if err != nil {
-			return nil
-		}
-		out = append(out, hex.EncodeToString(p.actor))
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.actor
 	}
 	return out
 }
@@ -850,30 +911,24 @@ func batchActors(data []byte, n int) []string {
 // when data reaches it; for this process's own device, made now when
 // data stops short of it (a commit since what data was read from).
 func (d *Doc) SealsFor(data []byte) (seals []Seal, withCert func(string) bool) {
-	chunks, err := splitChunks(data)
+	hs, err := changeHeaders(data)
 	if err != nil {
-		return nil, nil
+		return d.Seals(), nil // send everything, certificates included
 	}
 	type span struct {
 		min, max uint64
 		last     string
 	}
 	spans := map[string]*span{}
-	for _, c := range chunks {
-		p, err := parseChange(c)
-		if err != nil {
-			return d.Seals(), nil // send everything, certificates included
-		}
-		a := hex.EncodeToString(p.actor)
-		sum := sha256.Sum256(c[8:])
-		sp, ok := spans[a]
+	for _, h := range hs {
+		sp, ok := spans[h.actor]
 		if !ok {
-			sp = &span{min: p.seq}
-			spans[a] = sp
+			sp = &span{min: h.seq}
+			spans[h.actor] = sp
 		}
-		sp.min = min(sp.min, p.seq)
-		if p.seq >= sp.max {
-			sp.max, sp.last = p.seq, hex.EncodeToString(sum[:])
+		sp.min = min(sp.min, h.seq)
+		if h.seq >= sp.max {
+			sp.max, sp.last = h.seq, h.hash
 		}
 	}
 	d.mu.Lock()
@@ -903,17 +958,22 @@ func (d *Doc) SealsFor(data []byte) (seals []Seal, withCert func(string) bool) {
 // SealBlock encodes the seals a peer needs with data: every device's for
 // a whole document; for changes, the seals covering them, each naming
 // its change by its place in data, without the certificates of devices
-// the peer already holds changes of.
-func (d *Doc) SealBlock(data []byte) []byte {
-	if isDocument(data) {
-		return EncodeSeals(d.Seals(), nil, nil)
+// the peer already holds changes of. devices are those the seals are
+// of: the peer knows each of them once it has the block.
+func (d *Doc) SealBlock(data []byte) (block []byte, devices []string) {
+	seals := d.Seals()
+	var batch []string
+	var withCert func(string) bool // nil: by hash, certificates included
+	if !isDocument(data) {
+		seals, withCert = d.SealsFor(data)
+		if batch, _ = ChunkHashes(data); batch == nil {
+			withCert = nil
+		}
 	}
-	seals, withCert := d.SealsFor(data)
-	batch, err := ChunkHashes(data)
-	if err != nil {
-		return EncodeSeals(seals, nil, nil)
+	for _, sl := range seals {
+		devices = append(devices, sl.Cert.Actor())
 	}
-	return EncodeSeals(seals, batch, withCert)
+	return EncodeSeals(seals, batch, withCert), devices
 }
 
 // SyncSealBlock encodes the seals covering the changes of an Automerge
@@ -973,48 +1033,19 @@ func IdentifyDraft(doc *Doc, seals []Seal) (string, error) {
 	return id, nil
 }
 
-// BlockActors returns the devices whose seals a block holds, as far as
-// they can be told without the document: from each certificate, and,
-// given the changes sent with the block (data), from the change a seal
-// without one names. A receiver holds the certificate of every device
-// whose seal came without one, so it knows all of them: a batch may
-// name them by prefix (CompactChangesFor).
-func BlockActors(block, data []byte) []string {
-	if len(block) == 0 {
+// BlockActors returns the devices whose certificates a seal block
+// carries: with the devices whose certificates it holds (Devices), a
+// receiver knows every device of a push, which the push may so name by
+// prefix (CompactChangesFor).
+func BlockActors(block []byte) []string {
+	raws, err := parseSealBlock(block)
+	if err != nil {
 		return nil
 	}
-	var batch, actors []string
-	if len(data) > 0 && !isDocument(data) {
-		batch, _ = ChunkHashes(data)
-		actors = batchActors(data, len(batch))
-	}
-	r := &reader{b: block}
 	var out []string
-	for n := r.uleb(); n > 0 && r.err == nil && n <= uint64(len(block)); n-- {
-		flags := r.take(1)
-		if r.err != nil {
-			break
-		}
-		at := -1
-		if flags[0]&sealIndex != 0 {
-			at = int(r.uleb())
-		} else {
-			r.take(32)
-		}
-		r.take(ed25519.SignatureSize)
-		switch {
-		case flags[0]&sealCert != 0:
-			var c Cert
-			c.Key = r.take(32)
-			copy(c.Salt[:], r.take(8))
-			if flags[0]&sealLinked != 0 {
-				r.take(32 + ed25519.SignatureSize)
-			}
-			if r.err == nil {
-				out = append(out, c.Actor())
-			}
-		case at >= 0 && at < len(actors):
-			out = append(out, actors[at])
+	for _, rs := range raws {
+		if rs.cert != nil {
+			out = append(out, rs.cert.Actor())
 		}
 	}
 	return out

@@ -377,7 +377,7 @@ func FuzzSealBlock(f *testing.F) {
 		if got, err := joiner.DecodeSeals(block, batch, data); err == nil && len(got) > len(block)/66 {
 			t.Fatalf("%d seals from %d bytes", len(got), len(block))
 		}
-		BlockActors(block, data)
+		BlockActors(block)
 		SplitFile(append(append([]byte(nil), data...), block...))
 		if seals, err := joiner.OpenSealBlock(block, data); err == nil {
 			joiner.Admit(data, seals) // may refuse, must not panic

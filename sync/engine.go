@@ -63,8 +63,9 @@ type Replica interface {
 	// Devices returns the actors whose certificates the draft holds.
 	Devices() []string
 	// Seals returns the seals a peer needs with data, the whole draft or
-	// changes from Changes (crdt.Doc.SealBlock).
-	Seals(data []byte) []byte
+	// changes from Changes, and the devices they are of
+	// (crdt.Doc.SealBlock).
+	Seals(data []byte) (block []byte, devices []string)
 	// MergeWhole merges a peer's whole draft, or changes it pushed, once
 	// they pass their seals, saves them, and returns how many changes
 	// were new and the heads now.
@@ -431,9 +432,9 @@ func (ds *draftSession) pushRecord() (*record, int, error) {
 	}
 	payload := ds.encodePushHeads(ours, batch)
 	if n > 0 {
-		block := ds.rep.Seals(data)
+		block, devices := ds.rep.Seals(data)
 		payload = appendBlock(payload, block)
-		if c, ok := crdt.CompactChangesFor(data, ds.theirHeads, crdt.BlockActors(block, data)); ok && len(c) < len(data) {
+		if c, ok := crdt.CompactChangesFor(data, ds.theirHeads, devices); ok && len(c) < len(data) {
 			data, r.compact = c, true
 		}
 		ds.pushed = ours
@@ -460,7 +461,7 @@ func (ds *draftSession) applyPush(ctx context.Context, r record) (int, error) {
 		}
 		if r.compact {
 			named := append(append(append(ds.rep.Heads(), ds.toldBefore...), ds.pushed...), ds.theirHeads...)
-			actors := append(ds.rep.Devices(), crdt.BlockActors(seals, nil)...)
+			actors := append(ds.rep.Devices(), crdt.BlockActors(seals)...)
 			data, err = crdt.ExpandChangesFor(data, named, actors)
 			if errors.Is(err, crdt.ErrUnknownDep) {
 				// It builds on heads we no longer recognise by prefix:

