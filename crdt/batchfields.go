@@ -156,61 +156,82 @@ func unzigzag(v uint64) int64 { return int64(v>>1) ^ -int64(v&1) }
 // entry; the length itself announces a new entry that follows.
 type table [][]byte
 
-func (t *table) put(s fieldSink, f field, v []byte) {
+// ref writes v's index, reporting true when the table already holds v;
+// otherwise it adds v and writes the index that announces a new entry,
+// whose bytes the caller writes next.
+func (t *table) ref(s fieldSink, f field, v []byte) bool {
 	for i, e := range *t {
 		if string(e) == string(v) {
 			s.num(f, uint64(i))
-			return
+			return true
 		}
 	}
 	s.num(f, uint64(len(*t)))
-	s.num(fLen, uint64(len(v)))
-	s.bytes(v)
 	*t = append(*t, v)
+	return false
+}
+
+func (t *table) put(s fieldSink, f field, v []byte) {
+	if !t.ref(s, f, v) {
+		s.num(fLen, uint64(len(v)))
+		s.bytes(v)
+	}
 }
 
 // putActor is put for the actors table: an actor the receiver knows
 // (ctx.actorKnown) goes as its first actorPrefixLen bytes, after a
 // length of 0, which no actor id has.
 func (t *table) putActor(s fieldSink, f field, v []byte, known func([]byte) bool) {
-	for i, e := range *t {
-		if string(e) == string(v) {
-			s.num(f, uint64(i))
-			return
-		}
-	}
-	s.num(f, uint64(len(*t)))
-	if known != nil && len(v) > actorPrefixLen && known(v) {
+	switch {
+	case t.ref(s, f, v):
+	case known != nil && len(v) > actorPrefixLen && known(v):
 		s.num(fLen, 0)
 		s.bytes(v[:actorPrefixLen])
-	} else {
+	default:
 		s.num(fLen, uint64(len(v)))
 		s.bytes(v)
 	}
+}
+
+// entry reads an index: the entry it names, or fresh when it announces
+// a new entry, which the caller reads and adds.
+func (t *table) entry(s fieldSource, f field) (v []byte, fresh bool) {
+	i := s.num(f)
+	if s.failed() != nil {
+		return nil, false
+	}
+	if i < uint64(len(*t)) {
+		return (*t)[i], false
+	}
+	if i != uint64(len(*t)) {
+		s.fail(fmt.Errorf("%w: batch table index", ErrCorrupt))
+		return nil, false
+	}
+	return nil, true
+}
+
+func (t *table) get(s fieldSource, f field) []byte {
+	v, fresh := t.entry(s, f)
+	if !fresh {
+		return v
+	}
+	v = s.bytes(int(s.num(fLen)))
 	*t = append(*t, v)
+	return v
 }
 
 // getActor reads what putActor wrote.
 func (t *table) getActor(s fieldSource, f field, lookup func([]byte) ([]byte, bool)) []byte {
-	i := s.num(f)
-	if s.failed() != nil {
-		return nil
+	v, fresh := t.entry(s, f)
+	if !fresh {
+		return v
 	}
-	if i < uint64(len(*t)) {
-		return (*t)[i]
-	}
-	if i != uint64(len(*t)) {
-		s.fail(fmt.Errorf("%w: batch table index", ErrCorrupt))
-		return nil
-	}
-	n := s.num(fLen)
-	if n > 0 {
-		v := s.bytes(int(n))
+	if n := s.num(fLen); n > 0 {
+		v = s.bytes(int(n))
 		*t = append(*t, v)
 		return v
 	}
 	p := s.bytes(actorPrefixLen)
-	var v []byte
 	ok := false
 	if lookup != nil && s.failed() == nil {
 		v, ok = lookup(p)
@@ -224,23 +245,6 @@ func (t *table) getActor(s fieldSource, f field, lookup func([]byte) ([]byte, bo
 }
 
 const actorPrefixLen = 4
-
-func (t *table) get(s fieldSource, f field) []byte {
-	i := s.num(f)
-	if s.failed() != nil {
-		return nil
-	}
-	if i < uint64(len(*t)) {
-		return (*t)[i]
-	}
-	if i != uint64(len(*t)) {
-		s.fail(fmt.Errorf("%w: batch table index", ErrCorrupt))
-		return nil
-	}
-	v := s.bytes(int(s.num(fLen)))
-	*t = append(*t, v)
-	return v
-}
 
 // batchCoder codes the fields every change of a batch has, relative to
 // the change before it.
