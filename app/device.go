@@ -129,19 +129,17 @@ func (w *Workspace) AcceptLink(code string) (string, error) {
 }
 
 // loadSigner reads how this data dir signs: a linked device key, else
-// the person key (made the first time).
-func loadSigner(dir string) (person ed25519.PrivateKey, make func() *crdt.Signer, err error) {
+// the person key (made the first time). The signer has a fresh salt, so
+// this process's actor is its own.
+func loadSigner(dir string) (person ed25519.PrivateKey, signer *crdt.Signer, err error) {
 	seed, kerr := readKeyFile(filepath.Join(dir, deviceKeyFile), deviceKeyMagic, ed25519.SeedSize)
 	raw, lerr := readKeyFile(filepath.Join(dir, deviceLinkFile), deviceLinkMagic, ed25519.PublicKeySize+ed25519.SignatureSize)
 	if kerr == nil && lerr == nil {
-		device := ed25519.NewKeyFromSeed(seed)
-		if _, err := crdt.NewLinkedSigner(device, raw[:32], raw[32:]); err != nil {
+		s, err := crdt.NewLinkedSigner(ed25519.NewKeyFromSeed(seed), raw[:32], raw[32:])
+		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %s does not link %s; move both away to write as a person of this machine's own", ErrPersonKey, deviceLinkFile, deviceKeyFile)
 		}
-		return nil, func() *crdt.Signer {
-			s, _ := crdt.NewLinkedSigner(device, raw[:32], raw[32:])
-			return s
-		}, nil
+		return nil, s, nil
 	}
 	if lerr == nil && kerr != nil {
 		return nil, nil, fmt.Errorf("%w: %s is there without %s (%v); restore it from a backup, or move %s away", ErrPersonKey, deviceLinkFile, deviceKeyFile, kerr, deviceLinkFile)
@@ -150,7 +148,7 @@ func loadSigner(dir string) (person ed25519.PrivateKey, make func() *crdt.Signer
 	if err != nil {
 		return nil, nil, err
 	}
-	return key, func() *crdt.Signer { return crdt.NewSigner(key) }, nil
+	return key, crdt.NewSigner(key), nil
 }
 
 func deviceCode(prefix string, payload []byte) string {

@@ -560,10 +560,16 @@ func (s *Session) roles() map[string]crdt.Role {
 
 // restamp publishes the view again with the texts' revisions and the
 // typing as they stand, without reading the document.
-func (s *Session) restamp() {
-	old := s.view.Load()
-	s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-		Participants: old.Participants, Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Comments: old.Comments, Creator: old.Creator, Refused: old.Refused})
+func (s *Session) restamp() { s.stamp(s.view.Load().again()) }
+
+// again returns a copy of the view for stamp to fill anew: the same
+// document, its texts' lists cloned (stamp lays the typing over them),
+// without the revisions and typing stamp sets.
+func (v *View) again() *View {
+	nv := *v
+	nv.Sections, nv.Removed = slices.Clone(v.Sections), slices.Clone(v.Removed)
+	nv.revs, nv.typing = nil, viewTyping{}
+	return &nv
 }
 
 // stamp gives a new view the texts' revisions and the typing, and
@@ -613,9 +619,9 @@ func (s *Session) beginWrite(ctx context.Context) error {
 		}
 		// The view names this participant from now on (the log and the
 		// contributions read names from it).
-		old := s.view.Load()
-		s.stamp(&View{Meta: old.Meta, Sections: slices.Clone(old.Sections), Removed: slices.Clone(old.Removed),
-			Participants: s.o.doc.ParticipantList(), Versions: old.Versions, Roles: old.Roles, Journaled: old.Journaled, Comments: old.Comments, Creator: old.Creator, Refused: old.Refused})
+		v := s.view.Load().again()
+		v.Participants = s.o.doc.ParticipantList()
+		s.stamp(v)
 	}
 	s.o.registered = true
 	return nil

@@ -112,7 +112,7 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 	// A new actor is this process's own whether or not the file records
 	// it (the record only says which processes wrote): on a full disk the
 	// record fails and reading drafts must still work.
-	person, mkSigner, err := loadSigner(dataDir)
+	person, signer, err := loadSigner(dataDir)
 	if err != nil {
 		if !st.ReadOnly() && !st.Unwritable() {
 			st.Close()
@@ -121,27 +121,12 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 		// Nothing can be written here anyway: reading needs no key.
 		w.log.Warn("No person key; this process can only read", "err", err)
 		_, key, _ := ed25519.GenerateKey(nil)
-		person, mkSigner = key, func() *crdt.Signer { return crdt.NewSigner(key) }
+		person, signer = key, crdt.NewSigner(key)
 	}
-	w.dir, w.personKey = dataDir, person
-	// The actor is derived from the key and a salt (crdt.Cert.Actor), so
-	// a lease refused (the id taken) takes a new salt.
-	w.signer = mkSigner()
-	first := true
-	next := func() string {
-		if !first {
-			w.signer = mkSigner()
-		}
-		first = false
-		return w.signer.Actor()
-	}
-	if w.actor, err = st.LeaseActor(ctx, w.holder, leaseStale, next); err != nil {
+	// The actor is derived from the key and a fresh salt (crdt.Cert.Actor).
+	w.dir, w.personKey, w.signer, w.actor = dataDir, person, signer, signer.Actor()
+	if _, err := st.LeaseActor(ctx, w.holder, leaseStale, w.signer.Actor); err != nil {
 		w.log.Warn("Could not record this process's actor id", "err", err)
-		w.actor = w.signer.Actor()
-	}
-	if w.actor != w.signer.Actor() {
-		st.Close()
-		return nil, fmt.Errorf("actor lease returned %s, not this process's own", w.actor)
 	}
 	// Until this is done, sessions answered by tag miss the untagged rows:
 	// a read-only (full disk) open warns and serves what is tagged.
