@@ -28,20 +28,13 @@ func converges(t *testing.T, seed int64) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewSource(seed))
 	wa, wb, sa := invitedPair(t, Options{Poll: -1})
-	wc := openWSWith(t, t.TempDir(), Options{Poll: -1})
-	withProfile(t, wc, "Chen")
-	inv, err := wa.Invite(ctx, sa.ID(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wc.Join(ctx, inv.Code()); err != nil {
-		t.Fatal(err)
-	}
+	wc := joinedBy(t, wa, sa, "Chen")
 	ws := []*Workspace{wa, wb, wc}
 	syncPair(t, wa, wb)
 	syncPair(t, wa, wc)
 	ss := []*Session{sa, nil, nil}
 	for i := 1; i < 3; i++ {
+		var err error
 		if ss[i], err = ws[i].Session(ctx, sa.ID()); err != nil {
 			t.Fatal(err)
 		}

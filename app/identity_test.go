@@ -178,15 +178,7 @@ func TestUnsealedChangesRefusedBySync(t *testing.T) {
 	}
 	// A newcomer's first copy from the hostile peer is refused whole, and
 	// the newcomer then takes the draft from an honest one.
-	wc := openWSWith(t, t.TempDir(), Options{Poll: -1})
-	withProfile(t, wc, "Chen")
-	inv, err := wa.Invite(ctx, sa.ID(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wc.Join(ctx, inv.Code()); err != nil {
-		t.Fatal(err)
-	}
+	wc := joinedBy(t, wa, sa, "Chen")
 	if _, st := syncPair(t, wb, wc); !strings.Contains(st.Failed[sa.ID()], "without a valid signature") {
 		t.Errorf("the newcomer took a first copy with an unsigned change: %v", st.Failed)
 	}

@@ -49,6 +49,22 @@ func invitedPair(t *testing.T, opts Options) (a, b *Workspace, s *Session) {
 	return a, b, s
 }
 
+// joinedBy makes another workspace, with a profile, that joined a's
+// draft s by its invite (the draft reaches it with the first sync).
+func joinedBy(t *testing.T, a *Workspace, s *Session, name string) *Workspace {
+	t.Helper()
+	w := openWSWith(t, t.TempDir(), Options{Poll: -1})
+	withProfile(t, w, name)
+	inv, err := a.Invite(context.Background(), s.ID(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Join(context.Background(), inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 // TestLiveSyncLeavesTypingBatched is issue 10's second defect: with a
 // peer connected, the engine asked for heads on every turn and each ask
 // committed the typing, so typing went out one change per round trip.
