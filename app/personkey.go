@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/igf-bpf/bpfdraft/sync/keyfile"
 )
 
 // PersonKeyFile is the person's signing key in the data dir: what makes
@@ -64,30 +66,13 @@ func readKeyFile(path string, magic []byte, size int) ([]byte, error) {
 	return payload, nil
 }
 
-// writeKeyFile writes a key file whole to a temporary name, synced, and
-// links it into place, so a crash never leaves half a key and two
-// processes starting at once on a new data dir agree on one key (a
-// link fails where a file exists: fs.ErrExist). It is the owner's alone
-// (0600).
+// writeKeyFile writes a key file, magic then payload, once
+// (sync/keyfile): an error matching fs.ErrExist says another process
+// made it first.
 func writeKeyFile(path string, magic, payload []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
+	err := keyfile.Create(path, append(append([]byte(nil), magic...), payload...))
+	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: %v", ErrPersonKey, err)
 	}
-	defer os.Remove(tmp.Name())
-	tmp.Chmod(0o600)
-	if _, err := tmp.Write(append(append([]byte(nil), magic...), payload...)); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%w: %v", ErrPersonKey, err)
-	}
-	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
-		return fmt.Errorf("%w: %v", ErrPersonKey, err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", ErrPersonKey, err)
-	}
-	return nil
+	return err
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+
+	"github.com/igf-bpf/bpfdraft/sync/keyfile"
 )
 
 // LoadKey reads the node's identity key from path, creating an Ed25519
@@ -38,39 +40,13 @@ func LoadKey(path string) (crypto.PrivKey, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	// Written in full and synced under a temporary name, then linked into
-	// place, which fails if another process got there first: then that
-	// key is everyone's. A key that only this process held would give the
-	// machine two identities.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".identity-*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
+	// If another process got there first, that key is everyone's: a key
+	// only this process held would give the machine two identities.
+	if err := keyfile.Create(path, b); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return LoadKey(path)
 		}
 		return nil, err
-	}
-	if dir, err := os.Open(filepath.Dir(path)); err == nil {
-		dir.Sync() // the new name itself survives a crash
-		dir.Close()
 	}
 	return k, nil
 }
