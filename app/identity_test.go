@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,32 +11,21 @@ import (
 )
 
 // hostileDecide is Decide as a build without the role check would run
-// it: the verdict on every open hunk, its revert, the journal entry.
+// it: the verdict on every hunk since the draft's creation.
 func hostileDecide(t *testing.T, s *Session, verdict string) {
 	t.Helper()
-	err := s.edit(context.Background(), func() error {
-		hunks, err := s.review("creation")
-		if err != nil {
-			return err
-		}
-		l, err := s.ledger()
-		if err != nil {
-			return err
-		}
-		now := l.All()
-		for i := len(hunks) - 1; i >= 0; i-- {
-			h := &hunks[i]
-			if err := s.apply(l, h, verdict, now); err != nil {
-				return err
-			}
-			entry := fmt.Sprintf("%s %d %s", h.ID, h.round(), verdict)
-			if err := s.o.doc.Journaled(crdt.JournalDecisions, crdt.KindDecision, h.Section, entry); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	hunks, err := s.Review("creation")
 	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(hunks))
+	for i, h := range hunks {
+		ids[i] = h.ID
+	}
+	if len(ids) == 0 {
+		return
+	}
+	if _, err := s.decide(context.Background(), verdict, ids, "", "creation", false); err != nil {
 		t.Fatal(err)
 	}
 }

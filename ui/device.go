@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
@@ -98,26 +97,9 @@ func (v *deviceDialog) accept() {
 	v.status.SetText(fmt.Sprintf(lang.L("This machine now writes as %s, the fingerprint your other machine shows. Restart BPF Draft for it to take effect."), crdt.FormatFingerprint(fp)))
 }
 
-// showCode shows a code to copy, with its QR code.
+// showCode shows a code to pass on (codeView).
 func (v *deviceDialog) showCode(code string) {
 	v.code = code
-	text := widget.NewMultiLineEntry()
-	text.SetText(code)
-	text.Wrapping = fyne.TextWrapBreak
-	text.Disable() // read-only; Copy still works
-	copied := widget.NewLabel("")
-	copyButton := widget.NewButton(lang.L("Copy the code"), func() {
-		v.u.fyne.Clipboard().SetContent(code)
-		copied.SetText(lang.L("Copied."))
-	})
-	objs := []fyne.CanvasObject{text, container.NewHBox(copyButton, copied)}
-	if img, err := qrImage(code); err == nil {
-		qr := canvas.NewImageFromImage(img)
-		qr.FillMode = canvas.ImageFillContain
-		b := img.Bounds()
-		qr.SetMinSize(fyne.NewSize(float32(b.Dx()), float32(b.Dy())))
-		objs = append(objs, container.NewCenter(qr))
-	}
-	v.shown.Objects = objs
+	v.shown.Objects = v.u.codeView(code)
 	v.shown.Refresh()
 }

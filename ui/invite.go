@@ -80,25 +80,9 @@ func (v *inviteDialog) show(inv app.Invite) {
 	v.inv = inv
 	code := inv.Code()
 	v.d.inviteCode = code
-	text := widget.NewMultiLineEntry()
-	text.SetText(code)
-	text.Wrapping = fyne.TextWrapBreak
-	text.Disable() // read-only; Copy still works
-	copied := widget.NewLabel("")
-	copyButton := widget.NewButton(lang.L("Copy the code"), func() {
-		v.d.u.fyne.Clipboard().SetContent(code)
-		copied.SetText(lang.L("Copied."))
-	})
 	intro := widget.NewLabel(lang.L("Send this code to a co-author. Anyone holding it can read and edit this draft, so share it only with participants."))
 	intro.Wrapping = fyne.TextWrapWord
-	parts := []fyne.CanvasObject{intro, text, container.NewHBox(copyButton, copied)}
-	if img, err := qrImage(code); err == nil {
-		qr := canvas.NewImageFromImage(img)
-		qr.FillMode = canvas.ImageFillContain
-		b := img.Bounds() // shown at its own size, each module sharp
-		qr.SetMinSize(fyne.NewSize(float32(b.Dx()), float32(b.Dy())))
-		parts = append(parts, container.NewCenter(qr))
-	}
+	parts := append([]fyne.CanvasObject{intro}, v.d.u.codeView(code)...)
 	if len(inv.Relays) == 0 {
 		note := widget.NewLabel(lang.L("The code names no relay: co-authors reach you on the same network, or directly by address. A relay lets them sync when you are offline: add its address below."))
 		note.Wrapping = fyne.TextWrapWord
@@ -111,6 +95,29 @@ func (v *inviteDialog) show(inv app.Invite) {
 	}
 	v.body.Objects = parts
 	v.body.Refresh()
+}
+
+// codeView shows a code to pass on: read-only text (Copy still works), a
+// button that copies it, and its QR code.
+func (u *UI) codeView(code string) []fyne.CanvasObject {
+	text := widget.NewMultiLineEntry()
+	text.SetText(code)
+	text.Wrapping = fyne.TextWrapBreak
+	text.Disable()
+	copied := widget.NewLabel("")
+	copyButton := widget.NewButton(lang.L("Copy the code"), func() {
+		u.fyne.Clipboard().SetContent(code)
+		copied.SetText(lang.L("Copied."))
+	})
+	objs := []fyne.CanvasObject{text, container.NewHBox(copyButton, copied)}
+	if img, err := qrImage(code); err == nil {
+		qr := canvas.NewImageFromImage(img)
+		qr.FillMode = canvas.ImageFillContain
+		b := img.Bounds() // shown at its own size, each module sharp
+		qr.SetMinSize(fyne.NewSize(float32(b.Dx()), float32(b.Dy())))
+		objs = append(objs, container.NewCenter(qr))
+	}
+	return objs
 }
 
 // addRelay registers the draft with the relay typed in, then shows the
