@@ -294,6 +294,16 @@ func (s *Session) NotCounted() (comments, responses int, err error) {
 	return comments, responses, err
 }
 
+// latest returns which of several entries decides (crdt.Ledger.Latest),
+// given the change each came in; -1 for none.
+func latest[T any](l *crdt.Ledger, entries []T, ref func(T) crdt.ChangeRef) int {
+	refs := make([]crdt.ChangeRef, len(entries))
+	for i, e := range entries {
+		refs[i] = ref(e)
+	}
+	return l.Latest(refs)
+}
+
 func (s *Session) comments() ([]Comment, error) {
 	l, auth, err := s.authority()
 	if err != nil {
@@ -390,20 +400,12 @@ func (s *Session) comments() ([]Comment, error) {
 	// made knowing the others counts (crdt.Ledger.Latest), not the one
 	// with the latest clock: a clock set ahead would always win.
 	for id, cands := range statusCands {
-		refs := make([]crdt.ChangeRef, len(cands))
-		for i, c := range cands {
-			refs[i] = c.ref
-		}
-		if k := l.Latest(refs); k >= 0 {
+		if k := latest(l, cands, func(c status) crdt.ChangeRef { return c.ref }); k >= 0 {
 			statuses[id] = cands[k]
 		}
 	}
 	for id, cands := range responseCands {
-		refs := make([]crdt.ChangeRef, len(cands))
-		for i, c := range cands {
-			refs[i] = c.ref
-		}
-		if k := l.Latest(refs); k >= 0 {
+		if k := latest(l, cands, func(c response) crdt.ChangeRef { return c.ref }); k >= 0 {
 			r := cands[k].r
 			byID[id].Response = &r
 		}

@@ -59,6 +59,39 @@ func (s *Session) Person() string {
 	return prof.Person
 }
 
+// PersonRow is one person of a draft: the entry of theirs that says
+// most (a signed one with a name, over one a device wrote without), and
+// every device of theirs.
+type PersonRow struct {
+	crdt.Participant
+	Devices []string // actor ids, in the registry's order
+}
+
+// People returns one row per person (a device whose entry names no
+// person is one of its own), in the order their first device appears.
+func (v *View) People() []PersonRow {
+	var out []PersonRow
+	at := map[string]int{}
+	for _, p := range v.Participants {
+		key := p.Person
+		if key == "" {
+			key = p.Actor
+		}
+		i, ok := at[key]
+		if !ok {
+			at[key] = len(out)
+			out = append(out, PersonRow{Participant: p, Devices: []string{p.Actor}})
+			continue
+		}
+		row := &out[i]
+		row.Devices = append(row.Devices, p.Actor)
+		if (p.Verified && !row.Verified) || (row.Name == "" && p.Name != "") {
+			row.Participant = p
+		}
+	}
+	return out
+}
+
 // RoleOf returns the role an actor holds in the draft in this view.
 func (v *View) RoleOf(actor string) crdt.Role {
 	if r, ok := v.Roles[actor]; ok {

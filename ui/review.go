@@ -378,25 +378,11 @@ func (p *peopleView) reload() {
 	p.roles = map[string]*widget.Select{}
 	p.removes = map[string]*widget.Button{}
 	mine := p.d.session.Person()
-	// One row per person, from the device entry that says most: a
-	// signed one with a name, over one a device wrote without.
-	var people []crdt.Participant
-	at := map[string]int{}
-	for _, pt := range v.Participants {
+	for _, row := range v.People() {
+		pt := row.Participant
 		if pt.Person == "" {
 			continue
 		}
-		i, ok := at[pt.Person]
-		if !ok {
-			at[pt.Person] = len(people)
-			people = append(people, pt)
-			continue
-		}
-		if cur := people[i]; (pt.Verified && !cur.Verified) || (cur.Name == "" && pt.Name != "") {
-			people[i] = pt
-		}
-	}
-	for _, pt := range people {
 		role := v.RoleOf(pt.Actor)
 		// The fingerprint is what people compare by phone before they
 		// trust a name (bpfdraft profile prints one's own).

@@ -66,47 +66,26 @@ fingerprint of their key: compare it by phone with the one their
 			// One row per person: every process of the command line, and
 			// every machine, is a device of its own.
 			v := s.View()
-			type row struct {
-				name, group, region, role, key string
-				devices                        []string
-			}
 			signed := crdt.SignedID(s.ID())
-			var rows []*row
-			byPerson := map[string]*row{}
-			for _, p := range v.Participants {
-				person := p.Person
-				if person == "" {
-					person = p.Actor
-				}
-				device := p.Actor[:min(8, len(p.Actor))]
-				if r, ok := byPerson[person]; ok {
-					r.devices = append(r.devices, device)
-					if r.name == "" && p.Name != "" { // a device that said more
-						r.name, r.group, r.region = p.Name, string(p.Group), string(p.Region)
-						if signed && p.Verified {
-							r.key = crdt.FormatFingerprint(p.Person)
-						}
-					}
-					continue
-				}
+			rows := v.People()
+			sort.SliceStable(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tGROUP\tREGION\tFINGERPRINT\tDEVICES")
+			for _, r := range rows {
 				// The fingerprint is what people compare by phone; what a
 				// person says of themselves counts once their key signed it.
 				key := "unverified (before signatures)"
 				switch {
-				case signed && p.Verified:
-					key = crdt.FormatFingerprint(p.Person)
+				case signed && r.Verified:
+					key = crdt.FormatFingerprint(r.Person)
 				case signed:
-					key = crdt.FormatFingerprint(p.Person) + " (name not signed)"
+					key = crdt.FormatFingerprint(r.Person) + " (name not signed)"
 				}
-				r := &row{p.Name, string(p.Group), string(p.Region), string(v.RoleOf(p.Actor)), key, []string{device}}
-				byPerson[person] = r
-				rows = append(rows, r)
-			}
-			sort.SliceStable(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tGROUP\tREGION\tFINGERPRINT\tDEVICES")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.role, r.group, r.region, r.key, strings.Join(r.devices, ", "))
+				devices := make([]string, len(r.Devices))
+				for i, d := range r.Devices {
+					devices[i] = d[:min(8, len(d))]
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, v.RoleOf(r.Actor), r.Group, r.Region, key, strings.Join(devices, ", "))
 			}
 			refused := s.Refused()
 			names := map[string]string{}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
 var versionCmd = &command{
@@ -58,42 +60,32 @@ var versionsCmd = &command{
 			for _, p := range s.Snapshot().Participants {
 				names[p.Actor] = p.Name
 			}
+			by := func(v crdt.Version) string {
+				if n := names[v.Actor]; n != "" {
+					return n
+				}
+				return "unknown"
+			}
 			refused := s.Refused()
 			if *asJSON {
 				out := []jsonVersion{}
 				for _, v := range s.Versions() {
-					by := names[v.Actor]
-					if by == "" {
-						by = "unknown"
-					}
-					out = append(out, jsonVersion{ID: v.ID, Name: v.Name, By: by, At: v.At.UTC(), Heads: v.Heads})
+					out = append(out, jsonVersion{ID: v.ID, Name: v.Name, By: by(v), At: v.At.UTC(), Heads: v.Heads})
 				}
 				for _, v := range refused.Versions {
-					by := names[v.Actor]
-					if by == "" {
-						by = "unknown"
-					}
-					out = append(out, jsonVersion{ID: v.ID, Name: v.Name, By: by, At: v.At.UTC(), Heads: v.Heads, NotCounted: true})
+					out = append(out, jsonVersion{ID: v.ID, Name: v.Name, By: by(v), At: v.At.UTC(), Heads: v.Heads, NotCounted: true})
 				}
 				return writeJSON(e.stdout, out)
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tNAME\tBY\tWHEN")
 			for _, v := range s.Versions() {
-				by := names[v.Actor]
-				if by == "" {
-					by = "unknown"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.ID, v.Name, by, v.At.Local().Format(time.DateTime))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.ID, v.Name, by(v), v.At.Local().Format(time.DateTime))
 			}
 			// Named by someone without the role: listed, so that nobody
 			// takes one for the draft's, and never what a name refers to.
 			for _, v := range refused.Versions {
-				by := names[v.Actor]
-				if by == "" {
-					by = "unknown"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.ID, v.Name+" [not counted: named without the role]", by, v.At.Local().Format(time.DateTime))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.ID, v.Name+" [not counted: named without the role]", by(v), v.At.Local().Format(time.DateTime))
 			}
 			return tw.Flush()
 		}
