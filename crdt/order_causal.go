@@ -42,7 +42,7 @@ func (l *Ledger) Precedes(a, b ChangeRef) bool {
 // index in refs, -1 for none): of those no other was written knowing
 // (made in the past of another's change), the one whose change has the
 // greatest hash; of several entries of that one change, the last.
-// Asking Supersedes pairwise in the order entries arrived is not enough:
+// Asking of two entries at a time, in the order they arrived, is not enough:
 // with an entry made apart from two others that follow one another, the
 // answer would depend on that order.
 func (l *Ledger) Latest(refs []ChangeRef) int {
@@ -63,19 +63,4 @@ func (l *Ledger) Latest(refs []ChangeRef) int {
 		}
 	}
 	return best
-}
-
-// Supersedes reports whether the entry written by change b decides over
-// the one written by change a: b was made knowing a, or, made apart, b's
-// hash is the greater.
-func (l *Ledger) Supersedes(b, a ChangeRef) bool {
-	switch {
-	case a == b:
-		return false
-	case l.Precedes(a, b):
-		return true
-	case l.Precedes(b, a):
-		return false
-	}
-	return l.changes[b].Hash > l.changes[a].Hash
 }

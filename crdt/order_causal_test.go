@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// TestSupersedesByCausalityNotClocks: an entry made knowing another
+// TestLatestByCausalityNotClocks: an entry made knowing another
 // decides over it whatever the clocks said; of two made apart, every
 // peer picks the same one, whichever order it learnt them in.
-func TestSupersedesByCausalityNotClocks(t *testing.T) {
+func TestLatestByCausalityNotClocks(t *testing.T) {
 	a := newDraft(t, TemplateOutput)
 	sec := a.Sections()[0].ID
 	b := fork(t, a)
@@ -53,23 +53,25 @@ func TestSupersedesByCausalityNotClocks(t *testing.T) {
 		}
 		return
 	}
-	var picks []bool
+	var picks []string
 	for _, d := range []*Doc{one, two} {
 		l := ledgerOf(t, d)
 		bRef, answer, again, apart := refs(l)
 		if !l.Precedes(bRef, answer) || l.Precedes(answer, bRef) {
 			t.Fatal("the answer does not follow what it answered")
 		}
-		if !l.Supersedes(answer, bRef) || l.Supersedes(bRef, answer) {
+		if l.Latest([]ChangeRef{bRef, answer}) != 1 || l.Latest([]ChangeRef{answer, bRef}) != 0 {
 			t.Error("the entry with the later clock decided over the one made knowing it")
 		}
 		if l.Precedes(again, apart) || l.Precedes(apart, again) {
 			t.Fatal("changes made apart are ordered causally")
 		}
-		if l.Supersedes(again, apart) == l.Supersedes(apart, again) {
-			t.Error("of two entries made apart, both or neither decide")
+		pair := []ChangeRef{again, apart}
+		picked, reversed := pair[l.Latest(pair)], []ChangeRef{apart, again}[l.Latest([]ChangeRef{apart, again})]
+		if picked != reversed {
+			t.Error("of two entries made apart, the one that decides depends on their order")
 		}
-		picks = append(picks, l.Supersedes(again, apart))
+		picks = append(picks, l.changes[picked].Hash)
 	}
 	if picks[0] != picks[1] {
 		t.Error("two peers holding the same changes pick different entries")
