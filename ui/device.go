@@ -54,12 +54,17 @@ func (u *UI) showDevices() {
 	}
 	v.dlg = dialog.NewCustom(lang.L("Your machines"), lang.L("Close"), container.NewVScroll(content), u.win)
 	v.dlg.Resize(fyne.NewSize(620, 640))
-	if !u.present(v.dlg, v.dlg.Hide) {
-		return
-	}
 	v.request.OnSubmitted = func(string) { v.makeLink() }
 	v.link.OnSubmitted = func(string) { v.accept() }
-	v.request.escape, v.link.escape = v.dlg.Hide, v.dlg.Hide
+	// The field a code is typed into has the keyboard: the request's, or
+	// on a linked machine (which cannot link others) the link's.
+	fields := []fyne.CanvasObject{v.request, v.link}
+	if st.Linked {
+		fields = []fyne.CanvasObject{v.link, v.request}
+	}
+	if !u.present(v.dlg, v.dlg.Hide, fields...) {
+		return
+	}
 	u.devices = v
 }
 

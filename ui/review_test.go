@@ -829,3 +829,28 @@ func reopen(t *testing.T, ws *app.Workspace) *app.Workspace {
 	t.Cleanup(func() { again.Close() })
 	return again
 }
+
+// TestYourMachinesTakesTheKeyboard: the request field has the keyboard
+// when Your machines opens, so a code typed at once lands in it and
+// Enter makes the link code (in the real window, keys typed after the
+// menu went nowhere and Enter closed the dialog).
+func TestYourMachinesTakesTheKeyboard(t *testing.T) {
+	u := openTestDraft(t)
+	laptop := openTestWorkspace(t)
+	req, err := laptop.RequestLink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.showDevices()
+	v := u.devices
+	if u.win.Canvas().Focused() != v.request {
+		t.Fatalf("the keyboard is on %T, not the request field", u.win.Canvas().Focused())
+	}
+	for _, r := range req {
+		u.win.Canvas().Focused().TypedRune(r)
+	}
+	u.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if !strings.HasPrefix(v.code, "BPFL1") || u.win.Canvas().Overlays().Top() == nil {
+		t.Errorf("after typing the request and Enter: code %q, dialog shown %v", v.code, u.win.Canvas().Overlays().Top() != nil)
+	}
+}
