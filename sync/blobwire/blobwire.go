@@ -1,0 +1,349 @@
+// Package blobwire is the protocol between a peer and a relay
+// (/bpfdraft/blobs/1): frames over sync/wire's framing that open drafts
+// with a signature of their access key, carry a draft's sealed blobs in
+// order, append a blob in the place the peer expects, replace the blobs a
+// snapshot stands for, and pass sealed presence and typing on. Nothing in
+// it is readable by the relay but draft ids, places and lengths.
+//
+// A session: each side sends a Hello (a fresh nonce); the peer sends Open
+// (per draft: its id, a signature of draftkey.OpenMessage, the place it
+// has read up to, whether it stays live); the relay answers Opened (per
+// draft: opened or not, with the place of its newest blob and of the
+// snapshot its blobs start from), then Blobs after the peer's place, and
+// whatever is appended later while the session lasts. The peer Appends
+// blobs (and snapshots) naming the place each should take; the relay Acks
+// each, or says which place it is at when another peer took it first.
+package blobwire
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/igf-bpf/bpfdraft/sync/wire"
+)
+
+// Frame types.
+const (
+	Hello  wire.Type = 1 // a nonce
+	Open   wire.Type = 2 // records: draft id, signature, after, flags
+	Opened wire.Type = 3 // records: index, status, tip, base
+	Blobs  wire.Type = 4 // records: index, place, kind, data
+	Append wire.Type = 5 // records: index, place, kind, data
+	Ack    wire.Type = 6 // records: index, place, kind, status, tip, reason
+	Pass   wire.Type = 7 // records: index, data (sealed, never stored)
+)
+
+// NonceSize is the size of each side's Hello.
+const NonceSize = 16
+
+// SignatureSize is the size of an access signature (ed25519).
+const SignatureSize = 64
+
+// MaxDrafts bounds the drafts one session opens.
+const MaxDrafts = 1024
+
+// MaxIDLength bounds a draft id.
+const MaxIDLength = 64
+
+// MaxReason bounds the text of a refusal.
+const MaxReason = 512
+
+// Flags of an opening.
+const (
+	FlagLive = 1 // stay and receive what others append
+)
+
+// Statuses of an opening or an append.
+const (
+	StatusOK      = 0
+	StatusNo      = 1 // not opened: the same answer whether the relay holds the draft or not
+	StatusBusy    = 2 // the relay is busy; try again later
+	StatusBehind  = 3 // the place is taken: the relay is at Tip
+	StatusRefused = 4 // refused for the reason given (a quota)
+)
+
+// Kinds of stored data.
+const (
+	KindBlob     = 0 // one blob of the chain
+	KindSnapshot = 1 // a whole draft that stands for the blobs up to its place
+)
+
+// OpenRecord asks to open one draft.
+type OpenRecord struct {
+	DraftID   string
+	Signature []byte
+	After     uint64 // the place of the newest blob the peer has read (0: none)
+	Flags     byte
+}
+
+// EncodeOpen writes an Open frame's payload.
+func EncodeOpen(rs []OpenRecord) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(rs)))
+	for _, r := range rs {
+		b = binary.AppendUvarint(b, uint64(len(r.DraftID)))
+		b = append(b, r.DraftID...)
+		b = append(b, r.Signature...)
+		b = binary.AppendUvarint(b, r.After)
+		b = append(b, r.Flags)
+	}
+	return b
+}
+
+// DecodeOpen reads an Open frame's payload.
+func DecodeOpen(b []byte) ([]OpenRecord, error) {
+	d := decoder{b: b}
+	n := d.count(MaxDrafts, 1+SignatureSize+2)
+	out := make([]OpenRecord, 0, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		id := d.bytes(MaxIDLength)
+		sig := d.fixed(SignatureSize)
+		out = append(out, OpenRecord{DraftID: string(id), Signature: sig, After: d.uint(), Flags: d.byte()})
+	}
+	return out, d.end("open")
+}
+
+// OpenedRecord answers one opening, in the order asked.
+type OpenedRecord struct {
+	Status byte
+	Tip    uint64 // the place of the relay's newest blob
+	Base   uint64 // the place the relay's snapshot stands for (0: none)
+}
+
+// EncodeOpened writes an Opened frame's payload.
+func EncodeOpened(rs []OpenedRecord) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(rs)))
+	for _, r := range rs {
+		b = append(b, r.Status)
+		b = binary.AppendUvarint(b, r.Tip)
+		b = binary.AppendUvarint(b, r.Base)
+	}
+	return b
+}
+
+// DecodeOpened reads an Opened frame's payload.
+func DecodeOpened(b []byte) ([]OpenedRecord, error) {
+	d := decoder{b: b}
+	n := d.count(MaxDrafts, 3)
+	out := make([]OpenedRecord, 0, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		out = append(out, OpenedRecord{Status: d.byte(), Tip: d.uint(), Base: d.uint()})
+	}
+	return out, d.end("opened")
+}
+
+// BlobRecord is one stored blob or snapshot of an opened draft (index:
+// its place among the peer's openings), sent by the relay (Blobs) or the
+// peer (Append).
+type BlobRecord struct {
+	Index int
+	Place uint64
+	Kind  byte
+	Data  []byte
+}
+
+// EncodeBlobs writes a Blobs or Append frame's payload.
+func EncodeBlobs(rs []BlobRecord) []byte {
+	var b []byte
+	for _, r := range rs {
+		b = AppendBlob(b, r)
+	}
+	return b
+}
+
+// AppendBlob appends one record to a Blobs or Append payload.
+func AppendBlob(b []byte, r BlobRecord) []byte {
+	b = binary.AppendUvarint(b, uint64(r.Index))
+	b = binary.AppendUvarint(b, r.Place)
+	b = append(b, r.Kind)
+	b = binary.AppendUvarint(b, uint64(len(r.Data)))
+	return append(b, r.Data...)
+}
+
+// BlobSize is the bytes AppendBlob writes for r.
+func BlobSize(r BlobRecord) int {
+	return uvarintLen(uint64(r.Index)) + uvarintLen(r.Place) + 1 + uvarintLen(uint64(len(r.Data))) + len(r.Data)
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
+// DecodeBlobs reads a Blobs or Append frame's payload; Data points into b.
+func DecodeBlobs(b []byte) ([]BlobRecord, error) {
+	d := decoder{b: b}
+	var out []BlobRecord
+	for len(d.b) > 0 && d.err == nil {
+		idx := d.uint()
+		r := BlobRecord{Place: d.uint(), Kind: d.byte()}
+		r.Data = d.bytes(uint64(len(d.b)))
+		if idx >= MaxDrafts || r.Kind > KindSnapshot {
+			d.fail()
+		}
+		r.Index = int(idx)
+		out = append(out, r)
+	}
+	return out, d.end("blobs")
+}
+
+// AckRecord answers one appended record.
+type AckRecord struct {
+	Index  int
+	Place  uint64
+	Kind   byte
+	Status byte
+	Tip    uint64 // the relay's newest place after this
+	Reason string // why, when refused
+}
+
+// EncodeAcks writes an Ack frame's payload.
+func EncodeAcks(rs []AckRecord) []byte {
+	var b []byte
+	for _, r := range rs {
+		b = binary.AppendUvarint(b, uint64(r.Index))
+		b = binary.AppendUvarint(b, r.Place)
+		b = append(b, r.Kind, r.Status)
+		b = binary.AppendUvarint(b, r.Tip)
+		reason := r.Reason
+		if len(reason) > MaxReason {
+			reason = reason[:MaxReason]
+		}
+		b = binary.AppendUvarint(b, uint64(len(reason)))
+		b = append(b, reason...)
+	}
+	return b
+}
+
+// DecodeAcks reads an Ack frame's payload.
+func DecodeAcks(b []byte) ([]AckRecord, error) {
+	d := decoder{b: b}
+	var out []AckRecord
+	for len(d.b) > 0 && d.err == nil {
+		idx := d.uint()
+		r := AckRecord{Place: d.uint(), Kind: d.byte(), Status: d.byte(), Tip: d.uint()}
+		r.Reason = string(d.bytes(MaxReason))
+		if idx >= MaxDrafts {
+			d.fail()
+		}
+		r.Index = int(idx)
+		out = append(out, r)
+	}
+	return out, d.end("acks")
+}
+
+// PassRecord is sealed ephemeral data for the other live sessions of a
+// draft.
+type PassRecord struct {
+	Index int
+	Data  []byte
+}
+
+// MaxPass bounds one passed record: presence and typing previews are
+// small.
+const MaxPass = 8 << 10
+
+// EncodePass writes a Pass frame's payload.
+func EncodePass(rs []PassRecord) []byte {
+	var b []byte
+	for _, r := range rs {
+		b = binary.AppendUvarint(b, uint64(r.Index))
+		b = binary.AppendUvarint(b, uint64(len(r.Data)))
+		b = append(b, r.Data...)
+	}
+	return b
+}
+
+// DecodePass reads a Pass frame's payload.
+func DecodePass(b []byte) ([]PassRecord, error) {
+	d := decoder{b: b}
+	var out []PassRecord
+	for len(d.b) > 0 && d.err == nil {
+		idx := d.uint()
+		data := d.bytes(MaxPass)
+		if idx >= MaxDrafts {
+			d.fail()
+		}
+		out = append(out, PassRecord{Index: int(idx), Data: data})
+	}
+	return out, d.end("pass")
+}
+
+// decoder reads fields and remembers the first failure, so that callers
+// check once.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = wire.ErrMalformed
+	}
+	d.b = nil
+}
+
+func (d *decoder) uint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, w := binary.Uvarint(d.b)
+	if w <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[w:]
+	return v
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil || len(d.b) == 0 {
+		d.fail()
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) fixed(n int) []byte {
+	if d.err != nil || len(d.b) < n {
+		d.fail()
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes(max uint64) []byte {
+	n := d.uint()
+	if d.err != nil || n > max || n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	return d.fixed(int(n))
+}
+
+// count reads a record count, refusing one the rest of the payload
+// cannot hold (each record takes at least least bytes) or above max.
+func (d *decoder) count(max uint64, least int) uint64 {
+	n := d.uint()
+	if n > max || n > uint64(len(d.b))/uint64(least) {
+		d.fail()
+		return 0
+	}
+	return n
+}
+
+func (d *decoder) end(what string) error {
+	if d.err == nil && len(d.b) > 0 {
+		d.err = wire.ErrMalformed
+	}
+	if d.err != nil {
+		return fmt.Errorf("%w: %s", d.err, what)
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package blobwire
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/igf-bpf/bpfdraft/sync/wire"
+)
+
+func TestRecordsRoundTrip(t *testing.T) {
+	opens := []OpenRecord{{DraftID: "abc", Signature: bytes.Repeat([]byte{7}, SignatureSize), After: 300, Flags: FlagLive}}
+	if got, err := DecodeOpen(EncodeOpen(opens)); err != nil || !reflect.DeepEqual(got, opens) {
+		t.Fatalf("open: %+v %v", got, err)
+	}
+	opened := []OpenedRecord{{Status: StatusNo}, {Status: StatusOK, Tip: 1 << 40, Base: 9}}
+	if got, err := DecodeOpened(EncodeOpened(opened)); err != nil || !reflect.DeepEqual(got, opened) {
+		t.Fatalf("opened: %+v %v", got, err)
+	}
+	blobs := []BlobRecord{{Index: 1, Place: 5, Kind: KindSnapshot, Data: []byte("sealed")}, {Index: 0, Place: 200, Data: []byte{}}}
+	enc := EncodeBlobs(blobs)
+	if n := BlobSize(blobs[0]) + BlobSize(blobs[1]); n != len(enc) {
+		t.Errorf("BlobSize says %d, encoded %d", n, len(enc))
+	}
+	if got, err := DecodeBlobs(enc); err != nil || !reflect.DeepEqual(got, blobs) {
+		t.Fatalf("blobs: %+v %v", got, err)
+	}
+	acks := []AckRecord{{Index: 2, Place: 6, Status: StatusBehind, Tip: 7}, {Index: 0, Place: 1, Status: StatusRefused, Reason: "over quota"}}
+	if got, err := DecodeAcks(EncodeAcks(acks)); err != nil || !reflect.DeepEqual(got, acks) {
+		t.Fatalf("acks: %+v %v", got, err)
+	}
+	pass := []PassRecord{{Index: 3, Data: []byte("x")}}
+	if got, err := DecodePass(EncodePass(pass)); err != nil || !reflect.DeepEqual(got, pass) {
+		t.Fatalf("pass: %+v %v", got, err)
+	}
+}
+
+// Every prefix of a valid payload, and a count the payload cannot hold,
+// is refused rather than read past its end or allocated for.
+func TestMalformedIsRefused(t *testing.T) {
+	open := EncodeOpen([]OpenRecord{{DraftID: "abc", Signature: make([]byte, SignatureSize), After: 1}})
+	blobs := EncodeBlobs([]BlobRecord{{Index: 1, Place: 5, Data: []byte("sealed")}})
+	for i := 1; i < len(open); i++ {
+		if _, err := DecodeOpen(open[:i]); !errors.Is(err, wire.ErrMalformed) {
+			t.Fatalf("open cut at %d: %v", i, err)
+		}
+	}
+	for i := 1; i < len(blobs); i++ {
+		if _, err := DecodeBlobs(blobs[:i]); !errors.Is(err, wire.ErrMalformed) {
+			t.Fatalf("blobs cut at %d: %v", i, err)
+		}
+	}
+	for name, b := range map[string][]byte{
+		"huge count":     {0xff, 0xff, 0xff, 0x7f},
+		"trailing bytes": append(open, 0),
+		"long id":        EncodeOpen([]OpenRecord{{DraftID: string(make([]byte, MaxIDLength+1)), Signature: make([]byte, SignatureSize)}}),
+	} {
+		if _, err := DecodeOpen(b); !errors.Is(err, wire.ErrMalformed) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := DecodeBlobs(EncodeBlobs([]BlobRecord{{Index: MaxDrafts}})); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("index past the openings: %v", err)
+	}
+	if _, err := DecodeBlobs(EncodeBlobs([]BlobRecord{{Kind: 9}})); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("unknown kind: %v", err)
+	}
+	if _, err := DecodePass(EncodePass([]PassRecord{{Data: make([]byte, MaxPass+1)}})); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("oversized pass: %v", err)
+	}
+}
