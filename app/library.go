@@ -39,7 +39,7 @@ func syncAccess(all []sqlitestore.Access) []docsync.Access {
 	for i, a := range all {
 		// Without chunks (joined and not yet received, or all of it set
 		// aside by Repair) the draft is fetched whole, as a snapshot.
-		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret, Empty: !a.Held}
+		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret, Empty: !a.Held, Relays: a.Relays}
 	}
 	return out
 }

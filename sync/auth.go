@@ -28,6 +28,9 @@ type Access struct {
 	// Empty says this side holds no copy yet (joined by invite): a peer
 	// that holds one sends it a snapshot instead of every change.
 	Empty bool
+	// Relays are the relays the draft names (multiaddrs ending in
+	// /p2p/ID): nothing of it goes to any other relay.
+	Relays []string
 }
 
 // NewSecret returns a fresh random draft secret.

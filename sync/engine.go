@@ -337,6 +337,13 @@ func (b *inbox) remoteError(wait time.Duration) error {
 	}
 }
 
+// close stops the queue: the reader's next push says to stop.
+func (b *inbox) close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+}
+
 func (b *inbox) drain() []inbound {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -301,7 +301,7 @@ func TestInviteWithARelayFromTheWindow(t *testing.T) {
 	ctx := context.Background()
 	loop := []string{"/ip4/127.0.0.1/tcp/0"}
 	relayDir := t.TempDir()
-	rws, err := app.Open(ctx, relayDir, app.Options{Poll: -1})
+	rws, err := relay.OpenStore(relayDir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,17 +347,20 @@ func TestInviteWithARelayFromTheWindow(t *testing.T) {
 	if !slices.Equal(inv.Relays, []string{rl.Addrs()[0]}) || d.inviteCode != inv.Code() {
 		t.Fatalf("the code names relays %v", inv.Relays)
 	}
-	if secret, _ := rws.DraftSecret(ctx, id); !bytes.Equal(secret, inv.Secret) {
-		t.Fatal("the relay does not hold the draft's secret")
-	}
-	// The window keeps the relay in sync: it soon holds the text.
-	waitUntil(t, "the relay to hold the draft", func() bool {
-		s, err := rws.Session(ctx, id)
+	access := func(secret []byte) []byte {
+		reg, err := online.Registration(id, nil, secret)
 		if err != nil {
-			return false
+			t.Fatal(err)
 		}
-		defer s.Close(ctx)
-		return s.Sections()[0].Body == "Reaches B through the relay."
+		return reg.Access
+	}
+	if d, err := rws.Draft(ctx, id); err != nil || !bytes.Equal(d.Access, access(inv.Secret)) {
+		t.Fatalf("the relay does not hold the draft's access key: %v", err)
+	}
+	// The window keeps the relay in sync: it soon holds the draft, sealed.
+	waitUntil(t, "the relay to hold the draft", func() bool {
+		d, err := rws.Draft(ctx, id)
+		return err == nil && d.Tip > 0
 	})
 	// B holds only the code, and never dials A.
 	wsB, err := app.Open(ctx, t.TempDir(), app.Options{Poll: -1})
@@ -392,8 +395,8 @@ func TestInviteWithARelayFromTheWindow(t *testing.T) {
 	if bytes.Equal(rotated.Secret, inv.Secret) || !slices.Equal(rotated.Relays, inv.Relays) {
 		t.Fatalf("rotation: same secret %v, relays %v", bytes.Equal(rotated.Secret, inv.Secret), rotated.Relays)
 	}
-	if secret, _ := rws.DraftSecret(ctx, id); !bytes.Equal(secret, rotated.Secret) {
-		t.Fatal("the relay still holds the old secret")
+	if d, err := rws.Draft(ctx, id); err != nil || !bytes.Equal(d.Access, access(rotated.Secret)) {
+		t.Fatal("the relay still holds the old access key")
 	}
 	if res, err := oB.SyncOnce(ctx, nil, 0); err == nil || len(res) != 1 || len(res[0].Stats.Drafts) != 0 {
 		t.Errorf("the old code still syncs: %+v, %v", res, err)

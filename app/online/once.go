@@ -10,6 +10,7 @@ import (
 
 	"github.com/igf-bpf/bpfdraft/app"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/draftkey"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 )
 
@@ -183,12 +184,9 @@ func Invite(ctx context.Context, ws *app.Workspace, reg Registrar, draftID strin
 		if reg == nil {
 			return app.Invite{}, ErrNeedsNetwork
 		}
-		r := p2p.Registration{DraftID: draftID, Secret: current}
-		if newSecret != nil {
-			r.Secret = newSecret
-			if current != nil {
-				r.Proof = docsync.RotationProof(current, draftID, newSecret)
-			}
+		r, err := Registration(draftID, current, newSecret)
+		if err != nil {
+			return app.Invite{}, err
 		}
 		rctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
@@ -203,6 +201,29 @@ func Invite(ctx context.Context, ws *app.Workspace, reg Registrar, draftID strin
 		rs = relays
 	}
 	return ws.Invite(ctx, draftID, rs, newSecret)
+}
+
+// Registration is what a relay is told of a draft: the public half of the
+// access key of the secret it is to serve (newSecret, or current when
+// nil), with, for a new secret, the current one's signature of it.
+func Registration(draftID string, current, newSecret []byte) (p2p.Registration, error) {
+	serve := current
+	if newSecret != nil {
+		serve = newSecret
+	}
+	keys, err := draftkey.Derive(draftID, serve)
+	if err != nil {
+		return p2p.Registration{}, err
+	}
+	r := p2p.Registration{DraftID: draftID, Access: keys.AccessKey()}
+	if newSecret != nil && current != nil {
+		old, err := draftkey.Derive(draftID, current)
+		if err != nil {
+			return p2p.Registration{}, err
+		}
+		r.Proof = old.SignAccess(draftkey.RotateMessage(draftID, r.Access))
+	}
+	return r, nil
 }
 
 // Invite is the package's Invite through this node, which then keeps the

@@ -89,9 +89,10 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 	addr = strings.TrimSpace(addr)
 
 	type peer struct {
-		ws   *app.Workspace
-		node *p2p.Node
-		ids  []string
+		ws    *app.Workspace
+		node  *p2p.Node
+		ids   []string
+		codes []string
 	}
 	archives := (held + heldPerPeer - 1) / heldPerPeer
 	ps := make([]*peer, peers+archives)
@@ -128,13 +129,14 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 				return err
 			}
 			secret := docsync.NewSecret()
-			if err := n.Register(ctx, addr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+			if err := registerDraft(ctx, n, addr, id, secret); err != nil {
 				return err
 			}
-			if _, err := ws.Invite(ctx, id, []string{addr}, secret); err != nil {
+			inv, err := ws.Invite(ctx, id, []string{addr}, secret)
+			if err != nil {
 				return err
 			}
-			p.ids = append(p.ids, id)
+			p.ids, p.codes = append(p.ids, id), append(p.codes, inv.Code())
 		}
 		return nil
 	}
@@ -210,16 +212,37 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 	}
 	res.RelayPeakMB = peakRSS(cmd.Process.Pid)
 
-	// Nothing lost: the relay's own file holds every draft, with the
-	// second round's edit (read by this process while the relay runs).
-	rws, err := app.Open(ctx, filepath.Join(dir, "relay"), app.Options{Poll: -1, Logger: log})
+	// Nothing lost: a newcomer holding every code gets every draft from
+	// the relay, with the second round's edit (the relay's file holds
+	// only sealed blobs, so it is read as a participant reads it).
+	vdir := filepath.Join(dir, "verifier")
+	vws, err := app.Open(ctx, vdir, app.Options{Poll: -1, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	defer rws.Close()
+	defer vws.Close()
+	for _, p := range ps[:peers] {
+		for _, code := range p.codes {
+			if _, err := vws.Join(ctx, code); err != nil {
+				return nil, err
+			}
+		}
+	}
+	vkey, err := p2p.LoadKey(filepath.Join(vdir, "identity.key"))
+	if err != nil {
+		return nil, err
+	}
+	vn, err := p2p.New(p2p.Config{Key: vkey, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Library: vws.SyncLibrary(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	defer vn.Close()
+	if r := vn.Sync(ctx, addr, true); r.Err != nil {
+		res.Errors = append(res.Errors, fmt.Sprintf("verifier: %v", r.Err))
+	}
 	for i, p := range ps[:peers] {
 		for d, id := range p.ids {
-			s, err := rws.Session(ctx, id)
+			s, err := vws.Session(ctx, id)
 			if err != nil {
 				res.Lost++
 				continue

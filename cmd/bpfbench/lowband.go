@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
@@ -62,12 +63,12 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 	res := lowbandResult{Transport: transport, Workload: wl, Live: live}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	relayWS, err := app.Open(ctx, filepath.Join(dir, "relay"), app.Options{Logger: log, Poll: -1})
+	relayStore, err := relay.OpenStore(filepath.Join(dir, "relay"), log)
 	if err != nil {
 		return res, err
 	}
-	defer relayWS.Close()
-	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "relay", "identity.key"), Store: relayWS, Open: true, Logger: log,
+	defer relayStore.Close()
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "relay", "identity.key"), Store: relayStore, Open: true, Logger: log,
 		Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}})
 	if err != nil {
 		return res, err
@@ -116,7 +117,7 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		return res, err
 	}
 	if err := withNode(ctx, a, dir, func(n *p2p.Node) error {
-		if err := n.Register(ctx, tcpAddr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+		if err := registerDraft(ctx, n, tcpAddr, id, secret); err != nil {
 			return err
 		}
 		return n.Sync(ctx, tcpAddr, true).Err
@@ -307,6 +308,15 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 
 // withNode runs f with a fresh libp2p node for the replica's data dir, so
 // every session dials anew, as a laptop coming back online does.
+// registerDraft registers a draft under secret with the relay at addr.
+func registerDraft(ctx context.Context, n *p2p.Node, addr, id string, secret []byte) error {
+	reg, err := online.Registration(id, nil, secret)
+	if err != nil {
+		return err
+	}
+	return n.Register(ctx, addr, reg)
+}
+
 func withNode(ctx context.Context, r *replica, dir string, f func(*p2p.Node) error) error {
 	n, err := newNode(r, dir)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/binary"
@@ -293,13 +292,13 @@ func startLoggingRelay(t *testing.T, w io.Writer) *relay.Relay {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dir := t.TempDir()
-	ws, err := app.Open(context.Background(), dir, app.Options{Logger: log})
+	store, err := relay.OpenStore(dir, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ws.Close() })
+	t.Cleanup(func() { store.Close() })
 	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "identity.key"),
-		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: ws, Open: true, Logger: log})
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: store, Open: true, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/sync/relay"
 )
@@ -264,13 +263,13 @@ func TestRotationReachesEveryRelay(t *testing.T) {
 func startRelay(t *testing.T) *relay.Relay {
 	t.Helper()
 	dir := t.TempDir()
-	ws, err := app.Open(context.Background(), dir, app.Options{Logger: slog.New(slog.DiscardHandler)})
+	store, err := relay.OpenStore(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ws.Close() })
+	t.Cleanup(func() { store.Close() })
 	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "identity.key"),
-		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: ws, Open: true, Logger: slog.New(slog.DiscardHandler)})
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: store, Open: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 // Command bpfrelay runs a BPF Draft relay on a public host: a libp2p
-// circuit relay for participants behind NAT, and a store-and-forward
-// sync peer, so that two participants who are never online at the same
-// time still merge. It stores only drafts registered with it
-// (`bpfdraft invite DRAFT --relay ADDR`).
+// circuit relay for participants behind NAT, and a store of sealed blobs,
+// so that two participants who are never online at the same time still
+// merge. It stores only drafts registered with it (`bpfdraft invite DRAFT
+// --relay ADDR`), and cannot read them.
 package main
 
 import (
@@ -22,7 +22,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/sync/relay"
 )
 
@@ -53,7 +52,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxSessions := fs.Int("max-sessions-per-peer", 8, "concurrent sync sessions per peer")
 	perMinute := fs.Int("max-sessions-per-minute", 60, "new sync sessions per peer per minute")
 	inbound := fs.Int64("max-inbound-bytes", 0, "bytes of long messages being received at once, all sessions together (0: the largest message a draft's quota allows, 80 MiB by default)")
-	catchUp := fs.Int("max-catch-up-drafts", 500, "drafts open at once in sessions still catching up; later sessions wait")
 	memory := fs.Int("memory-limit", relay.DefaultMemoryLimit>>20, "MiB the Go heap aims to stay within (a soft limit: the garbage collector works harder near it; Automerge's own memory comes on top); 0 for none")
 	debugAddr := fs.String("debug-listen", "", "serve Go's profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; never on a public one")
 	verbose := fs.Bool("verbose", false, "log more")
@@ -68,6 +66,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(helpOut)
 	fs.Usage = func() {
 		fmt.Fprintln(helpOut, "usage: bpfrelay --data DIR (--allow-peers FILE | --open) [--listen MULTIADDR]... [quotas]")
+		fmt.Fprintln(helpOut, "")
+		fmt.Fprintln(helpOut, "A relay stores each draft registered with it as blobs its participants seal")
+		fmt.Fprintln(helpOut, "(XChaCha20-Poly1305) under a key derived from the draft's secret, which the")
+		fmt.Fprintln(helpOut, "relay never receives. What its operator can see: the ids of the drafts it")
+		fmt.Fprintln(helpOut, "holds, how many blobs and bytes each has and when they came, and the peer")
+		fmt.Fprintln(helpOut, "ids and addresses of those who connect. What the operator cannot see or do:")
+		fmt.Fprintln(helpOut, "read a draft's title, text, comments or people, nor its secret; prove access")
+		fmt.Fprintln(helpOut, "to a draft; or change, drop, reorder or replay a blob without the")
+		fmt.Fprintln(helpOut, "participants refusing it. It can still withhold blobs, or lose them (each")
+		fmt.Fprintln(helpOut, "participant keeps a whole copy and sends it again).")
+		fmt.Fprintln(helpOut, "")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -104,9 +113,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *memory > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(*memory) << 20)
 	}
-	// Only the relay writes its data dir, so it does not poll for other
-	// processes' writes: with thousands of drafts open in sessions, each
-	// poll that saw the relay's own writes reloaded every one of them.
 	if *debugAddr != "" {
 		// The profiles say where a relay's memory and time go under load.
 		go func() {
@@ -115,16 +121,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	ws, err := app.Open(ctx, *data, app.Options{Logger: log, Poll: -1, NoViews: true})
+	store, err := relay.OpenStore(*data, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "bpfrelay: %v\n", err)
 		return 1
 	}
-	defer ws.Close()
+	defer store.Close()
+	if _, err := os.Stat(filepath.Join(*data, "bpfdraft.db")); err == nil {
+		// A relay before sealed blobs kept drafts readable, with their
+		// secrets. They are no longer served: peers upload theirs again,
+		// sealed. The file stays until its operator removes it.
+		log.Warn("This data dir holds drafts from a relay version that could read them (bpfdraft.db); they are no longer used: remove bpfdraft.db, bpfdraft.db-wal, bpfdraft.db-shm and bpfdraft.db-acked from it")
+	}
 	r, err := relay.Start(relay.Config{
-		KeyFile: filepath.Join(*data, "identity.key"), Listen: listen, Store: ws, AllowPeers: allowed, Open: *open,
+		KeyFile: filepath.Join(*data, "identity.key"), Listen: listen, Store: store, AllowPeers: allowed, Open: *open,
 		MaxDraftBytes: *maxBytes, MaxRegistrantBytes: *maxRegistrant, MaxTotalBytes: *maxTotal, MaxDraftsPerPeer: *maxDrafts, MaxSessionsPerPeer: *maxSessions,
-		MaxSessionsPerMinute: *perMinute, MaxInboundBytes: *inbound, MaxCatchUpDrafts: *catchUp, Logger: log,
+		MaxSessionsPerMinute: *perMinute, MaxInboundBytes: *inbound, Logger: log,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "bpfrelay: %v\n", err)

@@ -101,7 +101,8 @@ func runRelay(t *testing.T, dir string) (stop func() string) {
 }
 
 // TestRelayDataDirIsPrivate guards issue 23 (attack 10) on a relay: it
-// holds the secret of every draft registered with it. Its data dir is
+// holds no secret now, but which drafts it holds and who registered them
+// are its operator's alone. Its data dir is
 // 0700 and its files 0600; one made by an earlier version (0755, 0644)
 // is tightened when the relay starts, which logs it.
 func TestRelayDataDirIsPrivate(t *testing.T) {
@@ -110,7 +111,7 @@ func TestRelayDataDirIsPrivate(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "relay")
 	stop := runRelay(t, dir)
-	want := map[string]os.FileMode{"": 0o700, "bpfdraft.db": 0o600, "bpfdraft.db-wal": 0o600, "bpfdraft.db-shm": 0o600, "identity.key": 0o600}
+	want := map[string]os.FileMode{"": 0o700, "relay.db": 0o600, "relay.db-wal": 0o600, "relay.db-shm": 0o600, "identity.key": 0o600}
 	check := func(when string) {
 		t.Helper()
 		for name, mode := range want {
@@ -126,7 +127,7 @@ func TestRelayDataDirIsPrivate(t *testing.T) {
 	stop()
 
 	// As an earlier version left it, with the umask's modes.
-	for name, mode := range map[string]os.FileMode{"": 0o755, "bpfdraft.db": 0o644} {
+	for name, mode := range map[string]os.FileMode{"": 0o755, "relay.db": 0o644} {
 		if err := os.Chmod(filepath.Join(dir, name), mode); err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +135,7 @@ func TestRelayDataDirIsPrivate(t *testing.T) {
 	stop = runRelay(t, dir)
 	check("after a restart")
 	logged := stop()
-	if !strings.Contains(logged, "Made the data directory readable by its owner only") || !strings.Contains(logged, "bpfdraft.db 0644") {
+	if !strings.Contains(logged, "Made the data directory readable by its owner only") || !strings.Contains(logged, "relay.db 0644") {
 		t.Errorf("the relay did not say it tightened its data dir:\n%s", logged)
 	}
 }

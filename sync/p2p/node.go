@@ -149,7 +149,7 @@ func New(cfg Config) (*Node, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{host: h, log: cfg.Logger, gater: g, ctx: ctx, cancel: cancel,
 		found: make(chan peer.AddrInfo, 16), admit: cfg.Admit}
-	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger)
+	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger) // without a Library, it only answers nothing
 	if cfg.MaxMessage > 0 {
 		n.eng.SetMaxMessage(cfg.MaxMessage)
 	}
@@ -159,7 +159,9 @@ func New(cfg Config) (*Node, error) {
 	if cfg.InboundBudget > 0 {
 		n.eng.SetInboundBudget(wire.NewBudget(cfg.InboundBudget))
 	}
-	h.SetStreamHandler(ProtocolID, n.handle)
+	if cfg.Library != nil {
+		h.SetStreamHandler(ProtocolID, n.handle)
+	}
 	if cfg.MDNS {
 		n.mdns = mdns.NewMdnsService(h, mdnsService, notifee{n})
 		if err := n.mdns.Start(); err != nil {
@@ -262,6 +264,7 @@ func (n *Node) finished(remote peer.ID, st docsync.Stats, err error, dir string)
 // Result is what one sync with one peer did.
 type Result struct {
 	Peer  string
+	Relay bool // the peer is a relay, which holds sealed blobs
 	Stats docsync.Stats
 	Err   error
 }
@@ -296,7 +299,9 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 	}
 	// A small edit fits a relayed circuit's limits; bulk goes to the relay's own peer.
 	sctx := network.WithAllowLimitedConn(ctx, "draft sync")
-	s, err := n.host.NewStream(sctx, ai.ID, ProtocolID)
+	// A relay speaks the blobs protocol, a co-author the sync protocol:
+	// one dial serves both, and the answer says which it is.
+	s, err := n.host.NewStream(sctx, ai.ID, ProtocolID, BlobsProtocolID)
 	if err != nil {
 		res.Err = fmt.Errorf("opening sync stream: %w", err)
 		return res
@@ -305,7 +310,12 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 	defer n.protect(ai.ID)()
 	stop := context.AfterFunc(ctx, func() { s.Reset() })
 	defer stop()
-	res.Stats, res.Err = n.eng.Run(ctx, s, ai.ID.String(), once)
+	if s.Protocol() == BlobsProtocolID {
+		res.Relay = true
+		res.Stats, res.Err = n.eng.RunRelay(ctx, s, ai.ID.String(), once)
+	} else {
+		res.Stats, res.Err = n.eng.Run(ctx, s, ai.ID.String(), once)
+	}
 	n.finished(ai.ID, res.Stats, res.Err, "outbound")
 	return res
 }

@@ -22,13 +22,15 @@ const (
 	frameReply    wire.Type = 2
 )
 
-// Registration asks a relay to keep a draft. The relay gets the secret
-// (over the encrypted libp2p stream): it must prove access to peers just
-// as they prove it to the relay. Proof is set when the draft is already
-// registered under an older secret (docsync.RotationProof).
+// Registration asks a relay to keep a draft. The relay gets the public
+// half of the draft's access key (draftkey.Keys.AccessKey), never the
+// secret: enough to check that a peer holds the secret, not to read the
+// draft or prove access itself. Proof is set when the draft is already
+// registered under an older secret: the old access key's signature of
+// draftkey.RotateMessage.
 type Registration struct {
 	DraftID string
-	Secret  []byte
+	Access  []byte
 	Proof   []byte
 	// Source is the address (IP) the request came from, set by the
 	// answering node, never sent: limits count by it.
@@ -38,8 +40,8 @@ type Registration struct {
 func (r Registration) encode() []byte {
 	b := binary.AppendUvarint(nil, uint64(len(r.DraftID)))
 	b = append(b, r.DraftID...)
-	b = binary.AppendUvarint(b, uint64(len(r.Secret)))
-	b = append(b, r.Secret...)
+	b = binary.AppendUvarint(b, uint64(len(r.Access)))
+	b = append(b, r.Access...)
 	b = binary.AppendUvarint(b, uint64(len(r.Proof)))
 	return append(b, r.Proof...)
 }
@@ -55,7 +57,7 @@ func decodeRegistration(b []byte) (Registration, error) {
 		fields[i] = b[w : w+int(n)]
 		b = b[w+int(n):]
 	}
-	return Registration{DraftID: string(fields[0]), Secret: fields[1], Proof: fields[2]}, nil
+	return Registration{DraftID: string(fields[0]), Access: fields[1], Proof: fields[2]}, nil
 }
 
 // ErrRefused is returned when a relay refuses a registration.

@@ -14,6 +14,7 @@ import (
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/draftkey"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 )
 
@@ -96,26 +97,51 @@ func (p *participant) syncWith(t *testing.T, addr string) p2p.Result {
 }
 
 type relayUnderTest struct {
-	dir string
-	ws  *app.Workspace
-	r   *Relay
+	dir   string
+	store *Store
+	r     *Relay
 }
 
 func startRelay(t *testing.T, dir string, listen string, allow map[string]bool) *relayUnderTest {
 	t.Helper()
-	ws, err := app.Open(context.Background(), dir, app.Options{Logger: logger(t), Poll: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Start(Config{KeyFile: filepath.Join(dir, "identity.key"), Listen: []string{listen}, Store: ws,
+	store := openStore(t, dir)
+	r, err := Start(Config{KeyFile: filepath.Join(dir, "identity.key"), Listen: []string{listen}, Store: store,
 		AllowPeers: allow, Open: allow == nil, Logger: logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &relayUnderTest{dir: dir, ws: ws, r: r}
+	return &relayUnderTest{dir: dir, store: store, r: r}
 }
 
-func (r *relayUnderTest) stop() { r.r.Close(); r.ws.Close() }
+func (r *relayUnderTest) stop() { r.r.Close(); r.store.Close() }
+
+func openStore(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := OpenStore(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// registration is what an owner tells a relay of a draft under secret.
+func registration(t *testing.T, id string, secret []byte) p2p.Registration {
+	t.Helper()
+	k, err := draftkey.Derive(id, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p2p.Registration{DraftID: id, Access: k.AccessKey()}
+}
+
+// rotation hands a draft from one secret to another, signed by the old.
+func rotation(t *testing.T, id string, old, newer []byte) p2p.Registration {
+	t.Helper()
+	r := registration(t, id, newer)
+	k, _ := draftkey.Derive(id, old)
+	r.Proof = k.SignAccess(draftkey.RotateMessage(id, r.Access))
+	return r
+}
 
 func TestStoreAndForward(t *testing.T) {
 	ctx := context.Background()
@@ -133,7 +159,7 @@ func TestStoreAndForward(t *testing.T) {
 	secret := docsync.NewSecret()
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := a.node.Register(rctx, relayAddr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+	if err := a.node.Register(rctx, relayAddr, registration(t, id, secret)); err != nil {
 		t.Fatal(err)
 	}
 	inv, err := a.ws.Invite(ctx, id, []string{relayAddr}, secret)
@@ -186,18 +212,18 @@ func TestRegistrationRules(t *testing.T) {
 
 	id, _ := owner.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateProposal, Title: "Registered"})
 	secret := docsync.NewSecret()
-	if err := other.node.Register(rctx, addr, p2p.Registration{DraftID: id, Secret: secret}); !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), "listed peers") {
+	if err := other.node.Register(rctx, addr, registration(t, id, secret)); !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), "listed peers") {
 		t.Errorf("unlisted peer: %v", err)
 	}
-	if err := owner.node.Register(rctx, addr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+	if err := owner.node.Register(rctx, addr, registration(t, id, secret)); err != nil {
 		t.Fatal(err)
 	}
 	// A new secret without proof of the old one is refused; with it, accepted.
 	newer := docsync.NewSecret()
-	if err := owner.node.Register(rctx, addr, p2p.Registration{DraftID: id, Secret: newer}); !errors.Is(err, p2p.ErrRefused) {
+	if err := owner.node.Register(rctx, addr, registration(t, id, newer)); !errors.Is(err, p2p.ErrRefused) {
 		t.Errorf("rotation without proof: %v", err)
 	}
-	if err := owner.node.Register(rctx, addr, p2p.Registration{DraftID: id, Secret: newer, Proof: docsync.RotationProof(secret, id, newer)}); err != nil {
+	if err := owner.node.Register(rctx, addr, rotation(t, id, secret, newer)); err != nil {
 		t.Errorf("rotation with proof: %v", err)
 	}
 	// A draft nobody registered: the relay stores nothing of it.
@@ -210,8 +236,8 @@ func TestRegistrationRules(t *testing.T) {
 	if len(r.Stats.Drafts) != 0 || r.Stats.ChangesOut != 0 {
 		t.Errorf("relay accepted an unregistered draft: %+v", r.Stats)
 	}
-	if list, _ := rl.ws.Drafts(ctx); len(list) != 0 {
-		t.Errorf("relay stores %+v", list)
+	if _, err := rl.store.Draft(ctx, unreg); !errors.Is(err, ErrNoDraft) {
+		t.Errorf("relay stores an unregistered draft: %v", err)
 	}
 }
 
@@ -231,7 +257,7 @@ func TestRelayKilledMidSync(t *testing.T) {
 	secret := docsync.NewSecret()
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := a.node.Register(rctx, relayAddr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+	if err := a.node.Register(rctx, relayAddr, registration(t, id, secret)); err != nil {
 		t.Fatal(err)
 	}
 	inv, _ := a.ws.Invite(ctx, id, []string{relayAddr}, secret)
@@ -283,10 +309,7 @@ func TestQuotasOnEveryPath(t *testing.T) {
 	owner := start(t, t.TempDir(), "Owner")
 	defer owner.stop()
 	dir := t.TempDir()
-	ws, err := app.Open(ctx, dir, app.Options{Logger: logger(t), Poll: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := openStore(t, dir)
 	defer ws.Close()
 	r, err := Start(Config{KeyFile: filepath.Join(dir, "identity.key"), Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: ws,
 		Open: true, MaxDraftBytes: 40 << 10, MaxRegistrantBytes: 24 << 10, Logger: logger(t)})
@@ -303,7 +326,7 @@ func TestQuotasOnEveryPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		secret := docsync.NewSecret()
-		if err := owner.node.Register(rctx, addr, p2p.Registration{DraftID: id, Secret: secret}); err != nil {
+		if err := owner.node.Register(rctx, addr, registration(t, id, secret)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := owner.ws.Invite(ctx, id, []string{addr}, secret); err != nil {
@@ -312,11 +335,11 @@ func TestQuotasOnEveryPath(t *testing.T) {
 		return id
 	}
 	stored := func(id string) int64 {
-		n, err := ws.DraftBytes(ctx, id)
+		d, err := ws.Draft(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		return d.Bytes
 	}
 	rng := rand.New(rand.NewSource(4))
 	text := func(n int) string {
@@ -368,17 +391,14 @@ func TestQuotasOnEveryPath(t *testing.T) {
 
 	// Closed unless told: no allow-list and no Open takes nothing.
 	cdir := t.TempDir()
-	cws, err := app.Open(ctx, cdir, app.Options{Logger: logger(t), Poll: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cws := openStore(t, cdir)
 	defer cws.Close()
 	closed, err := Start(Config{KeyFile: filepath.Join(cdir, "identity.key"), Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: cws, Logger: logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closed.Close()
-	err = owner.node.Register(rctx, closed.Addrs()[0], p2p.Registration{DraftID: small, Secret: docsync.NewSecret()})
+	err = owner.node.Register(rctx, closed.Addrs()[0], registration(t, small, docsync.NewSecret()))
 	if !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), owner.node.ID()) {
 		t.Errorf("a closed relay: %v (the refusal names the peer id to add)", err)
 	}
@@ -411,7 +431,7 @@ func TestRegistrationFlood(t *testing.T) {
 			t.Fatal(err)
 		}
 		for j := 0; j < 10; j++ {
-			err := n.Register(rctx, addr, p2p.Registration{DraftID: fmt.Sprintf("flood-%d-%d", id, j), Secret: docsync.NewSecret()})
+			err := n.Register(rctx, addr, registration(t, fmt.Sprintf("flood-%d-%d", id, j), docsync.NewSecret()))
 			switch {
 			case err == nil:
 				accepted++
@@ -436,7 +456,7 @@ func TestRegistrationFlood(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	if err := n.Register(rctx, addr, p2p.Registration{DraftID: "elsewhere", Secret: docsync.NewSecret()}); err != nil {
+	if err := n.Register(rctx, addr, registration(t, "elsewhere", docsync.NewSecret())); err != nil {
 		t.Errorf("a participant from another address: %v", err)
 	}
 }

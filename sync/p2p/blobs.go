@@ -1,0 +1,50 @@
+package p2p
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// BlobsProtocolID is the protocol between a peer and a relay that stores
+// drafts as sealed blobs (sync/blobwire).
+const BlobsProtocolID = protocol.ID("/bpfdraft/blobs/1")
+
+// blobsHandshake bounds how long a blobs session may take to open a
+// draft: a stream that says nothing holds an opening no longer.
+const blobsHandshake = 10 * time.Second
+
+// HandleBlobs makes the node answer blobs sessions with serve (a relay's).
+// A session holds one of the node's openings, counted by source address,
+// until it calls proved; until then it must open a draft within a few
+// seconds.
+func (n *Node) HandleBlobs(serve func(ctx context.Context, rw io.ReadWriter, peer string, proved func()) error) {
+	n.host.SetStreamHandler(BlobsProtocolID, func(s network.Stream) {
+		n.wg.Add(1)
+		defer n.wg.Done()
+		defer s.Close()
+		remote := s.Conn().RemotePeer()
+		source := sourceOf(s.Conn().RemoteMultiaddr())
+		opened, ok := n.openings.take(n.ctx, source)
+		if !ok {
+			n.refusals.warn(n.log, "Refused sessions: too many still opening", "source", source)
+			s.Reset()
+			return
+		}
+		defer opened()
+		defer n.protect(remote)()
+		s.SetDeadline(time.Now().Add(blobsHandshake))
+		stop := context.AfterFunc(n.ctx, func() { s.Reset() })
+		defer stop()
+		err := serve(n.ctx, s, remote.String(), func() {
+			s.SetDeadline(time.Time{})
+			opened()
+		})
+		if err != nil && n.ctx.Err() == nil {
+			n.log.Info("Relay session ended", "peer", remote.ShortString(), "err", err)
+		}
+	})
+}

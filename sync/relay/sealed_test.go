@@ -1,0 +1,192 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/draftkey"
+)
+
+// sealedDraft has a participant register a draft with a fresh relay and
+// sync it there in three sittings, so the relay holds three blobs.
+func sealedDraft(t *testing.T) (rl *relayUnderTest, a *participant, id, code string, secret []byte) {
+	t.Helper()
+	ctx := context.Background()
+	rl = startRelay(t, t.TempDir(), "/ip4/127.0.0.1/tcp/0", nil)
+	addr := rl.r.Addrs()[0]
+	a = start(t, t.TempDir(), "Amina")
+	id, err := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Confidential title Quokka"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret = docsync.NewSecret()
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := a.node.Register(rctx, addr, registration(t, id, secret)); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := a.ws.Invite(ctx, id, []string{addr}, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range []string{"A sentence nobody outside may read: Wombat.", "Second sitting: Numbat.", "Third sitting: Bilby."} {
+		a.write(t, id, string(rune('1'+i)), text)
+		a.syncWith(t, addr)
+	}
+	if d, err := rl.store.Draft(ctx, id); err != nil || d.Tip != 3 {
+		t.Fatalf("the relay holds %+v, %v; want three blobs", d, err)
+	}
+	return rl, a, id, inv.Code(), secret
+}
+
+// TestRelayHoldsOnlyCiphertext is issue 24's first finding: the relay's
+// operator copied its data dir and read every draft and secret. Now no
+// title, sentence, secret or key of a draft is in any of its files, and
+// the data dir opened as a participant's shows no draft; yet the blobs
+// open with the draft's keys, so they are the draft, sealed.
+func TestRelayHoldsOnlyCiphertext(t *testing.T) {
+	ctx := context.Background()
+	rl, a, id, _, secret := sealedDraft(t)
+	defer a.stop()
+	defer rl.stop()
+	keys, err := draftkey.Derive(id, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forbidden := map[string][]byte{
+		"the title": []byte("Quokka"), "a sentence": []byte("Wombat"), "another": []byte("Bilby"),
+		"the secret": secret, "the secret in hex": []byte(strings.ToLower(string(hexOf(secret)))),
+	}
+	files, _ := filepath.Glob(filepath.Join(rl.dir, "*"))
+	if len(files) < 2 {
+		t.Fatalf("the relay's data dir holds %v", files)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, v := range forbidden {
+			if bytes.Contains(b, v) {
+				t.Errorf("%s holds %s", filepath.Base(f), what)
+			}
+		}
+	}
+	// A copy of the data dir, opened as bpfdraft opens a data dir.
+	ws, err := app.Open(ctx, copyDir(t, rl.dir), app.Options{Poll: -1, Logger: logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if list, err := ws.Drafts(ctx); err != nil || len(list) != 0 {
+		t.Errorf("the relay's copy shows drafts: %+v, %v", list, err)
+	}
+	// The blobs are the draft's: its keys open the first one.
+	stored, err := rl.store.Read(ctx, id, 0, 1<<20)
+	if err != nil || len(stored) != 3 {
+		t.Fatalf("read %d blobs: %v", len(stored), err)
+	}
+	if _, err := keys.OpenBlob(1, draftkey.Start(id), stored[0].Data); err != nil {
+		t.Errorf("the draft's keys do not open its first blob: %v", err)
+	}
+}
+
+func hexOf(b []byte) []byte {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = append(out, digits[c>>4], digits[c&15])
+	}
+	return out
+}
+
+func copyDir(t *testing.T, from string) string {
+	t.Helper()
+	to := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(from, "*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return to
+}
+
+// TestTamperedBlobsAreRefused: a relay that alters, drops, reorders or
+// replays a stored blob (here, by editing its SQLite rows) hands a
+// joiner a chain that does not open past that point: the joiner refuses
+// the blob, says so, and takes nothing of it or after it.
+func TestTamperedBlobsAreRefused(t *testing.T) {
+	ctx := context.Background()
+	rl, a, id, code, _ := sealedDraft(t)
+	defer a.stop()
+	defer rl.stop()
+	addr := rl.r.Addrs()[0]
+	db := rl.store.db
+	var blob2, blob3 []byte
+	db.QueryRow(`SELECT data FROM blobs WHERE draft_id = ? AND place = 2`, id).Scan(&blob2)
+	db.QueryRow(`SELECT data FROM blobs WHERE draft_id = ? AND place = 3`, id).Scan(&blob3)
+	restore := func() {
+		db.Exec(`DELETE FROM blobs WHERE draft_id = ? AND place > 1`, id)
+		db.Exec(`INSERT INTO blobs (draft_id, place, kind, data) VALUES (?, 2, 0, ?), (?, 3, 0, ?)`, id, blob2, id, blob3)
+		db.Exec(`UPDATE drafts SET tip = 3 WHERE id = ?`, id)
+	}
+	altered := bytes.Clone(blob2)
+	altered[len(altered)-20] ^= 0x40
+	for _, c := range []struct {
+		name, want string
+		tamper     []string
+		args       [][]any
+		lost       []string // sections whose blob, or one before it, was tampered with
+	}{
+		{"altered", "does not open", []string{`UPDATE blobs SET data = ? WHERE draft_id = ? AND place = 2`}, [][]any{{altered, id}}, []string{"2", "3"}},
+		{"reordered", "does not open", []string{`UPDATE blobs SET data = ? WHERE draft_id = ? AND place = 2`, `UPDATE blobs SET data = ? WHERE draft_id = ? AND place = 3`}, [][]any{{blob3, id}, {blob2, id}}, []string{"2", "3"}},
+		{"replayed", "does not open", []string{`UPDATE blobs SET data = ? WHERE draft_id = ? AND place = 3`}, [][]any{{blob2, id}}, []string{"3"}},
+		{"dropped", "skipped", []string{`DELETE FROM blobs WHERE draft_id = ? AND place = 2`}, [][]any{{id}}, []string{"2", "3"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer restore()
+			for i, q := range c.tamper {
+				if _, err := db.Exec(q, c.args[i]...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b := start(t, t.TempDir(), "Bruno")
+			defer b.stop()
+			if _, err := b.ws.Join(ctx, code); err != nil {
+				t.Fatal(err)
+			}
+			r := b.syncWith(t, addr)
+			if !strings.Contains(r.Stats.Failed[id], c.want) {
+				t.Errorf("the joiner was not told: %+v", r.Stats.Failed)
+			}
+			if got := b.read(t, id, "1"); got != "A sentence nobody outside may read: Wombat." {
+				t.Errorf("the first blob, untouched, gave %q", got)
+			}
+			for _, ref := range c.lost {
+				if got := b.read(t, id, ref); got != "" {
+					t.Errorf("section %s holds %q from a tampered chain", ref, got)
+				}
+			}
+		})
+	}
+	// Put back, the chain reads whole.
+	b := start(t, t.TempDir(), "Chen")
+	defer b.stop()
+	b.ws.Join(ctx, code)
+	if r := b.syncWith(t, addr); len(r.Stats.Failed) > 0 || b.read(t, id, "3") != "Third sitting: Bilby." {
+		t.Errorf("the chain put back: %+v, section 3 %q", r.Stats.Failed, b.read(t, id, "3"))
+	}
+}
