@@ -471,12 +471,19 @@ func maxInflate(n int) int { return min(64*n+1<<20, wire.MaxMessage) }
 // apply merges a blob's contents and returns the heads the relay holds
 // with it.
 func (rc *relayConn) apply(ctx context.Context, d *relayDraft, sealed []byte) ([]string, int, error) {
-	body, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(sealed)), int64(maxInflate(len(sealed))+1)))
-	if err != nil {
-		return d.heads, 0, fmt.Errorf("blob contents: %w", err)
+	if len(sealed) == 0 || sealed[0] > packDeflated {
+		return d.heads, 0, fmt.Errorf("%w: blob packing", wire.ErrMalformed)
 	}
-	if len(body) > maxInflate(len(sealed)) {
-		return d.heads, 0, fmt.Errorf("blob contents larger than %d bytes", maxInflate(len(sealed)))
+	body := sealed[1:]
+	if sealed[0] == packDeflated {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(sealed[1:])), int64(maxInflate(len(sealed))+1)))
+		if err != nil {
+			return d.heads, 0, fmt.Errorf("blob contents: %w", err)
+		}
+		if len(body) > maxInflate(len(sealed)) {
+			return d.heads, 0, fmt.Errorf("blob contents larger than %d bytes", maxInflate(len(sealed)))
+		}
 	}
 	if len(body) == 0 || body[0] > blobWhole {
 		return d.heads, 0, fmt.Errorf("%w: blob kind", wire.ErrMalformed)
@@ -695,7 +702,7 @@ func (rc *relayConn) next(d *relayDraft) (*blobwire.BlobRecord, error) {
 		body = append(appendBlock(body, block), data...)
 		n = count
 	}
-	sealed := d.keys.SealBlob(place, d.pos.chain, deflate(body))
+	sealed := d.keys.SealBlob(place, d.pos.chain, pack(body))
 	d.flight = &relayFlight{place: place, kind: blobwire.KindBlob, sealed: sealed, heads: ours, n: n}
 	return &blobwire.BlobRecord{Index: d.index, Place: place, Kind: blobwire.KindBlob, Data: sealed}, nil
 }
@@ -707,15 +714,27 @@ func (rc *relayConn) snapshot(d *relayDraft) (*blobwire.BlobRecord, error) {
 		return nil, err
 	}
 	body := append(append([]byte{blobWhole}, encodeBlobHeads(heads, nil, nil)...), appendBlock(nil, seals)...)
-	sealed := d.keys.SealSnapshot(d.pos.seq, d.pos.chain, deflate(append(body, data...)))
+	sealed := d.keys.SealSnapshot(d.pos.seq, d.pos.chain, pack(append(body, data...)))
 	d.flight = &relayFlight{place: d.pos.seq, kind: blobwire.KindSnapshot, sealed: sealed, heads: heads}
 	return &blobwire.BlobRecord{Index: d.index, Place: d.pos.seq, Kind: blobwire.KindSnapshot, Data: sealed}, nil
 }
 
-func deflate(b []byte) []byte {
+// A blob's contents go deflated when that makes them smaller, after a
+// byte saying which: a small edit's are mostly a signature and change
+// fields deflate cannot shorten.
+const (
+	packRaw      = 0
+	packDeflated = 1
+)
+
+func pack(b []byte) []byte {
 	var buf bytes.Buffer
+	buf.WriteByte(packDeflated)
 	w, _ := flate.NewWriter(&buf, flate.BestCompression)
 	w.Write(b)
 	w.Close()
-	return buf.Bytes()
+	if buf.Len() < len(b)+1 {
+		return buf.Bytes()
+	}
+	return append([]byte{packRaw}, b...)
 }

@@ -5,7 +5,8 @@
 //	bpfbench w1      W1 through app into SQLite: apply, persist p50/p99,
 //	                 file size, cold open, export size
 //	bpfbench wire    bytes on the wire for W1 join, W2 warm and after a
-//	                 reconnect, and W3 through a hub
+//	                 reconnect, and W3 through a hub, peer to peer and
+//	                 through a relay that holds sealed blobs
 //	bpfbench lowband W2 and W3 through a relay over an emulated 32 kbit/s,
 //	                 400 ms, 3 % loss link (TCP and QUIC): time and bytes
 //	bpfbench live    W2 typed a key every 60 ms through the window's path,
@@ -47,6 +48,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 )
 
@@ -167,12 +169,17 @@ func main() {
 		}
 	case "wire":
 		var r *wireResult
+		var rr *relayWireResult
 		if r, err = runWire(ctx, w, d, log); err == nil {
+			rr, err = runRelayWire(ctx, w, filepath.Join(d, "relayed"), log)
+		}
+		if err == nil {
 			result = struct {
 				*wireResult
-				Anchors *anchors `json:"anchors"`
-			}{r, anch}
-			table = func() { r.print(os.Stdout, anch) }
+				Relayed *relayWireResult `json:"through_relay"`
+				Anchors *anchors         `json:"anchors"`
+			}{r, rr, anch}
+			table = func() { r.print(os.Stdout, anch); fmt.Println(); rr.print(os.Stdout) }
 		}
 	}
 	if err != nil {

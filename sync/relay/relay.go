@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -275,4 +276,11 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// Serve runs one blobs session with peer over rw, as the node does for
+// each stream it is opened: benchmarks feed it pipes, to count the bytes
+// of the sync alone.
+func (r *Relay) Serve(ctx context.Context, rw io.ReadWriter, peer string) error {
+	return r.serve(ctx, rw, peer, func() {})
 }
