@@ -83,9 +83,10 @@ type Engine struct {
 	self string
 	log  *slog.Logger
 
-	mu     sync.Mutex // Protects status and conns.
+	mu     sync.Mutex // Protects status, conns and relays.
 	status map[[2]string]*Status
 	conns  map[*conversation]struct{}
+	relays map[*relayConn]struct{} // live connections to relays
 
 	maxMessage       int                 // 0: wire.MaxMessage
 	budget           *wire.Budget        // inbound bytes being assembled, all sessions together; nil: none
@@ -143,7 +144,7 @@ func New(lib Library, self string, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}, conns: map[*conversation]struct{}{},
+	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}, conns: map[*conversation]struct{}{}, relays: map[*relayConn]struct{}{},
 		previews: presenceTable{maxHeld: maxPreviewHeld, sweeps: true},
 		// A window that restarts keeps its peer id: counting its previews
 		// from the clock makes them newer than those of its last run, which

@@ -284,7 +284,8 @@ func (e *Engine) kick(draft string) {
 	e.wake(draft, func(c *conversation) chan struct{} { return c.presenceKick })
 }
 
-// wake signals a channel of every live conversation syncing a draft.
+// wake signals a channel of every live conversation syncing a draft, and
+// every live connection to a relay that holds it.
 func (e *Engine) wake(draft string, ch func(*conversation) chan struct{}) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -292,6 +293,14 @@ func (e *Engine) wake(draft string, ch func(*conversation) chan struct{}) {
 		if c.live && c.ids[draft] {
 			select {
 			case ch(c) <- struct{}{}:
+			default:
+			}
+		}
+	}
+	for rc := range e.relays {
+		if rc.ids[draft] {
+			select {
+			case rc.kick <- struct{}{}:
 			default:
 			}
 		}
@@ -315,6 +324,12 @@ func encodePresence(es []PresenceEntry, now time.Time) []byte {
 }
 
 func decodePresence(b []byte, now time.Time) ([]PresenceEntry, error) {
+	return decodeEntries(b, now, MaxPresenceData)
+}
+
+// decodeEntries reads entries as encodePresence wrote them, each with at
+// most maxData bytes of data.
+func decodeEntries(b []byte, now time.Time, maxData uint64) ([]PresenceEntry, error) {
 	var out []PresenceEntry
 	field := func(limit uint64) ([]byte, error) {
 		n, w := binary.Uvarint(b)
@@ -346,7 +361,7 @@ func decodePresence(b []byte, now time.Time) ([]PresenceEntry, error) {
 		if err != nil {
 			return nil, err
 		}
-		data, err := field(MaxPresenceData)
+		data, err := field(maxData)
 		if err != nil {
 			return nil, err
 		}

@@ -237,6 +237,11 @@ type relayConn struct {
 	st      *Stats
 	byIndex []*relayDraft
 	open    []*relayDraft
+
+	// Live connections only: presence and previews (relayephemeral.go).
+	ids  map[string]bool
+	kick chan struct{}
+	eph  relayEphemeral
 }
 
 func (rc *relayConn) close(ctx context.Context) {
@@ -275,6 +280,14 @@ func (rc *relayConn) loop(ctx context.Context, once bool) error {
 		}
 	}()
 	defer in.close()
+	var kick chan struct{}
+	if !once {
+		defer rc.register()()
+		kick = rc.kick
+		if err := rc.sendEphemeral(false); err != nil {
+			return err
+		}
+	}
 	changed := make(chan struct{}, 1)
 	for _, d := range rc.open {
 		ch, cancel := d.rep.Watch()
@@ -320,6 +333,14 @@ func (rc *relayConn) loop(ctx context.Context, once bool) error {
 			return ctx.Err()
 		case <-in.ready:
 		case <-changed:
+		case <-kick:
+			if err := rc.sendEphemeral(false); err != nil {
+				return err
+			}
+		case <-rc.previewDue():
+			if err := rc.sendEphemeral(true); err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -406,7 +427,7 @@ func (rc *relayConn) handle(ctx context.Context, f wire.Frame) error {
 			rc.acked(ctx, d, a)
 		}
 	case blobwire.Pass:
-		// Presence and previews through a relay: not yet sealed both ways.
+		return rc.receiveEphemeral(f.Payload)
 	default:
 		return fmt.Errorf("%w: relay frame type %d", wire.ErrMalformed, f.Type)
 	}

@@ -190,3 +190,51 @@ func TestTamperedBlobsAreRefused(t *testing.T) {
 		t.Errorf("the chain put back: %+v, section 3 %q", r.Stats.Failed, b.read(t, id, "3"))
 	}
 }
+
+// TestPresenceAndPreviewsThroughTheRelay: two windows that meet only
+// through a relay see who else is in the draft and what they are typing,
+// sealed: the relay passes both on and keeps nothing of them.
+func TestPresenceAndPreviewsThroughTheRelay(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rl, a, id, code, _ := sealedDraft(t)
+	defer a.stop()
+	defer rl.stop()
+	addr := rl.r.Addrs()[0]
+	b := start(t, t.TempDir(), "Bruno")
+	defer b.stop()
+	if _, err := b.ws.Join(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	b.syncWith(t, addr)
+	for _, p := range []*participant{a, b} {
+		go p.node.Sync(ctx, addr, false)
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for !ok() {
+			if ctx.Err() != nil {
+				t.Fatalf("waiting for %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// Announced until seen: the live sessions open a moment after.
+	waitFor("B to see A present", func() bool {
+		a.node.Engine().SetPresence(id, []byte(`{"name":"Amina","section":"Kangaroo"}`))
+		ps := b.node.Engine().Presence(id)
+		return len(ps) == 1 && strings.Contains(string(ps[0].Data), "Kangaroo")
+	})
+	waitFor("A to see B's typing", func() bool {
+		b.node.Engine().SetPreview(id, []byte("typing Platypus"))
+		ps := a.node.Engine().Previews(id)
+		return len(ps) == 1 && string(ps[0].Data) == "typing Platypus"
+	})
+	files, _ := filepath.Glob(filepath.Join(rl.dir, "*"))
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		if bytes.Contains(data, []byte("Kangaroo")) || bytes.Contains(data, []byte("Platypus")) {
+			t.Errorf("%s holds what was passed on", filepath.Base(f))
+		}
+	}
+}
