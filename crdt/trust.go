@@ -396,10 +396,12 @@ func (d *Doc) vet(data []byte, seals []Seal) ([]Seal, []header, error) {
 		}
 		var news []header
 		for _, h := range hs {
-			if ins, _, err := textCounts(h.raw); err != nil {
+			if ins, del, err := textCounts(h.raw); err != nil {
 				return nil, nil, err
 			} else if ins > MaxInsertPerChange {
 				return nil, nil, fmt.Errorf("%w: one change inserts %d characters, more than a whole draft may hold", ErrOversized, ins)
+			} else if del > MaxInsertPerChange {
+				return nil, nil, fmt.Errorf("%w: one change deletes %d characters, more than a whole draft holds", ErrOversized, del)
 			}
 			if !d.holds(h.hash) {
 				news = append(news, h)
@@ -427,7 +429,8 @@ func (d *Doc) vet(data []byte, seals []Seal) ([]Seal, []header, error) {
 const MaxInsertPerChange = 200_000 + 8_192
 
 // Oversized reports whether stored data (changes, not a whole document)
-// holds a change inserting more than MaxInsertPerChange: a draft that
+// holds a change inserting, or deleting, more than MaxInsertPerChange: a
+// draft that
 // took one before peers refused them, which repair sets aside.
 func Oversized(data []byte) bool {
 	if checkChunks(data) != nil {
@@ -441,7 +444,7 @@ func Oversized(data []byte) bool {
 		if c[8] == 0 {
 			continue
 		}
-		if ins, _, err := textCounts(c); err == nil && ins > MaxInsertPerChange {
+		if ins, del, err := textCounts(c); err == nil && (ins > MaxInsertPerChange || del > MaxInsertPerChange) {
 			return true
 		}
 	}

@@ -380,3 +380,45 @@ func FuzzSealBlock(f *testing.F) {
 		}
 	})
 }
+
+// Issue 24, finding 6, at a peer: one change inserting far more than a
+// draft may hold (a million characters fit in about 1.3 KB on the wire),
+// or deleting more than a draft holds, is refused before Automerge loads
+// it; its seal does not help. (The deletion is legitimate text, a
+// draft's worth and more typed in two sittings, then deleted at once.)
+func TestOversizedChangeRefused(t *testing.T) {
+	owner, joiner, _, _ := signedDraft(t)
+	sec := joiner.Sections()[0].ID
+	if err := joiner.Splice(sec, 0, 0, strings.Repeat("x", MaxInsertPerChange+1)); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, joiner)
+	before := len(owner.Sections()[0].Body)
+	if err := trySend(joiner, owner); !errors.Is(err, ErrOversized) {
+		t.Fatalf("a change inserting %d characters: %v", MaxInsertPerChange+1, err)
+	}
+	if len(owner.Sections()[0].Body) != before {
+		t.Fatal("the oversized change was merged")
+	}
+
+	owner, joiner, _, _ = signedDraft(t)
+	sec = joiner.Sections()[0].ID
+	half := strings.Repeat("y", MaxInsertPerChange/2+1)
+	for range 2 {
+		if err := joiner.Splice(sec, 0, 0, half); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, joiner)
+	}
+	send(t, joiner, owner) // each within what a change may insert
+	if err := joiner.Splice(sec, 0, 2*len(half), ""); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, joiner)
+	if err := trySend(joiner, owner); !errors.Is(err, ErrOversized) || !strings.Contains(err.Error(), "deletes") {
+		t.Fatalf("a change deleting %d characters: %v", 2*len(half), err)
+	}
+	if len(owner.Sections()[0].Body) != 2*len(half) {
+		t.Fatal("the oversized deletion was merged")
+	}
+}

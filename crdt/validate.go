@@ -19,25 +19,28 @@ const maxAction = 5
 
 // Automerge keeps every operation a draft ever held (each character
 // typed, deleted ones too) and loading costs about 5 µs and up to 0.9 KB
-// per operation, while a saved document deflates its columns: a few
-// kilobytes can hold a million operations. What comes from elsewhere
-// (an import, a peer's changes or whole draft) may hold at most
-// foreignOps(its size): a floor every ordinary draft stays under, and
-// beyond it opsPerByte, eight times what text of common words takes.
-// Chunks read back from this machine's own data file were checked when
-// they arrived or were built here from checked ones, so a draft that
-// grew past the floor in use still opens (storedOps only guards against
-// nonsense).
+// per operation, while run lengths and deflate let a few bytes claim a
+// million operations. What comes from elsewhere (an import, a peer's
+// changes or whole draft) may hold at most foreignOps(its size): opsPerByte
+// per byte, eight times what text of common words takes, plus one
+// draft's worth (foreignAllowance), so that one paste of a rule of dashes
+// or one deletion of a whole draft, which run lengths make a few bytes,
+// still travels; a kilobyte claims at most a quarter of a million. Each
+// change is held besides to inserting, and deleting, at most a draft's
+// worth (MaxInsertPerChange). Chunks read back from this machine's own
+// data file were checked when they arrived or were built here from
+// checked ones, so a draft that grew past the bound in use still opens
+// (storedOps only guards against nonsense).
 const (
 	opsPerByte = 64
 	storedOps  = 1 << 28
 )
 
-// minForeignOps is a variable so that tests can lower it: a draft past
-// the real floor takes seconds to build and load.
-var minForeignOps = 1 << 20
+// foreignAllowance is a variable so that tests can lower it: a draft past
+// the real one takes seconds to build and load.
+var foreignAllowance = MaxInsertPerChange
 
-func foreignOps(size int) int { return max(minForeignOps, opsPerByte*size) }
+func foreignOps(size int) int { return opsPerByte*size + foreignAllowance }
 
 // ErrTooManyOps is returned for data from elsewhere that holds more
 // operations than its size allows; it is refused, as data crafted to

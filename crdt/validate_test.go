@@ -64,7 +64,7 @@ func TestUnknownActionsNeverReachAutomerge(t *testing.T) {
 	for i, a := range acts {
 		unchanged[i] = a.n
 	}
-	if err := checkActions(withActions(t, good, unchanged), minForeignOps); err != nil {
+	if err := checkActions(withActions(t, good, unchanged), foreignAllowance); err != nil {
 		t.Fatalf("the rebuilt change itself is refused: %v", err)
 	}
 	bad := make([]int64, n)
@@ -110,10 +110,19 @@ func TestOperationsAreBounded(t *testing.T) {
 	if n, err := allowedActions(run, 2_000_000_000); err != nil || n != 1_000_000_000 {
 		t.Errorf("counted %d, %v", n, err)
 	}
+	// Issue 24's poisoning: a million operations in a change of 1,336
+	// bytes. The bound is per byte with no floor a million fits under.
+	million := binary.AppendUvarint(appendSleb(nil, 1_000_000), 1)
+	if _, err := allowedActions(million, foreignOps(1336)); !errors.Is(err, errOverLimit) {
+		t.Errorf("a million operations in 1,336 bytes: %v", err)
+	}
+	if foreignOps(1024) >= 1_000_000 || foreignOps(1024) < MaxInsertPerChange {
+		t.Errorf("a kilobyte may hold %d operations: want less than a million, and a draft's worth", foreignOps(1024))
+	}
 
-	saved := minForeignOps
-	defer func() { minForeignOps = saved }()
-	minForeignOps = 2000
+	saved := foreignAllowance
+	defer func() { foreignAllowance = saved }()
+	foreignAllowance = 2000
 	d, err := New("aa", TemplateOutput, "Grown in use", "", 2026, time.Now())
 	if err != nil {
 		t.Fatal(err)
