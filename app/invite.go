@@ -135,7 +135,6 @@ func (w *Workspace) Invite(ctx context.Context, draftID string, relays []string,
 	if relays != nil {
 		a.Relays = relays
 	}
-	a.Tag = docsync.TagOf(a.DraftID, a.Secret)
 	if err := w.store.SetAccess(ctx, a); err != nil {
 		return Invite{}, err
 	}
@@ -199,8 +198,7 @@ func (w *Workspace) join(ctx context.Context, code string, replace bool) (Invite
 	case !replace:
 		return in, w.joinConflict(ctx, in.DraftID)
 	}
-	err = w.store.SetAccess(ctx, sqlitestore.Access{DraftID: in.DraftID, Secret: in.Secret, Relays: in.Relays, Created: time.Now(),
-		Tag: docsync.TagOf(in.DraftID, in.Secret)})
+	err = w.store.SetAccess(ctx, sqlitestore.Access{DraftID: in.DraftID, Secret: in.Secret, Relays: in.Relays, Created: time.Now()})
 	return in, err
 }
 
@@ -242,34 +240,6 @@ func (w *Workspace) Relays(ctx context.Context, draftID string) ([]string, error
 		return nil, nil
 	}
 	return a.Relays, err
-}
-
-// RegisterDraft records, on a relay, a draft registered by peer.
-func (w *Workspace) RegisterDraft(ctx context.Context, draftID string, secret []byte, peer string) error {
-	return w.store.Register(ctx, sqlitestore.Access{DraftID: draftID, Secret: secret, Created: time.Now(),
-		Tag: docsync.TagOf(draftID, secret)}, peer)
-}
-
-// Registrations counts the drafts peer registered with this relay.
-func (w *Workspace) Registrations(ctx context.Context, peer string) (int, error) {
-	return w.store.Registrations(ctx, peer)
-}
-
-// DraftBytes returns how many bytes a draft takes in the store.
-func (w *Workspace) DraftBytes(ctx context.Context, draftID string) (int64, error) {
-	_, n, err := w.store.ChunkCount(ctx, draftID)
-	return n, err
-}
-
-// RegistrantBytes returns the bytes held for all drafts registered by
-// the peer that registered draftID (a relay's per-registrant quota).
-func (w *Workspace) RegistrantBytes(ctx context.Context, draftID string) (int64, error) {
-	return w.store.RegistrantBytes(ctx, draftID)
-}
-
-// TotalBytes returns the bytes all drafts take in the store.
-func (w *Workspace) TotalBytes(ctx context.Context) (int64, error) {
-	return w.store.TotalBytes(ctx)
 }
 
 // Awaiting lists drafts joined by invite that no sync has brought yet.

@@ -19,19 +19,13 @@ func (w *Workspace) SyncLibrary() docsync.Library { return syncLibrary{w} }
 type syncLibrary struct{ w *Workspace }
 
 var (
-	_ docsync.Library   = syncLibrary{}
-	_ docsync.TagLookup = syncLibrary{}
-	_ docsync.Replica   = (*Session)(nil)
+	_ docsync.Library = syncLibrary{}
+	_ docsync.Replica = (*Session)(nil)
 )
 
 func (l syncLibrary) Access(ctx context.Context) ([]docsync.Access, error) {
 	all, err := l.w.store.AllAccess(ctx)
 	return syncAccess(all), err
-}
-
-func (l syncLibrary) AccessByTags(ctx context.Context, tags [][]byte) ([]docsync.Access, error) {
-	found, err := l.w.store.AccessByTags(ctx, tags)
-	return syncAccess(found), err
 }
 
 func syncAccess(all []sqlitestore.Access) []docsync.Access {
@@ -42,21 +36,6 @@ func syncAccess(all []sqlitestore.Access) []docsync.Access {
 		out[i] = docsync.Access{DraftID: a.DraftID, Secret: a.Secret, Empty: !a.Held, Relays: a.Relays}
 	}
 	return out
-}
-
-// tagAccess stores the offer tag of access rows written before tags
-// were stored, so that answering a session finds them by tag.
-func (w *Workspace) tagAccess(ctx context.Context) error {
-	rows, err := w.store.Untagged(ctx)
-	if err != nil {
-		return err
-	}
-	for _, a := range rows {
-		if err := w.store.SetTag(ctx, a.DraftID, a.Secret, docsync.TagOf(a.DraftID, a.Secret)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (l syncLibrary) Open(ctx context.Context, draftID string) (docsync.Replica, error) {

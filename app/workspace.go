@@ -128,11 +128,6 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Workspace, error)
 	if _, err := st.LeaseActor(ctx, w.holder, leaseStale, w.signer.Actor); err != nil {
 		w.log.Warn("Could not record this process's actor id", "err", err)
 	}
-	// Until this is done, sessions answered by tag miss the untagged rows:
-	// a read-only (full disk) open warns and serves what is tagged.
-	if err := w.tagAccess(ctx); err != nil {
-		w.log.Warn("Could not index drafts' offer tags", "err", err)
-	}
 	w.wg.Add(1)
 	go w.watch()
 	return w, nil

@@ -1,7 +1,6 @@
 package docsync
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -53,23 +52,14 @@ func mac(secret []byte, parts ...[]byte) []byte {
 	return h.Sum(nil)
 }
 
-// tag names a draft on the wire without revealing its id to peers that
-// do not hold its secret.
-func tag(a Access) []byte { return TagOf(a.DraftID, a.Secret) }
-
-// TagOf is the tag by which offers name a draft under a secret: the same
-// on every connection, so a library may store it to find offered drafts
-// (see TagLookup).
-func TagOf(draftID string, secret []byte) []byte {
-	return mac(secret, []byte("bpfdraft tag v1"), []byte(draftID))[:tagSize]
-}
-
-// TagLookup is a Library that finds drafts by their tags (TagOf) without
-// listing them all. The answering side of a session uses it, so that a
-// relay holding thousands of drafts spends on a session what its offers
-// name, not what the relay holds.
-type TagLookup interface {
-	AccessByTags(ctx context.Context, tags [][]byte) ([]Access, error)
+// sessionTag names a draft in an offer on one connection: a MAC under
+// the draft's secret over the draft, who offers to whom and both sides'
+// fresh nonces. Only a holder of the secret can make it or recognise it,
+// and it names nothing on any other connection: a stranger who is offered
+// drafts learns how many, not which, and a tag it captured is worthless
+// elsewhere (issue 24, finding 4).
+func sessionTag(a Access, from, to string, fromNonce, toNonce []byte) []byte {
+	return mac(a.Secret, []byte("bpfdraft tag v2"), []byte(a.DraftID), []byte(from), []byte(to), fromNonce, toNonce)[:tagSize]
 }
 
 // proof binds the secret to this connection: the draft, who proves to

@@ -670,7 +670,7 @@ func (ds *draftSession) resolveHeads(refs []headRef, batch []string) []string {
 type handshakeResult struct {
 	ourNonce, theirNonce []byte
 	access               []Access       // our drafts, in the order of our offers
-	byTag                map[string]int // tag → index into access
+	byTag                map[string]int // the peer's tag of a draft → index into access
 	theirs               []offer        // the peer's offers
 }
 
@@ -703,48 +703,40 @@ func (e *Engine) handshake(ctx context.Context, conn *wire.Conn, next func(wire.
 		h.theirs, err = decodeOffers(payload)
 		return err
 	}
-	var access []Access
+	all, err := e.lib.Access(ctx)
+	if err != nil {
+		return h, err
+	}
+	// The tag the peer gives each draft it holds on this connection.
+	theirTag := func(a Access) string { return string(sessionTag(a, remote, e.self, h.theirNonce, h.ourNonce)) }
 	if answering {
+		// The answering side offers only drafts the caller named: a tag
+		// it recognises says the caller holds that draft's secret.
 		if err := readTheirs(); err != nil {
 			return h, err
 		}
 		wanted := make(map[string]bool, len(h.theirs))
-		tags := make([][]byte, 0, len(h.theirs))
 		for _, o := range h.theirs {
-			if !wanted[string(o.tag)] {
-				tags = append(tags, o.tag)
-			}
 			wanted[string(o.tag)] = true
 		}
-		if lookup, ok := e.lib.(TagLookup); ok {
-			access, err = lookup.AccessByTags(ctx, tags)
-		} else {
-			access, err = e.lib.Access(ctx)
-		}
-		if err != nil {
-			return h, err
-		}
-		// Checked again here, whatever the lookup: a stored tag may belong
-		// to a secret replaced since.
-		for _, a := range access {
-			if wanted[string(tag(a))] {
+		for _, a := range all {
+			if wanted[theirTag(a)] {
 				h.access = append(h.access, a)
 			}
 		}
 	} else {
-		if h.access, err = e.lib.Access(ctx); err != nil {
-			return h, err
-		}
+		h.access = all
 	}
 	// Offers: prove the secret of every draft we hold, bound to this connection.
 	offers := make([]offer, len(h.access))
 	h.byTag = map[string]int{}
 	for i, a := range h.access {
-		offers[i] = offer{tag: tag(a), proof: proof(a, e.self, remote, h.ourNonce, h.theirNonce)}
+		offers[i] = offer{tag: sessionTag(a, e.self, remote, h.ourNonce, h.theirNonce),
+			proof: proof(a, e.self, remote, h.ourNonce, h.theirNonce)}
 		if a.Empty {
 			offers[i].flags = offerEmpty
 		}
-		h.byTag[string(offers[i].tag)] = i
+		h.byTag[theirTag(a)] = i
 	}
 	if err := conn.WriteFrame(wire.Frame{Type: frameOffer, Payload: encodeOffers(offers)}); err != nil {
 		return h, err

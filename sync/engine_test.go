@@ -1,7 +1,6 @@
 package docsync
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -452,7 +451,7 @@ func (h *handshakeThenGarbage) run(ctx context.Context) {
 	conn.ReadPreamble()
 	hello, _ := conn.ReadFrame()
 	acc, _ := h.lib.Access(ctx)
-	offers := []offer{{tag: tag(acc[0]), proof: proof(acc[0], h.peerID, h.other, nonce, hello.Payload)}}
+	offers := []offer{{tag: sessionTag(acc[0], h.peerID, h.other, nonce, hello.Payload), proof: proof(acc[0], h.peerID, h.other, nonce, hello.Payload)}}
 	conn.WriteFrame(frameOf(frameOffer, encodeOffers(offers)))
 	conn.ReadFrame() // their offer
 	conn.WriteFrame(frameOf(frameSync, []byte{0, 200, 1, 2, 3}))
@@ -948,61 +947,80 @@ func TestDamagedDraftStopsAlone(t *testing.T) {
 	}
 }
 
-// tagLib finds drafts by tag, counting how often the whole list is read.
-type tagLib struct {
-	*memLib
-	listed, looked int
-	stale          map[string][]byte // draft → the old secret its stored tag still names
-}
-
-func (l *tagLib) Access(ctx context.Context) ([]Access, error) {
-	l.listed++
-	return l.memLib.Access(ctx)
-}
-
-func (l *tagLib) AccessByTags(ctx context.Context, tags [][]byte) ([]Access, error) {
-	l.looked++
-	all, _ := l.memLib.Access(ctx)
-	var out []Access
-	for _, a := range all {
-		stored := TagOf(a.DraftID, a.Secret)
-		if old, ok := l.stale[a.DraftID]; ok {
-			stored = TagOf(a.DraftID, old)
-		}
-		for _, t := range tags {
-			if bytes.Equal(t, stored) {
-				out = append(out, a)
-			}
-		}
+// stranger plays the side a peer offers its drafts to, without holding
+// any: it says hello with its own nonce and returns the offers it gets.
+func stranger(ctx context.Context, rw net.Conn, offers []offer) ([]offer, error) {
+	conn := newWireConn(rw)
+	conn.WritePreamble()
+	conn.WriteFrame(frameOf(frameHello, newNonce()))
+	if err := conn.ReadPreamble(); err != nil {
+		return nil, err
 	}
-	return out, nil
+	if _, err := conn.ReadFrame(); err != nil { // their hello
+		return nil, err
+	}
+	if offers != nil { // calling: ours first
+		conn.WriteFrame(frameOf(frameOffer, encodeOffers(offers)))
+	}
+	f, err := conn.ReadFrame()
+	if err != nil {
+		return nil, err
+	}
+	return decodeOffers(f.Payload)
 }
 
-// TestAnswerLooksUpOfferedTags: a library that finds drafts by tag is
-// asked for the offered ones only, never for its whole list, and a row
-// whose stored tag names a replaced secret is not answered.
-func TestAnswerLooksUpOfferedTags(t *testing.T) {
+// TestCapturedTagIsWorthlessElsewhere is issue 24's fourth finding: a
+// peer that syncs toward a stranger sends its offers before the stranger
+// proves anything, and a captured offer tag, replayed to a peer holding
+// the draft, made it answer "offered 1". Tags are now bound to the
+// connection: the replayed one, a random one and one for a draft the
+// peer does not hold all get the same answer, nothing.
+func TestCapturedTagIsWorthlessElsewhere(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	base := baseDraft(t)
-	s1, s2, old := NewSecret(), NewSecret(), NewSecret()
-	a, b := newPeer("peerA"), newPeer("relay")
-	lib := &tagLib{memLib: b.lib, stale: map[string][]byte{"rotated": old}}
-	b.eng = New(lib, b.id, newLogger(b.log))
-	a.lib.add(t, "d1", base, s1)
-	b.lib.add(t, "d1", base, s1)
-	a.lib.add(t, "rotated", base, old) // A still holds the old code
-	b.lib.add(t, "rotated", base, s2)
-	for i := range 50 {
-		b.lib.add(t, fmt.Sprint("other", i), nil, NewSecret())
+	secret := NewSecret()
+	a, b, c := newPeer("peerA"), newPeer("peerB"), newPeer("peerC")
+	a.lib.add(t, "d1", base, secret)
+	b.lib.add(t, "d1", base, secret)
+	c.lib.add(t, "other", base, NewSecret())
+
+	// A dials the stranger and offers d1.
+	x, y := net.Pipe()
+	go func() { a.eng.Run(ctx, x, "stranger", true); x.Close() }()
+	captured, err := stranger(ctx, y, nil)
+	y.Close()
+	if err != nil || len(captured) != 1 {
+		t.Fatalf("captured %d offers: %v", len(captured), err)
 	}
-	st, err, aerr := callAnswered(a, b, 20*time.Second)
-	if aerr != nil {
-		t.Fatal(aerr)
+
+	answer := func(p *peer, o offer) int {
+		t.Helper()
+		x, y := net.Pipe()
+		defer x.Close()
+		go func() { p.eng.Answer(ctx, y, "stranger"); y.Close() }()
+		got, err := stranger(ctx, x, []offer{o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
 	}
-	if err != nil || !slices.Equal(st.Drafts, []string{"d1"}) {
-		t.Fatalf("caller: %v, drafts %v", err, st.Drafts)
+	bogus := func(tag []byte) offer { return offer{tag: tag, proof: make([]byte, macSize)} }
+	for name, n := range map[string]int{
+		"B, the captured tag": answer(b, bogus(captured[0].tag)),
+		"B, a random tag":     answer(b, bogus(newNonce()[:tagSize])),
+		"C, the captured tag": answer(c, bogus(captured[0].tag)),
+	} {
+		if n != 0 {
+			t.Errorf("%s: offered %d drafts", name, n)
+		}
 	}
-	if lib.listed != 0 || lib.looked != 1 {
-		t.Errorf("the answering side listed every draft %d times and looked tags up %d times", lib.listed, lib.looked)
+	if strings.Contains(b.log.String(), "d1") {
+		t.Errorf("B's log names the draft for a peer that proved nothing:\n%s", b.log.String())
+	}
+	// A and B still sync.
+	if sa, _ := mustSync(t, a, b); !slices.Equal(sa.Drafts, []string{"d1"}) {
+		t.Errorf("A and B share %v", sa.Drafts)
 	}
 }
 

@@ -177,7 +177,7 @@ func handRolled(t *testing.T, conn net.Conn, self, other string, lib *memLib) *w
 		t.Fatal(err)
 	}
 	acc, _ := lib.Access(context.Background())
-	offers := []offer{{tag: tag(acc[0]), proof: proof(acc[0], self, other, nonce, hello.Payload)}}
+	offers := []offer{{tag: sessionTag(acc[0], self, other, nonce, hello.Payload), proof: proof(acc[0], self, other, nonce, hello.Payload)}}
 	w.WriteFrame(frameOf(frameOffer, encodeOffers(offers)))
 	if _, err := w.ReadFrame(); err != nil { // their offer
 		t.Fatal(err)

@@ -169,6 +169,12 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 		return st, err
 	}
 	f, err := conn.ReadFrame()
+	var remoteErr *wire.RemoteError
+	if errors.As(err, &remoteErr) {
+		// The relay's own words: busy, most often, which a live session
+		// retries with backoff.
+		return st, errors.New(remoteErr.Message)
+	}
 	if err != nil {
 		return st, err
 	}
@@ -252,7 +258,7 @@ func (rc *relayConn) close(ctx context.Context) {
 }
 
 func (rc *relayConn) refused(d *relayDraft, status byte) {
-	why := "the relay does not serve this draft to your code: the draft's secret was replaced (ask a co-facilitator for a new code), or the relay lost it"
+	why := "the relay does not serve this draft to your code: the code may be outdated (its secret was replaced: ask a co-facilitator for the new one), or the relay lost the draft"
 	if status == blobwire.StatusBusy {
 		why = "the relay is busy; retrying"
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -38,7 +39,8 @@ func (o *Online) SyncOnce(ctx context.Context, extra []string, lan time.Duration
 		return nil, ErrNoPeer
 	}
 	results := o.syncAll(ctx, targets)
-	ok, shared := 0, 0
+	ok, shared, failed := 0, 0, 0
+	var first error
 	for _, r := range results {
 		if r.Err == nil {
 			ok++
@@ -46,8 +48,19 @@ func (o *Online) SyncOnce(ctx context.Context, extra []string, lan time.Duration
 				shared++
 			}
 		}
+		for _, id := range slices.Sorted(maps.Keys(r.Stats.Failed)) {
+			if failed++; first == nil {
+				first = fmt.Errorf("draft %s was not synced: %s", id, r.Stats.Failed[id])
+			}
+		}
 	}
 	switch {
+	case failed > 1:
+		// A draft a peer or relay stopped (a relay that no longer serves
+		// it to this code, a quota, a damaged copy) is never "synced".
+		return results, fmt.Errorf("%w (and %d more, above)", first, failed-1)
+	case failed == 1:
+		return results, first
 	case ok == 0:
 		return results, errors.New("no peer could be reached; your edits are safe here and will go out at the next sync")
 	case shared == 0:

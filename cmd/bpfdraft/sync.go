@@ -252,10 +252,14 @@ func (e *env) printResults(results []online.Result) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PEER\tDRAFTS\tUP\tDOWN\tCHANGES IN\tCHANGES OUT\tRESULT")
 	for _, r := range results {
-		res := "synced" + failures(r.Stats.Failed)
+		res := "synced"
 		switch {
 		case r.Err != nil:
 			res = endText(r.Err)
+		case len(r.Stats.Failed) > 0 && len(r.Stats.Drafts) <= len(r.Stats.Failed):
+			res = "not synced" + failures(r.Stats.Failed)
+		case len(r.Stats.Failed) > 0:
+			res = "partly synced" + failures(r.Stats.Failed)
 		case len(r.Stats.Drafts) == 0:
 			res = "shares no draft with you"
 		}

@@ -17,8 +17,7 @@ type Access struct {
 	Secret  []byte
 	Relays  []string
 	Created time.Time
-	Tag     []byte // how sync offers name the draft (nil: not computed yet)
-	Held    bool   // some of the draft is stored (set by AllAccess and AccessByTags only)
+	Held    bool // some of the draft is stored (set by AllAccess only)
 }
 
 // SetAccess stores or replaces a draft's access. A secret it replaces is
@@ -41,9 +40,11 @@ func (s *Store) SetAccess(ctx context.Context, a Access) error {
 			return s.wrap(err, "saving draft access")
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created, tag) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, relays = excluded.relays, created = excluded.created, tag = excluded.tag`,
-		a.DraftID, a.Secret, strings.Join(a.Relays, "\n"), a.Created.UnixMilli(), a.Tag); err != nil {
+	// The tag column (migration 06) indexed a stable offer tag; offers
+	// are bound to their connection now, and it stays empty.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created) VALUES (?, ?, ?, ?)
+		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, relays = excluded.relays, created = excluded.created, tag = NULL`,
+		a.DraftID, a.Secret, strings.Join(a.Relays, "\n"), a.Created.UnixMilli()); err != nil {
 		return s.wrap(err, "saving draft access")
 	}
 	return s.wrap(tx.Commit(), "saving draft access")
@@ -70,20 +71,11 @@ func (s *Store) Access(ctx context.Context, draftID string) (Access, error) {
 // AllAccess returns the access of every draft that is not in the trash,
 // including drafts joined but not yet received.
 func (s *Store) AllAccess(ctx context.Context) ([]Access, error) {
-	// Held (whether any chunk is stored) in the same query: a relay lists
-	// thousands of drafts at every session's start.
-	return s.listAccess(ctx, "", nil)
-}
-
-// listAccess reads the access rows of drafts not in the trash that also
-// match where (an SQL condition on a, the access table, or "").
-func (s *Store) listAccess(ctx context.Context, where string, args []any) ([]Access, error) {
-	if where != "" {
-		where = " AND " + where
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.draft_id, a.secret, a.relays, a.created, a.tag,
+	// Held (whether any chunk is stored) in the same query: a serve peer
+	// lists every draft at every session's start.
+	rows, err := s.db.QueryContext(ctx, `SELECT a.draft_id, a.secret, a.relays, a.created,
 		EXISTS (SELECT 1 FROM chunks c WHERE c.draft_id = a.draft_id) FROM access a
-		LEFT JOIN drafts d ON d.id = a.draft_id WHERE d.deleted IS NULL`+where+` ORDER BY a.draft_id`, args...)
+		LEFT JOIN drafts d ON d.id = a.draft_id WHERE d.deleted IS NULL ORDER BY a.draft_id`)
 	if err != nil {
 		return nil, s.wrap(err, "listing draft access")
 	}
@@ -91,63 +83,14 @@ func (s *Store) listAccess(ctx context.Context, where string, args []any) ([]Acc
 	var out []Access
 	for rows.Next() {
 		var held bool
-		var tag []byte
-		a, err := scanAccess(rows, &tag, &held)
+		a, err := scanAccess(rows, &held)
 		if err != nil {
 			return nil, s.wrap(err, "listing draft access")
 		}
-		a.Tag, a.Held = tag, held
+		a.Held = held
 		out = append(out, a)
 	}
 	return out, s.wrap(rows.Err(), "listing draft access")
-}
-
-// AccessByTags returns the access of the drafts, not in the trash, whose
-// tags are among tags: what a relay answers a session's offers with, at
-// a cost that grows with the offers rather than with the drafts held.
-func (s *Store) AccessByTags(ctx context.Context, tags [][]byte) ([]Access, error) {
-	var out []Access
-	// In batches: SQLite bounds the parameters of one statement.
-	for len(tags) > 0 {
-		n := min(len(tags), 500)
-		args := make([]any, n)
-		for i, t := range tags[:n] {
-			args[i] = t
-		}
-		got, err := s.listAccess(ctx, "a.tag IN (?"+strings.Repeat(", ?", n-1)+")", args)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, got...)
-		tags = tags[n:]
-	}
-	return out, nil
-}
-
-// Untagged returns the access rows whose tag was never computed (written
-// before tags were stored), trash included.
-func (s *Store) Untagged(ctx context.Context) ([]Access, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT draft_id, secret, relays, created FROM access WHERE tag IS NULL`)
-	if err != nil {
-		return nil, s.wrap(err, "listing draft access")
-	}
-	defer rows.Close()
-	var out []Access
-	for rows.Next() {
-		a, err := scanAccess(rows)
-		if err != nil {
-			return nil, s.wrap(err, "listing draft access")
-		}
-		out = append(out, a)
-	}
-	return out, s.wrap(rows.Err(), "listing draft access")
-}
-
-// SetTag stores the tag of a draft's current secret; a secret replaced
-// since it was read keeps its own tag.
-func (s *Store) SetTag(ctx context.Context, draftID string, secret, tag []byte) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE access SET tag = ? WHERE draft_id = ? AND secret = ?`, tag, draftID, secret)
-	return s.wrap(err, "saving draft access")
 }
 
 func scanAccess(sc interface{ Scan(...any) error }, more ...any) (Access, error) {
@@ -208,48 +151,4 @@ func (s *Store) SetSyncState(ctx context.Context, peer, draftID string, state []
 		ON CONFLICT (peer, draft_id) DO UPDATE SET state = excluded.state, updated = excluded.updated`,
 		peer, draftID, state, time.Now().UnixMilli())
 	return s.wrap(err, "saving sync state")
-}
-
-// Register records that peer registered a draft with this relay, with
-// the draft's access, in one transaction.
-func (s *Store) Register(ctx context.Context, a Access, peer string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return s.wrap(err, "registering draft")
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO access (draft_id, secret, relays, created, tag) VALUES (?, ?, '', ?, ?)
-		ON CONFLICT (draft_id) DO UPDATE SET secret = excluded.secret, created = excluded.created, tag = excluded.tag`,
-		a.DraftID, a.Secret, a.Created.UnixMilli(), a.Tag); err != nil {
-		return s.wrap(err, "registering draft")
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (draft_id, peer, created) VALUES (?, ?, ?)
-		ON CONFLICT (draft_id) DO NOTHING`, a.DraftID, peer, time.Now().UnixMilli()); err != nil {
-		return s.wrap(err, "registering draft")
-	}
-	return s.wrap(tx.Commit(), "registering draft")
-}
-
-// Registrations counts the drafts a peer registered.
-func (s *Store) Registrations(ctx context.Context, peer string) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM registrations WHERE peer = ?`, peer).Scan(&n)
-	return n, s.wrap(err, "counting registrations")
-}
-
-// RegistrantBytes returns the bytes held for every draft registered by
-// the peer that registered draftID (0 when nobody registered it).
-func (s *Store) RegistrantBytes(ctx context.Context, draftID string) (int64, error) {
-	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(length(c.data)), 0) FROM chunks c
-		JOIN registrations r ON r.draft_id = c.draft_id
-		WHERE r.peer = (SELECT peer FROM registrations WHERE draft_id = ?)`, draftID).Scan(&n)
-	return n, s.wrap(err, "measuring a registrant's drafts")
-}
-
-// TotalBytes returns the bytes every draft's changes take.
-func (s *Store) TotalBytes(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(length(data)), 0) FROM chunks`).Scan(&n)
-	return n, s.wrap(err, "measuring the store")
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
 
 // BlobsProtocolID is the protocol between a peer and a relay that stores
@@ -14,8 +16,13 @@ import (
 const BlobsProtocolID = protocol.ID("/bpfdraft/blobs/1")
 
 // blobsHandshake bounds how long a blobs session may take to open a
-// draft: a stream that says nothing holds an opening no longer.
-const blobsHandshake = 10 * time.Second
+// draft: a stream that says nothing holds an opening no longer. An
+// opening is a few hundred bytes, seconds even at 32 kbit/s.
+const blobsHandshake = 8 * time.Second
+
+// Busy is what a relay says to a session it has no opening for: the
+// peer retries, and tells its person so.
+const Busy = "the relay is busy; retrying"
 
 // HandleBlobs makes the node answer blobs sessions with serve (a relay's).
 // A session holds one of the node's openings, counted by source address,
@@ -31,7 +38,10 @@ func (n *Node) HandleBlobs(serve func(ctx context.Context, rw io.ReadWriter, pee
 		opened, ok := n.openings.take(n.ctx, source)
 		if !ok {
 			n.refusals.warn(n.log, "Refused sessions: too many still opening", "source", source)
-			s.Reset()
+			s.SetDeadline(time.Now().Add(2 * time.Second))
+			c := wire.NewConn(s, -1)
+			c.WritePreamble()
+			c.WriteFrame(wire.Frame{Type: wire.TypeError, Payload: []byte(Busy)})
 			return
 		}
 		defer opened()

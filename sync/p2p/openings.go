@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 // half-open streams from many identities on one host must not crowd out
 // the participants who are proving access.
 const (
-	maxOpenings          = 128 // all sources together
-	maxOpeningsPerSource = 16
+	maxOpenings           = 128 // all sources together
+	maxOpeningsPerSource  = 16
+	maxOpeningsPerNetwork = 32 // per /24 (IPv4) or /48 (IPv6): addresses are cheap within one
 )
 
 // openingWait is how long a session waits for an opening before it is
@@ -30,10 +32,11 @@ const openingWait = 20 * time.Second
 
 // openings counts inbound sessions still in their opening exchange.
 type openings struct {
-	mu       sync.Mutex // Protects all, bySource and freed.
-	all      int
-	bySource map[string]int
-	freed    chan struct{} // closed (and replaced) when an opening is released
+	mu        sync.Mutex // Protects all, bySource, byNetwork and freed.
+	all       int
+	bySource  map[string]int
+	byNetwork map[string]int
+	freed     chan struct{} // closed (and replaced) when an opening is released
 }
 
 // take reserves an opening for source, waiting up to openingWait for one,
@@ -62,14 +65,16 @@ func (o *openings) try(source string) (func(), <-chan struct{}, bool) {
 	if o.freed == nil {
 		o.freed = make(chan struct{})
 	}
-	if o.all >= maxOpenings || o.bySource[source] >= maxOpeningsPerSource {
+	network := networkOf(source)
+	if o.all >= maxOpenings || o.bySource[source] >= maxOpeningsPerSource || o.byNetwork[network] >= maxOpeningsPerNetwork {
 		return nil, o.freed, false
 	}
 	if o.bySource == nil {
-		o.bySource = map[string]int{}
+		o.bySource, o.byNetwork = map[string]int{}, map[string]int{}
 	}
 	o.all++
 	o.bySource[source]++
+	o.byNetwork[network]++
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -79,10 +84,31 @@ func (o *openings) try(source string) (func(), <-chan struct{}, bool) {
 			if o.bySource[source]--; o.bySource[source] == 0 {
 				delete(o.bySource, source)
 			}
+			if o.byNetwork[network]--; o.byNetwork[network] == 0 {
+				delete(o.byNetwork, network)
+			}
 			close(o.freed)
 			o.freed = make(chan struct{})
 		})
 	}, nil, true
+}
+
+// networkOf returns the /24 of an IPv4 source, the /48 of an IPv6 one,
+// or the source itself: one operator holds a whole such block.
+func networkOf(source string) string {
+	ip, err := netip.ParseAddr(source)
+	if err != nil {
+		return source
+	}
+	bits := 48
+	if ip.Is4() || ip.Is4In6() {
+		ip, bits = ip.Unmap(), 24
+	}
+	p, err := ip.Prefix(bits)
+	if err != nil {
+		return source
+	}
+	return p.String()
 }
 
 // sourceOf returns the host part of a remote address (the IP), or the

@@ -39,6 +39,13 @@ type participant struct {
 // when the laptop is shut.
 func start(t *testing.T, dir, name string) *participant {
 	t.Helper()
+	return startAt(t, dir, name, "/ip4/127.0.0.1/tcp/0")
+}
+
+// startAt is start listening on listen (another loopback address is
+// another source to the relay).
+func startAt(t *testing.T, dir, name, listen string) *participant {
+	t.Helper()
 	ctx := context.Background()
 	ws, err := app.Open(ctx, dir, app.Options{Logger: logger(t), Poll: -1})
 	if err != nil {
@@ -51,7 +58,7 @@ func start(t *testing.T, dir, name string) *participant {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Library: ws.SyncLibrary(), Logger: logger(t)})
+	n, err := p2p.New(p2p.Config{Key: key, Listen: []string{listen}, Library: ws.SyncLibrary(), Logger: logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,9 @@ import (
 
 // Version is the protocol version this package speaks. Version 2 sends
 // long messages as parts; version 3 sends seals (signatures) with
-// changes.
-const Version = 3
+// changes; version 4 binds offer tags to the connection, and relays hold
+// sealed blobs.
+const Version = 4
 
 // Size limits. A message longer than PartSize goes as parts, each a frame
 // of its own, so a reader allocates for a frame no more than arrives with
