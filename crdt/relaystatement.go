@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/automerge/automerge-go"
 )
 
 // A relay statement says, signed by a co-facilitator, which relays a
@@ -243,4 +246,128 @@ func (d *Doc) CreatorCert() (Cert, bool) {
 	defer d.mu.Unlock()
 	c, ok := d.tr.certs[hs[0].actor]
 	return c, ok
+}
+
+// KindRelays is the kind of commit that adds a relay statement.
+const KindRelays Kind = "rs"
+
+// relaysList is the root list of relay statements: every one written or
+// delivered, valid or not; RelayChain reads the chain that counts.
+const relaysList = "relays"
+
+// AddRelayStatement appends a statement to the draft, in a commit of its
+// own kind. Anyone may append one (a statement proves itself); only a
+// chain from the creator counts.
+func (d *Doc) AddRelayStatement(s RelayStatement) error {
+	root := d.am.RootMap()
+	d.begin(KindRelays, "")
+	v, err := root.Get(relaysList)
+	if err != nil {
+		return err
+	}
+	if v.Kind() != automerge.KindList {
+		if err := root.Set(relaysList, automerge.NewList()); err != nil {
+			return err
+		}
+		if v, err = root.Get(relaysList); err != nil {
+			return err
+		}
+	}
+	return v.List().Append(base64.StdEncoding.EncodeToString(s.Encode()))
+}
+
+// RelayChain returns the chain of relay statements that counts, from the
+// creator's first: at each step, of the statements that may follow, the
+// one with the smallest hash (two co-facilitators who changed the relays
+// apart: every peer keeps the same one). Empty when the draft has none,
+// or this copy cannot prove its creator (a draft made before signatures).
+func (d *Doc) RelayChain() []RelayStatement {
+	v, err := d.am.RootMap().Get(relaysList)
+	if err != nil || v.Kind() != automerge.KindList {
+		return nil
+	}
+	genesis, err := d.Genesis()
+	cert, ok := d.CreatorCert()
+	if err != nil || genesis == nil || !ok {
+		return nil
+	}
+	creator, err := CreatorOf(d.tr.id, genesis, cert)
+	if err != nil {
+		return nil
+	}
+	vals, err := v.List().Values()
+	if err != nil {
+		return nil
+	}
+	var all []RelayStatement
+	for _, x := range vals {
+		if x.Kind() != automerge.KindStr {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(x.Str())
+		if err != nil {
+			continue
+		}
+		if s, err := DecodeStatement(raw); err == nil {
+			all = append(all, s)
+		}
+	}
+	var chain []RelayStatement
+	var prev *RelayStatement
+	for len(chain) < MaxStatementChain {
+		var best *RelayStatement
+		for i := range all {
+			if VerifyNext(d.tr.id, creator, prev, all[i]) != nil {
+				continue
+			}
+			if h := all[i].Hash(); best == nil || bytes.Compare(h[:], hashOf(best)) < 0 {
+				best = &all[i]
+			}
+		}
+		if best == nil {
+			break
+		}
+		chain = append(chain, *best)
+		prev = &chain[len(chain)-1]
+	}
+	return chain
+}
+
+// EncodeCert returns a certificate as a registration carries it.
+func EncodeCert(c Cert) []byte {
+	b := appendField(nil, c.Key)
+	b = append(b, c.Salt[:]...)
+	b = appendField(b, c.Person)
+	return appendField(b, c.Link)
+}
+
+// DecodeCert reads what EncodeCert wrote.
+func DecodeCert(b []byte) (Cert, error) {
+	var c Cert
+	r := &reader{b: b}
+	field := func() []byte {
+		n := r.uleb()
+		if r.err != nil || n > maxStatementField || n > uint64(len(r.b)) {
+			r.err = ErrStatement
+			return nil
+		}
+		return bytes.Clone(r.take(int(n)))
+	}
+	c.Key = field()
+	copy(c.Salt[:], r.take(8))
+	if p := field(); len(p) > 0 {
+		c.Person = p
+	}
+	if l := field(); len(l) > 0 {
+		c.Link = l
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return Cert{}, fmt.Errorf("%w: a malformed certificate", ErrStatement)
+	}
+	return c, nil
+}
+
+func hashOf(s *RelayStatement) []byte {
+	h := s.Hash()
+	return h[:]
 }

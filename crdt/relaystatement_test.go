@@ -70,3 +70,47 @@ func TestRelayStatementChain(t *testing.T) {
 		}
 	}
 }
+
+// TestRelayChainInTheDraft: statements travel in the draft; two
+// co-facilitators who changed the relays apart leave both statements in
+// it, and every copy reads the same chain; a statement by a co-author the
+// chain does not list is there but does not count.
+func TestRelayChainInTheDraft(t *testing.T) {
+	owner, joiner, ownerKey, joinerKey := signedDraft(t)
+	id := owner.DraftID()
+	ownerSigner, joinerSigner := NewSigner(ownerKey), NewSigner(joinerKey)
+	creator := ownerSigner.PersonID()
+	key := func(b byte) ed25519.PublicKey { return bytes.Repeat([]byte{b}, 32) }
+	v1 := ownerSigner.SignStatement(RelayStatement{DraftID: id, Version: 1, Access: key(1), Admins: []string{creator, joinerSigner.PersonID()}})
+	if err := owner.AddRelayStatement(v1); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, owner)
+	send(t, owner, joiner)
+	a := ownerSigner.SignStatement(RelayStatement{DraftID: id, Version: 2, Prev: v1.Hash(), Access: key(2), Admins: []string{creator}})
+	b := joinerSigner.SignStatement(RelayStatement{DraftID: id, Version: 2, Prev: v1.Hash(), Access: key(3), Admins: []string{creator}})
+	// The joiner is no longer an admin after either: its next is refused.
+	c := joinerSigner.SignStatement(RelayStatement{DraftID: id, Version: 3, Prev: b.Hash(), Access: key(4)})
+	for _, x := range []struct {
+		d *Doc
+		s RelayStatement
+	}{{owner, a}, {joiner, b}, {joiner, c}} {
+		if err := x.d.AddRelayStatement(x.s); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, x.d)
+	}
+	send(t, owner, joiner)
+	send(t, joiner, owner)
+	ca, cb := owner.RelayChain(), joiner.RelayChain()
+	if len(ca) != 2 || len(cb) != 2 || ca[1].Hash() != cb[1].Hash() {
+		t.Fatalf("chains: %d and %d statements, same last: %v", len(ca), len(cb), len(ca) == 2 && len(cb) == 2 && ca[1].Hash() == cb[1].Hash())
+	}
+	first := a
+	if ha, hb := a.Hash(), b.Hash(); bytes.Compare(hb[:], ha[:]) < 0 {
+		first = b
+	}
+	if ca[1].Hash() != first.Hash() {
+		t.Error("the chain did not keep the statement with the smaller hash")
+	}
+}
