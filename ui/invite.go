@@ -163,7 +163,8 @@ func (v *inviteDialog) run(doing string, relays []string, rotate bool) {
 			for _, b := range v.buttons {
 				b.Enable()
 			}
-			if err != nil {
+			var behind *online.RelaysBehind
+			if err != nil && !errors.As(err, &behind) {
 				if errors.Is(err, online.ErrNeedsNetwork) {
 					err = errors.New(lang.L("Sync is off in this window (--offline), so no relay can be told: restart BPF Draft without --offline."))
 				}
@@ -171,6 +172,11 @@ func (v *inviteDialog) run(doing string, relays []string, rotate bool) {
 				return
 			}
 			v.status.SetText(lang.L("Done: send this code to your co-authors."))
+			if behind != nil {
+				// The code is the draft's now; the relays named learn of
+				// it at the next sync that reaches them.
+				v.status.SetText(behind.Error())
+			}
 			v.relay.SetText("")
 			v.show(inv)
 			if v.d.invited != nil {

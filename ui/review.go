@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -467,7 +468,8 @@ func (p *peopleView) confirmRemove(person, name string) {
 				} else {
 					_, err = online.Invite(ctx, d.u.ws, nil, id, nil, true)
 				}
-				if err != nil {
+				var behind *online.RelaysBehind
+				if err != nil && !errors.As(err, &behind) {
 					return "", fmt.Errorf(lang.L("%s is removed, but the draft's code could not be replaced (%v): use Invite co-authors, then New code, once its relays can be reached"), name, err)
 				}
 				return "new code", nil

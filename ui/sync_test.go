@@ -348,11 +348,11 @@ func TestInviteWithARelayFromTheWindow(t *testing.T) {
 		t.Fatalf("the code names relays %v", inv.Relays)
 	}
 	access := func(secret []byte) []byte {
-		reg, err := online.Registration(id, nil, secret)
+		key, err := online.AccessKey(id, secret)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return reg.Access
+		return key
 	}
 	if d, err := rws.Draft(ctx, id); err != nil || !bytes.Equal(d.Access, access(inv.Secret)) {
 		t.Fatalf("the relay does not hold the draft's access key: %v", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -154,12 +155,50 @@ var ErrBadRelay = errors.New("not a relay address")
 var ErrNeedsNetwork = errors.New("registering with a relay needs the network, and sync is off")
 
 // Invite returns a draft's invite, creating its secret the first time
-// (or a new one with rotate, which revokes older codes). With relays,
-// each is first given the secret (told of the rotation with a proof that
-// the old secret's holder asked for it), so that it serves the draft; if
-// one refuses or cannot be reached, nothing changes here. reg may be nil
-// when relays is empty.
+// (or a new one with rotate, which revokes older codes). A draft with
+// relays first says so in a statement this co-facilitator signs into the
+// draft (app.Session.StateRelays: its relays and the access key of its
+// secret), which every relay of it is then given; only a co-facilitator
+// may. A relay that refuses or cannot be reached is reported
+// (*RelaysBehind, with the invite): the draft and its code have changed
+// here, and any co-author's next sync brings that relay the statement.
+// reg may be nil when the draft has no relay.
 func Invite(ctx context.Context, ws *app.Workspace, reg Registrar, draftID string, relays []string, rotate bool) (app.Invite, error) {
+	current, err := ws.DraftSecret(ctx, draftID)
+	if err != nil {
+		return app.Invite{}, err
+	}
+	var newSecret []byte
+	if rotate || current == nil {
+		newSecret = docsync.NewSecret()
+	}
+	return InviteWithSecret(ctx, ws, reg, draftID, relays, newSecret)
+}
+
+// RelaysBehind is returned with an invite when some of the draft's relays
+// did not take its newest statement.
+type RelaysBehind struct {
+	Failed map[string]error // by relay address
+}
+
+// Unwrap gives each relay's reason, for errors.Is.
+func (e *RelaysBehind) Unwrap() []error { return slices.Collect(maps.Values(e.Failed)) }
+
+func (e *RelaysBehind) Error() string {
+	var b strings.Builder
+	for _, addr := range slices.Sorted(maps.Keys(e.Failed)) {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "relay %s not updated: %v", addr, e.Failed[addr])
+	}
+	b.WriteString(" (the draft and its code have changed here; the relay is told at the next sync that reaches it)")
+	return b.String()
+}
+
+// InviteWithSecret is Invite with the new secret given (nil: keep the
+// current one): for tests and benchmarks that need to know it.
+func InviteWithSecret(ctx context.Context, ws *app.Workspace, reg Registrar, draftID string, relays []string, newSecret []byte) (app.Invite, error) {
 	for _, r := range relays {
 		if _, err := p2p.ParseAddr(r); err != nil {
 			return app.Invite{}, fmt.Errorf("%w: %q: %v (it must end in /p2p/PEER-ID, as bpfrelay prints it)", ErrBadRelay, r, err)
@@ -169,74 +208,71 @@ func Invite(ctx context.Context, ws *app.Workspace, reg Registrar, draftID strin
 	if err != nil {
 		return app.Invite{}, err
 	}
-	var newSecret []byte
-	if rotate || current == nil {
-		newSecret = docsync.NewSecret()
-	}
 	// The relays already serving the draft stay in its invite (a relay
-	// added is added, not swapped in), and on a rotation every one of them
-	// must learn the new secret first, or the owner and the new code's
-	// holders could no longer prove access there while the old code still
-	// could: the registration goes to all, or nothing changes.
+	// added is added, not swapped in).
 	existing, err := ws.Relays(ctx, draftID)
 	if err != nil {
 		return app.Invite{}, err
 	}
-	named := relays
-	relays = append([]string(nil), existing...)
-	for _, r := range named {
-		if !slices.Contains(relays, r) {
-			relays = append(relays, r)
+	all := slices.Clone(existing)
+	for _, r := range relays {
+		if !slices.Contains(all, r) {
+			all = append(all, r)
 		}
 	}
-	register := named
-	if rotate && current != nil {
-		register = relays
-	}
-	if len(register) > 0 {
+	var behind *RelaysBehind
+	if len(all) > 0 {
 		if reg == nil {
 			return app.Invite{}, ErrNeedsNetwork
 		}
-		r, err := Registration(draftID, current, newSecret)
+		serve := current
+		if newSecret != nil {
+			serve = newSecret
+		}
+		access, err := AccessKey(draftID, serve)
 		if err != nil {
 			return app.Invite{}, err
 		}
+		s, err := ws.Session(ctx, draftID)
+		if err != nil {
+			return app.Invite{}, err
+		}
+		proof, err := s.StateRelays(ctx, all, access)
+		s.Close(ctx)
+		if err != nil {
+			return app.Invite{}, err
+		}
+		r := p2p.Registration{DraftID: draftID, Genesis: proof.Genesis, Creator: proof.Creator, Chain: proof.Chain}
 		rctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		for _, addr := range register {
+		for _, addr := range all {
 			if err := reg.Register(rctx, addr, r); err != nil {
-				return app.Invite{}, fmt.Errorf("registering with relay %s: %w (nothing was changed)", addr, err)
+				if behind == nil {
+					behind = &RelaysBehind{Failed: map[string]error{}}
+				}
+				behind.Failed[addr] = err
 			}
 		}
 	}
 	var rs []string
-	if len(relays) > 0 {
-		rs = relays
+	if len(all) > 0 {
+		rs = all
 	}
-	return ws.Invite(ctx, draftID, rs, newSecret)
+	inv, err := ws.Invite(ctx, draftID, rs, newSecret)
+	if err == nil && behind != nil {
+		return inv, behind
+	}
+	return inv, err
 }
 
-// Registration is what a relay is told of a draft: the public half of the
-// access key of the secret it is to serve (newSecret, or current when
-// nil), with, for a new secret, the current one's signature of it.
-func Registration(draftID string, current, newSecret []byte) (p2p.Registration, error) {
-	serve := current
-	if newSecret != nil {
-		serve = newSecret
-	}
-	keys, err := draftkey.Derive(draftID, serve)
+// AccessKey returns the public half of the access key a draft's secret
+// stands for: what a relay keeps to check that a peer holds the secret.
+func AccessKey(draftID string, secret []byte) ([]byte, error) {
+	keys, err := draftkey.Derive(draftID, secret)
 	if err != nil {
-		return p2p.Registration{}, err
+		return nil, err
 	}
-	r := p2p.Registration{DraftID: draftID, Access: keys.AccessKey()}
-	if newSecret != nil && current != nil {
-		old, err := draftkey.Derive(draftID, current)
-		if err != nil {
-			return p2p.Registration{}, err
-		}
-		r.Proof = old.SignAccess(draftkey.RotateMessage(draftID, r.Access))
-	}
-	return r, nil
+	return keys.AccessKey(), nil
 }
 
 // Invite is the package's Invite through this node, which then keeps the

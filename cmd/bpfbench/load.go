@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
@@ -128,11 +129,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 			if err != nil {
 				return err
 			}
-			secret := docsync.NewSecret()
-			if err := registerDraft(ctx, n, addr, id, secret); err != nil {
-				return err
-			}
-			inv, err := ws.Invite(ctx, id, []string{addr}, secret)
+			inv, err := online.InviteWithSecret(ctx, ws, n, id, []string{addr}, docsync.NewSecret())
 			if err != nil {
 				return err
 			}

@@ -111,13 +111,10 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 	if err := a.replay(ctx, w.W1, ids); err != nil {
 		return res, err
 	}
-	secret := docsync.NewSecret()
-	inv, err := a.ws.Invite(ctx, id, []string{tcpAddr}, secret)
-	if err != nil {
-		return res, err
-	}
+	var inv app.Invite
 	if err := withNode(ctx, a, dir, func(n *p2p.Node) error {
-		if err := registerDraft(ctx, n, tcpAddr, id, secret); err != nil {
+		var err error
+		if inv, err = online.InviteWithSecret(ctx, a.ws, n, id, []string{tcpAddr}, docsync.NewSecret()); err != nil {
 			return err
 		}
 		return n.Sync(ctx, tcpAddr, true).Err
@@ -308,15 +305,6 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 
 // withNode runs f with a fresh libp2p node for the replica's data dir, so
 // every session dials anew, as a laptop coming back online does.
-// registerDraft registers a draft under secret with the relay at addr.
-func registerDraft(ctx context.Context, n *p2p.Node, addr, id string, secret []byte) error {
-	reg, err := online.Registration(id, nil, secret)
-	if err != nil {
-		return err
-	}
-	return n.Register(ctx, addr, reg)
-}
-
 func withNode(ctx context.Context, r *replica, dir string, f func(*p2p.Node) error) error {
 	n, err := newNode(r, dir)
 	if err != nil {

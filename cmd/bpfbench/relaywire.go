@@ -16,6 +16,7 @@ import (
 	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/p2p"
 	"github.com/igf-bpf/bpfdraft/sync/relay"
 )
 
@@ -53,6 +54,13 @@ func relaySession(ctx context.Context, rl *relay.Relay, r *replica, log *slog.Lo
 		err = fmt.Errorf("%s: %v", r.name, st.Failed)
 	}
 	return st.BytesIn + st.BytesOut, err
+}
+
+// inProcess registers drafts with a relay in this process.
+type inProcess struct{ r *relay.Relay }
+
+func (p inProcess) Register(ctx context.Context, _ string, reg p2p.Registration) error {
+	return p.r.Accept(ctx, "bench", reg)
 }
 
 // loopbackPair returns the two ends of a TCP connection on loopback: a
@@ -113,15 +121,7 @@ func runRelayWire(ctx context.Context, w *Workloads, dir string, log *slog.Logge
 	if err := hub.replay(ctx, w.W1, ids); err != nil {
 		return nil, err
 	}
-	secret := docsync.NewSecret()
-	reg, err := online.Registration(id, nil, secret)
-	if err != nil {
-		return nil, err
-	}
-	if err := store.Register(ctx, id, reg.Access, "hub"); err != nil {
-		return nil, err
-	}
-	inv, err := hub.ws.Invite(ctx, id, []string{rl.Addrs()[0]}, secret)
+	inv, err := online.InviteWithSecret(ctx, hub.ws, inProcess{rl}, id, []string{rl.Addrs()[0]}, docsync.NewSecret())
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
@@ -137,11 +138,12 @@ func (e *env) remove(ctx context.Context, ref, who string) error {
 		return err // never shared: no secret to replace
 	}
 	inv, err := e.invite(ctx, ws, id, nil, true)
-	if err != nil {
+	var behind *online.RelaysBehind
+	if err != nil && !errors.As(err, &behind) {
 		return fmt.Errorf("the removal is saved, but the draft's secret could not be replaced (%w); run `bpfdraft invite %s --rotate` once its relays can be reached", err, id)
 	}
 	fmt.Fprintf(e.stdout, "The draft's secret is replaced. Send this new code to everyone who keeps access:\n%s\n", inv.Code())
-	return nil
+	return err
 }
 
 // article returns a role with its indefinite article.

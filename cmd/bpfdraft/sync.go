@@ -53,6 +53,13 @@ everyone who should keep access.`,
 				return err
 			}
 			inv, err := e.invite(ctx, ws, id, relays, *rotate)
+			var behind *online.RelaysBehind
+			if errors.As(err, &behind) {
+				// The code is the draft's now: print it, and say which
+				// relays have yet to learn of it.
+				fmt.Fprintln(e.stdout, inv.Code())
+				return err
+			}
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -262,6 +263,13 @@ func TestRotationReachesEveryRelay(t *testing.T) {
 // the test ends.
 func startRelay(t *testing.T) *relay.Relay {
 	t.Helper()
+	rl, _ := startRelayWithStore(t)
+	return rl
+}
+
+// startRelayWithStore is startRelay, with the relay's store at hand.
+func startRelayWithStore(t *testing.T) (*relay.Relay, *relay.Store) {
+	t.Helper()
 	dir := t.TempDir()
 	store, err := relay.OpenStore(dir, nil)
 	if err != nil {
@@ -274,7 +282,7 @@ func startRelay(t *testing.T) *relay.Relay {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rl.Close() })
-	return rl
+	return rl, store
 }
 
 // TestHostileTextThroughSync: a co-author whose copy holds terminal
@@ -321,7 +329,7 @@ func TestHostileTextThroughSync(t *testing.T) {
 // their code, saw "synced" with one draft fewer. Each now sees "not
 // synced", with the reason, and `sync --once` exits non-zero.
 func TestLockoutsAreNotSilent(t *testing.T) {
-	rl := startRelay(t)
+	rl, store := startRelayWithStore(t)
 	a, b, c := newCLI(t, "Amina"), newCLI(t, "Bruno"), newCLI(t, "Chen")
 	id := strings.TrimSpace(a.ok("new", "--title", "Lockouts"))
 	code := strings.TrimSpace(a.ok("invite", id, "--relay", rl.Addrs()[0]))
@@ -345,10 +353,17 @@ func TestLockoutsAreNotSilent(t *testing.T) {
 		t.Errorf("the removed participant was told it synced:\n%s", r.stdout)
 	}
 
-	// The relay's key replaced by someone else (an old invitee, with
-	// their own registration): the owner is told, not shown "synced".
+	// The relay's key replaced behind the co-facilitators' backs (its
+	// operator edits its file): the owner is told, not shown "synced".
 	a.ok("sync", "--once", "--lan", "0")
-	c.ok("invite", id, "--rotate")
+	d, err := store.Draft(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Access = bytes.Repeat([]byte{7}, 32)
+	if err := store.Register(context.Background(), id, d); err != nil {
+		t.Fatal(err)
+	}
 	r = a.run("", "sync", "--once", "--lan", "0")
 	if r.code == 0 || !strings.Contains(r.stdout, "not synced") {
 		t.Errorf("the owner's sync after the relay changed hands: exit %d\n%s%s", r.code, r.stdout, r.stderr)

@@ -22,42 +22,76 @@ const (
 	frameReply    wire.Type = 2
 )
 
-// Registration asks a relay to keep a draft. The relay gets the public
-// half of the draft's access key (draftkey.Keys.AccessKey), never the
-// secret: enough to check that a peer holds the secret, not to read the
-// draft or prove access itself. Proof is set when the draft is already
-// registered under an older secret: the old access key's signature of
-// draftkey.RotateMessage.
+// Registration asks a relay to keep a draft, or tells it of a new access
+// key or list of relays: the draft's first change and its device's
+// certificate, which prove who created the draft, and the chain of relay
+// statements from the creator's (crdt.RelayStatement), the newest of which
+// gives the access key (the public half; the relay never gets the
+// secret). The relay checks the chain, so only the draft's
+// co-facilitators can register it or change what it says.
 type Registration struct {
 	DraftID string
-	Access  []byte
-	Proof   []byte
+	Genesis []byte
+	Creator []byte
+	Chain   [][]byte
 	// Source is the address (IP) the request came from, set by the
-	// answering node, never sent: limits count by it.
+	// answering node, never sent.
 	Source string
 }
 
+// Bounds of a registration: a few statements of a few hundred bytes.
+const (
+	maxRegField = 64 << 10
+	maxRegChain = 512
+)
+
 func (r Registration) encode() []byte {
-	b := binary.AppendUvarint(nil, uint64(len(r.DraftID)))
-	b = append(b, r.DraftID...)
-	b = binary.AppendUvarint(b, uint64(len(r.Access)))
-	b = append(b, r.Access...)
-	b = binary.AppendUvarint(b, uint64(len(r.Proof)))
-	return append(b, r.Proof...)
+	field := func(b, f []byte) []byte { return append(binary.AppendUvarint(b, uint64(len(f))), f...) }
+	b := field(nil, []byte(r.DraftID))
+	b = field(b, r.Genesis)
+	b = field(b, r.Creator)
+	b = binary.AppendUvarint(b, uint64(len(r.Chain)))
+	for _, s := range r.Chain {
+		b = field(b, s)
+	}
+	return b
 }
 
 func decodeRegistration(b []byte) (Registration, error) {
 	var r Registration
-	var fields [3][]byte
-	for i := range fields {
+	bad := fmt.Errorf("%w: registration", wire.ErrMalformed)
+	field := func() ([]byte, bool) {
 		n, w := binary.Uvarint(b)
-		if w <= 0 || n > uint64(len(b)-w) || n > 256 {
-			return r, fmt.Errorf("%w: registration", wire.ErrMalformed)
+		if w <= 0 || n > uint64(len(b)-w) || n > maxRegField {
+			return nil, false
 		}
-		fields[i] = b[w : w+int(n)]
+		f := b[w : w+int(n)]
 		b = b[w+int(n):]
+		return f, true
 	}
-	return Registration{DraftID: string(fields[0]), Access: fields[1], Proof: fields[2]}, nil
+	id, ok1 := field()
+	genesis, ok2 := field()
+	creator, ok3 := field()
+	if !ok1 || !ok2 || !ok3 || len(id) > 64 {
+		return r, bad
+	}
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > maxRegChain || n > uint64(len(b)) {
+		return r, bad
+	}
+	b = b[w:]
+	r = Registration{DraftID: string(id), Genesis: genesis, Creator: creator}
+	for range n {
+		s, ok := field()
+		if !ok {
+			return Registration{}, bad
+		}
+		r.Chain = append(r.Chain, s)
+	}
+	if len(b) != 0 {
+		return Registration{}, bad
+	}
+	return r, nil
 }
 
 // ErrRefused is returned when a relay refuses a registration.

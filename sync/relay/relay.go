@@ -2,15 +2,17 @@ package relay
 
 import (
 	"context"
-	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/igf-bpf/bpfdraft/sync/draftkey"
+	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
@@ -41,8 +43,8 @@ type Config struct {
 	MaxSessionsPerPeer int
 	// MaxSessionsPerMinute caps new sessions per peer per minute (default 60).
 	MaxSessionsPerMinute int
-	// MaxRegistrationsPerHour caps new drafts registered from one source
-	// address in an hour (default 100): peer ids cost nothing to make.
+	// MaxRegistrationsPerHour caps new drafts one co-facilitator registers
+	// in an hour (default 100).
 	MaxRegistrationsPerHour int
 	// MaxInboundBytes caps the bytes of long messages being received, all
 	// sessions together (default: the largest message the draft quota
@@ -66,7 +68,7 @@ type Relay struct {
 	total   int64      // bytes stored, measured at start and kept up to date
 
 	regMu  sync.Mutex             // Protects regLog.
-	regLog map[string][]time.Time // source → new registrations in the last hour
+	regLog map[string][]time.Time // signing co-facilitator → new registrations in the last hour
 
 	budget     *wire.Budget
 	maxMessage int
@@ -141,45 +143,69 @@ func (r *Relay) register(ctx context.Context, peer string, reg p2p.Registration)
 		log.Warn("Registration refused: peer not on the allow-list")
 		return fmt.Errorf("this relay only takes drafts from listed peers; ask its operator to add your peer id, %s", peer)
 	}
-	if len(reg.Access) != ed25519.PublicKeySize || reg.DraftID == "" || len(reg.DraftID) > 64 {
-		return errors.New("malformed registration")
+	cert, err := crdt.DecodeCert(reg.Creator)
+	if err != nil {
+		return err
 	}
+	creator, err := crdt.CreatorOf(reg.DraftID, reg.Genesis, cert)
+	if err != nil {
+		log.Warn("Registration refused: no proof of the draft's creator", "err", err)
+		return err
+	}
+	chain := make([]crdt.RelayStatement, len(reg.Chain))
+	for i, b := range reg.Chain {
+		if chain[i], err = crdt.DecodeStatement(b); err != nil {
+			return err
+		}
+	}
+	last, err := crdt.VerifyChain(reg.DraftID, creator, chain)
+	if err != nil {
+		log.Warn("Registration refused: the relay statements do not verify", "err", err)
+		return err
+	}
+	if !slices.ContainsFunc(last.Relays, func(a string) bool { return strings.HasSuffix(a, "/p2p/"+r.node.ID()) }) {
+		return errors.New("the draft's co-facilitators do not list this relay among its relays")
+	}
+	signer := last.Signer.PersonID()
 	old, err := r.cfg.Store.Draft(ctx, reg.DraftID)
 	switch {
 	case errors.Is(err, ErrNoDraft):
-		n, bytes, err := r.cfg.Store.Registrations(ctx, peer)
+		n, _, err := r.cfg.Store.Registrations(ctx, creator)
 		if err != nil {
 			return fmt.Errorf("relay storage: %w", err)
 		}
-		_ = bytes
 		if n >= r.cfg.MaxDraftsPerPeer {
 			log.Warn("Registration refused: draft quota reached", "drafts", n)
-			return fmt.Errorf("%w: %d drafts per peer", ErrOverQuota, r.cfg.MaxDraftsPerPeer)
+			return fmt.Errorf("%w: %d drafts per creator", ErrOverQuota, r.cfg.MaxDraftsPerPeer)
 		}
-		if !r.allowRegistration(reg.Source) {
-			log.Warn("Registration refused: too many from this address", "source", reg.Source)
-			return fmt.Errorf("%w: %d new drafts an hour from one address; try again later", ErrOverQuota, r.cfg.MaxRegistrationsPerHour)
+		if !r.allowRegistration(signer) {
+			log.Warn("Registration refused: too many from this co-facilitator", "signer", signer)
+			return fmt.Errorf("%w: %d new drafts an hour from one co-facilitator; try again later", ErrOverQuota, r.cfg.MaxRegistrationsPerHour)
 		}
 	case err != nil:
 		return fmt.Errorf("relay storage: %w", err)
-	case old.Access.Equal(ed25519.PublicKey(reg.Access)):
+	case last.Version < old.Version:
+		return fmt.Errorf("this relay holds a newer statement of the draft's relays (version %d, yours %d): sync the draft, then try again", old.Version, last.Version)
+	case old.Version > 0 && chain[old.Version-1].Hash() != sha256.Sum256(old.Statement):
+		return errors.New("another co-facilitator changed the draft's relays or code at the same time: sync the draft, then try again")
+	case last.Version == old.Version:
 		return nil // already registered
-	case !draftkey.VerifyAccess(old.Access, draftkey.RotateMessage(reg.DraftID, reg.Access), reg.Proof):
-		log.Warn("Registration refused: new access key without proof of the current one")
-		return errors.New("this draft is registered under another secret; only a holder of that secret can change it")
 	}
-	if err == nil {
-		r.addTotal(-old.Bytes) // a rotation drops what the old keys sealed
-	}
-	if err := r.cfg.Store.Register(ctx, reg.DraftID, reg.Access, peer); err != nil {
+	if err := r.cfg.Store.Register(ctx, reg.DraftID, Draft{Access: last.Access, Registrant: creator, Creator: creator,
+		Statement: last.Encode(), Version: last.Version}); err != nil {
 		return fmt.Errorf("relay storage: %w", err)
 	}
-	log.Info("Draft registered")
+	if old.Bytes > 0 && !old.Access.Equal(last.Access) {
+		r.addTotal(-old.Bytes) // a new key drops what the old keys sealed
+	}
+	log.Info("Draft registered", "version", last.Version)
 	return nil
 }
 
-// allowRegistration counts a new registration from source, unless the
-// source already made its hourly share.
+// allowRegistration counts a new registration signed by a co-facilitator
+// (by fingerprint), unless they already made their hourly share: counted
+// per person, not per address, so that one flood does not shut out every
+// co-facilitator behind the same conference Wi-Fi.
 func (r *Relay) allowRegistration(source string) bool {
 	r.regMu.Lock()
 	defer r.regMu.Unlock()
@@ -276,6 +302,12 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// Accept takes a registration as the node takes one from peer: for
+// benchmarks and tests that talk to the relay in-process.
+func (r *Relay) Accept(ctx context.Context, peer string, reg p2p.Registration) error {
+	return r.register(ctx, peer, reg)
 }
 
 // Serve runs one blobs session with peer over rw, as the node does for

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
-	"github.com/igf-bpf/bpfdraft/sync/draftkey"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 )
 
@@ -131,23 +131,17 @@ func openStore(t *testing.T, dir string) *Store {
 	return s
 }
 
-// registration is what an owner tells a relay of a draft under secret.
-func registration(t *testing.T, id string, secret []byte) p2p.Registration {
+// invite registers a draft with the relay at addr under secret, as its
+// co-facilitator's `bpfdraft invite --relay` does, and returns the code.
+func invite(t *testing.T, p *participant, id, addr string, secret []byte) app.Invite {
 	t.Helper()
-	k, err := draftkey.Derive(id, secret)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	inv, err := online.InviteWithSecret(ctx, p.ws, p.node, id, []string{addr}, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p2p.Registration{DraftID: id, Access: k.AccessKey()}
-}
-
-// rotation hands a draft from one secret to another, signed by the old.
-func rotation(t *testing.T, id string, old, newer []byte) p2p.Registration {
-	t.Helper()
-	r := registration(t, id, newer)
-	k, _ := draftkey.Derive(id, old)
-	r.Proof = k.SignAccess(draftkey.RotateMessage(id, r.Access))
-	return r
+	return inv
 }
 
 func TestStoreAndForward(t *testing.T) {
@@ -164,15 +158,7 @@ func TestStoreAndForward(t *testing.T) {
 	}
 	a.write(t, id, "1", "A wrote this before leaving. ")
 	secret := docsync.NewSecret()
-	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := a.node.Register(rctx, relayAddr, registration(t, id, secret)); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := a.ws.Invite(ctx, id, []string{relayAddr}, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := invite(t, a, id, relayAddr, secret)
 	if r := a.syncWith(t, relayAddr); r.Stats.ChangesOut == 0 {
 		t.Fatalf("A sent nothing to the relay: %+v", r.Stats)
 	}
@@ -217,21 +203,21 @@ func TestRegistrationRules(t *testing.T) {
 	rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 
-	id, _ := owner.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateProposal, Title: "Registered"})
-	secret := docsync.NewSecret()
-	if err := other.node.Register(rctx, addr, registration(t, id, secret)); !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), "listed peers") {
+	mine, _ := other.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateProposal, Title: "Not listed"})
+	if _, err := online.Invite(rctx, other.ws, other.node, mine, []string{addr}, false); !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), "listed peers") {
 		t.Errorf("unlisted peer: %v", err)
 	}
-	if err := owner.node.Register(rctx, addr, registration(t, id, secret)); err != nil {
-		t.Fatal(err)
+	id, _ := owner.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateProposal, Title: "Registered"})
+	invite(t, owner, id, addr, docsync.NewSecret())
+	if d, err := rl.store.Draft(ctx, id); err != nil || d.Version != 1 {
+		t.Fatalf("registered: %+v, %v", d, err)
 	}
-	// A new secret without proof of the old one is refused; with it, accepted.
-	newer := docsync.NewSecret()
-	if err := owner.node.Register(rctx, addr, registration(t, id, newer)); !errors.Is(err, p2p.ErrRefused) {
-		t.Errorf("rotation without proof: %v", err)
+	// A rotation is a new statement of the owner's, which the relay takes.
+	if _, err := online.Invite(rctx, owner.ws, owner.node, id, nil, true); err != nil {
+		t.Errorf("rotation: %v", err)
 	}
-	if err := owner.node.Register(rctx, addr, rotation(t, id, secret, newer)); err != nil {
-		t.Errorf("rotation with proof: %v", err)
+	if d, _ := rl.store.Draft(ctx, id); d.Version != 2 {
+		t.Errorf("after the rotation the relay holds version %d", d.Version)
 	}
 	// A draft nobody registered: the relay stores nothing of it.
 	unreg, _ := other.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Not registered"})
@@ -262,12 +248,7 @@ func TestRelayKilledMidSync(t *testing.T) {
 	defer a.stop()
 	id, _ := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Big"})
 	secret := docsync.NewSecret()
-	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := a.node.Register(rctx, relayAddr, registration(t, id, secret)); err != nil {
-		t.Fatal(err)
-	}
-	inv, _ := a.ws.Invite(ctx, id, []string{relayAddr}, secret)
+	inv := invite(t, a, id, relayAddr, secret)
 	failures := 0
 	for round := 0; round < 4; round++ {
 		for i := 0; i < 40; i++ {
@@ -333,12 +314,7 @@ func TestQuotasOnEveryPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		secret := docsync.NewSecret()
-		if err := owner.node.Register(rctx, addr, registration(t, id, secret)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := owner.ws.Invite(ctx, id, []string{addr}, secret); err != nil {
-			t.Fatal(err)
-		}
+		invite(t, owner, id, addr, secret)
 		return id
 	}
 	stored := func(id string) int64 {
@@ -405,65 +381,53 @@ func TestQuotasOnEveryPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closed.Close()
-	err = owner.node.Register(rctx, closed.Addrs()[0], registration(t, small, docsync.NewSecret()))
+	_, err = online.Invite(rctx, owner.ws, owner.node, small, []string{closed.Addrs()[0]}, false)
 	if !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), owner.node.ID()) {
 		t.Errorf("a closed relay: %v (the refusal names the peer id to add)", err)
 	}
 }
 
-// TestRegistrationFlood: fresh identities from one address register
-// draft after draft (issue 13, item 9). Past the hourly share of that
-// address the relay refuses, whatever the identity, and a participant
-// from another address still registers.
-func TestRegistrationFlood(t *testing.T) {
+// TestRegistrationsCountPerCoFacilitator is issue 24's seventh finding:
+// registrations were counted per source address, so one flood, or one
+// busy conference Wi-Fi, shut every co-facilitator behind that address
+// out for an hour. They are counted per signing co-facilitator now: past
+// one's hourly share the relay refuses them, and another co-facilitator
+// on the same address still registers.
+func TestRegistrationsCountPerCoFacilitator(t *testing.T) {
 	ctx := context.Background()
-	rl := startRelay(t, t.TempDir(), "/ip4/127.0.0.1/tcp/0", nil)
-	defer rl.stop()
-	addr := rl.r.Addrs()[0]
-	shared, err := app.Open(ctx, t.TempDir(), app.Options{Logger: logger(t), Poll: -1})
+	dir := t.TempDir()
+	store := openStore(t, dir)
+	defer store.Close()
+	r, err := Start(Config{KeyFile: filepath.Join(dir, "identity.key"), Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Store: store,
+		Open: true, MaxRegistrationsPerHour: 3, Logger: logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shared.Close()
+	defer r.Close()
+	addr := r.Addrs()[0]
 	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	accepted, refused := 0, 0
-	for id := 0; id < 15; id++ {
-		key, err := p2p.LoadKey(filepath.Join(t.TempDir(), "identity.key"))
+	flooder := start(t, t.TempDir(), "Flooder")
+	defer flooder.stop()
+	neighbour := start(t, t.TempDir(), "Neighbour") // the same address, 127.0.0.1
+	defer neighbour.stop()
+	register := func(p *participant, i int) error {
+		id, err := p.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateProposal, Title: fmt.Sprint("Draft ", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Library: shared.SyncLibrary(), Logger: logger(t)})
-		if err != nil {
-			t.Fatal(err)
+		_, err = online.Invite(rctx, p.ws, p.node, id, []string{addr}, false)
+		return err
+	}
+	for i := range 3 {
+		if err := register(flooder, i); err != nil {
+			t.Fatalf("registration %d: %v", i, err)
 		}
-		for j := 0; j < 10; j++ {
-			err := n.Register(rctx, addr, registration(t, fmt.Sprintf("flood-%d-%d", id, j), docsync.NewSecret()))
-			switch {
-			case err == nil:
-				accepted++
-			case strings.Contains(err.Error(), "from one address"):
-				refused++
-			default:
-				t.Fatalf("registration %d/%d: %v", id, j, err)
-			}
-		}
-		n.Close()
 	}
-	if accepted != 100 || refused != 50 {
-		t.Errorf("accepted %d, refused %d; want 100 and 50", accepted, refused)
+	if err := register(flooder, 3); err == nil || !strings.Contains(err.Error(), "from one co-facilitator") {
+		t.Errorf("past the share: %v", err)
 	}
-	// Another address is not held to this one's share.
-	key, err := p2p.LoadKey(filepath.Join(t.TempDir(), "identity.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.2/tcp/0"}, Library: shared.SyncLibrary(), Logger: logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	if err := n.Register(rctx, addr, registration(t, "elsewhere", docsync.NewSecret())); err != nil {
-		t.Errorf("a participant from another address: %v", err)
+	if err := register(neighbour, 0); err != nil {
+		t.Errorf("another co-facilitator on the same address: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/draftkey"
@@ -32,15 +34,7 @@ func sealedDraft(t *testing.T) (rl *relayUnderTest, a *participant, id, code str
 		t.Fatal(err)
 	}
 	secret = docsync.NewSecret()
-	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := a.node.Register(rctx, addr, registration(t, id, secret)); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := a.ws.Invite(ctx, id, []string{addr}, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := invite(t, a, id, addr, secret)
 	for i, text := range []string{"A sentence nobody outside may read: Wombat.", "Second sitting: Numbat.", "Third sitting: Bilby."} {
 		a.write(t, id, string(rune('1'+i)), text)
 		a.syncWith(t, addr)
@@ -313,5 +307,88 @@ func TestHalfOpenStreamsDoNotStarveCoauthors(t *testing.T) {
 	}
 	for _, s := range streams {
 		s.Reset()
+	}
+}
+
+// TestOnlyCoFacilitatorsRegister is issue 24's second finding: on an open
+// relay an invitee rotated the draft's secret and locked everyone else
+// out, and anyone could register a draft id they knew. Registration is
+// a chain of statements from the draft's creator now: an invitee's
+// client refuses to rotate, a statement the invitee signs and sends by
+// hand is refused by the relay, and so is one for a draft not yet
+// registered there; the owner syncs on as before.
+func TestOnlyCoFacilitatorsRegister(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rl, owner, id, code, _ := sealedDraft(t)
+	defer owner.stop()
+	defer rl.stop()
+	addr := rl.r.Addrs()[0]
+	invitee := start(t, t.TempDir(), "Ivan")
+	defer invitee.stop()
+	if _, err := invitee.ws.Join(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	invitee.syncWith(t, addr)
+
+	if _, err := online.Invite(ctx, invitee.ws, invitee.node, id, nil, true); !errors.Is(err, app.ErrForbidden) {
+		t.Errorf("the invitee's own client rotated: %v", err)
+	}
+	s, err := invitee.ws.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof, err := s.RelayProof()
+	s.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := proof.Last()
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := online.AccessKey(id, docsync.NewSecret())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := invitee.ws.Signer().SignStatement(crdt.RelayStatement{DraftID: id, Version: last.Version + 1, Prev: last.Hash(),
+		Access: theirs, Relays: last.Relays, Admins: []string{invitee.ws.Signer().PersonID()}})
+	reg := p2p.Registration{DraftID: id, Genesis: proof.Genesis, Creator: proof.Creator, Chain: append(proof.Chain, forged.Encode())}
+	if err := invitee.node.Register(ctx, addr, reg); !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), "not a co-facilitator") {
+		t.Errorf("a rotation the invitee signed: %v", err)
+	}
+
+	// Squatting: a draft of the owner's that no relay holds yet.
+	other, err := owner.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateProposal, Title: "Not yet registered"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os2, err := owner.ws.Session(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, _ := os2.RelayProof() // its first change and creator; no statement yet
+	os2.Close(ctx)
+	if real.Genesis == nil {
+		t.Fatal("no first change to squat with")
+	}
+	squat := invitee.ws.Signer().SignStatement(crdt.RelayStatement{DraftID: other, Version: 1, Access: theirs, Relays: []string{addr}})
+	for name, r := range map[string]p2p.Registration{
+		"the invitee's own certificate as the creator's": {DraftID: other, Genesis: real.Genesis, Creator: crdt.EncodeCert(invitee.ws.Signer().Cert()), Chain: [][]byte{squat.Encode()}},
+		"the creator's, with the invitee's statement":    {DraftID: other, Genesis: real.Genesis, Creator: real.Creator, Chain: [][]byte{squat.Encode()}},
+		"another draft's first change":                   {DraftID: other, Genesis: proof.Genesis, Creator: proof.Creator, Chain: [][]byte{squat.Encode()}},
+	} {
+		if err := invitee.node.Register(ctx, addr, r); !errors.Is(err, p2p.ErrRefused) {
+			t.Errorf("squatting, %s: %v", name, err)
+		}
+	}
+	if _, err := rl.store.Draft(ctx, other); !errors.Is(err, ErrNoDraft) {
+		t.Errorf("the relay took a squatted draft: %v", err)
+	}
+	if d, _ := rl.store.Draft(ctx, id); d.Version != last.Version {
+		t.Errorf("the relay moved to version %d", d.Version)
+	}
+	if r := owner.syncWith(t, addr); len(r.Stats.Drafts) != 1 || len(r.Stats.Failed) != 0 {
+		t.Errorf("the owner after the attempts: %+v", r.Stats)
 	}
 }

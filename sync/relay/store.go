@@ -25,8 +25,11 @@ type Store struct {
 const schema = `
 CREATE TABLE IF NOT EXISTS drafts (
 	id         TEXT PRIMARY KEY,
-	access     BLOB NOT NULL,   -- ed25519 public key (draftkey.Keys.AccessKey)
-	registrant TEXT NOT NULL,   -- peer id that registered it
+	access     BLOB NOT NULL,   -- ed25519 public key (draftkey.Keys.AccessKey), from the newest statement
+	registrant TEXT NOT NULL,   -- fingerprint of the draft's creator, whose quota it counts against
+	creator    TEXT NOT NULL DEFAULT '',
+	statement  BLOB,            -- the newest relay statement (crdt.RelayStatement.Encode)
+	version    INTEGER NOT NULL DEFAULT 0,
 	created    INTEGER NOT NULL,
 	tip        INTEGER NOT NULL DEFAULT 0, -- place of the newest blob
 	base       INTEGER NOT NULL DEFAULT 0, -- place the snapshot stands for (0: none)
@@ -93,6 +96,9 @@ func (s *Store) Close() error { return s.db.Close() }
 type Draft struct {
 	Access     ed25519.PublicKey
 	Registrant string
+	Creator    string
+	Statement  []byte
+	Version    uint64
 	Tip, Base  uint64
 	Bytes      int64
 }
@@ -103,30 +109,40 @@ var ErrNoDraft = errors.New("no such draft")
 // Draft returns a registered draft, or ErrNoDraft.
 func (s *Store) Draft(ctx context.Context, id string) (Draft, error) {
 	var d Draft
-	err := s.db.QueryRowContext(ctx, `SELECT access, registrant, tip, base, bytes FROM drafts WHERE id = ?`, id).
-		Scan(&d.Access, &d.Registrant, &d.Tip, &d.Base, &d.Bytes)
+	err := s.db.QueryRowContext(ctx, `SELECT access, registrant, creator, statement, version, tip, base, bytes FROM drafts WHERE id = ?`, id).
+		Scan(&d.Access, &d.Registrant, &d.Creator, &d.Statement, &d.Version, &d.Tip, &d.Base, &d.Bytes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, ErrNoDraft
 	}
 	return d, err
 }
 
-// Register stores a new draft, or a new access key for one. Blobs sealed
-// under the old secret's keys are of no use to the new secret's holders
-// and must not reach them: they go, and the draft starts over empty, for
-// its peers to fill again under the new keys.
-func (s *Store) Register(ctx context.Context, id string, access ed25519.PublicKey, registrant string) error {
+// Register stores a new draft, or the newest statement of one. A new
+// access key drops the blobs sealed under the old secret's keys: they are
+// of no use to the new secret's holders and must not reach them; the
+// draft starts over empty, for its peers to fill again.
+func (s *Store) Register(ctx context.Context, id string, d Draft) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE draft_id = ?`, id); err != nil {
-		return err
+	var old []byte
+	err = tx.QueryRowContext(ctx, `SELECT access FROM drafts WHERE id = ?`, id).Scan(&old)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = tx.ExecContext(ctx, `INSERT INTO drafts (id, access, registrant, creator, statement, version, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, []byte(d.Access), d.Registrant, d.Creator, d.Statement, d.Version, time.Now().Unix())
+	case err != nil:
+	case !ed25519.PublicKey(old).Equal(d.Access):
+		if _, err = tx.ExecContext(ctx, `DELETE FROM blobs WHERE draft_id = ?`, id); err == nil {
+			_, err = tx.ExecContext(ctx, `UPDATE drafts SET access = ?, statement = ?, version = ?, tip = 0, base = 0, bytes = 0 WHERE id = ?`,
+				[]byte(d.Access), d.Statement, d.Version, id)
+		}
+	default:
+		_, err = tx.ExecContext(ctx, `UPDATE drafts SET statement = ?, version = ? WHERE id = ?`, d.Statement, d.Version, id)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (id, access, registrant, created) VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET access = excluded.access, tip = 0, base = 0, bytes = 0`,
-		id, []byte(access), registrant, time.Now().Unix()); err != nil {
+	if err != nil {
 		return err
 	}
 	return tx.Commit()
