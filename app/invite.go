@@ -165,7 +165,19 @@ func (w *Workspace) JoinReplacing(ctx context.Context, code string) (Invite, err
 	return w.join(ctx, code, true)
 }
 
+// JoinAddingRelays is Join for a draft already here whose code names a
+// relay its co-facilitators do not list (ErrUnlistedRelay): the person
+// has agreed to receive the draft's changes through it too. Nothing of
+// the draft is sent to it until a co-facilitator lists it.
+func (w *Workspace) JoinAddingRelays(ctx context.Context, code string) (Invite, error) {
+	return w.joinWith(ctx, code, false, true)
+}
+
 func (w *Workspace) join(ctx context.Context, code string, replace bool) (Invite, error) {
+	return w.joinWith(ctx, code, replace, false)
+}
+
+func (w *Workspace) joinWith(ctx context.Context, code string, replace, addRelays bool) (Invite, error) {
 	in, err := ParseInvite(code)
 	if err != nil {
 		return in, err
@@ -176,6 +188,17 @@ func (w *Workspace) join(ctx context.Context, code string, replace bool) (Invite
 	}
 	if replaced {
 		return in, fmt.Errorf("%w: ask the draft's owner for the current one", ErrOutdatedInvite)
+	}
+	if !addRelays {
+		// A code can name any relay; a relay a draft here does not list
+		// could be anyone's, the attacker's included.
+		unlisted, err := w.unlistedRelays(ctx, in.DraftID, in.Relays)
+		if err != nil {
+			return in, err
+		}
+		if len(unlisted) > 0 {
+			return in, fmt.Errorf("%w: %s. Its co-facilitators list the draft's relays; if one of them gave you this code for a new relay, join again and confirm (`bpfdraft join CODE --add-relay`): you will receive changes through it, and nothing you write goes to it until they list it", ErrUnlistedRelay, strings.Join(unlisted, ", "))
+		}
 	}
 	cur, err := w.store.Access(ctx, in.DraftID)
 	switch {

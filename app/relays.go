@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/sync/blobwire"
 )
 
 // RelayProof is what a relay is given to keep a draft: the draft's first
@@ -113,4 +116,67 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// ListedRelays returns the relays the draft's co-facilitators list (its
+// newest relay statement), or nil when it has none: nothing of the draft
+// is sent to any other relay.
+func (s *Session) ListedRelays() []string {
+	var out []string
+	s.do(func() error {
+		if chain := s.o.doc.RelayChain(); len(chain) > 0 {
+			out = chain[len(chain)-1].Relays
+		}
+		return nil
+	})
+	return out
+}
+
+// ErrUnlistedRelay is returned for an invite code that names, for a draft
+// already here, a relay its co-facilitators do not list.
+var ErrUnlistedRelay = errors.New("the code names a relay this draft's co-facilitators do not list")
+
+// unlistedRelays returns the relays of relays that a draft held here, with
+// a statement of its relays, does not list.
+func (w *Workspace) unlistedRelays(ctx context.Context, draftID string, relays []string) ([]string, error) {
+	if len(relays) == 0 {
+		return nil, nil
+	}
+	if _, err := w.store.Draft(ctx, draftID); err != nil {
+		return nil, nil // not here yet: its statements come with it
+	}
+	s, err := w.Session(ctx, draftID)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close(ctx)
+	listed := s.ListedRelays()
+	if listed == nil {
+		return nil, nil
+	}
+	var out []string
+	for _, r := range relays {
+		if !slices.ContainsFunc(listed, func(l string) bool { return samePeer(l, r) }) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// samePeer says whether two multiaddrs end in the same /p2p/ id.
+func samePeer(a, b string) bool {
+	id := func(s string) string {
+		if i := strings.LastIndex(s, "/p2p/"); i >= 0 {
+			return s[i+len("/p2p/"):]
+		}
+		return s
+	}
+	return id(a) == id(b)
+}
+
+// Registration is RelayProof as the sync engine hands it to a relay that
+// missed the draft's newest statement.
+func (s *Session) Registration() (blobwire.Registration, error) {
+	p, err := s.RelayProof()
+	return blobwire.Registration{DraftID: p.DraftID, Genesis: p.Genesis, Creator: p.Creator, Chain: p.Chain}, err
 }

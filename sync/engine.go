@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/sync/blobwire"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
 	"golang.org/x/sync/semaphore"
 )
@@ -70,6 +71,12 @@ type Replica interface {
 	// they pass their seals, saves them, and returns how many changes
 	// were new and the heads now.
 	MergeWhole(ctx context.Context, data, seals []byte) (changes int, heads []string, err error)
+	// Registration returns what a relay keeps the draft by: its first
+	// change, its creator's certificate and its relay statements.
+	Registration() (blobwire.Registration, error)
+	// ListedRelays returns the relays the draft's co-facilitators list
+	// (multiaddrs; nil: none): nothing is sent to any other relay.
+	ListedRelays() []string
 	// Watch signals every change to the draft, local or remote.
 	Watch() (changed <-chan struct{}, cancel func())
 	// Close releases the draft.

@@ -2,12 +2,14 @@ package docsync
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/sync/blobwire"
 )
 
 // memLib is an in-memory Library for fast engine tests: the seam where the
@@ -234,6 +236,12 @@ func (d *memDraft) Seals(data []byte) ([]byte, []string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.doc.SealBlock(data)
+}
+
+func (d *memDraft) ListedRelays() []string { return nil }
+
+func (d *memDraft) Registration() (blobwire.Registration, error) {
+	return blobwire.Registration{}, errors.New("no relay statements in memory drafts")
 }
 
 func (d *memDraft) Devices() []string {

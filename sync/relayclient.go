@@ -56,6 +56,7 @@ type relayDraft struct {
 	base  uint64   // the place its snapshot stands for
 	heads []string // what the relay's blobs hold, as heads
 
+	listed  bool         // the draft's co-facilitators list this relay: we may send to it
 	flight  *relayFlight // an append not yet answered
 	failed  error        // stopped for this connection
 	refused error        // a blob's changes were refused: not in agreement
@@ -202,8 +203,18 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 	}
 	rc := &relayConn{e: e, conn: conn, remote: remote, st: &st, byIndex: drafts}
 	defer rc.close(ctx)
+	var deliver []blobwire.RegisterRecord
 	for i, d := range drafts {
 		a := answers[i]
+		if a.Status == blobwire.StatusNo {
+			// The relay may hold an older key: a co-facilitator rotated
+			// it and this relay missed their statement. Any member
+			// delivers it, and opens the draft again.
+			if reg, ok := rc.missedStatement(ctx, d); ok {
+				deliver = append(deliver, blobwire.RegisterRecord{Index: d.index, Reg: reg})
+				continue
+			}
+		}
 		if a.Status != blobwire.StatusOK {
 			rc.refused(d, a.Status)
 			continue
@@ -225,14 +236,46 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 			d.rep = nil
 			continue
 		}
+		d.listed = rc.listedHere(d)
 		st.Drafts = append(st.Drafts, d.id)
 		rc.open = append(rc.open, d)
 		e.setStatus(remote, d.id, func(s *Status) { s.sessions++; s.Connected = true })
 	}
-	if len(rc.open) == 0 {
+	if len(deliver) > 0 {
+		if err := conn.WriteFrame(wire.Frame{Type: blobwire.Register, Payload: blobwire.EncodeRegister(deliver)}); err != nil {
+			return st, err
+		}
+		rc.delivering = len(deliver)
+	}
+	if len(rc.open) == 0 && rc.delivering == 0 {
 		return st, nil
 	}
 	return st, rc.loop(ctx, once)
+}
+
+// ErrReopen says a session delivered statements a relay had missed and
+// should be opened again at once, now that the relay holds them.
+var ErrReopen = errors.New("the relay took the draft's newest statement; opening it again")
+
+// missedStatement returns the registration to deliver for a draft the
+// relay did not open, when this copy holds a chain that lists it.
+func (rc *relayConn) missedStatement(ctx context.Context, d *relayDraft) (blobwire.Registration, bool) {
+	rep, err := rc.e.lib.Open(ctx, d.id)
+	if err != nil {
+		return blobwire.Registration{}, false
+	}
+	defer rep.Close(ctx)
+	if !slices.ContainsFunc(rep.ListedRelays(), func(r string) bool { return relayID(r) == rc.remote }) {
+		return blobwire.Registration{}, false
+	}
+	reg, err := rep.Registration()
+	return reg, err == nil
+}
+
+// listedHere says whether the draft's co-facilitators list this relay:
+// a relay only a code named is read from, never written to.
+func (rc *relayConn) listedHere(d *relayDraft) bool {
+	return slices.ContainsFunc(d.rep.ListedRelays(), func(r string) bool { return relayID(r) == rc.remote })
 }
 
 // relayConn is one connection to a relay.
@@ -243,6 +286,9 @@ type relayConn struct {
 	st      *Stats
 	byIndex []*relayDraft
 	open    []*relayDraft
+
+	delivering int  // statements delivered, not yet answered
+	reopen     bool // a delivered statement was taken: open again
 
 	// Live connections only: presence and previews (relayephemeral.go).
 	ids  map[string]bool
@@ -257,8 +303,11 @@ func (rc *relayConn) close(ctx context.Context) {
 	}
 }
 
+// whyRefused is what a peer is told when a relay does not open a draft.
+const whyRefused = "the relay does not serve this draft to your code: the code may be outdated (its secret was replaced: ask a co-facilitator for the new one), or the relay lost the draft"
+
 func (rc *relayConn) refused(d *relayDraft, status byte) {
-	why := "the relay does not serve this draft to your code: the code may be outdated (its secret was replaced: ask a co-facilitator for the new one), or the relay lost the draft"
+	why := whyRefused
 	if status == blobwire.StatusBusy {
 		why = "the relay is busy; retrying"
 	}
@@ -321,6 +370,9 @@ func (rc *relayConn) loop(ctx context.Context, once bool) error {
 				if once && errors.Is(x.err, io.EOF) && rc.settled() {
 					return nil
 				}
+				if rc.reopen {
+					return ErrReopen
+				}
 				return x.err
 			}
 			if err := rc.handle(ctx, x.f); err != nil {
@@ -331,6 +383,12 @@ func (rc *relayConn) loop(ctx context.Context, once bool) error {
 			return err
 		}
 		rc.report()
+		if rc.reopen && (rc.settled() || !once) {
+			return ErrReopen
+		}
+		if len(rc.open) == 0 && rc.delivering == 0 {
+			return nil // every draft refused, statements too
+		}
 		if once && rc.settled() {
 			return nil
 		}
@@ -353,6 +411,9 @@ func (rc *relayConn) loop(ctx context.Context, once bool) error {
 
 // settled says whether every draft is caught up both ways, or stopped.
 func (rc *relayConn) settled() bool {
+	if rc.delivering > 0 {
+		return false
+	}
 	for _, d := range rc.open {
 		if d.failed == nil && (d.pos.seq < d.tip || d.flight != nil || d.lacks()) {
 			return false
@@ -361,10 +422,14 @@ func (rc *relayConn) settled() bool {
 	return true
 }
 
-// lacks says whether the relay lacks changes we hold. Heads of the relay
+// lacks says whether the relay lacks changes we hold and may be sent
+// them (a relay the draft does not list lacks nothing). Heads of the relay
 // we do not hold (changes refused here) say nothing of what it lacks:
 // what only they reach goes again once, and is then among its heads.
 func (d *relayDraft) lacks() bool {
+	if !d.listed {
+		return false
+	}
 	ours := d.rep.Heads()
 	if len(ours) == 0 || slices.Equal(ours, d.heads) {
 		return false
@@ -434,6 +499,22 @@ func (rc *relayConn) handle(ctx context.Context, f wire.Frame) error {
 		}
 	case blobwire.Pass:
 		return rc.receiveEphemeral(f.Payload)
+	case blobwire.Registered:
+		acks, err := blobwire.DecodeAcks(f.Payload)
+		if err != nil {
+			return err
+		}
+		for _, a := range acks {
+			if a.Index < 0 || a.Index >= len(rc.byIndex) {
+				return fmt.Errorf("%w: relay names a draft not asked for", wire.ErrMalformed)
+			}
+			rc.delivering--
+			if a.Status == blobwire.StatusOK {
+				rc.reopen = true
+			} else {
+				rc.fail(rc.byIndex[a.Index], fmt.Errorf("%s (it refused the statements this copy holds: %s)", whyRefused, a.Reason))
+			}
+		}
 	default:
 		return fmt.Errorf("%w: relay frame type %d", wire.ErrMalformed, f.Type)
 	}
@@ -475,6 +556,9 @@ func (rc *relayConn) receive(ctx context.Context, d *relayDraft, r blobwire.Blob
 	}
 	heads, n, err := rc.apply(ctx, d, plain)
 	d.heads = heads
+	if n > 0 && !d.listed {
+		d.listed = rc.listedHere(d) // the statement that lists it may have come
+	}
 	rc.st.ChangesIn += n
 	rc.save(ctx, d)
 	if err != nil {
@@ -688,7 +772,7 @@ func (rc *relayConn) send(ctx context.Context) error {
 func (rc *relayConn) next(d *relayDraft) (*blobwire.BlobRecord, error) {
 	ours := d.rep.Heads()
 	if !d.lacks() {
-		if d.pos.count >= compactAfter && slices.Equal(ours, d.heads) && d.pos.seq > d.base {
+		if d.listed && d.pos.count >= compactAfter && slices.Equal(ours, d.heads) && d.pos.seq > d.base {
 			return rc.snapshot(d)
 		}
 		return nil, nil

@@ -219,6 +219,12 @@ func (h *home) joinWith(code string, join func(context.Context, string) (app.Inv
 			lang.L("Replace"), func() { h.joinWith(code, h.u.ws.JoinReplacing) })
 		return
 	}
+	if errors.Is(err, app.ErrUnlistedRelay) {
+		h.u.confirm(lang.L("Use a relay the co-facilitators do not list?"),
+			lang.L("This code names a relay that this draft's co-facilitators have not listed; it could be anyone's. You would receive changes through it, and nothing you write is sent to it until a co-facilitator lists it. Do it only if a co-facilitator gave you this code."),
+			lang.L("Use it"), func() { h.joinWith(code, h.u.ws.JoinAddingRelays) })
+		return
+	}
 	if err != nil {
 		h.u.showError(err)
 		return

@@ -373,7 +373,7 @@ func TestInviteWithARelayFromTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer oB.Close()
-	if _, err := oB.Join(ctx, inv.Code(), false); err != nil {
+	if _, err := oB.Join(ctx, inv.Code(), false, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := oB.SyncOnce(ctx, nil, 0); err != nil {

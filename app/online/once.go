@@ -209,10 +209,17 @@ func InviteWithSecret(ctx context.Context, ws *app.Workspace, reg Registrar, dra
 		return app.Invite{}, err
 	}
 	// The relays already serving the draft stay in its invite (a relay
-	// added is added, not swapped in).
+	// added is added, not swapped in): those its co-facilitators list,
+	// never one a code alone named here (which could be anyone's).
 	existing, err := ws.Relays(ctx, draftID)
 	if err != nil {
 		return app.Invite{}, err
+	}
+	if s, err := ws.Session(ctx, draftID); err == nil {
+		if listed := s.ListedRelays(); listed != nil {
+			existing = listed
+		}
+		s.Close(ctx)
 	}
 	all := slices.Clone(existing)
 	for _, r := range relays {
@@ -221,7 +228,10 @@ func InviteWithSecret(ctx context.Context, ws *app.Workspace, reg Registrar, dra
 		}
 	}
 	var behind *RelaysBehind
-	if len(all) > 0 {
+	// Relays are told when the draft's statement changes: a new secret,
+	// or a relay added. A plain invite only prints the code.
+	changes := newSecret != nil || len(all) > len(existing)
+	if len(all) > 0 && changes {
 		if reg == nil {
 			return app.Invite{}, ErrNeedsNetwork
 		}
@@ -287,11 +297,16 @@ func (o *Online) Invite(ctx context.Context, draftID string, relays []string, ro
 
 // Join stores an invite's access and, when the service keeps sessions
 // live, dials the relays it names at once. With replace, a draft already
-// here switches to the code's secret and relays (app.JoinReplacing).
-func (o *Online) Join(ctx context.Context, code string, replace bool) (app.Invite, error) {
+// here switches to the code's secret and relays (app.JoinReplacing); with
+// addRelays, it takes relays its co-facilitators do not list, to receive
+// from (app.JoinAddingRelays).
+func (o *Online) Join(ctx context.Context, code string, replace, addRelays bool) (app.Invite, error) {
 	join := o.ws.Join
-	if replace {
+	switch {
+	case replace:
 		join = o.ws.JoinReplacing
+	case addRelays:
+		join = o.ws.JoinAddingRelays
 	}
 	inv, err := join(ctx, code)
 	if err == nil {

@@ -213,7 +213,7 @@ func TestStatusIsWhatPeersConfirmed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ob.Close()
-	if _, err := ob.Join(ctx, inv.Code(), false); err != nil {
+	if _, err := ob.Join(ctx, inv.Code(), false, false); err != nil {
 		t.Fatal(err)
 	}
 	ob.SyncNow() // the join happened after B dialed A

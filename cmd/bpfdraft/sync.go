@@ -93,7 +93,7 @@ func (e *env) invite(ctx context.Context, ws *app.Workspace, id string, relays [
 
 var joinCmd = &command{
 	name:    "join",
-	usage:   "join CODE [--replace] [--peer MULTIADDR]... [--timeout D]",
+	usage:   "join CODE [--replace] [--add-relay] [--peer MULTIADDR]... [--timeout D]",
 	summary: "join a draft from an invite code and fetch it",
 	details: `A code for a draft you already have, with another secret than the one it
 syncs with here, is refused: it would send the draft to other relays. When
@@ -104,6 +104,7 @@ replaced by a newer one is always refused.`,
 		fs.Var(&peers, "peer", "also sync with this peer (multiaddr ending in /p2p/ID)")
 		timeout := fs.Duration("timeout", 2*time.Minute, "give up fetching after this long")
 		replace := fs.Bool("replace", false, "let a draft already here switch to this code")
+		addRelay := fs.Bool("add-relay", false, "for a draft already here, take a relay this code names that its co-facilitators do not list (to receive through; nothing is sent to it until they list it)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "CODE"); err != nil {
 				return err
@@ -118,7 +119,7 @@ replaced by a newer one is always refused.`,
 				return err
 			}
 			defer on.Close()
-			inv, err := on.Join(ctx, args[0], *replace)
+			inv, err := on.Join(ctx, args[0], *replace, *addRelay)
 			if err != nil {
 				return err
 			}

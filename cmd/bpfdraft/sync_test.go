@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/sync/relay"
 )
@@ -360,12 +362,71 @@ func TestLockoutsAreNotSilent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.Access = bytes.Repeat([]byte{7}, 32)
+	d.Access, d.Statement = bytes.Repeat([]byte{7}, 32), []byte("not the draft's statement")
 	if err := store.Register(context.Background(), id, d); err != nil {
 		t.Fatal(err)
 	}
 	r = a.run("", "sync", "--once", "--lan", "0")
 	if r.code == 0 || !strings.Contains(r.stdout, "not synced") {
 		t.Errorf("the owner's sync after the relay changed hands: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestACodeCannotAddARelay is issue 24's third finding: a code with the
+// real secret and an attacker's relay joined silently on a machine that
+// had the draft, which then uploaded to that relay, listed it in its own
+// next invite and, after a rotation, gave it the new key. Now such a
+// code is refused without --add-relay; with it, the relay is read from
+// and never written to (even one that took the draft's key somehow), the
+// co-facilitator's invite lists only the relays the draft's statements
+// list, and a rotation registers with those alone.
+func TestACodeCannotAddARelay(t *testing.T) {
+	ctx := context.Background()
+	r1 := startRelay(t)
+	r2, evil := startRelayWithStore(t)
+	a, b := newCLI(t, "Amina"), newCLI(t, "Bruno")
+	id := strings.TrimSpace(a.ok("new", "--title", "Listed relays"))
+	code := strings.TrimSpace(a.ok("invite", id, "--relay", r1.Addrs()[0]))
+	a.ok("write", id, "--section", "1", "--text", "Only for listed relays.")
+	a.ok("sync", "--once", "--lan", "0")
+	b.ok("join", code)
+	inv, err := app.ParseInvite(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The attacker's relay takes the draft's access key behind the
+	// co-facilitators' backs (its own file), so that peers could open it.
+	access, err := online.AccessKey(id, inv.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := evil.Register(ctx, id, relay.Draft{Access: access, Registrant: "attacker", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	forged := app.Invite{DraftID: id, Secret: inv.Secret, Relays: []string{r2.Addrs()[0]}}.Code()
+	for _, c := range []cli{a, b} {
+		r := c.run("", "join", forged)
+		if r.code == 0 || !strings.Contains(r.stderr, "--add-relay") || !strings.Contains(r.stderr, "do not list") {
+			t.Fatalf("a code naming an unlisted relay: exit %d, %s", r.code, r.stderr)
+		}
+		c.ok("join", forged, "--add-relay")
+	}
+	b.ok("write", id, "--section", "2", "--text", "Bruno's words, not for the attacker.")
+	b.run("", "sync", "--once", "--lan", "0")
+	a.run("", "sync", "--once", "--lan", "0")
+	if d, err := evil.Draft(ctx, id); err != nil || d.Tip != 0 || d.Bytes != 0 {
+		t.Errorf("the unlisted relay was sent the draft: %+v, %v", d, err)
+	}
+	if got := b.ok("show", id, "--section", "1"); !strings.Contains(got, "Only for listed relays.") {
+		t.Errorf("Bruno lacks the text through the listed relay: %q", got)
+	}
+	// The owner's next code, and a rotation, name the listed relay only.
+	again, err := app.ParseInvite(strings.TrimSpace(a.ok("invite", id)))
+	if err != nil || len(again.Relays) != 1 || again.Relays[0] != r1.Addrs()[0] {
+		t.Errorf("the owner's next code names %v (%v)", again.Relays, err)
+	}
+	a.ok("invite", id, "--rotate")
+	if d, _ := evil.Draft(ctx, id); !bytes.Equal(d.Access, access) {
+		t.Error("the rotation was registered with the unlisted relay")
 	}
 }

@@ -31,6 +31,11 @@ const (
 	Append wire.Type = 5 // records: index, place, kind, data
 	Ack    wire.Type = 6 // records: index, place, kind, status, tip, reason
 	Pass   wire.Type = 7 // records: index, data (sealed, never stored)
+	// Register delivers, for drafts a relay did not open, the chain of
+	// statements that gives the key the peer holds (Registration); the
+	// relay answers Registered. A peer then opens them again.
+	Register   wire.Type = 8 // records: index, registration
+	Registered wire.Type = 9 // records: index, status, reason (as Ack)
 )
 
 // NonceSize is the size of each side's Hello.
@@ -269,6 +274,94 @@ func DecodePass(b []byte) ([]PassRecord, error) {
 		out = append(out, PassRecord{Index: int(idx), Data: data})
 	}
 	return out, d.end("pass")
+}
+
+// Registration asks a relay to keep a draft, or tells it of a new access
+// key or list of relays: the draft's first change and its device's
+// certificate, which prove who created the draft, and the chain of relay
+// statements from the creator's (crdt.RelayStatement), the newest of which
+// gives the access key (the public half; the relay never gets the
+// secret). The relay checks the chain, so only the draft's
+// co-facilitators can register it or change what it says.
+type Registration struct {
+	DraftID string
+	Genesis []byte
+	Creator []byte
+	Chain   [][]byte
+	// Source is the address (IP) the request came from, set by the
+	// answering node, never sent.
+	Source string
+}
+
+// Bounds of a registration: a few statements of a few hundred bytes.
+const (
+	maxRegField = 64 << 10
+	maxRegChain = 512
+)
+
+// Encode writes a registration.
+func (r Registration) Encode() []byte {
+	field := func(b, f []byte) []byte { return append(binary.AppendUvarint(b, uint64(len(f))), f...) }
+	b := field(nil, []byte(r.DraftID))
+	b = field(b, r.Genesis)
+	b = field(b, r.Creator)
+	b = binary.AppendUvarint(b, uint64(len(r.Chain)))
+	for _, s := range r.Chain {
+		b = field(b, s)
+	}
+	return b
+}
+
+// DecodeRegistration reads what Encode wrote, within its bounds.
+func DecodeRegistration(b []byte) (Registration, error) {
+	d := decoder{b: b}
+	r := Registration{DraftID: string(d.bytes(MaxIDLength)), Genesis: d.bytes(maxRegField), Creator: d.bytes(maxRegField)}
+	n := d.count(maxRegChain, 1)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		r.Chain = append(r.Chain, d.bytes(maxRegField))
+	}
+	if err := d.end("registration"); err != nil {
+		return Registration{}, err
+	}
+	return r, nil
+}
+
+// RegisterRecord delivers one draft's registration on a session.
+type RegisterRecord struct {
+	Index int
+	Reg   Registration
+}
+
+// EncodeRegister writes a Register frame's payload.
+func EncodeRegister(rs []RegisterRecord) []byte {
+	var b []byte
+	for _, r := range rs {
+		b = binary.AppendUvarint(b, uint64(r.Index))
+		reg := r.Reg.Encode()
+		b = binary.AppendUvarint(b, uint64(len(reg)))
+		b = append(b, reg...)
+	}
+	return b
+}
+
+// DecodeRegister reads a Register frame's payload.
+func DecodeRegister(b []byte) ([]RegisterRecord, error) {
+	d := decoder{b: b}
+	var out []RegisterRecord
+	for len(d.b) > 0 && d.err == nil {
+		idx := d.uint()
+		raw := d.bytes(uint64(len(d.b)))
+		if idx >= MaxDrafts || d.err != nil {
+			d.fail()
+			break
+		}
+		reg, err := DecodeRegistration(raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, RegisterRecord{Index: int(idx), Reg: reg})
+	}
+	return out, d.end("register")
 }
 
 // decoder reads fields and remembers the first failure, so that callers

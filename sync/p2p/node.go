@@ -246,6 +246,8 @@ func (n *Node) finished(remote peer.ID, st docsync.Stats, err error, dir string)
 	log := n.log.With("peer", remote.ShortString(), "dir", dir, "up", st.BytesOut, "down", st.BytesIn,
 		"changes_in", st.ChangesIn, "changes_out", st.ChangesOut)
 	switch {
+	case errors.Is(err, docsync.ErrReopen):
+		log.Info("Relay took a statement it had missed; opening the drafts again")
 	case err != nil && !errors.Is(err, context.Canceled):
 		log.Warn("Sync session ended with an error", "err", err)
 	case len(st.Drafts) == 0 && dir == "inbound":
@@ -297,6 +299,20 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 		res.Err = fmt.Errorf("connecting: %w", err)
 		return res
 	}
+	res = n.syncStream(ctx, ai, once)
+	if errors.Is(res.Err, docsync.ErrReopen) {
+		// The relay took a statement it had missed: open the drafts again.
+		res = n.syncStream(ctx, ai, once)
+		if errors.Is(res.Err, docsync.ErrReopen) {
+			res.Err = errors.New("the relay took the draft's statements but still does not open it; try again later")
+		}
+	}
+	return res
+}
+
+// syncStream runs one sync session on a new stream to a connected peer.
+func (n *Node) syncStream(ctx context.Context, ai peer.AddrInfo, once bool) Result {
+	res := Result{Peer: ai.ID.String()}
 	// A small edit fits a relayed circuit's limits; bulk goes to the relay's own peer.
 	sctx := network.WithAllowLimitedConn(ctx, "draft sync")
 	// A relay speaks the blobs protocol, a co-author the sync protocol:

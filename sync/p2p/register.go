@@ -2,7 +2,6 @@ package p2p
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
 
+	"github.com/igf-bpf/bpfdraft/sync/blobwire"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
 
@@ -22,77 +22,8 @@ const (
 	frameReply    wire.Type = 2
 )
 
-// Registration asks a relay to keep a draft, or tells it of a new access
-// key or list of relays: the draft's first change and its device's
-// certificate, which prove who created the draft, and the chain of relay
-// statements from the creator's (crdt.RelayStatement), the newest of which
-// gives the access key (the public half; the relay never gets the
-// secret). The relay checks the chain, so only the draft's
-// co-facilitators can register it or change what it says.
-type Registration struct {
-	DraftID string
-	Genesis []byte
-	Creator []byte
-	Chain   [][]byte
-	// Source is the address (IP) the request came from, set by the
-	// answering node, never sent.
-	Source string
-}
-
-// Bounds of a registration: a few statements of a few hundred bytes.
-const (
-	maxRegField = 64 << 10
-	maxRegChain = 512
-)
-
-func (r Registration) encode() []byte {
-	field := func(b, f []byte) []byte { return append(binary.AppendUvarint(b, uint64(len(f))), f...) }
-	b := field(nil, []byte(r.DraftID))
-	b = field(b, r.Genesis)
-	b = field(b, r.Creator)
-	b = binary.AppendUvarint(b, uint64(len(r.Chain)))
-	for _, s := range r.Chain {
-		b = field(b, s)
-	}
-	return b
-}
-
-func decodeRegistration(b []byte) (Registration, error) {
-	var r Registration
-	bad := fmt.Errorf("%w: registration", wire.ErrMalformed)
-	field := func() ([]byte, bool) {
-		n, w := binary.Uvarint(b)
-		if w <= 0 || n > uint64(len(b)-w) || n > maxRegField {
-			return nil, false
-		}
-		f := b[w : w+int(n)]
-		b = b[w+int(n):]
-		return f, true
-	}
-	id, ok1 := field()
-	genesis, ok2 := field()
-	creator, ok3 := field()
-	if !ok1 || !ok2 || !ok3 || len(id) > 64 {
-		return r, bad
-	}
-	n, w := binary.Uvarint(b)
-	if w <= 0 || n > maxRegChain || n > uint64(len(b)) {
-		return r, bad
-	}
-	b = b[w:]
-	r = Registration{DraftID: string(id), Genesis: genesis, Creator: creator}
-	for range n {
-		s, ok := field()
-		if !ok {
-			return Registration{}, bad
-		}
-		r.Chain = append(r.Chain, s)
-	}
-	if len(b) != 0 {
-		return Registration{}, bad
-	}
-	return r, nil
-}
+// Registration asks a relay to keep a draft (blobwire.Registration).
+type Registration = blobwire.Registration
 
 // ErrRefused is returned when a relay refuses a registration.
 var ErrRefused = errors.New("relay refused")
@@ -118,7 +49,7 @@ func (n *Node) Register(ctx context.Context, addr string, reg Registration) erro
 	if err := c.WritePreamble(); err != nil {
 		return err
 	}
-	if err := c.WriteFrame(wire.Frame{Type: frameRegister, Payload: reg.encode()}); err != nil {
+	if err := c.WriteFrame(wire.Frame{Type: frameRegister, Payload: reg.Encode()}); err != nil {
 		return err
 	}
 	if err := c.ReadPreamble(); err != nil {
@@ -167,7 +98,7 @@ func (n *Node) HandleRegistrations(decide func(ctx context.Context, peer string,
 			return
 		}
 		reply := []byte{0}
-		reg, err := decodeRegistration(f.Payload)
+		reg, err := blobwire.DecodeRegistration(f.Payload)
 		if err == nil {
 			reg.Source = source
 			err = decide(n.ctx, peer, reg)

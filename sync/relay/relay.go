@@ -138,8 +138,19 @@ func (r *Relay) ID() string { return r.node.ID() }
 func (r *Relay) Close() error { return r.node.Close() }
 
 func (r *Relay) register(ctx context.Context, peer string, reg p2p.Registration) error {
+	return r.registerAs(ctx, peer, reg, false)
+}
+
+// registerAs is register; held takes only a newer statement of a draft
+// the relay already holds, from anyone: a statement proves itself, and
+// any member of the draft delivers one a relay missed.
+func (r *Relay) registerAs(ctx context.Context, peer string, reg p2p.Registration, held bool) error {
 	log := r.log.With("peer", peer, "draft", reg.DraftID)
-	if !r.cfg.Open && !r.cfg.AllowPeers[peer] {
+	if held {
+		if _, err := r.cfg.Store.Draft(ctx, reg.DraftID); err != nil {
+			return errors.New("this relay does not hold the draft")
+		}
+	} else if !r.cfg.Open && !r.cfg.AllowPeers[peer] {
 		log.Warn("Registration refused: peer not on the allow-list")
 		return fmt.Errorf("this relay only takes drafts from listed peers; ask its operator to add your peer id, %s", peer)
 	}
@@ -188,7 +199,7 @@ func (r *Relay) register(ctx context.Context, peer string, reg p2p.Registration)
 		return fmt.Errorf("this relay holds a newer statement of the draft's relays (version %d, yours %d): sync the draft, then try again", old.Version, last.Version)
 	case old.Version > 0 && chain[old.Version-1].Hash() != sha256.Sum256(old.Statement):
 		return errors.New("another co-facilitator changed the draft's relays or code at the same time: sync the draft, then try again")
-	case last.Version == old.Version:
+	case last.Version == old.Version && old.Access.Equal(last.Access):
 		return nil // already registered
 	}
 	if err := r.cfg.Store.Register(ctx, reg.DraftID, Draft{Access: last.Access, Registrant: creator, Creator: creator,

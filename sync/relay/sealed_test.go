@@ -392,3 +392,75 @@ func TestOnlyCoFacilitatorsRegister(t *testing.T) {
 		t.Errorf("the owner after the attempts: %+v", r.Stats)
 	}
 }
+
+// TestARelayThatMissedARotationIsToldByAnyMember: the owner rotates the
+// draft's secret while one of its two relays is down. The rotation is
+// the draft's at once (the code changes, and the owner hears which relay
+// missed it); when that relay is back, the first member to sync with it
+// delivers the newest statement, which it verifies and takes: the new
+// code syncs there, the old one no longer does. No relay is left holding
+// a key nobody has, nor the owner cut off from one.
+func TestARelayThatMissedARotationIsToldByAnyMember(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r1 := startRelay(t, t.TempDir(), "/ip4/127.0.0.1/tcp/0", nil)
+	defer r1.stop()
+	r2dir := t.TempDir()
+	r2 := startRelay(t, r2dir, "/ip4/127.0.0.1/tcp/0", nil)
+	a1, a2 := r1.r.Addrs()[0], r2.r.Addrs()[0]
+	owner := start(t, t.TempDir(), "Owner")
+	defer owner.stop()
+	id, err := owner.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Two relays"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.write(t, id, "1", "Before the rotation.")
+	if _, err := online.InviteWithSecret(ctx, owner.ws, owner.node, id, []string{a1, a2}, docsync.NewSecret()); err != nil {
+		t.Fatal(err)
+	}
+	old, err := owner.ws.DraftSecret(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldCode := app.Invite{DraftID: id, Secret: old, Relays: []string{a1, a2}}.Code()
+	owner.syncWith(t, a1)
+	owner.syncWith(t, a2)
+
+	r2.stop()
+	inv, err := online.Invite(ctx, owner.ws, owner.node, id, nil, true)
+	var behind *online.RelaysBehind
+	if !errors.As(err, &behind) || len(behind.Failed) != 1 || behind.Failed[a2] == nil || inv.Code() == oldCode {
+		t.Fatalf("a rotation with one relay down: %v", err)
+	}
+	owner.write(t, id, "2", "After the rotation.")
+	owner.syncWith(t, a1)
+
+	r2 = startRelay(t, r2dir, a2[:strings.Index(a2, "/p2p/")], nil)
+	defer r2.stop()
+	member := start(t, t.TempDir(), "Member")
+	defer member.stop()
+	if _, err := member.ws.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	member.syncWith(t, a1) // the draft, with its newest statement
+	r := member.syncWith(t, a2)
+	if len(r.Stats.Drafts) != 1 || len(r.Stats.Failed) != 0 {
+		t.Fatalf("the member's sync with the relay that missed the rotation: %+v", r.Stats)
+	}
+	if d, _ := r2.store.Draft(ctx, id); d.Version != 2 {
+		t.Errorf("the relay holds version %d", d.Version)
+	}
+	stale := start(t, t.TempDir(), "Stale")
+	defer stale.stop()
+	if _, err := stale.ws.Join(ctx, oldCode); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel2 := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel2()
+	if r := stale.node.Sync(sctx, a2, true); len(r.Stats.Failed) == 0 {
+		t.Errorf("the old code still syncs with the relay that missed the rotation: %+v", r.Stats)
+	}
+	if r := owner.syncWith(t, a2); len(r.Stats.Failed) != 0 {
+		t.Errorf("the owner at that relay: %+v", r.Stats)
+	}
+}

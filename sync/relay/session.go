@@ -29,6 +29,7 @@ type session struct {
 
 	mu     sync.Mutex // Protects drafts' sent and dirty, and passes.
 	drafts []*opening // by the peer's index; nil where not opened
+	asked  []string   // the draft ids the peer asked for, by index
 	passes []blobwire.PassRecord
 }
 
@@ -96,6 +97,9 @@ func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved
 	}
 	answers := make([]blobwire.OpenedRecord, len(asked))
 	s.drafts = make([]*opening, len(asked))
+	for _, a := range asked {
+		s.asked = append(s.asked, a.DraftID)
+	}
 	opened := 0
 	for i, a := range asked {
 		d, err := r.cfg.Store.Draft(ctx, a.DraftID)
@@ -121,9 +125,19 @@ func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved
 	}
 	if opened == 0 {
 		// The same words whether the relay holds the drafts asked for or
-		// not, and no count: an unproven peer learns nothing here.
+		// not, and no count: an unproven peer learns nothing here. It may
+		// still deliver statements the relay missed, within the opening's
+		// deadline, and then open again.
 		r.log.Debug("Session proved access to no draft")
-		return nil
+		for {
+			f, err := s.conn.ReadFrame()
+			if err != nil || f.Type != blobwire.Register {
+				return nil
+			}
+			if err := s.registrations(ctx, f.Payload); err != nil {
+				return err
+			}
+		}
 	}
 	proved()
 	r.join(s)
@@ -287,6 +301,10 @@ func (s *session) readLoop(ctx context.Context) error {
 			if err := s.write(blobwire.Ack, blobwire.EncodeAcks(acks)); err != nil {
 				return err
 			}
+		case blobwire.Register:
+			if err := s.registrations(ctx, f.Payload); err != nil {
+				return err
+			}
 		case blobwire.Pass:
 			recs, err := blobwire.DecodePass(f.Payload)
 			if err != nil {
@@ -378,4 +396,25 @@ func (s *session) append(ctx context.Context, rec blobwire.BlobRecord) (blobwire
 		t.wake()
 	})
 	return ack, nil
+}
+
+// registrations takes statements a peer delivers for drafts it asked to
+// open (a newer key than the relay holds, most often) and answers each.
+func (s *session) registrations(ctx context.Context, payload []byte) error {
+	recs, err := blobwire.DecodeRegister(payload)
+	if err != nil {
+		return err
+	}
+	acks := make([]blobwire.AckRecord, 0, len(recs))
+	for _, rec := range recs {
+		ack := blobwire.AckRecord{Index: rec.Index}
+		if rec.Index >= len(s.asked) || s.asked[rec.Index] != rec.Reg.DraftID {
+			return fmt.Errorf("%w: a statement for a draft not asked for", wire.ErrMalformed)
+		}
+		if err := s.r.registerAs(ctx, s.peer, rec.Reg, true); err != nil {
+			ack.Status, ack.Reason = blobwire.StatusRefused, err.Error()
+		}
+		acks = append(acks, ack)
+	}
+	return s.write(blobwire.Registered, blobwire.EncodeAcks(acks))
 }
