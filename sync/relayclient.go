@@ -67,10 +67,12 @@ type relayPosition struct {
 	keyID [8]byte // of the access key it was under: a new secret starts over
 	seq   uint64  // the newest place read or appended
 	chain draftkey.Chain
-	count int // blobs since the snapshot
+	count int    // blobs since the snapshot
+	dict  []byte // the contents of the blob at seq (its last 32 KiB): the next one's deflate dictionary
 }
 
 type relayFlight struct {
+	body   []byte // the contents, unsealed: the next blob's dictionary
 	place  uint64
 	kind   byte
 	sealed []byte
@@ -87,7 +89,9 @@ func encodePosition(p relayPosition) []byte {
 	b := append([]byte{'R', 1}, p.keyID[:]...)
 	b = binary.AppendUvarint(b, p.seq)
 	b = append(b, p.chain[:]...)
-	return binary.AppendUvarint(b, uint64(p.count))
+	b = binary.AppendUvarint(b, uint64(p.count))
+	b = binary.AppendUvarint(b, uint64(len(p.dict)))
+	return append(b, p.dict...)
 }
 
 func decodePosition(b []byte) (relayPosition, bool) {
@@ -103,12 +107,27 @@ func decodePosition(b []byte) (relayPosition, bool) {
 	}
 	p.seq = seq
 	copy(p.chain[:], b[w:w+32])
-	c, w2 := binary.Uvarint(b[w+32:])
+	b = b[w+32:]
+	c, w2 := binary.Uvarint(b)
 	if w2 <= 0 {
 		return p, false
 	}
 	p.count = int(min(c, 1<<20))
+	b = b[w2:]
+	n, w3 := binary.Uvarint(b)
+	if w3 <= 0 || n > uint64(len(b)-w3) || n > dictSize {
+		return p, false
+	}
+	p.dict = bytes.Clone(b[w3:])
 	return p, true
+}
+
+// dictSize is deflate's window: what of the blob before can help.
+const dictSize = 32 << 10
+
+// tail returns what of a blob's contents the next one deflates against.
+func tail(body []byte) []byte {
+	return bytes.Clone(body[max(0, len(body)-dictSize):])
 }
 
 // relayID returns the peer id a relay address ends with.
@@ -524,8 +543,9 @@ func (rc *relayConn) handle(ctx context.Context, f wire.Frame) error {
 // receive opens one blob or snapshot in its place and merges what it holds.
 func (rc *relayConn) receive(ctx context.Context, d *relayDraft, r blobwire.BlobRecord) error {
 	d.tip = max(d.tip, r.Place)
-	var plain []byte
-	if r.Kind == blobwire.KindSnapshot {
+	var plain, dict []byte
+	snapshot := r.Kind == blobwire.KindSnapshot
+	if snapshot {
 		if r.Place <= d.pos.seq {
 			return nil // we hold what it stands for
 		}
@@ -533,8 +553,14 @@ func (rc *relayConn) receive(ctx context.Context, d *relayDraft, r blobwire.Blob
 		if err != nil {
 			return fmt.Errorf("the relay sent a snapshot (place %d) that does not open: altered, or not this draft's; not taking it", r.Place)
 		}
-		plain = p
-		d.pos = relayPosition{keyID: d.pos.keyID, seq: r.Place, chain: c}
+		// A snapshot carries the contents of the blob it ends with,
+		// which the next blob deflates against.
+		n, w := binary.Uvarint(p)
+		if w <= 0 || n > uint64(len(p)-w) || n > dictSize {
+			return fmt.Errorf("%w: snapshot", wire.ErrMalformed)
+		}
+		plain = p[w+int(n):]
+		d.pos = relayPosition{keyID: d.pos.keyID, seq: r.Place, chain: c, dict: bytes.Clone(p[w : w+int(n)])}
 		d.base = r.Place
 	} else {
 		switch {
@@ -548,14 +574,18 @@ func (rc *relayConn) receive(ctx context.Context, d *relayDraft, r blobwire.Blob
 			return fmt.Errorf("the relay sent blob %d that does not open in its place: altered, reordered or not this draft's; not taking it", r.Place)
 		}
 		plain = p
+		dict = d.pos.dict
 		d.pos.seq, d.pos.chain = r.Place, d.pos.chain.Next(r.Data)
 		d.pos.count++
 		if d.flight != nil && d.flight.place == r.Place && bytes.Equal(d.flight.sealed, r.Data) {
 			d.flight = nil // our own, back before its acknowledgement
 		}
 	}
-	heads, n, err := rc.apply(ctx, d, plain)
+	heads, body, n, err := rc.apply(ctx, d, plain, dict)
 	d.heads = heads
+	if !snapshot && body != nil {
+		d.pos.dict = tail(body)
+	}
 	if n > 0 && !d.listed {
 		d.listed = rc.listedHere(d) // the statement that lists it may have come
 	}
@@ -581,21 +611,37 @@ func maxInflate(n int) int { return min(64*n+1<<20, wire.MaxMessage) }
 
 // apply merges a blob's contents and returns the heads the relay holds
 // with it.
-func (rc *relayConn) apply(ctx context.Context, d *relayDraft, sealed []byte) ([]string, int, error) {
+func (rc *relayConn) apply(ctx context.Context, d *relayDraft, sealed, dict []byte) (heads []string, body []byte, n int, err error) {
+	heads, body, n, err = d.heads, nil, 0, nil
+	body, err = unpack(sealed, dict)
+	if err != nil {
+		return heads, nil, 0, err
+	}
+	heads, n, err = rc.merge(ctx, d, body)
+	return heads, body, n, err
+}
+
+// unpack undoes pack, with the dictionary the blob was deflated against.
+func unpack(sealed, dict []byte) ([]byte, error) {
 	if len(sealed) == 0 || sealed[0] > packDeflated {
-		return d.heads, 0, fmt.Errorf("%w: blob packing", wire.ErrMalformed)
+		return nil, fmt.Errorf("%w: blob packing", wire.ErrMalformed)
 	}
-	body := sealed[1:]
-	if sealed[0] == packDeflated {
-		var err error
-		body, err = io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(sealed[1:])), int64(maxInflate(len(sealed))+1)))
-		if err != nil {
-			return d.heads, 0, fmt.Errorf("blob contents: %w", err)
-		}
-		if len(body) > maxInflate(len(sealed)) {
-			return d.heads, 0, fmt.Errorf("blob contents larger than %d bytes", maxInflate(len(sealed)))
-		}
+	if sealed[0] == packRaw {
+		return sealed[1:], nil
 	}
+	body, err := io.ReadAll(io.LimitReader(flate.NewReaderDict(bytes.NewReader(sealed[1:]), dict), int64(maxInflate(len(sealed))+1)))
+	if err != nil {
+		return nil, fmt.Errorf("blob contents: %w", err)
+	}
+	if len(body) > maxInflate(len(sealed)) {
+		return nil, fmt.Errorf("blob contents larger than %d bytes", maxInflate(len(sealed)))
+	}
+	return body, nil
+}
+
+// merge merges a blob's contents and returns the heads the relay holds
+// with it.
+func (rc *relayConn) merge(ctx context.Context, d *relayDraft, body []byte) ([]string, int, error) {
 	if len(body) == 0 || body[0] > blobWhole {
 		return d.heads, 0, fmt.Errorf("%w: blob kind", wire.ErrMalformed)
 	}
@@ -716,6 +762,7 @@ func (rc *relayConn) acked(ctx context.Context, d *relayDraft, a blobwire.AckRec
 		} else if d.pos.seq == f.place-1 {
 			d.pos.seq, d.pos.chain = f.place, d.pos.chain.Next(f.sealed)
 			d.pos.count++
+			d.pos.dict = tail(f.body)
 			d.heads = f.heads
 			rc.st.ChangesOut += f.n
 		}
@@ -813,8 +860,8 @@ func (rc *relayConn) next(d *relayDraft) (*blobwire.BlobRecord, error) {
 		body = append(appendBlock(body, block), data...)
 		n = count
 	}
-	sealed := d.keys.SealBlob(place, d.pos.chain, pack(body))
-	d.flight = &relayFlight{place: place, kind: blobwire.KindBlob, sealed: sealed, heads: ours, n: n}
+	sealed := d.keys.SealBlob(place, d.pos.chain, pack(body, d.pos.dict))
+	d.flight = &relayFlight{body: body, place: place, kind: blobwire.KindBlob, sealed: sealed, heads: ours, n: n}
 	return &blobwire.BlobRecord{Index: d.index, Place: place, Kind: blobwire.KindBlob, Data: sealed}, nil
 }
 
@@ -825,7 +872,9 @@ func (rc *relayConn) snapshot(d *relayDraft) (*blobwire.BlobRecord, error) {
 		return nil, err
 	}
 	body := append(append([]byte{blobWhole}, encodeBlobHeads(heads, nil, nil)...), appendBlock(nil, seals)...)
-	sealed := d.keys.SealSnapshot(d.pos.seq, d.pos.chain, pack(append(body, data...)))
+	plain := binary.AppendUvarint(nil, uint64(len(d.pos.dict)))
+	plain = append(plain, d.pos.dict...)
+	sealed := d.keys.SealSnapshot(d.pos.seq, d.pos.chain, append(plain, pack(append(body, data...), nil)...))
 	d.flight = &relayFlight{place: d.pos.seq, kind: blobwire.KindSnapshot, sealed: sealed, heads: heads}
 	return &blobwire.BlobRecord{Index: d.index, Place: d.pos.seq, Kind: blobwire.KindSnapshot, Data: sealed}, nil
 }
@@ -838,10 +887,13 @@ const (
 	packDeflated = 1
 )
 
-func pack(b []byte) []byte {
+// Deflate starts from a dictionary both ends hold, the contents of the
+// blob before: a small edit's fields (its device, the heads it follows,
+// its message) are mostly what the one before carried.
+func pack(b, dict []byte) []byte {
 	var buf bytes.Buffer
 	buf.WriteByte(packDeflated)
-	w, _ := flate.NewWriter(&buf, flate.BestCompression)
+	w, _ := flate.NewWriterDict(&buf, flate.BestCompression, dict)
 	w.Write(b)
 	w.Close()
 	if buf.Len() < len(b)+1 {

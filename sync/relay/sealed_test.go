@@ -464,3 +464,55 @@ func TestARelayThatMissedARotationIsToldByAnyMember(t *testing.T) {
 		t.Errorf("the owner at that relay: %+v", r.Stats)
 	}
 }
+
+// TestSnapshotsReplaceBlobs: after compactAfter blobs, a peer that holds
+// exactly what they hold replaces them with a sealed snapshot; the relay
+// then holds less, a joiner reads the snapshot and the blobs after it
+// (the first of which deflates against what the snapshot carries), and a
+// peer that had read the old blobs goes on from its place.
+func TestSnapshotsReplaceBlobs(t *testing.T) {
+	ctx := context.Background()
+	rl, a, id, code, _ := sealedDraft(t)
+	defer a.stop()
+	defer rl.stop()
+	addr := rl.r.Addrs()[0]
+	follower := start(t, t.TempDir(), "Follower")
+	defer follower.stop()
+	if _, err := follower.ws.Join(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	follower.syncWith(t, addr)
+	before, _ := rl.store.Draft(ctx, id)
+	live, stop := context.WithTimeout(ctx, 60*time.Second)
+	go a.node.Sync(live, addr, false) // one session: each write is a blob
+	for i := range 70 {
+		a.write(t, id, "4", fmt.Sprintf("Sitting %d.", i))
+		for d, _ := rl.store.Draft(ctx, id); d.Tip < before.Tip+uint64(i)+1; d, _ = rl.store.Draft(ctx, id) {
+			if live.Err() != nil {
+				t.Fatalf("blob %d never came", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // the snapshot, right after the 64th
+	stop()
+	after, err := rl.store.Draft(ctx, id)
+	if err != nil || after.Base == 0 || after.Tip <= after.Base {
+		t.Fatalf("no snapshot after 70 blobs: %+v (before %+v), %v", after, before, err)
+	}
+	a.write(t, id, "5", "After the snapshot.")
+	a.syncWith(t, addr)
+	joiner := start(t, t.TempDir(), "Joiner")
+	defer joiner.stop()
+	if _, err := joiner.ws.Join(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*participant{joiner, follower} {
+		if r := p.syncWith(t, addr); len(r.Stats.Failed) > 0 {
+			t.Fatalf("%v", r.Stats.Failed)
+		}
+		if got := p.read(t, id, "4"); !strings.HasPrefix(got, "Sitting 0.") || !strings.HasSuffix(got, "Sitting 69.") || p.read(t, id, "5") != "After the snapshot." {
+			t.Errorf("after the snapshot, a peer holds %q and %q", got, p.read(t, id, "5"))
+		}
+	}
+}
