@@ -94,6 +94,9 @@ type Engine struct {
 	status map[[2]string]*Status
 	conns  map[*conversation]struct{}
 	relays map[*relayConn]struct{} // live connections to relays
+	// relayTurn is, per relay, where the next session's share of drafts
+	// starts, for a peer with more drafts there than a session opens.
+	relayTurn map[string]int
 
 	maxMessage       int                 // 0: wire.MaxMessage
 	budget           *wire.Budget        // inbound bytes being assembled, all sessions together; nil: none
@@ -151,7 +154,7 @@ func New(lib Library, self string, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}, conns: map[*conversation]struct{}{}, relays: map[*relayConn]struct{}{},
+	return &Engine{lib: lib, self: self, log: log, status: map[[2]string]*Status{}, conns: map[*conversation]struct{}{}, relays: map[*relayConn]struct{}{}, relayTurn: map[string]int{},
 		previews: presenceTable{maxHeld: maxPreviewHeld, sweeps: true},
 		// A window that restarts keeps its peer id: counting its previews
 		// from the clock makes them newer than those of its last run, which

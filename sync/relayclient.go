@@ -177,6 +177,18 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 	if len(drafts) == 0 {
 		return st, nil
 	}
+	if len(drafts) > blobwire.MaxDrafts {
+		// More than one session opens: this one takes the next share,
+		// the following session the one after (e.relayTurn).
+		e.mu.Lock()
+		from := e.relayTurn[remote] % len(drafts)
+		e.relayTurn[remote] = from + blobwire.MaxDrafts
+		e.mu.Unlock()
+		drafts = append(drafts[from:], drafts[:from]...)[:blobwire.MaxDrafts]
+		for i, d := range drafts {
+			d.index = i
+		}
+	}
 	if err := conn.WritePreamble(); err != nil {
 		return st, err
 	}
@@ -258,7 +270,7 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 		d.listed = rc.listedHere(d)
 		st.Drafts = append(st.Drafts, d.id)
 		rc.open = append(rc.open, d)
-		e.setStatus(remote, d.id, func(s *Status) { s.sessions++; s.Connected = true })
+		e.setStatus(remote, d.id, func(s *Status) { s.sessions++; s.Connected, s.Synced = true, false }) // synced once this session has checked
 	}
 	if len(deliver) > 0 {
 		if err := conn.WriteFrame(wire.Frame{Type: blobwire.Register, Payload: blobwire.EncodeRegister(deliver)}); err != nil {
@@ -817,7 +829,7 @@ func (rc *relayConn) send(ctx context.Context) error {
 
 // next seals the blob a caught-up draft should append, if any.
 func (rc *relayConn) next(d *relayDraft) (*blobwire.BlobRecord, error) {
-	ours := d.rep.Heads()
+	ours := slices.Clone(d.rep.Heads())
 	if !d.lacks() {
 		if d.listed && d.pos.count >= compactAfter && slices.Equal(ours, d.heads) && d.pos.seq > d.base {
 			return rc.snapshot(d)
@@ -861,6 +873,7 @@ func (rc *relayConn) next(d *relayDraft) (*blobwire.BlobRecord, error) {
 		n = count
 	}
 	sealed := d.keys.SealBlob(place, d.pos.chain, pack(body, d.pos.dict))
+	rc.e.log.Debug("Appending a blob", "relay", shortPeer(rc.remote), "draft", d.id, "place", place, "changes", n, "heads", shortHeads(ours))
 	d.flight = &relayFlight{body: body, place: place, kind: blobwire.KindBlob, sealed: sealed, heads: ours, n: n}
 	return &blobwire.BlobRecord{Index: d.index, Place: place, Kind: blobwire.KindBlob, Data: sealed}, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/igf-bpf/bpfdraft/app/online"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/blobwire"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 )
 
@@ -28,16 +29,21 @@ import (
 // drafts, syncing with one relay at once.
 type loadResult struct {
 	Peers, DraftsPerPeer int
-	Drafts               int      `json:"drafts_held"`
-	Sessions             int      `json:"sessions"`
-	Failed               int      `json:"failed"`
-	Seconds              float64  `json:"seconds"`
-	PerSecond            float64  `json:"sessions_per_second"`
-	P50                  float64  `json:"p50_s"`
-	P99                  float64  `json:"p99_s"`
-	RelayPeakMB          float64  `json:"relay_peak_rss_mb"`
-	Lost                 int      `json:"edits_lost"`
-	Errors               []string `json:"errors,omitempty"` // the first few failures
+	Drafts               int     `json:"drafts_held"`
+	Sessions             int     `json:"sessions"`
+	Failed               int     `json:"failed"`
+	Seconds              float64 `json:"seconds"`
+	PerSecond            float64 `json:"sessions_per_second"`
+	P50                  float64 `json:"p50_s"`
+	P99                  float64 `json:"p99_s"`
+	RelayPeakMB          float64 `json:"relay_peak_rss_mb"`
+	// Then every peer stays connected (a window left open), edits each
+	// of its drafts once more, and every edit reaches the relay.
+	Live        int      `json:"live_sessions"`
+	LiveSeconds float64  `json:"live_seconds"`
+	RelayLiveMB float64  `json:"relay_peak_rss_live_mb"`
+	Lost        int      `json:"edits_lost"`
+	Errors      []string `json:"errors,omitempty"` // the first few failures
 }
 
 // peakRSS reads a process's peak resident memory (VmHWM) in MB.
@@ -98,13 +104,18 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 	archives := (held + heldPerPeer - 1) / heldPerPeer
 	ps := make([]*peer, peers+archives)
 	log := slog.New(slog.DiscardHandler)
+	if os.Getenv("BPFBENCH_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	setup := func(i int) error {
 		count := perPeer
 		if i >= peers {
 			count = min(heldPerPeer, held-(i-peers)*heldPerPeer)
 		}
 		pd := filepath.Join(dir, fmt.Sprint("p", i))
-		ws, err := app.Open(ctx, pd, app.Options{Poll: -1, CommitEvery: -1, IdleCommit: -1, Logger: log})
+		// Polling as the app does: a write through a second session of a
+		// draft (see docs/BENCHMARKS.md, load) reaches a live sync by it.
+		ws, err := app.Open(ctx, pd, app.Options{Poll: 100 * time.Millisecond, CommitEvery: -1, IdleCommit: -1, Logger: log})
 		if err != nil {
 			return err
 		}
@@ -209,6 +220,82 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 	}
 	res.RelayPeakMB = peakRSS(cmd.Process.Pid)
 
+	// Live: every peer keeps a session open while all edit once more.
+	liveCtx, stopLive := context.WithCancel(ctx)
+	var live sync.WaitGroup
+	var liveUp sync.Map
+	target, err := p2p.ParseAddr(addr)
+	if err != nil {
+		stopLive()
+		return nil, err
+	}
+	for i := range peers {
+		live.Add(1)
+		go func() {
+			defer live.Done()
+			ps[i].node.Keep(liveCtx, target, func(r p2p.Result) {
+				if len(r.Stats.Drafts) > 0 {
+					liveUp.Store(i, true)
+				}
+			})
+		}()
+	}
+	t0 := time.Now()
+	err = parallel(peers, 16, func(i int) error {
+		for d, id := range ps[i].ids {
+			s, err := ps[i].ws.Session(ctx, id)
+			if err != nil {
+				return err
+			}
+			_, _, err = s.Write(ctx, "1", fmt.Sprintf("live, peer %d, draft %d. ", i, d), true)
+			s.Close(ctx)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		stopLive()
+		return nil, err
+	}
+	// Until every peer's edits are confirmed by the relay (what its
+	// status bar would say), or a minute.
+	// A status read right after an edit may not have seen it yet: all
+	// agree twice in a row, half a second apart.
+	agreed := 0
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && agreed < 2; time.Sleep(500 * time.Millisecond) {
+		waiting := 0
+		for _, p := range ps[:peers] {
+			synced := map[string]bool{}
+			for _, st := range p.node.Engine().Status() {
+				synced[st.Draft] = st.Connected && st.Synced
+			}
+			for _, id := range p.ids {
+				if !synced[id] {
+					waiting++
+				}
+			}
+		}
+		if waiting == 0 {
+			agreed++
+		} else {
+			agreed = 0
+		}
+	}
+	res.LiveSeconds = time.Since(t0).Seconds()
+	res.RelayLiveMB = peakRSS(cmd.Process.Pid)
+	for _, p := range ps[:peers] {
+		for _, st := range p.node.Engine().Status() {
+			if st.Connected {
+				res.Live++
+				break
+			}
+		}
+	}
+	stopLive()
+	live.Wait()
+
 	// Nothing lost: a newcomer holding every code gets every draft from
 	// the relay, with the second round's edit (the relay's file holds
 	// only sealed blobs, so it is read as a participant reads it).
@@ -234,8 +321,12 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 		return nil, err
 	}
 	defer vn.Close()
-	if r := vn.Sync(ctx, addr, true); r.Err != nil {
-		res.Errors = append(res.Errors, fmt.Sprintf("verifier: %v", r.Err))
+	// A session opens at most blobwire.MaxDrafts drafts: as many as it
+	// takes.
+	for range (res.Drafts + blobwire.MaxDrafts - 1) / blobwire.MaxDrafts {
+		if r := vn.Sync(ctx, addr, true); r.Err != nil || len(r.Stats.Failed) > 0 {
+			res.Errors = append(res.Errors, fmt.Sprintf("verifier: %v %v", r.Err, r.Stats.Failed))
+		}
 	}
 	for i, p := range ps[:peers] {
 		for d, id := range p.ids {
@@ -245,8 +336,21 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 				continue
 			}
 			sec, _ := s.Section("1")
-			if !strings.Contains(sec.Body, fmt.Sprintf("round 1, peer %d, draft %d.", i, d)) {
+			if !strings.Contains(sec.Body, fmt.Sprintf("round 1, peer %d, draft %d.", i, d)) ||
+				!strings.Contains(sec.Body, fmt.Sprintf("live, peer %d, draft %d.", i, d)) {
 				res.Lost++
+				if len(res.Errors) < 5 {
+					var st []string
+					for _, x := range p.node.Engine().Status() {
+						if x.Draft == id {
+							st = append(st, fmt.Sprintf("%+v", x))
+						}
+					}
+					ls, _ := p.ws.Session(ctx, id)
+					listed := ls.ListedRelays()
+					ls.Close(ctx)
+					res.Errors = append(res.Errors, fmt.Sprintf("peer %d draft %d lacks an edit: %q; its status %v; it lists %v", i, d, sec.Body, st, listed))
+				}
 			}
 			s.Close(ctx)
 		}
@@ -281,8 +385,9 @@ func parallel(n, width int, f func(int) error) error {
 
 func (r *loadResult) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "peers\tdrafts held\tsessions\tfailed\tsessions/s\tp50\tp99\trelay peak RSS\tedits lost\t")
-	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%.1f\t%.2f s\t%.2f s\t%.0f MB\t%d\t\n", r.Peers, r.Drafts, r.Sessions, r.Failed, r.PerSecond, r.P50, r.P99, r.RelayPeakMB, r.Lost)
+	fmt.Fprintln(tw, "peers\tdrafts held\tsessions\tfailed\tsessions/s\tp50\tp99\trelay peak RSS\tthen live\tall edits in\trelay peak RSS\tedits lost\t")
+	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%.1f\t%.2f s\t%.2f s\t%.0f MB\t%d\t%.1f s\t%.0f MB\t%d\t\n", r.Peers, r.Drafts, r.Sessions, r.Failed, r.PerSecond, r.P50, r.P99, r.RelayPeakMB,
+		r.Live, r.LiveSeconds, r.RelayLiveMB, r.Lost)
 	tw.Flush()
 	for _, e := range r.Errors {
 		fmt.Fprintln(w, "failed:", e)
