@@ -13,7 +13,6 @@ import (
 
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/app/online"
-	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 	"github.com/igf-bpf/bpfdraft/sync/relay"
@@ -100,15 +99,8 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		reps[n] = r
 	}
 	a := reps["A"]
-	id, err := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "W1", Year: 2025})
+	id, ids, err := a.draftW1(ctx, w)
 	if err != nil {
-		return res, err
-	}
-	if a.s, err = a.ws.Session(ctx, id); err != nil {
-		return res, err
-	}
-	ids := sectionMap(a.s.Sections())
-	if err := a.replay(ctx, w.W1, ids); err != nil {
 		return res, err
 	}
 	var inv app.Invite

@@ -12,9 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/app/online"
-	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 	"github.com/igf-bpf/bpfdraft/sync/relay"
@@ -110,15 +108,8 @@ func runRelayWire(ctx context.Context, w *Workloads, dir string, log *slog.Logge
 		return nil, err
 	}
 	defer hub.close()
-	id, err := hub.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "W1", Year: 2025})
+	id, ids, err := hub.draftW1(ctx, w)
 	if err != nil {
-		return nil, err
-	}
-	if hub.s, err = hub.ws.Session(ctx, id); err != nil {
-		return nil, err
-	}
-	ids := sectionMap(hub.s.Sections())
-	if err := hub.replay(ctx, w.W1, ids); err != nil {
 		return nil, err
 	}
 	inv, err := online.InviteWithSecret(ctx, hub.ws, inProcess{rl}, id, []string{rl.Addrs()[0]}, docsync.NewSecret())
@@ -155,10 +146,6 @@ func runRelayWire(ctx context.Context, w *Workloads, dir string, log *slog.Logge
 		return nil, err
 	}
 	// W2 after reconnect: typed offline, then each dials the relay once.
-	hub2 := w.W2
-	for i := range hub2.Commits {
-		hub2.Commits[i].Time += 60
-	}
 	if err := undoW2(ctx, hub, w.W2, ids); err != nil {
 		return nil, err
 	}
@@ -167,7 +154,7 @@ func runRelayWire(ctx context.Context, w *Workloads, dir string, log *slog.Logge
 			return nil, err
 		}
 	}
-	if err := hub.replay(ctx, hub2, ids); err != nil {
+	if err := hub.replay(ctx, laterW2(w.W2), ids); err != nil {
 		return nil, err
 	}
 	if res.W2ReconnectUp, err = relaySession(ctx, rl, hub, log); err != nil {
@@ -178,32 +165,21 @@ func runRelayWire(ctx context.Context, w *Workloads, dir string, log *slog.Logge
 	}
 
 	// W3: three join, work offline for a day, then take turns with the
-	// relay until all agree (the hub syncs too, as the draft's owner).
-	peers := map[string]*replica{}
-	for _, name := range []string{"A", "B", "C"} {
-		p, _, err := join("w3" + name)
-		if err != nil {
-			return nil, err
+	// relay until all agree. A's heads are the reference: the hub is
+	// not in these sessions, and no peer holds the others' day until
+	// each has had its turn.
+	var a *replica
+	join3 := func(name string) (*replica, int64, error) {
+		r, n, err := join(name)
+		if a == nil {
+			a = r
 		}
-		defer p.close()
-		peers[name] = p
-		if err := p.replay(ctx, w.W3.Peers[name], ids); err != nil {
-			return nil, fmt.Errorf("W3 peer %s: %w", name, err)
-		}
+		return r, n, err
 	}
-	order := []string{"A", "B", "C"}
-	for i := 0; i < 12 && !res.W3Converged; i++ {
-		n, err := relaySession(ctx, rl, peers[order[i%3]], log)
-		if err != nil {
-			return nil, err
-		}
-		res.W3 += n
-		res.W3Sessions++
-		heads := peers["A"].s.Heads()
-		res.W3Converged = i >= 2
-		for _, p := range peers {
-			res.W3Converged = res.W3Converged && slices.Equal(p.s.Heads(), heads)
-		}
+	if res.W3, res.W3Sessions, res.W3Converged, err = runW3(ctx, w, ids, join3,
+		func(p *replica) (int64, error) { return relaySession(ctx, rl, p, log) },
+		func() []string { return a.s.Heads() }); err != nil {
+		return nil, err
 	}
 	if d, err := store.Draft(ctx, id); err == nil {
 		res.RelayHeldBytes = d.Bytes

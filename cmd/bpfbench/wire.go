@@ -119,15 +119,8 @@ func runWire(ctx context.Context, w *Workloads, dir string, log *slog.Logger) (*
 		return nil, err
 	}
 	defer hub.close()
-	id, err := hub.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "W1", Year: 2025})
+	id, ids, err := hub.draftW1(ctx, w)
 	if err != nil {
-		return nil, err
-	}
-	if hub.s, err = hub.ws.Session(ctx, id); err != nil {
-		return nil, err
-	}
-	ids := sectionMap(hub.s.Sections())
-	if err := hub.replay(ctx, w.W1, ids); err != nil {
 		return nil, err
 	}
 	inv, err := hub.ws.Invite(ctx, id, nil, nil)
@@ -166,17 +159,13 @@ func runWire(ctx context.Context, w *Workloads, dir string, log *slog.Logger) (*
 	}
 	// W2 after reconnect: the same edit, offline, then a new connection
 	// with the states saved by the last one.
-	hub2 := w.W2
-	for i := range hub2.Commits {
-		hub2.Commits[i].Time += 60
-	}
 	if err := undoW2(ctx, hub, w.W2, ids); err != nil {
 		return nil, err
 	}
 	if _, err := session(ctx, hub, b, log); err != nil {
 		return nil, err
 	}
-	if err := hub.replay(ctx, hub2, ids); err != nil {
+	if err := hub.replay(ctx, laterW2(w.W2), ids); err != nil {
 		return nil, err
 	}
 	if res.W2Reconnect, err = session(ctx, hub, b, log); err != nil {
@@ -185,33 +174,68 @@ func runWire(ctx context.Context, w *Workloads, dir string, log *slog.Logger) (*
 
 	// W3: three peers join from the hub, work offline for a day, then
 	// sync pairwise with the hub until all four agree.
+	res.W3Hub, res.W3Sessions, res.W3Converged, err = runW3(ctx, w, ids, join,
+		func(p *replica) (int64, error) { return session(ctx, p, hub, log) }, hub.s.Heads)
+	return res, err
+}
+
+// draftW1 creates the draft the workloads run on in r, opens it, types W1
+// into it and returns its id and its sections by the traces' names.
+func (r *replica) draftW1(ctx context.Context, w *Workloads) (string, map[string]string, error) {
+	id, err := r.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "W1", Year: 2025})
+	if err != nil {
+		return "", nil, err
+	}
+	if r.s, err = r.ws.Session(ctx, id); err != nil {
+		return "", nil, err
+	}
+	ids := sectionMap(r.s.Sections())
+	return id, ids, r.replay(ctx, w.W1, ids)
+}
+
+// laterW2 is W2 typed a minute later: the same edit, made again offline.
+// The commits are copied, so W2 itself stays as it was.
+func laterW2(tr Trace) Trace {
+	tr.Commits = slices.Clone(tr.Commits)
+	for i := range tr.Commits {
+		tr.Commits[i].Time += 60
+	}
+	return tr
+}
+
+// runW3 has three peers join (join), type their offline day, then sync in
+// turns (A, B, C, A, …, at most 12 sessions, each by sync) until every
+// peer's heads are ref's: the bytes of all the sessions, how many there
+// were, and whether they agreed.
+func runW3(ctx context.Context, w *Workloads, ids map[string]string, join func(string) (*replica, int64, error),
+	sync func(*replica) (int64, error), ref func() []string) (bytes int64, sessions int, converged bool, err error) {
 	peers := map[string]*replica{}
-	for _, name := range []string{"A", "B", "C"} {
+	order := []string{"A", "B", "C"}
+	for _, name := range order {
 		p, _, err := join("w3" + name)
 		if err != nil {
-			return nil, err
+			return 0, 0, false, err
 		}
 		defer p.close()
 		peers[name] = p
 		if err := p.replay(ctx, w.W3.Peers[name], ids); err != nil {
-			return nil, fmt.Errorf("W3 peer %s: %w", name, err)
+			return 0, 0, false, fmt.Errorf("W3 peer %s: %w", name, err)
 		}
 	}
-	order := []string{"A", "B", "C"}
-	for i := 0; i < 12 && !res.W3Converged; i++ {
-		n, err := session(ctx, peers[order[i%3]], hub, log)
+	for i := 0; i < 12 && !converged; i++ {
+		n, err := sync(peers[order[i%3]])
 		if err != nil {
-			return nil, err
+			return 0, 0, false, err
 		}
-		res.W3Hub += n
-		res.W3Sessions++
-		heads := hub.s.Heads()
-		res.W3Converged = true
+		bytes += n
+		sessions++
+		heads := ref()
+		converged = true
 		for _, p := range peers {
-			res.W3Converged = res.W3Converged && slices.Equal(p.s.Heads(), heads)
+			converged = converged && slices.Equal(p.s.Heads(), heads)
 		}
 	}
-	return res, nil
+	return bytes, sessions, converged, nil
 }
 
 // warmEdit keeps a live connection between a and b, waits for it to
