@@ -137,7 +137,7 @@ func (w *Workspace) storedView(ctx context.Context, id string) (v *View, heads [
 // newest; a chunk written after that makes the store refuse it.
 func (s *Session) keepView() {
 	o := &s.o
-	if o.doc == nil || o.unsaved || o.pendingCreate || s.w.store.ReadOnly() || s.w.opts.NoViews {
+	if o.doc == nil || o.unsaved || o.pendingCreate || s.w.store.ReadOnly() {
 		return
 	}
 	ctx := context.Background()

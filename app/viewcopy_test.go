@@ -362,18 +362,6 @@ func TestImportBoundsOperations(t *testing.T) {
 	}
 }
 
-// TestRelayKeepsNoViews: a workspace that nobody reads drafts from (a
-// relay) stores no views.
-func TestRelayKeepsNoViews(t *testing.T) {
-	ctx := context.Background()
-	w := openWSWith(t, t.TempDir(), Options{Poll: -1, NoViews: true})
-	withProfile(t, w, "Relay")
-	s := closedDraft(t, w, "Held for others", "Text.")
-	if seq, err := w.store.ViewSeq(ctx, s.ID()); seq != 0 || err != nil {
-		t.Errorf("a view stored at %d (%v)", seq, err)
-	}
-}
-
 // TestUnsyncedFromTheView: a draft that a peer holds whole is counted as
 // synced from its stored view, without loading it (the drafts list asks
 // for every synced draft); anything else loads it and counts.

@@ -47,9 +47,6 @@ type Options struct {
 	// MaxDataSize caps the data file, in bytes (0: no cap). Writes past it
 	// fail as on a full disk, and are kept in memory until there is room.
 	MaxDataSize int64
-	// NoViews keeps no stored views of drafts (a relay, which nobody
-	// reads drafts from, stores none).
-	NoViews bool
 }
 
 // leaseStale is how long a process may miss heartbeats before its actor

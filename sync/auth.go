@@ -76,15 +76,3 @@ func newNonce() []byte {
 	}
 	return b
 }
-
-// RotationProof shows a relay that whoever registers newSecret for a draft
-// held the draft's previous secret: without it, anyone who learnt a draft
-// id could take the draft over at the relay.
-func RotationProof(oldSecret []byte, draftID string, newSecret []byte) []byte {
-	return mac(oldSecret, []byte("bpfdraft rotate v1"), []byte(draftID), newSecret)[:macSize]
-}
-
-// CheckRotation verifies a RotationProof.
-func CheckRotation(oldSecret []byte, draftID string, newSecret, proof []byte) bool {
-	return hmac.Equal(proof, RotationProof(oldSecret, draftID, newSecret))
-}

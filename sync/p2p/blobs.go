@@ -20,9 +20,17 @@ const BlobsProtocolID = protocol.ID("/bpfdraft/blobs/1")
 // opening is a few hundred bytes, seconds even at 32 kbit/s.
 const blobsHandshake = 8 * time.Second
 
-// Busy is what a relay says to a session it has no opening for: the
-// peer retries, and tells its person so.
+// Busy is what a relay says to a session it has no room for: the peer
+// retries, and tells its person so.
 const Busy = "the relay is busy; retrying"
+
+// SayBusy tells the peer at the other end of rw, in the blobs protocol's
+// words, that the relay is busy, instead of cutting the stream.
+func SayBusy(rw io.ReadWriter) {
+	c := wire.NewConn(rw, -1)
+	c.WritePreamble()
+	c.WriteFrame(wire.Frame{Type: wire.TypeError, Payload: []byte(Busy)})
+}
 
 // HandleBlobs makes the node answer blobs sessions with serve (a relay's).
 // A session holds one of the node's openings, counted by source address,
@@ -39,9 +47,7 @@ func (n *Node) HandleBlobs(serve func(ctx context.Context, rw io.ReadWriter, pee
 		if !ok {
 			n.refusals.warn(n.log, "Refused sessions: too many still opening", "source", source)
 			s.SetDeadline(time.Now().Add(2 * time.Second))
-			c := wire.NewConn(s, -1)
-			c.WritePreamble()
-			c.WriteFrame(wire.Frame{Type: wire.TypeError, Payload: []byte(Busy)})
+			SayBusy(s)
 			return
 		}
 		defer opened()

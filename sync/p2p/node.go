@@ -22,7 +22,6 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 
 	docsync "github.com/igf-bpf/bpfdraft/sync"
-	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
 
 // ProtocolID is the libp2p protocol of draft sync.
@@ -41,18 +40,6 @@ type Config struct {
 	Logger  *slog.Logger
 	// Relay makes this node a circuit relay v2 for others (cmd/bpfrelay).
 	RelayService bool
-	// Admit, when set, is asked before serving an inbound sync stream; it
-	// returns false to refuse, or a release func called when the session ends.
-	Admit func(peer string) (release func(), ok bool)
-	// MaxMessage caps one sync message (0: wire.MaxMessage); a relay with
-	// a larger draft quota raises it so such drafts still sync.
-	MaxMessage int
-	// InboundBudget, when positive, caps the bytes of messages being
-	// assembled from their parts over all sessions together.
-	InboundBudget int64
-	// MaxCatchUp, when positive, bounds the drafts open at once in
-	// sessions that have not yet converged (see docsync.Engine.SetMaxCatchUp).
-	MaxCatchUp int
 
 	connManager connmgr.ConnManager // tests: one that trims at once
 }
@@ -64,7 +51,6 @@ type Node struct {
 	log   *slog.Logger
 	gater *gater
 	mdns  mdns.Service
-	admit func(peer string) (func(), bool)
 
 	ctx    context.Context // cancelled by Close; for stream handlers
 	cancel context.CancelFunc
@@ -148,17 +134,8 @@ func New(cfg Config) (*Node, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{host: h, log: cfg.Logger, gater: g, ctx: ctx, cancel: cancel,
-		found: make(chan peer.AddrInfo, 16), admit: cfg.Admit}
+		found: make(chan peer.AddrInfo, 16)}
 	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger) // without a Library, it only answers nothing
-	if cfg.MaxMessage > 0 {
-		n.eng.SetMaxMessage(cfg.MaxMessage)
-	}
-	if cfg.MaxCatchUp > 0 {
-		n.eng.SetMaxCatchUp(cfg.MaxCatchUp)
-	}
-	if cfg.InboundBudget > 0 {
-		n.eng.SetInboundBudget(wire.NewBudget(cfg.InboundBudget))
-	}
 	if cfg.Library != nil {
 		h.SetStreamHandler(ProtocolID, n.handle)
 	}
@@ -226,15 +203,6 @@ func (n *Node) handle(s network.Stream) {
 	}
 	defer opened()
 	defer n.protect(remote)()
-	if n.admit != nil {
-		release, ok := n.admit(remote.String())
-		if !ok {
-			n.refusals.warn(n.log, "Refused sync sessions: too many from one peer", "peer", remote.ShortString())
-			s.Reset()
-			return
-		}
-		defer release()
-	}
 	// The answering side follows the caller: it says when it has nothing
 	// more, and stays while the caller keeps the stream open. The opening
 	// is released once the peer proves access to a draft.

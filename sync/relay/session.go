@@ -59,15 +59,13 @@ var dummyAccess = func() ed25519.PublicKey {
 // serve runs one session; proved is called once the peer has opened a
 // draft (it lifts the tighter limits of sessions that have not).
 func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved func()) error {
-	s := &session{r: r, conn: wire.NewConn(rw, -1), peer: peer, notify: make(chan struct{}, 1)}
 	release, ok := r.admit(peer)
 	if !ok {
-		// Said, not just cut: the peer retries, and says the relay is busy.
-		s.conn.WritePreamble()
-		s.conn.WriteFrame(wire.Frame{Type: wire.TypeError, Payload: []byte(p2p.Busy)})
+		p2p.SayBusy(rw) // said, not just cut: the peer retries
 		return errors.New("too many sessions from this peer")
 	}
 	defer release()
+	s := &session{r: r, conn: wire.NewConn(rw, -1), peer: peer, notify: make(chan struct{}, 1)}
 	s.conn.SetBudget(r.budget)
 	s.conn.SetMaxMessage(r.maxMessage)
 	if err := s.conn.WritePreamble(); err != nil {
