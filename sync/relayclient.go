@@ -623,13 +623,12 @@ func maxInflate(n int) int { return min(64*n+1<<20, wire.MaxMessage) }
 
 // apply merges a blob's contents and returns the heads the relay holds
 // with it.
-func (rc *relayConn) apply(ctx context.Context, d *relayDraft, sealed, dict []byte) (heads []string, body []byte, n int, err error) {
-	heads, body, n, err = d.heads, nil, 0, nil
-	body, err = unpack(sealed, dict)
+func (rc *relayConn) apply(ctx context.Context, d *relayDraft, sealed, dict []byte) ([]string, []byte, int, error) {
+	body, err := unpack(sealed, dict)
 	if err != nil {
-		return heads, nil, 0, err
+		return d.heads, nil, 0, err
 	}
-	heads, n, err = rc.merge(ctx, d, body)
+	heads, n, err := rc.merge(ctx, d, body)
 	return heads, body, n, err
 }
 

@@ -67,19 +67,12 @@ func TestWireReplay(t *testing.T) {
 	// Byte counts vary by a few dozen bytes from run to run (actor ids and
 	// hashes are random, and deflate meets them), far less than the
 	// margins, so issue 4's targets are asserted as they stand.
-	for _, c := range []struct {
-		name      string
-		got, want int64
-	}{
+	atMost(t, "", []byteTarget{
 		{"W2 warm", res.W2Warm, 200},
 		{"W2 after reconnect", res.W2Reconnect, 400},
 		{"W1 join", res.W1Join, 30000},
 		{"W3 via the hub", res.W3Hub, 15000},
-	} {
-		if c.got > c.want {
-			t.Errorf("%s: %d B on the wire, target %d B", c.name, c.got, c.want)
-		}
-	}
+	})
 	t.Logf("%+v", *res)
 
 	// Through a relay holding sealed blobs, each participant's leg.
@@ -90,20 +83,29 @@ func TestWireReplay(t *testing.T) {
 	if !rr.W3Converged {
 		t.Errorf("W3 through the relay did not converge in %d sessions", rr.W3Sessions)
 	}
-	for _, c := range []struct {
-		name      string
-		got, want int64
-	}{
+	atMost(t, "through the relay, ", []byteTarget{
 		{"W2 after reconnect, author's leg", rr.W2ReconnectUp, 400},
 		{"W2 after reconnect, reader's leg", rr.W2ReconnectDn, 400},
 		{"W1 join", rr.W1Join, 30000},
 		{"W3, all legs", rr.W3, 15000},
-	} {
+	})
+	t.Logf("through the relay: %+v", *rr)
+}
+
+// byteTarget is a workload's bytes and the most it may take.
+type byteTarget struct {
+	name      string
+	got, want int64
+}
+
+// atMost reports every target exceeded, its name after prefix.
+func atMost(t *testing.T, prefix string, targets []byteTarget) {
+	t.Helper()
+	for _, c := range targets {
 		if c.got > c.want {
-			t.Errorf("through the relay, %s: %d B, at most %d B", c.name, c.got, c.want)
+			t.Errorf("%s%s: %d B on the wire, target %d B", prefix, c.name, c.got, c.want)
 		}
 	}
-	t.Logf("through the relay: %+v", *rr)
 }
 
 // TestLowbandW2 runs the slow-link scenario for W2 over TCP, dialing per
