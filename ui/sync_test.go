@@ -22,6 +22,7 @@ import (
 
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/app/online"
+	"github.com/igf-bpf/bpfdraft/sync/p2p"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	"github.com/igf-bpf/bpfdraft/sync/relay"
 )
@@ -491,4 +492,45 @@ func barText(bar *fyne.Container) string {
 	var b strings.Builder
 	find(bar, func(l *widget.Label) bool { b.WriteString(l.Text + " "); return false })
 	return b.String()
+}
+
+// registrarOK takes every registration, for a test about the window's
+// side of a relay, not the relay's (sync/relay tests that).
+type registrarOK struct{}
+
+func (registrarOK) Register(context.Context, string, p2p.Registration) error { return nil }
+
+// TestJoinNamingAnUnlistedRelayAsksFirst is issue 24's third finding in
+// the window: a code with the draft's own secret that names a relay its
+// co-facilitators do not list asks before anything changes; cancelled,
+// nothing does; confirmed, the relay is taken, to read from.
+func TestJoinNamingAnUnlistedRelayAsksFirst(t *testing.T) {
+	ctx := context.Background()
+	u, ws, _ := newUI(t, app.Options{Poll: -1})
+	withProfile(t, ws)
+	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Listed", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := "/ip4/203.0.113.7/tcp/4001/p2p/12D3KooWEzKuPSyAiHzst2w8oW5mC6Fmz9KcG4Y7HJ999aR5hHpm"
+	other := "/ip4/198.51.100.9/tcp/4001/p2p/12D3KooWGMVmXFLx3U1uNcJSrTgprYBPjqo3jEv8gMofdSuKBvpD"
+	inv, err := online.Invite(ctx, ws, registrarOK{}, id, []string{listed}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := app.Invite{DraftID: id, Secret: inv.Secret, Relays: []string{other}}.Code()
+	locked(func() {
+		u.ShowHome()
+		u.homeUI.joinCode(forged)
+	})
+	if msg := overlayText(t, u); !strings.Contains(msg, "have not listed") {
+		t.Fatalf("the window said %q", msg)
+	}
+	if rs, _ := ws.Relays(ctx, id); slices.Contains(rs, other) {
+		t.Fatal("the relay was taken before the person agreed")
+	}
+	locked(func() { test.Tap(button(t, u.win.Canvas().Overlays().Top(), "Use it")) })
+	if rs, _ := ws.Relays(ctx, id); !slices.Contains(rs, other) || !slices.Contains(rs, listed) {
+		t.Errorf("after agreeing, the draft's relays: %v", rs)
+	}
 }
