@@ -65,7 +65,9 @@ func peakRSS(pid int) float64 {
 // the relay's default limits on drafts per peer and per address an hour.
 const heldPerPeer = 80
 
-func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadResult, error) {
+// With live, every peer then stays connected and edits each of its
+// drafts once more (the third phase).
+func runLoad(ctx context.Context, dir string, peers, perPeer, held int, live bool) (*loadResult, error) {
 	res := &loadResult{Peers: peers, DraftsPerPeer: perPeer}
 	// The relay is the real bpfrelay, in a process of its own, so that its
 	// memory is measured apart from the peers' and as deployed.
@@ -220,81 +222,83 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 	}
 	res.RelayPeakMB = peakRSS(cmd.Process.Pid)
 
-	// Live: every peer keeps a session open while all edit once more.
-	liveCtx, stopLive := context.WithCancel(ctx)
-	var live sync.WaitGroup
-	var liveUp sync.Map
-	target, err := p2p.ParseAddr(addr)
-	if err != nil {
-		stopLive()
-		return nil, err
-	}
-	for i := range peers {
-		live.Add(1)
-		go func() {
-			defer live.Done()
-			ps[i].node.Keep(liveCtx, target, func(r p2p.Result) {
-				if len(r.Stats.Drafts) > 0 {
-					liveUp.Store(i, true)
+	if live {
+		// Live: every peer keeps a session open while all edit once more.
+		liveCtx, stopLive := context.WithCancel(ctx)
+		var live sync.WaitGroup
+		var liveUp sync.Map
+		target, err := p2p.ParseAddr(addr)
+		if err != nil {
+			stopLive()
+			return nil, err
+		}
+		for i := range peers {
+			live.Add(1)
+			go func() {
+				defer live.Done()
+				ps[i].node.Keep(liveCtx, target, func(r p2p.Result) {
+					if len(r.Stats.Drafts) > 0 {
+						liveUp.Store(i, true)
+					}
+				})
+			}()
+		}
+		t0 := time.Now()
+		err = parallel(peers, 16, func(i int) error {
+			for d, id := range ps[i].ids {
+				s, err := ps[i].ws.Session(ctx, id)
+				if err != nil {
+					return err
 				}
-			})
-		}()
-	}
-	t0 := time.Now()
-	err = parallel(peers, 16, func(i int) error {
-		for d, id := range ps[i].ids {
-			s, err := ps[i].ws.Session(ctx, id)
-			if err != nil {
-				return err
+				_, _, err = s.Write(ctx, "1", fmt.Sprintf("live, peer %d, draft %d. ", i, d), true)
+				s.Close(ctx)
+				if err != nil {
+					return err
+				}
 			}
-			_, _, err = s.Write(ctx, "1", fmt.Sprintf("live, peer %d, draft %d. ", i, d), true)
-			s.Close(ctx)
-			if err != nil {
-				return err
+			return nil
+		})
+		if err != nil {
+			stopLive()
+			return nil, err
+		}
+		// Until every peer's edits are confirmed by the relay (what its
+		// status bar would say), or a minute.
+		// A status read right after an edit may not have seen it yet: all
+		// agree twice in a row, half a second apart.
+		agreed := 0
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && agreed < 2; time.Sleep(500 * time.Millisecond) {
+			waiting := 0
+			for _, p := range ps[:peers] {
+				synced := map[string]bool{}
+				for _, st := range p.node.Engine().Status() {
+					synced[st.Draft] = st.Connected && st.Synced
+				}
+				for _, id := range p.ids {
+					if !synced[id] {
+						waiting++
+					}
+				}
+			}
+			if waiting == 0 {
+				agreed++
+			} else {
+				agreed = 0
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		stopLive()
-		return nil, err
-	}
-	// Until every peer's edits are confirmed by the relay (what its
-	// status bar would say), or a minute.
-	// A status read right after an edit may not have seen it yet: all
-	// agree twice in a row, half a second apart.
-	agreed := 0
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && agreed < 2; time.Sleep(500 * time.Millisecond) {
-		waiting := 0
+		res.LiveSeconds = time.Since(t0).Seconds()
+		res.RelayLiveMB = peakRSS(cmd.Process.Pid)
 		for _, p := range ps[:peers] {
-			synced := map[string]bool{}
 			for _, st := range p.node.Engine().Status() {
-				synced[st.Draft] = st.Connected && st.Synced
-			}
-			for _, id := range p.ids {
-				if !synced[id] {
-					waiting++
+				if st.Connected {
+					res.Live++
+					break
 				}
 			}
 		}
-		if waiting == 0 {
-			agreed++
-		} else {
-			agreed = 0
-		}
+		stopLive()
+		live.Wait()
 	}
-	res.LiveSeconds = time.Since(t0).Seconds()
-	res.RelayLiveMB = peakRSS(cmd.Process.Pid)
-	for _, p := range ps[:peers] {
-		for _, st := range p.node.Engine().Status() {
-			if st.Connected {
-				res.Live++
-				break
-			}
-		}
-	}
-	stopLive()
-	live.Wait()
 
 	// Nothing lost: a newcomer holding every code gets every draft from
 	// the relay, with the second round's edit (the relay's file holds
@@ -337,7 +341,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int) (*loadRe
 			}
 			sec, _ := s.Section("1")
 			if !strings.Contains(sec.Body, fmt.Sprintf("round 1, peer %d, draft %d.", i, d)) ||
-				!strings.Contains(sec.Body, fmt.Sprintf("live, peer %d, draft %d.", i, d)) {
+				live && !strings.Contains(sec.Body, fmt.Sprintf("live, peer %d, draft %d.", i, d)) {
 				res.Lost++
 				if len(res.Errors) < 5 {
 					var st []string

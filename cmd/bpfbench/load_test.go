@@ -12,7 +12,7 @@ func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the real relay")
 	}
-	r, err := runLoad(context.Background(), t.TempDir(), 20, 3, 80)
+	r, err := runLoad(context.Background(), t.TempDir(), 20, 3, 80, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,6 +63,7 @@ func main() {
 	noAnchors := fs.Bool("no-anchors", false, "print the anchors' published numbers instead of running them")
 	peers := fs.Int("peers", 200, "load: peers syncing with the relay at once")
 	perPeer := fs.Int("drafts-per-peer", 10, "load: drafts each peer holds")
+	liveLoad := fs.Bool("live", true, "load: then keep every peer connected while each edits its drafts once more")
 	held := fs.Int("held", 0, "load: drafts the relay holds besides the peers' (uploaded before the run, 80 per extra peer)")
 	rounds := fs.Int("rounds", 100, "chaos: rounds of writes, syncs and faults")
 	seed := fs.Uint64("seed", 1, "chaos: the faults' random seed")
@@ -129,7 +130,7 @@ func main() {
 		}
 	case "load":
 		var r *loadResult
-		if r, err = runLoad(ctx, d, *peers, *perPeer, *held); err == nil {
+		if r, err = runLoad(ctx, d, *peers, *perPeer, *held, *liveLoad); err == nil {
 			result, table = r, func() { r.print(os.Stdout) }
 		}
 	case "chaos":
