@@ -230,7 +230,7 @@ func (w *Workspace) newSession(id string) *Session {
 func (s *Session) load(ctx context.Context, joining bool) error {
 	w, id := s.w, s.id
 	start := time.Now()
-	chunks, err := w.store.Chunks(ctx, id, 0)
+	chunks, seals, err := w.store.ChunksAndSeals(ctx, id, 0)
 	if err != nil {
 		return err
 	}
@@ -260,9 +260,7 @@ func (s *Session) load(ctx context.Context, joining bool) error {
 			return err
 		}
 		checking := time.Now()
-		if err := s.loadSeals(ctx, doc); err != nil {
-			return err
-		}
+		s.loadSeals(doc, seals)
 		s.sealCheck.Store(int64(time.Since(checking)))
 	}
 	doc.SetClock(w.opts.Now)
@@ -861,13 +859,10 @@ func (s *Session) emptyDoc() (*crdt.Doc, error) {
 	return doc, nil
 }
 
-// loadSeals gives the document the seals stored for the draft. Each is
-// verified again: the file may have been copied or edited.
-func (s *Session) loadSeals(ctx context.Context, doc *crdt.Doc) error {
-	rows, err := s.w.store.Seals(ctx, s.id)
-	if err != nil {
-		return err
-	}
+// loadSeals gives the document the seals stored for the draft (read
+// with its chunks). Each is verified again: the file may have been
+// copied or edited.
+func (s *Session) loadSeals(doc *crdt.Doc, rows []sqlitestore.SealRow) {
 	seals := make([]crdt.Seal, 0, len(rows))
 	bad := 0
 	for _, r := range rows {
@@ -881,7 +876,6 @@ func (s *Session) loadSeals(ctx context.Context, doc *crdt.Doc) error {
 	if bad += doc.AddSeals(seals); bad > 0 {
 		s.w.log.Warn("Stored signatures that do not verify were left out; the changes they were for show as unverified", "draft", s.id, "count", bad)
 	}
-	return nil
 }
 
 // Refresh loads edits other processes wrote to the data file since the
@@ -890,7 +884,7 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 	var changed bool
 	err := s.do(func() error {
 		o := &s.o
-		chunks, err := s.w.store.Chunks(ctx, s.id, o.seen)
+		chunks, seals, err := s.w.store.ChunksAndSeals(ctx, s.id, o.seen)
 		if err != nil || len(chunks) == 0 {
 			return err
 		}
@@ -917,9 +911,7 @@ func (s *Session) Refresh(ctx context.Context) (bool, error) {
 		if err != nil {
 			return err
 		}
-		if err := s.loadSeals(ctx, o.doc); err != nil {
-			return err
-		}
+		s.loadSeals(o.doc, seals)
 		if !o.unsaved {
 			o.persisted = o.doc.Heads()
 		} else if err := s.persist(); err != nil {

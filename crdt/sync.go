@@ -143,8 +143,8 @@ func (s *SyncState) Receive(msg []byte, seals []Seal, ledger func() (*Ledger, er
 	// The changes are vetted as a push's are; Automerge's protocol
 	// delivers a device's changes with the seal of its newest.
 	var keep []Seal
+	var news []header
 	if len(carried) > 0 {
-		var news []header
 		if keep, news, err = s.doc.vet(bytes.Join(carried, nil), seals); err != nil {
 			return 0, err
 		}
@@ -157,7 +157,7 @@ func (s *SyncState) Receive(msg []byte, seals []Seal, ledger func() (*Ledger, er
 	if err != nil {
 		return 0, fmt.Errorf("%w: sync message: %v", ErrCorrupt, err)
 	}
-	s.doc.keepSeals(keep)
+	s.doc.keepSeals(keep, news)
 	hs := m.Heads()
 	s.theirHeads = make([]string, len(hs))
 	for i, h := range hs {

@@ -27,12 +27,20 @@ type trust struct {
 	// recent keeps each device's last few seals: what is sent is what is
 	// saved, which can lag a seal just received (a failed save).
 	recent map[string][]Seal
+	// waiting holds changes that passed the seal check but that Automerge
+	// keeps back until their dependencies arrive, and waitSeals the seals
+	// of such changes. A Bloom filter false positive leaves a change out
+	// of a sync message while the changes after it are sent; the peer
+	// sends it later, alone, and the seal that covers it is on a change
+	// waiting here. Both are in memory only, as Automerge's queue is.
+	waiting   map[string]header // by hash, without the chunk
+	waitSeals []Seal
 }
 
 func (t *trust) init() {
 	if t.certs == nil {
 		t.certs, t.seals, t.dirty = map[string]Cert{}, map[string]Seal{}, map[string]bool{}
-		t.recent = map[string][]Seal{}
+		t.recent, t.waiting = map[string][]Seal{}, map[string]header{}
 	}
 }
 
@@ -348,7 +356,7 @@ func (d *Doc) admit(data []byte, seals []Seal, maxOps int, ledger func() (*Ledge
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrTainted, err)
 		}
-		d.keepSeals(keep)
+		d.keepSeals(keep, nil)
 		return nil
 	}
 	keep, news, err := d.vet(data, seals)
@@ -362,16 +370,49 @@ func (d *Doc) admit(data []byte, seals []Seal, maxOps int, ledger func() (*Ledge
 	if err := d.am.LoadIncremental(data); err != nil {
 		return fmt.Errorf("%w: %v", ErrRefused, err)
 	}
-	d.keepSeals(keep)
+	d.keepSeals(keep, news)
 	return nil
 }
 
-func (d *Doc) keepSeals(keep []Seal) {
+// keepSeals records, once changes are merged, the seals that admitted
+// them: those of changes Automerge applied are kept; those of changes it
+// keeps back wait with them (see trust.waiting), as do the changes. What
+// waited and is now applied moves over.
+func (d *Doc) keepSeals(keep []Seal, news []header) {
 	d.mu.Lock()
-	for _, sl := range keep {
-		d.tr.keep(sl)
+	defer d.mu.Unlock()
+	d.tr.init()
+	for _, h := range news {
+		if !d.holds(h.hash) {
+			h.raw = nil
+			d.tr.waiting[h.hash] = h
+		}
 	}
-	d.mu.Unlock()
+	seals := append(d.tr.waitSeals, keep...)
+	d.tr.waitSeals = nil
+	for _, sl := range seals {
+		if d.holds(sl.Hash) {
+			d.tr.keep(sl)
+		} else {
+			d.tr.waitSeals = append(d.tr.waitSeals, sl)
+		}
+	}
+	for h := range d.tr.waiting {
+		if d.holds(h) {
+			delete(d.tr.waiting, h)
+		}
+	}
+}
+
+// waitingChanges returns the changes and seals held back (trust.waiting).
+func (d *Doc) waitingChanges() ([]header, []Seal) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	hs := make([]header, 0, len(d.tr.waiting))
+	for _, h := range d.tr.waiting {
+		hs = append(hs, h)
+	}
+	return hs, slices.Clone(d.tr.waitSeals)
 }
 
 // vet checks checked chunks (a document, or changes) against seals
@@ -523,17 +564,31 @@ func (d *Doc) refuseRemoved(news []header, keep []Seal, ledger func() (*Ledger, 
 
 // checkSeals decides whether new changes may be merged, given their seals,
 // and returns the seals to keep, each with its change's Seq.
+//
+// A seal covers its device's changes in its change's causal past. The
+// walk from it goes through the new changes and those held back waiting
+// for theirs (trust.waiting), whose seals start walks too: they were
+// checked when those changes came. Each device's walk has its own
+// visited set, since one device's changes can lie between another's.
 func (d *Doc) checkSeals(news []header, seals []Seal) ([]Seal, error) {
 	id := d.DraftID()
 	certs := d.certs()
-	byHash := make(map[string]int, len(news))
+	waiting, waitSeals := d.waitingChanges()
+	nodes := slices.Clone(news)
+	at := make(map[string]int, len(news)+len(waiting))
 	for i, h := range news {
-		byHash[h.hash] = i
+		at[h.hash] = i
+	}
+	for _, h := range waiting {
+		if _, ok := at[h.hash]; !ok {
+			at[h.hash] = len(nodes)
+			nodes = append(nodes, h)
+		}
 	}
 	var keep []Seal
-	covered := make([]bool, len(news))
+	starts := map[string][]int{} // actor → the nodes its seals are on
 	for _, sl := range seals {
-		i, ok := byHash[sl.Hash]
+		i, ok := at[sl.Hash]
 		if !ok {
 			continue // a change the copy holds: nothing new to cover
 		}
@@ -541,31 +596,43 @@ func (d *Doc) checkSeals(news []header, seals []Seal) ([]Seal, error) {
 			return nil, err
 		}
 		actor := sl.Cert.Actor()
-		if news[i].actor != actor {
-			return nil, fmt.Errorf("%w: a seal of device %s on a change of %s", ErrUnsealed, short(actor), short(news[i].actor))
+		if nodes[i].actor != actor {
+			return nil, fmt.Errorf("%w: a seal of device %s on a change of %s", ErrUnsealed, short(actor), short(nodes[i].actor))
 		}
 		if c, ok := certs[actor]; ok && !c.equal(sl.Cert) {
 			// The actor is derived from the key and salt, so only a
 			// different person link can differ: the first one stands.
 			return nil, fmt.Errorf("%w: device %s with a second person link", ErrUnsealed, short(actor))
 		}
-		sl.Seq = news[i].seq
+		sl.Seq = nodes[i].seq
 		keep = append(keep, sl)
-		// The seal covers its device's changes in its change's past; the
-		// part of that past this copy lacks is among the new changes
-		// (a held change cannot depend on a missing one).
-		stack := []int{i}
-		for len(stack) > 0 {
+		starts[actor] = append(starts[actor], i)
+	}
+	for _, sl := range waitSeals {
+		if i, ok := at[sl.Hash]; ok {
+			starts[sl.Cert.Actor()] = append(starts[sl.Cert.Actor()], i)
+		}
+	}
+	uncovered := map[string]int{} // actor → its new changes not yet covered
+	for _, h := range news {
+		uncovered[h.actor]++
+	}
+	covered := make([]bool, len(news))
+	for actor, stack := range starts {
+		seen := make(map[int]bool, len(stack))
+		for len(stack) > 0 && uncovered[actor] > 0 {
 			j := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if covered[j] && j != i {
+			if seen[j] {
 				continue
 			}
-			if news[j].actor == actor {
+			seen[j] = true
+			if j < len(news) && news[j].actor == actor && !covered[j] {
 				covered[j] = true
+				uncovered[actor]--
 			}
-			for _, dep := range news[j].deps {
-				if k, ok := byHash[dep]; ok && !covered[k] {
+			for _, dep := range nodes[j].deps {
+				if k, ok := at[dep]; ok && !seen[k] {
 					stack = append(stack, k)
 				}
 			}

@@ -584,9 +584,14 @@ func (s *Store) Seals(ctx context.Context, id string) ([]SealRow, error) {
 	if s.noSeals {
 		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT actor, seq, data FROM seals WHERE draft_id = ? ORDER BY actor`, id)
+	out, err := querySeals(ctx, s.db, id)
+	return out, s.wrap(err, "reading seals")
+}
+
+func querySeals(ctx context.Context, q querier, id string) ([]SealRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT actor, seq, data FROM seals WHERE draft_id = ? ORDER BY actor`, id)
 	if err != nil {
-		return nil, s.wrap(err, "reading seals")
+		return nil, err
 	}
 	defer rows.Close()
 	var out []SealRow
@@ -594,33 +599,68 @@ func (s *Store) Seals(ctx context.Context, id string) ([]SealRow, error) {
 		var r SealRow
 		var seq int64
 		if err := rows.Scan(&r.Actor, &seq, &r.Data); err != nil {
-			return nil, s.wrap(err, "reading seals")
+			return nil, err
 		}
 		r.Seq = uint64(seq)
 		out = append(out, r)
 	}
-	return out, s.wrap(rows.Err(), "reading seals")
+	return out, rows.Err()
 }
+
+// ChunksAndSeals returns a draft's chunks with seq greater than after and
+// its seals, read in one transaction: a chunk and the seal of its newest
+// change are written together, and reading them apart could pair a seal
+// with a change not loaded yet (or a chunk with an older seal), which
+// leaves that change looking unsealed until the next write.
+func (s *Store) ChunksAndSeals(ctx context.Context, id string, after int64) ([]Chunk, []SealRow, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, s.wrap(err, "reading draft")
+	}
+	defer tx.Rollback()
+	chunks, err := queryChunks(ctx, tx, id, after)
+	if err != nil {
+		return nil, nil, s.wrap(err, "reading draft")
+	}
+	if betweenReads != nil {
+		betweenReads()
+	}
+	if s.noSeals {
+		return chunks, nil, nil
+	}
+	seals, err := querySeals(ctx, tx, id)
+	return chunks, seals, s.wrap(err, "reading seals")
+}
+
+// betweenReads lets a test write between ChunksAndSeals' two reads.
+var betweenReads func()
 
 // Chunks returns a draft's chunks with seq greater than after, in order.
 func (s *Store) Chunks(ctx context.Context, id string, after int64) ([]Chunk, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, snapshot, data FROM chunks WHERE draft_id = ? AND seq > ? ORDER BY seq`, id, after)
+	out, err := queryChunks(ctx, s.db, id, after)
+	return out, s.wrap(err, "reading draft")
+}
+
+// querier is what reads need of a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func queryChunks(ctx context.Context, q querier, id string, after int64) ([]Chunk, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, snapshot, data FROM chunks WHERE draft_id = ? AND seq > ? ORDER BY seq`, id, after)
 	if err != nil {
-		return nil, s.wrap(err, "reading draft")
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Chunk
 	for rows.Next() {
 		var c Chunk
 		if err := rows.Scan(&c.Seq, &c.Snapshot, &c.Data); err != nil {
-			return nil, s.wrap(err, "reading draft")
+			return nil, err
 		}
 		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap(err, "reading draft")
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Compact replaces every chunk of a draft by one snapshot. build receives

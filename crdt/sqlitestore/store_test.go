@@ -344,3 +344,40 @@ func TestDamagedLogIsReported(t *testing.T) {
 	}
 	s.Close()
 }
+
+// A chunk and its seal written by another process while a reader reads
+// do not reach it half: the reader gets both from before the write (and
+// both after, on its next read).
+func TestChunksAndSealsAreOneSnapshot(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bpfdraft.db")
+	a, b := open(t, path), open(t, path)
+	sum := Summary{ID: "d1", Title: "T", Template: "output", Year: 2026}
+	if _, err := a.CreateDraft(ctx, sum, []byte("snap"), []SealRow{{Actor: "x", Seq: 1, Data: []byte("seal 1")}}); err != nil {
+		t.Fatal(err)
+	}
+	betweenReads = func() {
+		betweenReads = nil
+		if _, err := b.Append(ctx, sum, []byte("change 2"), []SealRow{{Actor: "x", Seq: 2, Data: []byte("seal 2")}}); err != nil {
+			t.Error(err)
+		}
+	}
+	defer func() { betweenReads = nil }()
+	chunks, seals, err := a.ChunksAndSeals(ctx, "d1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if betweenReads != nil {
+		t.Fatal("the write between the reads did not run")
+	}
+	if len(chunks) != 1 || len(seals) != 1 || string(seals[0].Data) != "seal 1" {
+		t.Fatalf("read %d chunks and seals %+v: not the state before the write", len(chunks), seals)
+	}
+	chunks, seals, err = a.ChunksAndSeals(ctx, "d1", chunks[0].Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chunks) != 1 || string(chunks[0].Data) != "change 2" || len(seals) != 1 || string(seals[0].Data) != "seal 2" {
+		t.Fatalf("next read: %d chunks, seals %+v", len(chunks), seals)
+	}
+}
