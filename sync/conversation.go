@@ -104,7 +104,7 @@ func (e *Engine) run(ctx context.Context, rw io.ReadWriter, remote string, once,
 	go c.read()
 
 	proved := func() {}
-	if f, ok := ctx.Value(handshakeDoneKey{}).(func()); ok {
+	if f, ok := wire.HandshakeDone(ctx); ok {
 		var once sync.Once
 		proved = func() { once.Do(f) }
 		defer proved()

@@ -120,14 +120,10 @@ const DefaultHandshakeTimeout = 30 * time.Second
 // SetHandshakeTimeout changes how long the opening exchange may take.
 func (e *Engine) SetHandshakeTimeout(d time.Duration) { e.handshakeTimeout = d }
 
-type handshakeDoneKey struct{}
-
 // WithHandshakeDone returns a context that makes Run call done once the
-// peer has proved access to a draft (or the session ends first): a relay
-// counts sessions that have not yet proved anything against tighter
-// limits than those that have.
+// peer has proved access to a draft (see wire.WithHandshakeDone).
 func WithHandshakeDone(ctx context.Context, done func()) context.Context {
-	return context.WithValue(ctx, handshakeDoneKey{}, done)
+	return wire.WithHandshakeDone(ctx, done)
 }
 
 // SetMaxMessage caps one sync message (all of it, over its parts) both
@@ -165,18 +161,7 @@ func New(lib Library, self string, log *slog.Logger) *Engine {
 }
 
 // Stats says what moved on one connection.
-type Stats struct {
-	BytesIn, BytesOut     int64
-	ChangesIn, ChangesOut int
-	Drafts                []string // drafts both sides proved access to
-	// Failed names the drafts this session stopped syncing, and why (one
-	// side refused changes: a quota, a damaged change); the others went on.
-	Failed map[string]string
-	// PreviewFrames and PreviewBytes count the typing previews sent (the
-	// bytes on the wire, framing included; also in BytesOut).
-	PreviewFrames int
-	PreviewBytes  int64
-}
+type Stats = wire.Stats
 
 // Status is the sync state of one draft with one peer, as the UI shows it.
 type Status struct {

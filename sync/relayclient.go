@@ -286,7 +286,7 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 
 // ErrReopen says a session delivered statements a relay had missed and
 // should be opened again at once, now that the relay holds them.
-var ErrReopen = errors.New("the relay took the draft's newest statement; opening it again")
+var ErrReopen = wire.ErrReopen
 
 // missedStatement returns the registration to deliver for a draft the
 // relay did not open, when this copy holds a chain that lists it.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 )
 
@@ -35,6 +36,7 @@ type Config struct {
 type Online struct {
 	ws   *app.Workspace
 	node *p2p.Node
+	eng  *docsync.Engine
 	log  *slog.Logger
 	ctx  context.Context
 	stop context.CancelFunc
@@ -76,13 +78,29 @@ func Open(ws *app.Workspace, dataDir string, cfg Config) (*Online, error) {
 		}
 		lib = app.OnlyDraft(lib, cfg.Draft)
 	}
-	node, err := p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, MDNS: cfg.MDNS, Library: lib, Logger: log})
+	node, eng, err := NewNode(p2p.Config{Key: key, Listen: cfg.Listen, MDNS: cfg.MDNS, Logger: log}, lib)
 	if err != nil {
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	return &Online{ws: ws, node: node, log: log, ctx: ctx, stop: stop, targets: map[string]*target{},
+	return &Online{ws: ws, node: node, eng: eng, log: log, ctx: ctx, stop: stop, targets: map[string]*target{},
 		manual: slices.Clone(cfg.Peers)}, nil
+}
+
+// NewNode starts a libp2p node whose sync sessions an engine over lib
+// runs, and returns both (the engine holds the sessions' status).
+func NewNode(cfg p2p.Config, lib docsync.Library) (*p2p.Node, *docsync.Engine, error) {
+	self, err := p2p.PeerIDOf(cfg.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng := docsync.New(lib, self, cfg.Logger)
+	cfg.Sessions = eng
+	node, err := p2p.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return node, eng, nil
 }
 
 // Start puts the workspace online and keeps it there: live sessions with
@@ -279,7 +297,7 @@ func (o *Online) Status(draft string) Status {
 	o.mu.Unlock()
 	answered := map[string]bool{} // peers in agreement since Sync now
 	allSynced := true
-	for _, s := range o.node.Engine().Status() {
+	for _, s := range o.eng.Status() {
 		sharing[s.Peer] = true
 		if s.Connected && s.Synced && s.LastSynced.After(kicked) {
 			answered[s.Peer] = true
@@ -305,7 +323,7 @@ func (o *Online) Status(draft string) Status {
 		}
 	}
 	st.Peers = len(peers)
-	for _, in := range o.node.Engine().Incoming() {
+	for _, in := range o.eng.Incoming() {
 		st.Received += in.Done
 		st.Receiving += in.Total
 	}

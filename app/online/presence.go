@@ -28,11 +28,11 @@ func (o *Online) SetPresence(draft string, p Presence) error {
 	if err != nil {
 		return err
 	}
-	return o.node.Engine().SetPresence(draft, data)
+	return o.eng.SetPresence(draft, data)
 }
 
 // Leave tells them this window closed the draft.
-func (o *Online) Leave(draft string) { o.node.Engine().SetPresence(draft, nil) }
+func (o *Online) Leave(draft string) { o.eng.SetPresence(draft, nil) }
 
 // Present returns the other windows that have a draft open now, from
 // what reached this machine within the last presence's lifetime. A peer
@@ -40,7 +40,7 @@ func (o *Online) Leave(draft string) { o.node.Engine().SetPresence(draft, nil) }
 // cleaned of control characters.
 func (o *Online) Present(draft string) []Presence {
 	var out []Presence
-	for _, e := range o.node.Engine().Presence(draft) {
+	for _, e := range o.eng.Presence(draft) {
 		var p Presence
 		if err := json.Unmarshal(e.Data, &p); err != nil || p.Offset < 0 {
 			continue
@@ -52,7 +52,7 @@ func (o *Online) Present(draft string) []Presence {
 }
 
 // WatchPresence signals every change of presence.
-func (o *Online) WatchPresence() (<-chan struct{}, func()) { return o.node.Engine().WatchPresence() }
+func (o *Online) WatchPresence() (<-chan struct{}, func()) { return o.eng.WatchPresence() }
 
 // heartbeat announces this window's presence again before it expires.
 func (o *Online) heartbeat() {
@@ -64,7 +64,7 @@ func (o *Online) heartbeat() {
 		case <-o.ctx.Done():
 			return
 		case <-t.C:
-			o.node.Engine().Heartbeat()
+			o.eng.Heartbeat()
 		}
 	}
 }
@@ -94,7 +94,7 @@ type PeerPreview struct {
 // it each time its typing reached the draft's owner. Calls faster than
 // the engine sends cost nothing more: the latest wins.
 func (o *Online) SetPreview(draft string, p app.Preview) error {
-	return o.node.Engine().SetPreview(draft, app.EncodePreview(p))
+	return o.eng.SetPreview(draft, app.EncodePreview(p))
 }
 
 // ClearPreview tells them this window has no typing to show: it closed
@@ -102,14 +102,14 @@ func (o *Online) SetPreview(draft string, p app.Preview) error {
 // preview when the commit reaches them (it no longer fits their
 // committed text), whereas a clear may reach them first, through a
 // relay that has yet to save the commit, and the text would blink out.
-func (o *Online) ClearPreview(draft string) { o.node.Engine().SetPreview(draft, nil) }
+func (o *Online) ClearPreview(draft string) { o.eng.SetPreview(draft, nil) }
 
 // Previews returns the co-authors' previews of a draft that reached this
 // machine and have not expired, by origin. What a peer sent that does not
 // decode is left out.
 func (o *Online) Previews(draft string) []PeerPreview {
 	var out []PeerPreview
-	for _, e := range o.node.Engine().Previews(draft) {
+	for _, e := range o.eng.Previews(draft) {
 		p, err := app.DecodePreview(e.Data)
 		if err != nil {
 			continue
@@ -121,4 +121,4 @@ func (o *Online) Previews(draft string) []PeerPreview {
 
 // WatchPreviews signals every change of previews: one arriving, replaced
 // or expiring.
-func (o *Online) WatchPreviews() (<-chan struct{}, func()) { return o.node.Engine().WatchPreviews() }
+func (o *Online) WatchPreviews() (<-chan struct{}, func()) { return o.eng.WatchPreviews() }

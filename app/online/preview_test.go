@@ -33,8 +33,8 @@ func TestPreviewsBetweenWindows(t *testing.T) {
 	defer stop()
 
 	// Junk under A's id first: B holds it and shows nothing of it.
-	oa.node.Engine().SetPreview(id, []byte("not a preview"))
-	waitFor(t, "the junk at B", func() bool { return len(ob.node.Engine().Previews(id)) == 1 })
+	oa.eng.SetPreview(id, []byte("not a preview"))
+	waitFor(t, "the junk at B", func() bool { return len(ob.eng.Previews(id)) == 1 })
 	if got := ob.Previews(id); len(got) != 0 {
 		t.Errorf("an undecodable preview was given: %+v", got)
 	}

@@ -100,6 +100,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int, live boo
 	type peer struct {
 		ws    *app.Workspace
 		node  *p2p.Node
+		eng   *docsync.Engine
 		ids   []string
 		codes []string
 	}
@@ -131,11 +132,11 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int, live boo
 		// Each peer on an address of its own, as participants on their own
 		// machines are: a relay limits what one address may open at once.
 		listen := fmt.Sprintf("/ip4/127.1.%d.%d/tcp/0", i/250, i%250+1)
-		n, err := p2p.New(p2p.Config{Key: key, Listen: []string{listen}, Library: ws.SyncLibrary(), Logger: log})
+		n, eng, err := online.NewNode(p2p.Config{Key: key, Listen: []string{listen}, Logger: log}, ws.SyncLibrary())
 		if err != nil {
 			return err
 		}
-		p := &peer{ws: ws, node: n}
+		p := &peer{ws: ws, node: n, eng: eng}
 		ps[i] = p
 		for d := 0; d < count; d++ {
 			id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: fmt.Sprintf("P%d draft %d", i, d), Year: 2026})
@@ -271,7 +272,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int, live boo
 			waiting := 0
 			for _, p := range ps[:peers] {
 				synced := map[string]bool{}
-				for _, st := range p.node.Engine().Status() {
+				for _, st := range p.eng.Status() {
 					synced[st.Draft] = st.Connected && st.Synced
 				}
 				for _, id := range p.ids {
@@ -289,7 +290,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int, live boo
 		res.LiveSeconds = time.Since(t0).Seconds()
 		res.RelayLiveMB = peakRSS(cmd.Process.Pid)
 		for _, p := range ps[:peers] {
-			for _, st := range p.node.Engine().Status() {
+			for _, st := range p.eng.Status() {
 				if st.Connected {
 					res.Live++
 					break
@@ -320,7 +321,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int, live boo
 	if err != nil {
 		return nil, err
 	}
-	vn, err := p2p.New(p2p.Config{Key: vkey, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Library: vws.SyncLibrary(), Logger: log})
+	vn, _, err := online.NewNode(p2p.Config{Key: vkey, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Logger: log}, vws.SyncLibrary())
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +346,7 @@ func runLoad(ctx context.Context, dir string, peers, perPeer, held int, live boo
 				res.Lost++
 				if len(res.Errors) < 5 {
 					var st []string
-					for _, x := range p.node.Engine().Status() {
+					for _, x := range p.eng.Status() {
 						if x.Draft == id {
 							st = append(st, fmt.Sprintf("%+v", x))
 						}

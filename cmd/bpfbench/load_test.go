@@ -12,7 +12,7 @@ func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the real relay")
 	}
-	r, err := runLoad(context.Background(), t.TempDir(), 20, 3, 80, false)
+	r, err := runLoad(context.Background(), t.TempDir(), 20, 3, 80, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -311,8 +311,9 @@ func newNode(r *replica, dir string) (*p2p.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
-		Library: r.ws.SyncLibrary(), Logger: slog.New(slog.DiscardHandler)})
+	n, _, err := online.NewNode(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
+		Logger: slog.New(slog.DiscardHandler)}, r.ws.SyncLibrary())
+	return n, err
 }
 
 // settle waits until the links have carried nothing for two seconds:

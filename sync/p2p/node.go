@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -21,7 +22,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	ma "github.com/multiformats/go-multiaddr"
 
-	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
 
 // ProtocolID is the libp2p protocol of draft sync.
@@ -30,14 +31,27 @@ const ProtocolID = protocol.ID("/bpfdraft/sync/1")
 // mdnsService is the name BPF Draft peers announce on the LAN.
 const mdnsService = "bpfdraft"
 
+// Sessions runs the sync protocols on streams the node carries: the
+// document engine (package sync, made for this node's peer id, PeerIDOf)
+// on a participant's machine. A relay has none: it serves blobs
+// (HandleBlobs) and so links neither the engine nor Automerge.
+type Sessions interface {
+	// Answer serves a co-author who called; it calls the function
+	// wire.WithHandshakeDone put in ctx once the caller proved access.
+	Answer(ctx context.Context, rw io.ReadWriter, remote string) (wire.Stats, error)
+	// Run syncs with a co-author we called, RunRelay with a relay.
+	Run(ctx context.Context, rw io.ReadWriter, remote string, once bool) (wire.Stats, error)
+	RunRelay(ctx context.Context, rw io.ReadWriter, remote string, once bool) (wire.Stats, error)
+}
+
 // Config sets up a Node.
 type Config struct {
-	Key     crypto.PrivKey
-	Listen  []string // multiaddrs; default: TCP and QUIC on all interfaces, random ports
-	Relays  []string // relay multiaddrs (with /p2p/): used for circuits and as sync peers
-	MDNS    bool     // find peers on the LAN
-	Library docsync.Library
-	Logger  *slog.Logger
+	Key      crypto.PrivKey
+	Listen   []string // multiaddrs; default: TCP and QUIC on all interfaces, random ports
+	Relays   []string // relay multiaddrs (with /p2p/): used for circuits and as sync peers
+	MDNS     bool     // find peers on the LAN
+	Sessions Sessions // nil: the node answers no sync stream and can dial none
+	Logger   *slog.Logger
 	// Relay makes this node a circuit relay v2 for others (cmd/bpfrelay).
 	RelayService bool
 
@@ -47,7 +61,7 @@ type Config struct {
 // Node is this machine on the libp2p network.
 type Node struct {
 	host  host.Host
-	eng   *docsync.Engine
+	eng   Sessions
 	log   *slog.Logger
 	gater *gater
 	mdns  mdns.Service
@@ -134,9 +148,8 @@ func New(cfg Config) (*Node, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{host: h, log: cfg.Logger, gater: g, ctx: ctx, cancel: cancel,
-		found: make(chan peer.AddrInfo, 16)}
-	n.eng = docsync.New(cfg.Library, h.ID().String(), cfg.Logger) // without a Library, it only answers nothing
-	if cfg.Library != nil {
+		found: make(chan peer.AddrInfo, 16), eng: cfg.Sessions}
+	if cfg.Sessions != nil {
 		h.SetStreamHandler(ProtocolID, n.handle)
 	}
 	if cfg.MDNS {
@@ -174,8 +187,15 @@ func (n *Node) Addrs() []string {
 	return out
 }
 
-// Engine returns the sync engine, for status.
-func (n *Node) Engine() *docsync.Engine { return n.eng }
+// PeerIDOf returns the peer id a node with this key has: what the sync
+// engine binds its proofs to, made before the node.
+func PeerIDOf(key crypto.PrivKey) (string, error) {
+	id, err := peer.IDFromPrivateKey(key)
+	if err != nil {
+		return "", fmt.Errorf("peer id of the key: %w", err)
+	}
+	return id.String(), nil
+}
 
 // Close stops the node and waits for its sessions.
 func (n *Node) Close() error {
@@ -206,15 +226,15 @@ func (n *Node) handle(s network.Stream) {
 	// The answering side follows the caller: it says when it has nothing
 	// more, and stays while the caller keeps the stream open. The opening
 	// is released once the peer proves access to a draft.
-	st, err := n.eng.Answer(docsync.WithHandshakeDone(n.ctx, opened), s, remote.String())
+	st, err := n.eng.Answer(wire.WithHandshakeDone(n.ctx, opened), s, remote.String())
 	n.finished(remote, st, err, "inbound")
 }
 
-func (n *Node) finished(remote peer.ID, st docsync.Stats, err error, dir string) {
+func (n *Node) finished(remote peer.ID, st wire.Stats, err error, dir string) {
 	log := n.log.With("peer", remote.ShortString(), "dir", dir, "up", st.BytesOut, "down", st.BytesIn,
 		"changes_in", st.ChangesIn, "changes_out", st.ChangesOut)
 	switch {
-	case errors.Is(err, docsync.ErrReopen):
+	case errors.Is(err, wire.ErrReopen):
 		log.Info("Relay took a statement it had missed; opening the drafts again")
 	case err != nil && !errors.Is(err, context.Canceled):
 		log.Warn("Sync session ended with an error", "err", err)
@@ -235,7 +255,7 @@ func (n *Node) finished(remote peer.ID, st docsync.Stats, err error, dir string)
 type Result struct {
 	Peer  string
 	Relay bool // the peer is a relay, which holds sealed blobs
-	Stats docsync.Stats
+	Stats wire.Stats
 	Err   error
 }
 
@@ -263,15 +283,19 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 	if sw, ok := n.host.Network().(*swarm.Swarm); ok {
 		sw.Backoff().Clear(ai.ID)
 	}
+	if n.eng == nil {
+		res.Err = errors.New("this node runs no sync sessions")
+		return res
+	}
 	if err := n.host.Connect(ctx, ai); err != nil {
 		res.Err = fmt.Errorf("connecting: %w", err)
 		return res
 	}
 	res = n.syncStream(ctx, ai, once)
-	if errors.Is(res.Err, docsync.ErrReopen) {
+	if errors.Is(res.Err, wire.ErrReopen) {
 		// The relay took a statement it had missed: open the drafts again.
 		res = n.syncStream(ctx, ai, once)
-		if errors.Is(res.Err, docsync.ErrReopen) {
+		if errors.Is(res.Err, wire.ErrReopen) {
 			res.Err = errors.New("the relay took the draft's statements but still does not open it; try again later")
 		}
 	}

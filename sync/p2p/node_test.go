@@ -14,6 +14,7 @@ import (
 
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
 )
 
 type tWriter struct{ t *testing.T }
@@ -27,6 +28,7 @@ func (w tWriter) Write(p []byte) (int, error) {
 type machine struct {
 	ws   *app.Workspace
 	node *Node
+	eng  *docsync.Engine
 	log  *lockedBuf
 }
 
@@ -68,12 +70,17 @@ func newMachine(t *testing.T, name string, listen ...string) *machine {
 	if len(listen) == 0 {
 		listen = []string{"/ip4/127.0.0.1/tcp/0"}
 	}
-	n, err := New(Config{Key: key, Listen: listen, Library: ws.SyncLibrary(), Logger: log})
+	self, err := PeerIDOf(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := docsync.New(ws.SyncLibrary(), self, log)
+	n, err := New(Config{Key: key, Listen: listen, Sessions: eng, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close(); ws.Close() })
-	return &machine{ws: ws, node: n, log: logs}
+	return &machine{ws: ws, node: n, eng: eng, log: logs}
 }
 
 func (m *machine) section(t *testing.T, id, ref string) string {
@@ -153,7 +160,7 @@ func TestTwoHostsOverTCPAndQUIC(t *testing.T) {
 			if a.section(t, id, "2") != "B's regions." {
 				t.Error("a lacks b's section 2")
 			}
-			st := a.node.Engine().Status()
+			st := a.eng.Status()
 			if len(st) != 1 || !st[0].Synced || st[0].Peer != b.node.ID() {
 				t.Errorf("status %+v", st)
 			}

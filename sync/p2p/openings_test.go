@@ -23,7 +23,7 @@ import (
 func TestHalfOpenFlood(t *testing.T) {
 	ctx := context.Background()
 	owner := newMachine(t, "Owner", "/ip4/127.0.0.1/tcp/0")
-	owner.node.Engine().SetHandshakeTimeout(2 * time.Second)
+	owner.eng.SetHandshakeTimeout(2 * time.Second)
 	coauthor := newMachine(t, "Co-author", "/ip4/127.0.0.2/tcp/0")
 	id, err := owner.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Under attack"})
 	if err != nil {

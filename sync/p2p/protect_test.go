@@ -12,6 +12,7 @@ import (
 
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
 )
 
 // TestSessionsSurviveConnectionTrimming: libp2p's connection manager
@@ -38,12 +39,17 @@ func TestSessionsSurviveConnectionTrimming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := New(Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Library: ws.SyncLibrary(), Logger: log, connManager: cm})
+	self, err := PeerIDOf(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := docsync.New(ws.SyncLibrary(), self, log)
+	n, err := New(Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Sessions: eng, Logger: log, connManager: cm})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	owner := &machine{ws: ws, node: n}
+	owner := &machine{ws: ws, node: n, eng: eng}
 	coauthor := newMachine(t, "Co-author")
 	id, err := ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Kept open"})
 	if err != nil {
@@ -61,7 +67,7 @@ func TestSessionsSurviveConnectionTrimming(t *testing.T) {
 	ended := make(chan Result, 1)
 	go func() { ended <- coauthor.node.Sync(live, owner.node.Addrs()[0], false) }()
 	connected := func() bool {
-		for _, s := range owner.node.Engine().Status() {
+		for _, s := range owner.eng.Status() {
 			if s.Draft == id && s.Connected && s.Synced {
 				return true
 			}

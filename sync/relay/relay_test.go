@@ -33,6 +33,7 @@ type participant struct {
 	dir  string
 	ws   *app.Workspace
 	node *p2p.Node
+	eng  *docsync.Engine
 }
 
 // start opens a participant's data dir and node; stop closes both, as
@@ -58,11 +59,16 @@ func startAt(t *testing.T, dir, name, listen string) *participant {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := p2p.New(p2p.Config{Key: key, Listen: []string{listen}, Library: ws.SyncLibrary(), Logger: logger(t)})
+	self, err := p2p.PeerIDOf(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &participant{dir: dir, ws: ws, node: n}
+	eng := docsync.New(ws.SyncLibrary(), self, logger(t))
+	n, err := p2p.New(p2p.Config{Key: key, Listen: []string{listen}, Sessions: eng, Logger: logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &participant{dir: dir, ws: ws, node: n, eng: eng}
 }
 
 func (p *participant) stop() { p.node.Close(); p.ws.Close() }
@@ -357,7 +363,7 @@ func TestQuotasOnEveryPath(t *testing.T) {
 		t.Errorf("push over the draft quota: %v, %v; relay went from %d to %d bytes", res.Err, res.Stats.Failed, before, stored(small))
 	}
 	// The relay says why, and the owner's status says it is not synced.
-	for _, st := range owner.node.Engine().Status() {
+	for _, st := range owner.eng.Status() {
 		if st.Draft == small && (st.Synced || !strings.Contains(st.Problem, "quota")) {
 			t.Errorf("owner's status for a refused draft: %+v", st)
 		}

@@ -219,13 +219,13 @@ func TestPresenceAndPreviewsThroughTheRelay(t *testing.T) {
 	}
 	// Announced until seen: the live sessions open a moment after.
 	waitFor("B to see A present", func() bool {
-		a.node.Engine().SetPresence(id, []byte(`{"name":"Amina","section":"Kangaroo"}`))
-		ps := b.node.Engine().Presence(id)
+		a.eng.SetPresence(id, []byte(`{"name":"Amina","section":"Kangaroo"}`))
+		ps := b.eng.Presence(id)
 		return len(ps) == 1 && strings.Contains(string(ps[0].Data), "Kangaroo")
 	})
 	waitFor("A to see B's typing", func() bool {
-		b.node.Engine().SetPreview(id, []byte("typing Platypus"))
-		ps := a.node.Engine().Previews(id)
+		b.eng.SetPreview(id, []byte("typing Platypus"))
+		ps := a.eng.Previews(id)
 		return len(ps) == 1 && string(ps[0].Data) == "typing Platypus"
 	})
 	files, _ := filepath.Glob(filepath.Join(rl.dir, "*"))
