@@ -483,3 +483,59 @@ func TestNamedVersionsInTheSession(t *testing.T) {
 		t.Errorf("a second process sees %+v", vs)
 	}
 }
+
+// A session that finished reading a draft just after another session of
+// it in the same workspace wrote and closed (and after the workspace's
+// polling had already seen that write) still gets the write: it is what a
+// live sync holding the draft uploads. Before, it never arrived, and the
+// sync's status said synced without it.
+func TestAWriteWhileADraftOpensIsNotMissed(t *testing.T) {
+	ctx := context.Background()
+	w := openWSWith(t, t.TempDir(), Options{Poll: 20 * time.Millisecond})
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Opened twice")
+	id := s.ID()
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	written := false
+	afterLoad = func(got string) {
+		if got != id || written {
+			return
+		}
+		written = true
+		other, err := w.Session(ctx, id) // loads on its own: the first is not registered yet
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if _, _, err := other.Write(ctx, "1", "Written while another opened the draft.", false); err != nil {
+			t.Error(err)
+		}
+		other.Close(ctx)
+		time.Sleep(100 * time.Millisecond) // the workspace polls and sees the write
+	}
+	defer func() { afterLoad = nil }()
+	first, err := w.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close(ctx)
+	if !written {
+		t.Fatal("the second session did not write")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		sec, err := first.Section("1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(sec.Body, "Written while another opened the draft.") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the session that opened meanwhile lacks the write: %q", sec.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -187,8 +187,24 @@ func (w *Workspace) session(ctx context.Context, id string, joining bool) (*Sess
 	if err := s.load(ctx, joining); err != nil {
 		return nil, err
 	}
-	return w.register(s), nil
+	if afterLoad != nil {
+		afterLoad(id)
+	}
+	r := w.register(s)
+	if r == s {
+		// Another session of the draft may have written between this
+		// one's read and its registration, and the workspace's polling,
+		// having seen that write already, will not look again: take it
+		// in now.
+		if _, err := s.Refresh(ctx); err != nil && !errors.Is(err, ErrClosed) {
+			w.log.Warn("Could not load edits made while the draft was opening", "draft", id, "err", err)
+		}
+	}
+	return r, nil
 }
+
+// afterLoad lets a test act between a session's read and its registration.
+var afterLoad func(id string)
 
 // held returns the draft's open session, held once more, or nil.
 func (w *Workspace) held(id string) *Session {

@@ -3,12 +3,10 @@ package crdt
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base32"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/igf-bpf/bpfdraft/crdt/statement"
 )
 
 // Signed authorship. Anyone holding a draft can write any key of it, so
@@ -36,87 +34,23 @@ import (
 // seals table), never inside the document: a change cannot hold a
 // signature of its own hash.
 
-// Cert ties a device to a person.
-type Cert struct {
-	Key    ed25519.PublicKey // the device's signing key
-	Salt   [8]byte           // makes each process's actor its own
-	Person ed25519.PublicKey // the person's key, when it is not Key itself
-	Link   []byte            // the person's signature of Key, when Person is set
-}
+// Cert ties a device to a person (statement.Cert).
+type Cert = statement.Cert
 
 const (
-	actorDomain  = "bpfdraft/actor/1\x00"
-	sealDomain   = "bpfdraft/seal/1\x00"
-	linkDomain   = "bpfdraft/device/1\x00"
-	entryDomain  = "bpfdraft/participant/1\x00"
-	personDomain = "bpfdraft/person/1\x00"
+	sealDomain  = "bpfdraft/seal/1\x00"
+	entryDomain = "bpfdraft/participant/1\x00"
 )
 
 // ErrUnsealed is returned for changes no valid seal covers in a draft
 // made with signatures, and for seals that do not verify.
-var ErrUnsealed = errors.New("changes without a valid signature of their author")
+var ErrUnsealed = statement.ErrUnsealed
 
-// Actor returns the Automerge actor id the certificate's device writes
-// with: the first 16 bytes of SHA-256 over its key and salt, in hex.
-func (c Cert) Actor() string {
-	h := sha256.New()
-	h.Write([]byte(actorDomain))
-	h.Write(c.Key)
-	h.Write(c.Salt[:])
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
+// Fingerprint names a person by their key (statement.Fingerprint).
+func Fingerprint(key ed25519.PublicKey) string { return statement.Fingerprint(key) }
 
-// PersonKey returns the key of the person the device belongs to.
-func (c Cert) PersonKey() ed25519.PublicKey {
-	if c.Person != nil {
-		return c.Person
-	}
-	return c.Key
-}
-
-// PersonID returns the fingerprint of the device's person.
-func (c Cert) PersonID() string { return Fingerprint(c.PersonKey()) }
-
-// check verifies the certificate's shape and, for a linked device, the
-// person's signature of its key.
-func (c Cert) check() error {
-	if len(c.Key) != ed25519.PublicKeySize {
-		return fmt.Errorf("%w: a device key of %d bytes", ErrUnsealed, len(c.Key))
-	}
-	if c.Person == nil {
-		return nil
-	}
-	if len(c.Person) != ed25519.PublicKeySize || !ed25519.Verify(c.Person, linkMessage(c.Key), c.Link) {
-		return fmt.Errorf("%w: a device link its person did not sign", ErrUnsealed)
-	}
-	return nil
-}
-
-func (c Cert) equal(o Cert) bool {
-	return string(c.Key) == string(o.Key) && c.Salt == o.Salt &&
-		string(c.Person) == string(o.Person) && string(c.Link) == string(o.Link)
-}
-
-func linkMessage(key ed25519.PublicKey) []byte {
-	return append([]byte(linkDomain), key...)
-}
-
-// Fingerprint names a person by their key: 16 lower-case base32
-// characters (80 bits of SHA-256), the person id of drafts made with
-// signatures. FormatFingerprint groups it for reading aloud.
-func Fingerprint(key ed25519.PublicKey) string {
-	sum := sha256.Sum256(append([]byte(personDomain), key...))
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:10]))
-}
-
-// FormatFingerprint groups a fingerprint in fours ("abcd-efgh-…"), as
-// people compare it over the phone. Anything else is returned as is.
-func FormatFingerprint(fp string) string {
-	if len(fp) != 16 {
-		return fp
-	}
-	return fp[:4] + "-" + fp[4:8] + "-" + fp[8:12] + "-" + fp[12:]
-}
+// FormatFingerprint groups a fingerprint for reading aloud.
+func FormatFingerprint(fp string) string { return statement.FormatFingerprint(fp) }
 
 // Signer is a device's key, with the certificate that ties it to its
 // person: what a process seals its changes and its participant entry
@@ -138,7 +72,7 @@ func NewSigner(person ed25519.PrivateKey) *Signer {
 // the person's key linked (LinkDevice), with a fresh salt.
 func NewLinkedSigner(device ed25519.PrivateKey, person ed25519.PublicKey, link []byte) (*Signer, error) {
 	s := &Signer{key: device, cert: Cert{Key: device.Public().(ed25519.PublicKey), Person: person, Link: link}}
-	if err := s.cert.check(); err != nil {
+	if err := s.cert.Check(); err != nil {
 		return nil, err
 	}
 	rand.Read(s.cert.Salt[:])
@@ -148,7 +82,7 @@ func NewLinkedSigner(device ed25519.PrivateKey, person ed25519.PublicKey, link [
 // LinkDevice is the person's signature of a device's key: what makes that
 // device's changes theirs.
 func LinkDevice(person ed25519.PrivateKey, device ed25519.PublicKey) []byte {
-	return ed25519.Sign(person, linkMessage(device))
+	return statement.LinkDevice(person, device)
 }
 
 // Actor returns the actor id this signer's changes carry.
@@ -190,7 +124,7 @@ func (s *Signer) seal(draftID, hash string) (Seal, error) {
 // verify checks a seal's certificate and signature for a draft (not
 // whether its change exists, or is its device's).
 func (sl Seal) verify(draftID string) error {
-	if err := sl.Cert.check(); err != nil {
+	if err := sl.Cert.Check(); err != nil {
 		return err
 	}
 	raw, err := hex.DecodeString(sl.Hash)
@@ -213,21 +147,9 @@ func entryMessage(draftID, actor string, p Participant) []byte {
 	return append([]byte(entryDomain), b...)
 }
 
-// signedIDLen is the length of the id of a draft made with signatures:
-// 20 base32 characters (100 bits) of its first change's hash, against
-// 16 random ones before. The id so names the change that began the
-// draft, and that change's device is its creator, which no later change
-// can claim to be.
-const signedIDLen = 20
-
 // DraftIDOf returns the id of a draft whose first change has this hash.
-func DraftIDOf(hash string) string {
-	raw, err := hex.DecodeString(hash)
-	if err != nil || len(raw) < 13 {
-		return ""
-	}
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:13]))[:signedIDLen]
-}
+func DraftIDOf(hash string) string { return statement.DraftIDOf(hash) }
 
-// SignedID reports whether a draft id is one made with signatures.
-func SignedID(id string) bool { return len(id) == signedIDLen }
+// SignedID reports whether a draft id is one made with signatures: 20
+// characters of its first change's hash, against 16 random ones before.
+func SignedID(id string) bool { return statement.SignedID(id) }

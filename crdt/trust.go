@@ -599,7 +599,7 @@ func (d *Doc) checkSeals(news []header, seals []Seal) ([]Seal, error) {
 		if nodes[i].actor != actor {
 			return nil, fmt.Errorf("%w: a seal of device %s on a change of %s", ErrUnsealed, short(actor), short(nodes[i].actor))
 		}
-		if c, ok := certs[actor]; ok && !c.equal(sl.Cert) {
+		if c, ok := certs[actor]; ok && !c.Equal(sl.Cert) {
 			// The actor is derived from the key and salt, so only a
 			// different person link can differ: the first one stands.
 			return nil, fmt.Errorf("%w: device %s with a second person link", ErrUnsealed, short(actor))

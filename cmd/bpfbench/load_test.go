@@ -6,7 +6,8 @@ import (
 )
 
 // TestLoad runs the load suite at CI size: the real bpfrelay, 20 peers
-// of 3 drafts syncing at once, 80 more drafts held. Full size:
+// of 3 drafts syncing at once, 80 more drafts held, then all of them
+// live while each edits each of its drafts once more. Full size:
 // `go run ./cmd/bpfbench -no-anchors -held 8000 load` (docs/BENCHMARKS.md).
 func TestLoad(t *testing.T) {
 	if testing.Short() {

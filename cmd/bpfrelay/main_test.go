@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -137,5 +138,23 @@ func TestRelayDataDirIsPrivate(t *testing.T) {
 	logged := stop()
 	if !strings.Contains(logged, "Made the data directory readable by its owner only") || !strings.Contains(logged, "relay.db 0644") {
 		t.Errorf("the relay did not say it tightened its data dir:\n%s", logged)
+	}
+}
+
+// The relay never loads Automerge (issue 24): it links neither Automerge
+// nor the packages that hold drafts, only the statements' checks.
+func TestRelayLinksNoAutomerge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go tool")
+	}
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.Contains(dep, "automerge") || strings.HasSuffix(dep, "/bpfdraft/crdt") ||
+			strings.HasSuffix(dep, "/bpfdraft/app") || strings.HasSuffix(dep, "/bpfdraft/sync") {
+			t.Errorf("bpfrelay links %s", dep)
+		}
 	}
 }

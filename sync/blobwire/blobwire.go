@@ -279,7 +279,7 @@ func DecodePass(b []byte) ([]PassRecord, error) {
 // Registration asks a relay to keep a draft, or tells it of a new access
 // key or list of relays: the draft's first change and its device's
 // certificate, which prove who created the draft, and the chain of relay
-// statements from the creator's (crdt.RelayStatement), the newest of which
+// statements from the creator's (crdt/statement.Relay), the newest of which
 // gives the access key (the public half; the relay never gets the
 // secret). The relay checks the chain, so only the draft's
 // co-facilitators can register it or change what it says.

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/crdt/statement"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
@@ -154,22 +154,22 @@ func (r *Relay) registerAs(ctx context.Context, peer string, reg p2p.Registratio
 		log.Warn("Registration refused: peer not on the allow-list")
 		return fmt.Errorf("this relay only takes drafts from listed peers; ask its operator to add your peer id, %s", peer)
 	}
-	cert, err := crdt.DecodeCert(reg.Creator)
+	cert, err := statement.DecodeCert(reg.Creator)
 	if err != nil {
 		return err
 	}
-	creator, err := crdt.CreatorOf(reg.DraftID, reg.Genesis, cert)
+	creator, err := statement.CreatorOf(reg.DraftID, reg.Genesis, cert)
 	if err != nil {
 		log.Warn("Registration refused: no proof of the draft's creator", "err", err)
 		return err
 	}
-	chain := make([]crdt.RelayStatement, len(reg.Chain))
+	chain := make([]statement.Relay, len(reg.Chain))
 	for i, b := range reg.Chain {
-		if chain[i], err = crdt.DecodeStatement(b); err != nil {
+		if chain[i], err = statement.Decode(b); err != nil {
 			return err
 		}
 	}
-	last, err := crdt.VerifyChain(reg.DraftID, creator, chain)
+	last, err := statement.VerifyChain(reg.DraftID, creator, chain)
 	if err != nil {
 		log.Warn("Registration refused: the relay statements do not verify", "err", err)
 		return err

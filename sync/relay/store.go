@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS drafts (
 	access     BLOB NOT NULL,   -- ed25519 public key (draftkey.Keys.AccessKey), from the newest statement
 	registrant TEXT NOT NULL,   -- fingerprint of the draft's creator, whose quota it counts against
 	creator    TEXT NOT NULL DEFAULT '',
-	statement  BLOB,            -- the newest relay statement (crdt.RelayStatement.Encode)
+	statement  BLOB,            -- the newest relay statement (statement.Relay.Encode)
 	version    INTEGER NOT NULL DEFAULT 0,
 	created    INTEGER NOT NULL,
 	tip        INTEGER NOT NULL DEFAULT 0, -- place of the newest blob
