@@ -230,6 +230,13 @@ func (s *Session) Devices() []string {
 	return out
 }
 
+// ChangeChunk returns the chunk of a change the draft holds, or nil.
+func (s *Session) ChangeChunk(hash string) []byte {
+	var b []byte
+	s.do(func() error { b = s.o.doc.ChangeChunk(hash); return nil })
+	return b
+}
+
 // SyncSeals returns the seals of the changes a sync message carries.
 func (s *Session) SyncSeals(msg []byte) []byte {
 	var b []byte

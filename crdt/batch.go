@@ -199,7 +199,10 @@ func resolve(parts []changeParts, refs [][]uint64, budget int, ctx *batchCtx) ([
 			return nil, ErrTooLarge
 		}
 	}
-	hashes := make([][32]byte, 0, len(parts))
+	hashes := make([][32]byte, 0, len(parts)+1)
+	if ctx != nil && ctx.base != nil {
+		hashes = append(hashes, ctx.base.hash())
+	}
 	chunks := make([][]byte, 0, len(parts))
 	for i := range parts {
 		p := &parts[i]
@@ -426,6 +429,25 @@ func CompactChanges(data []byte) ([]byte, bool) { return CompactChangesFor(data,
 // those heads goes as an 8-byte prefix, one of those actors as a 4-byte
 // one, which ExpandChangesFor finds among what the receiver knows.
 func CompactChangesFor(data []byte, named, actors []string) ([]byte, bool) {
+	return CompactChangesAfter(data, named, actors, nil)
+}
+
+// CompactChangesAfter is CompactChangesFor for a receiver that also
+// holds the change base (a chunk): the batch is coded as following it, so
+// that a change that follows it names it in a byte and its fields are
+// differences from base's. ExpandChangesAfter needs the same base.
+func CompactChangesAfter(data []byte, named, actors []string, base []byte) ([]byte, bool) {
+	ctx := pushCtx(named, actors)
+	if base != nil {
+		bp, err := parseChange(base)
+		if err != nil {
+			return nil, false
+		}
+		if ctx == nil {
+			ctx = &batchCtx{}
+		}
+		ctx.base = &bp
+	}
 	chunks, err := splitChunks(data)
 	if err != nil || len(chunks) == 0 {
 		return nil, false
@@ -436,9 +458,8 @@ func CompactChangesFor(data []byte, named, actors []string) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	ctx := pushCtx(named, actors)
 	b := encodeBatch(nil, parts, ctx)
-	if back, err := ExpandChangesFor(b, named, actors); err != nil || !bytes.Equal(back, data) {
+	if back, err := ExpandChangesAfter(b, named, actors, base); err != nil || !bytes.Equal(back, data) {
 		return nil, false
 	}
 	return b, true
@@ -498,7 +519,24 @@ func ExpandChanges(compact []byte) ([]byte, error) { return ExpandChangesFor(com
 // receiver that named the given heads (and maybe more: a prefix is
 // looked up among all of them).
 func ExpandChangesFor(compact []byte, named, actors []string) ([]byte, error) {
-	chunks, rest, err := decodeBatch(compact, pushCtx(named, actors))
+	return ExpandChangesAfter(compact, named, actors, nil)
+}
+
+// ExpandChangesAfter rebuilds the chunks CompactChangesAfter rewrote
+// after base.
+func ExpandChangesAfter(compact []byte, named, actors []string, base []byte) ([]byte, error) {
+	ctx := pushCtx(named, actors)
+	if base != nil {
+		bp, err := parseChange(base)
+		if err != nil {
+			return nil, err
+		}
+		if ctx == nil {
+			ctx = &batchCtx{}
+		}
+		ctx.base = &bp
+	}
+	chunks, rest, err := decodeBatch(compact, ctx)
 	if err != nil {
 		return nil, err
 	}

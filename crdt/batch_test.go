@@ -155,3 +155,60 @@ func TestBatchAmplificationRefused(t *testing.T) {
 	}
 	t.Logf("%d B batch (%d B deflated) refused", len(batch), deflatedSize(batch))
 }
+
+// A change coded after the change it follows (a relay blob after the one
+// before) comes back exactly, takes fewer bytes than coded after nothing
+// but the heads, and does not come back after another base: the hashes
+// would differ, and expanding refuses rather than rebuild other changes.
+func TestCompactAfterABase(t *testing.T) {
+	owner, _, _, _ := signedDraft(t)
+	sec := owner.Sections()[0].ID
+	write := func(text string) []string {
+		before := owner.Heads()
+		if err := owner.Splice(sec, 0, 0, text); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, owner)
+		return before
+	}
+	write("First paragraph of the draft. ")
+	baseHeads := owner.Heads()
+	base := owner.ChangeChunk(baseHeads[0])
+	if base == nil {
+		t.Fatal("the copy does not give its own change")
+	}
+	before := write("Twenty characters!! ")
+	data, n, err := owner.ChangesSince(before)
+	if err != nil || n != 1 {
+		t.Fatalf("%d changes, %v", n, err)
+	}
+	devices := []string{owner.Actor()}
+	plain, ok := CompactChangesFor(data, baseHeads, devices)
+	if !ok {
+		t.Fatal("no compact form")
+	}
+	after, ok := CompactChangesAfter(data, baseHeads, devices, base)
+	if !ok {
+		t.Fatal("no compact form after the base")
+	}
+	if len(after) >= len(plain) {
+		t.Errorf("after the base %d bytes, without %d", len(after), len(plain))
+	}
+	back, err := ExpandChangesAfter(after, baseHeads, devices, base)
+	if err != nil || !bytes.Equal(back, data) {
+		t.Fatalf("expanded after the base: %v", err)
+	}
+	other := owner.ChangeChunk(before[0])
+	write("More. ")
+	first, _ := owner.Genesis()
+	if back, err := ExpandChangesAfter(after, baseHeads, devices, first); err == nil && bytes.Equal(back, data) {
+		t.Fatal("the batch came back the same after another base")
+	}
+	if other == nil {
+		t.Fatal("no chunk for a held change")
+	}
+	if _, err := ExpandChangesAfter(after, baseHeads, devices, []byte("not a change")); err == nil {
+		t.Fatal("a base that is not a change was taken")
+	}
+	t.Logf("one 20-character change: %d bytes coded after its base, %d after the heads only, %d as a chunk", len(after), len(plain), len(data))
+}

@@ -254,6 +254,7 @@ type batchCoder struct {
 	nextStart                 uint64 // the start op the next change most likely has
 	prevTime                  int64
 	hashes                    [][32]byte
+	seeded                    uint64 // 1 when a base change (batchCtx.base) comes first, unsent
 	prefixed                  func([]byte) bool
 	actorKnown                func([]byte) bool
 	actorLookup               func([]byte) ([]byte, bool)
@@ -263,6 +264,19 @@ func newBatchCoder(ctx *batchCtx) *batchCoder {
 	c := &batchCoder{lastSeq: map[string]uint64{}}
 	if ctx != nil {
 		c.prefixed, c.actorKnown, c.actorLookup = ctx.prefixed, ctx.actorKnown, ctx.actorLookup
+		if b := ctx.base; b != nil {
+			// As if the base had gone first: the change after it
+			// names it by a back-reference, and its actor, message,
+			// layout, sequence number, start op and time are
+			// differences from the base's.
+			c.seeded = 1
+			c.hashes = [][32]byte{b.hash()}
+			c.actors = table{b.actor}
+			c.messages = table{b.message}
+			c.layouts = table{layoutKey(b.cols)}
+			c.lastSeq[string(b.actor)] = b.seq
+			c.nextStart, c.prevTime = b.startOp, b.time
+		}
 	}
 	return c
 }
@@ -272,6 +286,10 @@ func newBatchCoder(ctx *batchCtx) *batchCoder {
 // sender goes as an 8-byte prefix of its hash, which the receiver finds
 // among the heads it named (a 32-byte hash no compressor shrinks).
 type batchCtx struct {
+	// base is a change both sides hold, which the batch is coded as
+	// following: a relay blob's changes most often follow the change
+	// the blob before ended with (the same device typing on).
+	base     *changeParts
 	prefixed func(dep []byte) bool              // sender: may this dependency go as a prefix?
 	lookup   func(prefix []byte) ([]byte, bool) // receiver: the hash a prefix stands for
 	// Actors likewise: those whose certificates the receiver holds or
@@ -338,7 +356,7 @@ func (c *batchCoder) getHeader(s fieldSource, i uint64, limit int) (p changePart
 	}
 	for k := uint64(0); k < nd && s.failed() == nil; k++ {
 		ref := s.num(fRef)
-		if ref > i+refBack {
+		if ref > i+c.seeded+refBack {
 			return p, nil, fmt.Errorf("%w: batch back-reference", ErrCorrupt)
 		}
 		var d []byte

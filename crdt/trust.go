@@ -758,6 +758,12 @@ func EncodeSeals(seals []Seal, batch []string, withCert func(actor string) bool)
 	for i, h := range batch {
 		at[h] = i
 	}
+	if len(seals) == 1 && len(batch) > 0 && seals[0].Hash == batch[len(batch)-1] &&
+		withCert != nil && !withCert(seals[0].Cert.Actor()) {
+		// The commonest block of all, a small edit's: the one device's
+		// seal of the last change, whose certificate the peer holds.
+		return append([]byte{0}, seals[0].Sig...)
+	}
 	b := binary.AppendUvarint(nil, uint64(len(seals)))
 	for _, sl := range seals {
 		var flags byte
@@ -872,13 +878,21 @@ type rawSeal struct {
 	cert *Cert
 }
 
-const noPlace = ^uint64(0)
+const (
+	noPlace   = ^uint64(0)
+	lastPlace = noPlace - 1 // the last of the changes sent
+)
 
 // parseSealBlock reads a seal block's entries, within the block's own
 // length: every seal takes at least 66 bytes of it.
 func parseSealBlock(b []byte) ([]rawSeal, error) {
 	if len(b) == 0 {
 		return nil, nil
+	}
+	if len(b) == 1+ed25519.SignatureSize && b[0] == 0 {
+		// A count of 0 before a signature: the one seal of the last
+		// change, its certificate held (EncodeSeals).
+		return []rawSeal{{at: lastPlace, sig: bytes.Clone(b[1:])}}, nil
 	}
 	r := &reader{b: b}
 	n := r.uleb()
@@ -929,6 +943,9 @@ func (d *Doc) DecodeSeals(b []byte, batch []string, data []byte) ([]Seal, error)
 	for _, rs := range raws {
 		sl := Seal{Hash: rs.hash, Sig: rs.sig}
 		at := -1
+		if rs.at == lastPlace && len(batch) > 0 {
+			rs.at = uint64(len(batch) - 1)
+		}
 		if rs.at != noPlace {
 			if rs.at >= uint64(len(batch)) {
 				return nil, fmt.Errorf("%w: a seal of change %d of %d", ErrCorrupt, rs.at, len(batch))
@@ -1130,4 +1147,18 @@ func (d *Doc) Devices() []string {
 		out = append(out, a)
 	}
 	return out
+}
+
+// ChangeChunk returns the chunk of a change this copy holds, or nil: the
+// base a relay blob's changes are coded after (CompactChangesAfter).
+func (d *Doc) ChangeChunk(hash string) []byte {
+	h, err := automerge.NewChangeHash(hash)
+	if err != nil {
+		return nil
+	}
+	c, err := d.am.Change(h)
+	if err != nil {
+		return nil
+	}
+	return c.Save()
 }

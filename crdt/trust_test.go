@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"strings"
@@ -420,5 +421,47 @@ func TestOversizedChangeRefused(t *testing.T) {
 	}
 	if len(owner.Sections()[0].Body) != 2*len(half) {
 		t.Fatal("the oversized deletion was merged")
+	}
+}
+
+// A small edit's seal block is its signature after a zero byte (the one
+// seal of the last change, by a device the peer knows): 65 bytes, and a
+// signature altered in it is refused like any other.
+func TestShortSealBlock(t *testing.T) {
+	owner, joiner, _, _ := signedDraft(t)
+	sec := joiner.Sections()[0].ID
+	for _, text := range []string{"A first edit. ", "twenty characters!! "} {
+		send(t, joiner, owner) // the second time, the owner holds the joiner's device
+		if err := joiner.Splice(sec, 0, 0, text); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, joiner)
+	}
+	data, _, err := joiner.ChangesSince(owner.Heads())
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := joiner.SealBlock(data)
+	if len(block) != 65 || block[0] != 0 {
+		t.Fatalf("a small edit's seal block: %d bytes", len(block))
+	}
+	batch, err := ChunkHashes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := bytes.Clone(block)
+	forged[10] ^= 1
+	seals, err := owner.DecodeSeals(forged, batch, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.Admit(data, seals); !errors.Is(err, ErrUnsealed) {
+		t.Fatalf("an altered short seal: %v", err)
+	}
+	if seals, err = owner.DecodeSeals(block, batch, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.Admit(data, seals); err != nil {
+		t.Fatalf("the short seal: %v", err)
 	}
 }

@@ -63,6 +63,9 @@ type Replica interface {
 	Whole() (data, seals []byte, heads []string, changes int, err error)
 	// Devices returns the actors whose certificates the draft holds.
 	Devices() []string
+	// ChangeChunk returns the chunk of a change the draft holds, or nil
+	// (the base a relay blob's changes are coded after).
+	ChangeChunk(hash string) []byte
 	// Seals returns the seals a peer needs with data, the whole draft or
 	// changes from Changes, and the devices they are of
 	// (crdt.Doc.SealBlock).

@@ -250,6 +250,12 @@ func (d *memDraft) Devices() []string {
 	return d.doc.Devices()
 }
 
+func (d *memDraft) ChangeChunk(hash string) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.doc.ChangeChunk(hash)
+}
+
 func (d *memDraft) SyncSeals(msg []byte) []byte {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -32,12 +32,26 @@ import (
 // What a blob holds, deflated before it is sealed: a kind byte, the heads
 // of everything the relay holds once it is added, the seal block, and the
 // changes (compact, for a reader that holds the heads before it and the
-// devices of its seals) or a whole document.
+// devices of its seals) or a whole document. Compact after the base, the
+// changes are coded as following the change that is the smallest of the
+// heads before the blob, which every reader holds: typing goes on from
+// the change the blob before ended with, so a change names it in a byte
+// and its device, message, layout and counters are differences from it.
 const (
-	blobChanges = 0
-	blobCompact = 1
-	blobWhole   = 2
+	blobChanges      = 0
+	blobCompact      = 1
+	blobWhole        = 2
+	blobCompactAfter = 3
 )
+
+// blobBase returns the change a blob after heads is coded after (see
+// blobCompactAfter), or nil.
+func blobBase(rep Replica, heads []string) []byte {
+	if len(heads) == 0 {
+		return nil
+	}
+	return rep.ChangeChunk(slices.Min(heads))
+}
 
 // compactAfter is how many blobs a relay keeps before a peer replaces
 // them with a snapshot: each costs the reader its seal and sealing, a
@@ -653,7 +667,7 @@ func unpack(sealed, dict []byte) ([]byte, error) {
 // merge merges a blob's contents and returns the heads the relay holds
 // with it.
 func (rc *relayConn) merge(ctx context.Context, d *relayDraft, body []byte) ([]string, int, error) {
-	if len(body) == 0 || body[0] > blobWhole {
+	if len(body) == 0 || body[0] > blobCompactAfter {
 		return d.heads, 0, fmt.Errorf("%w: blob kind", wire.ErrMalformed)
 	}
 	kind := body[0]
@@ -665,9 +679,15 @@ func (rc *relayConn) merge(ctx context.Context, d *relayDraft, body []byte) ([]s
 	if err != nil {
 		return d.heads, 0, err
 	}
-	if kind == blobCompact {
+	if kind == blobCompact || kind == blobCompactAfter {
 		actors := append(d.rep.Devices(), crdt.BlockActors(seals)...)
-		if data, err = crdt.ExpandChangesFor(data, d.heads, actors); err != nil {
+		var base []byte
+		if kind == blobCompactAfter {
+			if base = blobBase(d.rep, d.heads); base == nil {
+				return d.heads, 0, fmt.Errorf("%w: a blob coded after a change this copy lacks", crdt.ErrUnknownDep)
+			}
+		}
+		if data, err = crdt.ExpandChangesAfter(data, d.heads, actors, base); err != nil {
 			return d.heads, 0, err
 		}
 	}
@@ -863,9 +883,14 @@ func (rc *relayConn) next(d *relayDraft) (*blobwire.BlobRecord, error) {
 		}
 		slices.Sort(ours)
 		block, devices := d.rep.Seals(data)
-		kind := byte(blobChanges)
-		if c, ok := crdt.CompactChangesFor(data, d.heads, devices); ok && len(c) < len(data) {
+		kind, raw := byte(blobChanges), data
+		if c, ok := crdt.CompactChangesFor(raw, d.heads, devices); ok && len(c) < len(data) {
 			data, kind = c, blobCompact
+		}
+		if base := blobBase(d.rep, d.heads); base != nil {
+			if c, ok := crdt.CompactChangesAfter(raw, d.heads, devices, base); ok && len(c) < len(data) {
+				data, kind = c, blobCompactAfter
+			}
 		}
 		body = append([]byte{kind}, encodeBlobHeads(ours, d.heads, batch)...)
 		body = append(appendBlock(body, block), data...)

@@ -84,6 +84,8 @@ func TestWireReplay(t *testing.T) {
 		t.Errorf("W3 through the relay did not converge in %d sessions", rr.W3Sessions)
 	}
 	atMost(t, "through the relay, ", []byteTarget{
+		{"W2 warm, author's leg", rr.W2WarmUp, 200},
+		{"W2 warm, reader's leg", rr.W2WarmDown, 200},
 		{"W2 after reconnect, author's leg", rr.W2ReconnectUp, 400},
 		{"W2 after reconnect, reader's leg", rr.W2ReconnectDn, 400},
 		{"W1 join", rr.W1Join, 30000},

@@ -146,50 +146,51 @@ type BlobRecord struct {
 	Data  []byte
 }
 
+// A record is the draft's index, the place, the kind and the sealed data
+// with its length; the frame's last record leaves the length out (its
+// data runs to the end of the frame) and says so in the kind's high bit,
+// which spares a small edit two bytes each way.
+const lastRecord = 0x80
+
 // EncodeBlobs writes a Blobs or Append frame's payload.
 func EncodeBlobs(rs []BlobRecord) []byte {
 	var b []byte
-	for _, r := range rs {
-		b = AppendBlob(b, r)
+	for i, r := range rs {
+		b = binary.AppendUvarint(b, uint64(r.Index))
+		b = binary.AppendUvarint(b, r.Place)
+		if i == len(rs)-1 {
+			b = append(b, r.Kind|lastRecord)
+		} else {
+			b = append(b, r.Kind)
+			b = binary.AppendUvarint(b, uint64(len(r.Data)))
+		}
+		b = append(b, r.Data...)
 	}
 	return b
-}
-
-// AppendBlob appends one record to a Blobs or Append payload.
-func AppendBlob(b []byte, r BlobRecord) []byte {
-	b = binary.AppendUvarint(b, uint64(r.Index))
-	b = binary.AppendUvarint(b, r.Place)
-	b = append(b, r.Kind)
-	b = binary.AppendUvarint(b, uint64(len(r.Data)))
-	return append(b, r.Data...)
-}
-
-// BlobSize is the bytes AppendBlob writes for r.
-func BlobSize(r BlobRecord) int {
-	return uvarintLen(uint64(r.Index)) + uvarintLen(r.Place) + 1 + uvarintLen(uint64(len(r.Data))) + len(r.Data)
-}
-
-func uvarintLen(v uint64) int {
-	n := 1
-	for ; v >= 0x80; v >>= 7 {
-		n++
-	}
-	return n
 }
 
 // DecodeBlobs reads a Blobs or Append frame's payload; Data points into b.
 func DecodeBlobs(b []byte) ([]BlobRecord, error) {
 	d := decoder{b: b}
 	var out []BlobRecord
+	last := false
 	for len(d.b) > 0 && d.err == nil {
 		idx := d.uint()
 		r := BlobRecord{Place: d.uint(), Kind: d.byte()}
-		r.Data = d.bytes(uint64(len(d.b)))
+		if r.Kind&lastRecord != 0 {
+			r.Kind &^= lastRecord
+			r.Data, d.b, last = d.b, nil, true
+		} else {
+			r.Data = d.bytes(uint64(len(d.b)))
+		}
 		if idx >= MaxDrafts || r.Kind > KindSnapshot {
 			d.fail()
 		}
 		r.Index = int(idx)
 		out = append(out, r)
+	}
+	if len(out) > 0 && !last {
+		d.fail() // cut after a record that was not the frame's last
 	}
 	return out, d.end("blobs")
 }
@@ -204,20 +205,40 @@ type AckRecord struct {
 	Reason string // why, when refused
 }
 
+// An acknowledgement is the draft's index, the place, and one byte: the
+// kind in bit 0, the status in bits 1 to 3, bit 4 when the relay's tip
+// follows (otherwise it is the place), bit 5 when a reason follows. A
+// small edit's acknowledgement is so four bytes.
+const (
+	ackTip    = 1 << 4
+	ackReason = 1 << 5
+)
+
 // EncodeAcks writes an Ack frame's payload.
 func EncodeAcks(rs []AckRecord) []byte {
 	var b []byte
 	for _, r := range rs {
 		b = binary.AppendUvarint(b, uint64(r.Index))
 		b = binary.AppendUvarint(b, r.Place)
-		b = append(b, r.Kind, r.Status)
-		b = binary.AppendUvarint(b, r.Tip)
+		flags := r.Kind&1 | r.Status&7<<1
+		if r.Tip != r.Place {
+			flags |= ackTip
+		}
 		reason := r.Reason
 		if len(reason) > MaxReason {
 			reason = reason[:MaxReason]
 		}
-		b = binary.AppendUvarint(b, uint64(len(reason)))
-		b = append(b, reason...)
+		if reason != "" {
+			flags |= ackReason
+		}
+		b = append(b, flags)
+		if flags&ackTip != 0 {
+			b = binary.AppendUvarint(b, r.Tip)
+		}
+		if flags&ackReason != 0 {
+			b = binary.AppendUvarint(b, uint64(len(reason)))
+			b = append(b, reason...)
+		}
 	}
 	return b
 }
@@ -228,12 +249,18 @@ func DecodeAcks(b []byte) ([]AckRecord, error) {
 	var out []AckRecord
 	for len(d.b) > 0 && d.err == nil {
 		idx := d.uint()
-		r := AckRecord{Place: d.uint(), Kind: d.byte(), Status: d.byte(), Tip: d.uint()}
-		r.Reason = string(d.bytes(MaxReason))
-		if idx >= MaxDrafts {
+		r := AckRecord{Place: d.uint()}
+		flags := d.byte()
+		if idx >= MaxDrafts || flags&^(ackTip|ackReason|0xf) != 0 {
 			d.fail()
 		}
-		r.Index = int(idx)
+		r.Index, r.Kind, r.Status, r.Tip = int(idx), flags&1, flags>>1&7, r.Place
+		if flags&ackTip != 0 {
+			r.Tip = d.uint()
+		}
+		if flags&ackReason != 0 {
+			r.Reason = string(d.bytes(MaxReason))
+		}
 		out = append(out, r)
 	}
 	return out, d.end("acks")

@@ -16,8 +16,10 @@ import (
 // Version is the protocol version this package speaks. Version 2 sends
 // long messages as parts; version 3 sends seals (signatures) with
 // changes; version 4 binds offer tags to the connection, and relays hold
-// sealed blobs.
-const Version = 4
+// sealed blobs; version 5 seals with a 16-byte nonce part, codes a blob's
+// changes after the change before, and shortens a small edit's seal
+// block, blob record and acknowledgement.
+const Version = 5
 
 // Size limits. A message longer than PartSize goes as parts, each a frame
 // of its own, so a reader allocates for a frame no more than arrives with
