@@ -348,6 +348,10 @@ func (rc *relayConn) close(ctx context.Context) {
 	}
 }
 
+// errNothingYet is what a peer holding no copy of a draft is told when the
+// relay holds none either.
+var errNothingYet = errors.New("the relay holds nothing of this draft yet: a co-facilitator's copy uploads it when it next syncs with the relay; try again later")
+
 // whyRefused is what a peer is told when a relay does not open a draft.
 const whyRefused = "the relay does not serve this draft to your code: the code may be outdated (its secret was replaced: ask a co-facilitator for the new one), or the relay lost the draft"
 
@@ -435,6 +439,14 @@ func (rc *relayConn) loop(ctx context.Context, once bool) error {
 			return nil // every draft refused, statements too
 		}
 		if once && rc.settled() {
+			for _, d := range rc.open {
+				if d.failed == nil && len(d.rep.Heads()) == 0 {
+					// Caught up with a relay that holds nothing of a draft
+					// this copy lacks: not "synced", which a joiner would
+					// read as the draft having come.
+					rc.fail(d, errNothingYet)
+				}
+			}
 			return nil
 		}
 		select {
@@ -488,7 +500,8 @@ func (rc *relayConn) report() {
 		if d.failed != nil {
 			continue
 		}
-		synced := d.pos.seq >= d.tip && d.flight == nil && !d.lacks() && len(d.rep.Known(d.heads)) == len(d.heads)
+		// A copy that holds nothing is never synced: the draft has not come.
+		synced := d.pos.seq >= d.tip && d.flight == nil && !d.lacks() && len(d.rep.Known(d.heads)) == len(d.heads) && len(d.rep.Heads()) > 0
 		pending := 0
 		if !synced {
 			pending = d.rep.Missing(d.heads)

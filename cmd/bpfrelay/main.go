@@ -49,10 +49,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxRegistrant := fs.Int64("max-registrant-bytes", 256<<20, "bytes all the drafts of one creator may take")
 	maxTotal := fs.Int64("max-total-bytes", 8<<30, "bytes the relay stores in all")
 	maxDrafts := fs.Int("max-drafts-per-peer", 100, "drafts one creator may have registered")
+	perHour := fs.Int("max-registrations-per-hour", 100, "new drafts one co-facilitator may register an hour (counted by the signing co-facilitator's key, never by address)")
 	maxSessions := fs.Int("max-sessions-per-peer", 8, "concurrent sync sessions per peer")
 	perMinute := fs.Int("max-sessions-per-minute", 60, "new sync sessions per peer per minute")
 	inbound := fs.Int64("max-inbound-bytes", 0, "bytes of long messages being received at once, all sessions together (0: the largest message a draft's quota allows, 80 MiB by default)")
-	memory := fs.Int("memory-limit", relay.DefaultMemoryLimit>>20, "MiB the Go heap aims to stay within (a soft limit: the garbage collector works harder near it; Automerge's own memory comes on top); 0 for none")
+	memory := fs.Int("memory-limit", relay.DefaultMemoryLimit>>20, "MiB the Go heap aims to stay within (a soft limit: the garbage collector works harder near it); 0 for none")
 	debugAddr := fs.String("debug-listen", "", "serve Go's profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; never on a public one")
 	verbose := fs.Bool("verbose", false, "log more")
 	// Help asked for goes to standard output, as bpfdraft's does; help
@@ -142,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	r, err := relay.Start(relay.Config{
 		KeyFile: filepath.Join(*data, "identity.key"), Listen: listen, Store: store, AllowPeers: allowed, Open: *open,
 		MaxDraftBytes: *maxBytes, MaxRegistrantBytes: *maxRegistrant, MaxTotalBytes: *maxTotal, MaxDraftsPerPeer: *maxDrafts, MaxSessionsPerPeer: *maxSessions,
-		MaxSessionsPerMinute: *perMinute, MaxInboundBytes: *inbound, Logger: log,
+		MaxSessionsPerMinute: *perMinute, MaxInboundBytes: *inbound, MaxRegistrationsPerHour: *perHour, Logger: log,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "bpfrelay: %v\n", err)
