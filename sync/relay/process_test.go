@@ -1,0 +1,270 @@
+package relay
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/network"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/blobwire"
+	"github.com/igf-bpf/bpfdraft/sync/draftkey"
+	"github.com/igf-bpf/bpfdraft/sync/p2p"
+	"github.com/igf-bpf/bpfdraft/sync/wire"
+)
+
+// Issue 24's fourth and fifth findings against the real bpfrelay, built
+// here and run as a process of its own; the hostile peers are raw libp2p
+// hosts in this test, speaking the blobs protocol by hand.
+
+var relayBuild struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// logBuffer collects a process's standard error.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// relayProcess starts the real bpfrelay (--open) and returns its address
+// and what it logs.
+func relayProcess(t *testing.T, flags ...string) (addr string, log *logBuffer) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the real relay")
+	}
+	relayBuild.once.Do(func() {
+		if relayBuild.dir, relayBuild.err = os.MkdirTemp("", "bpfrelay-bin"); relayBuild.err != nil {
+			return
+		}
+		if out, err := exec.Command("go", "build", "-o", relayBuild.dir, "../../cmd/bpfrelay").CombinedOutput(); err != nil {
+			relayBuild.err = errors.New(string(out))
+		}
+	})
+	if relayBuild.err != nil {
+		t.Fatalf("building bpfrelay: %v", relayBuild.err)
+	}
+	log = &logBuffer{}
+	cmd := exec.Command(filepath.Join(relayBuild.dir, "bpfrelay"), append([]string{"--data", t.TempDir(), "--open",
+		"--listen", "/ip4/127.0.0.1/tcp/0", "--verbose"}, flags...)...)
+	cmd.Stderr = log
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("bpfrelay did not start: %v\n%s", err, log.String())
+	}
+	return strings.TrimSpace(line), log
+}
+
+// draftAt makes Amina's draft, registered with the relay at addr and
+// uploaded, and returns her, its id, its code and its secret.
+func draftAt(t *testing.T, addr string) (a *participant, id, code string, secret []byte) {
+	t.Helper()
+	ctx := context.Background()
+	a = start(t, t.TempDir(), "Amina")
+	t.Cleanup(a.stop)
+	id, err := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Held by a real relay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret = docsync.NewSecret()
+	inv := invite(t, a, id, addr, secret)
+	a.write(t, id, "1", "Written before the strangers came.")
+	a.syncWith(t, addr)
+	return a, id, inv.Code(), secret
+}
+
+// Finding 4: an unproven peer cannot tell a relay that holds a draft from
+// one that does not. A stranger opening the real draft id with a made-up
+// signature, with a signature captured from another session, and a
+// random id, gets the same answer for each; the relay logs no draft id
+// and no count for it.
+func TestAStrangerCannotTellWhatARealRelayHolds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	addr, log := relayProcess(t)
+	_, id, _, secret := draftAt(t, addr)
+	keys, err := draftkey.Derive(id, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := p2p.ParseAddr(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(log.String()) // the owner's registration is logged, with the id
+	h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := h.Connect(ctx, target); err != nil {
+		t.Fatal(err)
+	}
+	s, err := h.NewStream(ctx, target.ID, p2p.BlobsProtocolID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.SetDeadline(time.Now().Add(20 * time.Second))
+	c := wire.NewConn(s, -1)
+	ours := make([]byte, blobwire.NonceSize)
+	rand.Read(ours)
+	if err := c.WritePreamble(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteFrame(wire.Frame{Type: blobwire.Hello, Payload: ours}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ReadPreamble(); err != nil {
+		t.Fatal(err)
+	}
+	hello, err := c.ReadFrame()
+	if err != nil || hello.Type != blobwire.Hello {
+		t.Fatalf("the relay's hello: %+v %v", hello, err)
+	}
+	// A signature the draft's key made for another session: the owner's,
+	// say, captured on the wire, with other nonces.
+	captured := keys.SignAccess(draftkey.OpenMessage(id, "12D3KooWOwnerPeerIdCapturedOnTheWire", target.ID.String(), bytes.Repeat([]byte{1}, blobwire.NonceSize), bytes.Repeat([]byte{2}, blobwire.NonceSize)))
+	made := bytes.Repeat([]byte{9}, blobwire.SignatureSize)
+	random := strings.ToLower(fmt.Sprintf("%x", ours))[:20]
+	opens := []blobwire.OpenRecord{
+		{DraftID: id, Signature: made},
+		{DraftID: id, Signature: captured},
+		{DraftID: random, Signature: made},
+	}
+	if err := c.WriteFrame(wire.Frame{Type: blobwire.Open, Payload: blobwire.EncodeOpen(opens)}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.ReadFrame()
+	if err != nil || f.Type != blobwire.Opened {
+		t.Fatalf("the relay's answer: %+v %v", f, err)
+	}
+	answers, err := blobwire.DecodeOpened(f.Payload)
+	if err != nil || len(answers) != len(opens) {
+		t.Fatalf("answers %+v, %v", answers, err)
+	}
+	for i, a := range answers {
+		if a != answers[2] || a.Status != blobwire.StatusNo {
+			t.Errorf("answer %d, %+v, tells the held draft from a random id (%+v)", i, a, answers[2])
+		}
+	}
+	s.Close()
+	time.Sleep(200 * time.Millisecond) // the relay logs the session's end
+	stranger := log.String()[before:]
+	if !strings.Contains(stranger, "proved access to no draft") {
+		t.Errorf("the relay's log of the stranger's session (at --verbose):\n%s", stranger)
+	}
+	for _, leak := range []string{id, random, "offered", "opened=", "drafts="} {
+		if strings.Contains(stranger, leak) {
+			t.Errorf("the relay logs %q about a peer that proved nothing:\n%s", leak, stranger)
+		}
+	}
+}
+
+// Finding 5: streams that open and say nothing, 16 from each of nine
+// addresses, do not starve a co-author of the real relay: one on another
+// network syncs at once; one inside the flooding network waits for its
+// share to come free, or hears the relay is busy, never that its code
+// may be outdated.
+func TestHalfOpenStreamsDoNotStarveARealRelay(t *testing.T) {
+	ctx := context.Background()
+	addr, _ := relayProcess(t)
+	_, id, code, _ := draftAt(t, addr)
+	target, err := p2p.ParseAddr(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streams []network.Stream
+	for i := 2; i <= 10; i++ {
+		h, err := libp2p.New(libp2p.ListenAddrStrings(fmt.Sprintf("/ip4/127.0.0.%d/tcp/0", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		if err := h.Connect(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		for range 16 {
+			s, err := h.NewStream(ctx, target.ID, p2p.BlobsProtocolID)
+			if err != nil {
+				continue
+			}
+			s.Write([]byte("BP")) // half a preamble, then nothing
+			streams = append(streams, s)
+		}
+	}
+	defer func() {
+		for _, s := range streams {
+			s.Reset()
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+
+	elsewhere := startAt(t, t.TempDir(), "Bruno", "/ip4/127.0.1.1/tcp/0")
+	defer elsewhere.stop()
+	if _, err := elsewhere.ws.Join(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	if r := elsewhere.syncWith(t, addr); len(r.Stats.Drafts) != 1 || elsewhere.read(t, id, "1") == "" {
+		t.Fatalf("a co-author on another network during the flood: %+v", r.Stats)
+	}
+	inside := startAt(t, t.TempDir(), "Chen", "/ip4/127.0.0.11/tcp/0")
+	defer inside.stop()
+	if _, err := inside.ws.Join(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	res := inside.node.Sync(sctx, addr, true)
+	for res.Err != nil || len(res.Stats.Drafts) != 1 {
+		if res.Err != nil && !strings.Contains(res.Err.Error(), p2p.Busy) {
+			t.Fatalf("a co-author inside the flooding network: %v", res.Err)
+		}
+		if sctx.Err() != nil {
+			t.Fatalf("the flooding network's share never came free: %v", res.Err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		res = inside.node.Sync(sctx, addr, true)
+	}
+}
