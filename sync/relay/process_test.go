@@ -21,6 +21,7 @@ import (
 
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/crdt"
+	"github.com/igf-bpf/bpfdraft/crdt/sqlitestore"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/blobwire"
 	"github.com/igf-bpf/bpfdraft/sync/draftkey"
@@ -59,6 +60,12 @@ func (b *logBuffer) String() string {
 // relayProcess starts the real bpfrelay (--open) and returns its address
 // and what it logs.
 func relayProcess(t *testing.T, flags ...string) (addr string, log *logBuffer) {
+	addr, log, _ = relayProcessPID(t, flags...)
+	return addr, log
+}
+
+// relayProcessPID is relayProcess that also gives the process id.
+func relayProcessPID(t *testing.T, flags ...string) (addr string, log *logBuffer, pid int) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the real relay")
@@ -93,7 +100,22 @@ func relayProcess(t *testing.T, flags ...string) (addr string, log *logBuffer) {
 	if err != nil {
 		t.Fatalf("bpfrelay did not start: %v\n%s", err, log.String())
 	}
-	return strings.TrimSpace(line), log
+	return strings.TrimSpace(line), log, cmd.Process.Pid
+}
+
+// peakMB reads a process's peak resident memory (VmHWM) in MB, or -1.
+func peakMB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb float64
+		if _, err := fmt.Sscanf(line, "VmHWM: %f kB", &kb); err == nil {
+			return kb / 1024
+		}
+	}
+	return -1
 }
 
 // draftAt makes Amina's draft, registered with the relay at addr and
@@ -266,5 +288,88 @@ func TestHalfOpenStreamsDoNotStarveARealRelay(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 		res = inside.node.Sync(sctx, addr, true)
+	}
+}
+
+// Finding 6: a small push that inserts more text than a draft may hold
+// took the relay to 780 MB and every peer after it. A hostile member's
+// client (here, a data file with a change written by hand, which its
+// real sync then uploads) gets such a change into the real relay's
+// chain, sealed: the relay stores a few hundred bytes and never opens
+// them, and the owner refuses the change before Automerge loads it, says
+// so, and keeps writing.
+func TestAPoisonedPushCostsTheRealRelayNothing(t *testing.T) {
+	ctx := context.Background()
+	addr, _, pid := relayProcessPID(t)
+	a, id, code, _ := draftAt(t, addr)
+	dir := t.TempDir()
+	m := start(t, dir, "Mallory")
+	if _, err := m.ws.Join(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	m.syncWith(t, addr)
+	s, err := m.ws.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, _, heads, _, err := s.Whole()
+	s.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := crdt.Load(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.SetDraftID(id)
+	if err := doc.SetSigner(m.ws.Signer()); err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Splice(doc.Sections()[0].ID, 0, 0, strings.Repeat("x", crdt.MaxInsertPerChange+1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := doc.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	poison, _, err := doc.ChangesSince(heads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []sqlitestore.SealRow
+	for _, sl := range doc.UnsavedSeals() {
+		rows = append(rows, sqlitestore.SealRow{Actor: sl.Cert.Actor(), Seq: sl.Seq, Data: crdt.EncodeSeal(sl)})
+	}
+	m.stop()
+	store, err := sqlitestore.Open(ctx, filepath.Join(dir, "bpfdraft.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := store.Draft(ctx, id)
+	if err == nil {
+		_, err = store.Append(ctx, sum, poison, rows)
+	}
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = start(t, dir, "Mallory")
+	defer m.stop()
+	m.syncWith(t, addr) // her client uploads what her file holds
+
+	r := a.node.Sync(ctx, addr, true)
+	if !strings.Contains(r.Stats.Failed[id], "inserts") {
+		t.Errorf("the owner was not told of the oversized change: %v %+v", r.Err, r.Stats.Failed)
+	}
+	if strings.Contains(a.read(t, id, "1"), "xxxx") {
+		t.Error("the oversized change was merged")
+	}
+	a.write(t, id, "2", "The owner keeps writing.")
+	if got := a.read(t, id, "2"); got != "The owner keeps writing." {
+		t.Errorf("the owner's draft after the refusal: %q", got)
+	}
+	if mb := peakMB(pid); mb < 0 || mb > 150 {
+		t.Errorf("the relay's peak memory: %.0f MB", mb)
+	} else {
+		t.Logf("the relay's peak memory: %.0f MB", mb)
 	}
 }
