@@ -280,6 +280,7 @@ func TestHalfOpenStreamsDoNotStarveARealRelay(t *testing.T) {
 	defer cancel()
 	res := inside.node.Sync(sctx, addr, true)
 	for res.Err != nil || len(res.Stats.Drafts) != 1 {
+		t.Logf("inside the flooding network: %v, %d drafts", res.Err, len(res.Stats.Drafts))
 		if res.Err != nil && !strings.Contains(res.Err.Error(), p2p.Busy) {
 			t.Fatalf("a co-author inside the flooding network: %v", res.Err)
 		}
