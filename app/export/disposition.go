@@ -188,15 +188,24 @@ func DispositionDOCX(d Disposition) ([]byte, error) {
 		para("Normal", labelVersion+": "+d.Version)
 	}
 	para("Normal", d.summaryLine())
-	doc.WriteString(`<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/><w:tblBorders><w:top w:val="single" w:sz="4"/><w:left w:val="single" w:sz="4"/><w:bottom w:val="single" w:sz="4"/><w:right w:val="single" w:sz="4"/><w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/></w:tblBorders></w:tblPr>`)
+	doc.WriteString(`<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/><w:tblBorders><w:top w:val="single" w:sz="4"/><w:left w:val="single" w:sz="4"/><w:bottom w:val="single" w:sz="4"/><w:right w:val="single" w:sz="4"/><w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/></w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr>`)
+	// The grid is required (ECMA-376 §17.4.49): readers size the columns
+	// from it, and python-docx cannot read a cell without it. The widths
+	// share the landscape page's text width (16,838 − 2 × 1,134 twips).
+	cols := []int{1300, 4700, 2700, 1300, 4570}
+	doc.WriteString(`<w:tblGrid>`)
+	for _, w := range cols {
+		fmt.Fprintf(&doc, `<w:gridCol w:w="%d"/>`, w)
+	}
+	doc.WriteString(`</w:tblGrid>`)
 	row := func(cells []string, header bool) {
 		doc.WriteString(`<w:tr>`)
 		if header {
 			doc.WriteString(`<w:trPr><w:tblHeader/></w:trPr>`)
 		}
-		for _, c := range cells {
+		for i, c := range cells {
 			rtl := rightToLeft(c)
-			doc.WriteString(`<w:tc><w:p>`)
+			fmt.Fprintf(&doc, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/></w:tcPr><w:p>`, cols[i])
 			if rtl {
 				doc.WriteString(`<w:pPr><w:bidi/></w:pPr>`)
 			}

@@ -174,3 +174,28 @@ func TestPDFNamesAMissingFont(t *testing.T) {
 		t.Errorf("a Latin and Arabic document: %v", err)
 	}
 }
+
+// The disposition table opens as a table in python-docx, every cell
+// read back (issue 25: without w:tblGrid it could not read its cells,
+// and strict readers refuse the file).
+func TestDispositionDOCXTableReadsBack(t *testing.T) {
+	d := Disposition{Title: "BPF Cybersecurity 2026", Version: "Draft for public comment", Rows: []DispositionRow{
+		{Paragraph: "2.1", Comment: "Name the national strategies you mean.", Name: "Chen Wei", Organisation: "ISOC", Group: "Technical community", Region: "Asia-Pacific", Status: "Accepted", Response: "Added two."},
+		{Paragraph: "4.1", Comment: "أضيفوا التدريب للمشغلين الصغار.", Name: "Dana Okafor", Group: "Civil society", Region: "African"},
+	}}
+	data, err := DispositionDOCX(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "disposition.docx")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := reader(t, "docx_tables.py", "docx", file)
+	for _, want := range []string{"TABLE 5", "Paragraph\tComment\tCommenter\tStatus\tResponse",
+		"2.1\tName the national strategies you mean.\t", "\tAccepted\tAdded two.", "4.1\tأضيفوا التدريب للمشغلين الصغار.\t"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q not read back:\n%s", want, got)
+		}
+	}
+}
