@@ -86,7 +86,7 @@ type ImportReport struct {
 
 // BadRow is a row that was skipped, and why.
 type BadRow struct {
-	Line   int // the row's first line in the file
+	Row    int // the row's number as a spreadsheet shows it (the header is row 1)
 	Reason string
 }
 
@@ -158,7 +158,7 @@ func (s *Session) importComments(ctx context.Context, data []byte, versionRef st
 		for i, row := range rows {
 			e, reason := s.publicEntry(l, in, outline, texts, ver, row)
 			if reason != "" {
-				rep.Bad = append(rep.Bad, BadRow{Line: lines[i], Reason: reason})
+				rep.Bad = append(rep.Bad, BadRow{Row: lines[i], Reason: reason})
 				continue
 			}
 			if known[e.Key] {
@@ -177,36 +177,54 @@ func (s *Session) importComments(ctx context.Context, data []byte, versionRef st
 }
 
 // readCommentsCSV reads the rows of a comments file as column → value,
-// with each row's first line.
+// with each row's number as a spreadsheet shows it (a cell of several
+// lines is one row there, however many lines it takes in the file).
+// The delimiter is the one the header reads with: a comma, or the
+// semicolon Excel writes as "CSV" where the comma is the decimal mark
+// (French, Spanish, German…), or a tab.
 func readCommentsCSV(data []byte) ([]map[string]string, []int, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
 		return nil, nil, fmt.Errorf("%w: it is not UTF-8 text (save it as \"CSV UTF-8\")", ErrUnreadable)
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
-	}
-	cols := map[string]int{}
-	for i, h := range header {
-		cols[strings.ToLower(strings.TrimSpace(strings.ReplaceAll(h, " ", "_")))] = i
-	}
-	for _, need := range []string{"paragraph", "comment"} {
-		if _, ok := cols[need]; !ok {
-			return nil, nil, fmt.Errorf("%w: no %q column; the header is %s", ErrUnreadable, need, strings.Join(commentColumns, ","))
+	var r *csv.Reader
+	var cols map[string]int
+	var headerErr error
+	for _, comma := range []rune{',', ';', '\t'} {
+		r = csv.NewReader(bytes.NewReader(data))
+		r.Comma, r.FieldsPerRecord = comma, -1
+		header, err := r.Read()
+		if err != nil {
+			headerErr = err
+			continue
 		}
+		cols = map[string]int{}
+		for i, h := range header {
+			cols[strings.ToLower(strings.TrimSpace(strings.ReplaceAll(h, " ", "_")))] = i
+		}
+		_, p := cols["paragraph"]
+		_, c := cols["comment"]
+		if p && c {
+			headerErr = nil
+			break
+		}
+		cols, headerErr = nil, nil
+	}
+	if headerErr != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrUnreadable, headerErr)
+	}
+	if cols == nil {
+		return nil, nil, fmt.Errorf("%w: its first row must name the columns, among them \"paragraph\" and \"comment\" (the comment template's header is %s), separated by commas or semicolons", ErrUnreadable, strings.Join(commentColumns, ","))
 	}
 	var rows []map[string]string
-	var lines []int
-	for {
+	var numbers []int
+	for n := 2; ; n++ {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+			return nil, nil, fmt.Errorf("%w: row %d: %v", ErrUnreadable, n, err)
 		}
 		row := map[string]string{}
 		empty := true // a template row no one filled in says only its paragraph
@@ -219,11 +237,10 @@ func readCommentsCSV(data []byte) ([]map[string]string, []int, error) {
 		if empty {
 			continue
 		}
-		line, _ := r.FieldPos(0) // the line the row starts on
 		rows = append(rows, row)
-		lines = append(lines, line)
+		numbers = append(numbers, n)
 	}
-	return rows, lines, nil
+	return rows, numbers, nil
 }
 
 // publicEntry turns a row into a journal entry, or says why it cannot.

@@ -491,9 +491,21 @@ func TestPublicCommentsImportAndRespond(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The first row spans lines 2 and 3 (a quoted line break).
-	if rep.Added != 2 || rep.Duplicates != 0 || len(rep.Bad) != 3 || rep.Bad[0].Line != 5 || rep.Bad[1].Line != 6 || rep.Bad[2].Line != 7 {
+	// The first row spans lines 2 and 3 (a quoted line break) but is one
+	// row of the spreadsheet: skipped rows are named as it numbers them.
+	if rep.Added != 2 || rep.Duplicates != 0 || len(rep.Bad) != 3 || rep.Bad[0].Row != 4 || rep.Bad[1].Row != 5 || rep.Bad[2].Row != 6 {
 		t.Fatalf("report %+v", rep)
+	}
+	// As Excel saves "CSV" where the comma is the decimal mark: the same
+	// rows, separated by semicolons, are the same comments.
+	semi := "\xef\xbb\xbfComment;Paragraph;Name;Organisation;Stakeholder_Group;Region\r\n" +
+		"\"Say \"\"meaningful\"\" access,\nplease.\";1.2;Chen Wei;ISOC;Technical community;Asia-Pacific\r\n" +
+		"Good.;3.1;Dana;;civil society;africa\r\n" +
+		"Nowhere;9.9;X;;;\r\n" +
+		";1.1;Empty;;;\r\n" +
+		"Bad group;1.1;Y;;Martians;\r\n"
+	if semiRep, err := sa.ImportComments(ctx, []byte(semi), ""); err != nil || semiRep.Duplicates != 2 || len(semiRep.Bad) != 3 || semiRep.Bad[2].Row != 6 {
+		t.Fatalf("the semicolon file: %+v %v", semiRep, err)
 	}
 	again, err := sa.ImportComments(ctx, []byte(csvFile), "")
 	if err != nil || again.Added != 0 || again.Duplicates != 2 {

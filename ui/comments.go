@@ -434,7 +434,7 @@ func (d *draftScreen) importComments(data []byte) {
 				msg += " " + fmt.Sprintf(lang.N("%d were imported before.", rep.Duplicates), rep.Duplicates)
 			}
 			for _, b := range rep.Bad {
-				msg += "\n" + fmt.Sprintf(lang.L("Line %d skipped: %s"), b.Line, b.Reason)
+				msg += "\n" + fmt.Sprintf(lang.L("Row %d skipped: %s"), b.Row, b.Reason)
 			}
 			d.lastImport = msg
 			d.u.inform(lang.L("Public comments"), msg)

@@ -698,7 +698,7 @@ func TestPublishingRoundFromTheWindow(t *testing.T) {
 	for d.lastImport == "" || len(d.review.comments.comments) == 0 {
 		await(t, loaded, "the comments after the import") // an earlier reload may come first
 	}
-	if !strings.Contains(d.lastImport, "1 public comment imported.") || !strings.Contains(d.lastImport, "Line 3 skipped") {
+	if !strings.Contains(d.lastImport, "1 public comment imported.") || !strings.Contains(d.lastImport, "Row 3 skipped") {
 		t.Errorf("import report %q", d.lastImport)
 	}
 	c := d.review.comments

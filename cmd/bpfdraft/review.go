@@ -628,7 +628,7 @@ func importComments(ctx context.Context, e *env, args []string, version string) 
 		return err
 	}
 	for _, b := range rep.Bad {
-		fmt.Fprintf(e.stderr, "%s:%d: skipped: %s\n", args[1], b.Line, b.Reason)
+		fmt.Fprintf(e.stderr, "%s: row %d skipped: %s\n", args[1], b.Row, b.Reason)
 	}
 	fmt.Fprintf(e.stdout, "imported %d comments", rep.Added)
 	if rep.Duplicates > 0 {

@@ -291,7 +291,7 @@ func TestPublicCommentRoundTrip(t *testing.T) {
 	}
 	c.ok("write", id, "--section", "1", "--text", "Access is a human right.\n\nTrust takes time and care.") // changed since
 	r := c.run("", "comments", "import", id, in)
-	if r.code != 0 || r.stdout != "imported 1 comments; 1 rows skipped\n" || !strings.Contains(r.stderr, "filled.csv:4: skipped: no paragraph \"7.3\"") {
+	if r.code != 0 || r.stdout != "imported 1 comments; 1 rows skipped\n" || !strings.Contains(r.stderr, "filled.csv: row 4 skipped: no paragraph \"7.3\"") {
 		t.Fatalf("import: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if got := c.ok("comments", "import", id, in); !strings.Contains(got, "imported 0 comments; 1 were imported before") {
