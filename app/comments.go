@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -56,6 +58,7 @@ type Comment struct {
 	Response  *Response
 
 	first, last crdt.ElemID
+	quoteSum    string // see commentEntry.QuoteSum
 }
 
 // Reply is an answer in a comment's thread.
@@ -85,9 +88,13 @@ type commentEntry struct {
 	First   string `json:"a,omitempty"`
 	Last    string `json:"b,omitempty"`
 	Quote   string `json:"q,omitempty"`
-	Prefix  string `json:"p,omitempty"`
-	Suffix  string `json:"x,omitempty"`
-	Text    string `json:"m,omitempty"`
+	// QuoteSum is the SHA-256 (hex) of the whole passage when Quote holds
+	// only its first maxQuote characters (a public comment on a long
+	// paragraph): what the passage is compared with to say it is intact.
+	QuoteSum string `json:"qs,omitempty"`
+	Prefix   string `json:"p,omitempty"`
+	Suffix   string `json:"x,omitempty"`
+	Text     string `json:"m,omitempty"`
 
 	// Public comments (type pc) and responses (type rs).
 	Version string `json:"v,omitempty"`
@@ -106,6 +113,27 @@ const (
 	maxQuote       = 2000
 	quoteContext   = 32
 )
+
+// samePassage says whether a comment's passage still reads as it did:
+// the quote itself, or, when only its start was kept, its digest.
+func samePassage(now, quote, sum string) bool {
+	if sum == "" {
+		return now == quote
+	}
+	d := sha256.Sum256([]byte(now))
+	return hex.EncodeToString(d[:]) == sum
+}
+
+// quoteOf returns the passage a comment keeps, and its digest when the
+// passage is longer than what is kept.
+func quoteOf(passage string) (quote, sum string) {
+	r := []rune(passage)
+	if len(r) <= maxQuote {
+		return passage, ""
+	}
+	d := sha256.Sum256([]byte(passage))
+	return string(r[:maxQuote]), hex.EncodeToString(d[:])
+}
 
 // ErrQuote is returned when a quote does not name one passage.
 var ErrQuote = fmt.Errorf("%w: quote", crdt.ErrInvalid)
@@ -354,7 +382,7 @@ func (s *Session) comments() ([]Comment, error) {
 				continue
 			}
 			cm := &Comment{ID: e.ID, Section: e.Section, Quote: e.Quote, Prefix: e.Prefix, Suffix: e.Suffix,
-				Text: e.Text, Actor: c.Actor, At: c.Time, first: first, last: last}
+				Text: e.Text, Actor: c.Actor, At: c.Time, first: first, last: last, quoteSum: e.QuoteSum}
 			if e.Type == "pc" {
 				cm.Public, cm.Version, cm.Cited = true, e.Version, e.Cited
 				cm.Commenter = Commenter{Name: e.Name, Organisation: e.Org, Group: crdt.Group(e.Group), Region: crdt.Region(e.Region)}
@@ -440,7 +468,7 @@ func (s *Session) comments() ([]Comment, error) {
 			c.End = ranges[len(ranges)-1].Pos + ranges[len(ranges)-1].Len
 			body := []rune(s.o.committed[c.Section])
 			c.Anchor = AnchorEdited
-			if c.End <= len(body) && string(body[c.Start:c.End]) == c.Quote {
+			if c.End <= len(body) && samePassage(string(body[c.Start:c.End]), c.Quote, c.quoteSum) {
 				c.Anchor = AnchorIntact
 			}
 			if t := &s.o.typing; t.active() && t.section == c.Section {

@@ -290,12 +290,9 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 		return commentEntry{}, err.Error()
 	}
 	sum := sha256.Sum256([]byte(strings.Join([]string{ver.ID, cited, row["name"], row["organisation"], text}, "\x00")))
-	quote := []rune(para.Text)
-	if len(quote) > maxQuote {
-		quote = quote[:maxQuote]
-	}
+	quote, quoteSum := quoteOf(para.Text)
 	return commentEntry{Type: "pc", ID: crdt.NewID(5), Section: sec.ID, First: first.String(), Last: last.String(),
-		Quote: string(quote), Text: text, Version: ver.ID, Cited: cited,
+		Quote: quote, QuoteSum: quoteSum, Text: text, Version: ver.ID, Cited: cited,
 		Name: row["name"], Org: row["organisation"], Group: string(group), Region: string(region),
 		Key: hex.EncodeToString(sum[:12])}, ""
 }

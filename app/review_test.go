@@ -897,3 +897,41 @@ func TestCoFacilitatorGivesRoles(t *testing.T) {
 		t.Errorf("a co-facilitator demoted the creator: %v", err)
 	}
 }
+
+// A public comment on a paragraph longer than the 2,000 characters a
+// comment keeps of its passage is intact after the import, with no edit,
+// and shows as edited once the paragraph changes anywhere (issue 25,
+// defect 4: the kept start was compared with the whole paragraph).
+func TestACommentOnALongParagraphIsIntactUntilEdited(t *testing.T) {
+	ctx := context.Background()
+	sa, _ := sharedPair(t)
+	long := strings.Repeat("Trust between response teams is built in shared exercises. ", 45) // about 2,700 characters
+	if _, _, err := sa.Write(ctx, "1", long, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sa.ImportComments(ctx, []byte("paragraph,name,comment\r\n1.1,Chen Wei,Say which exercises.\r\n"), "")
+	if err != nil || rep.Added != 1 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	anchor := func() AnchorState {
+		t.Helper()
+		cs, err := sa.Comments()
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("comments: %d, %v", len(cs), err)
+		}
+		return cs[0].Anchor
+	}
+	if got := anchor(); got != AnchorIntact {
+		t.Errorf("right after the import: %s", got)
+	}
+	i := strings.LastIndex(long, "shared")
+	if _, _, err := sa.Write(ctx, "1", long[:i]+"joint"+long[i+len("shared"):], false); err != nil {
+		t.Fatal(err)
+	}
+	if got := anchor(); got != AnchorEdited {
+		t.Errorf("after an edit near the paragraph's end, past what the comment keeps: %s", got)
+	}
+}
