@@ -77,6 +77,10 @@ const (
 	AnchorIntact  AnchorState = "intact"  // the passage reads as quoted
 	AnchorEdited  AnchorState = "edited"  // text was changed inside it
 	AnchorDeleted AnchorState = "deleted" // all of it was deleted; the quote is kept
+	// AnchorWhole is a public comment on no passage: on the whole output
+	// (Section "") or on a whole heading, as a row that cites no paragraph
+	// or only a heading's number says.
+	AnchorWhole AnchorState = "whole"
 )
 
 // commentEntry is one entry of the comments journal.
@@ -366,7 +370,8 @@ func (s *Session) comments() ([]Comment, error) {
 		case "c", "pc":
 			first, err1 := crdt.ParseElemID(e.First)
 			last, err2 := crdt.ParseElemID(e.Last)
-			if e.ID == "" || err1 != nil || err2 != nil {
+			whole := e.Type == "pc" && e.First == "" && e.Last == ""
+			if e.ID == "" || !whole && (err1 != nil || err2 != nil) {
 				continue
 			}
 			if old, dup := refOf[e.ID]; dup && changes[old].Hash <= c.Hash {
@@ -462,6 +467,14 @@ func (s *Session) comments() ([]Comment, error) {
 		})
 		c.Number, c.Heading = number[c.Section], heading[c.Section]
 		c.Start, c.End, c.Anchor = -1, -1, AnchorDeleted
+		if c.Public && c.first == (crdt.ElemID{}) && c.last == (crdt.ElemID{}) {
+			c.Anchor = AnchorWhole
+			if c.Number > 0 {
+				c.Paragraph = fmt.Sprint(c.Number)
+			}
+			out = append(out, *c)
+			continue
+		}
 		ranges, _, err := l.Locate(c.Section, c.first, c.last, func(crdt.ChangeRef) bool { return true }, all)
 		if err == nil && len(ranges) > 0 {
 			c.Start = ranges[0].Pos

@@ -267,6 +267,20 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 		}
 	}
 	cited := strings.TrimSpace(row["paragraph"])
+	sum := sha256.Sum256([]byte(strings.Join([]string{ver.ID, cited, row["name"], row["organisation"], text}, "\x00")))
+	entry := commentEntry{Type: "pc", ID: crdt.NewID(5), Text: text, Version: ver.ID, Cited: cited,
+		Name: row["name"], Org: row["organisation"], Group: string(group), Region: string(region),
+		Key: hex.EncodeToString(sum[:12])}
+	if cited == "" {
+		return entry, "" // on the whole output
+	}
+	if h, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(cited, "§"), ".")); err == nil {
+		if h < 1 || h > len(outline) {
+			return commentEntry{}, fmt.Sprintf("no heading %q in the published version", cited)
+		}
+		entry.Section = outline[h-1].ID // on a whole heading
+		return entry, ""
+	}
 	h, p, ok := splitParagraphNumber(cited)
 	if !ok || h > len(outline) {
 		return commentEntry{}, fmt.Sprintf("no paragraph %q in the published version", cited)
@@ -289,12 +303,34 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 	if err != nil {
 		return commentEntry{}, err.Error()
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{ver.ID, cited, row["name"], row["organisation"], text}, "\x00")))
-	quote, quoteSum := quoteOf(para.Text)
-	return commentEntry{Type: "pc", ID: crdt.NewID(5), Section: sec.ID, First: first.String(), Last: last.String(),
-		Quote: quote, QuoteSum: quoteSum, Text: text, Version: ver.ID, Cited: cited,
-		Name: row["name"], Org: row["organisation"], Group: string(group), Region: string(region),
-		Key: hex.EncodeToString(sum[:12])}, ""
+	entry.Section, entry.First, entry.Last = sec.ID, first.String(), last.String()
+	entry.Quote, entry.QuoteSum = quoteOf(para.Text)
+	return entry, ""
+}
+
+// citedOrder gives a public comment's place by what it cited: (0, 0) for
+// the whole output, (h, 0) for heading h, (h, p) for paragraph h.p.
+func citedOrder(c Comment) (heading, para int) {
+	if c.Anchor == AnchorWhole {
+		if c.Section == "" {
+			return 0, 0
+		}
+		h, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(c.Cited, "§"), "."))
+		return h, 0
+	}
+	h, p, _ := splitParagraphNumber(c.Cited)
+	return h, p
+}
+
+// citedLabel is what the disposition table says a comment is on.
+func citedLabel(c Comment) string {
+	switch {
+	case c.Anchor == AnchorWhole && c.Section == "":
+		return "General"
+	case c.Anchor == AnchorWhole:
+		return c.Cited + " (whole heading)"
+	}
+	return c.Cited
 }
 
 // splitParagraphNumber reads "3.2" (a trailing dot or "§" allowed).
@@ -351,8 +387,10 @@ func (s *Session) Disposition() (export.Disposition, error) {
 		}
 	}
 	sort.SliceStable(public, func(i, j int) bool {
-		hi, pi, _ := splitParagraphNumber(public[i].Cited)
-		hj, pj, _ := splitParagraphNumber(public[j].Cited)
+		// General comments first, then by heading, a whole heading's
+		// before its paragraphs'.
+		hi, pi := citedOrder(public[i])
+		hj, pj := citedOrder(public[j])
 		if hi != hj {
 			return hi < hj
 		}
@@ -362,7 +400,7 @@ func (s *Session) Disposition() (export.Disposition, error) {
 		return public[i].At.Before(public[j].At)
 	})
 	for _, c := range public {
-		r := export.DispositionRow{Paragraph: c.Cited, Comment: c.Text, Name: c.Commenter.Name, Organisation: c.Commenter.Organisation,
+		r := export.DispositionRow{Paragraph: citedLabel(c), Comment: c.Text, Name: c.Commenter.Name, Organisation: c.Commenter.Organisation,
 			Group: string(c.Commenter.Group), Region: string(c.Commenter.Region)}
 		if c.Response != nil {
 			r.Status, r.Response = string(c.Response.Status), c.Response.Text

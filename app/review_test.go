@@ -935,3 +935,52 @@ func TestACommentOnALongParagraphIsIntactUntilEdited(t *testing.T) {
 		t.Errorf("after an edit near the paragraph's end, past what the comment keeps: %s", got)
 	}
 }
+
+// A row that cites no paragraph is a comment on the whole output, and one
+// that cites only a heading's number is on that heading as a whole; both
+// are in the disposition table (issue 25, defect 2: they were skipped).
+func TestGeneralCommentsAreKept(t *testing.T) {
+	ctx := context.Background()
+	sa, _ := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "First paragraph.\n\nSecond paragraph.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	csvFile := "paragraph,name,comment\r\n3,Chen Wei,This heading needs examples.\r\n,Dana Okafor,A good output overall.\r\n1.2,Ana,Shorter please.\r\n99,X,Nowhere.\r\n"
+	rep, err := sa.ImportComments(ctx, []byte(csvFile), "")
+	if err != nil || rep.Added != 3 || len(rep.Bad) != 1 || rep.Bad[0].Row != 5 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	cs, err := sa.Comments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := map[string]Comment{}
+	for _, c := range cs {
+		if c.Anchor == AnchorWhole {
+			whole[c.Text] = c
+		}
+	}
+	if c := whole["A good output overall."]; c.Section != "" || c.Commenter.Name != "Dana Okafor" {
+		t.Errorf("the general comment: %+v", c)
+	}
+	if c := whole["This heading needs examples."]; c.Number != 3 || c.Paragraph != "3" {
+		t.Errorf("the comment on heading 3: %+v", c)
+	}
+	d, err := sa.Disposition()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range d.Rows {
+		got = append(got, r.Paragraph+": "+r.Comment)
+	}
+	if want := "General: A good output overall.|1.2: Shorter please.|3 (whole heading): This heading needs examples."; strings.Join(got, "|") != want {
+		t.Errorf("the disposition table:\n%s\nwant\n%s", strings.Join(got, "|"), want)
+	}
+	if again, err := sa.ImportComments(ctx, []byte(csvFile), ""); err != nil || again.Added != 0 || again.Duplicates != 3 {
+		t.Errorf("the same file again: %+v %v", again, err)
+	}
+}

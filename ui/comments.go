@@ -129,6 +129,10 @@ func newCommentList(d *draftScreen, forOpen bool) *commentList {
 func (c *commentList) headLine(cm app.Comment) string {
 	where := cm.Paragraph
 	switch {
+	case cm.Anchor == app.AnchorWhole && cm.Section == "":
+		where = lang.L("the whole output")
+	case cm.Anchor == app.AnchorWhole && cm.Number > 0:
+		where = fmt.Sprintf(lang.L("heading %d, as a whole"), cm.Number)
 	case cm.Number == 0:
 		where = lang.L("removed heading")
 	case cm.Anchor == app.AnchorDeleted:

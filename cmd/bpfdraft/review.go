@@ -542,6 +542,10 @@ their line numbers and skipped; importing the same file again adds nothing.
 			for _, c := range cs {
 				where := c.Paragraph
 				switch {
+				case c.Anchor == app.AnchorWhole && c.Section == "":
+					where = "the whole output"
+				case c.Anchor == app.AnchorWhole && c.Number > 0:
+					where = fmt.Sprintf("heading %d, as a whole", c.Number)
 				case c.Number == 0:
 					where = "heading removed"
 				case c.Anchor == app.AnchorDeleted:
