@@ -54,10 +54,13 @@ const (
 	StatusPartly          DispositionStatus = "partly accepted"
 	StatusNotAccepted     DispositionStatus = "not accepted"
 	StatusNoted           DispositionStatus = "noted"
+	// StatusWithdrawn takes a duplicate or mistaken comment out of the
+	// table; the comment and the decision stay in the draft's history.
+	StatusWithdrawn DispositionStatus = "withdrawn"
 )
 
 // DispositionStatuses lists them in the order tables count them.
-var DispositionStatuses = []DispositionStatus{StatusAcceptedComment, StatusPartly, StatusNotAccepted, StatusNoted}
+var DispositionStatuses = []DispositionStatus{StatusAcceptedComment, StatusPartly, StatusNotAccepted, StatusNoted, StatusWithdrawn}
 
 func parseStatus(s string) (DispositionStatus, bool) {
 	f := strings.ToLower(strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || r == ' ' }), " "))
@@ -74,7 +77,7 @@ func ParseDispositionStatus(s string) (DispositionStatus, error) {
 	if st, ok := parseStatus(s); ok {
 		return st, nil
 	}
-	return "", fmt.Errorf("%w: status %q; choose accepted, partly-accepted, not-accepted or noted", crdt.ErrInvalid, s)
+	return "", fmt.Errorf("%w: status %q; choose accepted, partly-accepted, not-accepted, noted or withdrawn (a duplicate or mistaken comment, out of the table)", crdt.ErrInvalid, s)
 }
 
 // ImportReport says what a comments import did.
@@ -322,13 +325,19 @@ func citedOrder(c Comment) (heading, para int) {
 	return h, p
 }
 
-// citedLabel is what the disposition table says a comment is on.
+// citedLabel is what the disposition table says a comment is on: the
+// paragraph it cited in the published version and, when the text has
+// moved since, where that passage is now.
 func citedLabel(c Comment) string {
 	switch {
 	case c.Anchor == AnchorWhole && c.Section == "":
 		return "General"
 	case c.Anchor == AnchorWhole:
 		return c.Cited + " (whole heading)"
+	case c.Anchor == AnchorDeleted || c.Number == 0:
+		return c.Cited + " (passage deleted since)"
+	case c.Paragraph != "" && c.Paragraph != c.Cited:
+		return c.Cited + " → now " + c.Paragraph
 	}
 	return c.Cited
 }
@@ -379,7 +388,7 @@ func (s *Session) Disposition() (export.Disposition, error) {
 	}
 	var public []Comment
 	for _, c := range cs {
-		if c.Public {
+		if c.Public && (c.Response == nil || c.Response.Status != StatusWithdrawn) {
 			public = append(public, c)
 			if d.Version == "" {
 				d.Version = versions[c.Version]

@@ -984,3 +984,61 @@ func TestGeneralCommentsAreKept(t *testing.T) {
 		t.Errorf("the same file again: %+v %v", again, err)
 	}
 }
+
+// The disposition table says where a cited paragraph is now, keeps
+// resolved comments with their response, and leaves out a comment the
+// co-facilitators withdrew (a duplicate), which stays in the draft
+// (issue 25, defect 5).
+func TestDispositionSaysWhereNowAndLeavesOutWithdrawn(t *testing.T) {
+	ctx := context.Background()
+	sa, _ := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "First paragraph.\n\nSecond paragraph.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	csvFile := "paragraph,name,comment\r\n1.1,Ana,Clear.\r\n1.2,Chen Wei,Say more.\r\n1.2,Chen W.,Say more.\r\n"
+	if rep, err := sa.ImportComments(ctx, []byte(csvFile), ""); err != nil || rep.Added != 3 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	if _, _, err := sa.Write(ctx, "1", "First paragraph.\n\nA new one.\n\nSecond paragraph.", false); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := sa.Comments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		switch c.Commenter.Name {
+		case "Chen W.":
+			if err := sa.Respond(ctx, c.ID, StatusWithdrawn, "Duplicate of Chen Wei's."); err != nil {
+				t.Fatal(err)
+			}
+		case "Ana":
+			if err := sa.Respond(ctx, c.ID, StatusNoted, "Thank you."); err != nil {
+				t.Fatal(err)
+			}
+			if err := sa.Resolve(ctx, c.ID, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	d, err := sa.Disposition()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range d.Rows {
+		got = append(got, r.Paragraph+": "+r.Name+": "+r.Status)
+	}
+	if want := "1.1: Ana: noted|1.2 → now 1.3: Chen Wei: "; strings.Join(got, "|") != want {
+		t.Errorf("the disposition table:\n%s\nwant\n%s", strings.Join(got, "|"), want)
+	}
+	if cs, _ := sa.Comments(); len(cs) != 3 {
+		t.Errorf("%d comments in the draft; the withdrawn one stays", len(cs))
+	}
+	if _, err := ParseDispositionStatus("withdrawn"); err != nil {
+		t.Error(err)
+	}
+}

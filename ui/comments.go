@@ -197,6 +197,8 @@ func dispositionLabel(s app.DispositionStatus) string {
 		return lang.L("not accepted")
 	case app.StatusNoted:
 		return lang.L("noted")
+	case app.StatusWithdrawn:
+		return lang.L("withdrawn (duplicate or mistaken; out of the table)")
 	}
 	return string(s)
 }

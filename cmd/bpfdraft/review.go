@@ -647,10 +647,10 @@ func importComments(ctx context.Context, e *env, args []string, version string) 
 
 var respondCmd = &command{
 	name:    "respond",
-	usage:   "respond DRAFT COMMENT --status accepted|partly-accepted|not-accepted|noted --text RESPONSE",
+	usage:   "respond DRAFT COMMENT --status accepted|partly-accepted|not-accepted|noted|withdrawn --text RESPONSE",
 	summary: "answer a public comment for the disposition table (co-facilitators and the rapporteur)",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-		status := fs.String("status", "", "accepted, partly-accepted, not-accepted or noted")
+		status := fs.String("status", "", "accepted, partly-accepted, not-accepted, noted, or withdrawn (a duplicate or mistaken comment: kept in the draft, out of the disposition table)")
 		text := fs.String("text", "", "the response")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 2, 2, "DRAFT and COMMENT"); err != nil {
