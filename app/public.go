@@ -97,8 +97,15 @@ type BadRow struct {
 // CSV at all: nothing of it is imported.
 var ErrUnreadable = errors.New("the file cannot be read as CSV")
 
-// The columns of a comments file; any order, matched by name.
-var commentColumns = []string{"paragraph", "name", "organisation", "stakeholder_group", "region", "comment"}
+// The columns of a comments file; any order, matched by name. "version"
+// is the id of the version the paragraph numbers are from (the comment
+// template writes it in every row).
+var commentColumns = []string{"paragraph", "name", "organisation", "stakeholder_group", "region", "comment", "version"}
+
+// ErrWhichVersion is returned for a comments file that does not say which
+// version its paragraph numbers are from, when the draft has named
+// versions: the caller says which (never guessed).
+var ErrWhichVersion = errors.New("the file does not say which version its paragraph numbers are from")
 
 // maxCommentsFile bounds what an import reads (a round rarely brings
 // more than a few hundred comments).
@@ -135,13 +142,29 @@ func (s *Session) importComments(ctx context.Context, data []byte, versionRef st
 			return err
 		}
 		in, ver := l.All(), crdt.Version{}
-		if versionRef == "" {
-			if vs := s.View().Versions; len(vs) > 0 {
-				ver = vs[len(vs)-1]
+		named, err := fileVersion(rows)
+		if err != nil {
+			return err
+		}
+		ref := versionRef
+		if named != "" {
+			if versionRef != "" && versionRef != named {
+				if v, err := s.Version(versionRef); err != nil || v.ID != named {
+					return fmt.Errorf("%w: the file's paragraph numbers are from version %s, not %s; import it without saying which", crdt.ErrInvalid, named, versionRef)
+				}
 			}
-		} else if versionRef != Current {
-			if ver, err = s.Version(versionRef); err != nil {
-				return err
+			ref = named
+		}
+		if vs := s.View().Versions; ref == "" && len(vs) > 1 {
+			// Numbers differ between versions: with several named, the
+			// file must say which (the template does), or its importer.
+			return fmt.Errorf("%w: say which (the version's name or id; `comments import --version`, or choose in the window)", ErrWhichVersion)
+		} else if ref == "" && len(vs) == 1 {
+			ref = vs[0].ID // the one version published: no other the numbers can be from
+		}
+		if ref != "" && ref != Current {
+			if ver, err = s.Version(ref); err != nil {
+				return fmt.Errorf("the file's paragraph numbers are from a version this draft does not have (%s): %w", ref, err)
 			}
 		}
 		if ver.ID != "" {
@@ -177,6 +200,23 @@ func (s *Session) importComments(ctx context.Context, data []byte, versionRef st
 		return nil
 	})
 	return rep, err
+}
+
+// fileVersion returns the version (its id) a comments file's rows name,
+// or "" when none does; the rows must agree.
+func fileVersion(rows []map[string]string) (string, error) {
+	named := ""
+	for _, r := range rows {
+		v := r["version"]
+		switch {
+		case v == "":
+		case named == "":
+			named = v
+		case v != named:
+			return "", fmt.Errorf("%w: its rows come from two versions (%s and %s); import each version's comments from a file of its own", ErrUnreadable, named, v)
+		}
+	}
+	return named, nil
 }
 
 // readCommentsCSV reads the rows of a comments file as column → value,
@@ -234,7 +274,7 @@ func readCommentsCSV(data []byte) ([]map[string]string, []int, error) {
 		for _, c := range commentColumns {
 			if i, ok := cols[c]; ok && i < len(rec) {
 				row[c] = strings.TrimSpace(strings.ReplaceAll(rec[i], "\r\n", "\n"))
-				empty = empty && (row[c] == "" || c == "paragraph")
+				empty = empty && (row[c] == "" || c == "paragraph" || c == "version")
 			}
 		}
 		if empty {

@@ -17,7 +17,7 @@ func (s *Session) Publication(ref string, forComment bool) (export.Publication, 
 		return export.Publication{}, err
 	}
 	forComment = forComment || strings.Contains(strings.ToLower(vs.Version.Name), "public comment")
-	e := export.Edition{Version: vs.Version.Name, Date: vs.Version.At, ForComment: forComment}
+	e := export.Edition{Version: vs.Version.Name, VersionID: vs.Version.ID, Date: vs.Version.At, ForComment: forComment}
 	if e.Date.IsZero() {
 		e.Date = s.w.opts.Now()
 	}

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/igf-bpf/bpfdraft/app/export"
 	"github.com/igf-bpf/bpfdraft/crdt"
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 )
@@ -1040,5 +1042,83 @@ func TestDispositionSaysWhereNowAndLeavesOutWithdrawn(t *testing.T) {
 	}
 	if _, err := ParseDispositionStatus("withdrawn"); err != nil {
 		t.Error(err)
+	}
+}
+
+// Issue 25, defect 1: comments filled in the template of one version and
+// imported again, corrected, after a later version was named, attach to
+// the version the template names, by its paragraph numbers: only the
+// corrected row comes in, on the paragraph it cited (now moved), and the
+// table lists each comment once. A file that names no version, with two
+// named, is refused until told which; one whose rows name two versions,
+// or another version than the one asked for, is refused.
+func TestCommentsAttachToTheTemplatesVersion(t *testing.T) {
+	ctx := context.Background()
+	sa, _ := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "Access is a right.\n\nTrust takes time.\n\nNorms need practice.", false); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := sa.NameVersion(ctx, "Draft for public comment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sa.Publication(v1.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := string(export.CommentTemplate(p))
+	fill := func(para, name, text string) {
+		tmpl = strings.Replace(tmpl, "\r\n"+para+",", "\r\n"+para+",", 1)
+		i := strings.Index(tmpl, "\r\n"+para+",")
+		j := i + 2 + strings.Index(tmpl[i+2:], "\r\n")
+		cells := strings.Split(tmpl[i+2:j], ",")
+		cells[2], cells[6] = name, text
+		tmpl = tmpl[:i+2] + strings.Join(cells, ",") + tmpl[j:]
+	}
+	fill("1.1", "Ana", "Say whose right.")
+	fill("1.2", "Chen Wei", "How long?")
+	fill("1.3", "Dana", "Which norms?")
+	if rep, err := sa.ImportComments(ctx, []byte(tmpl), ""); err != nil || rep.Added != 3 {
+		t.Fatalf("first import: %+v %v", rep, err)
+	}
+	// The text moves on: a paragraph before 1.2, and a final version.
+	if _, _, err := sa.Write(ctx, "1", "Access is a right.\n\nA new paragraph.\n\nTrust takes time.\n\nNorms need practice.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "Final output"); err != nil {
+		t.Fatal(err)
+	}
+	corrected := strings.Replace(tmpl, "How long?", "How long in years?", 1)
+	rep, err := sa.ImportComments(ctx, []byte(corrected), "")
+	if err != nil || rep.Added != 1 || rep.Duplicates != 2 {
+		t.Fatalf("the corrected file, after a later version: %+v %v", rep, err)
+	}
+	d, err := sa.Disposition()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, r := range d.Rows {
+		rows = append(rows, r.Paragraph+" "+r.Comment)
+	}
+	slices.Sort(rows) // two comments on 1.2 come in either order
+	want := "1.1 Say whose right.|1.2 → now 1.3 How long in years?|1.2 → now 1.3 How long?|1.3 → now 1.4 Which norms?"
+	if strings.Join(rows, "|") != want {
+		t.Errorf("the table:\n%s\nwant\n%s", strings.Join(rows, "|"), want)
+	}
+
+	plain := "paragraph,name,comment\r\n1.1,Eve,No version here.\r\n"
+	if _, err := sa.ImportComments(ctx, []byte(plain), ""); !errors.Is(err, ErrWhichVersion) {
+		t.Errorf("a file naming no version, with two named: %v", err)
+	}
+	if rep, err := sa.ImportComments(ctx, []byte(plain), "Final output"); err != nil || rep.Added != 1 {
+		t.Errorf("the same, told which: %+v %v", rep, err)
+	}
+	mixed := "paragraph,name,comment,version\r\n1.1,Eve,One.," + v1.ID + "\r\n1.2,Eve,Two.,zzzzzzzz\r\n"
+	if _, err := sa.ImportComments(ctx, []byte(mixed), ""); !errors.Is(err, ErrUnreadable) {
+		t.Errorf("rows from two versions: %v", err)
+	}
+	if _, err := sa.ImportComments(ctx, []byte(corrected), "Final output"); err == nil {
+		t.Error("a file of one version imported as another")
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -422,13 +423,21 @@ func (d *draftScreen) chooseCommentsFile() {
 	d.u.fileChooser(open, lang.L("Import public comments (CSV)"), lang.L("Import"))
 }
 
-// importComments imports public comments (onto the latest version) and
-// says what came in and what was skipped, row by row.
-func (d *draftScreen) importComments(data []byte) {
+// importComments imports public comments onto the version the file
+// names (the comment template names it) and says what came in and what
+// was skipped, row by row; a file that names none, when the draft has
+// several versions, asks which.
+func (d *draftScreen) importComments(data []byte) { d.importCommentsOn(data, "") }
+
+func (d *draftScreen) importCommentsOn(data []byte, version string) {
 	d.u.background(func() {
-		rep, err := d.session.ImportComments(context.Background(), data, "")
+		rep, err := d.session.ImportComments(context.Background(), data, version)
 		d.u.do(func() {
 			if d.closed() {
+				return
+			}
+			if errors.Is(err, app.ErrWhichVersion) {
+				d.askCommentsVersion(data)
 				return
 			}
 			if err != nil {
@@ -447,4 +456,24 @@ func (d *draftScreen) importComments(data []byte) {
 			d.reloadComments()
 		})
 	})
+}
+
+// askCommentsVersion asks which named version a comments file's paragraph
+// numbers are from, and imports it onto that one.
+func (d *draftScreen) askCommentsVersion(data []byte) {
+	vs := d.session.Versions()
+	choice := newChoice(labels(vs, func(v crdt.Version) string { return v.Name }))
+	choice.SetSelectedIndex(len(vs) - 1)
+	note := widget.NewLabel(lang.L("The file does not say which version its paragraph numbers are from."))
+	note.Wrapping = fyne.TextWrapWord
+	dlg := dialog.NewForm(lang.L("Which version are these comments on?"), lang.L("Import"), lang.L("Cancel"), []*widget.FormItem{
+		widget.NewFormItem("", note),
+		widget.NewFormItem(lang.L("Version"), choice),
+	}, func(ok bool) {
+		if v, chosen := selectedValue(vs, choice.SelectedIndex()); ok && chosen {
+			d.importCommentsOn(data, v.ID)
+		}
+	}, d.u.win)
+	dlg.Resize(fyne.NewSize(520, 240))
+	d.u.present(dlg, dlg.Submit, choice)
 }

@@ -854,3 +854,42 @@ func TestYourMachinesTakesTheKeyboard(t *testing.T) {
 		t.Errorf("after typing the request and Enter: code %q, dialog shown %v", v.code, u.win.Canvas().Overlays().Top() != nil)
 	}
 }
+
+// A comments file that names no version, in a draft with two, is not
+// guessed onto the newest: the window asks which version its numbers are
+// from, and imports it onto the one chosen (issue 25, defect 1).
+func TestCommentsImportAsksWhichVersion(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	versionForComment(t, d)
+	if _, err := d.session.NameVersion(context.Background(), "Final output"); err != nil {
+		t.Fatal(err)
+	}
+	d.importComments([]byte("paragraph,name,comment\r\n1.2,Chen Wei,How long?\r\n"))
+	deadline := time.Now().Add(20 * time.Second)
+	for len(u.onScreen()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no question about the version")
+		}
+		runUI() // what the import schedules on the window
+		time.Sleep(10 * time.Millisecond)
+	}
+	top := u.onScreen()[len(u.onScreen())-1]
+	c, ok := find(top.overlay, func(c *choice) bool { return true })
+	if !ok || len(c.Options) != 2 || c.Options[0] != "For public comment" {
+		t.Fatalf("the versions offered: %+v", c)
+	}
+	c.SetSelectedIndex(0)
+	loaded := loadedChan(func(f func()) { d.review.comments.loaded = f })
+	top.submit()
+	for d.lastImport == "" {
+		await(t, loaded, "the comments after the import")
+	}
+	if !strings.Contains(d.lastImport, "1 public comment imported.") {
+		t.Errorf("import report %q", d.lastImport)
+	}
+	cs, err := d.session.Comments()
+	if err != nil || len(cs) != 1 || cs[0].Version != d.session.Versions()[0].ID {
+		t.Errorf("the comment's version: %+v %v", cs, err)
+	}
+}

@@ -232,16 +232,18 @@ func DispositionDOCX(d Disposition) ([]byte, error) {
 
 // CommentTemplate writes the CSV commenters fill in: the header a
 // comments import reads, and one row per paragraph of the publication
-// with its number and first words, the other columns empty.
+// with its number and first words, the other columns empty but the last,
+// which names the version the numbers are from (its id): an import
+// attaches the rows to that version, whichever is newest by then.
 func CommentTemplate(p Publication) []byte {
 	var b bytes.Buffer
 	b.WriteString("\xef\xbb\xbf")
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
-	w.Write([]string{"paragraph", "first_words", "name", "organisation", "stakeholder_group", "region", "comment"})
+	w.Write([]string{"paragraph", "first_words", "name", "organisation", "stakeholder_group", "region", "comment", "version"})
 	for _, part := range p.Parts {
 		for _, para := range part.Paras {
-			w.Write([]string{para.Number, firstWords(para.Plain(), 12), "", "", "", "", ""})
+			w.Write([]string{para.Number, firstWords(para.Plain(), 12), "", "", "", "", "", p.VersionID})
 		}
 	}
 	w.Flush()

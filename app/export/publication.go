@@ -31,6 +31,7 @@ type Publication struct {
 	Year       int
 	Proposal   bool      // a proposal for a new BPF, not an output
 	Version    string    // the named version published, "" for the draft as it stands
+	VersionID  string    // its id, which the comment template carries
 	Date       time.Time // when the version was named, or when exported
 	ForComment bool      // published for public comment
 	Language   string    // BCP 47, e.g. "en"
@@ -83,6 +84,7 @@ type GroupNames struct {
 // Edition says which state of a draft is published.
 type Edition struct {
 	Version      string    // the version's name ("" for the draft as it stands)
+	VersionID    string    // its id
 	Date         time.Time // the version's date, or the export's
 	ForComment   bool      // a draft for public comment
 	Consultation string    // the public-comment round's summary, for a final output
@@ -98,7 +100,7 @@ func carriesForward(heading string) bool {
 func Build(s crdt.Snapshot, e Edition) Publication {
 	m := s.Meta
 	p := Publication{Title: strings.TrimSpace(m.Title), Theme: strings.TrimSpace(m.Theme), Year: m.Year,
-		Proposal: m.Template == crdt.TemplateProposal, Version: e.Version, Date: e.Date,
+		Proposal: m.Template == crdt.TemplateProposal, Version: e.Version, VersionID: e.VersionID, Date: e.Date,
 		ForComment: e.ForComment || strings.Contains(strings.ToLower(e.Version), "public comment"),
 		Language:   m.Language, Consultation: e.Consultation}
 	if p.Language == "" {

@@ -422,7 +422,18 @@ they were handled.`,
 					return err
 				}
 			default:
-				p, err := s.Publication(*version, *forComment)
+				ref := *version
+				explicit := false
+				fs.Visit(func(fl *flag.Flag) { explicit = explicit || fl.Name == "version" })
+				if f.Name == "comment-template" && !explicit {
+					// Comments are on a published version: its numbers,
+					// and the template names it, so that the import
+					// attaches them to it.
+					if vs := s.Versions(); len(vs) > 0 {
+						ref = vs[len(vs)-1].ID
+					}
+				}
+				p, err := s.Publication(ref, *forComment)
 				if err != nil {
 					return err
 				}

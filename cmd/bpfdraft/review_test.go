@@ -280,10 +280,12 @@ func TestPublicCommentRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(data), "\xef\xbb\xbfparagraph,first_words,name,organisation,stakeholder_group,region,comment\r\n1.1,Access is a right.,,,,,\r\n1.2,Trust takes time.,,,,,\r\n") {
+	// Every row names the version its number is from (its id).
+	if !strings.HasPrefix(string(data), "\xef\xbb\xbfparagraph,first_words,name,organisation,stakeholder_group,region,comment,version\r\n1.1,Access is a right.,,,,,,") ||
+		strings.Count(string(data), ",,,,,,") != 2 || strings.Contains(string(data), ",,,,,,\r\n") {
 		t.Fatalf("template:\n%q", data)
 	}
-	filled := strings.Replace(string(data), "1.2,Trust takes time.,,,,,", "1.2,Trust takes time.,Chen Wei,ISOC,Technical community,Asia-Pacific,\"Say how long, please.\"", 1)
+	filled := strings.Replace(string(data), "1.2,Trust takes time.,,,,,,", "1.2,Trust takes time.,Chen Wei,ISOC,Technical community,Asia-Pacific,\"Say how long, please.\",", 1)
 	filled += "7.3,,Nobody,,,,\"No such paragraph\"\r\n"
 	in := filepath.Join(dir, "filled.csv")
 	if err := os.WriteFile(in, []byte(filled), 0o644); err != nil {
