@@ -29,7 +29,7 @@ func DOCX(p Publication) ([]byte, error) {
 		{name: "word/styles.xml", body: docxStyles},
 		{name: "word/numbering.xml", body: w.numbering()},
 		{name: "word/settings.xml", body: docxSettings},
-		{name: "word/footer1.xml", body: docxFooter},
+		{name: "word/footer1.xml", body: docxFooter(p.RunningMark())},
 		{name: "docProps/core.xml", body: fmt.Sprintf(docxCore, xmlText(p.Title), p.Date.UTC().Format(time.RFC3339))},
 	}, p.Date)
 }
@@ -251,8 +251,17 @@ const docxDocRels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 const docxSettings = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:defaultTabStop w:val="567"/><w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat></w:settings>`
 
-const docxFooter = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:ftr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:ftr>`
+// docxFooter is every page's footer but the cover's: the running mark of
+// a draft for public comment, if any, over the page number.
+func docxFooter(mark string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n" + `<w:ftr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">`)
+	if mark != "" {
+		b.WriteString(`<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:rPr><w:sz w:val="16"/></w:rPr><w:t xml:space="preserve">` + xmlText(mark) + `</w:t></w:r></w:p>`)
+	}
+	b.WriteString(`<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:ftr>`)
+	return b.String()
+}
 
 const docxCore = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>%s</dc:title><dc:creator>BPF Draft</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">%s</dcterms:created></cp:coreProperties>`

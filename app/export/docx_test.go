@@ -77,6 +77,9 @@ func TestDOCXOpensInPythonDocx(t *testing.T) {
 	if !strings.Contains(got, "FOOTER PAGE") {
 		t.Errorf("no page number field in the footer:\n%s", got[len(got)-200:])
 	}
+	if mark := p.RunningMark(); mark == "" || !strings.Contains(got, "FOOTERTEXT\t"+mark) {
+		t.Errorf("the running mark %q is not in the footer", mark)
+	}
 }
 
 func TestODTOpensInPythonOdf(t *testing.T) {
@@ -101,6 +104,9 @@ func TestODTOpensInPythonOdf(t *testing.T) {
 	}
 	if !strings.Contains(got, "FOOTER PAGE") {
 		t.Error("no page number in the footer")
+	}
+	if mark := p.RunningMark(); mark == "" || !strings.Contains(got, "FOOTERTEXT\t"+mark) {
+		t.Errorf("the running mark %q is not in every page's footer", mark)
 	}
 }
 
@@ -138,6 +144,18 @@ func TestPDFTextComesBack(t *testing.T) {
 	for _, want := range []string{"مرحبا بكم في منتدى حوكمة الإنترنت", "互联网治理论坛的最佳实践论坛", "shared incident reports", "DRAFT FOR PUBLIC COMMENT", "Amina Diallo"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("%q missing", want)
+		}
+	}
+	// Every page after the cover says it is a draft for public comment,
+	// and which (pdftotext ends each page with a form feed).
+	mark := p.RunningMark()
+	pages := strings.Split(strings.TrimSuffix(got, "\f"), "\f")
+	if len(pages) < 3 {
+		t.Errorf("%d pages", len(pages))
+	}
+	for i, page := range pages[1:] {
+		if !strings.Contains(strings.Join(strings.Fields(page), " "), mark) {
+			t.Errorf("page %d lacks the running mark %q", i+2, mark)
 		}
 	}
 	if t.Failed() {

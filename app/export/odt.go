@@ -21,7 +21,7 @@ func ODT(p Publication) ([]byte, error) {
 		{name: "mimetype", body: "application/vnd.oasis.opendocument.text", stored: true},
 		{name: "META-INF/manifest.xml", body: odtManifest},
 		{name: "content.xml", body: w.b.String()},
-		{name: "styles.xml", body: odtStyles},
+		{name: "styles.xml", body: odtStylesWith(p.RunningMark())},
 		{name: "meta.xml", body: fmt.Sprintf(odtMeta, xmlText(p.Title), p.Date.UTC().Format(time.RFC3339))},
 	}, p.Date)
 }
@@ -225,5 +225,15 @@ const odtStyles = `<?xml version="1.0" encoding="UTF-8"?>
 <style:style style:name="Footer" style:family="paragraph" style:parent-style-name="Standard" style:class="extra"><style:paragraph-properties fo:text-align="center"/></style:style>
 </office:styles>
 <office:automatic-styles><style:page-layout style:name="pm1"><style:page-layout-properties fo:page-width="21cm" fo:page-height="29.7cm" fo:margin-top="2cm" fo:margin-bottom="1.5cm" fo:margin-left="2.8cm" fo:margin-right="2.2cm"/><style:footer-style><style:header-footer-properties fo:min-height="0.8cm" fo:margin-top="0.4cm"/></style:footer-style></style:page-layout></office:automatic-styles>
-<office:master-styles><style:master-page style:name="Standard" style:page-layout-name="pm1"><style:footer><text:p text:style-name="Footer"><text:page-number text:select-page="current">1</text:page-number></text:p></style:footer></style:master-page></office:master-styles>
+<office:master-styles><style:master-page style:name="Standard" style:page-layout-name="pm1"><style:footer>RUNNINGMARK<text:p text:style-name="Footer"><text:page-number text:select-page="current">1</text:page-number></text:p></style:footer></style:master-page></office:master-styles>
 </office:document-styles>`
+
+// odtStylesWith is odtStyles with the running mark of a draft for public
+// comment, if any, over the page number of every page's footer.
+func odtStylesWith(mark string) string {
+	p := ""
+	if mark != "" {
+		p = `<text:p text:style-name="Footer">` + xmlText(mark) + `</text:p>`
+	}
+	return strings.Replace(odtStyles, "RUNNINGMARK", p, 1)
+}

@@ -498,18 +498,26 @@ func (l *pdfLayout) run(p Publication) {
 		}
 	}
 	list(labelDissem, p.Dissemination)
-	// Page numbers, centred in the footer.
+	// Page numbers, centred in the footer, under the running mark of a
+	// draft for public comment.
+	mark := p.RunningMark()
 	for i, pg := range l.pages {
 		if pg.number == 0 {
 			continue
 		}
+		last := l.pages
+		l.pages = l.pages[:i+1] // place draws on the last page
 		st := style{size: 9, colour: grey}
 		if lines := l.lines([]Span{{Text: fmt.Sprint(pg.number)}}, st, false, textW); len(lines) > 0 {
-			last := l.pages
-			l.pages = l.pages[:i+1] // place draws on the last page
 			l.place(lines[0], pageW/2-lines[0].width/2, marginB-30, st)
-			l.pages = last
 		}
+		if mark != "" {
+			ms := style{size: 8, colour: grey}
+			if lines := l.lines([]Span{{Text: mark}}, ms, false, textW); len(lines) > 0 {
+				l.place(lines[0], pageW/2-lines[0].width/2, marginB-18, ms)
+			}
+		}
+		l.pages = last
 	}
 }
 

@@ -269,3 +269,21 @@ func spansText(ss []Span) string {
 	}
 	return b.String()
 }
+
+// RunningMark is the line a draft for public comment carries on every
+// page of a paged format (PDF, DOCX, ODT), not only on its cover: what it
+// is and which version, for a page printed or forwarded on its own. It is
+// "" for any other publication.
+func (p Publication) RunningMark() string {
+	if !p.ForComment {
+		return ""
+	}
+	mark := labelForComment
+	if p.Version != "" && !strings.EqualFold(p.Version, labelForComment) {
+		mark += " — version " + p.Version
+	}
+	if !p.Date.IsZero() {
+		mark += ", " + p.Date.Format("2 January 2006")
+	}
+	return mark
+}

@@ -8,3 +8,6 @@ for p in d.paragraphs:
     print(p.style.name + "\t" + p.text.replace("\n", "\\n"))
 footer = d.sections[0].footer._element.xml
 print("FOOTER", "PAGE" if " PAGE " in footer else "none")
+for p in d.sections[0].footer.paragraphs:
+    if p.text and not p.text.isdigit():
+        print("FOOTERTEXT\t" + p.text)

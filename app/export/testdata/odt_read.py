@@ -20,3 +20,7 @@ def walk(node):
 walk(d.text)
 pages = d.masterstyles.getElementsByType(text.PageNumber)
 print("FOOTER", "PAGE" if pages else "none")
+for p in d.masterstyles.getElementsByType(text.P):
+    t = teletype.extractText(p)
+    if t and not t.isdigit():
+        print("FOOTERTEXT\t" + t)
