@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -216,4 +217,54 @@ func TestDispositionDOCXTableReadsBack(t *testing.T) {
 			t.Errorf("%q not read back:\n%s", want, got)
 		}
 	}
+}
+
+// The PDF opens with a bookmark per heading, each on the heading's page,
+// and every contents entry is a link to its heading (issue 25, item 8).
+func TestPDFHasBookmarksAndLinkedContents(t *testing.T) {
+	p := samplePublication()
+	data, err := PDF(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "out.pdf")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := reader(t, "pdf_outline.py", "pypdf", file)
+	pages := map[string]string{}
+	for _, line := range strings.Split(got, "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) == 3 && f[0] == "OUTLINE" {
+			pages[f[1]] = f[2]
+		}
+	}
+	links := strings.Count(got, "LINK\t2\t")
+	for _, part := range p.Parts {
+		if pg, ok := pages[headingLine(part)]; !ok || atoi(pg) < 3 {
+			t.Errorf("bookmark %q: page %q", headingLine(part), pg)
+		}
+	}
+	if links != len(p.Parts) {
+		t.Errorf("%d links from the contents page, want %d:\n%s", links, len(p.Parts), got)
+	}
+	for _, line := range strings.Split(got, "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 3 && f[0] == "LINK" {
+			found := false
+			for _, pg := range pages {
+				found = found || pg == f[2]
+			}
+			if !found {
+				t.Errorf("a contents link to page %s, where no heading is", f[2])
+			}
+		}
+	}
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
 }

@@ -86,6 +86,23 @@ type pdfLayout struct {
 	pages        []*pdfPage
 	y            float64 // the baseline of the next line on the current page
 	headingPages map[int]int
+	// Where each heading starts (page index from 1, and the top of its
+	// line), for the bookmarks and the contents' links; and where each
+	// contents entry is.
+	headingTops map[int]pdfSpot
+	tocEntries  []pdfTOCEntry
+}
+
+// pdfSpot is a place on a page: its index (from 1) and a height.
+type pdfSpot struct {
+	page int
+	y    float64
+}
+
+// pdfTOCEntry is a line of the contents, which links to its heading.
+type pdfTOCEntry struct {
+	at   pdfSpot
+	part int
 }
 
 func newPDFLayout(p Publication) (*pdfLayout, error) {
@@ -148,6 +165,7 @@ func (l *pdfLayout) reset() {
 	}
 	l.pages = nil
 	l.headingPages = map[int]int{}
+	l.headingTops, l.tocEntries = map[int]pdfSpot{}, nil
 }
 
 // style is how a piece of text is set.
@@ -457,6 +475,7 @@ func (l *pdfLayout) run(p Publication) {
 		l.room(bodySize * leading)
 		l.y -= bodySize * leading
 		l.label(fmt.Sprintf("%d. %s", part.Number, part.Heading), st, marginL, l.y, false)
+		l.tocEntries = append(l.tocEntries, pdfTOCEntry{at: pdfSpot{page: len(l.pages), y: l.y}, part: part.Number})
 		pg := l.headingPages[part.Number]
 		if pg == 0 {
 			pg = 99 // the first pass: as wide as a real number will be
@@ -468,6 +487,7 @@ func (l *pdfLayout) run(p Publication) {
 	for _, part := range p.Parts {
 		l.heading(fmt.Sprintf("%d. %s", part.Number, part.Heading), 15, part.RTL)
 		l.headingPages[part.Number] = len(l.pages)
+		l.headingTops[part.Number] = pdfSpot{page: len(l.pages), y: min(pageH, l.y+15*leading*2)}
 		if len(part.Paras) == 0 {
 			l.block([]Span{{Text: labelNoText, Italic: true}}, style{size: bodySize, colour: grey}, false, 0, nil)
 			l.gap(bodySize * 0.55)
@@ -594,21 +614,66 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 		w.stream(file, fmt.Sprintf("/Length1 %d", len(data)), data)
 		w.stream(toUni, "", toUnicodeCMap(f))
 	}
-	// Pages.
+	// Pages, their ids first: a contents page links to later ones.
+	pageIDs := make([]int, len(l.pages))
+	for i := range l.pages {
+		pageIDs[i] = w.reserve()
+	}
+	dest := func(s pdfSpot) string {
+		if s.page < 1 || s.page > len(pageIDs) {
+			return ""
+		}
+		return fmt.Sprintf("[%d 0 R /XYZ 0 %.2f null]", pageIDs[s.page-1], s.y)
+	}
 	var kids []string
-	for _, pg := range l.pages {
-		pageID, contentID := w.reserve(), w.reserve()
-		kids = append(kids, fmt.Sprintf("%d 0 R", pageID))
-		w.obj(pageID, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << %s >> >> /Contents %d 0 R >>",
-			pagesID, pageW, pageH, strings.Join(fontRes, " "), contentID))
+	for i, pg := range l.pages {
+		contentID := w.reserve()
+		kids = append(kids, fmt.Sprintf("%d 0 R", pageIDs[i]))
+		var annots []string
+		for _, e := range l.tocEntries {
+			if d := dest(l.headingTops[e.part]); e.at.page == i+1 && d != "" {
+				annots = append(annots, fmt.Sprintf("<< /Type /Annot /Subtype /Link /Rect [%.2f %.2f %.2f %.2f] /Border [0 0 0] /Dest %s >>",
+					marginL, e.at.y-3, marginL+textW, e.at.y+bodySize, d))
+			}
+		}
+		links := ""
+		if len(annots) > 0 {
+			links = " /Annots [" + strings.Join(annots, " ") + "]"
+		}
+		w.obj(pageIDs[i], fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << %s >> >> /Contents %d 0 R%s >>",
+			pagesID, pageW, pageH, strings.Join(fontRes, " "), contentID, links))
 		w.stream(contentID, "", l.content(pg))
+	}
+	// Bookmarks: one per heading, in order, opened beside the pages.
+	outline := ""
+	if n := len(p.Parts); n > 0 {
+		outlinesID := w.reserve()
+		items := make([]int, n)
+		for i := range items {
+			items[i] = w.reserve()
+		}
+		for i, part := range p.Parts {
+			var links string
+			if i > 0 {
+				links += fmt.Sprintf(" /Prev %d 0 R", items[i-1])
+			}
+			if i < n-1 {
+				links += fmt.Sprintf(" /Next %d 0 R", items[i+1])
+			}
+			if d := dest(l.headingTops[part.Number]); d != "" {
+				links += " /Dest " + d
+			}
+			w.obj(items[i], fmt.Sprintf("<< /Title %s /Parent %d 0 R%s >>", pdfString(fmt.Sprintf("%d. %s", part.Number, part.Heading)), outlinesID, links))
+		}
+		w.obj(outlinesID, fmt.Sprintf("<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>", items[0], items[n-1], n))
+		outline = fmt.Sprintf(" /Outlines %d 0 R /PageMode /UseOutlines", outlinesID)
 	}
 	w.obj(pagesID, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
 	lang := p.Language
 	if lang == "" {
 		lang = "en"
 	}
-	w.obj(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang (%s) >>", pagesID, lang))
+	w.obj(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang (%s)%s >>", pagesID, lang, outline))
 	created := ""
 	if !p.Date.IsZero() {
 		created = fmt.Sprintf(" /CreationDate (D:%s)", p.Date.UTC().Format("20060102150405Z"))
