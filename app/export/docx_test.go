@@ -81,6 +81,9 @@ func TestDOCXOpensInPythonDocx(t *testing.T) {
 	if mark := p.RunningMark(); mark == "" || !strings.Contains(got, "FOOTERTEXT\t"+mark) {
 		t.Errorf("the running mark %q is not in the footer", mark)
 	}
+	if !strings.Contains(got, "SETTINGS updateFields") {
+		t.Error("Word is not told to update the contents' page numbers on opening")
+	}
 }
 
 func TestODTOpensInPythonOdf(t *testing.T) {

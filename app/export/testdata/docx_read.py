@@ -11,3 +11,5 @@ print("FOOTER", "PAGE" if " PAGE " in footer else "none")
 for p in d.sections[0].footer.paragraphs:
     if p.text and not p.text.isdigit():
         print("FOOTERTEXT\t" + p.text)
+if "updateFields" in d.settings.element.xml:
+    print("SETTINGS updateFields")
