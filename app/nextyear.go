@@ -12,16 +12,17 @@ import (
 
 // Next year's draft. A BPF that carries its work forward starts the new
 // cycle from the old one: the same title and theme a year on, the same
-// co-facilitators, the definition of the issue and the unresolved issues
-// as this year left them (to revise, not to start from nothing), and
-// this year's carry-forward segment as the starting agenda. That agenda
-// and a reference to the version it comes from go in the new draft's
-// cover summary, the one place every participant sees first and the
-// rapporteur rewrites before publishing.
+// co-facilitators, the definition of the issue, the unresolved issues and
+// the proposed steps as this year left them (to revise, not to start
+// from nothing), and this year's carry-forward segment as the starting
+// agenda. That agenda, the public comments left unanswered, and a
+// reference to the version it comes from go in the new draft's cover
+// summary, the one place every participant sees first and the rapporteur
+// rewrites before publishing.
 
 // seeded are the places of the headings whose text next year's draft
 // starts with (crdt's template order, the same in every language).
-var seeded = []int{crdt.OutputDefinition, crdt.OutputUnresolved}
+var seeded = []int{crdt.OutputDefinition, crdt.OutputUnresolved, crdt.OutputProposedSteps}
 
 var yearWord = regexp.MustCompile(`\b(19|20)\d\d\b`)
 
@@ -87,6 +88,9 @@ func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
 	if agenda := strings.TrimSpace(byPlace[crdt.OutputCarryForward]); m.Template == crdt.TemplateOutput && agenda != "" {
 		cover += "\n\nStarting agenda, carried forward from " + strconv.Itoa(m.Year) + ":\n\n" + agenda
 	}
+	if open := openPublicComments(s); len(open) > 0 {
+		cover += "\n\nPublic comments on the " + strconv.Itoa(m.Year) + " output left unanswered:\n\n" + strings.Join(open, "\n")
+	}
 	if err := ns.SetMetaText(ctx, crdt.FieldCover, cover); err != nil {
 		return "", err
 	}
@@ -102,4 +106,33 @@ func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
 	}
 	w.log.Info("Created next year's draft", "from", m.ID, "draft", newID)
 	return newID, nil
+}
+
+// openPublicComments lists, as Markdown list items, the public comments a
+// draft's co-facilitators neither answered nor withdrew: next year starts
+// from them.
+func openPublicComments(s *Session) []string {
+	cs, err := s.Comments()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range cs {
+		if !c.Public || c.Response != nil {
+			continue
+		}
+		who := c.Commenter.Name
+		if who == "" {
+			who = "anonymous"
+		}
+		out = append(out, fmt.Sprintf("- %s (%s, on %s): %s", who, orDash(string(c.Commenter.Group)), citedLabel(c), strings.Join(strings.Fields(c.Text), " ")))
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "no group given"
+	}
+	return s
 }

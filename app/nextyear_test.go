@@ -54,3 +54,56 @@ func TestNextYearInFrench(t *testing.T) {
 		t.Errorf("cover %q", ns.Meta().Cover)
 	}
 }
+
+// Next year's draft starts from this year's proposed steps too, and its
+// cover lists the public comments left unanswered (issue 25, item 13).
+func TestNextYearCarriesProposedStepsAndOpenComments(t *testing.T) {
+	ctx := context.Background()
+	w := openWSWith(t, t.TempDir(), Options{Poll: -1})
+	withProfile(t, w, "Amina")
+	id, err := w.Create(ctx, NewDraft{Template: crdt.TemplateOutput, Title: "BPF Cybersecurity 2026", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs := s.Sections()
+	for place, text := range map[int]string{crdt.OutputDefinition: "The issue.", crdt.OutputProposedSteps: "Map incident-response training needs."} {
+		if _, _, err := s.Write(ctx, secs[place].ID, text, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.NameVersion(ctx, "Draft for public comment"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImportComments(ctx, []byte("paragraph,name,stakeholder_group,comment\r\n1.1,Chen Wei,Technical community,Name the operators.\r\n,Dana Okafor,Civil society,Add training.\r\n"), ""); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := s.Comments()
+	for _, c := range cs {
+		if c.Commenter.Name == "Chen Wei" {
+			if err := s.Respond(ctx, c.ID, StatusAcceptedComment, "Named."); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s.Close(ctx)
+	next, err := w.NextYear(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := w.Session(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close(ctx)
+	if got := ns.Sections()[crdt.OutputProposedSteps].Body; got != "Map incident-response training needs." {
+		t.Errorf("proposed steps carried: %q", got)
+	}
+	cover := ns.Meta().Cover
+	if !strings.Contains(cover, "Dana Okafor (Civil society, on General): Add training.") || strings.Contains(cover, "Name the operators.") {
+		t.Errorf("the cover's open comments:\n%s", cover)
+	}
+}

@@ -234,9 +234,10 @@ var templates = map[Template]map[Language][]Heading{
 // The places of the output template's headings that other parts of the
 // app act on, whatever the draft's language.
 const (
-	OutputDefinition   = 0 // next year's draft starts with its text
-	OutputUnresolved   = 5 // and with this one's
-	OutputCarryForward = 8 // the last segment of a publication; next year's agenda
+	OutputDefinition    = 0 // next year's draft starts with its text
+	OutputUnresolved    = 5 // and with this one's
+	OutputProposedSteps = 7 // and this one's: what next year starts from
+	OutputCarryForward  = 8 // the last segment of a publication; next year's agenda
 )
 
 // Headings returns the English headings a new draft of template t starts
