@@ -487,18 +487,24 @@ var commentsCmd = &command{
 	summary: "list the comments with their paragraph numbers and replies, or import public comments",
 	details: `comments import reads the public comments of a round from a CSV file as Excel
 and LibreOffice write it, with the columns paragraph, name, organisation,
-stakeholder_group, region and comment in any order (UTF-8, with or without a
-byte order mark). Each comment goes on the paragraph it cites in the
-published version (--version; the latest named version by default) and
-stays there as the text changes. Rows that cannot be used are reported with
-their line numbers and skipped; importing the same file again adds nothing.
-` + "`bpfdraft export DRAFT --format comment-template -o FILE.csv`" + ` writes the file to fill in.`,
+stakeholder_group, region, comment and version in any order (UTF-8, with or
+without a byte order mark; commas, or semicolons as Excel writes "CSV" in
+many languages). Each comment goes on the paragraph it cites in the version
+the file names (the comment template names it in every row), or --version,
+which a file naming none needs when the draft has several named versions,
+and stays there as the text changes. A row citing no paragraph is a
+comment on the whole output; one citing a heading's number, on that
+heading. Rows that cannot be used are reported with their spreadsheet row
+numbers and skipped; importing the same file again, even after a later
+version, adds nothing.
+` + "`bpfdraft export DRAFT --format comment-template -o FILE.csv`" + ` writes the file to fill in (for the newest named
+version unless --version says another).`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		open := fs.Bool("open", false, "only comments not resolved")
 		public := fs.Bool("public", false, "only public comments")
 		section := fs.String("section", "", "only comments on this heading (number or id)")
 		asJSON := fs.Bool("json", false, "print the comments as JSON")
-		version := fs.String("version", "", "with import: the published version the comments cite")
+		version := fs.String("version", "", "with import: the published version the comments cite, when the file does not name it")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 && args[0] == "import" {
 				return importComments(ctx, e, args[1:], *version)
