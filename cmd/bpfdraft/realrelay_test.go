@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,8 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,70 +19,13 @@ import (
 	docsync "github.com/igf-bpf/bpfdraft/sync"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
 	"github.com/igf-bpf/bpfdraft/sync/relay"
+	"github.com/igf-bpf/bpfdraft/sync/relay/relaytest"
 )
 
-// Issue 24's findings tried as the issue tried them: the bpfrelay binary,
-// built here, in a process of its own, and every bpfdraft command a
+// Issue 24's findings tried as the issue tried them: the bpfrelay binary
+// in a process of its own (relaytest), and every bpfdraft command a
 // separate process too (the test binary run again as the command, see
 // TestMain). Only the attacker's hand-made data comes from test code.
-
-var relayBinary struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-// bpfrelayPath builds bpfrelay once for the test binary.
-func bpfrelayPath(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs the real relay")
-	}
-	relayBinary.once.Do(func() {
-		if relayBinary.dir, relayBinary.err = os.MkdirTemp("", "bpfrelay-bin"); relayBinary.err != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", relayBinary.dir, "../bpfrelay").CombinedOutput()
-		if err != nil {
-			relayBinary.err = errors.New(string(out))
-		}
-	})
-	if relayBinary.err != nil {
-		t.Fatalf("building bpfrelay: %v", relayBinary.err)
-	}
-	return filepath.Join(relayBinary.dir, "bpfrelay")
-}
-
-// relayProcess is a running bpfrelay.
-type relayProcess struct {
-	addr, dir string
-	log       *lockedBuffer
-}
-
-func startRelayProcess(t *testing.T, flags ...string) *relayProcess {
-	t.Helper()
-	bin := bpfrelayPath(t)
-	r := &relayProcess{dir: t.TempDir(), log: &lockedBuffer{}}
-	cmd := exec.Command(bin, append([]string{"--data", r.dir, "--open", "--listen", "/ip4/127.0.0.1/tcp/0"}, flags...)...)
-	cmd.Stderr = r.log
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("bpfrelay did not start: %v\n%s", err, r.log.String())
-	}
-	r.addr = strings.TrimSpace(line)
-	return r
-}
 
 // proc runs bpfdraft as a process of its own on the CLI's data dir.
 func (c cli) proc(args ...string) result {
@@ -118,12 +58,12 @@ func (c cli) procOK(args ...string) string {
 // sharedThroughRelay: Amina makes a draft, writes in it, invites through
 // the relay and syncs; Bruno joins with the code alone, writes and syncs,
 // and Amina syncs again. All as processes.
-func sharedThroughRelay(t *testing.T, r *relayProcess, title, text string) (a, b cli, id, code string) {
+func sharedThroughRelay(t *testing.T, r *relaytest.Process, title, text string) (a, b cli, id, code string) {
 	t.Helper()
 	a, b = newCLI(t, "Amina"), newCLI(t, "Bruno")
 	id = strings.TrimSpace(a.procOK("new", "--title", title))
 	a.procOK("write", id, "--section", "1", "--text", text)
-	code = strings.TrimSpace(a.procOK("invite", id, "--relay", r.addr))
+	code = strings.TrimSpace(a.procOK("invite", id, "--relay", r.Addr))
 	a.procOK("sync", "--once", "--lan", "0")
 	if out := b.procOK("join", code); !strings.Contains(out, "synced") {
 		t.Fatalf("join printed %q", out)
@@ -141,7 +81,7 @@ func sharedThroughRelay(t *testing.T, r *relayProcess, title, text string) (a, b
 // it reads as the draft: no title, text, name or secret in any form, and
 // bpfdraft finds no draft in it.
 func TestRealRelayOperatorReadsNothing(t *testing.T) {
-	r := startRelayProcess(t)
+	r := relaytest.Start(t)
 	const title, text = "Confidential Koala Title", "Platypus paragraph nobody outside may read."
 	_, _, id, code := sharedThroughRelay(t, r, title, text)
 	inv, err := app.ParseInvite(code)
@@ -149,7 +89,7 @@ func TestRealRelayOperatorReadsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyDir := t.TempDir()
-	err = filepath.WalkDir(r.dir, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(r.Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -180,9 +120,9 @@ func TestRealRelayOperatorReadsNothing(t *testing.T) {
 // through its client nor with a statement it signs by hand; the owner
 // goes on syncing, and the owner's own rotation is taken.
 func TestRealRelayRefusesAnInviteesRotation(t *testing.T) {
-	r := startRelayProcess(t)
+	r := relaytest.Start(t)
 	a, b, id, _ := sharedThroughRelay(t, r, "Rotations", "Only co-facilitators rotate.")
-	if res := b.proc("invite", id, "--rotate", "--relay", r.addr); res.code == 0 || !strings.Contains(res.stderr, "co-facilitator") {
+	if res := b.proc("invite", id, "--rotate", "--relay", r.Addr); res.code == 0 || !strings.Contains(res.stderr, "co-facilitator") {
 		t.Errorf("the invitee's rotation: exit %d %q", res.code, res.stderr)
 	}
 
@@ -223,7 +163,7 @@ func TestRealRelayRefusesAnInviteesRotation(t *testing.T) {
 	}
 	defer node.Close()
 	reg := p2p.Registration{DraftID: id, Genesis: proof.Genesis, Creator: proof.Creator, Chain: append(proof.Chain, forged.Encode())}
-	if err := node.Register(ctx, r.addr, reg); !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), "not a co-facilitator") {
+	if err := node.Register(ctx, r.Addr, reg); !errors.Is(err, p2p.ErrRefused) || !strings.Contains(err.Error(), "not a co-facilitator") {
 		t.Errorf("a rotation the invitee signed by hand: %v", err)
 	}
 
@@ -231,7 +171,7 @@ func TestRealRelayRefusesAnInviteesRotation(t *testing.T) {
 	if out := a.procOK("sync", "--once", "--lan", "0"); !strings.Contains(out, "synced") || strings.Contains(out, "not synced") {
 		t.Errorf("the owner's sync after the attempts: %q", out)
 	}
-	code2 := strings.TrimSpace(a.procOK("invite", id, "--rotate", "--relay", r.addr))
+	code2 := strings.TrimSpace(a.procOK("invite", id, "--rotate", "--relay", r.Addr))
 	c := newCLI(t, "Chen")
 	// Before the owner's copy uploads under the new key, the relay holds
 	// nothing a newcomer can open: the join says so, not "joined".
@@ -249,13 +189,13 @@ func TestRealRelayRefusesAnInviteesRotation(t *testing.T) {
 // on a machine that has the draft: refused without --add-relay; with it,
 // the attacker's relay gets nothing of the draft.
 func TestRealRelayACodeCannotAddARelay(t *testing.T) {
-	r, evil := startRelayProcess(t), startRelayProcess(t)
+	r, evil := relaytest.Start(t), relaytest.Start(t)
 	_, b, id, code := sharedThroughRelay(t, r, "Listed relays", "Only for the listed relay.")
 	inv, err := app.ParseInvite(code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv.Relays = []string{evil.addr}
+	inv.Relays = []string{evil.Addr}
 	evilCode := inv.Code()
 	if res := b.proc("join", evilCode); res.code == 0 || !strings.Contains(res.stderr, "--add-relay") {
 		t.Errorf("a code naming another relay: exit %d %q", res.code, res.stderr)
@@ -267,7 +207,7 @@ func TestRealRelayACodeCannotAddARelay(t *testing.T) {
 	}
 	b.procOK("write", id, "--section", "2", "--text", "Written after the evil code.")
 	b.proc("sync", "--once", "--lan", "0")
-	store, err := relay.OpenStore(evil.dir, nil)
+	store, err := relay.OpenStore(evil.Dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,11 +221,11 @@ func TestRealRelayACodeCannotAddARelay(t *testing.T) {
 // address: one who floods is stopped, another behind the same address
 // (here, loopback) is not.
 func TestRealRelayRegistrationsCountPerCoFacilitator(t *testing.T) {
-	r := startRelayProcess(t, "--max-registrations-per-hour", "2")
+	r := relaytest.Start(t, "--max-registrations-per-hour", "2")
 	a, c := newCLI(t, "Amina"), newCLI(t, "Chen")
 	for i := range 3 {
 		id := strings.TrimSpace(a.procOK("new", "--title", "Flood"))
-		res := a.proc("invite", id, "--relay", r.addr)
+		res := a.proc("invite", id, "--relay", r.Addr)
 		if i < 2 && res.code != 0 {
 			t.Fatalf("registration %d: exit %d %q", i+1, res.code, res.stderr)
 		}
@@ -294,7 +234,7 @@ func TestRealRelayRegistrationsCountPerCoFacilitator(t *testing.T) {
 		}
 	}
 	id := strings.TrimSpace(c.procOK("new", "--title", "Same address, another person"))
-	if res := c.proc("invite", id, "--relay", r.addr); res.code != 0 {
+	if res := c.proc("invite", id, "--relay", r.Addr); res.code != 0 {
 		t.Errorf("another co-facilitator behind the same address: exit %d %q", res.code, res.stderr)
 	}
 }
@@ -304,7 +244,7 @@ func TestRealRelayRegistrationsCountPerCoFacilitator(t *testing.T) {
 // relay's row for the draft is edited behind the co-facilitators' backs
 // (its operator edits its file while it runs).
 func TestRealRelayLockoutsAreNotSilent(t *testing.T) {
-	r := startRelayProcess(t)
+	r := relaytest.Start(t)
 	a, b, id, code := sharedThroughRelay(t, r, "Lockouts", "Before the removal.")
 	c := newCLI(t, "Chen")
 	c.procOK("join", code)
@@ -317,7 +257,7 @@ func TestRealRelayLockoutsAreNotSilent(t *testing.T) {
 	}
 
 	a.procOK("sync", "--once", "--lan", "0")
-	store, err := relay.OpenStore(r.dir, nil)
+	store, err := relay.OpenStore(r.Dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,13 @@
 package relay
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,82 +21,13 @@ import (
 	"github.com/igf-bpf/bpfdraft/sync/blobwire"
 	"github.com/igf-bpf/bpfdraft/sync/draftkey"
 	"github.com/igf-bpf/bpfdraft/sync/p2p"
+	"github.com/igf-bpf/bpfdraft/sync/relay/relaytest"
 	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
 
-// Issue 24's fourth and fifth findings against the real bpfrelay, built
-// here and run as a process of its own; the hostile peers are raw libp2p
+// Issue 24's fourth, fifth and sixth findings against the real bpfrelay,
+// run as a process of its own (relaytest); the hostile peers are raw libp2p
 // hosts in this test, speaking the blobs protocol by hand.
-
-var relayBuild struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-// logBuffer collects a process's standard error.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// relayProcess starts the real bpfrelay (--open) and returns its address
-// and what it logs.
-func relayProcess(t *testing.T, flags ...string) (addr string, log *logBuffer) {
-	addr, log, _ = relayProcessPID(t, flags...)
-	return addr, log
-}
-
-// relayProcessPID is relayProcess that also gives the process id.
-func relayProcessPID(t *testing.T, flags ...string) (addr string, log *logBuffer, pid int) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs the real relay")
-	}
-	relayBuild.once.Do(func() {
-		if relayBuild.dir, relayBuild.err = os.MkdirTemp("", "bpfrelay-bin"); relayBuild.err != nil {
-			return
-		}
-		if out, err := exec.Command("go", "build", "-o", relayBuild.dir, "../../cmd/bpfrelay").CombinedOutput(); err != nil {
-			relayBuild.err = errors.New(string(out))
-		}
-	})
-	if relayBuild.err != nil {
-		t.Fatalf("building bpfrelay: %v", relayBuild.err)
-	}
-	log = &logBuffer{}
-	cmd := exec.Command(filepath.Join(relayBuild.dir, "bpfrelay"), append([]string{"--data", t.TempDir(), "--open",
-		"--listen", "/ip4/127.0.0.1/tcp/0", "--verbose"}, flags...)...)
-	cmd.Stderr = log
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("bpfrelay did not start: %v\n%s", err, log.String())
-	}
-	return strings.TrimSpace(line), log, cmd.Process.Pid
-}
 
 // peakMB reads a process's peak resident memory (VmHWM) in MB, or -1.
 func peakMB(pid int) float64 {
@@ -144,7 +70,8 @@ func draftAt(t *testing.T, addr string) (a *participant, id, code string, secret
 func TestAStrangerCannotTellWhatARealRelayHolds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	addr, log := relayProcess(t)
+	rl := relaytest.Start(t, "--verbose")
+	addr, log := rl.Addr, rl.Log
 	_, id, _, secret := draftAt(t, addr)
 	keys, err := draftkey.Derive(id, secret)
 	if err != nil {
@@ -154,7 +81,7 @@ func TestAStrangerCannotTellWhatARealRelayHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := len(log.String()) // the owner's registration is logged, with the id
+	before := len(log()) // the owner's registration is logged, with the id
 	h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +140,7 @@ func TestAStrangerCannotTellWhatARealRelayHolds(t *testing.T) {
 	}
 	s.Close()
 	time.Sleep(200 * time.Millisecond) // the relay logs the session's end
-	stranger := log.String()[before:]
+	stranger := log()[before:]
 	if !strings.Contains(stranger, "proved access to no draft") {
 		t.Errorf("the relay's log of the stranger's session (at --verbose):\n%s", stranger)
 	}
@@ -231,7 +158,7 @@ func TestAStrangerCannotTellWhatARealRelayHolds(t *testing.T) {
 // may be outdated.
 func TestHalfOpenStreamsDoNotStarveARealRelay(t *testing.T) {
 	ctx := context.Background()
-	addr, _ := relayProcess(t)
+	addr := relaytest.Start(t).Addr
 	_, id, code, _ := draftAt(t, addr)
 	target, err := p2p.ParseAddr(addr)
 	if err != nil {
@@ -301,7 +228,8 @@ func TestHalfOpenStreamsDoNotStarveARealRelay(t *testing.T) {
 // so, and keeps writing.
 func TestAPoisonedPushCostsTheRealRelayNothing(t *testing.T) {
 	ctx := context.Background()
-	addr, _, pid := relayProcessPID(t)
+	rl := relaytest.Start(t)
+	addr, pid := rl.Addr, rl.PID
 	a, id, code, _ := draftAt(t, addr)
 	dir := t.TempDir()
 	m := start(t, dir, "Mallory")
