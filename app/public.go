@@ -317,14 +317,14 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 	if cited == "" {
 		return entry, "" // on the whole output
 	}
-	if h, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(cited, "§"), ".")); err == nil {
+	h, p, ok := parseCited(cited)
+	if ok && p == 0 {
 		if h < 1 || h > len(outline) {
 			return commentEntry{}, fmt.Sprintf("no heading %q in the published version", cited)
 		}
 		entry.Section = outline[h-1].ID // on a whole heading
 		return entry, ""
 	}
-	h, p, ok := splitParagraphNumber(cited)
 	if !ok || h > len(outline) {
 		return commentEntry{}, fmt.Sprintf("no paragraph %q in the published version", cited)
 	}
@@ -354,14 +354,10 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 // citedOrder gives a public comment's place by what it cited: (0, 0) for
 // the whole output, (h, 0) for heading h, (h, p) for paragraph h.p.
 func citedOrder(c Comment) (heading, para int) {
-	if c.Anchor == AnchorWhole {
-		if c.Section == "" {
-			return 0, 0
-		}
-		h, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(c.Cited, "§"), "."))
-		return h, 0
+	if c.Anchor == AnchorWhole && c.Section == "" {
+		return 0, 0
 	}
-	h, p, _ := splitParagraphNumber(c.Cited)
+	h, p, _ := parseCited(c.Cited)
 	return h, p
 }
 
@@ -382,13 +378,21 @@ func citedLabel(c Comment) string {
 	return c.Cited
 }
 
-// splitParagraphNumber reads "3.2" (a trailing dot or "§" allowed).
-func splitParagraphNumber(s string) (heading, para int, ok bool) {
+// parseCited reads what a row cites: a paragraph, "3.2", or a whole
+// heading, "3" (para 0, and any number: the caller says whether there is
+// such a heading); a trailing dot or a "§" allowed.
+func parseCited(s string) (heading, para int, ok bool) {
 	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "§"), ".")
 	a, b, found := strings.Cut(s, ".")
-	h, err1 := strconv.Atoi(strings.TrimSpace(a))
-	p, err2 := strconv.Atoi(strings.TrimSpace(b))
-	if !found || err1 != nil || err2 != nil || h < 1 || p < 1 {
+	h, err := strconv.Atoi(strings.TrimSpace(a))
+	if err != nil {
+		return 0, 0, false
+	}
+	if !found {
+		return h, 0, true
+	}
+	p, err := strconv.Atoi(strings.TrimSpace(b))
+	if err != nil || h < 1 || p < 1 {
 		return 0, 0, false
 	}
 	return h, p, true
