@@ -754,15 +754,15 @@ func EncodeSeals(seals []Seal, batch []string, withCert func(actor string) bool)
 	if len(seals) == 0 {
 		return nil
 	}
-	at := make(map[string]int, len(batch))
-	for i, h := range batch {
-		at[h] = i
-	}
 	if len(seals) == 1 && len(batch) > 0 && seals[0].Hash == batch[len(batch)-1] &&
 		withCert != nil && !withCert(seals[0].Cert.Actor()) {
 		// The commonest block of all, a small edit's: the one device's
 		// seal of the last change, whose certificate the peer holds.
 		return append([]byte{0}, seals[0].Sig...)
+	}
+	at := make(map[string]int, len(batch))
+	for i, h := range batch {
+		at[h] = i
 	}
 	b := binary.AppendUvarint(nil, uint64(len(seals)))
 	for _, sl := range seals {

@@ -896,14 +896,17 @@ func (rc *relayConn) next(d *relayDraft) (*blobwire.BlobRecord, error) {
 		}
 		slices.Sort(ours)
 		block, devices := d.rep.Seals(data)
-		kind, raw := byte(blobChanges), data
-		if c, ok := crdt.CompactChangesFor(raw, d.heads, devices); ok && len(c) < len(data) {
-			data, kind = c, blobCompact
+		// Coded after the base when there is one: that only gives the
+		// batch one more change to refer to, and its counters are no
+		// further from the base's than from nothing.
+		kind, base := byte(blobCompact), blobBase(d.rep, d.heads)
+		if base != nil {
+			kind = blobCompactAfter
 		}
-		if base := blobBase(d.rep, d.heads); base != nil {
-			if c, ok := crdt.CompactChangesAfter(raw, d.heads, devices, base); ok && len(c) < len(data) {
-				data, kind = c, blobCompactAfter
-			}
+		if c, ok := crdt.CompactChangesAfter(data, d.heads, devices, base); ok && len(c) < len(data) {
+			data = c
+		} else {
+			kind = blobChanges
 		}
 		body = append([]byte{kind}, encodeBlobHeads(ours, d.heads, batch)...)
 		body = append(appendBlock(body, block), data...)
