@@ -1122,3 +1122,40 @@ func TestCommentsAttachToTheTemplatesVersion(t *testing.T) {
 		t.Error("a file of one version imported as another")
 	}
 }
+
+// A participant who writes a withdrawal into the draft by hand (a raw
+// response entry, as a hostile build would) takes nothing out of the
+// table: on both copies the comment stays listed, unanswered.
+func TestAForgedWithdrawalDoesNotCount(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "First paragraph.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.ImportComments(ctx, []byte("paragraph,name,comment\r\n1.1,Chen Wei,Unwelcome but fair.\r\n"), ""); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	cs, err := sb.Comments()
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("the participant's copy: %d comments, %v", len(cs), err)
+	}
+	if err := sb.Respond(ctx, cs[0].ID, StatusWithdrawn, "Gone."); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("the participant's own client withdrew: %v", err)
+	}
+	if err := sb.edit(ctx, func() error {
+		return sb.journalComment(commentEntry{Type: "rs", To: cs[0].ID, Section: cs[0].Section, Status: string(StatusWithdrawn), Text: "Gone."})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for who, s := range map[string]*Session{"Amina": sa, "Bruno": sb} {
+		d, err := s.Disposition()
+		if err != nil || len(d.Rows) != 1 || d.Rows[0].Status != "" {
+			t.Errorf("%s's table after the forged withdrawal: %+v %v", who, d.Rows, err)
+		}
+	}
+}
