@@ -10,7 +10,7 @@ BPF_PACKAGES=(gcc libc6-dev pkg-config git curl ca-certificates unzip
 
 # What the tests read exported documents with (independent readers).
 # (fonts-droid-fallback: the PDF's Chinese, Japanese and Korean text.)
-BPF_TEST_PACKAGES=(python3 python3-docx python3-odf python3-pypdf poppler-utils fonts-droid-fallback)
+BPF_TEST_PACKAGES=(python3 python3-docx python3-odf python3-pypdf python3-html5lib poppler-utils fonts-droid-fallback)
 
 # The Go version go.mod asks for.
 BPF_GO_VERSION=1.26.8

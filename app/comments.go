@@ -445,9 +445,11 @@ func (s *Session) comments() ([]Comment, error) {
 	}
 	v := s.View()
 	number := map[string]int{}
+	label := map[string]string{}
 	heading := map[string]string{}
+	labels := crdt.HeadingLabels(v.Sections)
 	for i, sec := range v.Sections {
-		number[sec.ID], heading[sec.ID] = i+1, sec.Heading
+		number[sec.ID], label[sec.ID], heading[sec.ID] = i+1, labels[i], sec.Heading
 	}
 	for _, sec := range v.Removed {
 		heading[sec.ID] = sec.Heading
@@ -470,7 +472,7 @@ func (s *Session) comments() ([]Comment, error) {
 		if c.Public && c.first == (crdt.ElemID{}) && c.last == (crdt.ElemID{}) {
 			c.Anchor = AnchorWhole
 			if c.Number > 0 {
-				c.Paragraph = fmt.Sprint(c.Number)
+				c.Paragraph = label[c.Section]
 			}
 			out = append(out, *c)
 			continue
@@ -489,7 +491,7 @@ func (s *Session) comments() ([]Comment, error) {
 				c.Start, c.End, body = t.op.Map(c.Start, true), t.op.Map(c.End, false), t.text
 			}
 			if c.Number > 0 {
-				c.Paragraph = crdt.ParagraphNumber(c.Number, paragraphIndex(crdt.Paragraphs(string(body)), c.Start)+1)
+				c.Paragraph = crdt.ParagraphNumber(label[c.Section], crdt.NumberAt(crdt.Paragraphs(string(body)), c.Start))
 			}
 		}
 		out = append(out, *c)

@@ -10,8 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -317,18 +317,22 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 	if cited == "" {
 		return entry, "" // on the whole output
 	}
-	h, p, ok := parseCited(cited)
+	h, p, ok := crdt.ParseCited(cited)
+	at := -1 // the cited heading's place in the outline
+	if ok {
+		at = slices.Index(crdt.HeadingLabels(outline), h)
+	}
 	if ok && p == 0 {
-		if h < 1 || h > len(outline) {
+		if at < 0 {
 			return commentEntry{}, fmt.Sprintf("no heading %q in the published version", cited)
 		}
-		entry.Section = outline[h-1].ID // on a whole heading
+		entry.Section = outline[at].ID // on a whole heading
 		return entry, ""
 	}
-	if !ok || h > len(outline) {
+	if at < 0 {
 		return commentEntry{}, fmt.Sprintf("no paragraph %q in the published version", cited)
 	}
-	sec := outline[h-1]
+	sec := outline[at]
 	paras, ok := texts[sec.ID]
 	if !ok {
 		body, err := l.Text(sec.ID, in)
@@ -338,10 +342,14 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 		paras = crdt.Paragraphs(body)
 		texts[sec.ID] = paras
 	}
-	if p > len(paras) {
-		return commentEntry{}, fmt.Sprintf("no paragraph %q in the published version (heading %d has %d)", cited, h, len(paras))
+	para, ok := crdt.Numbered(paras, p)
+	if !ok {
+		last := 0
+		for _, x := range paras {
+			last = max(last, x.N)
+		}
+		return commentEntry{}, fmt.Sprintf("no paragraph %q in the published version (heading %s has %d)", cited, h, last)
 	}
-	para := paras[p-1]
 	first, last, err := l.ElemsAt(sec.ID, para.Start, para.End-para.Start, in)
 	if err != nil {
 		return commentEntry{}, err.Error()
@@ -351,13 +359,23 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 	return entry, ""
 }
 
-// citedOrder gives a public comment's place by what it cited: (0, 0) for
-// the whole output, (h, 0) for heading h, (h, p) for paragraph h.p.
-func citedOrder(c Comment) (heading, para int) {
-	if c.Anchor == AnchorWhole && c.Section == "" {
-		return 0, 0
+// citedLess orders public comments by what it cited: the whole
+// output first, then by heading label (numbers, then annex letters) and
+// paragraph, a whole heading before its paragraphs.
+func citedLess(a, b Comment) bool {
+	ha, pa := citedKey(a)
+	hb, pb := citedKey(b)
+	if ha != hb {
+		return ha == "" || hb != "" && crdt.LabelLess(ha, hb)
 	}
-	h, p, _ := parseCited(c.Cited)
+	return pa < pb
+}
+
+func citedKey(c Comment) (heading string, para int) {
+	if c.Anchor == AnchorWhole && c.Section == "" {
+		return "", 0
+	}
+	h, p, _ := crdt.ParseCited(c.Cited)
 	return h, p
 }
 
@@ -376,26 +394,6 @@ func citedLabel(c Comment) string {
 		return c.Cited + " → now " + c.Paragraph
 	}
 	return c.Cited
-}
-
-// parseCited reads what a row cites: a paragraph, "3.2", or a whole
-// heading, "3" (para 0, and any number: the caller says whether there is
-// such a heading); a trailing dot or a "§" allowed.
-func parseCited(s string) (heading, para int, ok bool) {
-	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "§"), ".")
-	a, b, found := strings.Cut(s, ".")
-	h, err := strconv.Atoi(strings.TrimSpace(a))
-	if err != nil {
-		return 0, 0, false
-	}
-	if !found {
-		return h, 0, true
-	}
-	p, err := strconv.Atoi(strings.TrimSpace(b))
-	if err != nil || h < 1 || p < 1 {
-		return 0, 0, false
-	}
-	return h, p, true
 }
 
 // Respond records the co-facilitators' answer to a public comment.
@@ -442,13 +440,8 @@ func (s *Session) Disposition() (export.Disposition, error) {
 	sort.SliceStable(public, func(i, j int) bool {
 		// General comments first, then by heading, a whole heading's
 		// before its paragraphs'.
-		hi, pi := citedOrder(public[i])
-		hj, pj := citedOrder(public[j])
-		if hi != hj {
-			return hi < hj
-		}
-		if pi != pj {
-			return pi < pj
+		if citedLess(public[i], public[j]) || citedLess(public[j], public[i]) {
+			return citedLess(public[i], public[j])
 		}
 		return public[i].At.Before(public[j].At)
 	})

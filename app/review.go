@@ -235,6 +235,7 @@ func (s *Session) review(since string) ([]Hunk, error) {
 	}
 	decided, refused := decisionsOf(l, auth)
 	var out []Hunk
+	labels := crdt.HeadingLabels(v.Sections)
 	for i, sec := range v.Sections {
 		pieces, err := l.Compare(sec.ID, from, to)
 		if err != nil {
@@ -267,7 +268,7 @@ func (s *Session) review(since string) ([]Hunk, error) {
 			for _, part := range splitDecided(r, decided) {
 				h := part.hunk(changes)
 				h.Section, h.Number, h.Heading = sec.ID, i+1, sec.Heading
-				h.Paragraph = crdt.ParagraphNumber(h.Number, paragraphIndex(paras, part.start)+1)
+				h.Paragraph = crdt.ParagraphNumber(labels[i], crdt.NumberAt(paras, part.start))
 				h.settle(decided[h.ID])
 				h.Refused = refused[h.ID]
 				if err := s.place(l, &h, all); err != nil {
@@ -352,20 +353,6 @@ func (r run) hunk(changes []crdt.LedgerChange) Hunk {
 	h.Text = text.String()
 	h.ID = hunkID(h.Kind, h.first, h.last)
 	return h
-}
-
-// paragraphIndex returns the paragraph a position is in, or the next one
-// when it falls between paragraphs (the last one past the end).
-func paragraphIndex(paras []crdt.Paragraph, pos int) int {
-	if i := crdt.ParagraphAt(paras, pos); i >= 0 {
-		return i
-	}
-	for i, p := range paras {
-		if p.Start >= pos {
-			return i
-		}
-	}
-	return max(len(paras)-1, 0)
 }
 
 // place finds a hunk in the draft as it stands (Start, End) and whether

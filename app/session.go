@@ -480,7 +480,7 @@ func (s *Session) View() *View { return s.view.Load() }
 // Snapshot returns a plain copy of the document, typing included.
 func (s *Session) Snapshot() crdt.Snapshot {
 	v := s.View()
-	return crdt.Snapshot{Meta: v.Meta, Sections: slices.Clone(v.Sections), Participants: slices.Clone(v.Participants)}
+	return crdt.Snapshot{Meta: v.Meta, Sections: slices.Clone(v.Sections), Participants: slices.Clone(v.Participants), Roles: v.Roles}
 }
 
 // Meta returns the draft's cover data.
@@ -504,6 +504,12 @@ func findSection(secs []crdt.Section, ref string) (crdt.Section, error) {
 			return crdt.Section{}, fmt.Errorf("%w: section %d; this draft has sections 1 to %d", ErrNotFound, n, len(secs))
 		}
 		return secs[n-1], nil
+	}
+	// An annex by its letter ("A", "b"), as the publication labels it.
+	if h, p, ok := crdt.ParseCited(ref); ok && p == 0 && len(ref) <= 3 {
+		if i := slices.Index(crdt.HeadingLabels(secs), h); i >= 0 && secs[i].Annex {
+			return secs[i], nil
+		}
 	}
 	var prefixed []crdt.Section
 	for _, sec := range secs {
@@ -1106,6 +1112,12 @@ func (s *Session) RestoreHeading(ctx context.Context, id string) error {
 // SetTitle renames the draft.
 func (s *Session) SetTitle(ctx context.Context, title string) error {
 	return s.edit(ctx, func() error { return s.o.doc.SetTitle(title) })
+}
+
+// SetAnnex marks a heading as an annex (published after the headings,
+// lettered A, B, C) or as a numbered heading again.
+func (s *Session) SetAnnex(ctx context.Context, id string, annex bool) error {
+	return s.edit(ctx, func() error { return s.o.doc.SetAnnex(id, annex) })
 }
 
 // SetTheme sets the BPF theme.

@@ -39,6 +39,7 @@ type Meta struct {
 	Language       string
 	Created        time.Time
 	CoFacilitators string // one name per line
+	Rapporteur     string // one name per line
 	Cover          string // short cover summary
 	Dissemination  string // institutions to send the output to, one per line
 }
@@ -49,6 +50,7 @@ type MetaField string
 // The editable text fields of Meta.
 const (
 	FieldCoFacilitators MetaField = "cofacilitators"
+	FieldRapporteur     MetaField = "rapporteur"
 	FieldCover          MetaField = "cover"
 	FieldDissemination  MetaField = "dissemination"
 )
@@ -60,6 +62,7 @@ type Section struct {
 	Hint    string // its own hint, or the template's for a template heading
 	Body    string
 	Removed bool
+	Annex   bool // published after the headings, lettered A, B, C
 	order   string
 }
 
@@ -84,6 +87,7 @@ type Snapshot struct {
 	Meta         Meta
 	Sections     []Section // visible sections in order
 	Participants []Participant
+	Roles        map[string]Role // the role each actor holds (Doc.Roles), not the one its entry claims
 }
 
 // Doc is one draft. Reads are safe from any goroutine; edits and commits
@@ -206,7 +210,7 @@ func (d *Doc) create(id, creator string, tmpl Template, lang Language, title, th
 			return err
 		}
 	}
-	for _, f := range []MetaField{FieldCoFacilitators, FieldCover, FieldDissemination} {
+	for _, f := range []MetaField{FieldCoFacilitators, FieldRapporteur, FieldCover, FieldDissemination} {
 		if err := mm.Set(string(f), automerge.NewText("")); err != nil {
 			return err
 		}
@@ -508,6 +512,7 @@ func (d *Doc) Meta() Meta {
 		m.Created = v.Time().UTC()
 	}
 	m.CoFacilitators, _ = textAt(mm, string(FieldCoFacilitators))
+	m.Rapporteur, _ = textAt(mm, string(FieldRapporteur))
 	m.Cover, _ = textAt(mm, string(FieldCover))
 	m.Dissemination, _ = textAt(mm, string(FieldDissemination))
 	return m
@@ -566,7 +571,7 @@ func (d *Doc) ReplaceMeta(f MetaField, text string) (added, removed int, err err
 
 func (d *Doc) metaText(f MetaField) (*automerge.Text, error) {
 	switch f {
-	case FieldCoFacilitators, FieldCover, FieldDissemination:
+	case FieldCoFacilitators, FieldRapporteur, FieldCover, FieldDissemination:
 	default:
 		return nil, fmt.Errorf("%w: meta field %q", ErrInvalid, f)
 	}
@@ -643,6 +648,9 @@ func (d *Doc) allSections(withBodies bool) []Section {
 		}
 		if rv, err := m.Get("removed"); err == nil && rv.Kind() == automerge.KindBool {
 			s.Removed = rv.Bool()
+		}
+		if av, err := m.Get("annex"); err == nil && av.Kind() == automerge.KindBool {
+			s.Annex = av.Bool()
 		}
 		out = append(out, s)
 	}
@@ -960,6 +968,17 @@ func (d *Doc) RemoveSection(id string) error { return d.setRemoved(id, KindHeadR
 // RestoreSection shows a removed section again.
 func (d *Doc) RestoreSection(id string) error { return d.setRemoved(id, KindHeadRestore, false) }
 
+// SetAnnex marks a section as an annex (published after the headings,
+// lettered A, B, C, its paragraphs numbered A.1, A.2) or as a heading again.
+func (d *Doc) SetAnnex(id string, annex bool) error {
+	m, err := d.sectionMap(id)
+	if err != nil {
+		return err
+	}
+	d.begin(KindHeadAnnex, id)
+	return m.Set("annex", annex)
+}
+
 func (d *Doc) setRemoved(id string, kind Kind, removed bool) error {
 	m, err := d.sectionMap(id)
 	if err != nil {
@@ -1089,6 +1108,7 @@ func (d *Doc) SnapshotWithRemoved() (Snapshot, []Section) {
 		}
 	}
 	s.Participants = d.ParticipantList()
+	s.Roles = d.Roles()
 	return s, removed
 }
 

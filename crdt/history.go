@@ -22,9 +22,10 @@ const (
 	KindHeadMove    Kind = "hm"
 	KindHeadRemove  Kind = "hx"
 	KindHeadRestore Kind = "hu"
-	KindMeta        Kind = "m" // title, theme, year, cover data
-	KindProfile     Kind = "p" // participant registry entry
-	KindVersion     Kind = "v" // a named version (the section field holds its id)
+	KindHeadAnnex   Kind = "hn" // marked as an annex, or as a heading again
+	KindMeta        Kind = "m"  // title, theme, year, cover data
+	KindProfile     Kind = "p"  // participant registry entry
+	KindVersion     Kind = "v"  // a named version (the section field holds its id)
 )
 
 // Describe returns a short English label for the kind.
@@ -44,6 +45,8 @@ func (k Kind) Describe() string {
 		return "heading removed"
 	case KindHeadRestore:
 		return "heading restored"
+	case KindHeadAnnex:
+		return "annex marked"
 	case KindMeta:
 		return "cover data"
 	case KindProfile:

@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -294,7 +295,7 @@ func checkOutline(t *testing.T, l *Ledger, d *Doc, heads []string) {
 	name := func(ss []Section) string {
 		var b strings.Builder
 		for _, s := range ss {
-			b.WriteString(s.ID + "=" + s.Heading + "/" + s.Hint + "|")
+			b.WriteString(s.ID + "=" + s.Heading + "/" + s.Hint + fmt.Sprintf("/annex=%v", s.Annex) + "|")
 		}
 		return b.String()
 	}
@@ -319,6 +320,9 @@ func TestLedgerOutlineUnderConcurrentHeadingEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := b.RemoveSection(secs[3].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetAnnex(secs[1].ID, true); err != nil { // beside Amina's rename
 		t.Fatal(err)
 	}
 	if _, err := b.AddSection("A new heading", "", 2); err != nil {

@@ -3,7 +3,7 @@ package crdt
 import "sort"
 
 // The ledger also keeps the fields of every section's map (heading,
-// hint, order, removed), each as the ops that set it, so that the
+// hint, order, removed, annex), each as the ops that set it, so that the
 // outline of any past state (a named version's headings, their order,
 // which were removed) is read from the ledger instead of a fork of the
 // whole document, which costs tens of milliseconds per version.
@@ -109,6 +109,9 @@ func (l *Ledger) Outline(in ChangeSet) (visible, removed []Section) {
 		}
 		if p, ok := l.field(sm, "removed", in); ok {
 			s.Removed = p.boolean
+		}
+		if p, ok := l.field(sm, "annex", in); ok {
+			s.Annex = p.boolean
 		}
 		all = append(all, s)
 	}

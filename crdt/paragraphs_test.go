@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -89,11 +90,46 @@ func TestParagraphsProperty(t *testing.T) {
 }
 
 func TestParagraphNumber(t *testing.T) {
-	if got := ParagraphNumber(3, 2); got != "3.2" {
+	if got := ParagraphNumber("3", 2); got != "3.2" {
 		t.Errorf("got %q", got)
 	}
 	ps := Paragraphs("One.\n\nTwo.")
 	if ParagraphAt(ps, 5) != -1 || ParagraphAt(ps, 6) != 1 || ParagraphAt(ps, 4) != 0 {
 		t.Errorf("ParagraphAt: %d %d %d", ParagraphAt(ps, 5), ParagraphAt(ps, 6), ParagraphAt(ps, 4))
+	}
+}
+
+// TestHeadingLabels: headings are numbered in the draft's order with the
+// carry-forward segment last, annexes lettered apart, wherever they stand.
+func TestHeadingLabels(t *testing.T) {
+	carry := TemplateOutput.Headings()[OutputCarryForward].Title
+	secs := []Section{{Heading: carry}, {Heading: "Access"}, {Heading: "Survey", Annex: true}, {Heading: "Trust"}, {Heading: "Glossary", Annex: true}}
+	if got := strings.Join(HeadingLabels(secs), " "); got != "3 1 A 2 B" {
+		t.Errorf("labels %q", got)
+	}
+	var order []string
+	for _, i := range PublishOrder(secs) {
+		order = append(order, secs[i].Heading)
+	}
+	if got := strings.Join(order, ", "); got != "Access, Trust, "+carry+", Survey, Glossary" {
+		t.Errorf("published order %q", got)
+	}
+	many := make([]Section, 28)
+	for i := range many {
+		many[i].Annex = true
+	}
+	if l := HeadingLabels(many); l[0] != "A" || l[25] != "Z" || l[26] != "AA" || l[27] != "AB" {
+		t.Errorf("annex letters past Z: %v", l[24:])
+	}
+	for in, want := range map[string]string{"3.2": "3/2", "A.2": "A/2", "b.10": "B/10", "§ 4.": "4/0", "C": "C/0", "AB.1": "AB/1"} {
+		h, p, ok := ParseCited(in)
+		if got := fmt.Sprintf("%s/%d", h, p); !ok || got != want {
+			t.Errorf("ParseCited(%q) = %s %v; want %s", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "0", "03.1", "3.0", "3.x", "A1", "ABCD", "3.2.1", "é.1"} {
+		if h, p, ok := ParseCited(bad); ok {
+			t.Errorf("ParseCited(%q) = %s %d, not refused", bad, h, p)
+		}
 	}
 }

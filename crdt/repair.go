@@ -118,7 +118,7 @@ func (d *Doc) putMeta(m Meta) error {
 			return err
 		}
 	}
-	for f, text := range map[MetaField]string{FieldCoFacilitators: m.CoFacilitators, FieldCover: m.Cover, FieldDissemination: m.Dissemination} {
+	for f, text := range map[MetaField]string{FieldCoFacilitators: m.CoFacilitators, FieldRapporteur: m.Rapporteur, FieldCover: m.Cover, FieldDissemination: m.Dissemination} {
 		if err := mm.Set(string(f), automerge.NewText(text)); err != nil {
 			return err
 		}

@@ -133,11 +133,11 @@ func (c *commentList) headLine(cm app.Comment) string {
 	case cm.Anchor == app.AnchorWhole && cm.Section == "":
 		where = lang.L("the whole output")
 	case cm.Anchor == app.AnchorWhole && cm.Number > 0:
-		where = fmt.Sprintf(lang.L("heading %d, as a whole"), cm.Number)
+		where = fmt.Sprintf(lang.L("heading %s, as a whole"), cm.Paragraph)
 	case cm.Number == 0:
 		where = lang.L("removed heading")
 	case cm.Anchor == app.AnchorDeleted:
-		where = fmt.Sprintf(lang.L("%d (passage deleted)"), cm.Number)
+		where = fmt.Sprintf(lang.L("%s (passage deleted)"), cm.Paragraph)
 	case cm.Anchor == app.AnchorEdited:
 		where += " " + lang.L("(edited since)")
 	}

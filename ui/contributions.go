@@ -149,8 +149,10 @@ func metaLabel(field string) string {
 		return lang.L("Year")
 	case string(crdt.FieldCoFacilitators):
 		return lang.L("Co-facilitators")
+	case string(crdt.FieldRapporteur):
+		return lang.L("Rapporteur")
 	case string(crdt.FieldCover):
-		return lang.L("Cover summary")
+		return lang.L("Executive summary")
 	case string(crdt.FieldDissemination):
 		return lang.L("Dissemination list")
 	}
@@ -200,6 +202,8 @@ func kindLabel(k crdt.Kind) string {
 		return lang.L("heading removed")
 	case crdt.KindHeadRestore:
 		return lang.L("heading restored")
+	case crdt.KindHeadAnnex:
+		return lang.L("annex marked")
 	case crdt.KindMeta:
 		return lang.L("document details")
 	case crdt.KindProfile:

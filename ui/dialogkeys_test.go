@@ -229,9 +229,15 @@ func TestDetailsFromTheKeyboard(t *testing.T) {
 	typeLines(t, u, "Ana", "Ben")
 	press(u, fyne.KeyReturn)
 	driverTab(u, false)
-	cover := focusedField(u)
-	if cover == nil || cover == cofac || strings.Contains(cofac.Text, "\t") {
+	rapp := focusedField(u)
+	if rapp == nil || rapp == cofac || strings.Contains(cofac.Text, "\t") {
 		t.Fatalf("Tab in the co-facilitators: %q, keyboard in %T", cofac.Text, u.win.Canvas().Focused())
+	}
+	typeHere(t, u, "Chen ")
+	driverTab(u, false)
+	cover := focusedField(u)
+	if cover == nil || cover == rapp {
+		t.Fatalf("Tab in the rapporteur: keyboard in %T", u.win.Canvas().Focused())
 	}
 	typeHere(t, u, "Norms, in short. ")
 	driverShortcut(u, ctrlEnter)
@@ -239,7 +245,7 @@ func TestDetailsFromTheKeyboard(t *testing.T) {
 		t.Fatal("Ctrl+Enter did not save the details")
 	}
 	m := settleDraft(t, d).Meta()
-	if m.CoFacilitators != "Ana\nBen" || m.Cover != "Norms, in short." {
-		t.Errorf("saved co-facilitators %q, cover %q", m.CoFacilitators, m.Cover)
+	if m.CoFacilitators != "Ana\nBen" || m.Rapporteur != "Chen" || m.Cover != "Norms, in short." {
+		t.Errorf("saved co-facilitators %q, rapporteur %q, cover %q", m.CoFacilitators, m.Rapporteur, m.Cover)
 	}
 }

@@ -84,7 +84,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)
-			row.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%d. %s", i+1, d.sections[i].Heading))
+			row.Objects[0].(*widget.Label).SetText(headingTitle(crdt.HeadingLabels(d.sections)[i], d.sections[i]))
 			row.Objects[1].(*widget.Label).SetText(fillLabel(d.sections[i]))
 		})
 	d.headings.OnSelected = func(i widget.ListItemID) {

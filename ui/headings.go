@@ -28,7 +28,20 @@ func (d *draftScreen) headingBar() fyne.CanvasObject {
 		widget.NewButton(lang.L("Up"), func() { d.moveHeading(-1) }),
 		widget.NewButton(lang.L("Down"), func() { d.moveHeading(+1) }),
 		widget.NewButton(lang.L("Restore…"), d.restoreHeading),
+		widget.NewButton(lang.L("Annex"), d.toggleAnnex),
 	)
+}
+
+// toggleAnnex marks the selected heading as an annex, published after
+// the headings and lettered, or as a numbered heading again.
+func (d *draftScreen) toggleAnnex() {
+	sec, ok := d.selected()
+	if !ok {
+		return
+	}
+	d.change(func(ctx context.Context) (string, error) {
+		return sec.ID, d.session.SetAnnex(ctx, sec.ID, !sec.Annex)
+	}, d.reselect)
 }
 
 func (d *draftScreen) selected() (crdt.Section, bool) {
@@ -177,9 +190,11 @@ func (d *draftScreen) showMeta() {
 	theme.SetText(m.Theme)
 	year.SetText(strconv.Itoa(m.Year))
 	year.Validator = validYear
-	cofac, cover, dissem := newMultiField(), newMultiField(), newMultiField()
+	cofac, rapp, cover, dissem := newMultiField(), newMultiField(), newMultiField(), newMultiField()
 	cofac.SetText(m.CoFacilitators)
 	cofac.SetPlaceHolder(lang.L("One name per line"))
+	rapp.SetText(m.Rapporteur)
+	rapp.SetPlaceHolder(lang.L("One name per line"))
 	cover.SetText(m.Cover)
 	dissem.SetText(m.Dissemination)
 	dissem.SetPlaceHolder(lang.L("One institution per line"))
@@ -188,13 +203,14 @@ func (d *draftScreen) showMeta() {
 		widget.NewFormItem(lang.L("Theme"), theme),
 		widget.NewFormItem(lang.L("Year"), year),
 		widget.NewFormItem(lang.L("Co-facilitators"), cofac),
-		widget.NewFormItem(lang.L("Cover summary"), cover),
+		widget.NewFormItem(lang.L("Rapporteur"), rapp),
+		widget.NewFormItem(lang.L("Executive summary"), cover),
 		widget.NewFormItem(lang.L("Dissemination list"), dissem),
 	}
 	d.u.form(lang.L("Document details"), lang.L("Save"), items, func() {
 		y, _ := parseYear(year.Text) // the validator let only a year through
 		now := crdt.Meta{Title: title.Text, Theme: theme.Text, Year: y,
-			CoFacilitators: cofac.edited(m.CoFacilitators), Cover: cover.edited(m.Cover), Dissemination: dissem.edited(m.Dissemination)}
+			CoFacilitators: cofac.edited(m.CoFacilitators), Rapporteur: rapp.edited(m.Rapporteur), Cover: cover.edited(m.Cover), Dissemination: dissem.edited(m.Dissemination)}
 		d.change(func(ctx context.Context) (string, error) {
 			return "", d.saveMeta(ctx, m, now)
 		}, func(string) { d.title.SetText(d.session.Meta().Title) })
@@ -225,6 +241,7 @@ func (d *draftScreen) saveMeta(ctx context.Context, was, now crdt.Meta) error {
 		was, text string
 	}{
 		{crdt.FieldCoFacilitators, was.CoFacilitators, now.CoFacilitators},
+		{crdt.FieldRapporteur, was.Rapporteur, now.Rapporteur},
 		{crdt.FieldCover, was.Cover, now.Cover},
 		{crdt.FieldDissemination, was.Dissemination, now.Dissemination},
 	} {

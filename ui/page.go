@@ -1,11 +1,12 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
-	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -61,6 +62,7 @@ func (p *page) set(title string, sections []crdt.Section, editors map[string]*se
 	}
 	p.blocks = p.blocks[:0]
 	objs := []fyne.CanvasObject{p.title}
+	labels := crdt.HeadingLabels(sections)
 	for i, s := range sections {
 		b := old[s.ID]
 		if b == nil {
@@ -71,9 +73,9 @@ func (p *page) set(title string, sections []crdt.Section, editors map[string]*se
 			b.hint.Wrapping = fyne.TextWrapWord
 		}
 		b.ed = editors[s.ID]
-		b.heading.SetText(strconv.Itoa(i+1) + ". " + s.Heading)
+		b.heading.SetText(headingTitle(labels[i], s))
 		setHint(b.hint, s.Hint)
-		b.ed.area.number = i + 1
+		b.ed.area.number = labels[i]
 		p.hook(b)
 		p.blocks = append(p.blocks, b)
 		objs = append(objs, b.heading, b.hint, b.ed.area)
@@ -297,4 +299,13 @@ func setHint(r *widget.RichText, hint string) {
 	style.TextStyle.Italic = true
 	r.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: hint, Style: style}}
 	r.Refresh()
+}
+
+// headingTitle is a heading as the page shows it: its label and title,
+// "Annex A: " for an annex, as the publication prints it.
+func headingTitle(label string, s crdt.Section) string {
+	if s.Annex {
+		return fmt.Sprintf(lang.L("Annex %s: %s"), label, s.Heading)
+	}
+	return label + ". " + s.Heading
 }

@@ -36,7 +36,7 @@ type textArea struct {
 	caret  int     // code points before the caret
 	anchor int     // the selection's other end; the caret when none
 	wide   float32 // the width the lines are wrapped for
-	number int     // the heading's number, for the paragraph numbers
+	number string  // the heading's label ("3", "A"), for the paragraph numbers
 
 	placeholder string
 	others      []otherCaret // co-authors' carets in this text
@@ -217,13 +217,24 @@ func (a *textArea) renumber() {
 		rows += len(l.breaks)
 		l.para = 0
 		empty := blank(a.text[l.start : l.start+l.n])
-		if !empty && after {
+		// A footnote's text ("[^1]: …") is printed as a note and takes no
+		// number (crdt.Paragraphs).
+		if !empty && after && !noteStart(a.text[l.start:l.start+l.n]) {
 			para++
 			l.para = para
 		}
 		after = empty
 	}
 	a.rows = rows
+}
+
+// noteStart reports whether a line opens a footnote's text, "[^1]: …";
+// it reads no more of the line than a label can take.
+func noteStart(line []rune) bool {
+	if len(line) < 5 || line[0] != '[' || line[1] != '^' {
+		return false
+	}
+	return crdt.NoteLabel(string(line[:min(len(line), 40)])) != ""
 }
 
 // blank reports whether a line holds only spaces: it looks no further
@@ -861,7 +872,7 @@ func (r *areaRenderer) Refresh() {
 				t.Move(fyne.NewPos(gutter, y+dy))
 			}
 		}
-		if k == 0 && l.para > 0 && a.number > 0 {
+		if k == 0 && l.para > 0 && a.number != "" {
 			t := r.number(&nn)
 			label := crdt.ParagraphNumber(a.number, l.para)
 			r.set(t, label, muted, a.small.size)

@@ -85,7 +85,7 @@ func TestWrappedRowsFitTheColumn(t *testing.T) {
 func TestParagraphNumbersAsPublished(t *testing.T) {
 	text := "\n\nFirst paragraph\nstill the first.\n\n  \nSecond.\n\n\n\nThird\n \t\nFourth"
 	a := areaIn(t, text, 400)
-	a.number = 3
+	a.number = "3"
 	a.Refresh()
 	var got []int // the paragraph each numbered line starts, by offset
 	for _, l := range a.lines {

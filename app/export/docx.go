@@ -19,13 +19,21 @@ import (
 // hanging in the margin.
 func DOCX(p Publication) ([]byte, error) {
 	var doc bytes.Buffer
-	w := &docxWriter{b: &doc}
+	w := &docxWriter{b: &doc, notes: p.Notes}
 	w.body(p)
+	// The notes' links are relationships of the notes' part.
+	docLinks := w.links
+	w.links = nil
+	notes := w.footnotes()
+	noteRels := w.rels("")
+	w.links = docLinks
 	return writePackage([]packagePart{
 		{name: "[Content_Types].xml", body: docxContentTypes},
 		{name: "_rels/.rels", body: docxRels},
-		{name: "word/_rels/document.xml.rels", body: docxDocRels},
+		{name: "word/_rels/document.xml.rels", body: w.rels(docxDocRels)},
 		{name: "word/document.xml", body: doc.String()},
+		{name: "word/footnotes.xml", body: notes},
+		{name: "word/_rels/footnotes.xml.rels", body: noteRels},
 		{name: "word/styles.xml", body: docxStyles},
 		{name: "word/numbering.xml", body: w.numbering()},
 		{name: "word/settings.xml", body: docxSettings},
@@ -43,7 +51,67 @@ func xmlText(s string) string {
 
 type docxWriter struct {
 	b       *bytes.Buffer
-	ordered int // ordered lists written, each a numbering instance of its own
+	ordered int      // ordered lists written, each a numbering instance of its own
+	links   []string // the links' targets, each a relationship ("rL1", "rL2"…)
+	notes   []Note   // the footnotes, written to footnotes.xml
+}
+
+// runs writes spans: a link is a w:hyperlink to a relationship of its
+// target, a footnote reference a w:footnoteReference (the note, numbered
+// by Word as we number it, is in footnotes.xml).
+func (w *docxWriter) runs(ss []Span, rtl bool) string {
+	var b strings.Builder
+	for _, s := range ss {
+		switch {
+		case s.Note > 0:
+			fmt.Fprintf(&b, `<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="%d"/></w:r>`, s.Note)
+		case s.URL != "":
+			w.links = append(w.links, s.URL)
+			fmt.Fprintf(&b, `<w:hyperlink r:id="rL%d" w:history="1">`, len(w.links))
+			b.WriteString(strings.Replace(run(s.Text, s.Bold, s.Italic, rtl), `<w:r>`, `<w:r><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr>`, 1))
+			b.WriteString(`</w:hyperlink>`)
+		default:
+			b.WriteString(run(s.Text, s.Bold, s.Italic, rtl))
+		}
+	}
+	// A run with its own properties after rStyle: Word wants one w:rPr.
+	return strings.ReplaceAll(b.String(), `</w:rPr><w:rPr>`, ``)
+}
+
+// rels lists a part's relationships: those of base (the document's
+// parts), then its links' targets.
+func (w *docxWriter) rels(base string) string {
+	if base == "" {
+		base = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n" + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>`
+	}
+	var b strings.Builder
+	b.WriteString(strings.TrimSuffix(base, `</Relationships>`))
+	for i, u := range w.links {
+		fmt.Fprintf(&b, `<Relationship Id="rL%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="%s" TargetMode="External"/>`, i+1, xmlText(u))
+	}
+	b.WriteString(`</Relationships>`)
+	return b.String()
+}
+
+// footnotes writes footnotes.xml: Word's two separators (ids -1 and 0)
+// and then each note, its number as the reference mark.
+func (w *docxWriter) footnotes() string {
+	var b strings.Builder
+	b.WriteString(xml.Header + `<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
+		`<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>` +
+		`<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>`)
+	for _, n := range w.notes {
+		rtl := rightToLeft(spansText(n.Spans))
+		fmt.Fprintf(&b, `<w:footnote w:id="%d"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/>`, n.Number)
+		if rtl {
+			b.WriteString(`<w:bidi/>`)
+		}
+		b.WriteString(`</w:pPr><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> </w:t></w:r>`)
+		b.WriteString(w.runs(n.Spans, rtl))
+		b.WriteString(`</w:p></w:footnote>`)
+	}
+	b.WriteString(`</w:footnotes>`)
+	return b.String()
 }
 
 func (w *docxWriter) p(style string, rtl bool, runs string) {
@@ -108,6 +176,9 @@ func (w *docxWriter) body(p Publication) {
 	if line := editionLine(p); line != "" {
 		w.p("Centered", false, run(line, false, false, false))
 	}
+	for _, l := range p.LeadLines() {
+		w.p("Centered", false, run(l, false, false, false))
+	}
 	if p.ForComment {
 		w.p("Stamp", false, run(strings.ToUpper(labelForComment), true, false, false))
 	}
@@ -125,14 +196,14 @@ func (w *docxWriter) body(p Publication) {
 		if i > 0 {
 			w.b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TOC1"/></w:pPr>`)
 		}
-		w.b.WriteString(run(fmt.Sprintf("%d. %s", part.Number, part.Heading), false, false, part.RTL))
+		w.b.WriteString(run(part.Title(), false, false, part.RTL))
 		if i < len(p.Parts)-1 {
 			w.b.WriteString(`</w:p>`)
 		}
 	}
 	w.b.WriteString(`<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>`)
 	for _, part := range p.Parts {
-		w.p("Heading1", part.RTL, run(fmt.Sprintf("%d. %s", part.Number, part.Heading), false, false, part.RTL))
+		w.p("Heading1", part.RTL, run(part.Title(), false, false, part.RTL))
 		if len(part.Paras) == 0 {
 			w.p("Normal", false, run(labelNoText, false, true, false))
 		}
@@ -144,14 +215,9 @@ func (w *docxWriter) body(p Publication) {
 		w.p("Heading1", false, run(labelConsultation, false, false, false))
 		w.p("Normal", false, run(p.Consultation, false, false, false))
 	}
-	if len(p.CoFacilitators) > 0 {
-		w.p("Heading1", false, run(labelCoFacils, false, false, false))
-		for _, n := range p.CoFacilitators {
-			w.item(false, 0, run(n, false, false, rightToLeft(n)), rightToLeft(n))
-		}
-	}
 	if len(p.Contributors) > 0 {
 		w.p("Heading1", false, run(labelContributors, false, false, false))
+		w.p("Normal", false, run(labelAckIntro, false, false, false))
 		for _, g := range p.Contributors {
 			w.p("Heading2", false, run(g.Group, false, false, false))
 			w.p("Normal", false, run(strings.Join(g.Names, ", "), false, false, false))
@@ -179,7 +245,7 @@ func (w *docxWriter) para(para Para) {
 	}
 	for _, bl := range para.Blocks {
 		if !bl.List {
-			w.p(style, para.RTL, number+runs(bl.Spans, para.RTL))
+			w.p(style, para.RTL, number+w.runs(bl.Spans, para.RTL))
 			number = ""
 			continue
 		}
@@ -193,7 +259,7 @@ func (w *docxWriter) para(para Para) {
 			num = 1 + w.ordered
 		}
 		for _, item := range bl.Items {
-			w.item(bl.Ordered, num, runs(item, para.RTL), para.RTL)
+			w.item(bl.Ordered, num, w.runs(item, para.RTL), para.RTL)
 		}
 	}
 }
@@ -240,18 +306,18 @@ func editionLine(p Publication) string {
 }
 
 const docxContentTypes = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/><Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/><Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>`
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/><Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/><Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/><Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>`
 
 const docxRels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/></Relationships>`
 
 const docxDocRels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rNumbering" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/><Relationship Id="rSettings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/><Relationship Id="rFooter1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/></Relationships>`
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rNumbering" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/><Relationship Id="rSettings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/><Relationship Id="rFooter1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/><Relationship Id="rFootnotes" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/></Relationships>`
 
 // docxSettings asks Word to update fields on opening: the table of
 // contents then gets its page numbers, which only Word's layout knows.
 const docxSettings = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:updateFields w:val="true"/><w:defaultTabStop w:val="567"/><w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat></w:settings>`
+<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:defaultTabStop w:val="567"/><w:updateFields w:val="true"/><w:footnotePr><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr><w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat></w:settings>`
 
 // docxFooter is every page's footer but the cover's: the running mark of
 // a draft for public comment, if any, over the page number.
@@ -282,6 +348,9 @@ const docxStyles = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before="360" w:after="120"/><w:outlineLvl w:val="0"/></w:pPr><w:rPr><w:b/><w:color w:val="0B4F8A"/><w:sz w:val="30"/><w:szCs w:val="30"/></w:rPr></w:style>
 <w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before="200" w:after="80"/><w:outlineLvl w:val="1"/></w:pPr><w:rPr><w:b/><w:sz w:val="24"/><w:szCs w:val="24"/></w:rPr></w:style>
 <w:style w:type="paragraph" w:styleId="TOCHeading"><w:name w:val="TOC Heading"/><w:basedOn w:val="Heading1"/><w:next w:val="Normal"/><w:pPr><w:outlineLvl w:val="9"/></w:pPr></w:style>
+<w:style w:type="paragraph" w:styleId="FootnoteText"><w:name w:val="footnote text"/><w:basedOn w:val="Normal"/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr></w:style>
+<w:style w:type="character" w:styleId="FootnoteReference"><w:name w:val="footnote reference"/><w:rPr><w:vertAlign w:val="superscript"/></w:rPr></w:style>
+<w:style w:type="character" w:styleId="Hyperlink"><w:name w:val="Hyperlink"/><w:rPr><w:color w:val="0B4F8A"/><w:u w:val="single"/></w:rPr></w:style>
 <w:style w:type="paragraph" w:styleId="TOC1"><w:name w:val="toc 1"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:pPr><w:spacing w:after="60"/></w:pPr></w:style>
 <w:style w:type="paragraph" w:styleId="Numbered"><w:name w:val="Numbered paragraph"/><w:basedOn w:val="Normal"/><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs><w:ind w:left="720" w:hanging="720"/></w:pPr></w:style>
 <w:style w:type="paragraph" w:styleId="ListParagraph"><w:name w:val="List Paragraph"/><w:basedOn w:val="Normal"/><w:pPr><w:spacing w:after="60"/><w:ind w:left="1077"/></w:pPr></w:style>

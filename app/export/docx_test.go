@@ -2,7 +2,6 @@ package export
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,7 +55,7 @@ func checkReadBack(t *testing.T, got string, p Publication) {
 	}
 }
 
-func headingLine(part Part) string { return fmt.Sprintf("%d. %s", part.Number, part.Heading) }
+func headingLine(part Part) string { return part.Title() }
 
 func TestDOCXOpensInPythonDocx(t *testing.T) {
 	p := samplePublication()

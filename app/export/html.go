@@ -28,15 +28,19 @@ const (
 	labelBPF          = "Best Practice Forum"
 	labelProposal     = "Proposal for a new Best Practice Forum"
 	labelForComment   = "Draft for public comment"
-	labelSummary      = "Summary"
+	labelSummary      = "Executive summary"
 	labelContents     = "Contents"
 	labelCoFacils     = "Co-facilitators"
-	labelContributors = "Contributors"
+	labelContributors = "Acknowledgements"
+	labelAckIntro     = "This output is the work of the participants of the Best Practice Forum, listed by stakeholder group, each with their regional group."
+	labelAnnex        = "Annex"
+	labelRapporteur   = "Rapporteur"
 	labelDissem       = "Dissemination"
 	labelVersion      = "Version"
 	labelTheme        = "Theme"
 	labelNoText       = "No text under this heading yet."
 	labelConsultation = "Public consultation"
+	labelNotes        = "Notes"
 )
 
 var htmlFuncs = template.FuncMap{
@@ -51,11 +55,19 @@ var htmlFuncs = template.FuncMap{
 		for _, s := range ss {
 			t := template.HTMLEscapeString(s.Text)
 			t = strings.ReplaceAll(t, "\n", "<br>")
+			if s.Note > 0 {
+				// An endnote's reference, linked both ways.
+				fmt.Fprintf(&b, `<sup class="fnref"><a href="#fn%d" id="fnref%d" role="doc-noteref">%d</a></sup>`, s.Note, s.Note, s.Note)
+				continue
+			}
 			if s.Italic {
 				t = "<em>" + t + "</em>"
 			}
 			if s.Bold {
 				t = "<strong>" + t + "</strong>"
+			}
+			if s.URL != "" {
+				t = `<a href="` + template.HTMLEscapeString(s.URL) + `">` + t + `</a>`
 			}
 			b.WriteString(t)
 		}
@@ -73,7 +85,7 @@ var htmlFuncs = template.FuncMap{
 var labels = map[string]string{
 	"forum": labelForum, "bpf": labelBPF, "proposal": labelProposal, "forcomment": labelForComment,
 	"summary": labelSummary, "contents": labelContents, "cofacils": labelCoFacils,
-	"contributors": labelContributors, "dissem": labelDissem, "version": labelVersion,
+	"contributors": labelContributors, "ackintro": labelAckIntro, "notes": labelNotes, "dissem": labelDissem, "version": labelVersion,
 	"theme": labelTheme, "notext": labelNoText, "consultation": labelConsultation,
 }
 
@@ -90,7 +102,7 @@ body { font-family: "Noto Serif", "DejaVu Serif", Georgia, serif; font-size: 11.
 .forum { font-size: 1.1em; letter-spacing: .08em; text-transform: uppercase; color: #0b4f8a; }
 .kind { font-size: 1em; margin-top: .3em; }
 h1 { font-size: 2em; margin: 1.2em 0 .4em; }
-.theme, .version { margin: .3em 0; }
+.theme, .version, .lead { margin: .3em 0; }
 .stamp { display: inline-block; margin-top: 1.5em; padding: .3em 1em; border: 2px solid #a11; color: #a11; font-weight: bold; text-transform: uppercase; letter-spacing: .05em; }
 h2 { font-size: 1.35em; margin: 1.6em 0 .6em; color: #0b4f8a; page-break-after: avoid; }
 nav ol { list-style: none; padding: 0; }
@@ -112,6 +124,7 @@ nav a { color: inherit; text-decoration: none; }
 {{if .Theme}}<p class="theme">{{label "theme"}}: {{.Theme}}</p>{{end}}
 {{if .Year}}<p class="year">{{.Year}}</p>{{end}}
 {{if .Version}}<p class="version">{{label "version"}}: {{.Version}}{{with date .}} · {{.}}{{end}}</p>{{else}}{{with date .}}<p class="version">{{.}}</p>{{end}}{{end}}
+{{range .LeadLines}}<p class="lead">{{.}}</p>{{end}}
 {{if .ForComment}}<div class="stamp">{{label "forcomment"}}</div>{{end}}
 </section>
 {{if .Summary}}<section class="summary">
@@ -121,22 +134,26 @@ nav a { color: inherit; text-decoration: none; }
 <nav>
 <h2>{{label "contents"}}</h2>
 <ol>
-{{range .Parts}}<li><a href="#h{{.Number}}">{{.Number}}. {{.Heading}}</a></li>
+{{range .Parts}}<li><a href="#{{.Anchor}}">{{.Title}}</a></li>
 {{end}}</ol>
 </nav>
 <main>
 {{range .Parts}}<section>
-<h2 id="h{{.Number}}" dir="{{dir .RTL}}">{{.Number}}. {{.Heading}}</h2>
+<h2 id="{{.Anchor}}" dir="{{dir .RTL}}">{{.Title}}</h2>
 {{range .Paras}}<div class="para" id="p{{.Number}}" dir="{{dir .RTL}}"><span class="pn">{{.Number}}</span>{{range .Blocks}}{{if .List}}{{if .Ordered}}<ol>{{else}}<ul>{{end}}{{range .Items}}<li>{{spans .}}</li>{{end}}{{if .Ordered}}</ol>{{else}}</ul>{{end}}{{else}}<p>{{spans .Spans}}</p>{{end}}{{end}}</div>
 {{else}}<p class="empty">{{label "notext"}}</p>
 {{end}}</section>
 {{end}}</main>
+{{if .Notes}}<section class="notes" role="doc-endnotes">
+<h2>{{label "notes"}}</h2>
+<ol>{{range .Notes}}<li id="fn{{.Number}}">{{spans .Spans}} <a href="#fnref{{.Number}}" role="doc-backlink">↩</a></li>
+{{end}}</ol>
+</section>{{end}}
 <section class="people">
 {{if .Consultation}}<h2>{{label "consultation"}}</h2>
 <p>{{.Consultation}}</p>{{end}}
-{{if .CoFacilitators}}<h2>{{label "cofacils"}}</h2>
-<ul>{{range .CoFacilitators}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Contributors}}<h2>{{label "contributors"}}</h2>
+<p>{{label "ackintro"}}</p>
 {{range .Contributors}}<h3>{{.Group}}</h3>
 <ul>{{range .Names}}<li>{{.}}</li>{{end}}</ul>
 {{end}}{{end}}

@@ -33,6 +33,10 @@ func Markdown(p Publication) []byte {
 		}
 		facts = append(facts, v)
 	}
+	for _, l := range p.LeadLines() {
+		k, v, _ := strings.Cut(l, ": ")
+		facts = append(facts, "**"+k+":** "+mdEscape(v))
+	}
 	if p.ForComment {
 		facts = append(facts, "**"+strings.ToUpper(labelForComment)+"**")
 	}
@@ -45,11 +49,16 @@ func Markdown(p Publication) []byte {
 	}
 	b.WriteString("## " + labelContents + "\n\n")
 	for _, part := range p.Parts {
-		fmt.Fprintf(&b, "%d. %s\n", part.Number, mdEscape(part.Heading))
+		// "- 1. X" would read as a list inside the item: the dot is escaped.
+		t := mdEscape(part.Title())
+		if !part.Annex {
+			t = part.Label + "\\" + strings.TrimPrefix(t, part.Label)
+		}
+		fmt.Fprintf(&b, "- %s\n", t)
 	}
 	b.WriteString("\n")
 	for _, part := range p.Parts {
-		fmt.Fprintf(&b, "## %d. %s\n\n", part.Number, mdEscape(oneLine(part.Heading)))
+		fmt.Fprintf(&b, "## %s\n\n", mdEscape(part.Title()))
 		if len(part.Paras) == 0 {
 			b.WriteString("*" + labelNoText + "*\n\n")
 		}
@@ -60,15 +69,14 @@ func Markdown(p Publication) []byte {
 	if p.Consultation != "" {
 		b.WriteString("## " + labelConsultation + "\n\n" + mdEscape(p.Consultation) + "\n\n")
 	}
-	if len(p.CoFacilitators) > 0 {
-		b.WriteString("## " + labelCoFacils + "\n\n")
-		for _, n := range p.CoFacilitators {
-			b.WriteString("- " + mdEscape(n) + "\n")
+	if len(p.Notes) > 0 {
+		b.WriteString("## " + labelNotes + "\n\n")
+		for _, n := range p.Notes {
+			fmt.Fprintf(&b, "[^%d]: %s\n\n", n.Number, mdSpans(n.Spans))
 		}
-		b.WriteString("\n")
 	}
 	if len(p.Contributors) > 0 {
-		b.WriteString("## " + labelContributors + "\n\n")
+		b.WriteString("## " + labelContributors + "\n\n" + labelAckIntro + "\n\n")
 		for _, g := range p.Contributors {
 			b.WriteString("**" + g.Group + ":** " + mdEscape(strings.Join(g.Names, ", ")) + "\n\n")
 		}
@@ -97,6 +105,10 @@ func writeMarkdownPara(b *bytes.Buffer, para Para) {
 func mdSpans(ss []Span) string {
 	var b strings.Builder
 	for _, s := range ss {
+		if s.Note > 0 {
+			fmt.Fprintf(&b, "[^%d]", s.Note)
+			continue
+		}
 		t := mdEscape(s.Text)
 		t = strings.ReplaceAll(t, "\n", "  \n")
 		switch {
@@ -106,6 +118,9 @@ func mdSpans(ss []Span) string {
 			t = "**" + t + "**"
 		case s.Italic:
 			t = "*" + t + "*"
+		}
+		if s.URL != "" {
+			t = "[" + t + "](<" + strings.NewReplacer("<", "%3C", ">", "%3E").Replace(s.URL) + ">)"
 		}
 		b.WriteString(t)
 	}

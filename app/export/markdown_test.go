@@ -45,7 +45,8 @@ func TestMarkdownGolden(t *testing.T) {
 		}
 		return ast.WalkContinue, nil
 	})
-	if len(headings) != 1+2+len(p.Parts)+3 || headings[len(headings)-4] != "9. Carrying the work forward" {
+	if len(headings) != 1+2+len(p.Parts)+3 || headings[len(headings)-6] != "9. Carrying the work forward" ||
+		headings[len(headings)-4] != "Annex B: Glossary" || headings[len(headings)-3] != "Notes" || headings[len(headings)-2] != "Acknowledgements" {
 		t.Errorf("headings %q", headings)
 	}
 	for _, part := range p.Parts {

@@ -13,7 +13,7 @@ import (
 // work; the contents are a text:table-of-content whose entries are
 // already filled in; the page footer holds the page number.
 func ODT(p Publication) ([]byte, error) {
-	w := &odtWriter{}
+	w := &odtWriter{notes: p.Notes}
 	w.body(p)
 	// The mimetype comes first and uncompressed, so that a reader can
 	// tell the format from the first bytes.
@@ -27,7 +27,8 @@ func ODT(p Publication) ([]byte, error) {
 }
 
 type odtWriter struct {
-	b strings.Builder
+	b     strings.Builder
+	notes []Note
 }
 
 // odtStyle names a paragraph style, its right-to-left twin when rtl.
@@ -38,9 +39,29 @@ func odtStyle(style string, rtl bool) string {
 	return style
 }
 
+// spans writes spans: a link is a text:a, and a footnote reference the
+// note itself (text:note), where OpenDocument keeps it.
+func (w *odtWriter) spans(ss []Span) string {
+	var b strings.Builder
+	for _, s := range ss {
+		if s.Note > 0 && s.Note <= len(w.notes) {
+			n := w.notes[s.Note-1]
+			fmt.Fprintf(&b, `<text:note text:id="ftn%d" text:note-class="footnote"><text:note-citation>%d</text:note-citation><text:note-body><text:p text:style-name="Footnote">%s</text:p></text:note-body></text:note>`,
+				n.Number, n.Number, odtSpans(n.Spans))
+			continue
+		}
+		b.WriteString(odtSpans([]Span{s}))
+	}
+	return b.String()
+}
+
+// odtSpans writes spans without notes (a note's own text, the contents).
 func odtSpans(ss []Span) string {
 	var b strings.Builder
 	for _, s := range ss {
+		if s.Note > 0 {
+			continue
+		}
 		t := strings.ReplaceAll(xmlText(s.Text), "\n", "<text:line-break/>")
 		switch {
 		case s.Bold && s.Italic:
@@ -49,6 +70,9 @@ func odtSpans(ss []Span) string {
 			t = `<text:span text:style-name="TB">` + t + `</text:span>`
 		case s.Italic:
 			t = `<text:span text:style-name="TI">` + t + `</text:span>`
+		}
+		if s.URL != "" {
+			t = `<text:a xlink:type="simple" xlink:href="` + xmlText(s.URL) + `">` + t + `</text:a>`
 		}
 		b.WriteString(t)
 	}
@@ -86,7 +110,7 @@ func (w *odtWriter) para(para Para) {
 	style = odtStyle(style, para.RTL)
 	for _, bl := range para.Blocks {
 		if !bl.List {
-			w.p(style, number+odtSpans(bl.Spans))
+			w.p(style, number+w.spans(bl.Spans))
 			number = ""
 			continue
 		}
@@ -96,7 +120,7 @@ func (w *odtWriter) para(para Para) {
 		}
 		var items []string
 		for _, it := range bl.Items {
-			items = append(items, odtSpans(it))
+			items = append(items, w.spans(it))
 		}
 		w.list(bl.Ordered, items)
 	}
@@ -122,6 +146,9 @@ func (w *odtWriter) body(p Publication) {
 	if line := editionLine(p); line != "" {
 		w.p("Centered", xmlText(line))
 	}
+	for _, l := range p.LeadLines() {
+		w.p("Centered", xmlText(l))
+	}
 	if p.ForComment {
 		w.p("Stamp", xmlText(strings.ToUpper(labelForComment)))
 	}
@@ -137,11 +164,11 @@ func (w *odtWriter) body(p Publication) {
 	w.p("Contents_20_Heading", xmlText(labelContents))
 	w.b.WriteString(`</text:index-title>`)
 	for _, part := range p.Parts {
-		w.p("Contents_20_1", xmlText(fmt.Sprintf("%d. %s", part.Number, part.Heading)))
+		w.p("Contents_20_1", xmlText(part.Title()))
 	}
 	w.b.WriteString(`</text:index-body></text:table-of-content>`)
 	for _, part := range p.Parts {
-		w.h(1, part.RTL, fmt.Sprintf("%d. %s", part.Number, part.Heading))
+		w.h(1, part.RTL, part.Title())
 		if len(part.Paras) == 0 {
 			w.p("Text_20_body", `<text:span text:style-name="TI">`+xmlText(labelNoText)+`</text:span>`)
 		}
@@ -160,12 +187,9 @@ func (w *odtWriter) body(p Publication) {
 		w.h(1, false, labelConsultation)
 		w.p("Text_20_body", xmlText(p.Consultation))
 	}
-	if len(p.CoFacilitators) > 0 {
-		w.h(1, false, labelCoFacils)
-		w.list(false, escaped(p.CoFacilitators))
-	}
 	if len(p.Contributors) > 0 {
 		w.h(1, false, labelContributors)
+		w.p("Text_20_body", xmlText(labelAckIntro))
 		for _, g := range p.Contributors {
 			w.h(2, false, g.Group)
 			w.p("Text_20_body", xmlText(strings.Join(g.Names, ", ")))
@@ -178,7 +202,7 @@ func (w *odtWriter) body(p Publication) {
 	w.b.WriteString(`</office:text></office:body></office:document-content>`)
 }
 
-const odtNamespaces = `xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/"`
+const odtNamespaces = `xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/"`
 
 // odtAutomatic holds the content's own styles: emphasis, the lists, and
 // a right-to-left twin of each paragraph style a right-to-left text uses.
@@ -211,6 +235,7 @@ const odtStyles = `<?xml version="1.0" encoding="UTF-8"?>
 <style:default-style style:family="paragraph"><style:paragraph-properties fo:margin-bottom="0.25cm" fo:line-height="125%"/><style:text-properties style:font-name="Noto Serif" fo:font-size="11pt" fo:language="en" fo:country="GB" style:font-name-asian="Noto Serif CJK SC" style:language-asian="zh" style:country-asian="CN" style:font-name-complex="Noto Naskh Arabic" style:language-complex="ar" style:country-complex="SA" style:font-size-complex="11pt"/></style:default-style>
 <style:style style:name="Standard" style:family="paragraph" style:class="text"/>
 <style:style style:name="Text_20_body" style:display-name="Text body" style:family="paragraph" style:parent-style-name="Standard" style:class="text"/>
+<style:style style:name="Footnote" style:family="paragraph" style:parent-style-name="Standard" style:class="extra"><style:paragraph-properties fo:margin-left="0.6cm" fo:text-indent="-0.6cm"/><style:text-properties fo:font-size="9pt"/></style:style>
 <style:style style:name="Numbered" style:display-name="Numbered paragraph" style:family="paragraph" style:parent-style-name="Text_20_body"><style:paragraph-properties fo:margin-left="1.27cm" fo:text-indent="-1.27cm"><style:tab-stops><style:tab-stop style:position="0cm"/></style:tab-stops></style:paragraph-properties></style:style>
 <style:style style:name="Title" style:family="paragraph" style:parent-style-name="Standard" style:class="chapter"><style:paragraph-properties fo:text-align="center" fo:margin-top="1.5cm" fo:margin-bottom="0.6cm"/><style:text-properties fo:font-size="24pt" fo:font-weight="bold" style:font-size-complex="24pt" style:font-weight-complex="bold"/></style:style>
 <style:style style:name="Subtitle" style:family="paragraph" style:parent-style-name="Standard" style:class="chapter"><style:paragraph-properties fo:text-align="center"/><style:text-properties fo:font-size="13pt" fo:text-transform="uppercase" fo:color="#0b4f8a"/></style:style>

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -76,6 +77,24 @@ type placedRun struct {
 type pdfPage struct {
 	runs   []placedRun
 	number int // printed in the footer; 0 for none
+	links  []pdfLink
+	rules  [][3]float64 // horizontal rules: x0, y, x1
+	notes  []int        // the footnotes printed at its foot, by number
+	noteH  float64      // the height they take there
+}
+
+// pdfLink is a web link's area on a page.
+type pdfLink struct {
+	x0, y0, x1, y1 float64
+	url            string
+}
+
+// spanRange is a stretch of a shaped line's text, in code points: a
+// link's (url) or a footnote reference's (note).
+type spanRange struct {
+	a, b int
+	url  string
+	note int
 }
 
 type pdfLayout struct {
@@ -91,6 +110,8 @@ type pdfLayout struct {
 	// contents entry is.
 	headingTops map[int]pdfSpot
 	tocEntries  []pdfTOCEntry
+	notes       []Note       // the publication's footnotes
+	noted       map[int]bool // the notes already given a page
 }
 
 // pdfSpot is a place on a page: its index (from 1) and a height.
@@ -106,7 +127,7 @@ type pdfTOCEntry struct {
 }
 
 func newPDFLayout(p Publication) (*pdfLayout, error) {
-	l := &pdfLayout{}
+	l := &pdfLayout{notes: p.Notes}
 	needs := neededRoles(p)
 	for role := fontRole(0); role < roleCount; role++ {
 		f, err := loadFont(role)
@@ -164,6 +185,7 @@ func (l *pdfLayout) reset() {
 		}
 	}
 	l.pages = nil
+	l.noted = map[int]bool{}
 	l.headingPages = map[int]int{}
 	l.headingTops, l.tocEntries = map[int]pdfSpot{}, nil
 }
@@ -237,18 +259,57 @@ func (l *pdfLayout) page() *pdfPage {
 	return l.pages[len(l.pages)-1]
 }
 
-// room makes sure h points fit above the bottom margin.
+// room makes sure h points fit above the bottom margin and the page's
+// footnotes.
 func (l *pdfLayout) room(h float64) {
-	if l.y-h < marginB {
+	if l.y-h < marginB+l.page().noteH {
 		l.newPage(true)
 	}
 }
 
+// Footnotes are set small at the foot of the page that first refers to
+// them, under a short rule.
+const (
+	noteSize = 8.5
+	noteRule = 10.0 // the room the rule takes above the first note
+)
+
+// noteLines shapes a footnote: its number, then its text.
+func (l *pdfLayout) noteLines(n int) []shapedLine {
+	note := l.notes[n-1]
+	spans := append([]Span{{Text: fmt.Sprintf("%d ", n)}}, note.Spans...)
+	return l.lines(spans, style{size: noteSize, colour: black}, rightToLeft(spansText(note.Spans)), textW)
+}
+
+// notesOf returns the notes a line refers to that no page prints yet.
+func (l *pdfLayout) notesOf(line shapedLine) []int {
+	var out []int
+	for _, r := range line.ranges {
+		if r.note > 0 && r.note <= len(l.notes) && !l.noted[r.note] && !slices.Contains(out, r.note) {
+			out = append(out, r.note)
+		}
+	}
+	return out
+}
+
+// notesHeight is the room notes take at a page's foot.
+func (l *pdfLayout) notesHeight(pg *pdfPage, notes []int) float64 {
+	h := 0.0
+	if len(pg.notes) == 0 && len(notes) > 0 {
+		h += noteRule
+	}
+	for _, n := range notes {
+		h += float64(len(l.noteLines(n))) * noteSize * leading
+	}
+	return h
+}
+
 // shapedLine is one wrapped line, its runs in visual order.
 type shapedLine struct {
-	runs  []shaping.Output
-	width float64
-	text  []rune
+	runs   []shaping.Output
+	width  float64
+	text   []rune
+	ranges []spanRange // its links and footnote references, in text's offsets
 }
 
 // lines shapes and wraps a paragraph of styled spans to a width.
@@ -265,7 +326,7 @@ func (l *pdfLayout) lines(spans []Span, st style, rtl bool, width float64) []sha
 				cur = []Span{}
 			}
 			if part != "" {
-				cur = append(cur, Span{Text: part, Bold: s.Bold, Italic: s.Italic})
+				cur = append(cur, Span{Text: part, Bold: s.Bold, Italic: s.Italic, URL: s.URL, Note: s.Note})
 			}
 		}
 	}
@@ -280,12 +341,17 @@ func (l *pdfLayout) lines(spans []Span, st style, rtl bool, width float64) []sha
 		type rng struct {
 			a, b         int
 			bold, italic bool
+			note         bool
 		}
 		var ranges []rng
+		var marked []spanRange
 		for _, s := range piece {
 			a := len(text)
 			text = append(text, []rune(s.Text)...)
-			ranges = append(ranges, rng{a, len(text), s.Bold || st.bold, s.Italic || st.italic})
+			ranges = append(ranges, rng{a, len(text), s.Bold || st.bold, s.Italic || st.italic, s.Note > 0})
+			if s.URL != "" || s.Note > 0 {
+				marked = append(marked, spanRange{a: a, b: len(text), url: s.URL, note: s.Note})
+			}
 		}
 		if len(text) == 0 {
 			out = append(out, shapedLine{})
@@ -293,7 +359,11 @@ func (l *pdfLayout) lines(spans []Span, st style, rtl bool, width float64) []sha
 		}
 		var outs []shaping.Output
 		for _, r := range ranges {
-			in := shaping.Input{Text: text, RunStart: r.a, RunEnd: r.b, Direction: dir, Size: size, Language: language.NewLanguage("en")}
+			sz := size
+			if r.note {
+				sz = size * 2 / 3 // a reference is a small raised number
+			}
+			in := shaping.Input{Text: text, RunStart: r.a, RunEnd: r.b, Direction: dir, Size: sz, Language: language.NewLanguage("en")}
 			for _, run := range l.seg.Split(in, l.faces(r.bold, r.italic)) {
 				outs = append(outs, l.shaper.Shape(run))
 			}
@@ -306,7 +376,7 @@ func (l *pdfLayout) lines(spans []Span, st style, rtl bool, width float64) []sha
 			for _, r := range runs {
 				w += float64(r.Advance) / 64
 			}
-			out = append(out, shapedLine{runs: runs, width: w, text: text})
+			out = append(out, shapedLine{runs: runs, width: w, text: text, ranges: marked})
 		}
 	}
 	return out
@@ -315,10 +385,34 @@ func (l *pdfLayout) lines(spans []Span, st style, rtl bool, width float64) []sha
 // place draws a shaped line with its left edge at x on the baseline y.
 func (l *pdfLayout) place(line shapedLine, x, y float64, st style) {
 	pg := l.page()
+	link := map[int][4]float64{} // a link range's area on this line
 	for _, run := range line.runs {
 		f := l.fontOf(run.Face)
-		pr := placedRun{font: f, size: st.size, x: x, y: y, colour: st.colour}
+		size := float64(run.Size) / 64
+		if size <= 0 {
+			size = st.size
+		}
+		ry, colour := y, st.colour
+		if in := rangeAt(line.ranges, run.Runes.Offset); in >= 0 && line.ranges[in].note > 0 {
+			ry += st.size * 0.35
+		} else if in >= 0 && line.ranges[in].url != "" {
+			colour = blue // a link reads as one, as on the web
+		}
+		pr := placedRun{font: f, size: size, x: x, y: ry, colour: colour}
 		upem := float64(f.ttf.unitsPerEm)
+		gx := x
+		for _, g := range run.Glyphs {
+			if in := rangeAt(line.ranges, g.ClusterIndex); in >= 0 && line.ranges[in].url != "" {
+				r, ok := link[in]
+				adv := float64(g.XAdvance) / 64
+				if !ok {
+					r = [4]float64{gx, y - size*0.25, gx + adv, y + size*0.85}
+				}
+				r[0], r[2] = min(r[0], gx), max(r[2], gx+adv)
+				link[in] = r
+			}
+			gx += float64(g.XAdvance) / 64
+		}
 		for gi, g := range run.Glyphs {
 			text := ""
 			if gi == 0 || run.Glyphs[gi-1].ClusterIndex != g.ClusterIndex {
@@ -336,11 +430,32 @@ func (l *pdfLayout) place(line shapedLine, x, y float64, st style) {
 			}
 			pr.glyphs = append(pr.glyphs, f.use(g.GlyphID, text))
 			pr.adv = append(pr.adv, float64(g.XAdvance)/64)
-			pr.pdfAdv = append(pr.pdfAdv, float64(f.ttf.advance(int(g.GlyphID)))/upem*st.size)
+			pr.pdfAdv = append(pr.pdfAdv, float64(f.ttf.advance(int(g.GlyphID)))/upem*size)
 		}
 		pg.runs = append(pg.runs, pr)
 		x += float64(run.Advance) / 64
 	}
+	for in, r := range link {
+		pg.links = append(pg.links, pdfLink{r[0], r[1], r[2], r[3], line.ranges[in].url})
+	}
+	// The same order on every run, for the same bytes.
+	sort.Slice(pg.links, func(i, j int) bool {
+		a, b := pg.links[i], pg.links[j]
+		if a.y0 != b.y0 {
+			return a.y0 > b.y0
+		}
+		return a.x0 < b.x0
+	})
+}
+
+// rangeAt returns the range holding text offset i, or -1.
+func rangeAt(rs []spanRange, i int) int {
+	for k, r := range rs {
+		if i >= r.a && i < r.b {
+			return k
+		}
+	}
+	return -1
 }
 
 func reversed(rs []rune) []rune {
@@ -359,6 +474,19 @@ func (l *pdfLayout) block(spans []Span, st style, rtl bool, indent float64, firs
 	lh := st.size * leading
 	for i, line := range l.lines(spans, st, rtl, textW-indent) {
 		l.room(lh)
+		// The notes this line first refers to go at the foot of its page:
+		// if they do not fit there with it, both go to the next.
+		if notes := l.notesOf(line); len(notes) > 0 {
+			if l.y-lh < marginB+l.page().noteH+l.notesHeight(l.page(), notes) {
+				l.newPage(true)
+			}
+			pg := l.page()
+			pg.noteH += l.notesHeight(pg, notes)
+			pg.notes = append(pg.notes, notes...)
+			for _, n := range notes {
+				l.noted[n] = true
+			}
+		}
 		l.y -= lh
 		x := marginL + indent
 		switch {
@@ -457,6 +585,12 @@ func (l *pdfLayout) run(p Publication) {
 	if line := editionLine(p); line != "" {
 		centre(line, 11, false, grey)
 	}
+	if lead := p.LeadLines(); len(lead) > 0 {
+		l.gap(12)
+		for _, line := range lead {
+			centre(line, 11, false, black)
+		}
+	}
 	if p.ForComment {
 		l.gap(30)
 		centre(strings.ToUpper(labelForComment), 14, true, red)
@@ -470,13 +604,13 @@ func (l *pdfLayout) run(p Publication) {
 		}
 	}
 	l.heading(labelContents, 15, false)
-	for _, part := range p.Parts {
+	for i, part := range p.Parts {
 		st := style{size: bodySize, colour: black}
 		l.room(bodySize * leading)
 		l.y -= bodySize * leading
-		l.label(fmt.Sprintf("%d. %s", part.Number, part.Heading), st, marginL, l.y, false)
-		l.tocEntries = append(l.tocEntries, pdfTOCEntry{at: pdfSpot{page: len(l.pages), y: l.y}, part: part.Number})
-		pg := l.headingPages[part.Number]
+		l.label(part.Title(), st, marginL, l.y, false)
+		l.tocEntries = append(l.tocEntries, pdfTOCEntry{at: pdfSpot{page: len(l.pages), y: l.y}, part: i})
+		pg := l.headingPages[i]
 		if pg == 0 {
 			pg = 99 // the first pass: as wide as a real number will be
 		}
@@ -484,10 +618,10 @@ func (l *pdfLayout) run(p Publication) {
 	}
 	// The headings, from a new page.
 	l.newPage(true)
-	for _, part := range p.Parts {
-		l.heading(fmt.Sprintf("%d. %s", part.Number, part.Heading), 15, part.RTL)
-		l.headingPages[part.Number] = len(l.pages)
-		l.headingTops[part.Number] = pdfSpot{page: len(l.pages), y: min(pageH, l.y+15*leading*2)}
+	for i, part := range p.Parts {
+		l.heading(part.Title(), 15, part.RTL)
+		l.headingPages[i] = len(l.pages)
+		l.headingTops[i] = pdfSpot{page: len(l.pages), y: min(pageH, l.y+15*leading*2)}
 		if len(part.Paras) == 0 {
 			l.block([]Span{{Text: labelNoText, Italic: true}}, style{size: bodySize, colour: grey}, false, 0, nil)
 			l.gap(bodySize * 0.55)
@@ -509,9 +643,10 @@ func (l *pdfLayout) run(p Publication) {
 		l.heading(labelConsultation, 15, false)
 		l.block([]Span{{Text: p.Consultation}}, style{size: bodySize, colour: black}, false, 0, nil)
 	}
-	list(labelCoFacils, p.CoFacilitators)
 	if len(p.Contributors) > 0 {
 		l.heading(labelContributors, 15, false)
+		l.block([]Span{{Text: labelAckIntro}}, style{size: bodySize, colour: black}, false, 0, nil)
+		l.gap(4)
 		for _, g := range p.Contributors {
 			l.block([]Span{{Text: g.Group + ": ", Bold: true}, {Text: strings.Join(g.Names, ", ")}}, style{size: bodySize, colour: black}, false, 0, nil)
 			l.gap(4)
@@ -527,6 +662,22 @@ func (l *pdfLayout) run(p Publication) {
 		}
 		last := l.pages
 		l.pages = l.pages[:i+1] // place draws on the last page
+		if len(pg.notes) > 0 {
+			y := marginB + pg.noteH - noteRule
+			pg.rules = append(pg.rules, [3]float64{marginL, y + noteRule*0.6, marginL + 120})
+			ns := style{size: noteSize, colour: black}
+			for _, n := range pg.notes {
+				rtl := rightToLeft(spansText(l.notes[n-1].Spans))
+				for _, line := range l.noteLines(n) {
+					y -= noteSize * leading
+					x := marginL
+					if rtl {
+						x = marginL + textW - line.width
+					}
+					l.place(line, x, y+noteSize*0.3, ns)
+				}
+			}
+		}
 		st := style{size: 9, colour: grey}
 		if lines := l.lines([]Span{{Text: fmt.Sprint(pg.number)}}, st, false, textW); len(lines) > 0 {
 			l.place(lines[0], pageW/2-lines[0].width/2, marginB-30, st)
@@ -566,6 +717,26 @@ func (w *pdfWriter) stream(id int, dict string, data []byte) {
 	fmt.Fprintf(&w.b, "%d 0 obj\n<< %s /Filter /FlateDecode /Length %d >>\nstream\n", id, dict, z.Len())
 	w.b.Write(z.Bytes())
 	w.b.WriteString("\nendstream\nendobj\n")
+}
+
+// pdfASCII writes an address as a PDF string: a URI is ASCII, so any
+// other byte is percent-escaped, and the string's delimiters are escaped.
+func pdfASCII(s string) string {
+	var b strings.Builder
+	b.WriteString("(")
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' || c == '(' || c == ')':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // pdfString writes text as a PDF text string (UTF-16BE with a BOM).
@@ -636,6 +807,10 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 					marginL, e.at.y-3, marginL+textW, e.at.y+bodySize, d))
 			}
 		}
+		for _, k := range pg.links {
+			annots = append(annots, fmt.Sprintf("<< /Type /Annot /Subtype /Link /Rect [%.2f %.2f %.2f %.2f] /Border [0 0 0] /A << /S /URI /URI %s >> >>",
+				k.x0, k.y0, k.x1, k.y1, pdfASCII(k.url)))
+		}
 		links := ""
 		if len(annots) > 0 {
 			links = " /Annots [" + strings.Join(annots, " ") + "]"
@@ -660,10 +835,10 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 			if i < n-1 {
 				links += fmt.Sprintf(" /Next %d 0 R", items[i+1])
 			}
-			if d := dest(l.headingTops[part.Number]); d != "" {
+			if d := dest(l.headingTops[i]); d != "" {
 				links += " /Dest " + d
 			}
-			w.obj(items[i], fmt.Sprintf("<< /Title %s /Parent %d 0 R%s >>", pdfString(fmt.Sprintf("%d. %s", part.Number, part.Heading)), outlinesID, links))
+			w.obj(items[i], fmt.Sprintf("<< /Title %s /Parent %d 0 R%s >>", pdfString(part.Title()), outlinesID, links))
 		}
 		w.obj(outlinesID, fmt.Sprintf("<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>", items[0], items[n-1], n))
 		outline = fmt.Sprintf(" /Outlines %d 0 R /PageMode /UseOutlines", outlinesID)
@@ -693,6 +868,9 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 // (kerning, joined Arabic), and the page number.
 func (l *pdfLayout) content(pg *pdfPage) []byte {
 	var b bytes.Buffer
+	for _, r := range pg.rules {
+		fmt.Fprintf(&b, "0.4 0.4 0.4 RG 0.5 w %.2f %.2f m %.2f %.2f l S\n", r[0], r[1], r[2], r[1])
+	}
 	for _, r := range pg.runs {
 		// A font's resource name is its role, its place in l.fonts.
 		fmt.Fprintf(&b, "%.3f %.3f %.3f rg BT /F%d %.2f Tf 1 0 0 1 %.2f %.2f Tm [", r.colour[0], r.colour[1], r.colour[2], r.font.role, r.size, r.x, r.y)

@@ -34,6 +34,9 @@ func Text(p Publication) []byte {
 		}
 		b.WriteString(v + "\n")
 	}
+	for _, l := range p.LeadLines() {
+		b.WriteString(l + "\n")
+	}
 	if p.ForComment {
 		b.WriteString(strings.ToUpper(labelForComment) + "\n")
 	}
@@ -49,7 +52,7 @@ func Text(p Publication) []byte {
 		}
 	}
 	for _, part := range p.Parts {
-		section(fmt.Sprintf("%d. %s", part.Number, oneLine(part.Heading)))
+		section(part.Title())
 		if len(part.Paras) == 0 {
 			b.WriteString(labelNoText + "\n\n")
 		}
@@ -61,12 +64,15 @@ func Text(p Publication) []byte {
 		section(labelConsultation)
 		b.WriteString(p.Consultation + "\n")
 	}
-	if len(p.CoFacilitators) > 0 {
-		section(labelCoFacils)
-		b.WriteString(strings.Join(p.CoFacilitators, "\n") + "\n")
+	if len(p.Notes) > 0 {
+		section(labelNotes)
+		for _, n := range p.Notes {
+			fmt.Fprintf(&b, "[%d] %s\n", n.Number, plainSpans(n.Spans))
+		}
 	}
 	if len(p.Contributors) > 0 {
 		section(labelContributors)
+		b.WriteString(labelAckIntro + "\n\n")
 		for _, g := range p.Contributors {
 			b.WriteString(g.Group + ": " + strings.Join(g.Names, ", ") + "\n")
 		}
@@ -80,7 +86,7 @@ func Text(p Publication) []byte {
 
 // writeTextPara writes a paragraph, its number first, and a blank line.
 func writeTextPara(b *bytes.Buffer, para Para) {
-	for _, run := range paraRuns(para, para.Number, spansText, "•") {
+	for _, run := range paraRuns(para, para.Number, plainSpans, "•") {
 		for _, line := range run {
 			b.WriteString(line + "\n")
 		}
@@ -121,4 +127,21 @@ func paraRuns(para Para, number string, spans func([]Span) string, bullet string
 		runs = append(runs, items)
 	}
 	return runs
+}
+
+// plainSpans writes spans as plain text: a link's address after its text
+// (unless the text is the address), a footnote reference as "[1]".
+func plainSpans(ss []Span) string {
+	var b strings.Builder
+	for _, s := range ss {
+		switch {
+		case s.Note > 0:
+			fmt.Fprintf(&b, "[%d]", s.Note)
+		case s.URL != "" && s.Text != s.URL && "mailto:"+s.Text != s.URL:
+			b.WriteString(s.Text + " (" + s.URL + ")")
+		default:
+			b.WriteString(s.Text)
+		}
+	}
+	return b.String()
 }

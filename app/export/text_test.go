@@ -16,7 +16,8 @@ func TestTextIsPlain(t *testing.T) {
 	text := string(Text(p))
 	lines := strings.Split(text, "\n")
 	for i, want := range []string{p.Title, "Internet Governance Forum · Best Practice Forum", "Theme: Access [rights] and *trust*",
-		"Year: 2026", "Version: Draft for public comment · 1 September 2026", "DRAFT FOR PUBLIC COMMENT", ""} {
+		"Year: 2026", "Version: Draft for public comment · 1 September 2026",
+		"Co-facilitators: Amina Diallo, Bruno Silva", "Rapporteur: Dana Novak", "DRAFT FOR PUBLIC COMMENT", ""} {
 		if i >= len(lines) || lines[i] != want {
 			t.Fatalf("line %d of the title page is not %q:\n%s", i+1, want, text)
 		}

@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	commands = []*command{guiCmd, profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd, repairCmd,
+	commands = []*command{guiCmd, profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, detailsCmd, logCmd, exportCmd, importCmd, deleteCmd, restoreCmd, repairCmd,
 		versionCmd, versionsCmd, diffCmd, reviewCmd, acceptCmd, rejectCmd, commentCmd, commentsCmd, respondCmd, nextYearCmd, roleCmd, coverageCmd, inviteCmd, joinCmd, syncCmd, serveCmd,
 		deviceCmd}
 }
@@ -238,7 +238,11 @@ as it stands).`,
 				return fmt.Errorf("%w: no section %q in that version; give a number from 1 to %d or a section id", app.ErrNotFound, *section, len(snap.Sections))
 			}
 			fmt.Fprintf(e.stdout, "# %s\n", snap.Meta.Title)
+			labels := crdt.HeadingLabels(snap.Sections)
 			for i, sec := range snap.Sections {
+				if sec.Annex {
+					sec.Heading += " (annex " + labels[i] + ")"
+				}
 				fmt.Fprint(e.stdout, "\n"+formatSection(i+1, sec))
 			}
 			return nil

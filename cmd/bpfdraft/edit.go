@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -109,24 +110,28 @@ var headingCmd = &command{
        bpfdraft heading DRAFT rename N|ID TITLE
        bpfdraft heading DRAFT move N|ID --to N
        bpfdraft heading DRAFT remove N|ID
-       bpfdraft heading DRAFT restore ID`,
-	summary: "list, add, rename, move, remove or restore a draft's headings",
+       bpfdraft heading DRAFT restore ID
+       bpfdraft heading DRAFT annex N|ID [--off]`,
+	summary: "list, add, rename, move, remove or restore a draft's headings, or mark one as an annex",
 	details: `A removed heading keeps its text (and any text co-authors add to it offline);
-"list" shows removed ones with their ids so that "restore" can bring them back.`,
+"list" shows removed ones with their ids so that "restore" can bring them back.
+An annex is published after the headings, lettered A, B, C in the draft's
+order, its paragraphs numbered A.1, A.2; --off makes it a numbered heading again.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		at := fs.Int("at", 0, "add: position of the new heading (default: at the end)")
 		hint := fs.String("hint", "", "add: a one-line hint of what belongs there")
 		to := fs.Int("to", 0, "move: the new position")
 		asJSON := fs.Bool("json", false, "list: print the headings as JSON")
+		off := fs.Bool("off", false, "annex: make the annex a numbered heading again")
 		return func(ctx context.Context, e *env, args []string) error {
-			if err := wantArgs(args, 2, -1, "DRAFT and an action (list, add, rename, move, remove, restore)"); err != nil {
+			if err := wantArgs(args, 2, -1, "DRAFT and an action (list, add, rename, move, remove, restore, annex)"); err != nil {
 				return err
 			}
 			action, rest := args[1], args[2:]
-			need := map[string]int{"list": 0, "add": 1, "rename": 2, "move": 1, "remove": 1, "restore": 1}
+			need := map[string]int{"list": 0, "add": 1, "rename": 2, "move": 1, "remove": 1, "restore": 1, "annex": 1}
 			n, ok := need[action]
 			if !ok {
-				return usagef("unknown action %q; use list, add, rename, move, remove or restore", action)
+				return usagef("unknown action %q; use list, add, rename, move, remove, restore or annex", action)
 			}
 			if action == "move" && *to == 0 && len(rest) == 2 {
 				v, err := strconv.Atoi(rest[1])
@@ -148,10 +153,12 @@ var headingCmd = &command{
 			defer done()
 			switch action {
 			case "list":
+				secs := s.Sections()
+				labels := crdt.HeadingLabels(secs)
 				if *asJSON {
 					out := []jsonHeading{}
-					for i, sec := range s.Sections() {
-						out = append(out, jsonHeading{Number: i + 1, ID: sec.ID, Heading: sec.Heading, Words: len(strings.Fields(sec.Body))})
+					for i, sec := range secs {
+						out = append(out, jsonHeading{Number: i + 1, Label: labels[i], Annex: sec.Annex, ID: sec.ID, Heading: sec.Heading, Words: len(strings.Fields(sec.Body))})
 					}
 					for _, sec := range s.RemovedHeadings() {
 						out = append(out, jsonHeading{ID: sec.ID, Heading: sec.Heading, Words: len(strings.Fields(sec.Body)), Removed: true})
@@ -159,12 +166,16 @@ var headingCmd = &command{
 					return writeJSON(e.stdout, out)
 				}
 				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NO\tID\tWORDS\tHEADING")
-				for i, sec := range s.Sections() {
-					fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", i+1, sec.ID, len(strings.Fields(sec.Body)), sec.Heading)
+				fmt.Fprintln(tw, "NO\tAS\tID\tWORDS\tHEADING")
+				for i, sec := range secs {
+					as := labels[i]
+					if sec.Annex {
+						as = "annex " + as
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", i+1, as, sec.ID, len(strings.Fields(sec.Body)), sec.Heading)
 				}
 				for _, sec := range s.RemovedHeadings() {
-					fmt.Fprintf(tw, "-\t%s\t%d\t%s (removed)\n", sec.ID, len(strings.Fields(sec.Body)), sec.Heading)
+					fmt.Fprintf(tw, "-\t-\t%s\t%d\t%s (removed)\n", sec.ID, len(strings.Fields(sec.Body)), sec.Heading)
 				}
 				return tw.Flush()
 			case "add":
@@ -198,6 +209,19 @@ var headingCmd = &command{
 				if sec, err = s.Section(rest[0]); err == nil {
 					if err = s.RemoveHeading(ctx, sec.ID); err == nil {
 						fmt.Fprintf(e.stdout, "removed “%s”; its text is kept: `bpfdraft heading DRAFT restore %s` brings it back\n", sec.Heading, sec.ID)
+					}
+				}
+			case "annex":
+				var sec crdt.Section
+				if sec, err = s.Section(rest[0]); err == nil {
+					if err = s.SetAnnex(ctx, sec.ID, !*off); err == nil {
+						secs := s.Sections()
+						label := crdt.HeadingLabels(secs)[slices.IndexFunc(secs, func(x crdt.Section) bool { return x.ID == sec.ID })]
+						if *off {
+							fmt.Fprintf(e.stdout, "“%s” is heading %s again\n", sec.Heading, label)
+						} else {
+							fmt.Fprintf(e.stdout, "“%s” is annex %s; its paragraphs are %s.1, %s.2…\n", sec.Heading, label, label, label)
+						}
 					}
 				}
 			case "restore":
@@ -300,4 +324,188 @@ func paragraphAfter(body, text string) string {
 		return "\n" + text
 	}
 	return "\n\n" + text
+}
+
+// lineList is a flag given once per line ("--co-facilitators A
+// --co-facilitators B"); a value may hold several lines itself, and an
+// empty one clears the field.
+type lineList struct {
+	lines []string
+	set   bool
+}
+
+func (l *lineList) String() string { return strings.Join(l.lines, "; ") }
+
+func (l *lineList) Set(v string) error {
+	l.set = true
+	if strings.TrimSpace(v) != "" {
+		l.lines = append(l.lines, strings.TrimSpace(v))
+	}
+	return nil
+}
+
+func (l *lineList) text() string { return strings.Join(l.lines, "\n") }
+
+var detailsCmd = &command{
+	name: "details",
+	usage: `details DRAFT [--json]
+       bpfdraft details DRAFT [--title T] [--theme T] [--year Y] [--co-facilitators NAME]...
+              [--rapporteur NAME]... [--summary TEXT | --summary-file F] [--dissemination INSTITUTION]...`,
+	summary: "show or set what the title page and the end of the output say",
+	details: `Without flags, prints the draft's details. --co-facilitators, --rapporteur and
+--dissemination take one name or institution each and may be given again
+for the next; each replaces the whole list, and an empty value ("") clears
+it. When no co-facilitator or rapporteur is named, the published output
+names the people who hold those roles in the draft. --summary-file reads the
+executive summary from a file ("-" for standard input). Only the details
+given change: a co-author's edit of another, arrived meanwhile, stays.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		title := fs.String("title", "", "the draft's title")
+		theme := fs.String("theme", "", "the BPF's theme")
+		year := fs.Int("year", 0, "the year of the output")
+		var cofac, rapp, dissem lineList
+		fs.Var(&cofac, "co-facilitators", "a co-facilitator's name (again for each)")
+		fs.Var(&rapp, "rapporteur", "the rapporteur's name (again for a second)")
+		fs.Var(&dissem, "dissemination", "an institution the output is sent to (again for each)")
+		summary := fs.String("summary", "", "the executive summary")
+		summaryFile := fs.String("summary-file", "", `read the executive summary from this file ("-": standard input)`)
+		asJSON := fs.Bool("json", false, "print the details as JSON")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
+				return err
+			}
+			given := map[string]bool{}
+			fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Name != "json" })
+			if given["summary"] && given["summary-file"] {
+				return usagef("give --summary or --summary-file, not both")
+			}
+			if given["year"] && (*year < 1000 || *year > 9999) {
+				return usagef("--year %d: write the year in four digits, for example 2026", *year)
+			}
+			if given["title"] && strings.TrimSpace(*title) == "" {
+				return usagef("--title cannot be empty")
+			}
+			cover, coverGiven := *summary, given["summary"]
+			if name := *summaryFile; name != "" {
+				var b []byte
+				var err error
+				if name == "-" {
+					b, err = io.ReadAll(io.LimitReader(e.stdin, maxSummaryBytes+1))
+				} else {
+					b, err = readLimited(name)
+				}
+				if err != nil {
+					return fmt.Errorf("reading the summary: %w (nothing was changed)", err)
+				}
+				if len(b) > maxSummaryBytes {
+					return fmt.Errorf("the summary is longer than %d bytes; an executive summary is a page or two (nothing was changed)", maxSummaryBytes)
+				}
+				cover, coverGiven = string(b), true
+			}
+			if !utf8.ValidString(cover) {
+				return fmt.Errorf("the summary is not valid UTF-8; save it as UTF-8 and try again (nothing was changed)")
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			changed := false
+			for _, g := range given {
+				changed = changed || g
+			}
+			if !changed {
+				m := s.Meta()
+				if *asJSON {
+					return writeJSON(e.stdout, jsonDetails{Title: m.Title, Theme: m.Theme, Year: m.Year,
+						CoFacilitators: nonNil(splitLines(m.CoFacilitators)), Rapporteur: nonNil(splitLines(m.Rapporteur)),
+						Summary: m.Cover, Dissemination: nonNil(splitLines(m.Dissemination))})
+				}
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "title\t%s\ntheme\t%s\nyear\t%d\n", m.Title, m.Theme, m.Year)
+				fmt.Fprintf(tw, "co-facilitators\t%s\n", strings.Join(splitLines(m.CoFacilitators), "; "))
+				fmt.Fprintf(tw, "rapporteur\t%s\n", strings.Join(splitLines(m.Rapporteur), "; "))
+				fmt.Fprintf(tw, "dissemination\t%s\n", strings.Join(splitLines(m.Dissemination), "; "))
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if strings.TrimSpace(m.Cover) != "" {
+					fmt.Fprintf(e.stdout, "\nexecutive summary:\n%s\n", strings.TrimRight(m.Cover, "\n"))
+				}
+				return nil
+			}
+			if given["title"] {
+				if err := s.SetTitle(ctx, *title); err != nil {
+					return err
+				}
+			}
+			if given["theme"] {
+				if err := s.SetTheme(ctx, *theme); err != nil {
+					return err
+				}
+			}
+			if given["year"] {
+				if err := s.SetYear(ctx, *year); err != nil {
+					return err
+				}
+			}
+			for _, f := range []struct {
+				field crdt.MetaField
+				set   bool
+				text  string
+			}{
+				{crdt.FieldCoFacilitators, cofac.set, cofac.text()},
+				{crdt.FieldRapporteur, rapp.set, rapp.text()},
+				{crdt.FieldCover, coverGiven, cover},
+				{crdt.FieldDissemination, dissem.set, dissem.text()},
+			} {
+				if f.set {
+					if err := s.SetMetaText(ctx, f.field, f.text); err != nil {
+						return err
+					}
+				}
+			}
+			var what []string
+			for _, name := range []string{"title", "theme", "year", "co-facilitators", "rapporteur", "summary", "dissemination"} {
+				if given[name] || name == "summary" && coverGiven {
+					what = append(what, name)
+				}
+			}
+			fmt.Fprintf(e.stdout, "set %s\n", strings.Join(what, ", "))
+			return done()
+		}
+	},
+}
+
+// splitLines is a field's lines, blank ones left out.
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// maxSummaryBytes bounds an executive summary read from a file: a page or
+// two is a few kilobytes, and a wrong file (a PDF, a log) is refused
+// before it is read whole.
+const maxSummaryBytes = 64 << 10
+
+// readLimited reads at most maxSummaryBytes+1 bytes of a file.
+func readLimited(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxSummaryBytes+1))
 }

@@ -64,7 +64,9 @@ func sectionJSON(n int, s crdt.Section) jsonSection {
 
 // jsonHeading is a row of `heading list --json`.
 type jsonHeading struct {
-	Number  int    `json:"number"` // 0 for a removed heading
+	Number  int    `json:"number"`          // its place in the draft; 0 for a removed heading
+	Label   string `json:"label,omitempty"` // as published: "3", or "A" for an annex
+	Annex   bool   `json:"annex"`
 	ID      string `json:"id"`
 	Heading string `json:"heading"`
 	Words   int    `json:"words"`
@@ -365,4 +367,16 @@ func diffJSON(h app.HeadingDiff, who func(string) (string, string)) jsonHeadingD
 		j.Pieces = append(j.Pieces, jp)
 	}
 	return j
+}
+
+// jsonDetails is `details --json`: what the title page and the end of
+// the output say.
+type jsonDetails struct {
+	Title          string   `json:"title"`
+	Theme          string   `json:"theme"`
+	Year           int      `json:"year"`
+	CoFacilitators []string `json:"co_facilitators"`
+	Rapporteur     []string `json:"rapporteur"`
+	Summary        string   `json:"summary"`
+	Dissemination  []string `json:"dissemination"`
 }

@@ -537,7 +537,7 @@ func TestSmallerCLIDefects(t *testing.T) {
 		}
 	}
 	list := c.ok("heading", id, "list")
-	secID := strings.Fields(strings.Split(list, "\n")[2])[1] // heading 2's id
+	secID := strings.Fields(strings.Split(list, "\n")[2])[2] // heading 2's id
 	if out := c.ok("heading", id, "rename", secID[:4], "Regions"); !strings.Contains(out, "renamed “Regional specificities") {
 		t.Errorf("rename by an id's start printed %q", out)
 	}
@@ -623,7 +623,7 @@ func TestJSONSchemas(t *testing.T) {
 	}{
 		{[]string{"list"}, "created filled id sections template title updated year"},
 		{[]string{"show", id}, "id language sections theme title year"},
-		{[]string{"heading", id, "list"}, "heading id number removed words"},
+		{[]string{"heading", id, "list"}, "annex heading id label number removed words"},
 		{[]string{"log", id}, "added change group heading kind participant person region removed section section_number time verified"},
 		{[]string{"versions", id}, "at by heads id name"},
 	} {

@@ -529,3 +529,76 @@ func TestDraftBeforeSignatures(t *testing.T) {
 		t.Errorf("role of a draft from before signatures:\n%s", roles)
 	}
 }
+
+// TestDetailsAndAnnexes: the title page's details are set from the
+// command line (issue 25, part 7), a heading marked as an annex is
+// published after the headings as "Annex A" with paragraphs A.1, A.2,
+// and a public comment citing A.2 lands on that paragraph.
+func TestDetailsAndAnnexes(t *testing.T) {
+	c := newCLI(t, "Amina")
+	id := strings.TrimSpace(c.ok("new", "--title", "Annexes"))
+	dir := t.TempDir()
+	sum := filepath.Join(dir, "summary.txt")
+	if err := os.WriteFile(sum, []byte("We met twelve times.\n\nThis is what we found."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("details", id, "--co-facilitators", "Amina Diallo", "--co-facilitators", "Bruno Silva", "--rapporteur", "Chen Wei",
+		"--summary-file", sum, "--dissemination", "ITU", "--dissemination", "UNESCO", "--year", "2027")
+	if got := c.ok("details", id); !strings.Contains(got, "co-facilitators  Amina Diallo; Bruno Silva") ||
+		!strings.Contains(got, "rapporteur       Chen Wei") || !strings.Contains(got, "year             2027") ||
+		!strings.Contains(got, "executive summary:\nWe met twelve times.\n\nThis is what we found.") {
+		t.Errorf("details:\n%s", got)
+	}
+	var d jsonDetails
+	if err := json.Unmarshal([]byte(c.ok("details", id, "--json")), &d); err != nil || len(d.Dissemination) != 2 || d.Rapporteur[0] != "Chen Wei" {
+		t.Errorf("details --json: %+v %v", d, err)
+	}
+	// Only what is given changes; an empty value clears a list.
+	c.ok("details", id, "--dissemination", "")
+	if d2 := c.ok("details", id); !strings.Contains(d2, "rapporteur       Chen Wei") || strings.Contains(d2, "UNESCO") {
+		t.Errorf("after clearing the dissemination list:\n%s", d2)
+	}
+	if r := c.run("", "details", id, "--year", "27"); r.code != exitUsage {
+		t.Errorf("a two-digit year: exit %d", r.code)
+	}
+	// Heading 2 becomes annex A, heading 3 annex B.
+	c.ok("write", id, "--section", "2", "--text", "Forty-two answers.\n\nMost from Africa.")
+	c.ok("write", id, "--section", "3", "--text", "CERT: an incident response team.")
+	if got := c.ok("heading", id, "annex", "2"); !strings.Contains(got, "is annex A; its paragraphs are A.1, A.2") {
+		t.Errorf("annex: %q", got)
+	}
+	c.ok("heading", id, "annex", "3")
+	list := c.ok("heading", id, "list")
+	if !strings.Contains(list, "2   annex A") || !strings.Contains(list, "4   2 ") {
+		t.Errorf("heading list:\n%s", list)
+	}
+	md := c.ok("export", id, "--format", "md", "-o", "-")
+	for _, want := range []string{"**Co-facilitators:** Amina Diallo, Bruno Silva", "**Rapporteur:** Chen Wei",
+		"## Executive summary\n\nWe met twelve times.", "## Annex A: ", "**A.2** Most from Africa.", "## Annex B: ", "**B.1** CERT",
+		"## Acknowledgements", "Amina (Asia-Pacific)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the export lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Index(md, "## Annex A") < strings.Index(md, "## 7. ") {
+		t.Error("an annex is published before the headings")
+	}
+	// A comment citing A.2 lands on "Most from Africa."
+	c.ok("version", id, "--name", "Draft for public comment")
+	in := filepath.Join(dir, "filled.csv")
+	if err := os.WriteFile(in, []byte("paragraph,comment\nA.2,Which countries?\nB,Add more terms.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.ok("comments", "import", id, in); !strings.Contains(got, "imported 2 comments") {
+		t.Fatalf("import: %q", got)
+	}
+	pub := c.ok("comments", id, "--public")
+	if !strings.Contains(pub, "on A.2 as published") || !strings.Contains(pub, "Most from Africa.") {
+		t.Errorf("public comments:\n%s", pub)
+	}
+	// Back to a heading: numbered again.
+	c.ok("heading", id, "annex", "A", "--off")
+	if md := c.ok("export", id, "--format", "md", "-o", "-"); !strings.Contains(md, "## 2. ") || !strings.Contains(md, "## Annex A: ") {
+		t.Errorf("after --off:\n%s", md)
+	}
+}

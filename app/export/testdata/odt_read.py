@@ -24,3 +24,12 @@ for p in d.masterstyles.getElementsByType(text.P):
     t = teletype.extractText(p)
     if t and not t.isdigit():
         print("FOOTERTEXT\t" + t)
+# Links and notes: each text:a's target and text; each note's citation
+# and body.
+from odf.namespaces import XLINKNS
+for a in d.text.getElementsByType(text.A):
+    print("LINK\t%s\t%s" % (a.getAttrNS(XLINKNS, "href"), teletype.extractText(a)))
+for n in d.text.getElementsByType(text.Note):
+    cit = n.getElementsByType(text.NoteCitation)[0]
+    body = n.getElementsByType(text.NoteBody)[0]
+    print("NOTE\t%s\t%s\t%s" % (n.getAttribute("noteclass"), teletype.extractText(cit), teletype.extractText(body)))

@@ -14,3 +14,10 @@ for i, page in enumerate(r.pages):
             target = a["/Dest"][0]
             n = [p.indirect_reference.idnum for p in r.pages].index(target.idnum) + 1
             print("LINK\t%d\t%d" % (i + 1, n))
+# Web links: each URI link's page and address.
+for i, page in enumerate(r.pages):
+    for a in page.get("/Annots") or []:
+        a = a.get_object()
+        act = a.get("/A")
+        if a.get("/Subtype") == "/Link" and act is not None and act.get_object().get("/S") == "/URI":
+            print("URI\t%d\t%s" % (i + 1, act.get_object()["/URI"]))

@@ -1,0 +1,153 @@
+package export
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/text"
+)
+
+// Links and footnotes (issue 25, part 9): a link keeps its address in
+// every format, a footnote is a footnote in the paged formats and an
+// endnote in HTML and Markdown, each checked by an independent reader.
+
+const (
+	linkIGF   = "https://www.intgovforum.org/en"
+	linkBare  = "https://example.org/report"
+	linkNote  = "https://www.unog.ch/"
+	noteOne   = "Forty-two answers; see Annex A."
+	noteTwo   = "Held in Geneva."
+	scriptRef = "javascript:"
+)
+
+func writeTemp(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+func wantLines(t *testing.T, format, got string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s: %q missing from what the reader found:\n%s", format, w, got)
+		}
+	}
+	if strings.Contains(got, scriptRef) {
+		t.Errorf("%s: a javascript: address became a link", format)
+	}
+}
+
+func TestLinksAndNotesInDOCX(t *testing.T) {
+	data, err := DOCX(samplePublication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := reader(t, "docx_read.py", "docx", writeTemp(t, "out.docx", data))
+	wantLines(t, "DOCX", got, "LINK\t"+linkIGF+"\tIGF's site\n", "LINK\t"+linkBare+"\t"+linkBare+"\n", "LINK\t"+linkNote+"\tGeneva\n",
+		"FOOTNOTEREF\t1\n", "FOOTNOTEREF\t2\n", "FOOTNOTE\t1\t"+noteOne+"\n", "FOOTNOTE\t2\t"+noteTwo+"\n")
+	if n := strings.Count(got, "FOOTNOTEREF\t1\n"); n != 2 {
+		t.Errorf("note 1 is referred to %d times, not 2", n)
+	}
+}
+
+func TestLinksAndNotesInODT(t *testing.T) {
+	data, err := ODT(samplePublication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := reader(t, "odt_read.py", "odf", writeTemp(t, "out.odt", data))
+	wantLines(t, "ODT", got, "LINK\t"+linkIGF+"\tIGF's site\n", "LINK\t"+linkBare+"\t"+linkBare+"\n", "LINK\t"+linkNote+"\tGeneva\n",
+		"NOTE\tfootnote\t1\t"+noteOne+"\n", "NOTE\tfootnote\t2\t"+noteTwo+"\n")
+}
+
+func TestLinksAndEndnotesInHTML(t *testing.T) {
+	got := reader(t, "html_read.py", "html5lib", writeTemp(t, "out.html", HTML(samplePublication())))
+	wantLines(t, "HTML", got, "LINK\t"+linkIGF+"\tIGF's site\n", "LINK\t"+linkBare+"\t"+linkBare+"\n",
+		"LINK\t#fn1\t1\n", "LINK\t#fn2\t2\n", "ENDNOTE\tfn1\t"+noteOne+" ↩\n", "ENDNOTE\tfn2\t"+noteTwo+" ↩\n", "LINK\t#fnref1\t↩\n", "LINK\t#h9\t9. Carrying")
+	if strings.Contains(got, "ERROR\t") {
+		t.Errorf("html5lib found errors:\n%s", got)
+	}
+}
+
+func TestLinksAndNotesInMarkdown(t *testing.T) {
+	md := Markdown(samplePublication())
+	// Read back by a CommonMark reader with footnotes (GitHub's dialect).
+	doc := goldmark.New(goldmark.WithExtensions(extension.Footnote)).Parser().Parse(text.NewReader(md))
+	links := map[string]string{}
+	var notes []string
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Link:
+			links[string(n.Destination)] = string(n.Text(md))
+		case *east.Footnote:
+			notes = append(notes, strings.TrimSpace(string(n.Text(md))))
+		}
+		return ast.WalkContinue, nil
+	})
+	if links[linkIGF] != "IGF's site" || links[linkBare] != linkBare || links[linkNote] != "Geneva" || len(links) != 3 {
+		t.Errorf("links: %v", links)
+	}
+	if len(notes) != 2 {
+		t.Errorf("footnotes: %q", notes)
+	}
+	if !strings.Contains(string(md), "[^1]") || strings.Contains(string(md), scriptRef+"alert") && !strings.Contains(string(md), "A script is no link") {
+		t.Errorf("Markdown references:\n%s", md)
+	}
+}
+
+func TestLinksAndNotesInText(t *testing.T) {
+	got := string(Text(samplePublication()))
+	for _, want := range []string{"See the IGF's site (" + linkIGF + ") and " + linkBare + ".[1]", "[1] " + noteOne, "[2] Held in Geneva (" + linkNote + ")."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("plain text lacks %q", want)
+		}
+	}
+}
+
+func TestLinksAndNotesInPDF(t *testing.T) {
+	data, err := PDF(samplePublication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeTemp(t, "out.pdf", data)
+	got := reader(t, "pdf_outline.py", "pypdf", file)
+	wantLines(t, "PDF", got, "\t"+linkIGF+"\n", "\t"+linkBare+"\n", "\t"+linkNote+"\n")
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext missing (Debian: poppler-utils)")
+	}
+	// Each note is printed at the foot of the page that refers to it first.
+	for _, note := range []string{noteOne, noteTwo} {
+		page := -1
+		for i := 1; i < 40; i++ {
+			out, err := exec.Command("pdftotext", "-f", strconv.Itoa(i), "-l", strconv.Itoa(i), "-enc", "UTF-8", file, "-").Output()
+			if err != nil {
+				break
+			}
+			pageText := strings.Join(strings.Fields(string(out)), " ")
+			if strings.Contains(pageText, note) {
+				page = i
+				if !strings.Contains(pageText, "agree.") && note == noteTwo {
+					t.Errorf("note 2 is on page %d, not beside its reference", i)
+				}
+			}
+		}
+		if page < 0 {
+			t.Errorf("note %q is on no page", note)
+		}
+	}
+}
