@@ -70,14 +70,23 @@ type VersionSnapshot struct {
 	Version crdt.Version
 }
 
-// SnapshotAt returns the draft as it was at a version.
+// SnapshotAt returns the draft as it was at a version: its stored copy
+// when there is one (viewcopy.go), else the document forked at the
+// version's heads, which is then stored.
 func (s *Session) SnapshotAt(v crdt.Version) (crdt.Snapshot, error) {
+	if snap, ok := s.storedVersion(v); ok {
+		s.w.log.Debug("Read a version from its stored copy", "draft", s.id, "version", v.ID)
+		return snap, nil
+	}
 	var snap crdt.Snapshot
 	err := s.do(func() error {
 		var err error
 		snap, err = s.o.doc.SnapshotAt(v.Heads)
 		return err
 	})
+	if err == nil {
+		s.keepVersion(v, snap)
+	}
 	return snap, err
 }
 

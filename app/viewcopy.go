@@ -79,23 +79,8 @@ func encodeStored(sv storedView) ([]byte, error) {
 var errViewFormat = errors.New("stored view in another format")
 
 func decodeView(data []byte) (*View, []string, error) {
-	if len(data) < sha256.Size {
-		return nil, nil, errors.New("stored view cut short")
-	}
-	zr := flate.NewReader(bytes.NewReader(data[sha256.Size:]))
-	defer zr.Close()
-	raw, err := io.ReadAll(io.LimitReader(zr, maxViewBytes+1))
+	sv, err := decodeStored(data)
 	if err != nil {
-		return nil, nil, err
-	}
-	if len(raw) > maxViewBytes {
-		return nil, nil, fmt.Errorf("stored view larger than %d bytes", maxViewBytes)
-	}
-	if sum := sha256.Sum256(raw); !bytes.Equal(sum[:], data[:sha256.Size]) {
-		return nil, nil, errors.New("stored view fails its checksum")
-	}
-	var sv storedView
-	if err := json.Unmarshal(raw, &sv); err != nil {
 		return nil, nil, err
 	}
 	if sv.Format != viewFormat {
@@ -107,6 +92,114 @@ func decodeView(data []byte) (*View, []string, error) {
 	return &View{Meta: sv.Meta, Sections: sv.Sections, Removed: sv.Removed, Participants: sv.Participants,
 		Versions: sv.Versions, Roles: sv.Roles, Journaled: sv.Journaled, Comments: sv.Comments,
 		Creator: sv.Creator, Refused: sv.Refused, revs: map[string]uint64{}}, sv.Heads, nil
+}
+
+// decodeStored checks and reads what encodeStored wrote.
+func decodeStored(data []byte) (storedView, error) {
+	var sv storedView
+	if len(data) < sha256.Size {
+		return sv, errors.New("stored view cut short")
+	}
+	zr := flate.NewReader(bytes.NewReader(data[sha256.Size:]))
+	defer zr.Close()
+	raw, err := io.ReadAll(io.LimitReader(zr, maxViewBytes+1))
+	if err != nil {
+		return sv, err
+	}
+	if len(raw) > maxViewBytes {
+		return sv, fmt.Errorf("stored view larger than %d bytes", maxViewBytes)
+	}
+	if sum := sha256.Sum256(raw); !bytes.Equal(sum[:], data[:sha256.Size]) {
+		return sv, errors.New("stored view fails its checksum")
+	}
+	err = json.Unmarshal(raw, &sv)
+	return sv, err
+}
+
+// A named version's state never changes, so its snapshot is stored once
+// (sqlitestore.SetVersionView), keyed by the version's heads: showing or
+// exporting the version then reads it, where forking the document at its
+// heads would load the whole history first.
+
+func encodeVersionSnapshot(snap crdt.Snapshot, heads []string) ([]byte, error) {
+	return encodeStored(storedView{Format: viewFormat, Meta: snap.Meta, Sections: snap.Sections,
+		Participants: snap.Participants, Roles: snap.Roles, Heads: heads})
+}
+
+func decodeVersionSnapshot(data []byte, v crdt.Version) (crdt.Snapshot, error) {
+	sv, err := decodeStored(data)
+	if err != nil {
+		return crdt.Snapshot{}, err
+	}
+	if sv.Format != viewFormat || sv.Meta.ID == "" || !sameHeads(sv.Heads, v.Heads) {
+		return crdt.Snapshot{}, errViewFormat
+	}
+	return crdt.Snapshot{Meta: sv.Meta, Sections: sv.Sections, Participants: sv.Participants, Roles: sv.Roles}, nil
+}
+
+func sameHeads(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// storedVersion returns a version's stored snapshot, if there is a
+// readable one.
+func (s *Session) storedVersion(v crdt.Version) (crdt.Snapshot, bool) {
+	ctx := context.Background()
+	data, err := s.w.store.VersionView(ctx, s.id, v.ID, v.Heads)
+	if err != nil {
+		if !errors.Is(err, sqlitestore.ErrStale) {
+			s.w.log.Warn("Could not read the stored copy of a version; loading the draft", "draft", s.id, "version", v.ID, "err", err)
+		}
+		return crdt.Snapshot{}, false
+	}
+	snap, err := decodeVersionSnapshot(data, v)
+	if err != nil || snap.Meta.ID != s.id {
+		s.w.log.Warn("The stored copy of a version is unreadable; loading the draft", "draft", s.id, "version", v.ID, "err", err)
+		if !s.w.store.ReadOnly() {
+			s.w.store.DropVersionView(ctx, s.id, v.ID)
+		}
+		return crdt.Snapshot{}, false
+	}
+	return snap, true
+}
+
+// keepVersion stores a version's snapshot for the next reader.
+func (s *Session) keepVersion(v crdt.Version, snap crdt.Snapshot) {
+	if s.w.store.ReadOnly() {
+		return
+	}
+	data, err := encodeVersionSnapshot(snap, v.Heads)
+	if err == nil {
+		err = s.w.store.SetVersionView(context.Background(), s.id, v.ID, v.Heads, data)
+	}
+	if err != nil {
+		s.w.log.Warn("Could not keep a copy of a version", "draft", s.id, "version", v.ID, "err", err)
+	}
+}
+
+// keepVersions stores the snapshot of every named version that has none,
+// while the document is loaded anyway (the session is ending).
+func (s *Session) keepVersions() {
+	o := &s.o
+	vs := s.view.Load().Versions
+	if o.doc == nil || len(vs) == 0 || s.w.store.ReadOnly() {
+		return
+	}
+	have, err := s.w.store.VersionsWithViews(context.Background(), s.id)
+	if err != nil {
+		return
+	}
+	for _, v := range vs {
+		if have[v.ID] || len(o.doc.Known(v.Heads)) != len(v.Heads) {
+			continue
+		}
+		if snap, err := o.doc.SnapshotAt(v.Heads); err == nil {
+			s.keepVersion(v, snap)
+		}
+	}
 }
 
 // storedView returns the draft's stored view, the heads of the document
@@ -154,6 +247,7 @@ func (s *Session) keepView() {
 		o.seen = c.Seq
 	}
 	o.own = nil
+	s.keepVersions()
 	if stored, err := s.w.store.ViewSeq(ctx, s.id); err != nil || stored == o.seen {
 		return // the stored copy is this one
 	}

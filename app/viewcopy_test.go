@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -395,4 +397,103 @@ func TestUnsyncedFromTheView(t *testing.T) {
 	if n, _, known, _ := r2.Unsynced(ctx); !known || n != 2 || !loadedDoc(r2) {
 		t.Errorf("a change Bruno lacks: %d unsynced (known %v)", n, known)
 	}
+}
+
+// TestVersionReadsItsStoredCopy (issue 25, part 14): a named version is
+// shown and exported from the copy stored when it was named, without
+// loading the document; a copy that is damaged, or that claims another
+// version's heads (an edited row), is not used: the version is read from
+// the document, as it was, and the copy stored again.
+func TestVersionReadsItsStoredCopy(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w1 := openWSWith(t, dir, Options{Poll: -1})
+	withProfile(t, w1, "Amina")
+	s1 := newDraft(t, w1, "Versions")
+	id := s1.ID()
+	if _, _, err := s1.Write(ctx, "1", "As published for comment.", false); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := s1.NameVersion(ctx, "Draft for public comment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s1.Write(ctx, "1", "As published at the end.", false); err != nil {
+		t.Fatal(err)
+	}
+	v2, err := s1.NameVersion(ctx, "Final output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s1.Write(ctx, "1", "Edited since.", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w1.Close()
+
+	text := func(s *Session, ref string) string {
+		t.Helper()
+		p, err := s.Publication(ref, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Parts[0].Paras[0].Plain()
+	}
+	w2 := openWSWith(t, dir, Options{Poll: -1})
+	r := readSession(t, w2, id)
+	if got := text(r, v1.ID); got != "As published for comment." || loadedDoc(r) {
+		t.Fatalf("version 1 read %q; the document loaded: %v", got, loadedDoc(r))
+	}
+	if got := text(r, v2.ID); got != "As published at the end." || loadedDoc(r) {
+		t.Fatalf("version 2 read %q; the document loaded: %v", got, loadedDoc(r))
+	}
+	r.Close(ctx)
+	w2.Close()
+
+	// An edited row: version 2's copy under version 1's id and heads
+	// claimed as version 1's, and a damaged copy of version 2.
+	db := openDB(t, dir)
+	var good2 []byte
+	if err := db.QueryRow(`SELECT data FROM version_views WHERE draft_id = ? AND version_id = ?`, id, v2.ID).Scan(&good2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE version_views SET data = ? WHERE draft_id = ? AND version_id = ?`, good2, id, v1.ID); err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(good2)
+	bad[len(bad)/2] ^= 0x5a
+	if _, err := db.Exec(`UPDATE version_views SET data = ? WHERE draft_id = ? AND version_id = ?`, bad, id, v2.ID); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	w3 := openWSWith(t, dir, Options{Poll: -1})
+	r = readSession(t, w3, id)
+	if got := text(r, v1.ID); got != "As published for comment." {
+		t.Errorf("version 1 read from another version's copy: %q", got)
+	}
+	if got := text(r, v2.ID); got != "As published at the end." {
+		t.Errorf("version 2 read from a damaged copy: %q", got)
+	}
+	r.Close(ctx)
+	w3.Close()
+	// Both were stored again, right.
+	w4 := openWSWith(t, dir, Options{Poll: -1})
+	r = readSession(t, w4, id)
+	if text(r, v1.ID) != "As published for comment." || text(r, v2.ID) != "As published at the end." || loadedDoc(r) {
+		t.Errorf("the copies were not stored again (the document loaded: %v)", loadedDoc(r))
+	}
+}
+
+// openDB opens a workspace's data file directly, as a person with a
+// SQLite shell (or a damaged disk) would change it.
+func openDB(t *testing.T, dir string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -63,12 +63,13 @@ type Store struct {
 	path string
 	log  *slog.Logger
 
-	ack        *os.File  // the acknowledgement mark (acked.go); nil when it cannot be kept
-	rollback   *Rollback // found at open
-	readOnly   bool      // opened on a full disk (openReadOnly) or where it cannot be written (openUnwritable)
-	unwritable bool      // the latter
-	noViews    bool      // opened read-only in a layout from before the views table
-	noSeals    bool      // opened read-only in a layout from before the seals table
+	ack            *os.File  // the acknowledgement mark (acked.go); nil when it cannot be kept
+	rollback       *Rollback // found at open
+	readOnly       bool      // opened on a full disk (openReadOnly) or where it cannot be written (openUnwritable)
+	unwritable     bool      // the latter
+	noViews        bool      // opened read-only in a layout from before the views table
+	noVersionViews bool      // or before the version views table
+	noSeals        bool      // opened read-only in a layout from before the seals table
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
@@ -268,9 +269,10 @@ var ErrReadOnly = errors.New("the data directory cannot be written")
 // migrating it: what came after it (07, the views) is derived data a
 // reader does without.
 const (
-	readableLayout = 6
-	viewsLayout    = 7
-	sealsLayout    = 8
+	readableLayout     = 6
+	viewsLayout        = 7
+	sealsLayout        = 8
+	versionViewsLayout = 9
 )
 
 // layoutReadable checks, for a file opened without migrating it, that
@@ -286,6 +288,7 @@ func (s *Store) layoutReadable(ctx context.Context, where string) error {
 	}
 	s.noViews = have < viewsLayout
 	s.noSeals = have < sealsLayout
+	s.noVersionViews = have < versionViewsLayout
 	return nil
 }
 
@@ -869,8 +872,11 @@ func (s *Store) Quarantine(ctx context.Context, id string, seqs []int64) (int, e
 		}
 		moved += int(n)
 	}
-	// The view was made from chunks that included the damaged ones.
+	// The views were made from chunks that included the damaged ones.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM views WHERE draft_id = ?`, id); err != nil {
+		return 0, s.wrap(err, "setting damaged data aside")
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM version_views WHERE draft_id = ?`, id); err != nil {
 		return 0, s.wrap(err, "setting damaged data aside")
 	}
 	return moved, s.wrap(tx.Commit(), "setting damaged data aside")

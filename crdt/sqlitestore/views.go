@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 )
 
 // ErrStale says a draft has no stored view, or that chunks were written
@@ -63,4 +65,59 @@ func (s *Store) SetView(ctx context.Context, id string, seq int64, data []byte) 
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
+}
+
+// VersionView returns the view stored of a named version of a draft, if
+// one was stored for exactly these heads.
+func (s *Store) VersionView(ctx context.Context, id, version string, heads []string) ([]byte, error) {
+	if s.noVersionViews {
+		return nil, ErrStale
+	}
+	var data []byte
+	err := s.db.QueryRowContext(ctx, `SELECT data FROM version_views WHERE draft_id = ? AND version_id = ? AND heads = ?`,
+		id, version, headsKey(heads)).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrStale
+	}
+	return data, s.wrap(err, "reading a version of the draft")
+}
+
+// VersionsWithViews lists the versions of a draft that have a stored view.
+func (s *Store) VersionsWithViews(ctx context.Context, id string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if s.noVersionViews {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT version_id FROM version_views WHERE draft_id = ?`, id)
+	if err != nil {
+		return nil, s.wrap(err, "reading the versions of the draft")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, s.wrap(err, "reading the versions of the draft")
+		}
+		out[v] = true
+	}
+	return out, s.wrap(rows.Err(), "reading the versions of the draft")
+}
+
+// SetVersionView stores the view of a named version of a draft.
+func (s *Store) SetVersionView(ctx context.Context, id, version string, heads []string, data []byte) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO version_views (draft_id, version_id, heads, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (draft_id, version_id) DO UPDATE SET heads = excluded.heads, data = excluded.data`, id, version, headsKey(heads), data)
+	return s.wrap(err, "keeping a view of a version")
+}
+
+// DropVersionView deletes a version's stored view (one that could not be read).
+func (s *Store) DropVersionView(ctx context.Context, id, version string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM version_views WHERE draft_id = ? AND version_id = ?`, id, version)
+	return s.wrap(err, "dropping a stored view")
+}
+
+func headsKey(heads []string) string {
+	hs := slices.Clone(heads)
+	slices.Sort(hs)
+	return strings.Join(hs, ",")
 }
