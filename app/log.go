@@ -25,6 +25,7 @@ type LogEntry struct {
 	SectionNo int    // 1-based number among visible sections; 0 if none or removed
 	Added     int
 	Removed   int
+	From      string // the file the text came from, for an import
 	// Verified: a seal of the change's device covers it and the device's
 	// certificate ties it to Person. False for every change of a draft
 	// made before signatures (BeforeSignatures), whose authors are what
@@ -88,7 +89,7 @@ func (s *Session) Log(f LogFilter) ([]LogEntry, error) {
 		}
 		p, ok := parts[c.Actor]
 		e := LogEntry{Hash: c.Hash, Time: c.Time, Actor: c.Actor, Kind: c.Kind, SectionID: c.Section,
-			SectionNo: number[c.Section], Added: c.Added, Removed: c.Removed, Name: "unknown",
+			SectionNo: number[c.Section], Added: c.Added, Removed: c.Removed, From: c.From, Name: "unknown",
 			BeforeSignatures: !crdt.SignedID(s.id)}
 		if ok {
 			e.Person, e.Name, e.Group, e.Region, e.Role = p.Person, p.Name, p.Group, p.Region, p.Role

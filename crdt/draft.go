@@ -109,6 +109,7 @@ type Doc struct {
 	made   int                        // changes this Doc has committed
 	bodies map[string]*automerge.Text // section id → its body, saving lookups per keystroke
 
+	from    string // where the edits being made came from (SetSource)
 	creator string // the creating actor, once looked up
 	tr      trust  // certificates and seals; see trust.go
 }
@@ -1176,16 +1177,30 @@ func (d *Doc) Pending() (ChangeInfo, bool) {
 func (d *Doc) begin(kind Kind, section string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.dirty && (d.pend.Kind != kind || d.pend.Section != section) {
+	if d.dirty && (d.pend.Kind != kind || d.pend.Section != section || d.pend.From != d.from) {
 		// An error here means Automerge refused a commit of valid edits;
 		// they stay pending and go out with the next commit.
 		d.commitLocked()
 	}
 	if !d.dirty {
-		d.pend = ChangeInfo{Kind: kind, Section: section}
+		d.pend = ChangeInfo{Kind: kind, Section: section, From: d.from}
 		d.dirty = true
 	}
 }
+
+// SetSource names the file the edits that follow came from (an import),
+// until it is set to "" again; it goes in their changes' messages.
+func (d *Doc) SetSource(name string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.from = cleanLine(name)
+	if r := []rune(d.from); len(r) > maxSourceRunes {
+		d.from = string(r[:maxSourceRunes])
+	}
+}
+
+// maxSourceRunes bounds a source's name in a change message.
+const maxSourceRunes = 120
 
 func mapAt(m *automerge.Map, key string) (*automerge.Map, error) {
 	v, err := m.Get(key)

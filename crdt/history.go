@@ -73,6 +73,10 @@ type ChangeInfo struct {
 	Section string
 	Added   int
 	Removed int
+	// From names where the text came from when it was not typed: the
+	// file an import read ("outline.docx"). It is its author's word, as
+	// everything in a change is; who made the change is its actor.
+	From string
 }
 
 // encode packs the kind and section into the change message ("e|sec").
@@ -81,15 +85,23 @@ type ChangeInfo struct {
 // run of typing identical, which Automerge's encoding stores almost for
 // free.
 func (ci ChangeInfo) encode() string {
-	if ci.Section == "" {
-		return string(ci.Kind)
+	msg := string(ci.Kind)
+	if ci.Section != "" {
+		msg += "|" + ci.Section
 	}
-	return string(ci.Kind) + "|" + ci.Section
+	if ci.From != "" {
+		msg += "\nfrom " + ci.From
+	}
+	return msg
 }
 
 // decodeInfo reads a message; counts written by older versions
 // ("e|sec|12|3") are taken as they are.
 func decodeInfo(msg string) (ci ChangeInfo, hasCounts bool) {
+	msg, from, _ := strings.Cut(msg, "\n")
+	if f, ok := strings.CutPrefix(from, "from "); ok {
+		ci.From = cleanLine(f)
+	}
 	parts := strings.Split(msg, "|")
 	ci.Kind = Kind(parts[0])
 	if len(parts) > 1 {

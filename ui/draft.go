@@ -118,6 +118,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	d.title = widget.NewLabelWithStyle(s.Meta().Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.title.Truncation = fyne.TextTruncateEllipsis
 	details := widget.NewButton(lang.L("Details…"), d.showMeta)
+	importButton := widget.NewButton(lang.L("Import…"), d.chooseTextFile)
 	var exportButton *widget.Button
 	exportButton = widget.NewButton(lang.L("Export…"), func() {
 		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(exportButton)
@@ -147,7 +148,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 			d.review.reload()
 		}
 	}
-	top := container.NewBorder(nil, nil, back, container.NewHBox(details, exportButton), d.title)
+	top := container.NewBorder(nil, nil, back, container.NewHBox(details, importButton, exportButton), d.title)
 	d.content = container.NewBorder(top, nil, nil, nil, d.tabs)
 
 	d.sub = s.Attach()

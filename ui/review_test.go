@@ -893,3 +893,35 @@ func TestCommentsImportAsksWhichVersion(t *testing.T) {
 		t.Errorf("the comment's version: %+v %v", cs, err)
 	}
 }
+
+// TestImportTextShowsThePlanFirst (issue 25, part 12): Import… shows
+// where each heading of the file goes before anything is written;
+// matching by order instead changes the plan; Import writes it.
+func TestImportTextShowsThePlanFirst(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	md := []byte("## Regional specificities observed\n\nMobile money first.\n\n## Local incidents\n\nTwo outages.\n")
+	before := len(d.session.Sections())
+	d.previewImport("lagos.md", md)
+	top := u.onScreen()[len(u.onScreen())-1]
+	plan, ok := find(top.overlay, func(l *widget.Label) bool { return strings.Contains(l.Text, "Local incidents") })
+	if !ok || !strings.Contains(plan.Text, "Regional specificities observed → “Regional specificities observed (e.g. Internet industry development)” (same title)") ||
+		!strings.Contains(plan.Text, "Local incidents → a new heading “Local incidents”") {
+		t.Fatalf("the plan shown: %+v", plan)
+	}
+	if len(d.session.Sections()) != before {
+		t.Fatal("showing the plan changed the draft")
+	}
+	by, _ := find(top.overlay, func(c *choice) bool { return len(c.Options) == 2 })
+	by.SetSelectedIndex(1) // by order
+	if !strings.Contains(plan.Text, "Regional specificities observed → “Definition of the issue(s)” (same place)") {
+		t.Errorf("by order:\n%s", plan.Text)
+	}
+	by.SetSelectedIndex(0)
+	top.submit()
+	s := settleDraft(t, d)
+	secs := s.Sections()
+	if len(secs) != before+1 || secs[len(secs)-1].Heading != "Local incidents" || secs[1].Body != "Mobile money first." {
+		t.Errorf("after the import: %d headings, last %q, heading 2 %q", len(secs), secs[len(secs)-1].Heading, secs[1].Body)
+	}
+}

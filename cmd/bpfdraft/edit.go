@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/docimport"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
 
@@ -283,6 +284,9 @@ var logCmd = &command{
 				if en.Kind != "e" {
 					where = strings.TrimSpace(en.Kind.Describe() + " " + where)
 				}
+				if en.From != "" {
+					where += " (imported from " + en.From + ")"
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t+%d\t-%d\t%s\n", en.Time.Local().Format("2006-01-02 15:04:05"),
 					en.Name, en.Group, en.Region, shorten(where, 72), en.Added, en.Removed, signedMark(en))
 			}
@@ -508,4 +512,83 @@ func readLimited(name string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, maxSummaryBytes+1))
+}
+
+var importTextCmd = &command{
+	name:    "import-text",
+	usage:   "import-text DRAFT FILE [--by title|order] [--under N|ID] [--dry-run]",
+	summary: "add the text of a Word (.docx), OpenDocument (.odt) or Markdown file to a draft",
+	details: `The file's headings are matched with the draft's, by title (numbers, case
+and punctuation aside; the default) or by order. Text under a heading that
+matches none goes under a new heading at the end, or, with --under, under
+that heading with its title as a bold line. Text before the file's first
+heading goes under the draft's first heading. Paragraphs, lists, bold and
+italic, links and footnotes are kept. The text is added after what each
+heading holds; nothing already written changes. The plan is printed first;
+--dry-run prints only the plan. The changes are yours, with the file's name
+in the log.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		by := fs.String("by", "title", "match the file's headings to the draft's by title or by order")
+		under := fs.String("under", "", "put text under headings that match none under this heading (number or id)")
+		dry := fs.Bool("dry-run", false, "print where the text would go, and change nothing")
+		return func(ctx context.Context, e *env, args []string) error {
+			if err := wantArgs(args, 2, 2, "DRAFT and FILE"); err != nil {
+				return err
+			}
+			if *by != string(app.ImportByTitle) && *by != string(app.ImportByOrder) {
+				return usagef("--by %q: give title or order", *by)
+			}
+			f, err := os.Open(args[1])
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(io.LimitReader(f, docimport.MaxFileBytes+1))
+			f.Close()
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", args[1], err)
+			}
+			s, done, err := e.session(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			plan, err := s.PlanImport(args[1], data, app.ImportBy(*by), *under)
+			if err != nil {
+				return fmt.Errorf("%w; nothing was changed", err)
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "FROM THE FILE\tPARAGRAPHS\tGOES UNDER")
+			for _, st := range plan.Steps {
+				from := st.From
+				if from == "" {
+					from = "(before its first heading)"
+				}
+				to := st.Heading
+				switch st.Why {
+				case "new":
+					to = "a new heading “" + st.Heading + "”"
+				case "title":
+					to += " (same title)"
+				case "order":
+					to += " (same place)"
+				case "under":
+					to += " (--under)"
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%s\n", shorten(from, 48), st.Paras, shorten(to, 100))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if *dry {
+				fmt.Fprintf(e.stdout, "%d characters would be added; nothing was changed (--dry-run)\n", plan.Chars)
+				return nil
+			}
+			added, err := s.ApplyImport(ctx, plan)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "added %d characters from %s\n", added, plan.File)
+			return done()
+		}
+	},
 }

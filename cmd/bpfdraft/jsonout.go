@@ -88,6 +88,7 @@ type jsonLogEntry struct {
 	Was           string    `json:"was,omitempty"` // a rename's name before it
 	Added         int       `json:"added"`
 	Removed       int       `json:"removed"`
+	From          string    `json:"from,omitempty"` // the file an import read the text from
 	// Verified: the change is signed by a device of Person, whose key
 	// signed what the participant says of themselves.
 	Verified bool `json:"verified"`
@@ -103,7 +104,7 @@ func logJSON(e app.LogEntry) jsonLogEntry {
 	}
 	return jsonLogEntry{Time: e.Time.UTC(), Change: e.Hash, Participant: e.Name, Person: e.Person, Group: string(e.Group),
 		Region: string(e.Region), Kind: kind, Section: e.SectionID, SectionNumber: e.SectionNo, Heading: e.Heading,
-		Was: e.Was, Added: e.Added, Removed: e.Removed, Verified: e.Verified, BeforeSignatures: e.BeforeSignatures}
+		Was: e.Was, Added: e.Added, Removed: e.Removed, From: e.From, Verified: e.Verified, BeforeSignatures: e.BeforeSignatures}
 }
 
 // jsonVersion is a row of `versions --json`.

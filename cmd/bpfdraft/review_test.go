@@ -602,3 +602,45 @@ func TestDetailsAndAnnexes(t *testing.T) {
 		t.Errorf("after --off:\n%s", md)
 	}
 }
+
+// TestImportText: text mailed as Markdown goes into a draft from the
+// command line; --dry-run prints the plan and changes nothing; the log
+// names the file.
+func TestImportText(t *testing.T) {
+	c := newCLI(t, "Amina")
+	id := strings.TrimSpace(c.ok("new", "--title", "Mailed in"))
+	file := filepath.Join(t.TempDir(), "from-lagos.md")
+	md := "Hello from Lagos.\n\n## 2. Regional specificities observed\n\nMobile money first.\n\n## Local incidents\n\nTwo outages.\n"
+	if err := os.WriteFile(file, []byte(md), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan := c.ok("import-text", id, file, "--dry-run", "--under", "7")
+	for _, want := range []string{"(before its first heading)          1           Insights gained", "(same title)", "Local incidents", "(--under)", "nothing was changed (--dry-run)"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the plan lacks %q:\n%s", want, plan)
+		}
+	}
+	if show := c.ok("show", id); strings.Contains(show, "Lagos") {
+		t.Fatal("--dry-run changed the draft")
+	}
+	out := c.ok("import-text", id, file)
+	if !strings.Contains(out, "a new heading “Local incidents”") || !strings.Contains(out, "from from-lagos.md") {
+		t.Errorf("import:\n%s", out)
+	}
+	show := c.ok("show", id)
+	if !strings.Contains(show, "## 2. Regional specificities observed (e.g. Internet industry development)\n\nMobile money first.") ||
+		!strings.Contains(show, "## 10. Local incidents\n\nTwo outages.") {
+		t.Errorf("after the import:\n%s", show)
+	}
+	if log := c.ok("log", id); !strings.Contains(log, "(imported from from-lagos.md)") {
+		t.Errorf("the log does not name the file:\n%s", log)
+	}
+	if r := c.run("", "import-text", id, filepath.Join(t.TempDir(), "nope.docx")); r.code == 0 {
+		t.Error("a missing file was imported")
+	}
+	bad := filepath.Join(t.TempDir(), "scan.pdf")
+	os.WriteFile(bad, []byte("%PDF-1.7 ..."), 0o644)
+	if r := c.run("", "import-text", id, bad); r.code == 0 || !strings.Contains(r.stderr, "not a .docx, .odt or Markdown file") || !strings.Contains(r.stderr, "nothing was changed") {
+		t.Errorf("a PDF: exit %d, %s", r.code, r.stderr)
+	}
+}

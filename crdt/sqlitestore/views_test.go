@@ -89,7 +89,7 @@ func TestReadOnlyOlderLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.SetView(ctx, "d", seq, []byte("view"))
-	for _, q := range []string{`DROP TABLE views`, `DROP TABLE seals`, `DELETE FROM schemamigrations WHERE version >= 7`} {
+	for _, q := range []string{`DROP TABLE views`, `DROP TABLE seals`, `DROP TABLE version_views`, `DELETE FROM schemamigrations WHERE version >= 7`} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
@@ -107,6 +107,9 @@ func TestReadOnlyOlderLayout(t *testing.T) {
 		}
 		if _, _, err := ro.View(ctx, "d"); !errors.Is(err, ErrStale) {
 			t.Errorf("%s: View = %v", name, err)
+		}
+		if _, err := ro.VersionView(ctx, "d", "v", []string{"h"}); !errors.Is(err, ErrStale) {
+			t.Errorf("%s: VersionView = %v", name, err)
 		}
 		if n, err := ro.ViewSeq(ctx, "d"); n != 0 || err != nil {
 			t.Errorf("%s: ViewSeq = %d, %v", name, n, err)
