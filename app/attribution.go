@@ -2,6 +2,7 @@ package app
 
 import (
 	"sort"
+	"strings"
 	"unicode"
 
 	"github.com/igf-bpf/bpfdraft/app/textop"
@@ -18,6 +19,10 @@ import (
 type AuthorRun struct {
 	Start, End int // code points
 	Actor      string
+	// From is where the change that wrote it says the text came from:
+	// "carried forward from the 2026 output, written by …" for text
+	// next year's draft started with, "imported from outline.docx".
+	From string
 }
 
 // ledger returns the owner's ledger, brought up to date. Owner only.
@@ -73,8 +78,38 @@ func (s *Session) Authors(section string) ([]AuthorRun, error) {
 	return runs, err
 }
 
+// authorsAt returns who wrote each run of a section's text as a named
+// version has it (its id), or as it stands for "" or Current.
+func (s *Session) authorsAt(ref, section string) ([]AuthorRun, error) {
+	var runs []AuthorRun
+	err := s.do(func() error {
+		l, err := s.ledger()
+		if err != nil {
+			return err
+		}
+		var in crdt.ChangeSet
+		if ref != "" && ref != Current {
+			v, err := s.Version(ref)
+			if err != nil {
+				return err
+			}
+			if in, err = l.Upto(v.Heads); err != nil {
+				return err
+			}
+		}
+		runs, err = s.authorsIn(l, section, in)
+		return err
+	})
+	return runs, err
+}
+
 // authors is Authors on the owner, from a ledger brought up to date.
 func (s *Session) authors(l *crdt.Ledger, section string) ([]AuthorRun, error) {
+	return s.authorsIn(l, section, nil)
+}
+
+// authorsIn is authors of the state in (nil: every change, typing too).
+func (s *Session) authorsIn(l *crdt.Ledger, section string, in crdt.ChangeSet) ([]AuthorRun, error) {
 	changes := l.Changes()
 	// Text a review's decision put back is its original author's
 	// (crdt.Ledger.Authored), when the decision's author could decide as
@@ -91,16 +126,16 @@ func (s *Session) authors(l *crdt.Ledger, section string) ([]AuthorRun, error) {
 		}
 		return auth != nil && auth.AuthorRole(c).CanDecide()
 	}
-	pieces, err := l.Authored(section, nil, restores)
+	pieces, err := l.Authored(section, in, restores)
 	if err != nil {
 		return nil, err
 	}
-	if !(s.o.typing.active() && s.o.typing.section == section) {
+	if in != nil || !(s.o.typing.active() && s.o.typing.section == section) {
 		runs := make([]AuthorRun, 0, len(pieces))
 		pos := 0
 		for _, p := range pieces {
 			n := p.Runes()
-			runs = appendRun(runs, AuthorRun{Start: pos, End: pos + n, Actor: changes[p.By].Actor})
+			runs = appendRun(runs, AuthorRun{Start: pos, End: pos + n, Actor: changes[p.By].Actor, From: changes[p.By].Info.From})
 			pos += n
 		}
 		return runs, nil
@@ -109,14 +144,16 @@ func (s *Session) authors(l *crdt.Ledger, section string) ([]AuthorRun, error) {
 	// per character, which a section's size makes cheap.
 	var who []string
 	for _, p := range pieces {
+		key := changes[p.By].Actor + "\x00" + changes[p.By].Info.From
 		for n := p.Runes(); n > 0; n-- {
-			who = append(who, changes[p.By].Actor)
+			who = append(who, key)
 		}
 	}
-	who = applyAuthors(who, s.o.typing.op, s.w.actor)
+	who = applyAuthors(who, s.o.typing.op, s.w.actor+"\x00")
 	var runs []AuthorRun
-	for i, a := range who {
-		runs = appendRun(runs, AuthorRun{Start: i, End: i + 1, Actor: a})
+	for i, k := range who {
+		a, f, _ := strings.Cut(k, "\x00")
+		runs = appendRun(runs, AuthorRun{Start: i, End: i + 1, Actor: a, From: f})
 	}
 	return runs, nil
 }
@@ -135,7 +172,7 @@ func applyAuthors(who []string, op textop.Op, by string) []string {
 }
 
 func appendRun(runs []AuthorRun, r AuthorRun) []AuthorRun {
-	if n := len(runs); n > 0 && runs[n-1].Actor == r.Actor && runs[n-1].End == r.Start {
+	if n := len(runs); n > 0 && runs[n-1].Actor == r.Actor && runs[n-1].From == r.From && runs[n-1].End == r.Start {
 		runs[n-1].End = r.End
 		return runs
 	}

@@ -56,6 +56,7 @@ type Comment struct {
 	Version   string // the published version's id
 	Cited     string // the paragraph number it cited there
 	Response  *Response
+	Corrected bool // its text is a corrected row's, imported again
 
 	first, last crdt.ElemID
 	quoteSum    string // see commentEntry.QuoteSum
@@ -108,6 +109,11 @@ type commentEntry struct {
 	Group   string `json:"cg,omitempty"`
 	Region  string `json:"cr,omitempty"`
 	Key     string `json:"k,omitempty"` // the row's fingerprint: an import adds a row once
+	// Ident is a named commenter's row identity: the version, what it
+	// cites, who, and which of their rows on it (the first, the second…).
+	// A file imported again with that row changed corrects the comment
+	// (type pe) instead of adding another.
+	Ident string `json:"i,omitempty"`
 	Status  string `json:"st,omitempty"`
 }
 
@@ -359,6 +365,11 @@ func (s *Session) comments() ([]Comment, error) {
 	// their change saw the draft, not by the role of now (crdt.Authority).
 	statusCands := map[string][]status{}
 	responseCands := map[string][]response{}
+	type correction struct {
+		ref  crdt.ChangeRef
+		text string
+	}
+	correctionCands := map[string][]correction{}
 	refOf := map[string]crdt.ChangeRef{} // by comment, the change that made it
 	for _, r := range l.Journal(crdt.JournalComments) {
 		var e commentEntry
@@ -396,7 +407,7 @@ func (s *Session) comments() ([]Comment, error) {
 				order = append(order, e.ID)
 			}
 			byID[e.ID], refOf[e.ID] = cm, r.By
-		case "r", "s", "o", "rs":
+		case "r", "s", "o", "rs", "pe":
 		default:
 			continue
 		}
@@ -419,6 +430,14 @@ func (s *Session) comments() ([]Comment, error) {
 			parent.Replies = append(parent.Replies, Reply{ID: e.ID, Text: e.Text, Actor: c.Actor, At: c.Time})
 		case "s", "o":
 			statusCands[e.To] = append(statusCands[e.To], status{ref: r.By, by: c.Actor, resolved: e.Type == "s"})
+		case "pe":
+			// A corrected row of a re-imported file, by whoever may
+			// import public comments; anyone else's is invented.
+			if parent.Public && auth.AuthorRole(r.By).CanDecide() && e.Text != "" && utf8.RuneCountInString(e.Text) <= maxCommentText {
+				correctionCands[e.To] = append(correctionCands[e.To], correction{r.By, e.Text})
+			} else if parent.Public {
+				s.o.notCounted[0]++
+			}
 		case "rs":
 			// From someone who may give one.
 			if st, ok := parseStatus(e.Status); ok && auth.AuthorRole(r.By).CanDecide() {
@@ -435,6 +454,11 @@ func (s *Session) comments() ([]Comment, error) {
 	for id, cands := range statusCands {
 		if k := latest(l, cands, func(c status) crdt.ChangeRef { return c.ref }); k >= 0 {
 			statuses[id] = cands[k]
+		}
+	}
+	for id, cands := range correctionCands {
+		if k := latest(l, cands, func(c correction) crdt.ChangeRef { return c.ref }); k >= 0 {
+			byID[id].Text, byID[id].Corrected = cands[k].text, true
 		}
 	}
 	for id, cands := range responseCands {

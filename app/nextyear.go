@@ -36,6 +36,7 @@ func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
 	}
 	defer s.Close(ctx)
 	ref, source := Current, "as it stood on "+w.opts.Now().Format("2 January 2006")
+	s.Applied() // the ledger's view of who wrote what includes all that was written
 	if vs := s.Versions(); len(vs) > 0 {
 		v := vs[len(vs)-1]
 		ref, source = v.ID, fmt.Sprintf("version “%s” of %s", v.Name, v.At.Format("2 January 2006"))
@@ -70,15 +71,30 @@ func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
 			byPlace[i] = sec.Body
 		}
 	}
+	// The text keeps its authors: each run is its own change, whose
+	// message names who wrote it in the earlier output (the change is
+	// still the carrier's, as it must be: only they sign it).
+	idOf := map[int]string{}
+	for _, sec := range snap.Sections {
+		if i := m.Template.Index(sec.Heading); i >= 0 {
+			idOf[i] = sec.ID
+		}
+	}
+	names := participantsByActor(snap.Participants)
 	newSecs := ns.Sections()
 	for _, h := range seeded {
-		body := strings.TrimSpace(byPlace[h])
-		if body == "" || m.Template != crdt.TemplateOutput {
+		body := byPlace[h]
+		if strings.TrimSpace(body) == "" || m.Template != crdt.TemplateOutput {
 			continue
 		}
+		runs, err := s.authorsAt(ref, idOf[h])
+		if err != nil {
+			return "", err
+		}
+		carried := carriedRuns(body, runs, m.Year, names)
 		for _, sec := range newSecs {
 			if m.Template.Index(sec.Heading) == h {
-				if _, _, err := ns.Write(ctx, sec.ID, body, false); err != nil {
+				if err := ns.carry(ctx, sec.ID, carried); err != nil {
 					return "", err
 				}
 			}
@@ -89,7 +105,7 @@ func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
 		cover += "\n\nStarting agenda, carried forward from " + strconv.Itoa(m.Year) + ":\n\n" + agenda
 	}
 	if open := openPublicComments(s); len(open) > 0 {
-		cover += "\n\nPublic comments on the " + strconv.Itoa(m.Year) + " output left unanswered:\n\n" + strings.Join(open, "\n")
+		cover += "\n\nPublic comments on the " + strconv.Itoa(m.Year) + " output left unanswered or kept for next year:\n\n" + strings.Join(open, "\n")
 	}
 	if err := ns.SetMetaText(ctx, crdt.FieldCover, cover); err != nil {
 		return "", err
@@ -109,8 +125,8 @@ func (w *Workspace) NextYear(ctx context.Context, id string) (string, error) {
 }
 
 // openPublicComments lists, as Markdown list items, the public comments a
-// draft's co-facilitators neither answered nor withdrew: next year starts
-// from them.
+// draft's co-facilitators left unanswered or kept for next year: next
+// year starts from them.
 func openPublicComments(s *Session) []string {
 	cs, err := s.Comments()
 	if err != nil {
@@ -118,7 +134,7 @@ func openPublicComments(s *Session) []string {
 	}
 	var out []string
 	for _, c := range cs {
-		if !c.Public || c.Response != nil {
+		if !c.Public || c.Response != nil && c.Response.Status != StatusNextYear {
 			continue
 		}
 		who := c.Commenter.Name
@@ -135,4 +151,69 @@ func orDash(s string) string {
 		return "no group given"
 	}
 	return s
+}
+
+// carriedRun is a run of text next year's draft starts with, and who
+// wrote it in the earlier output.
+type carriedRun struct {
+	text string
+	from string
+}
+
+// carriedRuns cuts a heading's text (trimmed) at its authors' runs.
+func carriedRuns(body string, runs []AuthorRun, year int, names map[string]crdt.Participant) []carriedRun {
+	text := []rune(body)
+	lead := len(text) - len([]rune(strings.TrimLeft(body, " \t\r\n")))
+	end := lead + len([]rune(strings.TrimSpace(body)))
+	var out []carriedRun
+	for _, r := range runs {
+		a, b := max(r.Start, lead), min(r.End, end, len(text))
+		if a >= b {
+			continue
+		}
+		from := r.From
+		if !strings.HasPrefix(from, "carried forward") {
+			// Carried once more: the first author stays named.
+			who := "an unknown device"
+			if p, ok := names[r.Actor]; ok && p.Name != "" {
+				who = p.Name
+				if p.Group != "" || p.Region != "" {
+					who += " (" + strings.Trim(string(p.Group)+", "+string(p.Region), ", ") + ")"
+				}
+			}
+			from = fmt.Sprintf("carried forward from the %d output, written by %s", year, who)
+		}
+		if n := len(out); n > 0 && out[n-1].from == from {
+			out[n-1].text += string(text[a:b])
+			continue
+		}
+		out = append(out, carriedRun{string(text[a:b]), from})
+	}
+	if len(out) == 0 && strings.TrimSpace(body) != "" {
+		out = append(out, carriedRun{strings.TrimSpace(body), fmt.Sprintf("carried forward from the %d output", year)})
+	}
+	return out
+}
+
+func participantsByActor(ps []crdt.Participant) map[string]crdt.Participant {
+	out := map[string]crdt.Participant{}
+	for _, p := range ps {
+		out[p.Actor] = p
+	}
+	return out
+}
+
+// carry writes carried runs into an empty heading, each as a change whose
+// message names its source.
+func (s *Session) carry(ctx context.Context, section string, runs []carriedRun) error {
+	return s.edit(ctx, func() error {
+		defer s.o.doc.SetSource("")
+		for _, r := range runs {
+			s.o.doc.SetSource(r.from)
+			if err := s.o.doc.AppendBody(section, crdt.CleanBody(r.text)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -54,13 +55,16 @@ const (
 	StatusPartly          DispositionStatus = "partly accepted"
 	StatusNotAccepted     DispositionStatus = "not accepted"
 	StatusNoted           DispositionStatus = "noted"
+	// StatusNextYear keeps a comment for next year's work: next year's
+	// draft starts with it (Workspace.NextYear), as with one unanswered.
+	StatusNextYear DispositionStatus = "next year"
 	// StatusWithdrawn takes a duplicate or mistaken comment out of the
 	// table; the comment and the decision stay in the draft's history.
 	StatusWithdrawn DispositionStatus = "withdrawn"
 )
 
 // DispositionStatuses lists them in the order tables count them.
-var DispositionStatuses = []DispositionStatus{StatusAcceptedComment, StatusPartly, StatusNotAccepted, StatusNoted, StatusWithdrawn}
+var DispositionStatuses = []DispositionStatus{StatusAcceptedComment, StatusPartly, StatusNotAccepted, StatusNoted, StatusNextYear, StatusWithdrawn}
 
 func parseStatus(s string) (DispositionStatus, bool) {
 	f := strings.ToLower(strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || r == ' ' }), " "))
@@ -77,13 +81,14 @@ func ParseDispositionStatus(s string) (DispositionStatus, error) {
 	if st, ok := parseStatus(s); ok {
 		return st, nil
 	}
-	return "", fmt.Errorf("%w: status %q; choose accepted, partly-accepted, not-accepted, noted or withdrawn (a duplicate or mistaken comment, out of the table)", crdt.ErrInvalid, s)
+	return "", fmt.Errorf("%w: status %q; choose accepted, partly-accepted, not-accepted, noted, next-year (kept for next year's draft) or withdrawn (a duplicate or mistaken comment, out of the table)", crdt.ErrInvalid, s)
 }
 
 // ImportReport says what a comments import did.
 type ImportReport struct {
 	Added      int
 	Duplicates int // rows an earlier import added already
+	Corrected  int // rows an earlier import added, changed since: their comments now say what the rows do
 	Bad        []BadRow
 }
 
@@ -174,24 +179,48 @@ func (s *Session) importComments(ctx context.Context, data []byte, versionRef st
 		}
 		outline, _ := l.Outline(in)
 		known := map[string]bool{}
+		idents := map[string]string{} // a row identity → the comment it made
 		for _, r := range l.Journal(crdt.JournalComments) {
 			var e commentEntry
 			if json.Unmarshal([]byte(r.Value), &e) == nil && e.Key != "" {
 				known[e.Key] = true
+				if e.Type == "pc" && e.Ident != "" {
+					if _, seen := idents[e.Ident]; !seen {
+						idents[e.Ident] = e.ID
+					}
+				}
 			}
 		}
 		texts := map[string][]crdt.Paragraph{} // each heading's paragraphs as published, read once
+		nth := map[string]int{}                 // a commenter's rows on one place, so far
 		for i, row := range rows {
 			e, reason := s.publicEntry(l, in, outline, texts, ver, row)
 			if reason != "" {
 				rep.Bad = append(rep.Bad, BadRow{Row: lines[i], Reason: reason})
 				continue
 			}
+			if e.Name != "" || e.Org != "" {
+				who := strings.Join([]string{ver.ID, strings.ToUpper(e.Cited), strings.ToLower(e.Name), strings.ToLower(e.Org)}, "\x00")
+				nth[who]++
+				sum := sha256.Sum256([]byte(who + "\x00" + strconv.Itoa(nth[who])))
+				e.Ident = hex.EncodeToString(sum[:12])
+			}
 			if known[e.Key] {
 				rep.Duplicates++
 				continue
 			}
 			known[e.Key] = true
+			if id, ok := idents[e.Ident]; ok && e.Ident != "" {
+				// The same commenter's same row, changed: a correction.
+				if err := s.journalComment(commentEntry{Type: "pe", To: id, Section: e.Section, Text: e.Text, Key: e.Key}); err != nil {
+					return err
+				}
+				rep.Corrected++
+				continue
+			}
+			if e.Ident != "" {
+				idents[e.Ident] = e.ID
+			}
 			if err := s.journalComment(e); err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1090,8 +1089,15 @@ func TestCommentsAttachToTheTemplatesVersion(t *testing.T) {
 	}
 	corrected := strings.Replace(tmpl, "How long?", "How long in years?", 1)
 	rep, err := sa.ImportComments(ctx, []byte(corrected), "")
-	if err != nil || rep.Added != 1 || rep.Duplicates != 2 {
+	if err != nil || rep.Added != 0 || rep.Corrected != 1 || rep.Duplicates != 2 {
 		t.Fatalf("the corrected file, after a later version: %+v %v", rep, err)
+	}
+	// Imported once more, and the first file again: nothing changes.
+	if rep, err := sa.ImportComments(ctx, []byte(corrected), ""); err != nil || rep.Added+rep.Corrected != 0 || rep.Duplicates != 3 {
+		t.Errorf("the corrected file again: %+v %v", rep, err)
+	}
+	if rep, err := sa.ImportComments(ctx, []byte(tmpl), ""); err != nil || rep.Added+rep.Corrected != 0 {
+		t.Errorf("the first file again undid the correction: %+v %v", rep, err)
 	}
 	d, err := sa.Disposition()
 	if err != nil {
@@ -1101,8 +1107,7 @@ func TestCommentsAttachToTheTemplatesVersion(t *testing.T) {
 	for _, r := range d.Rows {
 		rows = append(rows, r.Paragraph+" "+r.Comment)
 	}
-	slices.Sort(rows) // two comments on 1.2 come in either order
-	want := "1.1 Say whose right.|1.2 → now 1.3 How long in years?|1.2 → now 1.3 How long?|1.3 → now 1.4 Which norms?"
+	want := "1.1 Say whose right.|1.2 → now 1.3 How long in years?|1.3 → now 1.4 Which norms?"
 	if strings.Join(rows, "|") != want {
 		t.Errorf("the table:\n%s\nwant\n%s", strings.Join(rows, "|"), want)
 	}
@@ -1156,6 +1161,40 @@ func TestAForgedWithdrawalDoesNotCount(t *testing.T) {
 		d, err := s.Disposition()
 		if err != nil || len(d.Rows) != 1 || d.Rows[0].Status != "" {
 			t.Errorf("%s's table after the forged withdrawal: %+v %v", who, d.Rows, err)
+		}
+	}
+}
+
+// A participant who writes a correction into the draft by hand (a raw
+// "pe" entry) changes no public comment on either copy: only whoever may
+// import public comments corrects them.
+func TestAForgedCorrectionDoesNotCount(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "First paragraph.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "For public comment"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.ImportComments(ctx, []byte("paragraph,name,comment\r\n1.1,Chen Wei,Unwelcome but fair.\r\n"), ""); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	cs, err := sb.Comments()
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("the participant's copy: %d comments, %v", len(cs), err)
+	}
+	if err := sb.edit(ctx, func() error {
+		return sb.journalComment(commentEntry{Type: "pe", To: cs[0].ID, Section: cs[0].Section, Text: "Entirely welcome.", Key: "forged"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for who, s := range map[string]*Session{"Amina": sa, "Bruno": sb} {
+		cs, err := s.Comments()
+		if err != nil || len(cs) != 1 || cs[0].Text != "Unwelcome but fair." || cs[0].Corrected {
+			t.Errorf("%s's copy after the forged correction: %+v %v", who, cs, err)
 		}
 	}
 }

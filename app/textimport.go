@@ -147,7 +147,7 @@ func (s *Session) ApplyImport(ctx context.Context, plan ImportPlan) (added int, 
 		if err := checkGrowth(was, was+plan.Chars); err != nil {
 			return err
 		}
-		s.o.doc.SetSource(plan.File)
+		s.o.doc.SetSource("imported from " + plan.File)
 		defer s.o.doc.SetSource("")
 		added = 0
 		for _, st := range plan.Steps {

@@ -80,7 +80,7 @@ func TestImportAWordOutline(t *testing.T) {
 	}
 	from := 0
 	for _, e := range log {
-		if e.From == "outline.docx" {
+		if e.From == "imported from outline.docx" {
 			from++
 			if e.Name != "Amina" || !e.Verified {
 				t.Errorf("an imported change by %q, verified %v", e.Name, e.Verified)

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -97,8 +98,15 @@ func (a *authorsView) show(id string, runs []app.AuthorRun, comments []app.Comme
 	}
 	var segs []widget.RichTextSegment
 	count := map[string]int{}
+	carriedBy := map[string]string{} // a legend key → what it says, for carried text
 	for _, r := range runs {
 		person := personOf(parts, r.Actor)
+		if strings.HasPrefix(r.From, "carried forward") {
+			// Text next year's draft started with is its first author's,
+			// not whoever carried it over.
+			person = "carried:" + r.From
+			carriedBy[person] = r.From
+		}
 		count[person] += r.End - r.Start
 		for i := r.Start; i < min(r.End, len(body)); {
 			j := i
@@ -130,6 +138,9 @@ func (a *authorsView) show(id string, runs []app.AuthorRun, comments []app.Comme
 			if personOf(parts, p.Actor) == person {
 				name = p.Name
 			}
+		}
+		if from, ok := carriedBy[person]; ok {
+			name = from
 		}
 		ws = append(ws, who{person, name, n})
 	}

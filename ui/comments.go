@@ -198,6 +198,8 @@ func dispositionLabel(s app.DispositionStatus) string {
 		return lang.L("not accepted")
 	case app.StatusNoted:
 		return lang.L("noted")
+	case app.StatusNextYear:
+		return lang.L("kept for next year")
 	case app.StatusWithdrawn:
 		return lang.L("withdrawn (duplicate or mistaken; out of the table)")
 	}
@@ -445,6 +447,9 @@ func (d *draftScreen) importCommentsOn(data []byte, version string) {
 				return
 			}
 			msg := fmt.Sprintf(lang.N("%d public comments imported.", rep.Added), rep.Added)
+			if rep.Corrected > 0 {
+				msg += " " + fmt.Sprintf(lang.N("%d corrected.", rep.Corrected), rep.Corrected)
+			}
 			if rep.Duplicates > 0 {
 				msg += " " + fmt.Sprintf(lang.N("%d were imported before.", rep.Duplicates), rep.Duplicates)
 			}

@@ -191,19 +191,25 @@ func (w *docxWriter) body(p Publication) {
 	}
 	// Contents: a TOC field whose result is already the list of headings.
 	w.p("TOCHeading", false, run(labelContents, false, false, false))
-	w.b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TOC1"/></w:pPr><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TOC \o "1-1" \h \z \u </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>`)
+	w.b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TOC1"/><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9062"/></w:tabs></w:pPr><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TOC \o "1-1" \h \z \u </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>`)
+	// Each entry links to its heading's bookmark and ends with a PAGEREF
+	// field to it, which Word (told to update fields on opening) and
+	// LibreOffice fill with the page their own layout gives.
 	for i, part := range p.Parts {
 		if i > 0 {
-			w.b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TOC1"/></w:pPr>`)
+			w.b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TOC1"/><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9062"/></w:tabs></w:pPr>`)
 		}
-		w.b.WriteString(run(part.Title(), false, false, part.RTL))
+		fmt.Fprintf(w.b, `<w:hyperlink w:anchor="%s" w:history="1">%s<w:r><w:tab/></w:r>`+
+			`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF %s \h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t></w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink>`,
+			docxBookmark(i), run(part.Title(), false, false, part.RTL), docxBookmark(i))
 		if i < len(p.Parts)-1 {
 			w.b.WriteString(`</w:p>`)
 		}
 	}
 	w.b.WriteString(`<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>`)
-	for _, part := range p.Parts {
-		w.p("Heading1", part.RTL, run(part.Title(), false, false, part.RTL))
+	for i, part := range p.Parts {
+		fmt.Fprintf(w.b, `<w:p><w:pPr><w:pStyle w:val="Heading1"/>%s</w:pPr><w:bookmarkStart w:id="%d" w:name="%s"/>%s<w:bookmarkEnd w:id="%d"/></w:p>`,
+			map[bool]string{true: `<w:bidi/>`}[part.RTL], i, docxBookmark(i), run(part.Title(), false, false, part.RTL), i)
 		if len(part.Paras) == 0 {
 			w.p("Normal", false, run(labelNoText, false, true, false))
 		}
@@ -289,6 +295,10 @@ func (w *docxWriter) numbering() string {
 	b.WriteString(`</w:numbering>`)
 	return b.String()
 }
+
+// docxBookmark names heading i's bookmark as Word names the ones its
+// contents point at.
+func docxBookmark(i int) string { return fmt.Sprintf("_Toc%08d", i+1) }
 
 // editionLine says which version is published and when.
 func editionLine(p Publication) string {

@@ -83,6 +83,14 @@ func TestDOCXOpensInPythonDocx(t *testing.T) {
 	if !strings.Contains(got, "SETTINGS updateFields") {
 		t.Error("Word is not told to update the contents' page numbers on opening")
 	}
+	// Every contents entry has a page field pointing at its heading's
+	// bookmark (issue 25, part 8).
+	for i := range p.Parts {
+		mark := docxBookmark(i)
+		if !strings.Contains(got, "PAGEREF\t"+mark+"\n") || !strings.Contains(got, "BOOKMARK\t"+mark+"\n") {
+			t.Errorf("no page number field for heading %d (%s)", i+1, mark)
+		}
+	}
 }
 
 func TestODTOpensInPythonOdf(t *testing.T) {
@@ -110,6 +118,11 @@ func TestODTOpensInPythonOdf(t *testing.T) {
 	}
 	if mark := p.RunningMark(); mark == "" || !strings.Contains(got, "FOOTERTEXT\t"+mark) {
 		t.Errorf("the running mark %q is not in every page's footer", mark)
+	}
+	for _, part := range p.Parts {
+		if !strings.Contains(got, "PAGEREF\tpage\t"+part.Anchor()+"\n") || !strings.Contains(got, "BOOKMARK\t"+part.Anchor()+"\n") {
+			t.Errorf("no page reference for %q in the contents", part.Title())
+		}
 	}
 }
 

@@ -88,6 +88,12 @@ func (w *odtWriter) h(level int, rtl bool, text string) {
 	fmt.Fprintf(&w.b, `<text:h text:style-name="%s" text:outline-level="%d">%s</text:h>`, odtStyle(style, rtl), level, xmlText(text))
 }
 
+// hMarked is a heading with a bookmark, for the contents to point at.
+func (w *odtWriter) hMarked(level int, rtl bool, text, mark string) {
+	style := fmt.Sprintf("Heading_20_%d", level)
+	fmt.Fprintf(&w.b, `<text:h text:style-name="%s" text:outline-level="%d"><text:bookmark text:name="%s"/>%s</text:h>`, odtStyle(style, rtl), level, mark, xmlText(text))
+}
+
 func (w *odtWriter) list(ordered bool, items []string) {
 	style := "LBullet"
 	if ordered {
@@ -159,16 +165,19 @@ func (w *odtWriter) body(p Publication) {
 			w.para(para)
 		}
 	}
-	w.b.WriteString(`<text:table-of-content text:name="Contents" text:protected="false"><text:table-of-content-source text:outline-level="1"><text:index-title-template text:style-name="Contents_20_Heading">` + xmlText(labelContents) + `</text:index-title-template><text:table-of-content-entry-template text:outline-level="1" text:style-name="Contents_20_1"><text:index-entry-chapter/><text:index-entry-text/></text:table-of-content-entry-template></text:table-of-content-source><text:index-body>`)
+	w.b.WriteString(`<text:table-of-content text:name="Contents" text:protected="false"><text:table-of-content-source text:outline-level="1"><text:index-title-template text:style-name="Contents_20_Heading">` + xmlText(labelContents) + `</text:index-title-template><text:table-of-content-entry-template text:outline-level="1" text:style-name="Contents_20_1"><text:index-entry-link-start/><text:index-entry-chapter/><text:index-entry-text/><text:index-entry-tab-stop style:type="right" style:leader-char="."/><text:index-entry-page-number/><text:index-entry-link-end/></text:table-of-content-entry-template></text:table-of-content-source><text:index-body>`)
 	w.b.WriteString(`<text:index-title text:name="Contents_Head">`)
 	w.p("Contents_20_Heading", xmlText(labelContents))
 	w.b.WriteString(`</text:index-title>`)
 	for _, part := range p.Parts {
-		w.p("Contents_20_1", xmlText(part.Title()))
+		// A link to the heading, and a reference field showing the page it
+		// is on, which LibreOffice's layout fills in.
+		w.p("Contents_20_1", fmt.Sprintf(`<text:a xlink:type="simple" xlink:href="#%s">%s</text:a><text:tab/><text:bookmark-ref text:reference-format="page" text:ref-name="%s"></text:bookmark-ref>`,
+			part.Anchor(), xmlText(part.Title()), part.Anchor()))
 	}
 	w.b.WriteString(`</text:index-body></text:table-of-content>`)
 	for _, part := range p.Parts {
-		w.h(1, part.RTL, part.Title())
+		w.hMarked(1, part.RTL, part.Title(), part.Anchor())
 		if len(part.Paras) == 0 {
 			w.p("Text_20_body", `<text:span text:style-name="TI">`+xmlText(labelNoText)+`</text:span>`)
 		}
@@ -245,7 +254,7 @@ const odtStyles = `<?xml version="1.0" encoding="UTF-8"?>
 <style:style style:name="Heading_20_1" style:display-name="Heading 1" style:family="paragraph" style:parent-style-name="Heading" style:next-style-name="Text_20_body" style:default-outline-level="1" style:class="text"><style:text-properties fo:font-size="15pt" style:font-size-complex="15pt"/></style:style>
 <style:style style:name="Heading_20_2" style:display-name="Heading 2" style:family="paragraph" style:parent-style-name="Heading" style:next-style-name="Text_20_body" style:default-outline-level="2" style:class="text"><style:text-properties fo:font-size="12pt" fo:color="#1b1b1b"/></style:style>
 <style:style style:name="Contents_20_Heading" style:display-name="Contents Heading" style:family="paragraph" style:parent-style-name="Heading" style:class="index"><style:text-properties fo:font-size="15pt"/></style:style>
-<style:style style:name="Contents_20_1" style:display-name="Contents 1" style:family="paragraph" style:parent-style-name="Standard" style:class="index"><style:paragraph-properties fo:margin-bottom="0.1cm"/></style:style>
+<style:style style:name="Contents_20_1" style:display-name="Contents 1" style:family="paragraph" style:parent-style-name="Standard" style:class="index"><style:paragraph-properties fo:margin-bottom="0.1cm"><style:tab-stops><style:tab-stop style:position="15.5cm" style:type="right" style:leader-style="dotted" style:leader-text="."/></style:tab-stops></style:paragraph-properties></style:style>
 <style:style style:name="List_20_Contents" style:display-name="List Contents" style:family="paragraph" style:parent-style-name="Standard" style:class="html"><style:paragraph-properties fo:margin-bottom="0.1cm"/></style:style>
 <style:style style:name="Footer" style:family="paragraph" style:parent-style-name="Standard" style:class="extra"><style:paragraph-properties fo:text-align="center"/></style:style>
 </office:styles>

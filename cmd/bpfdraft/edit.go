@@ -285,7 +285,7 @@ var logCmd = &command{
 					where = strings.TrimSpace(en.Kind.Describe() + " " + where)
 				}
 				if en.From != "" {
-					where += " (imported from " + en.From + ")"
+					where += " (" + en.From + ")"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t+%d\t-%d\t%s\n", en.Time.Local().Format("2006-01-02 15:04:05"),
 					en.Name, en.Group, en.Region, shorten(where, 72), en.Added, en.Removed, signedMark(en))

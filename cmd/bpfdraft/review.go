@@ -641,6 +641,9 @@ func importComments(ctx context.Context, e *env, args []string, version string) 
 		fmt.Fprintf(e.stderr, "%s: row %d skipped: %s\n", args[1], b.Row, b.Reason)
 	}
 	fmt.Fprintf(e.stdout, "imported %d comments", rep.Added)
+	if rep.Corrected > 0 {
+		fmt.Fprintf(e.stdout, "; %d corrected (the same commenter's row on the same paragraph, changed)", rep.Corrected)
+	}
 	if rep.Duplicates > 0 {
 		fmt.Fprintf(e.stdout, "; %d were imported before", rep.Duplicates)
 	}

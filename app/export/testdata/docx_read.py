@@ -39,3 +39,9 @@ for part in d.part.package.iter_parts():
         for h in etree.fromstring(part.blob).iter(qn("w:hyperlink")):
             text = "".join(t.text or "" for t in h.iter(qn("w:t")))
             print("LINK\t%s\t%s" % (nrels.get(h.get(qn("r:id")), "MISSING"), text))
+# The contents' PAGEREF fields and the headings' bookmarks.
+for ins in d.element.body.iter(qn("w:instrText")):
+    if "PAGEREF" in (ins.text or ""):
+        print("PAGEREF\t" + ins.text.split()[1])
+for b in d.element.body.iter(qn("w:bookmarkStart")):
+    print("BOOKMARK\t" + b.get(qn("w:name")))

@@ -33,3 +33,8 @@ for n in d.text.getElementsByType(text.Note):
     cit = n.getElementsByType(text.NoteCitation)[0]
     body = n.getElementsByType(text.NoteBody)[0]
     print("NOTE\t%s\t%s\t%s" % (n.getAttribute("noteclass"), teletype.extractText(cit), teletype.extractText(body)))
+# The contents' page references and the bookmarks they point at.
+for b in d.text.getElementsByType(text.Bookmark):
+    print("BOOKMARK\t" + b.getAttribute("name"))
+for r in d.text.getElementsByType(text.BookmarkRef):
+    print("PAGEREF\t%s\t%s" % (r.getAttribute("referenceformat"), r.getAttribute("refname")))
