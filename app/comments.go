@@ -113,8 +113,8 @@ type commentEntry struct {
 	// cites, who, and which of their rows on it (the first, the second…).
 	// A file imported again with that row changed corrects the comment
 	// (type pe) instead of adding another.
-	Ident string `json:"i,omitempty"`
-	Status  string `json:"st,omitempty"`
+	Ident  string `json:"i,omitempty"`
+	Status string `json:"st,omitempty"`
 }
 
 // Limits keep a journal entry small and a thread readable.

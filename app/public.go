@@ -192,7 +192,7 @@ func (s *Session) importComments(ctx context.Context, data []byte, versionRef st
 			}
 		}
 		texts := map[string][]crdt.Paragraph{} // each heading's paragraphs as published, read once
-		nth := map[string]int{}                 // a commenter's rows on one place, so far
+		nth := map[string]int{}                // a commenter's rows on one place, so far
 		for i, row := range rows {
 			e, reason := s.publicEntry(l, in, outline, texts, ver, row)
 			if reason != "" {
