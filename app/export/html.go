@@ -129,7 +129,7 @@ nav a { color: inherit; text-decoration: none; }
 </section>
 {{if .Summary}}<section class="summary">
 <h2>{{label "summary"}}</h2>
-{{range .Summary}}<div class="para" dir="{{dir .RTL}}">{{range .Blocks}}{{if .List}}{{if .Ordered}}<ol>{{else}}<ul>{{end}}{{range .Items}}<li>{{spans .}}</li>{{end}}{{if .Ordered}}</ol>{{else}}</ul>{{end}}{{else}}<p>{{spans .Spans}}</p>{{end}}{{end}}</div>
+{{range .Summary}}<div class="para" dir="{{dir .RTL}}"{{with .Lang}} lang="{{.}}"{{end}}>{{range .Blocks}}{{if .List}}{{if .Ordered}}<ol>{{else}}<ul>{{end}}{{range .Items}}<li>{{spans .}}</li>{{end}}{{if .Ordered}}</ol>{{else}}</ul>{{end}}{{else}}<p>{{spans .Spans}}</p>{{end}}{{end}}</div>
 {{end}}</section>{{end}}
 <nav>
 <h2>{{label "contents"}}</h2>
@@ -140,7 +140,7 @@ nav a { color: inherit; text-decoration: none; }
 <main>
 {{range .Parts}}<section>
 <h2 id="{{.Anchor}}" dir="{{dir .RTL}}">{{.Title}}</h2>
-{{range .Paras}}<div class="para" id="p{{.Number}}" dir="{{dir .RTL}}"><span class="pn">{{.Number}}</span>{{range .Blocks}}{{if .List}}{{if .Ordered}}<ol>{{else}}<ul>{{end}}{{range .Items}}<li>{{spans .}}</li>{{end}}{{if .Ordered}}</ol>{{else}}</ul>{{end}}{{else}}<p>{{spans .Spans}}</p>{{end}}{{end}}</div>
+{{range .Paras}}<div class="para" id="p{{.Number}}" dir="{{dir .RTL}}"{{with .Lang}} lang="{{.}}"{{end}}><span class="pn">{{.Number}}</span>{{range .Blocks}}{{if .List}}{{if .Ordered}}<ol>{{else}}<ul>{{end}}{{range .Items}}<li>{{spans .}}</li>{{end}}{{if .Ordered}}</ol>{{else}}</ul>{{end}}{{else}}<p>{{spans .Spans}}</p>{{end}}{{end}}</div>
 {{else}}<p class="empty">{{label "notext"}}</p>
 {{end}}</section>
 {{end}}</main>

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,7 +75,7 @@ func TestLinksAndNotesInODT(t *testing.T) {
 
 func TestLinksAndEndnotesInHTML(t *testing.T) {
 	got := reader(t, "html_read.py", "html5lib", writeTemp(t, "out.html", HTML(samplePublication())))
-	wantLines(t, "HTML", got, "LINK\t"+linkIGF+"\tIGF's site\n", "LINK\t"+linkBare+"\t"+linkBare+"\n",
+	wantLines(t, "HTML", got, "PARA\tp2.6\tar\n", "PARA\tp3.6\tzh\n", "PARA\tp2.5\t\n", "LANG\ten\n", "LINK\t"+linkIGF+"\tIGF's site\n", "LINK\t"+linkBare+"\t"+linkBare+"\n",
 		"LINK\t#fn1\t1\n", "LINK\t#fn2\t2\n", "ENDNOTE\tfn1\t"+noteOne+" ↩\n", "ENDNOTE\tfn2\t"+noteTwo+" ↩\n", "LINK\t#fnref1\t↩\n", "LINK\t#h9\t9. Carrying")
 	if strings.Contains(got, "ERROR\t") {
 		t.Errorf("html5lib found errors:\n%s", got)
@@ -148,6 +149,59 @@ func TestLinksAndNotesInPDF(t *testing.T) {
 		}
 		if page < 0 {
 			t.Errorf("note %q is on no page", note)
+		}
+	}
+}
+
+// TestNoWidowsOrOrphans (issue 25, part 11): a paragraph that meets a
+// page's foot never leaves its first line alone there, nor its last line
+// alone at the top of the next page.
+func TestNoWidowsOrOrphans(t *testing.T) {
+	l, err := newPDFLayout(samplePublication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := style{size: bodySize, colour: black}
+	lh := bodySize * leading
+	text := []Span{{Text: strings.Repeat("Participants discussed access and trust across regions. ", 4)}}
+	n := len(l.lines(text, st, false, textW))
+	if n != 3 {
+		t.Fatalf("the test's paragraph takes %d lines, not 3", n)
+	}
+	long := []Span{{Text: strings.Repeat("Participants discussed access and trust across regions. ", 5)}}
+	if n := len(l.lines(long, st, false, textW)); n != 4 {
+		t.Fatalf("the long paragraph takes %d lines, not 4", n)
+	}
+	perPage := func() []int {
+		var out []int
+		for _, pg := range l.pages {
+			ys := map[float64]bool{}
+			for _, r := range pg.runs {
+				ys[r.y] = true
+			}
+			out = append(out, len(ys))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name  string
+		spans []Span
+		room  float64 // lines that fit on the first page
+		want  string
+	}{
+		{"room for one of three", text, 1.5, "[0 3]"},
+		{"room for two of three", text, 2.5, "[0 3]"},
+		{"room for three of three", text, 3.5, "[3]"},
+		{"room for three of four", long, 3.5, "[2 2]"},
+		{"room for two of four", long, 2.5, "[2 2]"},
+		{"room for one of four", long, 1.5, "[0 4]"},
+	} {
+		l.reset()
+		l.newPage(true)
+		l.y = marginB + c.room*lh
+		l.block(c.spans, st, false, 0, nil)
+		if got := fmt.Sprint(perPage()); got != c.want {
+			t.Errorf("%s: lines per page %s, want %s", c.name, got, c.want)
 		}
 	}
 }

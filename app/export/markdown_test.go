@@ -63,7 +63,7 @@ func TestHTMLGolden(t *testing.T) {
 	h := HTML(p)
 	golden(t, "sample.html", h)
 	s := string(h)
-	for _, want := range []string{`<div class="para" id="p2.6" dir="rtl"><span class="pn">2.6</span>`, `<li>shared incident reports</li>`,
+	for _, want := range []string{`<div class="para" id="p2.6" dir="rtl" lang="ar"><span class="pn">2.6</span>`, `<div class="para" id="p3.6" dir="ltr" lang="zh">`, `<li>shared incident reports</li>`,
 		`<strong>worked</strong>`, `<em>why</em>`, `id="h9" dir="ltr">9. Carrying the work forward`, `Draft for public comment`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("HTML lacks %q", want)

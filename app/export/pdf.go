@@ -472,8 +472,25 @@ func reversed(rs []rune) []rune {
 // paragraph number goes there, whichever page the rest falls on).
 func (l *pdfLayout) block(spans []Span, st style, rtl bool, indent float64, first func(y float64)) {
 	lh := st.size * leading
-	for i, line := range l.lines(spans, st, rtl, textW-indent) {
+	lines := l.lines(spans, st, rtl, textW-indent)
+	here, page := 0, len(l.pages) // lines of this block on the current page
+	for i, line := range lines {
+		// No orphan (a block's first line alone at a page's foot) and no
+		// widow (its last line alone at the top of the next): the page
+		// breaks a line earlier instead.
+		fit := int((l.y - marginB - l.page().noteH) / lh)
+		switch {
+		case i == 0 && len(lines) > fit && (fit < 2 || len(lines)-fit == 1 && fit-1 < 2):
+			// Either way a line would be alone: the whole block moves on.
+			l.newPage(true)
+		case len(lines)-i == 2 && fit == 1 && here >= 2:
+			l.newPage(true)
+		}
 		l.room(lh)
+		if len(l.pages) != page {
+			here, page = 0, len(l.pages)
+		}
+		here++
 		// The notes this line first refers to go at the foot of its page:
 		// if they do not fit there with it, both go to the next.
 		if notes := l.notesOf(line); len(notes) > 0 {

@@ -76,7 +76,8 @@ func (p Part) Anchor() string { return "h" + p.Label }
 type Para struct {
 	Number string // "" for the unnumbered (the summary)
 	Blocks []Block
-	RTL    bool // its first strong character is of a right-to-left script
+	RTL    bool   // its first strong character is of a right-to-left script
+	Lang   string // BCP 47, when its script says it is in another language than the document's ("ar", "zh")
 }
 
 // Block is running text (Spans) or a list (Items, each a line of spans).
@@ -192,6 +193,7 @@ func Build(s crdt.Snapshot, e Edition) Publication {
 	for _, g := range rest {
 		p.Contributors = append(p.Contributors, GroupNames{Group: g, Names: byGroup[g]})
 	}
+	p.dropOwnLanguage()
 	return p
 }
 
@@ -302,7 +304,7 @@ func noteSpans(text string) []Span {
 // parsePara reads one paragraph's light Markdown into blocks; nb, when
 // not nil, turns its footnote references into notes.
 func (nb *notebook) parsePara(number, src string) Para {
-	para := Para{Number: number, RTL: rightToLeft(src)}
+	para := Para{Number: number, RTL: rightToLeft(src), Lang: scriptLanguage(src)}
 	source := []byte(nb.marks(src))
 	doc := markdown.Parser().Parse(text.NewReader(source))
 	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
@@ -499,6 +501,47 @@ func safeURL(u string) string {
 	return pu.String()
 }
 
+// scriptLanguage guesses a paragraph's language from its script, where
+// the script all but names it: most of its letters Arabic ("ar"),
+// Hebrew, Chinese characters without kana ("zh"), Japanese kana, Korean,
+// Cyrillic ("ru"), Greek, Devanagari ("hi") or Thai. Latin text says
+// nothing this way and gets "" (the document's language).
+func scriptLanguage(s string) string {
+	scripts := []struct {
+		lang string
+		tab  *unicode.RangeTable
+	}{{"ar", unicode.Arabic}, {"he", unicode.Hebrew}, {"ja", unicode.Hiragana}, {"ja", unicode.Katakana}, {"zh", unicode.Han},
+		{"ko", unicode.Hangul}, {"ru", unicode.Cyrillic}, {"el", unicode.Greek}, {"hi", unicode.Devanagari}, {"th", unicode.Thai}}
+	count := map[string]int{}
+	letters := 0
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		letters++
+		for _, sc := range scripts {
+			if unicode.Is(sc.tab, r) {
+				count[sc.lang]++
+				break
+			}
+		}
+	}
+	if count["ja"] > 0 {
+		count["ja"] += count["zh"] // kana among Chinese characters: Japanese
+		count["zh"] = 0
+	}
+	best, n := "", 0
+	for _, sc := range scripts {
+		if count[sc.lang] > n {
+			best, n = sc.lang, count[sc.lang]
+		}
+	}
+	if letters == 0 || 2*n < letters {
+		return ""
+	}
+	return best
+}
+
 // rightToLeft reports whether a text's first strong character is of a
 // right-to-left script (the Unicode bidirectional algorithm's rule for a
 // paragraph's direction).
@@ -576,4 +619,22 @@ func (p Publication) LeadLines() []string {
 		out = append(out, labelRapporteur+": "+strings.Join(p.Rapporteurs, ", "))
 	}
 	return out
+}
+
+// dropOwnLanguage clears the language of paragraphs in the document's
+// own: only a paragraph in another one says so.
+func (p *Publication) dropOwnLanguage() {
+	base, _, _ := strings.Cut(p.Language, "-")
+	for i := range p.Summary {
+		if p.Summary[i].Lang == base {
+			p.Summary[i].Lang = ""
+		}
+	}
+	for k := range p.Parts {
+		for i := range p.Parts[k].Paras {
+			if p.Parts[k].Paras[i].Lang == base {
+				p.Parts[k].Paras[i].Lang = ""
+			}
+		}
+	}
 }
