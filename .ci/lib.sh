@@ -6,10 +6,12 @@
 # headers Fyne's window driver (GLFW) compiles against.
 BPF_PACKAGES=(gcc libc6-dev pkg-config git curl ca-certificates unzip
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-	fonts-dejavu-core fonts-dejavu-extra)
+	fonts-dejavu-core fonts-dejavu-extra fonts-arphic-uming)
 
 # What the tests read exported documents with (independent readers).
-# (fonts-droid-fallback: the PDF's Chinese, Japanese and Korean text.)
+# (fonts-droid-fallback: the PDF's Chinese, Japanese and Korean text
+# where AR PL UMing, a Ming face to match the serif body, is missing; the
+# tests try both.)
 BPF_TEST_PACKAGES=(python3 python3-docx python3-odf python3-pypdf python3-html5lib poppler-utils fonts-droid-fallback)
 
 # The Go version go.mod asks for.

@@ -199,13 +199,29 @@ func TestPDFNamesAMissingFont(t *testing.T) {
 	fontSearch = func() []string { return []string{dir} }
 	defer func() { fontSearch = old }()
 	_, err := PDF(samplePublication())
-	if !errors.Is(err, ErrFontMissing) || !strings.Contains(err.Error(), "Droid Sans Fallback") || !strings.Contains(err.Error(), "apt-get install fonts-droid-fallback") {
+	if !errors.Is(err, ErrFontMissing) || !strings.Contains(err.Error(), "AR PL UMing") || !strings.Contains(err.Error(), "apt-get install fonts-arphic-uming") {
 		t.Errorf("without a Chinese font: %v", err)
 	}
 	p := samplePublication()
 	p.Parts[2].Paras = p.Parts[2].Paras[:5] // without the Chinese paragraph it needs none
 	if _, err := PDF(p); err != nil {
 		t.Errorf("a Latin and Arabic document: %v", err)
+	}
+	// Without AR PL UMing, Droid Sans Fallback serves.
+	for _, f := range []string{"DroidSansFallbackFull.ttf", "DroidSansFallback.ttf"} {
+		if path := findFont(fontChoice{files: []string{f}}); path != "" {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := PDF(samplePublication()); err != nil {
+				t.Errorf("with Droid Sans Fallback: %v", err)
+			}
+			break
+		}
 	}
 }
 

@@ -205,3 +205,60 @@ func TestNoWidowsOrOrphans(t *testing.T) {
 		}
 	}
 }
+
+// TestPDFIsTagged (issue 25, part 11): the PDF is tagged, as pypdf reads
+// it: marked, in the document's language, every heading, paragraph,
+// list, contents entry and note an element of the structure tree in
+// reading order, paragraphs in another language marked so, every marked
+// sequence on a page taken back to its element; and Arabic comes out of
+// pdftotext as typed, brackets and marks included.
+func TestPDFIsTagged(t *testing.T) {
+	p := samplePublication()
+	data, err := PDF(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeTemp(t, "out.pdf", data)
+	got := reader(t, "pdf_tags.py", "pypdf", file)
+	count := map[string]int{}
+	for _, line := range strings.Split(got, "\n") {
+		f := strings.Split(line, "\t")
+		switch f[0] {
+		case "TAG":
+			count[f[2]]++
+			if f[3] != "" {
+				count[f[2]+"/"+f[3]]++
+			}
+		case "ORPHAN", "NOTABS":
+			t.Errorf("%s", line)
+		}
+	}
+	backMatter := 3 // acknowledgements, dissemination, the executive summary
+	want := map[string]int{"Document": 1, "H1": 1, "H2": len(p.Parts) + backMatter + 1, "TOC": 1, "TOCI": len(p.Parts),
+		"Note": len(p.Notes), "P/ar": 2, "P/zh": 1, "L": 2, "LI": 3 + len(p.Dissemination)}
+	for tag, n := range want {
+		if count[tag] != n {
+			t.Errorf("%d %s elements, want %d", count[tag], tag, n)
+		}
+	}
+	if !strings.Contains(got, "LANG\ten\n") || !strings.Contains(got, "MARKED\tTrue\n") {
+		t.Errorf("the catalog:\n%s", got[:min(len(got), 200)])
+	}
+	paras := 0
+	for _, part := range p.Parts {
+		paras += len(part.Paras)
+	}
+	if count["P"] < paras {
+		t.Errorf("%d paragraphs tagged P, fewer than the %d numbered", count["P"], paras)
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext missing")
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", file, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), arabicBrackets) {
+		t.Errorf("the Arabic paragraph does not come back as typed (%q):\n%s", arabicBrackets, out)
+	}
+}

@@ -72,6 +72,59 @@ type placedRun struct {
 	glyphs []uint16  // subset glyph ids
 	adv    []float64 // each glyph's advance, in points
 	pdfAdv []float64 // what the PDF would advance without adjustment
+	elem   int       // the structure element it belongs to; -1 for an artifact (page furniture)
+	seq    int       // the line it is part of: one marked-content sequence
+	actual string    // a right-to-left line's text in reading order (ActualText)
+}
+
+// The PDF is tagged (ISO 32000-1, 14.8): every piece of text belongs to
+// an element of a structure tree (Document, H1, H2, P, L > LI > Lbl +
+// LBody, TOC > TOCI, Note) in reading order, or is marked as an artifact
+// (page numbers, the running mark, the notes' rule), so that a screen
+// reader, text extraction and reflow read it as written. An element in
+// another language than the document carries /Lang; a right-to-left
+// line carries its text in reading order as /ActualText, so extraction
+// gives the words as typed rather than the glyphs in the order drawn.
+
+// pdfElem is an element of the structure tree.
+type pdfElem struct {
+	kind   string // a standard structure type: Document, H1, H2, P, L, LI, Lbl, LBody, TOC, TOCI, Note
+	parent int    // -1 for the root
+	lang   string
+	kids   []int // its child elements, in reading order
+}
+
+// open starts an element inside the current one; what is placed until
+// close belongs to it.
+func (l *pdfLayout) open(kind, lang string) int {
+	id := len(l.elems)
+	l.elems = append(l.elems, pdfElem{kind: kind, parent: l.cur, lang: lang})
+	if l.cur >= 0 {
+		l.elems[l.cur].kids = append(l.elems[l.cur].kids, id)
+	}
+	l.cur = id
+	return id
+}
+
+func (l *pdfLayout) close() {
+	if l.cur >= 0 {
+		l.cur = l.elems[l.cur].parent
+	}
+}
+
+// tagged runs f with what it places in a new element of kind.
+func (l *pdfLayout) tagged(kind, lang string, f func()) {
+	l.open(kind, lang)
+	f()
+	l.close()
+}
+
+// within runs f with what it places in element e.
+func (l *pdfLayout) within(e int, f func()) {
+	saved := l.cur
+	l.cur = e
+	f()
+	l.cur = saved
 }
 
 type pdfPage struct {
@@ -112,6 +165,9 @@ type pdfLayout struct {
 	tocEntries  []pdfTOCEntry
 	notes       []Note       // the publication's footnotes
 	noted       map[int]bool // the notes already given a page
+	elems       []pdfElem    // the structure tree; elems[0] is the Document
+	cur         int          // the element being placed into (-1: an artifact)
+	seq         int          // lines placed, numbering marked-content sequences
 }
 
 // pdfSpot is a place on a page: its index (from 1) and a height.
@@ -181,11 +237,12 @@ func neededRoles(p Publication) [roleCount]bool {
 func (l *pdfLayout) reset() {
 	for _, f := range l.fonts {
 		if f != nil {
-			f.used, f.newGID, f.order = map[font.GID]string{}, nil, nil
+			f.used, f.texts, f.newGID, f.order = nil, nil, nil, nil
 		}
 	}
 	l.pages = nil
 	l.noted = map[int]bool{}
+	l.elems, l.cur, l.seq = []pdfElem{{kind: "Document", parent: -1}}, 0, 0
 	l.headingPages = map[int]int{}
 	l.headingTops, l.tocEntries = map[int]pdfSpot{}, nil
 }
@@ -385,6 +442,14 @@ func (l *pdfLayout) lines(spans []Span, st style, rtl bool, width float64) []sha
 // place draws a shaped line with its left edge at x on the baseline y.
 func (l *pdfLayout) place(line shapedLine, x, y float64, st style) {
 	pg := l.page()
+	l.seq++
+	actual := ""
+	for _, run := range line.runs {
+		if run.Direction.Progression() == di.TowardTopLeft {
+			actual = lineText(line)
+			break
+		}
+	}
 	link := map[int][4]float64{} // a link range's area on this line
 	for _, run := range line.runs {
 		f := l.fontOf(run.Face)
@@ -398,7 +463,7 @@ func (l *pdfLayout) place(line shapedLine, x, y float64, st style) {
 		} else if in >= 0 && line.ranges[in].url != "" {
 			colour = blue // a link reads as one, as on the web
 		}
-		pr := placedRun{font: f, size: size, x: x, y: ry, colour: colour}
+		pr := placedRun{font: f, size: size, x: x, y: ry, colour: colour, elem: l.cur, seq: l.seq, actual: actual}
 		upem := float64(f.ttf.unitsPerEm)
 		gx := x
 		for _, g := range run.Glyphs {
@@ -446,6 +511,19 @@ func (l *pdfLayout) place(line shapedLine, x, y float64, st style) {
 		}
 		return a.x0 < b.x0
 	})
+}
+
+// lineText is a shaped line's text in reading (logical) order.
+func lineText(line shapedLine) string {
+	a, b := len(line.text), 0
+	for _, r := range line.runs {
+		a = min(a, r.Runes.Offset)
+		b = max(b, r.Runes.Offset+r.Runes.Count)
+	}
+	if a >= b || b > len(line.text) {
+		return ""
+	}
+	return string(line.text[a:b])
 }
 
 // rangeAt returns the range holding text offset i, or -1.
@@ -512,10 +590,12 @@ func (l *pdfLayout) block(spans []Span, st style, rtl bool, indent float64, firs
 		case rtl:
 			x = marginL + textW - indent - line.width
 		}
-		l.place(line, x, l.y, st)
+		// A paragraph's number and a list item's mark come before its
+		// text in reading order.
 		if i == 0 && first != nil {
 			first(l.y)
 		}
+		l.place(line, x, l.y, st)
 	}
 }
 
@@ -533,7 +613,7 @@ func (l *pdfLayout) heading(text string, size float64, rtl bool) {
 	st := style{size: size, bold: true, colour: blue}
 	l.room(size*leading*2 + bodySize*leading*2) // keep it with two lines of what follows
 	l.gap(size * 0.6)
-	l.block([]Span{{Text: text}}, st, rtl, 0, nil)
+	l.tagged("H2", "", func() { l.block([]Span{{Text: text}}, st, rtl, 0, nil) })
 	l.gap(size * 0.3)
 }
 
@@ -555,23 +635,33 @@ func (l *pdfLayout) para(para Para) {
 	}
 	for _, b := range para.Blocks {
 		if !b.List {
-			l.block(b.Spans, body, para.RTL, 0, number)
+			l.tagged("P", para.Lang, func() { l.block(b.Spans, body, para.RTL, 0, number) })
 			continue
 		}
+		l.open("L", para.Lang)
 		for k, item := range b.Items {
 			mark := "•"
 			if b.Ordered {
 				mark = fmt.Sprintf("%d.", k+1)
 			}
-			l.block(item, body, para.RTL, 22, func(y float64) {
-				number(y)
-				if para.RTL {
-					l.label(mark, body, marginL+textW-14, y, false)
-				} else {
-					l.label(mark, body, marginL+8, y, false)
-				}
+			l.open("LI", "")
+			lbl := l.open("Lbl", "")
+			l.close()
+			l.tagged("LBody", "", func() {
+				l.block(item, body, para.RTL, 22, func(y float64) {
+					l.within(lbl, func() {
+						number(y)
+						if para.RTL {
+							l.label(mark, body, marginL+textW-14, y, false)
+						} else {
+							l.label(mark, body, marginL+8, y, false)
+						}
+					})
+				})
 			})
+			l.close()
 		}
+		l.close()
 	}
 	l.gap(bodySize * 0.55)
 }
@@ -586,12 +676,16 @@ func (l *pdfLayout) run(p Publication) {
 		kind = labelProposal
 	}
 	centre := func(text string, size float64, bold bool, c colour) {
-		l.block([]Span{{Text: text}}, style{size: size, bold: bold, colour: c, align: 1}, false, 0, nil)
+		l.tagged("P", "", func() {
+			l.block([]Span{{Text: text}}, style{size: size, bold: bold, colour: c, align: 1}, rightToLeft(text), 0, nil)
+		})
 	}
 	centre(strings.ToUpper(labelForum), 13, false, blue)
 	centre(kind, 12, false, blue)
 	l.gap(40)
-	centre(p.Title, 24, true, black)
+	l.tagged("H1", "", func() {
+		l.block([]Span{{Text: p.Title}}, style{size: 24, bold: true, colour: black, align: 1}, rightToLeft(p.Title), 0, nil)
+	})
 	l.gap(16)
 	if p.Theme != "" {
 		centre(labelTheme+": "+p.Theme, 12, false, black)
@@ -621,10 +715,12 @@ func (l *pdfLayout) run(p Publication) {
 		}
 	}
 	l.heading(labelContents, 15, false)
+	l.open("TOC", "")
 	for i, part := range p.Parts {
 		st := style{size: bodySize, colour: black}
 		l.room(bodySize * leading)
 		l.y -= bodySize * leading
+		l.open("TOCI", "")
 		l.label(part.Title(), st, marginL, l.y, false)
 		l.tocEntries = append(l.tocEntries, pdfTOCEntry{at: pdfSpot{page: len(l.pages), y: l.y}, part: i})
 		pg := l.headingPages[i]
@@ -632,7 +728,9 @@ func (l *pdfLayout) run(p Publication) {
 			pg = 99 // the first pass: as wide as a real number will be
 		}
 		l.label(fmt.Sprint(pg), st, marginL+textW-16, l.y, false)
+		l.close()
 	}
+	l.close()
 	// The headings, from a new page.
 	l.newPage(true)
 	for i, part := range p.Parts {
@@ -640,7 +738,9 @@ func (l *pdfLayout) run(p Publication) {
 		l.headingPages[i] = len(l.pages)
 		l.headingTops[i] = pdfSpot{page: len(l.pages), y: min(pageH, l.y+15*leading*2)}
 		if len(part.Paras) == 0 {
-			l.block([]Span{{Text: labelNoText, Italic: true}}, style{size: bodySize, colour: grey}, false, 0, nil)
+			l.tagged("P", "", func() {
+				l.block([]Span{{Text: labelNoText, Italic: true}}, style{size: bodySize, colour: grey}, false, 0, nil)
+			})
 			l.gap(bodySize * 0.55)
 		}
 		for _, para := range part.Paras {
@@ -652,20 +752,26 @@ func (l *pdfLayout) run(p Publication) {
 			return
 		}
 		l.heading(title, 15, false)
+		l.open("L", "")
 		for _, it := range items {
-			l.block([]Span{{Text: "• " + it}}, style{size: bodySize, colour: black}, rightToLeft(it), 8, nil)
+			l.tagged("LI", "", func() {
+				l.block([]Span{{Text: "• " + it}}, style{size: bodySize, colour: black}, rightToLeft(it), 8, nil)
+			})
 		}
+		l.close()
 	}
 	if p.Consultation != "" {
 		l.heading(labelConsultation, 15, false)
-		l.block([]Span{{Text: p.Consultation}}, style{size: bodySize, colour: black}, false, 0, nil)
+		l.tagged("P", "", func() { l.block([]Span{{Text: p.Consultation}}, style{size: bodySize, colour: black}, false, 0, nil) })
 	}
 	if len(p.Contributors) > 0 {
 		l.heading(labelContributors, 15, false)
-		l.block([]Span{{Text: labelAckIntro}}, style{size: bodySize, colour: black}, false, 0, nil)
+		l.tagged("P", "", func() { l.block([]Span{{Text: labelAckIntro}}, style{size: bodySize, colour: black}, false, 0, nil) })
 		l.gap(4)
 		for _, g := range p.Contributors {
-			l.block([]Span{{Text: g.Group + ": ", Bold: true}, {Text: strings.Join(g.Names, ", ")}}, style{size: bodySize, colour: black}, false, 0, nil)
+			l.tagged("P", "", func() {
+				l.block([]Span{{Text: g.Group + ": ", Bold: true}, {Text: strings.Join(g.Names, ", ")}}, style{size: bodySize, colour: black}, false, 0, nil)
+			})
 			l.gap(4)
 		}
 	}
@@ -683,8 +789,10 @@ func (l *pdfLayout) run(p Publication) {
 			y := marginB + pg.noteH - noteRule
 			pg.rules = append(pg.rules, [3]float64{marginL, y + noteRule*0.6, marginL + 120})
 			ns := style{size: noteSize, colour: black}
+			l.cur = 0
 			for _, n := range pg.notes {
 				rtl := rightToLeft(spansText(l.notes[n-1].Spans))
+				l.open("Note", scriptLanguage(spansText(l.notes[n-1].Spans)))
 				for _, line := range l.noteLines(n) {
 					y -= noteSize * leading
 					x := marginL
@@ -693,8 +801,10 @@ func (l *pdfLayout) run(p Publication) {
 					}
 					l.place(line, x, y+noteSize*0.3, ns)
 				}
+				l.close()
 			}
 		}
+		l.cur = -1 // page numbers and the running mark are not the text
 		st := style{size: 9, colour: grey}
 		if lines := l.lines([]Span{{Text: fmt.Sprint(pg.number)}}, st, false, textW); len(lines) > 0 {
 			l.place(lines[0], pageW/2-lines[0].width/2, marginB-30, st)
@@ -734,6 +844,55 @@ func (w *pdfWriter) stream(id int, dict string, data []byte) {
 	fmt.Fprintf(&w.b, "%d 0 obj\n<< %s /Filter /FlateDecode /Length %d >>\nstream\n", id, dict, z.Len())
 	w.b.Write(z.Bytes())
 	w.b.WriteString("\nendstream\nendobj\n")
+}
+
+// writeStructure writes the structure tree: each element with its kids
+// (elements, and marked sequences on pages, in reading order), the root,
+// and the parent tree that takes a page's marked sequence back to its
+// element. It returns the root's object number.
+func (l *pdfLayout) writeStructure(w *pdfWriter, pageIDs []int, pageMCIDs [][]int) int {
+	root := w.reserve()
+	ids := make([]int, len(l.elems))
+	for i := range ids {
+		ids[i] = w.reserve()
+	}
+	type mcr struct{ page, mcid int }
+	marked := make([][]mcr, len(l.elems))
+	for pg, mcids := range pageMCIDs {
+		for mcid, e := range mcids {
+			marked[e] = append(marked[e], mcr{pg, mcid})
+		}
+	}
+	for i, e := range l.elems {
+		var kids []string
+		for _, k := range e.kids {
+			kids = append(kids, fmt.Sprintf("%d 0 R", ids[k]))
+		}
+		for _, m := range marked[i] {
+			kids = append(kids, fmt.Sprintf("<< /Type /MCR /Pg %d 0 R /MCID %d >>", pageIDs[m.page], m.mcid))
+		}
+		parent := root
+		if e.parent >= 0 {
+			parent = ids[e.parent]
+		}
+		extra := ""
+		if e.lang != "" {
+			extra = " /Lang " + pdfString(e.lang)
+		}
+		w.obj(ids[i], fmt.Sprintf("<< /Type /StructElem /S /%s /P %d 0 R /K [%s]%s >>", e.kind, parent, strings.Join(kids, " "), extra))
+	}
+	var nums strings.Builder
+	for pg, mcids := range pageMCIDs {
+		fmt.Fprintf(&nums, "%d [", pg)
+		for _, e := range mcids {
+			fmt.Fprintf(&nums, "%d 0 R ", ids[e])
+		}
+		nums.WriteString("] ")
+	}
+	parentTree := w.reserve()
+	w.obj(parentTree, "<< /Nums ["+nums.String()+"] >>")
+	w.obj(root, fmt.Sprintf("<< /Type /StructTreeRoot /K [%d 0 R] /ParentTree %d 0 R /ParentTreeNextKey %d >>", ids[0], parentTree, len(pageMCIDs)))
+	return root
 }
 
 // pdfASCII writes an address as a PDF string: a URI is ASCII, so any
@@ -814,6 +973,7 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 		return fmt.Sprintf("[%d 0 R /XYZ 0 %.2f null]", pageIDs[s.page-1], s.y)
 	}
 	var kids []string
+	var pageMCIDs [][]int // by page, the element of each marked sequence
 	for i, pg := range l.pages {
 		contentID := w.reserve()
 		kids = append(kids, fmt.Sprintf("%d 0 R", pageIDs[i]))
@@ -832,9 +992,11 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 		if len(annots) > 0 {
 			links = " /Annots [" + strings.Join(annots, " ") + "]"
 		}
-		w.obj(pageIDs[i], fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << %s >> >> /Contents %d 0 R%s >>",
-			pagesID, pageW, pageH, strings.Join(fontRes, " "), contentID, links))
-		w.stream(contentID, "", l.content(pg))
+		w.obj(pageIDs[i], fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << %s >> >> /Contents %d 0 R /StructParents %d /Tabs /S%s >>",
+			pagesID, pageW, pageH, strings.Join(fontRes, " "), contentID, i, links))
+		data, mcids := l.content(pg)
+		w.stream(contentID, "", data)
+		pageMCIDs = append(pageMCIDs, mcids)
 	}
 	// Bookmarks: one per heading, in order, opened beside the pages.
 	outline := ""
@@ -865,7 +1027,9 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 	if lang == "" {
 		lang = "en"
 	}
-	w.obj(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang (%s)%s >>", pagesID, lang, outline))
+	tree := l.writeStructure(w, pageIDs, pageMCIDs)
+	w.obj(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang %s /MarkInfo << /Marked true >> /StructTreeRoot %d 0 R /ViewerPreferences << /DisplayDocTitle true >>%s >>",
+		pagesID, pdfString(lang), tree, outline))
 	created := ""
 	if !p.Date.IsZero() {
 		created = fmt.Sprintf(" /CreationDate (D:%s)", p.Date.UTC().Format("20060102150405Z"))
@@ -883,23 +1047,42 @@ func (l *pdfLayout) write(p Publication) ([]byte, error) {
 // content is a page's drawing: each run as a TJ array of glyph ids, with
 // an adjustment where the shaper's advance differs from the font's
 // (kerning, joined Arabic), and the page number.
-func (l *pdfLayout) content(pg *pdfPage) []byte {
+func (l *pdfLayout) content(pg *pdfPage) ([]byte, []int) {
 	var b bytes.Buffer
 	for _, r := range pg.rules {
-		fmt.Fprintf(&b, "0.4 0.4 0.4 RG 0.5 w %.2f %.2f m %.2f %.2f l S\n", r[0], r[1], r[2], r[1])
+		fmt.Fprintf(&b, "/Artifact BMC 0.4 0.4 0.4 RG 0.5 w %.2f %.2f m %.2f %.2f l S EMC\n", r[0], r[1], r[2], r[1])
 	}
-	for _, r := range pg.runs {
-		// A font's resource name is its role, its place in l.fonts.
-		fmt.Fprintf(&b, "%.3f %.3f %.3f rg BT /F%d %.2f Tf 1 0 0 1 %.2f %.2f Tm [", r.colour[0], r.colour[1], r.colour[2], r.font.role, r.size, r.x, r.y)
-		for i, g := range r.glyphs {
-			fmt.Fprintf(&b, "<%04X>", g)
-			if d := r.adv[i] - r.pdfAdv[i]; d > 0.01 || d < -0.01 {
-				fmt.Fprintf(&b, "%.1f", -d/r.size*1000)
-			}
+	// Each line of an element is one marked-content sequence, numbered
+	// (MCID) in the page's order; mcids says whose each one is.
+	var mcids []int
+	for i := 0; i < len(pg.runs); {
+		first := pg.runs[i]
+		j := i
+		for j < len(pg.runs) && pg.runs[j].seq == first.seq && pg.runs[j].elem == first.elem {
+			j++
 		}
-		b.WriteString("] TJ ET\n")
+		if first.elem < 0 || first.elem >= len(l.elems) {
+			b.WriteString("/Artifact BMC\n")
+		} else {
+			fmt.Fprintf(&b, "/%s << /MCID %d >> BDC\n", l.elems[first.elem].kind, len(mcids))
+			mcids = append(mcids, first.elem)
+		}
+
+		for _, r := range pg.runs[i:j] {
+			// A font's resource name is its role, its place in l.fonts.
+			fmt.Fprintf(&b, "%.3f %.3f %.3f rg BT /F%d %.2f Tf 1 0 0 1 %.2f %.2f Tm [", r.colour[0], r.colour[1], r.colour[2], r.font.role, r.size, r.x, r.y)
+			for k, g := range r.glyphs {
+				fmt.Fprintf(&b, "<%04X>", g)
+				if d := r.adv[k] - r.pdfAdv[k]; d > 0.01 || d < -0.01 {
+					fmt.Fprintf(&b, "%.1f", -d/r.size*1000)
+				}
+			}
+			b.WriteString("] TJ ET\n")
+		}
+		b.WriteString("EMC\n")
+		i = j
 	}
-	return b.Bytes()
+	return b.Bytes(), mcids
 }
 
 // toUnicodeCMap maps each subset glyph to the text it was drawn for.
@@ -907,8 +1090,8 @@ func toUnicodeCMap(f *pdfFont) []byte {
 	var b bytes.Buffer
 	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
 	var entries []string
-	for gid, old := range f.order {
-		text := f.used[old]
+	for gid := range f.order {
+		text := f.texts[gid]
 		if text == "" {
 			continue
 		}

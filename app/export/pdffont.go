@@ -48,7 +48,9 @@ var fontChoices = [roleCount]fontChoice{
 	serifItalic:  {files: []string{"DejaVuSerif-Italic.ttf", "NotoSerif-Italic.ttf"}, name: "DejaVu Serif Italic", pkg: "fonts-dejavu-extra", covers: "italics"},
 	sansRegular:  {files: []string{"DejaVuSans.ttf", "NotoSans-Regular.ttf"}, name: "DejaVu Sans", pkg: "fonts-dejavu-core", covers: "Arabic and Hebrew text"},
 	sansBold:     {files: []string{"DejaVuSans-Bold.ttf", "NotoSans-Bold.ttf"}, name: "DejaVu Sans Bold", pkg: "fonts-dejavu-core", covers: "bold Arabic and Hebrew text"},
-	cjk:          {files: []string{"DroidSansFallbackFull.ttf", "DroidSansFallback.ttf"}, name: "Droid Sans Fallback", pkg: "fonts-droid-fallback", covers: "Chinese, Japanese and Korean text"},
+	// AR PL UMing is a Ming (serif) face, as the body text is; Droid Sans
+	// Fallback, a sans, serves where it is not installed.
+	cjk: {files: []string{"uming.ttc", "DroidSansFallbackFull.ttf", "DroidSansFallback.ttf"}, name: "AR PL UMing", pkg: "fonts-arphic-uming", covers: "Chinese, Japanese and Korean text"},
 }
 
 // fontDirs are where fonts are looked for: BPFDRAFT_FONTS first (a
@@ -102,10 +104,11 @@ type pdfFont struct {
 	data   []byte
 	face   *font.Face
 	ttf    *ttf
-	used   map[font.GID]string // glyph → the text it stands for (first seen)
-	newGID map[font.GID]uint16
-	order  []font.GID // used glyphs in new-GID order (0 is .notdef)
-	name   string     // the PostScript-ish name, for the PDF
+	used   map[glyphText]uint16 // a glyph standing for a text → its subset glyph
+	texts  []string             // by subset glyph, the text it stands for (ToUnicode)
+	newGID map[font.GID]uint16  // a glyph's first subset glyph (what composites point at)
+	order  []font.GID           // used glyphs in new-GID order (0 is .notdef)
+	name   string               // the PostScript-ish name, for the PDF
 }
 
 // loadFont reads a role's face, or says what to install.
@@ -120,8 +123,15 @@ func loadFont(role fontRole) (*pdfFont, error) {
 	if err != nil {
 		return nil, err
 	}
-	face, err := font.ParseTTF(bytes.NewReader(data))
-	if err != nil {
+	var face *font.Face
+	if bytes.HasPrefix(data, []byte("ttcf")) {
+		// A collection (AR PL UMing): its first face.
+		faces, err := font.ParseTTC(bytes.NewReader(data))
+		if err != nil || len(faces) == 0 {
+			return nil, fmt.Errorf("font %s: %v", path, err)
+		}
+		face = faces[0]
+	} else if face, err = font.ParseTTF(bytes.NewReader(data)); err != nil {
 		return nil, fmt.Errorf("font %s: %w", path, err)
 	}
 	t, err := parseTTF(data)
@@ -135,26 +145,45 @@ func loadFont(role fontRole) (*pdfFont, error) {
 		}
 		return -1
 	}, name)
-	return &pdfFont{role: role, data: data, face: face, ttf: t, used: map[font.GID]string{}, name: name}, nil
+	return &pdfFont{role: role, data: data, face: face, ttf: t, name: name}, nil
 }
 
 // use records a glyph drawn for some text and returns its id in the
 // subset.
 func (f *pdfFont) use(g font.GID, text string) uint16 {
-	if _, ok := f.used[g]; !ok || f.used[g] == "" {
-		f.used[g] = text
-	}
 	if f.newGID == nil {
-		f.newGID = map[font.GID]uint16{0: 0}
-		f.order = []font.GID{0}
+		f.newGID, f.used = map[font.GID]uint16{0: 0}, map[glyphText]uint16{}
+		f.order, f.texts = []font.GID{0}, []string{""}
 	}
-	if id, ok := f.newGID[g]; ok {
+	if text == "" {
+		if id, ok := f.newGID[g]; ok {
+			return id
+		}
+	} else if id, ok := f.used[glyphText{g, text}]; ok {
+		return id
+	} else if id, ok := f.newGID[g]; ok && f.texts[id] == "" {
+		f.texts[id], f.used[glyphText{g, text}] = text, id
 		return id
 	}
+	// A glyph new to the subset, or one that stands for another text
+	// here: a right-to-left "(" is drawn with the ")" glyph (mirrored),
+	// and ToUnicode can give one text per glyph, so the glyph goes in the
+	// subset twice, each copy with its own text.
 	id := uint16(len(f.order))
-	f.newGID[g] = id
-	f.order = append(f.order, g)
+	f.order, f.texts = append(f.order, g), append(f.texts, text)
+	if _, ok := f.newGID[g]; !ok {
+		f.newGID[g] = id
+	}
+	if text != "" {
+		f.used[glyphText{g, text}] = id
+	}
 	return id
+}
+
+// glyphText is a glyph and the text it stands for.
+type glyphText struct {
+	g    font.GID
+	text string
 }
 
 // ttf is the parts of a TrueType font a subset needs.
@@ -167,16 +196,29 @@ type ttf struct {
 }
 
 func parseTTF(data []byte) (*ttf, error) {
-	if len(data) < 12 {
+	if len(data) < 16 {
 		return nil, errors.New("too short for a font")
 	}
-	if v := binary.BigEndian.Uint32(data); v != 0x00010000 && v != 0x74727565 {
+	// A collection's first font: its table directory is where the
+	// header says, and its tables' offsets count from the file's start.
+	dir := data
+	if string(data[:4]) == "ttcf" {
+		off := binary.BigEndian.Uint32(data[12:])
+		if uint64(off)+12 > uint64(len(data)) {
+			return nil, errors.New("font collection cut short")
+		}
+		dir = data[off:]
+	}
+	if v := binary.BigEndian.Uint32(dir); v != 0x00010000 && v != 0x74727565 {
 		return nil, errors.New("not a TrueType (glyf) font")
 	}
-	n := int(binary.BigEndian.Uint16(data[4:]))
+	n := int(binary.BigEndian.Uint16(dir[4:]))
 	t := &ttf{tables: map[string][]byte{}}
 	for i := 0; i < n; i++ {
-		rec := data[12+16*i:]
+		if 12+16*i > len(dir) {
+			return nil, errors.New("table directory cut short")
+		}
+		rec := dir[12+16*i:]
 		if len(rec) < 16 {
 			return nil, errors.New("table directory cut short")
 		}

@@ -23,6 +23,8 @@ func sampleSnapshot() crdt.Snapshot {
 		secs = append(secs, crdt.Section{ID: string(rune('a' + i)), Heading: h.Title, Body: strings.Join(paras, "\n\n")})
 	}
 	secs[1].Body += "\n\nمرحبا بكم في منتدى حوكمة الإنترنت. هذه فقرة باللغة العربية."
+	// Brackets (drawn mirrored) and one letter with and without its mark.
+	secs[1].Body += "\n\n" + arabicBrackets
 	secs[2].Body += "\n\n互联网治理论坛的最佳实践论坛。这是一个中文段落。"
 	secs[3].Body = "Measures that **worked** and *why*:\n\n- open standards\n- shared incident reports\n- regional CERT training\n\n" + secs[3].Body
 	secs[4].Body = "" // an empty heading
@@ -55,6 +57,9 @@ func sampleSnapshot() crdt.Snapshot {
 		Roles: map[string]crdt.Role{"1": crdt.RoleCoFacilitator, "4": crdt.RoleRapporteur, "5": crdt.RoleParticipant},
 	}
 }
+
+// arabicBrackets must come out of the PDF as typed.
+const arabicBrackets = "تُبنى الثقة (بالممارسة) على [المعايير] ولا تبنى بالقوة"
 
 func samplePublication() Publication {
 	return Build(sampleSnapshot(), Edition{Version: "Draft for public comment", Date: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)})
