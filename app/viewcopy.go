@@ -121,8 +121,14 @@ func decodeStored(data []byte) (storedView, error) {
 // exporting the version then reads it, where forking the document at its
 // heads would load the whole history first.
 
+// versionViewFormat numbers the layout of a stored version; a copy in
+// another is made again. 2: participants verified as the draft verifies
+// them (before, a device's person was unknown in a past state, and each
+// device counted as a person of its own).
+const versionViewFormat = 2
+
 func encodeVersionSnapshot(snap crdt.Snapshot, heads []string) ([]byte, error) {
-	return encodeStored(storedView{Format: viewFormat, Meta: snap.Meta, Sections: snap.Sections,
+	return encodeStored(storedView{Format: versionViewFormat, Meta: snap.Meta, Sections: snap.Sections,
 		Participants: snap.Participants, Roles: snap.Roles, Heads: heads})
 }
 
@@ -131,7 +137,7 @@ func decodeVersionSnapshot(data []byte, v crdt.Version) (crdt.Snapshot, error) {
 	if err != nil {
 		return crdt.Snapshot{}, err
 	}
-	if sv.Format != viewFormat || sv.Meta.ID == "" || !sameHeads(sv.Heads, v.Heads) {
+	if sv.Format != versionViewFormat || sv.Meta.ID == "" || !sameHeads(sv.Heads, v.Heads) {
 		return crdt.Snapshot{}, errViewFormat
 	}
 	return crdt.Snapshot{Meta: sv.Meta, Sections: sv.Sections, Participants: sv.Participants, Roles: sv.Roles}, nil

@@ -226,6 +226,23 @@ func (d *Doc) sealedCerts() map[string]Cert {
 	return out
 }
 
+// trustFor returns what a read-only copy of the document (a past state,
+// Doc.at) needs to verify its participants: copies of the certificates
+// and seals this one verified. A device's binding to its person does not
+// change with time, so a version shows its authors as the draft does.
+func (d *Doc) trustFor() trust {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := trust{id: d.tr.id, genesis: d.tr.genesis, certs: make(map[string]Cert, len(d.tr.certs)), seals: make(map[string]Seal, len(d.tr.seals))}
+	for a, c := range d.tr.certs {
+		t.certs[a] = c
+	}
+	for a, s := range d.tr.seals {
+		t.seals[a] = s
+	}
+	return t
+}
+
 // certs returns a copy of the verified certificates.
 func (d *Doc) certs() map[string]Cert {
 	d.mu.Lock()

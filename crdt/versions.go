@@ -144,7 +144,7 @@ func (d *Doc) at(heads []string) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Doc{am: am, now: time.Now}, nil
+	return &Doc{am: am, now: time.Now, tr: d.trustFor()}, nil
 }
 
 func sortedCopy(xs []string) []string {

@@ -48,6 +48,18 @@ $B $Bo write "$id" --section 4 --text "Three practices recur in the submissions:
 $B $Bo export "$id" --format automerge -o "$work/b.automerge" >/dev/null
 $B $A import "$work/b.automerge" >/dev/null
 $B $A write "$id" --section 9 --text "The BPF proposes to continue in 2027 and to look at incident response in small island states." >/dev/null
+# Links and a footnote; the title page's details; two annexes, one
+# imported from a Markdown file a participant mailed in.
+$B $A write "$id" --section 3 --append --text "The [Global Forum on Cyber Expertise](https://thegfce.org/) keeps a map of such programmes; the survey behind this section had 42 answers.[^survey]
+
+[^survey]: The survey ran from March to June 2026; its questions are in Annex A." >/dev/null
+printf 'We met eleven times in 2026. This output describes how cyber norms reach operators, what worked, and what is left for 2027.\n\nIt is open for public comment until 30 September 2026.\n' > "$work/summary.txt"
+$B $A details "$id" --co-facilitators "Amina Diallo" --co-facilitators "Bruno Silva" --rapporteur "Chen Wei" \
+	--summary-file "$work/summary.txt" --dissemination "ITU" --dissemination "UNESCO" --dissemination "UN Office for Disarmament Affairs" >/dev/null
+printf '## Survey of participants\n\nForty-two participants answered: 14 from civil society, 11 from the technical community, 9 from governments, 8 from the private sector.\n\n- Which norms do you apply?\n- Who helps you apply them?\n\n## Glossary\n\n**CERT**: a computer emergency response team.\n\n**CSIRT**: a computer security incident response team.\n' > "$work/annexes.md"
+$B $A import-text "$id" "$work/annexes.md" >/dev/null
+$B $A heading "$id" annex 10 >/dev/null
+$B $A heading "$id" annex 11 >/dev/null
 $B $A version "$id" --name "Draft for public comment" >/dev/null
 
 # Sample publications of the version, and the public-comment round trip.
@@ -58,7 +70,7 @@ for f in pdf docx odt html md; do
 done
 $B $A export "$id" --version "Draft for public comment" --format comment-template -o "$samples/comment-template.csv" >/dev/null
 printf 'paragraph,name,organisation,stakeholder_group,region,comment\r\n2.1,Chen Wei,ISOC Asia-Pacific,Technical community,Asia-Pacific,"Name the national strategies you mean, please."\r\n4.1,Dana Okafor,,Civil society,African,Add a practice on training for small operators.\r\n' > "$work/comments.csv"
-$B $A comments import "$id" "$work/comments.csv" >/dev/null
+$B $A comments import "$id" "$work/comments.csv" --version "Draft for public comment" >/dev/null
 for c in $($B $A comments "$id" --public | awk '/public comment by/ {print $1}'); do
 	$B $A respond "$id" "$c" --status partly-accepted --text "Reworded in the final output." >/dev/null
 done

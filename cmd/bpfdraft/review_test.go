@@ -585,6 +585,11 @@ func TestDetailsAndAnnexes(t *testing.T) {
 	}
 	// A comment citing A.2 lands on "Most from Africa."
 	c.ok("version", id, "--name", "Draft for public comment")
+	// The version names each person once, however many devices (every
+	// command here is one) they wrote with.
+	if v := c.ok("export", id, "--version", "Draft for public comment", "--format", "md", "-o", "-"); strings.Count(v, "Amina (Asia-Pacific)") != 1 {
+		t.Errorf("the version's acknowledgements name Amina %d times", strings.Count(v, "Amina (Asia-Pacific)"))
+	}
 	in := filepath.Join(dir, "filled.csv")
 	if err := os.WriteFile(in, []byte("paragraph,comment\nA.2,Which countries?\nB,Add more terms.\n"), 0o644); err != nil {
 		t.Fatal(err)
