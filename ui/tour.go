@@ -13,7 +13,7 @@ import (
 
 // Tour walks the real window through its main screens and writes a PNG
 // of each to dir (home, draft, invite, contributions, review, coverage,
-// compare, authors), then quits: the
+// compare, people, authors, import, machines), then quits: the
 // screenshots in the docs come from it (cmd/bpfbench/screenshots.sh).
 // capture writes the screen to a file; nil uses the canvas's own
 // capture (which some software GL stacks return blank). Call Tour before
@@ -103,7 +103,19 @@ func (u *UI) tour(dir string, capture func(string) error) (err error) {
 				d.authors.SetChecked(true)
 			}
 		}},
-		{"machines", u.showDevices},
+		{"import", func() {
+			// Import…'s plan, as shown before anything is written, for a
+			// text a participant mailed in.
+			if d := u.draft; d != nil {
+				d.previewImport("from-lagos.md", []byte("## Regional specificities observed\n\nMobile money came first in West Africa.\n\n## Local incidents\n\nTwo outages in 2026.\n"))
+			}
+		}},
+		{"machines", func() {
+			for o := u.win.Canvas().Overlays().Top(); o != nil; o = u.win.Canvas().Overlays().Top() {
+				u.win.Canvas().Overlays().Remove(o)
+			}
+			u.showDevices()
+		}},
 	}
 	for _, s := range steps {
 		fyne.DoAndWait(s.show)

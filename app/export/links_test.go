@@ -262,3 +262,37 @@ func TestPDFIsTagged(t *testing.T) {
 		t.Errorf("the Arabic paragraph does not come back as typed (%q):\n%s", arabicBrackets, out)
 	}
 }
+
+// TestPDFFontsAreEmbedded: pdffonts (poppler) finds every font embedded
+// as a subset with a ToUnicode map, and the Chinese set in a Ming face
+// (serif, as the body) where the machine has one.
+func TestPDFFontsAreEmbedded(t *testing.T) {
+	if _, err := exec.LookPath("pdffonts"); err != nil {
+		if os.Getenv("BPF_REQUIRE_READERS") != "" {
+			t.Fatal("pdffonts missing (Debian: poppler-utils)")
+		}
+		t.Skip("pdffonts missing (Debian: poppler-utils)")
+	}
+	data, err := PDF(samplePublication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdffonts", writeTemp(t, "out.pdf", data)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdffonts: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 5 {
+		t.Fatalf("pdffonts:\n%s", out)
+	}
+	for _, line := range lines[2:] {
+		f := strings.Fields(line)
+		// name type... encoding emb sub uni object ID
+		if n := len(f); n < 6 || f[n-5] != "yes" || f[n-4] != "yes" || f[n-3] != "yes" {
+			t.Errorf("a font not embedded as a subset with ToUnicode: %s", line)
+		}
+	}
+	if findFont(fontChoice{files: []string{"uming.ttc"}}) != "" && !strings.Contains(string(out), "+uming") {
+		t.Errorf("the Chinese is not in AR PL UMing:\n%s", out)
+	}
+}
