@@ -39,7 +39,7 @@ func (o *Online) SyncOnce(ctx context.Context, extra []string, lan time.Duration
 	if len(targets) == 0 {
 		return nil, ErrNoPeer
 	}
-	results := o.syncAll(ctx, targets)
+	results := o.syncAll(ctx, targets, relays)
 	ok, shared, failed := 0, 0, 0
 	var first error
 	for _, r := range results {
@@ -70,8 +70,9 @@ func (o *Online) SyncOnce(ctx context.Context, extra []string, lan time.Duration
 	return results, nil
 }
 
-// syncAll syncs once with every target in parallel, one address per peer.
-func (o *Online) syncAll(ctx context.Context, targets []string) []Result {
+// syncAll syncs once with every target in parallel, one address per peer;
+// a target among relays is dialed as one (p2p.Node.SyncRelay).
+func (o *Online) syncAll(ctx context.Context, targets, relays []string) []Result {
 	byPeer := map[string]string{}
 	var order []string
 	for _, t := range targets {
@@ -88,7 +89,14 @@ func (o *Online) syncAll(ctx context.Context, targets []string) []Result {
 	var wg sync.WaitGroup
 	for i, id := range order {
 		wg.Add(1)
-		go func() { defer wg.Done(); results[i] = o.node.Sync(ctx, byPeer[id], true) }()
+		go func() {
+			defer wg.Done()
+			if slices.Contains(relays, byPeer[id]) {
+				results[i] = o.node.SyncRelay(ctx, byPeer[id], true)
+			} else {
+				results[i] = o.node.Sync(ctx, byPeer[id], true)
+			}
+		}()
 	}
 	wg.Wait()
 	return results

@@ -275,7 +275,7 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 			}
 			var st docsync.Stats
 			if err := withNode(ctx, reps[n], dir, func(node *p2p.Node) error {
-				r := node.Sync(ctx, emuAddr(n), true)
+				r := node.SyncRelay(ctx, emuAddr(n), true) // as `bpfdraft sync --once` dials the relays its invites name
 				st = r.Stats
 				return r.Err
 			}); err != nil {

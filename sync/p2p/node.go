@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/connmgr"
@@ -15,12 +16,14 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	ma "github.com/multiformats/go-multiaddr"
+	msmux "github.com/multiformats/go-multistream"
 
 	"github.com/igf-bpf/bpfdraft/sync/wire"
 )
@@ -75,6 +78,9 @@ type Node struct {
 	openings openings
 	refusals burstLog
 	sessions atomic.Int64 // numbers the connection-manager tags of sessions
+
+	spokeMu sync.Mutex              // Protects spoke.
+	spoke   map[peer.ID]protocol.ID // the protocol each peer answered in, this process
 }
 
 // relayResources raises libp2p's connection limits for a relay. The
@@ -270,6 +276,35 @@ func (n *Node) Sync(ctx context.Context, addr string, once bool) Result {
 	return n.SyncPeer(ctx, *ai, once)
 }
 
+// SyncRelay is Sync with a peer known to be a relay (an invite names
+// it): the session's stream opens at once in the relay's protocol (see
+// openStream), saving the round trips a dialed sync would spend finding
+// out what the peer is.
+func (n *Node) SyncRelay(ctx context.Context, addr string, once bool) Result {
+	ai, err := peer.AddrInfoFromString(addr)
+	if err != nil {
+		return Result{Peer: addr, Err: fmt.Errorf("relay address %q: %w (it must end in /p2p/PEER-ID)", addr, err)}
+	}
+	n.remember(ai.ID, BlobsProtocolID)
+	return n.SyncPeer(ctx, *ai, once)
+}
+
+// remember notes the protocol a peer speaks.
+func (n *Node) remember(id peer.ID, proto protocol.ID) {
+	n.spokeMu.Lock()
+	defer n.spokeMu.Unlock()
+	if n.spoke == nil {
+		n.spoke = map[peer.ID]protocol.ID{}
+	}
+	n.spoke[id] = proto
+}
+
+func (n *Node) spoken(id peer.ID) protocol.ID {
+	n.spokeMu.Lock()
+	defer n.spokeMu.Unlock()
+	return n.spoke[id]
+}
+
 // SyncPeer is Sync with a parsed address.
 func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result {
 	res := Result{Peer: ai.ID.String()}
@@ -287,7 +322,7 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 		res.Err = errors.New("this node runs no sync sessions")
 		return res
 	}
-	if err := n.host.Connect(ctx, ai); err != nil {
+	if err := n.connect(ctx, ai); err != nil {
 		res.Err = fmt.Errorf("connecting: %w", err)
 		return res
 	}
@@ -307,25 +342,117 @@ func (n *Node) syncStream(ctx context.Context, ai peer.AddrInfo, once bool) Resu
 	res := Result{Peer: ai.ID.String()}
 	// A small edit fits a relayed circuit's limits; bulk goes to the relay's own peer.
 	sctx := network.WithAllowLimitedConn(ctx, "draft sync")
-	// A relay speaks the blobs protocol, a co-author the sync protocol:
-	// one dial serves both, and the answer says which it is.
-	s, err := n.host.NewStream(sctx, ai.ID, ProtocolID, BlobsProtocolID)
+	guess := n.spoken(ai.ID)
+	s, err := n.openStream(sctx, ai.ID, guess)
 	if err != nil {
 		res.Err = fmt.Errorf("opening sync stream: %w", err)
 		return res
 	}
+	res = n.runStream(ctx, s, ai.ID, once)
+	if guess != "" && errors.Is(res.Err, msmux.ErrNotSupported[protocol.ID]{}) {
+		// It no longer speaks what it did: ask it, as with a new peer.
+		n.forget(ai.ID)
+		if s, err = n.openStream(sctx, ai.ID, ""); err != nil {
+			res.Err = fmt.Errorf("opening sync stream: %w", err)
+			return res
+		}
+		res = n.runStream(ctx, s, ai.ID, once)
+	}
+	return res
+}
+
+// connect dials a peer unless connected. libp2p's Connect then waits for
+// identify (a round trip and a kilobyte each way) before it returns; a
+// peer whose protocol is known needs nothing identify says, so its
+// session starts as soon as the secure channel is up, identify going on
+// beside it.
+func (n *Node) connect(ctx context.Context, ai peer.AddrInfo) error {
+	if n.spoken(ai.ID) == "" {
+		return n.host.Connect(ctx, ai)
+	}
+	n.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
+	switch n.host.Network().Connectedness(ai.ID) {
+	case network.Connected:
+		return nil
+	case network.Limited:
+		if ok, _ := network.GetAllowLimitedConn(ctx); ok {
+			return nil
+		}
+	}
+	_, err := n.host.Network().DialPeer(ctx, ai.ID)
+	return err
+}
+
+// runStream runs the session a stream's protocol says.
+func (n *Node) runStream(ctx context.Context, s network.Stream, id peer.ID, once bool) Result {
+	res := Result{Peer: id.String()}
 	defer s.Close()
-	defer n.protect(ai.ID)()
+	defer n.protect(id)()
 	stop := context.AfterFunc(ctx, func() { s.Reset() })
 	defer stop()
 	if s.Protocol() == BlobsProtocolID {
 		res.Relay = true
-		res.Stats, res.Err = n.eng.RunRelay(ctx, s, ai.ID.String(), once)
+		res.Stats, res.Err = n.eng.RunRelay(ctx, s, id.String(), once)
 	} else {
-		res.Stats, res.Err = n.eng.Run(ctx, s, ai.ID.String(), once)
+		res.Stats, res.Err = n.eng.Run(ctx, s, id.String(), once)
 	}
-	n.finished(ai.ID, res.Stats, res.Err, "outbound")
+	if res.Err == nil {
+		n.remember(id, s.Protocol())
+	}
+	n.finished(id, res.Stats, res.Err, "outbound")
 	return res
+}
+
+func (n *Node) forget(id peer.ID) {
+	n.spokeMu.Lock()
+	defer n.spokeMu.Unlock()
+	delete(n.spoke, id)
+}
+
+// openStream opens a sync stream to a connected peer. A relay speaks the
+// blobs protocol, a co-author the sync protocol. When which is not known,
+// libp2p's NewStream waits for identify to learn it, or asks the peer: a
+// round trip or two before the first byte of the session. When it is
+// (guess), the stream opens at once and proposes it lazily: the proposal
+// goes out with the session's first message and the peer's
+// acknowledgement comes back with its answer. A peer that refuses it
+// fails the session's first read (msmux.ErrNotSupported), and the caller
+// asks again.
+func (n *Node) openStream(ctx context.Context, id peer.ID, guess protocol.ID) (network.Stream, error) {
+	if guess == "" {
+		return n.host.NewStream(ctx, id, ProtocolID, BlobsProtocolID)
+	}
+	s, err := n.host.Network().NewStream(network.WithNoDial(ctx, "connected"), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.SetProtocol(guess); err != nil {
+		s.Reset()
+		return nil, err
+	}
+	return &lazyStream{Stream: s, rw: msmux.NewMSSelect(s, guess)}, nil
+}
+
+// lazyStream is a stream whose protocol is proposed with its first write.
+type lazyStream struct {
+	network.Stream
+	rw msmux.LazyConn
+}
+
+func (s *lazyStream) Read(b []byte) (int, error)  { return s.rw.Read(b) }
+func (s *lazyStream) Write(b []byte) (int, error) { return s.rw.Write(b) }
+
+// Close does not wait for the peer's acknowledgement of the proposal
+// (the session read it already, or failed): a peer gone quiet must not
+// hold it.
+func (s *lazyStream) Close() error {
+	_ = s.Stream.SetReadDeadline(time.Now().Add(time.Second))
+	return s.rw.Close()
+}
+
+func (s *lazyStream) CloseWrite() error {
+	_ = s.rw.Flush()
+	return s.Stream.CloseWrite()
 }
 
 // protect keeps libp2p's connection manager from closing the connection

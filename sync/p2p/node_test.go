@@ -226,3 +226,41 @@ func TestKeyCreatedOnceUnderRace(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// TestAWrongGuessOfProtocolFallsBack: a peer dialed as a relay (an
+// invite may name a co-author's address among its relays, or a relay
+// may become a co-author's machine) refuses the blobs protocol proposed
+// with the session's first message; the session asks it what it speaks
+// and syncs all the same. A second session with it opens at once.
+func TestAWrongGuessOfProtocolFallsBack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, b := newMachine(t, "Amina"), newMachine(t, "Bruno")
+	id, err := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Guessed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.write(t, id, "1", "From A. ")
+	// The invite names a's own address as a relay.
+	inv, err := a.ws.Invite(ctx, id, []string{a.node.Addrs()[0]}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ws.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	r := b.node.SyncRelay(ctx, a.node.Addrs()[0], true)
+	if r.Err != nil || r.Relay || len(r.Stats.Drafts) != 1 {
+		t.Fatalf("a co-author dialed as a relay: %+v", r)
+	}
+	if got := b.section(t, id, "1"); got != "From A. " {
+		t.Fatalf("b has %q", got)
+	}
+	if got := b.node.spoken(a.node.host.ID()); got != ProtocolID {
+		t.Errorf("b remembers %q for a", got)
+	}
+	a.write(t, id, "1", "Again. ")
+	if r := b.node.Sync(ctx, a.node.Addrs()[0], true); r.Err != nil || r.Stats.ChangesIn == 0 {
+		t.Fatalf("the second session: %+v", r)
+	}
+}

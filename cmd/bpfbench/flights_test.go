@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/igf-bpf/bpfdraft/app"
+	"github.com/igf-bpf/bpfdraft/app/online"
+	"github.com/igf-bpf/bpfdraft/crdt"
+	docsync "github.com/igf-bpf/bpfdraft/sync"
+	"github.com/igf-bpf/bpfdraft/sync/p2p"
+	"github.com/igf-bpf/bpfdraft/sync/relay"
+)
+
+// dialedFlights sets up a relay and two participants of one draft on
+// loopback, then has A (who typed a 20-character edit) and then B each
+// dial the relay through a flight-counting proxy, as `bpfdraft sync
+// --once` does, and returns each session's flights until its sync
+// returned.
+func dialedFlights(t *testing.T) (push, pull []flight) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	store, err := relay.OpenStore(filepath.Join(dir, "relay"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	rl, err := relay.Start(relay.Config{KeyFile: filepath.Join(dir, "relay", "identity.key"), Store: store, Open: true, Logger: log,
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	addr := rl.Addrs()[0]
+	a, err := openReplica(ctx, filepath.Join(dir, "A"), "A", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	b, err := openReplica(ctx, filepath.Join(dir, "B"), "B", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	id, err := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Flights", Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.s, err = a.ws.Session(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.s.Write(ctx, "1", strings.Repeat("Participants discussed access and trust. ", 40), false); err != nil {
+		t.Fatal(err)
+	}
+	var inv app.Invite
+	if err := withNode(ctx, a, dir, func(n *p2p.Node) error {
+		var err error
+		if inv, err = online.InviteWithSecret(ctx, a.ws, n, id, []string{addr}, docsync.NewSecret()); err != nil {
+			return err
+		}
+		return n.Sync(ctx, addr, true).Err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ws.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	if err := withNode(ctx, b, dir, func(n *p2p.Node) error { return n.Sync(ctx, addr, true).Err }); err != nil {
+		t.Fatal(err)
+	}
+	if b.s, err = b.ws.Session(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	// A types 20 characters and syncs; then B syncs.
+	if _, _, err := a.s.Write(ctx, "1", " Twenty more letters", true); err != nil {
+		t.Fatal(err)
+	}
+	session := func(r *replica) []flight {
+		p, err := newFlightProxy(hostPortOf(addr), 150*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.close()
+		host, port := splitHostPort(p.addr())
+		via := fmt.Sprintf("/ip4/%s/tcp/%s/p2p/%s", host, port, rl.ID())
+		if err := withNode(ctx, r, dir, func(n *p2p.Node) error {
+			res := n.SyncRelay(ctx, via, true)
+			if res.Err == nil && len(res.Stats.Drafts) == 0 {
+				return fmt.Errorf("the relay shared nothing with %s", r.name)
+			}
+			return res.Err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return p.counted()
+	}
+	push = session(a)
+	pull = session(b)
+	if got, want := strings.Join(b.s.Heads(), ","), strings.Join(a.s.Heads(), ","); got != want {
+		t.Fatalf("B did not get A's edit: heads %s, want %s", got, want)
+	}
+	return push, pull
+}
+
+// TestDialedSessionFlights (issue 26): a dialed sync's flights, counted
+// at a proxy that releases what each side sent only when both are quiet.
+func TestDialedSessionFlights(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sets up a relay and two participants")
+	}
+	push, pull := dialedFlights(t)
+	t.Logf("A pushes, %d flights:\n%s", len(push), describeFlights(push))
+	t.Logf("B pulls, %d flights:\n%s", len(pull), describeFlights(pull))
+	// Before issue 26: 14 and 12 (the session waited for identify).
+	if len(push) > 12 || len(pull) > 10 {
+		t.Errorf("a dialed push took %d flights (at most 12), a pull %d (at most 10)", len(push), len(pull))
+	}
+}
