@@ -101,7 +101,7 @@ func TestInviteThroughRelay(t *testing.T) {
 		t.Error("rotation kept the code")
 	}
 	b.ok("write", id, "--section", "2", "--text", "B after rotation.")
-	if r := b.run("", "sync", "--once", "--lan", "0"); r.code != exitFailed || !strings.Contains(r.stderr, "outdated") {
+	if r := b.run("", "--verbose", "sync", "--once", "--lan", "0"); r.code != exitFailed || !strings.Contains(r.stderr, "outdated") {
 		t.Errorf("sync with an outdated code: exit %d, %q", r.code, r.stderr)
 	}
 	a.ok("sync", "--once", "--lan", "0")
@@ -159,7 +159,7 @@ func TestJoinAgainRightAfterAnOutdatedCode(t *testing.T) {
 	a.ok("sync", "--once", "--lan", "0")
 	b.ok("join", code)
 	newCode := strings.TrimSpace(a.ok("invite", id, "--relay", rl.Addrs()[0], "--rotate"))
-	if r := b.run("", "sync", "--once", "--lan", "0"); r.code != exitFailed || !strings.Contains(r.stderr, "outdated") {
+	if r := b.run("", "--verbose", "sync", "--once", "--lan", "0"); r.code != exitFailed || !strings.Contains(r.stderr, "outdated") {
 		t.Fatalf("sync with the old code: exit %d, %s", r.code, r.stderr)
 	}
 	if r := b.run("", "join", newCode); r.code != exitFailed || !strings.Contains(r.stderr, "--replace") {

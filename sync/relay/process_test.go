@@ -208,7 +208,9 @@ func TestHalfOpenStreamsDoNotStarveARealRelay(t *testing.T) {
 	res := inside.node.Sync(sctx, addr, true)
 	for res.Err != nil || len(res.Stats.Drafts) != 1 {
 		t.Logf("inside the flooding network: %v, %d drafts", res.Err, len(res.Stats.Drafts))
-		if res.Err != nil && !strings.Contains(res.Err.Error(), p2p.Busy) {
+		// Turned away (busy, or its stream cut while the flood holds the
+		// network's share): it tries again, as a live session does.
+		if res.Err != nil && !strings.Contains(res.Err.Error(), p2p.Busy) && !strings.Contains(res.Err.Error(), "stream reset") {
 			t.Fatalf("a co-author inside the flooding network: %v", res.Err)
 		}
 		if sctx.Err() != nil {

@@ -133,6 +133,9 @@ func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved
 		r.log.Debug("Session proved access to no draft")
 		for {
 			f, err := s.conn.ReadFrame()
+			if err == nil && f.Type == blobwire.Append {
+				continue // a blob sent with the openings, for a draft not opened
+			}
 			if err != nil || f.Type != blobwire.Register {
 				return nil
 			}
@@ -346,7 +349,13 @@ func (s *session) append(ctx context.Context, rec blobwire.BlobRecord) (blobwire
 	ack := blobwire.AckRecord{Index: rec.Index, Place: rec.Place, Kind: rec.Kind}
 	o := s.opened(rec.Index)
 	if o == nil {
-		return ack, fmt.Errorf("%w: append to a draft not opened", wire.ErrMalformed)
+		if rec.Index >= 0 && rec.Index < len(s.drafts) {
+			// A peer sends its first blob with its openings, before it
+			// hears which were opened: one refused gets its blob refused.
+			ack.Status, ack.Reason = blobwire.StatusRefused, "the draft was not opened"
+			return ack, nil
+		}
+		return ack, fmt.Errorf("%w: append to a draft not asked for", wire.ErrMalformed)
 	}
 	d, err := s.r.cfg.Store.Draft(ctx, o.id)
 	if err != nil {
