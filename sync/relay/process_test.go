@@ -72,7 +72,7 @@ func TestAStrangerCannotTellWhatARealRelayHolds(t *testing.T) {
 	defer cancel()
 	rl := relaytest.Start(t, "--verbose")
 	addr, log := rl.Addr, rl.Log
-	_, id, _, secret := draftAt(t, addr)
+	owner, id, _, secret := draftAt(t, addr)
 	keys, err := draftkey.Derive(id, secret)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +138,17 @@ func TestAStrangerCannotTellWhatARealRelayHolds(t *testing.T) {
 			t.Errorf("answer %d, %+v, tells the held draft from a random id (%+v)", i, a, answers[2])
 		}
 	}
+	// A blob sent with the openings, as a peer that synced before sends
+	// its first small one (issue 26): for a draft not opened it is
+	// dropped, and the session stays for statements, not cut.
+	junk := blobwire.BlobRecord{Index: 0, Place: 2, Kind: blobwire.KindBlob, Data: bytes.Repeat([]byte{7}, 64)}
+	if err := c.WriteFrame(wire.Frame{Type: blobwire.Append, Payload: blobwire.EncodeBlobs([]blobwire.BlobRecord{junk})}); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
+	if r := owner.syncWith(t, addr); len(r.Stats.Failed) != 0 || r.Stats.ChangesIn != 0 {
+		t.Errorf("the owner's sync after the stranger's blob: %+v", r.Stats)
+	}
 	time.Sleep(200 * time.Millisecond) // the relay logs the session's end
 	stranger := log()[before:]
 	if !strings.Contains(stranger, "proved access to no draft") {
