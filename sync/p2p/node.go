@@ -135,6 +135,9 @@ func New(cfg Config) (*Node, error) {
 		// own TLS 1.3.
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.UserAgent("bpfdraft"),
+		// Nothing here pings: without the handler, identify lists one
+		// protocol fewer on every connection.
+		libp2p.Ping(false),
 	}
 	if cfg.connManager != nil {
 		opts = append(opts, libp2p.ConnectionManager(cfg.connManager))
