@@ -370,8 +370,24 @@ func (n *Node) syncStream(ctx context.Context, ai peer.AddrInfo, once bool) Resu
 // session starts as soon as the secure channel is up, identify going on
 // beside it.
 func (n *Node) connect(ctx context.Context, ai peer.AddrInfo) error {
-	if n.spoken(ai.ID) == "" {
+	proto := n.spoken(ai.ID)
+	if proto == "" {
 		return n.host.Connect(ctx, ai)
+	}
+	if proto == BlobsProtocolID {
+		// A relay is reached over TCP where it listens on TCP: over QUIC
+		// a dialed sync of a 20-character edit costs 69 KB on a slow,
+		// lossy link against 6 KB (padded initial packets, certificates,
+		// acknowledgements and their losses), and a day's work from
+		// three peers kept open 128 KB against 26 KB (docs/BENCHMARKS.md,
+		// issue 26). libp2p's dialer would prefer the QUIC address
+		// identify taught it; only the TCP ones are kept for the dial.
+		if tcp := tcpAddrs(ai.Addrs); len(tcp) > 0 && n.host.Network().Connectedness(ai.ID) != network.Connected {
+			known := tcpAddrs(n.host.Peerstore().Addrs(ai.ID))
+			n.host.Peerstore().ClearAddrs(ai.ID)
+			n.host.Peerstore().AddAddrs(ai.ID, known, peerstore.TempAddrTTL)
+			ai.Addrs = tcp
+		}
 	}
 	n.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
 	switch n.host.Network().Connectedness(ai.ID) {
@@ -384,6 +400,17 @@ func (n *Node) connect(ctx context.Context, ai peer.AddrInfo) error {
 	}
 	_, err := n.host.Network().DialPeer(ctx, ai.ID)
 	return err
+}
+
+// tcpAddrs keeps the TCP addresses of a list.
+func tcpAddrs(addrs []ma.Multiaddr) []ma.Multiaddr {
+	var out []ma.Multiaddr
+	for _, a := range addrs {
+		if _, err := a.ValueForProtocol(ma.P_TCP); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // runStream runs the session a stream's protocol says.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/crdt"
@@ -262,5 +264,51 @@ func TestAWrongGuessOfProtocolFallsBack(t *testing.T) {
 	a.write(t, id, "1", "Again. ")
 	if r := b.node.Sync(ctx, a.node.Addrs()[0], true); r.Err != nil || r.Stats.ChangesIn == 0 {
 		t.Fatalf("the second session: %+v", r)
+	}
+}
+
+// TestARelayIsDialedOverTCP (issue 26): a relay that listens on TCP and
+// QUIC is reached over TCP, whose dialed syncs cost a tenth of QUIC's
+// bytes on a slow, lossy link, also once identify has taught the node
+// its QUIC address.
+func TestARelayIsDialedOverTCP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a := newMachine(t, "Amina", "/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1")
+	b := newMachine(t, "Bruno", "/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1")
+	var quic string
+	for _, addr := range a.node.Addrs() {
+		if strings.Contains(addr, "/quic-v1/") {
+			quic = addr
+		}
+	}
+	id, err := a.ws.Create(ctx, app.NewDraft{Template: crdt.TemplateOutput, Title: "Over TCP"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.write(t, id, "1", "From A. ")
+	inv, err := a.ws.Invite(ctx, id, []string{quic}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ws.Join(ctx, inv.Code()); err != nil {
+		t.Fatal(err)
+	}
+	// Both addresses, as a relay's identify gives them.
+	pid := a.node.host.ID()
+	both := peer.AddrInfo{ID: pid, Addrs: a.node.host.Addrs()}
+	for round := range 2 {
+		b.node.remember(pid, BlobsProtocolID)
+		b.node.SyncPeer(ctx, both, true)
+		conns := b.node.host.Network().ConnsToPeer(pid)
+		if len(conns) == 0 {
+			t.Fatalf("round %d: no connection", round)
+		}
+		if _, err := conns[0].RemoteMultiaddr().ValueForProtocol(ma.P_TCP); err != nil {
+			t.Errorf("round %d: the relay was dialed at %s", round, conns[0].RemoteMultiaddr())
+		}
+		for _, c := range conns {
+			c.Close()
+		}
 	}
 }
