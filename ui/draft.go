@@ -32,6 +32,7 @@ type draftScreen struct {
 	openID    string // and its id, which stays put when headings move
 	editors   map[string]*sectionEditor
 	headings  *keyList
+	annex     *widget.Button // marks the open heading an annex, or a heading again
 	page      *page
 	following bool // the list follows the page: selecting is not a jump
 	jumping   bool // the page scrolls to a heading: the reader is there
@@ -252,6 +253,7 @@ func (d *draftScreen) follow(i int) {
 	}
 	changed := d.openID != d.sections[i].ID
 	d.current, d.openID = i, d.sections[i].ID
+	d.labelAnnex()
 	d.following = true
 	d.headings.Select(i)
 	d.following = false

@@ -28,8 +28,27 @@ func (d *draftScreen) headingBar() fyne.CanvasObject {
 		widget.NewButton(lang.L("Up"), func() { d.moveHeading(-1) }),
 		widget.NewButton(lang.L("Down"), func() { d.moveHeading(+1) }),
 		widget.NewButton(lang.L("Restore…"), d.restoreHeading),
-		widget.NewButton(lang.L("Annex"), d.toggleAnnex),
+		d.annexButton(),
 	)
+}
+
+// annexButton is the headings bar's annex toggle: what it does to the
+// open heading is what it says.
+func (d *draftScreen) annexButton() *widget.Button {
+	d.annex = widget.NewButton(lang.L("Make annex"), d.toggleAnnex)
+	d.labelAnnex()
+	return d.annex
+}
+
+func (d *draftScreen) labelAnnex() {
+	if d.annex == nil {
+		return
+	}
+	if sec, ok := d.selected(); ok && sec.Annex {
+		d.annex.SetText(lang.L("Not an annex"))
+	} else {
+		d.annex.SetText(lang.L("Make annex"))
+	}
 }
 
 // toggleAnnex marks the selected heading as an annex, published after

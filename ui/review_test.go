@@ -925,3 +925,29 @@ func TestImportTextShowsThePlanFirst(t *testing.T) {
 		t.Errorf("after the import: %d headings, last %q, heading 2 %q", len(secs), secs[len(secs)-1].Heading, secs[1].Body)
 	}
 }
+
+// TestAnnexButtonSaysWhatItDoes: the headings bar's annex button marks
+// the open heading an annex (the page then labels it "Annex A"), says it
+// will undo that while such a heading is open, and does.
+func TestAnnexButtonSaysWhatItDoes(t *testing.T) {
+	u := openTestDraft(t)
+	d := u.draft
+	d.headings.Select(1)
+	d.showSection(1)
+	if d.annex.Text != "Make annex" {
+		t.Fatalf("the button says %q on a numbered heading", d.annex.Text)
+	}
+	test.Tap(d.annex)
+	s := settleDraft(t, d)
+	if !s.Sections()[1].Annex || d.annex.Text != "Not an annex" {
+		t.Fatalf("after the tap: annex %v, the button says %q", s.Sections()[1].Annex, d.annex.Text)
+	}
+	if got := d.page.blocks[1].heading.Text; !strings.HasPrefix(got, "Annex A: ") {
+		t.Errorf("the page labels it %q", got)
+	}
+	test.Tap(d.annex)
+	s = settleDraft(t, d)
+	if s.Sections()[1].Annex || d.annex.Text != "Make annex" {
+		t.Errorf("after the second tap: annex %v, the button says %q", s.Sections()[1].Annex, d.annex.Text)
+	}
+}
