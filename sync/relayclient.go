@@ -99,6 +99,10 @@ type relayFlight struct {
 // that what is waiting to go out counts from it).
 func positionKey(remote string) string { return "blobs:" + remote }
 
+// ticketKey is where the ticket a relay gave for the next session is
+// saved (blobwire.Ticket), under no draft.
+func ticketKey(remote string) string { return "ticket:" + remote }
+
 func encodePosition(p relayPosition) []byte {
 	b := append([]byte{'R', 1}, p.keyID[:]...)
 	b = binary.AppendUvarint(b, p.seq)
@@ -203,13 +207,60 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 			d.index = i
 		}
 	}
+	rc := &relayConn{e: e, conn: conn, remote: remote, st: &st, byIndex: drafts}
+	defer rc.close(ctx)
+	defer func() {
+		// Copies opened for an early blob whose draft the relay did not open.
+		for _, d := range drafts {
+			if d.rep != nil && !slices.Contains(rc.open, d) {
+				d.rep.Close(ctx)
+			}
+		}
+	}()
+	// A ticket from the session before lets the openings go in the
+	// first flight, signed over it (blobwire.Ticket); it is used once.
+	ticket, _ := e.lib.LoadState(ctx, ticketKey(remote), "")
+	if len(ticket) != blobwire.TicketSize {
+		ticket = nil
+	} else {
+		e.lib.SaveState(ctx, ticketKey(remote), "", []byte{})
+	}
 	if err := conn.WritePreamble(); err != nil {
 		return st, err
 	}
 	nonce := make([]byte, blobwire.NonceSize)
 	rand.Read(nonce)
-	if err := conn.WriteFrame(wire.Frame{Type: blobwire.Hello, Payload: nonce}); err != nil {
+	hello := append(bytes.Clone(nonce), make([]byte, blobwire.TicketSize)...)
+	copy(hello[blobwire.NonceSize:], ticket)
+	if err := conn.WriteFrame(wire.Frame{Type: blobwire.Hello, Payload: hello}); err != nil {
 		return st, err
+	}
+	openings := func(signedOver []byte) error {
+		opens := make([]blobwire.OpenRecord, len(drafts))
+		for i, d := range drafts {
+			opens[i] = blobwire.OpenRecord{DraftID: d.id, After: d.pos.seq,
+				Signature: d.keys.SignAccess(draftkey.OpenMessage(d.id, e.self, remote, nonce, signedOver))}
+			if !once {
+				opens[i].Flags = blobwire.FlagLive
+			}
+		}
+		if err := conn.WriteFrame(wire.Frame{Type: blobwire.Open, Payload: blobwire.EncodeOpen(opens)}); err != nil {
+			return err
+		}
+		// A copy that synced with the relay before sends what it wrote
+		// since with its openings, as if the relay held nothing newer than
+		// it last saw: a round trip less on a slow link. If someone
+		// appended meanwhile, the relay says "behind" and the blob goes
+		// again once theirs is here, as it would have anyway.
+		if early := rc.earlyBlobs(ctx); len(early) > 0 {
+			return conn.WriteFrame(wire.Frame{Type: blobwire.Append, Payload: blobwire.EncodeBlobs(early)})
+		}
+		return nil
+	}
+	if ticket != nil {
+		if err := openings(ticket); err != nil {
+			return st, err
+		}
 	}
 	if err := conn.ReadPreamble(); err != nil {
 		return st, err
@@ -224,38 +275,12 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 	if err != nil {
 		return st, err
 	}
-	if f.Type != blobwire.Hello || len(f.Payload) != blobwire.NonceSize {
+	if f.Type != blobwire.Hello || len(f.Payload) != blobwire.NonceSize+1 {
 		return st, fmt.Errorf("%w: relay hello", wire.ErrMalformed)
 	}
-	theirNonce := f.Payload
-	opens := make([]blobwire.OpenRecord, len(drafts))
-	for i, d := range drafts {
-		opens[i] = blobwire.OpenRecord{DraftID: d.id, After: d.pos.seq,
-			Signature: d.keys.SignAccess(draftkey.OpenMessage(d.id, e.self, remote, nonce, theirNonce))}
-		if !once {
-			opens[i].Flags = blobwire.FlagLive
-		}
-	}
-	rc := &relayConn{e: e, conn: conn, remote: remote, st: &st, byIndex: drafts}
-	defer rc.close(ctx)
-	defer func() {
-		// Copies opened for an early blob whose draft the relay did not open.
-		for _, d := range drafts {
-			if d.rep != nil && !slices.Contains(rc.open, d) {
-				d.rep.Close(ctx)
-			}
-		}
-	}()
-	if err := conn.WriteFrame(wire.Frame{Type: blobwire.Open, Payload: blobwire.EncodeOpen(opens)}); err != nil {
-		return st, err
-	}
-	// A copy that synced with this relay before sends what it wrote since
-	// with its openings, as if the relay held nothing newer than it last
-	// saw: a round trip less on a slow link. If someone appended
-	// meanwhile, the relay says "behind" and the blob goes again once
-	// theirs is here, as it would have anyway.
-	if early := rc.earlyBlobs(ctx); len(early) > 0 {
-		if err := conn.WriteFrame(wire.Frame{Type: blobwire.Append, Payload: blobwire.EncodeBlobs(early)}); err != nil {
+	if ticket == nil || f.Payload[blobwire.NonceSize] != 1 {
+		// No ticket, or one the relay did not take: open over its nonce.
+		if err := openings(f.Payload[:blobwire.NonceSize]); err != nil {
 			return st, err
 		}
 	}
@@ -494,11 +519,18 @@ func (rc *relayConn) earlyBlobs(ctx context.Context) []blobwire.BlobRecord {
 		if d.pos.seq == 0 {
 			continue // a first sync: the relay's answer says where to start
 		}
-		rep, err := rc.e.lib.Open(ctx, d.id)
-		if err != nil {
+		if f := d.flight; f != nil {
+			// Sent before with openings the relay skipped: again.
+			out = append(out, blobwire.BlobRecord{Index: d.index, Place: f.place, Kind: f.kind, Data: f.sealed})
 			continue
 		}
-		d.rep = rep
+		if d.rep == nil {
+			rep, err := rc.e.lib.Open(ctx, d.id)
+			if err != nil {
+				continue
+			}
+			d.rep = rep
+		}
 		if saved, err := rc.e.lib.LoadState(ctx, rc.remote, d.id); err == nil {
 			d.heads = crdt.SharedHeads(saved)
 		}
@@ -621,6 +653,13 @@ func (rc *relayConn) handle(ctx context.Context, f wire.Frame) error {
 		}
 	case blobwire.Pass:
 		return rc.receiveEphemeral(f.Payload)
+	case blobwire.Ticket:
+		if len(f.Payload) != blobwire.TicketSize {
+			return fmt.Errorf("%w: relay ticket", wire.ErrMalformed)
+		}
+		if err := rc.e.lib.SaveState(ctx, ticketKey(rc.remote), "", f.Payload); err != nil {
+			rc.e.log.Warn("Could not keep a relay's ticket", "relay", shortPeer(rc.remote), "err", err)
+		}
 	case blobwire.Registered:
 		acks, err := blobwire.DecodeAcks(f.Payload)
 		if err != nil {

@@ -33,9 +33,10 @@ func (d *draftScreen) headingBar() fyne.CanvasObject {
 }
 
 // annexButton is the headings bar's annex toggle: what it does to the
-// open heading is what it says.
+// open heading is what it says, in a word no longer than the bar's other
+// buttons' (a wider bar takes the page's width in a small window).
 func (d *draftScreen) annexButton() *widget.Button {
-	d.annex = widget.NewButton(lang.L("Make annex"), d.toggleAnnex)
+	d.annex = widget.NewButton(lang.L("Annex"), d.toggleAnnex)
 	d.labelAnnex()
 	return d.annex
 }
@@ -45,9 +46,9 @@ func (d *draftScreen) labelAnnex() {
 		return
 	}
 	if sec, ok := d.selected(); ok && sec.Annex {
-		d.annex.SetText(lang.L("Not an annex"))
+		d.annex.SetText(lang.L("Unannex"))
 	} else {
-		d.annex.SetText(lang.L("Make annex"))
+		d.annex.SetText(lang.L("Annex"))
 	}
 }
 

@@ -934,12 +934,12 @@ func TestAnnexButtonSaysWhatItDoes(t *testing.T) {
 	d := u.draft
 	d.headings.Select(1)
 	d.showSection(1)
-	if d.annex.Text != "Make annex" {
+	if d.annex.Text != "Annex" {
 		t.Fatalf("the button says %q on a numbered heading", d.annex.Text)
 	}
 	test.Tap(d.annex)
 	s := settleDraft(t, d)
-	if !s.Sections()[1].Annex || d.annex.Text != "Not an annex" {
+	if !s.Sections()[1].Annex || d.annex.Text != "Unannex" {
 		t.Fatalf("after the tap: annex %v, the button says %q", s.Sections()[1].Annex, d.annex.Text)
 	}
 	if got := d.page.blocks[1].heading.Text; !strings.HasPrefix(got, "Annex A: ") {
@@ -947,7 +947,7 @@ func TestAnnexButtonSaysWhatItDoes(t *testing.T) {
 	}
 	test.Tap(d.annex)
 	s = settleDraft(t, d)
-	if s.Sections()[1].Annex || d.annex.Text != "Make annex" {
+	if s.Sections()[1].Annex || d.annex.Text != "Annex" {
 		t.Errorf("after the second tap: annex %v, the button says %q", s.Sections()[1].Annex, d.annex.Text)
 	}
 }

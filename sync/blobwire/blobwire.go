@@ -5,7 +5,9 @@
 // snapshot stands for, and pass sealed presence and typing on. Nothing in
 // it is readable by the relay but draft ids, places and lengths.
 //
-// A session: each side sends a Hello (a fresh nonce); the peer sends Open
+// A session: each side sends a Hello (a fresh nonce; the peer's also
+// carries the ticket it holds, or zeros, and the relay's whether it took
+// it); the peer sends Open
 // (per draft: its id, a signature of draftkey.OpenMessage, the place it
 // has read up to, whether it stays live); the relay answers Opened (per
 // draft: opened or not, with the place of its newest blob and of the
@@ -36,7 +38,18 @@ const (
 	// relay answers Registered. A peer then opens them again.
 	Register   wire.Type = 8 // records: index, registration
 	Registered wire.Type = 9 // records: index, status, reason (as Ack)
+	// Ticket gives the peer, after drafts were opened, a single-use nonce
+	// of the relay's for its next session: with it, the peer signs its
+	// openings over it instead of over the relay's Hello, and sends them
+	// in its first flight, a round trip sooner. A ticket the relay does
+	// not take (used, expired, or a relay restarted) costs that round
+	// trip back: the relay skips the openings signed over it and the
+	// peer opens again over the relay's nonce.
+	Ticket wire.Type = 10 // TicketSize bytes
 )
+
+// TicketSize is the size of a ticket.
+const TicketSize = 16
 
 // NonceSize is the size of each side's Hello.
 const NonceSize = 16

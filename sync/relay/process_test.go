@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"github.com/libp2p/go-libp2p/core/crypto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,14 +103,14 @@ func TestAStrangerCannotTellWhatARealRelayHolds(t *testing.T) {
 	if err := c.WritePreamble(); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.WriteFrame(wire.Frame{Type: blobwire.Hello, Payload: ours}); err != nil {
+	if err := c.WriteFrame(wire.Frame{Type: blobwire.Hello, Payload: append(bytes.Clone(ours), make([]byte, blobwire.TicketSize)...)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.ReadPreamble(); err != nil {
 		t.Fatal(err)
 	}
 	hello, err := c.ReadFrame()
-	if err != nil || hello.Type != blobwire.Hello {
+	if err != nil || hello.Type != blobwire.Hello || len(hello.Payload) != blobwire.NonceSize+1 || hello.Payload[blobwire.NonceSize] != 0 {
 		t.Fatalf("the relay's hello: %+v %v", hello, err)
 	}
 	// A signature the draft's key made for another session: the owner's,
@@ -312,5 +313,99 @@ func TestAPoisonedPushCostsTheRealRelayNothing(t *testing.T) {
 		t.Errorf("the relay's peak memory: %.0f MB", mb)
 	} else {
 		t.Logf("the relay's peak memory: %.0f MB", mb)
+	}
+}
+
+// TestATicketOpensOnceAndOnlyForItsPeer (issue 26): the ticket a relay
+// gives for the next session's first-flight openings is taken once, and
+// only from the peer it was given to. Against the real relay, with
+// hand-made frames: the owner's device (its own key) opens with its
+// ticket; the same ticket again, or presented by a stranger, is not
+// taken, the openings signed over it are skipped, and replaying them as
+// the openings over the relay's nonce opens nothing.
+func TestATicketOpensOnceAndOnlyForItsPeer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	addr := relaytest.Start(t).Addr
+	owner, id, _, secret := draftAt(t, addr) // its sync there gave it a ticket
+	keys, err := draftkey.Derive(id, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := p2p.ParseAddr(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticket, err := owner.ws.SyncLibrary().LoadState(ctx, "ticket:"+target.ID.String(), "")
+	if err != nil || len(ticket) != blobwire.TicketSize {
+		t.Fatalf("the owner holds no ticket after syncing: %x %v", ticket, err)
+	}
+	ownerKey, err := p2p.LoadKey(filepath.Join(owner.dir, "identity.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.stop() // its device's key is used by hand below
+	// session opens with a ticket and openings signed over it, and
+	// returns whether the relay took the ticket and whether the draft
+	// opened (on the openings it read).
+	session := func(key crypto.PrivKey, replayOnRefusal bool) (took, opened bool) {
+		t.Helper()
+		opts := []libp2p.Option{libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0")}
+		if key != nil {
+			opts = append(opts, libp2p.Identity(key))
+		}
+		h, err := libp2p.New(opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		if err := h.Connect(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		s, err := h.NewStream(ctx, target.ID, p2p.BlobsProtocolID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		s.SetDeadline(time.Now().Add(10 * time.Second))
+		c := wire.NewConn(s, -1)
+		nonce := bytes.Repeat([]byte{5}, blobwire.NonceSize)
+		open := wire.Frame{Type: blobwire.Open, Payload: blobwire.EncodeOpen([]blobwire.OpenRecord{{DraftID: id,
+			Signature: keys.SignAccess(draftkey.OpenMessage(id, h.ID().String(), target.ID.String(), nonce, ticket))}})}
+		c.WritePreamble()
+		c.WriteFrame(wire.Frame{Type: blobwire.Hello, Payload: append(bytes.Clone(nonce), ticket...)})
+		c.WriteFrame(open)
+		if err := c.ReadPreamble(); err != nil {
+			t.Fatal(err)
+		}
+		hello, err := c.ReadFrame()
+		if err != nil || len(hello.Payload) != blobwire.NonceSize+1 {
+			t.Fatalf("the relay's hello: %+v %v", hello, err)
+		}
+		took = hello.Payload[blobwire.NonceSize] == 1
+		if !took {
+			if !replayOnRefusal {
+				return false, false
+			}
+			c.WriteFrame(open) // the captured openings, again
+		}
+		f, err := c.ReadFrame()
+		if err != nil || f.Type != blobwire.Opened {
+			t.Fatalf("the relay's answer: %+v %v", f, err)
+		}
+		answers, err := blobwire.DecodeOpened(f.Payload)
+		if err != nil || len(answers) != 1 {
+			t.Fatalf("answers %+v %v", answers, err)
+		}
+		return took, answers[0].Status == blobwire.StatusOK
+	}
+	if took, _ := session(nil, true); took {
+		t.Error("a stranger's host had the owner's ticket taken")
+	}
+	if took, opened := session(ownerKey, true); !took || !opened {
+		t.Fatalf("the owner's device with its ticket: taken %v, opened %v", took, opened)
+	}
+	if took, opened := session(ownerKey, true); took || opened {
+		t.Errorf("the same ticket again: taken %v, opened %v", took, opened)
 	}
 }

@@ -72,6 +72,7 @@ type Relay struct {
 
 	budget     *wire.Budget
 	maxMessage int
+	tickets    ticketBook // each peer's nonce for its next session's openings
 }
 
 // ErrOverQuota is returned when a draft or peer exceeds the relay's quota.

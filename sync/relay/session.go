@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -74,21 +75,46 @@ func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved
 	if err := s.conn.ReadPreamble(); err != nil {
 		return err
 	}
-	nonce := make([]byte, blobwire.NonceSize)
-	rand.Read(nonce)
-	if err := s.conn.WriteFrame(wire.Frame{Type: blobwire.Hello, Payload: nonce}); err != nil {
-		return err
-	}
 	f, err := s.conn.ReadFrame()
 	if err != nil {
 		return err
 	}
-	if f.Type != blobwire.Hello || len(f.Payload) != blobwire.NonceSize {
+	if f.Type != blobwire.Hello || len(f.Payload) != blobwire.NonceSize+blobwire.TicketSize {
 		return fmt.Errorf("%w: hello", wire.ErrMalformed)
 	}
-	theirNonce := f.Payload
+	theirNonce, presented := f.Payload[:blobwire.NonceSize], f.Payload[blobwire.NonceSize:]
+	// The openings are signed over a nonce of ours: this Hello's, or the
+	// ticket given in the session before, which the peer sends at once.
+	nonce := make([]byte, blobwire.NonceSize)
+	rand.Read(nonce)
+	offered := !bytes.Equal(presented, make([]byte, blobwire.TicketSize))
+	took := offered && r.tickets.take(peer, presented)
+	hello := append(bytes.Clone(nonce), 0)
+	if took {
+		hello[blobwire.NonceSize] = 1
+	}
+	if err := s.conn.WriteFrame(wire.Frame{Type: blobwire.Hello, Payload: hello}); err != nil {
+		return err
+	}
+	signedOver := nonce
+	if took {
+		signedOver = presented
+	}
 	if f, err = s.conn.ReadFrame(); err != nil {
 		return err
+	}
+	if offered && !took && f.Type == blobwire.Open {
+		// Openings signed over a ticket we did not take, and the blobs
+		// sent with them: skipped, up to the openings signed over our
+		// Hello.
+		for {
+			if f, err = s.conn.ReadFrame(); err != nil {
+				return err
+			}
+			if f.Type != blobwire.Append {
+				break
+			}
+		}
 	}
 	if f.Type != blobwire.Open {
 		return fmt.Errorf("%w: expected an opening", wire.ErrMalformed)
@@ -112,7 +138,7 @@ func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved
 		if err != nil {
 			key = dummyAccess
 		}
-		msg := draftkey.OpenMessage(a.DraftID, peer, r.node.ID(), theirNonce, nonce)
+		msg := draftkey.OpenMessage(a.DraftID, peer, r.node.ID(), theirNonce, signedOver)
 		if !draftkey.VerifyAccess(key, msg, a.Signature) || err != nil {
 			answers[i] = blobwire.OpenedRecord{Status: blobwire.StatusNo}
 			continue
@@ -124,6 +150,12 @@ func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved
 	}
 	if err := s.write(blobwire.Opened, blobwire.EncodeOpened(answers)); err != nil {
 		return err
+	}
+	if opened > 0 {
+		// A proven peer gets the nonce its next session signs over.
+		if err := s.write(blobwire.Ticket, r.tickets.give(peer)); err != nil {
+			return err
+		}
 	}
 	if opened == 0 {
 		// The same words whether the relay holds the drafts asked for or

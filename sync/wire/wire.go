@@ -18,8 +18,10 @@ import (
 // changes; version 4 binds offer tags to the connection, and relays hold
 // sealed blobs; version 5 seals with a 16-byte nonce part, codes a blob's
 // changes after the change before, and shortens a small edit's seal
-// block, blob record and acknowledgement.
-const Version = 5
+// block, blob record and acknowledgement; version 6 lets a peer open its
+// drafts at a relay in its first flight, with a ticket the relay gave it
+// in the session before (sync/blobwire).
+const Version = 6
 
 // Size limits. A message longer than PartSize goes as parts, each a frame
 // of its own, so a reader allocates for a frame no more than arrives with
