@@ -22,6 +22,7 @@ import (
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
+	libp2pquic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	ma "github.com/multiformats/go-multiaddr"
 	msmux "github.com/multiformats/go-multistream"
 
@@ -134,6 +135,11 @@ func New(cfg Config) (*Node, error) {
 		// 2.7 KB with Noise), a lot on a 32 kbit/s link. QUIC brings its
 		// own TLS 1.3.
 		libp2p.Security(noise.ID, noise.New),
+		// TCP whose dialer sends Noise's first message with its proposal
+		// of it (lazysec.go), and QUIC; no WebSocket, WebTransport or
+		// WebRTC, which nothing here listens on.
+		libp2p.Transport(newTCP),
+		libp2p.Transport(libp2pquic.NewTransport),
 		libp2p.UserAgent("bpfdraft"),
 		// Nothing here pings: without the handler, identify lists one
 		// protocol fewer on every connection.
