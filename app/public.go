@@ -191,10 +191,11 @@ func (s *Session) importComments(ctx context.Context, data []byte, versionRef st
 				}
 			}
 		}
+		labels := crdt.HeadingLabels(outline)
 		texts := map[string][]crdt.Paragraph{} // each heading's paragraphs as published, read once
 		nth := map[string]int{}                // a commenter's rows on one place, so far
 		for i, row := range rows {
-			e, reason := s.publicEntry(l, in, outline, texts, ver, row)
+			e, reason := s.publicEntry(l, in, outline, labels, texts, ver, row)
 			if reason != "" {
 				rep.Bad = append(rep.Bad, BadRow{Row: lines[i], Reason: reason})
 				continue
@@ -316,7 +317,7 @@ func readCommentsCSV(data []byte) ([]map[string]string, []int, error) {
 }
 
 // publicEntry turns a row into a journal entry, or says why it cannot.
-func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.Section, texts map[string][]crdt.Paragraph, ver crdt.Version, row map[string]string) (commentEntry, string) {
+func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.Section, labels []string, texts map[string][]crdt.Paragraph, ver crdt.Version, row map[string]string) (commentEntry, string) {
 	text := row["comment"]
 	if text == "" {
 		return commentEntry{}, "the comment is empty"
@@ -349,7 +350,7 @@ func (s *Session) publicEntry(l *crdt.Ledger, in crdt.ChangeSet, outline []crdt.
 	h, p, ok := crdt.ParseCited(cited)
 	at := -1 // the cited heading's place in the outline
 	if ok {
-		at = slices.Index(crdt.HeadingLabels(outline), h)
+		at = slices.Index(labels, h)
 	}
 	if ok && p == 0 {
 		if at < 0 {

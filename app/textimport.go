@@ -165,7 +165,7 @@ func (s *Session) ApplyImport(ctx context.Context, plan ImportPlan) (added int, 
 			if err != nil {
 				return err
 			}
-			text := crdt.CleanBody(paragraphAfter(body, st.text))
+			text := crdt.CleanBody(ParagraphAfter(body, st.text))
 			if err := s.o.doc.AppendBody(id, text); err != nil {
 				return err
 			}
@@ -176,8 +176,9 @@ func (s *Session) ApplyImport(ctx context.Context, plan ImportPlan) (added int, 
 	return added, err
 }
 
-// paragraphAfter is text to append to body as paragraphs of their own.
-func paragraphAfter(body, text string) string {
+// ParagraphAfter makes text a new paragraph after body: an empty line
+// between them, unless body is empty or already ends in one.
+func ParagraphAfter(body, text string) string {
 	text = strings.TrimLeft(text, "\n")
 	switch {
 	case strings.TrimSpace(body) == "", strings.HasSuffix(body, "\n\n"):
@@ -275,13 +276,13 @@ func noteRelabeller(secs []crdt.Section) func(string) string {
 				}
 			}
 		}
-		for _, m := range noteRefs.FindAllStringSubmatch(sec.Body, -1) {
+		for _, m := range crdt.NoteRef.FindAllStringSubmatch(sec.Body, -1) {
 			taken[m[1]] = true
 		}
 	}
 	to := map[string]string{}
 	return func(p string) string {
-		return noteRefs.ReplaceAllStringFunc(p, func(m string) string {
+		return crdt.NoteRef.ReplaceAllStringFunc(p, func(m string) string {
 			label := m[2 : len(m)-1]
 			if l, ok := to[label]; ok {
 				return "[^" + l + "]"
@@ -298,5 +299,3 @@ func noteRelabeller(secs []crdt.Section) func(string) string {
 		})
 	}
 }
-
-var noteRefs = regexp.MustCompile(`\[\^([^\s\[\]^]{1,32})\]`)

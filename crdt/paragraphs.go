@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,10 @@ func NoteLabel(para string) string {
 	}
 	return label
 }
+
+// NoteRef finds footnote references in text, "[^label]" (the label is
+// its first group).
+var NoteRef = regexp.MustCompile(`\[\^([^\s\[\]^]{1,32})\]`)
 
 // Numbered returns the paragraph numbered n (from 1), and whether there
 // is one.

@@ -307,16 +307,11 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 			rc.refused(d, a.Status)
 			continue
 		}
-		if d.rep == nil {
-			if d.rep, err = e.lib.Open(ctx, d.id); err != nil {
-				rc.fail(d, err)
-				continue
-			}
+		if err := rc.ready(ctx, d); err != nil {
+			rc.fail(d, err)
+			continue
 		}
 		d.tip, d.base = a.Tip, a.Base
-		if saved, err := e.lib.LoadState(ctx, remote, d.id); err == nil && d.pos.seq > 0 {
-			d.heads = crdt.SharedHeads(saved)
-		}
 		if a.Tip < d.pos.seq {
 			// It holds less than it gave us: restored from a backup, or
 			// dropping what it was given. Read it all again next time.
@@ -324,7 +319,6 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 			e.lib.SaveState(ctx, positionKey(remote), d.id, nil)
 			continue // its copy is closed on the way out (an early blob's answer may still come)
 		}
-		d.listed = rc.listedHere(d)
 		st.Drafts = append(st.Drafts, d.id)
 		rc.open = append(rc.open, d)
 		e.setStatus(remote, d.id, func(s *Status) { s.sessions++; s.Connected, s.Synced = true, false }) // synced once this session has checked
@@ -509,6 +503,25 @@ func (rc *relayConn) loop(ctx context.Context, once bool) error {
 	}
 }
 
+// ready opens a draft's copy and reads what the relay held of it as last
+// seen, and whether the draft lists the relay: once, for an early blob or
+// when the relay opened the draft.
+func (rc *relayConn) ready(ctx context.Context, d *relayDraft) error {
+	if d.rep != nil {
+		return nil
+	}
+	rep, err := rc.e.lib.Open(ctx, d.id)
+	if err != nil {
+		return err
+	}
+	d.rep = rep
+	if saved, err := rc.e.lib.LoadState(ctx, rc.remote, d.id); err == nil && d.pos.seq > 0 {
+		d.heads = crdt.SharedHeads(saved)
+	}
+	d.listed = rc.listedHere(d)
+	return nil
+}
+
 // earlyBlobs seals, for each draft this copy synced with the relay
 // before and has written to since, the blob that follows the relay's
 // place as last seen. Only where the relay is listed for the draft: a
@@ -524,17 +537,9 @@ func (rc *relayConn) earlyBlobs(ctx context.Context) []blobwire.BlobRecord {
 			out = append(out, blobwire.BlobRecord{Index: d.index, Place: f.place, Kind: f.kind, Data: f.sealed})
 			continue
 		}
-		if d.rep == nil {
-			rep, err := rc.e.lib.Open(ctx, d.id)
-			if err != nil {
-				continue
-			}
-			d.rep = rep
+		if rc.ready(ctx, d) != nil {
+			continue
 		}
-		if saved, err := rc.e.lib.LoadState(ctx, rc.remote, d.id); err == nil {
-			d.heads = crdt.SharedHeads(saved)
-		}
-		d.listed = rc.listedHere(d)
 		d.tip = d.pos.seq
 		if !d.lacks() {
 			continue

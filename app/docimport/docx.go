@@ -374,7 +374,7 @@ func (r *docxReader) walk(data []byte, rels map[string]string, b *builder, notes
 					p.endRun()
 					txt := p.linkTxt.String()
 					if u := linkTarget(p.link); u != "" && strings.TrimSpace(txt) != "" {
-						txt = "[" + strings.NewReplacer("[", `\[`, "]", `\]`).Replace(txt) + "](" + u + ")"
+						txt = mdLink(txt, u)
 					}
 					p.text.WriteString(txt)
 					p.inLink = false
@@ -442,6 +442,12 @@ func (r *docxReader) walk(data []byte, rels map[string]string, b *builder, notes
 // bold already.
 func stripStars(s string) string {
 	return strings.NewReplacer("***", "", "**", "").Replace(s)
+}
+
+// mdLink writes a link as drafts do, "[text](target)", its text's
+// brackets escaped.
+func mdLink(text, target string) string {
+	return "[" + strings.NewReplacer("[", `\[`, "]", `\]`).Replace(text) + "](" + target + ")"
 }
 
 // linkTarget keeps a link's target when drafts may carry it: an absolute

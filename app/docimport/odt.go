@@ -268,7 +268,7 @@ func walkODT(data []byte, styles map[string]odtStyle, ordered map[string]bool, b
 					txt := all[start:]
 					if target := linkTarget(u); target != "" && strings.TrimSpace(txt) != "" {
 						p.text.Reset()
-						p.text.WriteString(all[:start] + "[" + strings.NewReplacer("[", `\[`, "]", `\]`).Replace(txt) + "](" + target + ")")
+						p.text.WriteString(all[:start] + mdLink(txt, target))
 					}
 				}
 			case "note-body":

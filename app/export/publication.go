@@ -2,7 +2,6 @@ package export
 
 import (
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -340,9 +339,6 @@ func (nb *notebook) parsePara(number, src string) Para {
 // addresses typed bare ("https://…") taken as links.
 var markdown = goldmark.New(goldmark.WithExtensions(extension.Linkify))
 
-// noteRef finds footnote references, "[^label]".
-var noteRef = regexp.MustCompile(`\[\^([^\s\[\]^]{1,32})\]`)
-
 // A reference to a note the draft gives is replaced, before the Markdown
 // is parsed, by its number between two private-use characters, which no
 // one types and which end a bare web address (else "…/report.[^1]" would
@@ -361,7 +357,7 @@ func (nb *notebook) marks(src string) string {
 		}
 		return r
 	}, src)
-	return noteRef.ReplaceAllStringFunc(src, func(m string) string {
+	return crdt.NoteRef.ReplaceAllStringFunc(src, func(m string) string {
 		n := nb.ref(m[2 : len(m)-1])
 		if n == 0 {
 			return m // no such note: as typed

@@ -92,7 +92,7 @@ section. Reading from a terminal, type the text and end it with Ctrl+D.`,
 				return err
 			}
 			if *appendText && !*inline {
-				body = paragraphAfter(sec.Body, body)
+				body = app.ParagraphAfter(sec.Body, body)
 			}
 			added, removed, err := s.Write(ctx, sec.ID, body, *appendText)
 			if err != nil {
@@ -313,21 +313,6 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// paragraphAfter makes text a new paragraph after body: an empty line
-// between them, unless body is empty or already ends with one.
-func paragraphAfter(body, text string) string {
-	text = strings.TrimLeft(text, "\n")
-	switch {
-	case strings.TrimSpace(body) == "":
-		return text
-	case strings.HasSuffix(body, "\n\n"):
-		return text
-	case strings.HasSuffix(body, "\n"):
-		return "\n" + text
-	}
-	return "\n\n" + text
 }
 
 // lineList is a flag given once per line ("--co-facilitators A
