@@ -102,10 +102,19 @@ func (a *authorsView) show(id string, runs []app.AuthorRun, comments []app.Comme
 	for _, r := range runs {
 		person := personOf(parts, r.Actor)
 		if strings.HasPrefix(r.From, "carried forward") {
-			// Text next year's draft started with is its first author's,
-			// not whoever carried it over.
-			person = "carried:" + r.From
-			carriedBy[person] = r.From
+			// Text next year's draft started with is shown as its first
+			// author's. Who that was is the carrier's word (the change's
+			// message), so the carrier, whom the change proves, is named
+			// beside it.
+			carrier := lang.L("unknown device")
+			for _, p := range v.Participants {
+				if personOf(parts, p.Actor) == person {
+					carrier = p.Name
+				}
+			}
+			key := "carried:" + person + "\x00" + r.From
+			carriedBy[key] = fmt.Sprintf(lang.L("%s (carried over by %s)"), r.From, carrier)
+			person = key
 		}
 		count[person] += r.End - r.Start
 		for i := r.Start; i < min(r.End, len(body)); {
