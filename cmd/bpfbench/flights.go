@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -29,6 +30,7 @@ type flightProxy struct {
 	flights []flight
 	conns   [2]net.Conn // the accepted client side and the dialed server side
 	closed  bool
+	done    chan struct{} // closed when the connection is and all is delivered
 }
 
 // flight is what one flight carried each way.
@@ -39,7 +41,7 @@ func newFlightProxy(target string, quiet time.Duration) (*flightProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &flightProxy{ln: ln, target: target, quiet: quiet}
+	p := &flightProxy{ln: ln, target: target, quiet: quiet, done: make(chan struct{})}
 	p.cond = sync.NewCond(&p.mu)
 	go p.accept()
 	return p, nil
@@ -95,6 +97,7 @@ func (p *flightProxy) deliver() {
 			p.mu.Unlock()
 			p.conns[0].Close()
 			p.conns[1].Close()
+			close(p.done)
 			return
 		}
 		wait := p.quiet - time.Since(p.last)
@@ -135,6 +138,23 @@ func (p *flightProxy) counted() []flight {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]flight{{up: -1}, {down: -1}}, p.flights...) // SYN, SYN-ACK
+}
+
+// total waits until the connection has closed and returns the bytes it
+// carried each way, from the first flight to the last, teardown included.
+func (p *flightProxy) total(ctx context.Context) (up, down int, err error) {
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return 0, 0, ctx.Err()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range p.flights {
+		up += f.up
+		down += f.down
+	}
+	return up, down, nil
 }
 
 // describe lists flights as "↑123 ↓45" lines, numbered.

@@ -21,8 +21,9 @@ import (
 // loopback, then has A (who typed a 20-character edit) and then B each
 // dial the relay through a flight-counting proxy, as `bpfdraft sync
 // --once` does, and returns each session's flights until its sync
-// returned.
-func dialedFlights(t *testing.T) (push, pull []flight) {
+// returned, and the bytes each connection carried in all (payload of
+// TCP segments, both ways, until it closed).
+func dialedFlights(t *testing.T) (push, pull []flight, pushBytes, pullBytes int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -32,7 +33,7 @@ func dialedFlights(t *testing.T) (push, pull []flight) {
 	if _, _, err := a.s.Write(ctx, "1", " Twenty more letters", true); err != nil {
 		t.Fatal(err)
 	}
-	session := func(r *replica) []flight {
+	session := func(r *replica) ([]flight, int) {
 		p, err := newFlightProxy(hostPortOf(addr), 150*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
@@ -49,14 +50,19 @@ func dialedFlights(t *testing.T) (push, pull []flight) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		return p.counted()
+		fs := p.counted()
+		up, down, err := p.total(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs, up + down
 	}
-	push = session(a)
-	pull = session(b)
+	push, pushBytes = session(a)
+	pull, pullBytes = session(b)
 	if got, want := strings.Join(b.s.Heads(), ","), strings.Join(a.s.Heads(), ","); got != want {
 		t.Fatalf("B did not get A's edit: heads %s, want %s", got, want)
 	}
-	return push, pull
+	return push, pull, pushBytes, pullBytes
 }
 
 // relayPair is a relay on loopback and two participants of one draft
@@ -133,15 +139,22 @@ func TestDialedSessionFlights(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sets up a relay and two participants")
 	}
-	push, pull := dialedFlights(t)
-	t.Logf("A pushes, %d flights:\n%s", len(push), describeFlights(push))
-	t.Logf("B pulls, %d flights:\n%s", len(pull), describeFlights(pull))
+	push, pull, pushBytes, pullBytes := dialedFlights(t)
+	t.Logf("A pushes, %d flights, %d B:\n%s", len(push), pushBytes, describeFlights(push))
+	t.Logf("B pulls, %d flights, %d B:\n%s", len(pull), pullBytes, describeFlights(pull))
 	// Before issue 26: 14 and 12 (the security protocol's echo, the
 	// session waiting for identify, the openings for the relay's hello,
 	// and a push for the answer to them). Now the floor: SYN, SYN-ACK,
 	// Noise's three messages (the last with the session), the answer.
 	if len(push) > 6 || len(pull) > 6 {
 		t.Errorf("a dialed push took %d flights (at most 6), a pull %d (at most 6)", len(push), len(pull))
+	}
+	// Issue 26: both sessions together at most 3,000 B on the link
+	// (5,845 B before identify was left out of relay connections and
+	// Noise's messages were batched). The bytes vary by a few with what
+	// the session carries (signatures, a varint's length), not by run.
+	if pushBytes+pullBytes > 3000 {
+		t.Errorf("a dialed push and pull carried %d B and %d B: %d B together, more than 3,000 B", pushBytes, pullBytes, pushBytes+pullBytes)
 	}
 }
 

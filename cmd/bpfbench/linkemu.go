@@ -13,6 +13,20 @@ import (
 // TCP takes to retransmit it) and a UDP forwarder for QUIC (rate, delay,
 // and datagrams really dropped).
 
+// What a link carries besides the payload, counted the same way for both
+// transports (issue 26): every TCP segment and every UDP datagram with
+// its IPv4 header and its own (TCP as Linux sends it, with timestamps);
+// TCP's handshake and teardown; and one pure acknowledgement for every
+// two data segments, as delayed ACKs send them when no data goes the
+// other way to carry them (an upper bound: a reply within the delay
+// carries the ACK for free). QUIC's acknowledgements are datagrams of
+// their own and are counted as they pass.
+const (
+	tcpHeaders = 20 + 32 // IPv4, TCP with the timestamp option
+	udpHeaders = 20 + 8  // IPv4, UDP
+	tcpSYN     = 20 + 40 // IPv4, TCP with MSS, SACK, timestamps, window scale
+)
+
 // linkSpec describes one emulated link, applied in each direction.
 type linkSpec struct {
 	rate  float64       // bits per second
@@ -46,7 +60,8 @@ func (p *pacer) schedule(n int) time.Time {
 type tcpProxy struct {
 	ln    net.Listener
 	spec  linkSpec
-	bytes atomic.Int64
+	bytes atomic.Int64 // payload, as counted before issue 26
+	wire  atomic.Int64 // payload and what carries it (tcpHeaders)
 	rng   *rand.Rand
 	mu    sync.Mutex // Protects rng.
 }
@@ -68,6 +83,7 @@ func newTCPProxy(target string, spec linkSpec, seed uint64) (*tcpProxy, error) {
 				c.Close()
 				continue
 			}
+			p.wire.Add(2*tcpSYN + tcpHeaders) // SYN, SYN-ACK, ACK
 			go p.pump(c, up, &pacer{spec: spec})
 			go p.pump(up, c, &pacer{spec: spec})
 		}
@@ -102,13 +118,19 @@ func (p *tcpProxy) pump(src, dst net.Conn, pc *pacer) {
 	defer close(q)
 	buf := make([]byte, 1000)
 	var last time.Time
+	segs := 0
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
 			p.bytes.Add(int64(n))
-			at := pc.schedule(n + 40) // TCP/IP headers
+			p.wire.Add(int64(n + tcpHeaders))
+			if segs++; segs%2 == 1 {
+				p.wire.Add(tcpHeaders) // its acknowledgement
+			}
+			at := pc.schedule(n + tcpHeaders)
 			if p.lost() {
 				at = at.Add(200*time.Millisecond + 2*p.spec.delay)
+				p.wire.Add(int64(n + tcpHeaders)) // sent again
 			}
 			if at.Before(last) {
 				at = last // in order, as TCP delivers
@@ -117,6 +139,7 @@ func (p *tcpProxy) pump(src, dst net.Conn, pc *pacer) {
 			q <- seg{append([]byte(nil), buf[:n]...), at}
 		}
 		if err != nil {
+			p.wire.Add(2 * tcpHeaders) // FIN, its acknowledgement
 			return
 		}
 	}
@@ -131,7 +154,8 @@ type udpForwarder struct {
 	pc     net.PacketConn
 	target *net.UDPAddr
 	spec   linkSpec
-	bytes  atomic.Int64
+	bytes  atomic.Int64 // UDP payload: QUIC's packets, acknowledgements and all
+	wire   atomic.Int64 // and their UDP/IP headers
 	rng    *rand.Rand
 	mu     sync.Mutex // Protects rng and ups.
 	ups    map[string]*net.UDPConn
@@ -195,7 +219,8 @@ func (f *udpForwarder) back(up *net.UDPConn, client net.Addr) {
 
 func (f *udpForwarder) send(b []byte, p *pacer, deliver func([]byte)) {
 	f.bytes.Add(int64(len(b)))
-	at := p.schedule(len(b) + 28) // UDP/IP headers
+	f.wire.Add(int64(len(b) + udpHeaders))
+	at := p.schedule(len(b) + udpHeaders)
 	if f.drop() {
 		return
 	}

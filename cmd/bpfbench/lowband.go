@@ -23,7 +23,8 @@ type lowbandResult struct {
 	Transport   string  `json:"transport"`
 	Workload    string  `json:"workload"`
 	Seconds     float64 `json:"seconds_to_converge"`
-	LinkBytes   int64   `json:"link_bytes"`   // everything the emulator carried, transport overhead included
+	LinkBytes   int64   `json:"link_bytes"`   // what TCP or UDP carried: our protocols, Noise, QUIC's packets
+	WireBytes   int64   `json:"wire_bytes"`   // and the TCP or UDP and IP headers, TCP's acknowledgements (linkemu.go)
 	StreamBytes int64   `json:"stream_bytes"` // what the sync engine wrote
 	Bound       float64 `json:"target_seconds"`
 	Sessions    int     `json:"sessions"`
@@ -36,11 +37,18 @@ type link interface {
 	close()
 }
 
-func runLowband(ctx context.Context, w *Workloads, dir string, log *slog.Logger) ([]lowbandResult, error) {
+func runLowband(ctx context.Context, w *Workloads, dir, only string, log *slog.Logger) ([]lowbandResult, error) {
 	var out []lowbandResult
 	for _, transport := range []string{"tcp", "quic"} {
 		for _, wl := range []string{"W2", "W3"} {
 			for _, live := range []bool{true, false} {
+				conn := "dialed"
+				if live {
+					conn = "kept open"
+				}
+				if !strings.Contains(transport+" "+wl+" "+conn, only) {
+					continue
+				}
 				sub := fmt.Sprintf("%s%s%v", transport, wl, live)
 				r, err := lowbandOnce(ctx, w, filepath.Join(dir, sub), transport, wl, live, log)
 				if err != nil {
@@ -139,7 +147,7 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 	}
 	hostPort := hostPortOf(target)
 	links := map[string]link{}
-	var counters []func() int64
+	var counters, wires []func() int64
 	for i, n := range names {
 		var l link
 		if transport == "quic" {
@@ -147,24 +155,26 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 			if err != nil {
 				return res, err
 			}
-			l, counters = f, append(counters, f.bytes.Load)
+			l, counters, wires = f, append(counters, f.bytes.Load), append(wires, f.wire.Load)
 		} else {
 			p, err := newTCPProxy(hostPort, lowband, uint64(i+1))
 			if err != nil {
 				return res, err
 			}
-			l, counters = p, append(counters, p.bytes.Load)
+			l, counters, wires = p, append(counters, p.bytes.Load), append(wires, p.wire.Load)
 		}
 		defer l.close()
 		links[n] = l
 	}
-	linkBytes := func() int64 {
-		var sum int64
-		for _, c := range counters {
-			sum += c()
+	sum := func(cs []func() int64) int64 {
+		var n int64
+		for _, c := range cs {
+			n += c()
 		}
-		return sum
+		return n
 	}
+	linkBytes := func() int64 { return sum(counters) }
+	wireBytes := func() int64 { return sum(wires) }
 	emuAddr := func(n string) string {
 		h, port := splitHostPort(links[n].addr())
 		proto := "tcp"
@@ -220,7 +230,7 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 			}()
 			return nil
 		}
-		var base int64
+		var base, wireBase int64
 		if wl == "W2" {
 			// Everyone is online before the edit: wait until the
 			// connections are up and quiet, then type.
@@ -232,7 +242,7 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 			if err := settle(ctx, linkBytes); err != nil {
 				return res, err
 			}
-			base = linkBytes()
+			base, wireBase = linkBytes(), wireBytes()
 			res.Sessions = len(names)
 		} else if err := edit(); err != nil {
 			return res, err
@@ -259,6 +269,7 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		}
 		res.Seconds = time.Since(start).Seconds()
 		res.LinkBytes = linkBytes() - base
+		res.WireBytes = wireBytes() - wireBase
 		stop()
 	} else {
 		if err := edit(); err != nil {
@@ -288,7 +299,11 @@ func lowbandOnce(ctx context.Context, w *Workloads, dir, transport, wl string, l
 		if !converged() {
 			return res, fmt.Errorf("not converged after %d sessions", res.Sessions)
 		}
-		res.LinkBytes = linkBytes()
+		// The last session's connection closes as its node does.
+		if err := settle(ctx, wireBytes); err != nil {
+			return res, err
+		}
+		res.LinkBytes, res.WireBytes = linkBytes(), wireBytes()
 	}
 	rtt := 2 * lowband.delay.Seconds()
 	res.Bound = 1.5*float64(res.LinkBytes*8)/lowband.rate + 4*rtt
@@ -350,7 +365,7 @@ func printLowband(w io.Writer, rs []lowbandResult) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "link: %.0f kbit/s, %v one way, %.0f%% loss; relay and peers on loopback behind it\t\t\t\t\t\t\t\n",
 		lowband.rate/1000, lowband.delay, lowband.loss*100)
-	fmt.Fprintln(tw, "transport\tworkload\tconnections\tsessions\ton the link\tsync stream\tconverged in\ttarget ≤ 1.5×bytes/rate + 4 RTT\t")
+	fmt.Fprintln(tw, "transport\tworkload\tconnections\tsessions\ton the link\twith headers, ACKs\tsync stream\tconverged in\ttarget ≤ 1.5×bytes/rate + 4 RTT\t")
 	for _, r := range rs {
 		conn := "dialed per sync"
 		if r.Live {
@@ -360,7 +375,7 @@ func printLowband(w io.Writer, rs []lowbandResult) {
 		if r.Live {
 			stream = "–" // the sessions are still open when convergence is measured
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d B\t%s\t%.1f s\t%.1f s\t\n", r.Transport, r.Workload, conn, r.Sessions, r.LinkBytes, stream, r.Seconds, r.Bound)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d B\t%d B\t%s\t%.1f s\t%.1f s\t\n", r.Transport, r.Workload, conn, r.Sessions, r.LinkBytes, r.WireBytes, stream, r.Seconds, r.Bound)
 	}
 	tw.Flush()
 }

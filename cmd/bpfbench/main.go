@@ -68,6 +68,7 @@ func main() {
 	rounds := fs.Int("rounds", 100, "chaos: rounds of writes, syncs and faults")
 	seed := fs.Uint64("seed", 1, "chaos: the faults' random seed")
 	verbose := fs.Bool("v", false, "chaos: log each round")
+	only := fs.String("only", "", `lowband: run only the rows whose "transport workload connections" contain this, e.g. "tcp W2 dialed"`)
 	fs.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: bpfbench [-workloads FILE] [-anchors DIR | -no-anchors] [-json] [-dir DIR] w1|wire|lowband|live|preview|review|publish|large|big|load|chaos|window|window2")
 		fs.PrintDefaults()
@@ -125,7 +126,7 @@ func main() {
 		}
 	case "lowband":
 		var rs []lowbandResult
-		if rs, err = runLowband(ctx, w, d, log); err == nil {
+		if rs, err = runLowband(ctx, w, d, *only, log); err == nil {
 			result, table = rs, func() { printLowband(os.Stdout, rs) }
 		}
 	case "load":

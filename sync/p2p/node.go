@@ -134,12 +134,13 @@ func New(cfg Config) (*Node, error) {
 		// every connection (measured: 6.6 KB per connection with both,
 		// 2.7 KB with Noise), a lot on a 32 kbit/s link. QUIC brings its
 		// own TLS 1.3.
-		libp2p.Security(noise.ID, noise.New),
+		libp2p.Security(noise.ID, newBatchedNoise),
 		// TCP whose dialer sends Noise's first message with its proposal
 		// of it (lazysec.go), and QUIC; no WebSocket, WebTransport or
 		// WebRTC, which nothing here listens on.
 		libp2p.Transport(newTCP),
 		libp2p.Transport(libp2pquic.NewTransport),
+		libp2p.SwarmOpts(swarm.WithDialRanker(tcpFirst)), // transports.go
 		libp2p.UserAgent("bpfdraft"),
 		// Nothing here pings: without the handler, identify lists one
 		// protocol fewer on every connection.
@@ -148,22 +149,36 @@ func New(cfg Config) (*Node, error) {
 	if cfg.connManager != nil {
 		opts = append(opts, libp2p.ConnectionManager(cfg.connManager))
 	}
+	n := &Node{log: cfg.Logger, gater: g, found: make(chan peer.AddrInfo, 16), eng: cfg.Sessions}
+	var rm network.ResourceManager
+	var err error
 	if cfg.RelayService {
-		rm, err := relayResources()
-		if err != nil {
+		if rm, err = relayResources(); err != nil {
 			return nil, err
 		}
-		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic(), libp2p.ResourceManager(rm))
-	} else if len(relays) > 0 {
-		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(relays))
+		// A relay asks no one who they are (identify.go).
+		rm = quietIdentify{rm, func(peer.ID) bool { return true }}
+		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic())
+	} else {
+		limits := rcmgr.DefaultLimits
+		libp2p.SetDefaultServiceLimits(&limits)
+		if rm, err = rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale())); err != nil {
+			return nil, fmt.Errorf("libp2p resource limits: %w", err)
+		}
+		// Nor does a participant ask a peer it knows is a relay.
+		rm = quietIdentify{rm, func(p peer.ID) bool { return n.spoken(p) == BlobsProtocolID }}
+		if len(relays) > 0 {
+			opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(relays))
+		}
 	}
+	opts = append(opts, libp2p.ResourceManager(rm))
 	h, err := libp2p.New(opts...)
 	if err != nil {
+		rm.Close()
 		return nil, fmt.Errorf("starting libp2p: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	n := &Node{host: h, log: cfg.Logger, gater: g, ctx: ctx, cancel: cancel,
-		found: make(chan peer.AddrInfo, 16), eng: cfg.Sessions}
+	n.host = h
+	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if cfg.Sessions != nil {
 		h.SetStreamHandler(ProtocolID, n.handle)
 	}
