@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -24,6 +25,7 @@ type statusBar struct {
 	progress *widget.ProgressBarInfinite
 	received *widget.ProgressBar // a long transfer, in bytes
 	syncNow  *widget.Button
+	details  *widget.Button
 	invite   *widget.Button
 	content  fyne.CanvasObject
 }
@@ -38,12 +40,13 @@ func newStatusBar(u *UI) *statusBar {
 	b.received = widget.NewProgressBar()
 	b.received.Hide()
 	b.syncNow = widget.NewButton(lang.L("Sync now"), u.syncNow)
+	b.details = widget.NewButton(lang.L("Details…"), u.showSyncDetails)
 	b.invite = widget.NewButton(lang.L("Invite…"), func() {
 		if u.draft != nil {
 			u.draft.showInvite()
 		}
 	})
-	right := container.NewHBox(container.NewGridWrap(fyne.NewSize(140, b.received.MinSize().Height), b.received), b.progress, b.invite, b.syncNow)
+	right := container.NewHBox(container.NewGridWrap(fyne.NewSize(140, b.received.MinSize().Height), b.received), b.progress, b.invite, b.details, b.syncNow)
 	b.content = container.NewBorder(widget.NewSeparator(), nil, nil, right, b.label)
 	return b
 }
@@ -195,12 +198,47 @@ func (b *statusBar) show(s statusSnap) {
 	}
 	if !on {
 		b.syncNow.Disable()
+		b.details.Disable()
 	} else {
 		b.syncNow.Enable()
+		b.details.Enable()
 	}
 }
 
 // syncNow dials every peer at once.
+// showSyncDetails says what syncing costs on the link: a person on a
+// metered connection pays for every byte the connections carry, not for
+// the edits alone (issue 26).
+func (u *UI) showSyncDetails() {
+	if u.online == nil {
+		return
+	}
+	text := widget.NewLabel(syncDetailsText(u.online.Link()))
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(lang.L("Sync details"), lang.L("Close"), container.NewGridWrap(fyne.NewSize(420, text.MinSize().Height*4), text), u.win)
+	u.present(d, nil)
+}
+
+// syncDetailsText is the details' text: the last sync's bytes on the
+// link and today's.
+func syncDetailsText(l online.LinkStatus) string {
+	last := lang.L("No sync has ended since this window opened.")
+	if !l.LastAt.IsZero() {
+		last = fmt.Sprintf(lang.L("Last sync (ended %s): %s sent, %s received."), l.LastAt.Local().Format(time.TimeOnly),
+			linkAmount(l.Last.Sent), linkAmount(l.Last.Received))
+	}
+	return lang.L("Bytes on the link: everything the connections carried, handshakes and encryption included, not only the edits.") + "\n\n" +
+		last + "\n" + fmt.Sprintf(lang.L("Today, on this machine: %s sent, %s received."), linkAmount(l.Today.Sent), linkAmount(l.Today.Received))
+}
+
+// linkAmount writes a count of bytes on the link: exact while small.
+func linkAmount(n int64) string {
+	if n < 10_000 {
+		return fmt.Sprintf(lang.L("%d B"), n)
+	}
+	return kilobytes(n)
+}
+
 func (u *UI) syncNow() {
 	if u.online == nil {
 		return

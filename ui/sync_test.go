@@ -119,6 +119,15 @@ func TestTwoWindowsOfflineThenMerge(t *testing.T) {
 	if got := uB.status.label.Text; !strings.Contains(got, "Synced with 1 peer") {
 		t.Errorf("B's status bar: %q", got)
 	}
+	// The details say what syncing cost on the link (issue 26, item 5):
+	// the session is still open, today's bytes are counted.
+	locked(func() { test.Tap(uB.status.details) })
+	details := overlayText(t, uB)
+	if !strings.Contains(details, "No sync has ended since this window opened.") || !strings.Contains(details, "Today, on this machine: ") ||
+		strings.Contains(details, "Today, on this machine: 0 B") {
+		t.Errorf("B's sync details:\n%s", details)
+	}
+	locked(func() { uB.onScreen()[0].dlg.Hide() })
 	// The joined draft is shared, and B's copy is confirmed (issue 10: it
 	// was listed as "not shared yet").
 	locked(func() { uB.homeUI.reload() })
@@ -226,6 +235,17 @@ func TestConnectByAddress(t *testing.T) {
 }
 
 // TestStatusBarStates puts each state the network can be in on the bar.
+func TestSyncDetailsText(t *testing.T) {
+	at := time.Date(2026, 12, 7, 21, 14, 5, 0, time.Local)
+	got := syncDetailsText(online.LinkStatus{Last: online.LinkBytes{Sent: 1312, Received: 1226}, LastAt: at,
+		Today: online.LinkBytes{Sent: 24_100, Received: 81_000}})
+	for _, want := range []string{"Last sync (ended 21:14:05): 1312 B sent, 1226 B received.", "Today, on this machine: 24 KB sent, 79 KB received."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("details %q lack %q", got, want)
+		}
+	}
+}
+
 func TestStatusBarStates(t *testing.T) {
 	u := openTestDraft(t)
 	b := u.status

@@ -40,6 +40,9 @@ func (o *Online) SyncOnce(ctx context.Context, extra []string, lan time.Duration
 		return nil, ErrNoPeer
 	}
 	results := o.syncAll(ctx, targets, relays)
+	for _, r := range results {
+		o.ended(r)
+	}
 	ok, shared, failed := 0, 0, 0
 	var first error
 	for _, r := range results {
@@ -129,6 +132,9 @@ func (o *Online) Serve(ctx context.Context, report func(Result)) {
 	if err != nil {
 		o.log.Warn("Could not read the drafts' relays", "err", err)
 	}
+	for _, a := range relays {
+		o.node.KnowRelay(a)
+	}
 	var wg sync.WaitGroup
 	for _, t := range o.peers(relays) {
 		ai, err := p2p.ParseAddr(t)
@@ -136,7 +142,15 @@ func (o *Online) Serve(ctx context.Context, report func(Result)) {
 			continue
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); o.node.Keep(ctx, ai, report) }()
+		go func() {
+			defer wg.Done()
+			o.node.Keep(ctx, ai, func(r Result) {
+				o.ended(r)
+				if report != nil {
+					report(r)
+				}
+			})
+		}()
 	}
 	for {
 		select {

@@ -47,6 +47,12 @@ type Online struct {
 	targets map[string]*target // by peer id
 	manual  []string
 	kicked  time.Time // when Sync now was last asked for
+
+	linkMu     sync.Mutex // Protects the fields below (linkbytes.go).
+	linkSaved  LinkBytes  // the node's count when it was last added to today's
+	linkToday  linkDay    // today's count as last stored
+	lastLink   LinkBytes
+	lastLinkAt time.Time
 }
 
 // target is one peer kept connected.
@@ -83,8 +89,10 @@ func Open(ws *app.Workspace, dataDir string, cfg Config) (*Online, error) {
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	return &Online{ws: ws, node: node, eng: eng, log: log, ctx: ctx, stop: stop, targets: map[string]*target{},
-		manual: slices.Clone(cfg.Peers)}, nil
+	o := &Online{ws: ws, node: node, eng: eng, log: log, ctx: ctx, stop: stop, targets: map[string]*target{},
+		manual: slices.Clone(cfg.Peers)}
+	o.loadLink()
+	return o, nil
 }
 
 // NewNode starts a libp2p node whose sync sessions an engine over lib
@@ -126,6 +134,7 @@ func (o *Online) Close() error {
 	o.stop()
 	err := o.node.Close()
 	o.wg.Wait()
+	o.tally() // the node's counts outlive its connections
 	return err
 }
 
@@ -142,6 +151,9 @@ func (o *Online) Refresh() {
 	if err != nil {
 		o.log.Warn("Could not read the drafts' relays", "err", err)
 		return
+	}
+	for _, a := range addrs {
+		o.node.KnowRelay(a)
 	}
 	for _, a := range o.peers(addrs) {
 		o.keep(a, false)
@@ -215,6 +227,7 @@ func (o *Online) keep(addr string, lan bool) {
 	go func() {
 		defer o.wg.Done()
 		o.node.Keep(ctx, ai, func(r p2p.Result) {
+			o.ended(r)
 			o.mu.Lock()
 			t.lastErr = r.Err
 			t.reports++

@@ -140,6 +140,18 @@ func (p *flightProxy) counted() []flight {
 	return append([]flight{{up: -1}, {down: -1}}, p.flights...) // SYN, SYN-ACK
 }
 
+// carried returns what the client has written so far (delivered or
+// held) and what has been delivered to it: what its socket has seen.
+func (p *flightProxy) carried() (up, down int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range p.flights {
+		up += f.up
+		down += f.down
+	}
+	return up + len(p.pending[0]), down
+}
+
 // total waits until the connection has closed and returns the bytes it
 // carried each way, from the first flight to the last, teardown included.
 func (p *flightProxy) total(ctx context.Context) (up, down int, err error) {

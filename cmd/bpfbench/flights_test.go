@@ -46,6 +46,12 @@ func dialedFlights(t *testing.T) (push, pull []flight, pushBytes, pullBytes int)
 			if res.Err == nil && len(res.Stats.Drafts) == 0 {
 				return fmt.Errorf("the relay shared nothing with %s", r.name)
 			}
+			// What the session says it cost on the link is what its
+			// socket carried, which the proxy saw (issue 26, item 5).
+			up, down := p.carried()
+			if res.Link.Sent != int64(up) || res.Link.Received != int64(down) {
+				t.Errorf("%s's session counted %+v on the link; the proxy carried %d B up, %d B down", r.name, res.Link, up, down)
+			}
 			return res.Err
 		}); err != nil {
 			t.Fatal(err)

@@ -63,7 +63,9 @@ type tcpProxy struct {
 	bytes atomic.Int64 // payload, as counted before issue 26
 	wire  atomic.Int64 // payload and what carries it (tcpHeaders)
 	rng   *rand.Rand
-	mu    sync.Mutex // Protects rng.
+	mu    sync.Mutex // Protects rng, down and open.
+	down  bool       // the link is down: connections fail as they open
+	open  []net.Conn // both ends of the connections carried now
 }
 
 func newTCPProxy(target string, spec linkSpec, seed uint64) (*tcpProxy, error) {
@@ -78,11 +80,21 @@ func newTCPProxy(target string, spec linkSpec, seed uint64) (*tcpProxy, error) {
 			if err != nil {
 				return
 			}
+			p.mu.Lock()
+			down := p.down
+			p.mu.Unlock()
+			if down {
+				c.Close() // no SYN-ACK comes back: nothing crossed the link
+				continue
+			}
 			up, err := net.Dial("tcp", target)
 			if err != nil {
 				c.Close()
 				continue
 			}
+			p.mu.Lock()
+			p.open = append(p.open, c, up)
+			p.mu.Unlock()
 			p.wire.Add(2*tcpSYN + tcpHeaders) // SYN, SYN-ACK, ACK
 			go p.pump(c, up, &pacer{spec: spec})
 			go p.pump(up, c, &pacer{spec: spec})
@@ -142,6 +154,20 @@ func (p *tcpProxy) pump(src, dst net.Conn, pc *pacer) {
 			p.wire.Add(2 * tcpHeaders) // FIN, its acknowledgement
 			return
 		}
+	}
+}
+
+// setDown takes the link down (its connections cut, new ones failing)
+// or brings it back.
+func (p *tcpProxy) setDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	if down {
+		for _, c := range p.open {
+			c.Close()
+		}
+		p.open = nil
 	}
 }
 

@@ -130,11 +130,19 @@ type jsonSyncResult struct {
 	OK         bool              `json:"ok"`
 	Result     string            `json:"result"`           // "synced", or why not
 	Failed     map[string]string `json:"failed,omitempty"` // drafts stopped, and why
+	// On the link (the connection's bytes, handshakes and framing
+	// included): this session's, and everything this machine's syncing
+	// carried today, the same in every entry.
+	LinkUp        int64 `json:"link_up"`
+	LinkDown      int64 `json:"link_down"`
+	TodayLinkUp   int64 `json:"today_link_up"`
+	TodayLinkDown int64 `json:"today_link_down"`
 }
 
 func syncJSON(r online.Result) jsonSyncResult {
 	j := jsonSyncResult{Peer: r.Peer, Drafts: r.Stats.Drafts, BytesUp: r.Stats.BytesOut, BytesDown: r.Stats.BytesIn,
-		ChangesIn: r.Stats.ChangesIn, ChangesOut: r.Stats.ChangesOut, OK: r.Err == nil, Result: "synced", Failed: r.Stats.Failed}
+		ChangesIn: r.Stats.ChangesIn, ChangesOut: r.Stats.ChangesOut, OK: r.Err == nil, Result: "synced", Failed: r.Stats.Failed,
+		LinkUp: r.Link.Sent, LinkDown: r.Link.Received}
 	if j.Drafts == nil {
 		j.Drafts = []string{}
 	}

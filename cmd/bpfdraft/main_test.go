@@ -686,7 +686,7 @@ func TestJSONSchemas(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 1 {
 		t.Fatalf("sync --json: %v\n%s", err, r.stdout)
 	}
-	if got := keys(rows[0]); got != "bytes_down bytes_up changes_in changes_out drafts ok peer result" {
+	if got := keys(rows[0]); got != "bytes_down bytes_up changes_in changes_out drafts link_down link_up ok peer result today_link_down today_link_up" {
 		t.Errorf("sync --json fields: %s", got)
 	}
 }

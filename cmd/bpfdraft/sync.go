@@ -190,16 +190,20 @@ timeout (or Ctrl-C), reconnecting as links come and go.`,
 			}
 			if *once {
 				results, err := on.SyncOnce(ctx, nil, *lan)
+				link := on.Link()
 				if *asJSON {
 					out := []jsonSyncResult{}
 					for _, r := range results {
-						out = append(out, syncJSON(r))
+						j := syncJSON(r)
+						j.TodayLinkUp, j.TodayLinkDown = link.Today.Sent, link.Today.Received
+						out = append(out, j)
 					}
 					if werr := writeJSON(e.stdout, out); werr != nil {
 						return werr
 					}
 				} else {
 					e.printResults(results)
+					e.printLink(results, link)
 				}
 				if errors.Is(err, context.DeadlineExceeded) || err == nil && ctx.Err() != nil {
 					return fmt.Errorf("stopped after %v, as --timeout asked: the peers above that did not finish are not synced yet; your edits are safe here", *timeout)
@@ -250,6 +254,29 @@ func (e *env) online(ws *app.Workspace, cfg online.Config) (*online.Online, erro
 	}
 	cfg.Logger = e.logger()
 	return online.Open(ws, dir, cfg)
+}
+
+// printLink says what a one-shot sync cost on the link, and today's
+// syncing: what a person on a metered connection pays for.
+func (e *env) printLink(results []online.Result, link online.LinkStatus) {
+	var this online.LinkBytes
+	for _, r := range results {
+		this = this.Add(r.Link)
+	}
+	fmt.Fprintf(e.stdout, "on the link: %s sent, %s received by this sync; %s sent, %s received today\n",
+		byteCount(this.Sent), byteCount(this.Received), byteCount(link.Today.Sent), byteCount(link.Today.Received))
+}
+
+// byteCount writes n bytes as people read them: 980 B, 2.6 KB, 1.4 MB.
+func byteCount(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.1f KB", float64(n)/1000)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/1000/1000)
+	}
 }
 
 // printResults prints a one-shot sync's results as a table.

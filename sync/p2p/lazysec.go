@@ -27,19 +27,27 @@ import (
 // the connection, as it would have, a round trip later. The listener's
 // side is libp2p's, unchanged.
 
-// lazySecurity wraps libp2p's upgrader for outbound TCP connections.
-type lazySecurity struct{ transport.Upgrader }
+// lazySecurity wraps libp2p's upgrader for outbound TCP connections, and
+// counts every TCP connection's bytes (linkbytes.go).
+type lazySecurity struct {
+	transport.Upgrader
+	m *meter
+}
 
 func (u lazySecurity) Upgrade(ctx context.Context, t transport.Transport, c manet.Conn, dir network.Direction, p peer.ID, scope network.ConnManagementScope) (transport.CapableConn, error) {
+	c = u.m.count(c)
 	if dir == network.DirOutbound {
 		c = newEchoedConn(c)
 	}
 	return u.Upgrader.Upgrade(ctx, t, c, dir, p, scope)
 }
 
-// newTCP is the TCP transport with lazySecurity, for libp2p.Transport.
-func newTCP(u transport.Upgrader, rcmgr network.ResourceManager, shared *tcpreuse.ConnMgr) (*tcp.TcpTransport, error) {
-	return tcp.NewTCPTransport(lazySecurity{u}, rcmgr, shared)
+// tcpCounted returns the constructor of the TCP transport with
+// lazySecurity, for libp2p.Transport.
+func tcpCounted(m *meter) func(transport.Upgrader, network.ResourceManager, *tcpreuse.ConnMgr) (*tcp.TcpTransport, error) {
+	return func(u transport.Upgrader, rcmgr network.ResourceManager, shared *tcpreuse.ConnMgr) (*tcp.TcpTransport, error) {
+		return tcp.NewTCPTransport(lazySecurity{u, m}, rcmgr, shared)
+	}
 }
 
 // securityProposal is what multistream-select writes to propose Noise,

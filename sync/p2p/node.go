@@ -80,6 +80,9 @@ type Node struct {
 	refusals burstLog
 	sessions atomic.Int64 // numbers the connection-manager tags of sessions
 
+	meter    *meter     // TCP connections' bytes (linkbytes.go)
+	quicDone quicClosed // QUIC connections' bytes, once closed
+
 	spokeMu sync.Mutex              // Protects spoke.
 	spoke   map[peer.ID]protocol.ID // the protocol each peer answered in, this process
 }
@@ -125,6 +128,7 @@ func New(cfg Config) (*Node, error) {
 		relays = append(relays, *ai)
 	}
 	g := newGater()
+	n := &Node{log: cfg.Logger, gater: g, found: make(chan peer.AddrInfo, 16), eng: cfg.Sessions, meter: &meter{}}
 	opts := []libp2p.Option{
 		libp2p.Identity(cfg.Key),
 		libp2p.ListenAddrStrings(cfg.Listen...),
@@ -138,7 +142,7 @@ func New(cfg Config) (*Node, error) {
 		// TCP whose dialer sends Noise's first message with its proposal
 		// of it (lazysec.go), and QUIC; no WebSocket, WebTransport or
 		// WebRTC, which nothing here listens on.
-		libp2p.Transport(newTCP),
+		libp2p.Transport(tcpCounted(n.meter)),
 		libp2p.Transport(libp2pquic.NewTransport),
 		libp2p.SwarmOpts(swarm.WithDialRanker(tcpFirst)), // transports.go
 		libp2p.UserAgent("bpfdraft"),
@@ -149,7 +153,6 @@ func New(cfg Config) (*Node, error) {
 	if cfg.connManager != nil {
 		opts = append(opts, libp2p.ConnectionManager(cfg.connManager))
 	}
-	n := &Node{log: cfg.Logger, gater: g, found: make(chan peer.AddrInfo, 16), eng: cfg.Sessions}
 	var rm network.ResourceManager
 	var err error
 	if cfg.RelayService {
@@ -179,6 +182,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.host = h
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	h.Network().Notify(&n.quicDone)
 	if cfg.Sessions != nil {
 		h.SetStreamHandler(ProtocolID, n.handle)
 	}
@@ -287,6 +291,9 @@ type Result struct {
 	Relay bool // the peer is a relay, which holds sealed blobs
 	Stats wire.Stats
 	Err   error
+	// Link is what the session cost on the link: its connection's bytes
+	// while it ran, the connection's set-up too when it dialed one.
+	Link LinkBytes
 }
 
 // Sync dials the peer at addr (a multiaddr ending in /p2p/ID) and syncs
@@ -311,6 +318,20 @@ func (n *Node) SyncRelay(ctx context.Context, addr string, once bool) Result {
 	}
 	n.remember(ai.ID, BlobsProtocolID)
 	return n.SyncPeer(ctx, *ai, once)
+}
+
+// KnowRelay notes that the peer at addr is a relay (an invite names it):
+// sessions with it propose the relay's protocol without asking, over
+// TCP, and neither side runs identify (identify.go).
+func (n *Node) KnowRelay(addr string) error {
+	ai, err := peer.AddrInfoFromString(addr)
+	if err != nil {
+		return fmt.Errorf("relay address %q: %w (it must end in /p2p/PEER-ID)", addr, err)
+	}
+	if n.spoken(ai.ID) == "" {
+		n.remember(ai.ID, BlobsProtocolID)
+	}
+	return nil
 }
 
 // remember notes the protocol a peer speaks.
@@ -346,14 +367,17 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 		res.Err = errors.New("this node runs no sync sessions")
 		return res
 	}
+	dialed := n.host.Network().Connectedness(ai.ID) != network.Connected
 	if err := n.connect(ctx, ai); err != nil {
 		res.Err = fmt.Errorf("connecting: %w", err)
 		return res
 	}
-	res = n.syncStream(ctx, ai, once)
+	res = n.syncStream(ctx, ai, once, dialed)
 	if errors.Is(res.Err, wire.ErrReopen) {
 		// The relay took a statement it had missed: open the drafts again.
-		res = n.syncStream(ctx, ai, once)
+		link := res.Link
+		res = n.syncStream(ctx, ai, once, false)
+		res.Link = res.Link.Add(link)
 		if errors.Is(res.Err, wire.ErrReopen) {
 			res.Err = errors.New("the relay took the draft's statements but still does not open it; try again later")
 		}
@@ -362,8 +386,8 @@ func (n *Node) SyncPeer(ctx context.Context, ai peer.AddrInfo, once bool) Result
 }
 
 // syncStream runs one sync session on a new stream to a connected peer.
-func (n *Node) syncStream(ctx context.Context, ai peer.AddrInfo, once bool) Result {
-	res := Result{Peer: ai.ID.String()}
+func (n *Node) syncStream(ctx context.Context, ai peer.AddrInfo, once, dialed bool) (res Result) {
+	res.Peer = ai.ID.String()
 	// A small edit fits a relayed circuit's limits; bulk goes to the relay's own peer.
 	sctx := network.WithAllowLimitedConn(ctx, "draft sync")
 	guess := n.spoken(ai.ID)
@@ -371,6 +395,13 @@ func (n *Node) syncStream(ctx context.Context, ai peer.AddrInfo, once bool) Resu
 	if err != nil {
 		res.Err = fmt.Errorf("opening sync stream: %w", err)
 		return res
+	}
+	if read := n.meter.reader(s.Conn()); read != nil {
+		var start LinkBytes
+		if !dialed {
+			start = read()
+		}
+		defer func() { res.Link = read().Sub(start) }()
 	}
 	res = n.runStream(ctx, s, ai.ID, once)
 	if guess != "" && errors.Is(res.Err, msmux.ErrNotSupported[protocol.ID]{}) {
