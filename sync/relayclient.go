@@ -71,6 +71,7 @@ type relayDraft struct {
 	heads []string // what the relay's blobs hold, as heads
 
 	listed  bool         // the draft's co-facilitators list this relay: we may send to it
+	held    time.Time    // since when another peer has the turn to append (zero: not held)
 	flight  *relayFlight // an append not yet answered
 	failed  error        // stopped for this connection
 	refused error        // a blob's changes were refused: not in agreement
@@ -243,6 +244,11 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 			if !once {
 				opens[i].Flags = blobwire.FlagLive
 			}
+			if d.pos.seq > 0 && rc.ready(ctx, d) == nil && d.lacks() {
+				// It has blobs to append: it asks for the turn
+				// (sync/relay/turns.go).
+				opens[i].Flags |= blobwire.FlagWrites
+			}
 		}
 		if err := conn.WriteFrame(wire.Frame{Type: blobwire.Open, Payload: blobwire.EncodeOpen(opens)}); err != nil {
 			return err
@@ -303,7 +309,9 @@ func (e *Engine) RunRelay(ctx context.Context, rw io.ReadWriter, remote string, 
 				continue
 			}
 		}
-		if a.Status != blobwire.StatusOK {
+		if a.Status == blobwire.StatusHeld {
+			d.held = time.Now() // opened; it appends when its turn comes
+		} else if a.Status != blobwire.StatusOK {
 			rc.refused(d, a.Status)
 			continue
 		}
@@ -499,6 +507,7 @@ func (rc *relayConn) loop(ctx context.Context, once bool) error {
 			if err := rc.sendEphemeral(true); err != nil {
 				return err
 			}
+		case <-rc.holdDue():
 		}
 	}
 }
@@ -658,6 +667,18 @@ func (rc *relayConn) handle(ctx context.Context, f wire.Frame) error {
 		}
 	case blobwire.Pass:
 		return rc.receiveEphemeral(f.Payload)
+	case blobwire.Turn:
+		indexes, err := blobwire.DecodeTurn(f.Payload)
+		if err != nil {
+			return err
+		}
+		for _, i := range indexes {
+			d, err := rc.draft(i)
+			if err != nil {
+				return err
+			}
+			d.held = time.Time{}
+		}
 	case blobwire.Ticket:
 		if len(f.Payload) != blobwire.TicketSize {
 			return fmt.Errorf("%w: relay ticket", wire.ErrMalformed)
@@ -925,6 +946,10 @@ func (rc *relayConn) acked(ctx context.Context, d *relayDraft, a blobwire.AckRec
 	case blobwire.StatusBehind:
 		// Another peer took the place: its blob is on its way to us,
 		// and ours goes again after it.
+	case blobwire.StatusHeld:
+		// Another peer has the turn (a blob sent with the openings
+		// while it did): ours goes when the Turn comes.
+		d.held = time.Now()
 	default:
 		rc.fail(d, fmt.Errorf("the relay refused the draft's changes: %s", a.Reason))
 	}
@@ -952,7 +977,7 @@ func (rc *relayConn) save(ctx context.Context, d *relayDraft) {
 func (rc *relayConn) send(ctx context.Context) error {
 	var recs []blobwire.BlobRecord
 	for _, d := range rc.open {
-		if d.failed != nil || d.flight != nil || d.pos.seq < d.tip {
+		if d.failed != nil || d.flight != nil || d.pos.seq < d.tip || rc.isHeld(d) {
 			continue
 		}
 		rec, err := rc.next(d)
@@ -968,6 +993,31 @@ func (rc *relayConn) send(ctx context.Context) error {
 		return nil
 	}
 	return rc.conn.WriteFrame(wire.Frame{Type: blobwire.Append, Payload: blobwire.EncodeBlobs(recs)})
+}
+
+// maxHold is how long a held draft waits for its Turn before it appends
+// anyway: more than a relay's lease of a turn (30 s), so a relay that
+// never says (a bug, a restart) stalls it no longer; a relay still
+// holding it answers StatusHeld again, and it waits again.
+const maxHold = 45 * time.Second
+
+// isHeld says whether another peer has the turn to append to d.
+func (rc *relayConn) isHeld(d *relayDraft) bool {
+	return !d.held.IsZero() && time.Since(d.held) < maxHold
+}
+
+// holdDue fires when the first held draft's wait runs out.
+func (rc *relayConn) holdDue() <-chan time.Time {
+	var first time.Time
+	for _, d := range rc.open {
+		if rc.isHeld(d) && (first.IsZero() || d.held.Before(first)) {
+			first = d.held
+		}
+	}
+	if first.IsZero() {
+		return nil
+	}
+	return time.After(time.Until(first.Add(maxHold)))
 }
 
 // next seals the blob a caught-up draft should append, if any.

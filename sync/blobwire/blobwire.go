@@ -14,7 +14,10 @@
 // snapshot its blobs start from), then Blobs after the peer's place, and
 // whatever is appended later while the session lasts. The peer Appends
 // blobs (and snapshots) naming the place each should take; the relay Acks
-// each, or says which place it is at when another peer took it first.
+// each, or says which place it is at when another peer took it first. A
+// peer with blobs to append says so in its opening (FlagWrites); when
+// another peer already has the turn to append, the relay answers
+// StatusHeld and sends Turn when the peer's turn comes.
 package blobwire
 
 import (
@@ -46,6 +49,10 @@ const (
 	// trip back: the relay skips the openings signed over it and the
 	// peer opens again over the relay's nonce.
 	Ticket wire.Type = 10 // TicketSize bytes
+	// Turn tells a peer that was held (StatusHeld) that it may append to
+	// these drafts now: the peer whose turn it was has appended, left, or
+	// let its turn lapse, and its blobs were sent before this frame.
+	Turn wire.Type = 11 // indexes
 )
 
 // TicketSize is the size of a ticket.
@@ -69,6 +76,12 @@ const MaxReason = 512
 // Flags of an opening.
 const (
 	FlagLive = 1 // stay and receive what others append
+	// FlagWrites says the peer has blobs to append. Peers that come back
+	// at once, each with a day's work, would all append at the same
+	// place; all but one would send their blob for nothing and again
+	// after the winner's, n(n-1)/2 blobs wasted. A relay gives one peer
+	// the turn and holds the others (StatusHeld) until a Turn frame.
+	FlagWrites = 2
 )
 
 // Statuses of an opening or an append.
@@ -78,6 +91,9 @@ const (
 	StatusBusy    = 2 // the relay is busy; try again later
 	StatusBehind  = 3 // the place is taken: the relay is at Tip
 	StatusRefused = 4 // refused for the reason given (a quota)
+	// StatusHeld opens the draft, but another peer has the turn to
+	// append: wait for a Turn frame. Only to a peer that set FlagWrites.
+	StatusHeld = 5
 )
 
 // Kinds of stored data.
@@ -136,6 +152,31 @@ func EncodeOpened(rs []OpenedRecord) []byte {
 		b = binary.AppendUvarint(b, r.Base)
 	}
 	return b
+}
+
+// EncodeTurn writes a Turn frame's payload: the indexes of the drafts
+// the peer may now append to.
+func EncodeTurn(indexes []int) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(indexes)))
+	for _, i := range indexes {
+		b = binary.AppendUvarint(b, uint64(i))
+	}
+	return b
+}
+
+// DecodeTurn reads a Turn frame's payload.
+func DecodeTurn(b []byte) ([]int, error) {
+	d := decoder{b: b}
+	n := d.count(MaxDrafts, 1)
+	out := make([]int, 0, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		x := d.uint()
+		if x >= MaxDrafts {
+			d.fail()
+		}
+		out = append(out, int(x))
+	}
+	return out, d.end("turn")
 }
 
 // DecodeOpened reads an Opened frame's payload.

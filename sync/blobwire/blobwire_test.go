@@ -34,6 +34,10 @@ func TestRecordsRoundTrip(t *testing.T) {
 	if got, err := DecodePass(EncodePass(pass)); err != nil || !reflect.DeepEqual(got, pass) {
 		t.Fatalf("pass: %+v %v", got, err)
 	}
+	turn := []int{0, 7, MaxDrafts - 1}
+	if got, err := DecodeTurn(EncodeTurn(turn)); err != nil || !reflect.DeepEqual(got, turn) {
+		t.Fatalf("turn: %+v %v", got, err)
+	}
 }
 
 // Every prefix of a valid payload, and a count the payload cannot hold,
@@ -76,5 +80,20 @@ func TestMalformedIsRefused(t *testing.T) {
 	}
 	if _, err := DecodePass(EncodePass([]PassRecord{{Data: make([]byte, MaxPass+1)}})); !errors.Is(err, wire.ErrMalformed) {
 		t.Errorf("oversized pass: %v", err)
+	}
+	turn := EncodeTurn([]int{1, 300})
+	for i := 1; i < len(turn); i++ {
+		if _, err := DecodeTurn(turn[:i]); !errors.Is(err, wire.ErrMalformed) {
+			t.Errorf("turn cut at %d: %v", i, err)
+		}
+	}
+	for name, b := range map[string][]byte{
+		"index past the openings": EncodeTurn([]int{MaxDrafts}),
+		"huge count":              {0xff, 0xff, 0xff, 0x7f},
+		"trailing bytes":          append(EncodeTurn([]int{1}), 0),
+	} {
+		if _, err := DecodeTurn(b); !errors.Is(err, wire.ErrMalformed) {
+			t.Errorf("turn, %s: %v", name, err)
+		}
 	}
 }

@@ -73,6 +73,7 @@ type Relay struct {
 	budget     *wire.Budget
 	maxMessage int
 	tickets    ticketBook // each peer's nonce for its next session's openings
+	turns      turnBook   // who appends next to a draft (turns.go)
 }
 
 // ErrOverQuota is returned when a draft or peer exceeds the relay's quota.

@@ -29,10 +29,11 @@ type session struct {
 	wmu    sync.Mutex    // Serialises writes.
 	notify chan struct{} // holds a token while something is to be sent
 
-	mu     sync.Mutex // Protects drafts' sent and dirty, and passes.
+	mu     sync.Mutex // Protects drafts' sent and dirty, passes and turns.
 	drafts []*opening // by the peer's index; nil where not opened
 	asked  []string   // the draft ids the peer asked for, by index
 	passes []blobwire.PassRecord
+	turns  []int // drafts whose turn came, to be said after their blobs
 }
 
 // opening is one draft a session opened.
@@ -146,8 +147,12 @@ func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved
 		answers[i] = blobwire.OpenedRecord{Status: blobwire.StatusOK, Tip: d.Tip, Base: d.Base}
 		s.drafts[i] = &opening{id: a.DraftID, live: a.Flags&blobwire.FlagLive != 0, sent: min(a.After, d.Tip),
 			dirty: a.After < d.Tip}
+		if a.Flags&blobwire.FlagWrites != 0 && !r.turns.claim(s, i, a.DraftID) {
+			answers[i].Status = blobwire.StatusHeld
+		}
 		opened++
 	}
+	defer r.turns.leave(s, s.asked)
 	if err := s.write(blobwire.Opened, blobwire.EncodeOpened(answers)); err != nil {
 		return err
 	}
@@ -311,7 +316,34 @@ func (s *session) sendLoop(ctx context.Context) error {
 				}
 			}
 		}
+		// A turn is said once the blobs appended before it are sent: its
+		// holder appends after them, not behind them.
+		s.mu.Lock()
+		var turns []int
+		if !s.dirtyLocked() {
+			turns, s.turns = s.turns, nil
+		}
+		again := len(s.turns) > 0
+		s.mu.Unlock()
+		if len(turns) > 0 {
+			if err := s.write(blobwire.Turn, blobwire.EncodeTurn(turns)); err != nil {
+				return err
+			}
+		}
+		if again {
+			s.wake()
+		}
 	}
+}
+
+// dirtyLocked says whether any opened draft may have blobs to send.
+func (s *session) dirtyLocked() bool {
+	for _, o := range s.drafts {
+		if o != nil && o.dirty {
+			return true
+		}
+	}
+	return false
 }
 
 // readLoop takes the peer's appends and passes until it leaves.
@@ -393,6 +425,13 @@ func (s *session) append(ctx context.Context, rec blobwire.BlobRecord) (blobwire
 	if err != nil {
 		return ack, fmt.Errorf("relay storage: %w", err)
 	}
+	if s.r.turns.waiting(s, o.id) {
+		// Held, it appends anyway (a blob sent with its openings, or a
+		// peer that does not wait): the place is kept for the holder,
+		// and it is told to wait for its turn again.
+		ack.Tip, ack.Status = d.Tip, blobwire.StatusHeld
+		return ack, nil
+	}
 	ack.Tip = d.Tip
 	if err := s.r.checkQuota(ctx, o.id, d, int64(len(rec.Data))); err != nil {
 		if !errors.Is(err, ErrOverQuota) {
@@ -411,6 +450,7 @@ func (s *session) append(ctx context.Context, rec blobwire.BlobRecord) (blobwire
 			return ack, fmt.Errorf("relay storage: %w", err)
 		default:
 			s.r.addTotal(after - before)
+			s.r.turns.appended(s, o.id)
 		}
 		return ack, nil
 	}
@@ -438,6 +478,7 @@ func (s *session) append(ctx context.Context, rec blobwire.BlobRecord) (blobwire
 		t.mu.Unlock()
 		t.wake()
 	})
+	s.r.turns.appended(s, o.id) // after the others are told of the blob
 	return ack, nil
 }
 
