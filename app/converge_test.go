@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"slices"
@@ -154,7 +155,27 @@ func act(t *testing.T, rng *rand.Rand, s *Session, peer int) {
 	t.Helper()
 	ctx := context.Background()
 	sec := fmt.Sprint(1 + rng.Intn(4))
-	switch rng.Intn(7) {
+	switch rng.Intn(9) {
+	case 7: // a stance on a paragraph of the first heading, or a change of it
+		value := []string{Support, Object, NoStand}[rng.Intn(3)]
+		// (The first heading may be empty: a decision rejected its text.)
+		if err := s.SetStance(ctx, "1.1", value, fmt.Sprintf("Reason %d of %d.", rng.Intn(100), peer)); err != nil && !errors.Is(err, ErrNotFound) {
+			t.Fatal(err)
+		}
+	case 8: // a settled status; the hostile build writes one without the role
+		status := []string{Agreed, Contested, OpenStatus}[rng.Intn(3)]
+		var err error
+		if peer == 2 {
+			err = s.edit(ctx, func() error { return s.anchored("1.1", stanceEntry{Type: "se", Value: status}) })
+		} else if err = s.Settle(ctx, "1.1", status, ""); errors.Is(err, ErrForbidden) {
+			err = nil
+		}
+		if errors.Is(err, ErrNotFound) {
+			err = nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	case 6: // a response to a public comment; the hostile build's counts for nothing
 		cs, err := s.Comments()
 		if err != nil {
@@ -292,6 +313,20 @@ func describe(t *testing.T, s *Session) string {
 			fmt.Fprintln(&b, "response", c.Response.Status, c.Response.Actor, c.Response.Text)
 		}
 	}
+	c, err := s.Consensus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Paragraphs {
+		fmt.Fprintln(&b, "paragraph", p.Paragraph, len(p.Support), len(p.Object))
+		for _, st := range append(p.Support, p.Object...) {
+			fmt.Fprintln(&b, "stance", st.Person, st.Value, st.Reason, st.Earlier)
+		}
+		if p.Status != nil {
+			fmt.Fprintln(&b, "status", p.Status.Status, p.Status.Actor, p.Status.Earlier)
+		}
+	}
+	fmt.Fprintln(&b, "statuses not counted", c.NotCounted)
 	for _, sec := range s.Sections() {
 		fmt.Fprintln(&b, "text", sec.ID, sec.Body)
 	}

@@ -18,7 +18,7 @@ import (
 
 func init() {
 	commands = []*command{guiCmd, profileCmd, newCmd, listCmd, showCmd, writeCmd, headingCmd, detailsCmd, logCmd, exportCmd, importCmd, importTextCmd, deleteCmd, restoreCmd, repairCmd,
-		versionCmd, versionsCmd, diffCmd, reviewCmd, acceptCmd, rejectCmd, commentCmd, commentsCmd, respondCmd, nextYearCmd, roleCmd, coverageCmd, inviteCmd, joinCmd, syncCmd, serveCmd,
+		versionCmd, versionsCmd, diffCmd, reviewCmd, acceptCmd, rejectCmd, commentCmd, commentsCmd, respondCmd, stanceCmd, settleCmd, consensusCmd, nextYearCmd, roleCmd, coverageCmd, inviteCmd, joinCmd, syncCmd, serveCmd,
 		deviceCmd}
 }
 

@@ -1,0 +1,412 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// Where the community stands on each paragraph (issue 27). A stance
+// (support, object, or none to withdraw one) and a settled status
+// (agreed, contested, open) are entries of the comments journal, which
+// every draft has held since it was made: a new list made by two peers
+// at once would hide one's entries (journal.go). Older versions skip the
+// entry types they do not know. Who took a stance is the author of the
+// change that wrote it, and their stakeholder and regional groups are
+// their registry entry's; a settled status counts only when its author
+// was a co-facilitator as that change saw the draft (crdt.Authority), so
+// a participant's, written by a build without the check, counts on no
+// peer. Of one person's stances on a paragraph, and of the statuses of a
+// paragraph, the one made knowing the others counts (crdt.Ledger.Latest),
+// never the latest clock.
+//
+// A stance belongs to a paragraph as a comment belongs to its passage:
+// it is anchored to the paragraph's first and last characters by their
+// op ids, and read where those characters are now, so it follows its
+// paragraph through edits, renumbering and merges. It keeps a digest of
+// the paragraph's text: when the text changes after it, the stance is
+// shown as made on an earlier text.
+
+// Stance values.
+const (
+	Support = "support"
+	Object  = "object"
+	NoStand = "none" // withdraws one's stance
+)
+
+// Settled statuses.
+const (
+	Agreed     = "agreed"
+	Contested  = "contested"
+	OpenStatus = "open"
+)
+
+// maxStanceReason bounds a stance's reason and a status's note.
+const maxStanceReason = 500
+
+// stanceEntry is a stance (type sn) or a settled status (type se) in the
+// comments journal.
+type stanceEntry struct {
+	Type    string `json:"t"`
+	Section string `json:"s"`
+	First   string `json:"a"`
+	Last    string `json:"b"`
+	Sum     string `json:"qs"` // SHA-256 (hex) of the paragraph's text then
+	Value   string `json:"v"`
+	Reason  string `json:"m,omitempty"`
+}
+
+// Stance is one person's stance on a paragraph.
+type Stance struct {
+	Actor   string // the device that wrote it
+	Person  string
+	Name    string
+	Group   crdt.Group
+	Region  crdt.Region
+	Value   string // Support or Object
+	Reason  string
+	At      time.Time
+	Earlier bool // the paragraph's text changed after it
+}
+
+// Settlement is a paragraph's settled status.
+type Settlement struct {
+	Status  string // Agreed, Contested or OpenStatus
+	Note    string
+	Actor   string
+	Name    string
+	At      time.Time
+	Earlier bool // the paragraph's text changed after it was settled
+}
+
+// ParagraphStand is where the community stands on one paragraph.
+type ParagraphStand struct {
+	Section   string
+	Heading   string
+	Paragraph string // its number now, e.g. "3.2"
+	Text      string
+	Status    *Settlement // nil: never settled (open)
+	Support   []Stance
+	Object    []Stance
+}
+
+// Consensus is where the community stands on the draft.
+type Consensus struct {
+	Paragraphs []ParagraphStand // every numbered paragraph, in the draft's order
+	// NotCounted is how many settled statuses count for nothing: written
+	// by someone who was no co-facilitator (a build without the check).
+	NotCounted int
+}
+
+// paragraphRef finds the paragraph a number such as "3.2" or "A.1" names
+// in the view, with its section.
+func paragraphRef(v *View, ref string) (crdt.Section, crdt.Paragraph, error) {
+	label, n, ok := crdt.ParseCited(ref)
+	if !ok || n == 0 {
+		return crdt.Section{}, crdt.Paragraph{}, fmt.Errorf("%w: %q is not a paragraph number (write it as 3.2, or A.1 in an annex)", crdt.ErrInvalid, ref)
+	}
+	labels := crdt.HeadingLabels(v.Sections)
+	for i, sec := range v.Sections {
+		if labels[i] != label {
+			continue
+		}
+		if p, ok := crdt.Numbered(crdt.Paragraphs(sec.Body), n); ok {
+			return sec, p, nil
+		}
+		return crdt.Section{}, crdt.Paragraph{}, fmt.Errorf("%w: heading %s has no paragraph %d", ErrNotFound, label, n)
+	}
+	return crdt.Section{}, crdt.Paragraph{}, fmt.Errorf("%w: no heading %s", ErrNotFound, label)
+}
+
+// textSum is a short digest of a paragraph's text: enough to tell that
+// it changed (64 bits), and a stance is small on a costly link.
+func textSum(s string) string {
+	d := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(d[:8])
+}
+
+// anchorText writes a character's id for a stance entry, shortened: a
+// character of the entry's author as "N@", and the last character, when
+// the same device wrote it as the first, as "N" (each actor id is 32
+// characters, most of a stance's bytes).
+func anchorText(e crdt.ElemID, author, prev string) string {
+	switch e.Actor {
+	case author:
+		return strconv.FormatUint(e.Ctr, 10) + "@"
+	case prev:
+		return strconv.FormatUint(e.Ctr, 10)
+	}
+	return e.String()
+}
+
+// parseAnchor reads what anchorText wrote.
+func parseAnchor(s, author, prev string) (crdt.ElemID, error) {
+	switch {
+	case strings.HasSuffix(s, "@"):
+		s += author
+	case !strings.Contains(s, "@"):
+		s += "@" + prev
+	}
+	return crdt.ParseElemID(s)
+}
+
+func stanceReason(r string) error {
+	if !utf8.ValidString(r) {
+		return crdt.ErrInvalidText
+	}
+	if utf8.RuneCountInString(r) > maxStanceReason {
+		return fmt.Errorf("%w: a reason is at most %d characters", crdt.ErrInvalid, maxStanceReason)
+	}
+	return nil
+}
+
+// anchored writes a stance or status entry on paragraph ref; on the owner.
+func (s *Session) anchored(ref string, e stanceEntry) error {
+	sec, p, err := paragraphRef(s.View(), ref)
+	if err != nil {
+		return err
+	}
+	l, err := s.ledger()
+	if err != nil {
+		return err
+	}
+	first, last, err := l.ElemsAt(sec.ID, p.Start, p.End-p.Start, l.All())
+	if err != nil {
+		return err
+	}
+	e.Section, e.Sum = sec.ID, textSum(p.Text)
+	e.First, e.Last = anchorText(first, s.w.actor, ""), anchorText(last, s.w.actor, first.Actor)
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return s.o.doc.Journaled(crdt.JournalComments, crdt.KindComment, sec.ID, string(b))
+}
+
+// SetStance records the local participant's stance on a paragraph
+// (Support, Object, or NoStand to withdraw it), with an optional reason.
+func (s *Session) SetStance(ctx context.Context, ref, value, reason string) error {
+	if value != Support && value != Object && value != NoStand {
+		return fmt.Errorf("%w: a stance is %s, %s or %s", crdt.ErrInvalid, Support, Object, NoStand)
+	}
+	if err := stanceReason(reason); err != nil {
+		return err
+	}
+	return s.edit(ctx, func() error {
+		return s.anchored(ref, stanceEntry{Type: "sn", Value: value, Reason: strings.TrimSpace(reason)})
+	})
+}
+
+// Settle marks a paragraph agreed, contested or open again, with an
+// optional note: a co-facilitator's call.
+func (s *Session) Settle(ctx context.Context, ref, status, note string) error {
+	if status != Agreed && status != Contested && status != OpenStatus {
+		return fmt.Errorf("%w: a paragraph is settled as %s, %s or %s", crdt.ErrInvalid, Agreed, Contested, OpenStatus)
+	}
+	if err := stanceReason(note); err != nil {
+		return err
+	}
+	return s.edit(ctx, func() error {
+		if s.roleNow() != crdt.RoleCoFacilitator {
+			return fmt.Errorf("%w: only a co-facilitator can settle a paragraph; take a stance on it instead (`bpfdraft stance`)", ErrForbidden)
+		}
+		return s.anchored(ref, stanceEntry{Type: "se", Value: status, Reason: strings.TrimSpace(note)})
+	})
+}
+
+// Consensus reads every stance and settled status and says where the
+// community stands on each numbered paragraph.
+func (s *Session) Consensus() (Consensus, error) {
+	var out Consensus
+	err := s.do(func() error {
+		var err error
+		out, err = s.consensus()
+		return err
+	})
+	return out, err
+}
+
+func (s *Session) consensus() (Consensus, error) {
+	var out Consensus
+	v := s.View()
+	labels := crdt.HeadingLabels(v.Sections)
+	type at struct {
+		sec string
+		n   int // the paragraph's number
+	}
+	index := map[at]int{}
+	for i, sec := range v.Sections {
+		for _, p := range crdt.Paragraphs(sec.Body) {
+			if p.N == 0 {
+				continue
+			}
+			index[at{sec.ID, p.N}] = len(out.Paragraphs)
+			out.Paragraphs = append(out.Paragraphs, ParagraphStand{Section: sec.ID, Heading: sec.Heading,
+				Paragraph: crdt.ParagraphNumber(labels[i], p.N), Text: p.Text})
+		}
+	}
+	if v.Comments == 0 {
+		return out, nil // no journal entry at all: spares a load
+	}
+	l, auth, err := s.authority()
+	if err != nil {
+		return out, err
+	}
+	changes := l.Changes()
+	people := map[string]crdt.Participant{}
+	for _, p := range v.Participants {
+		people[p.Actor] = p
+	}
+	all := l.All()
+	type cand struct {
+		ref   crdt.ChangeRef
+		e     stanceEntry
+		where int
+	}
+	stances := map[[2]string][]cand{} // by paragraph index and person
+	settles := map[int][]cand{}
+	for _, r := range l.Journal(crdt.JournalComments) {
+		if len(r.Value) > 4*(maxStanceReason+512) || !strings.HasPrefix(r.Value, `{"t":"s`) {
+			continue // not a stance or status (comments are read elsewhere)
+		}
+		var e stanceEntry
+		if json.Unmarshal([]byte(r.Value), &e) != nil || e.Type != "sn" && e.Type != "se" || stanceReason(e.Reason) != nil {
+			continue
+		}
+		author := changes[r.By].Actor
+		first, err1 := parseAnchor(e.First, author, "")
+		last, err2 := parseAnchor(e.Last, author, first.Actor)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		ranges, _, err := l.Locate(e.Section, first, last, func(crdt.ChangeRef) bool { return true }, all)
+		if err != nil || len(ranges) == 0 {
+			continue // its paragraph's text is all deleted
+		}
+		body := s.o.committed[e.Section]
+		n := crdt.NumberAt(crdt.Paragraphs(body), ranges[0].Pos)
+		where, ok := index[at{e.Section, n}]
+		if !ok {
+			continue
+		}
+		c := cand{r.By, e, where}
+		switch e.Type {
+		case "sn":
+			if e.Value != Support && e.Value != Object && e.Value != NoStand {
+				continue
+			}
+			actor := changes[r.By].Actor
+			person := people[actor].Person
+			if person == "" {
+				person = actor
+			}
+			k := [2]string{fmt.Sprint(where), person}
+			stances[k] = append(stances[k], c)
+		case "se":
+			if e.Value != Agreed && e.Value != Contested && e.Value != OpenStatus {
+				continue
+			}
+			if auth.AuthorRole(r.By) != crdt.RoleCoFacilitator {
+				out.NotCounted++
+				continue
+			}
+			settles[where] = append(settles[where], c)
+		}
+	}
+	for _, cands := range stances {
+		k := latest(l, cands, func(c cand) crdt.ChangeRef { return c.ref })
+		if k < 0 || cands[k].e.Value == NoStand {
+			continue
+		}
+		c := cands[k]
+		ch := changes[c.ref]
+		who := people[ch.Actor]
+		p := &out.Paragraphs[c.where]
+		st := Stance{Actor: ch.Actor, Person: who.Person, Name: who.Name, Group: who.Group, Region: who.Region,
+			Value: c.e.Value, Reason: c.e.Reason, At: ch.Time, Earlier: c.e.Sum != textSum(p.Text)}
+		if st.Value == Support {
+			p.Support = append(p.Support, st)
+		} else {
+			p.Object = append(p.Object, st)
+		}
+	}
+	for where, cands := range settles {
+		k := latest(l, cands, func(c cand) crdt.ChangeRef { return c.ref })
+		if k < 0 {
+			continue
+		}
+		c := cands[k]
+		ch := changes[c.ref]
+		p := &out.Paragraphs[where]
+		p.Status = &Settlement{Status: c.e.Value, Note: c.e.Reason, Actor: ch.Actor, Name: people[ch.Actor].Name, At: ch.Time,
+			Earlier: c.e.Sum != textSum(p.Text)}
+	}
+	for i := range out.Paragraphs {
+		for _, list := range []*[]Stance{&out.Paragraphs[i].Support, &out.Paragraphs[i].Object} {
+			// An order every peer gives alike.
+			sort.Slice(*list, func(a, b int) bool {
+				x, y := (*list)[a], (*list)[b]
+				if x.Name != y.Name {
+					return x.Name < y.Name
+				}
+				return x.Actor < y.Actor
+			})
+		}
+	}
+	return out, nil
+}
+
+// Groups counts stances by stakeholder group, in crdt.Groups' order.
+func Groups(st []Stance) []GroupCount {
+	var out []GroupCount
+	for _, g := range crdt.Groups {
+		n := 0
+		for _, s := range st {
+			if s.Group == g {
+				n++
+			}
+		}
+		if n > 0 {
+			out = append(out, GroupCount{Name: string(g), N: n})
+		}
+	}
+	return out
+}
+
+// Regions counts stances by regional group, in crdt.Regions' order.
+func Regions(st []Stance) []GroupCount {
+	var out []GroupCount
+	for _, r := range crdt.Regions {
+		n := 0
+		for _, s := range st {
+			if s.Region == r {
+				n++
+			}
+		}
+		if n > 0 {
+			out = append(out, GroupCount{Name: string(r), N: n})
+		}
+	}
+	return out
+}
+
+// GroupCount is how many stances came from one group.
+type GroupCount struct {
+	Name string
+	N    int
+}
+
+// OneGroup says whether every stance of a list came from one stakeholder
+// group: a paragraph supported only by one group shows it.
+func OneGroup(st []Stance) bool {
+	return len(st) > 0 && len(Groups(st)) == 1
+}

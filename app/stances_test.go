@@ -1,0 +1,202 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/igf-bpf/bpfdraft/crdt"
+)
+
+// standOn returns where the community stands on paragraph ref.
+func standOn(t *testing.T, s *Session, ref string) ParagraphStand {
+	t.Helper()
+	c, err := s.Consensus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Paragraphs {
+		if p.Paragraph == ref {
+			return p
+		}
+	}
+	t.Fatalf("no paragraph %s", ref)
+	return ParagraphStand{}
+}
+
+// TestStancesFollowTheirParagraph (issue 27, items 1–3): stances and a
+// status follow their paragraph when one is inserted before it, on the
+// peer that wrote them and, after a merge with an offline co-author who
+// inserted it, on both; taking another stance replaces one's own, none
+// withdraws it, and an edit to the paragraph marks both as made on an
+// earlier text.
+func TestStancesFollowTheirParagraph(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "Access is uneven.\n\nTrust needs practice.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if err := sa.SetStance(ctx, "1.2", Object, "too vague"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sa.SetStance(ctx, "1.2", Support, "after all"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sa.Settle(ctx, "1.2", Agreed, "said in the call"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.SetStance(ctx, "1.1", Object, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Offline, Bruno inserts a paragraph at the start: 1.2 becomes 1.3.
+	if _, _, err := sb.Write(ctx, "1", "A new opening.\n\nAccess is uneven.\n\nTrust needs practice.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for name, s := range map[string]*Session{"Amina": sa, "Bruno": sb} {
+		p := standOn(t, s, "1.3")
+		if len(p.Support) != 1 || p.Support[0].Name != "Amina" || p.Support[0].Reason != "after all" || len(p.Object) != 0 || p.Support[0].Earlier {
+			t.Errorf("%s: 1.3's stances %+v / %+v", name, p.Support, p.Object)
+		}
+		if p.Status == nil || p.Status.Status != Agreed || p.Status.Note != "said in the call" {
+			t.Errorf("%s: 1.3's status %+v", name, p.Status)
+		}
+		if q := standOn(t, s, "1.2"); len(q.Object) != 1 || q.Object[0].Name != "Bruno" {
+			t.Errorf("%s: Bruno's objection is not on 1.2, where its paragraph went: %+v", name, q)
+		}
+		if q := standOn(t, s, "1.1"); len(q.Object)+len(q.Support) != 0 || q.Status != nil {
+			t.Errorf("%s: the new paragraph has stances: %+v", name, q)
+		}
+	}
+	// The paragraph changes: what was said of it was said of an earlier text.
+	if _, _, err := sa.Write(ctx, "1", "A new opening.\n\nAccess is uneven.\n\nTrust needs practice and time.", false); err != nil {
+		t.Fatal(err)
+	}
+	p := standOn(t, sa, "1.3")
+	if len(p.Support) != 1 || !p.Support[0].Earlier || p.Status == nil || !p.Status.Earlier {
+		t.Errorf("after an edit: %+v, status %+v", p.Support, p.Status)
+	}
+	// Withdrawn.
+	if err := sa.SetStance(ctx, "1.3", NoStand, ""); err != nil {
+		t.Fatal(err)
+	}
+	if p := standOn(t, sa, "1.3"); len(p.Support)+len(p.Object) != 0 {
+		t.Errorf("a withdrawn stance still counts: %+v", p)
+	}
+	if err := sa.SetStance(ctx, "7.9", Support, ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a stance on no paragraph: %v", err)
+	}
+	if err := sa.SetStance(ctx, "1.1", "maybe", ""); !errors.Is(err, crdt.ErrInvalid) {
+		t.Errorf("a stance that is none of the three: %v", err)
+	}
+}
+
+// TestAParticipantCannotSettle: the honest client refuses, and a status
+// a participant's build writes anyway (the raw journal entry) counts on
+// neither peer.
+func TestAParticipantCannotSettle(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "Access is uneven.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if err := sb.Settle(ctx, "1.1", Agreed, ""); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a participant settled a paragraph: %v", err)
+	}
+	err := sb.edit(ctx, func() error { return sb.anchored("1.1", stanceEntry{Type: "se", Value: Agreed}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for name, s := range map[string]*Session{"Amina": sa, "Bruno": sb} {
+		c, err := s.Consensus()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Paragraphs[0].Status != nil || c.NotCounted != 1 {
+			t.Errorf("%s: status %+v, not counted %d (want none, and 1)", name, c.Paragraphs[0].Status, c.NotCounted)
+		}
+	}
+	// A co-facilitator's counts, on both.
+	if err := sa.Settle(ctx, "1.1", Contested, ""); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if p := standOn(t, sb, "1.1"); p.Status == nil || p.Status.Status != Contested {
+		t.Errorf("Bruno shows %+v", p.Status)
+	}
+}
+
+// TestSupportByGroup: stances are counted by stakeholder and regional
+// group, one per person, and support from one group alone says so.
+func TestSupportByGroup(t *testing.T) {
+	ctx := context.Background()
+	wa, wb, sa := invitedPair(t, Options{Poll: -1})
+	wc := joinedBy(t, wa, sa, "Chen")
+	withProfileAs(t, wb, "Bruno", crdt.Government, crdt.WEOG)
+	withProfileAs(t, wc, "Chen", crdt.Government, crdt.AsiaPacific)
+	if _, _, err := sa.Write(ctx, "1", "Access is uneven.", false); err != nil {
+		t.Fatal(err)
+	}
+	syncPair(t, wa, wb)
+	syncPair(t, wa, wc)
+	for _, w := range []*Workspace{wb, wc} {
+		s, err := w.Session(ctx, sa.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetStance(ctx, "1.1", Support, ""); err != nil {
+			t.Fatal(err)
+		}
+		s.Close(ctx)
+	}
+	syncPair(t, wa, wb)
+	syncPair(t, wa, wc)
+	p := standOn(t, sa, "1.1")
+	if len(p.Support) != 2 || !OneGroup(p.Support) {
+		t.Fatalf("support %+v", p.Support)
+	}
+	if g, r := Groups(p.Support), Regions(p.Support); len(g) != 1 || g[0] != (GroupCount{"Government", 2}) || len(r) != 2 {
+		t.Errorf("by group %+v, by region %+v", g, r)
+	}
+	if err := sa.SetStance(ctx, "1.1", Support, ""); err != nil {
+		t.Fatal(err)
+	}
+	if p := standOn(t, sa, "1.1"); len(p.Support) != 3 || OneGroup(p.Support) {
+		t.Errorf("with Amina's: %+v", p.Support)
+	}
+}
+
+// TestAStanceCostsLittleOnTheWire (issue 27): a stance taken with a
+// 20-character edit adds at most 120 bytes to the warm sync that carries
+// the edit. Byte counts are deterministic.
+func TestAStanceCostsLittleOnTheWire(t *testing.T) {
+	ctx := context.Background()
+	wa, wb, sa := invitedPair(t, Options{Poll: -1})
+	if _, _, err := sa.Write(ctx, "1", "Access is uneven across regions.", false); err != nil {
+		t.Fatal(err)
+	}
+	syncPair(t, wa, wb)
+	session := func(stance bool) int64 {
+		t.Helper()
+		if _, _, err := sa.Write(ctx, "1", " Twenty more letters", true); err != nil {
+			t.Fatal(err)
+		}
+		if stance {
+			if err := sa.SetStance(ctx, "1.1", Support, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, _ := syncPair(t, wa, wb)
+		return st.BytesIn + st.BytesOut
+	}
+	session(false) // both warm, each with a sync state
+	plain := session(false)
+	with := session(true)
+	t.Logf("a warm session with a 20-character edit: %d B; with a stance too: %d B (+%d B)", plain, with, with-plain)
+	if with-plain > 120 {
+		t.Errorf("a stance added %d B to a warm session (at most 120 B)", with-plain)
+	}
+}
