@@ -31,6 +31,7 @@ type reviewTab struct {
 	changes  *changesView
 	comments *commentList
 	coverage *coverageView
+	stands   *consensusView
 	versions *versionsView
 	people   *peopleView
 	content  fyne.CanvasObject
@@ -41,12 +42,14 @@ func newReviewTab(d *draftScreen) *reviewTab {
 	r.changes = newChangesView(d)
 	r.comments = newCommentList(d, false)
 	r.coverage = newCoverageView(d)
+	r.stands = newConsensusView(d)
 	r.versions = newVersionsView(d)
 	r.people = newPeopleView(d)
 	r.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("Changes"), r.changes.content),
 		container.NewTabItem(lang.L("Comments"), r.comments.content),
 		container.NewTabItem(lang.L("Coverage"), r.coverage.content),
+		container.NewTabItem(lang.L("Consensus"), r.stands.content),
 		container.NewTabItem(lang.L("Versions"), r.versions.content),
 		container.NewTabItem(lang.L("People"), r.people.content),
 	)
@@ -65,8 +68,10 @@ func (r *reviewTab) reload() {
 	case 2:
 		r.coverage.reload()
 	case 3:
-		r.versions.reload()
+		r.stands.reload()
 	case 4:
+		r.versions.reload()
+	case 5:
 		r.people.reload()
 	}
 }

@@ -338,7 +338,7 @@ func TestCoverageVersionsAndAuthors(t *testing.T) {
 
 	// Versions: compare the named version with the draft as it stands.
 	v := d.review.versions
-	d.review.tabs.SelectIndex(3)
+	d.review.tabs.SelectIndex(4)
 	if len(v.versions) != 1 || v.from.Selected != "Before Bruno" || v.to.SelectedIndex() != 2 {
 		t.Fatalf("versions %d, compare %q with %q", len(v.versions), v.from.Selected, v.to.Selected)
 	}
@@ -604,7 +604,7 @@ func TestTheCreatorGivesRoles(t *testing.T) {
 	}
 	bruno.send(t, d)
 	d.tabs.SelectIndex(2)
-	d.review.tabs.SelectIndex(4)
+	d.review.tabs.SelectIndex(5)
 	p := d.review.people
 	if len(p.roles) != 1 {
 		t.Fatalf("%d role choices for the creator", len(p.roles))
@@ -739,7 +739,7 @@ func TestRemoveFromTheWindow(t *testing.T) {
 	}
 	bruno.send(t, d)
 	d.tabs.SelectIndex(2)
-	d.review.tabs.SelectIndex(4)
+	d.review.tabs.SelectIndex(5)
 	p := d.review.people
 	if len(p.removes) != 1 {
 		t.Fatalf("%d remove buttons for the creator", len(p.removes))

@@ -83,15 +83,20 @@ func (u *UI) tour(dir string, capture func(string) error) (err error) {
 				u.draft.review.tabs.SelectIndex(2)
 			}
 		}},
-		{"compare", func() {
+		{"consensus", func() {
 			if u.draft != nil {
 				u.draft.review.tabs.SelectIndex(3)
+			}
+		}},
+		{"compare", func() {
+			if u.draft != nil {
+				u.draft.review.tabs.SelectIndex(4)
 				u.draft.review.versions.compare()
 			}
 		}},
 		{"people", func() {
 			if u.draft != nil {
-				u.draft.review.tabs.SelectIndex(4)
+				u.draft.review.tabs.SelectIndex(5)
 			}
 		}},
 		{"authors", func() {

@@ -19,7 +19,7 @@ import (
 func showVersions(t *testing.T, d *draftScreen) *versionsView {
 	t.Helper()
 	d.tabs.SelectIndex(2)
-	d.review.tabs.SelectIndex(3)
+	d.review.tabs.SelectIndex(4)
 	d.review.reload()
 	settleDraft(t, d)
 	return d.review.versions

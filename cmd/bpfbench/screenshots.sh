@@ -82,8 +82,14 @@ $B $A export "$id" --format automerge -o "$work/a2.automerge" >/dev/null
 $B $Bo import "$work/a2.automerge" >/dev/null
 $B $Bo write "$id" --section 3 --append --inline --text " Regional CERT networks carried most of the cross-border work." >/dev/null
 $B $Bo write "$id" --section 1 --text "The Best Practice Forum on Cybersecurity met eleven times in 2026, online and at the IGF. It looked at how international norms for responsible state behaviour are put into practice by governments, companies, communities and incident responders." >/dev/null
+# Where each stands on the paragraphs: the Consensus view.
+$B $Bo stance "$id" 2.1 support --reason "Matches what operators told us." >/dev/null
+$B $Bo stance "$id" 4.1 object --reason "Training belongs here too." >/dev/null
 $B $Bo export "$id" --format automerge -o "$work/b2.automerge" >/dev/null
 $B $A import "$work/b2.automerge" >/dev/null
+$B $A stance "$id" 2.1 support >/dev/null
+$B $A settle "$id" 2.1 agreed --note "Agreed in the call of 12 November." >/dev/null
+$B $A settle "$id" 4.1 contested >/dev/null
 pdftoppm -r 70 -f 1 -l 3 -png "$samples/bpf-cybersecurity-2026.pdf" "$work/pdf"
 mkdir -p "$out"
 for f in "$work"/pdf-*.png; do cp "$f" "$out/pdf-page-$(basename "$f" .png | sed 's/^pdf-0*//').png"; done
