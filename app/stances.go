@@ -272,7 +272,9 @@ func (s *Session) consensus() (Consensus, error) {
 		e     stanceEntry
 		where int
 	}
-	stances := map[[2]string][]cand{} // by paragraph index and person
+	parasOf := map[string][]crdt.Paragraph{} // by section, split once
+	where := map[string]*crdt.Where{}        // by section, indexed once
+	stances := map[[2]string][]cand{}        // by paragraph index and person
 	settles := map[int][]cand{}
 	for _, r := range l.Journal(crdt.JournalComments) {
 		if len(r.Value) > 4*(maxStanceReason+512) || !strings.HasPrefix(r.Value, `{"t":"s`) {
@@ -288,12 +290,24 @@ func (s *Session) consensus() (Consensus, error) {
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		ranges, _, err := l.Locate(e.Section, first, last, func(crdt.ChangeRef) bool { return true }, all)
-		if err != nil || len(ranges) == 0 {
+		w, ok := where[e.Section]
+		if !ok {
+			w, _ = l.Index(e.Section, all) // nil for a section the ledger lacks
+			where[e.Section] = w
+		}
+		if w == nil {
+			continue
+		}
+		start, shown := w.Start(first, last)
+		if !shown {
 			continue // its paragraph's text is all deleted
 		}
-		body := s.o.committed[e.Section]
-		n := crdt.NumberAt(crdt.Paragraphs(body), ranges[0].Pos)
+		paras, ok := parasOf[e.Section]
+		if !ok {
+			paras = crdt.Paragraphs(s.o.committed[e.Section])
+			parasOf[e.Section] = paras
+		}
+		n := crdt.NumberAt(paras, start)
 		where, ok := index[at{e.Section, n}]
 		if !ok {
 			continue

@@ -77,12 +77,27 @@ func TestStancesFollowTheirParagraph(t *testing.T) {
 	if len(p.Support) != 1 || !p.Support[0].Earlier || p.Status == nil || !p.Status.Earlier {
 		t.Errorf("after an edit: %+v, status %+v", p.Support, p.Status)
 	}
+	// Its first words deleted: the stance stays on what is left of it.
+	if _, _, err := sa.Write(ctx, "1", "A new opening.\n\nAccess is uneven.\n\npractice and time.", false); err != nil {
+		t.Fatal(err)
+	}
+	if p := standOn(t, sa, "1.3"); len(p.Support) != 1 {
+		t.Errorf("after its first words went: %+v", p)
+	}
 	// Withdrawn.
 	if err := sa.SetStance(ctx, "1.3", NoStand, ""); err != nil {
 		t.Fatal(err)
 	}
 	if p := standOn(t, sa, "1.3"); len(p.Support)+len(p.Object) != 0 {
 		t.Errorf("a withdrawn stance still counts: %+v", p)
+	}
+	// A paragraph deleted whole takes its stances with it; the one after
+	// it, now 1.2, has none of them.
+	if _, _, err := sa.Write(ctx, "1", "A new opening.\n\npractice and time.", false); err != nil {
+		t.Fatal(err)
+	}
+	if p := standOn(t, sa, "1.2"); len(p.Object) != 0 || p.Status == nil {
+		t.Errorf("after 'Access is uneven.' went: %+v (its status stays with 1.2, whose text it was)", p)
 	}
 	if err := sa.SetStance(ctx, "7.9", Support, ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a stance on no paragraph: %v", err)

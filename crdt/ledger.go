@@ -616,6 +616,63 @@ func (l *Ledger) Locate(section string, first, last ElemID, keep func(ChangeRef)
 	return ranges, at, nil
 }
 
+// Where is an index of a section's characters in one state, for many
+// lookups at once (Locate walks the text for each).
+type Where struct {
+	l     *Ledger
+	index map[elemID]int32 // → code points the state shows before it, negative (-1-n) when it is not shown
+}
+
+// Index walks a section's text once, in state in.
+func (l *Ledger) Index(section string, in ChangeSet) (*Where, error) {
+	oid, ok := l.sections[section]
+	if !ok {
+		return nil, fmt.Errorf("section %q: %w", section, ErrNotFound)
+	}
+	w := &Where{l: l, index: map[elemID]int32{}}
+	pos := int32(0)
+	for e := l.objects[oid].head; e >= 0; e = l.elems[e].next {
+		el := &l.elems[e]
+		if in.Has(el.ins) && l.deleter(e, in) < 0 {
+			w.index[el.id] = pos
+			pos += int32(l.runes(e))
+		} else {
+			w.index[el.id] = -1 - pos
+		}
+	}
+	return w, nil
+}
+
+// Start returns where the stretch of text from first to last starts: the
+// position of its first character the state shows, and false when it
+// shows none of them (or the section never held them).
+func (w *Where) Start(first, last ElemID) (int, bool) {
+	at := func(id ElemID) (pos int32, shown, ok bool) {
+		a, known := w.l.actorNum[id.Actor]
+		if !known {
+			return 0, false, false
+		}
+		v, ok := w.index[elemID{ctr: id.Ctr, actor: a}]
+		if v < 0 {
+			return -1 - v, false, ok
+		}
+		return v, true, ok
+	}
+	pf, _, ok1 := at(first)
+	pl, shownLast, ok2 := at(last)
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	end := pl // code points shown before last, and last itself if shown
+	if shownLast {
+		end++
+	}
+	if end <= pf {
+		return 0, false
+	}
+	return int(pf), true
+}
+
 // ElemsAt returns the characters at code points pos to pos+n-1 of a
 // section's text in a state: the first and the last, whose ids name
 // that stretch of text on every peer however it is edited around.
