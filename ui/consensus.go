@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -224,7 +225,7 @@ func (c *consensusView) stance(p app.ParagraphStand, value string) {
 func (c *consensusView) set(p app.ParagraphStand, value, reason string) {
 	c.d.change(func(ctx context.Context) (string, error) {
 		return "", c.d.session.SetStance(ctx, p.Paragraph, value, reason)
-	}, func(string) { c.reload() })
+	}, func(string) { c.reload(); c.d.reloadMarks() })
 }
 
 func (c *consensusView) settle(p app.ParagraphStand, status string) {
@@ -237,5 +238,43 @@ func (c *consensusView) settle(p app.ParagraphStand, status string) {
 	}
 	c.d.change(func(ctx context.Context) (string, error) {
 		return "", c.d.session.Settle(ctx, p.Paragraph, status, "")
-	}, func(string) { c.reload() })
+	}, func(string) { c.reload(); c.d.reloadMarks() })
+}
+
+// reloadMarks reads the paragraphs' settled statuses again for the
+// margin: agreed and contested paragraphs are marked beside their numbers.
+func (d *draftScreen) reloadMarks() {
+	d.asked++
+	asked, u, s := d.asked, d.u, d.session
+	u.background(func() {
+		c, err := s.Consensus()
+		u.do(func() {
+			if asked != d.asked || d.closed() {
+				return
+			}
+			if err != nil {
+				u.log.Warn("Could not read the paragraphs' statuses", "err", err)
+				return
+			}
+			marks := map[string]map[int]string{}
+			for _, p := range c.Paragraphs {
+				if p.Status == nil || p.Status.Status == app.OpenStatus {
+					continue
+				}
+				n, err := strconv.Atoi(p.Paragraph[strings.LastIndex(p.Paragraph, ".")+1:])
+				if err != nil {
+					continue
+				}
+				if marks[p.Section] == nil {
+					marks[p.Section] = map[int]string{}
+				}
+				marks[p.Section][n] = p.Status.Status
+			}
+			d.marks = marks
+			for id, e := range d.editors {
+				e.area.marks = marks[id]
+				e.area.Refresh()
+			}
+		})
+	})
 }

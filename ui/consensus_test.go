@@ -71,4 +71,10 @@ func TestConsensusView(t *testing.T) {
 	if p := c.shown[0]; p.Status == nil || p.Status.Status != app.Agreed {
 		t.Errorf("after settling: %+v", p.Status)
 	}
+	// The page marks it beside its number.
+	waitUntil(t, "the margin's mark", func() bool {
+		var ok bool
+		locked(func() { ok = d.editors[first].area.marks[1] == app.Agreed })
+		return ok
+	})
 }

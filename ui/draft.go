@@ -31,6 +31,8 @@ type draftScreen struct {
 	current   int    // the heading being read or written: its place in sections
 	openID    string // and its id, which stays put when headings move
 	editors   map[string]*sectionEditor
+	marks     map[string]map[int]string // settled statuses by heading and paragraph, for the margin (consensus.go)
+	asked     int                       // numbers reloads of marks
 	headings  *keyList
 	annex     *widget.Button // marks the open heading an annex, or a heading again
 	page      *page
@@ -204,6 +206,7 @@ func (d *draftScreen) layOut() error {
 		e.catchUp = d.pump
 		e.comment = d.commentOnSelection
 		e.changed = d.countSoon
+		e.area.marks = d.marks[sec.ID]
 		d.editors[sec.ID] = e
 	}
 	d.page.set(d.session.Meta().Title, d.sections, d.editors)
@@ -357,6 +360,7 @@ func (d *draftScreen) refresh() {
 		d.review.reload()
 	}
 	d.notes.reload()
+	d.reloadMarks()
 	if d.authors.Checked {
 		d.authorsV.reload()
 	}

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/igf-bpf/bpfdraft/app"
 	"github.com/igf-bpf/bpfdraft/app/textop"
 	"github.com/igf-bpf/bpfdraft/crdt"
 )
@@ -32,11 +33,12 @@ type textArea struct {
 
 	text   []rune
 	lines  []hardLine
-	rows   int     // display lines in all
-	caret  int     // code points before the caret
-	anchor int     // the selection's other end; the caret when none
-	wide   float32 // the width the lines are wrapped for
-	number string  // the heading's label ("3", "A"), for the paragraph numbers
+	rows   int            // display lines in all
+	caret  int            // code points before the caret
+	anchor int            // the selection's other end; the caret when none
+	wide   float32        // the width the lines are wrapped for
+	number string         // the heading's label ("3", "A"), for the paragraph numbers
+	marks  map[int]string // a paragraph's settled status (app.Agreed, app.Contested) by number, beside it
 
 	placeholder string
 	others      []otherCaret // co-authors' carets in this text
@@ -147,7 +149,8 @@ func (a *textArea) gutter() float32 { return gutterWidth() }
 
 // gutterWidth is the margin that holds the paragraph numbers.
 func gutterWidth() float32 {
-	return fyne.MeasureText("88.88", bodySize()*0.8, fyne.TextStyle{}).Width + 2*theme.Padding()
+	// Room for "88.88" and a status mark before it.
+	return fyne.MeasureText("88.88", bodySize()*0.8, fyne.TextStyle{}).Width + bodySize()*0.8 + 2*theme.Padding()
 }
 
 // pitch is the height of a display line.
@@ -877,7 +880,23 @@ func (r *areaRenderer) Refresh() {
 			label := crdt.ParagraphNumber(a.number, l.para)
 			r.set(t, label, muted, a.small.size)
 			w := a.small.measure(label)
-			t.Move(fyne.NewPos(gutter-w-theme.Padding()*1.5, y+dy+(a.m.size-a.small.size)/2))
+			x := gutter - w - theme.Padding()*1.5
+			ty := y + dy + (a.m.size-a.small.size)/2
+			t.Move(fyne.NewPos(x, ty))
+			// A settled paragraph is marked beside its number by shape as
+			// well as colour (the fonts have no check or flag sign): a
+			// square where it is agreed, a bar where it is contested.
+			if st := a.marks[l.para]; st == app.Agreed || st == app.Contested {
+				m := r.mark(&nm)
+				side := a.small.size * 0.55
+				size, colour := fyne.NewSize(side, side), theme.Color(theme.ColorNameSuccess)
+				if st == app.Contested {
+					size, colour = fyne.NewSize(side/3, a.small.size), theme.Color(theme.ColorNameWarning)
+				}
+				m.FillColor = colour
+				m.Move(fyne.NewPos(x-theme.Padding()/2-size.Width, ty+(a.small.size-size.Height)/2+a.small.size*0.1))
+				m.Resize(size)
+			}
 		}
 	}
 	// The rectangles first, under the text.
