@@ -180,6 +180,7 @@ func openDraftScreen(u *UI, id string) (*draftScreen, error) {
 	}
 	d.present.start()
 	d.previews.start()
+	d.reloadMarks()
 	u.background(func() {
 		if err := s.Load(); err != nil && !errors.Is(err, app.ErrClosed) {
 			u.do(func() {

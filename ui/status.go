@@ -40,7 +40,7 @@ func newStatusBar(u *UI) *statusBar {
 	b.received = widget.NewProgressBar()
 	b.received.Hide()
 	b.syncNow = widget.NewButton(lang.L("Sync now"), u.syncNow)
-	b.details = widget.NewButton(lang.L("Details…"), u.showSyncDetails)
+	b.details = widget.NewButton(lang.L("Sync details…"), u.showSyncDetails)
 	b.invite = widget.NewButton(lang.L("Invite…"), func() {
 		if u.draft != nil {
 			u.draft.showInvite()
