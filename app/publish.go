@@ -12,6 +12,17 @@ import (
 // comment" is one anyway); any other output, once public comments came
 // in, ends with a summary of how they were handled.
 func (s *Session) Publication(ref string, forComment bool) (export.Publication, error) {
+	return s.publication(ref, forComment, false)
+}
+
+// BracketedPublication is Publication with the contested paragraphs in
+// square brackets, each with a note of the stakeholder groups that object
+// (issue 27): a draft for public comment that shows what is not agreed.
+func (s *Session) BracketedPublication(ref string, forComment bool) (export.Publication, error) {
+	return s.publication(ref, forComment, true)
+}
+
+func (s *Session) publication(ref string, forComment, brackets bool) (export.Publication, error) {
 	vs, err := s.SnapshotOf(ref)
 	if err != nil {
 		return export.Publication{}, err
@@ -24,6 +35,11 @@ func (s *Session) Publication(ref string, forComment bool) (export.Publication, 
 	// After a public-comment round, the output says how it went.
 	if d, err := s.Disposition(); err == nil && len(d.Rows) > 0 && !e.ForComment {
 		e.Consultation = d.SummaryLine()
+	}
+	if brackets {
+		if e.Brackets, err = s.Brackets(ref); err != nil {
+			return export.Publication{}, err
+		}
 	}
 	return export.Build(vs.Snapshot, e), nil
 }

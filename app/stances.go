@@ -236,15 +236,24 @@ func (s *Session) Consensus() (Consensus, error) {
 }
 
 func (s *Session) consensus() (Consensus, error) {
+	return s.consensusOn(s.View().Sections, nil)
+}
+
+// consensusOn reads the stances on the paragraphs of secs, the text of
+// the state in (nil: as the draft stands), as every stance and status
+// stands now.
+func (s *Session) consensusOn(secs []crdt.Section, in crdt.ChangeSet) (Consensus, error) {
 	var out Consensus
 	v := s.View()
-	labels := crdt.HeadingLabels(v.Sections)
+	labels := crdt.HeadingLabels(secs)
+	bodies := map[string]string{}
 	type at struct {
 		sec string
 		n   int // the paragraph's number
 	}
 	index := map[at]int{}
-	for i, sec := range v.Sections {
+	for i, sec := range secs {
+		bodies[sec.ID] = sec.Body
 		for _, p := range crdt.Paragraphs(sec.Body) {
 			if p.N == 0 {
 				continue
@@ -267,6 +276,9 @@ func (s *Session) consensus() (Consensus, error) {
 		people[p.Actor] = p
 	}
 	all := l.All()
+	if in == nil {
+		in = all
+	}
 	type cand struct {
 		ref   crdt.ChangeRef
 		e     stanceEntry
@@ -292,7 +304,7 @@ func (s *Session) consensus() (Consensus, error) {
 		}
 		w, ok := where[e.Section]
 		if !ok {
-			w, _ = l.Index(e.Section, all) // nil for a section the ledger lacks
+			w, _ = l.Index(e.Section, in) // nil for a section the ledger lacks
 			where[e.Section] = w
 		}
 		if w == nil {
@@ -304,7 +316,7 @@ func (s *Session) consensus() (Consensus, error) {
 		}
 		paras, ok := parasOf[e.Section]
 		if !ok {
-			paras = crdt.Paragraphs(s.o.committed[e.Section])
+			paras = crdt.Paragraphs(bodies[e.Section])
 			parasOf[e.Section] = paras
 		}
 		n := crdt.NumberAt(paras, start)
@@ -423,4 +435,57 @@ type GroupCount struct {
 // group: a paragraph supported only by one group shows it.
 func OneGroup(st []Stance) bool {
 	return len(st) > 0 && len(Groups(st)) == 1
+}
+
+// Brackets returns, for a named version (or "" for the draft as it
+// stands), its contested paragraphs by number, each with the note a
+// publication prints for it: which stakeholder groups object. The
+// statuses are the ones of now, read on the version's text.
+func (s *Session) Brackets(ref string) (map[string]string, error) {
+	out := map[string]string{}
+	secs := s.View().Sections
+	var v crdt.Version
+	if ref != "" && ref != Current {
+		var err error
+		if v, err = s.Version(ref); err != nil {
+			return nil, err
+		}
+		snap, err := s.SnapshotAt(v) // on the owner itself
+		if err != nil {
+			return nil, err
+		}
+		secs = snap.Sections
+	}
+	err := s.do(func() error {
+		var in crdt.ChangeSet
+		if len(v.Heads) > 0 {
+			l, err := s.ledger()
+			if err != nil {
+				return err
+			}
+			if in, err = l.Upto(v.Heads); err != nil {
+				return err
+			}
+		}
+		c, err := s.consensusOn(secs, in)
+		if err != nil {
+			return err
+		}
+		for _, p := range c.Paragraphs {
+			if p.Status == nil || p.Status.Status != Contested {
+				continue
+			}
+			note := "Contested."
+			if gs := Groups(p.Object); len(gs) > 0 {
+				names := make([]string, len(gs))
+				for i, g := range gs {
+					names[i] = g.Name
+				}
+				note = "Contested: objections from " + strings.Join(names, ", ") + "."
+			}
+			out[p.Paragraph] = note
+		}
+		return nil
+	})
+	return out, err
 }

@@ -215,3 +215,37 @@ func TestAStanceCostsLittleOnTheWire(t *testing.T) {
 		t.Errorf("a stance added %d B to a warm session (at most 120 B)", with-plain)
 	}
 }
+
+// TestBracketsOnAVersion: the contested paragraphs of a named version are
+// found by their anchors in its text, with the statuses as they stand now:
+// a paragraph that was 1.2 in the version and is 1.3 since is bracketed
+// as 1.2 in it.
+func TestBracketsOnAVersion(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "Access is uneven.\n\nTrust needs practice.", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.NameVersion(ctx, "For comment"); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if err := sb.SetStance(ctx, "1.2", Object, ""); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	if _, _, err := sa.Write(ctx, "1", "New first.\n\nAccess is uneven.\n\nTrust needs practice.", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := sa.Settle(ctx, "1.3", Contested, ""); err != nil {
+		t.Fatal(err)
+	}
+	now, err := sa.Brackets("")
+	if err != nil || len(now) != 1 || now["1.3"] != "Contested: objections from Civil society." {
+		t.Errorf("as it stands: %v %v", now, err)
+	}
+	then, err := sa.Brackets("For comment")
+	if err != nil || len(then) != 1 || then["1.2"] == "" {
+		t.Errorf("in the version: %v %v", then, err)
+	}
+}

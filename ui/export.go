@@ -34,7 +34,7 @@ var exportFormats = func() []exportFormat {
 			continue
 		}
 		// The draft as it stands, until the dialog asks for a version.
-		out = append(out, exportFormat{name: f.Label, extension: f.Ext, publication: f.Render}.of(app.Current, false))
+		out = append(out, exportFormat{name: f.Label, extension: f.Ext, publication: f.Render}.of(app.Current, false, false))
 	}
 	for _, f := range export.DispositionFormats {
 		out = append(out, exportFormat{f.Label, f.Ext, func(d *draftScreen) ([]byte, error) {
@@ -52,13 +52,17 @@ var exportFormats = func() []exportFormat {
 
 // of returns the format set to render a version (for a published
 // format; others ignore it).
-func (f exportFormat) of(version string, forComment bool) exportFormat {
+func (f exportFormat) of(version string, forComment, brackets bool) exportFormat {
 	if f.publication == nil {
 		return f
 	}
 	render := f.publication
 	f.render = func(d *draftScreen) ([]byte, error) {
-		p, err := d.session.Publication(version, forComment)
+		publication := d.session.Publication
+		if brackets {
+			publication = d.session.BracketedPublication
+		}
+		p, err := publication(version, forComment)
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +76,7 @@ func (f exportFormat) of(version string, forComment bool) exportFormat {
 func (d *draftScreen) exportMenu() *fyne.Menu {
 	items := []*fyne.MenuItem{fyne.NewMenuItem(lang.L("Export…"), d.showExport)}
 	for _, f := range exportFormats {
-		items = append(items, fyne.NewMenuItem(lang.L(f.name), func() { d.exportAs(f.of(app.Current, false)) }))
+		items = append(items, fyne.NewMenuItem(lang.L(f.name), func() { d.exportAs(f.of(app.Current, false, false)) }))
 	}
 	return fyne.NewMenu(lang.L("Export"), items...)
 }
@@ -94,10 +98,12 @@ func (d *draftScreen) showExport() {
 	version := newChoice(vnames)
 	version.SetSelectedIndex(0)
 	forComment := widget.NewCheck(lang.L("Draft for public comment"), nil)
+	brackets := widget.NewCheck(lang.L("Contested paragraphs in square brackets"), nil)
 	items := []*widget.FormItem{
 		widget.NewFormItem(lang.L("Format"), format),
 		widget.NewFormItem(lang.L("Version"), version),
 		widget.NewFormItem("", forComment),
+		widget.NewFormItem("", brackets),
 	}
 	d.exportDialog = dialog.NewForm(lang.L("Export"), lang.L("Export…"), lang.L("Cancel"), items, func(ok bool) {
 		if !ok {
@@ -108,9 +114,9 @@ func (d *draftScreen) showExport() {
 		if i := version.SelectedIndex(); i > 0 {
 			ref = versions[len(versions)-i].ID
 		}
-		d.exportAs(f.of(ref, forComment.Checked))
+		d.exportAs(f.of(ref, forComment.Checked, brackets.Checked))
 	}, d.u.win)
-	d.exportDialog.Resize(fyne.NewSize(dialogWidth, 240))
+	d.exportDialog.Resize(fyne.NewSize(dialogWidth, 280))
 	d.u.present(d.exportDialog, d.exportDialog.(*dialog.FormDialog).Submit, format, version)
 }
 

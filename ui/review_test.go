@@ -669,7 +669,7 @@ func TestPublishingRoundFromTheWindow(t *testing.T) {
 	var chosen exportFormat
 	for _, f := range exportFormats {
 		if f.name == "PDF (.pdf)" {
-			chosen = f.of(d.session.Versions()[0].ID, true)
+			chosen = f.of(d.session.Versions()[0].ID, true, false)
 		}
 	}
 	u.win.Canvas().Overlays().Remove(form)

@@ -703,7 +703,7 @@ func TestExportMarkdown(t *testing.T) {
 			md = f
 		}
 	}
-	d.writeExport(md.of(app.Current, false), w)
+	d.writeExport(md.of(app.Current, false, false), w)
 	await(t, done, "the export to finish")
 	out, err := os.ReadFile(path)
 	if err != nil {

@@ -118,6 +118,10 @@ type Edition struct {
 	Date         time.Time // the version's date, or the export's
 	ForComment   bool      // a draft for public comment
 	Consultation string    // the public-comment round's summary, for a final output
+	// Brackets are the contested paragraphs, by number ("3.2"), with the
+	// note each gets: printed in square brackets, as negotiating texts
+	// print text not yet agreed, with the note as a footnote.
+	Brackets map[string]string
 }
 
 // Build lays out a snapshot of a draft as a publication.
@@ -147,7 +151,12 @@ func Build(s crdt.Snapshot, e Edition) Publication {
 		// carries them (a DOCX with one does not open).
 		for _, para := range crdt.Paragraphs(crdt.CleanBody(sec.Body)) {
 			if para.N > 0 { // a footnote's text is printed as its note
-				part.Paras = append(part.Paras, nb.parsePara(crdt.ParagraphNumber(labels[i], para.N), para.Text))
+				number := crdt.ParagraphNumber(labels[i], para.N)
+				pp := nb.parsePara(number, para.Text)
+				if note, ok := e.Brackets[number]; ok {
+					pp.bracket(nb.add(note))
+				}
+				part.Paras = append(part.Paras, pp)
 			}
 		}
 		p.Parts = append(p.Parts, part)
@@ -268,6 +277,37 @@ func (nb *notebook) ref(label string) int {
 	// reads as typed.
 	nb.notes[n-1].Spans = noteSpans(nb.texts[label])
 	return n
+}
+
+// add numbers a note the publication itself writes (not the draft's),
+// in the order of reference like the others.
+func (nb *notebook) add(text string) int {
+	n := len(nb.number) + 1
+	nb.number["\x00bracket"+strconv.Itoa(n)] = n
+	nb.notes = append(nb.notes, Note{Number: n, Spans: []Span{{Text: text}}})
+	return n
+}
+
+// bracket puts a paragraph in square brackets, the note's reference
+// after the closing one.
+func (p *Para) bracket(note int) {
+	if len(p.Blocks) == 0 {
+		return
+	}
+	first, last := &p.Blocks[0], &p.Blocks[len(p.Blocks)-1]
+	open := Span{Text: "["}
+	if first.List && len(first.Items) > 0 {
+		first.Items[0] = append([]Span{open}, first.Items[0]...)
+	} else {
+		first.Spans = append([]Span{open}, first.Spans...)
+	}
+	close := []Span{{Text: "]"}, {Text: strconv.Itoa(note), Note: note}}
+	if last.List && len(last.Items) > 0 {
+		k := len(last.Items) - 1
+		last.Items[k] = append(last.Items[k], close...)
+	} else {
+		last.Spans = append(last.Spans, close...)
+	}
 }
 
 // finish returns the notes, those nothing referred to last.

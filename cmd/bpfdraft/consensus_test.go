@@ -45,6 +45,15 @@ func TestStanceSettleConsensus(t *testing.T) {
 	if !found || !strings.Contains(strings.Join(j.NoStance, ","), "2.1") {
 		t.Errorf("consensus --json: %+v", j)
 	}
+	// The contested paragraph in brackets, with the objecting groups.
+	md := c.ok("export", id, "--format", "md", "--brackets", "-o", "-")
+	if !strings.Contains(md, `\[Trust needs practice.\][^1]`) || !strings.Contains(md, "Contested: objections from Technical community.") ||
+		strings.Contains(md, `\[Access`) {
+		t.Errorf("export --brackets:\n%s", md)
+	}
+	if plain := c.ok("export", id, "--format", "md", "-o", "-"); strings.Contains(plain, "Contested") {
+		t.Error("brackets without --brackets")
+	}
 	if r := c.run("", "stance", id, "2.9", "support"); r.code == 0 || !strings.Contains(r.stderr, "no paragraph 9") {
 		t.Errorf("a stance on no paragraph: %d %s", r.code, r.stderr)
 	}

@@ -374,6 +374,7 @@ they were handled.`,
 		out := fs.String("o", "", "output file (- for standard output)")
 		version := fs.String("version", app.Current, "the named version to publish")
 		forComment := fs.Bool("for-comment", false, "mark it a draft for public comment")
+		brackets := fs.Bool("brackets", false, "print contested paragraphs in square brackets, each with a note of the stakeholder groups that object (pdf, docx, odt, html, md, txt)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if err := wantArgs(args, 1, 1, "DRAFT"); err != nil {
 				return err
@@ -437,7 +438,11 @@ they were handled.`,
 						ref = vs[len(vs)-1].ID
 					}
 				}
-				p, err := s.Publication(ref, *forComment)
+				publication := s.Publication
+				if *brackets {
+					publication = s.BracketedPublication
+				}
+				p, err := publication(ref, *forComment)
 				if err != nil {
 					return err
 				}

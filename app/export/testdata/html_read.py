@@ -24,3 +24,8 @@ for e in doc.iter():
         print("LINK\t%s\t%s" % (e.get("href"), text(e)))
     elif e.tag == "li" and (e.get("id") or "").startswith("fn"):
         print("ENDNOTE\t%s\t%s" % (e.get("id"), text(e)))
+
+# Each numbered paragraph's text, for checks of what it prints around it.
+for e in doc.iter():
+    if e.tag == "div" and e.get("class") == "para" and e.get("id"):
+        print("PARATEXT\t%s\t%s" % (e.get("id"), " ".join(text(e).split())))
