@@ -1,11 +1,15 @@
 package app
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -224,8 +228,35 @@ func (s *Session) Settle(ctx context.Context, ref, status, note string) error {
 }
 
 // Consensus reads every stance and settled status and says where the
-// community stands on each numbered paragraph.
+// community stands on each numbered paragraph. The answer is kept, with
+// the heads it was worked out at: a command that only reads a draft
+// (ReadSession, still showing its stored view) is answered from it when
+// the heads are the same, without loading the document (0.6 s for a
+// draft of 200,000 characters). The same heads are the same document,
+// so the kept answer is the one working it out again would give.
 func (s *Session) Consensus() (Consensus, error) {
+	if len(s.viewHeads) > 0 && !s.docLoaded.Load() {
+		if c, ok := s.keptConsensus(s.viewHeads); ok {
+			return c, nil
+		}
+	}
+	var out Consensus
+	var heads []string
+	err := s.do(func() error {
+		var err error
+		out, err = s.consensus()
+		heads = s.savedHeads()
+		return err
+	})
+	if err == nil && !s.w.store.ReadOnly() {
+		s.keepConsensus(heads, out)
+	}
+	return out, err
+}
+
+// ConsensusLive is Consensus for a window that reads it again at every
+// change (the page's margin): worked out, never kept.
+func (s *Session) ConsensusLive() (Consensus, error) {
 	var out Consensus
 	err := s.do(func() error {
 		var err error
@@ -233,6 +264,49 @@ func (s *Session) Consensus() (Consensus, error) {
 		return err
 	})
 	return out, err
+}
+
+// consensusKey is where the last answer is kept: in the sync state under
+// no draft (a state under the draft would read as a peer's, and its time
+// as when the draft last synced). Derived data, never synced.
+func consensusKey(id string) string { return "consensus:" + id }
+
+// keptConsensus is the answer kept, deflated JSON, with its heads.
+type keptConsensus struct {
+	Heads []string  `json:"heads"`
+	Of    Consensus `json:"consensus"`
+}
+
+func (s *Session) keptConsensus(heads []string) (Consensus, bool) {
+	raw, err := s.w.store.SyncState(context.Background(), consensusKey(s.ID()), "")
+	if err != nil || len(raw) == 0 {
+		return Consensus{}, false
+	}
+	r := flate.NewReader(bytes.NewReader(raw))
+	defer r.Close()
+	var k keptConsensus
+	// Bounded: a damaged or foreign copy is worked out again instead.
+	if json.NewDecoder(io.LimitReader(r, maxViewBytes)).Decode(&k) != nil || !slices.Equal(k.Heads, heads) {
+		return Consensus{}, false
+	}
+	return k.Of, true
+}
+
+func (s *Session) keepConsensus(heads []string, c Consensus) {
+	if len(heads) == 0 {
+		return
+	}
+	if kept, ok := s.keptConsensus(heads); ok && len(kept.Paragraphs) == len(c.Paragraphs) {
+		return // already kept for these heads
+	}
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.BestSpeed)
+	if json.NewEncoder(w).Encode(keptConsensus{Heads: heads, Of: c}) != nil || w.Close() != nil {
+		return
+	}
+	if err := s.w.store.SetSyncState(context.Background(), consensusKey(s.ID()), "", b.Bytes()); err != nil {
+		s.w.log.Debug("Could not keep the consensus", "draft", s.ID(), "err", err)
+	}
 }
 
 func (s *Session) consensus() (Consensus, error) {

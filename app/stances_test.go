@@ -249,3 +249,66 @@ func TestBracketsOnAVersion(t *testing.T) {
 		t.Errorf("in the version: %v %v", then, err)
 	}
 }
+
+// TestConsensusIsKept: a command that only reads a draft is answered
+// from the consensus kept with the draft's heads, without loading the
+// document; after a change, or with a damaged copy, it is worked out
+// again, and says the same as a loaded session.
+func TestConsensusIsKept(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWS(t, dir)
+	withProfile(t, w, "Amina")
+	s := newDraft(t, w, "Kept")
+	id := s.ID()
+	if _, _, err := s.Write(ctx, "1", "Access is uneven.\n\nTrust needs practice.", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetStance(ctx, "1.2", Object, "vague"); err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Consensus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close(ctx)
+	read := func() (Consensus, bool) {
+		t.Helper()
+		r, err := w.ReadSession(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close(ctx)
+		c, err := r.Consensus()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, r.docLoaded.Load()
+	}
+	got, loaded := read()
+	if loaded || len(got.Paragraphs) != 2 || len(got.Paragraphs[1].Object) != 1 || got.Paragraphs[1].Object[0].Reason != "vague" {
+		t.Fatalf("kept answer: loaded %v, %+v", loaded, got)
+	}
+	if got.Paragraphs[1].Object[0].At.Unix() != want.Paragraphs[1].Object[0].At.Unix() {
+		t.Errorf("times differ: %v, %v", got.Paragraphs[1].Object[0].At, want.Paragraphs[1].Object[0].At)
+	}
+	// A damaged copy is worked out again.
+	if err := w.store.SetSyncState(ctx, consensusKey(id), "", []byte("not deflate")); err != nil {
+		t.Fatal(err)
+	}
+	if got, loaded := read(); !loaded || len(got.Paragraphs[1].Object) != 1 {
+		t.Errorf("with a damaged copy: loaded %v, %+v", loaded, got)
+	}
+	// A change since: worked out again, with it.
+	s2, err := w.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.SetStance(ctx, "1.1", Support, ""); err != nil {
+		t.Fatal(err)
+	}
+	s2.Close(ctx)
+	if got, _ := read(); len(got.Paragraphs[0].Support) != 1 {
+		t.Errorf("after a change: %+v", got.Paragraphs[0])
+	}
+}

@@ -247,7 +247,7 @@ func (d *draftScreen) reloadMarks() {
 	d.asked++
 	asked, u, s := d.asked, d.u, d.session
 	u.background(func() {
-		c, err := s.Consensus()
+		c, err := s.ConsensusLive()
 		u.do(func() {
 			if asked != d.asked || d.closed() {
 				return
