@@ -245,10 +245,12 @@ func (s *Session) Consensus() (Consensus, error) {
 	err := s.do(func() error {
 		var err error
 		out, err = s.consensus()
-		heads = s.savedHeads()
+		if !s.o.unsaved { // kept only for heads on disk, which a stored view shows
+			heads = s.o.doc.Heads()
+		}
 		return err
 	})
-	if err == nil && !s.w.store.ReadOnly() {
+	if err == nil && !s.w.store.ReadOnly() && heads != nil {
 		s.keepConsensus(heads, out)
 	}
 	return out, err
@@ -310,7 +312,15 @@ func (s *Session) keepConsensus(heads []string, c Consensus) {
 }
 
 func (s *Session) consensus() (Consensus, error) {
-	return s.consensusOn(s.View().Sections, nil)
+	// The committed text, which the ledger's positions are of: typing
+	// not yet committed would shift every paragraph after it.
+	secs := slices.Clone(s.View().Sections)
+	for i := range secs {
+		if body, ok := s.o.committed[secs[i].ID]; ok {
+			secs[i].Body = body
+		}
+	}
+	return s.consensusOn(secs, nil)
 }
 
 // consensusOn reads the stances on the paragraphs of secs, the text of

@@ -72,6 +72,7 @@ type relayDraft struct {
 
 	listed  bool         // the draft's co-facilitators list this relay: we may send to it
 	held    time.Time    // since when another peer has the turn to append (zero: not held)
+	turned  bool         // the relay gave this session the turn: a late "held" answer is stale
 	flight  *relayFlight // an append not yet answered
 	failed  error        // stopped for this connection
 	refused error        // a blob's changes were refused: not in agreement
@@ -673,11 +674,11 @@ func (rc *relayConn) handle(ctx context.Context, f wire.Frame) error {
 			return err
 		}
 		for _, i := range indexes {
-			d, err := rc.draft(i)
-			if err != nil {
-				return err
+			if i < 0 || i >= len(rc.byIndex) {
+				continue // not a draft asked for: nothing to let go
 			}
-			d.held = time.Time{}
+			d := rc.byIndex[i]
+			d.held, d.turned = time.Time{}, true
 		}
 	case blobwire.Ticket:
 		if len(f.Payload) != blobwire.TicketSize {
@@ -948,8 +949,11 @@ func (rc *relayConn) acked(ctx context.Context, d *relayDraft, a blobwire.AckRec
 		// and ours goes again after it.
 	case blobwire.StatusHeld:
 		// Another peer has the turn (a blob sent with the openings
-		// while it did): ours goes when the Turn comes.
-		d.held = time.Now()
+		// while it did): ours goes when the Turn comes, unless it came
+		// already (the answer was on its way behind it).
+		if !d.turned {
+			d.held = time.Now()
+		}
 	default:
 		rc.fail(d, fmt.Errorf("the relay refused the draft's changes: %s", a.Reason))
 	}

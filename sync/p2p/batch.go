@@ -108,10 +108,23 @@ func (c *batchedConn) flushLocked() error {
 	return c.err
 }
 
-// Close sends what is held, then closes.
+// closeFlush bounds the last flush: yamux clears the write deadline
+// before it closes, and a peer that reads nothing would hold Close (and
+// libp2p's connection manager, which closes under its lock) forever.
+const closeFlush = time.Second
+
+// Close sends what is held, for closeFlush at most, then closes. A write
+// after it fails.
 func (c *batchedConn) Close() error {
-	c.mu.Lock()
-	c.flushLocked()
-	c.mu.Unlock()
+	if c.mu.TryLock() {
+		c.SecureConn.SetWriteDeadline(time.Now().Add(closeFlush))
+		c.flushLocked()
+		if c.err == nil {
+			c.err = net.ErrClosed
+		}
+		c.mu.Unlock()
+	}
+	// Else a flush is under way, stuck on the peer: closing the
+	// connection ends it.
 	return c.SecureConn.Close()
 }

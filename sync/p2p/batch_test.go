@@ -18,9 +18,16 @@ type writesConn struct {
 	writes [][]byte
 	fail   error
 	closed bool
+	stuck  chan struct{} // when set, writes wait for Close (a peer that reads nothing)
 }
 
+func (w *writesConn) SetWriteDeadline(time.Time) error { return nil }
+
 func (w *writesConn) Write(b []byte) (int, error) {
+	if w.stuck != nil {
+		<-w.stuck
+		return 0, errors.New("closed")
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.fail != nil {
@@ -33,8 +40,33 @@ func (w *writesConn) Write(b []byte) (int, error) {
 func (w *writesConn) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.stuck != nil && !w.closed {
+		close(w.stuck)
+	}
 	w.closed = true
 	return nil
+}
+
+// TestCloseWhileAFlushIsStuck: a peer that reads nothing holds the flush
+// in its write; Close does not wait for it, it closes the connection,
+// which ends the write.
+func TestCloseWhileAFlushIsStuck(t *testing.T) {
+	under := &writesConn{stuck: make(chan struct{})}
+	c := &batchedConn{SecureConn: under}
+	if _, err := c.Write([]byte("goaway")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the flush is under way, stuck
+	done := make(chan struct{})
+	go func() { c.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waited on a stuck flush")
+	}
+	if _, err := c.Write([]byte("more")); err == nil {
+		t.Error("a write after Close succeeded")
+	}
 }
 
 func (w *writesConn) got() [][]byte {

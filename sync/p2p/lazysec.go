@@ -42,6 +42,27 @@ func (u lazySecurity) Upgrade(ctx context.Context, t transport.Transport, c mane
 	return u.Upgrader.Upgrade(ctx, t, c, dir, p, scope)
 }
 
+// UpgradeGatedMaListener counts the bytes of the connections the
+// listener accepts too: libp2p's listener upgrades them itself, never
+// through Upgrade.
+func (u lazySecurity) UpgradeGatedMaListener(t transport.Transport, l transport.GatedMaListener) transport.Listener {
+	return u.Upgrader.UpgradeGatedMaListener(t, countedListener{l, u.m})
+}
+
+// countedListener is a listener whose accepted connections are counted.
+type countedListener struct {
+	transport.GatedMaListener
+	m *meter
+}
+
+func (l countedListener) Accept() (manet.Conn, network.ConnManagementScope, error) {
+	c, scope, err := l.GatedMaListener.Accept()
+	if err != nil {
+		return c, scope, err
+	}
+	return l.m.count(c), scope, nil
+}
+
 // tcpCounted returns the constructor of the TCP transport with
 // lazySecurity, for libp2p.Transport.
 func tcpCounted(m *meter) func(transport.Upgrader, network.ResourceManager, *tcpreuse.ConnMgr) (*tcp.TcpTransport, error) {

@@ -90,3 +90,35 @@ func TestPeersAreDialedOverTCPFirst(t *testing.T) {
 		t.Errorf("QUIC waited %v after TCP was refused", d)
 	}
 }
+
+// TestBothEndsCountTheLink: the bytes of a TCP connection are counted by
+// the node that dialed it and by the one that accepted it, the same.
+func TestBothEndsCountTheLink(t *testing.T) {
+	a, b := newMachine(t, "Amina"), newMachine(t, "Bruno")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := a.node.host.Connect(ctx, peer.AddrInfo{ID: b.node.host.ID(), Addrs: b.node.host.Addrs()}); err != nil {
+		t.Fatal(err)
+	}
+	var in []LinkBytes
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		conns := b.node.host.Network().ConnsToPeer(a.node.host.ID())
+		if len(conns) == 1 {
+			if read := b.node.meter.reader(conns[0]); read != nil {
+				in = append(in, read())
+				if in[len(in)-1].Received > 0 {
+					break
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(in) == 0 || in[len(in)-1].Received == 0 || b.node.LinkBytes().Received == 0 {
+		t.Fatalf("the accepting node counted %v, in all %+v", in, b.node.LinkBytes())
+	}
+	out := a.node.meter.reader(a.node.host.Network().ConnsToPeer(b.node.host.ID())[0])
+	if out == nil || out().Sent == 0 {
+		t.Fatal("the dialing node counted nothing")
+	}
+}

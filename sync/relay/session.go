@@ -130,6 +130,8 @@ func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved
 		s.asked = append(s.asked, a.DraftID)
 	}
 	opened := 0
+	// Before any claim: a session that fails half-way leaves no turn held.
+	defer r.turns.leave(s, s.asked)
 	for i, a := range asked {
 		d, err := r.cfg.Store.Draft(ctx, a.DraftID)
 		if err != nil && !errors.Is(err, ErrNoDraft) {
@@ -152,7 +154,6 @@ func (r *Relay) serve(ctx context.Context, rw io.ReadWriter, peer string, proved
 		}
 		opened++
 	}
-	defer r.turns.leave(s, s.asked)
 	if err := s.write(blobwire.Opened, blobwire.EncodeOpened(answers)); err != nil {
 		return err
 	}
@@ -225,6 +226,12 @@ func (r *Relay) join(s *session) {
 			r.drafts[o.id] = h
 		}
 		h.sessions[s] = i
+		// A blob appended between the opening's read of the tip and now
+		// told no one here: the send loop reads the store again, so
+		// nothing is missed (and a Turn never comes before its blob).
+		s.mu.Lock()
+		o.dirty = true
+		s.mu.Unlock()
 	}
 }
 

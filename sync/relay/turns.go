@@ -58,13 +58,26 @@ func (b *turnBook) claim(s *session, i int, id string) bool {
 		t = &turn{}
 		b.drafts[id] = t
 	}
-	if t.holder == nil {
+	switch {
+	case t.holder == nil:
 		b.giveLocked(id, t, s)
+		return true
+	case t.holder == s:
+		return true // the draft named twice in one opening
+	case slices.ContainsFunc(t.queue, func(w waiter) bool { return w.s == s }):
+		return false // once in line, however often it asks
+	case len(t.queue) >= maxWaiting:
+		// So many at once that waiting in line would take longer than
+		// the race it avoids: this one appends as peers without turns do.
 		return true
 	}
 	t.queue = append(t.queue, waiter{s, i})
 	return false
 }
+
+// maxWaiting bounds a draft's line: each in it may hold the turn for
+// leaseFor.
+const maxWaiting = 32
 
 // giveLocked makes s the holder, for leaseFor.
 func (b *turnBook) giveLocked(id string, t *turn, s *session) {

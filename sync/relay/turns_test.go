@@ -187,6 +187,17 @@ func TestATurnLapses(t *testing.T) {
 	if left != 0 {
 		t.Errorf("%d drafts still have turns", left)
 	}
+	// A draft named twice in one opening: one place in line, no more.
+	b.claim(holder, 0, "f")
+	if b.claim(next, 1, "f") || b.claim(next, 2, "f") {
+		t.Error("a waiting session was given the turn by asking again")
+	}
+	b.mu.Lock()
+	inLine := len(b.drafts["f"].queue)
+	b.mu.Unlock()
+	if inLine != 1 || !b.claim(holder, 5, "f") {
+		t.Errorf("%d in line after asking twice; the holder asking again: not given", inLine)
+	}
 	// A session that leaves while waiting is out of the line.
 	b.claim(holder, 0, "e")
 	b.claim(next, 1, "e")
