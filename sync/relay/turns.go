@@ -24,13 +24,14 @@ import (
 
 // leaseFor is how long a turn waits for its holder's blob: long enough
 // for a day's work on a 32 kbit/s link (a 26 KB first copy takes 7 s).
-var leaseFor = 30 * time.Second
+const leaseFor = 30 * time.Second
 
 // turnBook is every draft's turn: its holder and who waits, in order.
 type turnBook struct {
 	mu     sync.Mutex // Protects the fields below.
 	drafts map[string]*turn
-	grants uint64 // numbers the turns given, so a lapsed timer knows its own
+	grants uint64        // numbers the turns given, so a lapsed timer knows its own
+	lease  time.Duration // how long a turn waits; leaseFor when zero (tests shorten it)
 }
 
 type turn struct {
@@ -84,7 +85,11 @@ func (b *turnBook) giveLocked(id string, t *turn, s *session) {
 	b.grants++
 	g := b.grants
 	t.holder, t.grant = s, g
-	t.timer = time.AfterFunc(leaseFor, func() {
+	lease := b.lease
+	if lease == 0 {
+		lease = leaseFor
+	}
+	t.timer = time.AfterFunc(lease, func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		if cur := b.drafts[id]; cur == t && t.grant == g {

@@ -159,10 +159,7 @@ func TestTurnsToAppend(t *testing.T) {
 // TestATurnLapses: a holder that never appends holds the others up for
 // leaseFor, no longer; the one waiting then holds the turn and hears it.
 func TestATurnLapses(t *testing.T) {
-	was := leaseFor
-	leaseFor = 50 * time.Millisecond
-	defer func() { leaseFor = was }()
-	var b turnBook
+	b := turnBook{lease: 50 * time.Millisecond}
 	holder := &session{notify: make(chan struct{}, 1)}
 	next := &session{notify: make(chan struct{}, 1)}
 	if !b.claim(holder, 0, "d") || b.claim(next, 3, "d") || !b.waiting(next, "d") {
