@@ -61,6 +61,9 @@ type Session struct {
 	// document that view shows, which are the session's until loaded.
 	viewHeads []string
 	docLoaded atomic.Bool
+	// consensusKept is the heads (joined) this session last kept the
+	// consensus for (stances.go): an answer kept is not written again.
+	consensusKept atomic.Pointer[string]
 	// sealCheck is how long the last load spent checking the stored
 	// seals (SealCheckTime), for the cold-open benchmark.
 	sealCheck atomic.Int64

@@ -97,6 +97,8 @@ type ParagraphStand struct {
 	Section   string
 	Heading   string
 	Paragraph string // its number now, e.g. "3.2"
+	Label     string // its heading's label, "3" (crdt.HeadingLabels)
+	N         int    // its number within the heading, 2
 	Text      string
 	Status    *Settlement // nil: never settled (open)
 	Support   []Stance
@@ -298,8 +300,9 @@ func (s *Session) keepConsensus(heads []string, c Consensus) {
 	if len(heads) == 0 {
 		return
 	}
-	if kept, ok := s.keptConsensus(heads); ok && len(kept.Paragraphs) == len(c.Paragraphs) {
-		return // already kept for these heads
+	at := strings.Join(heads, ",")
+	if last := s.consensusKept.Load(); last != nil && *last == at {
+		return // this session kept it for these heads already
 	}
 	var b bytes.Buffer
 	w, _ := flate.NewWriter(&b, flate.BestSpeed)
@@ -308,7 +311,9 @@ func (s *Session) keepConsensus(heads []string, c Consensus) {
 	}
 	if err := s.w.store.SetSyncState(context.Background(), consensusKey(s.ID()), "", b.Bytes()); err != nil {
 		s.w.log.Debug("Could not keep the consensus", "draft", s.ID(), "err", err)
+		return
 	}
+	s.consensusKept.Store(&at)
 }
 
 func (s *Session) consensus() (Consensus, error) {
@@ -344,7 +349,7 @@ func (s *Session) consensusOn(secs []crdt.Section, in crdt.ChangeSet) (Consensus
 			}
 			index[at{sec.ID, p.N}] = len(out.Paragraphs)
 			out.Paragraphs = append(out.Paragraphs, ParagraphStand{Section: sec.ID, Heading: sec.Heading,
-				Paragraph: crdt.ParagraphNumber(labels[i], p.N), Text: p.Text})
+				Paragraph: crdt.ParagraphNumber(labels[i], p.N), Label: labels[i], N: p.N, Text: p.Text})
 		}
 	}
 	if v.Comments == 0 {
@@ -477,11 +482,22 @@ func (s *Session) consensusOn(secs []crdt.Section, in crdt.ChangeSet) (Consensus
 
 // Groups counts stances by stakeholder group, in crdt.Groups' order.
 func Groups(st []Stance) []GroupCount {
+	return countBy(crdt.Groups, st, func(s Stance) crdt.Group { return s.Group })
+}
+
+// Regions counts stances by regional group, in crdt.Regions' order.
+func Regions(st []Stance) []GroupCount {
+	return countBy(crdt.Regions, st, func(s Stance) crdt.Region { return s.Region })
+}
+
+// countBy counts stances by the group key gives, in order's order, the
+// groups with none left out.
+func countBy[T ~string](order []T, st []Stance, key func(Stance) T) []GroupCount {
 	var out []GroupCount
-	for _, g := range crdt.Groups {
+	for _, g := range order {
 		n := 0
 		for _, s := range st {
-			if s.Group == g {
+			if key(s) == g {
 				n++
 			}
 		}
@@ -492,21 +508,14 @@ func Groups(st []Stance) []GroupCount {
 	return out
 }
 
-// Regions counts stances by regional group, in crdt.Regions' order.
-func Regions(st []Stance) []GroupCount {
-	var out []GroupCount
-	for _, r := range crdt.Regions {
-		n := 0
-		for _, s := range st {
-			if s.Region == r {
-				n++
-			}
-		}
-		if n > 0 {
-			out = append(out, GroupCount{Name: string(r), N: n})
-		}
+// JoinCounts writes counts as "Civil society 2, Government 1", each
+// group's name as label gives it.
+func JoinCounts(gs []GroupCount, label func(string) string) string {
+	parts := make([]string, len(gs))
+	for i, g := range gs {
+		parts[i] = fmt.Sprintf("%s %d", label(g.Name), g.N)
 	}
-	return out
+	return strings.Join(parts, ", ")
 }
 
 // GroupCount is how many stances came from one group.

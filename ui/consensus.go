@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -91,15 +90,6 @@ func statusName(s string) string {
 	return lang.L("Open")
 }
 
-// countsText writes group counts as "Civil society 2, Government 1".
-func countsText(gs []app.GroupCount, label func(string) string) string {
-	parts := make([]string, len(gs))
-	for i, g := range gs {
-		parts[i] = fmt.Sprintf("%s %d", label(g.Name), g.N)
-	}
-	return strings.Join(parts, ", ")
-}
-
 // standLine says where the community stands on a paragraph, in a line.
 func standLine(p app.ParagraphStand) string {
 	status := app.OpenStatus
@@ -114,13 +104,13 @@ func standLine(p app.ParagraphStand) string {
 		return line + " · " + lang.L("no stance yet")
 	}
 	if n := len(p.Support); n > 0 {
-		line += " · " + fmt.Sprintf(lang.N("%d supports", n), n) + " (" + countsText(app.Groups(p.Support), groupName) + ")"
+		line += " · " + fmt.Sprintf(lang.N("%d supports", n), n) + " (" + app.JoinCounts(app.Groups(p.Support), groupName) + ")"
 		if app.OneGroup(p.Support) && n > 1 {
 			line += " " + lang.L("— one stakeholder group only")
 		}
 	}
 	if n := len(p.Object); n > 0 {
-		line += " · " + fmt.Sprintf(lang.N("%d objects", n), n) + " (" + countsText(app.Groups(p.Object), groupName) + ")"
+		line += " · " + fmt.Sprintf(lang.N("%d objects", n), n) + " (" + app.JoinCounts(app.Groups(p.Object), groupName) + ")"
 	}
 	return line
 }
@@ -193,10 +183,10 @@ func (c *consensusView) show(p app.ParagraphStand) {
 		}
 	}
 	if len(p.Support) > 0 {
-		fmt.Fprintf(&b, "\n%s: %s; %s\n", lang.L("Support by group"), countsText(app.Groups(p.Support), groupName), countsText(app.Regions(p.Support), regionName))
+		fmt.Fprintf(&b, "\n%s: %s; %s\n", lang.L("Support by group"), app.JoinCounts(app.Groups(p.Support), groupName), app.JoinCounts(app.Regions(p.Support), regionName))
 	}
 	if len(p.Object) > 0 {
-		fmt.Fprintf(&b, "%s: %s; %s\n", lang.L("Objections by group"), countsText(app.Groups(p.Object), groupName), countsText(app.Regions(p.Object), regionName))
+		fmt.Fprintf(&b, "%s: %s; %s\n", lang.L("Objections by group"), app.JoinCounts(app.Groups(p.Object), groupName), app.JoinCounts(app.Regions(p.Object), regionName))
 	}
 	l := widget.NewLabel(strings.TrimSpace(b.String()))
 	l.Wrapping = fyne.TextWrapWord
@@ -261,14 +251,10 @@ func (d *draftScreen) reloadMarks() {
 				if p.Status == nil || p.Status.Status == app.OpenStatus {
 					continue
 				}
-				n, err := strconv.Atoi(p.Paragraph[strings.LastIndex(p.Paragraph, ".")+1:])
-				if err != nil {
-					continue
-				}
 				if marks[p.Section] == nil {
 					marks[p.Section] = map[int]string{}
 				}
-				marks[p.Section][n] = p.Status.Status
+				marks[p.Section][p.N] = p.Status.Status
 			}
 			d.marks = marks
 			for id, e := range d.editors {

@@ -85,11 +85,7 @@ var consensusCmd = &command{
 
 // groupLine writes counts as "Civil society 2, Government 1".
 func groupLine(gs []app.GroupCount) string {
-	parts := make([]string, len(gs))
-	for i, g := range gs {
-		parts[i] = fmt.Sprintf("%s %d", g.Name, g.N)
-	}
-	return strings.Join(parts, ", ")
+	return app.JoinCounts(gs, func(name string) string { return name })
 }
 
 func printConsensus(e *env, c app.Consensus) {
@@ -105,7 +101,7 @@ func printConsensus(e *env, c app.Consensus) {
 		if p.Heading != heading {
 			heading = p.Heading
 			// The title as the last cell: it widens no column.
-			fmt.Fprintf(tw, "%s\t\t\t\t%s\n", p.Paragraph[:strings.LastIndex(p.Paragraph, ".")], heading)
+			fmt.Fprintf(tw, "%s\t\t\t\t%s\n", p.Label, heading)
 		}
 		status := app.OpenStatus
 		if p.Status != nil {
