@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/igf-bpf/bpfdraft/crdt"
@@ -310,5 +312,40 @@ func TestConsensusIsKept(t *testing.T) {
 	s2.Close(ctx)
 	if got, _ := read(); len(got.Paragraphs[0].Support) != 1 {
 		t.Errorf("after a change: %+v", got.Paragraphs[0])
+	}
+}
+
+// TestForgedStancesCountForNothing: entries a build without the checks
+// writes raw (a reason over the limit, a value that is none of the
+// three, anchors to characters the draft does not have) are counted by
+// no peer.
+func TestForgedStancesCountForNothing(t *testing.T) {
+	ctx := context.Background()
+	sa, sb := sharedPair(t)
+	if _, _, err := sa.Write(ctx, "1", "Access is uneven.", false); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	long := strings.Repeat("x", maxStanceReason+1)
+	if err := sa.SetStance(ctx, "1.1", Support, long); !errors.Is(err, crdt.ErrInvalid) {
+		t.Fatalf("a reason over the limit: %v", err)
+	}
+	err := sb.edit(ctx, func() error {
+		for _, e := range []stanceEntry{{Type: "sn", Value: Object, Reason: long}, {Type: "sn", Value: "veto"}} {
+			if err := sb.anchored("1.1", e); err != nil {
+				return err
+			}
+		}
+		b, _ := json.Marshal(stanceEntry{Type: "sn", Section: "1", First: "9@nobody", Last: "9", Value: Object})
+		return sb.o.doc.Journaled(crdt.JournalComments, crdt.KindComment, "1", string(b))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, sa, sb)
+	for name, s := range map[string]*Session{"Amina": sa, "Bruno": sb} {
+		if p := standOn(t, s, "1.1"); len(p.Support)+len(p.Object) != 0 {
+			t.Errorf("%s counts forged stances: %+v", name, p)
+		}
 	}
 }
